@@ -1,0 +1,78 @@
+//! The conformance suite: one contract for every adapter of the store, queue and secrets ports.
+//!
+//! Adapter crates instantiate it with the macros below, giving one named test per rule, so a
+//! test run shows which backend passed which rule. Every check uses fresh, uniquely named
+//! partitions, queues and secrets, so the suite can run against a shared emulator.
+
+pub mod queue;
+pub mod secrets;
+pub mod store;
+
+/// A prefix unique to one check, so checks never see each other's data.
+pub fn unique(prefix: &str) -> String {
+    format!("{prefix}-{}", uuid::Uuid::new_v4().simple())
+}
+
+/// Declares one `#[tokio::test]` per store rule. `$factory` is an async expression giving
+/// `Option<impl Deref<Target = impl Store>>`; `None` skips the test (backend not available).
+#[macro_export]
+macro_rules! store_conformance_tests {
+    ($factory:expr) => {
+        $crate::__conformance_tests!($factory, store;
+            conditional_create_refuses_duplicate,
+            optimistic_update_with_version,
+            query_sort_key_ranges_and_paging,
+            secondary_index_queries_are_sparse_and_paged,
+            transaction_is_all_or_nothing,
+            items_round_trip_exactly,
+            invalid_requests_are_refused);
+    };
+}
+
+/// Declares one `#[tokio::test]` per queue rule. `$factory` is an async expression giving
+/// `Option<(impl Deref<Target = impl Queue>, impl Deref<Target = impl Queue>)>`: a fresh queue
+/// whose maximum receive count is [`queue::MAX_RECEIVES`], and its dead-letter queue.
+#[macro_export]
+macro_rules! queue_conformance_tests {
+    ($factory:expr) => {
+        $crate::__conformance_tests!($factory, queue;
+            send_receive_delete,
+            redelivery_after_visibility_timeout,
+            dead_letter_after_max_receives,
+            release_makes_a_message_visible_again,
+            delayed_send_stays_hidden,
+            invalid_requests_are_refused);
+    };
+}
+
+/// Declares one `#[tokio::test]` per secrets rule. `$factory` is an async expression giving
+/// `Option<impl Deref<Target = impl Secrets>>`.
+#[macro_export]
+macro_rules! secrets_conformance_tests {
+    ($factory:expr) => {
+        $crate::__conformance_tests!($factory, secrets;
+            put_get_rotate_delete,
+            missing_secret_is_none);
+    };
+}
+
+#[doc(hidden)]
+#[macro_export]
+macro_rules! __conformance_tests {
+    ($factory:expr, $suite:ident; $($check:ident),+ $(,)?) => {
+        $(
+            #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+            async fn $check() {
+                let Some(subject) = $factory.await else {
+                    eprintln!(
+                        "SKIPPED {}::{}: backend not configured",
+                        stringify!($suite),
+                        stringify!($check)
+                    );
+                    return;
+                };
+                $crate::conformance::$suite::$check(subject).await;
+            }
+        )+
+    };
+}

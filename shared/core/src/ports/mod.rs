@@ -1,0 +1,47 @@
+//! The ports: what the domain needs from the outside world, as small traits.
+//!
+//! Every port has two adapters: AWS (`marketdesk-aws`) and embedded (`marketdesk-local`).
+//! The conformance suite (`crate::conformance`, feature `conformance`) holds both to one contract.
+
+pub mod clock;
+pub mod notifier;
+pub mod queue;
+pub mod secrets;
+pub mod store;
+
+use std::sync::Arc;
+
+pub use clock::{Clock, ManualClock, SystemClock};
+pub use notifier::{Notification, Notifier, NotifyError};
+pub use queue::{Queue, QueueError, QueueMessage};
+pub use secrets::{SecretName, Secrets, SecretsError};
+pub use store::{
+    Condition, Index, IndexKey, Item, Key, Page, PageCursor, Query, SortKeyCondition, Store,
+    StoreError, WriteOp,
+};
+
+/// The three work queues between the functions (each backed by a dead-letter queue).
+#[derive(Clone)]
+pub struct Queues {
+    /// Scheduler → poller: one job per integration and channel.
+    pub poll_jobs: Arc<dyn Queue>,
+    /// Poller → ingest: conversation events read from a marketplace.
+    pub inbound: Arc<dyn Queue>,
+    /// API → sender: replies and autoresponses to deliver (the outbox).
+    pub outbound: Arc<dyn Queue>,
+}
+
+/// Every port, wired once at start-up and shared by handlers.
+#[derive(Clone)]
+pub struct Ports {
+    /// Items: tenants, integrations, tickets, messages, customers, cursors.
+    pub store: Arc<dyn Store>,
+    /// Work queues between the functions.
+    pub queues: Queues,
+    /// Marketplace credentials and token pairs.
+    pub secrets: Arc<dyn Secrets>,
+    /// E-mail (or log) notifications to people.
+    pub notifier: Arc<dyn Notifier>,
+    /// Time, settable in tests.
+    pub clock: Arc<dyn Clock>,
+}
