@@ -1,1 +1,48 @@
-fn main() {}
+//! `marketdesk`: the all-in-one local binary. `marketdesk serve` runs the agent API and every
+//! background loop (scheduler, pollers, ingest, sender, token refresh) in one process on the
+//! embedded backend (SQLite).
+
+mod cli;
+mod loops;
+mod serve;
+mod settings;
+
+use clap::Parser;
+use std::process::ExitCode;
+
+#[tokio::main]
+async fn main() -> ExitCode {
+    let cli = cli::Cli::parse();
+    let result = match cli.command {
+        cli::Command::Serve(args) => match settings::ServeSettings::resolve(
+            &args,
+            &marketdesk_core::config::Env::from_process(),
+        ) {
+            Ok(settings) => {
+                init_tracing(&settings.log);
+                serve::run(settings).await
+            }
+            Err(error) => Err(error.into()),
+        },
+    };
+    match result {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(error) => {
+            eprintln!("marketdesk: {error}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+fn init_tracing(log: &settings::LogSettings) {
+    let filter = tracing_subscriber::EnvFilter::try_new(&log.filter)
+        .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info"));
+    let builder = tracing_subscriber::fmt()
+        .with_env_filter(filter)
+        .with_target(false);
+    if log.json {
+        builder.json().flatten_event(true).init();
+    } else {
+        builder.init();
+    }
+}

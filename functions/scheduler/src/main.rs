@@ -1,1 +1,15 @@
-fn main() {}
+//! Lambda `scheduler`: every minute, queues one poll job per integration and channel.
+
+mod handler;
+
+use lambda_runtime::{run, service_fn, LambdaEvent};
+
+#[tokio::main]
+async fn main() -> Result<(), marketdesk_lambda::Error> {
+    marketdesk_lambda::init_tracing();
+    let ports = marketdesk_lambda::ports_from_env().await?;
+    run(service_fn(|event: LambdaEvent<handler::ScheduledEvent>| {
+        handler::handle(&ports, event.payload)
+    }))
+    .await
+}

@@ -1,1 +1,24 @@
-//! placeholder
+//! AWS adapters of the marketdesk ports: DynamoDB store, SQS queues, Secrets Manager secrets
+//! and SES v2 notifier, wired together by [`AwsBackend`].
+//!
+//! Every adapter passes the conformance suite of `marketdesk-core` (see `tests/`), run against
+//! DynamoDB Local and moto. SDK errors become port errors by their modeled variants, never by
+//! message text, and carry no item data or secret values.
+
+#![warn(missing_docs)]
+
+pub mod backend;
+pub mod dynamodb;
+pub mod schema;
+pub mod secrets_manager;
+pub mod ses;
+pub mod sqs;
+
+mod sdk_error;
+
+pub use backend::{AwsBackend, AwsError, AwsSettings};
+pub use dynamodb::DynamoStore;
+pub use schema::{create_table, SchemaError};
+pub use secrets_manager::SecretsManagerSecrets;
+pub use ses::SesNotifier;
+pub use sqs::SqsQueue;

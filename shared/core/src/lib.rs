@@ -2,7 +2,14 @@
 //!
 //! No AWS and no HTTP here: adapters live in `marketdesk-aws` and `marketdesk-local`.
 
+pub mod config;
+pub mod domain;
+pub mod ids;
+pub mod jobs;
 pub mod ports;
+pub mod repo;
+pub mod services;
+pub mod status;
 
 #[cfg(feature = "conformance")]
 pub mod conformance;

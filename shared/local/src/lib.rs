@@ -1,1 +1,23 @@
-//! placeholder
+//! Embedded adapters for running marketdesk as one local process: a SQLite item store and
+//! queues, secrets in a private file, and a notifier that records instead of sending.
+//!
+//! Every adapter passes `marketdesk_core`'s conformance suite, so the domain behaves the same
+//! here as on AWS.
+
+mod backend;
+mod db;
+mod error;
+mod notifier;
+mod queue;
+mod secrets;
+mod store;
+mod store_cursor;
+mod store_query;
+
+pub use backend::{LocalBackend, DATABASE_FILE, MAX_RECEIVES};
+pub use db::SqliteDb;
+pub use error::LocalError;
+pub use notifier::{RecordedNotification, RecordingNotifier};
+pub use queue::{QueueOptions, SqliteQueue};
+pub use secrets::{FileSecrets, SECRETS_FILE};
+pub use store::SqliteStore;

@@ -10,6 +10,9 @@ fn name(label: &str) -> SecretName {
 }
 
 /// Put creates, a second put rotates the value, delete removes, deleting twice is fine.
+///
+/// (Re-creating a just-deleted name is not part of the contract: Secrets Manager deletes
+/// asynchronously even without a recovery window.)
 pub async fn put_get_rotate_delete<S: Secrets + ?Sized>(secrets: impl Deref<Target = S>) {
     let n = name("tokens");
     secrets
@@ -36,13 +39,6 @@ pub async fn put_get_rotate_delete<S: Secrets + ?Sized>(secrets: impl Deref<Targ
         .delete(&n)
         .await
         .expect("deleting a missing secret is fine");
-
-    secrets
-        .put(&n, &SecretString::from("after-delete"))
-        .await
-        .expect("a deleted name can be used again");
-    let got = secrets.get(&n).await.expect("get").expect("present");
-    assert_eq!(got.expose_secret(), "after-delete");
 }
 
 /// An unknown name is `None`, not an error; names do not leak into each other.

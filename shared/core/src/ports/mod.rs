@@ -4,6 +4,7 @@
 //! The conformance suite (`crate::conformance`, feature `conformance`) holds both to one contract.
 
 pub mod clock;
+pub mod marketplace;
 pub mod notifier;
 pub mod queue;
 pub mod secrets;
@@ -12,6 +13,9 @@ pub mod store;
 use std::sync::Arc;
 
 pub use clock::{Clock, ManualClock, SystemClock};
+pub use marketplace::{
+    ConversationSource, MarketplaceError, MarketplaceRegistry, Marketplaces, PollBatch,
+};
 pub use notifier::{Notification, Notifier, NotifyError};
 pub use queue::{Queue, QueueError, QueueMessage};
 pub use secrets::{SecretName, Secrets, SecretsError};

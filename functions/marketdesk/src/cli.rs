@@ -1,0 +1,55 @@
+//! Command-line interface. Every option can also come from a `MARKETDESK_*` variable;
+//! a flag wins over the variable.
+
+use clap::{Args, Parser, Subcommand};
+use std::net::SocketAddr;
+use std::path::PathBuf;
+
+/// marketdesk: Allegro and EmpikPlace buyer conversations as tickets, with a CRM.
+#[derive(Debug, Parser)]
+#[command(name = "marketdesk", version, about, long_about = None)]
+pub struct Cli {
+    /// What to do.
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+/// The subcommands.
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Run the agent API and every background loop (scheduler, pollers, ingest, sender,
+    /// token refresh) in this process, on the embedded SQLite backend.
+    #[command(after_help = ENV_HELP)]
+    Serve(ServeArgs),
+}
+
+/// Options of `marketdesk serve`.
+#[derive(Debug, Args)]
+pub struct ServeArgs {
+    /// Address the HTTP API listens on [env: MARKETDESK_LISTEN] [default: 127.0.0.1:3000]
+    #[arg(long, value_name = "ADDR")]
+    pub listen: Option<SocketAddr>,
+
+    /// Directory for the database, the queues and the secrets file
+    /// [env: MARKETDESK_DATA_DIR] [default: ./.data]
+    #[arg(long, value_name = "DIR")]
+    pub data: Option<PathBuf>,
+
+    /// How often marketplaces are polled, e.g. 60s, 5m [env: MARKETDESK_POLL_INTERVAL] [default: 60s]
+    #[arg(long, value_name = "DURATION", value_parser = parse_duration)]
+    pub poll_interval: Option<std::time::Duration>,
+}
+
+fn parse_duration(text: &str) -> Result<std::time::Duration, String> {
+    marketdesk_core::config::parse_duration(text)
+}
+
+const ENV_HELP: &str = "\
+Environment:
+  MARKETDESK_LISTEN         same as --listen
+  MARKETDESK_DATA_DIR       same as --data
+  MARKETDESK_POLL_INTERVAL  same as --poll-interval
+  MARKETDESK_LOG            log filter, e.g. info or marketdesk_core=debug (default: info; RUST_LOG also works)
+  MARKETDESK_LOG_FORMAT     text or json (default: text)
+
+Bad values stop start-up with an error naming the option or variable.";

@@ -1,0 +1,168 @@
+//! The background loops of `marketdesk serve`: what EventBridge and SQS do on AWS.
+
+use marketdesk_core::ports::{Marketplaces, Ports, Queue, QueueMessage};
+use marketdesk_core::services::{ingest, poller, scheduler, sender, token_refresh, ServiceError};
+use std::future::Future;
+use std::sync::Arc;
+use std::time::Duration;
+use tokio::sync::watch;
+use tokio::task::JoinHandle;
+
+/// How long a received message stays hidden while it is handled (as the SQS queues in infra/).
+const VISIBILITY: Duration = Duration::from_secs(180);
+/// Pause between receives when a queue is empty.
+const IDLE_PAUSE: Duration = Duration::from_millis(500);
+/// Token refresh period (the hourly schedule on AWS).
+const TOKEN_REFRESH_PERIOD: Duration = Duration::from_secs(3600);
+
+/// Starts every loop; each stops when `stop` turns true.
+pub fn spawn_all(
+    ports: Ports,
+    marketplaces: Arc<dyn Marketplaces>,
+    poll_interval: Duration,
+    stop: watch::Receiver<bool>,
+) -> Vec<JoinHandle<()>> {
+    let mut handles = Vec::new();
+
+    let p = ports.clone();
+    handles.push(tokio::spawn(every(
+        poll_interval,
+        stop.clone(),
+        move || {
+            let p = p.clone();
+            async move {
+                match scheduler::fan_out(&p).await {
+                    Ok(report) => tracing::debug!(
+                        integrations = report.integrations,
+                        jobs = report.jobs,
+                        "poll jobs queued"
+                    ),
+                    Err(error) => tracing::error!(%error, "scheduler tick failed"),
+                }
+            }
+        },
+    )));
+
+    let p = ports.clone();
+    handles.push(tokio::spawn(every(
+        TOKEN_REFRESH_PERIOD,
+        stop.clone(),
+        move || {
+            let p = p.clone();
+            async move {
+                match token_refresh::due_integrations(&p).await {
+                    Ok(due) => tracing::debug!(
+                        accounts = due.len(),
+                        "connected Allegro accounts with token pairs"
+                    ),
+                    Err(error) => tracing::error!(%error, "token refresh tick failed"),
+                }
+            }
+        },
+    )));
+
+    let p = ports.clone();
+    handles.push(tokio::spawn(consume(
+        ports.queues.poll_jobs.clone(),
+        stop.clone(),
+        move |body| {
+            let (p, m) = (p.clone(), marketplaces.clone());
+            async move { poller::handle_body(&p, &*m, &body).await.map(|_| ()) }
+        },
+    )));
+
+    let p = ports.clone();
+    handles.push(tokio::spawn(consume(
+        ports.queues.inbound.clone(),
+        stop.clone(),
+        move |body| {
+            let p = p.clone();
+            async move { ingest::handle_body(&p, &body).await.map(|_| ()) }
+        },
+    )));
+
+    let p = ports.clone();
+    handles.push(tokio::spawn(consume(
+        ports.queues.outbound.clone(),
+        stop,
+        move |body| {
+            let p = p.clone();
+            async move { sender::handle_body(&p, &body).await }
+        },
+    )));
+
+    handles
+}
+
+/// Runs `tick` now and then every `period` until stopped.
+async fn every<F, Fut>(period: Duration, mut stop: watch::Receiver<bool>, tick: F)
+where
+    F: Fn() -> Fut,
+    Fut: Future<Output = ()>,
+{
+    let mut interval = tokio::time::interval(period);
+    interval.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+    loop {
+        tokio::select! {
+            _ = interval.tick() => tick().await,
+            () = stopped(&mut stop) => return,
+        }
+    }
+}
+
+/// Receives from `queue` and handles each message until stopped, like a Lambda SQS trigger.
+async fn consume<F, Fut>(queue: Arc<dyn Queue>, mut stop: watch::Receiver<bool>, handle: F)
+where
+    F: Fn(String) -> Fut,
+    Fut: Future<Output = Result<(), ServiceError>>,
+{
+    while !*stop.borrow() {
+        let batch = match queue.receive(10, VISIBILITY).await {
+            Ok(batch) => batch,
+            Err(error) => {
+                tracing::error!(%error, "queue receive failed");
+                Vec::new()
+            }
+        };
+        if batch.is_empty() {
+            tokio::select! {
+                _ = tokio::time::sleep(IDLE_PAUSE) => {},
+                () = stopped(&mut stop) => return,
+            }
+            continue;
+        }
+        for message in batch {
+            let result = handle(message.body.clone()).await;
+            settle(&*queue, &message, result).await;
+        }
+    }
+}
+
+/// Deletes, delays or leaves a handled message, as the Lambda SQS integration would.
+async fn settle(queue: &dyn Queue, message: &QueueMessage, result: Result<(), ServiceError>) {
+    let outcome = match result {
+        Ok(()) => queue.delete(&message.receipt).await,
+        Err(error) if error.is_permanent() => {
+            tracing::error!(message_id = %message.id, %error, "dropping a message that can never succeed");
+            queue.delete(&message.receipt).await
+        }
+        Err(error) => {
+            tracing::warn!(message_id = %message.id, receive_count = message.receive_count, %error, "message failed; it will be retried");
+            match error.retry_after() {
+                Some(delay) => queue.release(&message.receipt, delay).await,
+                // Left in flight: it comes back after the visibility timeout, and moves to the
+                // dead-letter queue after the maximum number of receives.
+                None => Ok(()),
+            }
+        }
+    };
+    if let Err(error) = outcome {
+        tracing::warn!(message_id = %message.id, %error, "could not settle a message");
+    }
+}
+
+/// Resolves once `stop` turns true (or its sender is gone).
+pub async fn stopped(stop: &mut watch::Receiver<bool>) {
+    // The guard returned by wait_for is dropped here, keeping callers' futures Send.
+    let _ = stop.wait_for(|stopped| *stopped).await;
+}

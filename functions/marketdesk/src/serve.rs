@@ -1,0 +1,102 @@
+//! `marketdesk serve`: the API and every loop in one process until Ctrl-C or SIGTERM.
+
+use crate::loops;
+use crate::settings::ServeSettings;
+use marketdesk_core::ports::{MarketplaceRegistry, Ports, SystemClock};
+use marketdesk_http::{router, AppState};
+use std::sync::Arc;
+use tokio::sync::watch;
+
+/// Why serving stopped with an error.
+#[derive(Debug, thiserror::Error)]
+pub enum ServeError {
+    /// The settings are unusable.
+    #[error(transparent)]
+    Config(#[from] marketdesk_core::config::ConfigError),
+    /// The embedded backend could not be opened.
+    #[error("cannot open the data directory: {0}")]
+    Backend(#[from] marketdesk_local::LocalError),
+    /// The API address cannot be bound.
+    #[error("cannot listen on {addr}: {source}")]
+    Listen {
+        /// The address.
+        addr: std::net::SocketAddr,
+        /// The OS error.
+        source: std::io::Error,
+    },
+    /// The HTTP server failed.
+    #[error("HTTP server failed: {0}")]
+    Http(std::io::Error),
+}
+
+/// Runs until a shutdown signal, then lets in-flight work finish.
+pub async fn run(settings: ServeSettings) -> Result<(), ServeError> {
+    let ports: Ports =
+        marketdesk_local::LocalBackend::open(&settings.data_dir, Arc::new(SystemClock))?;
+    let listener = tokio::net::TcpListener::bind(settings.listen)
+        .await
+        .map_err(|source| ServeError::Listen {
+            addr: settings.listen,
+            source,
+        })?;
+    let local_addr = listener.local_addr().map_err(ServeError::Http)?;
+    tracing::info!(
+        api = %format!("http://{local_addr}/v1/health"),
+        data = %settings.data_dir.display(),
+        poll_interval_s = settings.poll_interval.as_secs_f64(),
+        "marketdesk is serving"
+    );
+
+    let (stop_tx, stop_rx) = watch::channel(false);
+    let workers = loops::spawn_all(
+        ports.clone(),
+        Arc::new(MarketplaceRegistry::empty()),
+        settings.poll_interval,
+        stop_rx.clone(),
+    );
+
+    let app = router(AppState { ports });
+    let mut http_stop = stop_rx.clone();
+    let server = axum::serve(listener, app).with_graceful_shutdown(async move {
+        loops::stopped(&mut http_stop).await;
+    });
+    let server = tokio::spawn(async move { server.await });
+
+    shutdown_signal().await;
+    tracing::info!("shutting down: finishing in-flight work");
+    let _ = stop_tx.send(true);
+    for worker in workers {
+        let _ = worker.await;
+    }
+    match server.await {
+        Ok(result) => result.map_err(ServeError::Http),
+        Err(join_error) => Err(ServeError::Http(std::io::Error::other(join_error))),
+    }
+}
+
+async fn shutdown_signal() {
+    let ctrl_c = async {
+        if let Err(error) = tokio::signal::ctrl_c().await {
+            tracing::warn!(%error, "cannot listen for Ctrl-C");
+            std::future::pending::<()>().await;
+        }
+    };
+    #[cfg(unix)]
+    let terminate = async {
+        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+            Ok(mut signal) => {
+                signal.recv().await;
+            }
+            Err(error) => {
+                tracing::warn!(%error, "cannot listen for SIGTERM");
+                std::future::pending::<()>().await;
+            }
+        }
+    };
+    #[cfg(not(unix))]
+    let terminate = std::future::pending::<()>();
+    tokio::select! {
+        () = ctrl_c => {},
+        () = terminate => {},
+    }
+}

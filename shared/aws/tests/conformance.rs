@@ -1,0 +1,17 @@
+//! The `marketdesk-core` conformance suite against DynamoDB Local and moto.
+//!
+//! Skipped when the emulator endpoints are not set (see `common`).
+
+mod common;
+
+mod dynamodb_local {
+    marketdesk_core::store_conformance_tests!(crate::common::dynamo_store());
+}
+
+mod moto_sqs {
+    marketdesk_core::queue_conformance_tests!(crate::common::sqs_queues());
+}
+
+mod moto_secrets_manager {
+    marketdesk_core::secrets_conformance_tests!(crate::common::secrets());
+}

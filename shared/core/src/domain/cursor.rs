@@ -1,0 +1,44 @@
+//! Poll cursors: how far each integration's channel has been read.
+
+use crate::ids::{IntegrationId, TenantId};
+use chrono::{DateTime, Utc};
+use serde::{Deserialize, Serialize};
+
+/// One marketplace inbox an integration is polled on.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Channel {
+    /// Allegro post-purchase issues (`/sale/issues`: disputes and claims).
+    AllegroIssues,
+    /// Allegro Message Center threads (`/messaging`, beta.v1).
+    AllegroMessaging,
+    /// EmpikPlace (Mirakl) inbox threads (M11).
+    EmpikThreads,
+}
+
+impl Channel {
+    /// The channel's name in keys and logs.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Channel::AllegroIssues => "allegro_issues",
+            Channel::AllegroMessaging => "allegro_messaging",
+            Channel::EmpikThreads => "empik_threads",
+        }
+    }
+}
+
+/// The position an integration's channel has been read up to. It advances only after the
+/// events read before it are safely queued.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct PollCursor {
+    /// The tenant owning the integration.
+    pub tenant_id: TenantId,
+    /// The integration polled.
+    pub integration_id: IntegrationId,
+    /// The channel polled.
+    pub channel: Channel,
+    /// Channel-specific position (a timestamp watermark, a page token); `None` before the first poll.
+    pub position: Option<String>,
+    /// When the last poll of this channel finished.
+    pub polled_at: Option<DateTime<Utc>>,
+}

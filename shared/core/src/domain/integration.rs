@@ -1,0 +1,201 @@
+//! Integrations: a seller's connected marketplace accounts and their settings.
+
+use super::cursor::Channel;
+use super::ticket::TicketStatus;
+use crate::ids::{IntegrationId, TenantId};
+use chrono::{DateTime, Utc};
+use serde::{Deserialize, Serialize};
+
+/// Which marketplace an integration talks to.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum IntegrationKind {
+    /// An Allegro seller account (OAuth).
+    Allegro,
+    /// An EmpikPlace (Mirakl) shop (API key).
+    Empikplace,
+}
+
+impl IntegrationKind {
+    /// The inboxes polled for this kind of account.
+    pub fn channels(self) -> &'static [Channel] {
+        match self {
+            IntegrationKind::Allegro => &[Channel::AllegroIssues, Channel::AllegroMessaging],
+            IntegrationKind::Empikplace => &[Channel::EmpikThreads],
+        }
+    }
+}
+
+/// Production or the marketplace's sandbox (test mode).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Environment {
+    /// The real marketplace.
+    #[default]
+    Production,
+    /// The marketplace's test environment.
+    Sandbox,
+}
+
+/// Whether marketdesk holds working credentials for the account.
+#[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[serde(tag = "state", rename_all = "snake_case")]
+pub enum ConnectionState {
+    /// Created but never authorised.
+    #[default]
+    Pending,
+    /// Credentials work.
+    Connected,
+    /// Credentials died (e.g. invalid_grant): polling stops until re-authentication.
+    Disconnected {
+        /// Why, in words an admin can act on.
+        reason: String,
+        /// When it happened.
+        since: DateTime<Utc>,
+    },
+}
+
+/// Maps a marketplace's conversation states onto the tenant's ticket statuses.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct StatusMapping {
+    /// Ticket status for a new or ongoing conversation.
+    pub open: TicketStatus,
+    /// Ticket status when the marketplace marks the problem resolved.
+    pub resolved: TicketStatus,
+    /// Ticket status when the marketplace marks the problem unresolved.
+    pub unresolved: TicketStatus,
+    /// Ticket status when a claim is accepted.
+    pub claim_accepted: TicketStatus,
+    /// Ticket status when a claim is rejected.
+    pub claim_rejected: TicketStatus,
+}
+
+impl Default for StatusMapping {
+    fn default() -> Self {
+        Self {
+            open: TicketStatus::Open,
+            resolved: TicketStatus::Solved,
+            unresolved: TicketStatus::Closed,
+            claim_accepted: TicketStatus::Solved,
+            claim_rejected: TicketStatus::Closed,
+        }
+    }
+}
+
+/// Autoresponder settings of one integration (the rules live in the autoresponder module).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct AutoresponderSettings {
+    /// Whether autoresponses are sent at all.
+    pub enabled: bool,
+    /// Plain text with `{buyer_login}`, `{order_id}`, `{shop_name}` placeholders.
+    pub text: String,
+    /// Minutes to wait after the buyer's first message before answering (at most 55).
+    pub delay_minutes: u32,
+    /// Addresses told about every autoresponse sent.
+    pub notify: Vec<String>,
+}
+
+impl Default for AutoresponderSettings {
+    fn default() -> Self {
+        Self {
+            enabled: false,
+            text: String::new(),
+            delay_minutes: 2,
+            notify: Vec::new(),
+        }
+    }
+}
+
+/// What an admin configures on an integration.
+#[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
+pub struct IntegrationSettings {
+    /// Name of the CRM text field holding the buyer's marketplace login or customer id.
+    pub crm_field: String,
+    /// Queue new tickets go to.
+    pub ticket_queue: Option<String>,
+    /// Category new tickets get.
+    pub ticket_category: Option<String>,
+    /// Marketplace state → ticket status.
+    pub status_mapping: StatusMapping,
+    /// Text sent with a request to confirm the problem is solved (Allegro disputes).
+    pub closure_message: Option<String>,
+    /// Autoresponder settings.
+    pub autoresponder: AutoresponderSettings,
+}
+
+/// A connected marketplace account.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Integration {
+    /// The integration's id.
+    pub id: IntegrationId,
+    /// The owning tenant.
+    pub tenant_id: TenantId,
+    /// Allegro or EmpikPlace.
+    pub kind: IntegrationKind,
+    /// Name shown to agents (the marketplace login or shop name until renamed).
+    pub display_name: String,
+    /// Production or sandbox.
+    pub environment: Environment,
+    /// The admin's on/off switch; inactive integrations are not polled.
+    pub active: bool,
+    /// Whether working credentials are held.
+    pub connection: ConnectionState,
+    /// Admin settings.
+    pub settings: IntegrationSettings,
+    /// When the integration was created.
+    pub created_at: DateTime<Utc>,
+    /// When it was last switched on: conversations older than this are not imported (EmpikPlace).
+    pub enabled_at: DateTime<Utc>,
+}
+
+impl Integration {
+    /// Whether the scheduler should poll this integration now.
+    pub fn should_poll(&self) -> bool {
+        self.active && self.connection == ConnectionState::Connected
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn integration(active: bool, connection: ConnectionState) -> Integration {
+        let now = Utc::now();
+        Integration {
+            id: IntegrationId::generate(),
+            tenant_id: TenantId::from("t1"),
+            kind: IntegrationKind::Allegro,
+            display_name: "shop".into(),
+            environment: Environment::Sandbox,
+            active,
+            connection,
+            settings: IntegrationSettings::default(),
+            created_at: now,
+            enabled_at: now,
+        }
+    }
+
+    #[test]
+    fn only_active_connected_integrations_are_polled() {
+        assert!(integration(true, ConnectionState::Connected).should_poll());
+        assert!(!integration(false, ConnectionState::Connected).should_poll());
+        assert!(!integration(true, ConnectionState::Pending).should_poll());
+        let dead = ConnectionState::Disconnected {
+            reason: "invalid_grant".into(),
+            since: Utc::now(),
+        };
+        assert!(!integration(true, dead).should_poll());
+    }
+
+    #[test]
+    fn allegro_is_polled_on_both_inboxes() {
+        assert_eq!(
+            IntegrationKind::Allegro.channels(),
+            &[Channel::AllegroIssues, Channel::AllegroMessaging]
+        );
+        assert_eq!(
+            IntegrationKind::Empikplace.channels(),
+            &[Channel::EmpikThreads]
+        );
+    }
+}

@@ -1,0 +1,18 @@
+//! The domain's entities.
+
+pub mod cursor;
+pub mod customer;
+pub mod integration;
+pub mod message;
+pub mod tenant;
+pub mod ticket;
+
+pub use cursor::{Channel, PollCursor};
+pub use customer::Customer;
+pub use integration::{
+    AutoresponderSettings, ConnectionState, Environment, Integration, IntegrationKind,
+    IntegrationSettings, StatusMapping,
+};
+pub use message::{Attachment, AuthorKind, Message};
+pub use tenant::Tenant;
+pub use ticket::{ConversationKind, ConversationRef, Source, Ticket, TicketStatus};

@@ -1,0 +1,141 @@
+//! Tickets: one per buyer conversation, whichever marketplace endpoint it came from.
+
+use super::message::AuthorKind;
+use crate::ids::{CustomerId, IntegrationId, TenantId, TicketId};
+use chrono::{DateTime, Utc};
+use serde::{Deserialize, Serialize};
+
+/// The marketplace a ticket came from (shown and filterable).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Source {
+    /// Allegro.
+    Allegro,
+    /// EmpikPlace.
+    Empikplace,
+}
+
+impl Source {
+    /// The source's name in keys and filters.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Source::Allegro => "allegro",
+            Source::Empikplace => "empikplace",
+        }
+    }
+}
+
+/// What kind of marketplace conversation a ticket mirrors.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum ConversationKind {
+    /// Allegro `/sale/issues` of type DISPUTE.
+    AllegroDispute,
+    /// Allegro `/sale/issues` of type CLAIM.
+    AllegroClaim,
+    /// Allegro Message Center thread of type POST_PURCHASE_ISSUE.
+    AllegroPurchaseProblem,
+    /// Allegro Message Center thread of type COMMON (a buyer's question).
+    AllegroCommonThread,
+    /// EmpikPlace (Mirakl) inbox thread.
+    EmpikThread,
+}
+
+impl ConversationKind {
+    /// The marketplace this kind of conversation lives on.
+    pub fn source(self) -> Source {
+        match self {
+            ConversationKind::EmpikThread => Source::Empikplace,
+            _ => Source::Allegro,
+        }
+    }
+}
+
+/// The marketplace's own identity of a conversation: the key that makes ingest idempotent.
+#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
+pub struct ConversationRef {
+    /// Kind of conversation.
+    pub kind: ConversationKind,
+    /// The marketplace's id (issue id, thread id).
+    pub external_id: String,
+}
+
+/// Where a ticket stands in the seller's workflow.
+#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum TicketStatus {
+    /// Needs attention.
+    Open,
+    /// Waiting for the buyer.
+    Pending,
+    /// The problem is solved.
+    Solved,
+    /// Closed without further work.
+    Closed,
+}
+
+impl TicketStatus {
+    /// The status's name in keys and filters.
+    pub fn as_str(&self) -> &'static str {
+        match self {
+            TicketStatus::Open => "open",
+            TicketStatus::Pending => "pending",
+            TicketStatus::Solved => "solved",
+            TicketStatus::Closed => "closed",
+        }
+    }
+}
+
+/// A ticket: one buyer conversation with its CRM link and workflow state.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Ticket {
+    /// The ticket's id.
+    pub id: TicketId,
+    /// The owning tenant.
+    pub tenant_id: TenantId,
+    /// The integration (marketplace account) the conversation belongs to.
+    pub integration_id: IntegrationId,
+    /// The marketplace conversation mirrored.
+    pub conversation: ConversationRef,
+    /// The buyer's reason (Allegro) or the thread topic (EmpikPlace).
+    pub subject: String,
+    /// Workflow status, mapped from the marketplace status by the integration's settings.
+    pub status: TicketStatus,
+    /// The marketplace's own status, kept verbatim (unknown values included).
+    pub marketplace_status: String,
+    /// Whether the marketplace still accepts messages (Allegro `chatActive`, thread OPEN).
+    pub open_for_replies: bool,
+    /// Queue the ticket sits in.
+    pub queue: Option<String>,
+    /// Category of the ticket.
+    pub category: Option<String>,
+    /// Buyer's marketplace login (Allegro) or customer id (EmpikPlace).
+    pub buyer_login: String,
+    /// Linked CRM customer, if any.
+    pub customer_id: Option<CustomerId>,
+    /// The marketplace order behind the conversation.
+    pub order_id: Option<String>,
+    /// Who wrote the latest message.
+    pub last_author: Option<AuthorKind>,
+    /// Whether a person still has to answer.
+    pub needs_reply: bool,
+    /// When the ticket was created.
+    pub created_at: DateTime<Utc>,
+    /// Latest activity (message or status change): lists are ordered by it.
+    pub updated_at: DateTime<Utc>,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn conversation_kinds_know_their_marketplace() {
+        assert_eq!(ConversationKind::AllegroClaim.source(), Source::Allegro);
+        assert_eq!(
+            ConversationKind::AllegroCommonThread.source(),
+            Source::Allegro
+        );
+        assert_eq!(ConversationKind::EmpikThread.source(), Source::Empikplace);
+    }
+}

@@ -1,0 +1,69 @@
+//! The messages that travel on the queues between the functions.
+
+use crate::domain::{Attachment, AuthorKind, Channel, ConversationRef};
+use crate::ids::{IntegrationId, MessageId, TenantId, TicketId};
+use chrono::{DateTime, Utc};
+use serde::{Deserialize, Serialize};
+
+/// Scheduler → poller: poll one channel of one integration.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct PollJob {
+    /// The tenant owning the integration.
+    pub tenant_id: TenantId,
+    /// The integration to poll.
+    pub integration_id: IntegrationId,
+    /// Which inbox to poll.
+    pub channel: Channel,
+}
+
+/// Poller → ingest: the current state of one marketplace conversation with messages read.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct InboundEvent {
+    /// The tenant owning the integration.
+    pub tenant_id: TenantId,
+    /// The integration the conversation was read from.
+    pub integration_id: IntegrationId,
+    /// The marketplace's identity of the conversation.
+    pub conversation: ConversationRef,
+    /// The buyer's reason or the thread topic.
+    pub subject: String,
+    /// The marketplace's status, verbatim.
+    pub marketplace_status: String,
+    /// Whether the marketplace still accepts messages.
+    pub open_for_replies: bool,
+    /// Buyer's login (Allegro) or customer id (EmpikPlace).
+    pub buyer_login: String,
+    /// The order behind the conversation.
+    pub order_id: Option<String>,
+    /// Messages read in this poll (possibly overlapping earlier polls).
+    pub messages: Vec<InboundMessage>,
+}
+
+/// One marketplace message inside an [`InboundEvent`].
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct InboundMessage {
+    /// The marketplace's message id.
+    pub external_id: String,
+    /// Who wrote it.
+    pub author: AuthorKind,
+    /// Author's display name, if given.
+    pub author_name: Option<String>,
+    /// Plain text.
+    pub text: String,
+    /// Attached files.
+    #[serde(default)]
+    pub attachments: Vec<Attachment>,
+    /// The marketplace's timestamp.
+    pub created_at: DateTime<Utc>,
+}
+
+/// API or ingest → sender: deliver one stored reply to the marketplace.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct OutboundJob {
+    /// The tenant owning the ticket.
+    pub tenant_id: TenantId,
+    /// The ticket replied to.
+    pub ticket_id: TicketId,
+    /// The stored reply to deliver.
+    pub reply_id: MessageId,
+}

@@ -1,0 +1,86 @@
+//! Integrations in the store.
+
+use super::{create_result, decode, encode, keys, RepoError};
+use crate::domain::Integration;
+use crate::ids::{IntegrationId, TenantId};
+use crate::ports::{Condition, Index, Item, PageCursor, Query, Store, StoreError};
+
+/// An integration read together with the version it was stored at.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Versioned<T> {
+    /// The entity.
+    pub value: T,
+    /// The stored version, for an optimistic update.
+    pub version: u64,
+}
+
+fn item_for(integration: &Integration, version: u64) -> Item {
+    Item {
+        version,
+        ..Item::new(
+            keys::integration(&integration.tenant_id, &integration.id),
+            encode(integration),
+        )
+    }
+    .with_index(
+        Index::Gsi1,
+        keys::integration_index(&integration.tenant_id, &integration.id),
+    )
+}
+
+/// Creates an integration; refuses an existing id.
+pub async fn create(store: &dyn Store, integration: &Integration) -> Result<(), RepoError> {
+    create_result(
+        store
+            .put(item_for(integration, 1), Condition::NotExists)
+            .await,
+    )
+}
+
+/// The integration with its version, if it exists in this tenant.
+pub async fn get(
+    store: &dyn Store,
+    tenant: &TenantId,
+    id: &IntegrationId,
+) -> Result<Option<Versioned<Integration>>, RepoError> {
+    match store.get(&keys::integration(tenant, id)).await? {
+        Some(item) => Ok(Some(Versioned {
+            value: decode(&item)?,
+            version: item.version,
+        })),
+        None => Ok(None),
+    }
+}
+
+/// Replaces the integration if it is still at `read_version`; otherwise `Store(ConditionFailed)`.
+pub async fn update(
+    store: &dyn Store,
+    integration: &Integration,
+    read_version: u64,
+) -> Result<(), RepoError> {
+    let item = item_for(integration, read_version + 1);
+    store.put(item, Condition::VersionIs(read_version)).await?;
+    Ok(())
+}
+
+/// One page of every tenant's integrations (the scheduler's fan-out).
+pub async fn list_all(
+    store: &dyn Store,
+    after: Option<PageCursor>,
+    limit: u32,
+) -> Result<(Vec<Integration>, Option<PageCursor>), RepoError> {
+    let page = store
+        .query(
+            &Query::index(Index::Gsi1, keys::ALL_INTEGRATIONS)
+                .limit(limit)
+                .after(after),
+        )
+        .await?;
+    let integrations = page.items.iter().map(decode).collect::<Result<_, _>>()?;
+    Ok((integrations, page.next))
+}
+
+/// Whether a store error is a lost optimistic-update race (worth re-reading and retrying).
+pub fn is_conflict(err: &RepoError) -> bool {
+    matches!(err, RepoError::Store(StoreError::ConditionFailed))
+}

@@ -1,0 +1,81 @@
+//! The single-table key scheme (see docs/architecture.md for the full table).
+
+use crate::domain::{Channel, ConversationRef};
+use crate::ids::{IntegrationId, TenantId, TicketId};
+use crate::ports::{IndexKey, Key};
+
+/// GSI1 partition listing every integration of every tenant (the scheduler's fan-out).
+pub const ALL_INTEGRATIONS: &str = "INTEGRATIONS";
+
+/// The partition holding everything of one tenant.
+pub fn tenant_partition(tenant: &TenantId) -> String {
+    format!("TENANT#{tenant}")
+}
+
+/// The tenant's own item.
+pub fn tenant(tenant: &TenantId) -> Key {
+    Key::new(tenant_partition(tenant), "TENANT")
+}
+
+/// An integration's item.
+pub fn integration(tenant: &TenantId, id: &IntegrationId) -> Key {
+    Key::new(tenant_partition(tenant), format!("INTEGRATION#{id}"))
+}
+
+/// An integration's entry in the all-integrations index.
+pub fn integration_index(tenant: &TenantId, id: &IntegrationId) -> IndexKey {
+    IndexKey::new(ALL_INTEGRATIONS, format!("{tenant}#{id}"))
+}
+
+/// The poll cursor of one channel of an integration.
+pub fn cursor(tenant: &TenantId, integration: &IntegrationId, channel: Channel) -> Key {
+    Key::new(
+        tenant_partition(tenant),
+        format!("CURSOR#{integration}#{}", channel.as_str()),
+    )
+}
+
+/// A ticket's item.
+pub fn ticket(tenant: &TenantId, id: &TicketId) -> Key {
+    Key::new(tenant_partition(tenant), format!("TICKET#{id}"))
+}
+
+/// Prefix of every message of a ticket (messages sort by time within it).
+pub fn ticket_messages_prefix(id: &TicketId) -> String {
+    format!("TICKET#{id}#MSG#")
+}
+
+/// A message of a ticket: sorted by time, unique by the marketplace's (or our) message id.
+pub fn message(tenant: &TenantId, ticket: &TicketId, sortable_time: &str, message_id: &str) -> Key {
+    Key::new(
+        tenant_partition(tenant),
+        format!(
+            "{}{sortable_time}#{message_id}",
+            ticket_messages_prefix(ticket)
+        ),
+    )
+}
+
+/// The guard that makes ticket creation idempotent: one per marketplace conversation.
+pub fn conversation_guard(tenant: &TenantId, conversation: &ConversationRef) -> Key {
+    let kind = serde_json::to_value(conversation.kind)
+        .ok()
+        .and_then(|v| v.as_str().map(str::to_owned))
+        .unwrap_or_default();
+    Key::new(
+        tenant_partition(tenant),
+        format!("EXT#{kind}#{}", conversation.external_id),
+    )
+}
+
+/// A ticket's entry in the tenant's activity index (most recent first when read descending).
+pub fn ticket_activity_index(
+    tenant: &TenantId,
+    sortable_updated_at: &str,
+    id: &TicketId,
+) -> IndexKey {
+    IndexKey::new(
+        format!("{}#TICKETS", tenant_partition(tenant)),
+        format!("{sortable_updated_at}#{id}"),
+    )
+}

@@ -1,0 +1,61 @@
+//! Repositories: the domain's entities stored through the [`Store`](crate::ports::Store) port.
+//!
+//! Written once on top of the DynamoDB-shaped store, so both backends share them.
+//! The key scheme lives in [`keys`].
+
+pub mod cursors;
+pub mod integrations;
+pub mod keys;
+pub mod tenants;
+pub mod tickets;
+
+use crate::ports::{Item, StoreError};
+use serde::de::DeserializeOwned;
+use serde::Serialize;
+
+/// Why a repository operation failed.
+#[derive(Debug, thiserror::Error)]
+pub enum RepoError {
+    /// The store failed or refused the write.
+    #[error(transparent)]
+    Store(#[from] StoreError),
+    /// A stored item does not decode into the entity.
+    #[error("stored item {pk}/{sk} does not decode: {reason}")]
+    Corrupt {
+        /// Partition key of the item.
+        pk: String,
+        /// Sort key of the item.
+        sk: String,
+        /// The decoding error.
+        reason: String,
+    },
+    /// The entity to create exists already.
+    #[error("already exists")]
+    AlreadyExists,
+    /// The entity does not exist.
+    #[error("not found")]
+    NotFound,
+}
+
+/// Encodes an entity as an item body.
+pub(crate) fn encode<T: Serialize>(entity: &T) -> serde_json::Value {
+    // Domain entities are plain data (strings, numbers, maps with string keys): encoding cannot fail.
+    serde_json::to_value(entity).unwrap_or(serde_json::Value::Null)
+}
+
+/// Decodes an item body into an entity.
+pub(crate) fn decode<T: DeserializeOwned>(item: &Item) -> Result<T, RepoError> {
+    serde_json::from_value(item.data.clone()).map_err(|e| RepoError::Corrupt {
+        pk: item.key.pk.clone(),
+        sk: item.key.sk.clone(),
+        reason: e.to_string(),
+    })
+}
+
+/// Maps a failed create condition to [`RepoError::AlreadyExists`].
+pub(crate) fn create_result(result: Result<(), StoreError>) -> Result<(), RepoError> {
+    match result {
+        Err(StoreError::ConditionFailed) => Err(RepoError::AlreadyExists),
+        other => Ok(other?),
+    }
+}

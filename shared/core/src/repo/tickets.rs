@@ -1,0 +1,179 @@
+//! Tickets and their messages in the store.
+
+use super::integrations::Versioned;
+use super::{decode, encode, keys, RepoError};
+use crate::domain::{ConversationRef, Message, Ticket};
+use crate::ids::{TenantId, TicketId};
+use crate::ports::{
+    Condition, Index, Item, PageCursor, Query, SortKeyCondition, Store, StoreError, WriteOp,
+};
+use chrono::{DateTime, SecondsFormat, Utc};
+use serde_json::json;
+
+/// A timestamp whose string order is its time order (fixed width, UTC).
+pub fn sortable(time: DateTime<Utc>) -> String {
+    time.to_rfc3339_opts(SecondsFormat::Millis, true)
+}
+
+fn ticket_item(ticket: &Ticket, version: u64) -> Item {
+    Item {
+        version,
+        ..Item::new(keys::ticket(&ticket.tenant_id, &ticket.id), encode(ticket))
+    }
+    .with_index(
+        Index::Gsi1,
+        keys::ticket_activity_index(&ticket.tenant_id, &sortable(ticket.updated_at), &ticket.id),
+    )
+}
+
+/// The ticket mirroring a marketplace conversation, if one was created.
+pub async fn find_by_conversation(
+    store: &dyn Store,
+    tenant: &TenantId,
+    conversation: &ConversationRef,
+) -> Result<Option<TicketId>, RepoError> {
+    let Some(guard) = store
+        .get(&keys::conversation_guard(tenant, conversation))
+        .await?
+    else {
+        return Ok(None);
+    };
+    let id = guard
+        .data
+        .get("ticket_id")
+        .and_then(|v| v.as_str())
+        .ok_or_else(|| RepoError::Corrupt {
+            pk: guard.key.pk.clone(),
+            sk: guard.key.sk.clone(),
+            reason: "guard without ticket_id".into(),
+        })?;
+    Ok(Some(TicketId::from(id)))
+}
+
+/// Creates a ticket together with its conversation guard, atomically. When another writer
+/// created the conversation's ticket first, returns that ticket's id instead.
+pub async fn create_for_conversation(
+    store: &dyn Store,
+    ticket: &Ticket,
+) -> Result<TicketId, RepoError> {
+    let guard = Item::new(
+        keys::conversation_guard(&ticket.tenant_id, &ticket.conversation),
+        json!({ "ticket_id": ticket.id }),
+    );
+    let ops = vec![
+        WriteOp::Put {
+            item: guard,
+            condition: Condition::NotExists,
+        },
+        WriteOp::Put {
+            item: ticket_item(ticket, 1),
+            condition: Condition::NotExists,
+        },
+    ];
+    match store.transact(ops).await {
+        Ok(()) => Ok(ticket.id.clone()),
+        Err(StoreError::TransactionCancelled(_)) => {
+            find_by_conversation(store, &ticket.tenant_id, &ticket.conversation)
+                .await?
+                .ok_or(RepoError::NotFound)
+        }
+        Err(other) => Err(other.into()),
+    }
+}
+
+/// The ticket with its version, if it exists in this tenant.
+pub async fn get(
+    store: &dyn Store,
+    tenant: &TenantId,
+    id: &TicketId,
+) -> Result<Option<Versioned<Ticket>>, RepoError> {
+    match store.get(&keys::ticket(tenant, id)).await? {
+        Some(item) => Ok(Some(Versioned {
+            value: decode(&item)?,
+            version: item.version,
+        })),
+        None => Ok(None),
+    }
+}
+
+/// Replaces the ticket if it is still at `read_version`.
+pub async fn update(
+    store: &dyn Store,
+    ticket: &Ticket,
+    read_version: u64,
+) -> Result<(), RepoError> {
+    store
+        .put(
+            ticket_item(ticket, read_version + 1),
+            Condition::VersionIs(read_version),
+        )
+        .await?;
+    Ok(())
+}
+
+/// Stores a message once: `Ok(false)` when a message with the same time and id exists.
+pub async fn add_message(
+    store: &dyn Store,
+    tenant: &TenantId,
+    message: &Message,
+    unique_id: &str,
+) -> Result<bool, RepoError> {
+    let key = keys::message(
+        tenant,
+        &message.ticket_id,
+        &sortable(message.created_at),
+        unique_id,
+    );
+    match store
+        .put(Item::new(key, encode(message)), Condition::NotExists)
+        .await
+    {
+        Ok(()) => Ok(true),
+        Err(StoreError::ConditionFailed) => Ok(false),
+        Err(other) => Err(other.into()),
+    }
+}
+
+/// Every message of a ticket, oldest first.
+pub async fn messages(
+    store: &dyn Store,
+    tenant: &TenantId,
+    ticket: &TicketId,
+) -> Result<Vec<Message>, RepoError> {
+    let mut query = Query::partition(keys::tenant_partition(tenant))
+        .sort(SortKeyCondition::BeginsWith(keys::ticket_messages_prefix(
+            ticket,
+        )))
+        .limit(500);
+    let mut all = Vec::new();
+    loop {
+        let page = store.query(&query).await?;
+        for item in &page.items {
+            all.push(decode(item)?);
+        }
+        match page.next {
+            Some(cursor) => query.after = Some(cursor),
+            None => return Ok(all),
+        }
+    }
+}
+
+/// One page of the tenant's tickets, most recent activity first.
+pub async fn list_recent(
+    store: &dyn Store,
+    tenant: &TenantId,
+    after: Option<PageCursor>,
+    limit: u32,
+) -> Result<(Vec<Ticket>, Option<PageCursor>), RepoError> {
+    let partition = format!("{}#TICKETS", keys::tenant_partition(tenant));
+    let page = store
+        .query(
+            &Query::index(Index::Gsi1, partition)
+                .descending()
+                .limit(limit)
+                .after(after),
+        )
+        .await?;
+    let tickets = page.items.iter().map(decode).collect::<Result<_, _>>()?;
+    Ok((tickets, page.next))
+}

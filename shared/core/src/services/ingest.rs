@@ -1,0 +1,173 @@
+//! Ingest: turns a marketplace conversation event into a ticket with its messages.
+//!
+//! Idempotent: the conversation's marketplace id guards ticket creation and each message is
+//! keyed by its marketplace id, so redelivered or overlapping events change nothing.
+
+use super::ServiceError;
+use crate::domain::{Integration, Message, Ticket};
+use crate::ids::{MessageId, TicketId};
+use crate::jobs::InboundEvent;
+use crate::ports::Ports;
+use crate::repo::{integrations, tickets, RepoError};
+use crate::status::ticket_status;
+
+/// How often a lost optimistic-update race is retried before giving up (the queue retries later).
+const UPDATE_ATTEMPTS: usize = 5;
+
+/// What one ingested event did.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct IngestOutcome {
+    /// The conversation's ticket.
+    pub ticket_id: TicketId,
+    /// Whether this event created the ticket.
+    pub created: bool,
+    /// Messages not seen before.
+    pub new_messages: usize,
+}
+
+/// Applies one inbound event.
+pub async fn run(ports: &Ports, event: &InboundEvent) -> Result<IngestOutcome, ServiceError> {
+    let store = &*ports.store;
+    let integration = integrations::get(store, &event.tenant_id, &event.integration_id)
+        .await?
+        .ok_or_else(|| {
+            ServiceError::Gone(format!(
+                "integration {} no longer exists",
+                event.integration_id
+            ))
+        })?
+        .value;
+
+    let (ticket_id, created) =
+        match tickets::find_by_conversation(store, &event.tenant_id, &event.conversation).await? {
+            Some(id) => (id, false),
+            None => {
+                let fresh = new_ticket(&integration, event, ports.clock.now());
+                let id = tickets::create_for_conversation(store, &fresh).await?;
+                let created = id == fresh.id;
+                (id, created)
+            }
+        };
+
+    let mut messages = event.messages.clone();
+    messages.sort_by_key(|m| m.created_at);
+    let mut new_messages = 0;
+    for inbound in &messages {
+        let message = Message {
+            id: MessageId::generate(),
+            ticket_id: ticket_id.clone(),
+            external_id: Some(inbound.external_id.clone()),
+            author: inbound.author,
+            author_name: inbound.author_name.clone(),
+            text: inbound.text.clone(),
+            attachments: inbound.attachments.clone(),
+            created_at: inbound.created_at,
+        };
+        if tickets::add_message(
+            store,
+            &event.tenant_id,
+            &message,
+            &format!("X{}", inbound.external_id),
+        )
+        .await?
+        {
+            new_messages += 1;
+        }
+    }
+
+    update_ticket(ports, &integration, event, &ticket_id).await?;
+    Ok(IngestOutcome {
+        ticket_id,
+        created,
+        new_messages,
+    })
+}
+
+fn new_ticket(
+    integration: &Integration,
+    event: &InboundEvent,
+    now: chrono::DateTime<chrono::Utc>,
+) -> Ticket {
+    Ticket {
+        id: TicketId::generate(),
+        tenant_id: event.tenant_id.clone(),
+        integration_id: event.integration_id.clone(),
+        conversation: event.conversation.clone(),
+        subject: event.subject.clone(),
+        status: ticket_status(
+            &event.marketplace_status,
+            &integration.settings.status_mapping,
+        ),
+        marketplace_status: event.marketplace_status.clone(),
+        open_for_replies: event.open_for_replies,
+        queue: integration.settings.ticket_queue.clone(),
+        category: integration.settings.ticket_category.clone(),
+        buyer_login: event.buyer_login.clone(),
+        customer_id: None,
+        order_id: event.order_id.clone(),
+        last_author: None,
+        needs_reply: false,
+        created_at: now,
+        updated_at: now,
+    }
+}
+
+/// Brings the ticket's marketplace state and last-message summary up to date.
+async fn update_ticket(
+    ports: &Ports,
+    integration: &Integration,
+    event: &InboundEvent,
+    ticket_id: &TicketId,
+) -> Result<(), ServiceError> {
+    let store = &*ports.store;
+    for _ in 0..UPDATE_ATTEMPTS {
+        let stored = tickets::get(store, &event.tenant_id, ticket_id)
+            .await?
+            .ok_or_else(|| ServiceError::Gone(format!("ticket {ticket_id} vanished")))?;
+        let mut ticket = stored.value.clone();
+        ticket.marketplace_status = event.marketplace_status.clone();
+        ticket.status = ticket_status(
+            &event.marketplace_status,
+            &integration.settings.status_mapping,
+        );
+        ticket.open_for_replies = event.open_for_replies;
+        if ticket.order_id.is_none() {
+            ticket.order_id = event.order_id.clone();
+        }
+        let all = tickets::messages(store, &event.tenant_id, ticket_id).await?;
+        if let Some(last) = all
+            .iter()
+            .filter(|m| m.author.is_public())
+            .max_by_key(|m| m.created_at)
+        {
+            ticket.last_author = Some(last.author);
+            ticket.needs_reply =
+                last.author == crate::domain::AuthorKind::Buyer && ticket.open_for_replies;
+            ticket.updated_at = ticket.updated_at.max(last.created_at);
+        }
+        if ticket == stored.value {
+            return Ok(());
+        }
+        if ticket.marketplace_status != stored.value.marketplace_status {
+            ticket.updated_at = ticket.updated_at.max(ports.clock.now());
+        }
+        match tickets::update(store, &ticket, stored.version).await {
+            Ok(()) => return Ok(()),
+            Err(e) if integrations::is_conflict(&e) => continue,
+            Err(e) => return Err(e.into()),
+        }
+    }
+    Err(ServiceError::Repo(RepoError::Store(
+        crate::ports::StoreError::Unavailable(format!(
+            "ticket {ticket_id} kept changing; will retry"
+        )),
+    )))
+}
+
+/// Decodes a queue message body and ingests it.
+pub async fn handle_body(ports: &Ports, body: &str) -> Result<IngestOutcome, ServiceError> {
+    let event: InboundEvent = super::decode_job(body)?;
+    let outcome = run(ports, &event).await?;
+    tracing::info!(ticket = %outcome.ticket_id, created = outcome.created, new_messages = outcome.new_messages, "event ingested");
+    Ok(outcome)
+}

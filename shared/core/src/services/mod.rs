@@ -1,0 +1,53 @@
+//! What each function does, as plain functions over the ports. Handlers only decode and encode.
+
+pub mod ingest;
+pub mod poller;
+pub mod scheduler;
+pub mod sender;
+pub mod token_refresh;
+
+use crate::ports::{MarketplaceError, QueueError};
+use crate::repo::RepoError;
+use std::time::Duration;
+
+/// Why handling one unit of work failed.
+#[derive(Debug, thiserror::Error)]
+pub enum ServiceError {
+    /// The work item does not decode; retrying cannot help.
+    #[error("malformed work item: {0}")]
+    Malformed(String),
+    /// The work item refers to something that does not exist (any more); retrying cannot help.
+    #[error("{0}")]
+    Gone(String),
+    /// The store failed.
+    #[error(transparent)]
+    Repo(#[from] RepoError),
+    /// A queue failed.
+    #[error(transparent)]
+    Queue(#[from] QueueError),
+    /// The marketplace failed.
+    #[error(transparent)]
+    Marketplace(#[from] MarketplaceError),
+}
+
+impl ServiceError {
+    /// Whether retrying the same work item can never succeed (drop it, log it).
+    pub fn is_permanent(&self) -> bool {
+        matches!(self, ServiceError::Malformed(_) | ServiceError::Gone(_))
+    }
+
+    /// How long to wait before retrying, when the failure says so (rate limits).
+    pub fn retry_after(&self) -> Option<Duration> {
+        match self {
+            ServiceError::Marketplace(MarketplaceError::RateLimited { retry_after }) => {
+                Some(*retry_after)
+            }
+            _ => None,
+        }
+    }
+}
+
+/// Decodes a queue message body into a work item.
+pub fn decode_job<T: serde::de::DeserializeOwned>(body: &str) -> Result<T, ServiceError> {
+    serde_json::from_str(body).map_err(|e| ServiceError::Malformed(e.to_string()))
+}

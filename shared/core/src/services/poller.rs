@@ -1,0 +1,76 @@
+//! The poller: reads one channel of one integration and queues what it found.
+
+use super::ServiceError;
+use crate::jobs::PollJob;
+use crate::ports::{Marketplaces, Ports};
+use crate::repo::{cursors, integrations};
+use std::time::Duration;
+
+/// What one poll job did.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum PollOutcome {
+    /// The integration is inactive or disconnected: nothing was read.
+    Skipped,
+    /// This build has no reader for the channel yet.
+    NoAdapter,
+    /// The channel was read; this many conversation events were queued.
+    Polled {
+        /// Events queued for ingest.
+        events: usize,
+    },
+}
+
+/// Runs one poll job. The cursor advances only after every event is queued, so a crash
+/// in between re-reads (ingest is idempotent) instead of losing events.
+pub async fn run(
+    ports: &Ports,
+    marketplaces: &dyn Marketplaces,
+    job: &PollJob,
+) -> Result<PollOutcome, ServiceError> {
+    let integration = integrations::get(&*ports.store, &job.tenant_id, &job.integration_id)
+        .await?
+        .ok_or_else(|| {
+            ServiceError::Gone(format!(
+                "integration {} no longer exists",
+                job.integration_id
+            ))
+        })?
+        .value;
+    if !integration.should_poll() {
+        return Ok(PollOutcome::Skipped);
+    }
+    let Some(source) = marketplaces.source(job.channel) else {
+        return Ok(PollOutcome::NoAdapter);
+    };
+    let mut cursor = cursors::get(
+        &*ports.store,
+        &job.tenant_id,
+        &job.integration_id,
+        job.channel,
+    )
+    .await?;
+    let batch = source.poll(&integration, &cursor).await?;
+    for event in &batch.events {
+        let body =
+            serde_json::to_string(event).map_err(|e| ServiceError::Malformed(e.to_string()))?;
+        ports.queues.inbound.send(&body, Duration::ZERO).await?;
+    }
+    cursor.position = batch.next_position;
+    cursor.polled_at = Some(ports.clock.now());
+    cursors::save(&*ports.store, &cursor).await?;
+    Ok(PollOutcome::Polled {
+        events: batch.events.len(),
+    })
+}
+
+/// Decodes a queue message body and runs it.
+pub async fn handle_body(
+    ports: &Ports,
+    marketplaces: &dyn Marketplaces,
+    body: &str,
+) -> Result<PollOutcome, ServiceError> {
+    let job: PollJob = super::decode_job(body)?;
+    let outcome = run(ports, marketplaces, &job).await?;
+    tracing::info!(integration = %job.integration_id, channel = job.channel.as_str(), ?outcome, "poll job done");
+    Ok(outcome)
+}

@@ -1,0 +1,98 @@
+//! [`LocalBackend`]: every port wired on one data directory.
+
+use crate::error::LocalError;
+use crate::{FileSecrets, QueueOptions, RecordingNotifier, SqliteDb, SqliteQueue, SqliteStore};
+use marketdesk_core::ports::{Clock, Ports, Queues};
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+
+/// File name of the database inside the data directory.
+pub const DATABASE_FILE: &str = "marketdesk.sqlite";
+/// Deliveries a work message gets before it is dead-lettered.
+pub const MAX_RECEIVES: u32 = 5;
+
+/// The embedded adapters on one data directory, kept concrete so tools and tests can reach
+/// what the ports hide (dead-letter queues, recorded notifications).
+#[derive(Clone)]
+pub struct LocalBackend {
+    /// The data directory.
+    pub data_dir: PathBuf,
+    /// The database shared by the store, the queues and the notifier.
+    pub db: SqliteDb,
+    /// The item store.
+    pub store: Arc<SqliteStore>,
+    /// The `poll-jobs` queue (dead letters in `poll-jobs-dlq`).
+    pub poll_jobs: Arc<SqliteQueue>,
+    /// The `inbound` queue (dead letters in `inbound-dlq`).
+    pub inbound: Arc<SqliteQueue>,
+    /// The `outbound` queue (dead letters in `outbound-dlq`).
+    pub outbound: Arc<SqliteQueue>,
+    /// Secrets under `<data_dir>/secrets/`.
+    pub secrets: Arc<FileSecrets>,
+    /// The recording notifier.
+    pub notifier: Arc<RecordingNotifier>,
+    /// The clock the queues and the notifier read.
+    pub clock: Arc<dyn Clock>,
+}
+
+impl std::fmt::Debug for LocalBackend {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("LocalBackend")
+            .field("data_dir", &self.data_dir)
+            .finish_non_exhaustive()
+    }
+}
+
+impl LocalBackend {
+    /// Opens (creating if needed) `data_dir` and wires every port on it.
+    pub fn open(data_dir: &Path, clock: Arc<dyn Clock>) -> Result<Ports, LocalError> {
+        Ok(Self::build(data_dir, clock)?.ports())
+    }
+
+    /// Like [`LocalBackend::open`], keeping the concrete adapters.
+    pub fn build(data_dir: &Path, clock: Arc<dyn Clock>) -> Result<Self, LocalError> {
+        std::fs::create_dir_all(data_dir).map_err(|source| LocalError::Directory {
+            path: data_dir.to_path_buf(),
+            source,
+        })?;
+        let db = SqliteDb::open(&data_dir.join(DATABASE_FILE))?;
+        let queue = |name: &str| -> Result<Arc<SqliteQueue>, LocalError> {
+            let options = QueueOptions {
+                max_receives: MAX_RECEIVES,
+                dead_letter: Some(format!("{name}-dlq")),
+            };
+            Ok(Arc::new(SqliteQueue::open(
+                &db,
+                name,
+                options,
+                clock.clone(),
+            )?))
+        };
+        Ok(Self {
+            data_dir: data_dir.to_path_buf(),
+            store: Arc::new(SqliteStore::new(db.clone())?),
+            poll_jobs: queue("poll-jobs")?,
+            inbound: queue("inbound")?,
+            outbound: queue("outbound")?,
+            secrets: Arc::new(FileSecrets::open(&data_dir.join("secrets"))?),
+            notifier: Arc::new(RecordingNotifier::new(&db, clock.clone())?),
+            db,
+            clock,
+        })
+    }
+
+    /// The ports, sharing these adapters.
+    pub fn ports(&self) -> Ports {
+        Ports {
+            store: self.store.clone(),
+            queues: Queues {
+                poll_jobs: self.poll_jobs.clone(),
+                inbound: self.inbound.clone(),
+                outbound: self.outbound.clone(),
+            },
+            secrets: self.secrets.clone(),
+            notifier: self.notifier.clone(),
+            clock: self.clock.clone(),
+        }
+    }
+}

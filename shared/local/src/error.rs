@@ -1,0 +1,42 @@
+//! Start-up errors of the embedded backend; each names the file or directory involved.
+
+use std::path::PathBuf;
+
+/// Why the embedded backend (or one of its adapters) could not be opened.
+#[derive(Debug, thiserror::Error)]
+pub enum LocalError {
+    /// The data directory (or a directory inside it) could not be created or secured.
+    #[error("cannot prepare directory {}: {source}", .path.display())]
+    Directory {
+        /// The directory.
+        path: PathBuf,
+        /// The underlying failure.
+        source: std::io::Error,
+    },
+    /// The SQLite database could not be opened or configured.
+    #[error("cannot open SQLite database {}: {source}", .path.display())]
+    Database {
+        /// The database file (`:memory:` for an in-memory database).
+        path: PathBuf,
+        /// The underlying failure.
+        source: rusqlite::Error,
+    },
+    /// The secrets file exists but could not be secured.
+    #[error("cannot secure secrets file {}: {source}", .path.display())]
+    SecretsFile {
+        /// The secrets file.
+        path: PathBuf,
+        /// The underlying failure.
+        source: std::io::Error,
+    },
+    /// A queue was configured in a way SQS would refuse.
+    #[error("invalid configuration for queue {queue:?} in {}: {reason}", .path.display())]
+    QueueConfig {
+        /// The queue's name.
+        queue: String,
+        /// The database file holding the queue.
+        path: PathBuf,
+        /// What is wrong.
+        reason: String,
+    },
+}

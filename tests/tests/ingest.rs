@@ -1,0 +1,198 @@
+//! Ingest turns conversation events into tickets idempotently, on the embedded backend.
+
+mod support;
+
+use marketdesk_core::domain::{AuthorKind, TicketStatus};
+use marketdesk_core::jobs::OutboundJob;
+use marketdesk_core::repo::tickets;
+use marketdesk_core::services::{ingest, sender};
+use support::*;
+
+#[tokio::test]
+async fn a_new_conversation_becomes_one_ticket_with_its_messages() {
+    let b = backend();
+    let i = connected_allegro(&b.ports, "t1").await;
+    let event = dispute(
+        &i,
+        "issue-1",
+        "DISPUTE_ONGOING",
+        vec![
+            message(
+                "m2",
+                AuthorKind::SellerViaMarketplace,
+                "Proszę o zdjęcia",
+                5,
+            ),
+            message("m1", AuthorKind::Buyer, "Paczka przyszła zgnieciona", 0),
+            message("m3", AuthorKind::Buyer, "Zdjęcia w załączniku", 9),
+        ],
+    );
+    let outcome = ingest::run(&b.ports, &event).await.expect("ingest");
+    assert!(outcome.created);
+    assert_eq!(outcome.new_messages, 3);
+
+    let ticket = tickets::get(&*b.ports.store, &i.tenant_id, &outcome.ticket_id)
+        .await
+        .expect("get")
+        .expect("ticket")
+        .value;
+    assert_eq!(ticket.subject, "Przedmiot uszkodzony");
+    assert_eq!(ticket.status, TicketStatus::Open);
+    assert_eq!(ticket.marketplace_status, "DISPUTE_ONGOING");
+    assert_eq!(ticket.queue.as_deref(), Some("Allegro"));
+    assert_eq!(ticket.category.as_deref(), Some("Reklamacje"));
+    assert_eq!(ticket.buyer_login, "jan_kowalski");
+    assert_eq!(ticket.last_author, Some(AuthorKind::Buyer));
+    assert!(ticket.needs_reply, "the buyer wrote last");
+
+    let messages = tickets::messages(&*b.ports.store, &i.tenant_id, &outcome.ticket_id)
+        .await
+        .expect("messages");
+    let order: Vec<_> = messages
+        .iter()
+        .map(|m| m.external_id.clone().unwrap_or_default())
+        .collect();
+    assert_eq!(
+        order,
+        vec!["m1", "m2", "m3"],
+        "oldest first, whatever order they arrived in"
+    );
+    assert_eq!(messages[1].author, AuthorKind::SellerViaMarketplace);
+}
+
+#[tokio::test]
+async fn redelivered_and_overlapping_events_change_nothing_twice() {
+    let b = backend();
+    let i = connected_allegro(&b.ports, "t1").await;
+    let first = dispute(
+        &i,
+        "issue-7",
+        "DISPUTE_ONGOING",
+        vec![message("m1", AuthorKind::Buyer, "Gdzie paczka?", 0)],
+    );
+    let created = ingest::run(&b.ports, &first).await.expect("ingest");
+    let again = ingest::run(&b.ports, &first).await.expect("redelivery");
+    assert_eq!(again.ticket_id, created.ticket_id);
+    assert!(!again.created);
+    assert_eq!(again.new_messages, 0);
+
+    let overlap = dispute(
+        &i,
+        "issue-7",
+        "DISPUTE_CLOSED",
+        vec![
+            message("m1", AuthorKind::Buyer, "Gdzie paczka?", 0),
+            message("m2", AuthorKind::SellerViaMarketdesk, "Wysłana dziś", 3),
+        ],
+    );
+    let later = ingest::run(&b.ports, &overlap).await.expect("overlap");
+    assert_eq!(later.new_messages, 1);
+    let ticket = tickets::get(&*b.ports.store, &i.tenant_id, &created.ticket_id)
+        .await
+        .expect("get")
+        .expect("ticket")
+        .value;
+    assert_eq!(
+        ticket.status,
+        TicketStatus::Solved,
+        "resolved maps to the integration's choice"
+    );
+    assert_eq!(ticket.marketplace_status, "DISPUTE_CLOSED");
+    assert_eq!(ticket.last_author, Some(AuthorKind::SellerViaMarketdesk));
+    assert!(!ticket.needs_reply);
+
+    let (list, _) = tickets::list_recent(&*b.ports.store, &i.tenant_id, None, 50)
+        .await
+        .expect("list");
+    assert_eq!(list.len(), 1, "one ticket per conversation");
+    assert_eq!(
+        tickets::messages(&*b.ports.store, &i.tenant_id, &created.ticket_id)
+            .await
+            .expect("messages")
+            .len(),
+        2
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn concurrent_ingests_of_a_new_conversation_create_one_ticket() {
+    let b = backend();
+    let i = connected_allegro(&b.ports, "t1").await;
+    let event = dispute(
+        &i,
+        "issue-race",
+        "DISPUTE_ONGOING",
+        vec![message("m1", AuthorKind::Buyer, "Hej", 0)],
+    );
+    let tasks: Vec<_> = (0..4)
+        .map(|_| {
+            let (ports, event) = (b.ports.clone(), event.clone());
+            tokio::spawn(async move { ingest::run(&ports, &event).await })
+        })
+        .collect();
+    let mut ids = Vec::new();
+    let mut created = 0;
+    for task in tasks {
+        let outcome = task.await.expect("task").expect("ingest");
+        created += usize::from(outcome.created);
+        ids.push(outcome.ticket_id);
+    }
+    ids.dedup();
+    assert_eq!(ids.len(), 1, "every worker lands on the same ticket");
+    assert_eq!(created, 1, "exactly one worker created it");
+    assert_eq!(
+        tickets::messages(&*b.ports.store, &i.tenant_id, &ids[0])
+            .await
+            .expect("messages")
+            .len(),
+        1
+    );
+}
+
+#[tokio::test]
+async fn events_for_unknown_integrations_and_garbage_are_permanent_failures() {
+    let b = backend();
+    let i = connected_allegro(&b.ports, "t1").await;
+    let mut event = dispute(&i, "issue-x", "DISPUTE_ONGOING", Vec::new());
+    event.integration_id = "removed".into();
+    assert!(ingest::run(&b.ports, &event)
+        .await
+        .expect_err("unknown")
+        .is_permanent());
+    assert!(ingest::handle_body(&b.ports, "[]")
+        .await
+        .expect_err("garbage")
+        .is_permanent());
+}
+
+#[tokio::test]
+async fn the_sender_keeps_replies_queued_until_a_channel_can_deliver_them() {
+    let b = backend();
+    let i = connected_allegro(&b.ports, "t1").await;
+    let outcome = ingest::run(
+        &b.ports,
+        &dispute(&i, "issue-s", "DISPUTE_ONGOING", Vec::new()),
+    )
+    .await
+    .expect("ingest");
+    let job = OutboundJob {
+        tenant_id: i.tenant_id.clone(),
+        ticket_id: outcome.ticket_id,
+        reply_id: "r1".into(),
+    };
+    let err = sender::run(&b.ports, &job)
+        .await
+        .expect_err("no adapter yet");
+    assert!(
+        !err.is_permanent(),
+        "retryable, so the reply is never silently dropped"
+    );
+    let missing = OutboundJob {
+        ticket_id: "nope".into(),
+        ..job
+    };
+    assert!(sender::run(&b.ports, &missing)
+        .await
+        .expect_err("gone")
+        .is_permanent());
+}

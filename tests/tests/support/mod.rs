@@ -1,0 +1,125 @@
+//! Shared fixtures: an embedded backend in a temp dir, integrations, inbound events.
+
+#![allow(dead_code)]
+
+use chrono::{DateTime, Duration, Utc};
+use marketdesk_core::domain::{
+    AuthorKind, ConnectionState, ConversationKind, ConversationRef, Environment, Integration,
+    IntegrationKind, IntegrationSettings,
+};
+use marketdesk_core::ids::{IntegrationId, TenantId};
+use marketdesk_core::jobs::{InboundEvent, InboundMessage};
+use marketdesk_core::ports::{ManualClock, Ports, Queue, QueueMessage};
+use marketdesk_core::repo::integrations;
+use std::sync::Arc;
+
+/// A fresh embedded backend on a manual clock; keep the TempDir alive.
+pub struct Backend {
+    pub ports: Ports,
+    pub clock: Arc<ManualClock>,
+    _dir: tempfile::TempDir,
+}
+
+pub fn start() -> DateTime<Utc> {
+    DateTime::parse_from_rfc3339("2026-11-22T09:00:00Z")
+        .expect("valid")
+        .with_timezone(&Utc)
+}
+
+pub fn backend() -> Backend {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let clock = Arc::new(ManualClock::new(start()));
+    let ports =
+        marketdesk_local::LocalBackend::open(dir.path(), clock.clone()).expect("backend opens");
+    Backend {
+        ports,
+        clock,
+        _dir: dir,
+    }
+}
+
+pub fn integration(
+    tenant: &str,
+    kind: IntegrationKind,
+    active: bool,
+    connection: ConnectionState,
+) -> Integration {
+    Integration {
+        id: IntegrationId::generate(),
+        tenant_id: TenantId::from(tenant),
+        kind,
+        display_name: "Sklep Testowy".into(),
+        environment: Environment::Sandbox,
+        active,
+        connection,
+        settings: IntegrationSettings {
+            crm_field: "Allegro login".into(),
+            ticket_queue: Some("Allegro".into()),
+            ticket_category: Some("Reklamacje".into()),
+            ..IntegrationSettings::default()
+        },
+        created_at: start(),
+        enabled_at: start(),
+    }
+}
+
+pub async fn connected_allegro(ports: &Ports, tenant: &str) -> Integration {
+    let i = integration(
+        tenant,
+        IntegrationKind::Allegro,
+        true,
+        ConnectionState::Connected,
+    );
+    integrations::create(&*ports.store, &i)
+        .await
+        .expect("create integration");
+    i
+}
+
+pub fn message(id: &str, author: AuthorKind, text: &str, minutes: i64) -> InboundMessage {
+    InboundMessage {
+        external_id: id.into(),
+        author,
+        author_name: None,
+        text: text.into(),
+        attachments: Vec::new(),
+        created_at: start() + Duration::minutes(minutes),
+    }
+}
+
+pub fn dispute(
+    integration: &Integration,
+    external_id: &str,
+    status: &str,
+    messages: Vec<InboundMessage>,
+) -> InboundEvent {
+    InboundEvent {
+        tenant_id: integration.tenant_id.clone(),
+        integration_id: integration.id.clone(),
+        conversation: ConversationRef {
+            kind: ConversationKind::AllegroDispute,
+            external_id: external_id.into(),
+        },
+        subject: "Przedmiot uszkodzony".into(),
+        marketplace_status: status.into(),
+        open_for_replies: true,
+        buyer_login: "jan_kowalski".into(),
+        order_id: Some("29b3a4c0-1111-11ef-8000-000000000001".into()),
+        messages,
+    }
+}
+
+/// Receives everything currently visible on a queue (the embedded queue answers at once).
+pub async fn drain(queue: &dyn Queue) -> Vec<QueueMessage> {
+    let mut all = Vec::new();
+    loop {
+        let batch = queue
+            .receive(10, std::time::Duration::from_secs(60))
+            .await
+            .expect("receive");
+        if batch.is_empty() {
+            return all;
+        }
+        all.extend(batch);
+    }
+}
