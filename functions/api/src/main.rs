@@ -8,3 +8,40 @@ async fn main() -> Result<(), marketdesk_lambda::Error> {
     let ports = marketdesk_lambda::ports_from_env().await?;
     lambda_http::run(router(AppState { ports })).await
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use http_body_util::BodyExt;
+    use marketdesk_core::ports::SystemClock;
+    use std::sync::Arc;
+    use tower::ServiceExt;
+
+    /// Feeds the sample API Gateway (HTTP API v2) event through lambda_http's decoding into the router.
+    #[tokio::test]
+    async fn sample_gateway_event_reaches_the_health_route() {
+        let dir = tempfile::tempdir().expect("temp dir");
+        let ports = marketdesk_local::LocalBackend::open(dir.path(), Arc::new(SystemClock))
+            .expect("backend");
+        let request =
+            lambda_http::request::from_str(include_str!("../../../events/api-health.json"))
+                .expect("events/api-health.json is an API Gateway v2 event");
+        let (parts, body) = request.into_parts();
+        let request = axum::http::Request::from_parts(parts, axum::body::Body::from(body.to_vec()));
+        assert_eq!(request.uri().path(), "/v1/health");
+
+        let response = router(AppState { ports })
+            .oneshot(request)
+            .await
+            .expect("router answers");
+        assert_eq!(response.status(), 200);
+        let body = response
+            .into_body()
+            .collect()
+            .await
+            .expect("body")
+            .to_bytes();
+        let json: serde_json::Value = serde_json::from_slice(&body).expect("JSON");
+        assert_eq!(json["status"], "ok");
+    }
+}

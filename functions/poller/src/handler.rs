@@ -30,3 +30,51 @@ pub async fn handle(deps: &Deps, event: SqsEvent) -> SqsBatchResponse {
     })
     .await
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use marketdesk_core::domain::{ConnectionState, Environment, Integration, IntegrationKind};
+    use marketdesk_core::ports::SystemClock;
+    use marketdesk_core::repo::integrations;
+    use std::sync::Arc;
+
+    fn fixture() -> SqsEvent {
+        serde_json::from_str(include_str!("../../../events/poller.json"))
+            .expect("events/poller.json is an SQS event")
+    }
+
+    #[tokio::test]
+    async fn sample_event_runs_and_reports_no_failures() {
+        let dir = tempfile::tempdir().expect("temp dir");
+        let ports = marketdesk_local::LocalBackend::open(dir.path(), Arc::new(SystemClock))
+            .expect("backend");
+        let mut integration = Integration::new(
+            "int-1".into(),
+            "t-1".into(),
+            IntegrationKind::Allegro,
+            "shop",
+            Environment::Sandbox,
+            chrono::Utc::now(),
+        );
+        integration.connection = ConnectionState::Connected;
+        integrations::create(&*ports.store, &integration)
+            .await
+            .expect("create");
+        let deps = Deps::new(ports);
+
+        let response = handle(&deps, fixture()).await;
+        assert!(
+            response.batch_item_failures.is_empty(),
+            "no channel reader yet: jobs finish as NoAdapter"
+        );
+
+        let mut garbage = fixture();
+        garbage.records[0].body = Some("{\"integration_id\":".into());
+        let response = handle(&deps, garbage).await;
+        assert!(
+            response.batch_item_failures.is_empty(),
+            "malformed jobs are dropped, not retried forever"
+        );
+    }
+}

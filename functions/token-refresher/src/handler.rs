@@ -20,3 +20,43 @@ pub async fn handle(
     );
     Ok(due.len())
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use marketdesk_core::domain::{ConnectionState, Environment, Integration, IntegrationKind};
+    use marketdesk_core::ports::SystemClock;
+    use marketdesk_core::repo::integrations;
+    use std::sync::Arc;
+
+    #[tokio::test]
+    async fn sample_tick_counts_connected_allegro_accounts() {
+        let dir = tempfile::tempdir().expect("temp dir");
+        let ports = marketdesk_local::LocalBackend::open(dir.path(), Arc::new(SystemClock))
+            .expect("backend");
+        for (id, kind, connected) in [
+            ("a", IntegrationKind::Allegro, true),
+            ("b", IntegrationKind::Allegro, false),
+            ("c", IntegrationKind::Empikplace, true),
+        ] {
+            let mut integration = Integration::new(
+                id.into(),
+                "t-1".into(),
+                kind,
+                id,
+                Environment::Sandbox,
+                chrono::Utc::now(),
+            );
+            if connected {
+                integration.connection = ConnectionState::Connected;
+            }
+            integrations::create(&*ports.store, &integration)
+                .await
+                .expect("create");
+        }
+        let tick: ScheduledEvent =
+            serde_json::from_str(include_str!("../../../events/token-refresher.json"))
+                .expect("events/token-refresher.json");
+        assert_eq!(handle(&ports, tick).await.expect("tick"), 1);
+    }
+}

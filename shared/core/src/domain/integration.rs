@@ -149,6 +149,29 @@ pub struct Integration {
 }
 
 impl Integration {
+    /// A new, active integration waiting for its credentials, with default settings.
+    pub fn new(
+        id: IntegrationId,
+        tenant_id: TenantId,
+        kind: IntegrationKind,
+        display_name: impl Into<String>,
+        environment: Environment,
+        now: DateTime<Utc>,
+    ) -> Self {
+        Self {
+            id,
+            tenant_id,
+            kind,
+            display_name: display_name.into(),
+            environment,
+            active: true,
+            connection: ConnectionState::Pending,
+            settings: IntegrationSettings::default(),
+            created_at: now,
+            enabled_at: now,
+        }
+    }
+
     /// Whether the scheduler should poll this integration now.
     pub fn should_poll(&self) -> bool {
         self.active && self.connection == ConnectionState::Connected

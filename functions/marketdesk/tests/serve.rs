@@ -1,0 +1,211 @@
+//! The real `marketdesk serve` process: configuration errors, health, the ingest loop, shutdown.
+
+use marketdesk_core::domain::{
+    AuthorKind, ConnectionState, ConversationKind, ConversationRef, Environment, Integration,
+    IntegrationKind,
+};
+use marketdesk_core::jobs::{InboundEvent, InboundMessage};
+use marketdesk_core::ports::SystemClock;
+use marketdesk_core::repo::{integrations, tickets};
+use std::io::Read;
+use std::net::TcpListener;
+use std::process::{Child, Command, Stdio};
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+fn marketdesk() -> Command {
+    let mut command = Command::new(env!("CARGO_BIN_EXE_marketdesk"));
+    command
+        .env_remove("MARKETDESK_LISTEN")
+        .env_remove("MARKETDESK_DATA_DIR")
+        .env_remove("MARKETDESK_POLL_INTERVAL");
+    command
+}
+
+fn free_port() -> u16 {
+    TcpListener::bind("127.0.0.1:0")
+        .expect("bind")
+        .local_addr()
+        .expect("addr")
+        .port()
+}
+
+fn http_get(port: u16, path: &str) -> Option<String> {
+    use std::io::Write;
+    let mut stream = std::net::TcpStream::connect(("127.0.0.1", port)).ok()?;
+    stream.set_read_timeout(Some(Duration::from_secs(5))).ok()?;
+    write!(
+        stream,
+        "GET {path} HTTP/1.1\r\nHost: localhost\r\nConnection: close\r\n\r\n"
+    )
+    .ok()?;
+    let mut answer = String::new();
+    stream.read_to_string(&mut answer).ok()?;
+    Some(answer)
+}
+
+fn wait_for_health(port: u16, child: &mut Child) -> String {
+    let deadline = Instant::now() + Duration::from_secs(20);
+    while Instant::now() < deadline {
+        if let Some(answer) = http_get(port, "/v1/health") {
+            return answer;
+        }
+        assert!(
+            child.try_wait().expect("wait").is_none(),
+            "marketdesk exited early"
+        );
+        std::thread::sleep(Duration::from_millis(100));
+    }
+    panic!("marketdesk did not answer /v1/health within 20 s");
+}
+
+fn terminate(mut child: Child) -> std::process::ExitStatus {
+    let status = Command::new("kill")
+        .arg("-TERM")
+        .arg(child.id().to_string())
+        .status()
+        .expect("kill");
+    assert!(status.success());
+    let deadline = Instant::now() + Duration::from_secs(15);
+    loop {
+        if let Some(status) = child.try_wait().expect("wait") {
+            return status;
+        }
+        assert!(
+            Instant::now() < deadline,
+            "marketdesk did not stop within 15 s of SIGTERM"
+        );
+        std::thread::sleep(Duration::from_millis(100));
+    }
+}
+
+#[test]
+fn bad_configuration_stops_start_up_naming_the_variable() {
+    let output = marketdesk()
+        .args(["serve"])
+        .env("MARKETDESK_POLL_INTERVAL", "every now and then")
+        .output()
+        .expect("run");
+    assert!(!output.status.success());
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(stderr.contains("MARKETDESK_POLL_INTERVAL"), "{stderr}");
+
+    let output = marketdesk()
+        .args(["serve", "--listen", "not-an-address"])
+        .output()
+        .expect("run");
+    assert!(!output.status.success());
+    assert!(String::from_utf8_lossy(&output.stderr).contains("--listen"));
+}
+
+#[test]
+fn help_explains_the_options_and_variables() {
+    let output = marketdesk()
+        .args(["serve", "--help"])
+        .output()
+        .expect("run");
+    assert!(output.status.success());
+    let help = String::from_utf8_lossy(&output.stdout);
+    for expected in [
+        "--listen",
+        "--data",
+        "--poll-interval",
+        "MARKETDESK_DATA_DIR",
+        "MARKETDESK_LOG_FORMAT",
+    ] {
+        assert!(help.contains(expected), "help lacks {expected}:\n{help}");
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn serve_answers_health_runs_the_loops_and_stops_cleanly() {
+    let data = tempfile::tempdir().expect("temp dir");
+    // Before start-up: a connected integration and a conversation event waiting on the inbound queue.
+    let ports =
+        marketdesk_local::LocalBackend::open(data.path(), Arc::new(SystemClock)).expect("backend");
+    let mut integration = Integration::new(
+        "int-1".into(),
+        "t-1".into(),
+        IntegrationKind::Allegro,
+        "shop",
+        Environment::Sandbox,
+        chrono::Utc::now(),
+    );
+    integration.connection = ConnectionState::Connected;
+    integrations::create(&*ports.store, &integration)
+        .await
+        .expect("create");
+    let conversation = ConversationRef {
+        kind: ConversationKind::AllegroPurchaseProblem,
+        external_id: "thread-1".into(),
+    };
+    let event = InboundEvent {
+        tenant_id: "t-1".into(),
+        integration_id: "int-1".into(),
+        conversation: conversation.clone(),
+        subject: "Nie otrzymałem przedmiotu".into(),
+        marketplace_status: "OPEN".into(),
+        open_for_replies: true,
+        buyer_login: "kupujacy_1".into(),
+        order_id: None,
+        messages: vec![InboundMessage {
+            external_id: "msg-1".into(),
+            author: AuthorKind::Buyer,
+            author_name: None,
+            text: "Gdzie moja paczka?".into(),
+            attachments: Vec::new(),
+            created_at: chrono::Utc::now(),
+        }],
+    };
+    let body = serde_json::to_string(&event).expect("encode");
+    ports
+        .queues
+        .inbound
+        .send(&body, Duration::ZERO)
+        .await
+        .expect("send");
+
+    let port = free_port();
+    let mut child = marketdesk()
+        .args([
+            "serve",
+            "--listen",
+            &format!("127.0.0.1:{port}"),
+            "--poll-interval",
+            "1s",
+        ])
+        .arg("--data")
+        .arg(data.path())
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()
+        .expect("start marketdesk");
+    let answer = wait_for_health(port, &mut child);
+    assert!(answer.starts_with("HTTP/1.1 200"), "{answer}");
+    assert!(answer.contains("\"status\":\"ok\""), "{answer}");
+
+    let deadline = Instant::now() + Duration::from_secs(20);
+    let ticket = loop {
+        if let Some(id) = tickets::find_by_conversation(&*ports.store, &"t-1".into(), &conversation)
+            .await
+            .expect("read")
+        {
+            break id;
+        }
+        assert!(
+            Instant::now() < deadline,
+            "the ingest loop did not create the ticket within 20 s"
+        );
+        tokio::time::sleep(Duration::from_millis(200)).await;
+    };
+    let ticket = tickets::get(&*ports.store, &"t-1".into(), &ticket)
+        .await
+        .expect("read")
+        .expect("ticket")
+        .value;
+    assert_eq!(ticket.subject, "Nie otrzymałem przedmiotu");
+    assert!(ticket.needs_reply);
+
+    let status = terminate(child);
+    assert!(status.success(), "clean exit after SIGTERM, got {status}");
+}

@@ -1,0 +1,90 @@
+//! The router's health route and error answers.
+
+use async_trait::async_trait;
+use axum::body::Body;
+use axum::http::{Request, StatusCode};
+use http_body_util::BodyExt;
+use marketdesk_core::ports::{
+    Condition, Item, Key, Page, Ports, Query, Store, StoreError, SystemClock, WriteOp,
+};
+use marketdesk_http::{router, AppState};
+use std::sync::Arc;
+use tower::ServiceExt;
+
+async fn call(ports: Ports, path: &str) -> (StatusCode, serde_json::Value) {
+    let request = Request::get(path).body(Body::empty()).expect("request");
+    let response = router(AppState { ports })
+        .oneshot(request)
+        .await
+        .expect("answer");
+    let status = response.status();
+    let body = response
+        .into_body()
+        .collect()
+        .await
+        .expect("body")
+        .to_bytes();
+    (status, serde_json::from_slice(&body).expect("JSON body"))
+}
+
+fn local() -> (Ports, tempfile::TempDir) {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let ports =
+        marketdesk_local::LocalBackend::open(dir.path(), Arc::new(SystemClock)).expect("backend");
+    (ports, dir)
+}
+
+#[tokio::test]
+async fn health_answers_ok_with_the_version() {
+    let (ports, _dir) = local();
+    let (status, body) = call(ports, "/v1/health").await;
+    assert_eq!(status, StatusCode::OK);
+    assert_eq!(body["status"], "ok");
+    assert_eq!(body["version"], env!("CARGO_PKG_VERSION"));
+}
+
+#[tokio::test]
+async fn unknown_routes_get_a_json_error() {
+    let (ports, _dir) = local();
+    let (status, body) = call(ports, "/v1/nothing-here").await;
+    assert_eq!(status, StatusCode::NOT_FOUND);
+    assert_eq!(body["error"]["code"], "not_found");
+    assert!(body["error"]["message"].is_string());
+}
+
+/// A store whose backend is down.
+struct DownStore;
+
+#[async_trait]
+impl Store for DownStore {
+    async fn get(&self, _: &Key) -> Result<Option<Item>, StoreError> {
+        Err(StoreError::Unavailable(
+            "connection refused to db-internal.example:5432".into(),
+        ))
+    }
+    async fn put(&self, _: Item, _: Condition) -> Result<(), StoreError> {
+        Err(StoreError::Unavailable("down".into()))
+    }
+    async fn delete(&self, _: &Key, _: Condition) -> Result<(), StoreError> {
+        Err(StoreError::Unavailable("down".into()))
+    }
+    async fn query(&self, _: &Query) -> Result<Page, StoreError> {
+        Err(StoreError::Unavailable("down".into()))
+    }
+    async fn transact(&self, _: Vec<WriteOp>) -> Result<(), StoreError> {
+        Err(StoreError::Unavailable("down".into()))
+    }
+}
+
+#[tokio::test]
+async fn health_says_unavailable_without_leaking_internals_when_the_store_is_down() {
+    let (mut ports, _dir) = local();
+    ports.store = Arc::new(DownStore);
+    let (status, body) = call(ports, "/v1/health").await;
+    assert_eq!(status, StatusCode::SERVICE_UNAVAILABLE);
+    assert_eq!(body["error"]["code"], "unavailable");
+    assert!(
+        !body.to_string().contains("db-internal"),
+        "internal details stay in the log"
+    );
+}
