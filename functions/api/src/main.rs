@@ -13,16 +13,12 @@ async fn main() -> Result<(), marketdesk_lambda::Error> {
 mod tests {
     use super::*;
     use http_body_util::BodyExt;
-    use marketdesk_core::ports::SystemClock;
-    use std::sync::Arc;
     use tower::ServiceExt;
 
     /// Feeds the sample API Gateway (HTTP API v2) event through lambda_http's decoding into the router.
     #[tokio::test]
     async fn sample_gateway_event_reaches_the_health_route() {
-        let dir = tempfile::tempdir().expect("temp dir");
-        let ports = marketdesk_local::LocalBackend::open(dir.path(), Arc::new(SystemClock))
-            .expect("backend");
+        let backend = marketdesk_local::testkit::temp_backend();
         let request =
             lambda_http::request::from_str(include_str!("../../../events/api-health.json"))
                 .expect("events/api-health.json is an API Gateway v2 event");
@@ -30,10 +26,12 @@ mod tests {
         let request = axum::http::Request::from_parts(parts, axum::body::Body::from(body.to_vec()));
         assert_eq!(request.uri().path(), "/v1/health");
 
-        let response = router(AppState { ports })
-            .oneshot(request)
-            .await
-            .expect("router answers");
+        let response = router(AppState {
+            ports: backend.ports.clone(),
+        })
+        .oneshot(request)
+        .await
+        .expect("router answers");
         assert_eq!(response.status(), 200);
         let body = response
             .into_body()

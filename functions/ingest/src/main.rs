@@ -8,9 +8,9 @@ use lambda_runtime::{run, service_fn, LambdaEvent};
 #[tokio::main]
 async fn main() -> Result<(), marketdesk_lambda::Error> {
     marketdesk_lambda::init_tracing();
-    let deps = handler::Deps::new(marketdesk_lambda::ports_from_env().await?);
+    let ports = marketdesk_lambda::ports_from_env().await?;
     run(service_fn(|event: LambdaEvent<SqsEvent>| async {
-        Ok::<_, marketdesk_lambda::Error>(handler::handle(&deps, event.payload).await)
+        Ok::<_, marketdesk_lambda::Error>(handler::handle(&ports, event.payload).await)
     }))
     .await
 }

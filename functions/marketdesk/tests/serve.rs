@@ -1,12 +1,10 @@
 //! The real `marketdesk serve` process: configuration errors, health, the ingest loop, shutdown.
 
-use marketdesk_core::domain::{
-    AuthorKind, ConnectionState, ConversationKind, ConversationRef, Environment, Integration,
-    IntegrationKind,
-};
+use marketdesk_core::domain::{AuthorKind, ConversationKind, ConversationRef, IntegrationKind};
 use marketdesk_core::jobs::{InboundEvent, InboundMessage};
 use marketdesk_core::ports::SystemClock;
-use marketdesk_core::repo::{integrations, tickets};
+use marketdesk_core::repo::tickets;
+use marketdesk_local::testkit::seed_connected_integration;
 use std::io::Read;
 use std::net::TcpListener;
 use std::process::{Child, Command, Stdio};
@@ -123,18 +121,7 @@ async fn serve_answers_health_runs_the_loops_and_stops_cleanly() {
     // Before start-up: a connected integration and a conversation event waiting on the inbound queue.
     let ports =
         marketdesk_local::LocalBackend::open(data.path(), Arc::new(SystemClock)).expect("backend");
-    let mut integration = Integration::new(
-        "int-1".into(),
-        "t-1".into(),
-        IntegrationKind::Allegro,
-        "shop",
-        Environment::Sandbox,
-        chrono::Utc::now(),
-    );
-    integration.connection = ConnectionState::Connected;
-    integrations::create(&*ports.store, &integration)
-        .await
-        .expect("create");
+    seed_connected_integration(&ports, "t-1", "int-1", IntegrationKind::Allegro).await;
     let conversation = ConversationRef {
         kind: ConversationKind::AllegroPurchaseProblem,
         external_id: "thread-1".into(),

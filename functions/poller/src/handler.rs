@@ -34,10 +34,8 @@ pub async fn handle(deps: &Deps, event: SqsEvent) -> SqsBatchResponse {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use marketdesk_core::domain::{ConnectionState, Environment, Integration, IntegrationKind};
-    use marketdesk_core::ports::SystemClock;
-    use marketdesk_core::repo::integrations;
-    use std::sync::Arc;
+    use marketdesk_core::domain::IntegrationKind;
+    use marketdesk_local::testkit::{seed_connected_integration, temp_backend};
 
     fn fixture() -> SqsEvent {
         serde_json::from_str(include_str!("../../../events/poller.json"))
@@ -46,22 +44,9 @@ mod tests {
 
     #[tokio::test]
     async fn sample_event_runs_and_reports_no_failures() {
-        let dir = tempfile::tempdir().expect("temp dir");
-        let ports = marketdesk_local::LocalBackend::open(dir.path(), Arc::new(SystemClock))
-            .expect("backend");
-        let mut integration = Integration::new(
-            "int-1".into(),
-            "t-1".into(),
-            IntegrationKind::Allegro,
-            "shop",
-            Environment::Sandbox,
-            chrono::Utc::now(),
-        );
-        integration.connection = ConnectionState::Connected;
-        integrations::create(&*ports.store, &integration)
-            .await
-            .expect("create");
-        let deps = Deps::new(ports);
+        let backend = temp_backend();
+        seed_connected_integration(&backend.ports, "t-1", "int-1", IntegrationKind::Allegro).await;
+        let deps = Deps::new(backend.ports.clone());
 
         let response = handle(&deps, fixture()).await;
         assert!(

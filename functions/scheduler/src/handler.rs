@@ -21,33 +21,19 @@ pub async fn handle(ports: &Ports, _tick: ScheduledEvent) -> Result<(), marketde
 #[cfg(test)]
 mod tests {
     use super::*;
-    use marketdesk_core::domain::{ConnectionState, Environment, Integration, IntegrationKind};
-    use marketdesk_core::ports::SystemClock;
-    use marketdesk_core::repo::integrations;
-    use std::sync::Arc;
+    use marketdesk_core::domain::IntegrationKind;
+    use marketdesk_local::testkit::{seed_connected_integration, temp_backend};
 
     #[tokio::test]
     async fn sample_tick_queues_jobs_for_connected_integrations() {
-        let dir = tempfile::tempdir().expect("temp dir");
-        let ports = marketdesk_local::LocalBackend::open(dir.path(), Arc::new(SystemClock))
-            .expect("backend");
-        let mut integration = Integration::new(
-            "int-1".into(),
-            "t-1".into(),
-            IntegrationKind::Empikplace,
-            "Empik shop",
-            Environment::Production,
-            chrono::Utc::now(),
-        );
-        integration.connection = ConnectionState::Connected;
-        integrations::create(&*ports.store, &integration)
-            .await
-            .expect("create");
+        let backend = temp_backend();
+        let ports = &backend.ports;
+        seed_connected_integration(ports, "t-1", "int-1", IntegrationKind::Empikplace).await;
 
         let tick: ScheduledEvent =
             serde_json::from_str(include_str!("../../../events/scheduler.json"))
                 .expect("events/scheduler.json");
-        handle(&ports, tick).await.expect("tick");
+        handle(ports, tick).await.expect("tick");
         let jobs = ports
             .queues
             .poll_jobs

@@ -24,39 +24,29 @@ pub async fn handle(
 #[cfg(test)]
 mod tests {
     use super::*;
-    use marketdesk_core::domain::{ConnectionState, Environment, Integration, IntegrationKind};
-    use marketdesk_core::ports::SystemClock;
+    use marketdesk_core::domain::{ConnectionState, IntegrationKind};
     use marketdesk_core::repo::integrations;
-    use std::sync::Arc;
+    use marketdesk_local::testkit::{seed_connected_integration, temp_backend};
 
     #[tokio::test]
     async fn sample_tick_counts_connected_allegro_accounts() {
-        let dir = tempfile::tempdir().expect("temp dir");
-        let ports = marketdesk_local::LocalBackend::open(dir.path(), Arc::new(SystemClock))
-            .expect("backend");
-        for (id, kind, connected) in [
-            ("a", IntegrationKind::Allegro, true),
-            ("b", IntegrationKind::Allegro, false),
-            ("c", IntegrationKind::Empikplace, true),
-        ] {
-            let mut integration = Integration::new(
-                id.into(),
-                "t-1".into(),
-                kind,
-                id,
-                Environment::Sandbox,
-                chrono::Utc::now(),
-            );
-            if connected {
-                integration.connection = ConnectionState::Connected;
-            }
-            integrations::create(&*ports.store, &integration)
-                .await
-                .expect("create");
-        }
+        let backend = temp_backend();
+        let ports = &backend.ports;
+        seed_connected_integration(ports, "t-1", "a", IntegrationKind::Allegro).await;
+        seed_connected_integration(ports, "t-1", "c", IntegrationKind::Empikplace).await;
+        let mut dead =
+            seed_connected_integration(ports, "t-1", "b", IntegrationKind::Allegro).await;
+        dead.connection = ConnectionState::Disconnected {
+            reason: "invalid_grant".into(),
+            since: dead.created_at,
+        };
+        integrations::update(&*ports.store, &dead, 1)
+            .await
+            .expect("disconnect");
+
         let tick: ScheduledEvent =
             serde_json::from_str(include_str!("../../../events/token-refresher.json"))
                 .expect("events/token-refresher.json");
-        assert_eq!(handle(&ports, tick).await.expect("tick"), 1);
+        assert_eq!(handle(ports, tick).await.expect("tick"), 1);
     }
 }

@@ -5,9 +5,10 @@ use axum::body::Body;
 use axum::http::{Request, StatusCode};
 use http_body_util::BodyExt;
 use marketdesk_core::ports::{
-    Condition, Item, Key, Page, Ports, Query, Store, StoreError, SystemClock, WriteOp,
+    Condition, Item, Key, Page, Ports, Query, Store, StoreError, WriteOp,
 };
 use marketdesk_http::{router, AppState};
+use marketdesk_local::testkit::{temp_backend, TempBackend};
 use std::sync::Arc;
 use tower::ServiceExt;
 
@@ -27,16 +28,14 @@ async fn call(ports: Ports, path: &str) -> (StatusCode, serde_json::Value) {
     (status, serde_json::from_slice(&body).expect("JSON body"))
 }
 
-fn local() -> (Ports, tempfile::TempDir) {
-    let dir = tempfile::tempdir().expect("temp dir");
-    let ports =
-        marketdesk_local::LocalBackend::open(dir.path(), Arc::new(SystemClock)).expect("backend");
-    (ports, dir)
+fn local() -> TempBackend {
+    temp_backend()
 }
 
 #[tokio::test]
 async fn health_answers_ok_with_the_version() {
-    let (ports, _dir) = local();
+    let backend = local();
+    let ports = backend.ports.clone();
     let (status, body) = call(ports, "/v1/health").await;
     assert_eq!(status, StatusCode::OK);
     assert_eq!(body["status"], "ok");
@@ -45,7 +44,8 @@ async fn health_answers_ok_with_the_version() {
 
 #[tokio::test]
 async fn unknown_routes_get_a_json_error() {
-    let (ports, _dir) = local();
+    let backend = local();
+    let ports = backend.ports.clone();
     let (status, body) = call(ports, "/v1/nothing-here").await;
     assert_eq!(status, StatusCode::NOT_FOUND);
     assert_eq!(body["error"]["code"], "not_found");
@@ -78,7 +78,8 @@ impl Store for DownStore {
 
 #[tokio::test]
 async fn health_says_unavailable_without_leaking_internals_when_the_store_is_down() {
-    let (mut ports, _dir) = local();
+    let backend = local();
+    let mut ports = backend.ports.clone();
     ports.store = Arc::new(DownStore);
     let (status, body) = call(ports, "/v1/health").await;
     assert_eq!(status, StatusCode::SERVICE_UNAVAILABLE);

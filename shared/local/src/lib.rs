@@ -21,3 +21,6 @@ pub use notifier::{RecordedNotification, RecordingNotifier};
 pub use queue::{QueueOptions, SqliteQueue};
 pub use secrets::{FileSecrets, SECRETS_FILE};
 pub use store::SqliteStore;
+
+#[cfg(feature = "testkit")]
+pub mod testkit;

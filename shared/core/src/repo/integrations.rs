@@ -1,18 +1,9 @@
 //! Integrations in the store.
 
-use super::{create_result, decode, encode, keys, RepoError};
+use super::{create_result, decode, encode, get_versioned, keys, RepoError, Versioned};
 use crate::domain::Integration;
 use crate::ids::{IntegrationId, TenantId};
-use crate::ports::{Condition, Index, Item, PageCursor, Query, Store, StoreError};
-
-/// An integration read together with the version it was stored at.
-#[derive(Debug, Clone, PartialEq)]
-pub struct Versioned<T> {
-    /// The entity.
-    pub value: T,
-    /// The stored version, for an optimistic update.
-    pub version: u64,
-}
+use crate::ports::{Condition, Index, Item, PageCursor, Query, Store};
 
 fn item_for(integration: &Integration, version: u64) -> Item {
     Item {
@@ -43,13 +34,7 @@ pub async fn get(
     tenant: &TenantId,
     id: &IntegrationId,
 ) -> Result<Option<Versioned<Integration>>, RepoError> {
-    match store.get(&keys::integration(tenant, id)).await? {
-        Some(item) => Ok(Some(Versioned {
-            value: decode(&item)?,
-            version: item.version,
-        })),
-        None => Ok(None),
-    }
+    get_versioned(store, &keys::integration(tenant, id)).await
 }
 
 /// Replaces the integration if it is still at `read_version`; otherwise `Store(ConditionFailed)`.
@@ -78,9 +63,4 @@ pub async fn list_all(
         .await?;
     let integrations = page.items.iter().map(decode).collect::<Result<_, _>>()?;
     Ok((integrations, page.next))
-}
-
-/// Whether a store error is a lost optimistic-update race (worth re-reading and retrying).
-pub fn is_conflict(err: &RepoError) -> bool {
-    matches!(err, RepoError::Store(StoreError::ConditionFailed))
 }

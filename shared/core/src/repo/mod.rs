@@ -9,7 +9,7 @@ pub mod keys;
 pub mod tenants;
 pub mod tickets;
 
-use crate::ports::{Item, StoreError};
+use crate::ports::{Item, Key, Store, StoreError};
 use serde::de::DeserializeOwned;
 use serde::Serialize;
 
@@ -58,4 +58,32 @@ pub(crate) fn create_result(result: Result<(), StoreError>) -> Result<(), RepoEr
         Err(StoreError::ConditionFailed) => Err(RepoError::AlreadyExists),
         other => Ok(other?),
     }
+}
+
+/// An entity read together with the version it was stored at.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Versioned<T> {
+    /// The entity.
+    pub value: T,
+    /// The stored version, for an optimistic update.
+    pub version: u64,
+}
+
+/// Reads and decodes the entity under `key` with its version.
+pub(crate) async fn get_versioned<T: DeserializeOwned>(
+    store: &dyn Store,
+    key: &Key,
+) -> Result<Option<Versioned<T>>, RepoError> {
+    match store.get(key).await? {
+        Some(item) => Ok(Some(Versioned {
+            value: decode(&item)?,
+            version: item.version,
+        })),
+        None => Ok(None),
+    }
+}
+
+/// Whether a repository error is a lost optimistic-update race (worth re-reading and retrying).
+pub fn is_conflict(err: &RepoError) -> bool {
+    matches!(err, RepoError::Store(StoreError::ConditionFailed))
 }

@@ -1,7 +1,6 @@
 //! Tickets and their messages in the store.
 
-use super::integrations::Versioned;
-use super::{decode, encode, keys, RepoError};
+use super::{decode, encode, get_versioned, keys, RepoError, Versioned};
 use crate::domain::{ConversationRef, Message, Ticket};
 use crate::ids::{TenantId, TicketId};
 use crate::ports::{
@@ -87,13 +86,7 @@ pub async fn get(
     tenant: &TenantId,
     id: &TicketId,
 ) -> Result<Option<Versioned<Ticket>>, RepoError> {
-    match store.get(&keys::ticket(tenant, id)).await? {
-        Some(item) => Ok(Some(Versioned {
-            value: decode(&item)?,
-            version: item.version,
-        })),
-        None => Ok(None),
-    }
+    get_versioned(store, &keys::ticket(tenant, id)).await
 }
 
 /// Replaces the ticket if it is still at `read_version`.

@@ -153,7 +153,7 @@ async fn update_ticket(
         }
         match tickets::update(store, &ticket, stored.version).await {
             Ok(()) => return Ok(()),
-            Err(e) if integrations::is_conflict(&e) => continue,
+            Err(e) if crate::repo::is_conflict(&e) => continue,
             Err(e) => return Err(e.into()),
         }
     }
