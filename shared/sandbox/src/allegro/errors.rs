@@ -1,0 +1,67 @@
+//! Allegro's error bodies: `ErrorsHolder` for the REST API, `AuthError` for OAuth-style 401s.
+
+use axum::http::{HeaderValue, StatusCode};
+use axum::response::{IntoResponse, Response};
+use axum::Json;
+use serde_json::{json, Value};
+
+/// One entry of an `ErrorsHolder`, as Allegro's spec defines it.
+pub fn error_entry(code: &str, message: &str, path: Option<&str>, user_message: &str) -> Value {
+    json!({
+        "code": code,
+        "message": message,
+        "details": null,
+        "path": path,
+        "userMessage": user_message,
+        "metadata": {}
+    })
+}
+
+/// An `ErrorsHolder` response with one error.
+pub fn errors_holder(
+    status: StatusCode,
+    code: &str,
+    message: &str,
+    path: Option<&str>,
+) -> Response {
+    errors_response(status, vec![error_entry(code, message, path, message)])
+}
+
+/// An `ErrorsHolder` response with several errors.
+pub fn errors_response(status: StatusCode, errors: Vec<Value>) -> Response {
+    let mut response = (status, Json(json!({ "errors": errors }))).into_response();
+    with_trace_id(&mut response);
+    response
+}
+
+/// An OAuth-style `AuthError` (`{"error", "error_description"}`).
+pub fn auth_error(status: StatusCode, error: &str, description: &str) -> Response {
+    let mut response = (
+        status,
+        Json(json!({ "error": error, "error_description": description })),
+    )
+        .into_response();
+    with_trace_id(&mut response);
+    response
+}
+
+/// 404 as Allegro answers unknown or removed paths (e.g. `/sale/disputes` since 2026-01-07).
+pub fn feature_unavailable() -> Response {
+    errors_response(
+        StatusCode::NOT_FOUND,
+        vec![json!({
+            "code": "NotFoundException",
+            "message": "Not found",
+            "details": null,
+            "path": null,
+            "userMessage": "Feature unavailable. Contact the application author."
+        })],
+    )
+}
+
+/// Adds the `trace-id` header Allegro puts on every answer.
+pub fn with_trace_id(response: &mut Response) {
+    if let Ok(value) = HeaderValue::from_str(&uuid::Uuid::new_v4().simple().to_string()) {
+        response.headers_mut().insert("trace-id", value);
+    }
+}

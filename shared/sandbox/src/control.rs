@@ -1,0 +1,75 @@
+//! The control API (`/__sandbox/...`): the simulator's clock and faults here; the Allegro and
+//! EmpikPlace control routes nest under `/__sandbox/allegro` and `/__sandbox/mirakl`.
+
+use crate::faults::FaultRule;
+use crate::state::SandboxState;
+use axum::extract::State;
+use axum::http::StatusCode;
+use axum::routing::{get, post};
+use axum::{Json, Router};
+use serde::Deserialize;
+use serde_json::{json, Value};
+
+/// Every control route.
+pub fn routes() -> Router<SandboxState> {
+    Router::new()
+        .route("/clock", get(clock))
+        .route("/clock/advance", post(advance_clock))
+        .route(
+            "/faults",
+            post(arm_fault).get(list_faults).delete(clear_faults),
+        )
+        .nest("/allegro", crate::allegro::control::routes())
+        .nest("/mirakl", crate::mirakl::control::routes())
+}
+
+async fn clock(State(state): State<SandboxState>) -> Json<Value> {
+    Json(json!({ "now": state.lock().clock.now() }))
+}
+
+/// Body of `POST /__sandbox/clock/advance`.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct Advance {
+    seconds: i64,
+}
+
+async fn advance_clock(
+    State(state): State<SandboxState>,
+    Json(body): Json<Advance>,
+) -> Result<Json<Value>, (StatusCode, Json<Value>)> {
+    if body.seconds < 0 {
+        return Err((
+            StatusCode::UNPROCESSABLE_ENTITY,
+            Json(json!({"error": "the clock only moves forward"})),
+        ));
+    }
+    let mut world = state.lock();
+    world.clock.advance(chrono::Duration::seconds(body.seconds));
+    Ok(Json(json!({ "now": world.clock.now() })))
+}
+
+async fn arm_fault(
+    State(state): State<SandboxState>,
+    Json(rule): Json<FaultRule>,
+) -> (StatusCode, Json<Value>) {
+    if rule.remaining == 0 || !rule.path_prefix.starts_with('/') {
+        return (
+            StatusCode::UNPROCESSABLE_ENTITY,
+            Json(
+                json!({"error": "path_prefix must start with / and remaining must be at least 1"}),
+            ),
+        );
+    }
+    state.lock().faults.rules.push(rule);
+    (StatusCode::CREATED, Json(json!({"armed": true})))
+}
+
+async fn list_faults(State(state): State<SandboxState>) -> Json<Value> {
+    Json(json!({ "faults": state.lock().faults.rules }))
+}
+
+async fn clear_faults(State(state): State<SandboxState>) -> StatusCode {
+    state.lock().faults.rules.clear();
+    StatusCode::NO_CONTENT
+}
