@@ -21,6 +21,20 @@ pub enum Command {
     /// token refresh) in this process, on the embedded SQLite backend.
     #[command(after_help = ENV_HELP)]
     Serve(ServeArgs),
+
+    /// Run the marketplace simulator (a stateful fake of Allegro and EmpikPlace) for trying
+    /// marketdesk without marketplace accounts. Point the Allegro API, Allegro auth and
+    /// EmpikPlace URLs at the address it prints.
+    #[command(after_help = SANDBOX_ENV_HELP)]
+    Sandbox(SandboxArgs),
+}
+
+/// Options of `marketdesk sandbox`.
+#[derive(Debug, Args)]
+pub struct SandboxArgs {
+    /// Address the simulator listens on [env: MARKETDESK_SANDBOX_LISTEN] [default: 127.0.0.1:3001]
+    #[arg(long, value_name = "ADDR")]
+    pub listen: Option<SocketAddr>,
 }
 
 /// Options of `marketdesk serve`.
@@ -53,3 +67,11 @@ Environment:
   MARKETDESK_LOG_FORMAT     text or json (default: text)
 
 Bad values stop start-up with an error naming the option or variable.";
+
+const SANDBOX_ENV_HELP: &str = "\
+Environment:
+  MARKETDESK_SANDBOX_LISTEN       same as --listen
+  MARKETDESK_ALLEGRO_CLIENT_ID    client id of the simulated Allegro application (default: sandbox-client-id)
+  MARKETDESK_ALLEGRO_CLIENT_SECRET  its client secret (default: sandbox-client-secret)
+
+The control API for playing buyers, marketplace staff and faults is under /__sandbox/ (see docs/sandbox.md).";

@@ -4,6 +4,7 @@
 
 mod cli;
 mod loops;
+mod sandbox;
 mod serve;
 mod settings;
 
@@ -13,14 +14,19 @@ use std::process::ExitCode;
 #[tokio::main]
 async fn main() -> ExitCode {
     let cli = cli::Cli::parse();
-    let result = match cli.command {
-        cli::Command::Serve(args) => match settings::ServeSettings::resolve(
-            &args,
-            &marketdesk_core::config::Env::from_process(),
-        ) {
+    let env = marketdesk_core::config::Env::from_process();
+    let result: Result<(), Box<dyn std::error::Error>> = match cli.command {
+        cli::Command::Serve(args) => match settings::ServeSettings::resolve(&args, &env) {
             Ok(settings) => {
                 init_tracing(&settings.log);
-                serve::run(settings).await
+                serve::run(settings).await.map_err(Into::into)
+            }
+            Err(error) => Err(error.into()),
+        },
+        cli::Command::Sandbox(args) => match settings::LogSettings::resolve(&env) {
+            Ok(log) => {
+                init_tracing(&log);
+                sandbox::run(&args, &env).await.map_err(Into::into)
             }
             Err(error) => Err(error.into()),
         },

@@ -22,6 +22,36 @@ pub struct LogSettings {
     pub json: bool,
 }
 
+impl LogSettings {
+    /// Reads `MARKETDESK_LOG` (or `RUST_LOG`) and `MARKETDESK_LOG_FORMAT`.
+    pub fn resolve(env: &Env) -> Result<Self, ConfigError> {
+        let filter = env
+            .optional("MARKETDESK_LOG")
+            .or_else(|| env.optional("RUST_LOG"))
+            .unwrap_or("info")
+            .to_owned();
+        if tracing_subscriber::EnvFilter::try_new(&filter).is_err() {
+            return Err(ConfigError::Invalid {
+                var: "MARKETDESK_LOG".into(),
+                value: filter,
+                reason: "not a log filter; try info, debug or marketdesk_core=debug".into(),
+            });
+        }
+        let json = match env.optional("MARKETDESK_LOG_FORMAT") {
+            None | Some("text") => false,
+            Some("json") => true,
+            Some(other) => {
+                return Err(ConfigError::Invalid {
+                    var: "MARKETDESK_LOG_FORMAT".into(),
+                    value: other.into(),
+                    reason: "expected text or json".into(),
+                })
+            }
+        };
+        Ok(Self { filter, json })
+    }
+}
+
 /// Everything `marketdesk serve` needs.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct ServeSettings {
@@ -59,34 +89,12 @@ impl ServeSettings {
                 .duration("MARKETDESK_POLL_INTERVAL")?
                 .unwrap_or(DEFAULT_POLL_INTERVAL),
         };
-        let filter = env
-            .optional("MARKETDESK_LOG")
-            .or_else(|| env.optional("RUST_LOG"))
-            .unwrap_or("info")
-            .to_owned();
-        if tracing_subscriber::EnvFilter::try_new(&filter).is_err() {
-            return Err(ConfigError::Invalid {
-                var: "MARKETDESK_LOG".into(),
-                value: filter,
-                reason: "not a log filter; try info, debug or marketdesk_core=debug".into(),
-            });
-        }
-        let json = match env.optional("MARKETDESK_LOG_FORMAT") {
-            None | Some("text") => false,
-            Some("json") => true,
-            Some(other) => {
-                return Err(ConfigError::Invalid {
-                    var: "MARKETDESK_LOG_FORMAT".into(),
-                    value: other.into(),
-                    reason: "expected text or json".into(),
-                })
-            }
-        };
+        let log = LogSettings::resolve(env)?;
         Ok(Self {
             listen,
             data_dir,
             poll_interval,
-            log: LogSettings { filter, json },
+            log,
         })
     }
 }

@@ -5,77 +5,12 @@ use marketdesk_core::jobs::{InboundEvent, InboundMessage};
 use marketdesk_core::ports::SystemClock;
 use marketdesk_core::repo::tickets;
 use marketdesk_local::testkit::seed_connected_integration;
-use std::io::Read;
-use std::net::TcpListener;
-use std::process::{Child, Command, Stdio};
+mod common;
+
+use common::*;
+use std::process::Stdio;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
-
-fn marketdesk() -> Command {
-    let mut command = Command::new(env!("CARGO_BIN_EXE_marketdesk"));
-    command
-        .env_remove("MARKETDESK_LISTEN")
-        .env_remove("MARKETDESK_DATA_DIR")
-        .env_remove("MARKETDESK_POLL_INTERVAL");
-    command
-}
-
-fn free_port() -> u16 {
-    TcpListener::bind("127.0.0.1:0")
-        .expect("bind")
-        .local_addr()
-        .expect("addr")
-        .port()
-}
-
-fn http_get(port: u16, path: &str) -> Option<String> {
-    use std::io::Write;
-    let mut stream = std::net::TcpStream::connect(("127.0.0.1", port)).ok()?;
-    stream.set_read_timeout(Some(Duration::from_secs(5))).ok()?;
-    write!(
-        stream,
-        "GET {path} HTTP/1.1\r\nHost: localhost\r\nConnection: close\r\n\r\n"
-    )
-    .ok()?;
-    let mut answer = String::new();
-    stream.read_to_string(&mut answer).ok()?;
-    Some(answer)
-}
-
-fn wait_for_health(port: u16, child: &mut Child) -> String {
-    let deadline = Instant::now() + Duration::from_secs(20);
-    while Instant::now() < deadline {
-        if let Some(answer) = http_get(port, "/v1/health") {
-            return answer;
-        }
-        assert!(
-            child.try_wait().expect("wait").is_none(),
-            "marketdesk exited early"
-        );
-        std::thread::sleep(Duration::from_millis(100));
-    }
-    panic!("marketdesk did not answer /v1/health within 20 s");
-}
-
-fn terminate(mut child: Child) -> std::process::ExitStatus {
-    let status = Command::new("kill")
-        .arg("-TERM")
-        .arg(child.id().to_string())
-        .status()
-        .expect("kill");
-    assert!(status.success());
-    let deadline = Instant::now() + Duration::from_secs(15);
-    loop {
-        if let Some(status) = child.try_wait().expect("wait") {
-            return status;
-        }
-        assert!(
-            Instant::now() < deadline,
-            "marketdesk did not stop within 15 s of SIGTERM"
-        );
-        std::thread::sleep(Duration::from_millis(100));
-    }
-}
 
 #[test]
 fn bad_configuration_stops_start_up_naming_the_variable() {

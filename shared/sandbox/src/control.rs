@@ -20,6 +20,7 @@ pub fn routes() -> Router<SandboxState> {
             post(arm_fault).get(list_faults).delete(clear_faults),
         )
         .nest("/allegro", crate::allegro::control::routes())
+        .nest("/allegro/inbox", crate::allegro::inbox::control_routes())
         .nest("/mirakl", crate::mirakl::control::routes())
 }
 

@@ -28,6 +28,33 @@ pub const ALL_SCOPES: &[&str] = &[
     "allegro:api:sale:offers:read",
 ];
 
+/// Every scope Allegro knows (allegro-api.md §2.8): asking for one of these that the app was not
+/// granted drops it silently; asking for anything else is `invalid_scope`.
+pub const KNOWN_SCOPES: &[&str] = &[
+    "allegro:api:profile:read",
+    "allegro:api:profile:write",
+    "allegro:api:sale:offers:read",
+    "allegro:api:sale:offers:write",
+    "allegro:api:sale:settings:read",
+    "allegro:api:sale:settings:write",
+    "allegro:api:orders:read",
+    "allegro:api:orders:write",
+    "allegro:api:disputes",
+    "allegro:api:messaging",
+    "allegro:api:ratings",
+    "allegro:api:billing:read",
+    "allegro:api:campaigns",
+    "allegro:api:bids",
+    "allegro:api:payments:read",
+    "allegro:api:payments:write",
+    "allegro:api:shipments:read",
+    "allegro:api:shipments:write",
+    "allegro:api:fulfillment:read",
+    "allegro:api:fulfillment:write",
+    "allegro:api:affiliate:read",
+    "allegro:api:ads",
+];
+
 /// A seller account.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Seller {
@@ -39,6 +66,12 @@ pub struct Seller {
     pub email: String,
     /// Company name, if any.
     pub company_name: Option<String>,
+    /// Company tax id (NIP), if any.
+    pub tax_id: Option<String>,
+    /// First name, if known.
+    pub first_name: Option<String>,
+    /// Last name, if known.
+    pub last_name: Option<String>,
 }
 
 /// The registered application.
@@ -121,6 +154,20 @@ pub struct Accounts {
     pub rate: HashMap<String, RateWindow>,
     /// Extra state of the OAuth flows (authorization and device codes), owned by `oauth`.
     pub oauth: crate::allegro::oauth::OAuthState,
+    next_seller: u64,
+}
+
+/// Why a refresh token was refused (Allegro answers `invalid_grant` for all of them).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum RefreshRefusal {
+    /// Never issued, or revoked.
+    Unknown,
+    /// Issued to another application.
+    OtherClient,
+    /// Older than [`REFRESH_TOKEN_LIFETIME`].
+    Expired,
+    /// Already used more than [`REFRESH_GRACE`] ago.
+    AlreadyUsed,
 }
 
 impl Accounts {
@@ -138,7 +185,73 @@ impl Accounts {
             refresh_tokens: HashMap::new(),
             rate: HashMap::new(),
             oauth: Default::default(),
+            next_seller: 0,
         }
+    }
+
+    /// Creates a seller with a fresh numeric id.
+    pub fn add_seller(
+        &mut self,
+        login: &str,
+        email: &str,
+        company_name: Option<String>,
+    ) -> &Seller {
+        self.next_seller += 1;
+        let id = (40_000_000 + self.next_seller).to_string();
+        let seller = Seller {
+            id: id.clone(),
+            login: login.into(),
+            email: email.into(),
+            company_name,
+            tax_id: None,
+            first_name: None,
+            last_name: None,
+        };
+        self.sellers.entry(id).or_insert(seller)
+    }
+
+    /// The seller with this login.
+    pub fn seller_by_login(&self, login: &str) -> Option<&Seller> {
+        self.sellers.values().find(|s| s.login == login)
+    }
+
+    /// Uses a refresh token of `client_id`: a new pair with the same scopes. The first use
+    /// kills the paired access token at once; the refresh token keeps working for
+    /// [`REFRESH_GRACE`] after its first use, then (like an expired one) it is refused.
+    pub fn refresh(
+        &mut self,
+        refresh_token: &str,
+        client_id: &str,
+        now: DateTime<Utc>,
+    ) -> Result<TokenPair, RefreshRefusal> {
+        let Some(token) = self.refresh_tokens.get_mut(refresh_token) else {
+            return Err(RefreshRefusal::Unknown);
+        };
+        if token.client_id != client_id {
+            return Err(RefreshRefusal::OtherClient);
+        }
+        if now >= token.expires_at {
+            self.refresh_tokens.remove(refresh_token);
+            return Err(RefreshRefusal::Expired);
+        }
+        match token.rotated_at {
+            Some(at) if now - at >= REFRESH_GRACE => {
+                self.refresh_tokens.remove(refresh_token);
+                return Err(RefreshRefusal::AlreadyUsed);
+            }
+            Some(_) => {}
+            None => token.rotated_at = Some(now),
+        }
+        let (seller_id, scopes, old_access) = (
+            token.seller_id.clone(),
+            token.scopes.clone(),
+            token.access_token.clone(),
+        );
+        // The superseded access token stays known so callers get "Access token expired".
+        if let Some(access) = self.access_tokens.get_mut(&old_access) {
+            access.expires_at = access.expires_at.min(now);
+        }
+        Ok(self.issue_pair(&seller_id, client_id, scopes, now))
     }
 
     /// Issues a new token pair for `seller_id`.
@@ -207,5 +320,103 @@ impl Accounts {
             return Err(CLIENT_BLOCK.num_seconds());
         }
         Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn accounts() -> Accounts {
+        Accounts::new(&SandboxConfig::default())
+    }
+
+    #[test]
+    fn the_ten_thousandth_request_in_a_minute_blocks_the_client_for_a_minute() {
+        let mut accounts = accounts();
+        let start = Utc::now();
+        for i in 0..CLIENT_RATE_LIMIT {
+            let at = start + Duration::milliseconds(i64::from(i % 1000));
+            assert_eq!(accounts.count_request("app", at), Ok(()), "request {i}");
+        }
+        let at = start + Duration::seconds(1);
+        assert_eq!(accounts.count_request("app", at), Err(60));
+        assert_eq!(
+            accounts.count_request("other-app", at),
+            Ok(()),
+            "per client id"
+        );
+        assert_eq!(
+            accounts.count_request("app", at + Duration::seconds(30)),
+            Err(30)
+        );
+        assert_eq!(
+            accounts.count_request("app", at + Duration::seconds(61)),
+            Ok(())
+        );
+    }
+
+    #[test]
+    fn a_new_minute_starts_a_new_window() {
+        let mut accounts = accounts();
+        let start = Utc::now();
+        for _ in 0..CLIENT_RATE_LIMIT {
+            assert!(accounts.count_request("app", start).is_ok());
+        }
+        assert!(accounts
+            .count_request("app", start + Duration::seconds(60))
+            .is_ok());
+        assert_eq!(accounts.rate["app"].count, 1);
+    }
+
+    #[test]
+    fn refresh_rotates_kills_the_old_access_token_and_honours_the_grace() {
+        let mut accounts = accounts();
+        let now = Utc::now();
+        let seller = accounts.add_seller("s", "s@example.com", None).id.clone();
+        let first = accounts.issue_pair(&seller, "app", vec!["x".into()], now);
+        assert_eq!(
+            accounts.refresh(&first.refresh_token, "other", now),
+            Err(RefreshRefusal::OtherClient)
+        );
+        let second = accounts
+            .refresh(&first.refresh_token, "app", now)
+            .expect("first use");
+        assert_eq!(second.scopes, vec!["x".to_owned()]);
+        assert!(accounts.access_tokens[&first.access_token].expires_at <= now);
+        assert!(accounts
+            .refresh(&first.refresh_token, "app", now + Duration::seconds(59))
+            .is_ok());
+        assert_eq!(
+            accounts.refresh(&first.refresh_token, "app", now + REFRESH_GRACE),
+            Err(RefreshRefusal::AlreadyUsed)
+        );
+        assert_eq!(
+            accounts.refresh(&first.refresh_token, "app", now + REFRESH_GRACE),
+            Err(RefreshRefusal::Unknown)
+        );
+        assert_eq!(
+            accounts.refresh(&second.refresh_token, "app", now + REFRESH_TOKEN_LIFETIME),
+            Err(RefreshRefusal::Expired)
+        );
+    }
+
+    #[test]
+    fn sellers_get_numeric_ids_and_revocation_counts_tokens() {
+        let mut accounts = accounts();
+        let a = accounts.add_seller("a", "a@example.com", None).id.clone();
+        let b = accounts.add_seller("b", "b@example.com", None).id.clone();
+        assert_ne!(a, b);
+        assert!(a.bytes().all(|c| c.is_ascii_digit()));
+        assert_eq!(
+            accounts.seller_by_login("b").map(|s| s.id.as_str()),
+            Some(b.as_str())
+        );
+        let now = Utc::now();
+        accounts.issue_pair(&a, "app", vec![], now);
+        accounts.issue_pair(&a, "app", vec![], now);
+        accounts.issue_pair(&b, "app", vec![], now);
+        assert_eq!(accounts.revoke_seller(&a), 4);
+        assert_eq!(accounts.access_tokens.len(), 1);
     }
 }

@@ -5,7 +5,7 @@ use super::errors::{auth_error, errors_holder};
 use super::{BETA_JSON, PUBLIC_JSON};
 use crate::state::World;
 use axum::http::{header, HeaderMap, HeaderValue, StatusCode};
-use axum::response::Response;
+use axum::response::{IntoResponse, Response};
 
 /// Which media type an operation speaks.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -55,6 +55,8 @@ pub fn user_agent_is_valid(value: &str) -> bool {
 }
 
 /// Runs every check for an operation needing `scope` and speaking `media`.
+// A ready-to-send answer is the natural error of a check; it is built once per request.
+#[allow(clippy::result_large_err)]
 pub fn authorize(
     world: &mut World,
     headers: &HeaderMap,
@@ -78,7 +80,10 @@ pub fn authorize(
     let token = headers
         .get(header::AUTHORIZATION)
         .and_then(|v| v.to_str().ok())
-        .and_then(|v| v.strip_prefix("Bearer "))
+        .and_then(|v| {
+            let (scheme, token) = v.trim().split_once(' ')?;
+            scheme.eq_ignore_ascii_case("bearer").then_some(token)
+        })
         .map(str::trim);
     let Some(token) = token.filter(|t| !t.is_empty()) else {
         return Err(auth_error(
@@ -147,7 +152,21 @@ pub fn authorize(
     })
 }
 
+/// A JSON answer with `media` as its content type and Allegro's `trace-id` header.
+pub fn json_response(status: StatusCode, media: Media, body: &serde_json::Value) -> Response {
+    let mut response = (
+        status,
+        [(header::CONTENT_TYPE, media.name())],
+        body.to_string(),
+    )
+        .into_response();
+    super::errors::with_trace_id(&mut response);
+    response
+}
+
 /// Checks a JSON request body's `Content-Type` (415 otherwise).
+// A ready-to-send answer is the natural error of a check; it is built once per request.
+#[allow(clippy::result_large_err)]
 pub fn require_content_type(headers: &HeaderMap, media: Media) -> Result<(), Response> {
     let content_type = headers
         .get(header::CONTENT_TYPE)

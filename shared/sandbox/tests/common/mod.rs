@@ -9,7 +9,9 @@ pub const USER_AGENT: &str = "marketdesk-tests/0.1.0 (+https://github.com/market
 
 /// A simulator on a free loopback port.
 pub async fn sandbox() -> RunningSandbox {
-    RunningSandbox::start_local().await.expect("the sandbox starts")
+    RunningSandbox::start_local()
+        .await
+        .expect("the sandbox starts")
 }
 
 /// An HTTP client that sends the required User-Agent and never follows redirects.

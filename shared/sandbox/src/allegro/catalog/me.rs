@@ -1,0 +1,57 @@
+//! `GET /me` (`meGET`, scope `allegro:api:profile:read`, public media type): the seller the
+//! token acts for, as a `MeResponse`.
+
+use super::MARKETPLACE_ID;
+use crate::allegro::guard::{authorize, json_response, Media};
+use crate::state::SandboxState;
+use axum::extract::State;
+use axum::http::{HeaderMap, StatusCode};
+use axum::response::Response;
+use axum::routing::get;
+use axum::Router;
+use serde_json::json;
+
+/// The `/me` route.
+pub fn routes() -> Router<SandboxState> {
+    Router::new().route("/me", get(me))
+}
+
+async fn me(State(state): State<SandboxState>, headers: HeaderMap) -> Response {
+    let mut world = state.lock();
+    let caller = match authorize(
+        &mut world,
+        &headers,
+        "allegro:api:profile:read",
+        Media::Public,
+    ) {
+        Ok(caller) => caller,
+        Err(response) => return response,
+    };
+    let Some(seller) = world.allegro.accounts.sellers.get(&caller.seller_id) else {
+        // Tokens die with their seller, so this only happens if a test removed the seller.
+        return crate::allegro::errors::errors_holder(
+            StatusCode::FORBIDDEN,
+            "AccessDenied",
+            "The token has no user context",
+            None,
+        );
+    };
+    let mut body = json!({
+        "id": seller.id,
+        "login": seller.login,
+        "email": seller.email,
+        "baseMarketplace": { "id": MARKETPLACE_ID },
+        "company": { "name": seller.company_name, "taxId": seller.tax_id },
+        "features": [],
+    });
+    // Both are plain strings in the spec: left out rather than null when unknown.
+    for (key, value) in [
+        ("firstName", &seller.first_name),
+        ("lastName", &seller.last_name),
+    ] {
+        if let (Some(value), Some(object)) = (value, body.as_object_mut()) {
+            object.insert(key.into(), json!(value));
+        }
+    }
+    json_response(StatusCode::OK, Media::Public, &body)
+}

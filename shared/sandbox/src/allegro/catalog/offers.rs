@@ -1,0 +1,127 @@
+//! `GET /sale/product-offers/{offerId}` (`getProductOffer`, scope
+//! `allegro:api:sale:offers:read`, public media type): one of the caller's offers, with the EAN
+//! as product parameter `225693` "EAN (GTIN)".
+//!
+//! 400 for an id that is not all digits; 404 `OfferNotFoundException` for an unknown id or
+//! another seller's offer.
+
+use super::orders::allegro_time;
+use super::{stable_uuid, Offer, EAN_PARAMETER_ID, EAN_PARAMETER_NAME, MARKETPLACE_ID};
+use crate::allegro::errors::{error_entry, errors_response};
+use crate::allegro::guard::{authorize, json_response, Media};
+use crate::state::SandboxState;
+use axum::extract::{Path, State};
+use axum::http::{HeaderMap, StatusCode};
+use axum::response::Response;
+use axum::routing::get;
+use axum::Router;
+use serde_json::{json, Value};
+
+/// The offer routes.
+pub fn routes() -> Router<SandboxState> {
+    Router::new().route("/sale/product-offers/{offerId}", get(product_offer))
+}
+
+async fn product_offer(
+    State(state): State<SandboxState>,
+    Path(offer_id): Path<String>,
+    headers: HeaderMap,
+) -> Response {
+    let mut world = state.lock();
+    let caller = match authorize(
+        &mut world,
+        &headers,
+        "allegro:api:sale:offers:read",
+        Media::Public,
+    ) {
+        Ok(caller) => caller,
+        Err(response) => return response,
+    };
+    if offer_id.is_empty() || !offer_id.bytes().all(|b| b.is_ascii_digit()) {
+        return errors_response(
+            StatusCode::BAD_REQUEST,
+            vec![error_entry(
+                "VALIDATION_ERROR",
+                "Invalid offer ID format",
+                Some("offerId"),
+                &format!("Offer id {offer_id} is not valid."),
+            )],
+        );
+    }
+    match world.allegro.catalog.offer(&offer_id) {
+        Some(offer) if offer.seller_id == caller.seller_id => {
+            json_response(StatusCode::OK, Media::Public, &product_offer_json(offer))
+        }
+        _ => errors_response(
+            StatusCode::NOT_FOUND,
+            vec![error_entry(
+                "OfferNotFoundException",
+                "Not Found",
+                Some(""),
+                &format!("Offer {offer_id} does not exist."),
+            )],
+        ),
+    }
+}
+
+/// An offer as Allegro's `SaleProductOfferResponseV1` (the fields a seller tool reads).
+pub fn product_offer_json(offer: &Offer) -> Value {
+    let product_set: Vec<Value> = offer
+        .ean
+        .iter()
+        .map(|ean| {
+            json!({
+                "quantity": { "value": 1 },
+                "product": {
+                    "id": stable_uuid(&format!("product:{ean}")),
+                    "publication": { "status": "LISTED" },
+                    "parameters": [{
+                        "id": EAN_PARAMETER_ID,
+                        "name": EAN_PARAMETER_NAME,
+                        "values": [ean],
+                        "valuesIds": null,
+                        "rangeValue": null,
+                    }],
+                    "isAiCoCreated": false,
+                },
+                "responsiblePerson": null,
+                "responsibleProducer": null,
+            })
+        })
+        .collect();
+    json!({
+        "id": offer.id,
+        "name": offer.name,
+        "category": { "id": offer.category_id },
+        "productSet": product_set,
+        "parameters": [{
+            "id": "11323",
+            "name": "Stan",
+            "values": ["Nowy"],
+            "valuesIds": ["11323_1"],
+            "rangeValue": null,
+        }],
+        "sellingMode": {
+            "format": "BUY_NOW",
+            "price": offer.price,
+            "minimalPrice": null,
+            "startingPrice": null,
+        },
+        "stock": { "available": offer.stock, "unit": "UNIT" },
+        "publication": {
+            "status": if offer.stock > 0 { "ACTIVE" } else { "ENDED" },
+            "duration": null,
+            "startingAt": null,
+            "endingAt": null,
+            "endedBy": if offer.stock > 0 { Value::Null } else { json!("EMPTY_STOCK") },
+            "republish": false,
+            "marketplaces": { "base": { "id": MARKETPLACE_ID }, "additional": [] },
+        },
+        "external": offer.external_id.as_ref().map(|id| json!({ "id": id })),
+        "images": [],
+        "language": "pl-PL",
+        "createdAt": allegro_time(offer.created_at),
+        "updatedAt": allegro_time(offer.updated_at),
+        "validation": { "errors": [], "warnings": [], "validatedAt": allegro_time(offer.updated_at) },
+    })
+}

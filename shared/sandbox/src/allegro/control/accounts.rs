@@ -1,0 +1,258 @@
+//! Control routes for sellers, device approval and tokens.
+
+use super::{body, failure, invalid, not_found};
+use crate::allegro::oauth::{approve_device, DeviceApprovalError};
+use crate::state::SandboxState;
+use axum::body::Bytes;
+use axum::extract::rejection::JsonRejection;
+use axum::extract::{Path, Query, State};
+use axum::http::StatusCode;
+use axum::response::{IntoResponse, Response};
+use axum::routing::{get, post};
+use axum::{Json, Router};
+use serde::Deserialize;
+use serde_json::{json, Value};
+use std::collections::BTreeMap;
+
+/// Seller, device and token control routes.
+pub fn routes() -> Router<SandboxState> {
+    Router::new()
+        .route("/sellers", post(create_seller).get(list_sellers))
+        .route("/sellers/{id}/sign-in", post(sign_in))
+        .route("/sellers/{id}/revoke", post(revoke))
+        .route("/device/auto-approve", post(auto_approve))
+        .route("/device/{user_code}/approve", post(approve))
+        .route("/tokens", get(tokens))
+}
+
+/// Body of `POST /sellers`.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct NewSeller {
+    login: String,
+    email: Option<String>,
+    company_name: Option<String>,
+    tax_id: Option<String>,
+    first_name: Option<String>,
+    last_name: Option<String>,
+    /// Also make it the signed-in seller.
+    #[serde(default)]
+    sign_in: bool,
+}
+
+async fn create_seller(
+    State(state): State<SandboxState>,
+    payload: Result<Json<NewSeller>, JsonRejection>,
+) -> Response {
+    let new = match body(payload) {
+        Ok(new) => new,
+        Err(response) => return response,
+    };
+    let login = new.login.trim();
+    if login.is_empty() || login.contains(char::is_whitespace) {
+        return invalid("login must be a non-empty word without spaces");
+    }
+    if new.email.as_deref().is_some_and(|e| !e.contains('@')) {
+        return invalid("email must contain @");
+    }
+    let mut world = state.lock();
+    let accounts = &mut world.allegro.accounts;
+    if accounts.seller_by_login(login).is_some() {
+        return failure(
+            StatusCode::CONFLICT,
+            &format!("a seller with login {login} exists"),
+        );
+    }
+    let email = new
+        .email
+        .unwrap_or_else(|| format!("{}@sandbox.example", login.to_ascii_lowercase()));
+    let id = accounts
+        .add_seller(login, &email, new.company_name)
+        .id
+        .clone();
+    if let Some(seller) = accounts.sellers.get_mut(&id) {
+        seller.tax_id = new.tax_id;
+        seller.first_name = new.first_name;
+        seller.last_name = new.last_name;
+    }
+    if new.sign_in {
+        accounts.signed_in_seller = Some(id.clone());
+    }
+    (
+        StatusCode::CREATED,
+        Json(json!({ "id": id, "login": login, "email": email })),
+    )
+        .into_response()
+}
+
+async fn list_sellers(State(state): State<SandboxState>) -> Json<Value> {
+    let world = state.lock();
+    let accounts = &world.allegro.accounts;
+    let sellers: Vec<Value> = accounts
+        .sellers
+        .values()
+        .map(|s| {
+            json!({
+                "id": s.id,
+                "login": s.login,
+                "email": s.email,
+                "company_name": s.company_name,
+            })
+        })
+        .collect();
+    Json(json!({ "sellers": sellers, "signed_in": accounts.signed_in_seller }))
+}
+
+async fn sign_in(State(state): State<SandboxState>, Path(id): Path<String>) -> Response {
+    let mut world = state.lock();
+    let accounts = &mut world.allegro.accounts;
+    if !accounts.sellers.contains_key(&id) {
+        return not_found(&format!("unknown seller {id}"));
+    }
+    accounts.signed_in_seller = Some(id.clone());
+    Json(json!({ "signed_in": id })).into_response()
+}
+
+async fn revoke(State(state): State<SandboxState>, Path(id): Path<String>) -> Response {
+    let mut world = state.lock();
+    let accounts = &mut world.allegro.accounts;
+    if !accounts.sellers.contains_key(&id) {
+        return not_found(&format!("unknown seller {id}"));
+    }
+    let revoked = accounts.revoke_seller(&id);
+    Json(json!({ "seller_id": id, "revoked": revoked })).into_response()
+}
+
+/// Body of `POST /device/auto-approve`.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct AutoApprove {
+    enabled: bool,
+}
+
+async fn auto_approve(
+    State(state): State<SandboxState>,
+    payload: Result<Json<AutoApprove>, JsonRejection>,
+) -> Response {
+    let enabled = match body(payload) {
+        Ok(body) => body.enabled,
+        Err(response) => return response,
+    };
+    state.lock().allegro.accounts.oauth.auto_approve_device = enabled;
+    Json(json!({ "auto_approve_device": enabled })).into_response()
+}
+
+/// Optional body of `POST /device/{user_code}/approve`.
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct Approve {
+    /// Approve as this seller instead of the signed-in one.
+    seller_id: Option<String>,
+}
+
+async fn approve(
+    State(state): State<SandboxState>,
+    Path(user_code): Path<String>,
+    raw: Bytes,
+) -> Response {
+    let request = if raw.iter().all(u8::is_ascii_whitespace) {
+        Approve::default()
+    } else {
+        match serde_json::from_slice::<Approve>(&raw) {
+            Ok(request) => request,
+            Err(error) => return invalid(&format!("invalid body: {error}")),
+        }
+    };
+    let mut world = state.lock();
+    let now = world.clock.now();
+    match approve_device(
+        &mut world.allegro.accounts,
+        &user_code,
+        request.seller_id.as_deref(),
+        now,
+    ) {
+        Ok(seller_id) => {
+            Json(json!({ "approved": true, "user_code": user_code, "seller_id": seller_id }))
+                .into_response()
+        }
+        Err(error @ DeviceApprovalError::NoSeller) => invalid(&error.to_string()),
+        Err(error) => not_found(&error.to_string()),
+    }
+}
+
+/// Query of `GET /tokens`.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct TokenFilter {
+    seller_id: Option<String>,
+}
+
+async fn tokens(
+    State(state): State<SandboxState>,
+    filter: Result<Query<TokenFilter>, axum::extract::rejection::QueryRejection>,
+) -> Response {
+    let seller_filter = match filter {
+        Ok(Query(filter)) => filter.seller_id,
+        Err(rejection) => return invalid(&rejection.body_text()),
+    };
+    let world = state.lock();
+    let now = world.clock.now();
+    let accounts = &world.allegro.accounts;
+    let wanted = |seller_id: &str| seller_filter.as_deref().is_none_or(|s| s == seller_id);
+    let mut counts: BTreeMap<&str, (usize, usize)> = BTreeMap::new();
+    let mut access: Vec<Value> = Vec::new();
+    for (token, t) in accounts
+        .access_tokens
+        .iter()
+        .filter(|(_, t)| wanted(&t.seller_id))
+    {
+        let live = now < t.expires_at;
+        if live {
+            counts.entry(&t.seller_id).or_default().0 += 1;
+        }
+        access.push(json!({
+            "token": token,
+            "seller_id": t.seller_id,
+            "client_id": t.client_id,
+            "scopes": t.scopes,
+            "expires_at": t.expires_at,
+            "live": live,
+        }));
+    }
+    let mut refresh: Vec<Value> = Vec::new();
+    for (token, t) in accounts
+        .refresh_tokens
+        .iter()
+        .filter(|(_, t)| wanted(&t.seller_id))
+    {
+        counts.entry(&t.seller_id).or_default().1 += 1;
+        refresh.push(json!({
+            "token": token,
+            "seller_id": t.seller_id,
+            "client_id": t.client_id,
+            "scopes": t.scopes,
+            "expires_at": t.expires_at,
+            "rotated_at": t.rotated_at,
+            "access_token": t.access_token,
+        }));
+    }
+    let sort = |list: &mut Vec<Value>| {
+        list.sort_by(|a, b| {
+            a["expires_at"]
+                .to_string()
+                .cmp(&b["expires_at"].to_string())
+        })
+    };
+    sort(&mut access);
+    sort(&mut refresh);
+    let per_seller: BTreeMap<&str, Value> = counts
+        .into_iter()
+        .map(|(seller, (a, r))| (seller, json!({ "access_tokens": a, "refresh_tokens": r })))
+        .collect();
+    Json(json!({
+        "sellers": per_seller,
+        "access_tokens": access,
+        "refresh_tokens": refresh,
+    }))
+    .into_response()
+}

@@ -1,0 +1,300 @@
+//! Control routes for buyers, offers and orders.
+
+use super::{body, failure, invalid, not_found};
+use crate::allegro::catalog::{parse_hundredths, Price};
+use crate::state::SandboxState;
+use axum::extract::rejection::JsonRejection;
+use axum::extract::State;
+use axum::http::StatusCode;
+use axum::response::{IntoResponse, Response};
+use axum::routing::post;
+use axum::{Json, Router};
+use chrono::{DateTime, Utc};
+use serde::Deserialize;
+use serde_json::json;
+
+/// Checkout form statuses Allegro knows.
+const ORDER_STATUSES: &[&str] = &["BOUGHT", "FILLED_IN", "READY_FOR_PROCESSING", "CANCELLED"];
+
+/// Buyer, offer and order control routes.
+pub fn routes() -> Router<SandboxState> {
+    Router::new()
+        .route("/buyers", post(create_buyer))
+        .route("/offers", post(create_offer))
+        .route("/orders", post(create_order))
+}
+
+/// Body of `POST /buyers`.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct NewBuyer {
+    login: String,
+    first_name: Option<String>,
+    last_name: Option<String>,
+}
+
+async fn create_buyer(
+    State(state): State<SandboxState>,
+    payload: Result<Json<NewBuyer>, JsonRejection>,
+) -> Response {
+    let new = match body(payload) {
+        Ok(new) => new,
+        Err(response) => return response,
+    };
+    let login = new.login.trim();
+    if login.is_empty() || login.contains(char::is_whitespace) {
+        return invalid("login must be a non-empty word without spaces");
+    }
+    let mut world = state.lock();
+    let catalog = &mut world.allegro.catalog;
+    if catalog.buyer_by_login(login).is_some() {
+        return failure(
+            StatusCode::CONFLICT,
+            &format!("a buyer with login {login} exists"),
+        );
+    }
+    let buyer = catalog.add_buyer(
+        login,
+        new.first_name.as_deref().unwrap_or("Jan"),
+        new.last_name.as_deref().unwrap_or("Kowalski"),
+    );
+    (
+        StatusCode::CREATED,
+        Json(json!({
+            "id": buyer.id,
+            "login": buyer.login,
+            "email": buyer.email,
+            "plain_email": buyer.plain_email,
+            "first_name": buyer.first_name,
+            "last_name": buyer.last_name,
+        })),
+    )
+        .into_response()
+}
+
+/// A price in a control body: `"49.99"` (PLN) or `{"amount": "49.99", "currency": "PLN"}`.
+#[derive(Debug, Deserialize)]
+#[serde(untagged)]
+enum PriceInput {
+    Amount(String),
+    Full { amount: String, currency: String },
+}
+
+impl PriceInput {
+    /// The validated price.
+    fn price(&self) -> Result<Price, String> {
+        let (amount, currency) = match self {
+            PriceInput::Amount(amount) => (amount.as_str(), "PLN"),
+            PriceInput::Full { amount, currency } => (amount.as_str(), currency.as_str()),
+        };
+        let hundredths = parse_hundredths(amount)
+            .ok_or_else(|| format!("price amount {amount:?} is not a decimal like \"49.99\""))?;
+        if currency.len() != 3 || !currency.bytes().all(|b| b.is_ascii_uppercase()) {
+            return Err(format!("currency {currency:?} is not an ISO 4217 code"));
+        }
+        Ok(Price {
+            amount: format!("{}.{:02}", hundredths / 100, hundredths % 100),
+            currency: currency.into(),
+        })
+    }
+}
+
+/// Body of `POST /offers`.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct NewOffer {
+    seller_id: String,
+    name: String,
+    ean: Option<String>,
+    price: Option<PriceInput>,
+    stock: Option<u32>,
+    external_id: Option<String>,
+    category_id: Option<String>,
+}
+
+async fn create_offer(
+    State(state): State<SandboxState>,
+    payload: Result<Json<NewOffer>, JsonRejection>,
+) -> Response {
+    let new = match body(payload) {
+        Ok(new) => new,
+        Err(response) => return response,
+    };
+    if new.name.trim().is_empty() || new.name.chars().count() > 75 {
+        return invalid("name must have 1 to 75 characters");
+    }
+    if let Some(ean) = &new.ean {
+        if !(8..=14).contains(&ean.len()) || !ean.bytes().all(|b| b.is_ascii_digit()) {
+            return invalid("ean must be 8 to 14 digits");
+        }
+    }
+    if new.external_id.as_ref().is_some_and(|id| id.len() > 100) {
+        return invalid("external_id must have at most 100 characters");
+    }
+    let price = match new.price.as_ref().map(PriceInput::price).transpose() {
+        Ok(price) => price.unwrap_or_else(|| Price::pln_from_grosze(9_999)),
+        Err(message) => return invalid(&message),
+    };
+    let mut world = state.lock();
+    let now = world.clock.now();
+    if !world.allegro.accounts.sellers.contains_key(&new.seller_id) {
+        return not_found(&format!("unknown seller {}", new.seller_id));
+    }
+    let id = world
+        .allegro
+        .catalog
+        .add_offer(&new.seller_id, new.name.trim(), new.ean, price, now)
+        .id
+        .clone();
+    let Some(offer) = world.allegro.catalog.offer_mut(&id) else {
+        return failure(StatusCode::INTERNAL_SERVER_ERROR, "the offer vanished");
+    };
+    if let Some(stock) = new.stock {
+        offer.stock = stock;
+    }
+    offer.external_id = new.external_id;
+    if let Some(category_id) = new.category_id {
+        offer.category_id = category_id;
+    }
+    (
+        StatusCode::CREATED,
+        Json(json!({
+            "id": offer.id,
+            "seller_id": offer.seller_id,
+            "name": offer.name,
+            "ean": offer.ean,
+            "price": offer.price,
+            "stock": offer.stock,
+        })),
+    )
+        .into_response()
+}
+
+/// One line of `POST /orders`.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct NewLine {
+    offer_id: String,
+    #[serde(default = "one")]
+    quantity: u32,
+    /// Unit price; the offer's price when absent.
+    price: Option<PriceInput>,
+}
+
+fn one() -> u32 {
+    1
+}
+
+/// Body of `POST /orders`.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct NewOrder {
+    seller_id: String,
+    buyer_id: String,
+    /// One unit of each, at the offer's price.
+    offer_ids: Option<Vec<String>>,
+    line_items: Option<Vec<NewLine>>,
+    /// RFC 3339; now when absent.
+    bought_at: Option<String>,
+    /// Checkout form status; `READY_FOR_PROCESSING` when absent.
+    status: Option<String>,
+}
+
+async fn create_order(
+    State(state): State<SandboxState>,
+    payload: Result<Json<NewOrder>, JsonRejection>,
+) -> Response {
+    let new = match body(payload) {
+        Ok(new) => new,
+        Err(response) => return response,
+    };
+    let lines: Vec<NewLine> = match (new.offer_ids, new.line_items) {
+        (Some(ids), None) => ids
+            .into_iter()
+            .map(|offer_id| NewLine {
+                offer_id,
+                quantity: 1,
+                price: None,
+            })
+            .collect(),
+        (None, Some(lines)) => lines,
+        _ => return invalid("give exactly one of offer_ids and line_items"),
+    };
+    if lines.is_empty() {
+        return invalid("an order needs at least one line");
+    }
+    if lines.iter().any(|l| l.quantity == 0) {
+        return invalid("quantity must be at least 1");
+    }
+    let status = new.status.unwrap_or_else(|| "READY_FOR_PROCESSING".into());
+    if !ORDER_STATUSES.contains(&status.as_str()) {
+        return invalid(&format!(
+            "status must be one of {}",
+            ORDER_STATUSES.join(", ")
+        ));
+    }
+    let bought_at = match new.bought_at.as_deref().map(DateTime::parse_from_rfc3339) {
+        None => None,
+        Some(Ok(at)) => Some(at.with_timezone(&Utc)),
+        Some(Err(error)) => return invalid(&format!("bought_at is not RFC 3339: {error}")),
+    };
+
+    let mut world = state.lock();
+    let bought_at = bought_at.unwrap_or_else(|| world.clock.now());
+    if !world.allegro.accounts.sellers.contains_key(&new.seller_id) {
+        return not_found(&format!("unknown seller {}", new.seller_id));
+    }
+    let catalog = &mut world.allegro.catalog;
+    if catalog.buyer(&new.buyer_id).is_none() {
+        return not_found(&format!("unknown buyer {}", new.buyer_id));
+    }
+    let mut priced = Vec::with_capacity(lines.len());
+    for line in lines {
+        let Some(offer) = catalog.offer(&line.offer_id) else {
+            return not_found(&format!("unknown offer {}", line.offer_id));
+        };
+        if offer.seller_id != new.seller_id {
+            return invalid(&format!(
+                "offer {} belongs to another seller",
+                line.offer_id
+            ));
+        }
+        let price = match line.price.as_ref().map(PriceInput::price).transpose() {
+            Ok(price) => price.unwrap_or_else(|| offer.price.clone()),
+            Err(message) => return invalid(&message),
+        };
+        priced.push((line.offer_id, line.quantity, price));
+    }
+    let order = catalog.add_order(&new.seller_id, &new.buyer_id, priced, bought_at);
+    let id = order.id.clone();
+    if let Some(order) = catalog.order_mut(&id) {
+        order.status = status;
+    }
+    let Some(order) = catalog.order(&id) else {
+        return failure(StatusCode::INTERNAL_SERVER_ERROR, "the order vanished");
+    };
+    let line_items: Vec<_> = order
+        .line_items
+        .iter()
+        .map(|l| {
+            json!({
+                "id": l.id,
+                "offer_id": l.offer_id,
+                "quantity": l.quantity,
+                "price": l.price,
+            })
+        })
+        .collect();
+    (
+        StatusCode::CREATED,
+        Json(json!({
+            "id": order.id,
+            "seller_id": order.seller_id,
+            "buyer_id": order.buyer_id,
+            "bought_at": order.bought_at,
+            "status": order.status,
+            "line_items": line_items,
+        })),
+    )
+        .into_response()
+}

@@ -1,0 +1,338 @@
+//! `/messaging/threads*` in the beta.v1 representation (scope `allegro:api:messaging`): list
+//! and read threads, mark them read, list messages and reply. The public.v1 representation is
+//! not simulated (406).
+
+use super::attachments::{check_references, AttachmentScope};
+use super::messaging::{
+    message_view, thread_view, Thread, ThreadAuthor, ThreadMessage, ThreadStatus, ThreadType,
+    THREAD_TEXT_MAX_CHARS,
+};
+use super::paging::{self, Position};
+use super::posted::{posted_attachments, ConversationKind, PostedMessage};
+use super::posting_limit::too_many_requests;
+use super::support::{
+    base_url, beta_json, finish, int_param, parse_json, query_pairs, query_value, validation_error,
+    Answer,
+};
+use super::to_millis;
+use crate::allegro::errors::{error_entry, errors_holder, errors_response};
+use crate::allegro::guard::{authorize, require_content_type, Media};
+use crate::state::{SandboxState, World};
+use axum::body::Bytes;
+use axum::extract::{Path, State};
+use axum::http::{HeaderMap, StatusCode, Uri};
+use axum::response::Response;
+use axum::routing::{get, put};
+use axum::Router;
+use serde::Deserialize;
+use serde_json::{json, Value};
+
+const SCOPE: &str = "allegro:api:messaging";
+
+/// The thread routes (attachments live in `attachments_api`).
+pub fn routes() -> Router<SandboxState> {
+    Router::new()
+        .route("/messaging/threads", get(list_threads))
+        .route("/messaging/threads/{thread_id}", get(read_thread))
+        .route("/messaging/threads/{thread_id}/read", put(mark_read))
+        .route(
+            "/messaging/threads/{thread_id}/messages",
+            get(list_messages).post(post_message),
+        )
+}
+
+/// 404 `THREAD_NOT_FOUND` exactly as Allegro words it (allegro-api.md §4.1).
+fn thread_not_found(id: &str, path: &str) -> Response {
+    errors_response(
+        StatusCode::NOT_FOUND,
+        vec![error_entry(
+            "THREAD_NOT_FOUND",
+            &format!("No thread with such Id [{id}]"),
+            Some(path),
+            "Wątek nie istnieje",
+        )],
+    )
+}
+
+/// The caller's thread with this id.
+fn own_thread<'a>(
+    world: &'a World,
+    seller_id: &str,
+    id: &str,
+    path: &str,
+) -> Result<&'a Thread, Response> {
+    world
+        .allegro
+        .inbox
+        .threads
+        .get(id)
+        .filter(|t| t.seller_id == seller_id)
+        .ok_or_else(|| thread_not_found(id, path))
+}
+
+/// The `limit` and `page.id` of a beta.v1 listing.
+fn paging_params(pairs: &[(String, String)]) -> Result<(usize, Option<Position>), Response> {
+    let limit = int_param(pairs, "limit", 1, 20, 20)?;
+    let after = match query_value(pairs, "page.id") {
+        None | Some("") => None,
+        Some(cursor) => Some(paging::decode(cursor).ok_or_else(|| {
+            validation_error(&format!("Invalid page id '{cursor}'"), Some("page.id"))
+        })?),
+    };
+    Ok((usize::try_from(limit).unwrap_or(20), after))
+}
+
+/// An enum-valued filter (`read`, `status`, `type`): `None` when absent, 422 when unknown.
+fn enum_filter<T: serde::de::DeserializeOwned>(
+    pairs: &[(String, String)],
+    name: &str,
+) -> Result<Option<T>, Response> {
+    let Some(raw) = query_value(pairs, name) else {
+        return Ok(None);
+    };
+    let value = match raw {
+        "true" => Value::Bool(true),
+        "false" => Value::Bool(false),
+        other => Value::String(other.to_owned()),
+    };
+    serde_json::from_value(value)
+        .map(Some)
+        .map_err(|_| validation_error(&format!("Invalid value '{raw}' of '{name}'"), Some(name)))
+}
+
+async fn list_threads(State(state): State<SandboxState>, headers: HeaderMap, uri: Uri) -> Response {
+    finish(threads_page(&state, &headers, &uri))
+}
+
+fn threads_page(state: &SandboxState, headers: &HeaderMap, uri: &Uri) -> Answer {
+    let mut world = state.lock();
+    let caller = authorize(&mut world, headers, SCOPE, Media::Beta)?;
+    let pairs = query_pairs(uri);
+    let (limit, after) = paging_params(&pairs)?;
+    let read: Option<bool> = enum_filter(&pairs, "read")?;
+    let status: Option<ThreadStatus> = enum_filter(&pairs, "status")?;
+    let thread_type: Option<ThreadType> = enum_filter(&pairs, "type")?;
+    let order_id = query_value(&pairs, "orderId");
+    let found: Vec<(Position, Value)> = world
+        .allegro
+        .inbox
+        .threads
+        .values()
+        .filter(|t| t.seller_id == caller.seller_id)
+        .filter(|t| read.is_none_or(|r| t.read == r))
+        .filter(|t| status.is_none_or(|s| t.status == s))
+        .filter(|t| thread_type.is_none_or(|k| t.thread_type == k))
+        .filter(|t| order_id.is_none_or(|id| t.order.as_ref().is_some_and(|o| o.id == id)))
+        .map(|t| ((t.last_message_at(), t.seq), thread_view(t)))
+        .collect();
+    let (threads, next) = paging::page(found, after, limit);
+    Ok(beta_json(
+        StatusCode::OK,
+        &json!({ "threads": threads, "nextPage": next.map(|id| json!({ "id": id })) }),
+    ))
+}
+
+async fn read_thread(
+    State(state): State<SandboxState>,
+    Path(thread_id): Path<String>,
+    headers: HeaderMap,
+    uri: Uri,
+) -> Response {
+    finish(thread(&state, &thread_id, &headers, &uri))
+}
+
+fn thread(state: &SandboxState, thread_id: &str, headers: &HeaderMap, uri: &Uri) -> Answer {
+    let mut world = state.lock();
+    let caller = authorize(&mut world, headers, SCOPE, Media::Beta)?;
+    let thread = own_thread(&world, &caller.seller_id, thread_id, uri.path())?;
+    Ok(beta_json(StatusCode::OK, &thread_view(thread)))
+}
+
+/// `ThreadReadFlagVBeta1`.
+#[derive(Debug, Deserialize)]
+struct ReadFlag {
+    #[serde(default)]
+    read: Option<bool>,
+}
+
+async fn mark_read(
+    State(state): State<SandboxState>,
+    Path(thread_id): Path<String>,
+    headers: HeaderMap,
+    uri: Uri,
+    body: Bytes,
+) -> Response {
+    finish(set_read(&state, &thread_id, &headers, &uri, &body))
+}
+
+fn set_read(
+    state: &SandboxState,
+    thread_id: &str,
+    headers: &HeaderMap,
+    uri: &Uri,
+    body: &[u8],
+) -> Answer {
+    let mut world = state.lock();
+    let caller = authorize(&mut world, headers, SCOPE, Media::Beta)?;
+    require_content_type(headers, Media::Beta)?;
+    let flag: ReadFlag = parse_json(body)?;
+    own_thread(&world, &caller.seller_id, thread_id, uri.path())?;
+    let Some(read) = flag.read else {
+        return Err(validation_error("The read flag is missing", Some("read")));
+    };
+    if let Some(thread) = world.allegro.inbox.threads.get_mut(thread_id) {
+        thread.read = read;
+    }
+    Ok(beta_json(StatusCode::OK, &json!({ "read": read })))
+}
+
+async fn list_messages(
+    State(state): State<SandboxState>,
+    Path(thread_id): Path<String>,
+    headers: HeaderMap,
+    uri: Uri,
+) -> Response {
+    finish(messages_page(&state, &thread_id, &headers, &uri))
+}
+
+fn messages_page(state: &SandboxState, thread_id: &str, headers: &HeaderMap, uri: &Uri) -> Answer {
+    let mut world = state.lock();
+    let caller = authorize(&mut world, headers, SCOPE, Media::Beta)?;
+    let (limit, after) = paging_params(&query_pairs(uri))?;
+    let thread = own_thread(&world, &caller.seller_id, thread_id, uri.path())?;
+    let base = base_url(headers);
+    let attachments = &world.allegro.inbox.attachments;
+    let found: Vec<(Position, Value)> = thread
+        .messages
+        .iter()
+        .map(|m| {
+            (
+                (m.created_at, m.seq),
+                message_view(thread, m, attachments, &base),
+            )
+        })
+        .collect();
+    let (messages, next) = paging::page(found, after, limit);
+    Ok(beta_json(
+        StatusCode::OK,
+        &json!({ "messages": messages, "nextPage": next.map(|id| json!({ "id": id })) }),
+    ))
+}
+
+/// `{"id": …}` in a message's `attachments`.
+#[derive(Debug, Deserialize)]
+struct AttachmentRef {
+    id: String,
+}
+
+/// `NewMessageInThread`.
+#[derive(Debug, Deserialize)]
+struct NewMessageInThread {
+    #[serde(default)]
+    text: Option<String>,
+    #[serde(default)]
+    attachments: Option<Vec<AttachmentRef>>,
+}
+
+async fn post_message(
+    State(state): State<SandboxState>,
+    Path(thread_id): Path<String>,
+    headers: HeaderMap,
+    uri: Uri,
+    body: Bytes,
+) -> Response {
+    finish(add_message(&state, &thread_id, &headers, &uri, &body))
+}
+
+fn add_message(
+    state: &SandboxState,
+    thread_id: &str,
+    headers: &HeaderMap,
+    uri: &Uri,
+    body: &[u8],
+) -> Answer {
+    let mut world = state.lock();
+    let caller = authorize(&mut world, headers, SCOPE, Media::Beta)?;
+    require_content_type(headers, Media::Beta)?;
+    let request: NewMessageInThread = parse_json(body)?;
+    let thread = own_thread(&world, &caller.seller_id, thread_id, uri.path())?;
+    if thread.status == ThreadStatus::Closed {
+        let message = match thread.thread_type {
+            ThreadType::PostPurchaseIssue => {
+                "Cannot add a message to a closed POST_PURCHASE_ISSUE thread."
+            }
+            ThreadType::Common => "Cannot add a message to a closed thread.",
+        };
+        return Err(errors_holder(
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "THREAD_CLOSED",
+            message,
+            None,
+        ));
+    }
+    let Some(text) = request.text else {
+        return Err(validation_error("The text is required", Some("text")));
+    };
+    let attachments: Vec<String> = request
+        .attachments
+        .unwrap_or_default()
+        .into_iter()
+        .map(|a| a.id)
+        .collect();
+    if text.trim().is_empty() && attachments.is_empty() {
+        return Err(validation_error("The text must not be blank", Some("text")));
+    }
+    if text.chars().count() > THREAD_TEXT_MAX_CHARS {
+        return Err(validation_error(
+            &format!("The text may have at most {THREAD_TEXT_MAX_CHARS} characters"),
+            Some("text"),
+        ));
+    }
+    check_references(
+        &world.allegro.inbox.attachments,
+        &caller.seller_id,
+        AttachmentScope::Message,
+        &attachments,
+    )
+    .map_err(|reason| validation_error(&reason, Some("attachments")))?;
+
+    let now = to_millis(world.clock.now());
+    if let Err(wait) = world
+        .allegro
+        .inbox
+        .posting_limit
+        .check(&caller.seller_id, now)
+    {
+        return Err(too_many_requests(wait));
+    }
+    let inbox = &mut world.allegro.inbox;
+    let seq = inbox.next_seq();
+    let Some(thread) = inbox.threads.get_mut(thread_id) else {
+        return Err(thread_not_found(thread_id, uri.path()));
+    };
+    let message = ThreadMessage {
+        id: uuid::Uuid::new_v4().to_string(),
+        seq,
+        author: ThreadAuthor::Seller,
+        login: Some(thread.seller_login.clone()),
+        text,
+        attachments,
+        created_at: now,
+    };
+    thread.messages.push(message.clone());
+    // Answering means the seller saw the thread.
+    thread.read = true;
+    let view = message_view(thread, &message, &inbox.attachments, &base_url(headers));
+    inbox.posted.push(PostedMessage {
+        seller_id: caller.seller_id.clone(),
+        conversation: ConversationKind::Thread,
+        conversation_id: thread_id.to_owned(),
+        message_id: message.id.clone(),
+        text: message.text.clone(),
+        message_type: None,
+        attachments: posted_attachments(&inbox.attachments, &message.attachments),
+        posted_at: now,
+    });
+    inbox.posting_limit.record(&caller.seller_id, now);
+    Ok(beta_json(StatusCode::CREATED, &view))
+}

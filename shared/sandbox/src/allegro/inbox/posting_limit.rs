@@ -1,0 +1,65 @@
+//! Allegro's "1 request per second per user" on posting messages (allegro-api.md §4.2), shared
+//! by `POST /sale/issues/{id}/message` and `POST /messaging/threads/{id}/messages` and measured
+//! on the simulator's clock. Only messages actually posted count.
+
+use crate::allegro::errors::errors_holder;
+use axum::http::{header, HeaderValue, StatusCode};
+use axum::response::Response;
+use chrono::{DateTime, Duration, Utc};
+use std::collections::HashMap;
+
+/// Least time between two messages a seller posts through the API.
+pub const POSTING_INTERVAL: Duration = Duration::seconds(1);
+
+/// When each seller last posted.
+#[derive(Debug, Default)]
+pub struct PostingLimit {
+    /// Last post time by seller id.
+    pub last_post: HashMap<String, DateTime<Utc>>,
+}
+
+impl PostingLimit {
+    /// `Err(time left)` while the seller must wait before posting again.
+    pub fn check(&self, seller_id: &str, now: DateTime<Utc>) -> Result<(), Duration> {
+        match self.last_post.get(seller_id) {
+            Some(last) if now - *last < POSTING_INTERVAL => Err(POSTING_INTERVAL - (now - *last)),
+            _ => Ok(()),
+        }
+    }
+
+    /// Notes a post.
+    pub fn record(&mut self, seller_id: &str, now: DateTime<Utc>) {
+        self.last_post.insert(seller_id.to_owned(), now);
+    }
+}
+
+/// 429 `ErrorsHolder` with `Retry-After` (whole seconds, at least 1).
+pub fn too_many_requests(wait: Duration) -> Response {
+    let mut response = errors_holder(
+        StatusCode::TOO_MANY_REQUESTS,
+        "TooManyRequestsException",
+        "Too many requests: a user may post at most 1 message per second",
+        None,
+    );
+    let seconds = ((wait.num_milliseconds() + 999) / 1000).max(1);
+    if let Ok(value) = HeaderValue::from_str(&seconds.to_string()) {
+        response.headers_mut().insert(header::RETRY_AFTER, value);
+    }
+    response
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn one_post_per_second_per_seller() {
+        let mut limit = PostingLimit::default();
+        let t0 = Utc::now();
+        assert!(limit.check("a", t0).is_ok());
+        limit.record("a", t0);
+        assert!(limit.check("a", t0 + Duration::milliseconds(999)).is_err());
+        assert!(limit.check("b", t0).is_ok(), "other seller");
+        assert!(limit.check("a", t0 + POSTING_INTERVAL).is_ok());
+    }
+}

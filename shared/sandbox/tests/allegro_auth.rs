@@ -1,0 +1,828 @@
+//! Allegro OAuth (allegro-api.md §2) and the checks every REST call goes through (§1.2, §1.3,
+//! §2.5, §4.2).
+
+mod allegro_support;
+mod common;
+
+use allegro_support::*;
+use marketdesk_sandbox::allegro::accounts::{RateWindow, CLIENT_RATE_LIMIT};
+use marketdesk_sandbox::SandboxConfig;
+use serde_json::{json, Value};
+
+fn code_flow_params<'a>(challenge: &'a str, state: &'a str) -> Vec<(&'a str, &'a str)> {
+    vec![
+        ("response_type", "code"),
+        ("client_id", CLIENT_ID),
+        ("redirect_uri", REDIRECT_URI),
+        ("state", state),
+        ("code_challenge_method", "S256"),
+        ("code_challenge", challenge),
+    ]
+}
+
+async fn exchange(
+    sandbox: &marketdesk_sandbox::RunningSandbox,
+    code: &str,
+    verifier: Option<&str>,
+) -> (u16, Value) {
+    let mut form = vec![
+        ("grant_type", "authorization_code"),
+        ("code", code),
+        ("redirect_uri", REDIRECT_URI),
+    ];
+    if let Some(verifier) = verifier {
+        form.push(("code_verifier", verifier));
+    }
+    status_json(token(sandbox, &form).await).await
+}
+
+#[tokio::test]
+async fn code_flow_with_pkce_gives_a_pair_and_echoes_the_state() {
+    let sandbox = common::sandbox().await;
+    let seller_id = seller(&sandbox, "sklep_testowy").await;
+    sign_in(&sandbox, &seller_id).await;
+    let challenge = challenge(VERIFIER);
+    let state = "a b&c=d/ź?x";
+    let response = authorize(&sandbox, &code_flow_params(&challenge, state)).await;
+    assert_eq!(response.status(), 302);
+    let location = response.headers()["location"].to_str().expect("location");
+    assert!(
+        location.starts_with(&format!("{REDIRECT_URI}?")),
+        "{location}"
+    );
+    assert_eq!(location_param(&response, "state").as_deref(), Some(state));
+    let code = location_param(&response, "code").expect("code");
+    assert_eq!(code.len(), 32);
+
+    let response = token(
+        &sandbox,
+        &[
+            ("grant_type", "authorization_code"),
+            ("code", &code),
+            ("redirect_uri", REDIRECT_URI),
+            ("code_verifier", VERIFIER),
+        ],
+    )
+    .await;
+    assert_eq!(response.headers()["cache-control"], "no-store");
+    let (status, body) = status_json(response).await;
+    assert_eq!(status, 200, "{body}");
+    assert_eq!(body["token_type"], "bearer");
+    assert_eq!(body["expires_in"], 43199);
+    assert_eq!(body["allegro_api"], true);
+    assert!(body["jti"].as_str().is_some_and(|j| j.len() == 36));
+    assert!(body["refresh_token"]
+        .as_str()
+        .is_some_and(|t| !t.is_empty()));
+    let scope = body["scope"].as_str().expect("scope");
+    for wanted in [
+        "allegro:api:profile:read",
+        "allegro:api:orders:read",
+        "allegro:api:messaging",
+        "allegro:api:disputes",
+        "allegro:api:sale:offers:read",
+    ] {
+        assert!(scope.split(' ').any(|s| s == wanted), "{scope}");
+    }
+
+    let (status, me) = status_json(api_get(&sandbox, "/me", &access(&body)).await).await;
+    assert_eq!(status, 200);
+    assert_eq!(me["id"], seller_id.as_str());
+}
+
+#[tokio::test]
+async fn a_wrong_or_missing_pkce_verifier_is_refused() {
+    let sandbox = common::sandbox().await;
+    let seller_id = seller(&sandbox, "pkce").await;
+    sign_in(&sandbox, &seller_id).await;
+    let code = code(&sandbox, None).await;
+    let wrong = "aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa";
+    let (status, body) = exchange(&sandbox, &code, Some(wrong)).await;
+    assert_eq!(
+        (status, body["error"].as_str()),
+        (400, Some("invalid_grant"))
+    );
+    let (status, body) = exchange(&sandbox, &code, None).await;
+    assert_eq!(
+        (status, body["error"].as_str()),
+        (400, Some("invalid_grant"))
+    );
+    let (status, _) = exchange(&sandbox, &code, Some(VERIFIER)).await;
+    assert_eq!(status, 200, "refusals do not burn the code");
+}
+
+#[tokio::test]
+async fn codes_are_single_use_and_bound_to_the_redirect_uri() {
+    let sandbox = common::sandbox().await;
+    let seller_id = seller(&sandbox, "jednorazowy").await;
+    sign_in(&sandbox, &seller_id).await;
+    let code = code(&sandbox, None).await;
+
+    let (status, body) = status_json(
+        token(
+            &sandbox,
+            &[
+                ("grant_type", "authorization_code"),
+                ("code", &code),
+                ("redirect_uri", "http://localhost:8080/other"),
+                ("code_verifier", VERIFIER),
+            ],
+        )
+        .await,
+    )
+    .await;
+    assert_eq!(status, 400);
+    assert_eq!(
+        body,
+        json!({"error": "invalid_grant", "error_description": "Redirect URI mismatch."})
+    );
+
+    assert_eq!(exchange(&sandbox, &code, Some(VERIFIER)).await.0, 200);
+    let (status, body) = exchange(&sandbox, &code, Some(VERIFIER)).await;
+    assert_eq!(status, 400);
+    assert_eq!(
+        body,
+        json!({
+            "error": "invalid_grant",
+            "error_description": format!("Invalid authorization code: {code}")
+        })
+    );
+}
+
+#[tokio::test]
+async fn codes_expire_after_ten_minutes() {
+    let sandbox = common::sandbox().await;
+    let seller_id = seller(&sandbox, "wolny").await;
+    sign_in(&sandbox, &seller_id).await;
+    let late = code(&sandbox, None).await;
+    let in_time = code(&sandbox, None).await;
+    advance(&sandbox, 590).await;
+    assert_eq!(exchange(&sandbox, &in_time, Some(VERIFIER)).await.0, 200);
+    advance(&sandbox, 11).await;
+    let (status, body) = exchange(&sandbox, &late, Some(VERIFIER)).await;
+    assert_eq!(
+        (status, body["error"].as_str()),
+        (400, Some("invalid_grant"))
+    );
+}
+
+#[tokio::test]
+async fn a_missing_code_or_grant_type_is_an_invalid_request() {
+    let sandbox = common::sandbox().await;
+    let (status, body) = status_json(
+        token(
+            &sandbox,
+            &[
+                ("grant_type", "authorization_code"),
+                ("redirect_uri", REDIRECT_URI),
+            ],
+        )
+        .await,
+    )
+    .await;
+    assert_eq!(status, 400);
+    assert_eq!(
+        body,
+        json!({"error": "invalid_request", "error_description": "An authorization code must be supplied."})
+    );
+    let (status, body) = status_json(token(&sandbox, &[("code", "x")]).await).await;
+    assert_eq!(
+        (status, body["error"].as_str()),
+        (400, Some("invalid_request"))
+    );
+    let (status, body) = status_json(token(&sandbox, &[("grant_type", "password")]).await).await;
+    assert_eq!(
+        (status, body["error"].as_str()),
+        (400, Some("unsupported_grant_type"))
+    );
+}
+
+#[tokio::test]
+async fn the_token_endpoint_wants_post_a_form_body_and_basic_auth() {
+    let sandbox = common::sandbox().await;
+    let url = format!("{}/auth/oauth/token", sandbox.base_url);
+    let client = common::client();
+
+    let response = client
+        .get(&url)
+        .basic_auth(CLIENT_ID, Some(CLIENT_SECRET))
+        .send()
+        .await
+        .expect("get");
+    assert_eq!(response.status(), 405);
+
+    let response = client
+        .post(format!("{url}?grant_type=refresh_token&refresh_token=x"))
+        .basic_auth(CLIENT_ID, Some(CLIENT_SECRET))
+        .send()
+        .await
+        .expect("query");
+    let (status, body) = status_json(response).await;
+    assert_eq!(
+        (status, body["error"].as_str()),
+        (400, Some("invalid_request"))
+    );
+
+    let unauthorized = json!({"error": "Unauthorized", "error_description": "Unauthorized"});
+    let response = client
+        .post(&url)
+        .form(&[("grant_type", "refresh_token"), ("refresh_token", "x")])
+        .send()
+        .await
+        .expect("no auth");
+    assert_eq!(status_json(response).await, (401, unauthorized.clone()));
+    let response = client
+        .post(&url)
+        .basic_auth(CLIENT_ID, Some("wrong"))
+        .form(&[("grant_type", "refresh_token"), ("refresh_token", "x")])
+        .send()
+        .await
+        .expect("wrong secret");
+    assert_eq!(status_json(response).await, (401, unauthorized));
+
+    // Parameters in a JSON body are not read: no grant type.
+    let response = client
+        .post(&url)
+        .basic_auth(CLIENT_ID, Some(CLIENT_SECRET))
+        .json(&json!({"grant_type": "refresh_token", "refresh_token": "x"}))
+        .send()
+        .await
+        .expect("json body");
+    let (status, body) = status_json(response).await;
+    assert_eq!(
+        (status, body["error"].as_str()),
+        (400, Some("invalid_request"))
+    );
+}
+
+#[tokio::test]
+async fn authorize_needs_a_signed_in_seller() {
+    let sandbox = common::sandbox().await;
+    seller(&sandbox, "niezalogowany").await;
+    let challenge = challenge(VERIFIER);
+    let response = authorize(&sandbox, &code_flow_params(&challenge, "s")).await;
+    assert_eq!(response.status(), 400);
+    assert!(response.headers()["content-type"]
+        .to_str()
+        .expect("type")
+        .starts_with("text/html"));
+    let page = response.text().await.expect("page");
+    assert!(page.contains("No seller is signed in"), "{page}");
+}
+
+#[tokio::test]
+async fn authorize_checks_client_and_redirect_uri_before_redirecting() {
+    let sandbox = common::sandbox().await;
+    let id = seller(&sandbox, "sprawdzany").await;
+    sign_in(&sandbox, &id).await;
+    for (client_id, redirect_uri) in [
+        ("someone-else", REDIRECT_URI),
+        (CLIENT_ID, "ftp://localhost/cb"),
+        (CLIENT_ID, "http://localhost/cb#fragment"),
+        (CLIENT_ID, ""),
+    ] {
+        let response = authorize(
+            &sandbox,
+            &[
+                ("response_type", "code"),
+                ("client_id", client_id),
+                ("redirect_uri", redirect_uri),
+            ],
+        )
+        .await;
+        assert_eq!(response.status(), 400, "{client_id} {redirect_uri}");
+        assert!(response.headers().get("location").is_none());
+    }
+
+    let response = authorize(
+        &sandbox,
+        &[
+            ("response_type", "token"),
+            ("client_id", CLIENT_ID),
+            ("redirect_uri", REDIRECT_URI),
+            ("state", "xyz"),
+        ],
+    )
+    .await;
+    assert_eq!(response.status(), 302);
+    assert_eq!(
+        location_param(&response, "error").as_deref(),
+        Some("unsupported_response_type")
+    );
+    assert_eq!(location_param(&response, "state").as_deref(), Some("xyz"));
+
+    let response = authorize(
+        &sandbox,
+        &[
+            ("response_type", "code"),
+            ("client_id", CLIENT_ID),
+            ("redirect_uri", REDIRECT_URI),
+            ("code_challenge", challenge(VERIFIER).as_str()),
+            ("code_challenge_method", "plain"),
+        ],
+    )
+    .await;
+    assert_eq!(
+        location_param(&response, "error").as_deref(),
+        Some("invalid_request")
+    );
+}
+
+#[tokio::test]
+async fn registered_redirect_uris_must_match_exactly() {
+    let sandbox = sandbox_with(SandboxConfig {
+        allegro_redirect_uris: vec!["https://desk.example/allegro/callback".into()],
+        ..SandboxConfig::default()
+    })
+    .await;
+    let id = seller(&sandbox, "zarejestrowany").await;
+    sign_in(&sandbox, &id).await;
+    let with = |uri: &'static str| {
+        [
+            ("response_type", "code"),
+            ("client_id", CLIENT_ID),
+            ("redirect_uri", uri),
+        ]
+    };
+    let response = authorize(&sandbox, &with("https://desk.example/allegro/callback")).await;
+    assert_eq!(response.status(), 302);
+    let response = authorize(&sandbox, &with("https://desk.example/allegro/callback/")).await;
+    assert_eq!(response.status(), 400);
+    let response = authorize(&sandbox, &with(REDIRECT_URI)).await;
+    assert_eq!(response.status(), 400);
+}
+
+#[tokio::test]
+async fn an_unknown_scope_is_sent_back_as_invalid_scope() {
+    let sandbox = common::sandbox().await;
+    let id = seller(&sandbox, "zakres").await;
+    sign_in(&sandbox, &id).await;
+    let response = authorize(
+        &sandbox,
+        &[
+            ("response_type", "code"),
+            ("client_id", CLIENT_ID),
+            ("redirect_uri", REDIRECT_URI),
+            ("scope", "allegro:api:orders:read allegro:api:everything"),
+            ("state", "st"),
+        ],
+    )
+    .await;
+    assert_eq!(response.status(), 302);
+    assert_eq!(
+        location_param(&response, "error").as_deref(),
+        Some("invalid_scope")
+    );
+    assert_eq!(
+        location_param(&response, "error_description").as_deref(),
+        Some("Invalid scope: allegro:api:everything")
+    );
+    assert_eq!(location_param(&response, "state").as_deref(), Some("st"));
+    assert_eq!(location_param(&response, "code"), None);
+}
+
+#[tokio::test]
+async fn a_narrower_scope_gives_403_elsewhere() {
+    let sandbox = common::sandbox().await;
+    let (_, tokens) = seller_with_tokens(
+        &sandbox,
+        "waski",
+        Some("allegro:api:orders:read allegro:api:orders:write"),
+    )
+    .await;
+    assert_eq!(tokens["scope"], "allegro:api:orders:read");
+    let (status, body) = status_json(api_get(&sandbox, "/me", &access(&tokens)).await).await;
+    assert_eq!(status, 403);
+    assert_eq!(body["errors"][0]["code"], "AccessDenied");
+}
+
+#[tokio::test]
+async fn refresh_rotates_the_pair_with_a_sixty_second_grace() {
+    let sandbox = common::sandbox().await;
+    let (_, first) = seller_with_tokens(&sandbox, "rotacja", None).await;
+    let old_refresh = refresh(&first);
+    let refresh_form = |token: &str| {
+        vec![
+            ("grant_type".to_owned(), "refresh_token".to_owned()),
+            ("refresh_token".to_owned(), token.to_owned()),
+        ]
+    };
+    let send = |form: Vec<(String, String)>| {
+        let sandbox = &sandbox;
+        async move {
+            let form: Vec<(&str, &str)> =
+                form.iter().map(|(k, v)| (k.as_str(), v.as_str())).collect();
+            status_json(token(sandbox, &form).await).await
+        }
+    };
+
+    let (status, second) = send(refresh_form(&old_refresh)).await;
+    assert_eq!(status, 200, "{second}");
+    assert_ne!(access(&second), access(&first));
+    assert_ne!(refresh(&second), old_refresh);
+    assert_eq!(second["scope"], first["scope"]);
+
+    let (status, body) = status_json(api_get(&sandbox, "/me", &access(&first)).await).await;
+    assert_eq!(status, 401, "the old access token dies at once");
+    assert_eq!(
+        body,
+        json!({"error": "invalid_token", "error_description": "Access token expired"})
+    );
+    assert_eq!(
+        api_get(&sandbox, "/me", &access(&second)).await.status(),
+        200
+    );
+
+    advance(&sandbox, 59).await;
+    let (status, _) = send(refresh_form(&old_refresh)).await;
+    assert_eq!(status, 200, "the old refresh token still works within 60 s");
+
+    advance(&sandbox, 2).await;
+    let (status, body) = send(refresh_form(&old_refresh)).await;
+    assert_eq!(status, 400);
+    assert_eq!(
+        body,
+        json!({
+            "error": "invalid_grant",
+            "error_description": format!("Invalid refresh token: {old_refresh}")
+        })
+    );
+    let (status, third) = send(refresh_form(&refresh(&second))).await;
+    assert_eq!(status, 200, "{third}");
+
+    let (status, body) = send(refresh_form("refresh-made-up")).await;
+    assert_eq!(status, 400);
+    assert_eq!(
+        body["error_description"],
+        "Invalid refresh token: refresh-made-up"
+    );
+}
+
+#[tokio::test]
+async fn access_tokens_expire_after_twelve_hours_refresh_tokens_after_ninety_days() {
+    let sandbox = common::sandbox().await;
+    let (_, tokens) = seller_with_tokens(&sandbox, "zegar", None).await;
+    advance(&sandbox, 43_190).await;
+    assert_eq!(
+        api_get(&sandbox, "/me", &access(&tokens)).await.status(),
+        200
+    );
+    advance(&sandbox, 10).await;
+    let (status, body) = status_json(api_get(&sandbox, "/me", &access(&tokens)).await).await;
+    assert_eq!(status, 401);
+    assert_eq!(body["error_description"], "Access token expired");
+
+    let (_, fresh) = seller_with_tokens(&sandbox, "zegar2", None).await;
+    advance(&sandbox, 90 * 24 * 3600).await;
+    let (status, body) = status_json(
+        token(
+            &sandbox,
+            &[
+                ("grant_type", "refresh_token"),
+                ("refresh_token", &refresh(&fresh)),
+            ],
+        )
+        .await,
+    )
+    .await;
+    assert_eq!(
+        (status, body["error"].as_str()),
+        (400, Some("invalid_grant"))
+    );
+}
+
+async fn device_start(sandbox: &marketdesk_sandbox::RunningSandbox) -> Value {
+    let response = common::client()
+        .post(format!(
+            "{}/auth/oauth/device?client_id={CLIENT_ID}",
+            sandbox.base_url
+        ))
+        .basic_auth(CLIENT_ID, Some(CLIENT_SECRET))
+        .header("content-type", "application/x-www-form-urlencoded")
+        .send()
+        .await
+        .expect("device");
+    let (status, body) = status_json(response).await;
+    assert_eq!(status, 200, "{body}");
+    body
+}
+
+async fn device_poll(
+    sandbox: &marketdesk_sandbox::RunningSandbox,
+    device_code: &str,
+) -> (u16, Value) {
+    status_json(
+        token(
+            sandbox,
+            &[
+                ("grant_type", "urn:ietf:params:oauth:grant-type:device_code"),
+                ("device_code", device_code),
+            ],
+        )
+        .await,
+    )
+    .await
+}
+
+#[tokio::test]
+async fn device_flow_is_pending_until_approved_then_gives_the_pair_once() {
+    let sandbox = common::sandbox().await;
+    let seller_id = seller(&sandbox, "urzadzenie").await;
+    let started = device_start(&sandbox).await;
+    assert_eq!(started["expires_in"], 3600);
+    assert_eq!(started["interval"], 5);
+    let user_code = started["user_code"].as_str().expect("user_code");
+    let device_code = started["device_code"].as_str().expect("device_code");
+    let uri = started["verification_uri"].as_str().expect("uri");
+    assert!(uri.ends_with("/skojarz-aplikacje"), "{uri}");
+    assert_eq!(
+        started["verification_uri_complete"],
+        format!("{uri}?code={user_code}")
+    );
+
+    let pending = json!({
+        "error": "authorization_pending",
+        "error_description": "User has not authorized the device code yet."
+    });
+    assert_eq!(device_poll(&sandbox, device_code).await, (400, pending));
+
+    let (status, body) = control(
+        &sandbox,
+        &format!("/device/{user_code}/approve"),
+        json!({ "seller_id": seller_id }),
+    )
+    .await;
+    assert_eq!(status, 200, "{body}");
+
+    let (status, tokens) = device_poll(&sandbox, device_code).await;
+    assert_eq!(status, 200, "{tokens}");
+    assert_eq!(tokens["token_type"], "bearer");
+    let (_, me) = status_json(api_get(&sandbox, "/me", &access(&tokens)).await).await;
+    assert_eq!(me["id"], seller_id.as_str());
+
+    let invalid = json!({"error": "invalid_request", "error_description": "Invalid device code"});
+    assert_eq!(
+        device_poll(&sandbox, device_code).await,
+        (400, invalid.clone())
+    );
+    assert_eq!(device_poll(&sandbox, "made-up").await, (400, invalid));
+}
+
+#[tokio::test]
+async fn device_codes_expire_and_unknown_user_codes_are_404() {
+    let sandbox = common::sandbox().await;
+    let seller_id = seller(&sandbox, "wygasly").await;
+    sign_in(&sandbox, &seller_id).await;
+    let started = device_start(&sandbox).await;
+    let (status, _) = control(&sandbox, "/device/nope/approve", json!({})).await;
+    assert_eq!(status, 404);
+    advance(&sandbox, 3600).await;
+    let (status, body) =
+        device_poll(&sandbox, started["device_code"].as_str().expect("code")).await;
+    assert_eq!(
+        (status, body["error"].as_str()),
+        (400, Some("invalid_request"))
+    );
+}
+
+#[tokio::test]
+async fn device_auto_approval_happens_at_the_first_poll() {
+    let sandbox = common::sandbox().await;
+    let seller_id = seller(&sandbox, "automat").await;
+    sign_in(&sandbox, &seller_id).await;
+    let (status, _) = control(&sandbox, "/device/auto-approve", json!({"enabled": true})).await;
+    assert_eq!(status, 200);
+    let started = device_start(&sandbox).await;
+    let device_code = started["device_code"].as_str().expect("code");
+    let (status, body) = device_poll(&sandbox, device_code).await;
+    assert_eq!(
+        (status, body["error"].as_str()),
+        (400, Some("authorization_pending"))
+    );
+    let (status, tokens) = device_poll(&sandbox, device_code).await;
+    assert_eq!(status, 200, "{tokens}");
+}
+
+#[tokio::test]
+async fn the_device_endpoint_needs_basic_auth_and_a_client_id() {
+    let sandbox = common::sandbox().await;
+    let url = format!("{}/auth/oauth/device", sandbox.base_url);
+    let response = common::client()
+        .post(format!("{url}?client_id={CLIENT_ID}"))
+        .send()
+        .await
+        .expect("device");
+    assert_eq!(response.status(), 401);
+    let response = common::client()
+        .post(&url)
+        .basic_auth(CLIENT_ID, Some(CLIENT_SECRET))
+        .send()
+        .await
+        .expect("device");
+    let (status, body) = status_json(response).await;
+    assert_eq!(
+        (status, body["error"].as_str()),
+        (400, Some("invalid_request"))
+    );
+    let response = common::client()
+        .post(&url)
+        .basic_auth(CLIENT_ID, Some(CLIENT_SECRET))
+        .form(&[("client_id", CLIENT_ID), ("scope", "allegro:api:messaging")])
+        .send()
+        .await
+        .expect("device");
+    let (status, body) = status_json(response).await;
+    assert_eq!(status, 200, "client_id in the form body works: {body}");
+}
+
+#[tokio::test]
+async fn the_verification_page_approves_as_the_signed_in_seller() {
+    let sandbox = common::sandbox().await;
+    let seller_id = seller(&sandbox, "strona").await;
+    sign_in(&sandbox, &seller_id).await;
+    let started = device_start(&sandbox).await;
+    let page = common::client()
+        .get(started["verification_uri_complete"].as_str().expect("uri"))
+        .send()
+        .await
+        .expect("page");
+    assert_eq!(page.status(), 200);
+    let response = common::client()
+        .post(started["verification_uri"].as_str().expect("uri"))
+        .form(&[("code", started["user_code"].as_str().expect("code"))])
+        .send()
+        .await
+        .expect("confirm");
+    assert_eq!(response.status(), 200);
+    let (status, _) = device_poll(&sandbox, started["device_code"].as_str().expect("code")).await;
+    assert_eq!(status, 200);
+}
+
+#[tokio::test]
+async fn revoking_a_seller_kills_every_token() {
+    let sandbox = common::sandbox().await;
+    let (seller_id, tokens) = seller_with_tokens(&sandbox, "odwolany", None).await;
+    let (status, body) =
+        control(&sandbox, &format!("/sellers/{seller_id}/revoke"), json!({})).await;
+    assert_eq!(status, 200);
+    assert_eq!(body["revoked"], 2);
+    assert_eq!(
+        api_get(&sandbox, "/me", &access(&tokens)).await.status(),
+        401
+    );
+    let (status, body) = status_json(
+        token(
+            &sandbox,
+            &[
+                ("grant_type", "refresh_token"),
+                ("refresh_token", &refresh(&tokens)),
+            ],
+        )
+        .await,
+    )
+    .await;
+    assert_eq!(
+        (status, body["error"].as_str()),
+        (400, Some("invalid_grant"))
+    );
+    let (status, _) = control(&sandbox, "/sellers/999/revoke", json!({})).await;
+    assert_eq!(status, 404);
+}
+
+#[tokio::test]
+async fn the_control_api_lists_tokens() {
+    let sandbox = common::sandbox().await;
+    let (seller_id, tokens) = seller_with_tokens(&sandbox, "lista", None).await;
+    let listed: Value = common::client()
+        .get(format!(
+            "{}/__sandbox/allegro/tokens?seller_id={seller_id}",
+            sandbox.base_url
+        ))
+        .send()
+        .await
+        .expect("tokens")
+        .json()
+        .await
+        .expect("json");
+    assert_eq!(listed["sellers"][&seller_id]["access_tokens"], 1);
+    assert_eq!(listed["sellers"][&seller_id]["refresh_tokens"], 1);
+    assert_eq!(
+        listed["access_tokens"][0]["token"],
+        access(&tokens).as_str()
+    );
+    assert_eq!(
+        listed["refresh_tokens"][0]["token"],
+        refresh(&tokens).as_str()
+    );
+}
+
+#[tokio::test]
+async fn control_bodies_are_validated() {
+    let sandbox = common::sandbox().await;
+    let (status, body) = control(&sandbox, "/sellers", json!({"login": "a", "extra": 1})).await;
+    assert_eq!(status, 422);
+    assert!(
+        body["error"].as_str().is_some_and(|e| e.contains("extra")),
+        "{body}"
+    );
+    let (status, _) = control(&sandbox, "/sellers", json!({"login": ""})).await;
+    assert_eq!(status, 422);
+    assert_eq!(
+        control(&sandbox, "/sellers", json!({"login": "dup"}))
+            .await
+            .0,
+        201
+    );
+    assert_eq!(
+        control(&sandbox, "/sellers", json!({"login": "dup"}))
+            .await
+            .0,
+        409
+    );
+    let (status, _) = control(&sandbox, "/sellers/123/sign-in", json!({})).await;
+    assert_eq!(status, 404);
+}
+
+#[tokio::test]
+async fn rest_calls_check_user_agent_token_and_accept() {
+    let sandbox = common::sandbox().await;
+    let (_, tokens) = seller_with_tokens(&sandbox, "straznik", None).await;
+    let url = format!("{}/me", sandbox.base_url);
+    let bare = reqwest::Client::new();
+
+    let response = bare
+        .get(&url)
+        .bearer_auth(access(&tokens))
+        .header("accept", PUBLIC)
+        .send()
+        .await
+        .expect("no UA");
+    let (status, body) = status_json(response).await;
+    assert_eq!(status, 403);
+    assert_eq!(body["errors"][0]["code"], "InvalidUserAgentException");
+
+    let response = common::client()
+        .get(&url)
+        .header("accept", PUBLIC)
+        .send()
+        .await
+        .expect("no token");
+    assert!(response.headers().contains_key("trace-id"));
+    assert_eq!(
+        status_json(response).await,
+        (
+            401,
+            json!({"error": "unauthorized", "error_description": "Full authentication is required to access this resource"})
+        )
+    );
+
+    let (status, body) = status_json(api_get(&sandbox, "/me", "garbage").await).await;
+    assert_eq!(status, 401);
+    assert_eq!(
+        body,
+        json!({"error": "invalid_token", "error_description": "Cannot convert access token to JSON"})
+    );
+
+    let response = common::client()
+        .get(&url)
+        .bearer_auth(access(&tokens))
+        .header("accept", "application/vnd.allegro.beta.v1+json")
+        .send()
+        .await
+        .expect("wrong accept");
+    let (status, body) = status_json(response).await;
+    assert_eq!(status, 406);
+    assert_eq!(body["errors"][0]["code"], "NotAcceptableException");
+}
+
+#[tokio::test]
+async fn a_client_id_over_the_minute_limit_gets_429_with_retry_after() {
+    let sandbox = common::sandbox().await;
+    let (_, tokens) = seller_with_tokens(&sandbox, "limit", None).await;
+    {
+        let mut world = sandbox.state.lock();
+        let now = world.clock.now();
+        world.allegro.accounts.rate.insert(
+            CLIENT_ID.into(),
+            RateWindow {
+                window_start: Some(now),
+                count: CLIENT_RATE_LIMIT,
+                blocked_until: None,
+            },
+        );
+    }
+    let response = api_get(&sandbox, "/me", &access(&tokens)).await;
+    assert_eq!(response.status(), 429);
+    assert_eq!(response.headers()["retry-after"], "60");
+    let (_, body) = status_json(response).await;
+    assert_eq!(body["errors"][0]["code"], "TooManyRequestsException");
+    assert_eq!(
+        api_get(&sandbox, "/me", &access(&tokens)).await.status(),
+        429
+    );
+    advance(&sandbox, 61).await;
+    assert_eq!(
+        api_get(&sandbox, "/me", &access(&tokens)).await.status(),
+        200
+    );
+}

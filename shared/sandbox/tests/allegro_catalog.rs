@@ -1,0 +1,463 @@
+//! `/me`, orders, offers and the removed disputes API (allegro-api.md §3, §7.4, §8.2, §5.2),
+//! seeded through the control API.
+
+mod allegro_support;
+mod common;
+
+use allegro_support::*;
+use marketdesk_sandbox::RunningSandbox;
+use serde_json::{json, Value};
+
+async fn buyer(sandbox: &RunningSandbox, login: &str) -> Value {
+    let (status, body) = control(
+        sandbox,
+        "/buyers",
+        json!({ "login": login, "first_name": "Anna", "last_name": "Nowak" }),
+    )
+    .await;
+    assert_eq!(status, 201, "{body}");
+    body
+}
+
+async fn offer(sandbox: &RunningSandbox, seller_id: &str, body: Value) -> String {
+    let mut request = json!({ "seller_id": seller_id, "name": "Kubek ceramiczny biały 300 ml" });
+    if let (Some(target), Some(extra)) = (request.as_object_mut(), body.as_object()) {
+        target.extend(extra.clone());
+    }
+    let (status, body) = control(sandbox, "/offers", request).await;
+    assert_eq!(status, 201, "{body}");
+    body["id"].as_str().expect("offer id").to_owned()
+}
+
+async fn order(sandbox: &RunningSandbox, body: Value) -> (u16, Value) {
+    control(sandbox, "/orders", body).await
+}
+
+async fn now(sandbox: &RunningSandbox) -> chrono::DateTime<chrono::Utc> {
+    let body: Value = common::client()
+        .get(format!("{}/__sandbox/clock", sandbox.base_url))
+        .send()
+        .await
+        .expect("clock")
+        .json()
+        .await
+        .expect("json");
+    serde_json::from_value(body["now"].clone()).expect("a time")
+}
+
+#[tokio::test]
+async fn me_describes_the_seller_of_the_token() {
+    let sandbox = common::sandbox().await;
+    let (status, created) = control(
+        &sandbox,
+        "/sellers",
+        json!({
+            "login": "Sklep_Ani",
+            "email": "ania@example.com",
+            "company_name": "Ania Sp. z o.o.",
+            "tax_id": "5252674798",
+            "first_name": "Anna",
+            "last_name": "Kowalska",
+            "sign_in": true
+        }),
+    )
+    .await;
+    assert_eq!(status, 201, "{created}");
+    let id = created["id"].as_str().expect("id");
+    assert!(id.bytes().all(|b| b.is_ascii_digit()));
+    let code = code(&sandbox, None).await;
+    let (_, tokens) = status_json(
+        token(
+            &sandbox,
+            &[
+                ("grant_type", "authorization_code"),
+                ("code", &code),
+                ("redirect_uri", REDIRECT_URI),
+                ("code_verifier", VERIFIER),
+            ],
+        )
+        .await,
+    )
+    .await;
+    let response = api_get(&sandbox, "/me", &access(&tokens)).await;
+    assert_eq!(response.headers()["content-type"], PUBLIC);
+    let (status, me) = status_json(response).await;
+    assert_eq!(status, 200);
+    assert_eq!(
+        me,
+        json!({
+            "id": id,
+            "login": "Sklep_Ani",
+            "firstName": "Anna",
+            "lastName": "Kowalska",
+            "email": "ania@example.com",
+            "baseMarketplace": { "id": "allegro-pl" },
+            "company": { "name": "Ania Sp. z o.o.", "taxId": "5252674798" },
+            "features": []
+        })
+    );
+}
+
+#[tokio::test]
+async fn an_order_reads_as_a_checkout_form_with_a_masked_email() {
+    let sandbox = common::sandbox().await;
+    let (seller_id, tokens) = seller_with_tokens(&sandbox, "sprzedawca", None).await;
+    let buyer = buyer(&sandbox, "kupujaca").await;
+    let email = buyer["email"].as_str().expect("email");
+    let (alias, rest) = email.split_once('+').expect("alias+suffix");
+    assert!(rest.ends_with("@allegromail.pl"), "{email}");
+    assert_eq!(buyer["plain_email"], format!("{alias}@allegromail.pl"));
+
+    let mug = offer(
+        &sandbox,
+        &seller_id,
+        json!({ "price": "19.99", "external_id": "KUB-1" }),
+    )
+    .await;
+    let plate = offer(
+        &sandbox,
+        &seller_id,
+        json!({ "name": "Talerz płytki 27 cm", "price": { "amount": "5", "currency": "PLN" } }),
+    )
+    .await;
+    // Keep the order within 12 months of the simulator's clock.
+    let bought_at = now(&sandbox).await - chrono::Duration::days(30);
+    let (status, recent) = order(
+        &sandbox,
+        json!({
+            "seller_id": seller_id,
+            "buyer_id": buyer["id"],
+            "line_items": [
+                { "offer_id": mug, "quantity": 2 },
+                { "offer_id": plate, "price": "4.50" }
+            ],
+            "bought_at": bought_at.to_rfc3339()
+        }),
+    )
+    .await;
+    assert_eq!(status, 201, "{recent}");
+    let id = recent["id"].as_str().expect("id");
+    assert!(uuid::Uuid::try_parse(id).is_ok());
+    let response = api_get(
+        &sandbox,
+        &format!("/order/checkout-forms/{id}"),
+        &access(&tokens),
+    )
+    .await;
+    assert_eq!(response.headers()["content-type"], PUBLIC);
+    let (status, form) = status_json(response).await;
+    assert_eq!(status, 200, "{form}");
+    assert_eq!(form["id"], id);
+    assert_eq!(form["status"], "READY_FOR_PROCESSING");
+    assert_eq!(form["buyer"]["id"], buyer["id"]);
+    assert_eq!(form["buyer"]["email"], email);
+    assert_eq!(form["buyer"]["login"], "kupujaca");
+    assert_eq!(form["buyer"]["firstName"], "Anna");
+    assert_eq!(form["buyer"]["lastName"], "Nowak");
+    assert_eq!(form["buyer"]["guest"], false);
+    assert_eq!(form["marketplace"]["id"], "allegro-pl");
+    assert_eq!(form["surcharges"], json!([]));
+    assert_eq!(
+        form["summary"]["totalToPay"],
+        json!({ "amount": "44.48", "currency": "PLN" })
+    );
+    let lines = form["lineItems"].as_array().expect("lineItems");
+    assert_eq!(lines.len(), 2);
+    assert_eq!(lines[0]["offer"]["id"], mug.as_str());
+    assert_eq!(lines[0]["offer"]["name"], "Kubek ceramiczny biały 300 ml");
+    assert_eq!(lines[0]["offer"]["external"], json!({ "id": "KUB-1" }));
+    assert_eq!(lines[0]["quantity"], 2);
+    assert_eq!(
+        lines[0]["price"],
+        json!({ "amount": "19.99", "currency": "PLN" })
+    );
+    assert_eq!(lines[0]["originalPrice"], lines[0]["price"]);
+    assert_eq!(lines[1]["price"]["amount"], "4.50");
+    assert!(uuid::Uuid::try_parse(lines[0]["id"].as_str().expect("line id")).is_ok());
+    let bought = lines[0]["boughtAt"].as_str().expect("boughtAt");
+    assert!(bought.ends_with('Z') && bought.contains('.'), "{bought}");
+    assert!(form["updatedAt"].is_string());
+    assert_eq!(form["revision"].as_str().map(str::len), Some(8));
+}
+
+#[tokio::test]
+async fn orders_are_404_when_unknown_foreign_or_older_than_twelve_months() {
+    let sandbox = common::sandbox().await;
+    let (seller_id, tokens) = seller_with_tokens(&sandbox, "mojesklepy", None).await;
+    let (_, other_tokens) = seller_with_tokens(&sandbox, "obcy", None).await;
+    let buyer = buyer(&sandbox, "klient").await;
+    let item = offer(&sandbox, &seller_id, json!({})).await;
+    let now = now(&sandbox).await;
+    let make = |days_ago: i64| {
+        json!({
+            "seller_id": seller_id,
+            "buyer_id": buyer["id"],
+            "offer_ids": [item],
+            "bought_at": (now - chrono::Duration::days(days_ago)).to_rfc3339()
+        })
+    };
+    let (_, fresh) = order(&sandbox, make(364)).await;
+    let (_, old) = order(&sandbox, make(366)).await;
+    let fresh = fresh["id"].as_str().expect("id");
+    let old = old["id"].as_str().expect("id");
+
+    let get = |id: String, token: String| {
+        let sandbox = &sandbox;
+        async move {
+            status_json(api_get(sandbox, &format!("/order/checkout-forms/{id}"), &token).await)
+                .await
+        }
+    };
+    assert_eq!(get(fresh.into(), access(&tokens)).await.0, 200);
+
+    for (id, token) in [
+        (old.to_owned(), access(&tokens)),
+        (fresh.to_owned(), access(&other_tokens)),
+        (
+            "29738e61-7f6a-11e8-ac45-09db60ede9d6".to_owned(),
+            access(&tokens),
+        ),
+    ] {
+        let (status, body) = get(id.clone(), token).await;
+        assert_eq!(status, 404);
+        assert_eq!(
+            body,
+            json!({"errors": [{
+                "code": "CheckoutFormNotFoundException",
+                "message": format!("Checkout form {id} not found"),
+                "details": null,
+                "path": format!("/order/checkout-forms/{id}"),
+                "userMessage": format!("Checkout form {id} not found"),
+                "metadata": {}
+            }]})
+        );
+    }
+
+    let (status, body) = get("not-a-uuid".into(), access(&tokens)).await;
+    assert_eq!(status, 422);
+    assert_eq!(body["errors"][0]["code"], "VALIDATION_ERROR");
+}
+
+#[tokio::test]
+async fn orders_need_the_orders_scope_and_the_public_media_type() {
+    let sandbox = common::sandbox().await;
+    let (_, tokens) =
+        seller_with_tokens(&sandbox, "profil", Some("allegro:api:profile:read")).await;
+    let path = "/order/checkout-forms/29738e61-7f6a-11e8-ac45-09db60ede9d6";
+    assert_eq!(
+        api_get(&sandbox, path, &access(&tokens)).await.status(),
+        403
+    );
+    let response = common::client()
+        .get(format!("{}{path}", sandbox.base_url))
+        .bearer_auth(access(&tokens))
+        .header("accept", "application/json")
+        .send()
+        .await
+        .expect("call");
+    assert_eq!(response.status(), 406);
+}
+
+#[tokio::test]
+async fn an_offer_carries_its_ean_as_parameter_225693() {
+    let sandbox = common::sandbox().await;
+    let (seller_id, tokens) = seller_with_tokens(&sandbox, "oferty", None).await;
+    let id = offer(
+        &sandbox,
+        &seller_id,
+        json!({ "ean": "5901234123457", "price": "49.90", "stock": 7, "external_id": "SKU-9" }),
+    )
+    .await;
+    assert!(id.bytes().all(|b| b.is_ascii_digit()));
+    let response = api_get(
+        &sandbox,
+        &format!("/sale/product-offers/{id}"),
+        &access(&tokens),
+    )
+    .await;
+    assert_eq!(response.headers()["content-type"], PUBLIC);
+    let (status, body) = status_json(response).await;
+    assert_eq!(status, 200, "{body}");
+    assert_eq!(body["id"], id.as_str());
+    assert_eq!(body["name"], "Kubek ceramiczny biały 300 ml");
+    assert!(body["category"]["id"].is_string());
+    assert_eq!(
+        body["productSet"][0]["product"]["parameters"][0],
+        json!({
+            "id": "225693",
+            "name": "EAN (GTIN)",
+            "values": ["5901234123457"],
+            "valuesIds": null,
+            "rangeValue": null
+        })
+    );
+    assert!(body["parameters"].is_array());
+    assert_eq!(body["sellingMode"]["format"], "BUY_NOW");
+    assert_eq!(
+        body["sellingMode"]["price"],
+        json!({ "amount": "49.90", "currency": "PLN" })
+    );
+    assert_eq!(body["stock"], json!({ "available": 7, "unit": "UNIT" }));
+    assert_eq!(body["publication"]["status"], "ACTIVE");
+    assert_eq!(body["external"], json!({ "id": "SKU-9" }));
+    assert!(body["createdAt"].is_string() && body["updatedAt"].is_string());
+
+    let plain = offer(&sandbox, &seller_id, json!({})).await;
+    let (_, body) = status_json(
+        api_get(
+            &sandbox,
+            &format!("/sale/product-offers/{plain}"),
+            &access(&tokens),
+        )
+        .await,
+    )
+    .await;
+    assert_eq!(body["productSet"], json!([]));
+}
+
+#[tokio::test]
+async fn offers_of_others_and_unknown_offers_are_404() {
+    let sandbox = common::sandbox().await;
+    let (_, tokens) = seller_with_tokens(&sandbox, "ja", None).await;
+    let other = seller(&sandbox, "ktos").await;
+    let foreign = offer(&sandbox, &other, json!({ "ean": "5901234123457" })).await;
+    for id in [foreign.as_str(), "99999999999"] {
+        let (status, body) = status_json(
+            api_get(
+                &sandbox,
+                &format!("/sale/product-offers/{id}"),
+                &access(&tokens),
+            )
+            .await,
+        )
+        .await;
+        assert_eq!(status, 404);
+        assert_eq!(
+            body,
+            json!({"errors": [{
+                "code": "OfferNotFoundException",
+                "message": "Not Found",
+                "details": null,
+                "path": "",
+                "userMessage": format!("Offer {id} does not exist."),
+                "metadata": {}
+            }]})
+        );
+    }
+    let (status, _) =
+        status_json(api_get(&sandbox, "/sale/product-offers/abc", &access(&tokens)).await).await;
+    assert_eq!(status, 400);
+}
+
+#[tokio::test]
+async fn the_disputes_api_is_gone() {
+    let sandbox = common::sandbox().await;
+    let (_, tokens) = seller_with_tokens(&sandbox, "spory", None).await;
+    let client = common::client();
+    for (method, path) in [
+        (reqwest::Method::GET, "/sale/disputes"),
+        (reqwest::Method::GET, "/sale/disputes/abc"),
+        (reqwest::Method::POST, "/sale/disputes/abc/messages"),
+        (reqwest::Method::POST, "/sale/dispute-attachments"),
+        (reqwest::Method::PUT, "/sale/dispute-attachments/xyz"),
+    ] {
+        let response = client
+            .request(method.clone(), format!("{}{path}", sandbox.base_url))
+            .bearer_auth(access(&tokens))
+            .header("accept", PUBLIC)
+            .send()
+            .await
+            .expect("call");
+        let (status, body) = status_json(response).await;
+        assert_eq!(status, 404, "{method} {path}");
+        assert_eq!(
+            body,
+            json!({"errors": [{
+                "code": "NotFoundException",
+                "message": "Not found",
+                "details": null,
+                "path": null,
+                "userMessage": "Feature unavailable. Contact the application author."
+            }]}),
+            "{method} {path}"
+        );
+    }
+}
+
+#[tokio::test]
+async fn control_seeding_validates_its_input() {
+    let sandbox = common::sandbox().await;
+    let seller_id = seller(&sandbox, "kontrola").await;
+    let other = seller(&sandbox, "inny").await;
+    let buyer = buyer(&sandbox, "kupiec").await;
+    let mine = offer(&sandbox, &seller_id, json!({})).await;
+    let theirs = offer(&sandbox, &other, json!({})).await;
+
+    assert_eq!(
+        control(&sandbox, "/buyers", json!({"login": "kupiec"}))
+            .await
+            .0,
+        409
+    );
+    assert_eq!(
+        control(&sandbox, "/buyers", json!({"login": "x", "age": 3}))
+            .await
+            .0,
+        422
+    );
+    let (status, body) = control(
+        &sandbox,
+        "/offers",
+        json!({"seller_id": seller_id, "name": "X", "ean": "12ab"}),
+    )
+    .await;
+    assert_eq!(status, 422, "{body}");
+    let (status, _) = control(
+        &sandbox,
+        "/offers",
+        json!({"seller_id": seller_id, "name": "X", "price": "1.999"}),
+    )
+    .await;
+    assert_eq!(status, 422);
+    let (status, _) = control(&sandbox, "/offers", json!({"seller_id": "1", "name": "X"})).await;
+    assert_eq!(status, 404);
+
+    let base = |extra: Value| {
+        let mut body = json!({ "seller_id": seller_id, "buyer_id": buyer["id"] });
+        if let (Some(target), Some(extra)) = (body.as_object_mut(), extra.as_object()) {
+            target.extend(extra.clone());
+        }
+        body
+    };
+    for (extra, expected) in [
+        (json!({"offer_ids": [mine]}), 201),
+        (json!({"offer_ids": [theirs]}), 422),
+        (json!({"offer_ids": ["123"]}), 404),
+        (
+            json!({"offer_ids": [mine], "line_items": [{"offer_id": mine}]}),
+            422,
+        ),
+        (json!({}), 422),
+        (json!({"offer_ids": []}), 422),
+        (
+            json!({"line_items": [{"offer_id": mine, "quantity": 0}]}),
+            422,
+        ),
+        (json!({"offer_ids": [mine], "bought_at": "yesterday"}), 422),
+        (json!({"offer_ids": [mine], "status": "SHIPPED"}), 422),
+        (json!({"offer_ids": [mine], "status": "CANCELLED"}), 201),
+        (json!({"offer_ids": [mine], "colour": "red"}), 422),
+    ] {
+        let (status, body) = order(&sandbox, base(extra.clone())).await;
+        assert_eq!(status, expected, "{extra} → {body}");
+        if status == 422 {
+            assert!(body["error"].is_string(), "{body}");
+        }
+    }
+    let (status, _) = order(
+        &sandbox,
+        json!({"seller_id": seller_id, "buyer_id": "404", "offer_ids": [mine]}),
+    )
+    .await;
+    assert_eq!(status, 404);
+}

@@ -1,0 +1,1015 @@
+//! `/messaging` beta.v1: media type, scope, thread and message views, cursor paging and
+//! filters, the read flag, replies and their rules (2000 characters, closed threads, the
+//! posting limit shared with issues), the attachment flow and the control routes for threads.
+
+mod common;
+mod inbox_support;
+
+use inbox_support::*;
+use reqwest::Method;
+use serde_json::{json, Value};
+
+fn purchase_problem(s: &Seeded) -> Value {
+    json!({
+        "seller_id": s.seller_id,
+        "buyer_id": s.buyer_id,
+        "type": "POST_PURCHASE_ISSUE",
+        "sub_type": "PRODUCT_ARRIVED_DAMAGED",
+        "order_id": s.order_id,
+        "text": "Kubek przyszedł pęknięty",
+    })
+}
+
+fn common_thread(s: &Seeded) -> Value {
+    json!({
+        "seller_id": s.seller_id,
+        "buyer_id": s.buyer_id,
+        "type": "COMMON",
+        "text": "Czy jest w kolorze zielonym?",
+    })
+}
+
+fn ids(reply: &Reply, key: &str) -> Vec<String> {
+    reply.body[key]
+        .as_array()
+        .unwrap_or_else(|| panic!("{key} in {}", reply.body))
+        .iter()
+        .map(|t| t["id"].as_str().unwrap_or("").to_owned())
+        .collect()
+}
+
+fn next_page(reply: &Reply) -> Option<String> {
+    reply.body["nextPage"]["id"].as_str().map(str::to_owned)
+}
+
+#[tokio::test]
+async fn messaging_needs_the_beta_media_type_and_the_messaging_scope() {
+    let sandbox = common::sandbox().await;
+    let s = seed(&sandbox, "sklep");
+    let thread = open_thread(&sandbox, &purchase_problem(&s)).await;
+
+    for path in [
+        "/messaging/threads".to_owned(),
+        format!("/messaging/threads/{thread}/messages"),
+    ] {
+        let public = send(api_accepting(
+            &sandbox,
+            &s.token,
+            Method::GET,
+            &path,
+            PUBLIC,
+        ))
+        .await;
+        assert_eq!(public.status, 406, "{path}: public.v1 is not simulated");
+        let json = send(api_accepting(
+            &sandbox,
+            &s.token,
+            Method::GET,
+            &path,
+            "application/json",
+        ))
+        .await;
+        assert_eq!(json.status, 406, "{path}");
+    }
+    let disputes_only = token_with(&sandbox, &s.seller_id, &["allegro:api:disputes"]);
+    let denied = get(&sandbox, &disputes_only, "/messaging/threads").await;
+    assert_eq!(denied.status, 403, "{}", denied.body);
+    let denied_post = post(
+        &sandbox,
+        &disputes_only,
+        &format!("/messaging/threads/{thread}/messages"),
+        &json!({ "text": "x" }),
+    )
+    .await;
+    assert_eq!(denied_post.status, 403);
+
+    let ok = get(&sandbox, &s.token, "/messaging/threads").await;
+    assert_eq!(ok.status, 200, "{}", ok.body);
+    assert_eq!(ok.header("content-type"), Some(BETA));
+    assert_eq!(ids(&ok, "threads"), vec![thread]);
+    assert_eq!(ok.body["nextPage"], Value::Null);
+}
+
+#[tokio::test]
+async fn a_purchase_problem_thread_shows_every_field_of_the_spec() {
+    let sandbox = common::sandbox().await;
+    let s = seed(&sandbox, "sklep");
+    let id = open_thread(&sandbox, &purchase_problem(&s)).await;
+    assert_eq!(id.len(), 43);
+    assert!(id
+        .bytes()
+        .all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_'));
+
+    let reply = get(&sandbox, &s.token, &format!("/messaging/threads/{id}")).await;
+    assert_eq!(reply.status, 200, "{}", reply.body);
+    let thread = &reply.body;
+    assert_eq!(thread["id"], json!(id));
+    assert_eq!(thread["read"], false);
+    assert_eq!(thread["type"], "POST_PURCHASE_ISSUE");
+    assert_eq!(thread["subType"], "PRODUCT_ARRIVED_DAMAGED");
+    assert_eq!(thread["status"], "OPEN");
+    assert!(is_millis_z(&thread["createdAt"]));
+    assert_eq!(thread["lastMessageDateTime"], thread["createdAt"]);
+    assert_eq!(
+        thread["participants"],
+        json!([
+            { "role": "BUYER", "login": s.buyer_login },
+            { "role": "SELLER", "login": s.seller_login },
+        ])
+    );
+    assert_eq!(
+        thread["orders"],
+        json!([{ "id": s.order_id, "offers": [{ "id": s.offer_id, "quantity": 2 }] }])
+    );
+}
+
+#[tokio::test]
+async fn a_common_thread_has_users_and_no_orders() {
+    let sandbox = common::sandbox().await;
+    let s = seed(&sandbox, "sklep");
+    let id = open_thread(&sandbox, &common_thread(&s)).await;
+    let thread = get(&sandbox, &s.token, &format!("/messaging/threads/{id}"))
+        .await
+        .body;
+    assert_eq!(thread["type"], "COMMON");
+    assert_eq!(thread["subType"], Value::Null);
+    assert_eq!(thread["orders"], Value::Null);
+    assert_eq!(
+        thread["participants"],
+        json!([
+            { "role": "USER", "login": s.buyer_login },
+            { "role": "USER", "login": s.seller_login },
+        ])
+    );
+    let messages = get(
+        &sandbox,
+        &s.token,
+        &format!("/messaging/threads/{id}/messages"),
+    )
+    .await
+    .body;
+    assert_eq!(
+        messages["messages"][0]["author"],
+        json!({ "role": "USER", "login": s.buyer_login })
+    );
+    assert_eq!(
+        messages["messages"][0]["relatesTo"],
+        json!({ "offer": null, "order": null })
+    );
+}
+
+#[tokio::test]
+async fn unknown_and_other_sellers_threads_answer_thread_not_found() {
+    let sandbox = common::sandbox().await;
+    let s = seed(&sandbox, "sklep");
+    let other = seed(&sandbox, "inny");
+    let theirs = open_thread(&sandbox, &purchase_problem(&other)).await;
+    let unknown = "P9XHEXmQAIiG3aCVmD124ZKm3knwcoEW06UTC3Zv9UK";
+    for id in [theirs.as_str(), unknown] {
+        let path = format!("/messaging/threads/{id}/messages");
+        let reply = get(&sandbox, &s.token, &path).await;
+        assert_eq!(reply.status, 404);
+        assert_eq!(
+            reply.body,
+            json!({ "errors": [{
+                "code": "THREAD_NOT_FOUND",
+                "message": format!("No thread with such Id [{id}]"),
+                "details": null,
+                "path": path,
+                "userMessage": "Wątek nie istnieje",
+                "metadata": {},
+            }]})
+        );
+        for reply in [
+            get(&sandbox, &s.token, &format!("/messaging/threads/{id}")).await,
+            post(&sandbox, &s.token, &path, &json!({ "text": "x" })).await,
+            send_json(
+                &sandbox,
+                &s.token,
+                Method::PUT,
+                &format!("/messaging/threads/{id}/read"),
+                &json!({ "read": true }),
+            )
+            .await,
+        ] {
+            assert_eq!(reply.status, 404);
+            assert_eq!(reply.error_code(), "THREAD_NOT_FOUND");
+        }
+    }
+    assert!(ids(
+        &get(&sandbox, &s.token, "/messaging/threads").await,
+        "threads"
+    )
+    .is_empty());
+}
+
+#[tokio::test]
+async fn threads_page_by_cursor_newest_message_first() {
+    let sandbox = common::sandbox().await;
+    let s = seed(&sandbox, "sklep");
+    let mut created = Vec::new();
+    for _ in 0..5 {
+        created.push(open_thread(&sandbox, &common_thread(&s)).await);
+        advance(&sandbox, 1);
+    }
+    let newest_first: Vec<String> = created.iter().rev().cloned().collect();
+
+    let first = get(&sandbox, &s.token, "/messaging/threads?limit=2").await;
+    assert_eq!(ids(&first, "threads"), newest_first[..2].to_vec());
+    let cursor = next_page(&first).expect("a next page");
+    let second = get(
+        &sandbox,
+        &s.token,
+        &format!("/messaging/threads?limit=2&page.id={cursor}"),
+    )
+    .await;
+    assert_eq!(ids(&second, "threads"), newest_first[2..4].to_vec());
+    let cursor = next_page(&second).expect("a next page");
+    let third = get(
+        &sandbox,
+        &s.token,
+        &format!("/messaging/threads?limit=2&page.id={cursor}"),
+    )
+    .await;
+    assert_eq!(ids(&third, "threads"), newest_first[4..].to_vec());
+    assert_eq!(third.body["nextPage"], Value::Null);
+
+    let all = get(&sandbox, &s.token, "/messaging/threads").await;
+    assert_eq!(ids(&all, "threads"), newest_first, "default limit 20");
+    assert_eq!(all.body["nextPage"], Value::Null);
+
+    control_post(
+        &sandbox,
+        &format!("/threads/{}/messages", created[0]),
+        &json!({ "author": "BUYER", "text": "Halo?" }),
+        201,
+    )
+    .await;
+    let resorted = get(&sandbox, &s.token, "/messaging/threads?limit=1").await;
+    assert_eq!(
+        ids(&resorted, "threads"),
+        vec![created[0].clone()],
+        "sorted by last message"
+    );
+    let thread = &resorted.body["threads"][0];
+    assert!(thread["lastMessageDateTime"].as_str() > thread["createdAt"].as_str());
+
+    for bad in [
+        "limit=0",
+        "limit=21",
+        "limit=x",
+        "page.id=%%%",
+        "page.id=bm90LWEtY3Vyc29y",
+    ] {
+        let reply = get(&sandbox, &s.token, &format!("/messaging/threads?{bad}")).await;
+        assert_eq!(reply.status, 422, "{bad}: {}", reply.body);
+    }
+}
+
+#[tokio::test]
+async fn threads_filter_by_read_status_order_and_type() {
+    let sandbox = common::sandbox().await;
+    let s = seed(&sandbox, "sklep");
+    let second_order = another_order(&sandbox, &s);
+    let problem = open_thread(&sandbox, &purchase_problem(&s)).await;
+    let mut other_problem = purchase_problem(&s);
+    other_problem["order_id"] = json!(second_order);
+    other_problem["sub_type"] = Value::Null;
+    let other_problem = open_thread(&sandbox, &other_problem).await;
+    let question = open_thread(&sandbox, &common_thread(&s)).await;
+
+    send_json(
+        &sandbox,
+        &s.token,
+        Method::PUT,
+        &format!("/messaging/threads/{question}/read"),
+        &json!({ "read": true }),
+    )
+    .await;
+    control_post(
+        &sandbox,
+        &format!("/threads/{problem}/close"),
+        &json!({}),
+        200,
+    )
+    .await;
+
+    let sorted = |mut v: Vec<String>| {
+        v.sort();
+        v
+    };
+    let filtered = |query: &str| {
+        let query = query.to_owned();
+        let sandbox = &sandbox;
+        let token = s.token.clone();
+        async move {
+            let reply = get(sandbox, &token, &format!("/messaging/threads?{query}")).await;
+            assert_eq!(reply.status, 200, "{query}: {}", reply.body);
+            let mut found = ids(&reply, "threads");
+            found.sort();
+            found
+        }
+    };
+    assert_eq!(filtered("read=true").await, vec![question.clone()]);
+    assert_eq!(
+        filtered("read=false").await,
+        sorted(vec![problem.clone(), other_problem.clone()])
+    );
+    assert_eq!(filtered("status=CLOSED").await, vec![problem.clone()]);
+    assert_eq!(
+        filtered("status=OPEN").await,
+        sorted(vec![other_problem.clone(), question.clone()])
+    );
+    assert_eq!(
+        filtered(&format!("orderId={second_order}")).await,
+        vec![other_problem.clone()]
+    );
+    assert_eq!(filtered("type=COMMON").await, vec![question.clone()]);
+    assert_eq!(
+        filtered("type=POST_PURCHASE_ISSUE&status=OPEN").await,
+        vec![other_problem.clone()]
+    );
+    for bad in ["read=yes", "status=ARCHIVED", "type=MAIL"] {
+        let reply = get(&sandbox, &s.token, &format!("/messaging/threads?{bad}")).await;
+        assert_eq!(reply.status, 422, "{bad}");
+    }
+}
+
+#[tokio::test]
+async fn the_read_flag_is_set_by_the_seller_and_cleared_by_news() {
+    let sandbox = common::sandbox().await;
+    let s = seed(&sandbox, "sklep");
+    let id = open_thread(&sandbox, &purchase_problem(&s)).await;
+    let path = format!("/messaging/threads/{id}/read");
+    let reply = send_json(
+        &sandbox,
+        &s.token,
+        Method::PUT,
+        &path,
+        &json!({ "read": true }),
+    )
+    .await;
+    assert_eq!(reply.status, 200, "{}", reply.body);
+    assert_eq!(reply.body, json!({ "read": true }));
+    let thread = get(&sandbox, &s.token, &format!("/messaging/threads/{id}"))
+        .await
+        .body;
+    assert_eq!(thread["read"], true);
+
+    let missing = send_json(&sandbox, &s.token, Method::PUT, &path, &json!({})).await;
+    assert_eq!(missing.status, 422);
+    assert_eq!(missing.body["errors"][0]["path"], "read");
+    let wrong_type = send(
+        api(&sandbox, &s.token, Method::PUT, &path)
+            .header("Content-Type", "application/json")
+            .body(json!({ "read": true }).to_string()),
+    )
+    .await;
+    assert_eq!(wrong_type.status, 415);
+
+    for author in ["BUYER", "CONSULTANT", "ALLEGRO"] {
+        send_json(
+            &sandbox,
+            &s.token,
+            Method::PUT,
+            &path,
+            &json!({ "read": true }),
+        )
+        .await;
+        control_post(
+            &sandbox,
+            &format!("/threads/{id}/messages"),
+            &json!({ "author": author, "text": "Nowość" }),
+            201,
+        )
+        .await;
+        let thread = get(&sandbox, &s.token, &format!("/messaging/threads/{id}"))
+            .await
+            .body;
+        assert_eq!(thread["read"], false, "a message from {author} is news");
+    }
+    let unread = send_json(
+        &sandbox,
+        &s.token,
+        Method::PUT,
+        &path,
+        &json!({ "read": false }),
+    )
+    .await;
+    assert_eq!(unread.body, json!({ "read": false }));
+}
+
+#[tokio::test]
+async fn messages_list_newest_first_with_every_author_kind() {
+    let sandbox = common::sandbox().await;
+    let s = seed(&sandbox, "sklep");
+    let id = open_thread(&sandbox, &purchase_problem(&s)).await;
+    for (author, text) in [
+        ("CONSULTANT", "Konsultant Allegro"),
+        ("ALLEGRO", "Wiadomość systemowa"),
+        ("SELLER", "Sprzedawca na stronie"),
+        ("BUYER", "Kupujący znowu"),
+    ] {
+        advance(&sandbox, 1);
+        control_post(
+            &sandbox,
+            &format!("/threads/{id}/messages"),
+            &json!({ "author": author, "text": text }),
+            201,
+        )
+        .await;
+    }
+    let reply = get(
+        &sandbox,
+        &s.token,
+        &format!("/messaging/threads/{id}/messages"),
+    )
+    .await;
+    assert_eq!(reply.status, 200, "{}", reply.body);
+    assert_eq!(reply.body["nextPage"], Value::Null);
+    let messages = reply.body["messages"].as_array().expect("messages");
+    let authors: Vec<Value> = messages.iter().map(|m| m["author"].clone()).collect();
+    assert_eq!(
+        authors,
+        vec![
+            json!({ "role": "BUYER", "login": s.buyer_login }),
+            json!({ "role": "SELLER", "login": s.seller_login }),
+            json!({ "role": "ALLEGRO", "login": null }),
+            json!({ "role": "CONSULTANT", "login": null }),
+            json!({ "role": "BUYER", "login": s.buyer_login }),
+        ]
+    );
+    let newest = &messages[0];
+    assert_eq!(newest["text"], "Kupujący znowu");
+    assert_eq!(newest["status"], "DELIVERED");
+    assert_eq!(newest["type"], "MESSAGE_CENTER");
+    assert_eq!(newest["subject"], Value::Null);
+    assert_eq!(newest["hasAdditionalAttachments"], false);
+    assert_eq!(newest["attachments"], json!([]));
+    assert_eq!(newest["additionalInformation"], Value::Null);
+    assert_eq!(
+        newest["relatesTo"],
+        json!({ "offer": null, "order": { "id": s.order_id } })
+    );
+    assert!(is_millis_z(&newest["createdAt"]));
+    let thread = get(&sandbox, &s.token, &format!("/messaging/threads/{id}"))
+        .await
+        .body;
+    assert_eq!(thread["lastMessageDateTime"], newest["createdAt"]);
+
+    let first = get(
+        &sandbox,
+        &s.token,
+        &format!("/messaging/threads/{id}/messages?limit=2"),
+    )
+    .await;
+    let cursor = next_page(&first).expect("more pages");
+    let second = get(
+        &sandbox,
+        &s.token,
+        &format!("/messaging/threads/{id}/messages?limit=2&page.id={cursor}"),
+    )
+    .await;
+    let third = get(
+        &sandbox,
+        &s.token,
+        &format!(
+            "/messaging/threads/{id}/messages?limit=2&page.id={}",
+            next_page(&second).expect("more pages")
+        ),
+    )
+    .await;
+    let walked: Vec<String> = [first, second, third]
+        .iter()
+        .flat_map(|r| ids(r, "messages"))
+        .collect();
+    let all: Vec<String> = messages
+        .iter()
+        .map(|m| m["id"].as_str().unwrap_or("").to_owned())
+        .collect();
+    assert_eq!(walked, all);
+    for bad in ["limit=0", "limit=21", "page.id=garbage"] {
+        let reply = get(
+            &sandbox,
+            &s.token,
+            &format!("/messaging/threads/{id}/messages?{bad}"),
+        )
+        .await;
+        assert_eq!(reply.status, 422, "{bad}");
+    }
+    assert!(
+        posted(&sandbox, "").await.is_empty(),
+        "web messages are not API posts"
+    );
+}
+
+#[tokio::test]
+async fn a_seller_reply_is_created_and_logged() {
+    let sandbox = common::sandbox().await;
+    let s = seed(&sandbox, "sklep");
+    let id = open_thread(&sandbox, &purchase_problem(&s)).await;
+    advance(&sandbox, 5);
+    let reply = post(
+        &sandbox,
+        &s.token,
+        &format!("/messaging/threads/{id}/messages"),
+        &json!({ "text": "Przepraszamy, wyślemy nowy.", "attachments": null }),
+    )
+    .await;
+    assert_eq!(reply.status, 201, "{}", reply.body);
+    assert_eq!(reply.header("content-type"), Some(BETA));
+    let message = &reply.body;
+    assert_eq!(
+        message["author"],
+        json!({ "role": "SELLER", "login": s.seller_login })
+    );
+    assert_eq!(message["text"], "Przepraszamy, wyślemy nowy.");
+    assert_eq!(message["status"], "DELIVERED");
+    let thread = get(&sandbox, &s.token, &format!("/messaging/threads/{id}"))
+        .await
+        .body;
+    assert_eq!(thread["lastMessageDateTime"], message["createdAt"]);
+    assert_eq!(thread["read"], true, "answering marks the thread read");
+    let newest = get(
+        &sandbox,
+        &s.token,
+        &format!("/messaging/threads/{id}/messages?limit=1"),
+    )
+    .await;
+    assert_eq!(
+        ids(&newest, "messages"),
+        vec![message["id"].as_str().unwrap_or("").to_owned()]
+    );
+
+    let log = posted(&sandbox, &format!("?conversation_id={id}")).await;
+    assert_eq!(log.len(), 1);
+    assert_eq!(log[0]["conversation"], "thread");
+    assert_eq!(log[0]["seller_id"], json!(s.seller_id));
+    assert_eq!(log[0]["message_id"], message["id"]);
+    assert_eq!(log[0]["type"], Value::Null);
+    assert_eq!(log[0]["posted_at"], message["createdAt"]);
+}
+
+#[tokio::test]
+async fn replies_have_at_most_2000_characters_and_need_a_text() {
+    let sandbox = common::sandbox().await;
+    let s = seed(&sandbox, "sklep");
+    let id = open_thread(&sandbox, &common_thread(&s)).await;
+    let path = format!("/messaging/threads/{id}/messages");
+    for (body, what) in [
+        (json!({ "text": "ą".repeat(2_001) }), "2001 characters"),
+        (json!({}), "no text"),
+        (json!({ "text": "" }), "empty text"),
+        (json!({ "text": 12 }), "not a string"),
+    ] {
+        let reply = post(&sandbox, &s.token, &path, &body).await;
+        assert_eq!(reply.status, 422, "{what}: {}", reply.body);
+    }
+    let json_body = send(
+        api(&sandbox, &s.token, Method::POST, &path)
+            .header("Content-Type", "application/json")
+            .body(json!({ "text": "x" }).to_string()),
+    )
+    .await;
+    assert_eq!(json_body.status, 415);
+    let longest = post(
+        &sandbox,
+        &s.token,
+        &path,
+        &json!({ "text": "ą".repeat(2_000) }),
+    )
+    .await;
+    assert_eq!(longest.status, 201, "{}", longest.body);
+}
+
+#[tokio::test]
+async fn a_closed_thread_refuses_replies_until_reopened() {
+    let sandbox = common::sandbox().await;
+    let s = seed(&sandbox, "sklep");
+    let id = open_thread(&sandbox, &purchase_problem(&s)).await;
+    let path = format!("/messaging/threads/{id}/messages");
+    let closed = control_post(&sandbox, &format!("/threads/{id}/close"), &json!({}), 200).await;
+    assert_eq!(closed, json!({ "id": id, "status": "CLOSED" }));
+    let thread = get(&sandbox, &s.token, &format!("/messaging/threads/{id}"))
+        .await
+        .body;
+    assert_eq!(thread["status"], "CLOSED");
+
+    let refused = post(&sandbox, &s.token, &path, &json!({ "text": "Halo" })).await;
+    assert_eq!(refused.status, 422, "{}", refused.body);
+    assert_eq!(refused.error_code(), "THREAD_CLOSED");
+    assert_eq!(
+        refused.body["errors"][0]["message"],
+        "Cannot add a message to a closed POST_PURCHASE_ISSUE thread."
+    );
+
+    let reopened = control(
+        &sandbox,
+        Method::POST,
+        &format!("/threads/{id}/reopen"),
+        None,
+    )
+    .await;
+    assert_eq!(reopened.status, 200, "an empty body reads as {{}}");
+    let accepted = post(&sandbox, &s.token, &path, &json!({ "text": "Halo" })).await;
+    assert_eq!(accepted.status, 201);
+    assert!(posted(&sandbox, "").await.len() == 1);
+}
+
+#[tokio::test]
+async fn message_attachments_are_declared_uploaded_and_referenced() {
+    let sandbox = common::sandbox().await;
+    let s = seed(&sandbox, "sklep");
+    let id = open_thread(&sandbox, &purchase_problem(&s)).await;
+    let gif = b"GIF89a fake".to_vec();
+    let declared = post(
+        &sandbox,
+        &s.token,
+        "/messaging/message-attachments",
+        &json!({ "filename": "etykieta.gif", "size": gif.len() }),
+    )
+    .await;
+    assert_eq!(declared.status, 201, "{}", declared.body);
+    let attachment_id = declared.body["id"].as_str().expect("an id").to_owned();
+    let upload_path = format!("/messaging/message-attachments/{attachment_id}");
+
+    let early = post(
+        &sandbox,
+        &s.token,
+        &format!("/messaging/threads/{id}/messages"),
+        &json!({ "text": "Etykieta", "attachments": [{ "id": attachment_id }] }),
+    )
+    .await;
+    assert_eq!(early.status, 422, "declared but not uploaded");
+
+    let wrong_type = put_bytes(
+        &sandbox,
+        &s.token,
+        &upload_path,
+        "application/zip",
+        gif.clone(),
+    )
+    .await;
+    assert_eq!(wrong_type.status, 415);
+    let too_big = put_bytes(
+        &sandbox,
+        &s.token,
+        &upload_path,
+        "image/gif",
+        [gif.clone(), vec![0]].concat(),
+    )
+    .await;
+    assert_eq!(too_big.status, 413);
+    let uploaded = put_bytes(&sandbox, &s.token, &upload_path, "image/gif", gif.clone()).await;
+    assert_eq!(uploaded.status, 200, "{}", uploaded.body);
+    assert_eq!(uploaded.body, json!({ "id": attachment_id }));
+
+    let reply = post(
+        &sandbox,
+        &s.token,
+        &format!("/messaging/threads/{id}/messages"),
+        &json!({ "text": "Etykieta", "attachments": [{ "id": attachment_id }] }),
+    )
+    .await;
+    assert_eq!(reply.status, 201, "{}", reply.body);
+    let attachment = &reply.body["attachments"][0];
+    assert_eq!(attachment["id"], json!(attachment_id));
+    assert_eq!(attachment["fileName"], "etykieta.gif");
+    assert_eq!(attachment["mimeType"], "image/gif");
+    assert_eq!(attachment["status"], "SAFE");
+    let url = attachment["url"].as_str().expect("url");
+    assert_eq!(url, format!("{}{upload_path}", sandbox.base_url));
+
+    let download = send(common::client().get(url).bearer_auth(&s.token)).await;
+    assert_eq!(download.status, 200);
+    assert_eq!(download.bytes, gif);
+    assert_eq!(download.header("content-type"), Some("image/gif"));
+    assert_eq!(
+        download.header("content-disposition"),
+        Some("attachment; filename=\"etykieta.gif\"")
+    );
+    let log = posted(&sandbox, "").await;
+    assert_eq!(log[0]["attachments"][0]["size"], gif.len());
+}
+
+#[tokio::test]
+async fn message_attachment_declarations_follow_the_spec() {
+    let sandbox = common::sandbox().await;
+    let s = seed(&sandbox, "sklep");
+    let other = seed(&sandbox, "inny");
+    let id = open_thread(&sandbox, &purchase_problem(&s)).await;
+    for (body, what) in [
+        (
+            json!({ "filename": "big.pdf", "size": 5_242_881 }),
+            "over 5 MiB",
+        ),
+        (json!({ "filename": "a.pdf", "size": -1 }), "negative"),
+        (
+            json!({ "fileName": "a.pdf", "size": 3 }),
+            "fileName is the issues' spelling",
+        ),
+        (json!({ "filename": "a.pdf" }), "no size"),
+    ] {
+        let reply = post(&sandbox, &s.token, "/messaging/message-attachments", &body).await;
+        assert_eq!(reply.status, 422, "{what}: {}", reply.body);
+    }
+    for size in [0, 5_242_880] {
+        let reply = post(
+            &sandbox,
+            &s.token,
+            "/messaging/message-attachments",
+            &json!({ "filename": "a.pdf", "size": size }),
+        )
+        .await;
+        assert_eq!(reply.status, 201, "size {size}");
+    }
+    let big = post(
+        &sandbox,
+        &s.token,
+        "/messaging/message-attachments",
+        &json!({ "filename": "big.pdf", "size": 5_242_880 }),
+    )
+    .await;
+    let big_path = format!(
+        "/messaging/message-attachments/{}",
+        big.body["id"].as_str().unwrap_or("")
+    );
+    let not_theirs = put_bytes(
+        &sandbox,
+        &other.token,
+        &big_path,
+        "application/pdf",
+        vec![1],
+    )
+    .await;
+    assert_eq!(not_theirs.status, 404);
+    let fits = put_bytes(
+        &sandbox,
+        &s.token,
+        &big_path,
+        "application/pdf",
+        vec![0; 5_242_880],
+    )
+    .await;
+    assert_eq!(fits.status, 200);
+    let missing = put_bytes(
+        &sandbox,
+        &s.token,
+        "/messaging/message-attachments/nope",
+        "application/pdf",
+        vec![1],
+    )
+    .await;
+    assert_eq!(missing.status, 404);
+
+    let issue_attachment = post(
+        &sandbox,
+        &s.token,
+        "/sale/issues/attachments",
+        &json!({ "fileName": "a.pdf", "size": 1 }),
+    )
+    .await;
+    let location = issue_attachment
+        .header("location")
+        .expect("Location")
+        .to_owned();
+    put_bytes(&sandbox, &s.token, &location, "application/pdf", vec![1]).await;
+    let wrong_api = post(
+        &sandbox,
+        &s.token,
+        &format!("/messaging/threads/{id}/messages"),
+        &json!({ "text": "x", "attachments": [{ "id": issue_attachment.body["id"] }] }),
+    )
+    .await;
+    assert_eq!(
+        wrong_api.status, 422,
+        "issue attachments do not go to threads"
+    );
+    let wrong_download = send(
+        common::client()
+            .get(format!(
+                "{}/messaging/message-attachments/{}",
+                sandbox.base_url,
+                issue_attachment.body["id"].as_str().unwrap_or("")
+            ))
+            .bearer_auth(&s.token),
+    )
+    .await;
+    assert_eq!(wrong_download.status, 404);
+}
+
+#[tokio::test]
+async fn buyer_attachments_in_threads_download() {
+    let sandbox = common::sandbox().await;
+    let s = seed(&sandbox, "sklep");
+    let bmp = b"BM fake bitmap".to_vec();
+    let mut body = purchase_problem(&s);
+    body["attachments"] = json!([{ "file_name": "pęknięcie.bmp", "content_type": "image/bmp", "data_base64": b64(&bmp) }]);
+    let id = open_thread(&sandbox, &body).await;
+    let messages = get(
+        &sandbox,
+        &s.token,
+        &format!("/messaging/threads/{id}/messages"),
+    )
+    .await
+    .body;
+    let attachment = &messages["messages"][0]["attachments"][0];
+    assert_eq!(attachment["fileName"], "pęknięcie.bmp");
+    assert_eq!(attachment["mimeType"], "image/bmp");
+    let download = send(
+        common::client()
+            .get(attachment["url"].as_str().expect("url"))
+            .bearer_auth(&s.token),
+    )
+    .await;
+    assert_eq!(download.status, 200);
+    assert_eq!(download.bytes, bmp);
+    assert_eq!(
+        download.header("content-disposition"),
+        Some("attachment; filename=\"p_kni_cie.bmp\"; filename*=UTF-8''p%C4%99kni%C4%99cie.bmp")
+    );
+}
+
+#[tokio::test]
+async fn the_posting_limit_spans_issues_and_threads() {
+    let sandbox = common::sandbox().await;
+    let s = seed(&sandbox, "sklep");
+    let thread = open_thread(&sandbox, &purchase_problem(&s)).await;
+    let issue = open_issue(
+        &sandbox,
+        &json!({
+            "seller_id": s.seller_id,
+            "buyer_id": s.buyer_id,
+            "type": "DISPUTE",
+            "reason": "OTHER",
+            "text": "Stary spór",
+        }),
+    )
+    .await;
+    let to_thread = format!("/messaging/threads/{thread}/messages");
+    let first = post(&sandbox, &s.token, &to_thread, &json!({ "text": "1" })).await;
+    assert_eq!(first.status, 201);
+    let again = post(&sandbox, &s.token, &to_thread, &json!({ "text": "2" })).await;
+    assert_eq!(again.status, 429, "{}", again.body);
+    assert!(again.header("retry-after").is_some());
+    let to_issue = post(
+        &sandbox,
+        &s.token,
+        &format!("/sale/issues/{issue}/message"),
+        &json!({ "text": "3", "type": "REGULAR" }),
+    )
+    .await;
+    assert_eq!(to_issue.status, 429, "the limit is shared by both APIs");
+
+    next_second(&sandbox);
+    let issue_ok = post(
+        &sandbox,
+        &s.token,
+        &format!("/sale/issues/{issue}/message"),
+        &json!({ "text": "3", "type": "REGULAR" }),
+    )
+    .await;
+    assert_eq!(issue_ok.status, 201);
+    let thread_blocked = post(&sandbox, &s.token, &to_thread, &json!({ "text": "4" })).await;
+    assert_eq!(thread_blocked.status, 429);
+    next_second(&sandbox);
+    let thread_ok = post(&sandbox, &s.token, &to_thread, &json!({ "text": "4" })).await;
+    assert_eq!(thread_ok.status, 201);
+
+    let log: Vec<(Value, Value)> = posted(&sandbox, "")
+        .await
+        .iter()
+        .map(|p| (p["conversation"].clone(), p["text"].clone()))
+        .collect();
+    assert_eq!(
+        log,
+        vec![
+            (json!("thread"), json!("1")),
+            (json!("issue"), json!("3")),
+            (json!("thread"), json!("4")),
+        ]
+    );
+}
+
+#[tokio::test]
+async fn the_thread_control_api_checks_what_it_is_given() {
+    let sandbox = common::sandbox().await;
+    let s = seed(&sandbox, "sklep");
+    let other = seed(&sandbox, "inny");
+    let with = |base: Value, change: Value| {
+        let mut body = base;
+        if let (Some(body), Some(change)) = (body.as_object_mut(), change.as_object()) {
+            for (k, v) in change {
+                if v.is_null() {
+                    body.remove(k);
+                } else {
+                    body.insert(k.clone(), v.clone());
+                }
+            }
+        }
+        body
+    };
+    let problem = purchase_problem(&s);
+    let question = common_thread(&s);
+    for (body, status, what) in [
+        (
+            with(problem.clone(), json!({ "order_id": null })),
+            422,
+            "a purchase problem needs an order",
+        ),
+        (
+            with(problem.clone(), json!({ "sub_type": "BROKEN" })),
+            422,
+            "unknown sub type",
+        ),
+        (
+            with(question.clone(), json!({ "sub_type": "OTHER" })),
+            422,
+            "sub type on a common thread",
+        ),
+        (
+            with(problem.clone(), json!({ "order_id": other.order_id })),
+            422,
+            "someone else's order",
+        ),
+        (
+            with(problem.clone(), json!({ "seller_id": "7" })),
+            404,
+            "unknown seller",
+        ),
+        (
+            with(question.clone(), json!({ "buyer_id": "7" })),
+            404,
+            "unknown buyer",
+        ),
+        (
+            with(question.clone(), json!({ "type": "MAIL" })),
+            422,
+            "unknown type",
+        ),
+        (
+            with(question.clone(), json!({ "text": "" })),
+            422,
+            "empty text",
+        ),
+        (
+            with(question.clone(), json!({ "subject": "x" })),
+            422,
+            "unknown field",
+        ),
+    ] {
+        let reply = control(&sandbox, Method::POST, "/threads", Some(&body)).await;
+        assert_eq!(reply.status, status, "{what}: {}", reply.body);
+        assert!(reply.body["error"].is_string(), "{what}");
+    }
+    let mut dated = question.clone();
+    dated["created_at"] = json!("2026-09-01T12:00:00Z");
+    let id = open_thread(&sandbox, &dated).await;
+    let thread = get(&sandbox, &s.token, &format!("/messaging/threads/{id}"))
+        .await
+        .body;
+    assert_eq!(thread["createdAt"], "2026-09-01T12:00:00.000Z");
+
+    for (body, status) in [
+        (json!({ "author": "ADMIN", "text": "x" }), 422),
+        (json!({ "author": "BUYER", "text": "" }), 422),
+        (json!({ "author": "BUYER", "text": "x", "login": "y" }), 422),
+    ] {
+        let reply = control(
+            &sandbox,
+            Method::POST,
+            &format!("/threads/{id}/messages"),
+            Some(&body),
+        )
+        .await;
+        assert_eq!(reply.status, status, "{body}");
+    }
+    for path in [
+        "/threads/nope/messages",
+        "/threads/nope/close",
+        "/threads/nope/reopen",
+    ] {
+        let reply = control(
+            &sandbox,
+            Method::POST,
+            path,
+            Some(&json!({ "author": "BUYER", "text": "x" })),
+        )
+        .await;
+        assert!(
+            reply.status == 404 || reply.status == 422,
+            "{path}: {}",
+            reply.status
+        );
+    }
+    let unknown = control(&sandbox, Method::POST, "/threads/nope/close", None).await;
+    assert_eq!(unknown.status, 404);
+    let bad_body = control(
+        &sandbox,
+        Method::POST,
+        &format!("/threads/{id}/close"),
+        Some(&json!({ "now": true })),
+    )
+    .await;
+    assert_eq!(bad_body.status, 422);
+}
