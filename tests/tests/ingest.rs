@@ -196,3 +196,102 @@ async fn the_sender_keeps_replies_queued_until_a_channel_can_deliver_them() {
         .expect_err("gone")
         .is_permanent());
 }
+
+#[tokio::test]
+async fn buyers_are_matched_in_the_crm_by_the_integrations_field_or_created() {
+    use marketdesk_core::repo::customers;
+    let b = backend();
+    let i = connected_allegro(&b.ports, "t1").await;
+    let first = ingest::run(
+        &b.ports,
+        &dispute(&i, "issue-a", "DISPUTE_ONGOING", Vec::new()),
+    )
+    .await
+    .expect("ingest");
+    let ticket = tickets::get(&*b.ports.store, &i.tenant_id, &first.ticket_id)
+        .await
+        .expect("get")
+        .expect("ticket")
+        .value;
+    let customer_id = ticket.customer_id.expect("linked at creation");
+    let customer = customers::get(&*b.ports.store, &i.tenant_id, &customer_id)
+        .await
+        .expect("get")
+        .expect("customer")
+        .value;
+    assert_eq!(customer.name, "Jan Kowalski");
+    assert_eq!(
+        customer
+            .custom_fields
+            .get("Allegro login")
+            .map(String::as_str),
+        Some("jan_kowalski")
+    );
+    assert_eq!(
+        customer.emails,
+        vec!["jan8x2+a1b2@allegromail.pl", "jan8x2@allegromail.pl"],
+        "both e-mail forms"
+    );
+
+    let second = ingest::run(
+        &b.ports,
+        &dispute(&i, "issue-b", "DISPUTE_ONGOING", Vec::new()),
+    )
+    .await
+    .expect("ingest");
+    let again = tickets::get(&*b.ports.store, &i.tenant_id, &second.ticket_id)
+        .await
+        .expect("get")
+        .expect("ticket")
+        .value;
+    assert_eq!(
+        again.customer_id,
+        Some(customer_id.clone()),
+        "same buyer, same customer"
+    );
+    let (named, _) = customers::list_by_name(&*b.ports.store, &i.tenant_id, "jan", None, 10)
+        .await
+        .expect("list");
+    assert_eq!(named.len(), 1, "no duplicate customer");
+    // The field name matches case-insensitively.
+    assert_eq!(
+        customers::find_by_field(
+            &*b.ports.store,
+            &i.tenant_id,
+            "allegro LOGIN",
+            "jan_kowalski"
+        )
+        .await
+        .expect("find"),
+        Some(customer_id)
+    );
+}
+
+#[tokio::test]
+async fn without_a_crm_field_the_buyer_is_shown_by_login_only() {
+    use marketdesk_core::repo::integrations;
+    let b = backend();
+    let mut i = integration(
+        "t1",
+        marketdesk_core::domain::IntegrationKind::Allegro,
+        true,
+        marketdesk_core::domain::ConnectionState::Connected,
+    );
+    i.settings.crm_field = String::new();
+    integrations::create(&*b.ports.store, &i)
+        .await
+        .expect("create");
+    let outcome = ingest::run(
+        &b.ports,
+        &dispute(&i, "issue-n", "DISPUTE_ONGOING", Vec::new()),
+    )
+    .await
+    .expect("ingest");
+    let ticket = tickets::get(&*b.ports.store, &i.tenant_id, &outcome.ticket_id)
+        .await
+        .expect("get")
+        .expect("ticket")
+        .value;
+    assert_eq!(ticket.customer_id, None);
+    assert_eq!(ticket.buyer_login, "jan_kowalski");
+}

@@ -70,6 +70,9 @@ async fn serve_answers_health_runs_the_loops_and_stops_cleanly() {
         open_for_replies: true,
         buyer_login: "kupujacy_1".into(),
         order_id: None,
+        buyer_name: None,
+        buyer_emails: Vec::new(),
+        panel: Default::default(),
         messages: vec![InboundMessage {
             external_id: "msg-1".into(),
             author: AuthorKind::Buyer,

@@ -45,6 +45,9 @@ mod tests {
             open_for_replies: true,
             buyer_login: "anna".into(),
             order_id: None,
+            buyer_name: None,
+            buyer_emails: Vec::new(),
+            panel: Default::default(),
             messages: Vec::new(),
         };
         let ticket = ingest::run(ports, &inbound)

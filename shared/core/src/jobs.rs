@@ -1,6 +1,6 @@
 //! The messages that travel on the queues between the functions.
 
-use crate::domain::{Attachment, AuthorKind, Channel, ConversationRef};
+use crate::domain::{Attachment, AuthorKind, Channel, ConversationRef, TicketPanel};
 use crate::ids::{IntegrationId, MessageId, TenantId, TicketId};
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
@@ -31,10 +31,19 @@ pub struct InboundEvent {
     pub marketplace_status: String,
     /// Whether the marketplace still accepts messages.
     pub open_for_replies: bool,
-    /// Buyer's login (Allegro) or customer id (EmpikPlace).
+    /// Buyer's login (Allegro) or customer id (EmpikPlace): the CRM match key.
     pub buyer_login: String,
+    /// Buyer's display name, when the marketplace tells it.
+    #[serde(default)]
+    pub buyer_name: Option<String>,
+    /// Buyer's e-mail addresses (Allegro: the masked and the plain alias form).
+    #[serde(default)]
+    pub buyer_emails: Vec<String>,
     /// The order behind the conversation.
     pub order_id: Option<String>,
+    /// Reason, links and products for the ticket panel.
+    #[serde(default)]
+    pub panel: TicketPanel,
     /// Messages read in this poll (possibly overlapping earlier polls).
     pub messages: Vec<InboundMessage>,
 }

@@ -104,7 +104,13 @@ pub fn dispute(
         marketplace_status: status.into(),
         open_for_replies: true,
         buyer_login: "jan_kowalski".into(),
+        buyer_name: Some("Jan Kowalski".into()),
+        buyer_emails: vec![
+            "jan8x2+a1b2@allegromail.pl".into(),
+            "jan8x2@allegromail.pl".into(),
+        ],
         order_id: Some("29b3a4c0-1111-11ef-8000-000000000001".into()),
+        panel: Default::default(),
         messages,
     }
 }

@@ -15,4 +15,6 @@ pub use integration::{
 };
 pub use message::{Attachment, AuthorKind, Message};
 pub use tenant::Tenant;
-pub use ticket::{ConversationKind, ConversationRef, Source, Ticket, TicketStatus};
+pub use ticket::{
+    ConversationKind, ConversationRef, PanelProduct, Source, Ticket, TicketPanel, TicketStatus,
+};

@@ -86,6 +86,34 @@ impl TicketStatus {
     }
 }
 
+/// One product of the order behind a ticket.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct PanelProduct {
+    /// Product or offer name.
+    pub name: String,
+    /// Quantity ordered.
+    pub quantity: u32,
+    /// The marketplace's offer or product id.
+    pub offer_id: Option<String>,
+    /// Link to the offer as the buyer sees it.
+    pub offer_url: Option<String>,
+    /// EAN (GTIN), when the marketplace tells it.
+    pub ean: Option<String>,
+}
+
+/// What the ticket panel shows about the conversation beside the messages.
+#[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
+pub struct TicketPanel {
+    /// The marketplace's reason code or subtype, verbatim (the subject is its readable form).
+    pub reason_code: Option<String>,
+    /// Link to the conversation on the marketplace.
+    pub conversation_url: Option<String>,
+    /// Link to the order in the seller panel or back office.
+    pub order_url: Option<String>,
+    /// The order's products; empty when the marketplace no longer returns the order.
+    pub products: Vec<PanelProduct>,
+}
+
 /// A ticket: one buyer conversation with its CRM link and workflow state.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Ticket {
@@ -115,6 +143,9 @@ pub struct Ticket {
     pub customer_id: Option<CustomerId>,
     /// The marketplace order behind the conversation.
     pub order_id: Option<String>,
+    /// Reason, links and products shown beside the messages.
+    #[serde(default)]
+    pub panel: TicketPanel,
     /// Who wrote the latest message.
     pub last_author: Option<AuthorKind>,
     /// Whether a person still has to answer.

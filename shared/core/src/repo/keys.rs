@@ -1,7 +1,7 @@
 //! The single-table key scheme (see docs/architecture.md for the full table).
 
 use crate::domain::{Channel, ConversationRef};
-use crate::ids::{IntegrationId, TenantId, TicketId};
+use crate::ids::{CustomerId, IntegrationId, TenantId, TicketId};
 use crate::ports::{IndexKey, Key};
 
 /// GSI1 partition listing every integration of every tenant (the scheduler's fan-out).
@@ -78,4 +78,40 @@ pub fn ticket_activity_index(
         format!("{}#TICKETS", tenant_partition(tenant)),
         format!("{sortable_updated_at}#{id}"),
     )
+}
+
+/// A customer's item.
+pub fn customer(tenant: &TenantId, id: &CustomerId) -> Key {
+    Key::new(tenant_partition(tenant), format!("CUSTOMER#{id}"))
+}
+
+/// The guard making a custom field value unique to one customer.
+pub fn customer_field_guard(tenant: &TenantId, field: &str, value: &str) -> Key {
+    Key::new(
+        tenant_partition(tenant),
+        format!("CUSTFIELD#{}#{value}", field_key(field)),
+    )
+}
+
+/// The index partition listing a tenant's customers by name.
+pub fn customer_name_partition(tenant: &TenantId) -> String {
+    format!("{}#CUSTOMERS", tenant_partition(tenant))
+}
+
+/// Sort-key prefix for customers whose name starts with `prefix`.
+pub fn customer_name_prefix(prefix: &str) -> String {
+    format!("NAME#{}", prefix.to_lowercase())
+}
+
+/// A customer's entry in the by-name index (case-insensitive order).
+pub fn customer_name_index(tenant: &TenantId, name: &str, id: &CustomerId) -> IndexKey {
+    IndexKey::new(
+        customer_name_partition(tenant),
+        format!("{}#{id}", customer_name_prefix(name)),
+    )
+}
+
+/// Field names compare case-insensitively ("Allegro login" = "allegro login").
+fn field_key(field: &str) -> String {
+    field.trim().to_lowercase()
 }

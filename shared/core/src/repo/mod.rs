@@ -4,6 +4,7 @@
 //! The key scheme lives in [`keys`].
 
 pub mod cursors;
+pub mod customers;
 pub mod integrations;
 pub mod keys;
 pub mod tenants;

@@ -4,11 +4,11 @@
 //! keyed by its marketplace id, so redelivered or overlapping events change nothing.
 
 use super::ServiceError;
-use crate::domain::{Integration, Message, Ticket};
-use crate::ids::{MessageId, TicketId};
+use crate::domain::{Customer, Integration, Message, Ticket, TicketPanel};
+use crate::ids::{CustomerId, MessageId, TicketId};
 use crate::jobs::InboundEvent;
 use crate::ports::Ports;
-use crate::repo::{integrations, tickets, RepoError};
+use crate::repo::{customers, integrations, tickets, RepoError};
 use crate::status::ticket_status;
 
 /// How often a lost optimistic-update race is retried before giving up (the queue retries later).
@@ -42,7 +42,8 @@ pub async fn run(ports: &Ports, event: &InboundEvent) -> Result<IngestOutcome, S
         match tickets::find_by_conversation(store, &event.tenant_id, &event.conversation).await? {
             Some(id) => (id, false),
             None => {
-                let fresh = new_ticket(&integration, event, ports.clock.now());
+                let mut fresh = new_ticket(&integration, event, ports.clock.now());
+                fresh.customer_id = link_customer(ports, &integration, event).await?;
                 let id = tickets::create_for_conversation(store, &fresh).await?;
                 let created = id == fresh.id;
                 (id, created)
@@ -83,6 +84,40 @@ pub async fn run(ports: &Ports, event: &InboundEvent) -> Result<IngestOutcome, S
     })
 }
 
+/// Finds the buyer in the CRM by the integration's custom field, or creates them with it
+/// filled in. No field configured: the ticket shows the buyer by login only.
+async fn link_customer(
+    ports: &Ports,
+    integration: &Integration,
+    event: &InboundEvent,
+) -> Result<Option<CustomerId>, ServiceError> {
+    let field = integration.settings.crm_field.trim();
+    if field.is_empty() || event.buyer_login.is_empty() {
+        return Ok(None);
+    }
+    let store = &*ports.store;
+    if let Some(id) =
+        customers::find_by_field(store, &event.tenant_id, field, &event.buyer_login).await?
+    {
+        return Ok(Some(id));
+    }
+    let customer = Customer {
+        id: CustomerId::generate(),
+        tenant_id: event.tenant_id.clone(),
+        name: event
+            .buyer_name
+            .clone()
+            .filter(|n| !n.trim().is_empty())
+            .unwrap_or_else(|| event.buyer_login.clone()),
+        emails: event.buyer_emails.clone(),
+        custom_fields: [(field.to_owned(), event.buyer_login.clone())]
+            .into_iter()
+            .collect(),
+        created_at: ports.clock.now(),
+    };
+    Ok(Some(customers::create(store, &customer).await?))
+}
+
 fn new_ticket(
     integration: &Integration,
     event: &InboundEvent,
@@ -105,6 +140,7 @@ fn new_ticket(
         buyer_login: event.buyer_login.clone(),
         customer_id: None,
         order_id: event.order_id.clone(),
+        panel: event.panel.clone(),
         last_author: None,
         needs_reply: false,
         created_at: now,
@@ -133,6 +169,9 @@ async fn update_ticket(
         ticket.open_for_replies = event.open_for_replies;
         if ticket.order_id.is_none() {
             ticket.order_id = event.order_id.clone();
+        }
+        if event.panel != TicketPanel::default() {
+            ticket.panel = event.panel.clone();
         }
         let all = tickets::messages(store, &event.tenant_id, ticket_id).await?;
         if let Some(last) = all

@@ -1,0 +1,474 @@
+//! Drives the simulator like a client would (control API + OAuth + the marketplace APIs) and
+//! records the answers. With `MARKETDESK_CONTRACT_SAMPLES=<file>` set, every answer is written
+//! there as a JSON line for `scripts/validate-contract.py`, which checks it against the published
+//! OpenAPI documents in `../shared/reference` (run by `scripts/test`, step `contract`).
+
+mod common;
+
+use serde_json::{json, Value};
+use std::io::Write;
+
+const CLIENT_ID: &str = "sandbox-client-id";
+const CLIENT_SECRET: &str = "sandbox-client-secret";
+const REDIRECT_URI: &str = "http://localhost:8080/oauth/allegro/callback";
+const PUBLIC: &str = "application/vnd.allegro.public.v1+json";
+const BETA: &str = "application/vnd.allegro.beta.v1+json";
+
+/// Collects answers and writes them as samples.
+struct Recorder {
+    base: String,
+    http: reqwest::Client,
+    samples: Vec<Value>,
+}
+
+impl Recorder {
+    /// Sends a request and records the answer under `spec` and the documented path template.
+    async fn call(
+        &mut self,
+        spec: &str,
+        template: &str,
+        request: reqwest::RequestBuilder,
+        expected_status: u16,
+    ) -> Value {
+        let response = request.send().await.expect("request");
+        let status = response.status().as_u16();
+        let method = response_method(template);
+        let media_type = response
+            .headers()
+            .get("content-type")
+            .and_then(|v| v.to_str().ok())
+            .unwrap_or("")
+            .to_owned();
+        let text = response.text().await.expect("body");
+        assert_eq!(status, expected_status, "{template}: {text}");
+        let body: Value = serde_json::from_str(&text).unwrap_or(Value::Null);
+        self.samples.push(json!({
+            "spec": spec,
+            "method": method,
+            "path": template.split_once(' ').map(|(_, p)| p).unwrap_or(template),
+            "status": status,
+            "media_type": media_type,
+            "body": body,
+        }));
+        body
+    }
+
+    async fn control(&self, path: &str, body: Value) -> Value {
+        let response = self
+            .http
+            .post(format!("{}/__sandbox{path}", self.base))
+            .json(&body)
+            .send()
+            .await
+            .expect("control call");
+        let status = response.status().as_u16();
+        let body: Value = response.json().await.unwrap_or(Value::Null);
+        assert!((200..300).contains(&status), "{path}: {status} {body}");
+        body
+    }
+
+    fn write(&self) {
+        let Ok(path) = std::env::var("MARKETDESK_CONTRACT_SAMPLES") else {
+            return;
+        };
+        let mut file = std::fs::OpenOptions::new()
+            .create(true)
+            .append(true)
+            .open(&path)
+            .expect("samples file");
+        for sample in &self.samples {
+            writeln!(file, "{sample}").expect("write sample");
+        }
+    }
+}
+
+/// `"GET /me"` → `"get"`.
+fn response_method(template: &str) -> String {
+    template
+        .split_once(' ')
+        .map(|(m, _)| m.to_ascii_lowercase())
+        .unwrap_or_else(|| "get".into())
+}
+
+fn s(value: &Value) -> String {
+    value
+        .as_str()
+        .map(str::to_owned)
+        .unwrap_or_else(|| value.to_string())
+}
+
+#[tokio::test]
+async fn allegro_answers_follow_the_published_contract() {
+    let sandbox = common::sandbox().await;
+    let base = sandbox.base_url.clone();
+    let mut r = Recorder {
+        base: base.clone(),
+        http: common::client(),
+        samples: Vec::new(),
+    };
+
+    // Seed a seller, a buyer, an offer and an order, and sign the seller in.
+    let seller = r.control("/allegro/sellers", json!({"login": "sklep_kontrakt", "company_name": "Sklep Kontrakt sp. z o.o.", "sign_in": true})).await;
+    let seller_id = s(&seller["id"]);
+    let buyer = r
+        .control(
+            "/allegro/buyers",
+            json!({"login": "kupujacy_k", "first_name": "Jan", "last_name": "Kowalski"}),
+        )
+        .await;
+    let buyer_id = s(&buyer["id"]);
+    let offer = r.control("/allegro/offers", json!({"seller_id": seller_id, "name": "Kubek ceramiczny biały 300 ml", "ean": "5901234123457", "price": "24.99"})).await;
+    let offer_id = s(&offer["id"]);
+    let order = r
+        .control(
+            "/allegro/orders",
+            json!({"seller_id": seller_id, "buyer_id": buyer_id, "offer_ids": [offer_id]}),
+        )
+        .await;
+    let order_id = s(&order["id"]);
+
+    // OAuth code flow.
+    let authorize = r
+        .http
+        .get(format!("{base}/auth/oauth/authorize"))
+        .query(&[
+            ("response_type", "code"),
+            ("client_id", CLIENT_ID),
+            ("redirect_uri", REDIRECT_URI),
+            ("state", "xyz"),
+        ])
+        .send()
+        .await
+        .expect("authorize");
+    let location = authorize
+        .headers()
+        .get("location")
+        .and_then(|v| v.to_str().ok())
+        .expect("redirect")
+        .to_owned();
+    let code = reqwest::Url::parse(&location)
+        .expect("redirect URL")
+        .query_pairs()
+        .find(|(k, _)| k == "code")
+        .map(|(_, v)| v.into_owned())
+        .expect("code");
+    let tokens: Value = r
+        .http
+        .post(format!("{base}/auth/oauth/token"))
+        .basic_auth(CLIENT_ID, Some(CLIENT_SECRET))
+        .form(&[
+            ("grant_type", "authorization_code"),
+            ("code", &code),
+            ("redirect_uri", REDIRECT_URI),
+        ])
+        .send()
+        .await
+        .expect("token")
+        .json()
+        .await
+        .expect("token JSON");
+    let token = s(&tokens["access_token"]);
+    let http = r.http.clone();
+    let get = |path: String, media: &str| {
+        http.get(format!("{base}{path}"))
+            .bearer_auth(&token)
+            .header("accept", media)
+    };
+
+    let me = get("/me".into(), PUBLIC);
+    r.call("allegro", "GET /me", me, 200).await;
+    let form = get(format!("/order/checkout-forms/{order_id}"), PUBLIC);
+    r.call("allegro", "GET /order/checkout-forms/{id}", form, 200)
+        .await;
+    let missing = get(
+        "/order/checkout-forms/00000000-0000-4000-8000-000000000000".into(),
+        PUBLIC,
+    );
+    r.call("allegro", "GET /order/checkout-forms/{id}", missing, 404)
+        .await;
+    let product = get(format!("/sale/product-offers/{offer_id}"), PUBLIC);
+    r.call(
+        "allegro",
+        "GET /sale/product-offers/{offerId}",
+        product,
+        200,
+    )
+    .await;
+    let bad_token = r
+        .http
+        .get(format!("{base}/me"))
+        .bearer_auth("not-a-token")
+        .header("accept", PUBLIC);
+    r.call("allegro", "GET /me", bad_token, 401).await;
+
+    // Post-purchase issues.
+    let dispute = r.control("/allegro/inbox/issues", json!({"seller_id": seller_id, "buyer_id": buyer_id, "order_id": order_id, "type": "DISPUTE", "reason": "PRODUCT_DAMAGED_PARCEL_INTACT", "text": "Kubek przyszedł pęknięty."})).await;
+    let dispute_id = s(&dispute["id"]);
+    let claim = r.control("/allegro/inbox/issues", json!({"seller_id": seller_id, "buyer_id": buyer_id, "order_id": order_id, "type": "CLAIM", "reason": "DEFECT_FOUND_DURING_USE", "text": "Ucho odpadło po tygodniu."})).await;
+    let claim_id = s(&claim["id"]);
+    r.control(
+        &format!("/allegro/inbox/issues/{dispute_id}/messages"),
+        json!({"author": "ADMIN", "text": "Dzień dobry, tu Allegro."}),
+    )
+    .await;
+    r.call(
+        "allegro",
+        "GET /sale/issues",
+        get("/sale/issues?limit=10".into(), BETA),
+        200,
+    )
+    .await;
+    r.call(
+        "allegro",
+        "GET /sale/issues/{issueId}",
+        get(format!("/sale/issues/{dispute_id}"), BETA),
+        200,
+    )
+    .await;
+    r.call(
+        "allegro",
+        "GET /sale/issues/{issueId}",
+        get(format!("/sale/issues/{claim_id}"), BETA),
+        200,
+    )
+    .await;
+    r.call(
+        "allegro",
+        "GET /sale/issues/{issueId}/chat",
+        get(format!("/sale/issues/{dispute_id}/chat"), BETA),
+        200,
+    )
+    .await;
+    let declare = r
+        .http
+        .post(format!("{base}/sale/issues/attachments"))
+        .bearer_auth(&token)
+        .header("accept", BETA)
+        .header("content-type", BETA)
+        .body(json!({"fileName": "faktura.pdf", "size": 12}).to_string());
+    r.call("allegro", "POST /sale/issues/attachments", declare, 201)
+        .await;
+    let reply = r
+        .http
+        .post(format!("{base}/sale/issues/{dispute_id}/message"))
+        .bearer_auth(&token)
+        .header("accept", BETA)
+        .header("content-type", BETA)
+        .body(json!({"text": "Przepraszamy, wyślemy nowy kubek.", "type": "REGULAR"}).to_string());
+    r.call("allegro", "POST /sale/issues/{issueId}/message", reply, 201)
+        .await;
+    r.control(
+        &format!("/allegro/inbox/issues/{dispute_id}/close"),
+        json!({"status": "DISPUTE_CLOSED"}),
+    )
+    .await;
+    r.control("/clock/advance", json!({"seconds": 2})).await;
+    let closed = r
+        .http
+        .post(format!("{base}/sale/issues/{dispute_id}/message"))
+        .bearer_auth(&token)
+        .header("accept", BETA)
+        .header("content-type", BETA)
+        .body(json!({"text": "Czy wszystko w porządku?", "type": "REGULAR"}).to_string());
+    r.call(
+        "allegro",
+        "POST /sale/issues/{issueId}/message",
+        closed,
+        409,
+    )
+    .await;
+
+    // Message Center (beta.v1).
+    let thread = r.control("/allegro/inbox/threads", json!({"seller_id": seller_id, "buyer_id": buyer_id, "type": "POST_PURCHASE_ISSUE", "sub_type": "PRODUCT_ARRIVED_DAMAGED", "order_id": order_id, "text": "Paczka była zgnieciona."})).await;
+    let thread_id = s(&thread["id"]);
+    r.control("/allegro/inbox/threads", json!({"seller_id": seller_id, "buyer_id": buyer_id, "type": "COMMON", "text": "Czy kubek nadaje się do zmywarki?"})).await;
+    r.call(
+        "allegro-messaging",
+        "GET /messaging/threads",
+        get("/messaging/threads?limit=20".into(), BETA),
+        200,
+    )
+    .await;
+    r.call(
+        "allegro-messaging",
+        "GET /messaging/threads/{threadId}",
+        get(format!("/messaging/threads/{thread_id}"), BETA),
+        200,
+    )
+    .await;
+    r.call(
+        "allegro-messaging",
+        "GET /messaging/threads/{threadId}/messages",
+        get(format!("/messaging/threads/{thread_id}/messages"), BETA),
+        200,
+    )
+    .await;
+    r.call(
+        "allegro-messaging",
+        "GET /messaging/threads/{threadId}",
+        get(
+            "/messaging/threads/P9XHEXmQAIiG3aCVmD124ZKm3knwcoEW06UTC3Zv9UK".into(),
+            BETA,
+        ),
+        404,
+    )
+    .await;
+    r.control("/clock/advance", json!({"seconds": 2})).await;
+    let post = r
+        .http
+        .post(format!("{base}/messaging/threads/{thread_id}/messages"))
+        .bearer_auth(&token)
+        .header("accept", BETA)
+        .header("content-type", BETA)
+        .body(json!({"text": "Prosimy o zdjęcie paczki."}).to_string());
+    r.call(
+        "allegro-messaging",
+        "POST /messaging/threads/{threadId}/messages",
+        post,
+        201,
+    )
+    .await;
+    let declare = r
+        .http
+        .post(format!("{base}/messaging/message-attachments"))
+        .bearer_auth(&token)
+        .header("accept", BETA)
+        .header("content-type", BETA)
+        .body(json!({"filename": "etykieta.png", "size": 2048}).to_string());
+    r.call(
+        "allegro-messaging",
+        "POST /messaging/message-attachments",
+        declare,
+        201,
+    )
+    .await;
+    let read = r
+        .http
+        .put(format!("{base}/messaging/threads/{thread_id}/read"))
+        .bearer_auth(&token)
+        .header("accept", BETA)
+        .header("content-type", BETA)
+        .body(json!({"read": true}).to_string());
+    r.call(
+        "allegro-messaging",
+        "PUT /messaging/threads/{threadId}/read",
+        read,
+        200,
+    )
+    .await;
+    r.control(
+        &format!("/allegro/inbox/threads/{thread_id}/close"),
+        json!({}),
+    )
+    .await;
+    r.control("/clock/advance", json!({"seconds": 2})).await;
+    let closed = r
+        .http
+        .post(format!("{base}/messaging/threads/{thread_id}/messages"))
+        .bearer_auth(&token)
+        .header("accept", BETA)
+        .header("content-type", BETA)
+        .body(json!({"text": "Jeszcze jedno pytanie."}).to_string());
+    r.call(
+        "allegro-messaging",
+        "POST /messaging/threads/{threadId}/messages",
+        closed,
+        422,
+    )
+    .await;
+
+    assert!(r.samples.len() >= 20);
+    r.write();
+}
+
+#[tokio::test]
+async fn empikplace_answers_follow_the_published_contract() {
+    let sandbox = common::sandbox().await;
+    let base = sandbox.base_url.clone();
+    let mut r = Recorder {
+        base: base.clone(),
+        http: common::client(),
+        samples: Vec::new(),
+    };
+
+    let shop = r
+        .control("/mirakl/shops", json!({"name": "Sklep Kontrakt"}))
+        .await;
+    let key = s(&shop["api_key"]);
+    let customer = r
+        .control(
+            "/mirakl/customers",
+            json!({"firstname": "Anna", "lastname": "Nowak"}),
+        )
+        .await;
+    let customer_id = s(&customer["customer_id"]);
+    let order = r.control("/mirakl/orders", json!({"shop_id": shop["shop_id"], "customer_id": customer_id, "lines": [{"title": "Kubek ceramiczny", "sku": "KUB-300", "quantity": 1, "price": 24.99}]})).await;
+    let order_id = s(&order["order_id"]);
+    let thread = r.control("/mirakl/threads", json!({"shop_id": shop["shop_id"], "customer_id": customer_id, "order_id": order_id, "topic": {"type": "FREE_TEXT", "value": "Uszkodzony kubek"}, "body": "Kubek dotarł pęknięty."})).await;
+    let thread_id = s(&thread["thread_id"]);
+    r.control(
+        &format!("/mirakl/threads/{thread_id}/messages"),
+        json!({"from": "OPERATOR", "body": "Dzień dobry, tu Empik."}),
+    )
+    .await;
+
+    let http = r.http.clone();
+    let get = |path: String| {
+        http.get(format!("{base}{path}"))
+            .header("authorization", &key)
+            .header("accept", "application/json")
+    };
+    r.call(
+        "mirakl",
+        "GET /api/account",
+        get("/api/account".into()),
+        200,
+    )
+    .await;
+    r.call(
+        "mirakl",
+        "GET /api/inbox/threads",
+        get("/api/inbox/threads?with_messages=true".into()),
+        200,
+    )
+    .await;
+    r.call(
+        "mirakl",
+        "GET /api/inbox/threads/{thread_id}",
+        get(format!("/api/inbox/threads/{thread_id}")),
+        200,
+    )
+    .await;
+    r.call(
+        "mirakl",
+        "GET /api/orders",
+        get(format!("/api/orders?order_ids={order_id}")),
+        200,
+    )
+    .await;
+    let message_input = json!({"body": "Przepraszamy, wysyłamy nowy kubek.", "to": [{"type": "CUSTOMER", "id": customer_id}]});
+    let form = reqwest::multipart::Form::new()
+        .text("message_input", message_input.to_string())
+        .part(
+            "files",
+            reqwest::multipart::Part::bytes(b"%PDF-1.4 test".to_vec())
+                .file_name("etykieta.pdf")
+                .mime_str("application/pdf")
+                .expect("mime"),
+        );
+    let reply = r
+        .http
+        .post(format!("{base}/api/inbox/threads/{thread_id}/message"))
+        .header("authorization", &key)
+        .multipart(form);
+    r.call(
+        "mirakl",
+        "POST /api/inbox/threads/{thread_id}/message",
+        reply,
+        201,
+    )
+    .await;
+
+    assert_eq!(r.samples.len(), 5);
+    r.write();
+}
