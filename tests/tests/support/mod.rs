@@ -17,6 +17,7 @@ use std::sync::Arc;
 pub struct Backend {
     pub ports: Ports,
     pub clock: Arc<ManualClock>,
+    pub notifier: Arc<marketdesk_local::RecordingNotifier>,
     _dir: tempfile::TempDir,
 }
 
@@ -29,10 +30,11 @@ pub fn start() -> DateTime<Utc> {
 pub fn backend() -> Backend {
     let dir = tempfile::tempdir().expect("temp dir");
     let clock = Arc::new(ManualClock::new(start()));
-    let ports =
-        marketdesk_local::LocalBackend::open(dir.path(), clock.clone()).expect("backend opens");
+    let local =
+        marketdesk_local::LocalBackend::build(dir.path(), clock.clone()).expect("backend opens");
     Backend {
-        ports,
+        ports: local.ports(),
+        notifier: local.notifier.clone(),
         clock,
         _dir: dir,
     }

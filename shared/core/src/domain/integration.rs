@@ -121,6 +121,9 @@ pub struct IntegrationSettings {
     pub closure_message: Option<String>,
     /// Autoresponder settings.
     pub autoresponder: AutoresponderSettings,
+    /// Addresses told when the account needs attention (e.g. it was disconnected).
+    #[serde(default)]
+    pub alert_emails: Vec<String>,
 }
 
 /// A connected marketplace account.

@@ -7,6 +7,8 @@ pub mod cursors;
 pub mod customers;
 pub mod integrations;
 pub mod keys;
+pub mod leases;
+pub mod oauth_states;
 pub mod tenants;
 pub mod tickets;
 

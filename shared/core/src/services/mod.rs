@@ -5,6 +5,7 @@ pub mod poller;
 pub mod scheduler;
 pub mod sender;
 pub mod token_refresh;
+pub mod tokens;
 
 use crate::ports::{MarketplaceError, QueueError};
 use crate::repo::RepoError;
@@ -25,6 +26,9 @@ pub enum ServiceError {
     /// A queue failed.
     #[error(transparent)]
     Queue(#[from] QueueError),
+    /// A backing service (secrets, notifier) failed; retry later.
+    #[error("unavailable: {0}")]
+    Unavailable(String),
     /// The marketplace failed.
     #[error(transparent)]
     Marketplace(#[from] MarketplaceError),

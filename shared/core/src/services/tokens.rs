@@ -1,0 +1,258 @@
+//! OAuth token pairs of marketplace accounts (Allegro): stored through the secrets port,
+//! refreshed ahead of expiry or on demand, one refresh at a time per integration (a lease),
+//! and a dead refresh token disconnects the account instead of retrying forever.
+
+use super::ServiceError;
+use crate::domain::{ConnectionState, Integration};
+use crate::ids::{IntegrationId, TenantId};
+use crate::ports::{Notification, Ports, SecretName};
+use crate::repo::{integrations, is_conflict, leases};
+use async_trait::async_trait;
+use chrono::{DateTime, Duration, Utc};
+use secrecy::{ExposeSecret, SecretString};
+use serde::{Deserialize, Serialize};
+
+/// Refresh when the access token has less than this left (the refresher runs hourly).
+pub const REFRESH_AHEAD: Duration = Duration::hours(3);
+/// On use, a token with less than this left is refreshed first.
+pub const MIN_REMAINING_ON_USE: Duration = Duration::minutes(5);
+/// How long one refresh may hold the integration's lease.
+pub const LEASE_TTL: Duration = Duration::seconds(60);
+
+/// An account's token pair.
+#[derive(Clone)]
+pub struct TokenSet {
+    /// Bearer token for API calls.
+    pub access_token: SecretString,
+    /// Token to get the next pair.
+    pub refresh_token: SecretString,
+    /// When the access token stops working.
+    pub access_expires_at: DateTime<Utc>,
+}
+
+impl std::fmt::Debug for TokenSet {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("TokenSet")
+            .field("access_expires_at", &self.access_expires_at)
+            .finish_non_exhaustive()
+    }
+}
+
+/// The stored form (only ever written to the secrets port).
+#[derive(Serialize, Deserialize)]
+struct StoredTokens {
+    access_token: String,
+    refresh_token: String,
+    access_expires_at: DateTime<Utc>,
+}
+
+/// Why a refresh failed.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum RefreshError {
+    /// The marketplace refused the refresh token for good (invalid_grant, revoked app).
+    #[error("the marketplace refused the refresh token: {0}")]
+    Rejected(String),
+    /// A network fault, 5xx or rate limit: try again later.
+    #[error("refresh failed for now: {0}")]
+    Unavailable(String),
+}
+
+/// Exchanges a refresh token for a new pair at the marketplace.
+#[async_trait]
+pub trait TokenRefresher: Send + Sync {
+    /// The new pair (the old refresh token dies soon after).
+    async fn refresh(
+        &self,
+        integration: &Integration,
+        refresh_token: &SecretString,
+    ) -> Result<TokenSet, RefreshError>;
+}
+
+/// What a refresh attempt did.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum RefreshOutcome {
+    /// A new pair is stored.
+    Refreshed,
+    /// The stored pair is fresh enough.
+    NotDue,
+    /// Another worker holds the lease and is refreshing.
+    Busy,
+    /// The account has no token pair (never connected).
+    NoTokens,
+    /// The refresh token was refused: the integration is now disconnected.
+    Disconnected,
+}
+
+/// The secret holding an integration's token pair.
+pub fn secret_name(tenant: &TenantId, integration: &IntegrationId) -> SecretName {
+    // Ids are generated here or checked by the API, so the name is always valid.
+    SecretName::new(format!("integrations/{tenant}/{integration}/oauth-tokens"))
+        .unwrap_or_else(|_| SecretName::new("integrations/invalid/oauth-tokens").expect("valid"))
+}
+
+/// Stores a pair.
+pub async fn save(
+    ports: &Ports,
+    tenant: &TenantId,
+    integration: &IntegrationId,
+    tokens: &TokenSet,
+) -> Result<(), ServiceError> {
+    let stored = StoredTokens {
+        access_token: tokens.access_token.expose_secret().to_owned(),
+        refresh_token: tokens.refresh_token.expose_secret().to_owned(),
+        access_expires_at: tokens.access_expires_at,
+    };
+    let json =
+        serde_json::to_string(&stored).map_err(|e| ServiceError::Malformed(e.to_string()))?;
+    ports
+        .secrets
+        .put(&secret_name(tenant, integration), &SecretString::from(json))
+        .await
+        .map_err(|e| ServiceError::Unavailable(e.to_string()))
+}
+
+/// The stored pair, if any.
+pub async fn load(
+    ports: &Ports,
+    tenant: &TenantId,
+    integration: &IntegrationId,
+) -> Result<Option<TokenSet>, ServiceError> {
+    let Some(secret) = ports
+        .secrets
+        .get(&secret_name(tenant, integration))
+        .await
+        .map_err(|e| ServiceError::Unavailable(e.to_string()))?
+    else {
+        return Ok(None);
+    };
+    let stored: StoredTokens = serde_json::from_str(secret.expose_secret())
+        .map_err(|_| ServiceError::Malformed("stored token pair does not decode".into()))?;
+    Ok(Some(TokenSet {
+        access_token: SecretString::from(stored.access_token),
+        refresh_token: SecretString::from(stored.refresh_token),
+        access_expires_at: stored.access_expires_at,
+    }))
+}
+
+/// Refreshes the pair if it expires within `ahead`, holding the integration's lease so a
+/// rotated refresh token is never spent twice.
+pub async fn refresh_if_due(
+    ports: &Ports,
+    integration: &Integration,
+    refresher: &dyn TokenRefresher,
+    ahead: Duration,
+) -> Result<RefreshOutcome, ServiceError> {
+    let Some(tokens) = load(ports, &integration.tenant_id, &integration.id).await? else {
+        return Ok(RefreshOutcome::NoTokens);
+    };
+    let now = ports.clock.now();
+    if tokens.access_expires_at - now > ahead {
+        return Ok(RefreshOutcome::NotDue);
+    }
+    let lease = format!("token-refresh#{}#{}", integration.tenant_id, integration.id);
+    let holder = uuid::Uuid::new_v4().to_string();
+    if !leases::acquire(&*ports.store, &lease, &holder, LEASE_TTL, now).await? {
+        return Ok(RefreshOutcome::Busy);
+    }
+    // Re-read under the lease: the previous holder may have refreshed already.
+    let outcome = async {
+        let Some(tokens) = load(ports, &integration.tenant_id, &integration.id).await? else {
+            return Ok(RefreshOutcome::NoTokens);
+        };
+        if tokens.access_expires_at - ports.clock.now() > ahead {
+            return Ok(RefreshOutcome::NotDue);
+        }
+        match refresher.refresh(integration, &tokens.refresh_token).await {
+            Ok(fresh) => {
+                save(ports, &integration.tenant_id, &integration.id, &fresh).await?;
+                Ok(RefreshOutcome::Refreshed)
+            }
+            Err(RefreshError::Rejected(reason)) => {
+                disconnect(ports, &integration.tenant_id, &integration.id, &reason).await?;
+                Ok(RefreshOutcome::Disconnected)
+            }
+            Err(RefreshError::Unavailable(reason)) => Err(ServiceError::Unavailable(reason)),
+        }
+    }
+    .await;
+    leases::release(&*ports.store, &lease, &holder).await?;
+    outcome
+}
+
+/// A usable access token: refreshed first when it is about to expire. Waits briefly when
+/// another worker is refreshing. `Ok(None)` when the account has no tokens or was disconnected.
+pub async fn access_token(
+    ports: &Ports,
+    integration: &Integration,
+    refresher: &dyn TokenRefresher,
+) -> Result<Option<SecretString>, ServiceError> {
+    for _ in 0..20 {
+        match refresh_if_due(ports, integration, refresher, MIN_REMAINING_ON_USE).await? {
+            RefreshOutcome::Refreshed | RefreshOutcome::NotDue => {
+                return Ok(load(ports, &integration.tenant_id, &integration.id)
+                    .await?
+                    .map(|t| t.access_token));
+            }
+            RefreshOutcome::NoTokens | RefreshOutcome::Disconnected => return Ok(None),
+            RefreshOutcome::Busy => tokio_sleep_ms(250).await,
+        }
+    }
+    Err(ServiceError::Unavailable(
+        "another worker is still refreshing this account's tokens".into(),
+    ))
+}
+
+async fn tokio_sleep_ms(ms: u64) {
+    // The core stays runtime-agnostic in its API; tokio is what every binary runs on.
+    tokio::time::sleep(std::time::Duration::from_millis(ms)).await;
+}
+
+/// Marks the integration disconnected with `reason` and tells its alert addresses, once.
+pub async fn disconnect(
+    ports: &Ports,
+    tenant: &TenantId,
+    id: &IntegrationId,
+    reason: &str,
+) -> Result<(), ServiceError> {
+    for _ in 0..5 {
+        let Some(stored) = integrations::get(&*ports.store, tenant, id).await? else {
+            return Ok(());
+        };
+        if matches!(
+            stored.value.connection,
+            ConnectionState::Disconnected { .. }
+        ) {
+            return Ok(());
+        }
+        let mut integration = stored.value.clone();
+        integration.connection = ConnectionState::Disconnected {
+            reason: reason.to_owned(),
+            since: ports.clock.now(),
+        };
+        match integrations::update(&*ports.store, &integration, stored.version).await {
+            Ok(()) => {
+                tracing::warn!(tenant = %tenant, integration = %id, %reason, "integration disconnected: re-authentication needed");
+                if !integration.settings.alert_emails.is_empty() {
+                    let notification = Notification {
+                        to: integration.settings.alert_emails.clone(),
+                        subject: format!("marketdesk: {} needs re-authentication", integration.display_name),
+                        body: format!(
+                            "The marketplace refused marketdesk's access to the account \"{}\" ({reason}).\n\
+                             Polling has stopped. Connect the account again in marketdesk to resume.",
+                            integration.display_name
+                        ),
+                    };
+                    if let Err(error) = ports.notifier.notify(&notification).await {
+                        tracing::warn!(%error, "could not send the disconnection notice");
+                    }
+                }
+                return Ok(());
+            }
+            Err(e) if is_conflict(&e) => continue,
+            Err(e) => return Err(e.into()),
+        }
+    }
+    Err(ServiceError::Unavailable(format!(
+        "integration {id} kept changing"
+    )))
+}
