@@ -1,5 +1,8 @@
 //! The control API (`/__sandbox/...`): the simulator's clock and faults here; the Allegro and
-//! EmpikPlace control routes nest under `/__sandbox/allegro` and `/__sandbox/mirakl`.
+//! EmpikPlace control routes nest under `/__sandbox/allegro` and `/__sandbox/mirakl`; what
+//! they all share is in [`support`].
+
+pub mod support;
 
 use crate::faults::FaultRule;
 use crate::state::SandboxState;
@@ -9,6 +12,7 @@ use axum::routing::{get, post};
 use axum::{Json, Router};
 use serde::Deserialize;
 use serde_json::{json, Value};
+use support::{answer, invalid, ControlError, Outcome};
 
 /// Every control route.
 pub fn routes() -> Router<SandboxState> {
@@ -38,32 +42,23 @@ struct Advance {
 async fn advance_clock(
     State(state): State<SandboxState>,
     Json(body): Json<Advance>,
-) -> Result<Json<Value>, (StatusCode, Json<Value>)> {
+) -> Result<Json<Value>, ControlError> {
     if body.seconds < 0 {
-        return Err((
-            StatusCode::UNPROCESSABLE_ENTITY,
-            Json(json!({"error": "the clock only moves forward"})),
-        ));
+        return Err(invalid("the clock only moves forward"));
     }
     let mut world = state.lock();
     world.clock.advance(chrono::Duration::seconds(body.seconds));
     Ok(Json(json!({ "now": world.clock.now() })))
 }
 
-async fn arm_fault(
-    State(state): State<SandboxState>,
-    Json(rule): Json<FaultRule>,
-) -> (StatusCode, Json<Value>) {
+async fn arm_fault(State(state): State<SandboxState>, Json(rule): Json<FaultRule>) -> Outcome {
     if rule.remaining == 0 || !rule.path_prefix.starts_with('/') {
-        return (
-            StatusCode::UNPROCESSABLE_ENTITY,
-            Json(
-                json!({"error": "path_prefix must start with / and remaining must be at least 1"}),
-            ),
-        );
+        return Err(invalid(
+            "path_prefix must start with / and remaining must be at least 1",
+        ));
     }
     state.lock().faults.rules.push(rule);
-    (StatusCode::CREATED, Json(json!({"armed": true})))
+    Ok(answer(StatusCode::CREATED, json!({"armed": true})))
 }
 
 async fn list_faults(State(state): State<SandboxState>) -> Json<Value> {

@@ -1,10 +1,10 @@
 //! Allegro OAuth (allegro-api.md §2) and the checks every REST call goes through (§1.2, §1.3,
 //! §2.5, §4.2).
 
-mod allegro_support;
 mod common;
 
-use allegro_support::*;
+use common::allegro::*;
+use common::{sandbox_with, status_json, CLIENT_ID, CLIENT_SECRET, PUBLIC};
 use marketdesk_sandbox::allegro::accounts::{RateWindow, CLIENT_RATE_LIMIT};
 use marketdesk_sandbox::SandboxConfig;
 use serde_json::{json, Value};
@@ -18,22 +18,6 @@ fn code_flow_params<'a>(challenge: &'a str, state: &'a str) -> Vec<(&'a str, &'a
         ("code_challenge_method", "S256"),
         ("code_challenge", challenge),
     ]
-}
-
-async fn exchange(
-    sandbox: &marketdesk_sandbox::RunningSandbox,
-    code: &str,
-    verifier: Option<&str>,
-) -> (u16, Value) {
-    let mut form = vec![
-        ("grant_type", "authorization_code"),
-        ("code", code),
-        ("redirect_uri", REDIRECT_URI),
-    ];
-    if let Some(verifier) = verifier {
-        form.push(("code_verifier", verifier));
-    }
-    status_json(token(sandbox, &form).await).await
 }
 
 #[tokio::test]
@@ -54,16 +38,7 @@ async fn code_flow_with_pkce_gives_a_pair_and_echoes_the_state() {
     let code = location_param(&response, "code").expect("code");
     assert_eq!(code.len(), 32);
 
-    let response = token(
-        &sandbox,
-        &[
-            ("grant_type", "authorization_code"),
-            ("code", &code),
-            ("redirect_uri", REDIRECT_URI),
-            ("code_verifier", VERIFIER),
-        ],
-    )
-    .await;
+    let response = exchange_response(&sandbox, &code, Some(VERIFIER)).await;
     assert_eq!(response.headers()["cache-control"], "no-store");
     let (status, body) = status_json(response).await;
     assert_eq!(status, 200, "{body}");
@@ -85,7 +60,7 @@ async fn code_flow_with_pkce_gives_a_pair_and_echoes_the_state() {
         assert!(scope.split(' ').any(|s| s == wanted), "{scope}");
     }
 
-    let (status, me) = status_json(api_get(&sandbox, "/me", &access(&body)).await).await;
+    let (status, me) = api_get_json(&sandbox, "/me", &access(&body)).await;
     assert_eq!(status, 200);
     assert_eq!(me["id"], seller_id.as_str());
 }
@@ -97,16 +72,12 @@ async fn a_wrong_or_missing_pkce_verifier_is_refused() {
     sign_in(&sandbox, &seller_id).await;
     let code = code(&sandbox, None).await;
     let wrong = "aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa";
-    let (status, body) = exchange(&sandbox, &code, Some(wrong)).await;
-    assert_eq!(
-        (status, body["error"].as_str()),
-        (400, Some("invalid_grant"))
+    assert_auth_error(
+        &exchange(&sandbox, &code, Some(wrong)).await,
+        400,
+        "invalid_grant",
     );
-    let (status, body) = exchange(&sandbox, &code, None).await;
-    assert_eq!(
-        (status, body["error"].as_str()),
-        (400, Some("invalid_grant"))
-    );
+    assert_auth_error(&exchange(&sandbox, &code, None).await, 400, "invalid_grant");
     let (status, _) = exchange(&sandbox, &code, Some(VERIFIER)).await;
     assert_eq!(status, 200, "refusals do not burn the code");
 }
@@ -159,10 +130,10 @@ async fn codes_expire_after_ten_minutes() {
     advance(&sandbox, 590).await;
     assert_eq!(exchange(&sandbox, &in_time, Some(VERIFIER)).await.0, 200);
     advance(&sandbox, 11).await;
-    let (status, body) = exchange(&sandbox, &late, Some(VERIFIER)).await;
-    assert_eq!(
-        (status, body["error"].as_str()),
-        (400, Some("invalid_grant"))
+    assert_auth_error(
+        &exchange(&sandbox, &late, Some(VERIFIER)).await,
+        400,
+        "invalid_grant",
     );
 }
 
@@ -185,15 +156,15 @@ async fn a_missing_code_or_grant_type_is_an_invalid_request() {
         body,
         json!({"error": "invalid_request", "error_description": "An authorization code must be supplied."})
     );
-    let (status, body) = status_json(token(&sandbox, &[("code", "x")]).await).await;
-    assert_eq!(
-        (status, body["error"].as_str()),
-        (400, Some("invalid_request"))
+    assert_auth_error(
+        &status_json(token(&sandbox, &[("code", "x")]).await).await,
+        400,
+        "invalid_request",
     );
-    let (status, body) = status_json(token(&sandbox, &[("grant_type", "password")]).await).await;
-    assert_eq!(
-        (status, body["error"].as_str()),
-        (400, Some("unsupported_grant_type"))
+    assert_auth_error(
+        &status_json(token(&sandbox, &[("grant_type", "password")]).await).await,
+        400,
+        "unsupported_grant_type",
     );
 }
 
@@ -217,11 +188,7 @@ async fn the_token_endpoint_wants_post_a_form_body_and_basic_auth() {
         .send()
         .await
         .expect("query");
-    let (status, body) = status_json(response).await;
-    assert_eq!(
-        (status, body["error"].as_str()),
-        (400, Some("invalid_request"))
-    );
+    assert_auth_error(&status_json(response).await, 400, "invalid_request");
 
     let unauthorized = json!({"error": "Unauthorized", "error_description": "Unauthorized"});
     let response = client
@@ -248,11 +215,7 @@ async fn the_token_endpoint_wants_post_a_form_body_and_basic_auth() {
         .send()
         .await
         .expect("json body");
-    let (status, body) = status_json(response).await;
-    assert_eq!(
-        (status, body["error"].as_str()),
-        (400, Some("invalid_request"))
-    );
+    assert_auth_error(&status_json(response).await, 400, "invalid_request");
 }
 
 #[tokio::test]
@@ -391,7 +354,7 @@ async fn a_narrower_scope_gives_403_elsewhere() {
     )
     .await;
     assert_eq!(tokens["scope"], "allegro:api:orders:read");
-    let (status, body) = status_json(api_get(&sandbox, "/me", &access(&tokens)).await).await;
+    let (status, body) = api_get_json(&sandbox, "/me", &access(&tokens)).await;
     assert_eq!(status, 403);
     assert_eq!(body["errors"][0]["code"], "AccessDenied");
 }
@@ -401,28 +364,14 @@ async fn refresh_rotates_the_pair_with_a_sixty_second_grace() {
     let sandbox = common::sandbox().await;
     let (_, first) = seller_with_tokens(&sandbox, "rotacja", None).await;
     let old_refresh = refresh(&first);
-    let refresh_form = |token: &str| {
-        vec![
-            ("grant_type".to_owned(), "refresh_token".to_owned()),
-            ("refresh_token".to_owned(), token.to_owned()),
-        ]
-    };
-    let send = |form: Vec<(String, String)>| {
-        let sandbox = &sandbox;
-        async move {
-            let form: Vec<(&str, &str)> =
-                form.iter().map(|(k, v)| (k.as_str(), v.as_str())).collect();
-            status_json(token(sandbox, &form).await).await
-        }
-    };
 
-    let (status, second) = send(refresh_form(&old_refresh)).await;
+    let (status, second) = refresh_with(&sandbox, &old_refresh).await;
     assert_eq!(status, 200, "{second}");
     assert_ne!(access(&second), access(&first));
     assert_ne!(refresh(&second), old_refresh);
     assert_eq!(second["scope"], first["scope"]);
 
-    let (status, body) = status_json(api_get(&sandbox, "/me", &access(&first)).await).await;
+    let (status, body) = api_get_json(&sandbox, "/me", &access(&first)).await;
     assert_eq!(status, 401, "the old access token dies at once");
     assert_eq!(
         body,
@@ -434,11 +383,11 @@ async fn refresh_rotates_the_pair_with_a_sixty_second_grace() {
     );
 
     advance(&sandbox, 59).await;
-    let (status, _) = send(refresh_form(&old_refresh)).await;
+    let (status, _) = refresh_with(&sandbox, &old_refresh).await;
     assert_eq!(status, 200, "the old refresh token still works within 60 s");
 
     advance(&sandbox, 2).await;
-    let (status, body) = send(refresh_form(&old_refresh)).await;
+    let (status, body) = refresh_with(&sandbox, &old_refresh).await;
     assert_eq!(status, 400);
     assert_eq!(
         body,
@@ -447,10 +396,10 @@ async fn refresh_rotates_the_pair_with_a_sixty_second_grace() {
             "error_description": format!("Invalid refresh token: {old_refresh}")
         })
     );
-    let (status, third) = send(refresh_form(&refresh(&second))).await;
+    let (status, third) = refresh_with(&sandbox, &refresh(&second)).await;
     assert_eq!(status, 200, "{third}");
 
-    let (status, body) = send(refresh_form("refresh-made-up")).await;
+    let (status, body) = refresh_with(&sandbox, "refresh-made-up").await;
     assert_eq!(status, 400);
     assert_eq!(
         body["error_description"],
@@ -468,26 +417,16 @@ async fn access_tokens_expire_after_twelve_hours_refresh_tokens_after_ninety_day
         200
     );
     advance(&sandbox, 10).await;
-    let (status, body) = status_json(api_get(&sandbox, "/me", &access(&tokens)).await).await;
+    let (status, body) = api_get_json(&sandbox, "/me", &access(&tokens)).await;
     assert_eq!(status, 401);
     assert_eq!(body["error_description"], "Access token expired");
 
     let (_, fresh) = seller_with_tokens(&sandbox, "zegar2", None).await;
     advance(&sandbox, 90 * 24 * 3600).await;
-    let (status, body) = status_json(
-        token(
-            &sandbox,
-            &[
-                ("grant_type", "refresh_token"),
-                ("refresh_token", &refresh(&fresh)),
-            ],
-        )
-        .await,
-    )
-    .await;
-    assert_eq!(
-        (status, body["error"].as_str()),
-        (400, Some("invalid_grant"))
+    assert_auth_error(
+        &refresh_with(&sandbox, &refresh(&fresh)).await,
+        400,
+        "invalid_grant",
     );
 }
 
@@ -557,7 +496,7 @@ async fn device_flow_is_pending_until_approved_then_gives_the_pair_once() {
     let (status, tokens) = device_poll(&sandbox, device_code).await;
     assert_eq!(status, 200, "{tokens}");
     assert_eq!(tokens["token_type"], "bearer");
-    let (_, me) = status_json(api_get(&sandbox, "/me", &access(&tokens)).await).await;
+    let (_, me) = api_get_json(&sandbox, "/me", &access(&tokens)).await;
     assert_eq!(me["id"], seller_id.as_str());
 
     let invalid = json!({"error": "invalid_request", "error_description": "Invalid device code"});
@@ -577,11 +516,10 @@ async fn device_codes_expire_and_unknown_user_codes_are_404() {
     let (status, _) = control(&sandbox, "/device/nope/approve", json!({})).await;
     assert_eq!(status, 404);
     advance(&sandbox, 3600).await;
-    let (status, body) =
-        device_poll(&sandbox, started["device_code"].as_str().expect("code")).await;
-    assert_eq!(
-        (status, body["error"].as_str()),
-        (400, Some("invalid_request"))
+    assert_auth_error(
+        &device_poll(&sandbox, started["device_code"].as_str().expect("code")).await,
+        400,
+        "invalid_request",
     );
 }
 
@@ -594,10 +532,10 @@ async fn device_auto_approval_happens_at_the_first_poll() {
     assert_eq!(status, 200);
     let started = device_start(&sandbox).await;
     let device_code = started["device_code"].as_str().expect("code");
-    let (status, body) = device_poll(&sandbox, device_code).await;
-    assert_eq!(
-        (status, body["error"].as_str()),
-        (400, Some("authorization_pending"))
+    assert_auth_error(
+        &device_poll(&sandbox, device_code).await,
+        400,
+        "authorization_pending",
     );
     let (status, tokens) = device_poll(&sandbox, device_code).await;
     assert_eq!(status, 200, "{tokens}");
@@ -619,11 +557,7 @@ async fn the_device_endpoint_needs_basic_auth_and_a_client_id() {
         .send()
         .await
         .expect("device");
-    let (status, body) = status_json(response).await;
-    assert_eq!(
-        (status, body["error"].as_str()),
-        (400, Some("invalid_request"))
-    );
+    assert_auth_error(&status_json(response).await, 400, "invalid_request");
     let response = common::client()
         .post(&url)
         .basic_auth(CLIENT_ID, Some(CLIENT_SECRET))
@@ -670,20 +604,10 @@ async fn revoking_a_seller_kills_every_token() {
         api_get(&sandbox, "/me", &access(&tokens)).await.status(),
         401
     );
-    let (status, body) = status_json(
-        token(
-            &sandbox,
-            &[
-                ("grant_type", "refresh_token"),
-                ("refresh_token", &refresh(&tokens)),
-            ],
-        )
-        .await,
-    )
-    .await;
-    assert_eq!(
-        (status, body["error"].as_str()),
-        (400, Some("invalid_grant"))
+    assert_auth_error(
+        &refresh_with(&sandbox, &refresh(&tokens)).await,
+        400,
+        "invalid_grant",
     );
     let (status, _) = control(&sandbox, "/sellers/999/revoke", json!({})).await;
     assert_eq!(status, 404);
@@ -728,15 +652,11 @@ async fn control_bodies_are_validated() {
     let (status, _) = control(&sandbox, "/sellers", json!({"login": ""})).await;
     assert_eq!(status, 422);
     assert_eq!(
-        control(&sandbox, "/sellers", json!({"login": "dup"}))
-            .await
-            .0,
+        control_status(&sandbox, "/sellers", json!({"login": "dup"})).await,
         201
     );
     assert_eq!(
-        control(&sandbox, "/sellers", json!({"login": "dup"}))
-            .await
-            .0,
+        control_status(&sandbox, "/sellers", json!({"login": "dup"})).await,
         409
     );
     let (status, _) = control(&sandbox, "/sellers/123/sign-in", json!({})).await;
@@ -776,7 +696,7 @@ async fn rest_calls_check_user_agent_token_and_accept() {
         )
     );
 
-    let (status, body) = status_json(api_get(&sandbox, "/me", "garbage").await).await;
+    let (status, body) = api_get_json(&sandbox, "/me", "garbage").await;
     assert_eq!(status, 401);
     assert_eq!(
         body,

@@ -3,9 +3,9 @@
 //! inbox control routes for issues.
 
 mod common;
-mod inbox_support;
 
-use inbox_support::*;
+use common::inbox::*;
+use common::{send, Reply, BETA, PUBLIC};
 use reqwest::Method;
 use serde_json::{json, Value};
 
@@ -37,40 +37,20 @@ fn regular(text: &str) -> Value {
 
 #[tokio::test]
 async fn issues_need_the_beta_media_type_and_the_disputes_scope() {
-    let sandbox = common::sandbox().await;
-    let s = seed(&sandbox, "sklep");
+    let (sandbox, s) = seeded("sklep").await;
     let issue = open_issue(&sandbox, &dispute(&s)).await;
 
-    let public = send(api_accepting(
-        &sandbox,
-        &s.token,
-        Method::GET,
-        "/sale/issues",
-        PUBLIC,
-    ))
-    .await;
+    let public = get_accepting(&sandbox, &s.token, "/sale/issues", PUBLIC).await;
     assert_eq!(public.status, 406, "{}", public.body);
     assert_eq!(public.error_code(), "NotAcceptableException");
-    let public_one = send(api_accepting(
-        &sandbox,
-        &s.token,
-        Method::GET,
-        &format!("/sale/issues/{issue}"),
-        PUBLIC,
-    ))
-    .await;
+    let public_one =
+        get_accepting(&sandbox, &s.token, &format!("/sale/issues/{issue}"), PUBLIC).await;
     assert_eq!(public_one.status, 406);
 
     let messaging_only = token_with(&sandbox, &s.seller_id, &["allegro:api:messaging"]);
     let denied = get(&sandbox, &messaging_only, "/sale/issues").await;
     assert_eq!(denied.status, 403, "{}", denied.body);
-    let denied_post = post(
-        &sandbox,
-        &messaging_only,
-        &format!("/sale/issues/{issue}/message"),
-        &regular("x"),
-    )
-    .await;
+    let denied_post = reply_to_issue(&sandbox, &messaging_only, &issue, &regular("x")).await;
     assert_eq!(denied_post.status, 403);
 
     let anonymous = send(
@@ -90,8 +70,7 @@ async fn issues_need_the_beta_media_type_and_the_disputes_scope() {
 
 #[tokio::test]
 async fn listing_filters_pages_and_puts_the_newest_opened_first() {
-    let sandbox = common::sandbox().await;
-    let s = seed(&sandbox, "sklep");
+    let (sandbox, s) = seeded("sklep").await;
     let other = seed(&sandbox, "inny");
     let second_order = another_order(&sandbox, &s);
 
@@ -166,8 +145,7 @@ async fn listing_filters_pages_and_puts_the_newest_opened_first() {
 
 #[tokio::test]
 async fn the_default_page_has_ten_issues() {
-    let sandbox = common::sandbox().await;
-    let s = seed(&sandbox, "sklep");
+    let (sandbox, s) = seeded("sklep").await;
     for _ in 0..12 {
         open_issue(&sandbox, &dispute(&s)).await;
     }
@@ -179,8 +157,7 @@ async fn the_default_page_has_ten_issues() {
 
 #[tokio::test]
 async fn a_dispute_shows_every_field_of_the_spec() {
-    let sandbox = common::sandbox().await;
-    let s = seed(&sandbox, "sklep");
+    let (sandbox, s) = seeded("sklep").await;
     let id = open_issue(&sandbox, &dispute(&s)).await;
     let reply = get(&sandbox, &s.token, &format!("/sale/issues/{id}")).await;
     assert_eq!(reply.status, 200, "{}", reply.body);
@@ -229,14 +206,11 @@ async fn a_dispute_shows_every_field_of_the_spec() {
 
 #[tokio::test]
 async fn a_claim_has_its_own_fields() {
-    let sandbox = common::sandbox().await;
-    let s = seed(&sandbox, "sklep");
+    let (sandbox, s) = seeded("sklep").await;
     let mut body = claim(&s);
     body["opened_at"] = json!("2026-10-30T08:00:00.250Z");
     let id = open_issue(&sandbox, &body).await;
-    let issue = get(&sandbox, &s.token, &format!("/sale/issues/{id}"))
-        .await
-        .body;
+    let issue = issue_json(&sandbox, &s.token, &id).await;
     assert_eq!(issue["type"], "CLAIM");
     assert_eq!(issue["subject"], Value::Null);
     assert_eq!(
@@ -257,8 +231,7 @@ async fn a_claim_has_its_own_fields() {
 
 #[tokio::test]
 async fn unknown_and_other_sellers_issues_are_not_found() {
-    let sandbox = common::sandbox().await;
-    let s = seed(&sandbox, "sklep");
+    let (sandbox, s) = seeded("sklep").await;
     let other = seed(&sandbox, "inny");
     let theirs = open_issue(&sandbox, &dispute(&other)).await;
     for path in [
@@ -270,20 +243,13 @@ async fn unknown_and_other_sellers_issues_are_not_found() {
         assert_eq!(reply.status, 404, "{path}");
         assert_eq!(reply.body["errors"][0]["path"], json!(path));
     }
-    let reply = post(
-        &sandbox,
-        &s.token,
-        &format!("/sale/issues/{theirs}/message"),
-        &regular("Dzień dobry"),
-    )
-    .await;
+    let reply = reply_to_issue(&sandbox, &s.token, &theirs, &regular("Dzień dobry")).await;
     assert_eq!(reply.status, 404);
 }
 
 #[tokio::test]
 async fn the_chat_pages_oldest_first_and_hides_staff_logins() {
-    let sandbox = common::sandbox().await;
-    let s = seed(&sandbox, "sklep");
+    let (sandbox, s) = seeded("sklep").await;
     let id = open_issue(&sandbox, &dispute(&s)).await;
     for (author, text) in [
         ("SYSTEM", "Allina: czy paczka dotarła?"),
@@ -346,9 +312,7 @@ async fn the_chat_pages_oldest_first_and_hides_staff_logins() {
         assert_eq!(reply.status, 422, "{bad}");
     }
 
-    let issue = get(&sandbox, &s.token, &format!("/sale/issues/{id}"))
-        .await
-        .body;
+    let issue = issue_json(&sandbox, &s.token, &id).await;
     assert_eq!(issue["chat"]["messagesCount"], 5);
     assert_eq!(
         issue["chat"]["lastMessage"]["status"],
@@ -373,17 +337,10 @@ async fn last_status(sandbox: &marketdesk_sandbox::RunningSandbox, token: &str, 
 
 #[tokio::test]
 async fn last_message_status_tracks_who_wrote_last() {
-    let sandbox = common::sandbox().await;
-    let s = seed(&sandbox, "sklep");
+    let (sandbox, s) = seeded("sklep").await;
     let id = open_issue(&sandbox, &dispute(&s)).await;
     assert_eq!(last_status(&sandbox, &s.token, &id).await, "NEW");
-    let reply = post(
-        &sandbox,
-        &s.token,
-        &format!("/sale/issues/{id}/message"),
-        &regular("Dzień dobry"),
-    )
-    .await;
+    let reply = reply_to_issue(&sandbox, &s.token, &id, &regular("Dzień dobry")).await;
     assert_eq!(reply.status, 201, "{}", reply.body);
     assert_eq!(last_status(&sandbox, &s.token, &id).await, "SELLER_REPLIED");
     control_post(
@@ -398,13 +355,12 @@ async fn last_message_status_tracks_who_wrote_last() {
 
 #[tokio::test]
 async fn a_seller_reply_is_created_counted_and_logged() {
-    let sandbox = common::sandbox().await;
-    let s = seed(&sandbox, "sklep");
+    let (sandbox, s) = seeded("sklep").await;
     let id = open_issue(&sandbox, &dispute(&s)).await;
-    let reply = post(
+    let reply = reply_to_issue(
         &sandbox,
         &s.token,
-        &format!("/sale/issues/{id}/message"),
+        &id,
         &regular("Dzień dobry, sprawdzamy przesyłkę."),
     )
     .await;
@@ -420,9 +376,7 @@ async fn a_seller_reply_is_created_counted_and_logged() {
     assert!(is_millis_z(&message["createdAt"]));
     let message_id = message["id"].as_str().expect("an id").to_owned();
 
-    let issue = get(&sandbox, &s.token, &format!("/sale/issues/{id}"))
-        .await
-        .body;
+    let issue = issue_json(&sandbox, &s.token, &id).await;
     assert_eq!(issue["chat"]["messagesCount"], 2);
     assert_eq!(issue["chat"]["lastMessage"]["status"], "SELLER_REPLIED");
     assert_eq!(
@@ -443,15 +397,17 @@ async fn a_seller_reply_is_created_counted_and_logged() {
 
 #[tokio::test]
 async fn a_reply_needs_the_beta_content_type_and_valid_json() {
-    let sandbox = common::sandbox().await;
-    let s = seed(&sandbox, "sklep");
+    let (sandbox, s) = seeded("sklep").await;
     let id = open_issue(&sandbox, &dispute(&s)).await;
     let path = format!("/sale/issues/{id}/message");
     for content_type in ["application/json", PUBLIC, "text/plain"] {
-        let reply = send(
-            api(&sandbox, &s.token, Method::POST, &path)
-                .header("Content-Type", content_type)
-                .body(regular("x").to_string()),
+        let reply = send_typed(
+            &sandbox,
+            &s.token,
+            Method::POST,
+            &path,
+            content_type,
+            regular("x").to_string(),
         )
         .await;
         assert_eq!(reply.status, 415, "{content_type}");
@@ -464,12 +420,7 @@ async fn a_reply_needs_the_beta_content_type_and_valid_json() {
     )
     .await;
     assert_eq!(public_accept.status, 406);
-    let garbage = send(
-        api(&sandbox, &s.token, Method::POST, &path)
-            .header("Content-Type", BETA)
-            .body("{not json"),
-    )
-    .await;
+    let garbage = send_typed(&sandbox, &s.token, Method::POST, &path, BETA, "{not json").await;
     assert_eq!(garbage.status, 400);
     let wrong_shape = post(
         &sandbox,
@@ -484,8 +435,7 @@ async fn a_reply_needs_the_beta_content_type_and_valid_json() {
 
 #[tokio::test]
 async fn end_request_is_for_disputes_and_return_types_for_claims() {
-    let sandbox = common::sandbox().await;
-    let s = seed(&sandbox, "sklep");
+    let (sandbox, s) = seeded("sklep").await;
     let dispute_id = open_issue(&sandbox, &dispute(&s)).await;
     let claim_id = open_issue(&sandbox, &claim(&s)).await;
     let to = |id: &str| format!("/sale/issues/{id}/message");
@@ -523,9 +473,7 @@ async fn end_request_is_for_disputes_and_return_types_for_claims() {
     )
     .await;
     assert_eq!(no_return.status, 201, "{}", no_return.body);
-    let claim_view = get(&sandbox, &s.token, &format!("/sale/issues/{claim_id}"))
-        .await
-        .body;
+    let claim_view = issue_json(&sandbox, &s.token, &claim_id).await;
     assert_eq!(claim_view["currentState"]["returnRequired"], false);
     next_second(&sandbox);
     let label = post(
@@ -536,9 +484,7 @@ async fn end_request_is_for_disputes_and_return_types_for_claims() {
     )
     .await;
     assert_eq!(label.status, 201);
-    let claim_view = get(&sandbox, &s.token, &format!("/sale/issues/{claim_id}"))
-        .await
-        .body;
+    let claim_view = issue_json(&sandbox, &s.token, &claim_id).await;
     assert_eq!(claim_view["currentState"]["returnRequired"], true);
 
     let types: Vec<Value> = posted(&sandbox, "")
@@ -558,8 +504,7 @@ async fn end_request_is_for_disputes_and_return_types_for_claims() {
 
 #[tokio::test]
 async fn texts_may_have_20000_characters() {
-    let sandbox = common::sandbox().await;
-    let s = seed(&sandbox, "sklep");
+    let (sandbox, s) = seeded("sklep").await;
     let id = open_issue(&sandbox, &dispute(&s)).await;
     let path = format!("/sale/issues/{id}/message");
     let too_long = post(&sandbox, &s.token, &path, &regular(&"ż".repeat(20_001))).await;
@@ -571,14 +516,10 @@ async fn texts_may_have_20000_characters() {
 
 #[tokio::test]
 async fn an_inactive_chat_answers_409_until_the_dispute_is_reopened() {
-    let sandbox = common::sandbox().await;
-    let s = seed(&sandbox, "sklep");
+    let (sandbox, s) = seeded("sklep").await;
     let id = open_issue(&sandbox, &dispute(&s)).await;
     let path = format!("/sale/issues/{id}/message");
-    let opened = get(&sandbox, &s.token, &format!("/sale/issues/{id}"))
-        .await
-        .body["openedDate"]
-        .clone();
+    let opened = issue_json(&sandbox, &s.token, &id).await["openedDate"].clone();
 
     for status in ["DISPUTE_CLOSED", "DISPUTE_UNRESOLVED"] {
         let closed = control_post(
@@ -590,9 +531,7 @@ async fn an_inactive_chat_answers_409_until_the_dispute_is_reopened() {
         .await;
         assert_eq!(closed["status"], status);
         assert_eq!(closed["chat_active"], false);
-        let issue = get(&sandbox, &s.token, &format!("/sale/issues/{id}"))
-            .await
-            .body;
+        let issue = issue_json(&sandbox, &s.token, &id).await;
         assert_eq!(issue["currentState"]["status"], status);
         assert_eq!(issue["currentState"]["chatActive"], false);
         let refused = post(&sandbox, &s.token, &path, &regular("Halo?")).await;
@@ -605,9 +544,7 @@ async fn an_inactive_chat_answers_409_until_the_dispute_is_reopened() {
     advance(&sandbox, 3600);
     let reopened = control_post(&sandbox, &format!("/issues/{id}/reopen"), &json!({}), 200).await;
     assert_eq!(reopened["status"], "DISPUTE_ONGOING");
-    let issue = get(&sandbox, &s.token, &format!("/sale/issues/{id}"))
-        .await
-        .body;
+    let issue = issue_json(&sandbox, &s.token, &id).await;
     assert_eq!(issue["currentState"]["status"], "DISPUTE_ONGOING");
     assert_eq!(issue["currentState"]["chatActive"], true);
     assert!(
@@ -620,8 +557,7 @@ async fn an_inactive_chat_answers_409_until_the_dispute_is_reopened() {
 
 #[tokio::test]
 async fn claims_get_decided_through_the_control_api() {
-    let sandbox = common::sandbox().await;
-    let s = seed(&sandbox, "sklep");
+    let (sandbox, s) = seeded("sklep").await;
     let claim_id = open_issue(&sandbox, &claim(&s)).await;
     let dispute_id = open_issue(&sandbox, &dispute(&s)).await;
 
@@ -633,22 +569,14 @@ async fn claims_get_decided_through_the_control_api() {
     )
     .await;
     assert_eq!(accepted["status"], "CLAIM_ACCEPTED");
-    let issue = get(&sandbox, &s.token, &format!("/sale/issues/{claim_id}"))
-        .await
-        .body;
+    let issue = issue_json(&sandbox, &s.token, &claim_id).await;
     assert_eq!(issue["currentState"]["status"], "CLAIM_ACCEPTED");
     assert_eq!(issue["currentState"]["statusDueDate"], Value::Null);
     assert_eq!(
         issue["currentState"]["chatActive"], true,
         "claims keep their chat"
     );
-    let still_open = post(
-        &sandbox,
-        &s.token,
-        &format!("/sale/issues/{claim_id}/message"),
-        &regular("Dziękujemy"),
-    )
-    .await;
+    let still_open = reply_to_issue(&sandbox, &s.token, &claim_id, &regular("Dziękujemy")).await;
     assert_eq!(still_open.status, 201);
 
     control_post(
@@ -659,13 +587,7 @@ async fn claims_get_decided_through_the_control_api() {
     )
     .await;
     next_second(&sandbox);
-    let refused = post(
-        &sandbox,
-        &s.token,
-        &format!("/sale/issues/{claim_id}/message"),
-        &regular("x"),
-    )
-    .await;
+    let refused = reply_to_issue(&sandbox, &s.token, &claim_id, &regular("x")).await;
     assert_eq!(refused.status, 409);
 
     for (path, body) in [
@@ -691,15 +613,14 @@ async fn claims_get_decided_through_the_control_api() {
             json!({ "status": "DISPUTE_CLOSED", "why": 1 }),
         ),
     ] {
-        let reply = control(&sandbox, Method::POST, &path, Some(&body)).await;
+        let reply = control_reply(&sandbox, &path, &body).await;
         assert_eq!(reply.status, 422, "{path} {body}: {}", reply.body);
         assert!(reply.body["error"].is_string());
     }
-    let unknown = control(
+    let unknown = control_reply(
         &sandbox,
-        Method::POST,
         "/issues/nope/close",
-        Some(&json!({ "status": "DISPUTE_CLOSED" })),
+        &json!({ "status": "DISPUTE_CLOSED" }),
     )
     .await;
     assert_eq!(unknown.status, 404);
@@ -707,8 +628,7 @@ async fn claims_get_decided_through_the_control_api() {
 
 #[tokio::test]
 async fn attachments_are_declared_uploaded_once_and_referenced() {
-    let sandbox = common::sandbox().await;
-    let s = seed(&sandbox, "sklep");
+    let (sandbox, s) = seeded("sklep").await;
     let id = open_issue(&sandbox, &dispute(&s)).await;
     let png = b"\x89PNG\r\n\x1a\nfake image".to_vec();
 
@@ -727,13 +647,7 @@ async fn attachments_are_declared_uploaded_once_and_referenced() {
         "{location}"
     );
 
-    let unsent = post(
-        &sandbox,
-        &s.token,
-        &format!("/sale/issues/{id}/message"),
-        &json!({ "text": "W załączniku", "type": "REGULAR", "attachments": [{ "id": attachment_id }] }),
-    )
-    .await;
+    let unsent = reply_to_issue(&sandbox, &s.token, &id, &json!({ "text": "W załączniku", "type": "REGULAR", "attachments": [{ "id": attachment_id }] })).await;
     assert_eq!(unsent.status, 422, "not uploaded yet");
     assert_eq!(unsent.error_code(), "ATTACHMENT_ERROR");
 
@@ -743,13 +657,7 @@ async fn attachments_are_declared_uploaded_once_and_referenced() {
     let again = put_bytes(&sandbox, &s.token, &location, "image/png", png.clone()).await;
     assert_eq!(again.status, 422, "the upload URL is one-time");
 
-    let message = post(
-        &sandbox,
-        &s.token,
-        &format!("/sale/issues/{id}/message"),
-        &json!({ "text": "W załączniku", "type": "REGULAR", "attachments": [{ "id": attachment_id }] }),
-    )
-    .await;
+    let message = reply_to_issue(&sandbox, &s.token, &id, &json!({ "text": "W załączniku", "type": "REGULAR", "attachments": [{ "id": attachment_id }] })).await;
     assert_eq!(message.status, 201, "{}", message.body);
     let listed = &message.body["attachments"][0];
     assert_eq!(listed["fileName"], "paragon.png");
@@ -762,13 +670,7 @@ async fn attachments_are_declared_uploaded_once_and_referenced() {
         )
     );
 
-    let download = send(
-        common::client()
-            .get(&url)
-            .bearer_auth(&s.token)
-            .header("Accept", "*/*"),
-    )
-    .await;
+    let download = fetch_attachment(&s.token, &url).await;
     assert_eq!(download.status, 200);
     assert_eq!(download.bytes, png);
     assert_eq!(download.header("content-type"), Some("image/png"));
@@ -782,8 +684,7 @@ async fn attachments_are_declared_uploaded_once_and_referenced() {
 
 #[tokio::test]
 async fn attachment_rules_limit_size_type_count_and_owner() {
-    let sandbox = common::sandbox().await;
-    let s = seed(&sandbox, "sklep");
+    let (sandbox, s) = seeded("sklep").await;
     let other = seed(&sandbox, "inny");
     let id = open_issue(&sandbox, &dispute(&s)).await;
     let declare = |token: String, body: Value| {
@@ -814,10 +715,13 @@ async fn attachment_rules_limit_size_type_count_and_owner() {
     )
     .await;
     assert_eq!(largest.status, 201);
-    let json_declaration = send(
-        api(&sandbox, &s.token, Method::POST, "/sale/issues/attachments")
-            .header("Content-Type", "application/json")
-            .body(json!({ "fileName": "a.pdf", "size": 3 }).to_string()),
+    let json_declaration = send_typed(
+        &sandbox,
+        &s.token,
+        Method::POST,
+        "/sale/issues/attachments",
+        "application/json",
+        json!({ "fileName": "a.pdf", "size": 3 }).to_string(),
     )
     .await;
     assert_eq!(json_declaration.status, 415);
@@ -924,13 +828,7 @@ async fn attachment_rules_limit_size_type_count_and_owner() {
     )
     .await;
     assert_eq!(borrowed.status, 422, "another seller's attachment");
-    let not_found = send(
-        common::client()
-            .get(&theirs_url)
-            .bearer_auth(&s.token)
-            .header("Accept", "*/*"),
-    )
-    .await;
+    let not_found = fetch_attachment(&s.token, &theirs_url).await;
     assert_eq!(not_found.status, 404);
 
     let only_attachment = post(
@@ -948,16 +846,13 @@ async fn attachment_rules_limit_size_type_count_and_owner() {
 
 #[tokio::test]
 async fn buyer_attachments_show_on_the_issue_and_download() {
-    let sandbox = common::sandbox().await;
-    let s = seed(&sandbox, "sklep");
+    let (sandbox, s) = seeded("sklep").await;
     let other = seed(&sandbox, "inny");
     let pdf = b"%PDF-1.4 zdjecie".to_vec();
     let mut body = dispute(&s);
     body["attachments"] = json!([{ "file_name": "zdjęcie.pdf", "content_type": "application/pdf", "data_base64": b64(&pdf) }]);
     let id = open_issue(&sandbox, &body).await;
-    let issue = get(&sandbox, &s.token, &format!("/sale/issues/{id}"))
-        .await
-        .body;
+    let issue = issue_json(&sandbox, &s.token, &id).await;
     assert_eq!(issue["attachments"][0]["fileName"], "zdjęcie.pdf");
     assert_eq!(
         issue["chat"]["initialMessage"]["attachments"],
@@ -967,11 +862,11 @@ async fn buyer_attachments_show_on_the_issue_and_download() {
         .as_str()
         .expect("url")
         .to_owned();
-    let download = send(common::client().get(&url).bearer_auth(&s.token)).await;
+    let download = fetch_attachment(&s.token, &url).await;
     assert_eq!(download.status, 200);
     assert_eq!(download.bytes, pdf);
     assert_eq!(download.header("content-type"), Some("application/pdf"));
-    let foreign = send(common::client().get(&url).bearer_auth(&other.token)).await;
+    let foreign = fetch_attachment(&other.token, &url).await;
     assert_eq!(foreign.status, 404);
 
     let jpeg = b"\xff\xd8\xff jpeg".to_vec();
@@ -989,7 +884,7 @@ async fn buyer_attachments_show_on_the_issue_and_download() {
         .as_str()
         .expect("url")
         .to_owned();
-    let download = send(common::client().get(&url).bearer_auth(&s.token)).await;
+    let download = fetch_attachment(&s.token, &url).await;
     assert_eq!(download.bytes, jpeg);
 
     for attachment in [
@@ -998,11 +893,10 @@ async fn buyer_attachments_show_on_the_issue_and_download() {
         json!({ "file_name": "a.png", "content_type": "image/png", "data_base64": b64(&vec![0; 2_097_153]) }),
         json!({ "file_name": "a.png", "content_type": "image/png" }),
     ] {
-        let reply = control(
+        let reply = control_reply(
             &sandbox,
-            Method::POST,
             &format!("/issues/{id}/messages"),
-            Some(&json!({ "author": "BUYER", "text": "x", "attachments": [attachment] })),
+            &json!({ "author": "BUYER", "text": "x", "attachments": [attachment] }),
         )
         .await;
         assert_eq!(reply.status, 422, "{}", reply.body);
@@ -1011,48 +905,23 @@ async fn buyer_attachments_show_on_the_issue_and_download() {
 
 #[tokio::test]
 async fn a_seller_posts_at_most_one_message_per_second() {
-    let sandbox = common::sandbox().await;
-    let s = seed(&sandbox, "sklep");
+    let (sandbox, s) = seeded("sklep").await;
     let other = seed(&sandbox, "inny");
     let first = open_issue(&sandbox, &dispute(&s)).await;
     let second = open_issue(&sandbox, &claim(&s)).await;
     let theirs = open_issue(&sandbox, &dispute(&other)).await;
 
-    let ok = post(
-        &sandbox,
-        &s.token,
-        &format!("/sale/issues/{first}/message"),
-        &regular("1"),
-    )
-    .await;
+    let ok = reply_to_issue(&sandbox, &s.token, &first, &regular("1")).await;
     assert_eq!(ok.status, 201);
-    let limited = post(
-        &sandbox,
-        &s.token,
-        &format!("/sale/issues/{second}/message"),
-        &regular("2"),
-    )
-    .await;
+    let limited = reply_to_issue(&sandbox, &s.token, &second, &regular("2")).await;
     assert_eq!(limited.status, 429, "{}", limited.body);
     assert_eq!(limited.error_code(), "TooManyRequestsException");
     assert_eq!(limited.header("retry-after"), Some("1"));
-    let other_seller = post(
-        &sandbox,
-        &other.token,
-        &format!("/sale/issues/{theirs}/message"),
-        &regular("3"),
-    )
-    .await;
+    let other_seller = reply_to_issue(&sandbox, &other.token, &theirs, &regular("3")).await;
     assert_eq!(other_seller.status, 201, "the limit is per seller");
 
     next_second(&sandbox);
-    let after = post(
-        &sandbox,
-        &s.token,
-        &format!("/sale/issues/{second}/message"),
-        &regular("2"),
-    )
-    .await;
+    let after = reply_to_issue(&sandbox, &s.token, &second, &regular("2")).await;
     assert_eq!(after.status, 201);
     let texts: Vec<Value> = posted(&sandbox, &format!("?seller_id={}", s.seller_id))
         .await
@@ -1068,22 +937,9 @@ async fn a_seller_posts_at_most_one_message_per_second() {
 
 #[tokio::test]
 async fn the_control_api_checks_what_it_is_given() {
-    let sandbox = common::sandbox().await;
-    let s = seed(&sandbox, "sklep");
+    let (sandbox, s) = seeded("sklep").await;
     let other = seed(&sandbox, "inny");
-    let with = |change: Value| {
-        let mut body = dispute(&s);
-        if let (Some(body), Some(change)) = (body.as_object_mut(), change.as_object()) {
-            for (k, v) in change {
-                if v.is_null() {
-                    body.remove(k);
-                } else {
-                    body.insert(k.clone(), v.clone());
-                }
-            }
-        }
-        body
-    };
+    let with = |change: Value| changed(&dispute(&s), change);
     for (body, status, what) in [
         (with(json!({ "seller_id": "1" })), 404, "unknown seller"),
         (with(json!({ "buyer_id": "1" })), 404, "unknown buyer"),
@@ -1104,14 +960,12 @@ async fn the_control_api_checks_what_it_is_given() {
         (with(json!({ "colour": "red" })), 422, "unknown field"),
         (with(json!({ "opened_at": "yesterday" })), 422, "bad time"),
     ] {
-        let reply = control(&sandbox, Method::POST, "/issues", Some(&body)).await;
+        let reply = control_reply(&sandbox, "/issues", &body).await;
         assert_eq!(reply.status, status, "{what}: {}", reply.body);
         assert!(reply.body["error"].is_string(), "{what}");
     }
     let without_order = open_issue(&sandbox, &with(json!({ "order_id": null }))).await;
-    let issue = get(&sandbox, &s.token, &format!("/sale/issues/{without_order}"))
-        .await
-        .body;
+    let issue = issue_json(&sandbox, &s.token, &without_order).await;
     assert_eq!(issue["checkoutForm"], Value::Null);
     assert_eq!(issue["offer"], Value::Null);
 
@@ -1121,20 +975,13 @@ async fn the_control_api_checks_what_it_is_given() {
         (json!({ "author": "BUYER" }), 422),
         (json!({ "author": "BUYER", "text": "x", "extra": 1 }), 422),
     ] {
-        let reply = control(
-            &sandbox,
-            Method::POST,
-            &format!("/issues/{id}/messages"),
-            Some(&body),
-        )
-        .await;
+        let reply = control_reply(&sandbox, &format!("/issues/{id}/messages"), &body).await;
         assert_eq!(reply.status, status, "{body}");
     }
-    let unknown = control(
+    let unknown = control_reply(
         &sandbox,
-        Method::POST,
         "/issues/nope/messages",
-        Some(&json!({ "author": "BUYER", "text": "x" })),
+        &json!({ "author": "BUYER", "text": "x" }),
     )
     .await;
     assert_eq!(unknown.status, 404);

@@ -3,9 +3,9 @@
 //! posting limit shared with issues), the attachment flow and the control routes for threads.
 
 mod common;
-mod inbox_support;
 
-use inbox_support::*;
+use common::inbox::*;
+use common::{Reply, BETA, PUBLIC};
 use reqwest::Method;
 use serde_json::{json, Value};
 
@@ -44,43 +44,23 @@ fn next_page(reply: &Reply) -> Option<String> {
 
 #[tokio::test]
 async fn messaging_needs_the_beta_media_type_and_the_messaging_scope() {
-    let sandbox = common::sandbox().await;
-    let s = seed(&sandbox, "sklep");
+    let (sandbox, s) = seeded("sklep").await;
     let thread = open_thread(&sandbox, &purchase_problem(&s)).await;
 
     for path in [
         "/messaging/threads".to_owned(),
         format!("/messaging/threads/{thread}/messages"),
     ] {
-        let public = send(api_accepting(
-            &sandbox,
-            &s.token,
-            Method::GET,
-            &path,
-            PUBLIC,
-        ))
-        .await;
+        let public = get_accepting(&sandbox, &s.token, &path, PUBLIC).await;
         assert_eq!(public.status, 406, "{path}: public.v1 is not simulated");
-        let json = send(api_accepting(
-            &sandbox,
-            &s.token,
-            Method::GET,
-            &path,
-            "application/json",
-        ))
-        .await;
+        let json = get_accepting(&sandbox, &s.token, &path, "application/json").await;
         assert_eq!(json.status, 406, "{path}");
     }
     let disputes_only = token_with(&sandbox, &s.seller_id, &["allegro:api:disputes"]);
     let denied = get(&sandbox, &disputes_only, "/messaging/threads").await;
     assert_eq!(denied.status, 403, "{}", denied.body);
-    let denied_post = post(
-        &sandbox,
-        &disputes_only,
-        &format!("/messaging/threads/{thread}/messages"),
-        &json!({ "text": "x" }),
-    )
-    .await;
+    let denied_post =
+        reply_to_thread(&sandbox, &disputes_only, &thread, &json!({ "text": "x" })).await;
     assert_eq!(denied_post.status, 403);
 
     let ok = get(&sandbox, &s.token, "/messaging/threads").await;
@@ -92,8 +72,7 @@ async fn messaging_needs_the_beta_media_type_and_the_messaging_scope() {
 
 #[tokio::test]
 async fn a_purchase_problem_thread_shows_every_field_of_the_spec() {
-    let sandbox = common::sandbox().await;
-    let s = seed(&sandbox, "sklep");
+    let (sandbox, s) = seeded("sklep").await;
     let id = open_thread(&sandbox, &purchase_problem(&s)).await;
     assert_eq!(id.len(), 43);
     assert!(id
@@ -125,12 +104,9 @@ async fn a_purchase_problem_thread_shows_every_field_of_the_spec() {
 
 #[tokio::test]
 async fn a_common_thread_has_users_and_no_orders() {
-    let sandbox = common::sandbox().await;
-    let s = seed(&sandbox, "sklep");
+    let (sandbox, s) = seeded("sklep").await;
     let id = open_thread(&sandbox, &common_thread(&s)).await;
-    let thread = get(&sandbox, &s.token, &format!("/messaging/threads/{id}"))
-        .await
-        .body;
+    let thread = thread_json(&sandbox, &s.token, &id).await;
     assert_eq!(thread["type"], "COMMON");
     assert_eq!(thread["subType"], Value::Null);
     assert_eq!(thread["orders"], Value::Null);
@@ -160,8 +136,7 @@ async fn a_common_thread_has_users_and_no_orders() {
 
 #[tokio::test]
 async fn unknown_and_other_sellers_threads_answer_thread_not_found() {
-    let sandbox = common::sandbox().await;
-    let s = seed(&sandbox, "sklep");
+    let (sandbox, s) = seeded("sklep").await;
     let other = seed(&sandbox, "inny");
     let theirs = open_thread(&sandbox, &purchase_problem(&other)).await;
     let unknown = "P9XHEXmQAIiG3aCVmD124ZKm3knwcoEW06UTC3Zv9UK";
@@ -205,8 +180,7 @@ async fn unknown_and_other_sellers_threads_answer_thread_not_found() {
 
 #[tokio::test]
 async fn threads_page_by_cursor_newest_message_first() {
-    let sandbox = common::sandbox().await;
-    let s = seed(&sandbox, "sklep");
+    let (sandbox, s) = seeded("sklep").await;
     let mut created = Vec::new();
     for _ in 0..5 {
         created.push(open_thread(&sandbox, &common_thread(&s)).await);
@@ -268,8 +242,7 @@ async fn threads_page_by_cursor_newest_message_first() {
 
 #[tokio::test]
 async fn threads_filter_by_read_status_order_and_type() {
-    let sandbox = common::sandbox().await;
-    let s = seed(&sandbox, "sklep");
+    let (sandbox, s) = seeded("sklep").await;
     let second_order = another_order(&sandbox, &s);
     let problem = open_thread(&sandbox, &purchase_problem(&s)).await;
     let mut other_problem = purchase_problem(&s);
@@ -337,8 +310,7 @@ async fn threads_filter_by_read_status_order_and_type() {
 
 #[tokio::test]
 async fn the_read_flag_is_set_by_the_seller_and_cleared_by_news() {
-    let sandbox = common::sandbox().await;
-    let s = seed(&sandbox, "sklep");
+    let (sandbox, s) = seeded("sklep").await;
     let id = open_thread(&sandbox, &purchase_problem(&s)).await;
     let path = format!("/messaging/threads/{id}/read");
     let reply = send_json(
@@ -351,18 +323,19 @@ async fn the_read_flag_is_set_by_the_seller_and_cleared_by_news() {
     .await;
     assert_eq!(reply.status, 200, "{}", reply.body);
     assert_eq!(reply.body, json!({ "read": true }));
-    let thread = get(&sandbox, &s.token, &format!("/messaging/threads/{id}"))
-        .await
-        .body;
+    let thread = thread_json(&sandbox, &s.token, &id).await;
     assert_eq!(thread["read"], true);
 
     let missing = send_json(&sandbox, &s.token, Method::PUT, &path, &json!({})).await;
     assert_eq!(missing.status, 422);
     assert_eq!(missing.body["errors"][0]["path"], "read");
-    let wrong_type = send(
-        api(&sandbox, &s.token, Method::PUT, &path)
-            .header("Content-Type", "application/json")
-            .body(json!({ "read": true }).to_string()),
+    let wrong_type = send_typed(
+        &sandbox,
+        &s.token,
+        Method::PUT,
+        &path,
+        "application/json",
+        json!({ "read": true }).to_string(),
     )
     .await;
     assert_eq!(wrong_type.status, 415);
@@ -383,9 +356,7 @@ async fn the_read_flag_is_set_by_the_seller_and_cleared_by_news() {
             201,
         )
         .await;
-        let thread = get(&sandbox, &s.token, &format!("/messaging/threads/{id}"))
-            .await
-            .body;
+        let thread = thread_json(&sandbox, &s.token, &id).await;
         assert_eq!(thread["read"], false, "a message from {author} is news");
     }
     let unread = send_json(
@@ -401,8 +372,7 @@ async fn the_read_flag_is_set_by_the_seller_and_cleared_by_news() {
 
 #[tokio::test]
 async fn messages_list_newest_first_with_every_author_kind() {
-    let sandbox = common::sandbox().await;
-    let s = seed(&sandbox, "sklep");
+    let (sandbox, s) = seeded("sklep").await;
     let id = open_thread(&sandbox, &purchase_problem(&s)).await;
     for (author, text) in [
         ("CONSULTANT", "Konsultant Allegro"),
@@ -452,9 +422,7 @@ async fn messages_list_newest_first_with_every_author_kind() {
         json!({ "offer": null, "order": { "id": s.order_id } })
     );
     assert!(is_millis_z(&newest["createdAt"]));
-    let thread = get(&sandbox, &s.token, &format!("/messaging/threads/{id}"))
-        .await
-        .body;
+    let thread = thread_json(&sandbox, &s.token, &id).await;
     assert_eq!(thread["lastMessageDateTime"], newest["createdAt"]);
 
     let first = get(
@@ -505,14 +473,13 @@ async fn messages_list_newest_first_with_every_author_kind() {
 
 #[tokio::test]
 async fn a_seller_reply_is_created_and_logged() {
-    let sandbox = common::sandbox().await;
-    let s = seed(&sandbox, "sklep");
+    let (sandbox, s) = seeded("sklep").await;
     let id = open_thread(&sandbox, &purchase_problem(&s)).await;
     advance(&sandbox, 5);
-    let reply = post(
+    let reply = reply_to_thread(
         &sandbox,
         &s.token,
-        &format!("/messaging/threads/{id}/messages"),
+        &id,
         &json!({ "text": "Przepraszamy, wyślemy nowy.", "attachments": null }),
     )
     .await;
@@ -525,9 +492,7 @@ async fn a_seller_reply_is_created_and_logged() {
     );
     assert_eq!(message["text"], "Przepraszamy, wyślemy nowy.");
     assert_eq!(message["status"], "DELIVERED");
-    let thread = get(&sandbox, &s.token, &format!("/messaging/threads/{id}"))
-        .await
-        .body;
+    let thread = thread_json(&sandbox, &s.token, &id).await;
     assert_eq!(thread["lastMessageDateTime"], message["createdAt"]);
     assert_eq!(thread["read"], true, "answering marks the thread read");
     let newest = get(
@@ -552,8 +517,7 @@ async fn a_seller_reply_is_created_and_logged() {
 
 #[tokio::test]
 async fn replies_have_at_most_2000_characters_and_need_a_text() {
-    let sandbox = common::sandbox().await;
-    let s = seed(&sandbox, "sklep");
+    let (sandbox, s) = seeded("sklep").await;
     let id = open_thread(&sandbox, &common_thread(&s)).await;
     let path = format!("/messaging/threads/{id}/messages");
     for (body, what) in [
@@ -565,10 +529,13 @@ async fn replies_have_at_most_2000_characters_and_need_a_text() {
         let reply = post(&sandbox, &s.token, &path, &body).await;
         assert_eq!(reply.status, 422, "{what}: {}", reply.body);
     }
-    let json_body = send(
-        api(&sandbox, &s.token, Method::POST, &path)
-            .header("Content-Type", "application/json")
-            .body(json!({ "text": "x" }).to_string()),
+    let json_body = send_typed(
+        &sandbox,
+        &s.token,
+        Method::POST,
+        &path,
+        "application/json",
+        json!({ "text": "x" }).to_string(),
     )
     .await;
     assert_eq!(json_body.status, 415);
@@ -584,15 +551,12 @@ async fn replies_have_at_most_2000_characters_and_need_a_text() {
 
 #[tokio::test]
 async fn a_closed_thread_refuses_replies_until_reopened() {
-    let sandbox = common::sandbox().await;
-    let s = seed(&sandbox, "sklep");
+    let (sandbox, s) = seeded("sklep").await;
     let id = open_thread(&sandbox, &purchase_problem(&s)).await;
     let path = format!("/messaging/threads/{id}/messages");
     let closed = control_post(&sandbox, &format!("/threads/{id}/close"), &json!({}), 200).await;
     assert_eq!(closed, json!({ "id": id, "status": "CLOSED" }));
-    let thread = get(&sandbox, &s.token, &format!("/messaging/threads/{id}"))
-        .await
-        .body;
+    let thread = thread_json(&sandbox, &s.token, &id).await;
     assert_eq!(thread["status"], "CLOSED");
 
     let refused = post(&sandbox, &s.token, &path, &json!({ "text": "Halo" })).await;
@@ -618,8 +582,7 @@ async fn a_closed_thread_refuses_replies_until_reopened() {
 
 #[tokio::test]
 async fn message_attachments_are_declared_uploaded_and_referenced() {
-    let sandbox = common::sandbox().await;
-    let s = seed(&sandbox, "sklep");
+    let (sandbox, s) = seeded("sklep").await;
     let id = open_thread(&sandbox, &purchase_problem(&s)).await;
     let gif = b"GIF89a fake".to_vec();
     let declared = post(
@@ -633,10 +596,10 @@ async fn message_attachments_are_declared_uploaded_and_referenced() {
     let attachment_id = declared.body["id"].as_str().expect("an id").to_owned();
     let upload_path = format!("/messaging/message-attachments/{attachment_id}");
 
-    let early = post(
+    let early = reply_to_thread(
         &sandbox,
         &s.token,
-        &format!("/messaging/threads/{id}/messages"),
+        &id,
         &json!({ "text": "Etykieta", "attachments": [{ "id": attachment_id }] }),
     )
     .await;
@@ -664,10 +627,10 @@ async fn message_attachments_are_declared_uploaded_and_referenced() {
     assert_eq!(uploaded.status, 200, "{}", uploaded.body);
     assert_eq!(uploaded.body, json!({ "id": attachment_id }));
 
-    let reply = post(
+    let reply = reply_to_thread(
         &sandbox,
         &s.token,
-        &format!("/messaging/threads/{id}/messages"),
+        &id,
         &json!({ "text": "Etykieta", "attachments": [{ "id": attachment_id }] }),
     )
     .await;
@@ -680,7 +643,7 @@ async fn message_attachments_are_declared_uploaded_and_referenced() {
     let url = attachment["url"].as_str().expect("url");
     assert_eq!(url, format!("{}{upload_path}", sandbox.base_url));
 
-    let download = send(common::client().get(url).bearer_auth(&s.token)).await;
+    let download = fetch_attachment(&s.token, url).await;
     assert_eq!(download.status, 200);
     assert_eq!(download.bytes, gif);
     assert_eq!(download.header("content-type"), Some("image/gif"));
@@ -694,8 +657,7 @@ async fn message_attachments_are_declared_uploaded_and_referenced() {
 
 #[tokio::test]
 async fn message_attachment_declarations_follow_the_spec() {
-    let sandbox = common::sandbox().await;
-    let s = seed(&sandbox, "sklep");
+    let (sandbox, s) = seeded("sklep").await;
     let other = seed(&sandbox, "inny");
     let id = open_thread(&sandbox, &purchase_problem(&s)).await;
     for (body, what) in [
@@ -774,10 +736,10 @@ async fn message_attachment_declarations_follow_the_spec() {
         .expect("Location")
         .to_owned();
     put_bytes(&sandbox, &s.token, &location, "application/pdf", vec![1]).await;
-    let wrong_api = post(
+    let wrong_api = reply_to_thread(
         &sandbox,
         &s.token,
-        &format!("/messaging/threads/{id}/messages"),
+        &id,
         &json!({ "text": "x", "attachments": [{ "id": issue_attachment.body["id"] }] }),
     )
     .await;
@@ -785,14 +747,13 @@ async fn message_attachment_declarations_follow_the_spec() {
         wrong_api.status, 422,
         "issue attachments do not go to threads"
     );
-    let wrong_download = send(
-        common::client()
-            .get(format!(
-                "{}/messaging/message-attachments/{}",
-                sandbox.base_url,
-                issue_attachment.body["id"].as_str().unwrap_or("")
-            ))
-            .bearer_auth(&s.token),
+    let wrong_download = fetch_attachment(
+        &s.token,
+        format!(
+            "{}/messaging/message-attachments/{}",
+            sandbox.base_url,
+            issue_attachment.body["id"].as_str().unwrap_or("")
+        ),
     )
     .await;
     assert_eq!(wrong_download.status, 404);
@@ -800,8 +761,7 @@ async fn message_attachment_declarations_follow_the_spec() {
 
 #[tokio::test]
 async fn buyer_attachments_in_threads_download() {
-    let sandbox = common::sandbox().await;
-    let s = seed(&sandbox, "sklep");
+    let (sandbox, s) = seeded("sklep").await;
     let bmp = b"BM fake bitmap".to_vec();
     let mut body = purchase_problem(&s);
     body["attachments"] = json!([{ "file_name": "pęknięcie.bmp", "content_type": "image/bmp", "data_base64": b64(&bmp) }]);
@@ -816,12 +776,7 @@ async fn buyer_attachments_in_threads_download() {
     let attachment = &messages["messages"][0]["attachments"][0];
     assert_eq!(attachment["fileName"], "pęknięcie.bmp");
     assert_eq!(attachment["mimeType"], "image/bmp");
-    let download = send(
-        common::client()
-            .get(attachment["url"].as_str().expect("url"))
-            .bearer_auth(&s.token),
-    )
-    .await;
+    let download = fetch_attachment(&s.token, attachment["url"].as_str().expect("url")).await;
     assert_eq!(download.status, 200);
     assert_eq!(download.bytes, bmp);
     assert_eq!(
@@ -832,8 +787,7 @@ async fn buyer_attachments_in_threads_download() {
 
 #[tokio::test]
 async fn the_posting_limit_spans_issues_and_threads() {
-    let sandbox = common::sandbox().await;
-    let s = seed(&sandbox, "sklep");
+    let (sandbox, s) = seeded("sklep").await;
     let thread = open_thread(&sandbox, &purchase_problem(&s)).await;
     let issue = open_issue(
         &sandbox,
@@ -852,20 +806,20 @@ async fn the_posting_limit_spans_issues_and_threads() {
     let again = post(&sandbox, &s.token, &to_thread, &json!({ "text": "2" })).await;
     assert_eq!(again.status, 429, "{}", again.body);
     assert!(again.header("retry-after").is_some());
-    let to_issue = post(
+    let to_issue = reply_to_issue(
         &sandbox,
         &s.token,
-        &format!("/sale/issues/{issue}/message"),
+        &issue,
         &json!({ "text": "3", "type": "REGULAR" }),
     )
     .await;
     assert_eq!(to_issue.status, 429, "the limit is shared by both APIs");
 
     next_second(&sandbox);
-    let issue_ok = post(
+    let issue_ok = reply_to_issue(
         &sandbox,
         &s.token,
-        &format!("/sale/issues/{issue}/message"),
+        &issue,
         &json!({ "text": "3", "type": "REGULAR" }),
     )
     .await;
@@ -893,81 +847,61 @@ async fn the_posting_limit_spans_issues_and_threads() {
 
 #[tokio::test]
 async fn the_thread_control_api_checks_what_it_is_given() {
-    let sandbox = common::sandbox().await;
-    let s = seed(&sandbox, "sklep");
+    let (sandbox, s) = seeded("sklep").await;
     let other = seed(&sandbox, "inny");
-    let with = |base: Value, change: Value| {
-        let mut body = base;
-        if let (Some(body), Some(change)) = (body.as_object_mut(), change.as_object()) {
-            for (k, v) in change {
-                if v.is_null() {
-                    body.remove(k);
-                } else {
-                    body.insert(k.clone(), v.clone());
-                }
-            }
-        }
-        body
-    };
     let problem = purchase_problem(&s);
     let question = common_thread(&s);
     for (body, status, what) in [
         (
-            with(problem.clone(), json!({ "order_id": null })),
+            changed(&problem, json!({ "order_id": null })),
             422,
             "a purchase problem needs an order",
         ),
         (
-            with(problem.clone(), json!({ "sub_type": "BROKEN" })),
+            changed(&problem, json!({ "sub_type": "BROKEN" })),
             422,
             "unknown sub type",
         ),
         (
-            with(question.clone(), json!({ "sub_type": "OTHER" })),
+            changed(&question, json!({ "sub_type": "OTHER" })),
             422,
             "sub type on a common thread",
         ),
         (
-            with(problem.clone(), json!({ "order_id": other.order_id })),
+            changed(&problem, json!({ "order_id": other.order_id })),
             422,
             "someone else's order",
         ),
         (
-            with(problem.clone(), json!({ "seller_id": "7" })),
+            changed(&problem, json!({ "seller_id": "7" })),
             404,
             "unknown seller",
         ),
         (
-            with(question.clone(), json!({ "buyer_id": "7" })),
+            changed(&question, json!({ "buyer_id": "7" })),
             404,
             "unknown buyer",
         ),
         (
-            with(question.clone(), json!({ "type": "MAIL" })),
+            changed(&question, json!({ "type": "MAIL" })),
             422,
             "unknown type",
         ),
+        (changed(&question, json!({ "text": "" })), 422, "empty text"),
         (
-            with(question.clone(), json!({ "text": "" })),
-            422,
-            "empty text",
-        ),
-        (
-            with(question.clone(), json!({ "subject": "x" })),
+            changed(&question, json!({ "subject": "x" })),
             422,
             "unknown field",
         ),
     ] {
-        let reply = control(&sandbox, Method::POST, "/threads", Some(&body)).await;
+        let reply = control_reply(&sandbox, "/threads", &body).await;
         assert_eq!(reply.status, status, "{what}: {}", reply.body);
         assert!(reply.body["error"].is_string(), "{what}");
     }
     let mut dated = question.clone();
     dated["created_at"] = json!("2026-09-01T12:00:00Z");
     let id = open_thread(&sandbox, &dated).await;
-    let thread = get(&sandbox, &s.token, &format!("/messaging/threads/{id}"))
-        .await
-        .body;
+    let thread = thread_json(&sandbox, &s.token, &id).await;
     assert_eq!(thread["createdAt"], "2026-09-01T12:00:00.000Z");
 
     for (body, status) in [
@@ -975,13 +909,7 @@ async fn the_thread_control_api_checks_what_it_is_given() {
         (json!({ "author": "BUYER", "text": "" }), 422),
         (json!({ "author": "BUYER", "text": "x", "login": "y" }), 422),
     ] {
-        let reply = control(
-            &sandbox,
-            Method::POST,
-            &format!("/threads/{id}/messages"),
-            Some(&body),
-        )
-        .await;
+        let reply = control_reply(&sandbox, &format!("/threads/{id}/messages"), &body).await;
         assert_eq!(reply.status, status, "{body}");
     }
     for path in [
@@ -989,13 +917,7 @@ async fn the_thread_control_api_checks_what_it_is_given() {
         "/threads/nope/close",
         "/threads/nope/reopen",
     ] {
-        let reply = control(
-            &sandbox,
-            Method::POST,
-            path,
-            Some(&json!({ "author": "BUYER", "text": "x" })),
-        )
-        .await;
+        let reply = control_reply(&sandbox, path, &json!({ "author": "BUYER", "text": "x" })).await;
         assert!(
             reply.status == 404 || reply.status == 422,
             "{path}: {}",
@@ -1004,11 +926,10 @@ async fn the_thread_control_api_checks_what_it_is_given() {
     }
     let unknown = control(&sandbox, Method::POST, "/threads/nope/close", None).await;
     assert_eq!(unknown.status, 404);
-    let bad_body = control(
+    let bad_body = control_reply(
         &sandbox,
-        Method::POST,
         &format!("/threads/{id}/close"),
-        Some(&json!({ "now": true })),
+        &json!({ "now": true }),
     )
     .await;
     assert_eq!(bad_body.status, 422);

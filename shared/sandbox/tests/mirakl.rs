@@ -2,6 +2,7 @@
 
 mod common;
 
+use common::{post_control, read};
 use marketdesk_sandbox::RunningSandbox;
 use reqwest::multipart::{Form, Part};
 use reqwest::{Client, StatusCode};
@@ -71,15 +72,13 @@ impl World {
     }
 
     async fn control_raw(&self, path: &str, body: Value) -> (StatusCode, Value) {
-        let response = self
-            .http
-            .post(self.url(&format!("/__sandbox/mirakl{path}")))
-            .json(&body)
-            .send()
-            .await
-            .expect("control call");
-        let status = response.status();
-        (status, response.json().await.unwrap_or(Value::Null))
+        read(post_control(&self.sandbox, &format!("/mirakl{path}"), &body).await).await
+    }
+
+    /// GET on the Mirakl control API.
+    async fn control_get(&self, path: &str) -> (StatusCode, Value) {
+        let url = self.url(&format!("/__sandbox/mirakl{path}"));
+        read(self.http.get(url).send().await.expect("control call")).await
     }
 
     async fn order(&self, shop_id: i64, customer_id: &str) -> String {
@@ -132,9 +131,39 @@ impl World {
         if let Some(key) = key {
             request = request.header("Authorization", key);
         }
-        let response = request.send().await.expect("api call");
-        let status = response.status();
-        (status, response.json().await.unwrap_or(Value::Null))
+        read(request.send().await.expect("api call")).await
+    }
+
+    /// GET on the seller API with the shop's key, expecting a Mirakl error with `expected`.
+    async fn get_error(&self, path: &str, query: &[(&str, &str)], expected: StatusCode) {
+        let (status, body) = self.get(path, query).await;
+        assert_mirakl_error(status, &body, expected);
+    }
+
+    /// [`World::get_error`] for each of these queries.
+    async fn get_errors(&self, path: &str, queries: &[&[(&str, &str)]], expected: StatusCode) {
+        for query in queries {
+            self.get_error(path, query, expected).await;
+        }
+    }
+
+    /// M10 of the world's thread.
+    async fn thread(&self) -> Value {
+        let (status, thread) = self
+            .get(&format!("/api/inbox/threads/{}", self.thread_id), &[])
+            .await;
+        assert_eq!(status, StatusCode::OK, "{thread}");
+        thread
+    }
+
+    /// M13 with the shop's key.
+    async fn download(&self, attachment_id: &str) -> reqwest::Response {
+        self.http
+            .get(self.url(&format!("/api/inbox/threads/{attachment_id}/download")))
+            .header("Authorization", &self.key)
+            .send()
+            .await
+            .expect("M13")
     }
 
     /// M12 with the shop's key.
@@ -147,8 +176,12 @@ impl World {
             .send()
             .await
             .expect("M12 call");
-        let status = response.status();
-        (status, response.json().await.unwrap_or(Value::Null))
+        read(response).await
+    }
+
+    /// M12 on the world's thread with only a `message_input` part.
+    async fn reply_with(&self, input: &Value) -> (StatusCode, Value) {
+        self.reply(&self.thread_id, input_form(input)).await
     }
 
     fn to_customer(&self) -> Value {
@@ -160,6 +193,11 @@ fn message_input(input: &Value) -> Part {
     Part::text(input.to_string())
         .mime_str("application/json;charset=utf-8")
         .expect("mime")
+}
+
+/// A multipart body with `input` as its `message_input` part.
+fn input_form(input: &Value) -> Form {
+    Form::new().part("message_input", message_input(input))
 }
 
 fn file(name: &str, data: &[u8]) -> Part {
@@ -213,16 +251,27 @@ async fn key_without_access_to_the_shop_is_403_and_a_multi_shop_key_switches() {
     let world = World::new().await;
     let other = world.control("/shops", json!({"name": "OTHER"})).await;
     let other_id = other["shop_id"].as_i64().expect("id").to_string();
-    let (status, body) = world
-        .get("/api/account", &[("shop_id", other_id.as_str())])
+    world
+        .get_error(
+            "/api/account",
+            &[("shop_id", other_id.as_str())],
+            StatusCode::FORBIDDEN,
+        )
         .await;
-    assert_mirakl_error(status, &body, StatusCode::FORBIDDEN);
-    let (status, body) = world
-        .get("/api/inbox/threads", &[("shop_id", "999999")])
+    world
+        .get_error(
+            "/api/inbox/threads",
+            &[("shop_id", "999999")],
+            StatusCode::FORBIDDEN,
+        )
         .await;
-    assert_mirakl_error(status, &body, StatusCode::FORBIDDEN);
-    let (status, body) = world.get("/api/orders", &[("shop_id", "abc")]).await;
-    assert_mirakl_error(status, &body, StatusCode::BAD_REQUEST);
+    world
+        .get_error(
+            "/api/orders",
+            &[("shop_id", "abc")],
+            StatusCode::BAD_REQUEST,
+        )
+        .await;
 
     // One key, two shops: the first is the default, shop_id picks the other.
     let second = world
@@ -319,10 +368,13 @@ async fn m11_updated_since_is_inclusive_and_accepts_offsets_and_millis() {
         assert_eq!(thread_ids(&page), expected, "updated_since={since}");
     }
     for bad in ["2024-05-02", "yesterday", "2024-05-02T08:36:36 02:00"] {
-        let (status, body) = world
-            .get("/api/inbox/threads", &[("updated_since", bad)])
+        world
+            .get_error(
+                "/api/inbox/threads",
+                &[("updated_since", bad)],
+                StatusCode::BAD_REQUEST,
+            )
             .await;
-        assert_mirakl_error(status, &body, StatusCode::BAD_REQUEST);
     }
     // A new message moves the thread's date_updated, so it shows up again.
     world
@@ -407,19 +459,22 @@ async fn m11_rejects_bad_parameters_with_400() {
     let world = World::new().await;
     let (status, _) = world.get("/api/inbox/threads", &[("limit", "100")]).await;
     assert_eq!(status, StatusCode::OK);
-    for query in [
-        vec![("limit", "101")],
-        vec![("limit", "0")],
-        vec![("limit", "ten")],
-        vec![("entity_id", "1-A")],
-        vec![("entity_type", "ORDER")],
-        vec![("page_token", "not-a-token")],
-        vec![("with_messages", "maybe")],
-        vec![("sort", "name,ASC")],
-    ] {
-        let (status, body) = world.get("/api/inbox/threads", &query).await;
-        assert_mirakl_error(status, &body, StatusCode::BAD_REQUEST);
-    }
+    world
+        .get_errors(
+            "/api/inbox/threads",
+            &[
+                &[("limit", "101")],
+                &[("limit", "0")],
+                &[("limit", "ten")],
+                &[("entity_id", "1-A")],
+                &[("entity_type", "ORDER")],
+                &[("page_token", "not-a-token")],
+                &[("with_messages", "maybe")],
+                &[("sort", "name,ASC")],
+            ],
+            StatusCode::BAD_REQUEST,
+        )
+        .await;
     // A token is bound to its shop.
     let second = world
         .control("/shops", json!({"name": "SECOND", "api_key": world.key}))
@@ -428,13 +483,13 @@ async fn m11_rejects_bad_parameters_with_400() {
     let (_, page) = world.get("/api/inbox/threads", &[("limit", "1")]).await;
     let token = page["next_page_token"].as_str().expect("token");
     let second_id = second["shop_id"].as_i64().expect("id").to_string();
-    let (status, body) = world
-        .get(
+    world
+        .get_error(
             "/api/inbox/threads",
             &[("page_token", token), ("shop_id", second_id.as_str())],
+            StatusCode::BAD_REQUEST,
         )
         .await;
-    assert_mirakl_error(status, &body, StatusCode::BAD_REQUEST);
 }
 
 #[tokio::test]
@@ -592,8 +647,13 @@ async fn m10_shows_customer_shop_and_operator_authors() {
 #[tokio::test]
 async fn m10_unknown_or_foreign_thread_is_404() {
     let world = World::new().await;
-    let (status, body) = world.get("/api/inbox/threads/no-such-thread", &[]).await;
-    assert_mirakl_error(status, &body, StatusCode::NOT_FOUND);
+    world
+        .get_error(
+            "/api/inbox/threads/no-such-thread",
+            &[],
+            StatusCode::NOT_FOUND,
+        )
+        .await;
     let other = world.control("/shops", json!({"name": "OTHER"})).await;
     let other_key = other["api_key"].as_str().expect("key");
     let (status, body) = world
@@ -610,19 +670,12 @@ async fn m10_unknown_or_foreign_thread_is_404() {
 async fn m12_text_reply_is_stored_as_shop_message_and_logged() {
     let world = World::new().await;
     let input = json!({"body": "Paczka wyszła dziś.", "to": world.to_customer()});
-    let (status, body) = world
-        .reply(
-            &world.thread_id,
-            Form::new().part("message_input", message_input(&input)),
-        )
-        .await;
+    let (status, body) = world.reply_with(&input).await;
     assert_eq!(status, StatusCode::CREATED, "{body}");
     assert_eq!(body["thread_id"], json!(world.thread_id));
     let message_id = body["message_id"].as_str().expect("message_id").to_owned();
 
-    let (_, thread) = world
-        .get(&format!("/api/inbox/threads/{}", world.thread_id), &[])
-        .await;
+    let thread = world.thread().await;
     let last = thread["messages"]
         .as_array()
         .expect("messages")
@@ -640,18 +693,9 @@ async fn m12_text_reply_is_stored_as_shop_message_and_logged() {
     assert_eq!(thread["metadata"]["shop_reply_needed_since"], Value::Null);
     assert_eq!(thread["metadata"]["total_count"], json!(2));
 
-    let posted: Value = world
-        .http
-        .get(world.url(&format!(
-            "/__sandbox/mirakl/threads/{}/posted",
-            world.thread_id
-        )))
-        .send()
-        .await
-        .expect("posted")
-        .json()
-        .await
-        .expect("json");
+    let (_, posted) = world
+        .control_get(&format!("/threads/{}/posted", world.thread_id))
+        .await;
     let entry = &posted["posted"][0];
     assert_eq!(entry["message_id"], json!(message_id));
     assert_eq!(entry["body"], json!("Paczka wyszła dziś."));
@@ -674,27 +718,17 @@ async fn m12_text_reply_is_stored_as_shop_message_and_logged() {
         .post(world.url(&format!("/api/inbox/threads/{}/message", world.thread_id)))
         .query(&[("shop_id", shop_id.as_str())])
         .header("Authorization", &world.key)
-        .multipart(Form::new().part("message_input", message_input(&input)))
+        .multipart(input_form(&input))
         .send()
         .await
         .expect("M12");
     assert_eq!(response.status(), StatusCode::CREATED);
-    let (_, thread) = world
-        .get(&format!("/api/inbox/threads/{}", world.thread_id), &[])
-        .await;
+    let thread = world.thread().await;
     assert_eq!(
         thread["topic"],
         json!({"type": "FREE_TEXT", "value": "Dostawa"})
     );
-    let all: Value = world
-        .http
-        .get(world.url("/__sandbox/mirakl/posted"))
-        .send()
-        .await
-        .expect("posted")
-        .json()
-        .await
-        .expect("json");
+    let (_, all) = world.control_get("/posted").await;
     assert_eq!(all["posted"].as_array().expect("posted").len(), 2);
 }
 
@@ -703,16 +737,13 @@ async fn m12_reply_with_files_stores_attachments_that_m13_downloads() {
     let world = World::new().await;
     let input = json!({"body": "W załączniku faktura.", "to": world.to_customer()});
     let pdf = b"%PDF-1.4 faktura".to_vec();
-    let form = Form::new()
-        .part("message_input", message_input(&input))
+    let form = input_form(&input)
         .part("files", file("faktura 1.pdf", &pdf))
         .part("files", file("zdjęcie.jpg", &[0xFF, 0xD8, 0xFF, 0x00]));
     let (status, body) = world.reply(&world.thread_id, form).await;
     assert_eq!(status, StatusCode::CREATED, "{body}");
 
-    let (_, thread) = world
-        .get(&format!("/api/inbox/threads/{}", world.thread_id), &[])
-        .await;
+    let thread = world.thread().await;
     let last = thread["messages"]
         .as_array()
         .expect("messages")
@@ -727,13 +758,7 @@ async fn m12_reply_with_files_stores_attachments_that_m13_downloads() {
     assert_eq!(attachments[1]["size"], json!(4));
 
     let id = attachments[0]["id"].as_str().expect("id");
-    let response = world
-        .http
-        .get(world.url(&format!("/api/inbox/threads/{id}/download")))
-        .header("Authorization", &world.key)
-        .send()
-        .await
-        .expect("M13");
+    let response = world.download(id).await;
     assert_eq!(response.status(), StatusCode::OK);
     assert_eq!(
         response.headers()["content-type"],
@@ -746,13 +771,7 @@ async fn m12_reply_with_files_stores_attachments_that_m13_downloads() {
     assert_eq!(response.bytes().await.expect("bytes").to_vec(), pdf);
 
     let id = attachments[1]["id"].as_str().expect("id");
-    let response = world
-        .http
-        .get(world.url(&format!("/api/inbox/threads/{id}/download")))
-        .header("Authorization", &world.key)
-        .send()
-        .await
-        .expect("M13");
+    let response = world.download(id).await;
     let disposition = response.headers()["content-disposition"]
         .to_str()
         .expect("ascii")
@@ -762,18 +781,9 @@ async fn m12_reply_with_files_stores_attachments_that_m13_downloads() {
         "{disposition}"
     );
 
-    let posted: Value = world
-        .http
-        .get(world.url(&format!(
-            "/__sandbox/mirakl/threads/{}/posted",
-            world.thread_id
-        )))
-        .send()
-        .await
-        .expect("posted")
-        .json()
-        .await
-        .expect("json");
+    let (_, posted) = world
+        .control_get(&format!("/threads/{}/posted", world.thread_id))
+        .await;
     let files = posted["posted"][0]["files"].as_array().expect("files");
     assert_eq!(files.len(), 2);
     assert_eq!(files[0]["name"], json!("faktura 1.pdf"));
@@ -800,25 +810,13 @@ async fn m12_recipients_must_be_participants_of_the_thread() {
         json!([]),
     ] {
         let input = json!({"body": "Odpowiedź", "to": to});
-        let (status, body) = world
-            .reply(
-                &world.thread_id,
-                Form::new().part("message_input", message_input(&input)),
-            )
-            .await;
+        let (status, body) = world.reply_with(&input).await;
         assert_mirakl_error(status, &body, StatusCode::BAD_REQUEST);
     }
     let input = json!({"body": "Tylko do operatora", "to": [{"type": "OPERATOR"}]});
-    let (status, _) = world
-        .reply(
-            &world.thread_id,
-            Form::new().part("message_input", message_input(&input)),
-        )
-        .await;
+    let (status, _) = world.reply_with(&input).await;
     assert_eq!(status, StatusCode::CREATED);
-    let (_, thread) = world
-        .get(&format!("/api/inbox/threads/{}", world.thread_id), &[])
-        .await;
+    let thread = world.thread().await;
     assert_eq!(
         thread["metadata"]["shop_reply_needed_since"],
         Value::Null,
@@ -837,12 +835,7 @@ async fn m12_body_must_have_3_to_50000_characters() {
         ("ż".repeat(50_000), StatusCode::CREATED),
     ] {
         let input = json!({"body": body, "to": world.to_customer()});
-        let (status, answer) = world
-            .reply(
-                &world.thread_id,
-                Form::new().part("message_input", message_input(&input)),
-            )
-            .await;
+        let (status, answer) = world.reply_with(&input).await;
         assert_eq!(
             status,
             expected,
@@ -878,7 +871,7 @@ async fn m12_requires_multipart_with_a_message_input_on_a_known_thread() {
     assert_mirakl_error(status, &body, StatusCode::BAD_REQUEST);
 
     let input = json!({"body": "abc", "to": world.to_customer()});
-    let form = Form::new().part("message_input", message_input(&input));
+    let form = input_form(&input);
     let (status, body) = world.reply("no-such-thread", form).await;
     assert_mirakl_error(status, &body, StatusCode::NOT_FOUND);
 }
@@ -887,14 +880,14 @@ async fn m12_requires_multipart_with_a_message_input_on_a_known_thread() {
 async fn m12_allows_at_most_50_attachments_per_order() {
     let world = World::new().await;
     let input = json!({"body": "Zdjęcia", "to": world.to_customer()});
-    let mut form = Form::new().part("message_input", message_input(&input));
+    let mut form = input_form(&input);
     for n in 0..51 {
         form = form.part("files", file(&format!("{n}.txt"), b"x"));
     }
     let (status, body) = world.reply(&world.thread_id, form).await;
     assert_mirakl_error(status, &body, StatusCode::BAD_REQUEST);
 
-    let mut form = Form::new().part("message_input", message_input(&input));
+    let mut form = input_form(&input);
     for n in 0..50 {
         form = form.part("files", file(&format!("{n}.txt"), b"x"));
     }
@@ -913,9 +906,7 @@ async fn m12_allows_at_most_50_attachments_per_order() {
         )
         .await;
     let second = second["thread_id"].as_str().expect("id");
-    let form = Form::new()
-        .part("message_input", message_input(&input))
-        .part("files", file("one-more.txt", b"x"));
+    let form = input_form(&input).part("files", file("one-more.txt", b"x"));
     let (status, body) = world.reply(second, form).await;
     assert_mirakl_error(status, &body, StatusCode::BAD_REQUEST);
 }
@@ -933,31 +924,26 @@ async fn m13_downloads_customer_files_and_404s_unknown_ones() {
         )
         .await;
     let id = added["attachment_id"].as_str().expect("attachment_id");
-    let response = world
-        .http
-        .get(world.url(&format!("/api/inbox/threads/{id}/download")))
-        .header("Authorization", &world.key)
-        .send()
-        .await
-        .expect("M13");
+    let response = world.download(id).await;
     assert_eq!(response.status(), StatusCode::OK);
     assert_eq!(response.headers()["content-type"], "image/png");
     assert_eq!(
         response.bytes().await.expect("bytes").to_vec(),
         vec![0x89, b'P', b'N', b'G', 0x0D, 0x0A, 0x1A, 0x0A]
     );
-    let (_, thread) = world
-        .get(&format!("/api/inbox/threads/{}", world.thread_id), &[])
-        .await;
+    let thread = world.thread().await;
     assert_eq!(
         thread["messages"][1]["attachments"],
         json!([{"id": id, "name": "szkoda.png", "size": 8}])
     );
 
-    let (status, body) = world
-        .get("/api/inbox/threads/no-such-file/download", &[])
+    world
+        .get_error(
+            "/api/inbox/threads/no-such-file/download",
+            &[],
+            StatusCode::NOT_FOUND,
+        )
         .await;
-    assert_mirakl_error(status, &body, StatusCode::NOT_FOUND);
     let other = world.control("/shops", json!({"name": "OTHER"})).await;
     let (status, body) = world
         .get_with(
@@ -1094,16 +1080,19 @@ async fn or11_rejects_too_many_ids_and_pages_over_100() {
         body["message"],
         json!("The limit of 100 is exceeded for the parameter : order_ids")
     );
-    for query in [
-        vec![("max", "101")],
-        vec![("max", "0")],
-        vec![("offset", "-1")],
-        vec![("order_state_codes", "LOST")],
-        vec![("order", "sideways")],
-    ] {
-        let (status, body) = world.get("/api/orders", &query).await;
-        assert_mirakl_error(status, &body, StatusCode::BAD_REQUEST);
-    }
+    world
+        .get_errors(
+            "/api/orders",
+            &[
+                &[("max", "101")],
+                &[("max", "0")],
+                &[("offset", "-1")],
+                &[("order_state_codes", "LOST")],
+                &[("order", "sideways")],
+            ],
+            StatusCode::BAD_REQUEST,
+        )
+        .await;
     let (status, _) = world.get("/api/orders", &[("max", "100")]).await;
     assert_eq!(status, StatusCode::OK);
 }
@@ -1230,11 +1219,6 @@ async fn control_api_validates_bodies_and_ids() {
         )
         .await;
     assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
-    let response = world
-        .http
-        .get(world.url("/__sandbox/mirakl/threads/nope/posted"))
-        .send()
-        .await
-        .expect("posted");
-    assert_eq!(response.status(), StatusCode::NOT_FOUND);
+    let (status, _) = world.control_get("/threads/nope/posted").await;
+    assert_eq!(status, StatusCode::NOT_FOUND);
 }

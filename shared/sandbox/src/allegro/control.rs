@@ -6,12 +6,9 @@
 mod accounts;
 mod catalog;
 
+use crate::control::support::{invalid, ControlError};
 use crate::state::SandboxState;
-use axum::extract::rejection::JsonRejection;
-use axum::http::StatusCode;
-use axum::response::{IntoResponse, Response};
-use axum::{Json, Router};
-use serde_json::json;
+use axum::Router;
 
 /// The Allegro control routes.
 pub fn routes() -> Router<SandboxState> {
@@ -20,25 +17,11 @@ pub fn routes() -> Router<SandboxState> {
         .merge(catalog::routes())
 }
 
-/// The body of a control request, or a 422 naming what is wrong with it.
-#[allow(clippy::result_large_err)] // the error is the finished answer
-fn body<T>(payload: Result<Json<T>, JsonRejection>) -> Result<T, Response> {
-    payload
-        .map(|Json(value)| value)
-        .map_err(|rejection| invalid(&rejection.body_text()))
-}
-
-/// 422 `{"error": message}`.
-fn invalid(message: &str) -> Response {
-    failure(StatusCode::UNPROCESSABLE_ENTITY, message)
-}
-
-/// 404 `{"error": message}`.
-fn not_found(message: &str) -> Response {
-    failure(StatusCode::NOT_FOUND, message)
-}
-
-/// `{"error": message}` with `status`.
-fn failure(status: StatusCode, message: &str) -> Response {
-    (status, Json(json!({ "error": message }))).into_response()
+/// A seller's or buyer's login, trimmed: 422 unless it is one word.
+fn checked_login(login: &str) -> Result<&str, ControlError> {
+    let login = login.trim();
+    if login.is_empty() || login.contains(char::is_whitespace) {
+        return Err(invalid("login must be a non-empty word without spaces"));
+    }
+    Ok(login)
 }

@@ -65,3 +65,37 @@ pub fn with_trace_id(response: &mut Response) {
         response.headers_mut().insert("trace-id", value);
     }
 }
+
+/// Allegro's REST API answers errors in the vendor media type the client asked for (its
+/// documents declare error bodies as `application/vnd.allegro.public.v1+json` or beta), not
+/// `application/json`; the OAuth endpoints keep `application/json`.
+pub async fn in_requested_media_type(
+    request: axum::extract::Request,
+    next: axum::middleware::Next,
+) -> Response {
+    let accept = request
+        .headers()
+        .get(axum::http::header::ACCEPT)
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or("")
+        .to_owned();
+    let mut response = next.run(request).await;
+    let is_json_error = response.status().as_u16() >= 400
+        && response
+            .headers()
+            .get(axum::http::header::CONTENT_TYPE)
+            .and_then(|v| v.to_str().ok())
+            .is_some_and(|v| v.starts_with("application/json"));
+    if is_json_error {
+        let media = if accept.contains(super::BETA_JSON) {
+            super::BETA_JSON
+        } else {
+            super::PUBLIC_JSON
+        };
+        response.headers_mut().insert(
+            axum::http::header::CONTENT_TYPE,
+            HeaderValue::from_static(media),
+        );
+    }
+    response
+}

@@ -3,9 +3,10 @@
 
 use super::errors::{auth_error, errors_holder};
 use super::{BETA_JSON, PUBLIC_JSON};
-use crate::state::World;
+use crate::state::{SandboxState, World};
 use axum::http::{header, HeaderMap, HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Response};
+use std::sync::MutexGuard;
 
 /// Which media type an operation speaks.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -150,6 +151,20 @@ pub fn authorize(
         seller_id: access.seller_id,
         client_id: access.client_id,
     })
+}
+
+/// Locks the state and runs every check of [`authorize`]: the locked world and the caller.
+// A ready-to-send answer is the natural error of a check; it is built once per request.
+#[allow(clippy::result_large_err)]
+pub fn authorized<'a>(
+    state: &'a SandboxState,
+    headers: &HeaderMap,
+    scope: &str,
+    media: Media,
+) -> Result<(MutexGuard<'a, World>, Caller), Response> {
+    let mut world = state.lock();
+    let caller = authorize(&mut world, headers, scope, media)?;
+    Ok((world, caller))
 }
 
 /// A JSON answer with `media` as its content type and Allegro's `trace-id` header.

@@ -43,8 +43,9 @@ impl AllegroWorld {
 
 /// Every Allegro route: the REST API and the OAuth endpoints.
 pub fn routes() -> Router<SandboxState> {
-    Router::new()
-        .merge(oauth::routes())
+    let rest = Router::new()
         .merge(catalog::routes())
         .merge(inbox::routes())
+        .layer(axum::middleware::from_fn(errors::in_requested_media_type));
+    Router::new().merge(oauth::routes()).merge(rest)
 }

@@ -1,12 +1,11 @@
 //! A01 `GET /api/account`: the shop the key acts for.
 
-use super::auth::authenticate;
+use super::auth::authenticated;
 use super::errors::{not_found, ApiResult};
 use super::model::Shop;
 use super::params::{format_seconds, Params};
 use crate::state::SandboxState;
-use axum::extract::rejection::QueryRejection;
-use axum::extract::{Query, State};
+use axum::extract::State;
 use axum::http::HeaderMap;
 use axum::Json;
 use serde_json::{json, Value};
@@ -15,26 +14,20 @@ use serde_json::{json, Value};
 pub async fn get_account(
     State(state): State<SandboxState>,
     headers: HeaderMap,
-    query: Result<Query<Vec<(String, String)>>, QueryRejection>,
+    params: Params,
 ) -> ApiResult<Json<Value>> {
-    let world = state.lock();
+    let (world, shop_id) = authenticated(&state, &headers, &params)?;
     let mirakl = &world.mirakl;
-    Params::from_query(query)
-        .and_then(|params| authenticate(mirakl, &headers, &params))
-        .and_then(|shop_id| {
-            mirakl
-                .shops
-                .get(&shop_id)
-                .ok_or_else(|| not_found("Shop not found"))
-        })
-        .map(|shop| {
-            let orders = mirakl
-                .orders
-                .iter()
-                .filter(|o| o.shop_id == shop.id)
-                .count();
-            Json(account_json(shop, orders))
-        })
+    let shop = mirakl
+        .shops
+        .get(&shop_id)
+        .ok_or_else(|| not_found("Shop not found"))?;
+    let orders = mirakl
+        .orders
+        .iter()
+        .filter(|o| o.shop_id == shop.id)
+        .count();
+    Ok(Json(account_json(shop, orders)))
 }
 
 /// The A01 body for `shop`, holding `orders_count` orders.
@@ -64,7 +57,16 @@ pub fn account_json(shop: &Shop, orders_count: usize) -> Value {
         "shop_additional_fields": [],
         "applicable_taxes": [],
         "billing_info": {},
-        "default_billing_information": {},
+        "default_billing_information": {
+            "id": format!("billing-{}", shop.id),
+            "default_language": "pl",
+            "registration_address": {
+                "street_1": "ul. Marszałkowska 1",
+                "city": "Warszawa",
+                "zip_code": "00-001",
+                "country_iso_code": "POL",
+            },
+        },
         "payment_details": {"paid_balance": 0.0, "payable_balance": 0.0, "pending_balance": 0.0},
         "pro_details": {},
         "shipping": {},

@@ -1,13 +1,12 @@
 //! M13 `GET /api/inbox/threads/{attachment_id}/download`: an attachment's bytes, with its
 //! content type and `Content-Disposition` (plain and RFC 5987 `filename*` forms).
 
-use super::auth::authenticate;
-use super::errors::not_found;
+use super::auth::authenticated;
+use super::errors::{not_found, ApiResult};
 use super::params::Params;
 use crate::state::SandboxState;
 use axum::body::Body;
-use axum::extract::rejection::QueryRejection;
-use axum::extract::{Path, Query, State};
+use axum::extract::{Path, State};
 use axum::http::{header, HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Response};
 
@@ -16,24 +15,16 @@ pub async fn download(
     State(state): State<SandboxState>,
     Path(id): Path<String>,
     headers: HeaderMap,
-    query: Result<Query<Vec<(String, String)>>, QueryRejection>,
-) -> Response {
-    let world = state.lock();
-    let mirakl = &world.mirakl;
-    let result = Params::from_query(query)
-        .and_then(|params| authenticate(mirakl, &headers, &params))
-        .and_then(|shop_id| {
-            mirakl
-                .attachments
-                .get(&id)
-                .filter(|a| a.shop_id == shop_id)
-                .ok_or_else(|| not_found(format!("Attachment with id '{id}' not found")))
-        });
-    let attachment = match result {
-        Ok(attachment) => attachment,
-        Err(error) => return error.into_response(),
-    };
-    Response::builder()
+    params: Params,
+) -> ApiResult<Response> {
+    let (world, shop_id) = authenticated(&state, &headers, &params)?;
+    let attachment = world
+        .mirakl
+        .attachments
+        .get(&id)
+        .filter(|a| a.shop_id == shop_id)
+        .ok_or_else(|| not_found(format!("Attachment with id '{id}' not found")))?;
+    Ok(Response::builder()
         .status(StatusCode::OK)
         .header(header::CONTENT_TYPE, attachment.content_type.as_str())
         .header(
@@ -42,7 +33,7 @@ pub async fn download(
         )
         .header(header::CONTENT_LENGTH, attachment.data.len())
         .body(Body::from(attachment.data.clone()))
-        .unwrap_or_else(|_| StatusCode::INTERNAL_SERVER_ERROR.into_response())
+        .unwrap_or_else(|_| StatusCode::INTERNAL_SERVER_ERROR.into_response()))
 }
 
 /// `attachment; filename="<ASCII fallback>"; filename*=UTF-8''<percent-encoded name>`.

@@ -4,7 +4,9 @@
 use super::errors::{api_error, bad_request, ApiError, ApiResult};
 use super::params::Params;
 use super::MiraklWorld;
+use crate::state::{SandboxState, World};
 use axum::http::{header, HeaderMap, StatusCode};
+use std::sync::MutexGuard;
 
 /// The shop a call acts for, once the key and `shop_id` passed: 401 for a missing or unknown
 /// key, 400 for a `shop_id` that is not an integer, 403 for a shop the key cannot act for.
@@ -39,6 +41,17 @@ pub fn authenticate(world: &MiraklWorld, headers: &HeaderMap, params: &Params) -
             "Access to the resource is denied. Current user cannot access the resource",
         ))
     }
+}
+
+/// Locks the state and runs [`authenticate`]: the locked world and the shop the call acts for.
+pub fn authenticated<'a>(
+    state: &'a SandboxState,
+    headers: &HeaderMap,
+    params: &Params,
+) -> ApiResult<(MutexGuard<'a, World>, i64)> {
+    let world = state.lock();
+    let shop_id = authenticate(&world.mirakl, headers, params)?;
+    Ok((world, shop_id))
 }
 
 fn unauthorized() -> ApiError {

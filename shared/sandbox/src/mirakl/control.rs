@@ -19,7 +19,6 @@
 //! `attachment` is `{name, data_base64, content_type?}`; a posted entry is
 //! `{thread_id, message_id, shop_id, date, body, to: [{type, id?}], topic?, files: [{attachment_id, name, size, content_type}]}`.
 
-use super::errors::{control_not_found, unprocessable, ControlError};
 use super::model::{
     ApiKey, AttachmentInfo, Customer, Entity, Message, Order, OrderLine, Participant,
     ParticipantType, Sender, Shop, StoredAttachment, Thread, Topic, OPERATOR_NAME,
@@ -27,17 +26,17 @@ use super::model::{
 use super::params::{parse_date, to_millis};
 use super::reply::BODY_MAX;
 use super::MiraklWorld;
+use crate::control::support::{answer, invalid, not_found, parse, ControlError, Outcome};
 use crate::state::SandboxState;
 use axum::body::Bytes;
 use axum::extract::{Path, State};
 use axum::http::StatusCode;
-use axum::response::{IntoResponse, Response};
+use axum::response::Response;
 use axum::routing::{get, post};
-use axum::{Json, Router};
+use axum::Router;
 use base64::engine::general_purpose::STANDARD;
 use base64::Engine;
 use chrono::{DateTime, Utc};
-use serde::de::DeserializeOwned;
 use serde::Deserialize;
 use serde_json::{json, Value};
 
@@ -53,19 +52,9 @@ pub fn routes() -> Router<SandboxState> {
         .route("/posted", get(all_posted))
 }
 
-type ControlResult = Result<(StatusCode, Json<Value>), ControlError>;
-
-fn finish(result: ControlResult) -> Response {
-    result.into_response()
-}
-
-fn parse<T: DeserializeOwned>(body: &Bytes) -> Result<T, ControlError> {
-    serde_json::from_slice(body).map_err(|e| unprocessable(format!("invalid body: {e}")))
-}
-
 fn non_empty(value: &str, field: &str) -> Result<(), ControlError> {
     if value.trim().is_empty() {
-        Err(unprocessable(format!("{field} must not be empty")))
+        Err(invalid(format!("{field} must not be empty")))
     } else {
         Ok(())
     }
@@ -75,7 +64,7 @@ fn date_or_now(date: Option<&str>, now: DateTime<Utc>) -> Result<DateTime<Utc>, 
     match date {
         None => Ok(now),
         Some(raw) => parse_date(raw).map(to_millis).ok_or_else(|| {
-            unprocessable(format!(
+            invalid(format!(
                 "date '{raw}' is not an ISO 8601 date-time with seconds and a zone (Z or ±hh:mm)"
             ))
         }),
@@ -85,7 +74,7 @@ fn date_or_now(date: Option<&str>, now: DateTime<Utc>) -> Result<DateTime<Utc>, 
 fn message_body(body: &str) -> Result<(), ControlError> {
     non_empty(body, "body")?;
     if body.chars().count() > BODY_MAX {
-        return Err(unprocessable(format!(
+        return Err(invalid(format!(
             "body must have at most {BODY_MAX} characters"
         )));
     }
@@ -100,46 +89,44 @@ struct NewShop {
     api_key: Option<String>,
 }
 
-async fn create_shop(State(state): State<SandboxState>, body: Bytes) -> Response {
-    finish((|| {
-        let request: NewShop = parse(&body)?;
-        non_empty(&request.name, "name")?;
-        let mut world = state.lock();
-        let now = to_millis(world.clock.now());
-        let mirakl = &mut world.mirakl;
-        let shop_id = mirakl
-            .shops
-            .keys()
-            .next_back()
-            .map_or(2000, |last| last + 1);
-        let api_key = match request.api_key {
-            Some(key) if key.trim().is_empty() || key.trim() != key => {
-                return Err(unprocessable(
-                    "api_key must not be empty or have surrounding spaces",
-                ))
-            }
-            Some(key) => key,
-            None => uuid::Uuid::new_v4().to_string(),
-        };
-        mirakl.shops.insert(
-            shop_id,
-            Shop {
-                id: shop_id,
-                name: request.name,
-                created: now,
-            },
-        );
-        mirakl
-            .api_keys
-            .entry(api_key.clone())
-            .or_insert_with(|| ApiKey { shops: Vec::new() })
-            .shops
-            .push(shop_id);
-        Ok((
-            StatusCode::CREATED,
-            Json(json!({ "shop_id": shop_id, "api_key": api_key })),
-        ))
-    })())
+async fn create_shop(State(state): State<SandboxState>, body: Bytes) -> Outcome {
+    let request: NewShop = parse(&body)?;
+    non_empty(&request.name, "name")?;
+    let mut world = state.lock();
+    let now = to_millis(world.clock.now());
+    let mirakl = &mut world.mirakl;
+    let shop_id = mirakl
+        .shops
+        .keys()
+        .next_back()
+        .map_or(2000, |last| last + 1);
+    let api_key = match request.api_key {
+        Some(key) if key.trim().is_empty() || key.trim() != key => {
+            return Err(invalid(
+                "api_key must not be empty or have surrounding spaces",
+            ))
+        }
+        Some(key) => key,
+        None => uuid::Uuid::new_v4().to_string(),
+    };
+    mirakl.shops.insert(
+        shop_id,
+        Shop {
+            id: shop_id,
+            name: request.name,
+            created: now,
+        },
+    );
+    mirakl
+        .api_keys
+        .entry(api_key.clone())
+        .or_insert_with(|| ApiKey { shops: Vec::new() })
+        .shops
+        .push(shop_id);
+    Ok(answer(
+        StatusCode::CREATED,
+        json!({ "shop_id": shop_id, "api_key": api_key }),
+    ))
 }
 
 /// Body of `POST /customers`.
@@ -150,24 +137,22 @@ struct NewCustomer {
     lastname: String,
 }
 
-async fn create_customer(State(state): State<SandboxState>, body: Bytes) -> Response {
-    finish((|| {
-        let request: NewCustomer = parse(&body)?;
-        non_empty(&request.firstname, "firstname")?;
-        non_empty(&request.lastname, "lastname")?;
-        let mut world = state.lock();
-        let mirakl = &mut world.mirakl;
-        let id = format!("c-{}", 10_000 + mirakl.next_seq());
-        mirakl.customers.insert(
-            id.clone(),
-            Customer {
-                id: id.clone(),
-                firstname: request.firstname,
-                lastname: request.lastname,
-            },
-        );
-        Ok((StatusCode::CREATED, Json(json!({ "customer_id": id }))))
-    })())
+async fn create_customer(State(state): State<SandboxState>, body: Bytes) -> Outcome {
+    let request: NewCustomer = parse(&body)?;
+    non_empty(&request.firstname, "firstname")?;
+    non_empty(&request.lastname, "lastname")?;
+    let mut world = state.lock();
+    let mirakl = &mut world.mirakl;
+    let id = format!("c-{}", 10_000 + mirakl.next_seq());
+    mirakl.customers.insert(
+        id.clone(),
+        Customer {
+            id: id.clone(),
+            firstname: request.firstname,
+            lastname: request.lastname,
+        },
+    );
+    Ok(answer(StatusCode::CREATED, json!({ "customer_id": id })))
 }
 
 /// One line of `POST /orders`.
@@ -192,82 +177,77 @@ struct NewOrder {
     date: Option<String>,
 }
 
-async fn create_order(State(state): State<SandboxState>, body: Bytes) -> Response {
-    finish((|| {
-        let request: NewOrder = parse(&body)?;
-        if request.lines.is_empty() {
-            return Err(unprocessable("lines must hold at least one line"));
+async fn create_order(State(state): State<SandboxState>, body: Bytes) -> Outcome {
+    let request: NewOrder = parse(&body)?;
+    if request.lines.is_empty() {
+        return Err(invalid("lines must hold at least one line"));
+    }
+    for line in &request.lines {
+        non_empty(&line.title, "lines[].title")?;
+        non_empty(&line.sku, "lines[].sku")?;
+        if line.quantity == 0 {
+            return Err(invalid("lines[].quantity must be at least 1"));
         }
-        for line in &request.lines {
-            non_empty(&line.title, "lines[].title")?;
-            non_empty(&line.sku, "lines[].sku")?;
-            if line.quantity == 0 {
-                return Err(unprocessable("lines[].quantity must be at least 1"));
+        if !line.price.is_finite() || line.price < 0.0 {
+            return Err(invalid("lines[].price must be a non-negative number"));
+        }
+    }
+    let order_state = request.state.unwrap_or_else(|| "SHIPPING".into());
+    if !super::orders::ORDER_STATES.contains(&order_state.as_str()) {
+        return Err(invalid(format!(
+            "state must be one of {}",
+            super::orders::ORDER_STATES.join(", ")
+        )));
+    }
+    if let Some(code) = &request.channel_code {
+        non_empty(code, "channel_code")?;
+    }
+    let mut world = state.lock();
+    let created = date_or_now(request.date.as_deref(), to_millis(world.clock.now()))?;
+    let mirakl = &mut world.mirakl;
+    if !mirakl.shops.contains_key(&request.shop_id) {
+        return Err(not_found(format!("no shop {}", request.shop_id)));
+    }
+    if !mirakl.customers.contains_key(&request.customer_id) {
+        return Err(not_found(format!("no customer {}", request.customer_id)));
+    }
+    let seq = mirakl.next_seq();
+    let commercial_id = (33_100_000_000u64 + seq).to_string();
+    let order_id = format!("{commercial_id}-A");
+    let lines = request
+        .lines
+        .into_iter()
+        .map(|line| {
+            let n = mirakl.next_seq();
+            OrderLine {
+                offer_id: 2000 + n as i64,
+                title: line.title,
+                sku: line.sku,
+                product_sku: (1_400_000_000u64 + n).to_string(),
+                quantity: line.quantity,
+                unit_price: line.price,
             }
-            if !line.price.is_finite() || line.price < 0.0 {
-                return Err(unprocessable("lines[].price must be a non-negative number"));
-            }
-        }
-        let order_state = request.state.unwrap_or_else(|| "SHIPPING".into());
-        if !super::orders::ORDER_STATES.contains(&order_state.as_str()) {
-            return Err(unprocessable(format!(
-                "state must be one of {}",
-                super::orders::ORDER_STATES.join(", ")
-            )));
-        }
-        if let Some(code) = &request.channel_code {
-            non_empty(code, "channel_code")?;
-        }
-        let mut world = state.lock();
-        let created = date_or_now(request.date.as_deref(), to_millis(world.clock.now()))?;
-        let mirakl = &mut world.mirakl;
-        if !mirakl.shops.contains_key(&request.shop_id) {
-            return Err(control_not_found(format!("no shop {}", request.shop_id)));
-        }
-        if !mirakl.customers.contains_key(&request.customer_id) {
-            return Err(control_not_found(format!(
-                "no customer {}",
-                request.customer_id
-            )));
-        }
-        let seq = mirakl.next_seq();
-        let commercial_id = (33_100_000_000u64 + seq).to_string();
-        let order_id = format!("{commercial_id}-A");
-        let lines = request
-            .lines
-            .into_iter()
-            .map(|line| {
-                let n = mirakl.next_seq();
-                OrderLine {
-                    offer_id: 2000 + n as i64,
-                    title: line.title,
-                    sku: line.sku,
-                    product_sku: (1_400_000_000u64 + n).to_string(),
-                    quantity: line.quantity,
-                    unit_price: line.price,
-                }
-            })
-            .collect();
-        mirakl.orders.push(Order {
-            id: order_id.clone(),
-            commercial_id: commercial_id.clone(),
-            shop_id: request.shop_id,
-            customer_id: request.customer_id,
-            state: order_state,
-            channel_code: request.channel_code,
-            created,
-            notification_email: format!(
-                "notification+{}@notification.mirakl.net",
-                uuid::Uuid::new_v4().simple()
-            ),
-            lines,
-            seq,
-        });
-        Ok((
-            StatusCode::CREATED,
-            Json(json!({ "order_id": order_id, "commercial_id": commercial_id })),
-        ))
-    })())
+        })
+        .collect();
+    mirakl.orders.push(Order {
+        id: order_id.clone(),
+        commercial_id: commercial_id.clone(),
+        shop_id: request.shop_id,
+        customer_id: request.customer_id,
+        state: order_state,
+        channel_code: request.channel_code,
+        created,
+        notification_email: format!(
+            "notification+{}@notification.mirakl.net",
+            uuid::Uuid::new_v4().simple()
+        ),
+        lines,
+        seq,
+    });
+    Ok(answer(
+        StatusCode::CREATED,
+        json!({ "order_id": order_id, "commercial_id": commercial_id }),
+    ))
 }
 
 /// A file sent by a customer, the operator or the panel.
@@ -280,12 +260,49 @@ struct NewAttachment {
 }
 
 impl NewAttachment {
-    fn decode(&self) -> Result<Vec<u8>, ControlError> {
-        non_empty(&self.name, "attachment.name")?;
-        STANDARD
-            .decode(self.data_base64.trim())
-            .map_err(|e| unprocessable(format!("attachment.data_base64 is not base64: {e}")))
+    /// Checks the name and decodes the data of an optional attachment: it and its bytes.
+    fn decode(attachment: Option<Self>) -> Result<Option<(Self, Vec<u8>)>, ControlError> {
+        let Some(attachment) = attachment else {
+            return Ok(None);
+        };
+        non_empty(&attachment.name, "attachment.name")?;
+        let data = STANDARD
+            .decode(attachment.data_base64.trim())
+            .map_err(|e| invalid(format!("attachment.data_base64 is not base64: {e}")))?;
+        Ok(Some((attachment, data)))
     }
+}
+
+/// A message written through the control API in thread `(id, shop)`, with its file (if any)
+/// stored.
+fn control_message(
+    mirakl: &mut MiraklWorld,
+    thread: (&str, i64),
+    (body, date): (String, DateTime<Utc>),
+    (from, to): (Sender, Vec<Participant>),
+    file: Option<(NewAttachment, Vec<u8>)>,
+) -> Message {
+    let attachments = file
+        .map(|(attachment, data)| vec![store_attachment(mirakl, thread, attachment, data)])
+        .unwrap_or_default();
+    Message {
+        id: uuid::Uuid::new_v4().to_string(),
+        body,
+        date_created: date,
+        from,
+        to,
+        attachments,
+    }
+}
+
+/// 201 with `created` plus the new message's `message_id` and, if it has a file, its
+/// `attachment_id`.
+fn message_created(mut created: Value, message: &Message) -> Outcome {
+    created["message_id"] = json!(message.id);
+    if let Some(attachment) = message.attachments.first() {
+        created["attachment_id"] = json!(attachment.id);
+    }
+    Ok(answer(StatusCode::CREATED, created))
 }
 
 /// Stores `attachment` (already decoded to `data`) and returns what the message lists.
@@ -331,112 +348,91 @@ struct NewThread {
     attachment: Option<NewAttachment>,
 }
 
-async fn create_thread(State(state): State<SandboxState>, body: Bytes) -> Response {
-    finish((|| {
-        let request: NewThread = parse(&body)?;
-        if let Some(problem) = request.topic.problem() {
-            return Err(unprocessable(problem));
-        }
-        message_body(&request.body)?;
-        let data = request
-            .attachment
-            .as_ref()
-            .map(NewAttachment::decode)
-            .transpose()?;
-        let mut world = state.lock();
-        let date = date_or_now(request.date.as_deref(), to_millis(world.clock.now()))?;
-        let mirakl = &mut world.mirakl;
-        let shop = mirakl
-            .shops
-            .get(&request.shop_id)
-            .cloned()
-            .ok_or_else(|| control_not_found(format!("no shop {}", request.shop_id)))?;
-        let customer = mirakl
-            .customers
-            .get(&request.customer_id)
-            .cloned()
-            .ok_or_else(|| control_not_found(format!("no customer {}", request.customer_id)))?;
-        let (entities, channel_code) = match &request.order_id {
-            None => (Vec::new(), None),
-            Some(order_id) => {
-                let order = mirakl
-                    .order(order_id)
-                    .ok_or_else(|| control_not_found(format!("no order {order_id}")))?;
-                if order.shop_id != shop.id || order.customer_id != customer.id {
-                    return Err(unprocessable(format!(
-                        "order {order_id} is not an order of customer {} at shop {}",
-                        customer.id, shop.id
-                    )));
-                }
-                (
-                    vec![Entity {
-                        id: order.id.clone(),
-                        label: order.commercial_id.clone(),
-                        kind: "MMP_ORDER".into(),
-                    }],
-                    order.channel_code.clone(),
-                )
+async fn create_thread(State(state): State<SandboxState>, body: Bytes) -> Outcome {
+    let request: NewThread = parse(&body)?;
+    if let Some(problem) = request.topic.problem() {
+        return Err(invalid(problem));
+    }
+    message_body(&request.body)?;
+    let file = NewAttachment::decode(request.attachment)?;
+    let mut world = state.lock();
+    let date = date_or_now(request.date.as_deref(), to_millis(world.clock.now()))?;
+    let mirakl = &mut world.mirakl;
+    let shop = mirakl
+        .shops
+        .get(&request.shop_id)
+        .cloned()
+        .ok_or_else(|| not_found(format!("no shop {}", request.shop_id)))?;
+    let customer = mirakl
+        .customers
+        .get(&request.customer_id)
+        .cloned()
+        .ok_or_else(|| not_found(format!("no customer {}", request.customer_id)))?;
+    let (entities, channel_code) = match &request.order_id {
+        None => (Vec::new(), None),
+        Some(order_id) => {
+            let order = mirakl
+                .order(order_id)
+                .ok_or_else(|| not_found(format!("no order {order_id}")))?;
+            if order.shop_id != shop.id || order.customer_id != customer.id {
+                return Err(invalid(format!(
+                    "order {order_id} is not an order of customer {} at shop {}",
+                    customer.id, shop.id
+                )));
             }
-        };
-        let customer_participant = Participant {
-            kind: ParticipantType::Customer,
-            id: Some(customer.id.clone()),
-            display_name: customer.display_name(),
-        };
-        let shop_participant = Participant {
-            kind: ParticipantType::Shop,
-            id: Some(shop.id.to_string()),
-            display_name: shop.name.clone(),
-        };
-        let thread_id = uuid::Uuid::new_v4().to_string();
-        let seq = mirakl.next_seq();
-        let mut thread = Thread {
-            id: thread_id.clone(),
-            shop_id: shop.id,
-            customer_id: customer.id.clone(),
-            channel_code,
-            topic: request.topic,
-            entities,
-            authorized_participants: vec![
-                customer_participant.clone(),
-                shop_participant.clone(),
-                operator(),
-            ],
-            current_participants: Vec::new(),
-            date_created: date,
-            date_updated: date,
-            shop_reply_needed_since: None,
-            messages: Vec::new(),
-            seq,
-        };
-        let attachments = match (request.attachment, data) {
-            (Some(attachment), Some(data)) => {
-                vec![store_attachment(
-                    mirakl,
-                    (&thread_id, shop.id),
-                    attachment,
-                    data,
-                )]
-            }
-            _ => Vec::new(),
-        };
-        let attachment_id = attachments.first().map(|a| a.id.clone());
-        let message_id = uuid::Uuid::new_v4().to_string();
-        thread.push_message(Message {
-            id: message_id.clone(),
-            body: request.body,
-            date_created: date,
-            from: sender(&thread, ParticipantType::Customer),
-            to: vec![shop_participant],
-            attachments,
-        });
-        mirakl.threads.push(thread);
-        let mut answer = json!({ "thread_id": thread_id, "message_id": message_id });
-        if let Some(id) = attachment_id {
-            answer["attachment_id"] = json!(id);
+            (
+                vec![Entity {
+                    id: order.id.clone(),
+                    label: order.commercial_id.clone(),
+                    kind: "MMP_ORDER".into(),
+                }],
+                order.channel_code.clone(),
+            )
         }
-        Ok((StatusCode::CREATED, Json(answer)))
-    })())
+    };
+    let customer_participant = Participant {
+        kind: ParticipantType::Customer,
+        id: Some(customer.id.clone()),
+        display_name: customer.display_name(),
+    };
+    let shop_participant = Participant {
+        kind: ParticipantType::Shop,
+        id: Some(shop.id.to_string()),
+        display_name: shop.name.clone(),
+    };
+    let thread_id = uuid::Uuid::new_v4().to_string();
+    let seq = mirakl.next_seq();
+    let mut thread = Thread {
+        id: thread_id.clone(),
+        shop_id: shop.id,
+        customer_id: customer.id.clone(),
+        channel_code,
+        topic: request.topic,
+        entities,
+        authorized_participants: vec![
+            customer_participant.clone(),
+            shop_participant.clone(),
+            operator(),
+        ],
+        current_participants: Vec::new(),
+        date_created: date,
+        date_updated: date,
+        shop_reply_needed_since: None,
+        messages: Vec::new(),
+        seq,
+    };
+    let from = sender(&thread, ParticipantType::Customer);
+    let message = control_message(
+        mirakl,
+        (&thread_id, shop.id),
+        (request.body, date),
+        (from, vec![shop_participant]),
+        file,
+    );
+    let created = message_created(json!({ "thread_id": thread_id }), &message);
+    thread.push_message(message);
+    mirakl.threads.push(thread);
+    created
 }
 
 fn operator() -> Participant {
@@ -472,111 +468,87 @@ async fn add_message(
     State(state): State<SandboxState>,
     Path(thread_id): Path<String>,
     body: Bytes,
-) -> Response {
-    finish((|| {
-        let request: NewMessage = parse(&body)?;
-        let from = ParticipantType::parse(&request.from).ok_or_else(|| {
-            unprocessable(format!(
-                "from must be CUSTOMER, OPERATOR or SHOP, not '{}'",
-                request.from
+) -> Outcome {
+    let request: NewMessage = parse(&body)?;
+    let from = ParticipantType::parse(&request.from).ok_or_else(|| {
+        invalid(format!(
+            "from must be CUSTOMER, OPERATOR or SHOP, not '{}'",
+            request.from
+        ))
+    })?;
+    message_body(&request.body)?;
+    let to_kinds = match &request.to {
+        None if from == ParticipantType::Shop => vec![ParticipantType::Customer],
+        None => vec![ParticipantType::Shop],
+        Some(list) if list.is_empty() => {
+            return Err(invalid("to must list at least one recipient"))
+        }
+        Some(list) => list
+            .iter()
+            .map(|raw| {
+                ParticipantType::parse(raw)
+                    .filter(|kind| *kind != from)
+                    .ok_or_else(|| {
+                        invalid(format!(
+                            "to: '{raw}' is not a participant type other than the sender (CUSTOMER, OPERATOR, SHOP)"
+                        ))
+                    })
+            })
+            .collect::<Result<Vec<_>, _>>()?,
+    };
+    let file = NewAttachment::decode(request.attachment)?;
+    let mut world = state.lock();
+    let date = date_or_now(request.date.as_deref(), to_millis(world.clock.now()))?;
+    let mirakl = &mut world.mirakl;
+    let thread = mirakl
+        .threads
+        .iter()
+        .find(|t| t.id == thread_id)
+        .ok_or_else(|| not_found(format!("no thread {thread_id}")))?;
+    let shop_id = thread.shop_id;
+    if let Some(last) = thread.messages.last() {
+        if date < last.date_created {
+            return Err(invalid("date must not be before the thread's last message"));
+        }
+    }
+    let mut to = Vec::new();
+    for kind in to_kinds {
+        let participant = thread.participant(kind).cloned().ok_or_else(|| {
+            invalid(format!(
+                "{} is not a participant of the thread",
+                kind.as_str()
             ))
         })?;
-        message_body(&request.body)?;
-        let to_kinds = match &request.to {
-            None if from == ParticipantType::Shop => vec![ParticipantType::Customer],
-            None => vec![ParticipantType::Shop],
-            Some(list) if list.is_empty() => {
-                return Err(unprocessable("to must list at least one recipient"))
-            }
-            Some(list) => list
-                .iter()
-                .map(|raw| {
-                    ParticipantType::parse(raw)
-                        .filter(|kind| *kind != from)
-                        .ok_or_else(|| {
-                            unprocessable(format!(
-                                "to: '{raw}' is not a participant type other than the sender (CUSTOMER, OPERATOR, SHOP)"
-                            ))
-                        })
-                })
-                .collect::<Result<Vec<_>, _>>()?,
-        };
-        let data = request
-            .attachment
-            .as_ref()
-            .map(NewAttachment::decode)
-            .transpose()?;
-        let mut world = state.lock();
-        let date = date_or_now(request.date.as_deref(), to_millis(world.clock.now()))?;
-        let mirakl = &mut world.mirakl;
-        let thread = mirakl
-            .threads
-            .iter()
-            .find(|t| t.id == thread_id)
-            .ok_or_else(|| control_not_found(format!("no thread {thread_id}")))?;
-        let shop_id = thread.shop_id;
-        if let Some(last) = thread.messages.last() {
-            if date < last.date_created {
-                return Err(unprocessable(
-                    "date must not be before the thread's last message",
-                ));
-            }
+        if !to.contains(&participant) {
+            to.push(participant);
         }
-        let mut to = Vec::new();
-        for kind in to_kinds {
-            let participant = thread.participant(kind).cloned().ok_or_else(|| {
-                unprocessable(format!(
-                    "{} is not a participant of the thread",
-                    kind.as_str()
-                ))
-            })?;
-            if !to.contains(&participant) {
-                to.push(participant);
-            }
-        }
-        let from = sender(thread, from);
-        let attachments = match (request.attachment, data) {
-            (Some(attachment), Some(data)) => {
-                vec![store_attachment(
-                    mirakl,
-                    (&thread_id, shop_id),
-                    attachment,
-                    data,
-                )]
-            }
-            _ => Vec::new(),
-        };
-        let attachment_id = attachments.first().map(|a| a.id.clone());
-        let message_id = uuid::Uuid::new_v4().to_string();
-        let thread = mirakl
-            .threads
-            .iter_mut()
-            .find(|t| t.id == thread_id)
-            .ok_or_else(|| control_not_found(format!("no thread {thread_id}")))?;
-        thread.push_message(Message {
-            id: message_id.clone(),
-            body: request.body,
-            date_created: date,
-            from,
-            to,
-            attachments,
-        });
-        let mut answer = json!({ "message_id": message_id });
-        if let Some(id) = attachment_id {
-            answer["attachment_id"] = json!(id);
-        }
-        Ok((StatusCode::CREATED, Json(answer)))
-    })())
+    }
+    let from = sender(thread, from);
+    let message = control_message(
+        mirakl,
+        (&thread_id, shop_id),
+        (request.body, date),
+        (from, to),
+        file,
+    );
+    let created = message_created(json!({}), &message);
+    let thread = mirakl
+        .threads
+        .iter_mut()
+        .find(|t| t.id == thread_id)
+        .ok_or_else(|| not_found(format!("no thread {thread_id}")))?;
+    thread.push_message(message);
+    created
 }
 
 async fn thread_posted(
     State(state): State<SandboxState>,
     Path(thread_id): Path<String>,
-) -> Response {
+) -> Outcome {
     let world = state.lock();
     let mirakl = &world.mirakl;
     let Some(thread) = mirakl.threads.iter().find(|t| t.id == thread_id) else {
-        return control_not_found(format!("no thread {thread_id}")).into_response();
+        return Err(not_found(format!("no thread {thread_id}")));
     };
     let posted: Vec<_> = mirakl
         .posted
@@ -589,14 +561,19 @@ async fn thread_posted(
         .flat_map(|m| m.attachments.iter())
         .map(|a| a.size)
         .sum();
-    Json(json!({
-        "thread_id": thread_id,
-        "posted": posted,
-        "attachments_total_bytes": total
-    }))
-    .into_response()
+    Ok(answer(
+        StatusCode::OK,
+        json!({
+            "thread_id": thread_id,
+            "posted": posted,
+            "attachments_total_bytes": total
+        }),
+    ))
 }
 
 async fn all_posted(State(state): State<SandboxState>) -> Response {
-    Json(json!({ "posted": state.lock().mirakl.posted })).into_response()
+    answer(
+        StatusCode::OK,
+        json!({ "posted": state.lock().mirakl.posted }),
+    )
 }

@@ -1,5 +1,5 @@
-//! Error answers: Mirakl's `{"status", "message"}` body for the seller API and
-//! `{"error"}` for the control API.
+//! Error answers of the seller API: Mirakl's `{"status", "message"}` body. (The control API
+//! answers `{"error"}` through `crate::control::support`.)
 
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
@@ -44,35 +44,4 @@ pub fn bad_request(message: impl Into<String>) -> ApiError {
 /// 404: the resource does not exist for the current user.
 pub fn not_found(message: impl Into<String>) -> ApiError {
     api_error(StatusCode::NOT_FOUND, message)
-}
-
-/// A control-API failure, answered as `{"error": "..."}`.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct ControlError {
-    /// HTTP status.
-    pub status: StatusCode,
-    /// What is wrong with the request.
-    pub message: String,
-}
-
-impl IntoResponse for ControlError {
-    fn into_response(self) -> Response {
-        (self.status, Json(json!({ "error": self.message }))).into_response()
-    }
-}
-
-/// 422 from the control API: the body does not describe a valid request.
-pub fn unprocessable(message: impl Into<String>) -> ControlError {
-    ControlError {
-        status: StatusCode::UNPROCESSABLE_ENTITY,
-        message: message.into(),
-    }
-}
-
-/// 404 from the control API: an id in the request names nothing.
-pub fn control_not_found(message: impl Into<String>) -> ControlError {
-    ControlError {
-        status: StatusCode::NOT_FOUND,
-        message: message.into(),
-    }
 }

@@ -6,14 +6,13 @@
 //! returns every match. Orders waiting for acceptance show no addresses (Mirakl masks customer
 //! data before acceptance; EmpikPlace sends the full address only afterwards).
 
-use super::auth::authenticate;
+use super::auth::authenticated;
 use super::errors::{bad_request, ApiResult};
 use super::model::{Customer, Order, SenderType};
 use super::params::{format_seconds, Params};
 use super::MiraklWorld;
 use crate::state::SandboxState;
-use axum::extract::rejection::QueryRejection;
-use axum::extract::{Query, State};
+use axum::extract::State;
 use axum::http::HeaderMap;
 use axum::Json;
 use serde_json::{json, Value};
@@ -43,13 +42,10 @@ const COMMISSION_RATE: f64 = 0.1;
 pub async fn list_orders(
     State(state): State<SandboxState>,
     headers: HeaderMap,
-    query: Result<Query<Vec<(String, String)>>, QueryRejection>,
+    params: Params,
 ) -> ApiResult<Json<Value>> {
-    let world = state.lock();
-    let mirakl = &world.mirakl;
-    let params = Params::from_query(query)?;
-    let shop_id = authenticate(mirakl, &headers, &params)?;
-    list(mirakl, shop_id, &params).map(Json)
+    let (world, shop_id) = authenticated(&state, &headers, &params)?;
+    list(&world.mirakl, shop_id, &params).map(Json)
 }
 
 fn limited_list(params: &Params, name: &str) -> ApiResult<Vec<String>> {
@@ -241,7 +237,7 @@ pub fn order_json(world: &MiraklWorld, order: &Order) -> Value {
             .map(|l| l.unit_price * f64::from(l.quantity))
             .sum(),
     );
-    json!({
+    let mut answer = json!({
         "order_id": order.id,
         "commercial_id": order.commercial_id,
         "order_state": order.state,
@@ -263,7 +259,6 @@ pub fn order_json(world: &MiraklWorld, order: &Order) -> Value {
         "paymentType": "",
         "payment_type": "",
         "payment_workflow": "PAY_ON_ACCEPTANCE",
-        "channel": order.channel_code.as_ref().map(|code| json!({"code": code, "label": code})),
         "references": {},
         "shipping_type_code": "INPOST",
         "shipping_type_label": "Paczkomat InPost",
@@ -282,5 +277,10 @@ pub fn order_json(world: &MiraklWorld, order: &Order) -> Value {
         },
         "order_additional_fields": [],
         "order_lines": lines
-    })
+    });
+    // `channel` is an object in the document, not nullable: absent when the order has none.
+    if let Some(code) = &order.channel_code {
+        answer["channel"] = json!({"code": code, "label": code});
+    }
+    answer
 }

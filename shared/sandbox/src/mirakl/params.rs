@@ -1,8 +1,9 @@
 //! Query parameters and date-times as Mirakl reads and writes them.
 
-use super::errors::{bad_request, ApiResult};
+use super::errors::{bad_request, ApiError, ApiResult};
 use axum::extract::rejection::QueryRejection;
-use axum::extract::Query;
+use axum::extract::{FromRequestParts, Query};
+use axum::http::request::Parts;
 use chrono::{DateTime, SubsecRound, Utc};
 
 /// The query string of one call, in order, repeated names kept.
@@ -91,6 +92,15 @@ impl Params {
                 ))
             }),
         }
+    }
+}
+
+/// Handlers take the query as `Params`; a query string that cannot be decoded answers 400.
+impl<S: Send + Sync> FromRequestParts<S> for Params {
+    type Rejection = ApiError;
+
+    async fn from_request_parts(parts: &mut Parts, state: &S) -> ApiResult<Self> {
+        Self::from_query(Query::from_request_parts(parts, state).await)
     }
 }
 

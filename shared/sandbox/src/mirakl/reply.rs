@@ -10,7 +10,7 @@
 //! limit on EmpikPlace: marketdesk's own 10 MB rule is its business, so sizes are only
 //! recorded (see the control API's `posted` log). Not multipart → 415; unknown thread → 404.
 
-use super::auth::authenticate;
+use super::auth::authenticated;
 use super::errors::{api_error, bad_request, not_found, ApiResult};
 use super::model::{
     AttachmentInfo, Message, ParticipantType, Posted, PostedFile, PostedRecipient, Sender,
@@ -19,8 +19,7 @@ use super::model::{
 use super::params::{to_millis, Params};
 use crate::state::SandboxState;
 use axum::extract::multipart::MultipartRejection;
-use axum::extract::rejection::QueryRejection;
-use axum::extract::{Multipart, Path, Query, State};
+use axum::extract::{Multipart, Path, State};
 use axum::http::{header, HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Response};
 use axum::Json;
@@ -67,25 +66,11 @@ pub async fn reply(
     State(state): State<SandboxState>,
     Path(thread_id): Path<String>,
     headers: HeaderMap,
-    query: Result<Query<Vec<(String, String)>>, QueryRejection>,
-    multipart: Result<Multipart, MultipartRejection>,
-) -> Response {
-    reply_inner(state, thread_id, headers, query, multipart)
-        .await
-        .unwrap_or_else(IntoResponse::into_response)
-}
-
-async fn reply_inner(
-    state: SandboxState,
-    thread_id: String,
-    headers: HeaderMap,
-    query: Result<Query<Vec<(String, String)>>, QueryRejection>,
+    params: Params,
     multipart: Result<Multipart, MultipartRejection>,
 ) -> ApiResult<Response> {
-    let params = Params::from_query(query)?;
     let shop_id = {
-        let world = state.lock();
-        let shop_id = authenticate(&world.mirakl, &headers, &params)?;
+        let (world, shop_id) = authenticated(&state, &headers, &params)?;
         if world.mirakl.thread(shop_id, &thread_id).is_none() {
             return Err(not_found(format!("Thread with id '{thread_id}' not found")));
         }

@@ -8,14 +8,13 @@
 //! A token carries every filter and the limit; once given, all other parameters but `shop_id`
 //! are ignored, as Mirakl documents.
 
-use super::auth::authenticate;
+use super::auth::authenticated;
 use super::errors::{bad_request, not_found, ApiResult};
 use super::model::{OptionalMillis, Thread};
 use super::params::{format_millis, Params};
 use super::MiraklWorld;
 use crate::state::SandboxState;
-use axum::extract::rejection::QueryRejection;
-use axum::extract::{Path, Query, State};
+use axum::extract::{Path, State};
 use axum::http::HeaderMap;
 use axum::Json;
 use base64::engine::general_purpose::URL_SAFE;
@@ -83,30 +82,24 @@ pub async fn get_thread(
     State(state): State<SandboxState>,
     Path(id): Path<String>,
     headers: HeaderMap,
-    query: Result<Query<Vec<(String, String)>>, QueryRejection>,
+    params: Params,
 ) -> ApiResult<Json<Value>> {
-    let world = state.lock();
-    let mirakl = &world.mirakl;
-    Params::from_query(query)
-        .and_then(|params| authenticate(mirakl, &headers, &params))
-        .and_then(|shop_id| {
-            mirakl
-                .thread(shop_id, &id)
-                .ok_or_else(|| not_found(format!("Thread with id '{id}' not found")))
-        })
-        .map(|thread| Json(thread_json(thread, Some(usize::MAX))))
+    let (world, shop_id) = authenticated(&state, &headers, &params)?;
+    let thread = world
+        .mirakl
+        .thread(shop_id, &id)
+        .ok_or_else(|| not_found(format!("Thread with id '{id}' not found")))?;
+    Ok(Json(thread_json(thread, Some(usize::MAX))))
 }
 
 /// M11: the caller's threads, filtered and seek-paginated.
 pub async fn list_threads(
     State(state): State<SandboxState>,
     headers: HeaderMap,
-    query: Result<Query<Vec<(String, String)>>, QueryRejection>,
+    params: Params,
 ) -> ApiResult<Json<Value>> {
-    let world = state.lock();
+    let (world, shop_id) = authenticated(&state, &headers, &params)?;
     let mirakl = &world.mirakl;
-    let params = Params::from_query(query)?;
-    let shop_id = authenticate(mirakl, &headers, &params)?;
     let cursor = match params.get("page_token") {
         Some(token) => decode_token(mirakl, token, shop_id)?,
         None => Cursor::from_params(&params, shop_id)?,

@@ -2,7 +2,7 @@
 //! token acts for, as a `MeResponse`.
 
 use super::MARKETPLACE_ID;
-use crate::allegro::guard::{authorize, json_response, Media};
+use crate::allegro::guard::{authorized, json_response, Media};
 use crate::state::SandboxState;
 use axum::extract::State;
 use axum::http::{HeaderMap, StatusCode};
@@ -16,25 +16,16 @@ pub fn routes() -> Router<SandboxState> {
     Router::new().route("/me", get(me))
 }
 
-async fn me(State(state): State<SandboxState>, headers: HeaderMap) -> Response {
-    let mut world = state.lock();
-    let caller = match authorize(
-        &mut world,
-        &headers,
-        "allegro:api:profile:read",
-        Media::Public,
-    ) {
-        Ok(caller) => caller,
-        Err(response) => return response,
-    };
+async fn me(State(state): State<SandboxState>, headers: HeaderMap) -> Result<Response, Response> {
+    let (world, caller) = authorized(&state, &headers, "allegro:api:profile:read", Media::Public)?;
     let Some(seller) = world.allegro.accounts.sellers.get(&caller.seller_id) else {
         // Tokens die with their seller, so this only happens if a test removed the seller.
-        return crate::allegro::errors::errors_holder(
+        return Err(crate::allegro::errors::errors_holder(
             StatusCode::FORBIDDEN,
             "AccessDenied",
             "The token has no user context",
             None,
-        );
+        ));
     };
     let mut body = json!({
         "id": seller.id,
@@ -53,5 +44,5 @@ async fn me(State(state): State<SandboxState>, headers: HeaderMap) -> Response {
             object.insert(key.into(), json!(value));
         }
     }
-    json_response(StatusCode::OK, Media::Public, &body)
+    Ok(json_response(StatusCode::OK, Media::Public, &body))
 }

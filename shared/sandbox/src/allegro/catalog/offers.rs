@@ -8,7 +8,7 @@
 use super::orders::allegro_time;
 use super::{stable_uuid, Offer, EAN_PARAMETER_ID, EAN_PARAMETER_NAME, MARKETPLACE_ID};
 use crate::allegro::errors::{error_entry, errors_response};
-use crate::allegro::guard::{authorize, json_response, Media};
+use crate::allegro::guard::{authorized, json_response, Media};
 use crate::state::SandboxState;
 use axum::extract::{Path, State};
 use axum::http::{HeaderMap, StatusCode};
@@ -26,19 +26,15 @@ async fn product_offer(
     State(state): State<SandboxState>,
     Path(offer_id): Path<String>,
     headers: HeaderMap,
-) -> Response {
-    let mut world = state.lock();
-    let caller = match authorize(
-        &mut world,
+) -> Result<Response, Response> {
+    let (world, caller) = authorized(
+        &state,
         &headers,
         "allegro:api:sale:offers:read",
         Media::Public,
-    ) {
-        Ok(caller) => caller,
-        Err(response) => return response,
-    };
+    )?;
     if offer_id.is_empty() || !offer_id.bytes().all(|b| b.is_ascii_digit()) {
-        return errors_response(
+        return Err(errors_response(
             StatusCode::BAD_REQUEST,
             vec![error_entry(
                 "VALIDATION_ERROR",
@@ -46,13 +42,15 @@ async fn product_offer(
                 Some("offerId"),
                 &format!("Offer id {offer_id} is not valid."),
             )],
-        );
+        ));
     }
     match world.allegro.catalog.offer(&offer_id) {
-        Some(offer) if offer.seller_id == caller.seller_id => {
-            json_response(StatusCode::OK, Media::Public, &product_offer_json(offer))
-        }
-        _ => errors_response(
+        Some(offer) if offer.seller_id == caller.seller_id => Ok(json_response(
+            StatusCode::OK,
+            Media::Public,
+            &product_offer_json(offer),
+        )),
+        _ => Err(errors_response(
             StatusCode::NOT_FOUND,
             vec![error_entry(
                 "OfferNotFoundException",
@@ -60,7 +58,7 @@ async fn product_offer(
                 Some(""),
                 &format!("Offer {offer_id} does not exist."),
             )],
-        ),
+        )),
     }
 }
 
@@ -80,7 +78,6 @@ pub fn product_offer_json(offer: &Offer) -> Value {
                         "name": EAN_PARAMETER_NAME,
                         "values": [ean],
                         "valuesIds": null,
-                        "rangeValue": null,
                     }],
                     "isAiCoCreated": false,
                 },
@@ -89,7 +86,7 @@ pub fn product_offer_json(offer: &Offer) -> Value {
             })
         })
         .collect();
-    json!({
+    let mut answer = json!({
         "id": offer.id,
         "name": offer.name,
         "category": { "id": offer.category_id },
@@ -99,29 +96,27 @@ pub fn product_offer_json(offer: &Offer) -> Value {
             "name": "Stan",
             "values": ["Nowy"],
             "valuesIds": ["11323_1"],
-            "rangeValue": null,
         }],
         "sellingMode": {
             "format": "BUY_NOW",
             "price": offer.price,
-            "minimalPrice": null,
-            "startingPrice": null,
         },
         "stock": { "available": offer.stock, "unit": "UNIT" },
         "publication": {
             "status": if offer.stock > 0 { "ACTIVE" } else { "ENDED" },
-            "duration": null,
-            "startingAt": null,
-            "endingAt": null,
             "endedBy": if offer.stock > 0 { Value::Null } else { json!("EMPTY_STOCK") },
             "republish": false,
             "marketplaces": { "base": { "id": MARKETPLACE_ID }, "additional": [] },
         },
-        "external": offer.external_id.as_ref().map(|id| json!({ "id": id })),
         "images": [],
         "language": "pl-PL",
         "createdAt": allegro_time(offer.created_at),
         "updatedAt": allegro_time(offer.updated_at),
         "validation": { "errors": [], "warnings": [], "validatedAt": allegro_time(offer.updated_at) },
-    })
+    });
+    // `external` is an object in Allegro's document, not nullable: present only when set.
+    if let Some(id) = &offer.external_id {
+        answer["external"] = json!({ "id": id });
+    }
+    answer
 }

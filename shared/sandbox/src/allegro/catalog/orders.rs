@@ -5,8 +5,8 @@
 //! another seller's order, or an order bought more than 12 months ago (allegro-api.md §7.3).
 
 use super::{stable_uuid, Catalog, Order, Price, MARKETPLACE_ID, ORDER_RETENTION};
-use crate::allegro::errors::{error_entry, errors_response};
-use crate::allegro::guard::{authorize, json_response, Media};
+use crate::allegro::errors::{errors_holder, errors_response};
+use crate::allegro::guard::{authorized, json_response, Media};
 use crate::state::SandboxState;
 use axum::extract::{Path, State};
 use axum::http::{HeaderMap, StatusCode};
@@ -25,19 +25,10 @@ async fn checkout_form(
     State(state): State<SandboxState>,
     Path(id): Path<String>,
     headers: HeaderMap,
-) -> Response {
-    let mut world = state.lock();
-    let caller = match authorize(
-        &mut world,
-        &headers,
-        "allegro:api:orders:read",
-        Media::Public,
-    ) {
-        Ok(caller) => caller,
-        Err(response) => return response,
-    };
+) -> Result<Response, Response> {
+    let (world, caller) = authorized(&state, &headers, "allegro:api:orders:read", Media::Public)?;
     if uuid::Uuid::try_parse(&id).is_err() {
-        return errors_response(
+        return Err(errors_response(
             StatusCode::UNPROCESSABLE_ENTITY,
             vec![json!({
                 "code": "VALIDATION_ERROR",
@@ -47,7 +38,7 @@ async fn checkout_form(
                 "userMessage": "Checkout form id must be a UUID",
                 "metadata": {},
             })],
-        );
+        ));
     }
     let now = world.clock.now();
     let catalog = &world.allegro.catalog;
@@ -55,24 +46,18 @@ async fn checkout_form(
         Some(order)
             if order.seller_id == caller.seller_id && now - order.bought_at <= ORDER_RETENTION =>
         {
-            json_response(
+            Ok(json_response(
                 StatusCode::OK,
                 Media::Public,
                 &checkout_form_json(catalog, order),
-            )
+            ))
         }
-        _ => {
-            let message = format!("Checkout form {id} not found");
-            errors_response(
-                StatusCode::NOT_FOUND,
-                vec![error_entry(
-                    "CheckoutFormNotFoundException",
-                    &message,
-                    Some(&format!("/order/checkout-forms/{id}")),
-                    &message,
-                )],
-            )
-        }
+        _ => Err(errors_holder(
+            StatusCode::NOT_FOUND,
+            "CheckoutFormNotFoundException",
+            &format!("Checkout form {id} not found"),
+            Some(&format!("/order/checkout-forms/{id}")),
+        )),
     }
 }
 
@@ -92,13 +77,7 @@ pub fn checkout_form_json(catalog: &Catalog, order: &Order) -> Value {
             let offer = catalog.offer(&item.offer_id);
             json!({
                 "id": item.id,
-                "offer": {
-                    "id": item.offer_id,
-                    "name": offer.map(|o| o.name.as_str()).unwrap_or(""),
-                    "external": offer
-                        .and_then(|o| o.external_id.as_ref())
-                        .map(|id| json!({ "id": id })),
-                },
+                "offer": offer_reference(&item.offer_id, offer),
                 "quantity": item.quantity,
                 "originalPrice": item.price,
                 "price": item.price,
@@ -140,4 +119,17 @@ pub fn checkout_form_json(catalog: &Catalog, order: &Order) -> Value {
         "updatedAt": allegro_time(order.updated_at),
         "revision": &stable_uuid(&revision_seed).replace('-', "")[..8],
     })
+}
+
+/// A line item's offer; `external` only when the offer has an external id (the field is not
+/// nullable in Allegro's document).
+fn offer_reference(offer_id: &str, offer: Option<&super::Offer>) -> Value {
+    let mut reference = json!({
+        "id": offer_id,
+        "name": offer.map(|o| o.name.as_str()).unwrap_or(""),
+    });
+    if let Some(external) = offer.and_then(|o| o.external_id.as_ref()) {
+        reference["external"] = json!({ "id": external });
+    }
+    reference
 }

@@ -1,13 +1,15 @@
 //! Control routes for sellers, device approval and tokens.
 
-use super::{body, failure, invalid, not_found};
+use super::checked_login;
+use crate::allegro::accounts::Accounts;
 use crate::allegro::oauth::{approve_device, DeviceApprovalError};
+use crate::control::support::{
+    answer, failure, invalid, not_found, parse_or_empty, ControlError, ControlJson, Outcome,
+};
 use crate::state::SandboxState;
 use axum::body::Bytes;
-use axum::extract::rejection::JsonRejection;
 use axum::extract::{Path, Query, State};
 use axum::http::StatusCode;
-use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
 use axum::{Json, Router};
 use serde::Deserialize;
@@ -42,26 +44,19 @@ struct NewSeller {
 
 async fn create_seller(
     State(state): State<SandboxState>,
-    payload: Result<Json<NewSeller>, JsonRejection>,
-) -> Response {
-    let new = match body(payload) {
-        Ok(new) => new,
-        Err(response) => return response,
-    };
-    let login = new.login.trim();
-    if login.is_empty() || login.contains(char::is_whitespace) {
-        return invalid("login must be a non-empty word without spaces");
-    }
+    ControlJson(new): ControlJson<NewSeller>,
+) -> Outcome {
+    let login = checked_login(&new.login)?;
     if new.email.as_deref().is_some_and(|e| !e.contains('@')) {
-        return invalid("email must contain @");
+        return Err(invalid("email must contain @"));
     }
     let mut world = state.lock();
     let accounts = &mut world.allegro.accounts;
     if accounts.seller_by_login(login).is_some() {
-        return failure(
+        return Err(failure(
             StatusCode::CONFLICT,
-            &format!("a seller with login {login} exists"),
-        );
+            format!("a seller with login {login} exists"),
+        ));
     }
     let email = new
         .email
@@ -78,11 +73,10 @@ async fn create_seller(
     if new.sign_in {
         accounts.signed_in_seller = Some(id.clone());
     }
-    (
+    Ok(answer(
         StatusCode::CREATED,
-        Json(json!({ "id": id, "login": login, "email": email })),
-    )
-        .into_response()
+        json!({ "id": id, "login": login, "email": email }),
+    ))
 }
 
 async fn list_sellers(State(state): State<SandboxState>) -> Json<Value> {
@@ -103,24 +97,32 @@ async fn list_sellers(State(state): State<SandboxState>) -> Json<Value> {
     Json(json!({ "sellers": sellers, "signed_in": accounts.signed_in_seller }))
 }
 
-async fn sign_in(State(state): State<SandboxState>, Path(id): Path<String>) -> Response {
+async fn sign_in(State(state): State<SandboxState>, Path(id): Path<String>) -> Outcome {
     let mut world = state.lock();
     let accounts = &mut world.allegro.accounts;
-    if !accounts.sellers.contains_key(&id) {
-        return not_found(&format!("unknown seller {id}"));
-    }
+    known_seller(accounts, &id)?;
     accounts.signed_in_seller = Some(id.clone());
-    Json(json!({ "signed_in": id })).into_response()
+    Ok(answer(StatusCode::OK, json!({ "signed_in": id })))
 }
 
-async fn revoke(State(state): State<SandboxState>, Path(id): Path<String>) -> Response {
+async fn revoke(State(state): State<SandboxState>, Path(id): Path<String>) -> Outcome {
     let mut world = state.lock();
     let accounts = &mut world.allegro.accounts;
-    if !accounts.sellers.contains_key(&id) {
-        return not_found(&format!("unknown seller {id}"));
-    }
+    known_seller(accounts, &id)?;
     let revoked = accounts.revoke_seller(&id);
-    Json(json!({ "seller_id": id, "revoked": revoked })).into_response()
+    Ok(answer(
+        StatusCode::OK,
+        json!({ "seller_id": id, "revoked": revoked }),
+    ))
+}
+
+/// 404 unless `id` names a seller.
+fn known_seller(accounts: &Accounts, id: &str) -> Result<(), ControlError> {
+    if accounts.sellers.contains_key(id) {
+        Ok(())
+    } else {
+        Err(not_found(format!("unknown seller {id}")))
+    }
 }
 
 /// Body of `POST /device/auto-approve`.
@@ -132,18 +134,17 @@ struct AutoApprove {
 
 async fn auto_approve(
     State(state): State<SandboxState>,
-    payload: Result<Json<AutoApprove>, JsonRejection>,
-) -> Response {
-    let enabled = match body(payload) {
-        Ok(body) => body.enabled,
-        Err(response) => return response,
-    };
+    ControlJson(AutoApprove { enabled }): ControlJson<AutoApprove>,
+) -> Outcome {
     state.lock().allegro.accounts.oauth.auto_approve_device = enabled;
-    Json(json!({ "auto_approve_device": enabled })).into_response()
+    Ok(answer(
+        StatusCode::OK,
+        json!({ "auto_approve_device": enabled }),
+    ))
 }
 
 /// Optional body of `POST /device/{user_code}/approve`.
-#[derive(Debug, Default, Deserialize)]
+#[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
 struct Approve {
     /// Approve as this seller instead of the signed-in one.
@@ -154,15 +155,8 @@ async fn approve(
     State(state): State<SandboxState>,
     Path(user_code): Path<String>,
     raw: Bytes,
-) -> Response {
-    let request = if raw.iter().all(u8::is_ascii_whitespace) {
-        Approve::default()
-    } else {
-        match serde_json::from_slice::<Approve>(&raw) {
-            Ok(request) => request,
-            Err(error) => return invalid(&format!("invalid body: {error}")),
-        }
-    };
+) -> Outcome {
+    let request: Approve = parse_or_empty(&raw)?;
     let mut world = state.lock();
     let now = world.clock.now();
     match approve_device(
@@ -171,12 +165,12 @@ async fn approve(
         request.seller_id.as_deref(),
         now,
     ) {
-        Ok(seller_id) => {
-            Json(json!({ "approved": true, "user_code": user_code, "seller_id": seller_id }))
-                .into_response()
-        }
-        Err(error @ DeviceApprovalError::NoSeller) => invalid(&error.to_string()),
-        Err(error) => not_found(&error.to_string()),
+        Ok(seller_id) => Ok(answer(
+            StatusCode::OK,
+            json!({ "approved": true, "user_code": user_code, "seller_id": seller_id }),
+        )),
+        Err(error @ DeviceApprovalError::NoSeller) => Err(invalid(error.to_string())),
+        Err(error) => Err(not_found(error.to_string())),
     }
 }
 
@@ -190,10 +184,10 @@ struct TokenFilter {
 async fn tokens(
     State(state): State<SandboxState>,
     filter: Result<Query<TokenFilter>, axum::extract::rejection::QueryRejection>,
-) -> Response {
+) -> Outcome {
     let seller_filter = match filter {
         Ok(Query(filter)) => filter.seller_id,
-        Err(rejection) => return invalid(&rejection.body_text()),
+        Err(rejection) => return Err(invalid(rejection.body_text())),
     };
     let world = state.lock();
     let now = world.clock.now();
@@ -249,10 +243,12 @@ async fn tokens(
         .into_iter()
         .map(|(seller, (a, r))| (seller, json!({ "access_tokens": a, "refresh_tokens": r })))
         .collect();
-    Json(json!({
-        "sellers": per_seller,
-        "access_tokens": access,
-        "refresh_tokens": refresh,
-    }))
-    .into_response()
+    Ok(answer(
+        StatusCode::OK,
+        json!({
+            "sellers": per_seller,
+            "access_tokens": access,
+            "refresh_tokens": refresh,
+        }),
+    ))
 }

@@ -1,14 +1,15 @@
 //! Control routes for buyers, offers and orders.
 
-use super::{body, failure, invalid, not_found};
+use super::checked_login;
 use crate::allegro::catalog::{parse_hundredths, Price};
+use crate::control::support::{
+    answer, failure, invalid, not_found, ControlError, ControlJson, Outcome,
+};
 use crate::state::SandboxState;
-use axum::extract::rejection::JsonRejection;
 use axum::extract::State;
 use axum::http::StatusCode;
-use axum::response::{IntoResponse, Response};
 use axum::routing::post;
-use axum::{Json, Router};
+use axum::Router;
 use chrono::{DateTime, Utc};
 use serde::Deserialize;
 use serde_json::json;
@@ -35,41 +36,33 @@ struct NewBuyer {
 
 async fn create_buyer(
     State(state): State<SandboxState>,
-    payload: Result<Json<NewBuyer>, JsonRejection>,
-) -> Response {
-    let new = match body(payload) {
-        Ok(new) => new,
-        Err(response) => return response,
-    };
-    let login = new.login.trim();
-    if login.is_empty() || login.contains(char::is_whitespace) {
-        return invalid("login must be a non-empty word without spaces");
-    }
+    ControlJson(new): ControlJson<NewBuyer>,
+) -> Outcome {
+    let login = checked_login(&new.login)?;
     let mut world = state.lock();
     let catalog = &mut world.allegro.catalog;
     if catalog.buyer_by_login(login).is_some() {
-        return failure(
+        return Err(failure(
             StatusCode::CONFLICT,
-            &format!("a buyer with login {login} exists"),
-        );
+            format!("a buyer with login {login} exists"),
+        ));
     }
     let buyer = catalog.add_buyer(
         login,
         new.first_name.as_deref().unwrap_or("Jan"),
         new.last_name.as_deref().unwrap_or("Kowalski"),
     );
-    (
+    Ok(answer(
         StatusCode::CREATED,
-        Json(json!({
+        json!({
             "id": buyer.id,
             "login": buyer.login,
             "email": buyer.email,
             "plain_email": buyer.plain_email,
             "first_name": buyer.first_name,
             "last_name": buyer.last_name,
-        })),
-    )
-        .into_response()
+        }),
+    ))
 }
 
 /// A price in a control body: `"49.99"` (PLN) or `{"amount": "49.99", "currency": "PLN"}`.
@@ -97,6 +90,11 @@ impl PriceInput {
             currency: currency.into(),
         })
     }
+
+    /// The validated price of an optional input; 422 when it is given and invalid.
+    fn optional(input: Option<&Self>) -> Result<Option<Price>, ControlError> {
+        input.map(Self::price).transpose().map_err(invalid)
+    }
 }
 
 /// Body of `POST /offers`.
@@ -114,31 +112,25 @@ struct NewOffer {
 
 async fn create_offer(
     State(state): State<SandboxState>,
-    payload: Result<Json<NewOffer>, JsonRejection>,
-) -> Response {
-    let new = match body(payload) {
-        Ok(new) => new,
-        Err(response) => return response,
-    };
+    ControlJson(new): ControlJson<NewOffer>,
+) -> Outcome {
     if new.name.trim().is_empty() || new.name.chars().count() > 75 {
-        return invalid("name must have 1 to 75 characters");
+        return Err(invalid("name must have 1 to 75 characters"));
     }
     if let Some(ean) = &new.ean {
         if !(8..=14).contains(&ean.len()) || !ean.bytes().all(|b| b.is_ascii_digit()) {
-            return invalid("ean must be 8 to 14 digits");
+            return Err(invalid("ean must be 8 to 14 digits"));
         }
     }
     if new.external_id.as_ref().is_some_and(|id| id.len() > 100) {
-        return invalid("external_id must have at most 100 characters");
+        return Err(invalid("external_id must have at most 100 characters"));
     }
-    let price = match new.price.as_ref().map(PriceInput::price).transpose() {
-        Ok(price) => price.unwrap_or_else(|| Price::pln_from_grosze(9_999)),
-        Err(message) => return invalid(&message),
-    };
+    let price =
+        PriceInput::optional(new.price.as_ref())?.unwrap_or_else(|| Price::pln_from_grosze(9_999));
     let mut world = state.lock();
     let now = world.clock.now();
     if !world.allegro.accounts.sellers.contains_key(&new.seller_id) {
-        return not_found(&format!("unknown seller {}", new.seller_id));
+        return Err(not_found(format!("unknown seller {}", new.seller_id)));
     }
     let id = world
         .allegro
@@ -147,7 +139,10 @@ async fn create_offer(
         .id
         .clone();
     let Some(offer) = world.allegro.catalog.offer_mut(&id) else {
-        return failure(StatusCode::INTERNAL_SERVER_ERROR, "the offer vanished");
+        return Err(failure(
+            StatusCode::INTERNAL_SERVER_ERROR,
+            "the offer vanished",
+        ));
     };
     if let Some(stock) = new.stock {
         offer.stock = stock;
@@ -156,18 +151,17 @@ async fn create_offer(
     if let Some(category_id) = new.category_id {
         offer.category_id = category_id;
     }
-    (
+    Ok(answer(
         StatusCode::CREATED,
-        Json(json!({
+        json!({
             "id": offer.id,
             "seller_id": offer.seller_id,
             "name": offer.name,
             "ean": offer.ean,
             "price": offer.price,
             "stock": offer.stock,
-        })),
-    )
-        .into_response()
+        }),
+    ))
 }
 
 /// One line of `POST /orders`.
@@ -202,12 +196,8 @@ struct NewOrder {
 
 async fn create_order(
     State(state): State<SandboxState>,
-    payload: Result<Json<NewOrder>, JsonRejection>,
-) -> Response {
-    let new = match body(payload) {
-        Ok(new) => new,
-        Err(response) => return response,
-    };
+    ControlJson(new): ControlJson<NewOrder>,
+) -> Outcome {
     let lines: Vec<NewLine> = match (new.offer_ids, new.line_items) {
         (Some(ids), None) => ids
             .into_iter()
@@ -218,51 +208,49 @@ async fn create_order(
             })
             .collect(),
         (None, Some(lines)) => lines,
-        _ => return invalid("give exactly one of offer_ids and line_items"),
+        _ => return Err(invalid("give exactly one of offer_ids and line_items")),
     };
     if lines.is_empty() {
-        return invalid("an order needs at least one line");
+        return Err(invalid("an order needs at least one line"));
     }
     if lines.iter().any(|l| l.quantity == 0) {
-        return invalid("quantity must be at least 1");
+        return Err(invalid("quantity must be at least 1"));
     }
     let status = new.status.unwrap_or_else(|| "READY_FOR_PROCESSING".into());
     if !ORDER_STATUSES.contains(&status.as_str()) {
-        return invalid(&format!(
+        return Err(invalid(format!(
             "status must be one of {}",
             ORDER_STATUSES.join(", ")
-        ));
+        )));
     }
     let bought_at = match new.bought_at.as_deref().map(DateTime::parse_from_rfc3339) {
         None => None,
         Some(Ok(at)) => Some(at.with_timezone(&Utc)),
-        Some(Err(error)) => return invalid(&format!("bought_at is not RFC 3339: {error}")),
+        Some(Err(error)) => return Err(invalid(format!("bought_at is not RFC 3339: {error}"))),
     };
 
     let mut world = state.lock();
     let bought_at = bought_at.unwrap_or_else(|| world.clock.now());
     if !world.allegro.accounts.sellers.contains_key(&new.seller_id) {
-        return not_found(&format!("unknown seller {}", new.seller_id));
+        return Err(not_found(format!("unknown seller {}", new.seller_id)));
     }
     let catalog = &mut world.allegro.catalog;
     if catalog.buyer(&new.buyer_id).is_none() {
-        return not_found(&format!("unknown buyer {}", new.buyer_id));
+        return Err(not_found(format!("unknown buyer {}", new.buyer_id)));
     }
     let mut priced = Vec::with_capacity(lines.len());
     for line in lines {
         let Some(offer) = catalog.offer(&line.offer_id) else {
-            return not_found(&format!("unknown offer {}", line.offer_id));
+            return Err(not_found(format!("unknown offer {}", line.offer_id)));
         };
         if offer.seller_id != new.seller_id {
-            return invalid(&format!(
+            return Err(invalid(format!(
                 "offer {} belongs to another seller",
                 line.offer_id
-            ));
+            )));
         }
-        let price = match line.price.as_ref().map(PriceInput::price).transpose() {
-            Ok(price) => price.unwrap_or_else(|| offer.price.clone()),
-            Err(message) => return invalid(&message),
-        };
+        let price =
+            PriceInput::optional(line.price.as_ref())?.unwrap_or_else(|| offer.price.clone());
         priced.push((line.offer_id, line.quantity, price));
     }
     let order = catalog.add_order(&new.seller_id, &new.buyer_id, priced, bought_at);
@@ -271,7 +259,10 @@ async fn create_order(
         order.status = status;
     }
     let Some(order) = catalog.order(&id) else {
-        return failure(StatusCode::INTERNAL_SERVER_ERROR, "the order vanished");
+        return Err(failure(
+            StatusCode::INTERNAL_SERVER_ERROR,
+            "the order vanished",
+        ));
     };
     let line_items: Vec<_> = order
         .line_items
@@ -285,16 +276,15 @@ async fn create_order(
             })
         })
         .collect();
-    (
+    Ok(answer(
         StatusCode::CREATED,
-        Json(json!({
+        json!({
             "id": order.id,
             "seller_id": order.seller_id,
             "buyer_id": order.buyer_id,
             "bought_at": order.bought_at,
             "status": order.status,
             "line_items": line_items,
-        })),
-    )
-        .into_response()
+        }),
+    ))
 }

@@ -7,10 +7,10 @@
 //!   `filename`).
 
 use super::attachments::{Attachment, AttachmentScope, UploadRefusal};
-use super::support::{base_url, beta_json, finish, parse_json, validation_error, Answer};
+use super::support::{attachment_error, base_url, beta_body, validation_error, Answer};
 use super::to_millis;
-use crate::allegro::errors::{error_entry, errors_holder, errors_response, with_trace_id};
-use crate::allegro::guard::{authorize, require_content_type, Media};
+use crate::allegro::errors::{errors_holder, with_trace_id};
+use crate::allegro::guard::{authorized, json_response, Media};
 use crate::state::SandboxState;
 use axum::body::{Body, Bytes};
 use axum::extract::{Path, State};
@@ -55,15 +55,7 @@ fn scope_name(scope: AttachmentScope) -> &'static str {
 /// 422 as each API reports a bad declaration.
 fn declaration_error(scope: AttachmentScope, message: &str, field: &str) -> Response {
     match scope {
-        AttachmentScope::Issue => errors_response(
-            StatusCode::UNPROCESSABLE_ENTITY,
-            vec![error_entry(
-                "ATTACHMENT_ERROR",
-                message,
-                Some(field),
-                message,
-            )],
-        ),
+        AttachmentScope::Issue => attachment_error(message, field),
         AttachmentScope::Message => validation_error(message, Some(field)),
     }
 }
@@ -99,16 +91,16 @@ async fn declare_issue_attachment(
     State(state): State<SandboxState>,
     headers: HeaderMap,
     body: Bytes,
-) -> Response {
-    finish(declare(&state, &headers, AttachmentScope::Issue, &body))
+) -> Answer {
+    declare(&state, &headers, AttachmentScope::Issue, &body)
 }
 
 async fn declare_message_attachment(
     State(state): State<SandboxState>,
     headers: HeaderMap,
     body: Bytes,
-) -> Response {
-    finish(declare(&state, &headers, AttachmentScope::Message, &body))
+) -> Answer {
+    declare(&state, &headers, AttachmentScope::Message, &body)
 }
 
 /// Validates and stores a declaration: 201 `{id}` (+ `Location` for issues).
@@ -118,16 +110,14 @@ fn declare(
     scope: AttachmentScope,
     body: &[u8],
 ) -> Answer {
-    let mut world = state.lock();
-    let caller = authorize(&mut world, headers, scope_name(scope), Media::Beta)?;
-    require_content_type(headers, Media::Beta)?;
+    let (mut world, caller) = authorized(state, headers, scope_name(scope), Media::Beta)?;
     let (file_name, size, field, min) = match scope {
         AttachmentScope::Issue => {
-            let d: IssueDeclaration = parse_json(body)?;
+            let d: IssueDeclaration = beta_body(headers, body)?;
             (d.file_name, d.size, "fileName", 1)
         }
         AttachmentScope::Message => {
-            let d: MessageDeclaration = parse_json(body)?;
+            let d: MessageDeclaration = beta_body(headers, body)?;
             (d.filename, d.size, "filename", 0)
         }
     };
@@ -170,7 +160,7 @@ fn declare(
         .inbox
         .attachments
         .insert(id.clone(), attachment);
-    let mut response = beta_json(StatusCode::CREATED, &json!({ "id": id }));
+    let mut response = json_response(StatusCode::CREATED, Media::Beta, &json!({ "id": id }));
     if scope == AttachmentScope::Issue {
         if let Ok(value) = HeaderValue::from_str(&location) {
             response.headers_mut().insert(header::LOCATION, value);
@@ -184,8 +174,8 @@ async fn upload_issue_attachment(
     Path(id): Path<String>,
     headers: HeaderMap,
     body: Bytes,
-) -> Response {
-    finish(upload(&state, AttachmentScope::Issue, &id, &headers, &body))
+) -> Answer {
+    upload(&state, AttachmentScope::Issue, &id, &headers, &body)
 }
 
 async fn upload_message_attachment(
@@ -193,14 +183,8 @@ async fn upload_message_attachment(
     Path(id): Path<String>,
     headers: HeaderMap,
     body: Bytes,
-) -> Response {
-    finish(upload(
-        &state,
-        AttachmentScope::Message,
-        &id,
-        &headers,
-        &body,
-    ))
+) -> Answer {
+    upload(&state, AttachmentScope::Message, &id, &headers, &body)
 }
 
 /// Stores the bytes of a declared attachment: 200 `{id}`; 413 too big, 415 bad type, 422 used.
@@ -211,8 +195,7 @@ fn upload(
     headers: &HeaderMap,
     body: &[u8],
 ) -> Answer {
-    let mut world = state.lock();
-    let caller = authorize(&mut world, headers, scope_name(scope), Media::Beta)?;
+    let (mut world, caller) = authorized(state, headers, scope_name(scope), Media::Beta)?;
     let now = to_millis(world.clock.now());
     let attachment = world
         .allegro
@@ -226,7 +209,11 @@ fn upload(
         .and_then(|v| v.to_str().ok())
         .unwrap_or("");
     match attachment.upload(content_type, body, now) {
-        Ok(()) => Ok(beta_json(StatusCode::OK, &json!({ "id": id }))),
+        Ok(()) => Ok(json_response(
+            StatusCode::OK,
+            Media::Beta,
+            &json!({ "id": id }),
+        )),
         Err(UploadRefusal::AlreadyUploaded) => Err(declaration_error(
             scope,
             "The upload URL was already used: declare a new attachment",
@@ -254,23 +241,22 @@ async fn download_issue_attachment(
     State(state): State<SandboxState>,
     Path(id): Path<String>,
     headers: HeaderMap,
-) -> Response {
-    finish(download(&state, AttachmentScope::Issue, &id, &headers))
+) -> Answer {
+    download(&state, AttachmentScope::Issue, &id, &headers)
 }
 
 async fn download_message_attachment(
     State(state): State<SandboxState>,
     Path(id): Path<String>,
     headers: HeaderMap,
-) -> Response {
-    finish(download(&state, AttachmentScope::Message, &id, &headers))
+) -> Answer {
+    download(&state, AttachmentScope::Message, &id, &headers)
 }
 
 /// The bytes of an uploaded attachment of the caller, with `Content-Type` and
 /// `Content-Disposition`.
 fn download(state: &SandboxState, scope: AttachmentScope, id: &str, headers: &HeaderMap) -> Answer {
-    let mut world = state.lock();
-    let caller = authorize(&mut world, headers, scope_name(scope), Media::Any)?;
+    let (world, caller) = authorized(state, headers, scope_name(scope), Media::Any)?;
     let attachment = world
         .allegro
         .inbox

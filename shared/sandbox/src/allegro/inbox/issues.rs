@@ -2,6 +2,7 @@
 //! (`PostPurchaseIssue`, `PostPurchaseIssueChatMessage` of the 2026-07 spec).
 
 use super::attachments::{issue_attachment_view, views, Attachment};
+use super::draft::Draft;
 use super::timestamp;
 use chrono::{DateTime, Duration, Utc};
 use serde::{Deserialize, Serialize};
@@ -176,6 +177,26 @@ pub struct IssueMessage {
     pub message_type: Option<IssueMessageType>,
     /// When it was written.
     pub created_at: DateTime<Utc>,
+}
+
+impl IssueMessage {
+    /// `draft` written by `role`, posted with `message_type` (seller API posts only).
+    pub fn from_draft(
+        draft: Draft,
+        role: IssueRole,
+        message_type: Option<IssueMessageType>,
+    ) -> Self {
+        Self {
+            id: draft.id,
+            seq: draft.seq,
+            role,
+            login: draft.login,
+            text: draft.text,
+            attachments: draft.attachments,
+            message_type,
+            created_at: draft.created_at,
+        }
+    }
 }
 
 /// A dispute or a claim.

@@ -1,19 +1,19 @@
 //! `/sale/issues` (beta only, scope `allegro:api:disputes`): list, read, chat and reply.
 
 use super::attachments::{check_references, AttachmentScope, MAX_ATTACHMENTS_PER_ISSUE_MESSAGE};
+use super::draft::Draft;
 use super::issues::{
     issue_view, message_view, Issue, IssueMessage, IssueMessageType, IssueRole, IssueStatus,
     IssueType, ISSUE_TEXT_MAX_CHARS,
 };
-use super::posted::{posted_attachments, ConversationKind, PostedMessage};
-use super::posting_limit::too_many_requests;
+use super::posted::{log_post, ConversationKind};
+use super::posting_limit::posting_time;
 use super::support::{
-    base_url, beta_json, finish, int_param, parse_json, query_pairs, query_value, validation_error,
-    Answer,
+    attachment_error, attachment_ids, base_url, beta_body, int_param, query_pairs, query_value,
+    validation_error, Answer, AttachmentRef,
 };
-use super::to_millis;
-use crate::allegro::errors::{error_entry, errors_holder, errors_response};
-use crate::allegro::guard::{authorize, require_content_type, Media};
+use crate::allegro::errors::errors_holder;
+use crate::allegro::guard::{authorized, json_response, Media};
 use crate::state::{SandboxState, World};
 use axum::body::Bytes;
 use axum::extract::{Path, State};
@@ -35,17 +35,23 @@ pub fn routes() -> Router<SandboxState> {
         .route("/sale/issues/{issue_id}/message", post(post_message))
 }
 
+/// How many items to skip and to show: `offset` (default 0) and `limit` (1..=100, default 10).
+fn offset_paging(pairs: &[(String, String)]) -> Result<(usize, usize), Response> {
+    let limit = int_param(pairs, "limit", 1, 100, 10)?;
+    let offset = int_param(pairs, "offset", 0, i64::from(i32::MAX), 0)?;
+    Ok((
+        usize::try_from(offset).unwrap_or(usize::MAX),
+        usize::try_from(limit).unwrap_or(0),
+    ))
+}
+
 /// 404 for an issue that does not exist or is another seller's.
 fn issue_not_found(id: &str, path: &str) -> Response {
-    let message = format!("Issue {id} not found");
-    errors_response(
+    errors_holder(
         StatusCode::NOT_FOUND,
-        vec![error_entry(
-            "NotFoundException",
-            &message,
-            Some(path),
-            &message,
-        )],
+        "NotFoundException",
+        &format!("Issue {id} not found"),
+        Some(path),
     )
 }
 
@@ -65,16 +71,10 @@ fn own_issue<'a>(
         .ok_or_else(|| issue_not_found(id, path))
 }
 
-async fn list(State(state): State<SandboxState>, headers: HeaderMap, uri: Uri) -> Response {
-    finish(list_issues(&state, &headers, &uri))
-}
-
-fn list_issues(state: &SandboxState, headers: &HeaderMap, uri: &Uri) -> Answer {
-    let mut world = state.lock();
-    let caller = authorize(&mut world, headers, SCOPE, Media::Beta)?;
-    let pairs = query_pairs(uri);
-    let limit = int_param(&pairs, "limit", 1, 100, 10)?;
-    let offset = int_param(&pairs, "offset", 0, i64::from(i32::MAX), 0)?;
+async fn list(State(state): State<SandboxState>, headers: HeaderMap, uri: Uri) -> Answer {
+    let (world, caller) = authorized(&state, &headers, SCOPE, Media::Beta)?;
+    let pairs = query_pairs(&uri);
+    let (skip, take) = offset_paging(&pairs)?;
     let mut statuses = Vec::new();
     for (_, value) in pairs.iter().filter(|(name, _)| name == "status") {
         for name in value.split(',').map(str::trim).filter(|n| !n.is_empty()) {
@@ -93,7 +93,7 @@ fn list_issues(state: &SandboxState, headers: &HeaderMap, uri: &Uri) -> Answer {
             ));
         }
     }
-    let base = base_url(headers);
+    let base = base_url(&headers);
     let inbox = &world.allegro.inbox;
     let mut found: Vec<&Issue> = inbox
         .issues
@@ -107,11 +107,15 @@ fn list_issues(state: &SandboxState, headers: &HeaderMap, uri: &Uri) -> Answer {
     found.sort_by_key(|i| std::cmp::Reverse((i.opened_date, i.seq)));
     let issues: Vec<_> = found
         .into_iter()
-        .skip(usize::try_from(offset).unwrap_or(usize::MAX))
-        .take(usize::try_from(limit).unwrap_or(0))
+        .skip(skip)
+        .take(take)
         .map(|issue| issue_view(issue, &inbox.attachments, &base))
         .collect();
-    Ok(beta_json(StatusCode::OK, &json!({ "issues": issues })))
+    Ok(json_response(
+        StatusCode::OK,
+        Media::Beta,
+        &json!({ "issues": issues }),
+    ))
 }
 
 async fn read(
@@ -119,16 +123,11 @@ async fn read(
     Path(issue_id): Path<String>,
     headers: HeaderMap,
     uri: Uri,
-) -> Response {
-    finish(read_issue(&state, &issue_id, &headers, &uri))
-}
-
-fn read_issue(state: &SandboxState, issue_id: &str, headers: &HeaderMap, uri: &Uri) -> Answer {
-    let mut world = state.lock();
-    let caller = authorize(&mut world, headers, SCOPE, Media::Beta)?;
-    let issue = own_issue(&world, &caller.seller_id, issue_id, uri.path())?;
-    let view = issue_view(issue, &world.allegro.inbox.attachments, &base_url(headers));
-    Ok(beta_json(StatusCode::OK, &view))
+) -> Answer {
+    let (world, caller) = authorized(&state, &headers, SCOPE, Media::Beta)?;
+    let issue = own_issue(&world, &caller.seller_id, &issue_id, uri.path())?;
+    let view = issue_view(issue, &world.allegro.inbox.attachments, &base_url(&headers));
+    Ok(json_response(StatusCode::OK, Media::Beta, &view))
 }
 
 async fn chat(
@@ -136,33 +135,25 @@ async fn chat(
     Path(issue_id): Path<String>,
     headers: HeaderMap,
     uri: Uri,
-) -> Response {
-    finish(read_chat(&state, &issue_id, &headers, &uri))
-}
-
-fn read_chat(state: &SandboxState, issue_id: &str, headers: &HeaderMap, uri: &Uri) -> Answer {
-    let mut world = state.lock();
-    let caller = authorize(&mut world, headers, SCOPE, Media::Beta)?;
-    let pairs = query_pairs(uri);
-    let limit = int_param(&pairs, "limit", 1, 100, 10)?;
-    let offset = int_param(&pairs, "offset", 0, i64::from(i32::MAX), 0)?;
-    let issue = own_issue(&world, &caller.seller_id, issue_id, uri.path())?;
-    let base = base_url(headers);
+) -> Answer {
+    let (world, caller) = authorized(&state, &headers, SCOPE, Media::Beta)?;
+    let pairs = query_pairs(&uri);
+    let (skip, take) = offset_paging(&pairs)?;
+    let issue = own_issue(&world, &caller.seller_id, &issue_id, uri.path())?;
+    let base = base_url(&headers);
     // Oldest first, as Allegro answers in practice (GH#12650, GH#12733).
     let chat: Vec<_> = issue
         .messages
         .iter()
-        .skip(usize::try_from(offset).unwrap_or(usize::MAX))
-        .take(usize::try_from(limit).unwrap_or(0))
+        .skip(skip)
+        .take(take)
         .map(|m| message_view(m, &world.allegro.inbox.attachments, &base))
         .collect();
-    Ok(beta_json(StatusCode::OK, &json!({ "chat": chat })))
-}
-
-/// `{"id": …}` in a message's `attachments`.
-#[derive(Debug, Deserialize)]
-struct AttachmentRef {
-    id: String,
+    Ok(json_response(
+        StatusCode::OK,
+        Media::Beta,
+        &json!({ "chat": chat }),
+    ))
 }
 
 /// `MessageRequest`.
@@ -182,22 +173,10 @@ async fn post_message(
     headers: HeaderMap,
     uri: Uri,
     body: Bytes,
-) -> Response {
-    finish(add_message(&state, &issue_id, &headers, &uri, &body))
-}
-
-fn add_message(
-    state: &SandboxState,
-    issue_id: &str,
-    headers: &HeaderMap,
-    uri: &Uri,
-    body: &[u8],
 ) -> Answer {
-    let mut world = state.lock();
-    let caller = authorize(&mut world, headers, SCOPE, Media::Beta)?;
-    require_content_type(headers, Media::Beta)?;
-    let request: MessageRequest = parse_json(body)?;
-    let issue = own_issue(&world, &caller.seller_id, issue_id, uri.path())?;
+    let (mut world, caller) = authorized(&state, &headers, SCOPE, Media::Beta)?;
+    let request: MessageRequest = beta_body(&headers, &body)?;
+    let issue = own_issue(&world, &caller.seller_id, &issue_id, uri.path())?;
     if !issue.chat_active {
         return Err(errors_holder(
             StatusCode::CONFLICT,
@@ -208,12 +187,7 @@ fn add_message(
     }
     let message_type = checked_type(request.message_type.as_deref(), issue.issue_type)?;
     let text = request.text.unwrap_or_default();
-    let attachments: Vec<String> = request
-        .attachments
-        .unwrap_or_default()
-        .into_iter()
-        .map(|a| a.id)
-        .collect();
+    let attachments = attachment_ids(request.attachments);
     if text.trim().is_empty() && attachments.is_empty() {
         return Err(validation_error(
             "A message needs a text, an attachment or both",
@@ -227,9 +201,10 @@ fn add_message(
         ));
     }
     if attachments.len() > MAX_ATTACHMENTS_PER_ISSUE_MESSAGE {
-        return Err(attachment_error(&format!(
-            "A message may carry at most {MAX_ATTACHMENTS_PER_ISSUE_MESSAGE} attachment"
-        )));
+        return Err(attachment_error(
+            &format!("A message may carry at most {MAX_ATTACHMENTS_PER_ISSUE_MESSAGE} attachment"),
+            "attachments",
+        ));
     }
     let inbox = &world.allegro.inbox;
     check_references(
@@ -238,17 +213,9 @@ fn add_message(
         AttachmentScope::Issue,
         &attachments,
     )
-    .map_err(|reason| attachment_error(&reason))?;
+    .map_err(|reason| attachment_error(&reason, "attachments"))?;
 
-    let now = to_millis(world.clock.now());
-    if let Err(wait) = world
-        .allegro
-        .inbox
-        .posting_limit
-        .check(&caller.seller_id, now)
-    {
-        return Err(too_many_requests(wait));
-    }
+    let now = posting_time(&world, &caller.seller_id)?;
     let login = world
         .allegro
         .accounts
@@ -256,51 +223,26 @@ fn add_message(
         .get(&caller.seller_id)
         .map_or_else(|| caller.seller_id.clone(), |s| s.login.clone());
     let inbox = &mut world.allegro.inbox;
-    let message = IssueMessage {
-        id: uuid::Uuid::new_v4().to_string(),
-        seq: inbox.next_seq(),
-        role: IssueRole::Seller,
-        login: Some(login),
-        text,
-        attachments,
-        message_type: Some(message_type),
-        created_at: now,
-    };
-    let Some(issue) = inbox.issues.get_mut(issue_id) else {
-        return Err(issue_not_found(issue_id, uri.path()));
+    let draft = Draft::new(inbox, Some(login), text, attachments, now);
+    let Some(issue) = inbox.issues.get_mut(&issue_id) else {
+        return Err(issue_not_found(&issue_id, uri.path()));
     };
     if issue.issue_type == IssueType::Claim {
         if let Some(decision) = message_type.return_decision() {
             issue.return_required = Some(decision);
         }
     }
+    let message = IssueMessage::from_draft(draft.clone(), IssueRole::Seller, Some(message_type));
     issue.messages.push(message.clone());
-    inbox.posted.push(PostedMessage {
-        seller_id: caller.seller_id.clone(),
-        conversation: ConversationKind::Issue,
-        conversation_id: issue_id.to_owned(),
-        message_id: message.id.clone(),
-        text: message.text.clone(),
-        message_type: Some(message_type.name()),
-        attachments: posted_attachments(&inbox.attachments, &message.attachments),
-        posted_at: now,
-    });
-    inbox.posting_limit.record(&caller.seller_id, now);
-    let view = message_view(&message, &inbox.attachments, &base_url(headers));
-    Ok(beta_json(StatusCode::CREATED, &view))
-}
-
-/// 422 `ATTACHMENT_ERROR`, the code Allegro uses for issue attachment problems.
-fn attachment_error(message: &str) -> Response {
-    errors_response(
-        StatusCode::UNPROCESSABLE_ENTITY,
-        vec![error_entry(
-            "ATTACHMENT_ERROR",
-            message,
-            Some("attachments"),
-            message,
-        )],
-    )
+    log_post(
+        inbox,
+        &caller.seller_id,
+        (ConversationKind::Issue, &issue_id),
+        Some(message_type.name()),
+        &draft,
+    );
+    let view = message_view(&message, &inbox.attachments, &base_url(&headers));
+    Ok(json_response(StatusCode::CREATED, Media::Beta, &view))
 }
 
 /// The message type, present, known and allowed for the issue's type.

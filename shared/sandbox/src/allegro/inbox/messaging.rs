@@ -5,6 +5,7 @@
 //! `POST_PURCHASE_ISSUE` threads they are `BUYER` and `SELLER`.
 
 use super::attachments::{message_attachment_view, views, Attachment};
+use super::draft::Draft;
 use super::timestamp;
 use base64::Engine;
 use chrono::{DateTime, Utc};
@@ -98,6 +99,21 @@ pub struct ThreadMessage {
     pub attachments: Vec<String>,
     /// When it was written.
     pub created_at: DateTime<Utc>,
+}
+
+impl ThreadMessage {
+    /// `draft` written by `author`.
+    pub fn from_draft(draft: Draft, author: ThreadAuthor) -> Self {
+        Self {
+            id: draft.id,
+            seq: draft.seq,
+            author,
+            login: draft.login,
+            text: draft.text,
+            attachments: draft.attachments,
+            created_at: draft.created_at,
+        }
+    }
 }
 
 /// A Message Center thread between a seller and a buyer.

@@ -3,20 +3,20 @@
 //! not simulated (406).
 
 use super::attachments::{check_references, AttachmentScope};
+use super::draft::Draft;
 use super::messaging::{
     message_view, thread_view, Thread, ThreadAuthor, ThreadMessage, ThreadStatus, ThreadType,
     THREAD_TEXT_MAX_CHARS,
 };
 use super::paging::{self, Position};
-use super::posted::{posted_attachments, ConversationKind, PostedMessage};
-use super::posting_limit::too_many_requests;
+use super::posted::{log_post, ConversationKind};
+use super::posting_limit::posting_time;
 use super::support::{
-    base_url, beta_json, finish, int_param, parse_json, query_pairs, query_value, validation_error,
-    Answer,
+    attachment_ids, base_url, beta_body, int_param, query_pairs, query_value, validation_error,
+    Answer, AttachmentRef,
 };
-use super::to_millis;
 use crate::allegro::errors::{error_entry, errors_holder, errors_response};
-use crate::allegro::guard::{authorize, require_content_type, Media};
+use crate::allegro::guard::{authorized, json_response, Media};
 use crate::state::{SandboxState, World};
 use axum::body::Bytes;
 use axum::extract::{Path, State};
@@ -100,14 +100,9 @@ fn enum_filter<T: serde::de::DeserializeOwned>(
         .map_err(|_| validation_error(&format!("Invalid value '{raw}' of '{name}'"), Some(name)))
 }
 
-async fn list_threads(State(state): State<SandboxState>, headers: HeaderMap, uri: Uri) -> Response {
-    finish(threads_page(&state, &headers, &uri))
-}
-
-fn threads_page(state: &SandboxState, headers: &HeaderMap, uri: &Uri) -> Answer {
-    let mut world = state.lock();
-    let caller = authorize(&mut world, headers, SCOPE, Media::Beta)?;
-    let pairs = query_pairs(uri);
+async fn list_threads(State(state): State<SandboxState>, headers: HeaderMap, uri: Uri) -> Answer {
+    let (world, caller) = authorized(&state, &headers, SCOPE, Media::Beta)?;
+    let pairs = query_pairs(&uri);
     let (limit, after) = paging_params(&pairs)?;
     let read: Option<bool> = enum_filter(&pairs, "read")?;
     let status: Option<ThreadStatus> = enum_filter(&pairs, "status")?;
@@ -126,10 +121,16 @@ fn threads_page(state: &SandboxState, headers: &HeaderMap, uri: &Uri) -> Answer 
         .map(|t| ((t.last_message_at(), t.seq), thread_view(t)))
         .collect();
     let (threads, next) = paging::page(found, after, limit);
-    Ok(beta_json(
+    Ok(page_response("threads", threads, next))
+}
+
+/// 200 with one page of a beta.v1 listing under `key`, and its `nextPage`.
+fn page_response(key: &str, items: Vec<Value>, next: Option<String>) -> Response {
+    json_response(
         StatusCode::OK,
-        &json!({ "threads": threads, "nextPage": next.map(|id| json!({ "id": id })) }),
-    ))
+        Media::Beta,
+        &json!({ key: items, "nextPage": next.map(|id| json!({ "id": id })) }),
+    )
 }
 
 async fn read_thread(
@@ -137,15 +138,14 @@ async fn read_thread(
     Path(thread_id): Path<String>,
     headers: HeaderMap,
     uri: Uri,
-) -> Response {
-    finish(thread(&state, &thread_id, &headers, &uri))
-}
-
-fn thread(state: &SandboxState, thread_id: &str, headers: &HeaderMap, uri: &Uri) -> Answer {
-    let mut world = state.lock();
-    let caller = authorize(&mut world, headers, SCOPE, Media::Beta)?;
-    let thread = own_thread(&world, &caller.seller_id, thread_id, uri.path())?;
-    Ok(beta_json(StatusCode::OK, &thread_view(thread)))
+) -> Answer {
+    let (world, caller) = authorized(&state, &headers, SCOPE, Media::Beta)?;
+    let thread = own_thread(&world, &caller.seller_id, &thread_id, uri.path())?;
+    Ok(json_response(
+        StatusCode::OK,
+        Media::Beta,
+        &thread_view(thread),
+    ))
 }
 
 /// `ThreadReadFlagVBeta1`.
@@ -161,29 +161,21 @@ async fn mark_read(
     headers: HeaderMap,
     uri: Uri,
     body: Bytes,
-) -> Response {
-    finish(set_read(&state, &thread_id, &headers, &uri, &body))
-}
-
-fn set_read(
-    state: &SandboxState,
-    thread_id: &str,
-    headers: &HeaderMap,
-    uri: &Uri,
-    body: &[u8],
 ) -> Answer {
-    let mut world = state.lock();
-    let caller = authorize(&mut world, headers, SCOPE, Media::Beta)?;
-    require_content_type(headers, Media::Beta)?;
-    let flag: ReadFlag = parse_json(body)?;
-    own_thread(&world, &caller.seller_id, thread_id, uri.path())?;
+    let (mut world, caller) = authorized(&state, &headers, SCOPE, Media::Beta)?;
+    let flag: ReadFlag = beta_body(&headers, &body)?;
+    own_thread(&world, &caller.seller_id, &thread_id, uri.path())?;
     let Some(read) = flag.read else {
         return Err(validation_error("The read flag is missing", Some("read")));
     };
-    if let Some(thread) = world.allegro.inbox.threads.get_mut(thread_id) {
+    if let Some(thread) = world.allegro.inbox.threads.get_mut(&thread_id) {
         thread.read = read;
     }
-    Ok(beta_json(StatusCode::OK, &json!({ "read": read })))
+    Ok(json_response(
+        StatusCode::OK,
+        Media::Beta,
+        &json!({ "read": read }),
+    ))
 }
 
 async fn list_messages(
@@ -191,16 +183,11 @@ async fn list_messages(
     Path(thread_id): Path<String>,
     headers: HeaderMap,
     uri: Uri,
-) -> Response {
-    finish(messages_page(&state, &thread_id, &headers, &uri))
-}
-
-fn messages_page(state: &SandboxState, thread_id: &str, headers: &HeaderMap, uri: &Uri) -> Answer {
-    let mut world = state.lock();
-    let caller = authorize(&mut world, headers, SCOPE, Media::Beta)?;
-    let (limit, after) = paging_params(&query_pairs(uri))?;
-    let thread = own_thread(&world, &caller.seller_id, thread_id, uri.path())?;
-    let base = base_url(headers);
+) -> Answer {
+    let (world, caller) = authorized(&state, &headers, SCOPE, Media::Beta)?;
+    let (limit, after) = paging_params(&query_pairs(&uri))?;
+    let thread = own_thread(&world, &caller.seller_id, &thread_id, uri.path())?;
+    let base = base_url(&headers);
     let attachments = &world.allegro.inbox.attachments;
     let found: Vec<(Position, Value)> = thread
         .messages
@@ -213,16 +200,7 @@ fn messages_page(state: &SandboxState, thread_id: &str, headers: &HeaderMap, uri
         })
         .collect();
     let (messages, next) = paging::page(found, after, limit);
-    Ok(beta_json(
-        StatusCode::OK,
-        &json!({ "messages": messages, "nextPage": next.map(|id| json!({ "id": id })) }),
-    ))
-}
-
-/// `{"id": …}` in a message's `attachments`.
-#[derive(Debug, Deserialize)]
-struct AttachmentRef {
-    id: String,
+    Ok(page_response("messages", messages, next))
 }
 
 /// `NewMessageInThread`.
@@ -240,22 +218,10 @@ async fn post_message(
     headers: HeaderMap,
     uri: Uri,
     body: Bytes,
-) -> Response {
-    finish(add_message(&state, &thread_id, &headers, &uri, &body))
-}
-
-fn add_message(
-    state: &SandboxState,
-    thread_id: &str,
-    headers: &HeaderMap,
-    uri: &Uri,
-    body: &[u8],
 ) -> Answer {
-    let mut world = state.lock();
-    let caller = authorize(&mut world, headers, SCOPE, Media::Beta)?;
-    require_content_type(headers, Media::Beta)?;
-    let request: NewMessageInThread = parse_json(body)?;
-    let thread = own_thread(&world, &caller.seller_id, thread_id, uri.path())?;
+    let (mut world, caller) = authorized(&state, &headers, SCOPE, Media::Beta)?;
+    let request: NewMessageInThread = beta_body(&headers, &body)?;
+    let thread = own_thread(&world, &caller.seller_id, &thread_id, uri.path())?;
     if thread.status == ThreadStatus::Closed {
         let message = match thread.thread_type {
             ThreadType::PostPurchaseIssue => {
@@ -270,15 +236,11 @@ fn add_message(
             None,
         ));
     }
+    let login = thread.seller_login.clone();
     let Some(text) = request.text else {
         return Err(validation_error("The text is required", Some("text")));
     };
-    let attachments: Vec<String> = request
-        .attachments
-        .unwrap_or_default()
-        .into_iter()
-        .map(|a| a.id)
-        .collect();
+    let attachments = attachment_ids(request.attachments);
     if text.trim().is_empty() && attachments.is_empty() {
         return Err(validation_error("The text must not be blank", Some("text")));
     }
@@ -296,43 +258,23 @@ fn add_message(
     )
     .map_err(|reason| validation_error(&reason, Some("attachments")))?;
 
-    let now = to_millis(world.clock.now());
-    if let Err(wait) = world
-        .allegro
-        .inbox
-        .posting_limit
-        .check(&caller.seller_id, now)
-    {
-        return Err(too_many_requests(wait));
-    }
+    let now = posting_time(&world, &caller.seller_id)?;
     let inbox = &mut world.allegro.inbox;
-    let seq = inbox.next_seq();
-    let Some(thread) = inbox.threads.get_mut(thread_id) else {
-        return Err(thread_not_found(thread_id, uri.path()));
+    let draft = Draft::new(inbox, Some(login), text, attachments, now);
+    let Some(thread) = inbox.threads.get_mut(&thread_id) else {
+        return Err(thread_not_found(&thread_id, uri.path()));
     };
-    let message = ThreadMessage {
-        id: uuid::Uuid::new_v4().to_string(),
-        seq,
-        author: ThreadAuthor::Seller,
-        login: Some(thread.seller_login.clone()),
-        text,
-        attachments,
-        created_at: now,
-    };
+    let message = ThreadMessage::from_draft(draft.clone(), ThreadAuthor::Seller);
     thread.messages.push(message.clone());
     // Answering means the seller saw the thread.
     thread.read = true;
-    let view = message_view(thread, &message, &inbox.attachments, &base_url(headers));
-    inbox.posted.push(PostedMessage {
-        seller_id: caller.seller_id.clone(),
-        conversation: ConversationKind::Thread,
-        conversation_id: thread_id.to_owned(),
-        message_id: message.id.clone(),
-        text: message.text.clone(),
-        message_type: None,
-        attachments: posted_attachments(&inbox.attachments, &message.attachments),
-        posted_at: now,
-    });
-    inbox.posting_limit.record(&caller.seller_id, now);
-    Ok(beta_json(StatusCode::CREATED, &view))
+    let view = message_view(thread, &message, &inbox.attachments, &base_url(&headers));
+    log_post(
+        inbox,
+        &caller.seller_id,
+        (ConversationKind::Thread, &thread_id),
+        None,
+        &draft,
+    );
+    Ok(json_response(StatusCode::CREATED, Media::Beta, &view))
 }

@@ -13,6 +13,7 @@
 pub mod attachments;
 mod attachments_api;
 pub mod control;
+pub mod draft;
 pub mod issues;
 mod issues_api;
 pub mod messaging;

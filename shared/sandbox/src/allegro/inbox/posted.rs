@@ -1,9 +1,12 @@
 //! What sellers posted through the API (not messages written on Allegro's own site), so tests
 //! can assert that replies arrived.
 
-use super::timestamp;
+use super::attachments::Attachment;
+use super::draft::Draft;
+use super::{timestamp, Inbox};
 use chrono::{DateTime, Utc};
 use serde_json::{json, Value};
+use std::collections::BTreeMap;
 
 /// Which kind of conversation a message went to.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -77,9 +80,32 @@ pub fn posted_view(posted: &PostedMessage) -> Value {
     })
 }
 
+/// Logs `message`, which `seller_id` just posted through the API to `conversation` (kind and
+/// id) with `message_type`, and starts the seller's posting interval.
+pub fn log_post(
+    inbox: &mut Inbox,
+    seller_id: &str,
+    conversation: (ConversationKind, &str),
+    message_type: Option<String>,
+    message: &Draft,
+) {
+    let attachments = posted_attachments(&inbox.attachments, &message.attachments);
+    inbox.posted.push(PostedMessage {
+        seller_id: seller_id.to_owned(),
+        conversation: conversation.0,
+        conversation_id: conversation.1.to_owned(),
+        message_id: message.id.clone(),
+        text: message.text.clone(),
+        message_type,
+        attachments,
+        posted_at: message.created_at,
+    });
+    inbox.posting_limit.record(seller_id, message.created_at);
+}
+
 /// What the log keeps of the attachments with these ids.
 pub fn posted_attachments(
-    store: &std::collections::BTreeMap<String, super::attachments::Attachment>,
+    store: &BTreeMap<String, Attachment>,
     ids: &[String],
 ) -> Vec<PostedAttachment> {
     ids.iter()

@@ -2,7 +2,9 @@
 //! by `POST /sale/issues/{id}/message` and `POST /messaging/threads/{id}/messages` and measured
 //! on the simulator's clock. Only messages actually posted count.
 
+use super::to_millis;
 use crate::allegro::errors::errors_holder;
+use crate::state::World;
 use axum::http::{header, HeaderValue, StatusCode};
 use axum::response::Response;
 use chrono::{DateTime, Duration, Utc};
@@ -31,6 +33,18 @@ impl PostingLimit {
     pub fn record(&mut self, seller_id: &str, now: DateTime<Utc>) {
         self.last_post.insert(seller_id.to_owned(), now);
     }
+}
+
+/// When a post by `seller_id` happens: now (whole milliseconds), or 429 while they must wait.
+pub fn posting_time(world: &World, seller_id: &str) -> Result<DateTime<Utc>, Response> {
+    let now = to_millis(world.clock.now());
+    world
+        .allegro
+        .inbox
+        .posting_limit
+        .check(seller_id, now)
+        .map_err(too_many_requests)?;
+    Ok(now)
 }
 
 /// 429 `ErrorsHolder` with `Retry-After` (whole seconds, at least 1).

@@ -1,32 +1,16 @@
-//! Small HTTP helpers shared by the inbox routes: beta JSON answers, body and query parsing,
-//! the server's own base URL and Allegro-shaped validation errors.
+//! Small HTTP helpers shared by the inbox routes: beta JSON bodies and attachment references,
+//! query parsing, the server's own base URL and Allegro-shaped validation errors.
 
-use crate::allegro::errors::{error_entry, errors_holder, errors_response, with_trace_id};
-use crate::allegro::BETA_JSON;
-use axum::http::{header, HeaderMap, HeaderValue, StatusCode, Uri};
-use axum::response::{IntoResponse, Response};
+use crate::allegro::errors::errors_holder;
+use crate::allegro::guard::{require_content_type, Media};
+use axum::http::{header, HeaderMap, StatusCode, Uri};
+use axum::response::Response;
 use serde::de::DeserializeOwned;
-use serde_json::Value;
+use serde::Deserialize;
 
-/// Either the answer or the error answer; handlers return `Ok(r) | Err(r)` alike.
+/// Either the answer or the error answer; handlers return `Ok(r) | Err(r)` alike (axum sends
+/// either as it is).
 pub type Answer = Result<Response, Response>;
-
-/// Flattens an [`Answer`].
-pub fn finish(answer: Answer) -> Response {
-    answer.unwrap_or_else(|error| error)
-}
-
-/// A JSON answer in the beta media type with a `trace-id`.
-pub fn beta_json(status: StatusCode, body: &Value) -> Response {
-    let mut response = (
-        status,
-        [(header::CONTENT_TYPE, HeaderValue::from_static(BETA_JSON))],
-        body.to_string(),
-    )
-        .into_response();
-    with_trace_id(&mut response);
-    response
-}
 
 /// `http://<Host>`: the address the caller used to reach this server.
 pub fn base_url(headers: &HeaderMap) -> String {
@@ -40,9 +24,21 @@ pub fn base_url(headers: &HeaderMap) -> String {
 
 /// 422 `VALIDATION_ERROR` with the offending field in `path`.
 pub fn validation_error(message: &str, path: Option<&str>) -> Response {
-    errors_response(
+    errors_holder(
         StatusCode::UNPROCESSABLE_ENTITY,
-        vec![error_entry("VALIDATION_ERROR", message, path, message)],
+        "VALIDATION_ERROR",
+        message,
+        path,
+    )
+}
+
+/// 422 `ATTACHMENT_ERROR`, the code Allegro uses for issue attachment problems, at `field`.
+pub fn attachment_error(message: &str, field: &str) -> Response {
+    errors_holder(
+        StatusCode::UNPROCESSABLE_ENTITY,
+        "ATTACHMENT_ERROR",
+        message,
+        Some(field),
     )
 }
 
@@ -60,6 +56,24 @@ pub fn parse_json<T: DeserializeOwned>(body: &[u8]) -> Result<T, Response> {
             )
         }
     })
+}
+
+/// `{"id": …}` in the `attachments` of a message the seller posts.
+#[derive(Debug, Deserialize)]
+pub struct AttachmentRef {
+    /// The attachment's id.
+    pub id: String,
+}
+
+/// The ids a message's `attachments` name (none when absent).
+pub fn attachment_ids(refs: Option<Vec<AttachmentRef>>) -> Vec<String> {
+    refs.unwrap_or_default().into_iter().map(|a| a.id).collect()
+}
+
+/// A beta JSON request body: 415 for another `Content-Type`, then as [`parse_json`].
+pub fn beta_body<T: DeserializeOwned>(headers: &HeaderMap, body: &[u8]) -> Result<T, Response> {
+    require_content_type(headers, Media::Beta)?;
+    parse_json(body)
 }
 
 /// Every `name=value` pair of the query string, decoded, in order (names may repeat).
@@ -101,6 +115,7 @@ pub fn int_param(
 #[cfg(test)]
 mod tests {
     use super::*;
+    use axum::http::HeaderValue;
 
     #[test]
     fn query_pairs_keep_repeats_and_decode() {

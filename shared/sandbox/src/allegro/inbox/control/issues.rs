@@ -1,20 +1,20 @@
 //! Control routes for issues: open, write, close and reopen disputes, decide claims.
 
-use super::{
-    answer, finish, invalid, not_found, parse, parties, require_text, store_files, Empty, NewFile,
-    Outcome,
-};
+use super::conversation::{open, require_text, Conversation, Opening};
+use super::files::NewFile;
+use super::Empty;
 use crate::allegro::inbox::attachments::AttachmentScope;
+use crate::allegro::inbox::draft::Draft;
 use crate::allegro::inbox::issues::{
     Issue, IssueBuyer, IssueCheckoutForm, IssueMessage, IssueOffer, IssueRole, IssueStatus,
     IssueType, CLAIM_DECISION_PERIOD, REASON_CODES,
 };
 use crate::allegro::inbox::{timestamp, to_millis, Inbox};
-use crate::state::SandboxState;
+use crate::control::support::{answer, invalid, not_found, parse_or_empty, ControlError, Outcome};
+use crate::state::{SandboxState, World};
 use axum::body::Bytes;
 use axum::extract::{Path, State};
 use axum::http::StatusCode;
-use axum::response::Response;
 use chrono::{DateTime, Datelike, Utc};
 use serde::Deserialize;
 use serde_json::{json, Value};
@@ -37,47 +37,33 @@ struct OpenIssue {
     attachments: Vec<NewFile>,
 }
 
-pub(super) async fn open_issue(State(state): State<SandboxState>, body: Bytes) -> Response {
-    finish(create_issue(&state, &body))
-}
-
-fn create_issue(state: &SandboxState, body: &[u8]) -> Outcome {
-    let body: OpenIssue = parse(body)?;
+/// `POST /issues`: a buyer opens a dispute or a claim; 201 `{id}`.
+pub(super) async fn open_issue(State(state): State<SandboxState>, body: Bytes) -> Outcome {
+    let body: OpenIssue = parse_or_empty(&body)?;
     if !REASON_CODES.contains(&body.reason.as_str()) {
-        return Err(invalid(&format!(
+        return Err(invalid(format!(
             "reason must be one of {}",
             REASON_CODES.join(", ")
         )));
     }
     require_text(&body.text, &body.attachments)?;
     let mut world = state.lock();
-    let now = to_millis(world.clock.now());
-    let opened = body.opened_at.map_or(now, to_millis);
-    let (_, buyer, order) = parties(
-        &world,
-        &body.seller_id,
-        &body.buyer_id,
-        body.order_id.as_deref(),
-    )?;
-    let files = store_files(
+    let Opening {
+        created: opened,
+        buyer,
+        order,
+        files,
+        ..
+    } = open(
         &mut world,
+        (&body.seller_id, &body.buyer_id, body.order_id.as_deref()),
+        body.opened_at,
         AttachmentScope::Issue,
-        &body.seller_id,
         body.attachments,
-        opened,
     )?;
     let inbox: &mut Inbox = &mut world.allegro.inbox;
     let claim = body.issue_type == IssueType::Claim;
-    let first = IssueMessage {
-        id: uuid::Uuid::new_v4().to_string(),
-        seq: inbox.next_seq(),
-        role: IssueRole::Buyer,
-        login: Some(buyer.login.clone()),
-        text: body.text,
-        attachments: files,
-        message_type: None,
-        created_at: opened,
-    };
+    let first = Draft::new(inbox, Some(buyer.login.clone()), body.text, files, opened);
     let issue = Issue {
         id: uuid::Uuid::new_v4().to_string(),
         seq: first.seq,
@@ -111,76 +97,50 @@ fn create_issue(state: &SandboxState, body: &[u8]) -> Outcome {
         return_required: None,
         right: claim.then(|| "COMPLAINT".to_owned()),
         chat_active: true,
-        messages: vec![first],
+        messages: vec![IssueMessage::from_draft(first, IssueRole::Buyer, None)],
     };
     let id = issue.id.clone();
     inbox.issues.insert(id.clone(), issue);
     Ok(answer(StatusCode::CREATED, json!({ "id": id })))
 }
 
-/// Body of `POST /issues/{id}/messages`.
-#[derive(Debug, Deserialize)]
-#[serde(deny_unknown_fields)]
-struct AddIssueMessage {
-    author: IssueRole,
-    text: String,
-    #[serde(default)]
-    attachments: Vec<NewFile>,
-}
+impl Conversation for Issue {
+    type Author = IssueRole;
+    const SCOPE: AttachmentScope = AttachmentScope::Issue;
 
-pub(super) async fn add_issue_message(
-    State(state): State<SandboxState>,
-    Path(id): Path<String>,
-    body: Bytes,
-) -> Response {
-    finish((|| -> Outcome {
-        let body: AddIssueMessage = parse(&body)?;
-        require_text(&body.text, &body.attachments)?;
-        let mut world = state.lock();
-        let now = to_millis(world.clock.now());
+    fn author_of(
+        world: &World,
+        id: &str,
+        author: &IssueRole,
+    ) -> Result<(String, Option<String>), ControlError> {
         let issue = world
             .allegro
             .inbox
             .issues
-            .get(&id)
-            .ok_or_else(|| not_found(&format!("unknown issue {id}")))?;
-        let (seller_id, buyer_login) = (issue.seller_id.clone(), issue.buyer.login.clone());
-        let login = match body.author {
-            IssueRole::Buyer => Some(buyer_login),
+            .get(id)
+            .ok_or_else(|| not_found(format!("unknown issue {id}")))?;
+        let login = match author {
+            IssueRole::Buyer => Some(issue.buyer.login.clone()),
             IssueRole::Seller => Some(
                 world
                     .allegro
                     .accounts
                     .sellers
-                    .get(&seller_id)
-                    .map_or_else(|| seller_id.clone(), |s| s.login.clone()),
+                    .get(&issue.seller_id)
+                    .map_or_else(|| issue.seller_id.clone(), |s| s.login.clone()),
             ),
             IssueRole::Admin | IssueRole::System => None,
         };
-        let files = store_files(
-            &mut world,
-            AttachmentScope::Issue,
-            &seller_id,
-            body.attachments,
-            now,
-        )?;
-        let inbox = &mut world.allegro.inbox;
-        let message = IssueMessage {
-            id: uuid::Uuid::new_v4().to_string(),
-            seq: inbox.next_seq(),
-            role: body.author,
-            login,
-            text: body.text,
-            attachments: files,
-            message_type: None,
-            created_at: now,
-        };
-        let message_id = message.id.clone();
-        if let Some(issue) = inbox.issues.get_mut(&id) {
-            issue.messages.push(message);
+        Ok((issue.seller_id.clone(), login))
+    }
+
+    fn append(inbox: &mut Inbox, id: &str, author: IssueRole, draft: Draft) {
+        if let Some(issue) = inbox.issues.get_mut(id) {
+            issue
+                .messages
+                .push(IssueMessage::from_draft(draft, author, None));
         }
-        Ok(answer(StatusCode::CREATED, json!({ "id": message_id })))
-    })())
+    }
 }
 
 /// Body of `POST /issues/{id}/close` and `POST /issues/{id}/claim-status`.
@@ -207,7 +167,7 @@ fn change_issue(
     state: &SandboxState,
     id: &str,
     wanted: IssueType,
-    change: impl FnOnce(&mut Issue, DateTime<Utc>) -> Result<(), Response>,
+    change: impl FnOnce(&mut Issue, DateTime<Utc>),
 ) -> Outcome {
     let mut world = state.lock();
     let now = to_millis(world.clock.now());
@@ -216,7 +176,7 @@ fn change_issue(
         .inbox
         .issues
         .get_mut(id)
-        .ok_or_else(|| not_found(&format!("unknown issue {id}")))?;
+        .ok_or_else(|| not_found(format!("unknown issue {id}")))?;
     if issue.issue_type != wanted {
         let hint = match wanted {
             IssueType::Dispute => "this is a claim: use /claim-status",
@@ -224,73 +184,67 @@ fn change_issue(
         };
         return Err(invalid(hint));
     }
-    change(issue, now)?;
+    change(issue, now);
     Ok(answer(StatusCode::OK, issue_state(issue)))
 }
 
+/// `POST /issues/{id}/close`: a dispute ends as closed or unresolved, its chat inactive.
 pub(super) async fn close_issue(
     State(state): State<SandboxState>,
     Path(id): Path<String>,
     body: Bytes,
-) -> Response {
-    finish((|| -> Outcome {
-        let body: SetStatus = parse(&body)?;
-        if !matches!(
-            body.status,
-            IssueStatus::DisputeClosed | IssueStatus::DisputeUnresolved
-        ) || body.chat_active.is_some()
-        {
-            return Err(invalid(
-                "close takes {\"status\": \"DISPUTE_CLOSED\" | \"DISPUTE_UNRESOLVED\"}",
-            ));
-        }
-        change_issue(&state, &id, IssueType::Dispute, |issue, _| {
-            issue.status = body.status;
-            issue.chat_active = false;
-            Ok(())
-        })
-    })())
+) -> Outcome {
+    let body: SetStatus = parse_or_empty(&body)?;
+    if !matches!(
+        body.status,
+        IssueStatus::DisputeClosed | IssueStatus::DisputeUnresolved
+    ) || body.chat_active.is_some()
+    {
+        return Err(invalid(
+            "close takes {\"status\": \"DISPUTE_CLOSED\" | \"DISPUTE_UNRESOLVED\"}",
+        ));
+    }
+    change_issue(&state, &id, IssueType::Dispute, |issue, _| {
+        issue.status = body.status;
+        issue.chat_active = false;
+    })
 }
 
+/// `POST /issues/{id}/reopen`: a dispute is ongoing again, its chat active, opened now.
 pub(super) async fn reopen_issue(
     State(state): State<SandboxState>,
     Path(id): Path<String>,
     body: Bytes,
-) -> Response {
-    finish((|| -> Outcome {
-        let _: Empty = parse(&body)?;
-        change_issue(&state, &id, IssueType::Dispute, |issue, now| {
-            issue.status = IssueStatus::DisputeOngoing;
-            issue.chat_active = true;
-            issue.opened_date = now;
-            Ok(())
-        })
-    })())
+) -> Outcome {
+    let _: Empty = parse_or_empty(&body)?;
+    change_issue(&state, &id, IssueType::Dispute, |issue, now| {
+        issue.status = IssueStatus::DisputeOngoing;
+        issue.chat_active = true;
+        issue.opened_date = now;
+    })
 }
 
+/// `POST /issues/{id}/claim-status`: staff decide a claim (or set it back to submitted).
 pub(super) async fn set_claim_status(
     State(state): State<SandboxState>,
     Path(id): Path<String>,
     body: Bytes,
-) -> Response {
-    finish((|| -> Outcome {
-        let body: SetStatus = parse(&body)?;
-        let final_status = match body.status {
-            IssueStatus::ClaimAccepted | IssueStatus::ClaimRejected => true,
-            IssueStatus::ClaimSubmitted => false,
-            _ => {
-                return Err(invalid(
-                    "status must be CLAIM_ACCEPTED, CLAIM_REJECTED or CLAIM_SUBMITTED",
-                ))
-            }
-        };
-        change_issue(&state, &id, IssueType::Claim, |issue, now| {
-            issue.status = body.status;
-            issue.status_due_date = (!final_status).then(|| now + CLAIM_DECISION_PERIOD);
-            if let Some(active) = body.chat_active {
-                issue.chat_active = active;
-            }
-            Ok(())
-        })
-    })())
+) -> Outcome {
+    let body: SetStatus = parse_or_empty(&body)?;
+    let final_status = match body.status {
+        IssueStatus::ClaimAccepted | IssueStatus::ClaimRejected => true,
+        IssueStatus::ClaimSubmitted => false,
+        _ => {
+            return Err(invalid(
+                "status must be CLAIM_ACCEPTED, CLAIM_REJECTED or CLAIM_SUBMITTED",
+            ))
+        }
+    };
+    change_issue(&state, &id, IssueType::Claim, |issue, now| {
+        issue.status = body.status;
+        issue.status_due_date = (!final_status).then(|| now + CLAIM_DECISION_PERIOD);
+        if let Some(active) = body.chat_active {
+            issue.chat_active = active;
+        }
+    })
 }

@@ -1,21 +1,14 @@
-//! Helpers for the Allegro tests: seeding through the control API, the OAuth code flow, and
-//! REST calls with Allegro's headers.
+//! Allegro helpers for the OAuth and REST tests: seeding through the control API, the OAuth
+//! code flow, and REST calls with Allegro's headers.
 
-#![allow(dead_code)]
-
+use super::{client, post_control, status_json, CLIENT_ID, CLIENT_SECRET, PUBLIC};
 use base64::Engine;
-use marketdesk_sandbox::{RunningSandbox, SandboxConfig};
+use marketdesk_sandbox::RunningSandbox;
 use serde_json::{json, Value};
 use sha2::{Digest, Sha256};
 
-/// The default configuration's client id.
-pub const CLIENT_ID: &str = "sandbox-client-id";
-/// The default configuration's client secret.
-pub const CLIENT_SECRET: &str = "sandbox-client-secret";
 /// A redirect URI the default configuration accepts.
 pub const REDIRECT_URI: &str = "http://localhost:8080/allegro/callback";
-/// Allegro's stable media type.
-pub const PUBLIC: &str = "application/vnd.allegro.public.v1+json";
 /// The RFC 7636 example verifier.
 pub const VERIFIER: &str = "dBjftJeZ4CVP-mB92K27uhbUJU1p1r_wW1gFWFOEjXk";
 
@@ -26,14 +19,12 @@ pub fn challenge(verifier: &str) -> String {
 
 /// POSTs JSON to a control path (`/__sandbox/allegro` + `path`), returning status and body.
 pub async fn control(sandbox: &RunningSandbox, path: &str, body: Value) -> (u16, Value) {
-    let response = super::common::client()
-        .post(format!("{}/__sandbox/allegro{path}", sandbox.base_url))
-        .json(&body)
-        .send()
-        .await
-        .expect("control call");
-    let status = response.status().as_u16();
-    (status, response.json().await.unwrap_or(Value::Null))
+    status_json(post_control(sandbox, &format!("/allegro{path}"), &body).await).await
+}
+
+/// The status of a control call (`/__sandbox/allegro` + `path`).
+pub async fn control_status(sandbox: &RunningSandbox, path: &str, body: Value) -> u16 {
+    control(sandbox, path, body).await.0
 }
 
 /// Creates a seller and returns its id.
@@ -52,18 +43,13 @@ pub async fn sign_in(sandbox: &RunningSandbox, seller_id: &str) {
 
 /// Moves the simulator's clock forward.
 pub async fn advance(sandbox: &RunningSandbox, seconds: i64) {
-    let response = super::common::client()
-        .post(format!("{}/__sandbox/clock/advance", sandbox.base_url))
-        .json(&json!({ "seconds": seconds }))
-        .send()
-        .await
-        .expect("advance");
+    let response = post_control(sandbox, "/clock/advance", &json!({ "seconds": seconds })).await;
     assert_eq!(response.status(), 200);
 }
 
 /// `GET /auth/oauth/authorize` with these parameters (no redirects followed).
 pub async fn authorize(sandbox: &RunningSandbox, params: &[(&str, &str)]) -> reqwest::Response {
-    super::common::client()
+    client()
         .get(format!("{}/auth/oauth/authorize", sandbox.base_url))
         .query(params)
         .send()
@@ -112,7 +98,7 @@ pub async fn code(sandbox: &RunningSandbox, scope: Option<&str>) -> String {
 
 /// `POST /auth/oauth/token` with Basic client auth and a form body.
 pub async fn token(sandbox: &RunningSandbox, form: &[(&str, &str)]) -> reqwest::Response {
-    super::common::client()
+    client()
         .post(format!("{}/auth/oauth/token", sandbox.base_url))
         .basic_auth(CLIENT_ID, Some(CLIENT_SECRET))
         .form(form)
@@ -121,10 +107,48 @@ pub async fn token(sandbox: &RunningSandbox, form: &[(&str, &str)]) -> reqwest::
         .expect("token")
 }
 
-/// Status and JSON body of a response.
-pub async fn status_json(response: reqwest::Response) -> (u16, Value) {
-    let status = response.status().as_u16();
-    (status, response.json().await.unwrap_or(Value::Null))
+/// Exchanges an authorization code at the token endpoint (with `verifier` when given).
+pub async fn exchange_response(
+    sandbox: &RunningSandbox,
+    code: &str,
+    verifier: Option<&str>,
+) -> reqwest::Response {
+    let mut form = vec![
+        ("grant_type", "authorization_code"),
+        ("code", code),
+        ("redirect_uri", REDIRECT_URI),
+    ];
+    if let Some(verifier) = verifier {
+        form.push(("code_verifier", verifier));
+    }
+    token(sandbox, &form).await
+}
+
+/// Status and body of exchanging an authorization code (with `verifier` when given).
+pub async fn exchange(
+    sandbox: &RunningSandbox,
+    code: &str,
+    verifier: Option<&str>,
+) -> (u16, Value) {
+    status_json(exchange_response(sandbox, code, verifier).await).await
+}
+
+/// Status and body of the refresh grant with `refresh_token`.
+pub async fn refresh_with(sandbox: &RunningSandbox, refresh_token: &str) -> (u16, Value) {
+    let form = [
+        ("grant_type", "refresh_token"),
+        ("refresh_token", refresh_token),
+    ];
+    status_json(token(sandbox, &form).await).await
+}
+
+/// Asserts an OAuth-style failure: `status` and the `error` code.
+pub fn assert_auth_error((status, body): &(u16, Value), expected: u16, error: &str) {
+    assert_eq!(
+        (*status, body["error"].as_str()),
+        (expected, Some(error)),
+        "{body}"
+    );
 }
 
 /// A seller (signed in) with a token pair from the full code flow; returns
@@ -137,19 +161,7 @@ pub async fn seller_with_tokens(
     let id = seller(sandbox, login).await;
     sign_in(sandbox, &id).await;
     let code = code(sandbox, scope).await;
-    let (status, body) = status_json(
-        token(
-            sandbox,
-            &[
-                ("grant_type", "authorization_code"),
-                ("code", &code),
-                ("redirect_uri", REDIRECT_URI),
-                ("code_verifier", VERIFIER),
-            ],
-        )
-        .await,
-    )
-    .await;
+    let (status, body) = exchange(sandbox, &code, Some(VERIFIER)).await;
     assert_eq!(status, 200, "{body}");
     (id, body)
 }
@@ -170,20 +182,27 @@ pub fn refresh(tokens: &Value) -> String {
         .to_owned()
 }
 
+/// Status and JSON body of `GET path` with a bearer token and the public media type.
+pub async fn api_get_json(sandbox: &RunningSandbox, path: &str, token: &str) -> (u16, Value) {
+    status_json(api_get(sandbox, path, token).await).await
+}
+
+/// The JSON body of `GET path`, asserting 200 in the public media type.
+pub async fn api_get_ok(sandbox: &RunningSandbox, path: &str, token: &str) -> Value {
+    let response = api_get(sandbox, path, token).await;
+    assert_eq!(response.headers()["content-type"], PUBLIC);
+    let (status, body) = status_json(response).await;
+    assert_eq!(status, 200, "{body}");
+    body
+}
+
 /// `GET path` on the REST API with a bearer token and the public media type.
 pub async fn api_get(sandbox: &RunningSandbox, path: &str, token: &str) -> reqwest::Response {
-    super::common::client()
+    client()
         .get(format!("{}{path}", sandbox.base_url))
         .bearer_auth(token)
         .header("accept", PUBLIC)
         .send()
         .await
         .expect("api call")
-}
-
-/// A simulator with a custom configuration.
-pub async fn sandbox_with(config: SandboxConfig) -> RunningSandbox {
-    RunningSandbox::start(std::net::SocketAddr::from(([127, 0, 0, 1], 0)), config)
-        .await
-        .expect("the sandbox starts")
 }

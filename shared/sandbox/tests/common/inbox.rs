@@ -1,21 +1,14 @@
 //! Helpers for the inbox tests (`/sale/issues`, `/messaging`): seeding sellers, buyers and
 //! orders straight into the state, tokens, beta-media-type calls and the inbox control API.
 
-#![allow(dead_code)]
-
+use super::{client, send, Reply, BETA, CLIENT_ID};
 use chrono::Duration;
 use marketdesk_sandbox::allegro::accounts::ALL_SCOPES;
 use marketdesk_sandbox::allegro::catalog::Price;
+use marketdesk_sandbox::state::World;
 use marketdesk_sandbox::RunningSandbox;
 use reqwest::Method;
 use serde_json::Value;
-
-/// Allegro's beta media type.
-pub const BETA: &str = "application/vnd.allegro.beta.v1+json";
-/// Allegro's stable media type.
-pub const PUBLIC: &str = "application/vnd.allegro.public.v1+json";
-/// The default configuration's client id.
-pub const CLIENT_ID: &str = "sandbox-client-id";
 
 /// A seller with a buyer, an offer and an order between them, and an all-scopes token.
 #[derive(Debug, Clone)]
@@ -51,30 +44,20 @@ pub fn seed(sandbox: &RunningSandbox, login: &str) -> Seeded {
         .catalog
         .add_buyer(&format!("{login}-buyer"), "Jan", "Kowalski")
         .clone();
-    let price = Price::pln_from_grosze(4_999);
     let offer_id = world
         .allegro
         .catalog
-        .add_offer(&seller_id, "Kubek", None, price.clone(), now)
-        .id
-        .clone();
-    let order_id = world
-        .allegro
-        .catalog
-        .add_order(
+        .add_offer(
             &seller_id,
-            &buyer.id,
-            vec![(offer_id.clone(), 2, price)],
-            now - Duration::days(3),
+            "Kubek",
+            None,
+            Price::pln_from_grosze(4_999),
+            now,
         )
         .id
         .clone();
-    let scopes = ALL_SCOPES.iter().map(|s| (*s).to_owned()).collect();
-    let token = world
-        .allegro
-        .accounts
-        .issue_pair(&seller_id, CLIENT_ID, scopes, now)
-        .access_token;
+    let order_id = add_order(&mut world, (&seller_id, &buyer.id), (&offer_id, 2), 3);
+    let token = access_token(&mut world, &seller_id, ALL_SCOPES);
     Seeded {
         seller_id,
         seller_login: login.to_owned(),
@@ -86,36 +69,59 @@ pub fn seed(sandbox: &RunningSandbox, login: &str) -> Seeded {
     }
 }
 
+/// A simulator with a seller `login` seeded as [`seed`] does.
+pub async fn seeded(login: &str) -> (RunningSandbox, Seeded) {
+    let sandbox = super::sandbox().await;
+    let seeded = seed(&sandbox, login);
+    (sandbox, seeded)
+}
+
 /// Another order between the seeded seller and buyer; its id.
 pub fn another_order(sandbox: &RunningSandbox, seeded: &Seeded) -> String {
     let mut world = sandbox.state.lock();
+    add_order(
+        &mut world,
+        (&seeded.seller_id, &seeded.buyer_id),
+        (&seeded.offer_id, 1),
+        1,
+    )
+}
+
+/// A token of `seller_id` with only these scopes.
+pub fn token_with(sandbox: &RunningSandbox, seller_id: &str, scopes: &[&str]) -> String {
+    access_token(&mut sandbox.state.lock(), seller_id, scopes)
+}
+
+/// An order of `quantity` units of the offer at 49.99 PLN, bought `days_ago` days ago; its id.
+fn add_order(
+    world: &mut World,
+    (seller_id, buyer_id): (&str, &str),
+    (offer_id, quantity): (&str, u32),
+    days_ago: i64,
+) -> String {
     let now = world.clock.now();
+    let line = (offer_id.to_owned(), quantity, Price::pln_from_grosze(4_999));
     world
         .allegro
         .catalog
         .add_order(
-            &seeded.seller_id,
-            &seeded.buyer_id,
-            vec![(seeded.offer_id.clone(), 1, Price::pln_from_grosze(4_999))],
-            now - Duration::days(1),
+            seller_id,
+            buyer_id,
+            vec![line],
+            now - Duration::days(days_ago),
         )
         .id
         .clone()
 }
 
-/// A token of `seller_id` with only these scopes.
-pub fn token_with(sandbox: &RunningSandbox, seller_id: &str, scopes: &[&str]) -> String {
-    let mut world = sandbox.state.lock();
+/// A fresh access token of `seller_id` with these scopes.
+fn access_token(world: &mut World, seller_id: &str, scopes: &[&str]) -> String {
     let now = world.clock.now();
+    let scopes = scopes.iter().map(|s| (*s).to_owned()).collect();
     world
         .allegro
         .accounts
-        .issue_pair(
-            seller_id,
-            CLIENT_ID,
-            scopes.iter().map(|s| (*s).to_owned()).collect(),
-            now,
-        )
+        .issue_pair(seller_id, CLIENT_ID, scopes, now)
         .access_token
 }
 
@@ -131,46 +137,6 @@ pub fn advance(sandbox: &RunningSandbox, seconds: i64) {
 /// Moves the simulator's clock past the posting limit.
 pub fn next_second(sandbox: &RunningSandbox) {
     advance(sandbox, 1);
-}
-
-/// An answer, read whole.
-#[derive(Debug)]
-pub struct Reply {
-    /// Status code.
-    pub status: u16,
-    /// Headers.
-    pub headers: reqwest::header::HeaderMap,
-    /// The body as JSON (`Null` when it is not JSON).
-    pub body: Value,
-    /// The raw body.
-    pub bytes: Vec<u8>,
-}
-
-impl Reply {
-    /// A header's value.
-    pub fn header(&self, name: &str) -> Option<&str> {
-        self.headers.get(name).and_then(|v| v.to_str().ok())
-    }
-
-    /// The first error's `code`.
-    pub fn error_code(&self) -> &str {
-        self.body["errors"][0]["code"].as_str().unwrap_or("")
-    }
-}
-
-/// Sends a request and reads the answer.
-pub async fn send(request: reqwest::RequestBuilder) -> Reply {
-    let response = request.send().await.expect("the request is answered");
-    let status = response.status().as_u16();
-    let headers = response.headers().clone();
-    let bytes = response.bytes().await.expect("a body").to_vec();
-    let body = serde_json::from_slice(&bytes).unwrap_or(Value::Null);
-    Reply {
-        status,
-        headers,
-        body,
-        bytes,
-    }
 }
 
 /// A REST request with the bearer token and `Accept: <beta>`.
@@ -191,7 +157,7 @@ pub fn api_accepting(
     path: &str,
     accept: &str,
 ) -> reqwest::RequestBuilder {
-    super::common::client()
+    client()
         .request(method, format!("{}{path}", sandbox.base_url))
         .bearer_auth(token)
         .header("Accept", accept)
@@ -200,6 +166,78 @@ pub fn api_accepting(
 /// `GET path` with the beta media type.
 pub async fn get(sandbox: &RunningSandbox, token: &str, path: &str) -> Reply {
     send(api(sandbox, token, Method::GET, path)).await
+}
+
+/// `GET path` with this `Accept`.
+pub async fn get_accepting(
+    sandbox: &RunningSandbox,
+    token: &str,
+    path: &str,
+    accept: &str,
+) -> Reply {
+    send(api_accepting(sandbox, token, Method::GET, path, accept)).await
+}
+
+/// `method path` (beta `Accept`) with this `Content-Type` and body.
+pub async fn send_typed(
+    sandbox: &RunningSandbox,
+    token: &str,
+    method: Method,
+    path: &str,
+    content_type: &str,
+    body: impl Into<reqwest::Body>,
+) -> Reply {
+    send(
+        api(sandbox, token, method, path)
+            .header("Content-Type", content_type)
+            .body(body),
+    )
+    .await
+}
+
+/// The issue `id` as the seller's API shows it.
+pub async fn issue_json(sandbox: &RunningSandbox, token: &str, id: &str) -> Value {
+    get(sandbox, token, &format!("/sale/issues/{id}"))
+        .await
+        .body
+}
+
+/// The thread `id` as the seller's API shows it.
+pub async fn thread_json(sandbox: &RunningSandbox, token: &str, id: &str) -> Value {
+    get(sandbox, token, &format!("/messaging/threads/{id}"))
+        .await
+        .body
+}
+
+/// The seller's `POST /sale/issues/{id}/message`.
+pub async fn reply_to_issue(
+    sandbox: &RunningSandbox,
+    token: &str,
+    id: &str,
+    body: &Value,
+) -> Reply {
+    post(sandbox, token, &format!("/sale/issues/{id}/message"), body).await
+}
+
+/// The seller's `POST /messaging/threads/{id}/messages`.
+pub async fn reply_to_thread(
+    sandbox: &RunningSandbox,
+    token: &str,
+    id: &str,
+    body: &Value,
+) -> Reply {
+    post(
+        sandbox,
+        token,
+        &format!("/messaging/threads/{id}/messages"),
+        body,
+    )
+    .await
+}
+
+/// Downloads an attachment from its absolute `url`.
+pub async fn fetch_attachment(token: &str, url: impl reqwest::IntoUrl) -> Reply {
+    send(client().get(url).bearer_auth(token)).await
 }
 
 /// `method path` with a beta JSON body.
@@ -247,7 +285,7 @@ pub async fn control(
     path: &str,
     body: Option<&Value>,
 ) -> Reply {
-    let mut request = super::common::client().request(
+    let mut request = client().request(
         method,
         format!("{}/__sandbox/allegro/inbox{path}", sandbox.base_url),
     );
@@ -255,6 +293,11 @@ pub async fn control(
         request = request.json(body);
     }
     send(request).await
+}
+
+/// `POST` to the inbox control API, whatever it answers.
+pub async fn control_reply(sandbox: &RunningSandbox, path: &str, body: &Value) -> Reply {
+    control(sandbox, Method::POST, path, Some(body)).await
 }
 
 /// `POST` to the inbox control API, expecting `expected`.
@@ -303,4 +346,19 @@ pub fn is_millis_z(value: &Value) -> bool {
 pub fn b64(bytes: &[u8]) -> String {
     use base64::Engine;
     base64::engine::general_purpose::STANDARD.encode(bytes)
+}
+
+/// `base` with the fields of `change` set, or removed where `change` has `null`.
+pub fn changed(base: &Value, change: Value) -> Value {
+    let mut body = base.clone();
+    if let (Some(body), Some(change)) = (body.as_object_mut(), change.as_object()) {
+        for (k, v) in change {
+            if v.is_null() {
+                body.remove(k);
+            } else {
+                body.insert(k.clone(), v.clone());
+            }
+        }
+    }
+    body
 }
