@@ -124,6 +124,9 @@ pub struct IntegrationSettings {
     /// Addresses told when the account needs attention (e.g. it was disconnected).
     #[serde(default)]
     pub alert_emails: Vec<String>,
+    /// EmpikPlace: the shop to act on when the API key reaches several shops.
+    #[serde(default)]
+    pub shop_id: Option<i64>,
 }
 
 /// A connected marketplace account.

@@ -1,0 +1,6 @@
+//! Marketplace channels: the Allegro and EmpikPlace clients behind marketdesk's ports
+//! (`ConversationSource`, `TokenRefresher`), mapping marketplace conversations to inbound
+//! events (subjects, authors, panel) and marketplace errors to the domain's.
+
+pub mod allegro;
+pub mod empik;
