@@ -1,0 +1,190 @@
+//! Connecting an Allegro account against the simulator: redirect flow and device flow.
+
+use marketdesk_allegro::{AllegroClient, AllegroConfig, Hosts};
+use marketdesk_channels::allegro::connect::{self, ConnectError};
+use marketdesk_core::domain::{ConnectionState, Environment, Integration, IntegrationKind};
+use marketdesk_core::repo::integrations;
+use marketdesk_core::services::tokens;
+use marketdesk_local::testkit::temp_backend;
+use marketdesk_sandbox::RunningSandbox;
+use secrecy::{ExposeSecret, SecretString};
+use serde_json::{json, Value};
+
+const UA: &str = "marketdesk-tests/0.1.0 (+https://github.com/marketdesk/marketdesk)";
+const REDIRECT: &str = "http://localhost:3000/oauth/allegro/callback";
+
+async fn control(sandbox: &RunningSandbox, path: &str, body: Value) -> Value {
+    let response = reqwest::Client::new()
+        .post(format!("{}/__sandbox{path}", sandbox.base_url))
+        .json(&body)
+        .send()
+        .await
+        .expect("control");
+    assert!(
+        response.status().is_success(),
+        "{path}: {}",
+        response.status()
+    );
+    response.json().await.expect("json")
+}
+
+fn client(sandbox: &RunningSandbox) -> AllegroClient {
+    let config = AllegroConfig::new(
+        Hosts::custom(&sandbox.base_url, &sandbox.base_url).expect("hosts"),
+        "sandbox-client-id",
+        SecretString::from("sandbox-client-secret"),
+        UA,
+    );
+    AllegroClient::new(config).expect("client")
+}
+
+async fn pending_integration(ports: &marketdesk_core::ports::Ports) -> Integration {
+    let integration = Integration::new(
+        "allegro-1".into(),
+        "t1".into(),
+        IntegrationKind::Allegro,
+        "",
+        Environment::Sandbox,
+        chrono::Utc::now(),
+    );
+    integrations::create(&*ports.store, &integration)
+        .await
+        .expect("create");
+    integration
+}
+
+#[tokio::test]
+async fn the_redirect_flow_connects_and_names_the_account_and_states_are_single_use() {
+    let sandbox = RunningSandbox::start_local().await.expect("sandbox");
+    let backend = temp_backend();
+    let ports = &backend.ports;
+    control(
+        &sandbox,
+        "/allegro/sellers",
+        json!({"login": "sklep_testowy", "sign_in": true}),
+    )
+    .await;
+    let integration = pending_integration(ports).await;
+    let allegro = client(&sandbox);
+
+    let url = connect::start(ports, &allegro, &integration, REDIRECT)
+        .await
+        .expect("start");
+    assert!(
+        url.starts_with(&format!("{}/auth/oauth/authorize?", sandbox.base_url)),
+        "{url}"
+    );
+    assert!(url.contains("code_challenge_method=S256"));
+    let browser = reqwest::Client::builder()
+        .redirect(reqwest::redirect::Policy::none())
+        .build()
+        .expect("client");
+    let answer = browser.get(&url).send().await.expect("authorize");
+    let location = answer
+        .headers()
+        .get("location")
+        .and_then(|v| v.to_str().ok())
+        .expect("redirect")
+        .to_owned();
+    let redirect = reqwest::Url::parse(&location).expect("url");
+    let param = |name: &str| {
+        redirect
+            .query_pairs()
+            .find(|(k, _)| k == name)
+            .map(|(_, v)| v.into_owned())
+            .expect(name)
+    };
+    let (code, state) = (param("code"), param("state"));
+
+    let pending = connect::take_pending(ports, &state)
+        .await
+        .expect("state known");
+    let connected = connect::finish(ports, &allegro, &pending, &code)
+        .await
+        .expect("finish");
+    assert_eq!(connected.connection, ConnectionState::Connected);
+    assert_eq!(
+        connected.display_name, "sklep_testowy",
+        "named by the Allegro login"
+    );
+    let stored = tokens::load(ports, &integration.tenant_id, &integration.id)
+        .await
+        .expect("load")
+        .expect("tokens");
+    assert!(stored.access_token.expose_secret().len() > 10);
+    assert!(stored.access_expires_at > chrono::Utc::now() + chrono::Duration::hours(11));
+
+    let again = connect::take_pending(ports, &state)
+        .await
+        .expect_err("single use");
+    assert!(matches!(again, ConnectError::UnknownState));
+    let forged = connect::take_pending(ports, "not-a-state")
+        .await
+        .expect_err("unknown");
+    assert!(matches!(forged, ConnectError::UnknownState));
+}
+
+#[tokio::test]
+async fn the_device_flow_completes_in_the_background_after_the_seller_confirms() {
+    let sandbox = RunningSandbox::start_local().await.expect("sandbox");
+    let backend = temp_backend();
+    let ports = &backend.ports;
+    let seller = control(
+        &sandbox,
+        "/allegro/sellers",
+        json!({"login": "sklep_urzadzenie", "sign_in": true}),
+    )
+    .await;
+    let integration = pending_integration(ports).await;
+    let allegro = client(&sandbox);
+
+    let started = connect::start_device(ports, &allegro, &integration)
+        .await
+        .expect("device start");
+    assert!(!started.user_code.is_empty());
+    assert!(started.verification_uri.starts_with("http"));
+    let client_for = {
+        let allegro = allegro.clone();
+        move |_: &Integration| allegro.clone()
+    };
+    assert_eq!(
+        connect::complete_devices(ports, &client_for)
+            .await
+            .expect("poll"),
+        0,
+        "not confirmed yet"
+    );
+
+    control(
+        &sandbox,
+        &format!("/allegro/device/{}/approve", started.user_code),
+        json!({"seller_id": seller["id"]}),
+    )
+    .await;
+    // The next poll is due after the announced interval.
+    let mut connected = 0;
+    for _ in 0..30 {
+        connected = connect::complete_devices(ports, &client_for)
+            .await
+            .expect("poll");
+        if connected > 0 {
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(250)).await;
+    }
+    assert_eq!(connected, 1);
+    let stored = integrations::get(&*ports.store, &integration.tenant_id, &integration.id)
+        .await
+        .expect("get")
+        .expect("exists")
+        .value;
+    assert_eq!(stored.connection, ConnectionState::Connected);
+    assert_eq!(stored.display_name, "sklep_urzadzenie");
+    assert_eq!(
+        connect::complete_devices(ports, &client_for)
+            .await
+            .expect("poll"),
+        0,
+        "grant forgotten once used"
+    );
+}
