@@ -4,3 +4,4 @@
 
 pub mod allegro;
 pub mod empik;
+pub mod settings;
