@@ -6,7 +6,7 @@ use marketdesk_http::{router, AppState};
 async fn main() -> Result<(), marketdesk_lambda::Error> {
     marketdesk_lambda::init_tracing();
     let ports = marketdesk_lambda::ports_from_env().await?;
-    lambda_http::run(router(AppState { ports })).await
+    lambda_http::run(router(AppState::new(ports))).await
 }
 
 #[cfg(test)]
@@ -26,12 +26,10 @@ mod tests {
         let request = axum::http::Request::from_parts(parts, axum::body::Body::from(body.to_vec()));
         assert_eq!(request.uri().path(), "/v1/health");
 
-        let response = router(AppState {
-            ports: backend.ports.clone(),
-        })
-        .oneshot(request)
-        .await
-        .expect("router answers");
+        let response = router(AppState::new(backend.ports.clone()))
+            .oneshot(request)
+            .await
+            .expect("router answers");
         assert_eq!(response.status(), 200);
         let body = response
             .into_body()

@@ -2,6 +2,7 @@
 //! a flag wins over the variable.
 
 use clap::{Args, Parser, Subcommand};
+use marketdesk_core::domain::Role;
 use std::net::SocketAddr;
 use std::path::PathBuf;
 
@@ -27,6 +28,43 @@ pub enum Command {
     /// EmpikPlace URLs at the address it prints.
     #[command(after_help = SANDBOX_ENV_HELP)]
     Sandbox(SandboxArgs),
+
+    /// Manage API keys of the agent API (in the data directory of `marketdesk serve`).
+    #[command(subcommand)]
+    ApiKey(ApiKeyCommand),
+}
+
+/// The `marketdesk api-key` subcommands.
+#[derive(Debug, Subcommand)]
+pub enum ApiKeyCommand {
+    /// Create an API key and print it on stdout: the only time it is shown (only its SHA-256
+    /// is stored). Creates the tenant if it does not exist yet.
+    #[command(after_help = API_KEY_HELP)]
+    Create(ApiKeyCreateArgs),
+}
+
+/// Options of `marketdesk api-key create`.
+#[derive(Debug, Args)]
+pub struct ApiKeyCreateArgs {
+    /// Tenant the key belongs to: 1-64 ASCII letters, digits, '.', '_' or '-'
+    #[arg(long, value_name = "TENANT")]
+    pub tenant: String,
+
+    /// What the key may do: admin (everything) or agent (tickets, comments, customers)
+    #[arg(long, value_name = "ROLE", value_parser = parse_role)]
+    pub role: Role,
+
+    /// A label shown in key lists (GET /v1/api-keys)
+    #[arg(long, value_name = "NAME")]
+    pub name: Option<String>,
+
+    /// Data directory of `marketdesk serve` [env: MARKETDESK_DATA_DIR] [default: ./.data]
+    #[arg(long, value_name = "DIR")]
+    pub data: Option<PathBuf>,
+}
+
+fn parse_role(text: &str) -> Result<Role, String> {
+    text.parse()
 }
 
 /// Options of `marketdesk sandbox`.
@@ -75,3 +113,10 @@ Environment:
   MARKETDESK_ALLEGRO_CLIENT_SECRET  its client secret (default: sandbox-client-secret)
 
 The control API for playing buyers, marketplace staff and faults is under /__sandbox/ (see docs/sandbox.md).";
+
+const API_KEY_HELP: &str = "\
+Example:
+  KEY=$(marketdesk api-key create --tenant acme --role admin --name ops)
+  curl -H \"Authorization: Bearer $KEY\" http://127.0.0.1:3000/v1/integrations
+
+The key goes to stdout and nowhere else; keep it safe. Revoke it with DELETE /v1/api-keys/{id}.";

@@ -2,6 +2,7 @@
 //! background loop (scheduler, pollers, ingest, sender, token refresh) in one process on the
 //! embedded backend (SQLite).
 
+mod api_key;
 mod cli;
 mod loops;
 mod sandbox;
@@ -30,6 +31,9 @@ async fn main() -> ExitCode {
             }
             Err(error) => Err(error.into()),
         },
+        cli::Command::ApiKey(cli::ApiKeyCommand::Create(args)) => {
+            api_key::create(&args, &env).await.map_err(Into::into)
+        }
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,

@@ -55,7 +55,7 @@ pub async fn run(settings: ServeSettings) -> Result<(), ServeError> {
         stop_rx.clone(),
     );
 
-    let app = router(AppState { ports });
+    let app = router(AppState::new(ports));
     let mut http_stop = stop_rx.clone();
     let server = axum::serve(listener, app).with_graceful_shutdown(async move {
         loops::stopped(&mut http_stop).await;

@@ -3,7 +3,7 @@
 use crate::cli::ServeArgs;
 use marketdesk_core::config::{ConfigError, Env};
 use std::net::SocketAddr;
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::time::Duration;
 
 /// Default API address: loopback only, so a fresh install is not exposed.
@@ -52,6 +52,13 @@ impl LogSettings {
     }
 }
 
+/// The data directory: the flag, else `MARKETDESK_DATA_DIR`, else `./.data`.
+pub fn resolve_data_dir(flag: Option<&Path>, env: &Env) -> PathBuf {
+    flag.map(Path::to_path_buf)
+        .or_else(|| env.optional("MARKETDESK_DATA_DIR").map(PathBuf::from))
+        .unwrap_or_else(|| PathBuf::from(DEFAULT_DATA_DIR))
+}
+
 /// Everything `marketdesk serve` needs.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct ServeSettings {
@@ -78,11 +85,7 @@ impl ServeSettings {
                         .expect("the default address is valid")
                 }),
         };
-        let data_dir = args
-            .data
-            .clone()
-            .or_else(|| env.optional("MARKETDESK_DATA_DIR").map(PathBuf::from))
-            .unwrap_or_else(|| PathBuf::from(DEFAULT_DATA_DIR));
+        let data_dir = resolve_data_dir(args.data.as_deref(), env);
         let poll_interval = match args.poll_interval {
             Some(interval) => interval,
             None => env

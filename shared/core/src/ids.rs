@@ -47,6 +47,8 @@ id_type!(
     MessageId,
     /// A CRM customer.
     CustomerId,
+    /// An API key (its public id; the secret is never stored).
+    ApiKeyId,
 );
 
 #[cfg(test)]

@@ -3,6 +3,7 @@
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use axum::Json;
+use marketdesk_core::services::request::RequestError;
 use serde::Serialize;
 
 /// An error answer.
@@ -42,6 +43,28 @@ impl ApiError {
         }
     }
 
+    /// A 422 naming the field at fault.
+    pub fn validation(field: impl Into<String>, message: impl Into<String>) -> Self {
+        Self {
+            field: Some(field.into()),
+            ..Self::new(
+                StatusCode::UNPROCESSABLE_ENTITY,
+                "validation_failed",
+                message,
+            )
+        }
+    }
+
+    /// A 401: no key, or a key nobody issued.
+    pub fn unauthorized(message: impl Into<String>) -> Self {
+        Self::new(StatusCode::UNAUTHORIZED, "unauthorized", message)
+    }
+
+    /// A 403: the key's role may not do this.
+    pub fn forbidden(message: impl Into<String>) -> Self {
+        Self::new(StatusCode::FORBIDDEN, "forbidden", message)
+    }
+
     /// A 503: a backing service failed; details go to the log, not to the client.
     pub fn unavailable() -> Self {
         Self::new(
@@ -49,6 +72,42 @@ impl ApiError {
             "unavailable",
             "a backing service is unavailable; try again shortly",
         )
+    }
+
+    /// A 500: details go to the log, not to the client.
+    pub fn internal() -> Self {
+        Self::new(
+            StatusCode::INTERNAL_SERVER_ERROR,
+            "internal",
+            "an internal error occurred; it has been logged",
+        )
+    }
+}
+
+impl From<RequestError> for ApiError {
+    fn from(error: RequestError) -> Self {
+        match error {
+            RequestError::Invalid { field, message } => {
+                let message = format!("{field}: {message}");
+                ApiError::validation(field, message)
+            }
+            RequestError::NotFound(what) => ApiError::new(
+                StatusCode::NOT_FOUND,
+                "not_found",
+                format!("{what} not found"),
+            ),
+            RequestError::Conflict(message) => {
+                ApiError::new(StatusCode::CONFLICT, "conflict", message)
+            }
+            RequestError::Unavailable(reason) => {
+                tracing::error!(%reason, "request failed: backing service unavailable");
+                ApiError::unavailable()
+            }
+            RequestError::Internal(reason) => {
+                tracing::error!(%reason, "request failed: internal error");
+                ApiError::internal()
+            }
+        }
     }
 }
 
@@ -61,11 +120,27 @@ impl IntoResponse for ApiError {
                 field: self.field.as_deref(),
             },
         };
-        (self.status, Json(body)).into_response()
+        let mut response = (self.status, Json(body)).into_response();
+        if self.status == StatusCode::UNAUTHORIZED {
+            response.headers_mut().insert(
+                axum::http::header::WWW_AUTHENTICATE,
+                axum::http::HeaderValue::from_static("Bearer realm=\"marketdesk\""),
+            );
+        }
+        response
     }
 }
 
 /// Answers routes that do not exist.
 pub(crate) async fn not_found() -> ApiError {
     ApiError::new(StatusCode::NOT_FOUND, "not_found", "no such route")
+}
+
+/// Answers a known route called with a method it does not have.
+pub(crate) async fn method_not_allowed() -> ApiError {
+    ApiError::new(
+        StatusCode::METHOD_NOT_ALLOWED,
+        "method_not_allowed",
+        "this route does not take that method; see /v1/openapi.json",
+    )
 }

@@ -1,14 +1,22 @@
 //! The agent API: one axum router, served by `lambda_http` on AWS and by `marketdesk serve`
 //! locally. Handlers decode the request, call `marketdesk-core`, and encode the answer.
+//!
+//! Layout: `routes/` holds one module per resource, `auth` the API-key middleware and the
+//! role extractors, `extract` the JSON body, query and path extractors whose failures name
+//! the field at fault, `error` the JSON error answer, `openapi` the OpenAPI document.
 
+mod auth;
 mod error;
-mod health;
+mod extract;
+mod openapi;
+mod routes;
 
 pub use error::ApiError;
+pub use openapi::document as openapi_document;
 
-use axum::routing::get;
 use axum::Router;
-use marketdesk_core::ports::Ports;
+use marketdesk_core::ports::{CredentialCheck, Ports, UncheckedCredentials};
+use std::sync::Arc;
 
 /// Largest request body accepted, in bytes (replies carry base64 attachments up to 10 MB).
 pub const BODY_LIMIT_BYTES: usize = 16 * 1024 * 1024;
@@ -18,13 +26,72 @@ pub const BODY_LIMIT_BYTES: usize = 16 * 1024 * 1024;
 pub struct AppState {
     /// The ports, wired once at start-up.
     pub ports: Ports,
+    /// Checks marketplace API keys before they are stored (EmpikPlace A01, issue 7).
+    pub credential_check: Arc<dyn CredentialCheck>,
+}
+
+impl AppState {
+    /// The state on `ports`, with the default [`UncheckedCredentials`] check: EmpikPlace keys
+    /// are stored and their integrations stay `pending` until a real check is wired in.
+    pub fn new(ports: Ports) -> Self {
+        Self {
+            ports,
+            credential_check: Arc::new(UncheckedCredentials),
+        }
+    }
+
+    /// Replaces the credential check (the EmpikPlace channel's A01 check).
+    pub fn with_credential_check(mut self, check: Arc<dyn CredentialCheck>) -> Self {
+        self.credential_check = check;
+        self
+    }
+}
+
+/// One route the API serves.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub struct RouteInfo {
+    /// HTTP method, upper case.
+    pub method: &'static str,
+    /// Path template with `{param}` segments, as in OpenAPI.
+    pub path: &'static str,
+    /// Whether the route needs an API key.
+    pub needs_key: bool,
+}
+
+/// Every route of [`router`], in the order registered.
+pub fn route_table() -> Vec<RouteInfo> {
+    let public = routes::public()
+        .table
+        .into_iter()
+        .map(|(method, path)| RouteInfo {
+            method,
+            path,
+            needs_key: false,
+        });
+    let protected = routes::protected()
+        .table
+        .into_iter()
+        .map(|(method, path)| RouteInfo {
+            method,
+            path,
+            needs_key: true,
+        });
+    public.chain(protected).collect()
 }
 
 /// The whole HTTP API.
 pub fn router(state: AppState) -> Router {
+    let protected = routes::protected()
+        .router
+        .route_layer(axum::middleware::from_fn_with_state(
+            state.clone(),
+            auth::require_key,
+        ));
     Router::new()
-        .route("/v1/health", get(health::health))
+        .merge(routes::public().router)
+        .merge(protected)
         .fallback(error::not_found)
+        .method_not_allowed_fallback(error::method_not_allowed)
         .layer(axum::extract::DefaultBodyLimit::max(BODY_LIMIT_BYTES))
         .with_state(state)
 }

@@ -14,7 +14,7 @@ use tower::ServiceExt;
 
 async fn call(ports: Ports, path: &str) -> (StatusCode, serde_json::Value) {
     let request = Request::get(path).body(Body::empty()).expect("request");
-    let response = router(AppState { ports })
+    let response = router(AppState::new(ports))
         .oneshot(request)
         .await
         .expect("answer");

@@ -1,5 +1,6 @@
 //! The domain's entities.
 
+pub mod api_key;
 pub mod cursor;
 pub mod customer;
 pub mod integration;
@@ -7,6 +8,7 @@ pub mod message;
 pub mod tenant;
 pub mod ticket;
 
+pub use api_key::{ApiKey, Role};
 pub use cursor::{Channel, PollCursor};
 pub use customer::Customer;
 pub use integration::{

@@ -4,6 +4,7 @@
 //! The conformance suite (`crate::conformance`, feature `conformance`) holds both to one contract.
 
 pub mod clock;
+pub mod credentials;
 pub mod marketplace;
 pub mod notifier;
 pub mod queue;
@@ -13,6 +14,9 @@ pub mod store;
 use std::sync::Arc;
 
 pub use clock::{Clock, ManualClock, SystemClock};
+pub use credentials::{
+    CredentialCheck, CredentialCheckError, CredentialVerdict, UncheckedCredentials,
+};
 pub use marketplace::{
     ConversationSource, MarketplaceError, MarketplaceRegistry, Marketplaces, PollBatch,
 };

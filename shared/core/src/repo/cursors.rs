@@ -35,3 +35,16 @@ pub async fn save(store: &dyn Store, cursor: &PollCursor) -> Result<(), RepoErro
         .await?;
     Ok(())
 }
+
+/// Forgets the cursor of one channel of an integration (when the integration is deleted).
+pub async fn delete(
+    store: &dyn Store,
+    tenant: &TenantId,
+    integration: &IntegrationId,
+    channel: Channel,
+) -> Result<(), RepoError> {
+    store
+        .delete(&keys::cursor(tenant, integration, channel), Condition::None)
+        .await?;
+    Ok(())
+}

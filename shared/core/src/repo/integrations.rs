@@ -3,7 +3,7 @@
 use super::{create_result, decode, encode, get_versioned, keys, RepoError, Versioned};
 use crate::domain::Integration;
 use crate::ids::{IntegrationId, TenantId};
-use crate::ports::{Condition, Index, Item, PageCursor, Query, Store};
+use crate::ports::{Condition, Index, Item, PageCursor, Query, SortKeyCondition, Store};
 
 fn item_for(integration: &Integration, version: u64) -> Item {
     Item {
@@ -63,4 +63,43 @@ pub async fn list_all(
         .await?;
     let integrations = page.items.iter().map(decode).collect::<Result<_, _>>()?;
     Ok((integrations, page.next))
+}
+
+/// Every integration of one tenant, in id order (creation order for generated ids).
+pub async fn list_for_tenant(
+    store: &dyn Store,
+    tenant: &TenantId,
+) -> Result<Vec<Integration>, RepoError> {
+    let mut query = Query::partition(keys::tenant_partition(tenant))
+        .sort(SortKeyCondition::BeginsWith(
+            keys::INTEGRATION_PREFIX.to_owned(),
+        ))
+        .limit(500);
+    let mut all = Vec::new();
+    loop {
+        let page = store.query(&query).await?;
+        for item in &page.items {
+            all.push(decode(item)?);
+        }
+        match page.next {
+            Some(cursor) => query.after = Some(cursor),
+            None => return Ok(all),
+        }
+    }
+}
+
+/// Deletes the integration's item if it is still at `read_version` (its tickets stay).
+pub async fn delete(
+    store: &dyn Store,
+    tenant: &TenantId,
+    id: &IntegrationId,
+    read_version: u64,
+) -> Result<(), RepoError> {
+    store
+        .delete(
+            &keys::integration(tenant, id),
+            Condition::VersionIs(read_version),
+        )
+        .await?;
+    Ok(())
 }

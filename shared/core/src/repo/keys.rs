@@ -1,7 +1,7 @@
 //! The single-table key scheme (see docs/architecture.md for the full table).
 
 use crate::domain::{Channel, ConversationRef};
-use crate::ids::{CustomerId, IntegrationId, TenantId, TicketId};
+use crate::ids::{ApiKeyId, CustomerId, IntegrationId, TenantId, TicketId};
 use crate::ports::{IndexKey, Key};
 
 /// GSI1 partition listing every integration of every tenant (the scheduler's fan-out).
@@ -19,7 +19,10 @@ pub fn tenant(tenant: &TenantId) -> Key {
 
 /// An integration's item.
 pub fn integration(tenant: &TenantId, id: &IntegrationId) -> Key {
-    Key::new(tenant_partition(tenant), format!("INTEGRATION#{id}"))
+    Key::new(
+        tenant_partition(tenant),
+        format!("{INTEGRATION_PREFIX}{id}"),
+    )
 }
 
 /// An integration's entry in the all-integrations index.
@@ -114,4 +117,20 @@ pub fn customer_name_index(tenant: &TenantId, name: &str, id: &CustomerId) -> In
 /// Field names compare case-insensitively ("Allegro login" = "allegro login").
 fn field_key(field: &str) -> String {
     field.trim().to_lowercase()
+}
+
+/// Prefix of every integration's item in a tenant's partition.
+pub const INTEGRATION_PREFIX: &str = "INTEGRATION#";
+
+/// Sort-key prefix of a tenant's API key records.
+pub const API_KEY_PREFIX: &str = "APIKEY#";
+
+/// An API key's record in its tenant's partition (id, role, name, hash; never the key).
+pub fn api_key(tenant: &TenantId, id: &ApiKeyId) -> Key {
+    Key::new(tenant_partition(tenant), format!("{API_KEY_PREFIX}{id}"))
+}
+
+/// The lookup item of an API key: found with one `get` by the SHA-256 of the presented key.
+pub fn api_key_lookup(hash_hex: &str) -> Key {
+    Key::new(format!("APIKEYHASH#{hash_hex}"), "APIKEY")
 }

@@ -3,6 +3,7 @@
 //! Written once on top of the DynamoDB-shaped store, so both backends share them.
 //! The key scheme lives in [`keys`].
 
+pub mod api_keys;
 pub mod cursors;
 pub mod customers;
 pub mod integrations;

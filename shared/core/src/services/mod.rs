@@ -1,11 +1,19 @@
 //! What each function does, as plain functions over the ports. Handlers only decode and encode.
 
+pub mod api_keys;
+pub mod comments;
+pub mod customer_views;
 pub mod ingest;
+pub mod integrations;
+pub mod paging;
 pub mod poller;
+pub mod request;
 pub mod scheduler;
 pub mod sender;
+pub mod ticket_views;
 pub mod token_refresh;
 pub mod tokens;
+pub mod validation;
 
 use crate::ports::{MarketplaceError, QueueError};
 use crate::repo::RepoError;

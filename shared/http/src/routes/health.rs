@@ -1,10 +1,16 @@
-//! `GET /v1/health`: is the process up and can it reach its store?
+//! `GET /v1/health`: is the process up and can it reach its store? (No key needed.)
 
+use super::Routes;
 use crate::{ApiError, AppState};
 use axum::extract::State;
 use axum::Json;
 use marketdesk_core::ports::Key;
 use serde::Serialize;
+
+/// Adds the health route.
+pub(crate) fn routes(routes: Routes) -> Routes {
+    routes.get("/v1/health", health)
+}
 
 /// The health answer.
 #[derive(Debug, Serialize)]

@@ -1,0 +1,230 @@
+//! API keys: created for a tenant and a role, shown once, stored only as a SHA-256 hash.
+//!
+//! A key is `mdk_` followed by 43 base64url characters: 32 bytes from two random (v4) UUIDs,
+//! 244 random bits in all. High-entropy keys need no salt or slow hash: SHA-256 of the key
+//! is the store key of its lookup item, so authenticating a request is one `get`.
+
+use super::request::RequestError;
+use super::validation;
+use crate::domain::{ApiKey, Role, Tenant};
+use crate::ids::{ApiKeyId, TenantId};
+use crate::ports::Ports;
+use crate::repo::api_keys::{self, StoredApiKey};
+use crate::repo::{tenants, RepoError};
+use base64::engine::general_purpose::URL_SAFE_NO_PAD;
+use base64::Engine;
+use secrecy::{ExposeSecret, SecretString};
+use serde::Deserialize;
+use sha2::{Digest, Sha256};
+
+/// Every key starts with this, so a leaked key is recognisable (secret scanners, logs).
+pub const KEY_PREFIX: &str = "mdk_";
+/// Length of a key: the prefix and 43 base64url characters (32 bytes).
+pub const KEY_LEN: usize = KEY_PREFIX.len() + 43;
+/// Longest key name.
+pub const MAX_NAME_CHARS: usize = 100;
+/// Longest tenant id.
+pub const MAX_TENANT_ID_CHARS: usize = 64;
+
+/// Who is calling: the tenant and role of the key presented.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Caller {
+    /// The tenant whose data the call may reach (and no other).
+    pub tenant_id: TenantId,
+    /// What the call may do.
+    pub role: Role,
+    /// The key used.
+    pub key_id: ApiKeyId,
+    /// The key's name, used as the author of comments.
+    pub key_name: Option<String>,
+}
+
+/// A key just created: the listed fields and the secret, which is never shown again.
+pub struct CreatedKey {
+    /// The key as listed.
+    pub key: ApiKey,
+    /// The full key text, for the creator only.
+    pub secret: SecretString,
+}
+
+impl std::fmt::Debug for CreatedKey {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("CreatedKey")
+            .field("key", &self.key)
+            .finish_non_exhaustive()
+    }
+}
+
+/// The body of `POST /v1/api-keys`.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct NewApiKey {
+    /// What the key may do.
+    pub role: Role,
+    /// An optional label.
+    #[serde(default)]
+    pub name: Option<String>,
+}
+
+/// A fresh random key text.
+fn generate_secret() -> String {
+    let mut bytes = [0u8; 32];
+    bytes[..16].copy_from_slice(uuid::Uuid::new_v4().as_bytes());
+    bytes[16..].copy_from_slice(uuid::Uuid::new_v4().as_bytes());
+    format!("{KEY_PREFIX}{}", URL_SAFE_NO_PAD.encode(bytes))
+}
+
+/// Lower-case hex SHA-256 of a key text.
+pub fn hash_key(key: &str) -> String {
+    Sha256::digest(key.as_bytes())
+        .iter()
+        .map(|b| format!("{b:02x}"))
+        .collect()
+}
+
+/// Checks a tenant id: 1–64 ASCII letters, digits, `.`, `_` or `-` (it becomes part of store
+/// keys and secret names).
+pub fn validate_tenant_id(field: &str, id: &str) -> Result<(), RequestError> {
+    let allowed = |c: char| c.is_ascii_alphanumeric() || matches!(c, '.' | '_' | '-');
+    if id.is_empty() || id.len() > MAX_TENANT_ID_CHARS || !id.chars().all(allowed) {
+        return Err(RequestError::invalid(
+            field,
+            format!(
+                "a tenant id is 1 to {MAX_TENANT_ID_CHARS} ASCII letters, digits, '.', '_' or '-'"
+            ),
+        ));
+    }
+    if id.chars().all(|c| c == '.') {
+        return Err(RequestError::invalid(field, "a tenant id is not only dots"));
+    }
+    Ok(())
+}
+
+/// Creates a key for an existing tenant.
+pub async fn create(
+    ports: &Ports,
+    tenant: &TenantId,
+    request: NewApiKey,
+) -> Result<CreatedKey, RequestError> {
+    let name = match request.name {
+        Some(name) => {
+            validation::label("name", &name, MAX_NAME_CHARS)?;
+            Some(name.trim().to_owned())
+        }
+        None => None,
+    };
+    let secret = generate_secret();
+    let key = ApiKey {
+        id: ApiKeyId::generate(),
+        tenant_id: tenant.clone(),
+        role: request.role,
+        name,
+        hint: format!("{}…", &secret[..KEY_PREFIX.len() + 4]),
+        created_at: ports.clock.now(),
+    };
+    let stored = StoredApiKey {
+        key: key.clone(),
+        hash: hash_key(&secret),
+    };
+    api_keys::create(&*ports.store, &stored).await?;
+    tracing::info!(tenant = %tenant, key = %key.id, role = key.role.as_str(), "API key created");
+    Ok(CreatedKey {
+        key,
+        secret: SecretString::from(secret),
+    })
+}
+
+/// Creates a key for `tenant`, creating the tenant first when it does not exist
+/// (`marketdesk api-key create`).
+pub async fn create_for_tenant(
+    ports: &Ports,
+    tenant: &str,
+    role: Role,
+    name: Option<String>,
+) -> Result<CreatedKey, RequestError> {
+    validate_tenant_id("tenant", tenant)?;
+    let tenant_id = TenantId::from(tenant);
+    if tenants::get(&*ports.store, &tenant_id).await?.is_none() {
+        let fresh = Tenant {
+            id: tenant_id.clone(),
+            name: tenant.to_owned(),
+            created_at: ports.clock.now(),
+        };
+        match tenants::create(&*ports.store, &fresh).await {
+            Ok(()) => tracing::info!(tenant = %tenant_id, "tenant created"),
+            Err(RepoError::AlreadyExists) => {}
+            Err(other) => return Err(other.into()),
+        }
+    }
+    create(ports, &tenant_id, NewApiKey { role, name }).await
+}
+
+/// The caller presenting `key`, or `None` when no such key exists.
+pub async fn authenticate(
+    ports: &Ports,
+    key: &SecretString,
+) -> Result<Option<Caller>, RequestError> {
+    let key = key.expose_secret();
+    if key.len() != KEY_LEN || !key.starts_with(KEY_PREFIX) {
+        return Ok(None);
+    }
+    let Some(stored) = api_keys::find_by_hash(&*ports.store, &hash_key(key)).await? else {
+        return Ok(None);
+    };
+    Ok(Some(Caller {
+        tenant_id: stored.key.tenant_id,
+        role: stored.key.role,
+        key_id: stored.key.id,
+        key_name: stored.key.name,
+    }))
+}
+
+/// The tenant's keys (never their secrets).
+pub async fn list(ports: &Ports, tenant: &TenantId) -> Result<Vec<ApiKey>, RequestError> {
+    Ok(api_keys::list(&*ports.store, tenant).await?)
+}
+
+/// Revokes a key of the tenant; other tenants' keys are "not found".
+pub async fn revoke(ports: &Ports, tenant: &TenantId, id: &ApiKeyId) -> Result<(), RequestError> {
+    match api_keys::delete(&*ports.store, tenant, id).await {
+        Ok(()) => {
+            tracing::info!(tenant = %tenant, key = %id, "API key revoked");
+            Ok(())
+        }
+        Err(RepoError::NotFound) => Err(RequestError::NotFound("API key")),
+        Err(other) => Err(other.into()),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn keys_are_long_random_and_prefixed() {
+        let a = generate_secret();
+        let b = generate_secret();
+        assert_ne!(a, b);
+        assert_eq!(a.len(), KEY_LEN);
+        assert!(a.starts_with(KEY_PREFIX));
+        assert!(a[KEY_PREFIX.len()..]
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_'));
+        assert_eq!(hash_key(&a).len(), 64);
+        assert_ne!(hash_key(&a), hash_key(&b));
+        assert_eq!(
+            hash_key("abc"),
+            "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad"
+        );
+    }
+
+    #[test]
+    fn tenant_ids_are_safe_for_keys_and_secret_names() {
+        for ok in ["t1", "acme-shop", "a.b_c"] {
+            assert!(validate_tenant_id("tenant", ok).is_ok(), "{ok}");
+        }
+        for bad in ["", "a/b", "a b", "..", "ż", &"x".repeat(65), "a#b"] {
+            assert!(validate_tenant_id("tenant", bad).is_err(), "{bad:?}");
+        }
+    }
+}

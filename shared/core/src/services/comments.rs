@@ -1,0 +1,51 @@
+//! Internal comments: notes agents leave on a ticket, stored as messages and never sent.
+
+use super::request::RequestError;
+use super::validation;
+use crate::domain::{AuthorKind, Message};
+use crate::ids::{MessageId, TenantId, TicketId};
+use crate::ports::Ports;
+use crate::repo::tickets;
+use serde::Deserialize;
+
+/// Longest comment, in characters.
+pub const MAX_COMMENT_CHARS: usize = 20000;
+
+/// The body of `POST /v1/tickets/{id}/comments`.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct NewComment {
+    /// Plain text (no HTML), at most 20 000 characters.
+    pub text: String,
+}
+
+/// Adds an internal comment to a ticket of the tenant. Closed conversations take comments too.
+/// The ticket itself is left alone: a comment is not buyer-visible activity.
+pub async fn add(
+    ports: &Ports,
+    tenant: &TenantId,
+    ticket: &TicketId,
+    author_name: Option<String>,
+    comment: NewComment,
+) -> Result<Message, RequestError> {
+    validation::plain_text("text", &comment.text, MAX_COMMENT_CHARS)?;
+    let store = &*ports.store;
+    if tickets::get(store, tenant, ticket).await?.is_none() {
+        return Err(RequestError::NotFound("ticket"));
+    }
+    let message = Message {
+        id: MessageId::generate(),
+        ticket_id: ticket.clone(),
+        external_id: None,
+        author: AuthorKind::InternalComment,
+        author_name,
+        text: comment.text,
+        attachments: Vec::new(),
+        created_at: ports.clock.now(),
+    };
+    let unique = format!("C{}", message.id);
+    if !tickets::add_message(store, tenant, &message, &unique).await? {
+        return Err(RequestError::Conflict("the comment exists already".into()));
+    }
+    Ok(message)
+}

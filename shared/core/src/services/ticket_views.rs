@@ -1,0 +1,196 @@
+//! Tickets as agents read them: a filtered, cursor-paged list and one ticket in full.
+//!
+//! The list walks the tenant's activity index (most recent activity first) and filters while
+//! paging. Cost: a request reads store pages of [`SCAN_PAGE`] tickets until it has `limit`
+//! matches, reaching the end or having read [`SCAN_BUDGET`] tickets; then it answers with
+//! what it found and a cursor, so a rare filter yields short (even empty) pages with a
+//! cursor rather than one slow request. Dedicated indexes per filter can come later.
+
+use super::paging::{self, Position};
+use super::request::{cursor_error, RequestError};
+use crate::domain::{Customer, Message, Source, Ticket, TicketStatus};
+use crate::ids::{CustomerId, IntegrationId, TenantId, TicketId};
+use crate::ports::Ports;
+use crate::repo::{customers, tickets};
+use serde::{Deserialize, Serialize};
+
+/// Store page size while filtering (constant: cursors point into these pages).
+pub const SCAN_PAGE: u32 = 100;
+/// Most tickets one list request reads before answering.
+pub const SCAN_BUDGET: usize = 2000;
+
+/// The query of `GET /v1/tickets`.
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct TicketQuery {
+    /// Only tickets from this marketplace.
+    #[serde(default)]
+    pub source: Option<Source>,
+    /// Only tickets in this status.
+    #[serde(default)]
+    pub status: Option<TicketStatus>,
+    /// Only tickets in this queue.
+    #[serde(default)]
+    pub queue: Option<String>,
+    /// Only tickets of this category.
+    #[serde(default)]
+    pub category: Option<String>,
+    /// Only tickets of this integration.
+    #[serde(default)]
+    pub integration: Option<IntegrationId>,
+    /// Only tickets linked to this customer.
+    #[serde(default)]
+    pub customer: Option<CustomerId>,
+    /// Only tickets that do (`true`) or do not (`false`) wait for a person's answer.
+    #[serde(default)]
+    pub needs_reply: Option<bool>,
+    /// Text contained in the subject or the buyer's login (case-insensitive).
+    #[serde(default)]
+    pub q: Option<String>,
+    /// Accepted and ignored for now (archiving comes later).
+    #[serde(default)]
+    pub archived: Option<bool>,
+    /// Where to continue (from `next_cursor`).
+    #[serde(default)]
+    pub cursor: Option<String>,
+    /// Page size, 1–100 (default 25).
+    #[serde(default)]
+    pub limit: Option<u32>,
+}
+
+impl TicketQuery {
+    /// Whether `ticket` passes every filter given.
+    pub fn matches(&self, ticket: &Ticket) -> bool {
+        let q = self.q.as_deref().map(str::trim).filter(|q| !q.is_empty());
+        self.source
+            .is_none_or(|s| ticket.conversation.kind.source() == s)
+            && self.status.as_ref().is_none_or(|s| &ticket.status == s)
+            && self
+                .queue
+                .as_ref()
+                .is_none_or(|queue| ticket.queue.as_ref() == Some(queue))
+            && self
+                .category
+                .as_ref()
+                .is_none_or(|category| ticket.category.as_ref() == Some(category))
+            && self
+                .integration
+                .as_ref()
+                .is_none_or(|id| &ticket.integration_id == id)
+            && self
+                .customer
+                .as_ref()
+                .is_none_or(|id| ticket.customer_id.as_ref() == Some(id))
+            && self.needs_reply.is_none_or(|n| ticket.needs_reply == n)
+            && q.is_none_or(|q| {
+                let q = q.to_lowercase();
+                ticket.subject.to_lowercase().contains(&q)
+                    || ticket.buyer_login.to_lowercase().contains(&q)
+            })
+    }
+}
+
+/// One page of tickets.
+#[derive(Debug, Clone, Serialize)]
+pub struct TicketPage {
+    /// The tickets, most recent activity first.
+    pub tickets: Vec<Ticket>,
+    /// Pass as `cursor` for the next page; `null` at the end.
+    pub next_cursor: Option<String>,
+}
+
+/// One page of the tenant's tickets passing the query's filters.
+pub async fn list(
+    ports: &Ports,
+    tenant: &TenantId,
+    query: &TicketQuery,
+) -> Result<TicketPage, RequestError> {
+    let limit = paging::limit(query.limit)?;
+    let mut position = Position::decode(query.cursor.as_deref())?;
+    let mut found = Vec::new();
+    let mut scanned = 0;
+    while scanned < SCAN_BUDGET {
+        let (page, next) =
+            tickets::list_recent(&*ports.store, tenant, position.store.clone(), SCAN_PAGE)
+                .await
+                .map_err(cursor_error)?;
+        scanned += page.len().saturating_sub(position.skip);
+        for (i, ticket) in page.iter().enumerate().skip(position.skip) {
+            if !query.matches(ticket) {
+                continue;
+            }
+            found.push(ticket.clone());
+            if found.len() == limit {
+                let rest = if i + 1 < page.len() {
+                    Some(Position {
+                        store: position.store.clone(),
+                        skip: i + 1,
+                    })
+                } else {
+                    next.map(|store| Position {
+                        store: Some(store),
+                        skip: 0,
+                    })
+                };
+                return Ok(TicketPage {
+                    tickets: found,
+                    next_cursor: rest.map(|p| p.encode()),
+                });
+            }
+        }
+        match next {
+            Some(store) => {
+                position = Position {
+                    store: Some(store),
+                    skip: 0,
+                }
+            }
+            None => {
+                return Ok(TicketPage {
+                    tickets: found,
+                    next_cursor: None,
+                })
+            }
+        }
+    }
+    Ok(TicketPage {
+        tickets: found,
+        next_cursor: Some(position.encode()),
+    })
+}
+
+/// A ticket in full: its messages (oldest first, with their authors), panel and customer.
+#[derive(Debug, Clone, Serialize)]
+pub struct TicketDetail {
+    /// The ticket, its panel included.
+    pub ticket: Ticket,
+    /// Every message, internal comments included, oldest first.
+    pub messages: Vec<Message>,
+    /// The linked CRM customer, if any.
+    pub customer: Option<Customer>,
+}
+
+/// One ticket of the tenant in full.
+pub async fn detail(
+    ports: &Ports,
+    tenant: &TenantId,
+    id: &TicketId,
+) -> Result<TicketDetail, RequestError> {
+    let store = &*ports.store;
+    let ticket = tickets::get(store, tenant, id)
+        .await?
+        .ok_or(RequestError::NotFound("ticket"))?
+        .value;
+    let messages = tickets::messages(store, tenant, id).await?;
+    let customer = match &ticket.customer_id {
+        Some(customer) => customers::get(store, tenant, customer)
+            .await?
+            .map(|v| v.value),
+        None => None,
+    };
+    Ok(TicketDetail {
+        ticket,
+        messages,
+        customer,
+    })
+}

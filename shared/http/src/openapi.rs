@@ -1,0 +1,582 @@
+//! The OpenAPI 3.0 document of the API, written by hand (`GET /v1/openapi.json`).
+//!
+//! The route tests hold it to the router: every route served is documented and every
+//! documented route is served, and answers are checked against the documented schemas.
+
+use serde_json::{json, Value};
+
+fn reference(schema: &str) -> Value {
+    json!({ "$ref": format!("#/components/schemas/{schema}") })
+}
+
+fn json_content(schema: Value) -> Value {
+    json!({ "application/json": { "schema": schema } })
+}
+
+fn ok(description: &str, schema: &str) -> Value {
+    json!({ "description": description, "content": json_content(reference(schema)) })
+}
+
+fn error(name: &str) -> Value {
+    json!({ "$ref": format!("#/components/responses/{name}") })
+}
+
+fn body(schema: &str) -> Value {
+    json!({ "required": true, "content": json_content(reference(schema)) })
+}
+
+fn id_parameter(what: &str) -> Value {
+    json!({
+        "name": "id", "in": "path", "required": true,
+        "description": format!("The {what}'s id."),
+        "schema": { "type": "string" }
+    })
+}
+
+fn query(name: &str, description: &str, schema: Value) -> Value {
+    json!({ "name": name, "in": "query", "required": false, "description": description, "schema": schema })
+}
+
+fn paging_parameters() -> Vec<Value> {
+    vec![
+        query(
+            "cursor",
+            "Where to continue: the `next_cursor` of the previous page.",
+            json!({ "type": "string" }),
+        ),
+        query(
+            "limit",
+            "Page size, 1 to 100 (default 25).",
+            json!({ "type": "integer", "minimum": 1, "maximum": 100, "default": 25 }),
+        ),
+    ]
+}
+
+/// Adds the answers every protected operation may give.
+fn protected(mut operation: Value, admin: bool) -> Value {
+    let responses = &mut operation["responses"];
+    responses["401"] = error("Unauthorized");
+    if admin {
+        responses["403"] = error("Forbidden");
+    }
+    responses["500"] = error("Internal");
+    responses["503"] = error("Unavailable");
+    operation["security"] = json!([{ "apiKey": [] }]);
+    operation
+}
+
+fn with_body_errors(mut operation: Value) -> Value {
+    let responses = &mut operation["responses"];
+    responses["400"] = error("InvalidJson");
+    responses["413"] = error("PayloadTooLarge");
+    responses["415"] = error("UnsupportedMediaType");
+    responses["422"] = error("ValidationFailed");
+    operation
+}
+
+fn paths() -> Value {
+    let ticket_filters = {
+        let mut parameters = vec![
+            query(
+                "source",
+                "Only tickets from this marketplace.",
+                reference("Source"),
+            ),
+            query(
+                "status",
+                "Only tickets in this status.",
+                reference("TicketStatus"),
+            ),
+            query(
+                "queue",
+                "Only tickets in this queue (exact).",
+                json!({ "type": "string" }),
+            ),
+            query(
+                "category",
+                "Only tickets of this category (exact).",
+                json!({ "type": "string" }),
+            ),
+            query(
+                "integration",
+                "Only tickets of this integration (id).",
+                json!({ "type": "string" }),
+            ),
+            query(
+                "customer",
+                "Only tickets linked to this customer (id).",
+                json!({ "type": "string" }),
+            ),
+            query(
+                "needs_reply",
+                "Only tickets that do (true) or do not (false) wait for a person's answer.",
+                json!({ "type": "boolean" }),
+            ),
+            query(
+                "q",
+                "Text contained in the subject or the buyer's login, case-insensitive.",
+                json!({ "type": "string" }),
+            ),
+            query(
+                "archived",
+                "Accepted and ignored for now.",
+                json!({ "type": "boolean" }),
+            ),
+        ];
+        parameters.extend(paging_parameters());
+        parameters
+    };
+    json!({
+        "/v1/health": {
+            "get": {
+                "operationId": "health",
+                "summary": "Is the API up and can it reach its store? Needs no key.",
+                "tags": ["health"],
+                "security": [],
+                "responses": {
+                    "200": ok("The API works.", "Health"),
+                    "503": error("Unavailable")
+                }
+            }
+        },
+        "/v1/openapi.json": {
+            "get": protected(json!({
+                "operationId": "openapi",
+                "summary": "This document.",
+                "tags": ["meta"],
+                "responses": {
+                    "200": { "description": "The OpenAPI 3.0 document.", "content": json_content(json!({ "type": "object" })) }
+                }
+            }), false)
+        },
+        "/v1/api-keys": {
+            "post": protected(with_body_errors(json!({
+                "operationId": "createApiKey",
+                "summary": "Creates an API key of the caller's tenant. The key is in the answer, and only there.",
+                "tags": ["api-keys"],
+                "requestBody": body("NewApiKey"),
+                "responses": { "201": ok("The key, with its secret shown once.", "CreatedApiKey") }
+            })), true),
+            "get": protected(json!({
+                "operationId": "listApiKeys",
+                "summary": "The tenant's API keys (never their secrets).",
+                "tags": ["api-keys"],
+                "responses": { "200": ok("The keys.", "ApiKeyList") }
+            }), true)
+        },
+        "/v1/api-keys/{id}": {
+            "delete": protected(json!({
+                "operationId": "revokeApiKey",
+                "summary": "Revokes an API key: it stops working at once.",
+                "tags": ["api-keys"],
+                "parameters": [id_parameter("API key")],
+                "responses": { "204": { "description": "Revoked." }, "404": error("NotFound") }
+            }), true)
+        },
+        "/v1/integrations": {
+            "post": protected(with_body_errors(json!({
+                "operationId": "createIntegration",
+                "summary": "Connects a marketplace account. EmpikPlace needs `api_key` (stored as a secret, never returned); Allegro accounts stay pending until authorised with OAuth.",
+                "tags": ["integrations"],
+                "requestBody": body("NewIntegration"),
+                "responses": { "201": ok("The integration.", "Integration") }
+            })), true),
+            "get": protected(json!({
+                "operationId": "listIntegrations",
+                "summary": "The tenant's marketplace accounts with their connection state.",
+                "tags": ["integrations"],
+                "responses": { "200": ok("The integrations.", "IntegrationList") }
+            }), true)
+        },
+        "/v1/integrations/{id}": {
+            "get": protected(json!({
+                "operationId": "getIntegration",
+                "summary": "One integration.",
+                "tags": ["integrations"],
+                "parameters": [id_parameter("integration")],
+                "responses": { "200": ok("The integration.", "Integration"), "404": error("NotFound") }
+            }), true),
+            "patch": protected(with_body_errors(json!({
+                "operationId": "updateIntegration",
+                "summary": "Renames, switches on or off (switching on restarts the import window), changes settings or replaces the EmpikPlace API key. Only the fields given change.",
+                "tags": ["integrations"],
+                "parameters": [id_parameter("integration")],
+                "requestBody": body("IntegrationPatch"),
+                "responses": {
+                    "200": ok("The integration as changed.", "Integration"),
+                    "404": error("NotFound"),
+                    "409": error("Conflict")
+                }
+            })), true),
+            "delete": protected(json!({
+                "operationId": "deleteIntegration",
+                "summary": "Deletes the integration and its credentials. Its tickets stay.",
+                "tags": ["integrations"],
+                "parameters": [id_parameter("integration")],
+                "responses": { "204": { "description": "Deleted." }, "404": error("NotFound"), "409": error("Conflict") }
+            }), true)
+        },
+        "/v1/tickets": {
+            "get": protected(json!({
+                "operationId": "listTickets",
+                "summary": "The tenant's tickets, most recent activity first, filtered while paging: a page may hold fewer than `limit` tickets (even none) and still have a `next_cursor`.",
+                "tags": ["tickets"],
+                "parameters": ticket_filters,
+                "responses": { "200": ok("A page of tickets.", "TicketPage"), "422": error("ValidationFailed") }
+            }), false)
+        },
+        "/v1/tickets/{id}": {
+            "get": protected(json!({
+                "operationId": "getTicket",
+                "summary": "One ticket with its messages (authors included), panel and customer.",
+                "tags": ["tickets"],
+                "parameters": [id_parameter("ticket")],
+                "responses": { "200": ok("The ticket.", "TicketDetail"), "404": error("NotFound") }
+            }), false)
+        },
+        "/v1/tickets/{id}/comments": {
+            "post": protected(with_body_errors(json!({
+                "operationId": "addComment",
+                "summary": "Adds an internal comment (plain text, never sent to the buyer; closed conversations take comments too).",
+                "tags": ["tickets"],
+                "parameters": [id_parameter("ticket")],
+                "requestBody": body("NewComment"),
+                "responses": { "201": ok("The comment, stored as a message.", "Message"), "404": error("NotFound") }
+            })), false)
+        },
+        "/v1/customers": {
+            "get": protected(json!({
+                "operationId": "searchCustomers",
+                "summary": "Finds CRM customers: by a custom field's exact value (`field` and `value`) or by name prefix (`name`, paged).",
+                "tags": ["customers"],
+                "parameters": [
+                    query("field", "A custom field's name, e.g. `Allegro login` (with `value`).", json!({ "type": "string" })),
+                    query("value", "The exact value of `field`.", json!({ "type": "string" })),
+                    query("name", "Start of the customer's name, case-insensitive (empty lists everyone).", json!({ "type": "string" })),
+                    paging_parameters()[0].clone(),
+                    paging_parameters()[1].clone()
+                ],
+                "responses": { "200": ok("The customers found.", "CustomerPage"), "422": error("ValidationFailed") }
+            }), false)
+        },
+        "/v1/customers/{id}": {
+            "get": protected(json!({
+                "operationId": "getCustomer",
+                "summary": "One customer with a page of their tickets.",
+                "tags": ["customers"],
+                "parameters": [
+                    id_parameter("customer"),
+                    paging_parameters()[0].clone(),
+                    paging_parameters()[1].clone()
+                ],
+                "responses": {
+                    "200": ok("The customer and their tickets.", "CustomerDetail"),
+                    "404": error("NotFound"),
+                    "422": error("ValidationFailed")
+                }
+            }), false)
+        }
+    })
+}
+
+fn error_responses() -> Value {
+    let answer = |description: &str| json!({ "description": description, "content": json_content(reference("Error")) });
+    json!({
+        "Unauthorized": answer("No `Authorization: Bearer <key>` header, or a key nobody issued (code `unauthorized`)."),
+        "Forbidden": answer("The key's role may not do this: admin routes refuse agent keys (code `forbidden`)."),
+        "NotFound": answer("No such item in the caller's tenant; other tenants' ids are not found either (code `not_found`)."),
+        "Conflict": answer("The item kept changing meanwhile; try again (code `conflict`)."),
+        "InvalidJson": answer("The body is not JSON (code `invalid_json`) or cannot be read (`invalid_body`)."),
+        "PayloadTooLarge": answer("The body is larger than 16 MiB (code `payload_too_large`)."),
+        "UnsupportedMediaType": answer("The body is not sent as `application/json` (code `unsupported_media_type`)."),
+        "ValidationFailed": answer("A field or parameter breaks a rule, is unknown or missing; `field` names it, e.g. `settings.autoresponder.delay_minutes` (code `validation_failed`)."),
+        "Internal": answer("An internal error; details are logged, not returned (code `internal`)."),
+        "Unavailable": answer("A backing service (store, secrets, marketplace) is unavailable; try again shortly (code `unavailable`).")
+    })
+}
+
+fn string() -> Value {
+    json!({ "type": "string" })
+}
+
+fn nullable_string() -> Value {
+    json!({ "type": "string", "nullable": true })
+}
+
+fn time() -> Value {
+    json!({ "type": "string", "format": "date-time" })
+}
+
+fn object(required: &[&str], properties: Value) -> Value {
+    let mut schema = json!({ "type": "object", "properties": properties });
+    // OpenAPI 3.0 wants `required` absent rather than empty.
+    if !required.is_empty() {
+        schema["required"] = json!(required);
+    }
+    schema
+}
+
+/// A request body object: unknown fields are refused.
+fn strict(required: &[&str], properties: Value) -> Value {
+    let mut schema = object(required, properties);
+    schema["additionalProperties"] = json!(false);
+    schema
+}
+
+fn enumeration(values: &[&str]) -> Value {
+    json!({ "type": "string", "enum": values })
+}
+
+fn emails(description: &str) -> Value {
+    json!({ "type": "array", "maxItems": 10, "description": description, "items": { "type": "string", "format": "email" } })
+}
+
+fn key_and_integration_schemas() -> Value {
+    let ticket_status = reference("TicketStatus");
+    json!({
+        "Error": object(&["error"], json!({
+            "error": object(&["code", "message"], json!({
+                "code": { "type": "string", "description": "Machine-readable: unauthorized, forbidden, not_found, conflict, validation_failed, invalid_json, invalid_body, invalid_path, payload_too_large, unsupported_media_type, method_not_allowed, internal, unavailable." },
+                "message": { "type": "string", "description": "What went wrong, for people." },
+                "field": { "type": "string", "description": "The request field or parameter at fault (validation errors), as a dotted path." }
+            }))
+        })),
+        "Health": object(&["status", "version"], json!({
+            "status": enumeration(&["ok"]),
+            "version": string()
+        })),
+        "Role": enumeration(&["agent", "admin"]),
+        "ApiKey": object(&["id", "tenant_id", "role", "name", "hint", "created_at"], json!({
+            "id": string(),
+            "tenant_id": string(),
+            "role": reference("Role"),
+            "name": nullable_string(),
+            "hint": { "type": "string", "description": "The key's first characters, e.g. `mdk_AbCd…`." },
+            "created_at": time()
+        })),
+        "CreatedApiKey": {
+            "allOf": [
+                reference("ApiKey"),
+                object(&["key"], json!({ "key": { "type": "string", "description": "The key: send it as `Authorization: Bearer <key>`. Shown only in this answer." } }))
+            ]
+        },
+        "ApiKeyList": object(&["api_keys"], json!({ "api_keys": { "type": "array", "items": reference("ApiKey") } })),
+        "NewApiKey": strict(&["role"], json!({
+            "role": reference("Role"),
+            "name": { "type": "string", "maxLength": 100, "nullable": true }
+        })),
+        "IntegrationKind": enumeration(&["allegro", "empikplace"]),
+        "Environment": enumeration(&["production", "sandbox"]),
+        "TicketStatus": enumeration(&["open", "pending", "solved", "closed"]),
+        "ConnectionState": object(&["state"], json!({
+            "state": enumeration(&["pending", "connected", "disconnected"]),
+            "reason": { "type": "string", "description": "Why it is disconnected (state disconnected only)." },
+            "since": { "type": "string", "format": "date-time", "description": "Since when it is disconnected (state disconnected only)." }
+        })),
+        "StatusMapping": object(&["open", "resolved", "unresolved", "claim_accepted", "claim_rejected"], json!({
+            "open": ticket_status, "resolved": ticket_status, "unresolved": ticket_status,
+            "claim_accepted": ticket_status, "claim_rejected": ticket_status
+        })),
+        "AutoresponderSettings": object(&["enabled", "text", "delay_minutes", "notify"], json!({
+            "enabled": { "type": "boolean" },
+            "text": { "type": "string", "maxLength": 2000 },
+            "delay_minutes": { "type": "integer", "minimum": 0, "maximum": 55 },
+            "notify": emails("Told about every autoresponse sent.")
+        })),
+        "IntegrationSettings": object(&["crm_field", "ticket_queue", "ticket_category", "status_mapping", "closure_message", "autoresponder"], json!({
+            "crm_field": { "type": "string", "description": "CRM text field matched against the buyer's login (empty: no CRM linking)." },
+            "ticket_queue": nullable_string(),
+            "ticket_category": nullable_string(),
+            "status_mapping": reference("StatusMapping"),
+            "closure_message": nullable_string(),
+            "autoresponder": reference("AutoresponderSettings"),
+            "alert_emails": emails("Told when the account needs attention (e.g. it was disconnected)."),
+            "shop_id": { "type": "integer", "format": "int64", "nullable": true, "description": "EmpikPlace: the shop to act on when the API key reaches several." }
+        })),
+        "Integration": object(&["id", "tenant_id", "kind", "display_name", "environment", "active", "connection", "settings", "created_at", "enabled_at"], json!({
+            "id": string(),
+            "tenant_id": string(),
+            "kind": reference("IntegrationKind"),
+            "display_name": string(),
+            "environment": reference("Environment"),
+            "active": { "type": "boolean" },
+            "connection": reference("ConnectionState"),
+            "settings": reference("IntegrationSettings"),
+            "created_at": time(),
+            "enabled_at": { "type": "string", "format": "date-time", "description": "When it was last switched on: older EmpikPlace conversations are not imported." }
+        })),
+        "IntegrationList": object(&["integrations"], json!({ "integrations": { "type": "array", "items": reference("Integration") } })),
+        "StatusMappingPatch": strict(&[], json!({
+            "open": ticket_status, "resolved": ticket_status, "unresolved": ticket_status,
+            "claim_accepted": ticket_status, "claim_rejected": ticket_status
+        })),
+        "AutoresponderPatch": strict(&[], json!({
+            "enabled": { "type": "boolean" },
+            "text": { "type": "string", "maxLength": 2000, "description": "Plain text; required when enabled." },
+            "delay_minutes": { "type": "integer", "minimum": 0, "maximum": 55 },
+            "notify": emails("Told about every autoresponse sent.")
+        })),
+        "SettingsPatch": strict(&[], json!({
+            "crm_field": { "type": "string", "maxLength": 100 },
+            "ticket_queue": { "type": "string", "maxLength": 100, "nullable": true },
+            "ticket_category": { "type": "string", "maxLength": 100, "nullable": true },
+            "status_mapping": reference("StatusMappingPatch"),
+            "closure_message": { "type": "string", "maxLength": 20000, "nullable": true },
+            "autoresponder": reference("AutoresponderPatch"),
+            "alert_emails": emails("Told when the account needs attention."),
+            "shop_id": { "type": "integer", "format": "int64", "minimum": 1, "nullable": true, "description": "EmpikPlace only: the shop to act on when the API key reaches several." }
+        })),
+        "NewIntegration": strict(&["kind", "display_name"], json!({
+            "kind": reference("IntegrationKind"),
+            "display_name": { "type": "string", "maxLength": 100 },
+            "environment": reference("Environment"),
+            "active": { "type": "boolean", "default": true },
+            "settings": reference("SettingsPatch"),
+            "api_key": { "type": "string", "writeOnly": true, "maxLength": 256, "description": "EmpikPlace only, and required there: the shop's Mirakl API key. Stored as a secret, never returned." }
+        })),
+        "IntegrationPatch": strict(&[], json!({
+            "display_name": { "type": "string", "maxLength": 100 },
+            "active": { "type": "boolean" },
+            "settings": reference("SettingsPatch"),
+            "api_key": { "type": "string", "writeOnly": true, "maxLength": 256, "description": "EmpikPlace only: a replacement API key." }
+        })),
+    })
+}
+
+fn ticket_schemas() -> Value {
+    let ticket_status = reference("TicketStatus");
+    json!({
+        "Source": enumeration(&["allegro", "empikplace"]),
+        "ConversationRef": object(&["kind", "external_id"], json!({
+            "kind": enumeration(&["allegro_dispute", "allegro_claim", "allegro_purchase_problem", "allegro_common_thread", "empik_thread"]),
+            "external_id": string()
+        })),
+        "PanelProduct": object(&["name", "quantity"], json!({
+            "name": string(),
+            "quantity": { "type": "integer", "minimum": 0 },
+            "offer_id": nullable_string(),
+            "offer_url": nullable_string(),
+            "ean": nullable_string()
+        })),
+        "TicketPanel": object(&[], json!({
+            "reason_code": nullable_string(),
+            "conversation_url": nullable_string(),
+            "order_url": nullable_string(),
+            "products": { "type": "array", "items": reference("PanelProduct") }
+        })),
+        "AuthorKind": enumeration(&["buyer", "seller_via_marketdesk", "seller_via_marketplace", "marketplace_staff", "autoresponder", "internal_comment"]),
+        "Ticket": object(&["id", "tenant_id", "integration_id", "conversation", "subject", "status", "marketplace_status", "open_for_replies", "buyer_login", "needs_reply", "created_at", "updated_at"], json!({
+            "id": string(),
+            "tenant_id": string(),
+            "integration_id": string(),
+            "conversation": reference("ConversationRef"),
+            "subject": string(),
+            "status": ticket_status,
+            "marketplace_status": { "type": "string", "description": "The marketplace's own status, verbatim." },
+            "open_for_replies": { "type": "boolean" },
+            "queue": nullable_string(),
+            "category": nullable_string(),
+            "buyer_login": string(),
+            "customer_id": nullable_string(),
+            "order_id": nullable_string(),
+            "panel": reference("TicketPanel"),
+            "last_author": { "allOf": [reference("AuthorKind")], "nullable": true },
+            "needs_reply": { "type": "boolean" },
+            "created_at": time(),
+            "updated_at": time()
+        })),
+    })
+}
+
+fn message_and_customer_schemas() -> Value {
+    json!({
+        "Attachment": object(&["filename", "url"], json!({
+            "filename": string(),
+            "content_type": nullable_string(),
+            "url": string()
+        })),
+        "Message": object(&["id", "ticket_id", "author", "text", "attachments", "created_at"], json!({
+            "id": string(),
+            "ticket_id": string(),
+            "external_id": nullable_string(),
+            "author": reference("AuthorKind"),
+            "author_name": nullable_string(),
+            "text": string(),
+            "attachments": { "type": "array", "items": reference("Attachment") },
+            "created_at": time()
+        })),
+        "Customer": object(&["id", "tenant_id", "name", "emails", "custom_fields", "created_at"], json!({
+            "id": string(),
+            "tenant_id": string(),
+            "name": string(),
+            "emails": { "type": "array", "items": string() },
+            "custom_fields": { "type": "object", "additionalProperties": string() },
+            "created_at": time()
+        })),
+        "TicketPage": object(&["tickets", "next_cursor"], json!({
+            "tickets": { "type": "array", "items": reference("Ticket") },
+            "next_cursor": nullable_string()
+        })),
+        "TicketDetail": object(&["ticket", "messages", "customer"], json!({
+            "ticket": reference("Ticket"),
+            "messages": { "type": "array", "items": reference("Message") },
+            "customer": { "allOf": [reference("Customer")], "nullable": true }
+        })),
+        "NewComment": strict(&["text"], json!({
+            "text": { "type": "string", "minLength": 1, "maxLength": 20000, "description": "Plain text; HTML is refused." }
+        })),
+        "CustomerPage": object(&["customers", "next_cursor"], json!({
+            "customers": { "type": "array", "items": reference("Customer") },
+            "next_cursor": nullable_string()
+        })),
+        "CustomerDetail": object(&["customer", "tickets", "next_cursor"], json!({
+            "customer": reference("Customer"),
+            "tickets": { "type": "array", "items": reference("Ticket") },
+            "next_cursor": nullable_string()
+        }))
+    })
+}
+
+fn schemas() -> Value {
+    let mut all = serde_json::Map::new();
+    for part in [
+        key_and_integration_schemas(),
+        ticket_schemas(),
+        message_and_customer_schemas(),
+    ] {
+        if let Value::Object(map) = part {
+            all.extend(map);
+        }
+    }
+    Value::Object(all)
+}
+
+/// The OpenAPI 3.0 document of every route.
+pub fn document() -> Value {
+    json!({
+        "openapi": "3.0.3",
+        "info": {
+            "title": "marketdesk agent API",
+            "version": env!("CARGO_PKG_VERSION"),
+            "description": "Allegro and EmpikPlace buyer conversations as tickets, with a CRM. Every route but /v1/health needs `Authorization: Bearer <API key>`; a key reaches only its own tenant's data. Errors answer `{\"error\": {\"code\", \"message\", \"field\"?}}`. Request bodies are JSON (at most 16 MiB) and refuse unknown fields."
+        },
+        "servers": [{ "url": "/" }],
+        "tags": [
+            { "name": "health" }, { "name": "meta" }, { "name": "api-keys" },
+            { "name": "integrations" }, { "name": "tickets" }, { "name": "customers" }
+        ],
+        "paths": paths(),
+        "components": {
+            "securitySchemes": {
+                "apiKey": {
+                    "type": "http",
+                    "scheme": "bearer",
+                    "description": "An API key (`mdk_…`) from `marketdesk api-key create` or `POST /v1/api-keys`."
+                }
+            },
+            "responses": error_responses(),
+            "schemas": schemas()
+        },
+        "security": [{ "apiKey": [] }]
+    })
+}

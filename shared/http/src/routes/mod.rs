@@ -1,0 +1,99 @@
+//! The routes, one module per resource. Each module adds its routes to a [`Routes`], which
+//! records every method and path it was given, so the route table (and the OpenAPI test that
+//! compares it with the document) is exactly what the router serves.
+
+pub(crate) mod api_keys;
+pub(crate) mod customers;
+pub(crate) mod health;
+pub(crate) mod integrations;
+pub(crate) mod openapi;
+pub(crate) mod tickets;
+
+use crate::AppState;
+use axum::handler::Handler;
+use axum::routing::{self, MethodRouter};
+use axum::Router;
+
+/// A router being built, with the table of what it serves.
+pub(crate) struct Routes {
+    /// The routes so far.
+    pub(crate) router: Router<AppState>,
+    /// `(method, path)` of each route, in the order added.
+    pub(crate) table: Vec<(&'static str, &'static str)>,
+}
+
+impl Routes {
+    /// No routes yet.
+    pub(crate) fn new() -> Self {
+        Self {
+            router: Router::new(),
+            table: Vec::new(),
+        }
+    }
+
+    fn add(
+        mut self,
+        method: &'static str,
+        path: &'static str,
+        route: MethodRouter<AppState>,
+    ) -> Self {
+        self.router = self.router.route(path, route);
+        self.table.push((method, path));
+        self
+    }
+
+    /// Adds a GET route.
+    pub(crate) fn get<H, T>(self, path: &'static str, handler: H) -> Self
+    where
+        H: Handler<T, AppState>,
+        T: 'static,
+    {
+        self.add("GET", path, routing::get(handler))
+    }
+
+    /// Adds a POST route.
+    pub(crate) fn post<H, T>(self, path: &'static str, handler: H) -> Self
+    where
+        H: Handler<T, AppState>,
+        T: 'static,
+    {
+        self.add("POST", path, routing::post(handler))
+    }
+
+    /// Adds a PATCH route.
+    pub(crate) fn patch<H, T>(self, path: &'static str, handler: H) -> Self
+    where
+        H: Handler<T, AppState>,
+        T: 'static,
+    {
+        self.add("PATCH", path, routing::patch(handler))
+    }
+
+    /// Adds a DELETE route.
+    pub(crate) fn delete<H, T>(self, path: &'static str, handler: H) -> Self
+    where
+        H: Handler<T, AppState>,
+        T: 'static,
+    {
+        self.add("DELETE", path, routing::delete(handler))
+    }
+}
+
+/// Routes anyone may call.
+pub(crate) fn public() -> Routes {
+    health::routes(Routes::new())
+}
+
+/// Routes that need an API key (the auth layer is added by [`crate::router`]).
+pub(crate) fn protected() -> Routes {
+    let modules: [fn(Routes) -> Routes; 5] = [
+        api_keys::routes,
+        integrations::routes,
+        tickets::routes,
+        customers::routes,
+        openapi::routes,
+    ];
+    modules
+        .into_iter()
+        .fold(Routes::new(), |routes, add| add(routes))
+}
