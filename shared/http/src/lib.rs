@@ -15,7 +15,9 @@ pub use error::ApiError;
 pub use openapi::document as openapi_document;
 
 use axum::Router;
-use marketdesk_core::ports::{CredentialCheck, Ports, UncheckedCredentials};
+use marketdesk_core::ports::{
+    AccountConnector, CredentialCheck, NoConnector, Ports, UncheckedCredentials,
+};
 use std::sync::Arc;
 
 /// Largest request body accepted, in bytes (replies carry base64 attachments up to 10 MB).
@@ -28,6 +30,8 @@ pub struct AppState {
     pub ports: Ports,
     /// Checks marketplace API keys before they are stored (EmpikPlace A01, issue 7).
     pub credential_check: Arc<dyn CredentialCheck>,
+    /// Connects Allegro accounts through OAuth ([`NoConnector`] when no app is configured).
+    pub connector: Arc<dyn AccountConnector>,
 }
 
 impl AppState {
@@ -37,7 +41,14 @@ impl AppState {
         Self {
             ports,
             credential_check: Arc::new(UncheckedCredentials),
+            connector: Arc::new(NoConnector),
         }
+    }
+
+    /// Replaces the account connector (the Allegro channel's OAuth flows).
+    pub fn with_connector(mut self, connector: Arc<dyn AccountConnector>) -> Self {
+        self.connector = connector;
+        self
     }
 
     /// Replaces the credential check (the EmpikPlace channel's A01 check).

@@ -139,6 +139,56 @@ fn paths() -> Value {
                 }
             }
         },
+        "/oauth/allegro/callback": {
+            "get": {
+                "operationId": "allegroCallback",
+                "summary": "Where Allegro sends the admin's browser back after authorization. Checks the single-use `state`, exchanges the code, stores the token pair and answers with an HTML page saying whether the account is connected. Needs no key.",
+                "tags": ["oauth"],
+                "security": [],
+                "parameters": [
+                    query("code", "The authorization code.", json!({ "type": "string" })),
+                    query("state", "The state sent with the authorization request.", json!({ "type": "string" })),
+                    query("error", "Set by Allegro when access was not granted.", json!({ "type": "string" })),
+                    query("error_description", "Allegro's explanation.", json!({ "type": "string" }))
+                ],
+                "responses": {
+                    "200": { "description": "The account is connected (HTML page).", "content": { "text/html": { "schema": { "type": "string" } } } },
+                    "400": { "description": "Unknown, used or expired state, or access not granted (HTML page).", "content": { "text/html": { "schema": { "type": "string" } } } },
+                    "502": { "description": "Allegro refused the code (HTML page).", "content": { "text/html": { "schema": { "type": "string" } } } },
+                    "503": { "description": "Allegro or a backing service is unavailable (HTML page).", "content": { "text/html": { "schema": { "type": "string" } } } }
+                }
+            }
+        },
+        "/v1/integrations/{id}/oauth/start": {
+            "post": protected(json!({
+                "operationId": "startAllegroAuthorization",
+                "summary": "The Allegro authorization page to open in the admin's browser (the sandbox host for test-mode integrations), with a single-use state and PKCE. Re-authentication is the same call.",
+                "tags": ["oauth"],
+                "parameters": [id_parameter("integration")],
+                "responses": {
+                    "200": ok("Where to send the browser.", "AuthorizeUrl"),
+                    "404": error("NotFound"),
+                    "409": error("NotConfigured"),
+                    "422": error("ValidationFailed"),
+                    "502": error("MarketplaceRefused")
+                }
+            }), true)
+        },
+        "/v1/integrations/{id}/oauth/device": {
+            "post": protected(json!({
+                "operationId": "startAllegroDeviceAuthorization",
+                "summary": "Starts Allegro's device flow for setups without a public callback URL: confirm the user code on the verification page; the grant completes in the background within a minute.",
+                "tags": ["oauth"],
+                "parameters": [id_parameter("integration")],
+                "responses": {
+                    "200": ok("The code to confirm.", "DeviceAuthorization"),
+                    "404": error("NotFound"),
+                    "409": error("NotConfigured"),
+                    "422": error("ValidationFailed"),
+                    "502": error("MarketplaceRefused")
+                }
+            }), true)
+        },
         "/v1/openapi.json": {
             "get": protected(json!({
                 "operationId": "openapi",
@@ -286,6 +336,8 @@ fn error_responses() -> Value {
         "Forbidden": answer("The key's role may not do this: admin routes refuse agent keys (code `forbidden`)."),
         "NotFound": answer("No such item in the caller's tenant; other tenants' ids are not found either (code `not_found`)."),
         "Conflict": answer("The item kept changing meanwhile; try again (code `conflict`)."),
+        "NotConfigured": answer("This deployment has no Allegro application or public callback URL configured (code `not_configured`)."),
+        "MarketplaceRefused": answer("The marketplace refused the request (code `marketplace_refused`)."),
         "InvalidJson": answer("The body is not JSON (code `invalid_json`) or cannot be read (`invalid_body`)."),
         "PayloadTooLarge": answer("The body is larger than 16 MiB (code `payload_too_large`)."),
         "UnsupportedMediaType": answer("The body is not sent as `application/json` (code `unsupported_media_type`)."),
@@ -404,6 +456,13 @@ fn key_and_integration_schemas() -> Value {
             "settings": reference("IntegrationSettings"),
             "created_at": time(),
             "enabled_at": { "type": "string", "format": "date-time", "description": "When it was last switched on: older EmpikPlace conversations are not imported." }
+        })),
+        "AuthorizeUrl": strict(&["authorize_url"], json!({ "authorize_url": string() })),
+        "DeviceAuthorization": strict(&["user_code", "verification_uri", "verification_uri_complete", "expires_at"], json!({
+            "user_code": string(),
+            "verification_uri": string(),
+            "verification_uri_complete": nullable_string(),
+            "expires_at": time()
         })),
         "IntegrationList": object(&["integrations"], json!({ "integrations": { "type": "array", "items": reference("Integration") } })),
         "StatusMappingPatch": strict(&[], json!({

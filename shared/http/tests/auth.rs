@@ -35,6 +35,9 @@ async fn every_protected_route_refuses_a_request_without_a_key() {
             assert_eq!(answer.status, 401, "{} {}", route.method, route.path);
             assert_eq!(answer.code(), "unauthorized");
             assert!(answer.headers.contains_key("www-authenticate"));
+        } else if route.path == "/oauth/allegro/callback" {
+            // The browser's return from Allegro carries no key; without a state it is refused.
+            assert_eq!(answer.status, 400, "{} {}", route.method, route.path);
         } else {
             assert_eq!(answer.status, 200, "{} {}", route.method, route.path);
         }
@@ -43,8 +46,8 @@ async fn every_protected_route_refuses_a_request_without_a_key() {
         route_table()
             .iter()
             .filter(|r| !r.needs_key)
-            .all(|r| r.path == "/v1/health"),
-        "only health is public"
+            .all(|r| r.path == "/v1/health" || r.path == "/oauth/allegro/callback"),
+        "only health and the OAuth callback are public"
     );
 }
 

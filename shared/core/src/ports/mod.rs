@@ -4,6 +4,7 @@
 //! The conformance suite (`crate::conformance`, feature `conformance`) holds both to one contract.
 
 pub mod clock;
+pub mod connector;
 pub mod credentials;
 pub mod marketplace;
 pub mod notifier;
@@ -14,6 +15,7 @@ pub mod store;
 use std::sync::Arc;
 
 pub use clock::{Clock, ManualClock, SystemClock};
+pub use connector::{AccountConnector, ConnectFailure, DeviceAuthorizationInfo, NoConnector};
 pub use credentials::{
     CredentialCheck, CredentialCheckError, CredentialVerdict, UncheckedCredentials,
 };

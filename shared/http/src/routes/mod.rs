@@ -6,6 +6,7 @@ pub(crate) mod api_keys;
 pub(crate) mod customers;
 pub(crate) mod health;
 pub(crate) mod integrations;
+pub(crate) mod oauth;
 pub(crate) mod openapi;
 pub(crate) mod tickets;
 
@@ -81,14 +82,15 @@ impl Routes {
 
 /// Routes anyone may call.
 pub(crate) fn public() -> Routes {
-    health::routes(Routes::new())
+    oauth::public(health::routes(Routes::new()))
 }
 
 /// Routes that need an API key (the auth layer is added by [`crate::router`]).
 pub(crate) fn protected() -> Routes {
-    let modules: [fn(Routes) -> Routes; 5] = [
+    let modules: [fn(Routes) -> Routes; 6] = [
         api_keys::routes,
         integrations::routes,
+        oauth::protected,
         tickets::routes,
         customers::routes,
         openapi::routes,
