@@ -1,9 +1,10 @@
 //! The EmpikPlace channel against the simulator: threads become inbound events.
 
 use chrono::{Duration, Utc};
-use marketdesk_channels::empik::{api_key_secret, EmpikThreadsSource};
+use marketdesk_channels::empik::EmpikThreadsSource;
 use marketdesk_core::domain::{AuthorKind, Channel, ConversationKind, IntegrationKind, PollCursor};
 use marketdesk_core::ports::{ConversationSource, MarketplaceError};
+use marketdesk_core::services::integrations::api_key_secret_name;
 use marketdesk_local::testkit::{seed_connected_integration, temp_backend};
 use marketdesk_sandbox::RunningSandbox;
 use secrecy::SecretString;
@@ -59,7 +60,7 @@ async fn threads_after_enabling_become_events_with_authors_customer_and_order() 
     ports
         .secrets
         .put(
-            &api_key_secret(&integration.tenant_id, &integration.id),
+            &api_key_secret_name(&integration.tenant_id, &integration.id).expect("name"),
             &SecretString::from(shop["api_key"].as_str().expect("key").to_owned()),
         )
         .await
@@ -144,7 +145,7 @@ async fn a_bad_key_and_rate_limits_map_to_the_domain_errors() {
     ports
         .secrets
         .put(
-            &api_key_secret(&integration.tenant_id, &integration.id),
+            &api_key_secret_name(&integration.tenant_id, &integration.id).expect("name"),
             &SecretString::from("wrong-key"),
         )
         .await
@@ -162,7 +163,7 @@ async fn a_bad_key_and_rate_limits_map_to_the_domain_errors() {
     ports
         .secrets
         .put(
-            &api_key_secret(&integration.tenant_id, &integration.id),
+            &api_key_secret_name(&integration.tenant_id, &integration.id).expect("name"),
             &SecretString::from(shop["api_key"].as_str().expect("key").to_owned()),
         )
         .await
@@ -178,4 +179,34 @@ async fn a_bad_key_and_rate_limits_map_to_the_domain_errors() {
             retry_after: std::time::Duration::from_secs(90)
         }
     );
+}
+
+#[tokio::test]
+async fn keys_are_checked_with_a01_before_they_are_stored() {
+    use marketdesk_channels::empik::EmpikKeyCheck;
+    use marketdesk_core::domain::Environment;
+    use marketdesk_core::ports::{CredentialCheck, CredentialVerdict};
+    let sandbox = RunningSandbox::start_local().await.expect("sandbox");
+    let shop = control(&sandbox, "/mirakl/shops", json!({"name": "Sklep A01"})).await;
+    let check = EmpikKeyCheck::new(sandbox.base_url.clone(), UA);
+    let good = SecretString::from(shop["api_key"].as_str().expect("key").to_owned());
+    let verdict = check
+        .check_api_key(IntegrationKind::Empikplace, Environment::Production, &good)
+        .await
+        .expect("check");
+    assert_eq!(verdict, CredentialVerdict::Valid);
+    let verdict = check
+        .check_api_key(
+            IntegrationKind::Empikplace,
+            Environment::Production,
+            &SecretString::from("nope"),
+        )
+        .await
+        .expect("check");
+    assert!(matches!(verdict, CredentialVerdict::Invalid { ref reason } if reason.contains("401")));
+    let unreachable = EmpikKeyCheck::new("http://127.0.0.1:9", UA);
+    assert!(unreachable
+        .check_api_key(IntegrationKind::Empikplace, Environment::Production, &good)
+        .await
+        .is_err());
 }

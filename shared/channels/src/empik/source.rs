@@ -5,8 +5,8 @@ use super::mapping;
 use async_trait::async_trait;
 use chrono::{DateTime, Duration, Utc};
 use marketdesk_core::domain::{Integration, PollCursor};
-use marketdesk_core::ids::{IntegrationId, TenantId};
-use marketdesk_core::ports::{ConversationSource, MarketplaceError, PollBatch, Ports, SecretName};
+use marketdesk_core::ports::{ConversationSource, MarketplaceError, PollBatch, Ports};
+use marketdesk_core::services::integrations::api_key_secret_name;
 use marketdesk_mirakl::{MiraklClient, MiraklConfig, ThreadQuery};
 use secrecy::ExposeSecret;
 use std::collections::HashMap;
@@ -14,12 +14,6 @@ use std::collections::HashMap;
 /// Re-read this much before the stored watermark: the deliberate overlap absorbs clock skew
 /// and threads updated while the previous poll was paging; ingest de-duplicates.
 const OVERLAP: Duration = Duration::minutes(2);
-
-/// The secret holding an EmpikPlace integration's API key.
-pub fn api_key_secret(tenant: &TenantId, integration: &IntegrationId) -> SecretName {
-    SecretName::new(format!("integrations/{tenant}/{integration}/api-key"))
-        .unwrap_or_else(|_| SecretName::new("integrations/invalid/api-key").expect("valid"))
-}
 
 /// Reads EmpikPlace threads changed since the cursor.
 pub struct EmpikThreadsSource {
@@ -46,7 +40,10 @@ impl EmpikThreadsSource {
         let key = self
             .ports
             .secrets
-            .get(&api_key_secret(&integration.tenant_id, &integration.id))
+            .get(
+                &api_key_secret_name(&integration.tenant_id, &integration.id)
+                    .map_err(|e| MarketplaceError::Refused(e.to_string()))?,
+            )
             .await
             .map_err(|e| MarketplaceError::Unavailable(e.to_string()))?
             .ok_or_else(|| MarketplaceError::CredentialsRejected("no API key stored".into()))?;
