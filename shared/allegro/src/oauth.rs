@@ -70,16 +70,19 @@ impl AllegroClient {
         redirect_uri: &str,
         pkce_verifier: Option<&PkceVerifier>,
     ) -> Result<TokenSet, OAuthError> {
-        let mut form = form_urlencoded::Serializer::new(String::new());
-        form.append_pair("grant_type", "authorization_code")
-            .append_pair("code", code)
-            .append_pair("redirect_uri", redirect_uri);
-        if let Some(verifier) = pkce_verifier {
-            form.append_pair("code_verifier", verifier.expose());
-        }
+        // The serializer is not Send: finish it before any await.
+        let body = {
+            let mut form = form_urlencoded::Serializer::new(String::new());
+            form.append_pair("grant_type", "authorization_code")
+                .append_pair("code", code)
+                .append_pair("redirect_uri", redirect_uri);
+            if let Some(verifier) = pkce_verifier {
+                form.append_pair("code_verifier", verifier.expose());
+            }
+            form.finish()
+        };
         let secrets = [code, pkce_verifier.map_or("", |v| v.expose())];
-        self.token_request(form.finish(), Retry::OnlyUnsent, &secrets)
-            .await
+        self.token_request(body, Retry::OnlyUnsent, &secrets).await
     }
 
     /// Refreshes: Allegro rotates the pair, so store both returned tokens at once (the old

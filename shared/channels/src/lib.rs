@@ -5,3 +5,4 @@
 pub mod allegro;
 pub mod empik;
 pub mod settings;
+pub mod wiring;

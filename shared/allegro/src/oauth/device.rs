@@ -53,14 +53,16 @@ impl AllegroClient {
         &self,
         scopes: &[&str],
     ) -> Result<DeviceAuthorization, OAuthError> {
-        let mut form = form_urlencoded::Serializer::new(String::new());
-        form.append_pair("client_id", &self.config().client_id);
-        if !scopes.is_empty() {
-            form.append_pair("scope", &scopes.join(" "));
-        }
-        let raw = self
-            .oauth_post(&["device"], form.finish(), Retry::Safe)
-            .await?;
+        // The serializer is not Send: finish it before any await.
+        let body = {
+            let mut form = form_urlencoded::Serializer::new(String::new());
+            form.append_pair("client_id", &self.config().client_id);
+            if !scopes.is_empty() {
+                form.append_pair("scope", &scopes.join(" "));
+            }
+            form.finish()
+        };
+        let raw = self.oauth_post(&["device"], body, Retry::Safe).await?;
         if !raw.status.is_success() {
             return Err(errors::from_answer(&raw, &self.config().retry, &[]));
         }

@@ -6,18 +6,18 @@ use chrono::{DateTime, Duration, Utc};
 use marketdesk_allegro::{AllegroClient, DevicePoll, OAuthError, PkceVerifier};
 use marketdesk_core::domain::{ConnectionState, Integration};
 use marketdesk_core::ids::{IntegrationId, TenantId};
-use marketdesk_core::ports::{Condition, Item, Key, Ports, Query, SecretName, StoreError};
+use marketdesk_core::ports::{
+    Condition, DeviceAuthorizationInfo, Item, Key, Ports, Query, SecretName, StoreError,
+};
 use marketdesk_core::repo::oauth_states::{self, PendingAuthorization};
 use marketdesk_core::repo::{integrations, is_conflict, RepoError};
-use marketdesk_core::services::tokens::{self, TokenSet};
+use marketdesk_core::services::tokens;
 use marketdesk_core::services::ServiceError;
 use secrecy::{ExposeSecret, SecretString};
 use serde::{Deserialize, Serialize};
 
 /// How long an authorization request may take in the browser.
 pub const STATE_LIFETIME: Duration = Duration::minutes(15);
-/// Access-token lifetime assumed when Allegro does not say (it says 43199 s).
-const DEFAULT_ACCESS_LIFETIME: Duration = Duration::hours(12);
 
 /// Why connecting failed, in words for the admin's browser or API answer.
 #[derive(Debug, thiserror::Error)]
@@ -56,27 +56,6 @@ fn oauth_failure(error: OAuthError) -> ConnectError {
     } else {
         ConnectError::Refused(error.to_string())
     }
-}
-
-/// Allegro's token answer as the pair the domain stores. `previous_refresh` is kept when the
-/// answer carries no new refresh token.
-pub fn core_token_set(
-    answer: &marketdesk_allegro::TokenSet,
-    previous_refresh: Option<&SecretString>,
-    now: DateTime<Utc>,
-) -> Option<TokenSet> {
-    let refresh = answer
-        .refresh_token
-        .as_ref()
-        .map(|t| SecretString::from(t.expose().to_owned()))
-        .or_else(|| previous_refresh.cloned())?;
-    Some(TokenSet {
-        access_token: SecretString::from(answer.access_token.expose().to_owned()),
-        refresh_token: refresh,
-        access_expires_at: answer
-            .expires_at(now)
-            .unwrap_or(now + DEFAULT_ACCESS_LIFETIME),
-    })
 }
 
 /// Starts the authorization-code flow: the URL for the admin's browser.
@@ -144,8 +123,13 @@ async fn connect_with(
     answer: &marketdesk_allegro::TokenSet,
 ) -> Result<Integration, ConnectError> {
     let now = ports.clock.now();
-    let tokens = core_token_set(answer, None, now)
-        .ok_or_else(|| ConnectError::Refused("Allegro sent no refresh token".into()))?;
+    if answer.refresh_token.is_none() {
+        return Err(ConnectError::Refused(
+            "Allegro sent no refresh token".into(),
+        ));
+    }
+    // A fresh grant always carries its refresh token, so no previous one is needed.
+    let tokens = super::tokens::token_set(answer, &SecretString::from(String::new()), now);
     let me = client
         .me(&answer.access_token)
         .await
@@ -193,19 +177,6 @@ pub struct PendingDevice {
     pub interval_seconds: i64,
 }
 
-/// What the admin needs to confirm a device-flow grant.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
-pub struct DeviceStart {
-    /// The code to confirm.
-    pub user_code: String,
-    /// Where to confirm it.
-    pub verification_uri: String,
-    /// The same page with the code filled in.
-    pub verification_uri_complete: Option<String>,
-    /// When the code expires.
-    pub expires_at: DateTime<Utc>,
-}
-
 const DEVICE_PARTITION: &str = "DEVICEGRANT";
 
 fn device_key(tenant: &TenantId, id: &IntegrationId) -> Key {
@@ -222,7 +193,7 @@ pub async fn start_device(
     ports: &Ports,
     client: &AllegroClient,
     integration: &Integration,
-) -> Result<DeviceStart, ConnectError> {
+) -> Result<DeviceAuthorizationInfo, ConnectError> {
     let authorization = client.start_device_flow(&[]).await.map_err(oauth_failure)?;
     let now = ports.clock.now();
     let expires_at =
@@ -256,7 +227,7 @@ pub async fn start_device(
         .put(item, Condition::None)
         .await
         .map_err(|e| ConnectError::Unavailable(e.to_string()))?;
-    Ok(DeviceStart {
+    Ok(DeviceAuthorizationInfo {
         user_code: authorization.user_code,
         verification_uri: authorization.verification_uri,
         verification_uri_complete: authorization.verification_uri_complete,

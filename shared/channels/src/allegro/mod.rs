@@ -1,4 +1,23 @@
 //! The Allegro channels: post-purchase issues and Message Center threads.
 
 pub mod connect;
+pub mod connector;
 pub mod subjects;
+
+mod access;
+pub mod client;
+pub mod errors;
+pub mod issues_source;
+pub mod links;
+pub mod mapping;
+pub mod messaging_source;
+mod orders;
+pub mod panel;
+mod positions;
+pub mod tokens;
+
+pub use client::{AllegroChannelConfig, AllegroClients};
+pub use errors::to_marketplace_error;
+pub use issues_source::AllegroIssuesSource;
+pub use messaging_source::AllegroMessagingSource;
+pub use tokens::AllegroTokenRefresher;

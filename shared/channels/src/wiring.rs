@@ -1,0 +1,104 @@
+//! Everything the functions and `marketdesk serve` need from the channels, built once from
+//! the settings: the channel readers, the token refresher, the OAuth connector, the key check.
+
+use crate::allegro::client::{AllegroChannelConfig, AllegroClients};
+use crate::allegro::connector::AllegroConnector;
+use crate::allegro::issues_source::AllegroIssuesSource;
+use crate::allegro::messaging_source::AllegroMessagingSource;
+use crate::allegro::tokens::AllegroTokenRefresher;
+use crate::empik::{EmpikKeyCheck, EmpikThreadsSource};
+use crate::settings::ChannelSettings;
+use marketdesk_core::domain::Channel;
+use marketdesk_core::ports::{AccountConnector, MarketplaceRegistry, NoConnector, Ports};
+use std::sync::Arc;
+
+/// Why the channels could not be built.
+#[derive(Debug, thiserror::Error)]
+pub enum WiringError {
+    /// A configured URL is unusable.
+    #[error("invalid marketplace URL: {0}")]
+    Url(String),
+    /// The HTTP client could not be built.
+    #[error("cannot build the Allegro client: {0}")]
+    Client(String),
+}
+
+/// The channels of one installation.
+#[derive(Clone)]
+pub struct Channels {
+    /// Readers for the poller, per channel.
+    pub registry: MarketplaceRegistry,
+    /// Allegro clients (when an Allegro application is configured).
+    pub allegro: Option<AllegroClients>,
+    /// Refreshes Allegro token pairs (when configured).
+    pub refresher: Option<Arc<AllegroTokenRefresher>>,
+    /// Connects Allegro accounts through OAuth.
+    pub connector: Arc<dyn AccountConnector>,
+    /// Checks EmpikPlace keys with A01.
+    pub key_check: Arc<EmpikKeyCheck>,
+}
+
+impl Channels {
+    /// Builds every channel the settings allow.
+    pub fn build(ports: &Ports, settings: &ChannelSettings) -> Result<Self, WiringError> {
+        let mut registry = MarketplaceRegistry::empty().with_source(
+            Channel::EmpikThreads,
+            Arc::new(EmpikThreadsSource::new(
+                ports.clone(),
+                settings.empik_api_url.clone(),
+                settings.user_agent.clone(),
+            )),
+        );
+        let key_check = Arc::new(EmpikKeyCheck::new(
+            settings.empik_api_url.clone(),
+            settings.user_agent.clone(),
+        ));
+        let Some(allegro) = &settings.allegro else {
+            return Ok(Self {
+                registry,
+                allegro: None,
+                refresher: None,
+                connector: Arc::new(NoConnector),
+                key_check,
+            });
+        };
+        let parse = |url: &Option<String>| {
+            url.as_deref()
+                .map(url::Url::parse)
+                .transpose()
+                .map_err(|e| WiringError::Url(e.to_string()))
+        };
+        let config = AllegroChannelConfig {
+            api_url: parse(&allegro.api_url)?,
+            auth_url: parse(&allegro.auth_url)?,
+            client_id: allegro.client_id.clone(),
+            client_secret: allegro.client_secret.clone(),
+            user_agent: settings.user_agent.clone(),
+        };
+        let clients =
+            AllegroClients::new(&config).map_err(|e| WiringError::Client(e.to_string()))?;
+        let refresher = Arc::new(AllegroTokenRefresher::new(
+            clients.clone(),
+            ports.clock.clone(),
+        ));
+        registry = registry
+            .with_source(
+                Channel::AllegroIssues,
+                Arc::new(AllegroIssuesSource::new(ports.clone(), clients.clone())),
+            )
+            .with_source(
+                Channel::AllegroMessaging,
+                Arc::new(AllegroMessagingSource::new(ports.clone(), clients.clone())),
+            );
+        Ok(Self {
+            registry,
+            connector: Arc::new(AllegroConnector::new(
+                clients.clone(),
+                settings.allegro_redirect_uri(),
+            )),
+            allegro: Some(clients),
+            refresher: Some(refresher),
+            key_check,
+        })
+    }
+}
