@@ -1,6 +1,9 @@
 //! The background loops of `marketdesk serve`: what EventBridge and SQS do on AWS.
 
-use marketdesk_core::ports::{Marketplaces, Ports, Queue, QueueMessage};
+use marketdesk_channels::allegro::connect;
+use marketdesk_channels::wiring::Channels;
+use marketdesk_core::domain::Integration;
+use marketdesk_core::ports::{Ports, Queue, QueueMessage};
 use marketdesk_core::services::{ingest, poller, scheduler, sender, token_refresh, ServiceError};
 use std::future::Future;
 use std::sync::Arc;
@@ -18,48 +21,45 @@ const TOKEN_REFRESH_PERIOD: Duration = Duration::from_secs(3600);
 /// Starts every loop; each stops when `stop` turns true.
 pub fn spawn_all(
     ports: Ports,
-    marketplaces: Arc<dyn Marketplaces>,
+    channels: Channels,
     poll_interval: Duration,
     stop: watch::Receiver<bool>,
 ) -> Vec<JoinHandle<()>> {
     let mut handles = Vec::new();
 
-    let p = ports.clone();
+    let marketplaces = Arc::new(channels.registry.clone());
+    let (p, c) = (ports.clone(), channels.clone());
     handles.push(tokio::spawn(every(
         poll_interval,
         stop.clone(),
         move || {
-            let p = p.clone();
-            async move {
-                match scheduler::fan_out(&p).await {
-                    Ok(report) => tracing::debug!(
-                        integrations = report.integrations,
-                        jobs = report.jobs,
-                        "poll jobs queued"
-                    ),
-                    Err(error) => tracing::error!(%error, "scheduler tick failed"),
-                }
-            }
+            let (p, c) = (p.clone(), c.clone());
+            async move { scheduler_tick(&p, &c).await }
         },
     )));
 
-    let p = ports.clone();
-    handles.push(tokio::spawn(every(
-        TOKEN_REFRESH_PERIOD,
-        stop.clone(),
-        move || {
-            let p = p.clone();
-            async move {
-                match token_refresh::due_integrations(&p).await {
-                    Ok(due) => tracing::debug!(
-                        accounts = due.len(),
-                        "connected Allegro accounts with token pairs"
-                    ),
-                    Err(error) => tracing::error!(%error, "token refresh tick failed"),
+    if let Some(refresher) = channels.refresher.clone() {
+        let p = ports.clone();
+        handles.push(tokio::spawn(every(
+            TOKEN_REFRESH_PERIOD,
+            stop.clone(),
+            move || {
+                let (p, r) = (p.clone(), refresher.clone());
+                async move {
+                    match token_refresh::run(&p, &*r).await {
+                        Ok(report) => tracing::info!(
+                            accounts = report.accounts,
+                            refreshed = report.refreshed,
+                            disconnected = report.disconnected,
+                            failed = report.failed,
+                            "token refresh"
+                        ),
+                        Err(error) => tracing::error!(%error, "token refresh tick failed"),
+                    }
                 }
-            }
-        },
-    )));
+            },
+        )));
+    }
 
     let p = ports.clone();
     handles.push(tokio::spawn(consume(
@@ -92,6 +92,26 @@ pub fn spawn_all(
     )));
 
     handles
+}
+
+/// What EventBridge's one-minute rule does on AWS: poll jobs, then pending device grants.
+async fn scheduler_tick(ports: &Ports, channels: &Channels) {
+    match scheduler::fan_out(ports).await {
+        Ok(report) => tracing::debug!(
+            integrations = report.integrations,
+            jobs = report.jobs,
+            "poll jobs queued"
+        ),
+        Err(error) => tracing::error!(%error, "scheduler tick failed"),
+    }
+    if let Some(clients) = channels.allegro.clone() {
+        let client_for = move |i: &Integration| clients.for_integration(i).clone();
+        match connect::complete_devices(ports, &client_for).await {
+            Ok(0) => {}
+            Ok(connected) => tracing::info!(connected, "device-flow grants completed"),
+            Err(error) => tracing::warn!(%error, "device-flow grants could not be checked"),
+        }
+    }
 }
 
 /// Runs `tick` now and then every `period` until stopped.

@@ -20,7 +20,7 @@ async fn main() -> ExitCode {
         cli::Command::Serve(args) => match settings::ServeSettings::resolve(&args, &env) {
             Ok(settings) => {
                 init_tracing(&settings.log);
-                serve::run(settings).await.map_err(Into::into)
+                serve::run(settings, &env).await.map_err(Into::into)
             }
             Err(error) => Err(error.into()),
         },

@@ -2,7 +2,10 @@
 
 use crate::loops;
 use crate::settings::ServeSettings;
-use marketdesk_core::ports::{MarketplaceRegistry, Ports, SystemClock};
+use marketdesk_channels::settings::ChannelSettings;
+use marketdesk_channels::wiring::{Channels, WiringError};
+use marketdesk_core::config::Env;
+use marketdesk_core::ports::{Ports, SystemClock};
 use marketdesk_http::{router, AppState};
 use std::sync::Arc;
 use tokio::sync::watch;
@@ -24,15 +27,24 @@ pub enum ServeError {
         /// The OS error.
         source: std::io::Error,
     },
+    /// The marketplace channels could not be built.
+    #[error(transparent)]
+    Channels(#[from] WiringError),
     /// The HTTP server failed.
     #[error("HTTP server failed: {0}")]
     Http(std::io::Error),
 }
 
 /// Runs until a shutdown signal, then lets in-flight work finish.
-pub async fn run(settings: ServeSettings) -> Result<(), ServeError> {
+pub async fn run(settings: ServeSettings, env: &Env) -> Result<(), ServeError> {
     let ports: Ports =
         marketdesk_local::LocalBackend::open(&settings.data_dir, Arc::new(SystemClock))?;
+    let mut channel_settings = ChannelSettings::from_env(env, None)?;
+    if channel_settings.public_url.is_none() {
+        // Locally the API itself receives the OAuth callback.
+        channel_settings.public_url = Some(format!("http://{}", settings.listen));
+    }
+    let channels = Channels::build(&ports, &channel_settings)?;
     let listener = tokio::net::TcpListener::bind(settings.listen)
         .await
         .map_err(|source| ServeError::Listen {
@@ -44,18 +56,27 @@ pub async fn run(settings: ServeSettings) -> Result<(), ServeError> {
         api = %format!("http://{local_addr}/v1/health"),
         data = %settings.data_dir.display(),
         poll_interval_s = settings.poll_interval.as_secs_f64(),
+        allegro = channels.allegro.is_some(),
+        empikplace = %channel_settings.empik_api_url,
         "marketdesk is serving"
     );
+    if channels.allegro.is_none() {
+        tracing::info!("no Allegro application configured (MARKETDESK_ALLEGRO_CLIENT_ID): Allegro accounts cannot connect");
+    }
 
     let (stop_tx, stop_rx) = watch::channel(false);
     let workers = loops::spawn_all(
         ports.clone(),
-        Arc::new(MarketplaceRegistry::empty()),
+        channels.clone(),
         settings.poll_interval,
         stop_rx.clone(),
     );
 
-    let app = router(AppState::new(ports));
+    let app = router(
+        AppState::new(ports)
+            .with_connector(channels.connector.clone())
+            .with_credential_check(channels.key_check.clone()),
+    );
     let mut http_stop = stop_rx.clone();
     let server = axum::serve(listener, app).with_graceful_shutdown(async move {
         loops::stopped(&mut http_stop).await;

@@ -1,0 +1,239 @@
+//! Issue 4 end to end on the real binary: `marketdesk serve` against the simulator, an admin
+//! connects an Allegro account through the redirect flow, and buyer conversations become
+//! tickets with their customer within a poll interval.
+
+mod common;
+
+use common::*;
+use marketdesk_sandbox::RunningSandbox;
+use serde_json::{json, Value};
+use std::process::Stdio;
+use std::time::{Duration, Instant};
+
+async fn control(sandbox: &RunningSandbox, path: &str, body: Value) -> Value {
+    let response = reqwest::Client::new()
+        .post(format!("{}/__sandbox{path}", sandbox.base_url))
+        .json(&body)
+        .send()
+        .await
+        .expect("control");
+    assert!(
+        response.status().is_success(),
+        "{path}: {}",
+        response.status()
+    );
+    response.json().await.expect("json")
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_admin_connects_allegro_and_conversations_become_tickets() {
+    let sandbox = RunningSandbox::start_local().await.expect("sandbox");
+    let data = tempfile::tempdir().expect("temp dir");
+    let key_output = marketdesk()
+        .args([
+            "api-key", "create", "--tenant", "sklep", "--role", "admin", "--data",
+        ])
+        .arg(data.path())
+        .output()
+        .expect("api-key create");
+    assert!(
+        key_output.status.success(),
+        "{}",
+        String::from_utf8_lossy(&key_output.stderr)
+    );
+    let key = String::from_utf8(key_output.stdout)
+        .expect("utf-8")
+        .trim()
+        .to_owned();
+
+    let port = free_port();
+    let mut child = marketdesk()
+        .args([
+            "serve",
+            "--listen",
+            &format!("127.0.0.1:{port}"),
+            "--poll-interval",
+            "1s",
+            "--data",
+        ])
+        .arg(data.path())
+        .env("MARKETDESK_ALLEGRO_CLIENT_ID", "sandbox-client-id")
+        .env("MARKETDESK_ALLEGRO_CLIENT_SECRET", "sandbox-client-secret")
+        .env("MARKETDESK_ALLEGRO_API_URL", &sandbox.base_url)
+        .env("MARKETDESK_ALLEGRO_AUTH_URL", &sandbox.base_url)
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()
+        .expect("serve");
+    wait_for_health(port, &mut child);
+    let api = format!("http://127.0.0.1:{port}");
+    let http = reqwest::Client::builder()
+        .redirect(reqwest::redirect::Policy::none())
+        .build()
+        .expect("client");
+
+    // The simulated seller, a buyer and an order.
+    let seller = control(
+        &sandbox,
+        "/allegro/sellers",
+        json!({"login": "sklep_z_kubkami", "sign_in": true}),
+    )
+    .await;
+    let seller_id = seller["id"].as_str().expect("id").to_owned();
+    let buyer = control(
+        &sandbox,
+        "/allegro/buyers",
+        json!({"login": "kupujaca_ola", "first_name": "Ola", "last_name": "Nowak"}),
+    )
+    .await;
+    let buyer_id = buyer["id"].as_str().expect("id").to_owned();
+    let offer = control(&sandbox, "/allegro/offers", json!({"seller_id": seller_id, "name": "Kubek ceramiczny biały 300 ml", "ean": "5901234123457"})).await;
+    let order = control(
+        &sandbox,
+        "/allegro/orders",
+        json!({"seller_id": seller_id, "buyer_id": buyer_id, "offer_ids": [offer["id"]]}),
+    )
+    .await;
+
+    // The admin creates the integration and connects it through the browser flow.
+    let created: Value = http
+        .post(format!("{api}/v1/integrations"))
+        .bearer_auth(&key)
+        .json(&json!({"kind": "allegro", "display_name": "Moje konto Allegro", "environment": "sandbox", "settings": {"crm_field": "Allegro login", "ticket_queue": "Allegro", "ticket_category": "Reklamacje"}}))
+        .send()
+        .await
+        .expect("create")
+        .json()
+        .await
+        .expect("json");
+    let integration_id = created["id"]
+        .as_str()
+        .unwrap_or_else(|| panic!("integration: {created}"))
+        .to_owned();
+    let start: Value = http
+        .post(format!(
+            "{api}/v1/integrations/{integration_id}/oauth/start"
+        ))
+        .bearer_auth(&key)
+        .send()
+        .await
+        .expect("oauth start")
+        .json()
+        .await
+        .expect("json");
+    let authorize_url = start["authorize_url"]
+        .as_str()
+        .unwrap_or_else(|| panic!("start: {start}"))
+        .to_owned();
+    let to_callback = http.get(&authorize_url).send().await.expect("authorize");
+    let callback = to_callback
+        .headers()
+        .get("location")
+        .and_then(|v| v.to_str().ok())
+        .expect("redirect")
+        .to_owned();
+    assert!(
+        callback.starts_with(&format!("{api}/oauth/allegro/callback?")),
+        "{callback}"
+    );
+    let page = http.get(&callback).send().await.expect("callback");
+    assert_eq!(page.status(), 200);
+    assert!(page.text().await.expect("page").contains("sklep_z_kubkami"));
+    let replay = http.get(&callback).send().await.expect("callback again");
+    assert_eq!(replay.status(), 400, "the state is single use");
+
+    let integration: Value = http
+        .get(format!("{api}/v1/integrations/{integration_id}"))
+        .bearer_auth(&key)
+        .send()
+        .await
+        .expect("get")
+        .json()
+        .await
+        .expect("json");
+    assert_eq!(integration["display_name"], "sklep_z_kubkami");
+    assert_eq!(integration["connection"]["state"], "connected");
+
+    // A buyer opens a dispute and a purchase-problem thread; measure until both tickets exist.
+    let opened = Instant::now();
+    control(&sandbox, "/allegro/inbox/issues", json!({"seller_id": seller_id, "buyer_id": buyer_id, "order_id": order["id"], "type": "DISPUTE", "reason": "PRODUCT_DAMAGED_PARCEL_INTACT", "text": "Kubek przyszedł pęknięty."})).await;
+    control(&sandbox, "/allegro/inbox/threads", json!({"seller_id": seller_id, "buyer_id": buyer_id, "type": "POST_PURCHASE_ISSUE", "sub_type": "PRODUCT_ARRIVED_DAMAGED", "order_id": order["id"], "text": "Paczka była zgnieciona."})).await;
+    let tickets = loop {
+        let list: Value = http
+            .get(format!("{api}/v1/tickets"))
+            .bearer_auth(&key)
+            .send()
+            .await
+            .expect("tickets")
+            .json()
+            .await
+            .expect("json");
+        let tickets = list["tickets"].as_array().cloned().unwrap_or_default();
+        if tickets.len() >= 2 {
+            break tickets;
+        }
+        assert!(
+            opened.elapsed() < Duration::from_secs(30),
+            "tickets did not appear: {list}"
+        );
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    };
+    let latency = opened.elapsed();
+    eprintln!(
+        "buyer conversation → ticket: {} ms with a 1 s poll interval",
+        latency.as_millis()
+    );
+
+    let subjects: Vec<&str> = tickets
+        .iter()
+        .filter_map(|t| t["subject"].as_str())
+        .collect();
+    assert!(
+        subjects.contains(&"Przedmiot jest uszkodzony"),
+        "{subjects:?}"
+    );
+    assert!(
+        subjects.contains(&"Przedmiot dotarł uszkodzony"),
+        "{subjects:?}"
+    );
+    let first_id = tickets[0]["id"].as_str().expect("id");
+    let detail: Value = http
+        .get(format!("{api}/v1/tickets/{first_id}"))
+        .bearer_auth(&key)
+        .send()
+        .await
+        .expect("ticket")
+        .json()
+        .await
+        .expect("json");
+    let kind = detail["ticket"]["conversation"]["kind"]
+        .as_str()
+        .unwrap_or_default();
+    assert!(
+        ["allegro_dispute", "allegro_purchase_problem"].contains(&kind),
+        "{detail}"
+    );
+    assert_eq!(detail["ticket"]["queue"], "Allegro");
+    assert_eq!(detail["ticket"]["category"], "Reklamacje");
+    assert_eq!(
+        detail["ticket"]["panel"]["products"][0]["name"], "Kubek ceramiczny biały 300 ml",
+        "{detail}"
+    );
+    assert!(detail["ticket"]["panel"]["order_url"]
+        .as_str()
+        .is_some_and(|u| u.contains(order["id"].as_str().expect("id"))));
+    assert_eq!(detail["messages"][0]["author"], "buyer");
+    let customer = &detail["customer"];
+    assert_eq!(
+        customer["custom_fields"]["Allegro login"], "kupujaca_ola",
+        "{detail}"
+    );
+    assert_eq!(
+        customer["emails"].as_array().map(Vec::len),
+        Some(2),
+        "{detail}"
+    );
+
+    let status = terminate(child);
+    assert!(status.success());
+}
