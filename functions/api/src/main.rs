@@ -6,7 +6,11 @@ use marketdesk_http::{router, AppState};
 async fn main() -> Result<(), marketdesk_lambda::Error> {
     marketdesk_lambda::init_tracing();
     let ports = marketdesk_lambda::ports_from_env().await?;
-    lambda_http::run(router(AppState::new(ports))).await
+    let channels = marketdesk_lambda::channels_from_env(&ports).await?;
+    let state = AppState::new(ports)
+        .with_connector(channels.connector)
+        .with_credential_check(channels.key_check);
+    lambda_http::run(router(state)).await
 }
 
 #[cfg(test)]

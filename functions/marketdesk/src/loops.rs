@@ -1,10 +1,9 @@
 //! The background loops of `marketdesk serve`: what EventBridge and SQS do on AWS.
 
-use marketdesk_channels::allegro::connect;
+use marketdesk_channels::ticks;
 use marketdesk_channels::wiring::Channels;
-use marketdesk_core::domain::Integration;
 use marketdesk_core::ports::{Ports, Queue, QueueMessage};
-use marketdesk_core::services::{ingest, poller, scheduler, sender, token_refresh, ServiceError};
+use marketdesk_core::services::{ingest, poller, sender, token_refresh, ServiceError};
 use std::future::Future;
 use std::sync::Arc;
 use std::time::Duration;
@@ -94,23 +93,16 @@ pub fn spawn_all(
     handles
 }
 
-/// What EventBridge's one-minute rule does on AWS: poll jobs, then pending device grants.
+/// What EventBridge's one-minute rule does on AWS.
 async fn scheduler_tick(ports: &Ports, channels: &Channels) {
-    match scheduler::fan_out(ports).await {
+    match ticks::scheduler_tick(ports, channels).await {
         Ok(report) => tracing::debug!(
             integrations = report.integrations,
             jobs = report.jobs,
-            "poll jobs queued"
+            connected = report.connected,
+            "scheduler tick"
         ),
         Err(error) => tracing::error!(%error, "scheduler tick failed"),
-    }
-    if let Some(clients) = channels.allegro.clone() {
-        let client_for = move |i: &Integration| clients.for_integration(i).clone();
-        match connect::complete_devices(ports, &client_for).await {
-            Ok(0) => {}
-            Ok(connected) => tracing::info!(connected, "device-flow grants completed"),
-            Err(error) => tracing::warn!(%error, "device-flow grants could not be checked"),
-        }
     }
 }
 

@@ -12,11 +12,11 @@ pub struct Deps {
 }
 
 impl Deps {
-    /// Wires the handler's dependencies (no marketplace clients yet: issues 4 and 7).
-    pub fn new(ports: Ports) -> Self {
+    /// Wires the handler's dependencies.
+    pub fn new(ports: Ports, marketplaces: MarketplaceRegistry) -> Self {
         Self {
             ports,
-            marketplaces: MarketplaceRegistry::empty(),
+            marketplaces,
         }
     }
 }
@@ -46,7 +46,7 @@ mod tests {
     async fn sample_event_runs_and_reports_no_failures() {
         let backend = temp_backend();
         seed_connected_integration(&backend.ports, "t-1", "int-1", IntegrationKind::Allegro).await;
-        let deps = Deps::new(backend.ports.clone());
+        let deps = Deps::new(backend.ports.clone(), MarketplaceRegistry::empty());
 
         let response = handle(&deps, fixture()).await;
         assert!(

@@ -1,19 +1,26 @@
 //! Decodes the schedule tick and runs the fan-out.
 
 use aws_lambda_events::event::eventbridge::EventBridgeEvent;
+use marketdesk_channels::ticks;
+use marketdesk_channels::wiring::Channels;
 use marketdesk_core::ports::Ports;
-use marketdesk_core::services::scheduler;
 
 /// The EventBridge "Scheduled Event" envelope.
 pub type ScheduledEvent = EventBridgeEvent<serde_json::Value>;
 
-/// Queues the poll jobs; an error makes Lambda retry the tick (poll jobs are idempotent).
-pub async fn handle(ports: &Ports, _tick: ScheduledEvent) -> Result<(), marketdesk_lambda::Error> {
-    let report = scheduler::fan_out(ports).await?;
+/// Queues the poll jobs and finishes confirmed device grants; an error makes Lambda retry
+/// the tick (poll jobs are idempotent).
+pub async fn handle(
+    ports: &Ports,
+    channels: &Channels,
+    _tick: ScheduledEvent,
+) -> Result<(), marketdesk_lambda::Error> {
+    let report = ticks::scheduler_tick(ports, channels).await?;
     tracing::info!(
         integrations = report.integrations,
         jobs = report.jobs,
-        "poll jobs queued"
+        connected = report.connected,
+        "scheduler tick"
     );
     Ok(())
 }
@@ -33,7 +40,11 @@ mod tests {
         let tick: ScheduledEvent =
             serde_json::from_str(include_str!("../../../events/scheduler.json"))
                 .expect("events/scheduler.json");
-        handle(ports, tick).await.expect("tick");
+        let settings =
+            marketdesk_channels::settings::ChannelSettings::from_env(&Default::default(), None)
+                .expect("settings");
+        let channels = Channels::build(ports, &settings).expect("channels");
+        handle(ports, &channels, tick).await.expect("tick");
         let jobs = ports
             .queues
             .poll_jobs

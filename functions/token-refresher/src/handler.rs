@@ -1,24 +1,40 @@
 //! Decodes the schedule tick and finds the token pairs to look after.
 
 use aws_lambda_events::event::eventbridge::EventBridgeEvent;
+use marketdesk_channels::wiring::Channels;
 use marketdesk_core::ports::Ports;
-use marketdesk_core::services::token_refresh;
+use marketdesk_core::services::token_refresh::{self, RefreshReport};
 
 /// The EventBridge "Scheduled Event" envelope.
 pub type ScheduledEvent = EventBridgeEvent<serde_json::Value>;
 
-/// Lists the connected Allegro accounts; returns how many hold token pairs.
+/// Refreshes the token pairs that expire soon; without an Allegro application configured
+/// there is nothing to refresh with, which is reported.
 pub async fn handle(
     ports: &Ports,
+    channels: &Channels,
     _tick: ScheduledEvent,
-) -> Result<usize, marketdesk_lambda::Error> {
-    let due = token_refresh::due_integrations(ports).await?;
-    // Refreshing itself arrives with the Allegro client (issue 4); until then this only reports.
+) -> Result<RefreshReport, marketdesk_lambda::Error> {
+    let Some(refresher) = &channels.refresher else {
+        let due = token_refresh::due_integrations(ports).await?;
+        tracing::warn!(
+            accounts = due.len(),
+            "no Allegro application configured: token pairs cannot be refreshed"
+        );
+        return Ok(RefreshReport {
+            accounts: due.len(),
+            ..RefreshReport::default()
+        });
+    };
+    let report = token_refresh::run(ports, &**refresher).await?;
     tracing::info!(
-        accounts = due.len(),
-        "connected Allegro accounts with token pairs"
+        accounts = report.accounts,
+        refreshed = report.refreshed,
+        disconnected = report.disconnected,
+        failed = report.failed,
+        "token refresh"
     );
-    Ok(due.len())
+    Ok(report)
 }
 
 #[cfg(test)]
@@ -47,6 +63,15 @@ mod tests {
         let tick: ScheduledEvent =
             serde_json::from_str(include_str!("../../../events/token-refresher.json"))
                 .expect("events/token-refresher.json");
-        assert_eq!(handle(ports, tick).await.expect("tick"), 1);
+        let channels = Channels::build(
+            ports,
+            &marketdesk_channels::settings::ChannelSettings::from_env(&Default::default(), None)
+                .expect("settings"),
+        )
+        .expect("channels");
+        assert_eq!(
+            handle(ports, &channels, tick).await.expect("tick").accounts,
+            1
+        );
     }
 }

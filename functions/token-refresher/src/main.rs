@@ -8,8 +8,9 @@ use lambda_runtime::{run, service_fn, LambdaEvent};
 async fn main() -> Result<(), marketdesk_lambda::Error> {
     marketdesk_lambda::init_tracing();
     let ports = marketdesk_lambda::ports_from_env().await?;
+    let channels = marketdesk_lambda::channels_from_env(&ports).await?;
     run(service_fn(|event: LambdaEvent<handler::ScheduledEvent>| {
-        handler::handle(&ports, event.payload)
+        handler::handle(&ports, &channels, event.payload)
     }))
     .await
 }

@@ -7,6 +7,7 @@
 
 #![warn(missing_docs)]
 
+pub mod app_secret;
 pub mod backend;
 pub mod dynamodb;
 pub mod schema;

@@ -5,4 +5,5 @@
 pub mod allegro;
 pub mod empik;
 pub mod settings;
+pub mod ticks;
 pub mod wiring;

@@ -3,6 +3,9 @@
 
 pub mod sqs;
 
+use marketdesk_channels::settings::{AllegroSettings, ChannelSettings};
+use marketdesk_channels::wiring::Channels;
+use marketdesk_core::config::Env;
 use marketdesk_core::ports::{Ports, SystemClock};
 use std::sync::Arc;
 
@@ -19,4 +22,29 @@ pub fn init_tracing() {
 pub async fn ports_from_env() -> Result<Ports, Error> {
     let ports = marketdesk_aws::AwsBackend::from_env(Arc::new(SystemClock)).await?;
     Ok(ports)
+}
+
+/// Builds the marketplace channels from the `MARKETDESK_*` variables; the Allegro
+/// application's credentials come from the Secrets Manager secret named by
+/// `MARKETDESK_ALLEGRO_CLIENT_SECRET_ARN` (left unconfigured while it holds the placeholder).
+pub async fn channels_from_env(ports: &Ports) -> Result<Channels, Error> {
+    let env = Env::from_process();
+    let mut settings = ChannelSettings::from_env(&env, None)?;
+    if let Some(arn) = env.optional("MARKETDESK_ALLEGRO_CLIENT_SECRET_ARN") {
+        let sdk_config = aws_config::load_defaults(aws_config::BehaviorVersion::latest()).await;
+        match marketdesk_aws::app_secret::allegro_application(&sdk_config, arn).await? {
+            Some((client_id, client_secret)) => {
+                settings.allegro = Some(AllegroSettings {
+                    client_id,
+                    client_secret,
+                    api_url: env.optional("MARKETDESK_ALLEGRO_API_URL").map(str::to_owned),
+                    auth_url: env.optional("MARKETDESK_ALLEGRO_AUTH_URL").map(str::to_owned),
+                });
+            }
+            None => tracing::warn!(
+                "the Allegro application secret still holds its placeholder: Allegro accounts cannot connect"
+            ),
+        }
+    }
+    Ok(Channels::build(ports, &settings)?)
 }

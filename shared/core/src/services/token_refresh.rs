@@ -23,7 +23,7 @@ pub async fn due_integrations(ports: &Ports) -> Result<Vec<Integration>, Service
 }
 
 /// What one refresher run did.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, serde::Serialize)]
 pub struct RefreshReport {
     /// Accounts looked at.
     pub accounts: usize,

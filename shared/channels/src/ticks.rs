@@ -1,0 +1,40 @@
+//! What the one-minute schedule does, shared by the `scheduler` Lambda and `marketdesk serve`:
+//! queue the poll jobs, then finish device-flow grants the seller has confirmed.
+
+use crate::allegro::connect;
+use crate::wiring::Channels;
+use marketdesk_core::domain::Integration;
+use marketdesk_core::ports::Ports;
+use marketdesk_core::services::{scheduler, ServiceError};
+
+/// What one tick did.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub struct TickReport {
+    /// Integrations looked at.
+    pub integrations: usize,
+    /// Poll jobs queued.
+    pub jobs: usize,
+    /// Device-flow grants completed.
+    pub connected: usize,
+}
+
+/// Runs one scheduler tick. A device-grant failure is logged, not fatal: the poll jobs matter more.
+pub async fn scheduler_tick(
+    ports: &Ports,
+    channels: &Channels,
+) -> Result<TickReport, ServiceError> {
+    let fan_out = scheduler::fan_out(ports).await?;
+    let mut report = TickReport {
+        integrations: fan_out.integrations,
+        jobs: fan_out.jobs,
+        connected: 0,
+    };
+    if let Some(clients) = channels.allegro.clone() {
+        let client_for = move |i: &Integration| clients.for_integration(i).clone();
+        match connect::complete_devices(ports, &client_for).await {
+            Ok(connected) => report.connected = connected,
+            Err(error) => tracing::warn!(%error, "device-flow grants could not be checked"),
+        }
+    }
+    Ok(report)
+}
