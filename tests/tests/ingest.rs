@@ -295,3 +295,55 @@ async fn without_a_crm_field_the_buyer_is_shown_by_login_only() {
     assert_eq!(ticket.customer_id, None);
     assert_eq!(ticket.buyer_login, "jan_kowalski");
 }
+
+#[tokio::test]
+async fn a_late_older_reading_never_overwrites_a_newer_state() {
+    use chrono::Duration;
+    let b = backend();
+    let i = connected_allegro(&b.ports, "t1").await;
+    let older = dispute(
+        &i,
+        "issue-r",
+        "DISPUTE_ONGOING",
+        vec![message("m1", AuthorKind::Buyer, "Gdzie paczka?", 0)],
+    );
+    let newer = dispute(
+        &i,
+        "issue-r",
+        "DISPUTE_CLOSED",
+        vec![
+            message("m1", AuthorKind::Buyer, "Gdzie paczka?", 0),
+            message("m2", AuthorKind::SellerViaMarketplace, "Już jest u Pani", 4),
+        ],
+    );
+    let t1 = start() + Duration::minutes(5);
+    let t2 = start() + Duration::minutes(6);
+    let id = ingest::run_observed(&b.ports, &newer, Some(t2))
+        .await
+        .expect("newer first")
+        .ticket_id;
+    let mut late = older.clone();
+    late.messages
+        .push(message("m0", AuthorKind::Buyer, "Dzień dobry", -1));
+    ingest::run_observed(&b.ports, &late, Some(t1))
+        .await
+        .expect("older later");
+    let ticket = tickets::get(&*b.ports.store, &i.tenant_id, &id)
+        .await
+        .expect("get")
+        .expect("ticket")
+        .value;
+    assert_eq!(
+        ticket.marketplace_status, "DISPUTE_CLOSED",
+        "the newer reading stays"
+    );
+    assert_eq!(ticket.status, TicketStatus::Solved);
+    let messages = tickets::messages(&*b.ports.store, &i.tenant_id, &id)
+        .await
+        .expect("messages");
+    assert_eq!(
+        messages.len(),
+        3,
+        "messages of the late reading still merge"
+    );
+}

@@ -213,6 +213,7 @@ async fn an_admin_connects_allegro_and_conversations_become_tickets() {
         ["allegro_dispute", "allegro_purchase_problem"].contains(&kind),
         "{detail}"
     );
+    assert_eq!(detail["ticket"]["source"], "allegro");
     assert_eq!(detail["ticket"]["queue"], "Allegro");
     assert_eq!(detail["ticket"]["category"], "Reklamacje");
     assert_eq!(

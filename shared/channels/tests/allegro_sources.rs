@@ -4,7 +4,6 @@
 
 use chrono::{Duration, Utc};
 use marketdesk_allegro::{AllegroClient, RetryPolicy};
-use marketdesk_channels::allegro::tokens::token_set;
 use marketdesk_channels::allegro::{
     AllegroChannelConfig, AllegroClients, AllegroIssuesSource, AllegroMessagingSource,
 };
@@ -13,11 +12,9 @@ use marketdesk_core::domain::{
     IntegrationKind, PollCursor, TicketPanel,
 };
 use marketdesk_core::jobs::InboundEvent;
-use marketdesk_core::ports::{
-    ConversationSource, ManualClock, MarketplaceError, MarketplaceRegistry, PollBatch, Ports,
-};
-use marketdesk_core::repo::{customers, integrations, tickets};
-use marketdesk_core::services::{ingest, poller, scheduler, tokens};
+use marketdesk_core::ports::{ConversationSource, ManualClock, MarketplaceError, PollBatch, Ports};
+use marketdesk_core::repo::{integrations, tickets};
+use marketdesk_core::services::tokens;
 use marketdesk_local::testkit::{
     seed_connected_integration, temp_backend, temp_backend_with_clock, TempBackend,
 };
@@ -28,11 +25,12 @@ use std::sync::Arc;
 use std::time::{Duration as StdDuration, Instant};
 use url::Url;
 
-const UA: &str = "marketdesk-tests/0.1.0 (+https://github.com/marketdesk/marketdesk)";
-const CLIENT_ID: &str = "sandbox-client-id";
-const CLIENT_SECRET: &str = "sandbox-client-secret";
-const REDIRECT_URI: &str = "http://localhost:8080/oauth/allegro/callback";
-const SANDBOX_SITE: &str = "https://allegro.pl.allegrosandbox.pl";
+mod common;
+
+use common::{
+    allegro_registry, assert_pipeline_tickets, cycle, seed_pipeline, Shop, CLIENT_ID,
+    CLIENT_SECRET, SANDBOX_SITE, UA,
+};
 
 /// A simulator, a backend, both sources and one connected Allegro integration.
 struct Harness {
@@ -119,68 +117,16 @@ impl Harness {
     /// The authorization-code flow with PKCE against the simulator; the pair goes to the
     /// secrets port as the connect flow stores it.
     async fn connect(&self) {
-        let request = self
-            .client()
-            .authorization_request(REDIRECT_URI, &[])
-            .expect("authorize url");
-        let response = self
-            .http
-            .get(request.url.as_str())
-            .send()
-            .await
-            .expect("authorize");
-        assert_eq!(response.status().as_u16(), 302);
-        let location = response
-            .headers()
-            .get("location")
-            .and_then(|v| v.to_str().ok())
-            .and_then(|l| Url::parse(l).ok())
-            .expect("redirect");
-        let code = location
-            .query_pairs()
-            .find(|(k, _)| k == "code")
-            .map(|(_, v)| v.into_owned())
-            .expect("code");
-        let answer = self
-            .client()
-            .exchange_code(&code, REDIRECT_URI, Some(&request.pkce_verifier))
-            .await
-            .expect("code exchange");
-        let pair = token_set(
-            &answer,
-            &SecretString::from(String::new()),
-            self.ports().clock.now(),
-        );
-        tokens::save(
-            self.ports(),
-            &self.integration.tenant_id,
-            &self.integration.id,
-            &pair,
-        )
-        .await
-        .expect("tokens stored");
+        common::connect(self.ports(), self.client(), &self.http, &self.integration).await;
     }
 
     async fn control(&self, path: &str, body: Value) -> Value {
-        let response = self
-            .http
-            .post(format!("{}/__sandbox{path}", self.sandbox.base_url))
-            .json(&body)
-            .send()
-            .await
-            .expect("control");
-        let status = response.status();
-        let body: Value = response.json().await.unwrap_or(Value::Null);
-        assert!(status.is_success(), "{path}: {status} {body}");
-        body
+        common::control(&self.http, &self.sandbox.base_url, path, body).await
     }
 
     /// A control POST answering `{id}`; the id.
     async fn create(&self, path: &str, body: Value) -> String {
-        self.control(path, body).await["id"]
-            .as_str()
-            .unwrap_or_else(|| panic!("{path}: no id"))
-            .to_owned()
+        common::create(&self.http, &self.sandbox.base_url, path, body).await
     }
 
     async fn fault(&self, rule: Value) {
@@ -243,54 +189,8 @@ impl Harness {
 }
 
 /// The world of one seller: a buyer, two offers with EANs and an order of both.
-struct Shop {
-    buyer_id: String,
-    buyer_login: String,
-    buyer_emails: Vec<String>,
-    offers: [String; 2],
-    order_id: String,
-}
-
 async fn shop(h: &Harness, buyer_login: &str) -> Shop {
-    let buyer = h
-        .control(
-            "/allegro/buyers",
-            json!({ "login": buyer_login, "first_name": "Anna", "last_name": "Nowak" }),
-        )
-        .await;
-    let buyer_id = buyer["id"].as_str().expect("buyer id").to_owned();
-    let mug = h
-        .create(
-            "/allegro/offers",
-            json!({ "seller_id": h.seller_id, "name": "Kubek ceramiczny biały 300 ml", "ean": "5901234123457" }),
-        )
-        .await;
-    let plate = h
-        .create(
-            "/allegro/offers",
-            json!({ "seller_id": h.seller_id, "name": "Talerz płytki biały 27 cm", "ean": "5909876543210" }),
-        )
-        .await;
-    let order_id = h
-        .create(
-            "/allegro/orders",
-            json!({ "seller_id": h.seller_id, "buyer_id": buyer_id,
-                    "line_items": [{ "offer_id": mug, "quantity": 2 }, { "offer_id": plate }] }),
-        )
-        .await;
-    Shop {
-        buyer_id,
-        buyer_login: buyer_login.to_owned(),
-        buyer_emails: vec![
-            buyer["email"].as_str().expect("email").to_owned(),
-            buyer["plain_email"]
-                .as_str()
-                .expect("plain email")
-                .to_owned(),
-        ],
-        offers: [mug, plate],
-        order_id,
-    }
+    common::shop(&h.http, &h.sandbox.base_url, &h.seller_id, buyer_login).await
 }
 
 fn event<'a>(batch: &'a PollBatch, id: &str) -> &'a InboundEvent {
@@ -907,117 +807,21 @@ async fn a_revoked_account_is_disconnected() {
     );
 }
 
-/// Runs the scheduler, every poll job and every inbound event once; the events ingested.
-async fn cycle(ports: &Ports, registry: &MarketplaceRegistry) -> usize {
-    scheduler::fan_out(ports).await.expect("fan out");
-    let visibility = StdDuration::from_secs(30);
-    loop {
-        let jobs = ports
-            .queues
-            .poll_jobs
-            .receive(10, visibility)
-            .await
-            .expect("jobs");
-        if jobs.is_empty() {
-            break;
-        }
-        for job in jobs {
-            poller::handle_body(ports, registry, &job.body)
-                .await
-                .expect("poll job");
-            ports
-                .queues
-                .poll_jobs
-                .delete(&job.receipt)
-                .await
-                .expect("delete");
-        }
-    }
-    let mut ingested = 0;
-    loop {
-        let events = ports
-            .queues
-            .inbound
-            .receive(10, visibility)
-            .await
-            .expect("events");
-        if events.is_empty() {
-            return ingested;
-        }
-        for event in events {
-            ingest::handle_body(ports, &event.body)
-                .await
-                .expect("ingest");
-            ports
-                .queues
-                .inbound
-                .delete(&event.receipt)
-                .await
-                .expect("delete");
-            ingested += 1;
-        }
-    }
-}
-
 #[tokio::test]
 async fn the_pipeline_makes_each_ticket_once_with_customer_and_panel() {
     let h = Harness::start("sklep_potok").await;
     let ports = h.ports().clone();
-    let stored = integrations::get(&*ports.store, &h.integration.tenant_id, &h.integration.id)
-        .await
-        .expect("get")
-        .expect("exists");
-    let mut integration = stored.value.clone();
-    integration.settings.crm_field = "Allegro login".into();
-    integration.settings.ticket_queue = Some("Allegro".into());
-    integrations::update(&*ports.store, &integration, stored.version)
-        .await
-        .expect("settings");
-    let shop = shop(&h, "kupujaca_potok").await;
-    let dispute = h
-        .create(
-            "/allegro/inbox/issues",
-            json!({ "seller_id": h.seller_id, "buyer_id": shop.buyer_id, "order_id": shop.order_id,
-                    "type": "DISPUTE", "reason": "NO_PRODUCT_IN_PARCEL", "text": "Pusta paczka." }),
-        )
-        .await;
-    // Ingest orders messages of the same millisecond arbitrarily; Allegro's rarely share one.
-    h.control("/clock/advance", json!({ "seconds": 1 })).await;
-    h.create(
-        &format!("/allegro/inbox/issues/{dispute}/messages"),
-        json!({ "author": "SELLER", "text": "Sprawdzimy." }),
+    let scenario = seed_pipeline(
+        &ports,
+        &h.integration,
+        &h.http,
+        &h.sandbox.base_url,
+        &h.seller_id,
+        "kupujaca_potok",
     )
     .await;
-    h.create(
-        "/allegro/inbox/issues",
-        json!({ "seller_id": h.seller_id, "buyer_id": shop.buyer_id, "order_id": shop.order_id,
-                "type": "CLAIM", "reason": "ITEM_IS_DAMAGED", "text": "Uszkodzony." }),
-    )
-    .await;
-    h.create(
-        "/allegro/inbox/threads",
-        json!({ "seller_id": h.seller_id, "buyer_id": shop.buyer_id, "order_id": shop.order_id,
-                "type": "POST_PURCHASE_ISSUE", "sub_type": "NO_PRODUCT_IN_THE_SHIPMENT", "text": "Nie ma." }),
-    )
-    .await;
-    let question = h
-        .create(
-            "/allegro/inbox/threads",
-            json!({ "seller_id": h.seller_id, "buyer_id": shop.buyer_id, "type": "COMMON", "text": "Faktura?" }),
-        )
-        .await;
-    let registry = MarketplaceRegistry::empty()
-        .with_source(
-            Channel::AllegroIssues,
-            Arc::new(AllegroIssuesSource::new(ports.clone(), h.clients.clone())),
-        )
-        .with_source(
-            Channel::AllegroMessaging,
-            Arc::new(AllegroMessagingSource::new(
-                ports.clone(),
-                h.clients.clone(),
-            )),
-        );
+    let dispute = &scenario.dispute;
+    let registry = allegro_registry(&ports, &h.clients);
 
     let started = Instant::now();
     assert_eq!(cycle(&ports, &registry).await, 4);
@@ -1025,56 +829,7 @@ async fn the_pipeline_makes_each_ticket_once_with_customer_and_panel() {
         "one cycle (fan-out, 2 polls, 4 ingests): {:?}",
         started.elapsed()
     );
-    let (tickets, _) = tickets::list_recent(&*ports.store, &h.integration.tenant_id, None, 50)
-        .await
-        .expect("tickets");
-    assert_eq!(tickets.len(), 4);
-    let mut kinds: Vec<ConversationKind> = tickets.iter().map(|t| t.conversation.kind).collect();
-    kinds.sort_by_key(|k| format!("{k:?}"));
-    assert_eq!(
-        kinds,
-        [
-            ConversationKind::AllegroClaim,
-            ConversationKind::AllegroCommonThread,
-            ConversationKind::AllegroDispute,
-            ConversationKind::AllegroPurchaseProblem
-        ]
-    );
-    let customer_ids: Vec<_> = tickets
-        .iter()
-        .map(|t| t.customer_id.clone().expect("linked"))
-        .collect();
-    assert!(
-        customer_ids.iter().all(|c| *c == customer_ids[0]),
-        "one buyer, one customer"
-    );
-    let customer = customers::get(&*ports.store, &h.integration.tenant_id, &customer_ids[0])
-        .await
-        .expect("customer")
-        .expect("exists")
-        .value;
-    assert_eq!(
-        customer.custom_fields.get("Allegro login"),
-        Some(&shop.buyer_login)
-    );
-    let d = tickets
-        .iter()
-        .find(|t| t.conversation.external_id == dispute)
-        .expect("dispute ticket");
-    assert_eq!(d.subject, "Brak przedmiotu w paczce");
-    assert_eq!(d.queue.as_deref(), Some("Allegro"));
-    assert_eq!(d.panel.products.len(), 2);
-    assert_eq!(d.last_author, Some(AuthorKind::SellerViaMarketplace));
-    assert!(!d.needs_reply);
-    let q = tickets
-        .iter()
-        .find(|t| t.conversation.external_id == question)
-        .expect("question ticket");
-    assert!(q.needs_reply);
-    assert_eq!(
-        customer.emails, shop.buyer_emails,
-        "both e-mail forms from the order"
-    );
+    let (_, d) = assert_pipeline_tickets(&ports, &h.integration, &scenario).await;
 
     // Everything again: nothing new.
     assert_eq!(cycle(&ports, &registry).await, 0);

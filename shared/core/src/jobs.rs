@@ -48,6 +48,18 @@ pub struct InboundEvent {
     pub messages: Vec<InboundMessage>,
 }
 
+/// An [`InboundEvent`] as it travels on the inbound queue: with the time the poller read it,
+/// so ingest can tell a late, older reading from a newer one.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct InboundDelivery {
+    /// The event.
+    #[serde(flatten)]
+    pub event: InboundEvent,
+    /// When the poller read the marketplace; absent in events queued by older versions.
+    #[serde(default)]
+    pub observed_at: Option<DateTime<Utc>>,
+}
+
 /// One marketplace message inside an [`InboundEvent`].
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct InboundMessage {

@@ -524,15 +524,17 @@ fn ticket_schemas() -> Value {
             "products": { "type": "array", "items": reference("PanelProduct") }
         })),
         "AuthorKind": enumeration(&["buyer", "seller_via_marketdesk", "seller_via_marketplace", "marketplace_staff", "autoresponder", "internal_comment"]),
-        "Ticket": object(&["id", "tenant_id", "integration_id", "conversation", "subject", "status", "marketplace_status", "open_for_replies", "buyer_login", "needs_reply", "created_at", "updated_at"], json!({
+        "Ticket": object(&["id", "tenant_id", "integration_id", "conversation", "source", "subject", "status", "marketplace_status", "open_for_replies", "buyer_login", "needs_reply", "created_at", "updated_at"], json!({
             "id": string(),
             "tenant_id": string(),
             "integration_id": string(),
             "conversation": reference("ConversationRef"),
+            "source": enumeration(&["allegro", "empikplace"]),
             "subject": string(),
             "status": ticket_status,
             "marketplace_status": { "type": "string", "description": "The marketplace's own status, verbatim." },
             "open_for_replies": { "type": "boolean" },
+            "marketplace_observed_at": { "type": "string", "format": "date-time", "nullable": true, "description": "When the marketplace state was read." },
             "queue": nullable_string(),
             "category": nullable_string(),
             "buyer_login": string(),

@@ -61,6 +61,7 @@ async fn seeded() -> (Api, String, Vec<Ticket>) {
             }
             2 => {
                 t.conversation.kind = marketdesk_core::domain::ConversationKind::EmpikThread;
+                t.source = marketdesk_core::domain::Source::Empikplace;
                 t.buyer_login = "Empik-Buyer-77".into();
                 t.needs_reply = false;
             }

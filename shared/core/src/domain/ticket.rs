@@ -125,6 +125,9 @@ pub struct Ticket {
     pub integration_id: IntegrationId,
     /// The marketplace conversation mirrored.
     pub conversation: ConversationRef,
+    /// The marketplace (Allegro or EmpikPlace), shown and filtered on; always
+    /// `conversation.kind.source()`, stored so lists need not derive it.
+    pub source: Source,
     /// The buyer's reason (Allegro) or the thread topic (EmpikPlace).
     pub subject: String,
     /// Workflow status, mapped from the marketplace status by the integration's settings.
@@ -133,6 +136,10 @@ pub struct Ticket {
     pub marketplace_status: String,
     /// Whether the marketplace still accepts messages (Allegro `chatActive`, thread OPEN).
     pub open_for_replies: bool,
+    /// When the marketplace state above was read; an older reading delivered late never
+    /// overwrites a newer one.
+    #[serde(default)]
+    pub marketplace_observed_at: Option<DateTime<Utc>>,
     /// Queue the ticket sits in.
     pub queue: Option<String>,
     /// Category of the ticket.

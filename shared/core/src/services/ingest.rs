@@ -6,10 +6,11 @@
 use super::ServiceError;
 use crate::domain::{Customer, Integration, Message, Ticket, TicketPanel};
 use crate::ids::{CustomerId, MessageId, TicketId};
-use crate::jobs::InboundEvent;
+use crate::jobs::{InboundDelivery, InboundEvent};
 use crate::ports::Ports;
 use crate::repo::{customers, integrations, tickets, RepoError};
 use crate::status::ticket_status;
+use chrono::{DateTime, Utc};
 
 /// How often a lost optimistic-update race is retried before giving up (the queue retries later).
 const UPDATE_ATTEMPTS: usize = 5;
@@ -25,8 +26,18 @@ pub struct IngestOutcome {
     pub new_messages: usize,
 }
 
-/// Applies one inbound event.
+/// Applies one inbound event whose reading time is unknown (its state always applies).
 pub async fn run(ports: &Ports, event: &InboundEvent) -> Result<IngestOutcome, ServiceError> {
+    run_observed(ports, event, None).await
+}
+
+/// Applies one inbound event read at `observed_at`: its messages always merge; its
+/// marketplace state applies only if no newer reading was applied before (reordered delivery).
+pub async fn run_observed(
+    ports: &Ports,
+    event: &InboundEvent,
+    observed_at: Option<DateTime<Utc>>,
+) -> Result<IngestOutcome, ServiceError> {
     let store = &*ports.store;
     let integration = integrations::get(store, &event.tenant_id, &event.integration_id)
         .await?
@@ -76,7 +87,7 @@ pub async fn run(ports: &Ports, event: &InboundEvent) -> Result<IngestOutcome, S
         }
     }
 
-    update_ticket(ports, &integration, event, &ticket_id).await?;
+    update_ticket(ports, &integration, event, observed_at, &ticket_id).await?;
     Ok(IngestOutcome {
         ticket_id,
         created,
@@ -128,6 +139,7 @@ fn new_ticket(
         tenant_id: event.tenant_id.clone(),
         integration_id: event.integration_id.clone(),
         conversation: event.conversation.clone(),
+        source: event.conversation.kind.source(),
         subject: event.subject.clone(),
         status: ticket_status(
             &event.marketplace_status,
@@ -135,6 +147,7 @@ fn new_ticket(
         ),
         marketplace_status: event.marketplace_status.clone(),
         open_for_replies: event.open_for_replies,
+        marketplace_observed_at: None,
         queue: integration.settings.ticket_queue.clone(),
         category: integration.settings.ticket_category.clone(),
         buyer_login: event.buyer_login.clone(),
@@ -153,6 +166,7 @@ async fn update_ticket(
     ports: &Ports,
     integration: &Integration,
     event: &InboundEvent,
+    observed_at: Option<DateTime<Utc>>,
     ticket_id: &TicketId,
 ) -> Result<(), ServiceError> {
     let store = &*ports.store;
@@ -161,16 +175,25 @@ async fn update_ticket(
             .await?
             .ok_or_else(|| ServiceError::Gone(format!("ticket {ticket_id} vanished")))?;
         let mut ticket = stored.value.clone();
-        ticket.marketplace_status = event.marketplace_status.clone();
-        ticket.status = ticket_status(
-            &event.marketplace_status,
-            &integration.settings.status_mapping,
-        );
-        ticket.open_for_replies = event.open_for_replies;
+        let is_latest = match (observed_at, stored.value.marketplace_observed_at) {
+            (Some(now), Some(applied)) => now >= applied,
+            _ => true,
+        };
+        if is_latest {
+            ticket.marketplace_status = event.marketplace_status.clone();
+            ticket.status = ticket_status(
+                &event.marketplace_status,
+                &integration.settings.status_mapping,
+            );
+            ticket.open_for_replies = event.open_for_replies;
+            if observed_at.is_some() {
+                ticket.marketplace_observed_at = observed_at;
+            }
+        }
         if ticket.order_id.is_none() {
             ticket.order_id = event.order_id.clone();
         }
-        if event.panel != TicketPanel::default() {
+        if is_latest && event.panel != TicketPanel::default() {
             ticket.panel = event.panel.clone();
         }
         let all = tickets::messages(store, &event.tenant_id, ticket_id).await?;
@@ -205,8 +228,8 @@ async fn update_ticket(
 
 /// Decodes a queue message body and ingests it.
 pub async fn handle_body(ports: &Ports, body: &str) -> Result<IngestOutcome, ServiceError> {
-    let event: InboundEvent = super::decode_job(body)?;
-    let outcome = run(ports, &event).await?;
+    let delivery: InboundDelivery = super::decode_job(body)?;
+    let outcome = run_observed(ports, &delivery.event, delivery.observed_at).await?;
     tracing::info!(ticket = %outcome.ticket_id, created = outcome.created, new_messages = outcome.new_messages, "event ingested");
     Ok(outcome)
 }

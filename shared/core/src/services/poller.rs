@@ -1,7 +1,7 @@
 //! The poller: reads one channel of one integration and queues what it found.
 
 use super::ServiceError;
-use crate::jobs::PollJob;
+use crate::jobs::{InboundDelivery, PollJob};
 use crate::ports::{Marketplaces, Ports};
 use crate::repo::{cursors, integrations};
 use std::time::Duration;
@@ -50,9 +50,14 @@ pub async fn run(
     )
     .await?;
     let batch = source.poll(&integration, &cursor).await?;
+    let observed_at = ports.clock.now();
     for event in &batch.events {
+        let delivery = InboundDelivery {
+            event: event.clone(),
+            observed_at: Some(observed_at),
+        };
         let body =
-            serde_json::to_string(event).map_err(|e| ServiceError::Malformed(e.to_string()))?;
+            serde_json::to_string(&delivery).map_err(|e| ServiceError::Malformed(e.to_string()))?;
         ports.queues.inbound.send(&body, Duration::ZERO).await?;
     }
     cursor.position = batch.next_position;

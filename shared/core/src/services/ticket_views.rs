@@ -62,8 +62,7 @@ impl TicketQuery {
     /// Whether `ticket` passes every filter given.
     pub fn matches(&self, ticket: &Ticket) -> bool {
         let q = self.q.as_deref().map(str::trim).filter(|q| !q.is_empty());
-        self.source
-            .is_none_or(|s| ticket.conversation.kind.source() == s)
+        self.source.is_none_or(|s| ticket.source == s)
             && self.status.as_ref().is_none_or(|s| &ticket.status == s)
             && self
                 .queue

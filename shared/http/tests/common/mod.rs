@@ -325,6 +325,7 @@ pub fn ticket(tenant: &str, integration: &str, external: &str, minutes_ago: i64)
         "tenant_id": tenant,
         "integration_id": integration,
         "conversation": { "kind": "allegro_dispute", "external_id": external },
+        "source": "allegro",
         "subject": format!("Problem {external}"),
         "status": "open",
         "marketplace_status": "ONGOING",

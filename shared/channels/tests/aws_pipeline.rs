@@ -1,0 +1,324 @@
+//! The Allegro polling → ingest pipeline on the AWS backend: DynamoDB Local for the store,
+//! moto for SQS and Secrets Manager. The same scenario as the embedded
+//! `the_pipeline_makes_each_ticket_once_with_customer_and_panel` in `allegro_sources.rs`.
+//!
+//! `MARKETDESK_TEST_DYNAMODB_ENDPOINT` and `MARKETDESK_TEST_MOTO_ENDPOINT` point at the
+//! emulators (scripts/test starts them). When either is unset the test is skipped, unless
+//! `MARKETDESK_TEST_REQUIRE_EMULATORS=1`, which makes it fail.
+
+mod common;
+
+use aws_config::retry::RetryConfig;
+use aws_config::{BehaviorVersion, Region, SdkConfig};
+use aws_sdk_sqs::types::QueueAttributeName;
+use common::{
+    allegro_registry, assert_pipeline_tickets, seed_pipeline, CLIENT_ID, CLIENT_SECRET, UA,
+};
+use marketdesk_allegro::RetryPolicy;
+use marketdesk_aws::{create_table, AwsBackend, AwsSettings, DynamoStore};
+use marketdesk_channels::allegro::{AllegroChannelConfig, AllegroClients};
+use marketdesk_core::domain::{ConnectionState, Environment, Integration, IntegrationKind};
+use marketdesk_core::ids::TicketId;
+use marketdesk_core::jobs::{InboundEvent, PollJob};
+use marketdesk_core::ports::{MarketplaceRegistry, Ports, SystemClock};
+use marketdesk_core::repo::{integrations, tickets};
+use marketdesk_core::services::{ingest, poller, scheduler};
+use marketdesk_sandbox::RunningSandbox;
+use secrecy::SecretString;
+use serde_json::json;
+use std::collections::BTreeMap;
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+use url::Url;
+
+const DYNAMODB_VAR: &str = "MARKETDESK_TEST_DYNAMODB_ENDPOINT";
+const MOTO_VAR: &str = "MARKETDESK_TEST_MOTO_ENDPOINT";
+const REQUIRE_VAR: &str = "MARKETDESK_TEST_REQUIRE_EMULATORS";
+/// Receives before SQS moves a message to its dead-letter queue (as deployed).
+const MAX_RECEIVE_COUNT: u32 = 5;
+const VISIBILITY: Duration = Duration::from_secs(30);
+
+/// Both emulator endpoints, `None` to skip, or a panic when emulators are required.
+fn endpoints() -> Option<(String, String)> {
+    let read = |var: &str| {
+        std::env::var(var)
+            .ok()
+            .map(|v| v.trim().to_owned())
+            .filter(|v| !v.is_empty())
+    };
+    match (read(DYNAMODB_VAR), read(MOTO_VAR)) {
+        (Some(dynamodb), Some(moto)) => Some((dynamodb, moto)),
+        _ if std::env::var(REQUIRE_VAR).as_deref() == Ok("1") => panic!(
+            "{DYNAMODB_VAR} and {MOTO_VAR} must both be set when {REQUIRE_VAR}=1: start the \
+             emulators (scripts/test does) and export them, or unset {REQUIRE_VAR} to skip"
+        ),
+        _ => None,
+    }
+}
+
+/// An SDK configuration for an emulator: us-east-1, test credentials, few retries.
+async fn sdk_config(endpoint: &str) -> SdkConfig {
+    aws_config::defaults(BehaviorVersion::latest())
+        .region(Region::new("us-east-1"))
+        .endpoint_url(endpoint)
+        .test_credentials()
+        .retry_config(RetryConfig::standard().with_max_attempts(2))
+        .load()
+        .await
+}
+
+/// A uniquely named queue with a dead-letter queue; the queue's URL.
+async fn create_queue(client: &aws_sdk_sqs::Client, role: &str, unique: &str) -> String {
+    let name = format!("pipeline-{role}-{unique}");
+    let dlq_url = client
+        .create_queue()
+        .queue_name(format!("{name}-dlq"))
+        .send()
+        .await
+        .expect("create the dead-letter queue")
+        .queue_url
+        .expect("queue URL");
+    let dlq_arn = client
+        .get_queue_attributes()
+        .queue_url(&dlq_url)
+        .attribute_names(QueueAttributeName::QueueArn)
+        .send()
+        .await
+        .expect("dead-letter queue attributes")
+        .attributes
+        .and_then(|mut a| a.remove(&QueueAttributeName::QueueArn))
+        .expect("dead-letter queue ARN");
+    let redrive = json!({
+        "deadLetterTargetArn": dlq_arn,
+        "maxReceiveCount": MAX_RECEIVE_COUNT.to_string(),
+    });
+    client
+        .create_queue()
+        .queue_name(&name)
+        .attributes(QueueAttributeName::RedrivePolicy, redrive.to_string())
+        .send()
+        .await
+        .expect("create the queue")
+        .queue_url
+        .expect("queue URL")
+}
+
+/// Ports on a fresh table (DynamoDB Local) and fresh queues and secrets prefix (moto).
+async fn aws_ports(dynamodb_endpoint: &str, moto_endpoint: &str) -> Ports {
+    let unique = uuid::Uuid::new_v4().simple().to_string();
+    let dynamodb = aws_sdk_dynamodb::Client::new(&sdk_config(dynamodb_endpoint).await);
+    let table_name = format!("marketdesk-pipeline-{unique}");
+    create_table(&dynamodb, &table_name)
+        .await
+        .expect("create the table in DynamoDB Local");
+    let moto = sdk_config(moto_endpoint).await;
+    let sqs = aws_sdk_sqs::Client::new(&moto);
+    let settings = AwsSettings {
+        table_name: table_name.clone(),
+        poll_jobs_queue_url: create_queue(&sqs, "poll-jobs", &unique).await,
+        inbound_queue_url: create_queue(&sqs, "inbound", &unique).await,
+        outbound_queue_url: create_queue(&sqs, "outbound", &unique).await,
+        secrets_prefix: format!("marketdesk/pipeline-{unique}"),
+        notify_from: Some("noreply@example.com".into()),
+    };
+    settings.validate().expect("settings");
+    // One SDK configuration serves one endpoint: everything on moto, then the store is
+    // replaced by the same adapter on DynamoDB Local.
+    let mut ports = AwsBackend::from_sdk_config(&moto, settings, Arc::new(SystemClock));
+    ports.store = Arc::new(DynamoStore::new(dynamodb, table_name));
+    ports
+}
+
+/// Every inbound event waiting on the queue, ingested with `ingest::run` and deleted; the
+/// bodies and outcomes.
+async fn ingest_all(ports: &Ports) -> Vec<(String, ingest::IngestOutcome)> {
+    let mut done = Vec::new();
+    loop {
+        let messages = ports
+            .queues
+            .inbound
+            .receive(10, VISIBILITY)
+            .await
+            .expect("receive inbound events");
+        if messages.is_empty() {
+            return done;
+        }
+        for message in messages {
+            let event: InboundEvent =
+                serde_json::from_str(&message.body).expect("an inbound event");
+            let outcome = ingest::run(ports, &event).await.expect("ingest");
+            ports
+                .queues
+                .inbound
+                .delete(&message.receipt)
+                .await
+                .expect("delete the event");
+            done.push((message.body, outcome));
+        }
+    }
+}
+
+/// Scheduler fan-out, every poll job through `poller::run`, every inbound event through
+/// `ingest::run`; the poll jobs run and the events ingested.
+async fn cycle(
+    ports: &Ports,
+    registry: &MarketplaceRegistry,
+) -> (usize, Vec<(String, ingest::IngestOutcome)>) {
+    scheduler::fan_out(ports).await.expect("fan out");
+    let mut jobs_run = 0;
+    loop {
+        let messages = ports
+            .queues
+            .poll_jobs
+            .receive(10, VISIBILITY)
+            .await
+            .expect("receive poll jobs");
+        if messages.is_empty() {
+            break;
+        }
+        for message in messages {
+            let job: PollJob = serde_json::from_str(&message.body).expect("a poll job");
+            poller::run(ports, registry, &job).await.expect("poll job");
+            ports
+                .queues
+                .poll_jobs
+                .delete(&message.receipt)
+                .await
+                .expect("delete the job");
+            jobs_run += 1;
+        }
+    }
+    (jobs_run, ingest_all(ports).await)
+}
+
+/// Messages per ticket of the tenant.
+async fn message_counts(ports: &Ports, integration: &Integration) -> BTreeMap<TicketId, usize> {
+    let (all, _) = tickets::list_recent(&*ports.store, &integration.tenant_id, None, 50)
+        .await
+        .expect("tickets");
+    let mut counts = BTreeMap::new();
+    for ticket in all {
+        let messages = tickets::messages(&*ports.store, &integration.tenant_id, &ticket.id)
+            .await
+            .expect("messages");
+        counts.insert(ticket.id, messages.len());
+    }
+    counts
+}
+
+#[tokio::test]
+async fn the_pipeline_on_aws_makes_each_ticket_once_and_redelivery_changes_nothing() {
+    let Some((dynamodb_endpoint, moto_endpoint)) = endpoints() else {
+        println!("SKIPPED aws pipeline: emulators not configured");
+        return;
+    };
+    let started = Instant::now();
+    let ports = aws_ports(&dynamodb_endpoint, &moto_endpoint).await;
+
+    let sandbox = RunningSandbox::start_local().await.expect("sandbox");
+    let base = Url::parse(&sandbox.base_url).expect("base url");
+    let clients = AllegroClients::with_adjusted(
+        &AllegroChannelConfig {
+            api_url: Some(base.clone()),
+            auth_url: Some(base),
+            client_id: CLIENT_ID.into(),
+            client_secret: SecretString::from(CLIENT_SECRET.to_owned()),
+            user_agent: UA.into(),
+        },
+        |c| {
+            c.with_timeout(Duration::from_secs(5))
+                .with_retry(RetryPolicy {
+                    initial_backoff: Duration::from_millis(5),
+                    ..RetryPolicy::default()
+                })
+        },
+    )
+    .expect("clients");
+    let http = reqwest::Client::builder()
+        .redirect(reqwest::redirect::Policy::none())
+        .build()
+        .expect("http");
+
+    let mut integration = Integration::new(
+        "allegro-aws".into(),
+        "t1".into(),
+        IntegrationKind::Allegro,
+        "Allegro on AWS",
+        Environment::Sandbox,
+        ports.clock.now(),
+    );
+    integration.connection = ConnectionState::Connected;
+    integrations::create(&*ports.store, &integration)
+        .await
+        .expect("integration stored");
+    let seller_id = common::create(
+        &http,
+        &sandbox.base_url,
+        "/allegro/sellers",
+        json!({ "login": "sklep_aws", "sign_in": true }),
+    )
+    .await;
+    common::connect(
+        &ports,
+        clients.for_environment(Environment::Sandbox),
+        &http,
+        &integration,
+    )
+    .await;
+    let scenario = seed_pipeline(
+        &ports,
+        &integration,
+        &http,
+        &sandbox.base_url,
+        &seller_id,
+        "kupujaca_aws",
+    )
+    .await;
+    let registry = allegro_registry(&ports, &clients);
+
+    let cycle_started = Instant::now();
+    let (jobs, first) = cycle(&ports, &registry).await;
+    println!(
+        "one cycle on AWS (fan-out, {jobs} polls, {} ingests): {:?}",
+        first.len(),
+        cycle_started.elapsed()
+    );
+    assert_eq!(jobs, 2, "one poll job per Allegro channel");
+    assert_eq!(first.len(), 4, "one event per conversation");
+    assert!(first.iter().all(|(_, outcome)| outcome.created));
+    let (_, dispute) = assert_pipeline_tickets(&ports, &integration, &scenario).await;
+    let counts = message_counts(&ports, &integration).await;
+    assert_eq!(counts.len(), 4);
+    assert_eq!(counts.get(&dispute.id), Some(&2));
+
+    // Redelivery: the same events once more through SQS change nothing.
+    for (body, _) in &first {
+        ports
+            .queues
+            .inbound
+            .send(body, Duration::ZERO)
+            .await
+            .expect("redeliver");
+    }
+    let again = ingest_all(&ports).await;
+    assert_eq!(again.len(), 4);
+    for (_, outcome) in &again {
+        assert!(!outcome.created, "{outcome:?}");
+        assert_eq!(outcome.new_messages, 0, "{outcome:?}");
+    }
+    assert_eq!(message_counts(&ports, &integration).await, counts);
+
+    // A second run of the whole pipeline: the cursors moved, nothing is emitted.
+    let (jobs, second) = cycle(&ports, &registry).await;
+    assert_eq!(jobs, 2);
+    assert!(second.is_empty(), "{} events", second.len());
+    assert_eq!(message_counts(&ports, &integration).await, counts);
+    let dispute_now = tickets::get(&*ports.store, &integration.tenant_id, &dispute.id)
+        .await
+        .expect("ticket")
+        .expect("exists")
+        .value;
+    assert_eq!(dispute_now.panel.products.len(), 2);
+    assert!(!dispute_now.needs_reply);
+    println!("aws pipeline test: {:?}", started.elapsed());
+}

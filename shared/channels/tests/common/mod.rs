@@ -1,0 +1,356 @@
+//! The simulator helpers and the pipeline scenario shared by the Allegro tests, so the
+//! embedded (`allegro_sources`) and AWS (`aws_pipeline`) runs exercise the same world.
+
+#![allow(dead_code)] // each test binary uses part of this module
+
+use marketdesk_allegro::AllegroClient;
+use marketdesk_channels::allegro::tokens::token_set;
+use marketdesk_channels::allegro::{AllegroClients, AllegroIssuesSource, AllegroMessagingSource};
+use marketdesk_core::domain::{AuthorKind, Channel, ConversationKind, Integration, Ticket};
+use marketdesk_core::ports::{MarketplaceRegistry, Ports};
+use marketdesk_core::repo::{customers, integrations, tickets};
+use marketdesk_core::services::{ingest, poller, scheduler, tokens};
+use secrecy::SecretString;
+use serde_json::{json, Value};
+use std::sync::Arc;
+use std::time::Duration as StdDuration;
+use url::Url;
+
+pub const UA: &str = "marketdesk-tests/0.1.0 (+https://github.com/marketdesk/marketdesk)";
+pub const CLIENT_ID: &str = "sandbox-client-id";
+pub const CLIENT_SECRET: &str = "sandbox-client-secret";
+pub const REDIRECT_URI: &str = "http://localhost:8080/oauth/allegro/callback";
+pub const SANDBOX_SITE: &str = "https://allegro.pl.allegrosandbox.pl";
+
+/// A control POST to the simulator at `base_url`; the answer.
+pub async fn control(http: &reqwest::Client, base_url: &str, path: &str, body: Value) -> Value {
+    let response = http
+        .post(format!("{base_url}/__sandbox{path}"))
+        .json(&body)
+        .send()
+        .await
+        .expect("control");
+    let status = response.status();
+    let body: Value = response.json().await.unwrap_or(Value::Null);
+    assert!(status.is_success(), "{path}: {status} {body}");
+    body
+}
+
+/// A control POST answering `{id}`; the id.
+pub async fn create(http: &reqwest::Client, base_url: &str, path: &str, body: Value) -> String {
+    control(http, base_url, path, body).await["id"]
+        .as_str()
+        .unwrap_or_else(|| panic!("{path}: no id"))
+        .to_owned()
+}
+
+/// The authorization-code flow with PKCE against the simulator; the pair goes to the
+/// secrets port as the connect flow stores it. `http` must not follow redirects.
+pub async fn connect(
+    ports: &Ports,
+    client: &AllegroClient,
+    http: &reqwest::Client,
+    integration: &Integration,
+) {
+    let request = client
+        .authorization_request(REDIRECT_URI, &[])
+        .expect("authorize url");
+    let response = http
+        .get(request.url.as_str())
+        .send()
+        .await
+        .expect("authorize");
+    assert_eq!(response.status().as_u16(), 302);
+    let location = response
+        .headers()
+        .get("location")
+        .and_then(|v| v.to_str().ok())
+        .and_then(|l| Url::parse(l).ok())
+        .expect("redirect");
+    let code = location
+        .query_pairs()
+        .find(|(k, _)| k == "code")
+        .map(|(_, v)| v.into_owned())
+        .expect("code");
+    let answer = client
+        .exchange_code(&code, REDIRECT_URI, Some(&request.pkce_verifier))
+        .await
+        .expect("code exchange");
+    let pair = token_set(
+        &answer,
+        &SecretString::from(String::new()),
+        ports.clock.now(),
+    );
+    tokens::save(ports, &integration.tenant_id, &integration.id, &pair)
+        .await
+        .expect("tokens stored");
+}
+
+/// The world of one seller: a buyer, two offers with EANs and an order of both.
+pub struct Shop {
+    pub buyer_id: String,
+    pub buyer_login: String,
+    pub buyer_emails: Vec<String>,
+    pub offers: [String; 2],
+    pub order_id: String,
+}
+
+pub async fn shop(
+    http: &reqwest::Client,
+    base_url: &str,
+    seller_id: &str,
+    buyer_login: &str,
+) -> Shop {
+    let buyer = control(
+        http,
+        base_url,
+        "/allegro/buyers",
+        json!({ "login": buyer_login, "first_name": "Anna", "last_name": "Nowak" }),
+    )
+    .await;
+    let buyer_id = buyer["id"].as_str().expect("buyer id").to_owned();
+    let mug = create(
+        http,
+        base_url,
+        "/allegro/offers",
+        json!({ "seller_id": seller_id, "name": "Kubek ceramiczny biały 300 ml", "ean": "5901234123457" }),
+    )
+    .await;
+    let plate = create(
+        http,
+        base_url,
+        "/allegro/offers",
+        json!({ "seller_id": seller_id, "name": "Talerz płytki biały 27 cm", "ean": "5909876543210" }),
+    )
+    .await;
+    let order_id = create(
+        http,
+        base_url,
+        "/allegro/orders",
+        json!({ "seller_id": seller_id, "buyer_id": buyer_id,
+                "line_items": [{ "offer_id": mug, "quantity": 2 }, { "offer_id": plate }] }),
+    )
+    .await;
+    Shop {
+        buyer_id,
+        buyer_login: buyer_login.to_owned(),
+        buyer_emails: vec![
+            buyer["email"].as_str().expect("email").to_owned(),
+            buyer["plain_email"]
+                .as_str()
+                .expect("plain email")
+                .to_owned(),
+        ],
+        offers: [mug, plate],
+        order_id,
+    }
+}
+
+/// Both Allegro sources, as the poller function registers them.
+pub fn allegro_registry(ports: &Ports, clients: &AllegroClients) -> MarketplaceRegistry {
+    MarketplaceRegistry::empty()
+        .with_source(
+            Channel::AllegroIssues,
+            Arc::new(AllegroIssuesSource::new(ports.clone(), clients.clone())),
+        )
+        .with_source(
+            Channel::AllegroMessaging,
+            Arc::new(AllegroMessagingSource::new(ports.clone(), clients.clone())),
+        )
+}
+
+/// The pipeline scenario: one buyer with a dispute (and the seller's answer), a claim, a
+/// purchase problem and a question — four conversations.
+pub struct PipelineScenario {
+    pub shop: Shop,
+    pub dispute: String,
+    pub question: String,
+}
+
+/// Sets the integration's CRM field and ticket queue, then seeds [`PipelineScenario`].
+pub async fn seed_pipeline(
+    ports: &Ports,
+    integration: &Integration,
+    http: &reqwest::Client,
+    base_url: &str,
+    seller_id: &str,
+    buyer_login: &str,
+) -> PipelineScenario {
+    let stored = integrations::get(&*ports.store, &integration.tenant_id, &integration.id)
+        .await
+        .expect("get")
+        .expect("exists");
+    let mut updated = stored.value.clone();
+    updated.settings.crm_field = "Allegro login".into();
+    updated.settings.ticket_queue = Some("Allegro".into());
+    integrations::update(&*ports.store, &updated, stored.version)
+        .await
+        .expect("settings");
+    let shop = shop(http, base_url, seller_id, buyer_login).await;
+    let dispute = create(
+        http,
+        base_url,
+        "/allegro/inbox/issues",
+        json!({ "seller_id": seller_id, "buyer_id": shop.buyer_id, "order_id": shop.order_id,
+                "type": "DISPUTE", "reason": "NO_PRODUCT_IN_PARCEL", "text": "Pusta paczka." }),
+    )
+    .await;
+    // Ingest orders messages of the same millisecond arbitrarily; Allegro's rarely share one.
+    control(http, base_url, "/clock/advance", json!({ "seconds": 1 })).await;
+    create(
+        http,
+        base_url,
+        &format!("/allegro/inbox/issues/{dispute}/messages"),
+        json!({ "author": "SELLER", "text": "Sprawdzimy." }),
+    )
+    .await;
+    create(
+        http,
+        base_url,
+        "/allegro/inbox/issues",
+        json!({ "seller_id": seller_id, "buyer_id": shop.buyer_id, "order_id": shop.order_id,
+                "type": "CLAIM", "reason": "ITEM_IS_DAMAGED", "text": "Uszkodzony." }),
+    )
+    .await;
+    create(
+        http,
+        base_url,
+        "/allegro/inbox/threads",
+        json!({ "seller_id": seller_id, "buyer_id": shop.buyer_id, "order_id": shop.order_id,
+                "type": "POST_PURCHASE_ISSUE", "sub_type": "NO_PRODUCT_IN_THE_SHIPMENT", "text": "Nie ma." }),
+    )
+    .await;
+    let question = create(
+        http,
+        base_url,
+        "/allegro/inbox/threads",
+        json!({ "seller_id": seller_id, "buyer_id": shop.buyer_id, "type": "COMMON", "text": "Faktura?" }),
+    )
+    .await;
+    PipelineScenario {
+        shop,
+        dispute,
+        question,
+    }
+}
+
+/// After the first cycle of [`PipelineScenario`]: four tickets of the four kinds, one
+/// customer with the CRM field and both e-mails, the dispute's subject, queue, panel and
+/// last author, the question awaiting a reply. Returns the tickets and the dispute's.
+pub async fn assert_pipeline_tickets(
+    ports: &Ports,
+    integration: &Integration,
+    scenario: &PipelineScenario,
+) -> (Vec<Ticket>, Ticket) {
+    let tenant = &integration.tenant_id;
+    let (tickets, _) = tickets::list_recent(&*ports.store, tenant, None, 50)
+        .await
+        .expect("tickets");
+    assert_eq!(tickets.len(), 4);
+    let mut kinds: Vec<ConversationKind> = tickets.iter().map(|t| t.conversation.kind).collect();
+    kinds.sort_by_key(|k| format!("{k:?}"));
+    assert_eq!(
+        kinds,
+        [
+            ConversationKind::AllegroClaim,
+            ConversationKind::AllegroCommonThread,
+            ConversationKind::AllegroDispute,
+            ConversationKind::AllegroPurchaseProblem
+        ]
+    );
+    let customer_ids: Vec<_> = tickets
+        .iter()
+        .map(|t| t.customer_id.clone().expect("linked"))
+        .collect();
+    assert!(
+        customer_ids.iter().all(|c| *c == customer_ids[0]),
+        "one buyer, one customer"
+    );
+    let customer = customers::get(&*ports.store, tenant, &customer_ids[0])
+        .await
+        .expect("customer")
+        .expect("exists")
+        .value;
+    assert_eq!(
+        customer.custom_fields.get("Allegro login"),
+        Some(&scenario.shop.buyer_login)
+    );
+    let d = tickets
+        .iter()
+        .find(|t| t.conversation.external_id == scenario.dispute)
+        .expect("dispute ticket")
+        .clone();
+    assert_eq!(d.subject, "Brak przedmiotu w paczce");
+    assert_eq!(d.queue.as_deref(), Some("Allegro"));
+    assert_eq!(d.panel.products.len(), 2);
+    assert_eq!(d.last_author, Some(AuthorKind::SellerViaMarketplace));
+    assert!(!d.needs_reply);
+    let q = tickets
+        .iter()
+        .find(|t| t.conversation.external_id == scenario.question)
+        .expect("question ticket");
+    assert!(q.needs_reply);
+    assert_eq!(
+        customer.emails, scenario.shop.buyer_emails,
+        "both e-mail forms from the order"
+    );
+    (tickets, d)
+}
+
+/// Runs the scheduler, every poll job and every inbound event once; the bodies of the
+/// events ingested.
+pub async fn cycle_bodies(ports: &Ports, registry: &MarketplaceRegistry) -> Vec<String> {
+    scheduler::fan_out(ports).await.expect("fan out");
+    let visibility = StdDuration::from_secs(30);
+    loop {
+        let jobs = ports
+            .queues
+            .poll_jobs
+            .receive(10, visibility)
+            .await
+            .expect("jobs");
+        if jobs.is_empty() {
+            break;
+        }
+        for job in jobs {
+            poller::handle_body(ports, registry, &job.body)
+                .await
+                .expect("poll job");
+            ports
+                .queues
+                .poll_jobs
+                .delete(&job.receipt)
+                .await
+                .expect("delete");
+        }
+    }
+    let mut ingested = Vec::new();
+    loop {
+        let events = ports
+            .queues
+            .inbound
+            .receive(10, visibility)
+            .await
+            .expect("events");
+        if events.is_empty() {
+            return ingested;
+        }
+        for event in events {
+            ingest::handle_body(ports, &event.body)
+                .await
+                .expect("ingest");
+            ports
+                .queues
+                .inbound
+                .delete(&event.receipt)
+                .await
+                .expect("delete");
+            ingested.push(event.body);
+        }
+    }
+}
+
+/// Runs the scheduler, every poll job and every inbound event once; the events ingested.
+pub async fn cycle(ports: &Ports, registry: &MarketplaceRegistry) -> usize {
+    cycle_bodies(ports, registry).await.len()
+}
