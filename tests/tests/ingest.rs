@@ -347,3 +347,42 @@ async fn a_late_older_reading_never_overwrites_a_newer_state() {
         "messages of the late reading still merge"
     );
 }
+
+#[tokio::test]
+async fn a_dispute_that_becomes_a_claim_stays_one_ticket() {
+    use marketdesk_core::domain::ConversationKind;
+    let b = backend();
+    let i = connected_allegro(&b.ports, "t1").await;
+    let dispute_event = dispute(
+        &i,
+        "issue-dc",
+        "DISPUTE_ONGOING",
+        vec![message("m1", AuthorKind::Buyer, "Zwracam towar", 0)],
+    );
+    let first = ingest::run(&b.ports, &dispute_event)
+        .await
+        .expect("dispute");
+    let mut claim_event = dispute_event.clone();
+    claim_event.conversation.kind = ConversationKind::AllegroClaim;
+    claim_event.marketplace_status = "CLAIM_SUBMITTED".into();
+    claim_event
+        .messages
+        .push(message("m2", AuthorKind::Buyer, "Składam reklamację", 5));
+    let second = ingest::run(&b.ports, &claim_event).await.expect("claim");
+    assert_eq!(
+        second.ticket_id, first.ticket_id,
+        "one ticket per Allegro issue"
+    );
+    assert!(!second.created);
+    let ticket = tickets::get(&*b.ports.store, &i.tenant_id, &first.ticket_id)
+        .await
+        .expect("get")
+        .expect("ticket")
+        .value;
+    assert_eq!(ticket.conversation.kind, ConversationKind::AllegroClaim);
+    assert_eq!(ticket.marketplace_status, "CLAIM_SUBMITTED");
+    let (list, _) = tickets::list_recent(&*b.ports.store, &i.tenant_id, None, 10)
+        .await
+        .expect("list");
+    assert_eq!(list.len(), 1);
+}

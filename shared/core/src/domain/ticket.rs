@@ -42,6 +42,18 @@ pub enum ConversationKind {
 }
 
 impl ConversationKind {
+    /// The marketplace endpoint whose ids this kind shares: an Allegro issue keeps its id when
+    /// a dispute becomes a claim, so both kinds are one id space (one ticket per issue).
+    pub fn id_space(self) -> &'static str {
+        match self {
+            ConversationKind::AllegroDispute | ConversationKind::AllegroClaim => "allegro_issue",
+            ConversationKind::AllegroPurchaseProblem | ConversationKind::AllegroCommonThread => {
+                "allegro_thread"
+            }
+            ConversationKind::EmpikThread => "empik_thread",
+        }
+    }
+
     /// The marketplace this kind of conversation lives on.
     pub fn source(self) -> Source {
         match self {

@@ -61,13 +61,13 @@ pub fn message(tenant: &TenantId, ticket: &TicketId, sortable_time: &str, messag
 
 /// The guard that makes ticket creation idempotent: one per marketplace conversation.
 pub fn conversation_guard(tenant: &TenantId, conversation: &ConversationRef) -> Key {
-    let kind = serde_json::to_value(conversation.kind)
-        .ok()
-        .and_then(|v| v.as_str().map(str::to_owned))
-        .unwrap_or_default();
     Key::new(
         tenant_partition(tenant),
-        format!("EXT#{kind}#{}", conversation.external_id),
+        format!(
+            "EXT#{}#{}",
+            conversation.kind.id_space(),
+            conversation.external_id
+        ),
     )
 }
 

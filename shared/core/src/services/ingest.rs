@@ -180,6 +180,8 @@ async fn update_ticket(
             _ => true,
         };
         if is_latest {
+            // A dispute may turn into a claim under the same issue id.
+            ticket.conversation.kind = event.conversation.kind;
             ticket.marketplace_status = event.marketplace_status.clone();
             ticket.status = ticket_status(
                 &event.marketplace_status,
