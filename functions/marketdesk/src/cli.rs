@@ -32,6 +32,12 @@ pub enum Command {
     /// Manage API keys of the agent API (in the data directory of `marketdesk serve`).
     #[command(subcommand)]
     ApiKey(ApiKeyCommand),
+
+    /// See marketdesk at work within a minute, with nothing to install and no marketplace
+    /// account: the simulator and `marketdesk serve` in this process, one Allegro account
+    /// connected through OAuth and one EmpikPlace shop, and simulated buyers writing in.
+    #[command(after_help = DEMO_HELP)]
+    Demo(DemoArgs),
 }
 
 /// The `marketdesk api-key` subcommands.
@@ -75,6 +81,32 @@ pub struct SandboxArgs {
     pub listen: Option<SocketAddr>,
 }
 
+/// Options of `marketdesk demo`. Deliberately no `MARKETDESK_*` variables: a demo must
+/// never pick up the data directory or addresses of a real installation.
+#[derive(Debug, Args)]
+pub struct DemoArgs {
+    /// Address the agent API listens on (port 0: any free port)
+    #[arg(long, value_name = "ADDR", default_value = "127.0.0.1:3000")]
+    pub listen: SocketAddr,
+
+    /// Address the marketplace simulator listens on (port 0: any free port)
+    #[arg(long, value_name = "ADDR", default_value = "127.0.0.1:3001")]
+    pub sandbox_listen: SocketAddr,
+
+    /// Keep the demo's data in DIR, and continue there on the next run; without it a fresh
+    /// temporary directory is used and removed on exit
+    #[arg(long, value_name = "DIR")]
+    pub data: Option<PathBuf>,
+
+    /// How often the simulated marketplaces are polled, e.g. 2s, 500ms
+    #[arg(long, value_name = "DURATION", value_parser = parse_duration, default_value = "2s")]
+    pub poll_interval: std::time::Duration,
+
+    /// Speed of the buyers' timeline: 2 plays it twice as fast (for tests)
+    #[arg(long, value_name = "FACTOR", default_value_t = 1.0, hide = true)]
+    pub pace: f64,
+}
+
 /// Options of `marketdesk serve`.
 #[derive(Debug, Args)]
 pub struct ServeArgs {
@@ -113,6 +145,15 @@ Environment:
   MARKETDESK_ALLEGRO_CLIENT_SECRET  its client secret (default: sandbox-client-secret)
 
 The control API for playing buyers, marketplace staff and faults is under /__sandbox/ (see docs/sandbox.md).";
+
+const DEMO_HELP: &str = "\
+Example:
+  marketdesk demo                    # fresh data, removed on exit
+  marketdesk demo --data ./demo-data # keep it; a second run continues there
+
+It prints the API address, an admin API key, ready-to-paste curl commands and a line for each
+thing that happens. Ctrl-C stops it. Logs go to stderr at level warn (MARKETDESK_LOG or
+RUST_LOG change that).";
 
 const API_KEY_HELP: &str = "\
 Example:

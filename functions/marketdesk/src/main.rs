@@ -1,9 +1,11 @@
 //! `marketdesk`: the all-in-one local binary. `marketdesk serve` runs the agent API and every
 //! background loop (scheduler, pollers, ingest, sender, token refresh) in one process on the
-//! embedded backend (SQLite).
+//! embedded backend (SQLite); `marketdesk demo` adds the marketplace simulator and simulated
+//! buyers to show it at work.
 
 mod api_key;
 mod cli;
+mod demo;
 mod loops;
 mod sandbox;
 mod serve;
@@ -31,6 +33,10 @@ async fn main() -> ExitCode {
             }
             Err(error) => Err(error.into()),
         },
+        cli::Command::Demo(args) => {
+            demo::init_tracing(&env);
+            demo::run(args).await.map_err(Into::into)
+        }
         cli::Command::ApiKey(cli::ApiKeyCommand::Create(args)) => {
             api_key::create(&args, &env).await.map_err(Into::into)
         }

@@ -9,7 +9,9 @@ use crate::allegro::tokens::AllegroTokenRefresher;
 use crate::empik::{EmpikKeyCheck, EmpikThreadsSource};
 use crate::settings::ChannelSettings;
 use marketdesk_core::domain::Channel;
-use marketdesk_core::ports::{AccountConnector, MarketplaceRegistry, NoConnector, Ports};
+use marketdesk_core::ports::{
+    AccountConnector, DeliveryRegistry, MarketplaceRegistry, NoConnector, Ports,
+};
 use std::sync::Arc;
 
 /// Why the channels could not be built.
@@ -28,6 +30,8 @@ pub enum WiringError {
 pub struct Channels {
     /// Readers for the poller, per channel.
     pub registry: MarketplaceRegistry,
+    /// Reply senders (and attachment fetchers) for the sender and the API, per channel.
+    pub deliveries: DeliveryRegistry,
     /// Allegro clients (when an Allegro application is configured).
     pub allegro: Option<AllegroClients>,
     /// Refreshes Allegro token pairs (when configured).
@@ -56,6 +60,7 @@ impl Channels {
         let Some(allegro) = &settings.allegro else {
             return Ok(Self {
                 registry,
+                deliveries: DeliveryRegistry::empty(),
                 allegro: None,
                 refresher: None,
                 connector: Arc::new(NoConnector),
@@ -92,6 +97,7 @@ impl Channels {
             );
         Ok(Self {
             registry,
+            deliveries: DeliveryRegistry::empty(),
             connector: Arc::new(AllegroConnector::new(
                 clients.clone(),
                 settings.allegro_redirect_uri(),

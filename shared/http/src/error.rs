@@ -99,6 +99,9 @@ impl From<RequestError> for ApiError {
             RequestError::Conflict(message) => {
                 ApiError::new(StatusCode::CONFLICT, "conflict", message)
             }
+            RequestError::WrongState { code, message } => {
+                ApiError::new(StatusCode::CONFLICT, code, message)
+            }
             RequestError::Unavailable(reason) => {
                 tracing::error!(%reason, "request failed: backing service unavailable");
                 ApiError::unavailable()

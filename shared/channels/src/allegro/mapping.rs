@@ -352,6 +352,7 @@ fn to_inbound<'a>(
 fn issue_attachment(file: &IssueAttachment) -> Option<Attachment> {
     let url = file.url.as_deref().filter(|u| !u.trim().is_empty())?;
     Some(Attachment {
+        id: None,
         filename: file_name(file.file_name.as_deref(), url),
         content_type: None,
         url: url.to_owned(),
@@ -368,6 +369,7 @@ fn message_attachment(
         .filter(|u| !u.trim().is_empty())
         .or_else(|| file.id.as_deref().and_then(attachment_url))?;
     Some(Attachment {
+        id: None,
         filename: file_name(file.file_name.as_deref(), &url),
         content_type: file.mime_type.clone().filter(|t| !t.trim().is_empty()),
         url,

@@ -62,6 +62,7 @@ pub fn event(
                 .attachments
                 .iter()
                 .map(|a| Attachment {
+                    id: None,
                     filename: a.name.clone(),
                     content_type: None,
                     url: attachment_url(&a.id),

@@ -1,5 +1,6 @@
 //! Messages of a ticket and who wrote them.
 
+use super::reply::ReplyState;
 use crate::ids::{MessageId, TicketId};
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
@@ -41,6 +42,10 @@ impl AuthorKind {
 /// A file attached to a message, kept at the marketplace and fetched on demand.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Attachment {
+    /// The id to download it by (`GET /v1/tickets/{id}/attachments/{aid}`); set when a
+    /// ticket is read, absent for files of replies (they are the seller's own).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub id: Option<String>,
     /// File name as shown.
     pub filename: String,
     /// Media type, if the marketplace tells it.
@@ -68,6 +73,22 @@ pub struct Message {
     pub attachments: Vec<Attachment>,
     /// When it was written (the marketplace's timestamp for marketplace messages).
     pub created_at: DateTime<Utc>,
+    /// For replies sent from marketdesk: where the delivery stands.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub delivery: Option<Delivery>,
+}
+
+/// The outbox state of a reply, shown on its message.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Delivery {
+    /// The reply's id (for `POST /v1/tickets/{id}/replies/{rid}/retry`).
+    pub reply_id: MessageId,
+    /// Sending, sent or failed.
+    pub state: ReplyState,
+    /// Why it failed, or the last error while still retrying.
+    pub failure: Option<String>,
+    /// Whether it asked the buyer to confirm the problem is solved.
+    pub ask_to_confirm: bool,
 }
 
 #[cfg(test)]

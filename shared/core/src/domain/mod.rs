@@ -5,6 +5,7 @@ pub mod cursor;
 pub mod customer;
 pub mod integration;
 pub mod message;
+pub mod reply;
 pub mod tenant;
 pub mod ticket;
 
@@ -15,7 +16,8 @@ pub use integration::{
     AutoresponderSettings, ConnectionState, Environment, Integration, IntegrationKind,
     IntegrationSettings, StatusMapping,
 };
-pub use message::{Attachment, AuthorKind, Message};
+pub use message::{Attachment, AuthorKind, Delivery, Message};
+pub use reply::{FileRef, Reply, ReplyLimits, ReplyState};
 pub use tenant::Tenant;
 pub use ticket::{
     ConversationKind, ConversationRef, PanelProduct, Source, Ticket, TicketPanel, TicketStatus,

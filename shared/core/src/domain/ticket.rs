@@ -54,6 +54,20 @@ impl ConversationKind {
         }
     }
 
+    /// The inbox this kind of conversation is read from and answered in.
+    pub fn channel(self) -> super::cursor::Channel {
+        use super::cursor::Channel;
+        match self {
+            ConversationKind::AllegroDispute | ConversationKind::AllegroClaim => {
+                Channel::AllegroIssues
+            }
+            ConversationKind::AllegroPurchaseProblem | ConversationKind::AllegroCommonThread => {
+                Channel::AllegroMessaging
+            }
+            ConversationKind::EmpikThread => Channel::EmpikThreads,
+        }
+    }
+
     /// The marketplace this kind of conversation lives on.
     pub fn source(self) -> Source {
         match self {

@@ -6,6 +6,7 @@
 pub mod clock;
 pub mod connector;
 pub mod credentials;
+pub mod delivery;
 pub mod marketplace;
 pub mod notifier;
 pub mod queue;
@@ -18,6 +19,9 @@ pub use clock::{Clock, ManualClock, SystemClock};
 pub use connector::{AccountConnector, ConnectFailure, DeviceAuthorizationInfo, NoConnector};
 pub use credentials::{
     CredentialCheck, CredentialCheckError, CredentialVerdict, UncheckedCredentials,
+};
+pub use delivery::{
+    Delivered, DeliveryRegistry, FetchedFile, OutgoingFile, OutgoingReply, ReplyChannel,
 };
 pub use marketplace::{
     ConversationSource, MarketplaceError, MarketplaceRegistry, Marketplaces, PollBatch,

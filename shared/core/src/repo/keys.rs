@@ -1,7 +1,7 @@
 //! The single-table key scheme (see docs/architecture.md for the full table).
 
 use crate::domain::{Channel, ConversationRef};
-use crate::ids::{ApiKeyId, CustomerId, IntegrationId, TenantId, TicketId};
+use crate::ids::{ApiKeyId, CustomerId, IntegrationId, MessageId, TenantId, TicketId};
 use crate::ports::{IndexKey, Key};
 
 /// GSI1 partition listing every integration of every tenant (the scheduler's fan-out).
@@ -133,4 +133,33 @@ pub fn api_key(tenant: &TenantId, id: &ApiKeyId) -> Key {
 /// The lookup item of an API key: found with one `get` by the SHA-256 of the presented key.
 pub fn api_key_lookup(hash_hex: &str) -> Key {
     Key::new(format!("APIKEYHASH#{hash_hex}"), "APIKEY")
+}
+
+/// Prefix of every outbox reply of a ticket.
+pub fn ticket_replies_prefix(id: &TicketId) -> String {
+    format!("TICKET#{id}#REPLY#")
+}
+
+/// A reply in a ticket's outbox.
+pub fn reply(tenant: &TenantId, ticket: &TicketId, reply: &MessageId) -> Key {
+    Key::new(
+        tenant_partition(tenant),
+        format!("{}{reply}", ticket_replies_prefix(ticket)),
+    )
+}
+
+/// One chunk of a file attached to a reply.
+pub fn file_chunk(tenant: &TenantId, ticket: &TicketId, reply: &MessageId, index: u32) -> Key {
+    Key::new(
+        tenant_partition(tenant),
+        format!("TICKET#{ticket}#FILE#{reply}#{index:05}"),
+    )
+}
+
+/// The send slot of one marketplace account: when it may post its next message.
+pub fn send_slot(tenant: &TenantId, integration: &IntegrationId) -> Key {
+    Key::new(
+        tenant_partition(tenant),
+        format!("SENDSLOT#{integration}"),
+    )
 }

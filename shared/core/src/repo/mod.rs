@@ -6,10 +6,13 @@
 pub mod api_keys;
 pub mod cursors;
 pub mod customers;
+pub mod files;
 pub mod integrations;
 pub mod keys;
 pub mod leases;
 pub mod oauth_states;
+pub mod replies;
+pub mod send_slots;
 pub mod tenants;
 pub mod tickets;
 

@@ -42,6 +42,7 @@ pub async fn add(
         text: comment.text,
         attachments: Vec::new(),
         created_at: ports.clock.now(),
+        delivery: None,
     };
     let unique = format!("C{}", message.id);
     if !tickets::add_message(store, tenant, &message, &unique).await? {

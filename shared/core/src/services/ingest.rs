@@ -74,6 +74,7 @@ pub async fn run_observed(
             text: inbound.text.clone(),
             attachments: inbound.attachments.clone(),
             created_at: inbound.created_at,
+            delivery: None,
         };
         if tickets::add_message(
             store,
@@ -198,17 +199,8 @@ async fn update_ticket(
         if is_latest && event.panel != TicketPanel::default() {
             ticket.panel = event.panel.clone();
         }
-        let all = tickets::messages(store, &event.tenant_id, ticket_id).await?;
-        if let Some(last) = all
-            .iter()
-            .filter(|m| m.author.is_public())
-            .max_by_key(|m| m.created_at)
-        {
-            ticket.last_author = Some(last.author);
-            ticket.needs_reply =
-                last.author == crate::domain::AuthorKind::Buyer && ticket.open_for_replies;
-            ticket.updated_at = ticket.updated_at.max(last.created_at);
-        }
+        let timeline = super::timeline::load(store, &event.tenant_id, ticket_id).await?;
+        super::timeline::summarize(&mut ticket, &timeline);
         if ticket == stored.value {
             return Ok(());
         }

@@ -20,6 +20,15 @@ pub enum RequestError {
     /// The request conflicts with the current state (e.g. it kept changing meanwhile).
     #[error("{0}")]
     Conflict(String),
+    /// The request cannot apply in the thing's current state; `code` says which state
+    /// (e.g. `conversation_closed`, `reply_not_failed`).
+    #[error("{message}")]
+    WrongState {
+        /// Machine-readable code.
+        code: &'static str,
+        /// What is wrong, in words a person can act on.
+        message: String,
+    },
     /// A backing service failed; retrying later may help. Details are for the log only.
     #[error("unavailable: {0}")]
     Unavailable(String),

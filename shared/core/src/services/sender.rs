@@ -1,27 +1,304 @@
-//! The sender: delivers stored replies to the marketplace.
+//! The sender: delivers outbox replies to the marketplace, exactly once.
+//!
+//! Every attempt is recorded before the marketplace is called. When an earlier attempt's
+//! outcome is unknown (a crash, a timeout, a 5xx after posting), the next attempt first looks
+//! in the conversation for a seller message with the reply's text written since the first
+//! attempt, and records that one instead of posting again.
 
-use super::{decode_job, ServiceError};
+use super::{decode_job, timeline, ServiceError};
+use crate::domain::{Integration, Reply, ReplyState, Ticket};
+use crate::ids::TenantId;
 use crate::jobs::OutboundJob;
-use crate::ports::{MarketplaceError, Ports};
-use crate::repo::tickets;
+use crate::ports::{
+    Delivered, DeliveryRegistry, MarketplaceError, OutgoingFile, OutgoingReply, Ports,
+};
+use crate::repo::send_slots::{self, Slot};
+use crate::repo::{files, integrations, is_conflict, replies, tickets, Versioned};
+use chrono::Duration;
 
-/// Handles one outbound job. No marketplace delivery adapter exists in this build yet
-/// (issues 4, 5 and 7), so a job for an existing ticket fails as retryable: it stays queued
-/// and ends in the dead-letter queue, from where it can be redriven, rather than being lost.
-pub async fn run(ports: &Ports, job: &OutboundJob) -> Result<(), ServiceError> {
-    let ticket = tickets::get(&*ports.store, &job.tenant_id, &job.ticket_id)
+/// Attempts before a reply is marked failed (below the queues' five receives before the DLQ).
+pub const MAX_ATTEMPTS: u32 = 4;
+/// Longest a sender waits for its account's next posting slot before handing the job back.
+const MAX_SLOT_WAIT: Duration = Duration::seconds(10);
+/// Clock skew allowed between us and the marketplace when looking for an earlier attempt.
+const SKEW: Duration = Duration::seconds(5);
+/// How often a lost optimistic-update race is retried.
+const UPDATE_ATTEMPTS: usize = 5;
+
+/// What one outbound job did.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum SendOutcome {
+    /// The marketplace has the reply now (posted, or found from an earlier attempt).
+    Sent(Reply),
+    /// The reply failed for good; `failure` says why.
+    Failed(Reply),
+    /// Nothing to do: the reply was sent or failed before (a redelivered job).
+    AlreadySettled,
+}
+
+/// Handles one outbound job.
+pub async fn run(
+    ports: &Ports,
+    deliveries: &DeliveryRegistry,
+    job: &OutboundJob,
+) -> Result<SendOutcome, ServiceError> {
+    let store = &*ports.store;
+    let tenant = &job.tenant_id;
+    let stored = replies::get(store, &job.tenant_id, &job.ticket_id, &job.reply_id)
         .await?
-        .ok_or_else(|| ServiceError::Gone(format!("ticket {} no longer exists", job.ticket_id)))?;
-    Err(ServiceError::Marketplace(MarketplaceError::Unavailable(
-        format!(
-            "no delivery adapter for {} in this build",
-            ticket.value.conversation.kind.source().as_str()
-        ),
-    )))
+        .ok_or_else(|| ServiceError::Gone(format!("reply {} no longer exists", job.reply_id)))?;
+    if stored.value.state != ReplyState::Sending {
+        return Ok(SendOutcome::AlreadySettled);
+    }
+    let ticket = tickets::get(store, &job.tenant_id, &job.ticket_id)
+        .await?
+        .ok_or_else(|| ServiceError::Gone(format!("ticket {} no longer exists", job.ticket_id)))?
+        .value;
+    let Some(integration) = integrations::get(store, &job.tenant_id, &ticket.integration_id)
+        .await?
+        .map(|v| v.value)
+    else {
+        return fail(ports, tenant, stored, "the marketplace account was deleted").await;
+    };
+    let Some(channel) = deliveries.channel(ticket.conversation.kind.channel()) else {
+        return fail(
+            ports,
+            tenant,
+            stored,
+            "this installation cannot send to this marketplace (no application configured)",
+        )
+        .await;
+    };
+
+    if let Some(first) = stored.value.first_attempt_at {
+        let found = channel
+            .find_delivered(&integration, &ticket, &stored.value.text, first - SKEW)
+            .await;
+        match found {
+            Ok(Some(delivered)) if !claimed_by_other(ports, &ticket, &stored.value, &delivered).await? => {
+                tracing::info!(reply = %stored.value.id, "an earlier attempt got through; recording it");
+                return record_sent(ports, &ticket, stored, delivered).await;
+            }
+            Ok(_) => {}
+            Err(error) => return retry_later(ports, tenant, stored, error).await,
+        }
+    }
+    if !ticket.open_for_replies {
+        return fail(
+            ports,
+            tenant,
+            stored,
+            "the marketplace conversation was closed before the reply could be sent",
+        )
+        .await;
+    }
+    if let Some(interval) = channel.min_interval() {
+        let interval = Duration::from_std(interval).unwrap_or(Duration::seconds(1));
+        match send_slots::reserve(
+            store,
+            &job.tenant_id,
+            &integration.id,
+            interval,
+            MAX_SLOT_WAIT,
+            ports.clock.now(),
+        )
+        .await?
+        {
+            Slot::Reserved(wait) => {
+                if let Ok(wait) = wait.to_std() {
+                    tokio::time::sleep(wait).await;
+                }
+            }
+            Slot::Busy(after) => {
+                return Err(ServiceError::Marketplace(MarketplaceError::RateLimited {
+                    retry_after: after.to_std().unwrap_or(std::time::Duration::from_secs(1)),
+                }))
+            }
+        }
+    }
+
+    let attempt = begin_attempt(ports, tenant, stored).await?;
+    let outgoing = outgoing(ports, &job.tenant_id, &attempt.value).await?;
+    match channel.deliver(&integration, &ticket, &outgoing).await {
+        Ok(delivered) => record_sent(ports, &ticket, attempt, delivered).await,
+        Err(error) => match error {
+            MarketplaceError::Unavailable(_) | MarketplaceError::RateLimited { .. }
+                if attempt.value.attempts < MAX_ATTEMPTS =>
+            {
+                retry_later(ports, tenant, attempt, error).await
+            }
+            other => fail(ports, tenant, attempt, &failure_reason(&integration, &other)).await,
+        },
+    }
 }
 
 /// Decodes a queue message body and runs it.
-pub async fn handle_body(ports: &Ports, body: &str) -> Result<(), ServiceError> {
+pub async fn handle_body(
+    ports: &Ports,
+    deliveries: &DeliveryRegistry,
+    body: &str,
+) -> Result<SendOutcome, ServiceError> {
     let job: OutboundJob = decode_job(body)?;
-    run(ports, &job).await
+    let outcome = run(ports, deliveries, &job).await?;
+    match &outcome {
+        SendOutcome::Sent(reply) => {
+            tracing::info!(reply = %reply.id, ticket = %reply.ticket_id, attempts = reply.attempts, "reply delivered")
+        }
+        SendOutcome::Failed(reply) => {
+            tracing::warn!(reply = %reply.id, ticket = %reply.ticket_id, failure = reply.failure.as_deref().unwrap_or(""), "reply failed")
+        }
+        SendOutcome::AlreadySettled => {
+            tracing::info!(reply = %job.reply_id, "reply settled before; nothing to do")
+        }
+    }
+    Ok(outcome)
+}
+
+/// The words an agent sees for a final failure.
+fn failure_reason(integration: &Integration, error: &MarketplaceError) -> String {
+    match error {
+        MarketplaceError::CredentialsRejected(reason) => format!(
+            "the marketplace refused the account's credentials ({reason}); reconnect \"{}\" and retry",
+            integration.display_name
+        ),
+        MarketplaceError::Refused(reason) => format!("the marketplace refused the reply: {reason}"),
+        MarketplaceError::Unavailable(reason) => format!(
+            "the marketplace stayed unavailable after {MAX_ATTEMPTS} attempts: {reason}"
+        ),
+        MarketplaceError::RateLimited { .. } => format!(
+            "the marketplace kept asking to slow down after {MAX_ATTEMPTS} attempts"
+        ),
+    }
+}
+
+/// Whether another reply of the ticket already recorded this marketplace message (two
+/// replies with the same text).
+async fn claimed_by_other(
+    ports: &Ports,
+    ticket: &Ticket,
+    reply: &Reply,
+    delivered: &Delivered,
+) -> Result<bool, ServiceError> {
+    Ok(replies::of_ticket(&*ports.store, &ticket.tenant_id, &ticket.id)
+        .await?
+        .iter()
+        .any(|r| r.id != reply.id && r.external_id.as_deref() == Some(&delivered.external_id)))
+}
+
+/// Counts the attempt in the store before calling the marketplace.
+async fn begin_attempt(
+    ports: &Ports,
+    tenant: &TenantId,
+    stored: Versioned<Reply>,
+) -> Result<Versioned<Reply>, ServiceError> {
+    let mut reply = stored.value;
+    reply.attempts += 1;
+    reply.first_attempt_at.get_or_insert(ports.clock.now());
+    match replies::update(&*ports.store, tenant, &reply, stored.version).await {
+        Ok(()) => Ok(Versioned {
+            value: reply,
+            version: stored.version + 1,
+        }),
+        // Another sender works on it (a duplicate job): let that one finish.
+        Err(e) if is_conflict(&e) => Err(ServiceError::Unavailable(format!(
+            "reply {} is being sent by another worker",
+            reply.id
+        ))),
+        Err(e) => Err(e.into()),
+    }
+}
+
+/// The reply with its file, as the channel sends it.
+async fn outgoing(
+    ports: &Ports,
+    tenant: &TenantId,
+    reply: &Reply,
+) -> Result<OutgoingReply, ServiceError> {
+    let attachment = match &reply.attachment {
+        Some(file) => Some(OutgoingFile {
+            filename: file.filename.clone(),
+            content_type: file.content_type.clone(),
+            data: files::get(&*ports.store, tenant, &reply.ticket_id, &reply.id, file).await?,
+        }),
+        None => None,
+    };
+    Ok(OutgoingReply {
+        reply_id: reply.id.clone(),
+        text: reply.text.clone(),
+        attachment,
+        ask_to_confirm: reply.ask_to_confirm,
+    })
+}
+
+/// Records the last error and hands the job back to the queue.
+async fn retry_later(
+    ports: &Ports,
+    tenant: &TenantId,
+    stored: Versioned<Reply>,
+    error: MarketplaceError,
+) -> Result<SendOutcome, ServiceError> {
+    let mut reply = stored.value.clone();
+    reply.failure = Some(format!("retrying: {error}"));
+    if let Err(e) = replies::update(&*ports.store, tenant, &reply, stored.version).await {
+        if !is_conflict(&e) {
+            return Err(e.into());
+        }
+    }
+    Err(ServiceError::Marketplace(error))
+}
+
+/// Marks the reply failed for good.
+async fn fail(
+    ports: &Ports,
+    tenant: &TenantId,
+    stored: Versioned<Reply>,
+    reason: &str,
+) -> Result<SendOutcome, ServiceError> {
+    let mut reply = stored.value;
+    reply.state = ReplyState::Failed;
+    reply.failure = Some(reason.to_owned());
+    replies::update(&*ports.store, tenant, &reply, stored.version).await?;
+    Ok(SendOutcome::Failed(reply))
+}
+
+/// Marks the reply sent and brings the ticket's summary up to date.
+async fn record_sent(
+    ports: &Ports,
+    ticket: &Ticket,
+    stored: Versioned<Reply>,
+    delivered: Delivered,
+) -> Result<SendOutcome, ServiceError> {
+    let mut reply = stored.value;
+    reply.state = ReplyState::Sent;
+    reply.external_id = Some(delivered.external_id);
+    reply.sent_at = Some(delivered.created_at);
+    reply.failure = None;
+    replies::update(&*ports.store, &ticket.tenant_id, &reply, stored.version).await?;
+    refresh_ticket(ports, ticket).await?;
+    Ok(SendOutcome::Sent(reply))
+}
+
+/// Recomputes the ticket's last author and needs-reply flag from its timeline.
+pub async fn refresh_ticket(ports: &Ports, ticket: &Ticket) -> Result<(), ServiceError> {
+    let store = &*ports.store;
+    for _ in 0..UPDATE_ATTEMPTS {
+        let Some(stored) = tickets::get(store, &ticket.tenant_id, &ticket.id).await? else {
+            return Ok(());
+        };
+        let mut updated = stored.value.clone();
+        let entries = timeline::load(store, &ticket.tenant_id, &ticket.id).await?;
+        timeline::summarize(&mut updated, &entries);
+        if updated == stored.value {
+            return Ok(());
+        }
+        match tickets::update(store, &updated, stored.version).await {
+            Ok(()) => return Ok(()),
+            Err(e) if is_conflict(&e) => continue,
+            Err(e) => return Err(e.into()),
+        }
+    }
+    Err(ServiceError::Unavailable(format!(
+        "ticket {} kept changing; its summary is refreshed on the next event",
+        ticket.id
+    )))
 }

@@ -1,0 +1,139 @@
+//! Delivery port: posting replies into a marketplace conversation and fetching the files
+//! buyers attached. Implemented per channel by the channels crate.
+
+use super::marketplace::MarketplaceError;
+use crate::domain::{Attachment, Channel, Integration, Ticket};
+use crate::ids::MessageId;
+use async_trait::async_trait;
+use chrono::{DateTime, Utc};
+use std::sync::Arc;
+use std::time::Duration;
+
+/// A file sent with a reply.
+#[derive(Clone, PartialEq, Eq)]
+pub struct OutgoingFile {
+    /// File name shown to the buyer.
+    pub filename: String,
+    /// Media type, e.g. `application/pdf`.
+    pub content_type: String,
+    /// The bytes.
+    pub data: Vec<u8>,
+}
+
+impl std::fmt::Debug for OutgoingFile {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("OutgoingFile")
+            .field("filename", &self.filename)
+            .field("content_type", &self.content_type)
+            .field("bytes", &self.data.len())
+            .finish()
+    }
+}
+
+/// One reply as the marketplace should receive it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct OutgoingReply {
+    /// The reply's id in marketdesk (for logs).
+    pub reply_id: MessageId,
+    /// Plain text (may be empty only with `ask_to_confirm`, after the closure message default).
+    pub text: String,
+    /// At most one file.
+    pub attachment: Option<OutgoingFile>,
+    /// Allegro disputes: send as `END_REQUEST` (ask the buyer to confirm the problem is solved).
+    pub ask_to_confirm: bool,
+}
+
+/// The marketplace's record of a delivered message.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Delivered {
+    /// The marketplace's message id.
+    pub external_id: String,
+    /// The marketplace's timestamp of the message.
+    pub created_at: DateTime<Utc>,
+}
+
+/// A buyer's file fetched from the marketplace.
+#[derive(Clone, PartialEq, Eq)]
+pub struct FetchedFile {
+    /// File name to offer.
+    pub filename: String,
+    /// Media type as the marketplace served it.
+    pub content_type: String,
+    /// The bytes.
+    pub data: Vec<u8>,
+}
+
+impl std::fmt::Debug for FetchedFile {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("FetchedFile")
+            .field("filename", &self.filename)
+            .field("content_type", &self.content_type)
+            .field("bytes", &self.data.len())
+            .finish()
+    }
+}
+
+/// Posts replies into one channel's conversations.
+#[async_trait]
+pub trait ReplyChannel: Send + Sync {
+    /// Posts `reply` into the ticket's conversation. Implementations never repeat a POST
+    /// whose outcome is unknown (5xx, timeout): they answer `Unavailable`, and the sender
+    /// looks with [`ReplyChannel::find_delivered`] before trying again.
+    async fn deliver(
+        &self,
+        integration: &Integration,
+        ticket: &Ticket,
+        reply: &OutgoingReply,
+    ) -> Result<Delivered, MarketplaceError>;
+
+    /// A seller message with exactly `text` written at or after `since` in the ticket's
+    /// conversation, if the marketplace shows one: an earlier attempt did get through.
+    async fn find_delivered(
+        &self,
+        integration: &Integration,
+        ticket: &Ticket,
+        text: &str,
+        since: DateTime<Utc>,
+    ) -> Result<Option<Delivered>, MarketplaceError>;
+
+    /// Downloads a file a message of the ticket carries, with the account's credentials.
+    async fn fetch_attachment(
+        &self,
+        integration: &Integration,
+        ticket: &Ticket,
+        attachment: &Attachment,
+    ) -> Result<FetchedFile, MarketplaceError>;
+
+    /// Least time between two messages posted by one seller account (Allegro: 1 s).
+    fn min_interval(&self) -> Option<Duration> {
+        None
+    }
+}
+
+/// The reply channels available in this build.
+#[derive(Default, Clone)]
+pub struct DeliveryRegistry {
+    channels: Vec<(Channel, Arc<dyn ReplyChannel>)>,
+}
+
+impl DeliveryRegistry {
+    /// A registry without channels.
+    pub fn empty() -> Self {
+        Self::default()
+    }
+
+    /// Adds the reply channel of `channel`.
+    pub fn with_channel(mut self, channel: Channel, sender: Arc<dyn ReplyChannel>) -> Self {
+        self.channels.retain(|(c, _)| *c != channel);
+        self.channels.push((channel, sender));
+        self
+    }
+
+    /// The reply channel of `channel`, if this build has one.
+    pub fn channel(&self, channel: Channel) -> Option<Arc<dyn ReplyChannel>> {
+        self.channels
+            .iter()
+            .find(|(c, _)| *c == channel)
+            .map(|(_, s)| Arc::clone(s))
+    }
+}

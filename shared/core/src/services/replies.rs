@@ -1,0 +1,342 @@
+//! Replies from agents: checked against the conversation's limits, stored in the outbox as
+//! `sending` and queued for the sender; failed ones can be sent again.
+
+use super::request::RequestError;
+use super::validation;
+use crate::domain::{
+    AuthorKind, ConversationKind, Integration, Reply, ReplyLimits, ReplyState, Ticket,
+};
+use crate::ids::{MessageId, TenantId, TicketId};
+use crate::jobs::OutboundJob;
+use crate::ports::Ports;
+use crate::repo::{files, integrations, replies, tickets};
+use base64::engine::general_purpose::STANDARD;
+use base64::Engine;
+use serde::Deserialize;
+use std::time::Duration;
+
+/// Longest attachment file name, in characters.
+pub const MAX_FILENAME_CHARS: usize = 200;
+
+/// The body of `POST /v1/tickets/{id}/replies`.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct NewReply {
+    /// Plain text; may be empty only with `ask_to_confirm` (the closure message is sent).
+    #[serde(default)]
+    pub text: String,
+    /// At most one file.
+    #[serde(default)]
+    pub attachment: Option<NewAttachment>,
+    /// Allegro disputes only: ask the buyer to confirm the problem is solved (END_REQUEST).
+    #[serde(default)]
+    pub ask_to_confirm: bool,
+}
+
+/// A file in a reply request.
+#[derive(Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct NewAttachment {
+    /// File name shown to the buyer.
+    pub filename: String,
+    /// Media type, e.g. `application/pdf`.
+    pub content_type: String,
+    /// The bytes, base64 (standard alphabet, padded).
+    pub data_base64: String,
+}
+
+impl std::fmt::Debug for NewAttachment {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("NewAttachment")
+            .field("filename", &self.filename)
+            .field("content_type", &self.content_type)
+            .field("base64_chars", &self.data_base64.len())
+            .finish()
+    }
+}
+
+/// A reply checked and ready to store.
+struct CheckedReply {
+    text: String,
+    file: Option<(String, String, Vec<u8>)>,
+    ask_to_confirm: bool,
+}
+
+/// Stores an agent's reply as `sending` and queues it for delivery.
+pub async fn submit(
+    ports: &Ports,
+    tenant: &TenantId,
+    ticket_id: &TicketId,
+    author_name: Option<String>,
+    request: NewReply,
+) -> Result<Reply, RequestError> {
+    let store = &*ports.store;
+    let ticket = tickets::get(store, tenant, ticket_id)
+        .await?
+        .ok_or(RequestError::NotFound("ticket"))?
+        .value;
+    let integration = integrations::get(store, tenant, &ticket.integration_id)
+        .await?
+        .ok_or(RequestError::NotFound("ticket's integration"))?
+        .value;
+    let checked = check(&ticket, &integration, request)?;
+    refuse_closed(&ticket)?;
+    if let Some((_, _, data)) = &checked.file {
+        check_conversation_total(ports, tenant, &ticket, data.len() as u64).await?;
+    }
+
+    let id = MessageId::generate();
+    let attachment = match &checked.file {
+        Some((filename, content_type, data)) => {
+            Some(files::put(store, tenant, ticket_id, &id, filename, content_type, data).await?)
+        }
+        None => None,
+    };
+    let reply = Reply {
+        id,
+        ticket_id: ticket_id.clone(),
+        author: AuthorKind::SellerViaMarketdesk,
+        author_name,
+        text: checked.text,
+        attachment,
+        ask_to_confirm: checked.ask_to_confirm,
+        state: ReplyState::Sending,
+        external_id: None,
+        failure: None,
+        attempts: 0,
+        first_attempt_at: None,
+        created_at: ports.clock.now(),
+        sent_at: None,
+    };
+    replies::create(store, tenant, &reply).await?;
+    enqueue(ports, tenant, reply).await
+}
+
+/// Sends a failed reply again.
+pub async fn retry(
+    ports: &Ports,
+    tenant: &TenantId,
+    ticket_id: &TicketId,
+    reply_id: &MessageId,
+) -> Result<Reply, RequestError> {
+    let store = &*ports.store;
+    let ticket = tickets::get(store, tenant, ticket_id)
+        .await?
+        .ok_or(RequestError::NotFound("ticket"))?
+        .value;
+    let stored = replies::get(store, tenant, ticket_id, reply_id)
+        .await?
+        .ok_or(RequestError::NotFound("reply"))?;
+    if stored.value.state != ReplyState::Failed {
+        return Err(RequestError::WrongState {
+            code: "reply_not_failed",
+            message: format!(
+                "the reply is {}; only failed replies can be retried",
+                state_name(stored.value.state)
+            ),
+        });
+    }
+    refuse_closed(&ticket)?;
+    let mut reply = stored.value;
+    reply.state = ReplyState::Sending;
+    reply.attempts = 0;
+    reply.failure = None;
+    // `first_attempt_at` stays: an earlier attempt may have got through unnoticed, and the
+    // sender looks for it from then on before posting again.
+    replies::update(store, tenant, &reply, stored.version).await?;
+    enqueue(ports, tenant, reply).await
+}
+
+/// Queues a stored `sending` reply. When the queue refuses, the reply is marked failed (so
+/// it can be retried) and the caller hears that the service is unavailable.
+pub async fn enqueue(
+    ports: &Ports,
+    tenant: &TenantId,
+    reply: Reply,
+) -> Result<Reply, RequestError> {
+    let job = OutboundJob {
+        tenant_id: tenant.clone(),
+        ticket_id: reply.ticket_id.clone(),
+        reply_id: reply.id.clone(),
+    };
+    let body = serde_json::to_string(&job).map_err(|e| RequestError::Internal(e.to_string()))?;
+    match ports.queues.outbound.send(&body, Duration::ZERO).await {
+        Ok(_) => Ok(reply),
+        Err(error) => {
+            if let Some(stored) =
+                replies::get(&*ports.store, tenant, &reply.ticket_id, &reply.id).await?
+            {
+                let mut failed = stored.value;
+                failed.state = ReplyState::Failed;
+                failed.failure = Some("could not be queued for delivery; retry it".into());
+                replies::update(&*ports.store, tenant, &failed, stored.version).await?;
+            }
+            Err(RequestError::Unavailable(error.to_string()))
+        }
+    }
+}
+
+/// The state's name in messages.
+fn state_name(state: ReplyState) -> &'static str {
+    match state {
+        ReplyState::Sending => "still sending",
+        ReplyState::Sent => "sent",
+        ReplyState::Failed => "failed",
+    }
+}
+
+/// A closed conversation takes internal comments only.
+fn refuse_closed(ticket: &Ticket) -> Result<(), RequestError> {
+    if ticket.open_for_replies {
+        return Ok(());
+    }
+    Err(RequestError::WrongState {
+        code: "conversation_closed",
+        message: format!(
+            "the marketplace conversation is closed ({}); only internal comments are possible",
+            ticket.marketplace_status
+        ),
+    })
+}
+
+/// Checks the request against the conversation's rules and limits.
+fn check(
+    ticket: &Ticket,
+    integration: &Integration,
+    request: NewReply,
+) -> Result<CheckedReply, RequestError> {
+    let kind = ticket.conversation.kind;
+    let limits = ReplyLimits::of(kind);
+    if request.ask_to_confirm && kind != ConversationKind::AllegroDispute {
+        return Err(RequestError::invalid(
+            "ask_to_confirm",
+            "only Allegro disputes can ask the buyer to confirm the problem is solved",
+        ));
+    }
+    let text = if request.ask_to_confirm && request.text.trim().is_empty() {
+        integration
+            .settings
+            .closure_message
+            .clone()
+            .filter(|m| !m.trim().is_empty())
+            .ok_or_else(|| {
+                RequestError::invalid(
+                    "text",
+                    "is empty and the integration has no default closure message \
+                     (settings.closure_message)",
+                )
+            })?
+    } else {
+        request.text
+    };
+    validation::plain_text("text", &text, limits.max_chars)?;
+    let chars = text.trim().chars().count();
+    if chars < limits.min_chars {
+        return Err(RequestError::invalid(
+            "text",
+            format!("must be at least {} characters long here", limits.min_chars),
+        ));
+    }
+    let file = request
+        .attachment
+        .map(|attachment| check_attachment(&limits, attachment))
+        .transpose()?;
+    Ok(CheckedReply {
+        text,
+        file,
+        ask_to_confirm: request.ask_to_confirm,
+    })
+}
+
+/// Checks and decodes the attachment: name, type, size.
+fn check_attachment(
+    limits: &ReplyLimits,
+    attachment: NewAttachment,
+) -> Result<(String, String, Vec<u8>), RequestError> {
+    validation::label(
+        "attachment.filename",
+        &attachment.filename,
+        MAX_FILENAME_CHARS,
+    )?;
+    if attachment.filename.contains(['/', '\\']) {
+        return Err(RequestError::invalid(
+            "attachment.filename",
+            "must be a file name without a path",
+        ));
+    }
+    let content_type = attachment.content_type.trim().to_ascii_lowercase();
+    if let Some(allowed) = limits.content_types {
+        if !allowed.contains(&content_type.as_str()) {
+            return Err(RequestError::invalid(
+                "attachment.content_type",
+                format!(
+                    "{:?} is not accepted here; use one of {}",
+                    attachment.content_type,
+                    allowed.join(", ")
+                ),
+            ));
+        }
+    } else {
+        validation::label("attachment.content_type", &content_type, 100)?;
+    }
+    // Largest base64 text that can decode to an allowed file, checked before decoding.
+    let max_encoded = limits.max_file_bytes.div_ceil(3) * 4;
+    if attachment.data_base64.len() as u64 > max_encoded {
+        return Err(too_large(limits.max_file_bytes));
+    }
+    let data = STANDARD
+        .decode(attachment.data_base64.trim())
+        .map_err(|_| {
+            RequestError::invalid(
+                "attachment.data_base64",
+                "is not base64 (standard alphabet with padding)",
+            )
+        })?;
+    if data.is_empty() {
+        return Err(RequestError::invalid(
+            "attachment.data_base64",
+            "the file is empty",
+        ));
+    }
+    if data.len() as u64 > limits.max_file_bytes {
+        return Err(too_large(limits.max_file_bytes));
+    }
+    Ok((attachment.filename, content_type, data))
+}
+
+fn too_large(max: u64) -> RequestError {
+    RequestError::invalid(
+        "attachment.data_base64",
+        format!("the file is larger than the {max} bytes this conversation accepts"),
+    )
+}
+
+/// EmpikPlace: the files of all replies of a conversation (except failed ones) stay within
+/// the per-conversation total.
+async fn check_conversation_total(
+    ports: &Ports,
+    tenant: &TenantId,
+    ticket: &Ticket,
+    adding: u64,
+) -> Result<(), RequestError> {
+    let Some(max) = ReplyLimits::of(ticket.conversation.kind).max_conversation_bytes else {
+        return Ok(());
+    };
+    let used: u64 = replies::of_ticket(&*ports.store, tenant, &ticket.id)
+        .await?
+        .iter()
+        .filter(|r| r.state != ReplyState::Failed)
+        .filter_map(|r| r.attachment.as_ref())
+        .map(|f| f.size)
+        .sum();
+    if used + adding > max {
+        return Err(RequestError::invalid(
+            "attachment.data_base64",
+            format!(
+                "this conversation allows {max} bytes of attachments in total; {used} are used \
+                 and this file has {adding}"
+            ),
+        ));
+    }
+    Ok(())
+}
