@@ -3,9 +3,8 @@
 mod support;
 
 use marketdesk_core::domain::{AuthorKind, TicketStatus};
-use marketdesk_core::jobs::OutboundJob;
 use marketdesk_core::repo::tickets;
-use marketdesk_core::services::{ingest, sender};
+use marketdesk_core::services::ingest;
 use support::*;
 
 #[tokio::test]
@@ -162,38 +161,6 @@ async fn events_for_unknown_integrations_and_garbage_are_permanent_failures() {
     assert!(ingest::handle_body(&b.ports, "[]")
         .await
         .expect_err("garbage")
-        .is_permanent());
-}
-
-#[tokio::test]
-async fn the_sender_keeps_replies_queued_until_a_channel_can_deliver_them() {
-    let b = backend();
-    let i = connected_allegro(&b.ports, "t1").await;
-    let outcome = ingest::run(
-        &b.ports,
-        &dispute(&i, "issue-s", "DISPUTE_ONGOING", Vec::new()),
-    )
-    .await
-    .expect("ingest");
-    let job = OutboundJob {
-        tenant_id: i.tenant_id.clone(),
-        ticket_id: outcome.ticket_id,
-        reply_id: "r1".into(),
-    };
-    let err = sender::run(&b.ports, &job)
-        .await
-        .expect_err("no adapter yet");
-    assert!(
-        !err.is_permanent(),
-        "retryable, so the reply is never silently dropped"
-    );
-    let missing = OutboundJob {
-        ticket_id: "nope".into(),
-        ..job
-    };
-    assert!(sender::run(&b.ports, &missing)
-        .await
-        .expect_err("gone")
         .is_permanent());
 }
 

@@ -9,7 +9,8 @@ async fn main() -> Result<(), marketdesk_lambda::Error> {
     let channels = marketdesk_lambda::channels_from_env(&ports).await?;
     let state = AppState::new(ports)
         .with_connector(channels.connector)
-        .with_credential_check(channels.key_check);
+        .with_credential_check(channels.key_check)
+        .with_deliveries(channels.deliveries);
     lambda_http::run(router(state)).await
 }
 

@@ -80,13 +80,13 @@ pub fn spawn_all(
         },
     )));
 
-    let p = ports.clone();
+    let (p, deliveries) = (ports.clone(), Arc::new(channels.deliveries.clone()));
     handles.push(tokio::spawn(consume(
         ports.queues.outbound.clone(),
         stop,
         move |body| {
-            let p = p.clone();
-            async move { sender::handle_body(&p, &body).await }
+            let (p, d) = (p.clone(), deliveries.clone());
+            async move { sender::handle_body(&p, &d, &body).await.map(|_| ()) }
         },
     )));
 

@@ -75,7 +75,8 @@ pub async fn run(settings: ServeSettings, env: &Env) -> Result<(), ServeError> {
     let app = router(
         AppState::new(ports)
             .with_connector(channels.connector.clone())
-            .with_credential_check(channels.key_check.clone()),
+            .with_credential_check(channels.key_check.clone())
+            .with_deliveries(channels.deliveries.clone()),
     );
     let mut http_stop = stop_rx.clone();
     let server = axum::serve(listener, app).with_graceful_shutdown(async move {

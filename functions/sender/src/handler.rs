@@ -1,12 +1,22 @@
 //! Decodes outbound jobs and delivers them, reporting failed records to SQS.
 
 use aws_lambda_events::event::sqs::{SqsBatchResponse, SqsEvent};
-use marketdesk_core::ports::Ports;
+use marketdesk_core::ports::{DeliveryRegistry, Ports};
+
+/// What the handler needs: the ports and the channels' reply senders.
+pub struct Deps {
+    /// The ports.
+    pub ports: Ports,
+    /// Reply senders per channel.
+    pub deliveries: DeliveryRegistry,
+}
 
 /// Handles every record of the batch; failed records are reported for redelivery.
-pub async fn handle(ports: &Ports, event: SqsEvent) -> SqsBatchResponse {
-    marketdesk_lambda::sqs::process_batch(event, &*ports.queues.outbound, |body| async move {
-        marketdesk_core::services::sender::handle_body(ports, &body).await
+pub async fn handle(deps: &Deps, event: SqsEvent) -> SqsBatchResponse {
+    marketdesk_lambda::sqs::process_batch(event, &*deps.ports.queues.outbound, |body| async move {
+        marketdesk_core::services::sender::handle_body(&deps.ports, &deps.deliveries, &body)
+            .await
+            .map(|_| ())
     })
     .await
 }
@@ -14,25 +24,28 @@ pub async fn handle(ports: &Ports, event: SqsEvent) -> SqsBatchResponse {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use marketdesk_core::domain::{ConversationKind, ConversationRef, IntegrationKind};
+    use marketdesk_core::domain::{ConversationKind, ConversationRef, IntegrationKind, ReplyState};
     use marketdesk_core::jobs::InboundEvent;
-    use marketdesk_core::services::ingest;
+    use marketdesk_core::repo::replies;
+    use marketdesk_core::services::{ingest, replies as reply_service};
     use marketdesk_local::testkit::{seed_connected_integration, temp_backend};
 
     #[tokio::test]
-    async fn undeliverable_replies_are_reported_for_retry_and_unknown_tickets_dropped() {
+    async fn unknown_replies_are_dropped_and_replies_without_a_channel_fail_visibly() {
         let backend = temp_backend();
-        let ports = &backend.ports;
+        let deps = Deps {
+            ports: backend.ports.clone(),
+            deliveries: DeliveryRegistry::empty(),
+        };
         let event: SqsEvent =
             serde_json::from_str(include_str!("../../../events/sender.json")).expect("SQS event");
-        let response = handle(ports, event.clone()).await;
+        let response = handle(&deps, event.clone()).await;
         assert!(
             response.batch_item_failures.is_empty(),
-            "the sample's ticket does not exist: dropped"
+            "the sample's reply does not exist: dropped"
         );
 
-        // A reply to an existing ticket cannot be delivered yet: reported, so SQS keeps it.
-        seed_connected_integration(ports, "t-1", "int-1", IntegrationKind::Allegro).await;
+        seed_connected_integration(&deps.ports, "t-1", "int-1", IntegrationKind::Allegro).await;
         let inbound = InboundEvent {
             tenant_id: "t-1".into(),
             integration_id: "int-1".into(),
@@ -50,27 +63,36 @@ mod tests {
             panel: Default::default(),
             messages: Vec::new(),
         };
-        let ticket = ingest::run(ports, &inbound)
+        let ticket = ingest::run(&deps.ports, &inbound)
             .await
             .expect("ingest")
             .ticket_id;
-        let mut retry = event;
-        retry.records.truncate(1);
-        retry.records[0].body = Some(format!(
-            "{{\"tenant_id\":\"t-1\",\"ticket_id\":\"{ticket}\",\"reply_id\":\"r-1\"}}"
+        let reply = reply_service::submit(
+            &deps.ports,
+            &"t-1".into(),
+            &ticket,
+            None,
+            serde_json::from_str(r#"{"text":"Dzień dobry"}"#).expect("reply"),
+        )
+        .await
+        .expect("stored");
+        let mut job = event;
+        job.records.truncate(1);
+        job.records[0].body = Some(format!(
+            "{{\"tenant_id\":\"t-1\",\"ticket_id\":\"{ticket}\",\"reply_id\":\"{}\"}}",
+            reply.id
         ));
-        let response = handle(ports, retry.clone()).await;
-        let failed: Vec<_> = response
-            .batch_item_failures
-            .iter()
-            .map(|f| f.item_identifier.clone())
-            .collect();
-        assert_eq!(
-            failed,
-            vec![retry.records[0]
-                .message_id
-                .clone()
-                .expect("sample has an id")]
-        );
+        let response = handle(&deps, job).await;
+        assert!(response.batch_item_failures.is_empty());
+        let stored = replies::get(&*deps.ports.store, &"t-1".into(), &ticket, &reply.id)
+            .await
+            .expect("read")
+            .expect("reply");
+        assert_eq!(stored.value.state, ReplyState::Failed);
+        assert!(stored
+            .value
+            .failure
+            .as_deref()
+            .is_some_and(|f| f.contains("cannot send")));
     }
 }

@@ -9,8 +9,13 @@ use lambda_runtime::{run, service_fn, LambdaEvent};
 async fn main() -> Result<(), marketdesk_lambda::Error> {
     marketdesk_lambda::init_tracing();
     let ports = marketdesk_lambda::ports_from_env().await?;
+    let channels = marketdesk_lambda::channels_from_env(&ports).await?;
+    let deps = handler::Deps {
+        ports,
+        deliveries: channels.deliveries,
+    };
     run(service_fn(|event: LambdaEvent<SqsEvent>| async {
-        Ok::<_, marketdesk_lambda::Error>(handler::handle(&ports, event.payload).await)
+        Ok::<_, marketdesk_lambda::Error>(handler::handle(&deps, event.payload).await)
     }))
     .await
 }

@@ -20,6 +20,9 @@ pub(crate) struct QueryParams<T>(pub T);
 #[derive(Debug, Clone)]
 pub(crate) struct PathId(pub String);
 
+/// A path with two ids (`/v1/tickets/{id}/replies/{rid}`), as given.
+pub(crate) struct PathIds(pub String, pub String);
+
 fn is_json(headers: &HeaderMap) -> bool {
     headers
         .get(header::CONTENT_TYPE)
@@ -160,6 +163,26 @@ where
                     StatusCode::BAD_REQUEST,
                     "invalid_path",
                     "the id in the path is not valid UTF-8 text",
+                )
+            })
+    }
+}
+
+impl<S> FromRequestParts<S> for PathIds
+where
+    S: Send + Sync,
+{
+    type Rejection = ApiError;
+
+    async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Self, Self::Rejection> {
+        Path::<(String, String)>::from_request_parts(parts, state)
+            .await
+            .map(|Path((first, second))| PathIds(first, second))
+            .map_err(|_| {
+                ApiError::new(
+                    StatusCode::BAD_REQUEST,
+                    "invalid_path",
+                    "the ids in the path are not valid UTF-8 text",
                 )
             })
     }

@@ -16,7 +16,7 @@ pub use openapi::document as openapi_document;
 
 use axum::Router;
 use marketdesk_core::ports::{
-    AccountConnector, CredentialCheck, NoConnector, Ports, UncheckedCredentials,
+    AccountConnector, CredentialCheck, DeliveryRegistry, NoConnector, Ports, UncheckedCredentials,
 };
 use std::sync::Arc;
 
@@ -32,6 +32,8 @@ pub struct AppState {
     pub credential_check: Arc<dyn CredentialCheck>,
     /// Connects Allegro accounts through OAuth ([`NoConnector`] when no app is configured).
     pub connector: Arc<dyn AccountConnector>,
+    /// The channels' attachment fetchers (and reply senders), per channel.
+    pub deliveries: DeliveryRegistry,
 }
 
 impl AppState {
@@ -42,7 +44,14 @@ impl AppState {
             ports,
             credential_check: Arc::new(UncheckedCredentials),
             connector: Arc::new(NoConnector),
+            deliveries: DeliveryRegistry::empty(),
         }
+    }
+
+    /// Replaces the channels' attachment fetchers.
+    pub fn with_deliveries(mut self, deliveries: DeliveryRegistry) -> Self {
+        self.deliveries = deliveries;
+        self
     }
 
     /// Replaces the account connector (the Allegro channel's OAuth flows).

@@ -160,8 +160,9 @@ fn the_document_is_well_formed() {
                 "{here}: only health and the OAuth callback are open"
             );
             assert_eq!(responses.contains_key("401"), !public, "{here}: 401");
-            // Action routes (`.../oauth/start`) take no body; every other write does.
-            if ["post", "patch"].contains(&method.as_str()) && !path.contains("/oauth/") {
+            // Action routes (`.../oauth/start`, `.../retry`) take no body; every other write does.
+            let action = path.contains("/oauth/") || path.ends_with("/retry");
+            if ["post", "patch"].contains(&method.as_str()) && !action {
                 let body = &operation["requestBody"];
                 assert_eq!(body["required"], true, "{here}: request body");
                 let schema = resolve(&doc, &body["content"]["application/json"]["schema"]);

@@ -132,7 +132,10 @@ mod tests {
 
     #[test]
     fn limits_follow_the_marketplace_endpoints() {
-        assert_eq!(ReplyLimits::of(ConversationKind::AllegroClaim).max_chars, 20_000);
+        assert_eq!(
+            ReplyLimits::of(ConversationKind::AllegroClaim).max_chars,
+            20_000
+        );
         assert_eq!(
             ReplyLimits::of(ConversationKind::AllegroCommonThread).max_file_bytes,
             5 * 1024 * 1024

@@ -90,7 +90,10 @@ pub async fn delete(
 ) -> Result<(), RepoError> {
     for index in 0..chunks {
         match store
-            .delete(&keys::file_chunk(tenant, ticket, reply, index), Condition::None)
+            .delete(
+                &keys::file_chunk(tenant, ticket, reply, index),
+                Condition::None,
+            )
             .await
         {
             Ok(()) | Err(StoreError::ConditionFailed) => {}

@@ -158,8 +158,5 @@ pub fn file_chunk(tenant: &TenantId, ticket: &TicketId, reply: &MessageId, index
 
 /// The send slot of one marketplace account: when it may post its next message.
 pub fn send_slot(tenant: &TenantId, integration: &IntegrationId) -> Key {
-    Key::new(
-        tenant_partition(tenant),
-        format!("SENDSLOT#{integration}"),
-    )
+    Key::new(tenant_partition(tenant), format!("SENDSLOT#{integration}"))
 }

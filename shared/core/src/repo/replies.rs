@@ -8,14 +8,21 @@ use crate::ports::{Condition, Item, Query, SortKeyCondition, Store};
 fn item(tenant: &TenantId, reply: &Reply, version: u64) -> Item {
     Item {
         version,
-        ..Item::new(keys::reply(tenant, &reply.ticket_id, &reply.id), encode(reply))
+        ..Item::new(
+            keys::reply(tenant, &reply.ticket_id, &reply.id),
+            encode(reply),
+        )
     }
 }
 
 /// Stores a new reply; [`RepoError::AlreadyExists`] when one with its id exists (the
 /// autoresponder's ids are derived from the opening they answer, so it never sends twice).
 pub async fn create(store: &dyn Store, tenant: &TenantId, reply: &Reply) -> Result<(), RepoError> {
-    create_result(store.put(item(tenant, reply, 1), Condition::NotExists).await)
+    create_result(
+        store
+            .put(item(tenant, reply, 1), Condition::NotExists)
+            .await,
+    )
 }
 
 /// The reply with its version.

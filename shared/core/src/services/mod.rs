@@ -1,6 +1,7 @@
 //! What each function does, as plain functions over the ports. Handlers only decode and encode.
 
 pub mod api_keys;
+pub mod attachments;
 pub mod comments;
 pub mod customer_views;
 pub mod ingest;

@@ -75,7 +75,9 @@ pub async fn run(
             .find_delivered(&integration, &ticket, &stored.value.text, first - SKEW)
             .await;
         match found {
-            Ok(Some(delivered)) if !claimed_by_other(ports, &ticket, &stored.value, &delivered).await? => {
+            Ok(Some(delivered))
+                if !claimed_by_other(ports, &ticket, &stored.value, &delivered).await? =>
+            {
                 tracing::info!(reply = %stored.value.id, "an earlier attempt got through; recording it");
                 return record_sent(ports, &ticket, stored, delivered).await;
             }
@@ -127,7 +129,15 @@ pub async fn run(
             {
                 retry_later(ports, tenant, attempt, error).await
             }
-            other => fail(ports, tenant, attempt, &failure_reason(&integration, &other)).await,
+            other => {
+                fail(
+                    ports,
+                    tenant,
+                    attempt,
+                    &failure_reason(&integration, &other),
+                )
+                .await
+            }
         },
     }
 }
@@ -179,10 +189,12 @@ async fn claimed_by_other(
     reply: &Reply,
     delivered: &Delivered,
 ) -> Result<bool, ServiceError> {
-    Ok(replies::of_ticket(&*ports.store, &ticket.tenant_id, &ticket.id)
-        .await?
-        .iter()
-        .any(|r| r.id != reply.id && r.external_id.as_deref() == Some(&delivered.external_id)))
+    Ok(
+        replies::of_ticket(&*ports.store, &ticket.tenant_id, &ticket.id)
+            .await?
+            .iter()
+            .any(|r| r.id != reply.id && r.external_id.as_deref() == Some(&delivered.external_id)),
+    )
 }
 
 /// Counts the attempt in the store before calling the marketplace.

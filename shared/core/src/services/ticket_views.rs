@@ -163,7 +163,8 @@ pub async fn list(
 pub struct TicketDetail {
     /// The ticket, its panel included.
     pub ticket: Ticket,
-    /// Every message, internal comments included, oldest first.
+    /// Every message, internal comments and replies (with their delivery) included, oldest
+    /// first.
     pub messages: Vec<Message>,
     /// The linked CRM customer, if any.
     pub customer: Option<Customer>,
@@ -180,7 +181,8 @@ pub async fn detail(
         .await?
         .ok_or(RequestError::NotFound("ticket"))?
         .value;
-    let messages = tickets::messages(store, tenant, id).await?;
+    let mut messages = super::timeline::load(store, tenant, id).await?;
+    super::timeline::number_attachments(&mut messages);
     let customer = match &ticket.customer_id {
         Some(customer) => customers::get(store, tenant, customer)
             .await?

@@ -7,8 +7,8 @@
 
 use crate::domain::{Attachment, AuthorKind, Delivery, Message, Reply, ReplyState, Ticket};
 use crate::ids::{TenantId, TicketId};
-use crate::repo::{replies, tickets, RepoError};
 use crate::ports::Store;
+use crate::repo::{replies, tickets, RepoError};
 use std::collections::HashSet;
 
 /// Every entry of a ticket, oldest first.
@@ -30,11 +30,7 @@ pub fn merge(messages: Vec<Message>, replies: &[Reply]) -> Vec<Message> {
         .collect();
     let mut all: Vec<Message> = messages
         .into_iter()
-        .filter(|m| {
-            m.external_id
-                .as_deref()
-                .is_none_or(|id| !sent.contains(id))
-        })
+        .filter(|m| m.external_id.as_deref().is_none_or(|id| !sent.contains(id)))
         .collect();
     all.extend(replies.iter().map(reply_message));
     all.sort_by(|a, b| a.created_at.cmp(&b.created_at).then(a.id.cmp(&b.id)));

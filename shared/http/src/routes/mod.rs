@@ -8,6 +8,7 @@ pub(crate) mod health;
 pub(crate) mod integrations;
 pub(crate) mod oauth;
 pub(crate) mod openapi;
+pub(crate) mod replies;
 pub(crate) mod tickets;
 
 use crate::AppState;
@@ -87,11 +88,12 @@ pub(crate) fn public() -> Routes {
 
 /// Routes that need an API key (the auth layer is added by [`crate::router`]).
 pub(crate) fn protected() -> Routes {
-    let modules: [fn(Routes) -> Routes; 6] = [
+    let modules: [fn(Routes) -> Routes; 7] = [
         api_keys::routes,
         integrations::routes,
         oauth::protected,
         tickets::routes,
+        replies::routes,
         customers::routes,
         openapi::routes,
     ];

@@ -5,6 +5,8 @@
 
 use serde_json::{json, Value};
 
+mod replies;
+
 fn reference(schema: &str) -> Value {
     json!({ "$ref": format!("#/components/schemas/{schema}") })
 }
@@ -74,7 +76,7 @@ fn with_body_errors(mut operation: Value) -> Value {
     operation
 }
 
-fn paths() -> Value {
+fn resource_paths() -> Value {
     let ticket_filters = {
         let mut parameters = vec![
             query(
@@ -329,6 +331,16 @@ fn paths() -> Value {
     })
 }
 
+fn paths() -> Value {
+    let mut all = serde_json::Map::new();
+    for part in [resource_paths(), replies::paths()] {
+        if let Value::Object(map) = part {
+            all.extend(map);
+        }
+    }
+    Value::Object(all)
+}
+
 fn error_responses() -> Value {
     let answer = |description: &str| json!({ "description": description, "content": json_content(reference("Error")) });
     json!({
@@ -337,6 +349,7 @@ fn error_responses() -> Value {
         "NotFound": answer("No such item in the caller's tenant; other tenants' ids are not found either (code `not_found`)."),
         "Conflict": answer("The item kept changing meanwhile; try again (code `conflict`)."),
         "NotConfigured": answer("This deployment has no Allegro application or public callback URL configured (code `not_configured`)."),
+        "WrongState": answer("Not possible in the current state; the code says which: `conversation_closed` (only internal comments are possible), `reply_not_failed`, `account_disconnected`, `attachment_unavailable`, `marketplace_not_configured`."),
         "MarketplaceRefused": answer("The marketplace refused the request (code `marketplace_refused`)."),
         "InvalidJson": answer("The body is not JSON (code `invalid_json`) or cannot be read (`invalid_body`)."),
         "PayloadTooLarge": answer("The body is larger than 16 MiB (code `payload_too_large`)."),
@@ -552,6 +565,7 @@ fn ticket_schemas() -> Value {
 fn message_and_customer_schemas() -> Value {
     json!({
         "Attachment": object(&["filename", "url"], json!({
+            "id": { "type": "string", "description": "Download it with `GET /v1/tickets/{id}/attachments/{aid}` (absent on replies' own files)." },
             "filename": string(),
             "content_type": nullable_string(),
             "url": string()
@@ -564,7 +578,8 @@ fn message_and_customer_schemas() -> Value {
             "author_name": nullable_string(),
             "text": string(),
             "attachments": { "type": "array", "items": reference("Attachment") },
-            "created_at": time()
+            "created_at": time(),
+            "delivery": { "allOf": [reference("Delivery")], "description": "Replies sent from marketdesk: where the delivery stands." }
         })),
         "Customer": object(&["id", "tenant_id", "name", "emails", "custom_fields", "created_at"], json!({
             "id": string(),
@@ -604,6 +619,7 @@ fn schemas() -> Value {
         key_and_integration_schemas(),
         ticket_schemas(),
         message_and_customer_schemas(),
+        replies::schemas(),
     ] {
         if let Value::Object(map) = part {
             all.extend(map);

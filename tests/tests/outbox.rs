@@ -1,0 +1,639 @@
+//! Replies through the outbox: checks before storing, the sender's lifecycle (sent, retried,
+//! failed, retried by hand), exactly-once delivery across redelivery and lost answers.
+//!
+//! The marketplace side here is a scripted [`ReplyChannel`] so every failure order can be
+//! forced; the real channels are tested against the simulator in `marketdesk-channels`.
+
+mod support;
+
+use async_trait::async_trait;
+use chrono::{DateTime, Duration, Utc};
+use marketdesk_core::domain::{
+    Attachment, AuthorKind, Channel, ConversationKind, Integration, ReplyState, Ticket,
+};
+use marketdesk_core::ids::{MessageId, TicketId};
+use marketdesk_core::jobs::OutboundJob;
+use marketdesk_core::ports::{
+    Delivered, DeliveryRegistry, FetchedFile, MarketplaceError, OutgoingReply, ReplyChannel,
+};
+use marketdesk_core::repo::send_slots::{self, Slot};
+use marketdesk_core::repo::{integrations, tickets};
+use marketdesk_core::services::replies::{self, NewReply};
+use marketdesk_core::services::request::RequestError;
+use marketdesk_core::services::sender::{self, SendOutcome, MAX_ATTEMPTS};
+use marketdesk_core::services::{ingest, timeline};
+use std::collections::VecDeque;
+use std::sync::{Arc, Mutex};
+use support::*;
+
+/// What the scripted marketplace does with the next post.
+#[derive(Clone)]
+enum Step {
+    /// Takes it.
+    Accept,
+    /// Takes it but the answer is lost (a timeout after posting).
+    AcceptButLose,
+    /// Fails before taking it.
+    Fail(MarketplaceError),
+}
+
+#[derive(Default)]
+struct Scripted {
+    steps: Mutex<VecDeque<Step>>,
+    posted: Mutex<Vec<(String, String, DateTime<Utc>)>>,
+    calls: Mutex<usize>,
+}
+
+impl Scripted {
+    fn with(steps: Vec<Step>) -> Arc<Self> {
+        Arc::new(Self {
+            steps: Mutex::new(steps.into()),
+            ..Self::default()
+        })
+    }
+
+    fn posted(&self) -> Vec<String> {
+        self.posted
+            .lock()
+            .expect("lock")
+            .iter()
+            .map(|p| p.1.clone())
+            .collect()
+    }
+}
+
+#[async_trait]
+impl ReplyChannel for Scripted {
+    async fn deliver(
+        &self,
+        _integration: &Integration,
+        _ticket: &Ticket,
+        reply: &OutgoingReply,
+    ) -> Result<Delivered, MarketplaceError> {
+        *self.calls.lock().expect("lock") += 1;
+        let step = self
+            .steps
+            .lock()
+            .expect("lock")
+            .pop_front()
+            .unwrap_or(Step::Accept);
+        let post = || {
+            let mut posted = self.posted.lock().expect("lock");
+            let id = format!("mp-{}", posted.len() + 1);
+            let at = start() + Duration::minutes(30);
+            posted.push((id.clone(), reply.text.clone(), at));
+            Delivered {
+                external_id: id,
+                created_at: at,
+            }
+        };
+        match step {
+            Step::Accept => Ok(post()),
+            Step::AcceptButLose => {
+                post();
+                Err(MarketplaceError::Unavailable("timed out".into()))
+            }
+            Step::Fail(error) => Err(error),
+        }
+    }
+
+    async fn find_delivered(
+        &self,
+        _integration: &Integration,
+        _ticket: &Ticket,
+        text: &str,
+        since: DateTime<Utc>,
+    ) -> Result<Option<Delivered>, MarketplaceError> {
+        Ok(self
+            .posted
+            .lock()
+            .expect("lock")
+            .iter()
+            .find(|(_, t, at)| t == text && *at >= since)
+            .map(|(id, _, at)| Delivered {
+                external_id: id.clone(),
+                created_at: *at,
+            }))
+    }
+
+    async fn fetch_attachment(
+        &self,
+        _integration: &Integration,
+        _ticket: &Ticket,
+        attachment: &Attachment,
+    ) -> Result<FetchedFile, MarketplaceError> {
+        Ok(FetchedFile {
+            filename: attachment.filename.clone(),
+            content_type: "image/png".into(),
+            data: vec![1, 2, 3],
+        })
+    }
+}
+
+fn registry(channel: Arc<Scripted>) -> DeliveryRegistry {
+    DeliveryRegistry::empty()
+        .with_channel(Channel::AllegroIssues, channel.clone())
+        .with_channel(Channel::AllegroMessaging, channel.clone())
+        .with_channel(Channel::EmpikThreads, channel)
+}
+
+fn reply(json: &str) -> NewReply {
+    serde_json::from_str(json).expect("reply body")
+}
+
+async fn ticket_with_buyer_message(
+    b: &Backend,
+    i: &Integration,
+    kind: ConversationKind,
+) -> TicketId {
+    let mut event = dispute(
+        i,
+        "issue-1",
+        "DISPUTE_ONGOING",
+        vec![message("m1", AuthorKind::Buyer, "Paczka zgnieciona", 0)],
+    );
+    event.conversation.kind = kind;
+    ingest::run(&b.ports, &event)
+        .await
+        .expect("ingest")
+        .ticket_id
+}
+
+async fn job_for(b: &Backend, i: &Integration, ticket: &TicketId, id: &MessageId) -> OutboundJob {
+    let queued = drain(&*b.ports.queues.outbound).await;
+    assert_eq!(queued.len(), 1, "one job per reply");
+    let job: OutboundJob = serde_json::from_str(&queued[0].body).expect("job");
+    assert_eq!(
+        job,
+        OutboundJob {
+            tenant_id: i.tenant_id.clone(),
+            ticket_id: ticket.clone(),
+            reply_id: id.clone(),
+        }
+    );
+    job
+}
+
+fn invalid_field(error: RequestError) -> String {
+    match error {
+        RequestError::Invalid { field, .. } => field,
+        other => panic!("expected a validation error, got {other:?}"),
+    }
+}
+
+#[tokio::test]
+async fn a_reply_is_stored_as_sending_then_sent_once_even_when_redelivered() {
+    let b = backend();
+    let i = connected_allegro(&b.ports, "t1").await;
+    let ticket = ticket_with_buyer_message(&b, &i, ConversationKind::AllegroDispute).await;
+    let stored = replies::submit(
+        &b.ports,
+        &i.tenant_id,
+        &ticket,
+        Some("Ola".into()),
+        reply(r#"{"text":"Wysyłamy nową sztukę."}"#),
+    )
+    .await
+    .expect("accepted");
+    assert_eq!(stored.state, ReplyState::Sending);
+    let job = job_for(&b, &i, &ticket, &stored.id).await;
+
+    let channel = Scripted::with(vec![Step::Accept]);
+    let deliveries = registry(channel.clone());
+    let outcome = sender::run(&b.ports, &deliveries, &job)
+        .await
+        .expect("sent");
+    let SendOutcome::Sent(sent) = outcome else {
+        panic!("expected sent, got {outcome:?}")
+    };
+    assert_eq!(sent.external_id.as_deref(), Some("mp-1"));
+    assert_eq!(
+        sender::run(&b.ports, &deliveries, &job)
+            .await
+            .expect("again"),
+        SendOutcome::AlreadySettled
+    );
+    assert_eq!(channel.posted(), vec!["Wysyłamy nową sztukę."]);
+
+    let t = tickets::get(&*b.ports.store, &i.tenant_id, &ticket)
+        .await
+        .expect("get")
+        .expect("ticket")
+        .value;
+    assert_eq!(t.last_author, Some(AuthorKind::SellerViaMarketdesk));
+    assert!(!t.needs_reply, "answered");
+
+    // The marketplace shows our reply as a seller message on the next poll: it stays one
+    // message, written by marketdesk.
+    let echo = dispute(
+        &i,
+        "issue-1",
+        "DISPUTE_ONGOING",
+        vec![message(
+            "mp-1",
+            AuthorKind::SellerViaMarketplace,
+            "Wysyłamy nową sztukę.",
+            30,
+        )],
+    );
+    ingest::run(&b.ports, &echo).await.expect("ingest echo");
+    let entries = timeline::load(&*b.ports.store, &i.tenant_id, &ticket)
+        .await
+        .expect("timeline");
+    let texts: Vec<_> = entries
+        .iter()
+        .map(|m| (m.author, m.text.as_str()))
+        .collect();
+    assert_eq!(
+        texts,
+        vec![
+            (AuthorKind::Buyer, "Paczka zgnieciona"),
+            (AuthorKind::SellerViaMarketdesk, "Wysyłamy nową sztukę."),
+        ]
+    );
+    let t = tickets::get(&*b.ports.store, &i.tenant_id, &ticket)
+        .await
+        .expect("get")
+        .expect("ticket")
+        .value;
+    assert_eq!(t.last_author, Some(AuthorKind::SellerViaMarketdesk));
+}
+
+#[tokio::test]
+async fn a_lost_answer_is_found_on_the_marketplace_instead_of_posting_twice() {
+    let b = backend();
+    let i = connected_allegro(&b.ports, "t1").await;
+    let ticket = ticket_with_buyer_message(&b, &i, ConversationKind::AllegroPurchaseProblem).await;
+    let stored = replies::submit(
+        &b.ports,
+        &i.tenant_id,
+        &ticket,
+        None,
+        reply(r#"{"text":"Sprawdzamy."}"#),
+    )
+    .await
+    .expect("accepted");
+    let job = job_for(&b, &i, &ticket, &stored.id).await;
+    let channel = Scripted::with(vec![Step::AcceptButLose]);
+    let deliveries = registry(channel.clone());
+    let error = sender::run(&b.ports, &deliveries, &job)
+        .await
+        .expect_err("outcome unknown: retried");
+    assert!(!error.is_permanent());
+    let outcome = sender::run(&b.ports, &deliveries, &job)
+        .await
+        .expect("found");
+    assert!(
+        matches!(outcome, SendOutcome::Sent(ref r) if r.external_id.as_deref() == Some("mp-1"))
+    );
+    assert_eq!(channel.posted().len(), 1, "posted once");
+    assert_eq!(*channel.calls.lock().expect("lock"), 1, "no second POST");
+}
+
+#[tokio::test]
+async fn failures_are_retried_then_marked_failed_and_a_manual_retry_sends_it() {
+    let b = backend();
+    let i = connected_allegro(&b.ports, "t1").await;
+    let ticket = ticket_with_buyer_message(&b, &i, ConversationKind::AllegroClaim).await;
+    let stored = replies::submit(
+        &b.ports,
+        &i.tenant_id,
+        &ticket,
+        None,
+        reply(r#"{"text":"Przyjmujemy reklamację."}"#),
+    )
+    .await
+    .expect("accepted");
+    let job = job_for(&b, &i, &ticket, &stored.id).await;
+    let down = Step::Fail(MarketplaceError::Unavailable("HTTP 503".into()));
+    let channel = Scripted::with(vec![down.clone(); MAX_ATTEMPTS as usize]);
+    let deliveries = registry(channel.clone());
+    for _ in 1..MAX_ATTEMPTS {
+        let error = sender::run(&b.ports, &deliveries, &job)
+            .await
+            .expect_err("retried");
+        assert!(!error.is_permanent());
+    }
+    let SendOutcome::Failed(failed) = sender::run(&b.ports, &deliveries, &job)
+        .await
+        .expect("settled")
+    else {
+        panic!("expected failed")
+    };
+    assert_eq!(failed.attempts, MAX_ATTEMPTS);
+    assert!(failed
+        .failure
+        .as_deref()
+        .is_some_and(|f| f.contains("HTTP 503")));
+    assert!(channel.posted().is_empty());
+
+    // Retrying a reply that is not failed is refused; a failed one goes back to sending.
+    let retried = replies::retry(&b.ports, &i.tenant_id, &ticket, &failed.id)
+        .await
+        .expect("retried");
+    assert_eq!(retried.state, ReplyState::Sending);
+    assert!(matches!(
+        replies::retry(&b.ports, &i.tenant_id, &ticket, &failed.id).await,
+        Err(RequestError::WrongState {
+            code: "reply_not_failed",
+            ..
+        })
+    ));
+    let job = job_for(&b, &i, &ticket, &failed.id).await;
+    assert!(matches!(
+        sender::run(&b.ports, &deliveries, &job)
+            .await
+            .expect("sent"),
+        SendOutcome::Sent(_)
+    ));
+    assert_eq!(channel.posted(), vec!["Przyjmujemy reklamację."]);
+}
+
+#[tokio::test]
+async fn refusals_fail_at_once_with_a_reason_an_agent_can_act_on() {
+    let b = backend();
+    let i = connected_allegro(&b.ports, "t1").await;
+    let ticket = ticket_with_buyer_message(&b, &i, ConversationKind::AllegroDispute).await;
+    let stored = replies::submit(
+        &b.ports,
+        &i.tenant_id,
+        &ticket,
+        None,
+        reply(r#"{"text":"Dzień dobry"}"#),
+    )
+    .await
+    .expect("accepted");
+    let job = job_for(&b, &i, &ticket, &stored.id).await;
+    let channel = Scripted::with(vec![Step::Fail(MarketplaceError::CredentialsRejected(
+        "invalid_grant".into(),
+    ))]);
+    let SendOutcome::Failed(failed) = sender::run(&b.ports, &registry(channel), &job)
+        .await
+        .expect("settled")
+    else {
+        panic!("expected failed")
+    };
+    assert_eq!(failed.attempts, 1);
+    assert!(failed
+        .failure
+        .as_deref()
+        .is_some_and(|f| f.contains("reconnect")));
+}
+
+#[tokio::test]
+async fn requests_breaking_the_conversation_rules_are_refused_and_nothing_is_stored() {
+    let b = backend();
+    let i = connected_allegro(&b.ports, "t1").await;
+    let claim = ticket_with_buyer_message(&b, &i, ConversationKind::AllegroClaim).await;
+    let submit = |json: &'static str| {
+        let (ports, tenant, ticket) = (b.ports.clone(), i.tenant_id.clone(), claim.clone());
+        async move { replies::submit(&ports, &tenant, &ticket, None, reply(json)).await }
+    };
+    assert_eq!(
+        invalid_field(
+            submit(r#"{"text":"<b>Dzień dobry</b>"}"#)
+                .await
+                .expect_err("html")
+        ),
+        "text"
+    );
+    assert_eq!(
+        invalid_field(submit(r#"{"text":"   "}"#).await.expect_err("blank")),
+        "text"
+    );
+    assert_eq!(
+        invalid_field(
+            submit(r#"{"text":"Proszę potwierdzić","ask_to_confirm":true}"#)
+                .await
+                .expect_err("claims cannot")
+        ),
+        "ask_to_confirm"
+    );
+    assert_eq!(
+        invalid_field(
+            submit(r#"{"text":"Faktura","attachment":{"filename":"f.exe","content_type":"application/x-msdownload","data_base64":"AAAA"}}"#)
+                .await
+                .expect_err("type")
+        ),
+        "attachment.content_type"
+    );
+    assert_eq!(
+        invalid_field(
+            submit(r#"{"text":"Faktura","attachment":{"filename":"f.pdf","content_type":"application/pdf","data_base64":"not base64!"}}"#)
+                .await
+                .expect_err("encoding")
+        ),
+        "attachment.data_base64"
+    );
+    let long = format!(r#"{{"text":"{}"}}"#, "a".repeat(20_001));
+    let ticket = claim.clone();
+    assert_eq!(
+        invalid_field(
+            replies::submit(&b.ports, &i.tenant_id, &ticket, None, reply(&long))
+                .await
+                .expect_err("too long")
+        ),
+        "text"
+    );
+    // Allegro issues take files up to 2 MiB.
+    let big = base64_of(2 * 1024 * 1024 + 1);
+    let body = format!(
+        r#"{{"text":"Zdjęcie","attachment":{{"filename":"a.png","content_type":"image/png","data_base64":"{big}"}}}}"#
+    );
+    assert_eq!(
+        invalid_field(
+            replies::submit(&b.ports, &i.tenant_id, &ticket, None, reply(&body))
+                .await
+                .expect_err("too big")
+        ),
+        "attachment.data_base64"
+    );
+    // Message Center threads take 2000 characters.
+    let thread = {
+        let mut event = dispute(
+            &i,
+            "thread-1",
+            "OPEN",
+            vec![message("t1", AuthorKind::Buyer, "Pytanie", 0)],
+        );
+        event.conversation.kind = ConversationKind::AllegroCommonThread;
+        ingest::run(&b.ports, &event)
+            .await
+            .expect("ingest")
+            .ticket_id
+    };
+    let long = format!(r#"{{"text":"{}"}}"#, "a".repeat(2_001));
+    assert_eq!(
+        invalid_field(
+            replies::submit(&b.ports, &i.tenant_id, &thread, None, reply(&long))
+                .await
+                .expect_err("2000")
+        ),
+        "text"
+    );
+    assert!(
+        drain(&*b.ports.queues.outbound).await.is_empty(),
+        "nothing queued"
+    );
+    let entries = timeline::load(&*b.ports.store, &i.tenant_id, &claim)
+        .await
+        .expect("timeline");
+    assert_eq!(entries.len(), 1, "nothing stored");
+}
+
+#[tokio::test]
+async fn closed_conversations_refuse_replies_and_disputes_can_ask_to_confirm() {
+    let b = backend();
+    let mut i = connected_allegro(&b.ports, "t1").await;
+    let dispute_ticket = ticket_with_buyer_message(&b, &i, ConversationKind::AllegroDispute).await;
+    // Empty text with ask_to_confirm needs the integration's closure message.
+    assert_eq!(
+        invalid_field(
+            replies::submit(
+                &b.ports,
+                &i.tenant_id,
+                &dispute_ticket,
+                None,
+                reply(r#"{"text":"","ask_to_confirm":true}"#)
+            )
+            .await
+            .expect_err("no closure message")
+        ),
+        "text"
+    );
+    let stored = integrations::get(&*b.ports.store, &i.tenant_id, &i.id)
+        .await
+        .expect("get")
+        .expect("i");
+    i.settings.closure_message = Some("Czy problem został rozwiązany?".into());
+    integrations::update(&*b.ports.store, &i, stored.version)
+        .await
+        .expect("update");
+    let confirm = replies::submit(
+        &b.ports,
+        &i.tenant_id,
+        &dispute_ticket,
+        None,
+        reply(r#"{"text":"","ask_to_confirm":true}"#),
+    )
+    .await
+    .expect("accepted");
+    assert!(confirm.ask_to_confirm);
+    assert_eq!(confirm.text, "Czy problem został rozwiązany?");
+
+    let closed = dispute(&i, "issue-1", "DISPUTE_CLOSED", Vec::new());
+    let mut closed = closed;
+    closed.open_for_replies = false;
+    ingest::run(&b.ports, &closed).await.expect("closed");
+    assert!(matches!(
+        replies::submit(
+            &b.ports,
+            &i.tenant_id,
+            &dispute_ticket,
+            None,
+            reply(r#"{"text":"Halo?"}"#)
+        )
+        .await,
+        Err(RequestError::WrongState {
+            code: "conversation_closed",
+            ..
+        })
+    ));
+}
+
+#[tokio::test]
+async fn empikplace_files_are_limited_to_ten_megabytes_per_conversation() {
+    let b = backend();
+    let i = connected_allegro(&b.ports, "t1").await;
+    let ticket = ticket_with_buyer_message(&b, &i, ConversationKind::EmpikThread).await;
+    let file = |size: usize| {
+        format!(
+            r#"{{"text":"W załączniku dokument","attachment":{{"filename":"doc.pdf","content_type":"application/pdf","data_base64":"{}"}}}}"#,
+            base64_of(size)
+        )
+    };
+    let first = replies::submit(
+        &b.ports,
+        &i.tenant_id,
+        &ticket,
+        None,
+        reply(&file(6_000_000)),
+    )
+    .await
+    .expect("6 MB fits");
+    assert_eq!(first.attachment.as_ref().map(|f| f.size), Some(6_000_000));
+    let error = replies::submit(
+        &b.ports,
+        &i.tenant_id,
+        &ticket,
+        None,
+        reply(&file(4_000_001)),
+    )
+    .await
+    .expect_err("over 10 MB in total");
+    assert_eq!(invalid_field(error), "attachment.data_base64");
+    replies::submit(
+        &b.ports,
+        &i.tenant_id,
+        &ticket,
+        None,
+        reply(&file(4_000_000)),
+    )
+    .await
+    .expect("exactly 10 MB in total fits");
+
+    // The file travels to the channel byte for byte.
+    let queued = drain(&*b.ports.queues.outbound).await;
+    let job: OutboundJob = serde_json::from_str(&queued[0].body).expect("job");
+    let channel = Scripted::with(vec![Step::Accept]);
+    assert!(matches!(
+        sender::run(&b.ports, &registry(channel), &job)
+            .await
+            .expect("sent"),
+        SendOutcome::Sent(_)
+    ));
+}
+
+#[tokio::test]
+async fn one_account_gets_one_posting_slot_per_interval() {
+    let b = backend();
+    let i = connected_allegro(&b.ports, "t1").await;
+    let now = start();
+    let second = Duration::seconds(1);
+    let reserve = |max_wait: Duration| {
+        let (ports, i) = (b.ports.clone(), i.clone());
+        async move {
+            send_slots::reserve(&*ports.store, &i.tenant_id, &i.id, second, max_wait, now)
+                .await
+                .expect("reserve")
+        }
+    };
+    assert_eq!(
+        reserve(Duration::seconds(10)).await,
+        Slot::Reserved(Duration::zero())
+    );
+    assert_eq!(reserve(Duration::seconds(10)).await, Slot::Reserved(second));
+    assert_eq!(
+        reserve(Duration::seconds(10)).await,
+        Slot::Reserved(second * 2)
+    );
+    assert_eq!(
+        reserve(Duration::milliseconds(500)).await,
+        Slot::Busy(Duration::milliseconds(2500)),
+        "too far ahead: handed back instead of sleeping"
+    );
+}
+
+fn base64_of(size: usize) -> String {
+    // 3 zero bytes encode as "AAAA"; the tail pads.
+    let mut out = String::with_capacity(size.div_ceil(3) * 4);
+    for _ in 0..size / 3 {
+        out.push_str("AAAA");
+    }
+    match size % 3 {
+        1 => out.push_str("AA=="),
+        2 => out.push_str("AAA="),
+        _ => {}
+    }
+    out
+}
