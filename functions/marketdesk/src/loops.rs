@@ -100,6 +100,8 @@ async fn scheduler_tick(ports: &Ports, channels: &Channels) {
             integrations = report.integrations,
             jobs = report.jobs,
             connected = report.connected,
+            autoresponses = report.autoresponses,
+            autoresponses_skipped = report.autoresponses_skipped,
             "scheduler tick"
         ),
         Err(error) => tracing::error!(%error, "scheduler tick failed"),

@@ -20,6 +20,8 @@ pub async fn handle(
         integrations = report.integrations,
         jobs = report.jobs,
         connected = report.connected,
+        autoresponses = report.autoresponses,
+        autoresponses_skipped = report.autoresponses_skipped,
         "scheduler tick"
     );
     Ok(())

@@ -1,10 +1,12 @@
 //! What the one-minute schedule does, shared by the `scheduler` Lambda and `marketdesk serve`:
-//! queue the poll jobs, then finish device-flow grants the seller has confirmed.
+//! queue the poll jobs, finish device-flow grants the seller has confirmed, and hand due
+//! autoresponses to the outbox.
 
 use crate::allegro::connect;
 use crate::wiring::Channels;
 use marketdesk_core::domain::Integration;
 use marketdesk_core::ports::Ports;
+use marketdesk_core::services::autoresponder::due;
 use marketdesk_core::services::{scheduler, ServiceError};
 
 /// What one tick did.
@@ -16,6 +18,10 @@ pub struct TickReport {
     pub jobs: usize,
     /// Device-flow grants completed.
     pub connected: usize,
+    /// Autoresponses queued.
+    pub autoresponses: usize,
+    /// Autoresponses skipped (too late, answered, closed).
+    pub autoresponses_skipped: usize,
 }
 
 /// Runs one scheduler tick. A device-grant failure is logged, not fatal: the poll jobs matter more.
@@ -28,6 +34,8 @@ pub async fn scheduler_tick(
         integrations: fan_out.integrations,
         jobs: fan_out.jobs,
         connected: 0,
+        autoresponses: 0,
+        autoresponses_skipped: 0,
     };
     if let Some(clients) = channels.allegro.clone() {
         let client_for = move |i: &Integration| clients.for_integration(i).clone();
@@ -35,6 +43,13 @@ pub async fn scheduler_tick(
             Ok(connected) => report.connected = connected,
             Err(error) => tracing::warn!(%error, "device-flow grants could not be checked"),
         }
+    }
+    match due::run_due(ports, ports.clock.now()).await {
+        Ok(due) => {
+            report.autoresponses = due.queued;
+            report.autoresponses_skipped = due.skipped;
+        }
+        Err(error) => tracing::warn!(%error, "due autoresponses could not be read"),
     }
     Ok(report)
 }

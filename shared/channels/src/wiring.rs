@@ -1,12 +1,14 @@
 //! Everything the functions and `marketdesk serve` need from the channels, built once from
-//! the settings: the channel readers, the token refresher, the OAuth connector, the key check.
+//! the settings: the channel readers, the reply channels, the token refresher, the OAuth
+//! connector, the key check.
 
 use crate::allegro::client::{AllegroChannelConfig, AllegroClients};
 use crate::allegro::connector::AllegroConnector;
+use crate::allegro::delivery::{AllegroIssueReplies, AllegroThreadReplies};
 use crate::allegro::issues_source::AllegroIssuesSource;
 use crate::allegro::messaging_source::AllegroMessagingSource;
 use crate::allegro::tokens::AllegroTokenRefresher;
-use crate::empik::{EmpikKeyCheck, EmpikThreadsSource};
+use crate::empik::{EmpikKeyCheck, EmpikThreadReplies, EmpikThreadsSource};
 use crate::settings::ChannelSettings;
 use marketdesk_core::domain::Channel;
 use marketdesk_core::ports::{
@@ -53,6 +55,14 @@ impl Channels {
                 settings.user_agent.clone(),
             )),
         );
+        let mut deliveries = DeliveryRegistry::empty().with_channel(
+            Channel::EmpikThreads,
+            Arc::new(EmpikThreadReplies::new(
+                ports.clone(),
+                settings.empik_api_url.clone(),
+                settings.user_agent.clone(),
+            )),
+        );
         let key_check = Arc::new(EmpikKeyCheck::new(
             settings.empik_api_url.clone(),
             settings.user_agent.clone(),
@@ -60,7 +70,7 @@ impl Channels {
         let Some(allegro) = &settings.allegro else {
             return Ok(Self {
                 registry,
-                deliveries: DeliveryRegistry::empty(),
+                deliveries,
                 allegro: None,
                 refresher: None,
                 connector: Arc::new(NoConnector),
@@ -95,9 +105,18 @@ impl Channels {
                 Channel::AllegroMessaging,
                 Arc::new(AllegroMessagingSource::new(ports.clone(), clients.clone())),
             );
+        deliveries = deliveries
+            .with_channel(
+                Channel::AllegroIssues,
+                Arc::new(AllegroIssueReplies::new(ports.clone(), clients.clone())),
+            )
+            .with_channel(
+                Channel::AllegroMessaging,
+                Arc::new(AllegroThreadReplies::new(ports.clone(), clients.clone())),
+            );
         Ok(Self {
             registry,
-            deliveries: DeliveryRegistry::empty(),
+            deliveries,
             connector: Arc::new(AllegroConnector::new(
                 clients.clone(),
                 settings.allegro_redirect_uri(),

@@ -123,7 +123,10 @@ async fn every_filter_narrows_the_list() {
         ("q=buyer_5", vec![id(5)]),
         ("q=nothing-like-this", vec![]),
         ("queue=Returns&integration=int-odd", vec![id(1)]),
-        ("archived=true", (1..=6).map(id).collect()),
+        ("archived=true", vec![]),
+        ("archived=false", (1..=6).map(id).collect()),
+        ("last_author=buyer", (1..=6).map(id).collect()),
+        ("last_author=autoresponder", vec![]),
         ("q=", (1..=6).map(id).collect()),
     ];
     for (query, expected) in cases {
@@ -286,4 +289,47 @@ async fn comments_are_internal_messages_and_closed_conversations_take_them() {
         .post("/v1/tickets/nope/comments", &agent, json!({ "text": "hi" }))
         .await;
     assert_eq!(missing.status, 404);
+}
+
+#[tokio::test]
+async fn lists_hide_closed_and_idle_allegro_discussions_unless_archived_is_asked_for() {
+    let api = Api::new();
+    let key = api.key("t1", Role::Agent).await;
+    let now = chrono::Utc::now();
+    let mut closed_long_ago = ticket("t1", "int-1", "closed-15d", 60 * 24 * 15);
+    closed_long_ago.open_for_replies = false;
+    closed_long_ago.closed_at = Some(now - chrono::Duration::days(15));
+    let mut closed_recently = ticket("t1", "int-1", "closed-13d", 60 * 24 * 13);
+    closed_recently.open_for_replies = false;
+    closed_recently.closed_at = Some(now - chrono::Duration::days(13));
+    let idle = ticket("t1", "int-1", "idle-31d", 60 * 24 * 31);
+    let active = ticket("t1", "int-1", "idle-29d", 60 * 24 * 29);
+    let mut empik_idle = ticket("t1", "int-2", "empik-40d", 60 * 24 * 40);
+    empik_idle.source = marketdesk_core::domain::Source::Empikplace;
+    empik_idle.conversation.kind = marketdesk_core::domain::ConversationKind::EmpikThread;
+    for t in [
+        &closed_long_ago,
+        &closed_recently,
+        &idle,
+        &active,
+        &empik_idle,
+    ] {
+        store_ticket(&api, t).await;
+    }
+    let visible = walk(&api, &key, "", 25).await;
+    assert_eq!(
+        visible,
+        vec![
+            "tk-t1-closed-13d".to_owned(),
+            "tk-t1-idle-29d".to_owned(),
+            "tk-t1-empik-40d".to_owned()
+        ]
+    );
+    let archived = walk(&api, &key, "archived=true", 25).await;
+    assert_eq!(
+        archived,
+        vec!["tk-t1-closed-15d".to_owned(), "tk-t1-idle-31d".to_owned()]
+    );
+    let detail = api.get("/v1/tickets/tk-t1-idle-31d", &key).await;
+    assert_eq!(detail.status, 200, "archived tickets stay readable");
 }

@@ -1,5 +1,7 @@
-//! Injected faults: the next N calls to a path answer 429, 500, hang, or send malformed JSON.
-//! Control calls (`/__sandbox/...`) are never faulted.
+//! Injected faults: the next N calls to a path answer 429, 500, hang, or send malformed JSON
+//! without reaching the handler, or reach it and lose its answer (500 after the change was
+//! made: what a client sees when a gateway fails after the marketplace acted). Control calls
+//! (`/__sandbox/...`) are never faulted.
 
 use crate::state::SandboxState;
 use axum::body::Body;
@@ -23,6 +25,9 @@ pub enum FaultKind {
     },
     /// 500 with the marketplace's body.
     ServerError,
+    /// The request is handled (a message is posted, a file stored), then its answer is
+    /// replaced by a 500 with the marketplace's body: the client cannot tell it went through.
+    ServerErrorAfterProcessing,
     /// No answer for this long, then 504 (the client should have timed out first).
     Timeout {
         /// How long to hang.
@@ -108,12 +113,12 @@ pub async fn inject(State(state): State<SandboxState>, request: Request, next: N
             }
             response
         }
-        Some(FaultKind::ServerError) => marketplace_error(
-            mirakl,
-            StatusCode::INTERNAL_SERVER_ERROR,
-            "INTERNAL_SERVER_ERROR",
-            "Internal server error.",
-        ),
+        Some(FaultKind::ServerError) => server_error(mirakl),
+        Some(FaultKind::ServerErrorAfterProcessing) => {
+            // The handler's effects stay; only its answer is lost.
+            drop(next.run(request).await);
+            server_error(mirakl)
+        }
         Some(FaultKind::Timeout { hang_ms }) => {
             tokio::time::sleep(Duration::from_millis(hang_ms)).await;
             StatusCode::GATEWAY_TIMEOUT.into_response()
@@ -131,6 +136,15 @@ pub async fn inject(State(state): State<SandboxState>, request: Request, next: N
             .body(Body::from("{\"truncated\": [1, 2"))
             .unwrap_or_else(|_| StatusCode::INTERNAL_SERVER_ERROR.into_response()),
     }
+}
+
+fn server_error(mirakl: bool) -> Response {
+    marketplace_error(
+        mirakl,
+        StatusCode::INTERNAL_SERVER_ERROR,
+        "INTERNAL_SERVER_ERROR",
+        "Internal server error.",
+    )
 }
 
 fn marketplace_error(mirakl: bool, status: StatusCode, code: &str, message: &str) -> Response {
@@ -174,5 +188,25 @@ mod tests {
         );
         assert_eq!(faults.take("GET", "/sale/issues"), None, "used up");
         assert!(faults.rules.is_empty());
+    }
+
+    #[test]
+    fn kinds_read_from_the_control_api() {
+        let rule: FaultRule = serde_json::from_value(json!({
+            "path_prefix": "/api/inbox", "method": "POST", "remaining": 1,
+            "kind": "server_error_after_processing"
+        }))
+        .expect("rule");
+        assert_eq!(rule.kind, FaultKind::ServerErrorAfterProcessing);
+        let rule: FaultRule = serde_json::from_value(json!({
+            "path_prefix": "/", "remaining": 1, "kind": "too_many_requests"
+        }))
+        .expect("rule");
+        assert_eq!(
+            rule.kind,
+            FaultKind::TooManyRequests {
+                retry_after_seconds: 60
+            }
+        );
     }
 }

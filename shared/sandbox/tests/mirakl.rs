@@ -1128,6 +1128,33 @@ async fn injected_429_has_retry_after_and_a_mirakl_body() {
 }
 
 #[tokio::test]
+async fn an_answer_lost_after_processing_still_posts_once() {
+    let world = World::new().await;
+    let armed = world
+        .http
+        .post(world.url("/__sandbox/faults"))
+        .json(
+            &json!({"path_prefix": format!("/api/inbox/threads/{}/message", world.thread_id),
+                      "method": "POST", "remaining": 1, "kind": "server_error_after_processing"}),
+        )
+        .send()
+        .await
+        .expect("arm");
+    assert_eq!(armed.status(), StatusCode::CREATED);
+    let input = json!({"body": "Wysłane mimo błędu", "to": world.to_customer()});
+    let (status, body) = world.reply_with(&input).await;
+    assert_mirakl_error(status, &body, StatusCode::INTERNAL_SERVER_ERROR);
+    let (_, posted) = world
+        .control_get(&format!("/threads/{}/posted", world.thread_id))
+        .await;
+    let posted = posted["posted"].as_array().expect("posted").clone();
+    assert_eq!(posted.len(), 1, "the message was posted: {posted:?}");
+    assert_eq!(posted[0]["body"], json!("Wysłane mimo błędu"));
+    let (status, _) = world.reply_with(&input).await;
+    assert_eq!(status, StatusCode::CREATED, "used up after one call");
+}
+
+#[tokio::test]
 async fn control_api_validates_bodies_and_ids() {
     let world = World::new().await;
     let cases = [

@@ -2,6 +2,8 @@
 
 #![allow(dead_code)]
 
+pub mod scripted;
+
 use chrono::{DateTime, Duration, Utc};
 use marketdesk_core::domain::{
     AuthorKind, ConnectionState, ConversationKind, ConversationRef, Environment, Integration,

@@ -6,6 +6,7 @@ pub mod subjects;
 
 mod access;
 pub mod client;
+pub mod delivery;
 pub mod errors;
 pub mod issues_source;
 pub mod links;
@@ -17,6 +18,7 @@ mod positions;
 pub mod tokens;
 
 pub use client::{AllegroChannelConfig, AllegroClients};
+pub use delivery::{AllegroIssueReplies, AllegroThreadReplies};
 pub use errors::to_marketplace_error;
 pub use issues_source::AllegroIssuesSource;
 pub use messaging_source::AllegroMessagingSource;

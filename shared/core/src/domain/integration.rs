@@ -1,7 +1,7 @@
 //! Integrations: a seller's connected marketplace accounts and their settings.
 
 use super::cursor::Channel;
-use super::ticket::TicketStatus;
+use super::ticket::{ConversationKind, TicketStatus};
 use crate::ids::{IntegrationId, TenantId};
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
@@ -93,6 +93,26 @@ pub struct AutoresponderSettings {
     pub delay_minutes: u32,
     /// Addresses told about every autoresponse sent.
     pub notify: Vec<String>,
+    /// When the shop is staffed (Europe/Warsaw); outside them `out_of_hours_text` is sent.
+    #[serde(default)]
+    pub business_hours: Option<BusinessHours>,
+    /// Text for buyers writing outside business hours (same placeholders); `None` = `text`.
+    #[serde(default)]
+    pub out_of_hours_text: Option<String>,
+    /// Conversation kinds answered (default: every kind).
+    #[serde(default = "all_kinds")]
+    pub kinds: Vec<ConversationKind>,
+}
+
+/// Every conversation kind the autoresponder can answer.
+pub fn all_kinds() -> Vec<ConversationKind> {
+    vec![
+        ConversationKind::AllegroDispute,
+        ConversationKind::AllegroClaim,
+        ConversationKind::AllegroPurchaseProblem,
+        ConversationKind::AllegroCommonThread,
+        ConversationKind::EmpikThread,
+    ]
 }
 
 impl Default for AutoresponderSettings {
@@ -102,8 +122,23 @@ impl Default for AutoresponderSettings {
             text: String::new(),
             delay_minutes: 2,
             notify: Vec::new(),
+            business_hours: None,
+            out_of_hours_text: None,
+            kinds: all_kinds(),
         }
     }
+}
+
+/// Opening hours in Europe/Warsaw local time.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct BusinessHours {
+    /// Working days, 1 = Monday … 7 = Sunday.
+    pub days: Vec<u8>,
+    /// Opening time, `HH:MM`.
+    pub start: String,
+    /// Closing time, `HH:MM` (after `start`).
+    pub end: String,
 }
 
 /// What an admin configures on an integration.

@@ -13,12 +13,13 @@ pub use api_key::{ApiKey, Role};
 pub use cursor::{Channel, PollCursor};
 pub use customer::Customer;
 pub use integration::{
-    AutoresponderSettings, ConnectionState, Environment, Integration, IntegrationKind,
-    IntegrationSettings, StatusMapping,
+    AutoresponderSettings, BusinessHours, ConnectionState, Environment, Integration,
+    IntegrationKind, IntegrationSettings, StatusMapping,
 };
 pub use message::{Attachment, AuthorKind, Delivery, Message};
 pub use reply::{FileRef, Reply, ReplyLimits, ReplyState};
 pub use tenant::Tenant;
 pub use ticket::{
-    ConversationKind, ConversationRef, PanelProduct, Source, Ticket, TicketPanel, TicketStatus,
+    AutoreplyPlan, AutoreplyState, ConversationKind, ConversationRef, PanelProduct, Source, Ticket,
+    TicketPanel, TicketStatus,
 };

@@ -17,6 +17,9 @@ pub enum ReplyState {
     Sent,
     /// Given up after retries or refused by the marketplace (`failure` says why).
     Failed,
+    /// Not sent because it was no longer wanted (an autoresponse past its deadline, or the
+    /// seller answered first); `failure` says why.
+    Cancelled,
 }
 
 /// The attached file of a reply, stored beside it (the bytes are in the file store).
@@ -60,6 +63,13 @@ pub struct Reply {
     /// When the first attempt of this round began: an earlier attempt may have reached the
     /// marketplace unnoticed, so later attempts look for it from this time on.
     pub first_attempt_at: Option<DateTime<Utc>>,
+    /// When the attempt now under way began (cleared when it ends): a second worker leaves
+    /// the reply alone while it is recent, and looks for its result once it is stale.
+    #[serde(default)]
+    pub attempt_started_at: Option<DateTime<Utc>>,
+    /// Never deliver after this moment (autoresponses: 60 minutes after the buyer wrote).
+    #[serde(default)]
+    pub not_after: Option<DateTime<Utc>>,
     /// When the reply was written.
     pub created_at: DateTime<Utc>,
     /// When the marketplace took it.

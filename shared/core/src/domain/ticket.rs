@@ -187,6 +187,56 @@ pub struct Ticket {
     pub created_at: DateTime<Utc>,
     /// Latest activity (message or status change): lists are ordered by it.
     pub updated_at: DateTime<Utc>,
+    /// Which opening of the conversation this is: 1, then one more per reopening.
+    #[serde(default = "first_opening")]
+    pub opening: u32,
+    /// Messages at or before this time belong to earlier openings (set on reopening).
+    #[serde(default)]
+    pub opening_after: Option<DateTime<Utc>>,
+    /// When marketdesk saw the conversation close (it stays closed until reopened).
+    #[serde(default)]
+    pub closed_at: Option<DateTime<Utc>>,
+    /// The autoresponder's plan for the current opening.
+    #[serde(default)]
+    pub autoreply: Option<AutoreplyPlan>,
+}
+
+fn first_opening() -> u32 {
+    1
+}
+
+/// The autoresponse owed to the buyer's first message of one opening.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct AutoreplyPlan {
+    /// The opening answered.
+    pub opening: u32,
+    /// The marketplace id of the buyer's first message of the opening.
+    pub buyer_message_id: String,
+    /// When the buyer wrote it.
+    pub buyer_message_at: DateTime<Utc>,
+    /// When to answer (the message time plus the configured delay).
+    pub due_at: DateTime<Utc>,
+    /// Latest moment to answer (60 minutes after the message); later it is skipped.
+    pub deadline: DateTime<Utc>,
+    /// Where it stands.
+    pub state: AutoreplyState,
+    /// Why it was skipped, when it was.
+    #[serde(default)]
+    pub skip_reason: Option<String>,
+}
+
+/// Where an autoresponse stands.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum AutoreplyState {
+    /// Waiting for its time.
+    Pending,
+    /// Handed to the outbox.
+    Queued,
+    /// Delivered.
+    Sent,
+    /// Not sent, and never will be (`skip_reason` says why).
+    Skipped,
 }
 
 #[cfg(test)]

@@ -135,6 +135,27 @@ pub fn api_key_lookup(hash_hex: &str) -> Key {
     Key::new(format!("APIKEYHASH#{hash_hex}"), "APIKEY")
 }
 
+/// GSI2 partition of tickets whose autoresponse is waiting for its time.
+pub const AUTOREPLY_DUE: &str = "AUTOREPLY_DUE";
+
+/// A pending autoresponse's entry in the due index (sorted by due time).
+pub fn autoreply_due_index(
+    sortable_due_at: &str,
+    tenant: &TenantId,
+    ticket: &TicketId,
+) -> IndexKey {
+    IndexKey::new(
+        AUTOREPLY_DUE,
+        format!("{sortable_due_at}#{tenant}#{ticket}"),
+    )
+}
+
+/// The due-index sort key bound covering every entry due at or before `now`.
+pub fn autoreply_due_until(now: chrono::DateTime<chrono::Utc>) -> String {
+    // `~` sorts after every character of a tenant or ticket id.
+    format!("{}~", super::tickets::sortable(now))
+}
+
 /// Prefix of every outbox reply of a ticket.
 pub fn ticket_replies_prefix(id: &TicketId) -> String {
     format!("TICKET#{id}#REPLY#")

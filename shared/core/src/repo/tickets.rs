@@ -1,7 +1,7 @@
 //! Tickets and their messages in the store.
 
 use super::{decode, encode, get_versioned, keys, RepoError, Versioned};
-use crate::domain::{ConversationRef, Message, Ticket};
+use crate::domain::{AutoreplyState, ConversationRef, Message, Ticket};
 use crate::ids::{TenantId, TicketId};
 use crate::ports::{
     Condition, Index, Item, PageCursor, Query, SortKeyCondition, Store, StoreError, WriteOp,
@@ -15,14 +15,22 @@ pub fn sortable(time: DateTime<Utc>) -> String {
 }
 
 fn ticket_item(ticket: &Ticket, version: u64) -> Item {
-    Item {
+    let item = Item {
         version,
         ..Item::new(keys::ticket(&ticket.tenant_id, &ticket.id), encode(ticket))
     }
     .with_index(
         Index::Gsi1,
         keys::ticket_activity_index(&ticket.tenant_id, &sortable(ticket.updated_at), &ticket.id),
-    )
+    );
+    match &ticket.autoreply {
+        // Sparse: only tickets whose autoresponse waits are in the due index.
+        Some(plan) if plan.state == AutoreplyState::Pending => item.with_index(
+            Index::Gsi2,
+            keys::autoreply_due_index(&sortable(plan.due_at), &ticket.tenant_id, &ticket.id),
+        ),
+        _ => item,
+    }
 }
 
 /// The ticket mirroring a marketplace conversation, if one was created.

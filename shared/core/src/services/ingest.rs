@@ -3,7 +3,7 @@
 //! Idempotent: the conversation's marketplace id guards ticket creation and each message is
 //! keyed by its marketplace id, so redelivered or overlapping events change nothing.
 
-use super::ServiceError;
+use super::{autoresponder, ServiceError};
 use crate::domain::{Customer, Integration, Message, Ticket, TicketPanel};
 use crate::ids::{CustomerId, MessageId, TicketId};
 use crate::jobs::{InboundDelivery, InboundEvent};
@@ -159,6 +159,10 @@ fn new_ticket(
         needs_reply: false,
         created_at: now,
         updated_at: now,
+        opening: 1,
+        opening_after: None,
+        closed_at: (!event.open_for_replies).then_some(now),
+        autoreply: None,
     }
 }
 
@@ -180,6 +184,7 @@ async fn update_ticket(
             (Some(now), Some(applied)) => now >= applied,
             _ => true,
         };
+        let was_open = stored.value.open_for_replies;
         if is_latest {
             // A dispute may turn into a claim under the same issue id.
             ticket.conversation.kind = event.conversation.kind;
@@ -199,8 +204,16 @@ async fn update_ticket(
         if is_latest && event.panel != TicketPanel::default() {
             ticket.panel = event.panel.clone();
         }
+        let now = ports.clock.now();
+        autoresponder::plan::track_opening(&mut ticket, was_open, now);
         let timeline = super::timeline::load(store, &event.tenant_id, ticket_id).await?;
         super::timeline::summarize(&mut ticket, &timeline);
+        autoresponder::plan::plan(
+            &mut ticket,
+            &timeline,
+            &integration.settings.autoresponder,
+            now,
+        );
         if ticket == stored.value {
             return Ok(());
         }

@@ -6,7 +6,9 @@
 //! [`CredentialCheck`] port had its say, and is never returned or logged.
 
 use super::request::RequestError;
-use super::{tokens, validation};
+use super::{autoresponder, tokens, validation};
+use crate::domain::integration::all_kinds;
+use crate::domain::{BusinessHours, ConversationKind};
 use crate::domain::{
     ConnectionState, Environment, Integration, IntegrationKind, IntegrationSettings, TicketStatus,
 };
@@ -154,6 +156,15 @@ pub struct AutoresponderPatch {
     /// Addresses told about each autoresponse.
     #[serde(default)]
     pub notify: Option<Vec<String>>,
+    /// Business hours in Europe/Warsaw (`null`: always the main text).
+    #[serde(default, deserialize_with = "nullable")]
+    pub business_hours: Option<Option<BusinessHours>>,
+    /// Text sent outside business hours (`null`: the main text).
+    #[serde(default, deserialize_with = "nullable")]
+    pub out_of_hours_text: Option<Option<String>>,
+    /// Conversation kinds answered.
+    #[serde(default)]
+    pub kinds: Option<Vec<ConversationKind>>,
 }
 
 /// The secret holding an integration's marketplace API key (EmpikPlace).
@@ -249,6 +260,15 @@ pub fn apply_settings(
         if let Some(notify) = auto.notify {
             target.notify = notify;
         }
+        if let Some(hours) = auto.business_hours {
+            target.business_hours = hours;
+        }
+        if let Some(text) = auto.out_of_hours_text {
+            target.out_of_hours_text = text;
+        }
+        if let Some(kinds) = auto.kinds {
+            target.kinds = kinds;
+        }
     }
     if let Some(alerts) = patch.alert_emails {
         settings.alert_emails = alerts;
@@ -298,6 +318,21 @@ pub fn validate_settings(settings: &mut IntegrationSettings) -> Result<(), Reque
             other => other,
         })?;
     }
+    check_autoresponse_text("settings.autoresponder.text", &auto.text)?;
+    if let Some(text) = &auto.out_of_hours_text {
+        validation::plain_text(
+            "settings.autoresponder.out_of_hours_text",
+            text,
+            MAX_AUTORESPONSE_CHARS,
+        )?;
+        check_autoresponse_text("settings.autoresponder.out_of_hours_text", text)?;
+    }
+    if let Some(hours) = &auto.business_hours {
+        check_business_hours(hours)?;
+    }
+    auto.kinds
+        .sort_by_key(|k| all_kinds().iter().position(|a| a == k));
+    auto.kinds.dedup();
     auto.notify = addresses("settings.autoresponder.notify", &auto.notify)?;
     settings.alert_emails = addresses("settings.alert_emails", &settings.alert_emails)?;
     if settings.shop_id.is_some_and(|id| id <= 0) {
@@ -559,4 +594,48 @@ pub async fn delete(
     Err(RequestError::Conflict(
         "the integration kept changing; try again".into(),
     ))
+}
+
+/// Placeholders in an autoresponse text must be known ones.
+fn check_autoresponse_text(field: &str, text: &str) -> Result<(), RequestError> {
+    let unknown = autoresponder::text::unknown_placeholders(text);
+    if unknown.is_empty() {
+        return Ok(());
+    }
+    Err(RequestError::invalid(
+        field,
+        format!(
+            "unknown placeholder {}; use {}",
+            unknown.join(", "),
+            autoresponder::text::PLACEHOLDERS
+                .iter()
+                .map(|p| format!("{{{p}}}"))
+                .collect::<Vec<_>>()
+                .join(", ")
+        ),
+    ))
+}
+
+/// Business hours: known days, `HH:MM` times, opening before closing.
+fn check_business_hours(hours: &BusinessHours) -> Result<(), RequestError> {
+    let field = "settings.autoresponder.business_hours";
+    if hours.days.is_empty() || hours.days.iter().any(|d| !(1..=7).contains(d)) {
+        return Err(RequestError::invalid(
+            format!("{field}.days"),
+            "must list working days as numbers 1 (Monday) to 7 (Sunday)",
+        ));
+    }
+    let start = autoresponder::text::parse_time(&hours.start).ok_or_else(|| {
+        RequestError::invalid(format!("{field}.start"), "must be a time such as 08:00")
+    })?;
+    let end = autoresponder::text::parse_time(&hours.end).ok_or_else(|| {
+        RequestError::invalid(format!("{field}.end"), "must be a time such as 16:00")
+    })?;
+    if end <= start {
+        return Err(RequestError::invalid(
+            format!("{field}.end"),
+            "must be after the start (Europe/Warsaw time)",
+        ));
+    }
+    Ok(())
 }

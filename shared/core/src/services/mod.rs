@@ -2,6 +2,7 @@
 
 pub mod api_keys;
 pub mod attachments;
+pub mod autoresponder;
 pub mod comments;
 pub mod customer_views;
 pub mod ingest;

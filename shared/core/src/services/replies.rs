@@ -105,6 +105,8 @@ pub async fn submit(
         failure: None,
         attempts: 0,
         first_attempt_at: None,
+        attempt_started_at: None,
+        not_after: None,
         created_at: ports.clock.now(),
         sent_at: None,
     };
@@ -182,6 +184,7 @@ fn state_name(state: ReplyState) -> &'static str {
         ReplyState::Sending => "still sending",
         ReplyState::Sent => "sent",
         ReplyState::Failed => "failed",
+        ReplyState::Cancelled => "cancelled",
     }
 }
 
@@ -325,7 +328,7 @@ async fn check_conversation_total(
     let used: u64 = replies::of_ticket(&*ports.store, tenant, &ticket.id)
         .await?
         .iter()
-        .filter(|r| r.state != ReplyState::Failed)
+        .filter(|r| matches!(r.state, ReplyState::Sending | ReplyState::Sent))
         .filter_map(|r| r.attachment.as_ref())
         .map(|f| f.size)
         .sum();

@@ -5,8 +5,8 @@
 //! in the conversation for a seller message with the reply's text written since the first
 //! attempt, and records that one instead of posting again.
 
-use super::{decode_job, timeline, ServiceError};
-use crate::domain::{Integration, Reply, ReplyState, Ticket};
+use super::{autoresponder, decode_job, timeline, ServiceError};
+use crate::domain::{AuthorKind, Integration, Reply, ReplyState, Ticket};
 use crate::ids::TenantId;
 use crate::jobs::OutboundJob;
 use crate::ports::{
@@ -22,6 +22,9 @@ pub const MAX_ATTEMPTS: u32 = 4;
 const MAX_SLOT_WAIT: Duration = Duration::seconds(10);
 /// Clock skew allowed between us and the marketplace when looking for an earlier attempt.
 const SKEW: Duration = Duration::seconds(5);
+/// How long an attempt under way keeps other workers away from the reply; after that it is
+/// taken for crashed and its outcome is looked up on the marketplace.
+const IN_FLIGHT: Duration = Duration::minutes(2);
 /// How often a lost optimistic-update race is retried.
 const UPDATE_ATTEMPTS: usize = 5;
 
@@ -32,6 +35,8 @@ pub enum SendOutcome {
     Sent(Reply),
     /// The reply failed for good; `failure` says why.
     Failed(Reply),
+    /// The reply was not wanted any more (see [`ReplyState::Cancelled`]).
+    Cancelled(Reply),
     /// Nothing to do: the reply was sent or failed before (a redelivered job).
     AlreadySettled,
 }
@@ -49,6 +54,17 @@ pub async fn run(
         .ok_or_else(|| ServiceError::Gone(format!("reply {} no longer exists", job.reply_id)))?;
     if stored.value.state != ReplyState::Sending {
         return Ok(SendOutcome::AlreadySettled);
+    }
+    let now = ports.clock.now();
+    if stored
+        .value
+        .attempt_started_at
+        .is_some_and(|started| now - started < IN_FLIGHT)
+    {
+        return Err(ServiceError::Unavailable(format!(
+            "reply {} is being sent by another worker",
+            job.reply_id
+        )));
     }
     let ticket = tickets::get(store, &job.tenant_id, &job.ticket_id)
         .await?
@@ -82,8 +98,14 @@ pub async fn run(
                 return record_sent(ports, &ticket, stored, delivered).await;
             }
             Ok(_) => {}
+            Err(
+                error @ (MarketplaceError::Refused(_) | MarketplaceError::CredentialsRejected(_)),
+            ) => return fail(ports, tenant, stored, &failure_reason(&integration, &error)).await,
             Err(error) => return retry_later(ports, tenant, stored, error).await,
         }
+    }
+    if let Some(reason) = no_longer_wanted(ports, &ticket, &stored.value, now).await? {
+        return cancel(ports, tenant, stored, &reason).await;
     }
     if !ticket.open_for_replies {
         return fail(
@@ -157,6 +179,9 @@ pub async fn handle_body(
         SendOutcome::Failed(reply) => {
             tracing::warn!(reply = %reply.id, ticket = %reply.ticket_id, failure = reply.failure.as_deref().unwrap_or(""), "reply failed")
         }
+        SendOutcome::Cancelled(reply) => {
+            tracing::info!(reply = %reply.id, ticket = %reply.ticket_id, reason = reply.failure.as_deref().unwrap_or(""), "reply cancelled")
+        }
         SendOutcome::AlreadySettled => {
             tracing::info!(reply = %job.reply_id, "reply settled before; nothing to do")
         }
@@ -204,8 +229,10 @@ async fn begin_attempt(
     stored: Versioned<Reply>,
 ) -> Result<Versioned<Reply>, ServiceError> {
     let mut reply = stored.value;
+    let now = ports.clock.now();
     reply.attempts += 1;
-    reply.first_attempt_at.get_or_insert(ports.clock.now());
+    reply.first_attempt_at.get_or_insert(now);
+    reply.attempt_started_at = Some(now);
     match replies::update(&*ports.store, tenant, &reply, stored.version).await {
         Ok(()) => Ok(Versioned {
             value: reply,
@@ -251,12 +278,53 @@ async fn retry_later(
 ) -> Result<SendOutcome, ServiceError> {
     let mut reply = stored.value.clone();
     reply.failure = Some(format!("retrying: {error}"));
+    reply.attempt_started_at = None;
     if let Err(e) = replies::update(&*ports.store, tenant, &reply, stored.version).await {
         if !is_conflict(&e) {
             return Err(e.into());
         }
     }
     Err(ServiceError::Marketplace(error))
+}
+
+/// Why a reply waiting to be sent is no longer wanted: past its `not_after`, or an
+/// autoresponse whose buyer already got a seller's answer or whose conversation closed.
+async fn no_longer_wanted(
+    ports: &Ports,
+    ticket: &Ticket,
+    reply: &Reply,
+    now: chrono::DateTime<chrono::Utc>,
+) -> Result<Option<String>, ServiceError> {
+    if reply.not_after.is_some_and(|limit| now > limit) {
+        return Ok(Some(
+            "its time ran out (an autoresponse goes out within 60 minutes of the buyer's message or not at all)".into(),
+        ));
+    }
+    if reply.author != AuthorKind::Autoresponder {
+        return Ok(None);
+    }
+    let Some(plan) = &ticket.autoreply else {
+        return Ok(None);
+    };
+    let entries = timeline::load(&*ports.store, &ticket.tenant_id, &ticket.id).await?;
+    Ok(autoresponder::plan::reason_to_skip(
+        plan, ticket, &entries, now,
+    ))
+}
+
+/// Marks the reply cancelled: it is not wanted any more.
+async fn cancel(
+    ports: &Ports,
+    tenant: &TenantId,
+    stored: Versioned<Reply>,
+    reason: &str,
+) -> Result<SendOutcome, ServiceError> {
+    let mut reply = stored.value;
+    reply.state = ReplyState::Cancelled;
+    reply.failure = Some(reason.to_owned());
+    reply.attempt_started_at = None;
+    replies::update(&*ports.store, tenant, &reply, stored.version).await?;
+    Ok(SendOutcome::Cancelled(reply))
 }
 
 /// Marks the reply failed for good.
@@ -269,6 +337,7 @@ async fn fail(
     let mut reply = stored.value;
     reply.state = ReplyState::Failed;
     reply.failure = Some(reason.to_owned());
+    reply.attempt_started_at = None;
     replies::update(&*ports.store, tenant, &reply, stored.version).await?;
     Ok(SendOutcome::Failed(reply))
 }
@@ -285,8 +354,16 @@ async fn record_sent(
     reply.external_id = Some(delivered.external_id);
     reply.sent_at = Some(delivered.created_at);
     reply.failure = None;
+    reply.attempt_started_at = None;
     replies::update(&*ports.store, &ticket.tenant_id, &reply, stored.version).await?;
     refresh_ticket(ports, ticket).await?;
+    if reply.author == AuthorKind::Autoresponder {
+        if let Some(integration) =
+            integrations::get(&*ports.store, &ticket.tenant_id, &ticket.integration_id).await?
+        {
+            autoresponder::notify::after_sent(ports, ticket, &integration.value, &reply).await?;
+        }
+    }
     Ok(SendOutcome::Sent(reply))
 }
 

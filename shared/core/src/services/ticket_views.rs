@@ -8,10 +8,11 @@
 
 use super::paging::{self, Position};
 use super::request::{cursor_error, RequestError};
-use crate::domain::{Customer, Message, Source, Ticket, TicketStatus};
+use crate::domain::{AuthorKind, Customer, Message, Source, Ticket, TicketStatus};
 use crate::ids::{CustomerId, IntegrationId, TenantId, TicketId};
 use crate::ports::Ports;
 use crate::repo::{customers, tickets};
+use chrono::{DateTime, Duration, Utc};
 use serde::{Deserialize, Serialize};
 
 /// Store page size while filtering (constant: cursors point into these pages).
@@ -47,9 +48,13 @@ pub struct TicketQuery {
     /// Text contained in the subject or the buyer's login (case-insensitive).
     #[serde(default)]
     pub q: Option<String>,
-    /// Accepted and ignored for now (archiving comes later).
+    /// `true`: only archived tickets; absent or `false`: only the others (see [`is_archived`]).
     #[serde(default)]
     pub archived: Option<bool>,
+    /// Only tickets whose last buyer-visible message has this author (`autoresponder`: the
+    /// autoresponder answered and a person still has to).
+    #[serde(default)]
+    pub last_author: Option<AuthorKind>,
     /// Where to continue (from `next_cursor`).
     #[serde(default)]
     pub cursor: Option<String>,
@@ -59,8 +64,8 @@ pub struct TicketQuery {
 }
 
 impl TicketQuery {
-    /// Whether `ticket` passes every filter given.
-    pub fn matches(&self, ticket: &Ticket) -> bool {
+    /// Whether `ticket` passes every filter given, at `now`.
+    pub fn matches(&self, ticket: &Ticket, now: DateTime<Utc>) -> bool {
         let q = self.q.as_deref().map(str::trim).filter(|q| !q.is_empty());
         self.source.is_none_or(|s| ticket.source == s)
             && self.status.as_ref().is_none_or(|s| &ticket.status == s)
@@ -81,11 +86,35 @@ impl TicketQuery {
                 .as_ref()
                 .is_none_or(|id| ticket.customer_id.as_ref() == Some(id))
             && self.needs_reply.is_none_or(|n| ticket.needs_reply == n)
+            && self
+                .last_author
+                .is_none_or(|a| ticket.last_author == Some(a))
+            && self.archived.unwrap_or(false) == is_archived(ticket, now)
             && q.is_none_or(|q| {
                 let q = q.to_lowercase();
                 ticket.subject.to_lowercase().contains(&q)
                     || ticket.buyer_login.to_lowercase().contains(&q)
             })
+    }
+}
+
+/// Days after the marketplace closed an Allegro discussion before lists hide it.
+pub const CLOSED_VISIBLE_DAYS: i64 = 14;
+/// Days without activity after which lists hide an ongoing Allegro discussion.
+pub const IDLE_VISIBLE_DAYS: i64 = 30;
+
+/// Whether lists hide the ticket by default (like the marketplace panels): Allegro
+/// discussions 14 days after they were closed (resolved or unresolved) and ongoing ones after
+/// 30 days without activity. Nothing is deleted; `archived=true` lists them.
+pub fn is_archived(ticket: &Ticket, now: DateTime<Utc>) -> bool {
+    if ticket.source != Source::Allegro {
+        return false;
+    }
+    match ticket.closed_at {
+        Some(closed) if !ticket.open_for_replies => {
+            now - closed > Duration::days(CLOSED_VISIBLE_DAYS)
+        }
+        _ => now - ticket.updated_at > Duration::days(IDLE_VISIBLE_DAYS),
     }
 }
 
@@ -105,6 +134,7 @@ pub async fn list(
     query: &TicketQuery,
 ) -> Result<TicketPage, RequestError> {
     let limit = paging::limit(query.limit)?;
+    let now = ports.clock.now();
     let mut position = Position::decode(query.cursor.as_deref())?;
     let mut found = Vec::new();
     let mut scanned = 0;
@@ -115,7 +145,7 @@ pub async fn list(
                 .map_err(cursor_error)?;
         scanned += page.len().saturating_sub(position.skip);
         for (i, ticket) in page.iter().enumerate().skip(position.skip) {
-            if !query.matches(ticket) {
+            if !query.matches(ticket, now) {
                 continue;
             }
             found.push(ticket.clone());

@@ -121,8 +121,13 @@ fn resource_paths() -> Value {
             ),
             query(
                 "archived",
-                "Accepted and ignored for now.",
+                "`true`: only archived tickets (Allegro discussions closed more than 14 days ago or idle for 30 days); default: only the others. Nothing is deleted.",
                 json!({ "type": "boolean" }),
+            ),
+            query(
+                "last_author",
+                "Only tickets whose last buyer-visible message has this author; `autoresponder` lists those the autoresponder answered that still need a person.",
+                reference("AuthorKind"),
             ),
         ];
         parameters.extend(paging_parameters());
@@ -446,7 +451,15 @@ fn key_and_integration_schemas() -> Value {
             "enabled": { "type": "boolean" },
             "text": { "type": "string", "maxLength": 2000 },
             "delay_minutes": { "type": "integer", "minimum": 0, "maximum": 55 },
-            "notify": emails("Told about every autoresponse sent.")
+            "notify": emails("Told about every autoresponse sent."),
+            "business_hours": { "allOf": [reference("BusinessHours")], "nullable": true },
+            "out_of_hours_text": { "type": "string", "nullable": true, "maxLength": 2000 },
+            "kinds": { "type": "array", "items": enumeration(&["allegro_dispute", "allegro_claim", "allegro_purchase_problem", "allegro_common_thread", "empik_thread"]), "description": "Conversation kinds answered (default: all)." }
+        })),
+        "BusinessHours": strict(&["days", "start", "end"], json!({
+            "days": { "type": "array", "items": { "type": "integer", "minimum": 1, "maximum": 7 }, "description": "1 = Monday … 7 = Sunday." },
+            "start": { "type": "string", "example": "08:00", "description": "Opening time, Europe/Warsaw." },
+            "end": { "type": "string", "example": "16:00", "description": "Closing time, Europe/Warsaw." }
         })),
         "IntegrationSettings": object(&["crm_field", "ticket_queue", "ticket_category", "status_mapping", "closure_message", "autoresponder"], json!({
             "crm_field": { "type": "string", "description": "CRM text field matched against the buyer's login (empty: no CRM linking)." },
@@ -486,7 +499,10 @@ fn key_and_integration_schemas() -> Value {
             "enabled": { "type": "boolean" },
             "text": { "type": "string", "maxLength": 2000, "description": "Plain text; required when enabled." },
             "delay_minutes": { "type": "integer", "minimum": 0, "maximum": 55 },
-            "notify": emails("Told about every autoresponse sent.")
+            "notify": emails("Told about every autoresponse sent."),
+            "business_hours": { "allOf": [reference("BusinessHours")], "nullable": true, "description": "When set with `out_of_hours_text`, buyers writing outside these hours get that text." },
+            "out_of_hours_text": { "type": "string", "nullable": true, "maxLength": 2000, "description": "Plain text with the same placeholders." },
+            "kinds": { "type": "array", "items": enumeration(&["allegro_dispute", "allegro_claim", "allegro_purchase_problem", "allegro_common_thread", "empik_thread"]) }
         })),
         "SettingsPatch": strict(&[], json!({
             "crm_field": { "type": "string", "maxLength": 100 },
@@ -557,7 +573,20 @@ fn ticket_schemas() -> Value {
             "last_author": { "allOf": [reference("AuthorKind")], "nullable": true },
             "needs_reply": { "type": "boolean" },
             "created_at": time(),
-            "updated_at": time()
+            "updated_at": time(),
+            "opening": { "type": "integer", "description": "1, then one more each time the conversation is reopened." },
+            "opening_after": { "type": "string", "format": "date-time", "nullable": true },
+            "closed_at": { "type": "string", "format": "date-time", "nullable": true, "description": "When marketdesk saw the conversation close." },
+            "autoreply": { "allOf": [reference("AutoreplyPlan")], "nullable": true }
+        })),
+        "AutoreplyPlan": object(&["opening", "buyer_message_id", "buyer_message_at", "due_at", "deadline", "state"], json!({
+            "opening": { "type": "integer" },
+            "buyer_message_id": string(),
+            "buyer_message_at": time(),
+            "due_at": time(),
+            "deadline": time(),
+            "state": enumeration(&["pending", "queued", "sent", "skipped"]),
+            "skip_reason": nullable_string()
         })),
     })
 }

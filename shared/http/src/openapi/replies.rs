@@ -82,7 +82,7 @@ pub(super) fn schemas() -> Value {
             "size": { "type": "integer", "description": "Bytes." },
             "chunks": { "type": "integer" }
         })),
-        "ReplyState": enumeration(&["sending", "sent", "failed"]),
+        "ReplyState": enumeration(&["sending", "sent", "failed", "cancelled"]),
         "Reply": object(&["id", "ticket_id", "author", "text", "ask_to_confirm", "state", "attempts", "created_at"], json!({
             "id": string(),
             "ticket_id": string(),
@@ -96,6 +96,8 @@ pub(super) fn schemas() -> Value {
             "failure": { "type": "string", "nullable": true, "description": "Why it failed, or the last error while retrying." },
             "attempts": { "type": "integer" },
             "first_attempt_at": { "type": "string", "format": "date-time", "nullable": true },
+            "attempt_started_at": { "type": "string", "format": "date-time", "nullable": true },
+            "not_after": { "type": "string", "format": "date-time", "nullable": true, "description": "Autoresponses: never delivered after this." },
             "created_at": time(),
             "sent_at": { "type": "string", "format": "date-time", "nullable": true }
         })),

@@ -1,0 +1,873 @@
+//! Replies to Allegro conversations against the simulator: text, files and END_REQUEST arrive
+//! as the seller's; closed conversations refuse in agents' words; a POST whose answer is lost
+//! is never repeated and is found again by its text; rate limits come back as such; buyers'
+//! files download with the account's token; the wired channels deliver through the core's
+//! sender exactly once.
+
+use chrono::{DateTime, Utc};
+use marketdesk_allegro::{AllegroClient, RetryPolicy};
+use marketdesk_channels::allegro::{
+    AllegroChannelConfig, AllegroClients, AllegroIssueReplies, AllegroIssuesSource,
+    AllegroMessagingSource, AllegroThreadReplies,
+};
+use marketdesk_channels::settings::{AllegroSettings, ChannelSettings};
+use marketdesk_channels::wiring::Channels;
+use marketdesk_core::domain::{
+    Attachment, Channel, ConversationKind, Environment, Integration, IntegrationKind, PollCursor,
+    ReplyState, Ticket,
+};
+use marketdesk_core::ids::MessageId;
+use marketdesk_core::jobs::InboundEvent;
+use marketdesk_core::ports::{
+    ConversationSource, Delivered, MarketplaceError, OutgoingFile, OutgoingReply, Ports,
+    ReplyChannel,
+};
+use marketdesk_core::repo::{replies as reply_repo, tickets};
+use marketdesk_core::services::replies::{self, NewReply};
+use marketdesk_core::services::sender::{self, SendOutcome};
+use marketdesk_local::testkit::{seed_connected_integration, temp_backend, TempBackend};
+use marketdesk_sandbox::RunningSandbox;
+use secrecy::SecretString;
+use serde_json::{json, Value};
+use std::time::Duration as StdDuration;
+use url::Url;
+
+mod common;
+
+use common::{allegro_registry, cycle, Shop, CLIENT_ID, CLIENT_SECRET, UA};
+
+/// A 1×1 PNG.
+const PNG: &[u8] = &[
+    0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a, 0x00, 0x00, 0x00, 0x0d, 0x49, 0x48, 0x44, 0x52,
+    0x00, 0x00, 0x00, 0x01, 0x00, 0x00, 0x00, 0x01, 0x08, 0x06, 0x00, 0x00, 0x00, 0x1f, 0x15, 0xc4,
+    0x89, 0x00, 0x00, 0x00, 0x0d, 0x49, 0x44, 0x41, 0x54, 0x78, 0xda, 0x63, 0xf8, 0xcf, 0xc0, 0xf0,
+    0x1f, 0x00, 0x05, 0x00, 0x01, 0xff, 0x89, 0x99, 0x3d, 0x1d, 0x00, 0x00, 0x00, 0x00, 0x49, 0x45,
+    0x4e, 0x44, 0xae, 0x42, 0x60, 0x82,
+];
+/// The smallest PDF the simulator needs to see (bytes are not parsed).
+const PDF: &[u8] = b"%PDF-1.4\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n";
+
+/// Standard base64 with padding, for the control API's `data_base64`.
+fn base64(data: &[u8]) -> String {
+    const ALPHABET: &[u8; 64] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+    let mut out = String::new();
+    for chunk in data.chunks(3) {
+        let b = [
+            chunk[0],
+            chunk.get(1).copied().unwrap_or(0),
+            chunk.get(2).copied().unwrap_or(0),
+        ];
+        let n = (u32::from(b[0]) << 16) | (u32::from(b[1]) << 8) | u32::from(b[2]);
+        for i in 0..4 {
+            if i <= chunk.len() {
+                out.push(char::from(ALPHABET[((n >> (18 - 6 * i)) & 63) as usize]));
+            } else {
+                out.push('=');
+            }
+        }
+    }
+    out
+}
+
+/// A simulator, a backend, both reply channels and one connected Allegro integration.
+struct Harness {
+    sandbox: RunningSandbox,
+    backend: TempBackend,
+    clients: AllegroClients,
+    issues: AllegroIssueReplies,
+    threads: AllegroThreadReplies,
+    integration: Integration,
+    seller_id: String,
+    http: reqwest::Client,
+}
+
+impl Harness {
+    async fn start(login: &str) -> Self {
+        let sandbox = RunningSandbox::start_local().await.expect("sandbox");
+        let base = Url::parse(&sandbox.base_url).expect("base url");
+        let config = AllegroChannelConfig {
+            api_url: Some(base.clone()),
+            auth_url: Some(base),
+            client_id: CLIENT_ID.into(),
+            client_secret: SecretString::from(CLIENT_SECRET.to_owned()),
+            user_agent: UA.into(),
+        };
+        let clients = AllegroClients::with_adjusted(&config, |c| {
+            c.with_timeout(StdDuration::from_secs(5))
+                .with_retry(RetryPolicy {
+                    initial_backoff: StdDuration::from_millis(5),
+                    ..RetryPolicy::default()
+                })
+        })
+        .expect("clients");
+        let backend = temp_backend();
+        let ports = backend.ports.clone();
+        let http = reqwest::Client::builder()
+            .redirect(reqwest::redirect::Policy::none())
+            .build()
+            .expect("http");
+        let integration = seed_connected_integration(
+            &ports,
+            "t1",
+            &format!("allegro-{login}"),
+            IntegrationKind::Allegro,
+        )
+        .await;
+        let mut harness = Self {
+            issues: AllegroIssueReplies::new(ports.clone(), clients.clone()),
+            threads: AllegroThreadReplies::new(ports.clone(), clients.clone()),
+            sandbox,
+            backend,
+            clients,
+            integration,
+            seller_id: String::new(),
+            http,
+        };
+        harness.seller_id = harness
+            .create(
+                "/allegro/sellers",
+                json!({ "login": login, "sign_in": true }),
+            )
+            .await;
+        common::connect(
+            harness.ports(),
+            harness.client(),
+            &harness.http,
+            &harness.integration,
+        )
+        .await;
+        harness
+    }
+
+    fn ports(&self) -> &Ports {
+        &self.backend.ports
+    }
+
+    fn client(&self) -> &AllegroClient {
+        self.clients.for_environment(Environment::Sandbox)
+    }
+
+    async fn control(&self, path: &str, body: Value) -> Value {
+        common::control(&self.http, &self.sandbox.base_url, path, body).await
+    }
+
+    async fn create(&self, path: &str, body: Value) -> String {
+        common::create(&self.http, &self.sandbox.base_url, path, body).await
+    }
+
+    async fn shop(&self, buyer_login: &str) -> Shop {
+        common::shop(
+            &self.http,
+            &self.sandbox.base_url,
+            &self.seller_id,
+            buyer_login,
+        )
+        .await
+    }
+
+    /// A fault on the next `remaining` POSTs under `path_prefix`.
+    async fn fault_post(&self, path_prefix: &str, kind: Value) {
+        let mut rule = json!({ "path_prefix": path_prefix, "method": "POST", "remaining": 1 });
+        if let (Some(rule), Some(kind)) = (rule.as_object_mut(), kind.as_object()) {
+            rule.extend(kind.clone());
+        }
+        self.control("/faults", rule).await;
+    }
+
+    /// Moves the simulator past Allegro's one-message-per-second limit.
+    async fn next_second(&self) {
+        self.control("/clock/advance", json!({ "seconds": 2 }))
+            .await;
+    }
+
+    /// What the seller posted through the API into `conversation`, oldest first.
+    async fn posted(&self, conversation: &str) -> Vec<Value> {
+        let answer: Value = self
+            .http
+            .get(format!(
+                "{}/__sandbox/allegro/inbox/posted?seller_id={}&conversation_id={conversation}",
+                self.sandbox.base_url, self.seller_id
+            ))
+            .send()
+            .await
+            .expect("posted")
+            .json()
+            .await
+            .expect("json");
+        answer["posted"].as_array().cloned().unwrap_or_default()
+    }
+
+    /// Polls and ingests everything once (scheduler, poller, ingest); the tickets stored.
+    async fn sync(&self) -> Vec<Ticket> {
+        let ports = self.ports().clone();
+        cycle(&ports, &allegro_registry(&ports, &self.clients)).await;
+        tickets::list_recent(&*ports.store, &self.integration.tenant_id, None, 50)
+            .await
+            .expect("tickets")
+            .0
+    }
+
+    /// The event the source reads for `id` on a first poll.
+    async fn event(&self, channel: Channel, id: &str) -> InboundEvent {
+        let ports = self.ports().clone();
+        let cursor = PollCursor {
+            tenant_id: self.integration.tenant_id.clone(),
+            integration_id: self.integration.id.clone(),
+            channel,
+            position: None,
+            polled_at: None,
+        };
+        let batch = match channel {
+            Channel::AllegroIssues => {
+                AllegroIssuesSource::new(ports, self.clients.clone())
+                    .poll(&self.integration, &cursor)
+                    .await
+            }
+            _ => {
+                AllegroMessagingSource::new(ports, self.clients.clone())
+                    .poll(&self.integration, &cursor)
+                    .await
+            }
+        }
+        .expect("poll");
+        batch
+            .events
+            .into_iter()
+            .find(|e| e.conversation.external_id == id)
+            .unwrap_or_else(|| panic!("no event for {id}"))
+    }
+}
+
+fn reply(text: &str) -> OutgoingReply {
+    OutgoingReply {
+        reply_id: MessageId::generate(),
+        text: text.into(),
+        attachment: None,
+        ask_to_confirm: false,
+    }
+}
+
+fn with_file(text: &str, filename: &str, content_type: &str, data: &[u8]) -> OutgoingReply {
+    OutgoingReply {
+        attachment: Some(OutgoingFile {
+            filename: filename.into(),
+            content_type: content_type.into(),
+            data: data.to_vec(),
+        }),
+        ..reply(text)
+    }
+}
+
+/// A little before now: `find_delivered` looks from the first attempt on.
+fn just_before() -> DateTime<Utc> {
+    Utc::now() - chrono::Duration::seconds(1)
+}
+
+/// The ticket of conversation `id`.
+fn ticket_of(tickets: &[Ticket], id: &str) -> Ticket {
+    tickets
+        .iter()
+        .find(|t| t.conversation.external_id == id)
+        .unwrap_or_else(|| panic!("no ticket for {id}"))
+        .clone()
+}
+
+fn closed(error: &MarketplaceError) -> bool {
+    matches!(error, MarketplaceError::Refused(m) if m == "the conversation is closed on Allegro")
+}
+
+async fn open_dispute(h: &Harness, shop: &Shop, attachments: Value) -> String {
+    h.create(
+        "/allegro/inbox/issues",
+        json!({ "seller_id": h.seller_id, "buyer_id": shop.buyer_id, "order_id": shop.order_id,
+                "type": "DISPUTE", "reason": "PRODUCT_DAMAGED_PARCEL_INTACT", "text": "Kubek pęknięty.",
+                "attachments": attachments }),
+    )
+    .await
+}
+
+#[tokio::test]
+async fn dispute_replies_arrive_as_the_sellers_with_files_and_end_requests() {
+    let h = Harness::start("sklep_odpowiedzi").await;
+    let shop = h.shop("kupujacy_odp").await;
+    let dispute = open_dispute(
+        &h,
+        &shop,
+        json!([{ "file_name": "kubek.png", "content_type": "image/png", "data_base64": base64(PNG) }]),
+    )
+    .await;
+    let t = ticket_of(&h.sync().await, &dispute);
+    assert_eq!(t.conversation.kind, ConversationKind::AllegroDispute);
+    assert_eq!(h.issues.min_interval(), Some(StdDuration::from_secs(1)));
+    let since = just_before();
+
+    let text = "Dzień dobry, wyślemy nowy kubek.";
+    let first = h
+        .issues
+        .deliver(&h.integration, &t, &reply(text))
+        .await
+        .expect("text reply");
+    h.next_second().await;
+    let second = h
+        .issues
+        .deliver(
+            &h.integration,
+            &t,
+            &with_file(
+                "Faktura w załączniku.",
+                "faktura.pdf",
+                "application/pdf",
+                PDF,
+            ),
+        )
+        .await
+        .expect("reply with a file");
+    h.next_second().await;
+    let third = h
+        .issues
+        .deliver(
+            &h.integration,
+            &t,
+            &OutgoingReply {
+                ask_to_confirm: true,
+                ..reply("Czy problem został rozwiązany?")
+            },
+        )
+        .await
+        .expect("END_REQUEST");
+
+    let posted = h.posted(&dispute).await;
+    assert_eq!(posted.len(), 3, "{posted:?}");
+    assert_eq!(posted[0]["message_id"], json!(first.external_id));
+    assert_eq!(posted[0]["text"], json!(text));
+    assert_eq!(posted[0]["type"], json!("REGULAR"));
+    assert_eq!(posted[0]["attachments"], json!([]));
+    assert_eq!(posted[1]["message_id"], json!(second.external_id));
+    let files = posted[1]["attachments"].as_array().expect("attachments");
+    assert_eq!(files.len(), 1);
+    assert_eq!(files[0]["file_name"], json!("faktura.pdf"));
+    assert_eq!(files[0]["content_type"], json!("application/pdf"));
+    assert_eq!(files[0]["size"], json!(PDF.len()));
+    assert_eq!(posted[2]["message_id"], json!(third.external_id));
+    assert_eq!(posted[2]["type"], json!("END_REQUEST"));
+    assert!(first.created_at < second.created_at && second.created_at < third.created_at);
+
+    // Read back, the replies are the seller's, and the file is the one sent.
+    let token = access_token(&h).await;
+    let chat = h
+        .client()
+        .full_issue_chat(&token, &dispute)
+        .await
+        .expect("chat");
+    let mine = chat
+        .iter()
+        .find(|m| m.id == second.external_id)
+        .expect("posted message in the chat");
+    assert_eq!(
+        mine.role(),
+        Some(&marketdesk_allegro::issues::IssueAuthorRole::Seller)
+    );
+    let url = mine.attachments[0].url.clone().expect("url");
+    let sent = h
+        .issues
+        .fetch_attachment(
+            &h.integration,
+            &t,
+            &Attachment {
+                id: None,
+                filename: "faktura.pdf".into(),
+                content_type: None,
+                url,
+            },
+        )
+        .await
+        .expect("own file");
+    assert_eq!(sent.data, PDF);
+
+    // An earlier attempt is found by its text; a text never posted is not.
+    let found = h
+        .issues
+        .find_delivered(&h.integration, &t, &format!("  {text}\n"), since)
+        .await
+        .expect("find");
+    assert_eq!(found, Some(first.clone()));
+    let never = h
+        .issues
+        .find_delivered(&h.integration, &t, "Tego nigdy nie wysłano.", since)
+        .await
+        .expect("find");
+    assert_eq!(never, None);
+    let later = h
+        .issues
+        .find_delivered(
+            &h.integration,
+            &t,
+            text,
+            first.created_at + chrono::Duration::milliseconds(1),
+        )
+        .await
+        .expect("find");
+    assert_eq!(later, None, "only messages at or after `since`");
+    // The buyer's own words are not a seller's reply.
+    let buyers = h
+        .issues
+        .find_delivered(&h.integration, &t, "Kubek pęknięty.", since)
+        .await
+        .expect("find");
+    assert_eq!(buyers, None);
+
+    // The buyer's file, as the source mapped it, downloads with the account's token.
+    let event = h.event(Channel::AllegroIssues, &dispute).await;
+    let file = event.messages[0].attachments[0].clone();
+    let fetched = h
+        .issues
+        .fetch_attachment(&h.integration, &t, &file)
+        .await
+        .expect("buyer's file");
+    assert_eq!(fetched.data, PNG);
+    assert_eq!(fetched.filename, "kubek.png");
+    assert_eq!(fetched.content_type, "image/png");
+    // A URL on another host never gets the token.
+    let foreign = h
+        .issues
+        .fetch_attachment(
+            &h.integration,
+            &t,
+            &Attachment {
+                url: "https://attacker.example/sale/issues/attachments/1".into(),
+                ..file
+            },
+        )
+        .await
+        .expect_err("foreign host");
+    assert!(
+        matches!(foreign, MarketplaceError::Refused(_)),
+        "{foreign:?}"
+    );
+}
+
+/// The account's stored access token (to read the conversation back as the seller).
+async fn access_token(h: &Harness) -> marketdesk_allegro::AccessToken {
+    use secrecy::ExposeSecret;
+    let pair = marketdesk_core::services::tokens::load(
+        h.ports(),
+        &h.integration.tenant_id,
+        &h.integration.id,
+    )
+    .await
+    .expect("load")
+    .expect("tokens");
+    marketdesk_allegro::AccessToken::new(pair.access_token.expose_secret())
+}
+
+#[tokio::test]
+async fn closed_conversations_refuse_replies_in_agents_words() {
+    let h = Harness::start("sklep_zamkniety").await;
+    let shop = h.shop("kupujacy_zamk").await;
+    let dispute = open_dispute(&h, &shop, json!([])).await;
+    let problem = h
+        .create(
+            "/allegro/inbox/threads",
+            json!({ "seller_id": h.seller_id, "buyer_id": shop.buyer_id, "order_id": shop.order_id,
+                    "type": "POST_PURCHASE_ISSUE", "sub_type": "PRODUCT_ARRIVED_DAMAGED", "text": "Zgnieciona." }),
+        )
+        .await;
+    let claim = h
+        .create(
+            "/allegro/inbox/issues",
+            json!({ "seller_id": h.seller_id, "buyer_id": shop.buyer_id, "order_id": shop.order_id,
+                    "type": "CLAIM", "reason": "DEFECT_FOUND_DURING_USE", "text": "Pękł." }),
+        )
+        .await;
+    // Tickets made while the conversations were open; Allegro closes them afterwards.
+    let tickets = h.sync().await;
+    h.control(
+        &format!("/allegro/inbox/issues/{dispute}/close"),
+        json!({ "status": "DISPUTE_CLOSED" }),
+    )
+    .await;
+    h.control(
+        &format!("/allegro/inbox/threads/{problem}/close"),
+        json!({}),
+    )
+    .await;
+    let t = ticket_of(&tickets, &dispute);
+    let error = h
+        .issues
+        .deliver(&h.integration, &t, &reply("Za późno?"))
+        .await
+        .expect_err("closed dispute");
+    assert!(closed(&error), "{error:?}");
+    let t = ticket_of(&tickets, &problem);
+    let error = h
+        .threads
+        .deliver(&h.integration, &t, &reply("Za późno?"))
+        .await
+        .expect_err("closed thread");
+    assert!(closed(&error), "{error:?}");
+    assert!(h.posted(&dispute).await.is_empty());
+    assert!(h.posted(&problem).await.is_empty());
+
+    // END_REQUEST on a claim is Allegro's refusal, passed on (not "closed").
+    let t = ticket_of(&tickets, &claim);
+    let error = h
+        .issues
+        .deliver(
+            &h.integration,
+            &t,
+            &OutgoingReply {
+                ask_to_confirm: true,
+                ..reply("Rozwiązane?")
+            },
+        )
+        .await
+        .expect_err("END_REQUEST on a claim");
+    assert!(
+        matches!(&error, MarketplaceError::Refused(m) if !closed(&error) && m.contains("422")),
+        "{error:?}"
+    );
+}
+
+#[tokio::test]
+async fn a_failed_post_is_unavailable_never_repeated_and_found_by_its_text() {
+    let h = Harness::start("sklep_awaria").await;
+    let shop = h.shop("kupujacy_awaria").await;
+    let dispute = open_dispute(&h, &shop, json!([])).await;
+    let t = ticket_of(&h.sync().await, &dispute);
+    let path = format!("/sale/issues/{dispute}/message");
+    let since = just_before();
+    let text = "Odpowiedź mimo awarii.";
+
+    // A 500 before Allegro acted: nothing posted, and the client did not try again (one
+    // fault, so a second attempt would have gone through).
+    h.fault_post(&path, json!({ "kind": "server_error" })).await;
+    let error = h
+        .issues
+        .deliver(&h.integration, &t, &reply(text))
+        .await
+        .expect_err("500");
+    assert!(
+        matches!(error, MarketplaceError::Unavailable(_)),
+        "{error:?}"
+    );
+    assert!(h.posted(&dispute).await.is_empty(), "not retried");
+    assert_eq!(
+        h.issues
+            .find_delivered(&h.integration, &t, text, since)
+            .await
+            .expect("find"),
+        None
+    );
+
+    // A 500 after Allegro posted: unavailable, posted once, and found instead of posted again.
+    h.fault_post(&path, json!({ "kind": "server_error_after_processing" }))
+        .await;
+    let error = h
+        .issues
+        .deliver(&h.integration, &t, &reply(text))
+        .await
+        .expect_err("lost answer");
+    assert!(
+        matches!(error, MarketplaceError::Unavailable(_)),
+        "{error:?}"
+    );
+    let posted = h.posted(&dispute).await;
+    assert_eq!(posted.len(), 1, "posted once, never twice: {posted:?}");
+    let found = h
+        .issues
+        .find_delivered(&h.integration, &t, text, since)
+        .await
+        .expect("find")
+        .expect("the earlier attempt");
+    assert_eq!(json!(found.external_id), posted[0]["message_id"]);
+
+    // 429: injected, and Allegro's own one-message-per-second limit.
+    h.next_second().await;
+    h.fault_post(
+        &path,
+        json!({ "kind": "too_many_requests", "retry_after_seconds": 5 }),
+    )
+    .await;
+    let error = h
+        .issues
+        .deliver(&h.integration, &t, &reply("Druga wiadomość."))
+        .await
+        .expect_err("429");
+    assert!(
+        matches!(error, MarketplaceError::RateLimited { retry_after } if retry_after >= StdDuration::from_secs(5)),
+        "{error:?}"
+    );
+    h.issues
+        .deliver(&h.integration, &t, &reply("Druga wiadomość."))
+        .await
+        .expect("after the wait");
+    let error = h
+        .issues
+        .deliver(&h.integration, &t, &reply("Trzecia, za szybko."))
+        .await
+        .expect_err("1 message per second");
+    assert!(
+        matches!(error, MarketplaceError::RateLimited { .. }),
+        "{error:?}"
+    );
+    assert_eq!(h.posted(&dispute).await.len(), 2);
+}
+
+#[tokio::test]
+async fn thread_replies_arrive_with_files_and_are_found_in_both_kinds_of_thread() {
+    let h = Harness::start("sklep_watki").await;
+    let shop = h.shop("kupujacy_watki").await;
+    let problem = h
+        .create(
+            "/allegro/inbox/threads",
+            json!({ "seller_id": h.seller_id, "buyer_id": shop.buyer_id, "order_id": shop.order_id,
+                    "type": "POST_PURCHASE_ISSUE", "sub_type": "PRODUCT_ARRIVED_DAMAGED", "text": "Zgnieciona.",
+                    "attachments": [{ "file_name": "paczka.png", "content_type": "image/png", "data_base64": base64(PNG) }] }),
+        )
+        .await;
+    let question = h
+        .create(
+            "/allegro/inbox/threads",
+            json!({ "seller_id": h.seller_id, "buyer_id": shop.buyer_id, "type": "COMMON",
+                    "text": "Czy jest faktura?" }),
+        )
+        .await;
+    let tickets = h.sync().await;
+    let p = ticket_of(&tickets, &problem);
+    let q = ticket_of(&tickets, &question);
+    assert_eq!(
+        p.conversation.kind,
+        ConversationKind::AllegroPurchaseProblem
+    );
+    assert_eq!(q.conversation.kind, ConversationKind::AllegroCommonThread);
+    assert_eq!(h.threads.min_interval(), Some(StdDuration::from_secs(1)));
+    let since = just_before();
+
+    let text = "Przepraszamy, wysyłamy nowy.";
+    let first = h
+        .threads
+        .deliver(&h.integration, &p, &reply(text))
+        .await
+        .expect("text reply");
+    h.next_second().await;
+    let second = h
+        .threads
+        .deliver(
+            &h.integration,
+            &p,
+            &with_file("Etykieta zwrotna.", "etykieta.png", "image/png", PNG),
+        )
+        .await
+        .expect("reply with a file");
+    h.next_second().await;
+    let answer = "Tak, faktura jest w paczce.";
+    let third = h
+        .threads
+        .deliver(&h.integration, &q, &reply(answer))
+        .await
+        .expect("answer to a question");
+
+    let posted = h.posted(&problem).await;
+    assert_eq!(posted.len(), 2, "{posted:?}");
+    assert_eq!(posted[0]["message_id"], json!(first.external_id));
+    assert_eq!(posted[0]["text"], json!(text));
+    assert_eq!(posted[1]["message_id"], json!(second.external_id));
+    assert_eq!(
+        posted[1]["attachments"][0]["file_name"],
+        json!("etykieta.png")
+    );
+    assert_eq!(
+        posted[1]["attachments"][0]["content_type"],
+        json!("image/png")
+    );
+    assert_eq!(posted[1]["attachments"][0]["size"], json!(PNG.len()));
+    assert_eq!(h.posted(&question).await.len(), 1);
+
+    // Read back, the reply is the seller's.
+    let token = access_token(&h).await;
+    let messages = h
+        .client()
+        .thread_messages_since(&token, &problem, None)
+        .await
+        .expect("messages");
+    let mine = messages
+        .iter()
+        .find(|m| m.id == first.external_id)
+        .expect("posted message");
+    assert_eq!(
+        mine.role(),
+        Some(&marketdesk_allegro::messaging::MessageAuthorRole::Seller)
+    );
+
+    // Found by text in a purchase problem (SELLER) and in a question (the seller's USER).
+    let found = h
+        .threads
+        .find_delivered(&h.integration, &p, text, since)
+        .await
+        .expect("find");
+    assert_eq!(found, Some(first));
+    let found = h
+        .threads
+        .find_delivered(&h.integration, &q, answer, since)
+        .await
+        .expect("find");
+    assert_eq!(found, Some(third));
+    let buyers = h
+        .threads
+        .find_delivered(&h.integration, &q, "Czy jest faktura?", since)
+        .await
+        .expect("find");
+    assert_eq!(buyers, None, "the buyer's USER message is not the seller's");
+    let never = h
+        .threads
+        .find_delivered(&h.integration, &p, "Nigdy nie wysłane.", since)
+        .await
+        .expect("find");
+    assert_eq!(never, None);
+
+    // The buyer's file downloads with the account's token.
+    let event = h.event(Channel::AllegroMessaging, &problem).await;
+    let file = event.messages[0].attachments[0].clone();
+    let fetched = h
+        .threads
+        .fetch_attachment(&h.integration, &p, &file)
+        .await
+        .expect("buyer's file");
+    assert_eq!(fetched.data, PNG);
+    assert_eq!(fetched.filename, "paczka.png");
+    assert_eq!(fetched.content_type, "image/png");
+
+    // A lost answer: unavailable, posted once, found by its text.
+    h.next_second().await;
+    let path = format!("/messaging/threads/{problem}/messages");
+    h.fault_post(&path, json!({ "kind": "server_error_after_processing" }))
+        .await;
+    let lost = "Czy paczka już dotarła?";
+    let error = h
+        .threads
+        .deliver(&h.integration, &p, &reply(lost))
+        .await
+        .expect_err("lost answer");
+    assert!(
+        matches!(error, MarketplaceError::Unavailable(_)),
+        "{error:?}"
+    );
+    let posted = h.posted(&problem).await;
+    assert_eq!(posted.len(), 3);
+    let found: Delivered = h
+        .threads
+        .find_delivered(&h.integration, &p, lost, since)
+        .await
+        .expect("find")
+        .expect("found");
+    assert_eq!(json!(found.external_id), posted[2]["message_id"]);
+    h.next_second().await;
+    h.fault_post(
+        &path,
+        json!({ "kind": "too_many_requests", "retry_after_seconds": 1 }),
+    )
+    .await;
+    let error = h
+        .threads
+        .deliver(&h.integration, &p, &reply("Jeszcze raz."))
+        .await
+        .expect_err("429");
+    assert!(
+        matches!(error, MarketplaceError::RateLimited { .. }),
+        "{error:?}"
+    );
+    assert_eq!(h.posted(&problem).await.len(), 3);
+}
+
+#[tokio::test]
+async fn the_wired_channels_deliver_through_the_sender_exactly_once() {
+    let h = Harness::start("sklep_wysylka").await;
+    let shop = h.shop("kupujacy_wysylka").await;
+    let dispute = open_dispute(&h, &shop, json!([])).await;
+    let t = ticket_of(&h.sync().await, &dispute);
+    let ports = h.ports().clone();
+
+    let settings = ChannelSettings {
+        user_agent: UA.into(),
+        public_url: None,
+        allegro: Some(AllegroSettings {
+            client_id: CLIENT_ID.into(),
+            client_secret: SecretString::from(CLIENT_SECRET.to_owned()),
+            api_url: Some(h.sandbox.base_url.clone()),
+            auth_url: Some(h.sandbox.base_url.clone()),
+        }),
+        empik_api_url: h.sandbox.base_url.clone(),
+    };
+    let channels = Channels::build(&ports, &settings).expect("channels");
+    for channel in [
+        Channel::AllegroIssues,
+        Channel::AllegroMessaging,
+        Channel::EmpikThreads,
+    ] {
+        assert!(
+            channels.deliveries.channel(channel).is_some(),
+            "{channel:?}"
+        );
+    }
+    let without_allegro = Channels::build(
+        &ports,
+        &ChannelSettings {
+            allegro: None,
+            ..settings.clone()
+        },
+    )
+    .expect("channels");
+    assert!(without_allegro
+        .deliveries
+        .channel(Channel::AllegroIssues)
+        .is_none());
+    assert!(without_allegro
+        .deliveries
+        .channel(Channel::EmpikThreads)
+        .is_some());
+
+    let text = "Dziękujemy, zwrot jest w drodze.";
+    let submitted = replies::submit(
+        &ports,
+        &t.tenant_id,
+        &t.id,
+        Some("Agentka".into()),
+        serde_json::from_value::<NewReply>(json!({ "text": text })).expect("reply"),
+    )
+    .await
+    .expect("submit");
+    let job = ports
+        .queues
+        .outbound
+        .receive(1, StdDuration::from_secs(30))
+        .await
+        .expect("receive")
+        .pop()
+        .expect("an outbound job");
+
+    // The answer to the POST is lost: the sender hands the job back...
+    h.fault_post(
+        &format!("/sale/issues/{dispute}/message"),
+        json!({ "kind": "server_error_after_processing" }),
+    )
+    .await;
+    let first = sender::handle_body(&ports, &channels.deliveries, &job.body).await;
+    assert!(first.is_err(), "{first:?}");
+    assert_eq!(h.posted(&dispute).await.len(), 1);
+    // ...and the redelivered job finds the message instead of posting it again.
+    let outcome = sender::handle_body(&ports, &channels.deliveries, &job.body)
+        .await
+        .expect("second run");
+    let SendOutcome::Sent(sent) = outcome else {
+        panic!("not sent: {outcome:?}");
+    };
+    let posted = h.posted(&dispute).await;
+    assert_eq!(posted.len(), 1, "exactly once: {posted:?}");
+    assert_eq!(json!(sent.external_id), posted[0]["message_id"]);
+    assert_eq!(sent.attempts, 1);
+    let stored = reply_repo::get(&*ports.store, &t.tenant_id, &t.id, &submitted.id)
+        .await
+        .expect("get")
+        .expect("reply");
+    assert_eq!(stored.value.state, ReplyState::Sent);
+}
