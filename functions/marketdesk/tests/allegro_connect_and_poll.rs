@@ -1,6 +1,7 @@
 //! Issue 4 end to end on the real binary: `marketdesk serve` against the simulator, an admin
 //! connects an Allegro account through the redirect flow, and buyer conversations become
-//! tickets with their customer within a poll interval.
+//! tickets with their customer within a poll interval, each gets one autoresponse, and an
+//! agent's reply with a file reaches the simulator.
 
 mod common;
 
@@ -99,7 +100,7 @@ async fn an_admin_connects_allegro_and_conversations_become_tickets() {
     let created: Value = http
         .post(format!("{api}/v1/integrations"))
         .bearer_auth(&key)
-        .json(&json!({"kind": "allegro", "display_name": "Moje konto Allegro", "environment": "sandbox", "settings": {"crm_field": "Allegro login", "ticket_queue": "Allegro", "ticket_category": "Reklamacje"}}))
+        .json(&json!({"kind": "allegro", "display_name": "Moje konto Allegro", "environment": "sandbox", "settings": {"crm_field": "Allegro login", "ticket_queue": "Allegro", "ticket_category": "Reklamacje", "autoresponder": {"enabled": true, "delay_minutes": 0, "text": "Dzień dobry {buyer_login}, dziękujemy! {shop_name} odpowie wkrótce."}}}))
         .send()
         .await
         .expect("create")
@@ -235,6 +236,107 @@ async fn an_admin_connects_allegro_and_conversations_become_tickets() {
         "{detail}"
     );
 
+    // Each conversation gets one autoresponse (delay 0: the next scheduler tick sends it).
+    let autoresponses = loop {
+        let list = posted(&sandbox).await;
+        if list.len() >= 2 {
+            break list;
+        }
+        assert!(
+            opened.elapsed() < Duration::from_secs(30),
+            "autoresponses did not arrive: {list:?}"
+        );
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    };
+    eprintln!(
+        "buyer conversation → autoresponse in the simulator: {} ms (delay 0 min, 1 s poll and scheduler interval)",
+        opened.elapsed().as_millis()
+    );
+    for message in &autoresponses {
+        assert_eq!(
+            message["text"],
+            "Dzień dobry kupujaca_ola, dziękujemy! sklep_z_kubkami odpowie wkrótce."
+        );
+    }
+    let conversations: std::collections::BTreeSet<_> = autoresponses
+        .iter()
+        .map(|m| m["conversation_id"].to_string())
+        .collect();
+    assert_eq!(
+        conversations.len(),
+        2,
+        "one per conversation: {autoresponses:?}"
+    );
+
+    // An agent answers the dispute with a photo; the sender delivers it.
+    let dispute = tickets
+        .iter()
+        .find(|t| t["conversation"]["kind"] == "allegro_dispute")
+        .expect("dispute ticket");
+    let dispute_id = dispute["id"].as_str().expect("id");
+    let png = "iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mP8z8BQDwAEhQGAhKmMIQAAAABJRU5ErkJggg==";
+    let reply: Value = http
+        .post(format!("{api}/v1/tickets/{dispute_id}/replies"))
+        .bearer_auth(&key)
+        .json(&json!({"text": "Przepraszamy, wysyłamy nowy kubek.", "attachment": {"filename": "etykieta.png", "content_type": "image/png", "data_base64": png}}))
+        .send()
+        .await
+        .expect("reply")
+        .json()
+        .await
+        .expect("json");
+    assert_eq!(reply["state"], "sending", "{reply}");
+    let sent_at = Instant::now();
+    loop {
+        let detail: Value = http
+            .get(format!("{api}/v1/tickets/{dispute_id}"))
+            .bearer_auth(&key)
+            .send()
+            .await
+            .expect("ticket")
+            .json()
+            .await
+            .expect("json");
+        let state = detail["messages"]
+            .as_array()
+            .into_iter()
+            .flatten()
+            .find(|m| m["delivery"]["reply_id"] == reply["id"])
+            .map(|m| m["delivery"]["state"].clone());
+        if state == Some(json!("sent")) {
+            assert_eq!(detail["ticket"]["needs_reply"], false, "{detail}");
+            break;
+        }
+        assert!(
+            sent_at.elapsed() < Duration::from_secs(20),
+            "the reply was not delivered: {detail}"
+        );
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    let posted = posted(&sandbox).await;
+    let agent = posted
+        .iter()
+        .find(|m| m["text"] == "Przepraszamy, wysyłamy nowy kubek.")
+        .expect("the agent's reply reached Allegro");
+    assert_eq!(agent["attachments"][0]["file_name"], "etykieta.png");
+    assert_eq!(posted.len(), 3, "nothing sent twice: {posted:?}");
+
     let status = terminate(child);
     assert!(status.success());
+}
+
+/// What the seller side posted in the simulator, oldest first.
+async fn posted(sandbox: &RunningSandbox) -> Vec<Value> {
+    let answer: Value = reqwest::Client::new()
+        .get(format!(
+            "{}/__sandbox/allegro/inbox/posted",
+            sandbox.base_url
+        ))
+        .send()
+        .await
+        .expect("posted")
+        .json()
+        .await
+        .expect("json");
+    answer["posted"].as_array().cloned().unwrap_or_default()
 }
