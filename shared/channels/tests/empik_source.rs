@@ -194,7 +194,13 @@ async fn keys_are_checked_with_a01_before_they_are_stored() {
         .check_api_key(IntegrationKind::Empikplace, Environment::Production, &good)
         .await
         .expect("check");
-    assert_eq!(verdict, CredentialVerdict::Valid);
+    assert_eq!(
+        verdict,
+        CredentialVerdict::Valid {
+            account_name: Some("Sklep A01".into())
+        },
+        "the shop's name comes back to name the account"
+    );
     let verdict = check
         .check_api_key(
             IntegrationKind::Empikplace,

@@ -478,11 +478,29 @@ fn api_with_check(result: Result<CredentialVerdict, CredentialCheckError>) -> Ap
 
 #[tokio::test]
 async fn a_key_the_marketplace_accepts_connects_the_account() {
-    let api = api_with_check(Ok(CredentialVerdict::Valid));
+    let api = api_with_check(Ok(CredentialVerdict::Valid {
+        account_name: Some("Księgarnia Pod Lipą".into()),
+    }));
     let admin = api.key("shop", Role::Admin).await;
     let created = api.post("/v1/integrations", &admin, empik_body()).await;
     assert_eq!(created.status, 201);
     assert_eq!(created.body["connection"]["state"], "connected");
+    assert_eq!(
+        created.body["display_name"], "Księgarnia Pod Lipą",
+        "the shop's name names the account"
+    );
+    let id = created.body["id"].as_str().expect("id");
+    let renamed = api
+        .patch(
+            &format!("/v1/integrations/{id}"),
+            &admin,
+            serde_json::json!({ "display_name": "Empik — książki" }),
+        )
+        .await;
+    assert_eq!(
+        renamed.body["display_name"], "Empik — książki",
+        "admins may rename it"
+    );
 }
 
 #[tokio::test]

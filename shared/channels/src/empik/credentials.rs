@@ -42,7 +42,9 @@ impl CredentialCheck for EmpikKeyCheck {
         match client.account().await {
             Ok(account) => {
                 tracing::info!(shop_id = account.shop_id, "EmpikPlace key accepted");
-                Ok(CredentialVerdict::Valid)
+                Ok(CredentialVerdict::Valid {
+                    account_name: Some(account.shop_name),
+                })
             }
             Err(MiraklError::Unauthorized { .. }) => Ok(CredentialVerdict::Invalid {
                 reason: "EmpikPlace refused the API key (401): check it in the Empik panel under Profil → Klucz API".into(),

@@ -11,8 +11,11 @@ use secrecy::SecretString;
 /// What the marketplace said about a key.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum CredentialVerdict {
-    /// The key works: the integration becomes `connected`.
-    Valid,
+    /// The key works: the integration becomes `connected`, named after the account.
+    Valid {
+        /// The marketplace's name of the account (EmpikPlace: the shop name), if it told one.
+        account_name: Option<String>,
+    },
     /// The marketplace refused the key; `reason` is shown to the admin.
     Invalid {
         /// Why, in words an admin can act on (never the key).

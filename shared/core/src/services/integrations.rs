@@ -381,16 +381,20 @@ fn validate_api_key(kind: IntegrationKind, key: &SecretString) -> Result<(), Req
     Ok(())
 }
 
-/// Asks the marketplace about a key; the connection state it leads to.
+/// Asks the marketplace about a key; the connection state it leads to and the account's name
+/// as the marketplace knows it.
 async fn check_key(
     check: &dyn CredentialCheck,
     kind: IntegrationKind,
     environment: Environment,
     key: &SecretString,
-) -> Result<ConnectionState, RequestError> {
+) -> Result<(ConnectionState, Option<String>), RequestError> {
     match check.check_api_key(kind, environment, key).await {
-        Ok(CredentialVerdict::Valid) => Ok(ConnectionState::Connected),
-        Ok(CredentialVerdict::Unchecked) => Ok(ConnectionState::Pending),
+        Ok(CredentialVerdict::Valid { account_name }) => Ok((
+            ConnectionState::Connected,
+            account_name.filter(|n| !n.trim().is_empty()),
+        )),
+        Ok(CredentialVerdict::Unchecked) => Ok((ConnectionState::Pending, None)),
         Ok(CredentialVerdict::Invalid { reason }) => Err(RequestError::invalid(
             "api_key",
             format!("the marketplace refused the key: {reason}"),
@@ -434,7 +438,14 @@ pub async fn create(
         (None, IntegrationKind::Allegro) => {}
     }
     if let Some(key) = &request.api_key {
-        integration.connection = check_key(check, request.kind, request.environment, key).await?;
+        let (connection, account_name) =
+            check_key(check, request.kind, request.environment, key).await?;
+        integration.connection = connection;
+        // The marketplace's name of the account (the shop name) names it, as the Allegro
+        // login does after OAuth; admins can rename it afterwards.
+        if let Some(name) = account_name {
+            integration.display_name = name;
+        }
         let name = api_key_secret_name(tenant, &integration.id)?;
         ports.secrets.put(&name, key).await?;
         if let Err(error) = integrations::create(&*ports.store, &integration).await {
@@ -530,8 +541,12 @@ pub async fn update(
             None => None,
         };
         let mut next = patched(&stored.value, &patch, settings.as_ref(), ports.clock.now());
-        if let Some(state) = &connection {
+        if let Some((state, account_name)) = &connection {
             next.connection = state.clone();
+            // A new key names the account after its shop, unless this patch renames it.
+            if let (Some(name), None) = (account_name, &patch.display_name) {
+                next.display_name = name.clone();
+            }
         }
         if attempt == 0 {
             if let Some(key) = &patch.api_key {
