@@ -16,13 +16,17 @@ use common::{
 };
 use marketdesk_allegro::RetryPolicy;
 use marketdesk_aws::{create_table, AwsBackend, AwsSettings, DynamoStore};
+use marketdesk_channels::allegro::delivery::AllegroIssueReplies;
 use marketdesk_channels::allegro::{AllegroChannelConfig, AllegroClients};
-use marketdesk_core::domain::{ConnectionState, Environment, Integration, IntegrationKind};
+use marketdesk_core::domain::{
+    Channel, ConnectionState, Environment, Integration, IntegrationKind, ReplyState,
+};
 use marketdesk_core::ids::TicketId;
 use marketdesk_core::jobs::{InboundEvent, PollJob};
-use marketdesk_core::ports::{MarketplaceRegistry, Ports, SystemClock};
-use marketdesk_core::repo::{integrations, tickets};
-use marketdesk_core::services::{ingest, poller, scheduler};
+use marketdesk_core::ports::{DeliveryRegistry, MarketplaceRegistry, Ports, SystemClock};
+use marketdesk_core::repo::{integrations, replies as reply_repo, tickets};
+use marketdesk_core::services::sender::{self, SendOutcome};
+use marketdesk_core::services::{ingest, poller, replies, scheduler};
 use marketdesk_sandbox::RunningSandbox;
 use secrecy::SecretString;
 use serde_json::json;
@@ -320,5 +324,77 @@ async fn the_pipeline_on_aws_makes_each_ticket_once_and_redelivery_changes_nothi
         .value;
     assert_eq!(dispute_now.panel.products.len(), 2);
     assert!(!dispute_now.needs_reply);
+
+    // An agent's reply with a 700 KB file: stored in chunks below DynamoDB's 400 KB item
+    // limit, queued on SQS, posted once by the sender, the bytes intact.
+    use base64::Engine;
+    let file: Vec<u8> = (0..700_000u32).map(|i| (i % 251) as u8).collect();
+    let body = json!({
+        "text": "Wysyłamy etykietę zwrotną.",
+        "attachment": {
+            "filename": "etykieta.png",
+            "content_type": "image/png",
+            "data_base64": base64::engine::general_purpose::STANDARD.encode(&file)
+        }
+    });
+    let reply = replies::submit(
+        &ports,
+        &integration.tenant_id,
+        &dispute.id,
+        Some("Ola".into()),
+        serde_json::from_value(body).expect("reply body"),
+    )
+    .await
+    .expect("reply stored on DynamoDB");
+    assert_eq!(reply.attachment.as_ref().map(|f| f.chunks), Some(3));
+    let deliveries = DeliveryRegistry::empty().with_channel(
+        Channel::AllegroIssues,
+        Arc::new(AllegroIssueReplies::new(ports.clone(), clients.clone())),
+    );
+    let jobs = ports
+        .queues
+        .outbound
+        .receive(10, VISIBILITY)
+        .await
+        .expect("receive the outbox");
+    assert_eq!(jobs.len(), 1);
+    for _ in 0..2 {
+        // Delivered twice by SQS: posted once.
+        let outcome = sender::handle_body(&ports, &deliveries, &jobs[0].body)
+            .await
+            .expect("sent");
+        assert!(matches!(
+            outcome,
+            SendOutcome::Sent(_) | SendOutcome::AlreadySettled
+        ));
+    }
+    let posted: serde_json::Value = http
+        .get(format!(
+            "{}/__sandbox/allegro/inbox/posted",
+            sandbox.base_url
+        ))
+        .send()
+        .await
+        .expect("posted")
+        .json()
+        .await
+        .expect("json");
+    let posted = posted["posted"].as_array().cloned().unwrap_or_default();
+    assert_eq!(posted.len(), 1, "{posted:?}");
+    assert_eq!(posted[0]["attachments"][0]["size"], 700_000);
+    let sent = reply_repo::get(
+        &*ports.store,
+        &integration.tenant_id,
+        &dispute.id,
+        &reply.id,
+    )
+    .await
+    .expect("read")
+    .expect("reply");
+    assert_eq!(sent.value.state, ReplyState::Sent);
+    assert_eq!(
+        sent.value.external_id.as_deref(),
+        posted[0]["message_id"].as_str()
+    );
     println!("aws pipeline test: {:?}", started.elapsed());
 }
