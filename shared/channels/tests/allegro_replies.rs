@@ -871,3 +871,84 @@ async fn the_wired_channels_deliver_through_the_sender_exactly_once() {
         .expect("reply");
     assert_eq!(stored.value.state, ReplyState::Sent);
 }
+
+#[tokio::test]
+async fn a_reply_fails_after_retries_and_a_manual_retry_sends_it() {
+    let h = Harness::start("sklep_awaria").await;
+    let shop = h.shop("kupujacy_awaria").await;
+    let dispute = open_dispute(&h, &shop, json!([])).await;
+    let t = ticket_of(&h.sync().await, &dispute);
+    let ports = h.ports().clone();
+    let deliveries = marketdesk_core::ports::DeliveryRegistry::empty().with_channel(
+        Channel::AllegroIssues,
+        std::sync::Arc::new(AllegroIssueReplies::new(ports.clone(), h.clients.clone())),
+    );
+    let submitted = replies::submit(
+        &ports,
+        &t.tenant_id,
+        &t.id,
+        None,
+        serde_json::from_value::<NewReply>(json!({ "text": "Wysyłamy kuriera." })).expect("reply"),
+    )
+    .await
+    .expect("submit");
+    let job = ports
+        .queues
+        .outbound
+        .receive(1, StdDuration::from_secs(30))
+        .await
+        .expect("receive")
+        .pop()
+        .expect("an outbound job");
+
+    // Allegro answers 500 (before taking the message) to every attempt.
+    for attempt in 1..=sender::MAX_ATTEMPTS {
+        h.fault_post(
+            &format!("/sale/issues/{dispute}/message"),
+            json!({ "kind": "server_error" }),
+        )
+        .await;
+        let result = sender::handle_body(&ports, &deliveries, &job.body).await;
+        if attempt < sender::MAX_ATTEMPTS {
+            assert!(
+                result.is_err_and(|e| !e.is_permanent()),
+                "attempt {attempt}"
+            );
+        } else {
+            let outcome = result.expect("settled");
+            let SendOutcome::Failed(failed) = outcome else {
+                panic!("not failed: {outcome:?}");
+            };
+            assert!(
+                failed
+                    .failure
+                    .as_deref()
+                    .is_some_and(|f| f.contains("unavailable")),
+                "{failed:?}"
+            );
+        }
+    }
+    assert!(h.posted(&dispute).await.is_empty());
+
+    // The agent retries once Allegro is back: sent, once.
+    let retried = replies::retry(&ports, &t.tenant_id, &t.id, &submitted.id)
+        .await
+        .expect("retry");
+    assert_eq!(retried.state, ReplyState::Sending);
+    let job = ports
+        .queues
+        .outbound
+        .receive(10, StdDuration::from_secs(30))
+        .await
+        .expect("receive")
+        .into_iter()
+        .find(|m| m.body.contains(submitted.id.as_str()))
+        .expect("queued again");
+    let outcome = sender::handle_body(&ports, &deliveries, &job.body)
+        .await
+        .expect("sent");
+    assert!(matches!(outcome, SendOutcome::Sent(_)), "{outcome:?}");
+    let posted = h.posted(&dispute).await;
+    assert_eq!(posted.len(), 1);
+    assert_eq!(posted[0]["text"], "Wysyłamy kuriera.");
+}
