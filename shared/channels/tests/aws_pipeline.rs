@@ -398,3 +398,125 @@ async fn the_pipeline_on_aws_makes_each_ticket_once_and_redelivery_changes_nothi
     );
     println!("aws pipeline test: {:?}", started.elapsed());
 }
+
+#[tokio::test]
+async fn an_empikplace_conversation_on_aws_becomes_a_ticket_and_gets_a_reply_once() {
+    use marketdesk_channels::empik::delivery::EmpikThreadReplies;
+    use marketdesk_channels::empik::EmpikThreadsSource;
+    use marketdesk_core::services::integrations::api_key_secret_name;
+    let Some((dynamodb_endpoint, moto_endpoint)) = endpoints() else {
+        println!("SKIPPED aws empik pipeline: emulators not configured");
+        return;
+    };
+    let ports = aws_ports(&dynamodb_endpoint, &moto_endpoint).await;
+    let sandbox = RunningSandbox::start_local().await.expect("sandbox");
+    let http = reqwest::Client::new();
+    let control = |path: &'static str, body: serde_json::Value| {
+        let (http, base) = (http.clone(), sandbox.base_url.clone());
+        async move { common::control(&http, &base, path, body).await }
+    };
+    let shop = control("/mirakl/shops", json!({"name": "Księgarnia AWS"})).await;
+    let customer = control(
+        "/mirakl/customers",
+        json!({"firstname": "Anna", "lastname": "Nowak"}),
+    )
+    .await;
+    let mut integration = Integration::new(
+        "empik-aws".into(),
+        "t1".into(),
+        IntegrationKind::Empikplace,
+        "Empik on AWS",
+        Environment::Production,
+        ports.clock.now() - chrono::Duration::hours(1),
+    );
+    integration.connection = ConnectionState::Connected;
+    integration.settings.crm_field = "Empik ID".into();
+    integrations::create(&*ports.store, &integration)
+        .await
+        .expect("integration stored");
+    ports
+        .secrets
+        .put(
+            &api_key_secret_name(&integration.tenant_id, &integration.id).expect("name"),
+            &SecretString::from(shop["api_key"].as_str().expect("key").to_owned()),
+        )
+        .await
+        .expect("key in Secrets Manager (moto)");
+    control("/mirakl/threads", json!({"shop_id": shop["shop_id"], "customer_id": customer["customer_id"], "topic": {"type": "FREE_TEXT", "value": "Faktura"}, "body": "Proszę o fakturę."})).await;
+
+    let registry = MarketplaceRegistry::empty().with_source(
+        Channel::EmpikThreads,
+        Arc::new(EmpikThreadsSource::new(
+            ports.clone(),
+            sandbox.base_url.clone(),
+            UA,
+        )),
+    );
+    let (jobs, events) = cycle(&ports, &registry).await;
+    assert_eq!((jobs, events.len()), (1, 1));
+    let ticket_id = events[0].1.ticket_id.clone();
+    // Redelivery of the event changes nothing.
+    ports
+        .queues
+        .inbound
+        .send(&events[0].0, Duration::ZERO)
+        .await
+        .expect("redeliver");
+    let again = ingest_all(&ports).await;
+    assert_eq!(again[0].1.new_messages, 0);
+    let ticket = tickets::get(&*ports.store, &integration.tenant_id, &ticket_id)
+        .await
+        .expect("get")
+        .expect("ticket")
+        .value;
+    assert!(
+        ticket.customer_id.is_some(),
+        "customer created with the Empik ID"
+    );
+
+    let reply = replies::submit(
+        &ports,
+        &integration.tenant_id,
+        &ticket_id,
+        None,
+        serde_json::from_value(json!({"text": "Faktura jest w załączniku.", "attachment": {"filename": "faktura.pdf", "content_type": "application/pdf", "data_base64": "JVBERi0xLjQKJSVFT0YK"}})).expect("body"),
+    )
+    .await
+    .expect("reply");
+    let deliveries = DeliveryRegistry::empty().with_channel(
+        Channel::EmpikThreads,
+        Arc::new(EmpikThreadReplies::new(
+            ports.clone(),
+            sandbox.base_url.clone(),
+            UA,
+        )),
+    );
+    let job = ports
+        .queues
+        .outbound
+        .receive(1, VISIBILITY)
+        .await
+        .expect("receive")
+        .pop()
+        .expect("job");
+    for _ in 0..2 {
+        sender::handle_body(&ports, &deliveries, &job.body)
+            .await
+            .expect("sent or settled");
+    }
+    let posted: serde_json::Value = http
+        .get(format!("{}/__sandbox/mirakl/posted", sandbox.base_url))
+        .send()
+        .await
+        .expect("posted")
+        .json()
+        .await
+        .expect("json");
+    let posted = posted["posted"].as_array().cloned().unwrap_or_default();
+    assert_eq!(posted.len(), 1, "{posted:?}");
+    let stored = reply_repo::get(&*ports.store, &integration.tenant_id, &ticket_id, &reply.id)
+        .await
+        .expect("read")
+        .expect("reply");
+    assert_eq!(stored.value.state, ReplyState::Sent);
+}
