@@ -33,9 +33,10 @@ pub enum Command {
     #[command(subcommand)]
     ApiKey(ApiKeyCommand),
 
-    /// See marketdesk at work within a minute, with nothing to install and no marketplace
-    /// account: the simulator and `marketdesk serve` in this process, one Allegro account
-    /// connected through OAuth and one EmpikPlace shop, and simulated buyers writing in.
+    /// See marketdesk at work within a minute, with no marketplace account.
+    ///
+    /// Runs the marketplace simulator and `marketdesk serve` in this process, connects one
+    /// Allegro account through OAuth and one EmpikPlace shop, and lets simulated buyers write in.
     #[command(after_help = DEMO_HELP)]
     Demo(DemoArgs),
 }

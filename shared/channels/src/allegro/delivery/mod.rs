@@ -26,8 +26,10 @@ use marketdesk_core::ports::{Delivered, FetchedFile, MarketplaceError, Ports};
 use std::future::Future;
 use std::time::Duration;
 
-/// Allegro takes one message per second from a seller (allegro-api.md §4.2).
-pub const POSTING_INTERVAL: Duration = Duration::from_secs(1);
+/// Allegro takes one message per second from a seller (allegro-api.md §4.2); the 100 ms margin
+/// keeps clock jitter between our hosts and Allegro from tripping the limit (a 429 there costs
+/// a 60 s wait).
+pub const POSTING_INTERVAL: Duration = Duration::from_millis(1100);
 
 /// What agents read when Allegro no longer takes messages in the conversation.
 pub const CLOSED: &str = "the conversation is closed on Allegro";
