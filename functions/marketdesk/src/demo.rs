@@ -14,12 +14,12 @@ mod watch;
 
 use crate::cli::DemoArgs;
 use crate::loops;
+use crate::serve;
 use client::CallError;
 use marketdesk_channels::settings::{default_user_agent, AllegroSettings, ChannelSettings};
 use marketdesk_channels::wiring::{Channels, WiringError};
 use marketdesk_core::config::Env;
 use marketdesk_core::ports::{Ports, SystemClock};
-use marketdesk_http::{router, AppState};
 use marketdesk_sandbox::{RunningSandbox, SandboxConfig};
 use narrator::Narrator;
 use secrecy::ExposeSecret;
@@ -165,12 +165,7 @@ pub async fn run(args: DemoArgs) -> Result<(), DemoError> {
     let channels = Channels::build(&ports, &channel_settings)?;
     let (stop_tx, stop_rx) = signal::channel(false);
     // The same application as `marketdesk serve` builds.
-    let app = router(
-        AppState::new(ports.clone())
-            .with_connector(channels.connector.clone())
-            .with_credential_check(channels.key_check.clone())
-            .with_deliveries(channels.deliveries.clone()),
-    );
+    let app = serve::app(ports.clone(), &channels);
     let mut http_stop = stop_rx.clone();
     let server = tokio::spawn(async move {
         axum::serve(listener, app)

@@ -72,12 +72,7 @@ pub async fn run(settings: ServeSettings, env: &Env) -> Result<(), ServeError> {
         stop_rx.clone(),
     );
 
-    let app = router(
-        AppState::new(ports)
-            .with_connector(channels.connector.clone())
-            .with_credential_check(channels.key_check.clone())
-            .with_deliveries(channels.deliveries.clone()),
-    );
+    let app = app(ports, &channels);
     let mut http_stop = stop_rx.clone();
     let server = axum::serve(listener, app).with_graceful_shutdown(async move {
         loops::stopped(&mut http_stop).await;
@@ -122,4 +117,15 @@ pub async fn shutdown_signal() {
         () = ctrl_c => {},
         () = terminate => {},
     }
+}
+
+/// The agent API wired to the channels (OAuth connector, EmpikPlace key check, reply and
+/// attachment adapters), as `serve` and `demo` run it.
+pub fn app(ports: Ports, channels: &Channels) -> axum::Router {
+    router(
+        AppState::new(ports)
+            .with_connector(channels.connector.clone())
+            .with_credential_check(channels.key_check.clone())
+            .with_deliveries(channels.deliveries.clone()),
+    )
 }
