@@ -44,14 +44,15 @@ impl std::fmt::Debug for LocalBackend {
 }
 
 impl LocalBackend {
-    /// Opens (creating if needed) `data_dir` and wires every port on it.
+    /// Opens (creating if needed) `data_dir` and wires every port on it. The directory is
+    /// made owner-only (0700) and every file in it 0600.
     pub fn open(data_dir: &Path, clock: Arc<dyn Clock>) -> Result<Ports, LocalError> {
         Ok(Self::build(data_dir, clock)?.ports())
     }
 
     /// Like [`LocalBackend::open`], keeping the concrete adapters.
     pub fn build(data_dir: &Path, clock: Arc<dyn Clock>) -> Result<Self, LocalError> {
-        std::fs::create_dir_all(data_dir).map_err(|source| LocalError::Directory {
+        crate::private::create_dir(data_dir).map_err(|source| LocalError::Directory {
             path: data_dir.to_path_buf(),
             source,
         })?;

@@ -21,6 +21,14 @@ pub enum LocalError {
         /// The underlying failure.
         source: rusqlite::Error,
     },
+    /// A file of the data directory could not be created owner-only or tightened to 0600.
+    #[error("cannot make {} readable only by its owner: {source}", .path.display())]
+    File {
+        /// The file.
+        path: PathBuf,
+        /// The underlying failure.
+        source: std::io::Error,
+    },
     /// The secrets file exists but could not be secured.
     #[error("cannot secure secrets file {}: {source}", .path.display())]
     SecretsFile {
