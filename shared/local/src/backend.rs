@@ -50,6 +50,17 @@ impl LocalBackend {
         Ok(Self::build(data_dir, clock)?.ports())
     }
 
+    /// Like [`LocalBackend::open`], but refuses a directory without a marketdesk database
+    /// (a mistyped `--data` must not silently start an empty installation).
+    pub fn open_existing(data_dir: &Path, clock: Arc<dyn Clock>) -> Result<Ports, LocalError> {
+        if !data_dir.join(DATABASE_FILE).is_file() {
+            return Err(LocalError::NoDatabase {
+                path: data_dir.to_path_buf(),
+            });
+        }
+        Self::open(data_dir, clock)
+    }
+
     /// Like [`LocalBackend::open`], keeping the concrete adapters.
     pub fn build(data_dir: &Path, clock: Arc<dyn Clock>) -> Result<Self, LocalError> {
         crate::private::create_dir(data_dir).map_err(|source| LocalError::Directory {

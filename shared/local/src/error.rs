@@ -13,6 +13,12 @@ pub enum LocalError {
         /// The underlying failure.
         source: std::io::Error,
     },
+    /// The directory holds no marketdesk database, and creating one was not asked for.
+    #[error("{} holds no marketdesk data (no {file})", .path.display(), file = crate::DATABASE_FILE)]
+    NoDatabase {
+        /// The data directory.
+        path: PathBuf,
+    },
     /// The SQLite database could not be opened or configured.
     #[error("cannot open SQLite database {}: {source}", .path.display())]
     Database {
