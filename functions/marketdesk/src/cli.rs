@@ -150,6 +150,8 @@ Environment:
                             override Allegro's REST and OAuth hosts (the simulator, tests)
   MARKETDESK_EMPIK_API_URL  EmpikPlace (Mirakl) API base (default: https://marketplace.empik.com)
   MARKETDESK_USER_AGENT     sent on every marketplace call (default: marketdesk/<version> (+<url>))
+  MARKETDESK_MAX_ANSWER_BYTES
+                            largest marketplace answer read into memory (default: 33554432)
 
 Bad values stop start-up with an error naming the option or variable.";
 

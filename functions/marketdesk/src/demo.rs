@@ -254,6 +254,7 @@ fn demo_channel_settings(api_url: &str, sandbox_url: &str) -> ChannelSettings {
             auth_url: Some(sandbox_url.to_owned()),
         }),
         empik_api_url: sandbox_url.to_owned(),
+        max_answer_bytes: marketdesk_channels::settings::DEFAULT_MAX_ANSWER_BYTES,
     }
 }
 

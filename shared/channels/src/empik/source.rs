@@ -20,6 +20,7 @@ pub struct EmpikThreadsSource {
     ports: Ports,
     base_url: String,
     user_agent: String,
+    max_answer_bytes: u64,
 }
 
 impl EmpikThreadsSource {
@@ -28,8 +29,15 @@ impl EmpikThreadsSource {
         Self {
             ports,
             base_url: base_url.into(),
+            max_answer_bytes: marketdesk_mirakl::DEFAULT_MAX_ANSWER_BYTES,
             user_agent: user_agent.into(),
         }
+    }
+
+    /// The same channel with another cap on Mirakl answers (`MARKETDESK_MAX_ANSWER_BYTES`).
+    pub fn with_max_answer_bytes(mut self, limit: u64) -> Self {
+        self.max_answer_bytes = limit;
+        self
     }
 
     /// A client with the integration's API key.
@@ -50,7 +58,8 @@ impl EmpikThreadsSource {
         let config = MiraklConfig::new(key.expose_secret().to_owned())
             .with_base_url(self.base_url.clone())
             .with_shop_id(integration.settings.shop_id)
-            .with_user_agent(self.user_agent.clone());
+            .with_user_agent(self.user_agent.clone())
+            .with_max_answer_bytes(self.max_answer_bytes);
         MiraklClient::new(config).map_err(to_marketplace_error)
     }
 }
