@@ -55,9 +55,7 @@ async fn sign_in(
     let client = session::client_address(&headers, peer.as_ref().map(|Extension(info)| info));
     match sessions::sign_in(&state.ports, &state.people, request, client.as_deref()).await {
         Ok(opened) => {
-            let max_age = (opened.expires_at - state.ports.clock.now())
-                .num_seconds()
-                .max(0);
+            let max_age = state.people.session_lifetime.num_seconds();
             let cookie = session::session_cookie(
                 &opened.token,
                 max_age,
@@ -81,7 +79,8 @@ async fn sign_in(
             "the e-mail address or the password is wrong",
         )),
         Err(SignInError::Throttled { retry_after }) => {
-            let seconds = retry_after.num_seconds().max(1);
+            // Whole seconds, rounded up: trying again a moment early would fail.
+            let seconds = ((retry_after.num_milliseconds() + 999) / 1000).max(1);
             let mut response = ApiError::new(
                 StatusCode::TOO_MANY_REQUESTS,
                 "too_many_attempts",
