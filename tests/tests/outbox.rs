@@ -73,7 +73,10 @@ async fn a_reply_is_stored_as_sending_then_sent_once_even_when_redelivered() {
         &b.ports,
         &i.tenant_id,
         &ticket,
-        Some("Ola".into()),
+        Some(&marketdesk_core::domain::Actor::User {
+            id: "u-Ola".into(),
+            name: "Ola".into(),
+        }),
         reply(r#"{"text":"Wysyłamy nową sztukę."}"#),
     )
     .await

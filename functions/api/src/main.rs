@@ -7,7 +7,11 @@ async fn main() -> Result<(), marketdesk_lambda::Error> {
     marketdesk_lambda::init_tracing();
     let ports = marketdesk_lambda::ports_from_env().await?;
     let channels = marketdesk_lambda::channels_from_env(&ports).await?;
+    let people = marketdesk_core::services::people::PeopleSettings::from_env(
+        &marketdesk_core::config::Env::from_process(),
+    )?;
     let state = AppState::new(ports)
+        .with_people(people)
         .with_connector(channels.connector)
         .with_credential_check(channels.key_check)
         .with_deliveries(channels.deliveries);

@@ -43,19 +43,28 @@ impl From<RequestError> for ApiKeyError {
     }
 }
 
+/// Opens the data directory of `marketdesk serve`; one without a database is refused unless
+/// `init` (a mistyped `--data` must not create data the running server never sees).
+pub fn open_data(
+    data_dir: &std::path::Path,
+    init: bool,
+) -> Result<marketdesk_core::ports::Ports, ApiKeyError> {
+    let clock = Arc::new(SystemClock);
+    let opened = if init {
+        marketdesk_local::LocalBackend::open(data_dir, clock)
+    } else {
+        marketdesk_local::LocalBackend::open_existing(data_dir, clock)
+    };
+    opened.map_err(|error| match error {
+        marketdesk_local::LocalError::NoDatabase { .. } => ApiKeyError::NoData(error),
+        other => ApiKeyError::Backend(other),
+    })
+}
+
 /// Creates the key; prints it on stdout and a note on stderr.
 pub async fn create(args: &ApiKeyCreateArgs, env: &Env) -> Result<(), ApiKeyError> {
     let data_dir = resolve_data_dir(args.data.as_deref(), env);
-    let clock = Arc::new(SystemClock);
-    let opened = if args.init {
-        marketdesk_local::LocalBackend::open(&data_dir, clock)
-    } else {
-        marketdesk_local::LocalBackend::open_existing(&data_dir, clock)
-    };
-    let ports = opened.map_err(|error| match error {
-        marketdesk_local::LocalError::NoDatabase { .. } => ApiKeyError::NoData(error),
-        other => ApiKeyError::Backend(other),
-    })?;
+    let ports = open_data(&data_dir, args.init)?;
     let created =
         api_keys::create_for_tenant(&ports, &args.tenant, args.role, args.name.clone()).await?;
     println!("{}", created.secret.expose_secret());

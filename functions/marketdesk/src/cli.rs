@@ -2,7 +2,7 @@
 //! a flag wins over the variable.
 
 use clap::{Args, Parser, Subcommand};
-use marketdesk_core::domain::Role;
+use marketdesk_core::domain::{Language, Role};
 use std::net::SocketAddr;
 use std::path::PathBuf;
 
@@ -32,6 +32,10 @@ pub enum Command {
     /// Manage API keys of the agent API (in the data directory of `marketdesk serve`).
     #[command(subcommand)]
     ApiKey(ApiKeyCommand),
+
+    /// Manage the people who sign in (in the data directory of `marketdesk serve`).
+    #[command(subcommand)]
+    User(UserCommand),
 
     /// See marketdesk at work within a minute, with no marketplace account.
     ///
@@ -74,6 +78,62 @@ pub struct ApiKeyCreateArgs {
     /// that the running server does not know)
     #[arg(long)]
     pub init: bool,
+}
+
+/// The `marketdesk user` subcommands.
+#[derive(Debug, Subcommand)]
+pub enum UserCommand {
+    /// Create a user (e.g. a tenant's first admin). With --password-stdin the user can sign
+    /// in at once; otherwise a single-use invitation link (valid 72 hours) is printed on
+    /// stdout. Creates the tenant if it does not exist yet.
+    #[command(after_help = USER_HELP)]
+    Create(UserCreateArgs),
+}
+
+/// Options of `marketdesk user create`.
+#[derive(Debug, Args)]
+pub struct UserCreateArgs {
+    /// Tenant the user works for: 1-64 ASCII letters, digits, '.', '_' or '-'
+    #[arg(long, value_name = "TENANT")]
+    pub tenant: String,
+
+    /// The e-mail address the user signs in with
+    #[arg(long, value_name = "EMAIL")]
+    pub email: String,
+
+    /// The name colleagues see
+    #[arg(long, value_name = "NAME")]
+    pub name: String,
+
+    /// What the user may do: admin (everything) or agent (tickets, comments, customers)
+    #[arg(long, value_name = "ROLE", value_parser = parse_role)]
+    pub role: Role,
+
+    /// Language of the user's screens and e-mails: pl (default) or en
+    #[arg(long, value_name = "LANG", value_parser = parse_language)]
+    pub language: Option<Language>,
+
+    /// Read the password (at least 10 characters) from the first line of stdin instead of
+    /// printing an invitation link
+    #[arg(long)]
+    pub password_stdin: bool,
+
+    /// Data directory of `marketdesk serve` [env: MARKETDESK_DATA_DIR] [default: ./.data]
+    #[arg(long, value_name = "DIR")]
+    pub data: Option<PathBuf>,
+
+    /// Create the data directory and its database if they do not exist yet (without it, a
+    /// directory with no marketdesk data is refused)
+    #[arg(long)]
+    pub init: bool,
+}
+
+fn parse_language(text: &str) -> Result<Language, String> {
+    match text {
+        "pl" => Ok(Language::Pl),
+        "en" => Ok(Language::En),
+        other => Err(format!("unknown language {other:?}: expected pl or en")),
+    }
 }
 
 fn parse_role(text: &str) -> Result<Role, String> {
@@ -152,6 +212,9 @@ Environment:
   MARKETDESK_USER_AGENT     sent on every marketplace call (default: marketdesk/<version> (+<url>))
   MARKETDESK_MAX_ANSWER_BYTES
                             largest marketplace answer read into memory (default: 33554432)
+  MARKETDESK_SESSION_LIFETIME, MARKETDESK_SESSION_IDLE
+                            a sign-in session's absolute lifetime and idle timeout (12h, 2h)
+  MARKETDESK_SECURE_COOKIES true: the session cookie is Secure even without X-Forwarded-Proto
 
 Bad values stop start-up with an error naming the option or variable.";
 
@@ -178,3 +241,12 @@ Example:
   curl -H \"Authorization: Bearer $KEY\" http://127.0.0.1:3000/v1/integrations
 
 The key goes to stdout and nowhere else; keep it safe. Revoke it with DELETE /v1/api-keys/{id}.";
+
+const USER_HELP: &str = "\
+Examples:
+  marketdesk user create --tenant acme --email boss@example.com --name 'Anna Nowak' --role admin
+      prints an invitation link (MARKETDESK_PUBLIC_URL, default http://127.0.0.1:3000)
+  printf '%s\\n' \"$PASSWORD\" | marketdesk user create --tenant acme --email boss@example.com \\
+      --name 'Anna Nowak' --role admin --password-stdin
+
+Passwords have at least 10 characters. Sign in with POST /v1/sessions.";

@@ -166,7 +166,9 @@ pub async fn run(args: DemoArgs) -> Result<(), DemoError> {
     let channels = Channels::build(&ports, &channel_settings)?;
     let (stop_tx, stop_rx) = signal::channel(false);
     // The same application as `marketdesk serve` builds.
-    let app = serve::app(ports.clone(), &channels);
+    let people = marketdesk_core::services::people::PeopleSettings::default()
+        .with_default_public_url(api_url.clone());
+    let app = serve::app(ports.clone(), &channels, people);
     let mut http_stop = stop_rx.clone();
     let server = tokio::spawn(async move {
         axum::serve(listener, app)

@@ -10,6 +10,7 @@ mod loops;
 mod sandbox;
 mod serve;
 mod settings;
+mod user;
 
 use clap::Parser;
 use std::process::ExitCode;
@@ -39,6 +40,9 @@ async fn main() -> ExitCode {
         }
         cli::Command::ApiKey(cli::ApiKeyCommand::Create(args)) => {
             api_key::create(&args, &env).await.map_err(Into::into)
+        }
+        cli::Command::User(cli::UserCommand::Create(args)) => {
+            user::create(&args, &env).await.map_err(Into::into)
         }
     };
     match result {

@@ -6,6 +6,7 @@ use marketdesk_channels::settings::ChannelSettings;
 use marketdesk_channels::wiring::{Channels, WiringError};
 use marketdesk_core::config::Env;
 use marketdesk_core::ports::{Ports, SystemClock};
+use marketdesk_core::services::people::PeopleSettings;
 use marketdesk_http::{router, AppState};
 use std::sync::Arc;
 use tokio::sync::watch;
@@ -72,7 +73,9 @@ pub async fn run(settings: ServeSettings, env: &Env) -> Result<(), ServeError> {
         stop_rx.clone(),
     );
 
-    let app = app(ports, &channels);
+    let people = PeopleSettings::from_env(env)?
+        .with_default_public_url(format!("http://{}", settings.listen));
+    let app = app(ports, &channels, people);
     let mut http_stop = stop_rx.clone();
     let server = axum::serve(listener, app).with_graceful_shutdown(async move {
         loops::stopped(&mut http_stop).await;
@@ -120,10 +123,11 @@ pub async fn shutdown_signal() {
 }
 
 /// The agent API wired to the channels (OAuth connector, EmpikPlace key check, reply and
-/// attachment adapters), as `serve` and `demo` run it.
-pub fn app(ports: Ports, channels: &Channels) -> axum::Router {
+/// attachment adapters) and the sign-in settings, as `serve` and `demo` run it.
+pub fn app(ports: Ports, channels: &Channels, people: PeopleSettings) -> axum::Router {
     router(
         AppState::new(ports)
+            .with_people(people)
             .with_connector(channels.connector.clone())
             .with_credential_check(channels.key_check.clone())
             .with_deliveries(channels.deliveries.clone()),

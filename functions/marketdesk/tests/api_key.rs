@@ -62,7 +62,7 @@ async fn create_prints_a_key_that_authenticates_and_makes_the_tenant() {
         .expect("the printed key authenticates");
     assert_eq!(caller.tenant_id.as_str(), "acme");
     assert_eq!(caller.role, Role::Admin);
-    assert_eq!(caller.key_name.as_deref(), Some("ops"));
+    assert_eq!(caller.actor.display_name().as_deref(), Some("ops"));
     let agent = api_keys::authenticate(&ports, &SecretString::from(agent_key.trim().to_owned()))
         .await
         .expect("store answers")

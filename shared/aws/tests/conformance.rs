@@ -8,6 +8,10 @@ mod dynamodb_local {
     marketdesk_core::store_conformance_tests!(crate::common::dynamo_store());
 }
 
+mod dynamodb_local_people {
+    marketdesk_core::people_conformance_tests!(crate::common::dynamo_store());
+}
+
 mod moto_sqs {
     marketdesk_core::queue_conformance_tests!(crate::common::sqs_queues());
 }

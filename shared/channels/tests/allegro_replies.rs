@@ -822,7 +822,10 @@ async fn the_wired_channels_deliver_through_the_sender_exactly_once() {
         &ports,
         &t.tenant_id,
         &t.id,
-        Some("Agentka".into()),
+        Some(&marketdesk_core::domain::Actor::User {
+            id: "u-Agentka".into(),
+            name: "Agentka".into(),
+        }),
         serde_json::from_value::<NewReply>(json!({ "text": text })).expect("reply"),
     )
     .await

@@ -341,7 +341,10 @@ async fn the_pipeline_on_aws_makes_each_ticket_once_and_redelivery_changes_nothi
         &ports,
         &integration.tenant_id,
         &dispute.id,
-        Some("Ola".into()),
+        Some(&marketdesk_core::domain::Actor::User {
+            id: "u-Ola".into(),
+            name: "Ola".into(),
+        }),
         serde_json::from_value(body).expect("reply body"),
     )
     .await

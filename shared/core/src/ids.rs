@@ -49,6 +49,8 @@ id_type!(
     CustomerId,
     /// An API key (its public id; the secret is never stored).
     ApiKeyId,
+    /// A person who signs in (an admin or an agent of one tenant).
+    UserId,
 );
 
 #[cfg(test)]

@@ -1,4 +1,5 @@
-//! Authentication: every protected route needs `Authorization: Bearer <API key>`.
+//! Authentication: every protected route needs `Authorization: Bearer <API key>` or a
+//! session cookie (see `session`).
 //!
 //! [`require_key`] runs before the protected routes' handlers and puts the [`Caller`] into
 //! the request; handlers state what they need with the [`Authenticated`] (any role) or
@@ -31,6 +32,10 @@ pub(crate) async fn require_key(
     next: Next,
 ) -> Response {
     let Some(key) = bearer(request.headers()) else {
+        // People in a browser: the session cookie (and the CSRF token for writes).
+        if let Some(token) = crate::session::cookie_token(request.headers()) {
+            return crate::session::require_session(&state, token, request, next).await;
+        }
         return ApiError::unauthorized(
             "this route needs an API key: send Authorization: Bearer <key>",
         )

@@ -10,6 +10,7 @@ mod error;
 mod extract;
 mod openapi;
 mod routes;
+mod session;
 
 pub use error::ApiError;
 pub use openapi::document as openapi_document;
@@ -18,6 +19,7 @@ use axum::Router;
 use marketdesk_core::ports::{
     AccountConnector, CredentialCheck, DeliveryRegistry, NoConnector, Ports, UncheckedCredentials,
 };
+use marketdesk_core::services::people::PeopleSettings;
 use std::sync::Arc;
 
 /// Largest request body accepted, in bytes (replies carry base64 attachments up to 10 MB).
@@ -34,6 +36,8 @@ pub struct AppState {
     pub connector: Arc<dyn AccountConnector>,
     /// The channels' attachment fetchers (and reply senders), per channel.
     pub deliveries: DeliveryRegistry,
+    /// Sign-in, sessions and the public URL for invitation and reset links.
+    pub people: PeopleSettings,
 }
 
 impl AppState {
@@ -45,7 +49,14 @@ impl AppState {
             credential_check: Arc::new(UncheckedCredentials),
             connector: Arc::new(NoConnector),
             deliveries: DeliveryRegistry::empty(),
+            people: PeopleSettings::default(),
         }
+    }
+
+    /// Replaces the sign-in and session settings.
+    pub fn with_people(mut self, people: PeopleSettings) -> Self {
+        self.people = people;
+        self
     }
 
     /// Replaces the channels' attachment fetchers.

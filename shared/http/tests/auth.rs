@@ -12,7 +12,17 @@ fn concrete(path: &str) -> String {
 }
 
 fn is_admin_route(path: &str) -> bool {
-    path.starts_with("/v1/api-keys") || path.starts_with("/v1/integrations")
+    path.starts_with("/v1/api-keys")
+        || path.starts_with("/v1/integrations")
+        || path.starts_with("/v1/users")
+}
+
+/// Routes a person calls without credentials: signing in, accepting an invitation,
+/// resetting a password.
+fn is_people_public_route(path: &str) -> bool {
+    path == "/v1/sessions"
+        || path.starts_with("/v1/invitations/")
+        || path.starts_with("/v1/password-resets")
 }
 
 fn body_for(method: &str) -> Option<serde_json::Value> {
@@ -38,6 +48,9 @@ async fn every_protected_route_refuses_a_request_without_a_key() {
         } else if route.path == "/oauth/allegro/callback" {
             // The browser's return from Allegro carries no key; without a state it is refused.
             assert_eq!(answer.status, 400, "{} {}", route.method, route.path);
+        } else if is_people_public_route(route.path) {
+            // Reached without a key; the empty body is refused on its own merits.
+            assert_eq!(answer.status, 422, "{} {}", route.method, route.path);
         } else {
             assert_eq!(answer.status, 200, "{} {}", route.method, route.path);
         }
@@ -46,8 +59,10 @@ async fn every_protected_route_refuses_a_request_without_a_key() {
         route_table()
             .iter()
             .filter(|r| !r.needs_key)
-            .all(|r| r.path == "/v1/health" || r.path == "/oauth/allegro/callback"),
-        "only health and the OAuth callback are public"
+            .all(|r| r.path == "/v1/health"
+                || r.path == "/oauth/allegro/callback"
+                || (r.method == "POST" && is_people_public_route(r.path))),
+        "only health, the OAuth callback, sign-in, invitations and resets are public"
     );
 }
 
@@ -127,13 +142,14 @@ async fn agents_are_forbidden_admin_routes_but_reach_their_own() {
 }
 
 #[tokio::test]
-async fn the_document_marks_admin_routes_with_403() {
+async fn the_document_marks_admin_routes_and_writes_with_403() {
     let api = Api::new();
     for route in route_table().into_iter().filter(|r| r.needs_key) {
         let responses = &api.doc["paths"][route.path][route.method.to_lowercase()]["responses"];
+        // Writes answer 403 `csrf_failed` to a session cookie without the CSRF token.
         assert_eq!(
             responses.get("403").is_some(),
-            is_admin_route(route.path),
+            is_admin_route(route.path) || route.method != "GET",
             "{} {}",
             route.method,
             route.path

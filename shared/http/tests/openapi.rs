@@ -40,6 +40,14 @@ async fn the_document_is_served_to_key_holders() {
     );
 }
 
+/// Routes a person calls without credentials: signing in, accepting an invitation,
+/// resetting a password.
+fn is_people_public_route(path: &str) -> bool {
+    path == "/v1/sessions"
+        || path.starts_with("/v1/invitations/")
+        || path.starts_with("/v1/password-resets")
+}
+
 #[test]
 fn every_route_is_documented_and_every_documented_route_exists() {
     let doc = marketdesk_http::openapi_document();
@@ -75,6 +83,8 @@ async fn the_router_answers_every_documented_route() {
             "/v1/health" => 200,
             // The browser's OAuth return needs no key; without code and state it is refused.
             "/oauth/allegro/callback" => 400,
+            // Sign-in, invitations and resets need no key; a request without a JSON body is refused.
+            _ if method.eq_ignore_ascii_case("post") && is_people_public_route(&path) => 415,
             _ => 401,
         };
         assert_eq!(answer.status, expected, "{method} {path}: {}", answer.body);
@@ -153,15 +163,26 @@ fn the_document_is_well_formed() {
                 assert!(parameter["schema"].is_object(), "{here}: parameter schema");
                 assert!(["path", "query"].contains(&parameter["in"].as_str().unwrap_or("")));
             }
-            let public = path == "/v1/health" || path == "/oauth/allegro/callback";
+            let public = path == "/v1/health"
+                || path == "/oauth/allegro/callback"
+                || (method == "post" && is_people_public_route(path));
             assert_eq!(
                 operation["security"] == serde_json::json!([]),
                 public,
-                "{here}: only health and the OAuth callback are open"
+                "{here}: only health, the OAuth callback, sign-in, invitations and resets are open"
             );
-            assert_eq!(responses.contains_key("401"), !public, "{here}: 401");
-            // Action routes (`.../oauth/start`, `.../retry`) take no body; every other write does.
-            let action = path.contains("/oauth/") || path.ends_with("/retry");
+            // Sign-in answers 401 to wrong credentials although it needs none.
+            let signs_in = method == "post" && path == "/v1/sessions";
+            assert_eq!(
+                responses.contains_key("401"),
+                !public || signs_in,
+                "{here}: 401"
+            );
+            // Action routes (`.../oauth/start`, `.../retry`, `.../invitation`) take no body;
+            // every other write does.
+            let action = path.contains("/oauth/")
+                || path.ends_with("/retry")
+                || path.ends_with("/invitation");
             if ["post", "patch"].contains(&method.as_str()) && !action {
                 let body = &operation["requestBody"];
                 assert_eq!(body["required"], true, "{here}: request body");

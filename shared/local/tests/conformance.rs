@@ -71,6 +71,9 @@ mod sqlite {
     mod store {
         marketdesk_core::store_conformance_tests!(crate::file_store());
     }
+    mod people {
+        marketdesk_core::people_conformance_tests!(crate::file_store());
+    }
     mod queue {
         marketdesk_core::queue_conformance_tests!(crate::queues());
     }

@@ -29,6 +29,13 @@ pub fn start() -> DateTime<Utc> {
         .with_timezone(&Utc)
 }
 
+impl Backend {
+    /// The data directory (database, secrets file), e.g. to check what is stored on disk.
+    pub fn data_dir(&self) -> &std::path::Path {
+        self._dir.path()
+    }
+}
+
 pub fn backend() -> Backend {
     let dir = tempfile::tempdir().expect("temp dir");
     let clock = Arc::new(ManualClock::new(start()));

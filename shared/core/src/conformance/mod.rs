@@ -4,6 +4,7 @@
 //! test run shows which backend passed which rule. Every check uses fresh, uniquely named
 //! partitions, queues and secrets, so the suite can run against a shared emulator.
 
+pub mod people;
 pub mod queue;
 pub mod secrets;
 pub mod store;
@@ -42,6 +43,18 @@ macro_rules! queue_conformance_tests {
             release_makes_a_message_visible_again,
             delayed_send_stays_hidden,
             invalid_requests_are_refused);
+    };
+}
+
+/// Declares one `#[tokio::test]` per rule of the people repositories on a store. `$factory`
+/// is as for [`store_conformance_tests`].
+#[macro_export]
+macro_rules! people_conformance_tests {
+    ($factory:expr) => {
+        $crate::__conformance_tests!($factory, people;
+            users_claim_addresses_and_update_optimistically,
+            tokens_are_taken_once,
+            sessions_and_failure_counters_round_trip);
     };
 }
 

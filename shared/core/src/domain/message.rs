@@ -76,6 +76,10 @@ pub struct Message {
     /// For replies sent from marketdesk: where the delivery stands.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub delivery: Option<Delivery>,
+    /// Who wrote it in marketdesk (a user or an API key): comments and replies only. Never
+    /// sent to the marketplace.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub actor: Option<super::Actor>,
 }
 
 /// The outbox state of a reply, shown on its message.

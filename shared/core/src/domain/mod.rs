@@ -1,5 +1,6 @@
 //! The domain's entities.
 
+pub mod actor;
 pub mod api_key;
 pub mod cursor;
 pub mod customer;
@@ -8,7 +9,9 @@ pub mod message;
 pub mod reply;
 pub mod tenant;
 pub mod ticket;
+pub mod user;
 
+pub use actor::Actor;
 pub use api_key::{ApiKey, Role};
 pub use cursor::{Channel, PollCursor};
 pub use customer::Customer;
@@ -23,3 +26,4 @@ pub use ticket::{
     AutoreplyPlan, AutoreplyState, ConversationKind, ConversationRef, PanelProduct, Source, Ticket,
     TicketPanel, TicketStatus,
 };
+pub use user::{Language, User};

@@ -44,8 +44,12 @@ pub struct Reply {
     pub ticket_id: TicketId,
     /// An agent (`seller_via_marketdesk`) or the autoresponder.
     pub author: AuthorKind,
-    /// Who sent it (the API key's name), when known.
+    /// Who sent it (the user's or the API key's name), when known. Shown in the ticket,
+    /// never sent to the marketplace.
     pub author_name: Option<String>,
+    /// Who sent it in marketdesk (a user or an API key); `None` for autoresponses.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub actor: Option<super::Actor>,
     /// Plain text as sent (the closure message when an `ask_to_confirm` reply had none).
     pub text: String,
     /// The attached file, if any.

@@ -1,7 +1,7 @@
 //! The single-table key scheme (see docs/architecture.md for the full table).
 
 use crate::domain::{Channel, ConversationRef};
-use crate::ids::{ApiKeyId, CustomerId, IntegrationId, MessageId, TenantId, TicketId};
+use crate::ids::{ApiKeyId, CustomerId, IntegrationId, MessageId, TenantId, TicketId, UserId};
 use crate::ports::{IndexKey, Key};
 
 /// GSI1 partition listing every integration of every tenant (the scheduler's fan-out).
@@ -180,4 +180,33 @@ pub fn file_chunk(tenant: &TenantId, ticket: &TicketId, reply: &MessageId, index
 /// The send slot of one marketplace account: when it may post its next message.
 pub fn send_slot(tenant: &TenantId, integration: &IntegrationId) -> Key {
     Key::new(tenant_partition(tenant), format!("SENDSLOT#{integration}"))
+}
+
+/// Sort-key prefix of a tenant's users.
+pub const USER_PREFIX: &str = "USER#";
+
+/// A user's record in its tenant's partition (profile, role, Argon2id password hash).
+pub fn user(tenant: &TenantId, id: &UserId) -> Key {
+    Key::new(tenant_partition(tenant), format!("{USER_PREFIX}{id}"))
+}
+
+/// The global lookup item of a normalized e-mail address: which tenant and user it belongs
+/// to, so signing in finds the user with one `get` (and an address is used once).
+pub fn user_email_lookup(normalized_email: &str) -> Key {
+    Key::new(format!("USEREMAIL#{normalized_email}"), "USER")
+}
+
+/// A session, keyed by the SHA-256 of its token (never the token).
+pub fn session(token_hash: &str) -> Key {
+    Key::new(format!("SESSION#{token_hash}"), "SESSION")
+}
+
+/// A single-use token (invitation or password reset), keyed by the SHA-256 of the token.
+pub fn one_time_token(kind: &str, token_hash: &str) -> Key {
+    Key::new(format!("{kind}#{token_hash}"), kind)
+}
+
+/// Failed sign-ins counted for one subject (an e-mail address or a client address, hashed).
+pub fn sign_in_failures(subject: &str, subject_hash: &str) -> Key {
+    Key::new(format!("SIGNINFAIL#{subject}#{subject_hash}"), "THROTTLE")
 }

@@ -11,10 +11,14 @@ pub mod integrations;
 pub mod keys;
 pub mod leases;
 pub mod oauth_states;
+pub mod one_time_tokens;
 pub mod replies;
 pub mod send_slots;
+pub mod sessions;
+pub mod sign_in_failures;
 pub mod tenants;
 pub mod tickets;
+pub mod users;
 
 use crate::ports::{Item, Key, Store, StoreError};
 use serde::de::DeserializeOwned;

@@ -6,7 +6,7 @@
 
 use super::request::RequestError;
 use super::validation;
-use crate::domain::{ApiKey, Role, Tenant};
+use crate::domain::{Actor, ApiKey, Role, Tenant};
 use crate::ids::{ApiKeyId, TenantId};
 use crate::ports::Ports;
 use crate::repo::api_keys::{self, StoredApiKey};
@@ -26,18 +26,7 @@ pub const MAX_NAME_CHARS: usize = 100;
 /// Longest tenant id.
 pub const MAX_TENANT_ID_CHARS: usize = 64;
 
-/// Who is calling: the tenant and role of the key presented.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Caller {
-    /// The tenant whose data the call may reach (and no other).
-    pub tenant_id: TenantId,
-    /// What the call may do.
-    pub role: Role,
-    /// The key used.
-    pub key_id: ApiKeyId,
-    /// The key's name, used as the author of comments.
-    pub key_name: Option<String>,
-}
+pub use super::caller::Caller;
 
 /// A key just created: the listed fields and the secret, which is never shown again.
 pub struct CreatedKey {
@@ -174,8 +163,11 @@ pub async fn authenticate(
     Ok(Some(Caller {
         tenant_id: stored.key.tenant_id,
         role: stored.key.role,
-        key_id: stored.key.id,
-        key_name: stored.key.name,
+        actor: Actor::ApiKey {
+            id: stored.key.id,
+            name: stored.key.name,
+        },
+        session: None,
     }))
 }
 

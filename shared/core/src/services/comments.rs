@@ -2,7 +2,7 @@
 
 use super::request::RequestError;
 use super::validation;
-use crate::domain::{AuthorKind, Message};
+use crate::domain::{Actor, AuthorKind, Message};
 use crate::ids::{MessageId, TenantId, TicketId};
 use crate::ports::Ports;
 use crate::repo::tickets;
@@ -19,13 +19,14 @@ pub struct NewComment {
     pub text: String,
 }
 
-/// Adds an internal comment to a ticket of the tenant. Closed conversations take comments too.
+/// Adds an internal comment to a ticket of the tenant, written by `actor` (whose name is
+/// the comment's author name). Closed conversations take comments too.
 /// The ticket itself is left alone: a comment is not buyer-visible activity.
 pub async fn add(
     ports: &Ports,
     tenant: &TenantId,
     ticket: &TicketId,
-    author_name: Option<String>,
+    actor: Option<&Actor>,
     comment: NewComment,
 ) -> Result<Message, RequestError> {
     validation::plain_text("text", &comment.text, MAX_COMMENT_CHARS)?;
@@ -38,11 +39,12 @@ pub async fn add(
         ticket_id: ticket.clone(),
         external_id: None,
         author: AuthorKind::InternalComment,
-        author_name,
+        author_name: actor.and_then(Actor::display_name),
         text: comment.text,
         attachments: Vec::new(),
         created_at: ports.clock.now(),
         delivery: None,
+        actor: actor.cloned(),
     };
     let unique = format!("C{}", message.id);
     if !tickets::add_message(store, tenant, &message, &unique).await? {

@@ -66,6 +66,7 @@ pub async fn run_observed(
     let mut new_messages = 0;
     for inbound in &messages {
         let message = Message {
+            actor: None,
             id: MessageId::generate(),
             ticket_id: ticket_id.clone(),
             external_id: Some(inbound.external_id.clone()),

@@ -3,11 +3,13 @@
 pub mod api_keys;
 pub mod attachments;
 pub mod autoresponder;
+pub mod caller;
 pub mod comments;
 pub mod customer_views;
 pub mod ingest;
 pub mod integrations;
 pub mod paging;
+pub mod people;
 pub mod poller;
 pub mod replies;
 pub mod request;

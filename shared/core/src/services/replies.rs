@@ -4,7 +4,7 @@
 use super::request::RequestError;
 use super::validation;
 use crate::domain::{
-    AuthorKind, ConversationKind, Integration, Reply, ReplyLimits, ReplyState, Ticket,
+    Actor, AuthorKind, ConversationKind, Integration, Reply, ReplyLimits, ReplyState, Ticket,
 };
 use crate::ids::{MessageId, TenantId, TicketId};
 use crate::jobs::OutboundJob;
@@ -62,12 +62,13 @@ struct CheckedReply {
     ask_to_confirm: bool,
 }
 
-/// Stores an agent's reply as `sending` and queues it for delivery.
+/// Stores an agent's reply as `sending` and queues it for delivery. `actor` is recorded
+/// and its name shown as the author in the ticket (never sent to the marketplace).
 pub async fn submit(
     ports: &Ports,
     tenant: &TenantId,
     ticket_id: &TicketId,
-    author_name: Option<String>,
+    actor: Option<&Actor>,
     request: NewReply,
 ) -> Result<Reply, RequestError> {
     let store = &*ports.store;
@@ -96,7 +97,8 @@ pub async fn submit(
         id,
         ticket_id: ticket_id.clone(),
         author: AuthorKind::SellerViaMarketdesk,
-        author_name,
+        author_name: actor.and_then(Actor::display_name),
+        actor: actor.cloned(),
         text: checked.text,
         attachment,
         ask_to_confirm: checked.ask_to_confirm,

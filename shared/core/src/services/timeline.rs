@@ -45,6 +45,7 @@ fn reply_message(reply: &Reply) -> Message {
         external_id: reply.external_id.clone(),
         author: reply.author,
         author_name: reply.author_name.clone(),
+        actor: reply.actor.clone(),
         text: reply.text.clone(),
         attachments: reply
             .attachment

@@ -5,6 +5,7 @@
 
 use serde_json::{json, Value};
 
+mod people;
 mod replies;
 
 fn reference(schema: &str) -> Value {
@@ -63,7 +64,7 @@ fn protected(mut operation: Value, admin: bool) -> Value {
     }
     responses["500"] = error("Internal");
     responses["503"] = error("Unavailable");
-    operation["security"] = json!([{ "apiKey": [] }]);
+    operation["security"] = json!([{ "apiKey": [] }, { "session": [] }]);
     operation
 }
 
@@ -338,9 +339,20 @@ fn resource_paths() -> Value {
 
 fn paths() -> Value {
     let mut all = serde_json::Map::new();
-    for part in [resource_paths(), replies::paths()] {
+    for part in [resource_paths(), replies::paths(), people::paths()] {
         if let Value::Object(map) = part {
             all.extend(map);
+        }
+    }
+    // Writes made with a session cookie need the CSRF token: 403 `csrf_failed` without it.
+    for operations in all.values_mut() {
+        if let Value::Object(operations) = operations {
+            for (method, operation) in operations.iter_mut() {
+                let needs_credentials = operation["security"] != json!([]);
+                if method != "get" && needs_credentials {
+                    operation["responses"]["403"] = error("Forbidden");
+                }
+            }
         }
     }
     Value::Object(all)
@@ -349,12 +361,18 @@ fn paths() -> Value {
 fn error_responses() -> Value {
     let answer = |description: &str| json!({ "description": description, "content": json_content(reference("Error")) });
     json!({
-        "Unauthorized": answer("No `Authorization: Bearer <key>` header, or a key nobody issued (code `unauthorized`)."),
-        "Forbidden": answer("The key's role may not do this: admin routes refuse agent keys (code `forbidden`)."),
+        "Unauthorized": answer("No `Authorization: Bearer <key>` header or session cookie, a key nobody issued, or a session that has ended (code `unauthorized`)."),
+        "Forbidden": answer("The caller's role may not do this: admin routes refuse agents (code `forbidden`); or a write made with the session cookie lacks the session's `X-CSRF-Token` (code `csrf_failed`)."),
+        "InvalidCredentials": answer("The e-mail address or the password is wrong (code `invalid_credentials`); the same answer whether or not the account exists or is active."),
+        "TooManyAttempts": {
+            "description": "Too many failed sign-ins for this address or from this client (code `too_many_attempts`); `Retry-After` says in how many seconds to try again.",
+            "headers": { "Retry-After": { "schema": { "type": "integer" }, "description": "Seconds to wait." } },
+            "content": json_content(reference("Error"))
+        },
         "NotFound": answer("No such item in the caller's tenant; other tenants' ids are not found either (code `not_found`)."),
         "Conflict": answer("The item kept changing meanwhile; try again (code `conflict`)."),
         "NotConfigured": answer("This deployment has no Allegro application or public callback URL configured (code `not_configured`)."),
-        "WrongState": answer("Not possible in the current state; the code says which: `conversation_closed` (only internal comments are possible), `reply_not_failed`, `account_disconnected`, `attachment_unavailable`, `marketplace_not_configured`."),
+        "WrongState": answer("Not possible in the current state; the code says which: `conversation_closed` (only internal comments are possible), `reply_not_failed`, `account_disconnected`, `attachment_unavailable`, `marketplace_not_configured`; people: `last_admin` (the tenant's last active admin cannot be demoted or deactivated), `invalid_link` (an invitation or reset link unknown, used or expired), `not_configured` (no public URL for e-mailed links), `not_signed_in` (the route needs a session, not an API key), `invitation_accepted`, `user_inactive`; or `conflict` when an address already has an account."),
         "MarketplaceRefused": answer("The marketplace refused the request (code `marketplace_refused`)."),
         "InvalidJson": answer("The body is not JSON (code `invalid_json`) or cannot be read (`invalid_body`)."),
         "PayloadTooLarge": answer("The body is larger than 16 MiB (code `payload_too_large`)."),
@@ -406,7 +424,7 @@ fn key_and_integration_schemas() -> Value {
     json!({
         "Error": object(&["error"], json!({
             "error": object(&["code", "message"], json!({
-                "code": { "type": "string", "description": "Machine-readable: unauthorized, forbidden, not_found, conflict, validation_failed, invalid_json, invalid_body, invalid_path, payload_too_large, unsupported_media_type, method_not_allowed, internal, unavailable." },
+                "code": { "type": "string", "description": "Machine-readable: unauthorized, forbidden, csrf_failed, invalid_credentials, too_many_attempts, not_found, conflict, validation_failed, invalid_json, invalid_body, invalid_path, payload_too_large, unsupported_media_type, method_not_allowed, internal, unavailable, or a state code (see WrongState)." },
                 "message": { "type": "string", "description": "What went wrong, for people." },
                 "field": { "type": "string", "description": "The request field or parameter at fault (validation errors), as a dotted path." }
             }))
@@ -608,7 +626,8 @@ fn message_and_customer_schemas() -> Value {
             "text": string(),
             "attachments": { "type": "array", "items": reference("Attachment") },
             "created_at": time(),
-            "delivery": { "allOf": [reference("Delivery")], "description": "Replies sent from marketdesk: where the delivery stands." }
+            "delivery": { "allOf": [reference("Delivery")], "description": "Replies sent from marketdesk: where the delivery stands." },
+            "actor": { "allOf": [reference("Actor")], "description": "Comments and replies written in marketdesk: the user or API key (never sent to the marketplace)." }
         })),
         "Customer": object(&["id", "tenant_id", "name", "emails", "custom_fields", "created_at"], json!({
             "id": string(),
@@ -649,6 +668,7 @@ fn schemas() -> Value {
         ticket_schemas(),
         message_and_customer_schemas(),
         replies::schemas(),
+        people::schemas(),
     ] {
         if let Value::Object(map) = part {
             all.extend(map);
@@ -664,12 +684,12 @@ pub fn document() -> Value {
         "info": {
             "title": "marketdesk agent API",
             "version": env!("CARGO_PKG_VERSION"),
-            "description": "Allegro and EmpikPlace buyer conversations as tickets, with a CRM. Every route but /v1/health needs `Authorization: Bearer <API key>`; a key reaches only its own tenant's data. Errors answer `{\"error\": {\"code\", \"message\", \"field\"?}}`. Request bodies are JSON (at most 16 MiB) and refuse unknown fields."
+            "description": "Allegro and EmpikPlace buyer conversations as tickets, with a CRM. Every route but /v1/health, sign-in, invitation acceptance and password resets needs `Authorization: Bearer <API key>` (programs) or the session cookie of a signed-in person (writes then need `X-CSRF-Token`); a caller reaches only its own tenant's data. Errors answer `{\"error\": {\"code\", \"message\", \"field\"?}}`. Request bodies are JSON (at most 16 MiB) and refuse unknown fields."
         },
         "servers": [{ "url": "/" }],
         "tags": [
             { "name": "health" }, { "name": "meta" }, { "name": "api-keys" },
-            { "name": "integrations" }, { "name": "tickets" }, { "name": "customers" }
+            { "name": "integrations" }, { "name": "tickets" }, { "name": "customers" }, { "name": "people" }
         ],
         "paths": paths(),
         "components": {
@@ -678,6 +698,12 @@ pub fn document() -> Value {
                     "type": "http",
                     "scheme": "bearer",
                     "description": "An API key (`mdk_…`) from `marketdesk api-key create` or `POST /v1/api-keys`."
+                },
+                "session": {
+                    "type": "apiKey",
+                    "in": "cookie",
+                    "name": "md_session",
+                    "description": "The session cookie set by `POST /v1/sessions`. Writes need the session's CSRF token in `X-CSRF-Token`."
                 }
             },
             "responses": error_responses(),

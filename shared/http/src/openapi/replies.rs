@@ -88,6 +88,7 @@ pub(super) fn schemas() -> Value {
             "ticket_id": string(),
             "author": reference("AuthorKind"),
             "author_name": nullable_string(),
+            "actor": { "allOf": [reference("Actor")], "description": "Who sent it in marketdesk (absent for autoresponses)." },
             "text": string(),
             "attachment": { "allOf": [reference("FileRef")], "nullable": true },
             "ask_to_confirm": { "type": "boolean" },

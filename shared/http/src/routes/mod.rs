@@ -9,7 +9,9 @@ pub(crate) mod integrations;
 pub(crate) mod oauth;
 pub(crate) mod openapi;
 pub(crate) mod replies;
+pub(crate) mod sessions;
 pub(crate) mod tickets;
+pub(crate) mod users;
 
 use crate::AppState;
 use axum::handler::Handler;
@@ -83,12 +85,12 @@ impl Routes {
 
 /// Routes anyone may call.
 pub(crate) fn public() -> Routes {
-    oauth::public(health::routes(Routes::new()))
+    sessions::public(oauth::public(health::routes(Routes::new())))
 }
 
 /// Routes that need an API key (the auth layer is added by [`crate::router`]).
 pub(crate) fn protected() -> Routes {
-    let modules: [fn(Routes) -> Routes; 7] = [
+    let modules: [fn(Routes) -> Routes; 9] = [
         api_keys::routes,
         integrations::routes,
         oauth::protected,
@@ -96,6 +98,8 @@ pub(crate) fn protected() -> Routes {
         replies::routes,
         customers::routes,
         openapi::routes,
+        sessions::protected,
+        users::routes,
     ];
     modules
         .into_iter()

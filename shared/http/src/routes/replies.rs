@@ -33,7 +33,7 @@ async fn submit(
         &state.ports,
         &caller.tenant_id,
         &TicketId(id),
-        caller.key_name.clone(),
+        Some(&caller.actor),
         request,
     )
     .await?;

@@ -50,7 +50,7 @@ async fn comment(
         &state.ports,
         &caller.tenant_id,
         &TicketId(id),
-        caller.key_name.clone(),
+        Some(&caller.actor),
         request,
     )
     .await?;

@@ -164,6 +164,7 @@ async fn queue_reply(
         )));
     }
     let reply = Reply {
+        actor: None,
         id: reply_id(&ticket.id, plan.opening),
         ticket_id: ticket.id.clone(),
         author: AuthorKind::Autoresponder,

@@ -1,0 +1,46 @@
+//! People who sign in: the admins and agents of one tenant.
+
+use super::{Actor, Role};
+use crate::ids::{TenantId, UserId};
+use chrono::{DateTime, Utc};
+use serde::{Deserialize, Serialize};
+
+/// The language of a user's screens and e-mails.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Language {
+    /// Polish (the default: the sellers are Polish).
+    #[default]
+    Pl,
+    /// English.
+    En,
+}
+
+/// A user as listed: everything but the credentials.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct User {
+    /// The user's id.
+    pub id: UserId,
+    /// The tenant the user works for (one tenant per user).
+    pub tenant_id: TenantId,
+    /// Normalized e-mail address (trimmed, lower case); unique across every tenant.
+    pub email: String,
+    /// The name shown to colleagues and on the user's replies in the ticket.
+    pub name: String,
+    /// What the user may do.
+    pub role: Role,
+    /// Language of the user's screens and e-mails.
+    pub language: Language,
+    /// Deactivated users cannot sign in and their sessions end.
+    pub active: bool,
+    /// Invited and not yet accepted: no password is set.
+    pub invitation_pending: bool,
+    /// When the user was created (invited).
+    pub created_at: DateTime<Utc>,
+    /// When the user was last changed.
+    pub updated_at: DateTime<Utc>,
+    /// Who created (invited) the user.
+    pub created_by: Option<Actor>,
+    /// Who changed the user last.
+    pub updated_by: Option<Actor>,
+}
