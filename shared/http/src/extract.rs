@@ -1,6 +1,6 @@
 //! Extractors whose failures answer in the API's JSON error format and name the field at fault.
 
-use crate::ApiError;
+use crate::{json, ApiError};
 use axum::body::Bytes;
 use axum::extract::{FromRequest, FromRequestParts, Path, Request};
 use axum::http::request::Parts;
@@ -61,17 +61,34 @@ fn field_of(path: &serde_path_to_error::Path, message: &str) -> Option<String> {
     (!field.is_empty()).then_some(field)
 }
 
-/// Decodes a JSON body into `T`, naming the field at fault: first the syntax (400 when the
-/// body is not one JSON value), then the shape (422 naming the field).
+/// Decodes a JSON body into `T`, naming the field at fault: first the syntax (400
+/// `invalid_json` when the body is not one JSON value, 400 `duplicate_key` when an object
+/// repeats a key), then the shape (422 `body_not_object` when it is not an object, else 422
+/// `validation_failed` naming the field; structs decode from objects only, see [`json::Strict`]).
 pub(crate) fn parse_json<T: DeserializeOwned>(bytes: &[u8]) -> Result<T, ApiError> {
-    let value: serde_json::Value = serde_json::from_slice(bytes).map_err(|error| {
-        ApiError::new(
+    let value = json::parse_unique_keys(bytes).map_err(|error| match error {
+        json::ParseError::Syntax(error) => ApiError::new(
             StatusCode::BAD_REQUEST,
             "invalid_json",
             format!("the body is not valid JSON: {error}"),
-        )
+        ),
+        json::ParseError::DuplicateKey(field) => ApiError {
+            field: Some(field.clone()),
+            ..ApiError::new(
+                StatusCode::BAD_REQUEST,
+                "duplicate_key",
+                format!("{field}: appears twice in its object; give every key once"),
+            )
+        },
     })?;
-    serde_path_to_error::deserialize(value).map_err(|error| {
+    if !value.is_object() {
+        return Err(ApiError::new(
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "body_not_object",
+            "the body must be a JSON object such as {\"text\": \"...\"}",
+        ));
+    }
+    serde_path_to_error::deserialize(json::Strict(value)).map_err(|error| {
         let message = error.inner().to_string();
         match field_of(error.path(), &message) {
             Some(field) => ApiError::validation(field.clone(), format!("{field}: {message}")),

@@ -8,6 +8,7 @@
 mod auth;
 mod error;
 mod extract;
+mod json;
 mod openapi;
 mod routes;
 
