@@ -224,10 +224,10 @@ fn resource_paths() -> Value {
         "/v1/api-keys/{id}": {
             "delete": protected(json!({
                 "operationId": "revokeApiKey",
-                "summary": "Revokes an API key: it stops working at once.",
+                "summary": "Revokes an API key: it stops working at once. The tenant's last admin key cannot be revoked (create another admin key first).",
                 "tags": ["api-keys"],
                 "parameters": [id_parameter("API key")],
-                "responses": { "204": { "description": "Revoked." }, "404": error("NotFound") }
+                "responses": { "204": { "description": "Revoked." }, "404": error("NotFound"), "409": error("LastAdminKey") }
             }), true)
         },
         "/v1/integrations": {
@@ -353,6 +353,7 @@ fn error_responses() -> Value {
         "Forbidden": answer("The key's role may not do this: admin routes refuse agent keys (code `forbidden`)."),
         "NotFound": answer("No such item in the caller's tenant; other tenants' ids are not found either (code `not_found`)."),
         "Conflict": answer("The item kept changing meanwhile; try again (code `conflict`)."),
+        "LastAdminKey": answer("The key is the tenant's last admin key (code `last_admin_key`), or the tenant's keys kept changing meanwhile (code `conflict`)."),
         "NotConfigured": answer("This deployment has no Allegro application or public callback URL configured (code `not_configured`)."),
         "WrongState": answer("Not possible in the current state; the code says which: `conversation_closed` (only internal comments are possible), `reply_not_failed`, `account_disconnected`, `attachment_unavailable`, `marketplace_not_configured`."),
         "MarketplaceRefused": answer("The marketplace refused the request (code `marketplace_refused`)."),
