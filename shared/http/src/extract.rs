@@ -137,11 +137,7 @@ where
             .await
             .map_err(|rejection| {
                 if rejection.status() == StatusCode::PAYLOAD_TOO_LARGE {
-                    ApiError::new(
-                        StatusCode::PAYLOAD_TOO_LARGE,
-                        "payload_too_large",
-                        format!("the body is larger than {} bytes", crate::BODY_LIMIT_BYTES),
-                    )
+                    crate::edge::too_large()
                 } else {
                     ApiError::new(
                         StatusCode::BAD_REQUEST,

@@ -6,12 +6,14 @@
 //! the field at fault, `error` the JSON error answer, `openapi` the OpenAPI document.
 
 mod auth;
+mod edge;
 mod error;
 mod extract;
 mod json;
 mod openapi;
 mod routes;
 
+pub use edge::URI_LIMIT_BYTES;
 pub use error::ApiError;
 pub use openapi::document as openapi_document;
 
@@ -114,5 +116,6 @@ pub fn router(state: AppState) -> Router {
         .fallback(error::not_found)
         .method_not_allowed_fallback(error::method_not_allowed)
         .layer(axum::extract::DefaultBodyLimit::max(BODY_LIMIT_BYTES))
+        .layer(axum::middleware::from_fn(edge::guard))
         .with_state(state)
 }

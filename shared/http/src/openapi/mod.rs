@@ -27,11 +27,21 @@ fn body(schema: &str) -> Value {
     json!({ "required": true, "content": json_content(reference(schema)) })
 }
 
+/// The schema of every id in a path; others answer 404 (`marketdesk_core::ids::is_well_formed`).
+fn id_schema() -> Value {
+    json!({
+        "type": "string",
+        "minLength": 1,
+        "maxLength": marketdesk_core::ids::MAX_ID_LEN,
+        "pattern": "^[A-Za-z0-9_-]+$"
+    })
+}
+
 fn id_parameter(what: &str) -> Value {
     json!({
         "name": "id", "in": "path", "required": true,
         "description": format!("The {what}'s id."),
-        "schema": { "type": "string" }
+        "schema": id_schema()
     })
 }
 
@@ -343,6 +353,14 @@ fn paths() -> Value {
             all.extend(map);
         }
     }
+    // Any request target over the limit is refused before routing.
+    for operation in all
+        .values_mut()
+        .filter_map(Value::as_object_mut)
+        .flat_map(|item| item.values_mut())
+    {
+        operation["responses"]["414"] = error("UriTooLong");
+    }
     Value::Object(all)
 }
 
@@ -351,16 +369,17 @@ fn error_responses() -> Value {
     json!({
         "Unauthorized": answer("No `Authorization: Bearer <key>` header, or a key nobody issued (code `unauthorized`)."),
         "Forbidden": answer("The key's role may not do this: admin routes refuse agent keys (code `forbidden`)."),
-        "NotFound": answer("No such item in the caller's tenant; other tenants' ids are not found either (code `not_found`)."),
+        "NotFound": answer("No such item in the caller's tenant; other tenants' ids are not found either, nor are malformed ids (anything but 1 to 128 ASCII letters, digits, `-` and `_`) (code `not_found`)."),
         "Conflict": answer("The item kept changing meanwhile; try again (code `conflict`)."),
         "LastAdminKey": answer("The key is the tenant's last admin key (code `last_admin_key`), or the tenant's keys kept changing meanwhile (code `conflict`)."),
         "NotConfigured": answer("This deployment has no Allegro application or public callback URL configured (code `not_configured`)."),
         "WrongState": answer("Not possible in the current state; the code says which: `conversation_closed` (only internal comments are possible), `reply_not_failed`, `account_disconnected`, `attachment_unavailable`, `marketplace_not_configured`."),
         "MarketplaceRefused": answer("The marketplace refused the request (code `marketplace_refused`)."),
-        "InvalidJson": answer("The body is not JSON (code `invalid_json`) or cannot be read (`invalid_body`)."),
+        "InvalidJson": answer("The body is not JSON (code `invalid_json`), repeats a key within an object (`duplicate_key`, `field` names it) or cannot be read (`invalid_body`)."),
         "PayloadTooLarge": answer("The body is larger than 16 MiB (code `payload_too_large`)."),
+        "UriTooLong": answer("The path and query string are longer than 8 KiB (code `uri_too_long`)."),
         "UnsupportedMediaType": answer("The body is not sent as `application/json` (code `unsupported_media_type`)."),
-        "ValidationFailed": answer("A field or parameter breaks a rule, is unknown or missing; `field` names it, e.g. `settings.autoresponder.delay_minutes` (code `validation_failed`)."),
+        "ValidationFailed": answer("A field or parameter breaks a rule, is unknown or missing; `field` names it, e.g. `settings.autoresponder.delay_minutes` (code `validation_failed`). A body that is not a JSON object answers code `body_not_object`; an array where an object belongs is a `validation_failed` naming the field."),
         "Internal": answer("An internal error; details are logged, not returned (code `internal`)."),
         "Unavailable": answer("A backing service (store, secrets, marketplace) is unavailable; try again shortly (code `unavailable`).")
     })
@@ -407,7 +426,7 @@ fn key_and_integration_schemas() -> Value {
     json!({
         "Error": object(&["error"], json!({
             "error": object(&["code", "message"], json!({
-                "code": { "type": "string", "description": "Machine-readable: unauthorized, forbidden, not_found, conflict, validation_failed, invalid_json, invalid_body, invalid_path, payload_too_large, unsupported_media_type, method_not_allowed, internal, unavailable." },
+                "code": { "type": "string", "description": "Machine-readable: unauthorized, forbidden, not_found, conflict, validation_failed, body_not_object, invalid_json, duplicate_key, invalid_body, payload_too_large, uri_too_long, unsupported_media_type, method_not_allowed, last_admin_key, internal, unavailable, or a state code of the operation (e.g. conversation_closed)." },
                 "message": { "type": "string", "description": "What went wrong, for people." },
                 "field": { "type": "string", "description": "The request field or parameter at fault (validation errors), as a dotted path." }
             }))

@@ -1,8 +1,8 @@
 //! The reply, retry and attachment routes of the OpenAPI document, and their schemas.
 
 use super::{
-    body, enumeration, error, id_parameter, nullable_string, object, ok, protected, reference,
-    strict, string, time, with_body_errors,
+    body, enumeration, error, id_parameter, id_schema, nullable_string, object, ok, protected,
+    reference, strict, string, time, with_body_errors,
 };
 use serde_json::{json, Value};
 
@@ -10,7 +10,7 @@ fn path_parameter(name: &str, description: &str) -> Value {
     json!({
         "name": name, "in": "path", "required": true,
         "description": description,
-        "schema": { "type": "string" }
+        "schema": id_schema()
     })
 }
 
