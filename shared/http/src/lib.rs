@@ -12,10 +12,12 @@ mod extract;
 mod json;
 mod openapi;
 mod routes;
+mod throttle;
 
 pub use edge::URI_LIMIT_BYTES;
 pub use error::ApiError;
 pub use openapi::document as openapi_document;
+pub use throttle::{AuthThrottle, ClientAddr};
 
 use axum::Router;
 use marketdesk_core::ports::{
@@ -37,6 +39,8 @@ pub struct AppState {
     pub connector: Arc<dyn AccountConnector>,
     /// The channels' attachment fetchers (and reply senders), per channel.
     pub deliveries: DeliveryRegistry,
+    /// Failed authentications per client address (429 past the budget).
+    pub auth_throttle: Arc<AuthThrottle>,
 }
 
 impl AppState {
@@ -48,7 +52,14 @@ impl AppState {
             credential_check: Arc::new(UncheckedCredentials),
             connector: Arc::new(NoConnector),
             deliveries: DeliveryRegistry::empty(),
+            auth_throttle: Arc::new(AuthThrottle::default()),
         }
+    }
+
+    /// Replaces the failed-authentication limiter (its budget, refill and table size).
+    pub fn with_auth_throttle(mut self, throttle: AuthThrottle) -> Self {
+        self.auth_throttle = Arc::new(throttle);
+        self
     }
 
     /// Replaces the channels' attachment fetchers.

@@ -68,6 +68,7 @@ fn paging_parameters() -> Vec<Value> {
 fn protected(mut operation: Value, admin: bool) -> Value {
     let responses = &mut operation["responses"];
     responses["401"] = error("Unauthorized");
+    responses["429"] = error("TooManyRequests");
     if admin {
         responses["403"] = error("Forbidden");
     }
@@ -368,6 +369,11 @@ fn error_responses() -> Value {
     let answer = |description: &str| json!({ "description": description, "content": json_content(reference("Error")) });
     json!({
         "Unauthorized": answer("No `Authorization: Bearer <key>` header, or a key nobody issued (code `unauthorized`)."),
+        "TooManyRequests": {
+            "description": "Too many wrong API keys from this client address (code `too_many_requests`): every request that needs a key is refused until `Retry-After` seconds have passed. Each address may send 10 wrong keys at once, then one more every 6 seconds.",
+            "headers": { "Retry-After": { "description": "Seconds to wait.", "schema": { "type": "integer", "minimum": 1 } } },
+            "content": json_content(reference("Error"))
+        },
         "Forbidden": answer("The key's role may not do this: admin routes refuse agent keys (code `forbidden`)."),
         "NotFound": answer("No such item in the caller's tenant; other tenants' ids are not found either, nor are malformed ids (anything but 1 to 128 ASCII letters, digits, `-` and `_`) (code `not_found`)."),
         "Conflict": answer("The item kept changing meanwhile; try again (code `conflict`)."),
@@ -426,7 +432,7 @@ fn key_and_integration_schemas() -> Value {
     json!({
         "Error": object(&["error"], json!({
             "error": object(&["code", "message"], json!({
-                "code": { "type": "string", "description": "Machine-readable: unauthorized, forbidden, not_found, conflict, validation_failed, body_not_object, invalid_json, duplicate_key, invalid_body, payload_too_large, uri_too_long, unsupported_media_type, method_not_allowed, last_admin_key, internal, unavailable, or a state code of the operation (e.g. conversation_closed)." },
+                "code": { "type": "string", "description": "Machine-readable: unauthorized, forbidden, not_found, conflict, validation_failed, body_not_object, invalid_json, duplicate_key, invalid_body, payload_too_large, uri_too_long, unsupported_media_type, method_not_allowed, too_many_requests, last_admin_key, internal, unavailable, or a state code of the operation (e.g. conversation_closed)." },
                 "message": { "type": "string", "description": "What went wrong, for people." },
                 "field": { "type": "string", "description": "The request field or parameter at fault (validation errors), as a dotted path." }
             }))
