@@ -54,7 +54,7 @@ fn paging_parameters() -> Vec<Value> {
         query(
             "cursor",
             "Where to continue: the `next_cursor` of the previous page.",
-            json!({ "type": "string" }),
+            json!({ "type": "string", "minLength": 1, "pattern": "^[A-Za-z0-9_-]+$" }),
         ),
         query(
             "limit",
@@ -318,7 +318,7 @@ fn resource_paths() -> Value {
                 "summary": "Finds CRM customers: by a custom field's exact value (`field` and `value`) or by name prefix (`name`, paged).",
                 "tags": ["customers"],
                 "parameters": [
-                    query("field", "A custom field's name, e.g. `Allegro login` (with `value`).", json!({ "type": "string" })),
+                    query("field", "A custom field's name, e.g. `Allegro login` (with `value`).", json!({ "type": "string", "minLength": 1, "pattern": r"\S" })),
                     query("value", "The exact value of `field`.", json!({ "type": "string" })),
                     query("name", "Start of the customer's name, case-insensitive (empty lists everyone).", json!({ "type": "string" })),
                     paging_parameters()[0].clone(),
@@ -424,7 +424,63 @@ fn enumeration(values: &[&str]) -> Value {
 }
 
 fn emails(description: &str) -> Value {
-    json!({ "type": "array", "maxItems": 10, "description": description, "items": { "type": "string", "format": "email" } })
+    json!({ "type": "array", "maxItems": 10, "description": description, "items": { "type": "string", "format": "email", "maxLength": 254 } })
+}
+
+/// Control characters as `char::is_control` has them (Unicode Cc), inside a pattern's class.
+const CONTROL: &str = r"\x00-\x1F\x7F-\x9F";
+/// Control characters but line break, carriage return and tab (plain text keeps those).
+const CONTROL_BUT_LINES: &str = r"\x00-\x08\x0B\x0C\x0E-\x1F\x7F-\x9F";
+
+/// Text over `allowed`, with at least one character that is not white space (the check
+/// trims): `^[allowed]*[allowed but not \s][allowed]*$`, `allowed` given as what it excludes.
+fn not_blank_pattern(excluded: &str) -> String {
+    format!(r"^[^{excluded}]*[^\s{excluded}][^{excluded}]*$")
+}
+
+/// A one-line label as `services::validation::label` checks it: not blank, at most `max`
+/// characters, no control characters.
+pub(crate) fn label(max: usize) -> Value {
+    json!({ "type": "string", "minLength": 1, "maxLength": max, "pattern": not_blank_pattern(CONTROL) })
+}
+
+/// Plain text as `services::validation::plain_text` checks it: not blank, at most `max`
+/// characters, no control characters but line breaks and tabs (and no HTML, which a pattern
+/// cannot say).
+pub(crate) fn plain_text(max: usize) -> Value {
+    json!({ "type": "string", "minLength": 1, "maxLength": max, "pattern": not_blank_pattern(CONTROL_BUT_LINES) })
+}
+
+/// Adds to a string schema: `null` allowed.
+fn nullable(mut schema: Value) -> Value {
+    schema["nullable"] = json!(true);
+    schema
+}
+
+/// Adds to a string schema: the empty string allowed too.
+pub(crate) fn or_empty(mut schema: Value) -> Value {
+    if let Some(pattern) = schema["pattern"].as_str() {
+        schema["pattern"] = json!(format!("^$|{pattern}"));
+    }
+    schema["minLength"] = json!(0);
+    schema
+}
+
+/// Adds a description to a schema.
+pub(crate) fn described(mut schema: Value, description: &str) -> Value {
+    schema["description"] = json!(description);
+    schema
+}
+
+/// `H:MM` or `HH:MM`, 00:00 to 23:59 (white space around is ignored).
+const CLOCK_TIME: &str = r"^\s*([01]?[0-9]|2[0-3]):[0-5][0-9]\s*$";
+
+/// An EmpikPlace API key: 1 to 256 characters, no white space or control characters.
+fn api_key(description: &str) -> Value {
+    json!({
+        "type": "string", "writeOnly": true, "minLength": 1, "maxLength": 256,
+        "pattern": format!(r"^[^\s{CONTROL}]+$"), "description": description
+    })
 }
 
 fn key_and_integration_schemas() -> Value {
@@ -459,7 +515,7 @@ fn key_and_integration_schemas() -> Value {
         "ApiKeyList": object(&["api_keys"], json!({ "api_keys": { "type": "array", "items": reference("ApiKey") } })),
         "NewApiKey": strict(&["role"], json!({
             "role": reference("Role"),
-            "name": { "type": "string", "maxLength": 100, "nullable": true }
+            "name": nullable(label(100))
         })),
         "IntegrationKind": enumeration(&["allegro", "empikplace"]),
         "Environment": enumeration(&["production", "sandbox"]),
@@ -483,9 +539,9 @@ fn key_and_integration_schemas() -> Value {
             "kinds": { "type": "array", "items": enumeration(&["allegro_dispute", "allegro_claim", "allegro_purchase_problem", "allegro_common_thread", "empik_thread"]), "description": "Conversation kinds answered (default: all)." }
         })),
         "BusinessHours": strict(&["days", "start", "end"], json!({
-            "days": { "type": "array", "items": { "type": "integer", "minimum": 1, "maximum": 7 }, "description": "1 = Monday … 7 = Sunday." },
-            "start": { "type": "string", "example": "08:00", "description": "Opening time, Europe/Warsaw." },
-            "end": { "type": "string", "example": "16:00", "description": "Closing time, Europe/Warsaw." }
+            "days": { "type": "array", "minItems": 1, "items": { "type": "integer", "minimum": 1, "maximum": 7 }, "description": "1 = Monday … 7 = Sunday." },
+            "start": { "type": "string", "pattern": CLOCK_TIME, "example": "08:00", "description": "Opening time, Europe/Warsaw." },
+            "end": { "type": "string", "pattern": CLOCK_TIME, "example": "16:00", "description": "Closing time, Europe/Warsaw; after `start`." }
         })),
         "IntegrationSettings": object(&["crm_field", "ticket_queue", "ticket_category", "status_mapping", "closure_message", "autoresponder"], json!({
             "crm_field": { "type": "string", "description": "CRM text field matched against the buyer's login (empty: no CRM linking)." },
@@ -523,36 +579,36 @@ fn key_and_integration_schemas() -> Value {
         })),
         "AutoresponderPatch": strict(&[], json!({
             "enabled": { "type": "boolean" },
-            "text": { "type": "string", "maxLength": 2000, "description": "Plain text; required when enabled." },
+            "text": described(or_empty(plain_text(2000)), "Plain text with the placeholders `{buyer_login}`, `{order_id}`, `{shop_name}`; required (not empty) when enabled."),
             "delay_minutes": { "type": "integer", "minimum": 0, "maximum": 55 },
             "notify": emails("Told about every autoresponse sent."),
             "business_hours": { "allOf": [reference("BusinessHours")], "nullable": true, "description": "When set with `out_of_hours_text`, buyers writing outside these hours get that text." },
-            "out_of_hours_text": { "type": "string", "nullable": true, "maxLength": 2000, "description": "Plain text with the same placeholders." },
+            "out_of_hours_text": described(nullable(plain_text(2000)), "Plain text with the same placeholders."),
             "kinds": { "type": "array", "items": enumeration(&["allegro_dispute", "allegro_claim", "allegro_purchase_problem", "allegro_common_thread", "empik_thread"]) }
         })),
         "SettingsPatch": strict(&[], json!({
-            "crm_field": { "type": "string", "maxLength": 100 },
-            "ticket_queue": { "type": "string", "maxLength": 100, "nullable": true },
-            "ticket_category": { "type": "string", "maxLength": 100, "nullable": true },
+            "crm_field": { "type": "string", "maxLength": 100, "pattern": format!(r"^(\s*|[^{CONTROL}]*)$"), "description": "One line; blank turns CRM linking off." },
+            "ticket_queue": nullable(label(100)),
+            "ticket_category": nullable(label(100)),
             "status_mapping": reference("StatusMappingPatch"),
-            "closure_message": { "type": "string", "maxLength": 20000, "nullable": true },
+            "closure_message": described(nullable(plain_text(20000)), "Plain text; HTML is refused."),
             "autoresponder": reference("AutoresponderPatch"),
             "alert_emails": emails("Told when the account needs attention."),
             "shop_id": { "type": "integer", "format": "int64", "minimum": 1, "nullable": true, "description": "EmpikPlace only: the shop to act on when the API key reaches several." }
         })),
         "NewIntegration": strict(&["kind", "display_name"], json!({
             "kind": reference("IntegrationKind"),
-            "display_name": { "type": "string", "maxLength": 100 },
+            "display_name": label(100),
             "environment": reference("Environment"),
             "active": { "type": "boolean", "default": true },
             "settings": reference("SettingsPatch"),
-            "api_key": { "type": "string", "writeOnly": true, "maxLength": 256, "description": "EmpikPlace only, and required there: the shop's Mirakl API key. Stored as a secret, never returned." }
+            "api_key": api_key("EmpikPlace only, and required there: the shop's Mirakl API key. Stored as a secret, never returned.")
         })),
         "IntegrationPatch": strict(&[], json!({
-            "display_name": { "type": "string", "maxLength": 100 },
+            "display_name": label(100),
             "active": { "type": "boolean" },
             "settings": reference("SettingsPatch"),
-            "api_key": { "type": "string", "writeOnly": true, "maxLength": 256, "description": "EmpikPlace only: a replacement API key." }
+            "api_key": api_key("EmpikPlace only: a replacement API key.")
         })),
     })
 }
@@ -654,7 +710,7 @@ fn message_and_customer_schemas() -> Value {
             "customer": { "allOf": [reference("Customer")], "nullable": true }
         })),
         "NewComment": strict(&["text"], json!({
-            "text": { "type": "string", "minLength": 1, "maxLength": 20000, "description": "Plain text; HTML is refused." }
+            "text": described(plain_text(20000), "Plain text; HTML is refused.")
         })),
         "CustomerPage": object(&["customers", "next_cursor"], json!({
             "customers": { "type": "array", "items": reference("Customer") },
