@@ -2,8 +2,10 @@
 //! locally. Handlers decode the request, call `marketdesk-core`, and encode the answer.
 //!
 //! Layout: `routes/` holds one module per resource, `auth` the API-key middleware and the
-//! role extractors, `extract` the JSON body, query and path extractors whose failures name
-//! the field at fault, `error` the JSON error answer, `openapi` the OpenAPI document.
+//! role extractors, `throttle` the per-address limit of failed authentications, `extract` the
+//! JSON body, query and path extractors whose failures name the field at fault (`json` the
+//! strict JSON they use; path ids are checked there), `edge` the outermost layer (request
+//! target limit, security headers), `error` the JSON error answer, `openapi` the document.
 
 mod auth;
 mod edge;
