@@ -1,6 +1,8 @@
 //! Lambda `api`: the agent API behind API Gateway (HTTP API, payload 2.0).
 
-use marketdesk_http::{router, AppState};
+use lambda_http::request::RequestContext;
+use lambda_http::RequestExt;
+use marketdesk_http::{router, AppState, ClientAddr};
 
 #[tokio::main]
 async fn main() -> Result<(), marketdesk_lambda::Error> {
@@ -15,7 +17,28 @@ async fn main() -> Result<(), marketdesk_lambda::Error> {
         .with_connector(channels.connector)
         .with_credential_check(channels.key_check)
         .with_deliveries(channels.deliveries);
-    lambda_http::run(router(state)).await
+    let api = tower::ServiceBuilder::new()
+        .map_request(with_client_addr)
+        .service(router(state));
+    lambda_http::run(api).await
+}
+
+/// Names the client for the API's failed-authentication throttling: API Gateway's
+/// `requestContext.http.sourceIp` (the TCP peer it saw; `X-Forwarded-For` is the client's
+/// own claim and is not used).
+fn with_client_addr(mut request: lambda_http::Request) -> lambda_http::Request {
+    let source = match request.request_context_ref() {
+        Some(RequestContext::ApiGatewayV2(context)) => context
+            .http
+            .source_ip
+            .as_deref()
+            .and_then(|ip| ip.parse().ok()),
+        _ => None,
+    };
+    if let Some(addr) = source {
+        request.extensions_mut().insert(ClientAddr(addr));
+    }
+    request
 }
 
 #[cfg(test)]
@@ -48,5 +71,41 @@ mod tests {
             .to_bytes();
         let json: serde_json::Value = serde_json::from_slice(&body).expect("JSON");
         assert_eq!(json["status"], "ok");
+    }
+
+    /// The sample event asking for the ticket list with a wrong key, from `source_ip`.
+    fn wrong_key_event(source_ip: &str) -> lambda_http::Request {
+        let mut event: serde_json::Value =
+            serde_json::from_str(include_str!("../../../events/api-health.json")).expect("JSON");
+        event["rawPath"] = "/v1/tickets".into();
+        event["requestContext"]["http"]["path"] = "/v1/tickets".into();
+        event["requestContext"]["http"]["sourceIp"] = source_ip.into();
+        event["headers"]["authorization"] = format!("Bearer mdk_{}", "x".repeat(43)).into();
+        lambda_http::request::from_str(&event.to_string()).expect("an API Gateway v2 event")
+    }
+
+    /// API Gateway's sourceIp names the client whose failed authentications are throttled.
+    #[tokio::test]
+    async fn wrong_keys_are_throttled_per_gateway_source_ip() {
+        let backend = marketdesk_local::testkit::temp_backend();
+        let api = tower::ServiceBuilder::new()
+            .map_request(with_client_addr)
+            .service(router(AppState::new(backend.ports.clone())));
+        let status = |source_ip: &'static str| {
+            let api = api.clone();
+            async move {
+                api.oneshot(wrong_key_event(source_ip))
+                    .await
+                    .expect("answer")
+                    .status()
+                    .as_u16()
+            }
+        };
+        let burst = marketdesk_http::AuthThrottle::default().burst();
+        for _ in 0..burst {
+            assert_eq!(status("203.0.113.10").await, 401);
+        }
+        assert_eq!(status("203.0.113.10").await, 429);
+        assert_eq!(status("198.51.100.7").await, 401, "another client");
     }
 }

@@ -171,6 +171,7 @@ pub async fn run(args: DemoArgs) -> Result<(), DemoError> {
     let app = serve::app(ports.clone(), &channels, people);
     let mut http_stop = stop_rx.clone();
     let server = tokio::spawn(async move {
+        let app = app.into_make_service_with_connect_info::<std::net::SocketAddr>();
         axum::serve(listener, app)
             .with_graceful_shutdown(async move { loops::stopped(&mut http_stop).await })
             .await

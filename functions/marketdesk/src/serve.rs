@@ -77,6 +77,8 @@ pub async fn run(settings: ServeSettings, env: &Env) -> Result<(), ServeError> {
         .with_default_public_url(format!("http://{}", settings.listen));
     let app = app(ports, &channels, people);
     let mut http_stop = stop_rx.clone();
+    // The peer address reaches the API, which throttles failed authentication per client.
+    let app = app.into_make_service_with_connect_info::<std::net::SocketAddr>();
     let server = axum::serve(listener, app).with_graceful_shutdown(async move {
         loops::stopped(&mut http_stop).await;
     });

@@ -6,14 +6,16 @@
 //! [`Admin`] extractor. The caller's tenant scopes every store access, so another tenant's
 //! ids simply are not found.
 
-use crate::{ApiError, AppState};
-use axum::extract::{FromRequestParts, Request, State};
+use crate::{ApiError, AppState, ClientAddr};
+use axum::extract::{ConnectInfo, FromRequestParts, Request, State};
 use axum::http::request::Parts;
-use axum::http::{header, HeaderMap};
+use axum::http::{header, HeaderMap, HeaderValue, StatusCode};
 use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
 use marketdesk_core::services::api_keys::{self, Caller};
 use secrecy::SecretString;
+use std::net::{IpAddr, Ipv4Addr, SocketAddr};
+use std::time::{Duration, Instant};
 
 /// The bearer token of the request, if it has one.
 fn bearer(headers: &HeaderMap) -> Option<SecretString> {
@@ -24,13 +26,46 @@ fn bearer(headers: &HeaderMap) -> Option<SecretString> {
         .then(|| SecretString::from(token.to_owned()))
 }
 
-/// Middleware of the protected routes: 401 without a known key, else the caller goes into
-/// the request's extensions. The key itself is never logged.
+/// The address failed authentications count against: [`ClientAddr`] when the server put one
+/// in, else the socket peer; requests with neither share one unspecified address.
+fn client_addr(request: &Request) -> IpAddr {
+    if let Some(ClientAddr(addr)) = request.extensions().get::<ClientAddr>() {
+        return *addr;
+    }
+    request
+        .extensions()
+        .get::<ConnectInfo<SocketAddr>>()
+        .map_or(IpAddr::V4(Ipv4Addr::UNSPECIFIED), |info| info.0.ip())
+}
+
+/// The 429 answer to an address with too many failed authentications.
+fn throttled(wait: Duration) -> Response {
+    let seconds = wait.as_secs() + u64::from(wait.subsec_nanos() > 0);
+    let seconds = seconds.max(1);
+    let mut response = ApiError::new(
+        StatusCode::TOO_MANY_REQUESTS,
+        "too_many_requests",
+        format!("too many failed authentications from this address; try again in {seconds} s"),
+    )
+    .into_response();
+    response
+        .headers_mut()
+        .insert(header::RETRY_AFTER, HeaderValue::from(seconds));
+    response
+}
+
+/// Middleware of the protected routes: 429 for an address with too many failed
+/// authentications (see [`crate::throttle`]), 401 without a known key (a wrong key counts as a
+/// failure), else the caller goes into the request's extensions. The key is never logged.
 pub(crate) async fn require_key(
     State(state): State<AppState>,
     mut request: Request,
     next: Next,
 ) -> Response {
+    let client = client_addr(&request);
+    if let Err(wait) = state.auth_throttle.check(client, Instant::now()) {
+        return throttled(wait);
+    }
     let Some(key) = bearer(request.headers()) else {
         // People in a browser: the session cookie (and the CSRF token for writes).
         if let Some(token) = crate::session::cookie_token(request.headers()) {
@@ -46,7 +81,11 @@ pub(crate) async fn require_key(
             request.extensions_mut().insert(caller);
             next.run(request).await
         }
-        Ok(None) => ApiError::unauthorized("unknown or revoked API key").into_response(),
+        Ok(None) => {
+            state.auth_throttle.record_failure(client, Instant::now());
+            tracing::info!(client = %client, "request with an unknown API key refused");
+            ApiError::unauthorized("unknown or revoked API key").into_response()
+        }
         Err(error) => ApiError::from(error).into_response(),
     }
 }
@@ -92,7 +131,6 @@ impl<S: Send + Sync> FromRequestParts<S> for Admin {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use axum::http::HeaderValue;
     use secrecy::ExposeSecret;
 
     #[test]

@@ -1,10 +1,11 @@
 //! Extractors whose failures answer in the API's JSON error format and name the field at fault.
 
-use crate::ApiError;
+use crate::{json, ApiError};
 use axum::body::Bytes;
 use axum::extract::{FromRequest, FromRequestParts, Path, Request};
 use axum::http::request::Parts;
 use axum::http::{header, HeaderMap, StatusCode};
+use marketdesk_core::ids;
 use serde::de::DeserializeOwned;
 
 /// A JSON request body: `Content-Type: application/json`, within the body limit, decoding
@@ -16,11 +17,11 @@ pub(crate) struct JsonBody<T>(pub T);
 #[derive(Debug, Clone)]
 pub(crate) struct QueryParams<T>(pub T);
 
-/// The `{id}` segment of a route.
+/// The `{id}` segment of a route, well-formed (see [`ids::is_well_formed`]); else 404.
 #[derive(Debug, Clone)]
 pub(crate) struct PathId(pub String);
 
-/// A path with two ids (`/v1/tickets/{id}/replies/{rid}`), as given.
+/// A path with two ids (`/v1/tickets/{id}/replies/{rid}`), both well-formed; else 404.
 pub(crate) struct PathIds(pub String, pub String);
 
 fn is_json(headers: &HeaderMap) -> bool {
@@ -60,17 +61,34 @@ fn field_of(path: &serde_path_to_error::Path, message: &str) -> Option<String> {
     (!field.is_empty()).then_some(field)
 }
 
-/// Decodes a JSON body into `T`, naming the field at fault: first the syntax (400 when the
-/// body is not one JSON value), then the shape (422 naming the field).
+/// Decodes a JSON body into `T`, naming the field at fault: first the syntax (400
+/// `invalid_json` when the body is not one JSON value, 400 `duplicate_key` when an object
+/// repeats a key), then the shape (422 `body_not_object` when it is not an object, else 422
+/// `validation_failed` naming the field; structs decode from objects only, see [`json::Strict`]).
 pub(crate) fn parse_json<T: DeserializeOwned>(bytes: &[u8]) -> Result<T, ApiError> {
-    let value: serde_json::Value = serde_json::from_slice(bytes).map_err(|error| {
-        ApiError::new(
+    let value = json::parse_unique_keys(bytes).map_err(|error| match error {
+        json::ParseError::Syntax(error) => ApiError::new(
             StatusCode::BAD_REQUEST,
             "invalid_json",
             format!("the body is not valid JSON: {error}"),
-        )
+        ),
+        json::ParseError::DuplicateKey(field) => ApiError {
+            field: Some(field.clone()),
+            ..ApiError::new(
+                StatusCode::BAD_REQUEST,
+                "duplicate_key",
+                format!("{field}: appears twice in its object; give every key once"),
+            )
+        },
     })?;
-    serde_path_to_error::deserialize(value).map_err(|error| {
+    if !value.is_object() {
+        return Err(ApiError::new(
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "body_not_object",
+            "the body must be a JSON object such as {\"text\": \"...\"}",
+        ));
+    }
+    serde_path_to_error::deserialize(json::Strict(value)).map_err(|error| {
         let message = error.inner().to_string();
         match field_of(error.path(), &message) {
             Some(field) => ApiError::validation(field.clone(), format!("{field}: {message}")),
@@ -119,11 +137,7 @@ where
             .await
             .map_err(|rejection| {
                 if rejection.status() == StatusCode::PAYLOAD_TOO_LARGE {
-                    ApiError::new(
-                        StatusCode::PAYLOAD_TOO_LARGE,
-                        "payload_too_large",
-                        format!("the body is larger than {} bytes", crate::BODY_LIMIT_BYTES),
-                    )
+                    crate::edge::too_large()
                 } else {
                     ApiError::new(
                         StatusCode::BAD_REQUEST,
@@ -148,6 +162,37 @@ where
     }
 }
 
+/// The answer to a path whose id is not one: ids are checked before they reach a store key,
+/// and a malformed one names nothing that exists.
+fn malformed_id() -> ApiError {
+    ApiError::new(
+        StatusCode::NOT_FOUND,
+        "not_found",
+        format!(
+            "no such item: ids are 1 to {} ASCII letters, digits, '-' or '_'",
+            ids::MAX_ID_LEN
+        ),
+    )
+}
+
+/// The path's parameters as `T` (one id or a tuple of ids), each checked with
+/// [`ids::is_well_formed`]: the one place where ids from outside are validated.
+async fn well_formed<T, S>(
+    parts: &mut Parts,
+    state: &S,
+    all: impl Fn(&T) -> bool,
+) -> Result<T, ApiError>
+where
+    T: DeserializeOwned + Send,
+    S: Send + Sync,
+{
+    match Path::<T>::from_request_parts(parts, state).await {
+        Ok(Path(value)) if all(&value) => Ok(value),
+        // Not UTF-8 after percent-decoding, or not an id.
+        _ => Err(malformed_id()),
+    }
+}
+
 impl<S> FromRequestParts<S> for PathId
 where
     S: Send + Sync,
@@ -155,16 +200,9 @@ where
     type Rejection = ApiError;
 
     async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Self, Self::Rejection> {
-        Path::<String>::from_request_parts(parts, state)
+        well_formed(parts, state, |id: &String| ids::is_well_formed(id))
             .await
-            .map(|Path(id)| PathId(id))
-            .map_err(|_| {
-                ApiError::new(
-                    StatusCode::BAD_REQUEST,
-                    "invalid_path",
-                    "the id in the path is not valid UTF-8 text",
-                )
-            })
+            .map(PathId)
     }
 }
 
@@ -175,15 +213,10 @@ where
     type Rejection = ApiError;
 
     async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Self, Self::Rejection> {
-        Path::<(String, String)>::from_request_parts(parts, state)
-            .await
-            .map(|Path((first, second))| PathIds(first, second))
-            .map_err(|_| {
-                ApiError::new(
-                    StatusCode::BAD_REQUEST,
-                    "invalid_path",
-                    "the ids in the path are not valid UTF-8 text",
-                )
-            })
+        well_formed(parts, state, |(first, second): &(String, String)| {
+            ids::is_well_formed(first) && ids::is_well_formed(second)
+        })
+        .await
+        .map(|(first, second)| PathIds(first, second))
     }
 }

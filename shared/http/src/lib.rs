@@ -2,18 +2,25 @@
 //! locally. Handlers decode the request, call `marketdesk-core`, and encode the answer.
 //!
 //! Layout: `routes/` holds one module per resource, `auth` the API-key middleware and the
-//! role extractors, `extract` the JSON body, query and path extractors whose failures name
-//! the field at fault, `error` the JSON error answer, `openapi` the OpenAPI document.
+//! role extractors, `throttle` the per-address limit of failed authentications, `extract` the
+//! JSON body, query and path extractors whose failures name the field at fault (`json` the
+//! strict JSON they use; path ids are checked there), `edge` the outermost layer (request
+//! target limit, security headers), `error` the JSON error answer, `openapi` the document.
 
 mod auth;
+mod edge;
 mod error;
 mod extract;
+mod json;
 mod openapi;
 mod routes;
 mod session;
+mod throttle;
 
+pub use edge::URI_LIMIT_BYTES;
 pub use error::ApiError;
 pub use openapi::document as openapi_document;
+pub use throttle::{AuthThrottle, ClientAddr};
 
 use axum::Router;
 use marketdesk_core::ports::{
@@ -38,6 +45,8 @@ pub struct AppState {
     pub deliveries: DeliveryRegistry,
     /// Sign-in, sessions and the public URL for invitation and reset links.
     pub people: PeopleSettings,
+    /// Failed authentications per client address (429 past the budget).
+    pub auth_throttle: Arc<AuthThrottle>,
 }
 
 impl AppState {
@@ -50,12 +59,19 @@ impl AppState {
             connector: Arc::new(NoConnector),
             deliveries: DeliveryRegistry::empty(),
             people: PeopleSettings::default(),
+            auth_throttle: Arc::new(AuthThrottle::default()),
         }
     }
 
     /// Replaces the sign-in and session settings.
     pub fn with_people(mut self, people: PeopleSettings) -> Self {
         self.people = people;
+        self
+    }
+
+    /// Replaces the failed-authentication limiter (its budget, refill and table size).
+    pub fn with_auth_throttle(mut self, throttle: AuthThrottle) -> Self {
+        self.auth_throttle = Arc::new(throttle);
         self
     }
 
@@ -124,5 +140,6 @@ pub fn router(state: AppState) -> Router {
         .fallback(error::not_found)
         .method_not_allowed_fallback(error::method_not_allowed)
         .layer(axum::extract::DefaultBodyLimit::max(BODY_LIMIT_BYTES))
+        .layer(axum::middleware::from_fn(edge::guard))
         .with_state(state)
 }

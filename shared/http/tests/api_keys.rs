@@ -138,3 +138,83 @@ async fn created_keys_belong_to_the_creators_tenant() {
     let seen = api.get("/v1/integrations", &new_key).await;
     assert_eq!(seen.body["integrations"].as_array().map(Vec::len), Some(1));
 }
+
+/// The ids of the tenant's admin keys, as listed.
+async fn admin_key_ids(api: &Api, key: &str) -> Vec<String> {
+    let listed = api.get("/v1/api-keys", key).await;
+    listed.body["api_keys"]
+        .as_array()
+        .expect("list")
+        .iter()
+        .filter(|k| k["role"] == "admin")
+        .map(|k| k["id"].as_str().expect("id").to_owned())
+        .collect()
+}
+
+#[tokio::test]
+async fn the_last_admin_key_of_a_tenant_cannot_be_revoked() {
+    let api = Api::new();
+    let first = api.key("shop", Role::Admin).await;
+    let _agent = api.key("shop", Role::Agent).await;
+    let _elsewhere = api.key("other", Role::Admin).await;
+    let first_id = admin_key_ids(&api, &first).await.remove(0);
+
+    // Revoking itself would leave the tenant without an admin (agent keys and other
+    // tenants' admins do not count).
+    let answer = api
+        .delete(&format!("/v1/api-keys/{first_id}"), &first)
+        .await;
+    assert_eq!(answer.status, 409, "{}", answer.body);
+    assert_eq!(answer.code(), "last_admin_key");
+    assert_eq!(
+        api.get("/v1/api-keys", &first).await.status,
+        200,
+        "still works"
+    );
+
+    // With a second admin, either may go, but not both.
+    let created = api
+        .post("/v1/api-keys", &first, json!({ "role": "admin" }))
+        .await;
+    let second = created.body["key"].as_str().expect("key").to_owned();
+    let second_id = created.body["id"].as_str().expect("id").to_owned();
+    let answer = api
+        .delete(&format!("/v1/api-keys/{first_id}"), &second)
+        .await;
+    assert_eq!(answer.status, 204, "{}", answer.body);
+    let answer = api
+        .delete(&format!("/v1/api-keys/{second_id}"), &second)
+        .await;
+    assert_eq!(answer.status, 409, "{}", answer.body);
+    assert_eq!(answer.code(), "last_admin_key");
+    assert_eq!(admin_key_ids(&api, &second).await, vec![second_id]);
+}
+
+#[tokio::test]
+async fn two_admins_revoking_each_other_at_once_leave_one() {
+    for round in 0..10 {
+        let api = Api::new();
+        let a = api.key("shop", Role::Admin).await;
+        let created = api
+            .post("/v1/api-keys", &a, json!({ "role": "admin" }))
+            .await;
+        let b = created.body["key"].as_str().expect("key").to_owned();
+        let ids = admin_key_ids(&api, &a).await;
+        let (a_id, b_id) = (&ids[0], &ids[1]);
+        let (path_b, path_a) = (
+            format!("/v1/api-keys/{b_id}"),
+            format!("/v1/api-keys/{a_id}"),
+        );
+        let (revoke_b, revoke_a) = tokio::join!(api.delete(&path_b, &a), api.delete(&path_a, &b));
+        let statuses = [revoke_b.status.as_u16(), revoke_a.status.as_u16()];
+        let left = marketdesk_core::repo::api_keys::list(&*api.backend.ports.store, &"shop".into())
+            .await
+            .expect("list")
+            .len();
+        assert!(
+            statuses.contains(&204) && statuses.iter().any(|s| [409, 401].contains(s)),
+            "round {round}: {statuses:?}"
+        );
+        assert!(left >= 1, "round {round}: an admin key remains");
+    }
+}

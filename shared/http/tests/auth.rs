@@ -8,7 +8,7 @@ use marketdesk_http::route_table;
 use serde_json::json;
 
 fn concrete(path: &str) -> String {
-    path.replace("{id}", "nope")
+    path.replace("{id}", "nope").replace("{token}", "nope")
 }
 
 fn is_admin_route(path: &str) -> bool {

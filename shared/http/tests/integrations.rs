@@ -261,6 +261,7 @@ async fn bodies_must_be_json_within_the_limit() {
         .send(send(Some("application/json"), b"[]".to_vec()))
         .await;
     assert_eq!(answer.status, 422, "valid JSON of the wrong shape");
+    assert_eq!(answer.code(), "body_not_object");
     let huge = vec![b' '; marketdesk_http::BODY_LIMIT_BYTES + 1];
     let answer = api.send(send(Some("application/json"), huge)).await;
     assert_eq!(answer.status, 413);

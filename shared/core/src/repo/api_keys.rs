@@ -89,12 +89,21 @@ pub async fn list(store: &dyn Store, tenant: &TenantId) -> Result<Vec<ApiKey>, R
     }
 }
 
-/// Deletes the key `id` of `tenant` (both items); `Err(NotFound)` when the tenant has no such key.
-pub async fn delete(store: &dyn Store, tenant: &TenantId, id: &ApiKeyId) -> Result<(), RepoError> {
+/// Deletes the key `id` of `tenant` (both items); `Err(NotFound)` when the tenant has no such
+/// key. With `keep`, the key `keep` of the tenant must still exist when the deletion commits
+/// (it is checked in the same transaction), else nothing changes and the answer is a
+/// conflict ([`super::is_conflict`]): two keys revoked at once cannot both leave on the
+/// strength of the other.
+pub async fn delete(
+    store: &dyn Store,
+    tenant: &TenantId,
+    id: &ApiKeyId,
+    keep: Option<&ApiKeyId>,
+) -> Result<(), RepoError> {
     let Some(stored) = get(store, tenant, id).await? else {
         return Err(RepoError::NotFound);
     };
-    let ops = vec![
+    let mut ops = vec![
         WriteOp::Delete {
             key: keys::api_key(tenant, id),
             condition: Condition::None,
@@ -104,6 +113,17 @@ pub async fn delete(store: &dyn Store, tenant: &TenantId, id: &ApiKeyId) -> Resu
             condition: Condition::None,
         },
     ];
-    store.transact(ops).await?;
-    Ok(())
+    if let Some(keep) = keep {
+        ops.push(WriteOp::Check {
+            key: keys::api_key(tenant, keep),
+            condition: Condition::Exists,
+        });
+    }
+    match store.transact(ops).await {
+        Ok(()) => Ok(()),
+        Err(StoreError::TransactionCancelled(_)) => {
+            Err(RepoError::Store(StoreError::ConditionFailed))
+        }
+        Err(other) => Err(other.into()),
+    }
 }

@@ -10,7 +10,7 @@ use crate::domain::{Actor, ApiKey, Role, Tenant};
 use crate::ids::{ApiKeyId, TenantId};
 use crate::ports::Ports;
 use crate::repo::api_keys::{self, StoredApiKey};
-use crate::repo::{tenants, RepoError};
+use crate::repo::{is_conflict, tenants, RepoError};
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use base64::Engine;
 use secrecy::{ExposeSecret, SecretString};
@@ -25,6 +25,8 @@ pub const KEY_LEN: usize = KEY_PREFIX.len() + 43;
 pub const MAX_NAME_CHARS: usize = 100;
 /// Longest tenant id.
 pub const MAX_TENANT_ID_CHARS: usize = 64;
+/// How often a revocation that lost a race with another is retried before answering 409.
+const REVOKE_ATTEMPTS: usize = 5;
 
 pub use super::caller::Caller;
 
@@ -176,16 +178,47 @@ pub async fn list(ports: &Ports, tenant: &TenantId) -> Result<Vec<ApiKey>, Reque
     Ok(api_keys::list(&*ports.store, tenant).await?)
 }
 
-/// Revokes a key of the tenant; other tenants' keys are "not found".
+/// Revokes a key of the tenant; other tenants' keys are "not found". The tenant's last admin
+/// key stays (409 `last_admin_key`): without it nobody could manage the tenant through the
+/// API. The deletion commits only while another admin key exists, so two admins revoking
+/// each other at once leave one of them.
 pub async fn revoke(ports: &Ports, tenant: &TenantId, id: &ApiKeyId) -> Result<(), RequestError> {
-    match api_keys::delete(&*ports.store, tenant, id).await {
-        Ok(()) => {
-            tracing::info!(tenant = %tenant, key = %id, "API key revoked");
-            Ok(())
+    let store = &*ports.store;
+    for _ in 0..REVOKE_ATTEMPTS {
+        let Some(stored) = api_keys::get(store, tenant, id).await? else {
+            return Err(RequestError::NotFound("API key"));
+        };
+        let keep = if stored.key.role.is_admin() {
+            let other_admin = api_keys::list(store, tenant)
+                .await?
+                .into_iter()
+                .find(|key| key.role.is_admin() && key.id != *id);
+            match other_admin {
+                Some(other) => Some(other.id),
+                None => {
+                    return Err(RequestError::WrongState {
+                        code: "last_admin_key",
+                        message: "this is the tenant's last admin key; create another admin key before revoking it".into(),
+                    })
+                }
+            }
+        } else {
+            None
+        };
+        match api_keys::delete(store, tenant, id, keep.as_ref()).await {
+            Ok(()) => {
+                tracing::info!(tenant = %tenant, key = %id, "API key revoked");
+                return Ok(());
+            }
+            Err(RepoError::NotFound) => return Err(RequestError::NotFound("API key")),
+            // The admin key kept was revoked meanwhile: look again.
+            Err(error) if is_conflict(&error) => continue,
+            Err(other) => return Err(other.into()),
         }
-        Err(RepoError::NotFound) => Err(RequestError::NotFound("API key")),
-        Err(other) => Err(other.into()),
     }
+    Err(RequestError::Conflict(
+        "the tenant's keys kept changing; try again".into(),
+    ))
 }
 
 #[cfg(test)]

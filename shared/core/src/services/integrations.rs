@@ -631,6 +631,17 @@ fn check_autoresponse_text(field: &str, text: &str) -> Result<(), RequestError> 
     ))
 }
 
+/// A time as the API documents it: `H:MM` or `HH:MM`, white space around ignored (chrono's
+/// `%H:%M` alone would also take `8:5` or `08: 00`).
+fn clock_time(text: &str) -> Option<chrono::NaiveTime> {
+    let (hours, minutes) = text.trim().split_once(':')?;
+    let digits = |part: &str| part.bytes().all(|b| b.is_ascii_digit());
+    let shaped = (1..=2).contains(&hours.len()) && minutes.len() == 2;
+    (shaped && digits(hours) && digits(minutes))
+        .then(|| autoresponder::text::parse_time(text))
+        .flatten()
+}
+
 /// Business hours: known days, `HH:MM` times, opening before closing.
 fn check_business_hours(hours: &BusinessHours) -> Result<(), RequestError> {
     let field = "settings.autoresponder.business_hours";
@@ -640,10 +651,10 @@ fn check_business_hours(hours: &BusinessHours) -> Result<(), RequestError> {
             "must list working days as numbers 1 (Monday) to 7 (Sunday)",
         ));
     }
-    let start = autoresponder::text::parse_time(&hours.start).ok_or_else(|| {
+    let start = clock_time(&hours.start).ok_or_else(|| {
         RequestError::invalid(format!("{field}.start"), "must be a time such as 08:00")
     })?;
-    let end = autoresponder::text::parse_time(&hours.end).ok_or_else(|| {
+    let end = clock_time(&hours.end).ok_or_else(|| {
         RequestError::invalid(format!("{field}.end"), "must be a time such as 16:00")
     })?;
     if end <= start {

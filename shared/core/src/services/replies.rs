@@ -282,7 +282,8 @@ fn check_attachment(
             ));
         }
     } else {
-        validation::label("attachment.content_type", &content_type, 100)?;
+        // As given: a tab or line break around the type is a control character, not padding.
+        validation::label("attachment.content_type", &attachment.content_type, 100)?;
     }
     // Largest base64 text that can decode to an allowed file, checked before decoding.
     let max_encoded = limits.max_file_bytes.div_ceil(3) * 4;

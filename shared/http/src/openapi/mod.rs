@@ -28,11 +28,21 @@ fn body(schema: &str) -> Value {
     json!({ "required": true, "content": json_content(reference(schema)) })
 }
 
+/// The schema of every id in a path; others answer 404 (`marketdesk_core::ids::is_well_formed`).
+fn id_schema() -> Value {
+    json!({
+        "type": "string",
+        "minLength": 1,
+        "maxLength": marketdesk_core::ids::MAX_ID_LEN,
+        "pattern": "^[A-Za-z0-9_-]+$"
+    })
+}
+
 fn id_parameter(what: &str) -> Value {
     json!({
         "name": "id", "in": "path", "required": true,
         "description": format!("The {what}'s id."),
-        "schema": { "type": "string" }
+        "schema": id_schema()
     })
 }
 
@@ -45,7 +55,7 @@ fn paging_parameters() -> Vec<Value> {
         query(
             "cursor",
             "Where to continue: the `next_cursor` of the previous page.",
-            json!({ "type": "string" }),
+            json!({ "type": "string", "minLength": 1, "pattern": "^[A-Za-z0-9_-]+$" }),
         ),
         query(
             "limit",
@@ -59,6 +69,7 @@ fn paging_parameters() -> Vec<Value> {
 fn protected(mut operation: Value, admin: bool) -> Value {
     let responses = &mut operation["responses"];
     responses["401"] = error("Unauthorized");
+    responses["429"] = error("TooManyRequests");
     if admin {
         responses["403"] = error("Forbidden");
     }
@@ -225,10 +236,10 @@ fn resource_paths() -> Value {
         "/v1/api-keys/{id}": {
             "delete": protected(json!({
                 "operationId": "revokeApiKey",
-                "summary": "Revokes an API key: it stops working at once.",
+                "summary": "Revokes an API key: it stops working at once. The tenant's last admin key cannot be revoked (create another admin key first).",
                 "tags": ["api-keys"],
                 "parameters": [id_parameter("API key")],
-                "responses": { "204": { "description": "Revoked." }, "404": error("NotFound") }
+                "responses": { "204": { "description": "Revoked." }, "404": error("NotFound"), "409": error("LastAdminKey") }
             }), true)
         },
         "/v1/integrations": {
@@ -308,7 +319,7 @@ fn resource_paths() -> Value {
                 "summary": "Finds CRM customers: by a custom field's exact value (`field` and `value`) or by name prefix (`name`, paged).",
                 "tags": ["customers"],
                 "parameters": [
-                    query("field", "A custom field's name, e.g. `Allegro login` (with `value`).", json!({ "type": "string" })),
+                    query("field", "A custom field's name, e.g. `Allegro login` (with `value`).", json!({ "type": "string", "minLength": 1, "pattern": r"\S" })),
                     query("value", "The exact value of `field`.", json!({ "type": "string" })),
                     query("name", "Start of the customer's name, case-insensitive (empty lists everyone).", json!({ "type": "string" })),
                     paging_parameters()[0].clone(),
@@ -355,6 +366,14 @@ fn paths() -> Value {
             }
         }
     }
+    // Any request target over the limit is refused before routing.
+    for operation in all
+        .values_mut()
+        .filter_map(Value::as_object_mut)
+        .flat_map(|item| item.values_mut())
+    {
+        operation["responses"]["414"] = error("UriTooLong");
+    }
     Value::Object(all)
 }
 
@@ -369,15 +388,22 @@ fn error_responses() -> Value {
             "headers": { "Retry-After": { "schema": { "type": "integer" }, "description": "Seconds to wait." } },
             "content": json_content(reference("Error"))
         },
-        "NotFound": answer("No such item in the caller's tenant; other tenants' ids are not found either (code `not_found`)."),
+        "TooManyRequests": {
+            "description": "Too many wrong API keys from this client address (code `too_many_requests`): every request that needs a key is refused until `Retry-After` seconds have passed. Each address may send 10 wrong keys at once, then one more every 6 seconds.",
+            "headers": { "Retry-After": { "description": "Seconds to wait.", "schema": { "type": "integer", "minimum": 1 } } },
+            "content": json_content(reference("Error"))
+        },
+        "NotFound": answer("No such item in the caller's tenant; other tenants' ids are not found either, nor are malformed ids (anything but 1 to 128 ASCII letters, digits, `-` and `_`) (code `not_found`)."),
         "Conflict": answer("The item kept changing meanwhile; try again (code `conflict`)."),
+        "LastAdminKey": answer("The key is the tenant's last admin key (code `last_admin_key`), or the tenant's keys kept changing meanwhile (code `conflict`)."),
         "NotConfigured": answer("This deployment has no Allegro application or public callback URL configured (code `not_configured`)."),
         "WrongState": answer("Not possible in the current state; the code says which: `conversation_closed` (only internal comments are possible), `reply_not_failed`, `account_disconnected`, `attachment_unavailable`, `marketplace_not_configured`; people: `last_admin` (the tenant's last active admin cannot be demoted or deactivated), `invalid_link` (an invitation or reset link unknown, used or expired), `not_configured` (no public URL for e-mailed links), `not_signed_in` (the route needs a session, not an API key), `invitation_accepted`, `user_inactive`; or `conflict` when an address already has an account."),
         "MarketplaceRefused": answer("The marketplace refused the request (code `marketplace_refused`)."),
-        "InvalidJson": answer("The body is not JSON (code `invalid_json`) or cannot be read (`invalid_body`)."),
+        "InvalidJson": answer("The body is not JSON (code `invalid_json`), repeats a key within an object (`duplicate_key`, `field` names it) or cannot be read (`invalid_body`)."),
         "PayloadTooLarge": answer("The body is larger than 16 MiB (code `payload_too_large`)."),
+        "UriTooLong": answer("The path and query string are longer than 8 KiB (code `uri_too_long`)."),
         "UnsupportedMediaType": answer("The body is not sent as `application/json` (code `unsupported_media_type`)."),
-        "ValidationFailed": answer("A field or parameter breaks a rule, is unknown or missing; `field` names it, e.g. `settings.autoresponder.delay_minutes` (code `validation_failed`)."),
+        "ValidationFailed": answer("A field or parameter breaks a rule, is unknown or missing; `field` names it, e.g. `settings.autoresponder.delay_minutes` (code `validation_failed`). A body that is not a JSON object answers code `body_not_object`; an array where an object belongs is a `validation_failed` naming the field."),
         "Internal": answer("An internal error; details are logged, not returned (code `internal`)."),
         "Unavailable": answer("A backing service (store, secrets, marketplace) is unavailable; try again shortly (code `unavailable`).")
     })
@@ -416,7 +442,63 @@ fn enumeration(values: &[&str]) -> Value {
 }
 
 fn emails(description: &str) -> Value {
-    json!({ "type": "array", "maxItems": 10, "description": description, "items": { "type": "string", "format": "email" } })
+    json!({ "type": "array", "maxItems": 10, "description": description, "items": { "type": "string", "format": "email", "maxLength": 254 } })
+}
+
+/// Control characters as `char::is_control` has them (Unicode Cc), inside a pattern's class.
+const CONTROL: &str = r"\x00-\x1F\x7F-\x9F";
+/// Control characters but line break, carriage return and tab (plain text keeps those).
+const CONTROL_BUT_LINES: &str = r"\x00-\x08\x0B\x0C\x0E-\x1F\x7F-\x9F";
+
+/// Text over `allowed`, with at least one character that is not white space (the check
+/// trims): `^[allowed]*[allowed but not \s][allowed]*$`, `allowed` given as what it excludes.
+fn not_blank_pattern(excluded: &str) -> String {
+    format!(r"^[^{excluded}]*[^\s{excluded}][^{excluded}]*$")
+}
+
+/// A one-line label as `services::validation::label` checks it: not blank, at most `max`
+/// characters, no control characters.
+pub(crate) fn label(max: usize) -> Value {
+    json!({ "type": "string", "minLength": 1, "maxLength": max, "pattern": not_blank_pattern(CONTROL) })
+}
+
+/// Plain text as `services::validation::plain_text` checks it: not blank, at most `max`
+/// characters, no control characters but line breaks and tabs (and no HTML, which a pattern
+/// cannot say).
+pub(crate) fn plain_text(max: usize) -> Value {
+    json!({ "type": "string", "minLength": 1, "maxLength": max, "pattern": not_blank_pattern(CONTROL_BUT_LINES) })
+}
+
+/// Adds to a string schema: `null` allowed.
+fn nullable(mut schema: Value) -> Value {
+    schema["nullable"] = json!(true);
+    schema
+}
+
+/// Adds to a string schema: the empty string allowed too.
+pub(crate) fn or_empty(mut schema: Value) -> Value {
+    if let Some(pattern) = schema["pattern"].as_str() {
+        schema["pattern"] = json!(format!("^$|{pattern}"));
+    }
+    schema["minLength"] = json!(0);
+    schema
+}
+
+/// Adds a description to a schema.
+pub(crate) fn described(mut schema: Value, description: &str) -> Value {
+    schema["description"] = json!(description);
+    schema
+}
+
+/// `H:MM` or `HH:MM`, 00:00 to 23:59 (white space around is ignored).
+const CLOCK_TIME: &str = r"^\s*([01]?[0-9]|2[0-3]):[0-5][0-9]\s*$";
+
+/// An EmpikPlace API key: 1 to 256 characters, no white space or control characters.
+fn api_key(description: &str) -> Value {
+    json!({
+        "type": "string", "writeOnly": true, "minLength": 1, "maxLength": 256,
+        "pattern": format!(r"^[^\s{CONTROL}]+$"), "description": description
+    })
 }
 
 fn key_and_integration_schemas() -> Value {
@@ -424,7 +506,7 @@ fn key_and_integration_schemas() -> Value {
     json!({
         "Error": object(&["error"], json!({
             "error": object(&["code", "message"], json!({
-                "code": { "type": "string", "description": "Machine-readable: unauthorized, forbidden, csrf_failed, invalid_credentials, too_many_attempts, not_found, conflict, validation_failed, invalid_json, invalid_body, invalid_path, payload_too_large, unsupported_media_type, method_not_allowed, internal, unavailable, or a state code (see WrongState)." },
+                "code": { "type": "string", "description": "Machine-readable: unauthorized, forbidden, csrf_failed, invalid_credentials, too_many_attempts, not_found, conflict, validation_failed, body_not_object, invalid_json, duplicate_key, invalid_body, payload_too_large, uri_too_long, unsupported_media_type, method_not_allowed, too_many_requests, last_admin_key, internal, unavailable, or a state code (see WrongState)." },
                 "message": { "type": "string", "description": "What went wrong, for people." },
                 "field": { "type": "string", "description": "The request field or parameter at fault (validation errors), as a dotted path." }
             }))
@@ -451,7 +533,7 @@ fn key_and_integration_schemas() -> Value {
         "ApiKeyList": object(&["api_keys"], json!({ "api_keys": { "type": "array", "items": reference("ApiKey") } })),
         "NewApiKey": strict(&["role"], json!({
             "role": reference("Role"),
-            "name": { "type": "string", "maxLength": 100, "nullable": true }
+            "name": nullable(label(100))
         })),
         "IntegrationKind": enumeration(&["allegro", "empikplace"]),
         "Environment": enumeration(&["production", "sandbox"]),
@@ -475,9 +557,9 @@ fn key_and_integration_schemas() -> Value {
             "kinds": { "type": "array", "items": enumeration(&["allegro_dispute", "allegro_claim", "allegro_purchase_problem", "allegro_common_thread", "empik_thread"]), "description": "Conversation kinds answered (default: all)." }
         })),
         "BusinessHours": strict(&["days", "start", "end"], json!({
-            "days": { "type": "array", "items": { "type": "integer", "minimum": 1, "maximum": 7 }, "description": "1 = Monday … 7 = Sunday." },
-            "start": { "type": "string", "example": "08:00", "description": "Opening time, Europe/Warsaw." },
-            "end": { "type": "string", "example": "16:00", "description": "Closing time, Europe/Warsaw." }
+            "days": { "type": "array", "minItems": 1, "items": { "type": "integer", "minimum": 1, "maximum": 7 }, "description": "1 = Monday … 7 = Sunday." },
+            "start": { "type": "string", "pattern": CLOCK_TIME, "example": "08:00", "description": "Opening time, Europe/Warsaw." },
+            "end": { "type": "string", "pattern": CLOCK_TIME, "example": "16:00", "description": "Closing time, Europe/Warsaw; after `start`." }
         })),
         "IntegrationSettings": object(&["crm_field", "ticket_queue", "ticket_category", "status_mapping", "closure_message", "autoresponder"], json!({
             "crm_field": { "type": "string", "description": "CRM text field matched against the buyer's login (empty: no CRM linking)." },
@@ -515,36 +597,36 @@ fn key_and_integration_schemas() -> Value {
         })),
         "AutoresponderPatch": strict(&[], json!({
             "enabled": { "type": "boolean" },
-            "text": { "type": "string", "maxLength": 2000, "description": "Plain text; required when enabled." },
+            "text": described(or_empty(plain_text(2000)), "Plain text with the placeholders `{buyer_login}`, `{order_id}`, `{shop_name}`; required (not empty) when enabled."),
             "delay_minutes": { "type": "integer", "minimum": 0, "maximum": 55 },
             "notify": emails("Told about every autoresponse sent."),
             "business_hours": { "allOf": [reference("BusinessHours")], "nullable": true, "description": "When set with `out_of_hours_text`, buyers writing outside these hours get that text." },
-            "out_of_hours_text": { "type": "string", "nullable": true, "maxLength": 2000, "description": "Plain text with the same placeholders." },
+            "out_of_hours_text": described(nullable(plain_text(2000)), "Plain text with the same placeholders."),
             "kinds": { "type": "array", "items": enumeration(&["allegro_dispute", "allegro_claim", "allegro_purchase_problem", "allegro_common_thread", "empik_thread"]) }
         })),
         "SettingsPatch": strict(&[], json!({
-            "crm_field": { "type": "string", "maxLength": 100 },
-            "ticket_queue": { "type": "string", "maxLength": 100, "nullable": true },
-            "ticket_category": { "type": "string", "maxLength": 100, "nullable": true },
+            "crm_field": { "type": "string", "maxLength": 100, "pattern": format!(r"^(\s*|[^{CONTROL}]*)$"), "description": "One line; blank turns CRM linking off." },
+            "ticket_queue": nullable(label(100)),
+            "ticket_category": nullable(label(100)),
             "status_mapping": reference("StatusMappingPatch"),
-            "closure_message": { "type": "string", "maxLength": 20000, "nullable": true },
+            "closure_message": described(nullable(plain_text(20000)), "Plain text; HTML is refused."),
             "autoresponder": reference("AutoresponderPatch"),
             "alert_emails": emails("Told when the account needs attention."),
             "shop_id": { "type": "integer", "format": "int64", "minimum": 1, "nullable": true, "description": "EmpikPlace only: the shop to act on when the API key reaches several." }
         })),
         "NewIntegration": strict(&["kind", "display_name"], json!({
             "kind": reference("IntegrationKind"),
-            "display_name": { "type": "string", "maxLength": 100 },
+            "display_name": label(100),
             "environment": reference("Environment"),
             "active": { "type": "boolean", "default": true },
             "settings": reference("SettingsPatch"),
-            "api_key": { "type": "string", "writeOnly": true, "maxLength": 256, "description": "EmpikPlace only, and required there: the shop's Mirakl API key. Stored as a secret, never returned." }
+            "api_key": api_key("EmpikPlace only, and required there: the shop's Mirakl API key. Stored as a secret, never returned.")
         })),
         "IntegrationPatch": strict(&[], json!({
-            "display_name": { "type": "string", "maxLength": 100 },
+            "display_name": label(100),
             "active": { "type": "boolean" },
             "settings": reference("SettingsPatch"),
-            "api_key": { "type": "string", "writeOnly": true, "maxLength": 256, "description": "EmpikPlace only: a replacement API key." }
+            "api_key": api_key("EmpikPlace only: a replacement API key.")
         })),
     })
 }
@@ -647,7 +729,7 @@ fn message_and_customer_schemas() -> Value {
             "customer": { "allOf": [reference("Customer")], "nullable": true }
         })),
         "NewComment": strict(&["text"], json!({
-            "text": { "type": "string", "minLength": 1, "maxLength": 20000, "description": "Plain text; HTML is refused." }
+            "text": described(plain_text(20000), "Plain text; HTML is refused.")
         })),
         "CustomerPage": object(&["customers", "next_cursor"], json!({
             "customers": { "type": "array", "items": reference("Customer") },

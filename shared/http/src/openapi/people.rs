@@ -117,7 +117,7 @@ pub(super) fn paths() -> Value {
                 "tags": ["people"],
                 "parameters": [token_parameter("invitation")],
                 "requestBody": body("Acceptance"),
-                "responses": { "200": ok("The user.", "User"), "409": error("WrongState") }
+                "responses": { "200": ok("The user.", "User"), "404": error("NotFound"), "409": error("WrongState") }
             })))
         },
         "/v1/password-resets": {
@@ -136,7 +136,7 @@ pub(super) fn paths() -> Value {
                 "tags": ["people"],
                 "parameters": [token_parameter("password-reset")],
                 "requestBody": body("NewPassword"),
-                "responses": { "204": { "description": "The password is changed." }, "409": error("WrongState") }
+                "responses": { "204": { "description": "The password is changed." }, "404": error("NotFound"), "409": error("WrongState") }
             })))
         }
     })

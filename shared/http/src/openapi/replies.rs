@@ -1,8 +1,8 @@
 //! The reply, retry and attachment routes of the OpenAPI document, and their schemas.
 
 use super::{
-    body, enumeration, error, id_parameter, nullable_string, object, ok, protected, reference,
-    strict, string, time, with_body_errors,
+    body, described, enumeration, error, id_parameter, id_schema, label, nullable_string, object,
+    ok, or_empty, plain_text, protected, reference, strict, string, time, with_body_errors,
 };
 use serde_json::{json, Value};
 
@@ -10,8 +10,16 @@ fn path_parameter(name: &str, description: &str) -> Value {
     json!({
         "name": name, "in": "path", "required": true,
         "description": description,
-        "schema": { "type": "string" }
+        "schema": id_schema()
     })
+}
+
+/// A file name as `services::replies` checks it: a label without `/` or `\\`.
+fn filename() -> Value {
+    let mut schema = label(200);
+    let excluded = r"/\\\x00-\x1F\x7F-\x9F";
+    schema["pattern"] = json!(format!(r"^[^{excluded}]*[^\s{excluded}][^{excluded}]*$"));
+    schema
 }
 
 /// The paths.
@@ -67,14 +75,14 @@ pub(super) fn paths() -> Value {
 pub(super) fn schemas() -> Value {
     json!({
         "NewReply": strict(&[], json!({
-            "text": { "type": "string", "description": "Plain text; HTML is refused. May be empty only with `ask_to_confirm` (the integration's `closure_message` is sent)." },
+            "text": described(or_empty(plain_text(50000)), "Plain text; HTML is refused. The conversation sets the length: Allegro issues 1 to 20000 characters, Message Center 1 to 2000, EmpikPlace 3 to 50000. May be empty only with `ask_to_confirm` (the integration's `closure_message` is sent)."),
             "attachment": reference("NewAttachment"),
             "ask_to_confirm": { "type": "boolean", "default": false, "description": "Allegro disputes only: send as END_REQUEST, asking the buyer to confirm the problem is solved." }
         })),
         "NewAttachment": strict(&["filename", "content_type", "data_base64"], json!({
-            "filename": { "type": "string", "minLength": 1, "maxLength": 200 },
-            "content_type": { "type": "string", "example": "application/pdf" },
-            "data_base64": { "type": "string", "format": "byte", "description": "The file, base64 with padding." }
+            "filename": described(filename(), "A file name without a path."),
+            "content_type": described(label(100), "Allegro: image/png, image/gif, image/bmp, image/tiff, image/jpeg or application/pdf; EmpikPlace: any.") ,
+            "data_base64": { "type": "string", "format": "byte", "minLength": 4, "description": "The file (not empty), base64 with padding." }
         })),
         "FileRef": object(&["filename", "content_type", "size", "chunks"], json!({
             "filename": string(),

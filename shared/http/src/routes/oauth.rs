@@ -7,7 +7,7 @@ use crate::auth::Admin;
 use crate::extract::PathId;
 use crate::{ApiError, AppState};
 use axum::extract::{Query, State};
-use axum::http::StatusCode;
+use axum::http::{header, StatusCode};
 use axum::response::Html;
 use axum::Json;
 use marketdesk_core::domain::{Integration, IntegrationKind};
@@ -105,10 +105,7 @@ struct CallbackQuery {
     error_description: Option<String>,
 }
 
-async fn callback(
-    State(state): State<AppState>,
-    Query(query): Query<CallbackQuery>,
-) -> (StatusCode, Html<String>) {
+async fn callback(State(state): State<AppState>, Query(query): Query<CallbackQuery>) -> Page {
     if let Some(error) = query.error {
         let detail = query.error_description.unwrap_or(error);
         return page(
@@ -148,8 +145,18 @@ async fn callback(
     }
 }
 
+/// The page's policy: its inline style and nothing else; never framed (clickjacking).
+const PAGE_POLICY: &str = "default-src 'none'; style-src 'unsafe-inline'; frame-ancestors 'none'";
+
+/// A page for the admin's browser.
+type Page = (
+    StatusCode,
+    [(header::HeaderName, &'static str); 1],
+    Html<String>,
+);
+
 /// A small self-contained page for the admin's browser.
-fn page(status: StatusCode, success: bool, message: &str) -> (StatusCode, Html<String>) {
+fn page(status: StatusCode, success: bool, message: &str) -> Page {
     let title = if success {
         "Account connected"
     } else {
@@ -162,6 +169,7 @@ fn page(status: StatusCode, success: bool, message: &str) -> (StatusCode, Html<S
         .replace('"', "&quot;");
     (
         status,
+        [(header::CONTENT_SECURITY_POLICY, PAGE_POLICY)],
         Html(format!(
             "<!doctype html><html lang=\"en\"><head><meta charset=\"utf-8\"><title>marketdesk: {title}</title></head>\
              <body style=\"font-family: sans-serif; max-width: 40em; margin: 4em auto\"><h1>{title}</h1><p>{escaped}</p></body></html>"
