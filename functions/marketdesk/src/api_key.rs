@@ -12,9 +12,12 @@ use std::sync::Arc;
 /// Why no key was created.
 #[derive(Debug, thiserror::Error)]
 pub enum ApiKeyError {
+    /// The data directory holds no marketdesk data and `--init` was not given.
+    #[error("{0}; start `marketdesk serve --data DIR` there first, check the path, or pass --init to create it")]
+    NoData(marketdesk_local::LocalError),
     /// The data directory could not be opened.
     #[error("cannot open the data directory: {0}")]
-    Backend(#[from] marketdesk_local::LocalError),
+    Backend(marketdesk_local::LocalError),
     /// An option's value is refused.
     #[error("--{option}: {message}")]
     Invalid {
@@ -43,7 +46,16 @@ impl From<RequestError> for ApiKeyError {
 /// Creates the key; prints it on stdout and a note on stderr.
 pub async fn create(args: &ApiKeyCreateArgs, env: &Env) -> Result<(), ApiKeyError> {
     let data_dir = resolve_data_dir(args.data.as_deref(), env);
-    let ports = marketdesk_local::LocalBackend::open(&data_dir, Arc::new(SystemClock))?;
+    let clock = Arc::new(SystemClock);
+    let opened = if args.init {
+        marketdesk_local::LocalBackend::open(&data_dir, clock)
+    } else {
+        marketdesk_local::LocalBackend::open_existing(&data_dir, clock)
+    };
+    let ports = opened.map_err(|error| match error {
+        marketdesk_local::LocalError::NoDatabase { .. } => ApiKeyError::NoData(error),
+        other => ApiKeyError::Backend(other),
+    })?;
     let created =
         api_keys::create_for_tenant(&ports, &args.tenant, args.role, args.name.clone()).await?;
     println!("{}", created.secret.expose_secret());

@@ -68,6 +68,12 @@ pub struct ApiKeyCreateArgs {
     /// Data directory of `marketdesk serve` [env: MARKETDESK_DATA_DIR] [default: ./.data]
     #[arg(long, value_name = "DIR")]
     pub data: Option<PathBuf>,
+
+    /// Create the data directory and its database if they do not exist yet (without it, a
+    /// directory with no marketdesk data is refused, so a mistyped --data cannot create a key
+    /// that the running server does not know)
+    #[arg(long)]
+    pub init: bool,
 }
 
 fn parse_role(text: &str) -> Result<Role, String> {
@@ -135,7 +141,17 @@ Environment:
   MARKETDESK_DATA_DIR       same as --data
   MARKETDESK_POLL_INTERVAL  same as --poll-interval
   MARKETDESK_LOG            log filter, e.g. info or marketdesk_core=debug (default: info; RUST_LOG also works)
-  MARKETDESK_LOG_FORMAT     text or json (default: text)
+  MARKETDESK_LOG_FORMAT     text or json (default: text); colours only on a terminal
+  MARKETDESK_ALLEGRO_CLIENT_ID, MARKETDESK_ALLEGRO_CLIENT_SECRET
+                            the Allegro application (unset: Allegro accounts cannot connect)
+  MARKETDESK_PUBLIC_URL     public base URL (default: http://<listen>); the OAuth redirect URI
+                            is <this>/oauth/allegro/callback
+  MARKETDESK_ALLEGRO_API_URL, MARKETDESK_ALLEGRO_AUTH_URL
+                            override Allegro's REST and OAuth hosts (the simulator, tests)
+  MARKETDESK_EMPIK_API_URL  EmpikPlace (Mirakl) API base (default: https://marketplace.empik.com)
+  MARKETDESK_USER_AGENT     sent on every marketplace call (default: marketdesk/<version> (+<url>))
+  MARKETDESK_MAX_ANSWER_BYTES
+                            largest marketplace answer read into memory (default: 33554432)
 
 Bad values stop start-up with an error naming the option or variable.";
 

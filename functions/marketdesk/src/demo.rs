@@ -87,6 +87,7 @@ pub fn init_tracing(env: &Env) {
     tracing_subscriber::fmt()
         .with_env_filter(filter)
         .with_target(false)
+        .with_ansi(std::io::IsTerminal::is_terminal(&std::io::stderr()))
         .with_writer(std::io::stderr)
         .init();
 }
@@ -253,6 +254,7 @@ fn demo_channel_settings(api_url: &str, sandbox_url: &str) -> ChannelSettings {
             auth_url: Some(sandbox_url.to_owned()),
         }),
         empik_api_url: sandbox_url.to_owned(),
+        max_answer_bytes: marketdesk_channels::settings::DEFAULT_MAX_ANSWER_BYTES,
     }
 }
 

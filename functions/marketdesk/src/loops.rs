@@ -156,6 +156,10 @@ where
 async fn settle(queue: &dyn Queue, message: &QueueMessage, result: Result<(), ServiceError>) {
     let outcome = match result {
         Ok(()) => queue.delete(&message.receipt).await,
+        Err(error) if error.is_obsolete() => {
+            tracing::info!(message_id = %message.id, %error, "dropping work for something deleted meanwhile");
+            queue.delete(&message.receipt).await
+        }
         Err(error) if error.is_permanent() => {
             tracing::error!(message_id = %message.id, %error, "dropping a message that can never succeed");
             queue.delete(&message.receipt).await

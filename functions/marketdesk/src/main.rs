@@ -53,9 +53,11 @@ async fn main() -> ExitCode {
 fn init_tracing(log: &settings::LogSettings) {
     let filter = tracing_subscriber::EnvFilter::try_new(&log.filter)
         .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info"));
+    // Colour codes only when a person reads the log on a terminal, never in a redirected file.
     let builder = tracing_subscriber::fmt()
         .with_env_filter(filter)
-        .with_target(false);
+        .with_target(false)
+        .with_ansi(std::io::IsTerminal::is_terminal(&std::io::stdout()));
     if log.json {
         builder.json().flatten_event(true).init();
     } else {

@@ -32,7 +32,7 @@ async fn an_admin_connects_allegro_and_conversations_become_tickets() {
     let data = tempfile::tempdir().expect("temp dir");
     let key_output = marketdesk()
         .args([
-            "api-key", "create", "--tenant", "sklep", "--role", "admin", "--data",
+            "api-key", "create", "--init", "--tenant", "sklep", "--role", "admin", "--data",
         ])
         .arg(data.path())
         .output()

@@ -13,9 +13,10 @@ use std::process::Stdio;
 use std::sync::Arc;
 use std::time::Duration;
 
+/// `api-key create --init` on `data` (a fresh temporary directory has no database yet).
 fn create(data: &std::path::Path, extra: &[&str]) -> std::process::Output {
     marketdesk()
-        .args(["api-key", "create", "--data"])
+        .args(["api-key", "create", "--init", "--data"])
         .arg(data)
         .args(extra)
         .output()
@@ -95,6 +96,47 @@ fn bad_options_are_refused_naming_the_option() {
 }
 
 #[test]
+fn a_directory_without_marketdesk_data_is_refused_unless_init() {
+    let root = tempfile::tempdir().expect("temp dir");
+    let served = root.path().join("data");
+    marketdesk_local::LocalBackend::open(&served, Arc::new(SystemClock)).expect("serve's data");
+    for typo in [root.path().join("dta"), root.path().to_path_buf()] {
+        let output = marketdesk()
+            .args([
+                "api-key", "create", "--tenant", "acme", "--role", "admin", "--data",
+            ])
+            .arg(&typo)
+            .output()
+            .expect("run");
+        assert!(!output.status.success(), "{}", typo.display());
+        assert!(output.stdout.is_empty(), "no key printed");
+        let stderr = String::from_utf8_lossy(&output.stderr);
+        assert!(
+            stderr.contains(&typo.display().to_string()) && stderr.contains("--init"),
+            "{stderr}"
+        );
+        assert!(
+            !typo.join(marketdesk_local::DATABASE_FILE).exists(),
+            "nothing created in {}",
+            typo.display()
+        );
+    }
+    assert!(!root.path().join("dta").exists(), "no directory created");
+
+    let existing = marketdesk()
+        .args([
+            "api-key", "create", "--tenant", "acme", "--role", "admin", "--data",
+        ])
+        .arg(&served)
+        .output()
+        .expect("run");
+    assert!(
+        existing.status.success(),
+        "serve's directory works without --init"
+    );
+}
+
+#[test]
 fn help_shows_the_options() {
     let output = marketdesk()
         .args(["api-key", "create", "--help"])
@@ -107,6 +149,7 @@ fn help_shows_the_options() {
         "--role",
         "--name",
         "--data",
+        "--init",
         "admin",
         "agent",
         "MARKETDESK_DATA_DIR",

@@ -1,7 +1,9 @@
 //! The real `marketdesk serve` process: configuration errors, health, the ingest loop, shutdown.
 
-use marketdesk_core::domain::{AuthorKind, ConversationKind, ConversationRef, IntegrationKind};
-use marketdesk_core::jobs::{InboundEvent, InboundMessage};
+use marketdesk_core::domain::{
+    AuthorKind, Channel, ConversationKind, ConversationRef, IntegrationKind,
+};
+use marketdesk_core::jobs::{InboundEvent, InboundMessage, PollJob};
 use marketdesk_core::ports::SystemClock;
 use marketdesk_core::repo::tickets;
 use marketdesk_local::testkit::seed_connected_integration;
@@ -39,14 +41,24 @@ fn help_explains_the_options_and_variables() {
         .expect("run");
     assert!(output.status.success());
     let help = String::from_utf8_lossy(&output.stdout);
-    for expected in [
-        "--listen",
-        "--data",
-        "--poll-interval",
-        "MARKETDESK_DATA_DIR",
-        "MARKETDESK_LOG_FORMAT",
-    ] {
+    for expected in ["--listen", "--data", "--poll-interval"] {
         assert!(help.contains(expected), "help lacks {expected}:\n{help}");
+    }
+    // Every variable of the README's `marketdesk serve` table is in the help too.
+    let readme = std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/../../README.md"))
+        .expect("README.md");
+    let table = readme
+        .split("`marketdesk serve` (flags win over variables):")
+        .nth(1)
+        .and_then(|rest| rest.split("\n\n").find(|block| block.starts_with('|')))
+        .expect("the serve configuration table in README.md");
+    let variables: Vec<&str> = table
+        .split('`')
+        .filter(|word| word.starts_with("MARKETDESK_") || *word == "RUST_LOG")
+        .collect();
+    assert!(variables.len() >= 10, "{variables:?}");
+    for variable in variables {
+        assert!(help.contains(variable), "help lacks {variable}:\n{help}");
     }
 }
 
@@ -89,8 +101,25 @@ async fn serve_answers_health_runs_the_loops_and_stops_cleanly() {
         .send(&body, Duration::ZERO)
         .await
         .expect("send");
+    // A poll job still queued for an integration deleted meanwhile.
+    let orphan = PollJob {
+        tenant_id: "t-1".into(),
+        integration_id: "int-deleted".into(),
+        channel: Channel::AllegroIssues,
+    };
+    ports
+        .queues
+        .poll_jobs
+        .send(
+            &serde_json::to_string(&orphan).expect("encode"),
+            Duration::ZERO,
+        )
+        .await
+        .expect("send");
 
     let port = free_port();
+    let log_path = data.path().join("serve.log");
+    let log = std::fs::File::create(&log_path).expect("log file");
     let mut child = marketdesk()
         .args([
             "serve",
@@ -101,8 +130,9 @@ async fn serve_answers_health_runs_the_loops_and_stops_cleanly() {
         ])
         .arg("--data")
         .arg(data.path())
-        .stdout(Stdio::null())
-        .stderr(Stdio::null())
+        .env("MARKETDESK_LOG", "info")
+        .stdout(Stdio::from(log.try_clone().expect("log file")))
+        .stderr(Stdio::from(log))
         .spawn()
         .expect("start marketdesk");
     let answer = wait_for_health(port, &mut child);
@@ -133,4 +163,14 @@ async fn serve_answers_health_runs_the_loops_and_stops_cleanly() {
 
     let status = terminate(child);
     assert!(status.success(), "clean exit after SIGTERM, got {status}");
+    // Logs redirected to a file carry no terminal colour codes.
+    let logged = std::fs::read_to_string(&log_path).expect("log");
+    assert!(logged.contains("INFO"), "{logged}");
+    assert!(
+        !logged.contains('\u{1b}'),
+        "ANSI escapes in a redirected log:\n{logged}"
+    );
+    // The orphaned poll job is dropped as routine work, not logged as an error.
+    assert!(logged.contains("int-deleted"), "{logged}");
+    assert!(!logged.contains("ERROR"), "{logged}");
 }

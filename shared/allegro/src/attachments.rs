@@ -6,8 +6,11 @@ use crate::client::AllegroClient;
 use crate::error::AllegroError;
 use crate::http::{Body, Call, Media};
 use crate::token::AccessToken;
+use bytes::Bytes;
+use futures_util::Stream;
 use reqwest::Method;
 use serde::Deserialize;
+use std::pin::Pin;
 use url::Url;
 
 /// Largest attachment of an issue message (2 MiB).
@@ -57,6 +60,31 @@ impl std::fmt::Debug for Download {
     }
 }
 
+/// The bytes of a download as they arrive.
+pub type ByteChunks = Pin<Box<dyn Stream<Item = Result<Bytes, AllegroError>> + Send>>;
+
+/// An attachment being downloaded: its headers, and its bytes as they arrive.
+pub struct DownloadStream {
+    /// `Content-Type`, when sent.
+    pub content_type: Option<String>,
+    /// The file name from `Content-Disposition`, when sent.
+    pub file_name: Option<String>,
+    /// `Content-Length`, when sent.
+    pub length: Option<u64>,
+    /// The bytes.
+    pub body: ByteChunks,
+}
+
+impl std::fmt::Debug for DownloadStream {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("DownloadStream")
+            .field("content_type", &self.content_type)
+            .field("file_name", &self.file_name)
+            .field("length", &self.length)
+            .finish_non_exhaustive()
+    }
+}
+
 /// `{id}` in upload and declaration answers.
 #[derive(Debug, Default, Deserialize)]
 #[serde(default)]
@@ -87,6 +115,47 @@ impl AllegroClient {
             bytes: raw.body,
             content_type,
             file_name,
+        })
+    }
+
+    /// Like [`AllegroClient::download_attachment`], but hands the bytes on as they arrive
+    /// instead of holding the whole file (the way to pass a file through to an agent).
+    pub async fn open_attachment(
+        &self,
+        token: &AccessToken,
+        url: &str,
+    ) -> Result<DownloadStream, AllegroError> {
+        let url = self.absolute_url(url)?;
+        self.http().check_trusted(&url)?;
+        let response = self
+            .http()
+            .open(&Call::api(Method::GET, url, Media::Any, token))
+            .await?;
+        let header = |name| {
+            response
+                .headers()
+                .get(name)
+                .and_then(|v: &reqwest::header::HeaderValue| v.to_str().ok())
+        };
+        let content_type = header(reqwest::header::CONTENT_TYPE).map(str::to_owned);
+        let file_name =
+            header(reqwest::header::CONTENT_DISPOSITION).and_then(disposition_file_name);
+        let length = response.content_length();
+        let body = futures_util::stream::try_unfold(response, |mut response| async move {
+            match response.chunk().await {
+                Ok(Some(chunk)) => Ok(Some((chunk, response))),
+                Ok(None) => Ok(None),
+                Err(error) => {
+                    let (message, timeout) = crate::error::network_message(error);
+                    Err(AllegroError::Network { message, timeout })
+                }
+            }
+        });
+        Ok(DownloadStream {
+            content_type,
+            file_name,
+            length,
+            body: Box::pin(body),
         })
     }
 

@@ -123,7 +123,13 @@ pub struct AllegroConfig {
     pub http_timeout: Duration,
     /// Retries of network faults and 5xx.
     pub retry: RetryPolicy,
+    /// Largest answer read into memory (JSON and error bodies); a larger one is an
+    /// [`crate::AllegroError::AnswerTooLarge`]. File downloads stream and are not capped.
+    pub max_answer_bytes: u64,
 }
+
+/// Default cap of one answer: far above any documented Allegro list page (a few MB).
+pub const DEFAULT_MAX_ANSWER_BYTES: u64 = 32 * 1024 * 1024;
 
 impl AllegroConfig {
     /// A configuration with a 30 s timeout and the default retry policy.
@@ -141,7 +147,14 @@ impl AllegroConfig {
             client_secret,
             http_timeout: Duration::from_secs(30),
             retry: RetryPolicy::default(),
+            max_answer_bytes: DEFAULT_MAX_ANSWER_BYTES,
         }
+    }
+
+    /// The same configuration with another answer cap.
+    pub fn with_max_answer_bytes(mut self, limit: u64) -> Self {
+        self.max_answer_bytes = limit;
+        self
     }
 
     /// The same configuration with another timeout.

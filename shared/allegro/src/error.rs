@@ -154,6 +154,15 @@ pub enum AllegroError {
         /// The `trace-id` header.
         trace_id: Option<String>,
     },
+    /// The answer was larger than the configured cap (`AllegroConfig::max_answer_bytes`); it
+    /// was not read further. Treated like an outage: the poll's cursor does not move.
+    #[error("Allegro's answer exceeds {limit} bytes; not read{}", describe(&None, .trace_id))]
+    AnswerTooLarge {
+        /// The cap in bytes.
+        limit: u64,
+        /// The `trace-id` header.
+        trace_id: Option<String>,
+    },
     /// A URL the client refuses to use: malformed, or on a host that must not see the token.
     #[error("refused URL: {reason}")]
     InvalidUrl {
@@ -172,6 +181,7 @@ impl AllegroError {
             | Self::Conflict { trace_id, .. }
             | Self::Validation { trace_id, .. }
             | Self::RateLimited { trace_id, .. }
+            | Self::AnswerTooLarge { trace_id, .. }
             | Self::Server { trace_id, .. }
             | Self::Unexpected { trace_id, .. }
             | Self::Decode { trace_id, .. } => trace_id.as_deref(),

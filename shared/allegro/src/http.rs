@@ -223,6 +223,33 @@ impl Http {
 
     /// Sends a call with retries but without judging the status (the caller maps errors).
     pub async fn send(&self, call: &Call<'_>) -> Result<Raw, AllegroError> {
+        let response = self
+            .respond(call, |status| status.is_server_error())
+            .await?;
+        self.read(response).await
+    }
+
+    /// Sends a call with retries and hands back a 2xx answer unread, so its body can be
+    /// streamed to the caller (file downloads); any other status is read and mapped.
+    pub async fn open(&self, call: &Call<'_>) -> Result<reqwest::Response, AllegroError> {
+        let response = self
+            .respond(call, |status| status.is_server_error())
+            .await?;
+        if response.status().is_success() {
+            return Ok(response);
+        }
+        let raw = self.read(response).await?;
+        Err(error_from(&raw, &self.config.retry))
+    }
+
+    /// Sends `call` until an answer arrives whose status `retry_status` does not ask to repeat
+    /// (or the attempts run out), retrying network faults as the call's rule allows. The
+    /// answer's body is not read yet.
+    async fn respond(
+        &self,
+        call: &Call<'_>,
+        retry_status: impl Fn(StatusCode) -> bool,
+    ) -> Result<reqwest::Response, AllegroError> {
         let policy = &self.config.retry;
         let attempts = policy.max_attempts.max(1);
         let mut attempt = 0;
@@ -230,17 +257,19 @@ impl Http {
             attempt += 1;
             let last = attempt >= attempts;
             match self.attempt(call).await {
-                Ok(raw) if raw.status.is_server_error() && !last && call.retry == Retry::Safe => {
+                Ok(response)
+                    if retry_status(response.status()) && !last && call.retry == Retry::Safe =>
+                {
                     tracing::warn!(
                         method = %call.method,
                         path = call.url.path(),
-                        status = raw.status.as_u16(),
-                        trace_id = raw.trace_id().as_deref(),
+                        status = response.status().as_u16(),
+                        trace_id = response.headers().get("trace-id").and_then(|v| v.to_str().ok()),
                         attempt,
                         "Allegro answered with a server error; retrying"
                     );
                 }
-                Ok(raw) => return Ok(raw),
+                Ok(response) => return Ok(response),
                 Err(error) => {
                     let retryable = match call.retry {
                         Retry::Safe => true,
@@ -263,8 +292,50 @@ impl Http {
         }
     }
 
-    /// One attempt: build, send, read the whole body.
-    async fn attempt(&self, call: &Call<'_>) -> Result<Raw, reqwest::Error> {
+    /// Reads a whole answer, refusing one larger than `max_answer_bytes` without reading on
+    /// (a 100 MB answer must not take 100 MB of memory).
+    async fn read(&self, mut response: reqwest::Response) -> Result<Raw, AllegroError> {
+        let limit = self.config.max_answer_bytes;
+        let too_large = |headers: &HeaderMap| AllegroError::AnswerTooLarge {
+            limit,
+            trace_id: headers
+                .get("trace-id")
+                .and_then(|v| v.to_str().ok())
+                .map(str::to_owned),
+        };
+        let status = response.status();
+        let headers = response.headers().clone();
+        if response
+            .content_length()
+            .is_some_and(|length| length > limit)
+        {
+            return Err(too_large(&headers));
+        }
+        let mut body = Vec::new();
+        loop {
+            match response.chunk().await {
+                Ok(Some(chunk)) => {
+                    if body.len() as u64 + chunk.len() as u64 > limit {
+                        return Err(too_large(&headers));
+                    }
+                    body.extend_from_slice(&chunk);
+                }
+                Ok(None) => break,
+                Err(error) => {
+                    let (message, timeout) = network_message(error);
+                    return Err(AllegroError::Network { message, timeout });
+                }
+            }
+        }
+        Ok(Raw {
+            status,
+            headers,
+            body,
+        })
+    }
+
+    /// One attempt: build and send; the body is left unread.
+    async fn attempt(&self, call: &Call<'_>) -> Result<reqwest::Response, reqwest::Error> {
         let config = &self.config;
         let mut request = self
             .client
@@ -293,15 +364,7 @@ impl Http {
                 .header(CONTENT_TYPE, "application/x-www-form-urlencoded")
                 .body(form.clone()),
         };
-        let response = request.send().await?;
-        let status = response.status();
-        let headers = response.headers().clone();
-        let body = response.bytes().await?.to_vec();
-        Ok(Raw {
-            status,
-            headers,
-            body,
-        })
+        request.send().await
     }
 }
 

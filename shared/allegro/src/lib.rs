@@ -25,9 +25,9 @@ pub mod offers;
 pub mod orders;
 pub mod token;
 
-pub use attachments::Download;
+pub use attachments::{ByteChunks, Download, DownloadStream};
 pub use client::AllegroClient;
-pub use config::{AllegroConfig, Environment, Hosts, RetryPolicy};
+pub use config::{AllegroConfig, Environment, Hosts, RetryPolicy, DEFAULT_MAX_ANSWER_BYTES};
 pub use error::{AllegroError, ApiError};
 pub use lenient::Timestamp;
 pub use oauth::{AuthorizationRequest, DeviceAuthorization, DevicePoll, OAuthError};

@@ -38,7 +38,13 @@ pub struct ChannelSettings {
     pub allegro: Option<AllegroSettings>,
     /// EmpikPlace API base (`MARKETDESK_EMPIK_API_URL`).
     pub empik_api_url: String,
+    /// Largest marketplace answer read into memory (`MARKETDESK_MAX_ANSWER_BYTES`); a larger
+    /// one fails the call as an outage, so the poll's cursor does not move.
+    pub max_answer_bytes: u64,
 }
+
+/// Default of `MARKETDESK_MAX_ANSWER_BYTES`: 32 MiB, far above any documented page.
+pub const DEFAULT_MAX_ANSWER_BYTES: u64 = 32 * 1024 * 1024;
 
 impl ChannelSettings {
     /// Reads the variables; `client_secret` overrides `MARKETDESK_ALLEGRO_CLIENT_SECRET`
@@ -82,11 +88,24 @@ impl ChannelSettings {
         };
         let empik_api_url = url_var(env, "MARKETDESK_EMPIK_API_URL")?
             .unwrap_or_else(|| DEFAULT_EMPIK_API_URL.to_owned());
+        let max_answer_bytes = match env.optional("MARKETDESK_MAX_ANSWER_BYTES") {
+            None => DEFAULT_MAX_ANSWER_BYTES,
+            Some(value) => value
+                .parse::<u64>()
+                .ok()
+                .filter(|n| *n >= 64 * 1024)
+                .ok_or_else(|| ConfigError::Invalid {
+                    var: "MARKETDESK_MAX_ANSWER_BYTES".into(),
+                    value: value.into(),
+                    reason: "expected a number of bytes, at least 65536".into(),
+                })?,
+        };
         Ok(Self {
             user_agent,
             public_url,
             allegro,
             empik_api_url,
+            max_answer_bytes,
         })
     }
 
@@ -135,6 +154,16 @@ mod tests {
 
         let env = Env::from_pairs([("MARKETDESK_USER_AGENT", "curl/8")]);
         assert!(ChannelSettings::from_env(&env, None).is_err());
+
+        assert_eq!(s.max_answer_bytes, DEFAULT_MAX_ANSWER_BYTES);
+        for bad in ["lots", "1024", "-5"] {
+            let env = Env::from_pairs([("MARKETDESK_MAX_ANSWER_BYTES", bad)]);
+            let err = ChannelSettings::from_env(&env, None).expect_err(bad);
+            assert!(err.to_string().starts_with("MARKETDESK_MAX_ANSWER_BYTES"));
+        }
+        let env = Env::from_pairs([("MARKETDESK_MAX_ANSWER_BYTES", "1048576")]);
+        let s = ChannelSettings::from_env(&env, None).expect("valid");
+        assert_eq!(s.max_answer_bytes, 1_048_576);
 
         let env = Env::from_pairs([
             ("MARKETDESK_ALLEGRO_CLIENT_ID", "abc"),

@@ -49,19 +49,25 @@ impl Channels {
     pub fn build(ports: &Ports, settings: &ChannelSettings) -> Result<Self, WiringError> {
         let mut registry = MarketplaceRegistry::empty().with_source(
             Channel::EmpikThreads,
-            Arc::new(EmpikThreadsSource::new(
-                ports.clone(),
-                settings.empik_api_url.clone(),
-                settings.user_agent.clone(),
-            )),
+            Arc::new(
+                EmpikThreadsSource::new(
+                    ports.clone(),
+                    settings.empik_api_url.clone(),
+                    settings.user_agent.clone(),
+                )
+                .with_max_answer_bytes(settings.max_answer_bytes),
+            ),
         );
         let mut deliveries = DeliveryRegistry::empty().with_channel(
             Channel::EmpikThreads,
-            Arc::new(EmpikThreadReplies::new(
-                ports.clone(),
-                settings.empik_api_url.clone(),
-                settings.user_agent.clone(),
-            )),
+            Arc::new(
+                EmpikThreadReplies::new(
+                    ports.clone(),
+                    settings.empik_api_url.clone(),
+                    settings.user_agent.clone(),
+                )
+                .with_max_answer_bytes(settings.max_answer_bytes),
+            ),
         );
         let key_check = Arc::new(EmpikKeyCheck::new(
             settings.empik_api_url.clone(),
@@ -90,8 +96,10 @@ impl Channels {
             client_secret: allegro.client_secret.clone(),
             user_agent: settings.user_agent.clone(),
         };
+        let max_answer_bytes = settings.max_answer_bytes;
         let clients =
-            AllegroClients::new(&config).map_err(|e| WiringError::Client(e.to_string()))?;
+            AllegroClients::with_adjusted(&config, |c| c.with_max_answer_bytes(max_answer_bytes))
+                .map_err(|e| WiringError::Client(e.to_string()))?;
         let refresher = Arc::new(AllegroTokenRefresher::new(
             clients.clone(),
             ports.clock.clone(),

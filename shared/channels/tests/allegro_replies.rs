@@ -369,7 +369,7 @@ async fn dispute_replies_arrive_as_the_sellers_with_files_and_end_requests() {
         )
         .await
         .expect("own file");
-    assert_eq!(sent.data, PDF);
+    assert_eq!(sent.read_all().await.expect("file bytes"), PDF);
 
     // An earlier attempt is found by its text; a text never posted is not.
     let found = h
@@ -411,9 +411,9 @@ async fn dispute_replies_arrive_as_the_sellers_with_files_and_end_requests() {
         .fetch_attachment(&h.integration, &t, &file)
         .await
         .expect("buyer's file");
-    assert_eq!(fetched.data, PNG);
     assert_eq!(fetched.filename, "kubek.png");
     assert_eq!(fetched.content_type, "image/png");
+    assert_eq!(fetched.read_all().await.expect("file bytes"), PNG);
     // A URL on another host never gets the token.
     let foreign = h
         .issues
@@ -723,9 +723,9 @@ async fn thread_replies_arrive_with_files_and_are_found_in_both_kinds_of_thread(
         .fetch_attachment(&h.integration, &p, &file)
         .await
         .expect("buyer's file");
-    assert_eq!(fetched.data, PNG);
     assert_eq!(fetched.filename, "paczka.png");
     assert_eq!(fetched.content_type, "image/png");
+    assert_eq!(fetched.read_all().await.expect("file bytes"), PNG);
 
     // A lost answer: unavailable, posted once, found by its text.
     h.next_second().await;
@@ -787,6 +787,7 @@ async fn the_wired_channels_deliver_through_the_sender_exactly_once() {
             auth_url: Some(h.sandbox.base_url.clone()),
         }),
         empik_api_url: h.sandbox.base_url.clone(),
+        max_answer_bytes: marketdesk_channels::settings::DEFAULT_MAX_ANSWER_BYTES,
     };
     let channels = Channels::build(&ports, &settings).expect("channels");
     for channel in [

@@ -9,6 +9,7 @@ pub mod jobs;
 pub mod ports;
 pub mod repo;
 pub mod services;
+pub mod sla;
 pub mod status;
 
 #[cfg(feature = "conformance")]

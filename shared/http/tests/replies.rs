@@ -49,11 +49,11 @@ impl ReplyChannel for Files {
         if attachment.url.contains("gone") {
             return Err(MarketplaceError::Refused("404 attachment not found".into()));
         }
-        Ok(FetchedFile {
-            filename: attachment.filename.clone(),
-            content_type: "image/png".into(),
-            data: attachment.url.as_bytes().to_vec(),
-        })
+        Ok(FetchedFile::from_bytes(
+            attachment.filename.clone(),
+            "image/png".into(),
+            attachment.url.as_bytes().to_vec(),
+        ))
     }
 }
 

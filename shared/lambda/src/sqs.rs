@@ -28,6 +28,9 @@ where
         };
         match handle(body).await {
             Ok(()) => {}
+            Err(error) if error.is_obsolete() => {
+                tracing::info!(message_id = %id, %error, "dropping work for something deleted meanwhile");
+            }
             Err(error) if error.is_permanent() => {
                 tracing::error!(message_id = %id, %error, "dropping a message that can never succeed");
             }

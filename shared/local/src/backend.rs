@@ -44,14 +44,26 @@ impl std::fmt::Debug for LocalBackend {
 }
 
 impl LocalBackend {
-    /// Opens (creating if needed) `data_dir` and wires every port on it.
+    /// Opens (creating if needed) `data_dir` and wires every port on it. The directory is
+    /// made owner-only (0700) and every file in it 0600.
     pub fn open(data_dir: &Path, clock: Arc<dyn Clock>) -> Result<Ports, LocalError> {
         Ok(Self::build(data_dir, clock)?.ports())
     }
 
+    /// Like [`LocalBackend::open`], but refuses a directory without a marketdesk database
+    /// (a mistyped `--data` must not silently start an empty installation).
+    pub fn open_existing(data_dir: &Path, clock: Arc<dyn Clock>) -> Result<Ports, LocalError> {
+        if !data_dir.join(DATABASE_FILE).is_file() {
+            return Err(LocalError::NoDatabase {
+                path: data_dir.to_path_buf(),
+            });
+        }
+        Self::open(data_dir, clock)
+    }
+
     /// Like [`LocalBackend::open`], keeping the concrete adapters.
     pub fn build(data_dir: &Path, clock: Arc<dyn Clock>) -> Result<Self, LocalError> {
-        std::fs::create_dir_all(data_dir).map_err(|source| LocalError::Directory {
+        crate::private::create_dir(data_dir).map_err(|source| LocalError::Directory {
             path: data_dir.to_path_buf(),
             source,
         })?;

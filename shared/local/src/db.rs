@@ -37,16 +37,38 @@ impl std::fmt::Debug for SqliteDb {
 pub(crate) struct DbFailure(pub(crate) String);
 
 impl SqliteDb {
-    /// Opens (creating if needed) the database file at `path` in WAL mode.
+    /// Opens (creating if needed) the database file at `path` in WAL mode; the file and its
+    /// WAL and shared-memory files are owner-only (0600).
     pub fn open(path: &Path) -> Result<Self, LocalError> {
         let fail = |source| LocalError::Database {
             path: path.to_path_buf(),
             source,
         };
+        let private = |file: &Path| {
+            let secured = if !file.exists() && file == path {
+                crate::private::create_file(file)
+            } else if file.is_file() {
+                crate::private::tighten_file(file)
+            } else {
+                Ok(())
+            };
+            secured.map_err(|source| LocalError::File {
+                path: file.to_path_buf(),
+                source,
+            })
+        };
+        private(path)?;
         let conn = Connection::open(path).map_err(fail)?;
         // WAL lets readers in other processes (sqlite3 CLI, a second tool) work during writes.
         conn.pragma_update_and_check(None, "journal_mode", "WAL", |row| row.get::<_, String>(0))
             .map_err(fail)?;
+        // SQLite gives new WAL and shared-memory files the database file's mode; files left by
+        // an older version of marketdesk are tightened here.
+        for suffix in ["-wal", "-shm"] {
+            let mut name = path.as_os_str().to_owned();
+            name.push(suffix);
+            private(Path::new(&name))?;
+        }
         Self::configure(conn, path.to_path_buf())
     }
 

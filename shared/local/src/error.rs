@@ -13,6 +13,12 @@ pub enum LocalError {
         /// The underlying failure.
         source: std::io::Error,
     },
+    /// The directory holds no marketdesk database, and creating one was not asked for.
+    #[error("{} holds no marketdesk data (no {file})", .path.display(), file = crate::DATABASE_FILE)]
+    NoDatabase {
+        /// The data directory.
+        path: PathBuf,
+    },
     /// The SQLite database could not be opened or configured.
     #[error("cannot open SQLite database {}: {source}", .path.display())]
     Database {
@@ -20,6 +26,14 @@ pub enum LocalError {
         path: PathBuf,
         /// The underlying failure.
         source: rusqlite::Error,
+    },
+    /// A file of the data directory could not be created owner-only or tightened to 0600.
+    #[error("cannot make {} readable only by its owner: {source}", .path.display())]
+    File {
+        /// The file.
+        path: PathBuf,
+        /// The underlying failure.
+        source: std::io::Error,
     },
     /// The secrets file exists but could not be secured.
     #[error("cannot secure secrets file {}: {source}", .path.display())]

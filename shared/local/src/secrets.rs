@@ -1,6 +1,7 @@
 //! [`FileSecrets`]: secrets in one JSON file readable only by the owner.
 
 use crate::error::LocalError;
+use crate::private;
 use async_trait::async_trait;
 use marketdesk_core::ports::{SecretName, Secrets, SecretsError};
 use secrecy::zeroize::Zeroizing;
@@ -45,19 +46,12 @@ impl FileSecrets {
             path: dir.to_path_buf(),
             source,
         };
-        let mut builder = fs::DirBuilder::new();
-        builder.recursive(true);
-        #[cfg(unix)]
-        std::os::unix::fs::DirBuilderExt::mode(&mut builder, 0o700);
-        builder.create(dir).map_err(dir_error)?;
-        set_mode(dir, 0o700).map_err(dir_error)?;
+        private::create_dir(dir).map_err(dir_error)?;
         let file = dir.join(SECRETS_FILE);
-        if file.exists() {
-            set_mode(&file, 0o600).map_err(|source| LocalError::SecretsFile {
-                path: file.clone(),
-                source,
-            })?;
-        }
+        private::tighten_file(&file).map_err(|source| LocalError::SecretsFile {
+            path: file.clone(),
+            source,
+        })?;
         Ok(Self {
             inner: Arc::new(Inner {
                 dir: dir.to_path_buf(),
@@ -86,17 +80,6 @@ impl FileSecrets {
         .await
         .map_err(|e| SecretsError::Unavailable(format!("secrets worker failed: {e}")))?
     }
-}
-
-#[cfg(unix)]
-fn set_mode(path: &Path, mode: u32) -> io::Result<()> {
-    use std::os::unix::fs::PermissionsExt;
-    fs::set_permissions(path, fs::Permissions::from_mode(mode))
-}
-
-#[cfg(not(unix))]
-fn set_mode(_path: &Path, _mode: u32) -> io::Result<()> {
-    Ok(())
 }
 
 impl Inner {
@@ -149,7 +132,7 @@ fn write_private(path: &Path, bytes: &[u8]) -> io::Result<()> {
     let mut options = OpenOptions::new();
     options.write(true).create_new(true);
     #[cfg(unix)]
-    std::os::unix::fs::OpenOptionsExt::mode(&mut options, 0o600);
+    std::os::unix::fs::OpenOptionsExt::mode(&mut options, private::FILE_MODE);
     let mut file = options.open(path)?;
     file.write_all(bytes)?;
     file.sync_all()

@@ -3,7 +3,10 @@
 use crate::client::MiraklClient;
 use crate::error::{MiraklError, MiraklResult};
 use crate::http::Call;
+use bytes::Bytes;
+use futures_util::Stream;
 use reqwest::header::{CONTENT_DISPOSITION, CONTENT_TYPE};
+use std::pin::Pin;
 
 /// A downloaded attachment.
 #[derive(Clone, PartialEq, Eq)]
@@ -27,34 +30,73 @@ impl std::fmt::Debug for Attachment {
     }
 }
 
+/// The bytes of a download as they arrive.
+pub type ByteChunks = Pin<Box<dyn Stream<Item = Result<Bytes, MiraklError>> + Send>>;
+
+/// An attachment being downloaded (M13): its headers, and its bytes as they arrive.
+pub struct AttachmentStream {
+    /// `Content-Type` of the answer (`application/octet-stream` when absent).
+    pub content_type: String,
+    /// File name from `Content-Disposition`, if the server sent one.
+    pub file_name: Option<String>,
+    /// `Content-Length`, when sent.
+    pub length: Option<u64>,
+    /// The bytes.
+    pub body: ByteChunks,
+}
+
+impl std::fmt::Debug for AttachmentStream {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("AttachmentStream")
+            .field("file_name", &self.file_name)
+            .field("content_type", &self.content_type)
+            .field("length", &self.length)
+            .finish_non_exhaustive()
+    }
+}
+
 /// Any type: the answer is the file itself, not JSON (errors still come as JSON).
 const ANY: &str = "*/*";
 
 impl MiraklClient {
+    /// M13 like [`MiraklClient::download_attachment`], but hands the bytes on as they arrive
+    /// instead of holding the whole file (the way to pass a file through to an agent).
+    pub async fn open_attachment(&self, attachment_id: &str) -> MiraklResult<AttachmentStream> {
+        let response = self.http.open(m13(attachment_id)?).await?;
+        let header = |name| {
+            response
+                .headers()
+                .get(name)
+                .and_then(|v: &reqwest::header::HeaderValue| v.to_str().ok())
+        };
+        let content_type = content_type_or_default(header(CONTENT_TYPE));
+        let file_name = header(CONTENT_DISPOSITION).and_then(disposition_file_name);
+        let length = response.content_length();
+        let body = futures_util::stream::try_unfold(response, |mut response| async move {
+            match response.chunk().await {
+                Ok(Some(chunk)) => Ok(Some((chunk, response))),
+                Ok(None) => Ok(None),
+                Err(error) => Err(MiraklError::Network(error)),
+            }
+        });
+        Ok(AttachmentStream {
+            content_type,
+            file_name,
+            length,
+            body: Box::pin(body),
+        })
+    }
+
     /// M13: the file of attachment `attachment_id` (`/api/inbox/threads/{id}/download`).
     pub async fn download_attachment(&self, attachment_id: &str) -> MiraklResult<Attachment> {
-        if attachment_id.trim().is_empty() {
-            return Err(MiraklError::invalid("empty attachment id"));
-        }
-        let call = Call {
-            accept: ANY,
-            ..Call::get(
-                "M13 download attachment",
-                &["inbox", "threads", attachment_id, "download"],
-            )
-        };
-        let answer = self.http.send(call).await?;
+        let answer = self.http.send(m13(attachment_id)?).await?;
         let header = |name| {
             answer
                 .headers
                 .get(name)
                 .and_then(|v: &reqwest::header::HeaderValue| v.to_str().ok())
         };
-        let content_type = header(CONTENT_TYPE)
-            .map(str::trim)
-            .filter(|v| !v.is_empty())
-            .unwrap_or("application/octet-stream")
-            .to_owned();
+        let content_type = content_type_or_default(header(CONTENT_TYPE));
         let file_name = header(CONTENT_DISPOSITION).and_then(disposition_file_name);
         Ok(Attachment {
             data: answer.body,
@@ -62,6 +104,29 @@ impl MiraklClient {
             file_name,
         })
     }
+}
+
+/// The M13 call for `attachment_id`.
+fn m13(attachment_id: &str) -> MiraklResult<Call> {
+    if attachment_id.trim().is_empty() {
+        return Err(MiraklError::invalid("empty attachment id"));
+    }
+    Ok(Call {
+        accept: ANY,
+        ..Call::get(
+            "M13 download attachment",
+            &["inbox", "threads", attachment_id, "download"],
+        )
+    })
+}
+
+/// The answer's `Content-Type`, `application/octet-stream` when absent or blank.
+fn content_type_or_default(value: Option<&str>) -> String {
+    value
+        .map(str::trim)
+        .filter(|v| !v.is_empty())
+        .unwrap_or("application/octet-stream")
+        .to_owned()
 }
 
 /// The file name of a `Content-Disposition`: `filename*=UTF-8''…` (RFC 5987) preferred over

@@ -23,7 +23,13 @@ pub struct MiraklConfig {
     pub user_agent: String,
     /// When and how often failed calls are tried again.
     pub retry: RetryPolicy,
+    /// Largest answer read into memory; a larger one is a [`crate::MiraklError::AnswerTooLarge`]
+    /// and is not read on. File downloads through `open_attachment` stream and are not capped.
+    pub max_answer_bytes: u64,
 }
+
+/// Default cap of one answer: far above any Mirakl page marketdesk asks for.
+pub const DEFAULT_MAX_ANSWER_BYTES: u64 = 32 * 1024 * 1024;
 
 impl MiraklConfig {
     /// EmpikPlace production settings for `api_key`, default shop, 30 s timeout.
@@ -35,6 +41,7 @@ impl MiraklConfig {
             timeout: Duration::from_secs(30),
             user_agent: concat!("marketdesk-mirakl/", env!("CARGO_PKG_VERSION")).to_owned(),
             retry: RetryPolicy::default(),
+            max_answer_bytes: DEFAULT_MAX_ANSWER_BYTES,
         }
     }
 
@@ -59,6 +66,12 @@ impl MiraklConfig {
     /// Sets the `User-Agent`.
     pub fn with_user_agent(mut self, user_agent: impl Into<String>) -> Self {
         self.user_agent = user_agent.into();
+        self
+    }
+
+    /// The same configuration with another answer cap.
+    pub fn with_max_answer_bytes(mut self, limit: u64) -> Self {
+        self.max_answer_bytes = limit;
         self
     }
 

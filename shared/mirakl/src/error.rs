@@ -63,6 +63,15 @@ pub enum MiraklError {
         /// What did not fit.
         message: String,
     },
+    /// The answer was larger than the configured cap; it was not read further. Not transient
+    /// for the client, but the caller treats it like an outage (the cursor does not move).
+    #[error("Mirakl's answer to {context} exceeds {limit} bytes; not read")]
+    AnswerTooLarge {
+        /// Which call answered.
+        context: String,
+        /// The cap in bytes.
+        limit: u64,
+    },
     /// Refused on the client before anything was sent (e.g. a reply body too short).
     #[error("invalid request: {message}")]
     InvalidInput {

@@ -83,9 +83,17 @@ pub(crate) struct Answer {
     pub body: Vec<u8>,
 }
 
+/// A 2xx answer: read whole, or (for streamed downloads) left open.
+pub(crate) enum Reply {
+    /// Body read in full.
+    Read(Answer),
+    /// Body not read yet.
+    Open(reqwest::Response),
+}
+
 /// What one attempt produced, before the retry decision.
 enum Attempt {
-    Done(Answer),
+    Done(Reply),
     Failed {
         error: MiraklError,
         /// Wait this long and try again (if attempts remain).
@@ -102,6 +110,7 @@ pub(crate) struct Http {
     key: SecretString,
     shop_id: Option<i64>,
     retry: RetryPolicy,
+    max_answer_bytes: u64,
 }
 
 impl Http {
@@ -142,6 +151,7 @@ impl Http {
             key: SecretString::from(key.to_owned()),
             shop_id: config.shop_id,
             retry: config.retry.clone(),
+            max_answer_bytes: config.max_answer_bytes,
         })
     }
 
@@ -178,11 +188,40 @@ impl Http {
 
     /// Sends `call`, retrying as the policy allows; returns the first 2xx answer.
     pub async fn send(&self, call: Call) -> MiraklResult<Answer> {
+        let context = call.context;
+        match self.exchange(call, false).await? {
+            Reply::Read(answer) => Ok(answer),
+            Reply::Open(response) => match self.read_capped(response).await {
+                Ok(Ok(body)) => Ok(Answer {
+                    headers: HeaderMap::new(),
+                    body,
+                }),
+                Ok(Err(limit)) => Err(MiraklError::AnswerTooLarge {
+                    context: context.to_owned(),
+                    limit,
+                }),
+                Err(error) => Err(MiraklError::Network(error)),
+            },
+        }
+    }
+
+    /// Sends `call` like [`Http::send`] but leaves a 2xx answer's body unread, so a file can
+    /// be streamed to the caller.
+    pub async fn open(&self, call: Call) -> MiraklResult<reqwest::Response> {
+        match self.exchange(call, true).await? {
+            Reply::Open(response) => Ok(response),
+            Reply::Read(_) => Err(MiraklError::invalid("the answer was read, not opened")),
+        }
+    }
+
+    /// Sends `call`, retrying as the policy allows, until a 2xx answer (read, or left open
+    /// when `open`) or a final failure.
+    async fn exchange(&self, call: Call, open: bool) -> MiraklResult<Reply> {
         let attempts = self.retry.max_attempts.max(1);
         let mut attempt = 1;
         loop {
-            match self.attempt(&call, attempt).await? {
-                Attempt::Done(answer) => return Ok(answer),
+            match self.attempt(&call, attempt, open).await? {
+                Attempt::Done(reply) => return Ok(reply),
                 Attempt::Failed { error, retry_in } => {
                     let Some(wait) = retry_in.filter(|_| attempt < attempts) else {
                         return Err(error);
@@ -203,7 +242,7 @@ impl Http {
 
     /// Attempt number `number`; `Err` only for failures that no retry can fix (building the
     /// request).
-    async fn attempt(&self, call: &Call, number: u32) -> MiraklResult<Attempt> {
+    async fn attempt(&self, call: &Call, number: u32, open: bool) -> MiraklResult<Attempt> {
         let mut request = self
             .client
             .request(call.method.clone(), self.url(call))
@@ -226,9 +265,21 @@ impl Http {
             }
         };
         let status = response.status();
+        if status.is_success() && open {
+            return Ok(Attempt::Done(Reply::Open(response)));
+        }
         let headers = response.headers().clone();
-        let body = match response.bytes().await {
-            Ok(body) => Vec::from(body),
+        let body = match self.read_capped(response).await {
+            Ok(Ok(body)) => body,
+            Ok(Err(limit)) => {
+                return Ok(Attempt::Failed {
+                    error: MiraklError::AnswerTooLarge {
+                        context: call.context.to_owned(),
+                        limit,
+                    },
+                    retry_in: None,
+                })
+            }
             Err(error) => {
                 return Ok(Attempt::Failed {
                     error: MiraklError::Network(error),
@@ -237,7 +288,7 @@ impl Http {
             }
         };
         if status.is_success() {
-            return Ok(Attempt::Done(Answer { headers, body }));
+            return Ok(Attempt::Done(Reply::Read(Answer { headers, body })));
         }
         let message = self.scrub(error_message(&body));
         let retry_after = headers
@@ -253,6 +304,29 @@ impl Http {
             number + 1,
         );
         Ok(Attempt::Failed { error, retry_in })
+    }
+
+    /// Reads a whole body, or `Err(limit)` inside as soon as it proves larger than
+    /// `max_answer_bytes` (a 100 MB answer must not take 100 MB of memory).
+    async fn read_capped(
+        &self,
+        mut response: reqwest::Response,
+    ) -> Result<Result<Vec<u8>, u64>, reqwest::Error> {
+        let limit = self.max_answer_bytes;
+        if response
+            .content_length()
+            .is_some_and(|length| length > limit)
+        {
+            return Ok(Err(limit));
+        }
+        let mut body = Vec::new();
+        while let Some(chunk) = response.chunk().await? {
+            if body.len() as u64 + chunk.len() as u64 > limit {
+                return Ok(Err(limit));
+            }
+            body.extend_from_slice(&chunk);
+        }
+        Ok(Ok(body))
     }
 
     /// `message` with the API key replaced, should a server ever echo it.

@@ -31,9 +31,11 @@ mod thread_model;
 mod threads;
 
 pub use account::{Account, ShopState};
-pub use attachments::{disposition_file_name, Attachment};
+pub use attachments::{disposition_file_name, Attachment, AttachmentStream, ByteChunks};
 pub use client::MiraklClient;
-pub use config::{normalize_base_url, MiraklConfig, RetryPolicy, EMPIK_BASE_URL};
+pub use config::{
+    normalize_base_url, MiraklConfig, RetryPolicy, DEFAULT_MAX_ANSWER_BYTES, EMPIK_BASE_URL,
+};
 pub use error::{MiraklError, MiraklResult};
 pub use lenient::parse_date;
 pub use links::order_url;

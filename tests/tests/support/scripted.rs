@@ -116,11 +116,11 @@ impl ReplyChannel for Scripted {
         _ticket: &Ticket,
         attachment: &Attachment,
     ) -> Result<FetchedFile, MarketplaceError> {
-        Ok(FetchedFile {
-            filename: attachment.filename.clone(),
-            content_type: "image/png".into(),
-            data: vec![1, 2, 3],
-        })
+        Ok(FetchedFile::from_bytes(
+            attachment.filename.clone(),
+            "image/png".into(),
+            vec![1, 2, 3],
+        ))
     }
 }
 

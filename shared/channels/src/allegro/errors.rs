@@ -22,7 +22,8 @@ pub fn to_marketplace_error(error: AllegroError) -> MarketplaceError {
         }
         AllegroError::Server { .. }
         | AllegroError::Network { .. }
-        | AllegroError::Decode { .. } => MarketplaceError::Unavailable(error.to_string()),
+        | AllegroError::Decode { .. }
+        | AllegroError::AnswerTooLarge { .. } => MarketplaceError::Unavailable(error.to_string()),
         other => MarketplaceError::Refused(other.to_string()),
     }
 }

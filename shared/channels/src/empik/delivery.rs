@@ -35,6 +35,7 @@ pub struct EmpikThreadReplies {
     ports: Ports,
     base_url: String,
     user_agent: String,
+    max_answer_bytes: u64,
 }
 
 impl EmpikThreadReplies {
@@ -43,8 +44,15 @@ impl EmpikThreadReplies {
         Self {
             ports,
             base_url: base_url.into(),
+            max_answer_bytes: marketdesk_mirakl::DEFAULT_MAX_ANSWER_BYTES,
             user_agent: user_agent.into(),
         }
+    }
+
+    /// The same channel with another cap on Mirakl answers (`MARKETDESK_MAX_ANSWER_BYTES`).
+    pub fn with_max_answer_bytes(mut self, limit: u64) -> Self {
+        self.max_answer_bytes = limit;
+        self
     }
 
     /// A client with the integration's API key, read from the secrets port as the source
@@ -62,7 +70,8 @@ impl EmpikThreadReplies {
         let config = MiraklConfig::new(key.expose_secret().to_owned())
             .with_base_url(self.base_url.clone())
             .with_shop_id(integration.settings.shop_id)
-            .with_user_agent(self.user_agent.clone());
+            .with_user_agent(self.user_agent.clone())
+            .with_max_answer_bytes(self.max_answer_bytes);
         MiraklClient::new(config).map_err(to_marketplace_error)
     }
 }
@@ -219,7 +228,7 @@ impl ReplyChannel for EmpikThreadReplies {
         })?;
         let client = self.client(integration).await?;
         let file = client
-            .download_attachment(id)
+            .open_attachment(id)
             .await
             .map_err(|error| match error {
                 MiraklError::NotFound { .. } => MarketplaceError::Refused(
@@ -242,10 +251,14 @@ impl ReplyChannel for EmpikThreadReplies {
             .map(str::to_owned)
             .or(file.file_name)
             .unwrap_or_else(|| "attachment".to_owned());
+        let body = futures_util::TryStreamExt::map_err(file.body, |error| {
+            std::io::Error::other(error.to_string())
+        });
         Ok(FetchedFile {
             filename,
             content_type,
-            data: file.data,
+            length: file.length,
+            body: Box::pin(body),
         })
     }
 }

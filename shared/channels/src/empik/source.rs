@@ -1,7 +1,8 @@
 //! Polling EmpikPlace inbox threads (M11) into inbound events.
 //!
 //! A poll lists the threads updated since the watermark (the newest `date_updated` seen)
-//! minus a 2-minute overlap, with their last 100 messages (one M11 call per 100 threads), and
+//! minus a 2-minute overlap, with their last 100 messages (one M11 call per 50 threads, Mirakl's
+//! default page: pages stay well below the answer cap), and
 //! compares each with its mark in the cursor position (`date_updated`, last message date,
 //! message count, `shop_reply_needed_since`; see `position`):
 //!
@@ -43,7 +44,6 @@ use marketdesk_core::ports::{ConversationSource, MarketplaceError, PollBatch, Po
 use marketdesk_core::services::integrations::api_key_secret_name;
 use marketdesk_mirakl::{
     MiraklClient, MiraklConfig, MiraklError, Order, Thread, ThreadQuery, MAX_ORDER_IDS,
-    MAX_THREAD_LIMIT,
 };
 use secrecy::ExposeSecret;
 use std::collections::{BTreeSet, HashMap, HashSet};
@@ -59,6 +59,7 @@ pub struct EmpikThreadsSource {
     ports: Ports,
     base_url: String,
     user_agent: String,
+    max_answer_bytes: u64,
 }
 
 /// What a poll does with a listed thread.
@@ -88,8 +89,15 @@ impl EmpikThreadsSource {
         Self {
             ports,
             base_url: base_url.into(),
+            max_answer_bytes: marketdesk_mirakl::DEFAULT_MAX_ANSWER_BYTES,
             user_agent: user_agent.into(),
         }
+    }
+
+    /// The same channel with another cap on Mirakl answers (`MARKETDESK_MAX_ANSWER_BYTES`).
+    pub fn with_max_answer_bytes(mut self, limit: u64) -> Self {
+        self.max_answer_bytes = limit;
+        self
     }
 
     /// A client with the integration's API key.
@@ -110,7 +118,8 @@ impl EmpikThreadsSource {
         let config = MiraklConfig::new(key.expose_secret().to_owned())
             .with_base_url(self.base_url.clone())
             .with_shop_id(integration.settings.shop_id)
-            .with_user_agent(self.user_agent.clone());
+            .with_user_agent(self.user_agent.clone())
+            .with_max_answer_bytes(self.max_answer_bytes);
         MiraklClient::new(config).map_err(to_marketplace_error)
     }
 }
@@ -195,12 +204,7 @@ impl ConversationSource for EmpikThreadsSource {
             .map_or(watermark - OVERLAP, |w| w.min(watermark - OVERLAP))
             .max(integration.enabled_at - OVERLAP);
         let listed = client
-            .all_threads(
-                &ThreadQuery::new()
-                    .updated_since(since)
-                    .with_messages(true)
-                    .limit(MAX_THREAD_LIMIT),
-            )
+            .all_threads(&ThreadQuery::new().updated_since(since).with_messages(true))
             .await
             .map_err(to_marketplace_error)?;
         let work = plan(&listed, &position, integration.enabled_at);

@@ -5,7 +5,10 @@ use super::marketplace::MarketplaceError;
 use crate::domain::{Attachment, Channel, Integration, Ticket};
 use crate::ids::MessageId;
 use async_trait::async_trait;
+use bytes::Bytes;
 use chrono::{DateTime, Utc};
+use futures_core::Stream;
+use std::pin::Pin;
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -52,15 +55,59 @@ pub struct Delivered {
     pub created_at: DateTime<Utc>,
 }
 
+/// The bytes of a file as they arrive from the marketplace, so a download passes through
+/// to the caller without being held whole in memory.
+pub type ByteStream = Pin<Box<dyn Stream<Item = Result<Bytes, std::io::Error>> + Send>>;
+
 /// A buyer's file fetched from the marketplace.
-#[derive(Clone, PartialEq, Eq)]
 pub struct FetchedFile {
     /// File name to offer.
     pub filename: String,
     /// Media type as the marketplace served it.
     pub content_type: String,
-    /// The bytes.
-    pub data: Vec<u8>,
+    /// Size in bytes, when the marketplace announced it.
+    pub length: Option<u64>,
+    /// The bytes, as they arrive.
+    pub body: ByteStream,
+}
+
+impl FetchedFile {
+    /// A file whose bytes are already in memory.
+    pub fn from_bytes(filename: String, content_type: String, data: Vec<u8>) -> Self {
+        let length = Some(data.len() as u64);
+        let mut data = Some(Bytes::from(data));
+        let body = single_chunk(move || data.take());
+        Self {
+            filename,
+            content_type,
+            length,
+            body,
+        }
+    }
+
+    /// Reads the whole file into memory (tests and small files only).
+    pub async fn read_all(mut self) -> Result<Vec<u8>, std::io::Error> {
+        let mut data = Vec::new();
+        while let Some(chunk) = std::future::poll_fn(|cx| self.body.as_mut().poll_next(cx)).await {
+            data.extend_from_slice(&chunk?);
+        }
+        Ok(data)
+    }
+}
+
+/// A stream of the one chunk `next` hands out first (then nothing).
+fn single_chunk(next: impl FnMut() -> Option<Bytes> + Send + Unpin + 'static) -> ByteStream {
+    struct Once<F>(F);
+    impl<F: FnMut() -> Option<Bytes> + Unpin> Stream for Once<F> {
+        type Item = Result<Bytes, std::io::Error>;
+        fn poll_next(
+            mut self: Pin<&mut Self>,
+            _cx: &mut std::task::Context<'_>,
+        ) -> std::task::Poll<Option<Self::Item>> {
+            std::task::Poll::Ready((self.0)().map(Ok))
+        }
+    }
+    Box::pin(Once(next))
 }
 
 impl std::fmt::Debug for FetchedFile {
@@ -68,8 +115,8 @@ impl std::fmt::Debug for FetchedFile {
         f.debug_struct("FetchedFile")
             .field("filename", &self.filename)
             .field("content_type", &self.content_type)
-            .field("bytes", &self.data.len())
-            .finish()
+            .field("length", &self.length)
+            .finish_non_exhaustive()
     }
 }
 

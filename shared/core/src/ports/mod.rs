@@ -21,7 +21,7 @@ pub use credentials::{
     CredentialCheck, CredentialCheckError, CredentialVerdict, UncheckedCredentials,
 };
 pub use delivery::{
-    Delivered, DeliveryRegistry, FetchedFile, OutgoingFile, OutgoingReply, ReplyChannel,
+    ByteStream, Delivered, DeliveryRegistry, FetchedFile, OutgoingFile, OutgoingReply, ReplyChannel,
 };
 pub use marketplace::{
     ConversationSource, MarketplaceError, MarketplaceRegistry, Marketplaces, PollBatch,

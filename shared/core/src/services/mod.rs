@@ -52,6 +52,12 @@ impl ServiceError {
         matches!(self, ServiceError::Malformed(_) | ServiceError::Gone(_))
     }
 
+    /// Whether the work item is for something deleted meanwhile (an integration removed with
+    /// jobs in flight): dropped as routine, not as an error.
+    pub fn is_obsolete(&self) -> bool {
+        matches!(self, ServiceError::Gone(_))
+    }
+
     /// How long to wait before retrying, when the failure says so (rate limits).
     pub fn retry_after(&self) -> Option<Duration> {
         match self {

@@ -84,7 +84,8 @@ async fn attachment(
                 HeaderValue::from_static("nosniff"),
             ),
         ],
-        Body::from(file.data),
+        // Streamed as it arrives from the marketplace: never held whole in memory.
+        Body::from_stream(file.body),
     )
         .into_response())
 }

@@ -133,3 +133,85 @@ fn errors_name_the_path() {
     assert!(matches!(err, LocalError::Database { .. }), "got {err:?}");
     assert!(err.to_string().contains(DATABASE_FILE), "{err}");
 }
+
+/// The permission bits of a path.
+fn mode(path: &std::path::Path) -> u32 {
+    use std::os::unix::fs::PermissionsExt;
+    std::fs::metadata(path)
+        .expect("metadata")
+        .permissions()
+        .mode()
+        & 0o777
+}
+
+#[tokio::test]
+async fn the_data_directory_and_every_file_in_it_are_owner_only() {
+    use std::os::unix::fs::PermissionsExt;
+    let root = tempfile::tempdir().expect("temp dir");
+    let data_dir = root.path().join("data");
+    let check = |data_dir: &std::path::Path| {
+        let mut seen = Vec::new();
+        for dir in [data_dir.to_path_buf(), data_dir.join("secrets")] {
+            assert_eq!(mode(&dir), marketdesk_local::DIR_MODE, "{}", dir.display());
+            for entry in std::fs::read_dir(&dir).expect("read dir") {
+                let path = entry.expect("entry").path();
+                if path.is_file() {
+                    assert_eq!(
+                        mode(&path),
+                        marketdesk_local::FILE_MODE,
+                        "{}",
+                        path.display()
+                    );
+                    seen.push(
+                        path.file_name()
+                            .expect("name")
+                            .to_string_lossy()
+                            .into_owned(),
+                    );
+                }
+            }
+        }
+        seen.sort();
+        seen
+    };
+
+    let ports = LocalBackend::open(&data_dir, manual_clock()).expect("open");
+    ports
+        .store
+        .put(
+            Item::new(Key::new("TENANT#1", "META"), json!({"buyer": "Ola Nowak"})),
+            Condition::NotExists,
+        )
+        .await
+        .expect("put");
+    let secret = SecretName::new("integrations/1/tokens").expect("name");
+    ports
+        .secrets
+        .put(&secret, &SecretString::from("token"))
+        .await
+        .expect("put secret");
+    let files = check(&data_dir);
+    for name in [
+        DATABASE_FILE.to_owned(),
+        format!("{DATABASE_FILE}-wal"),
+        format!("{DATABASE_FILE}-shm"),
+        marketdesk_local::SECRETS_FILE.to_owned(),
+    ] {
+        assert!(files.contains(&name), "{name} not in {files:?}");
+    }
+    drop(ports);
+
+    // A data directory made by an older version (0755, files 0644) is tightened on open.
+    std::fs::set_permissions(&data_dir, std::fs::Permissions::from_mode(0o755)).expect("chmod");
+    for name in &files {
+        for dir in [data_dir.clone(), data_dir.join("secrets")] {
+            let path = dir.join(name);
+            if path.is_file() {
+                std::fs::set_permissions(&path, std::fs::Permissions::from_mode(0o644))
+                    .expect("chmod");
+            }
+        }
+    }
+    let _ports = LocalBackend::open(&data_dir, manual_clock()).expect("reopen");
+    check(&data_dir);
+}

@@ -99,7 +99,7 @@ impl AllegroAccount {
         let url = attachment.url.as_str();
         let download = self
             .call(integration, |token| async move {
-                client.download_attachment(&token, url).await
+                client.open_attachment(&token, url).await
             })
             .await?
             .map_err(|error| match error {
@@ -121,10 +121,14 @@ impl AllegroAccount {
             .map(str::to_owned)
             .or(download.file_name)
             .unwrap_or_else(|| "attachment".to_owned());
+        let body = futures_util::TryStreamExt::map_err(download.body, |error| {
+            std::io::Error::other(error.to_string())
+        });
         Ok(FetchedFile {
             filename,
             content_type,
-            data: download.bytes,
+            length: download.length,
+            body: Box::pin(body),
         })
     }
 }
