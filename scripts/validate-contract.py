@@ -12,6 +12,7 @@ skipped and exits 0.
 
 import json
 import os
+import re
 import sys
 from pathlib import Path
 
@@ -42,6 +43,27 @@ def allow_null_in_nullable_enums(node):
     elif isinstance(node, list):
         for value in node:
             allow_null_in_nullable_enums(value)
+
+
+NULL_WHEN = re.compile(r"\bNull when\b")
+
+
+def allow_null_where_described(node):
+    """Mirakl's document types some fields as plain strings while their description says
+    "Null when ..." (M10/M11 `metadata.shop_reply_needed_since`: "Null when the shop has
+    replied"; OR11 `acceptance_decision_date`). The description is what the API does; let
+    those fields be null."""
+    if isinstance(node, dict):
+        description = node.get("description")
+        kind = node.get("type")
+        if isinstance(description, str) and NULL_WHEN.search(description) and isinstance(kind, str):
+            node["type"] = [kind, "null"]
+            node["nullable"] = True
+        for value in node.values():
+            allow_null_where_described(value)
+    elif isinstance(node, list):
+        for value in node:
+            allow_null_where_described(value)
 
 
 def response_schema(spec, sample):
@@ -92,6 +114,7 @@ def main() -> int:
     specs = {key: load(reference / name) for key, name in SPECS.items() if any(s["spec"] == key for s in samples)}
     for spec in specs.values():
         allow_null_in_nullable_enums(spec)
+        allow_null_where_described(spec)
 
     failures = 0
     checked = {}

@@ -6,6 +6,7 @@
 //! - M12 [`MiraklClient::reply`] / [`MiraklClient::reply_to_customer`] (multipart).
 //! - M13 [`MiraklClient::download_attachment`].
 //! - OR11 [`MiraklClient::orders_by_ids`] / [`MiraklClient::all_orders`].
+//! - RE02 [`MiraklClient::reasons`]: labels of reason codes (thread topics).
 //! - [`order_url`]: the back-office page of an order.
 //!
 //! Every call sends the raw API key in `Authorization` (no `Bearer`), `shop_id` when
@@ -24,6 +25,7 @@ mod http;
 mod lenient;
 mod links;
 mod orders;
+mod reasons;
 mod reply;
 mod thread_model;
 mod threads;
@@ -40,6 +42,7 @@ pub use links::order_url;
 pub use orders::{
     Channel, Order, OrderCustomer, OrderLine, OrderPage, OrderQuery, MAX_ORDER_IDS, MAX_ORDER_PAGE,
 };
+pub use reasons::{Reason, REASONS_ORDER_MESSAGING};
 pub use reply::{
     check_reply, Recipient, ReplyCreated, ReplyFile, ReplyInput, BODY_MAX_CHARS, BODY_MIN_CHARS,
 };
@@ -48,4 +51,6 @@ pub use thread_model::{
     AttachmentRef, CustomerOrganization, Entity, Message, NoStoreReplyNeeded, Participant,
     ParticipantType, Sender, SenderType, Thread, ThreadMetadata, Topic, TopicType, ENTITY_ORDER,
 };
-pub use threads::{format_date, ThreadPage, ThreadPages, ThreadQuery, MAX_THREAD_LIMIT};
+pub use threads::{
+    format_date, ThreadPage, ThreadPages, ThreadQuery, LISTED_MESSAGES_MAX, MAX_THREAD_LIMIT,
+};

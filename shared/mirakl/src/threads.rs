@@ -11,6 +11,8 @@ use std::collections::HashSet;
 
 /// Largest M11 page.
 pub const MAX_THREAD_LIMIT: u32 = 100;
+/// Most messages M11 carries per thread (its newest); M10 reads the whole thread.
+pub const LISTED_MESSAGES_MAX: usize = 100;
 
 /// Filters of an M11 listing (the first page; later pages only send the token).
 #[derive(Debug, Clone, Default, PartialEq, Eq)]

@@ -316,3 +316,66 @@ async fn a_too_short_body_is_refused_before_sending() {
     );
     assert!(world.posted(&thread_id).await.is_empty(), "nothing sent");
 }
+
+#[tokio::test]
+async fn reason_labels_come_from_re02_in_the_asked_locale() {
+    let world = World::new().await;
+    let client = world.client();
+    let polish = client
+        .reasons(marketdesk_mirakl::REASONS_ORDER_MESSAGING, Some("pl_PL"))
+        .await
+        .expect("RE02");
+    let label = |reasons: &[marketdesk_mirakl::Reason], code: &str| {
+        reasons
+            .iter()
+            .find(|r| r.code == code)
+            .map(|r| r.label.clone())
+    };
+    assert_eq!(
+        label(&polish, "23").as_deref(),
+        Some("Nie otrzymałem produktu")
+    );
+    let default = client
+        .reasons(marketdesk_mirakl::REASONS_ORDER_MESSAGING, None)
+        .await
+        .expect("RE02");
+    assert_eq!(label(&default, "23").as_deref(), Some("Item not received"));
+    let err = client
+        .reasons("NOT_A_TYPE", None)
+        .await
+        .expect_err("unknown type");
+    assert!(matches!(err, MiraklError::BadRequest { .. }), "{err:?}");
+    let sent = world.get("/requests?path_prefix=/api/reasons").await;
+    let queries: Vec<&str> = sent["requests"]
+        .as_array()
+        .expect("log")
+        .iter()
+        .map(|r| r["query"].as_str().expect("query"))
+        .collect();
+    assert_eq!(queries[0], "locale=pl_PL");
+}
+
+#[tokio::test]
+async fn m10_reads_every_message_of_a_thread_longer_than_m11_carries() {
+    let world = World::new().await;
+    let thread_id = world.thread_id("Wiadomość 1", json!({})).await;
+    for n in 2..=130 {
+        world
+            .add_message(&thread_id, "CUSTOMER", &format!("Wiadomość {n}"))
+            .await;
+    }
+    let client = world.client();
+    let listed = client
+        .all_threads(&ThreadQuery::new().with_messages(true))
+        .await
+        .expect("M11");
+    assert_eq!(
+        listed[0].messages.len(),
+        marketdesk_mirakl::LISTED_MESSAGES_MAX
+    );
+    assert_eq!(listed[0].metadata.total_count, Some(130));
+    let full = client.thread(&thread_id).await.expect("M10");
+    let bodies: Vec<String> = full.messages.iter().map(|m| m.body.clone()).collect();
+    let expected: Vec<String> = (1..=130).map(|n| format!("Wiadomość {n}")).collect();
+    assert_eq!(bodies, expected, "all of them, oldest first");
+}

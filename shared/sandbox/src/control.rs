@@ -1,4 +1,4 @@
-//! The control API (`/__sandbox/...`): the simulator's clock and faults here; the Allegro and
+//! The control API (`/__sandbox/...`): the simulator's clock, faults and request log here; the Allegro and
 //! EmpikPlace control routes nest under `/__sandbox/allegro` and `/__sandbox/mirakl`; what
 //! they all share is in [`support`].
 
@@ -6,7 +6,7 @@ pub mod support;
 
 use crate::faults::FaultRule;
 use crate::state::SandboxState;
-use axum::extract::State;
+use axum::extract::{Query, State};
 use axum::http::StatusCode;
 use axum::routing::{get, post};
 use axum::{Json, Router};
@@ -23,6 +23,7 @@ pub fn routes() -> Router<SandboxState> {
             "/faults",
             post(arm_fault).get(list_faults).delete(clear_faults),
         )
+        .route("/requests", get(list_requests).delete(clear_requests))
         .nest("/allegro", crate::allegro::control::routes())
         .nest("/allegro/inbox", crate::allegro::inbox::control_routes())
         .nest("/mirakl", crate::mirakl::control::routes())
@@ -67,5 +68,33 @@ async fn list_faults(State(state): State<SandboxState>) -> Json<Value> {
 
 async fn clear_faults(State(state): State<SandboxState>) -> StatusCode {
     state.lock().faults.rules.clear();
+    StatusCode::NO_CONTENT
+}
+
+/// Query of `GET /__sandbox/requests`.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RequestFilter {
+    /// Only calls whose path starts with this (all when absent).
+    #[serde(default)]
+    path_prefix: Option<String>,
+}
+
+async fn list_requests(
+    State(state): State<SandboxState>,
+    filter: Result<Query<RequestFilter>, axum::extract::rejection::QueryRejection>,
+) -> Outcome {
+    let prefix = match filter {
+        Ok(Query(filter)) => filter.path_prefix.unwrap_or_default(),
+        Err(rejection) => return Err(invalid(rejection.body_text())),
+    };
+    Ok(answer(
+        StatusCode::OK,
+        json!({ "requests": state.lock().requests.matching(&prefix) }),
+    ))
+}
+
+async fn clear_requests(State(state): State<SandboxState>) -> StatusCode {
+    state.lock().requests.clear();
     StatusCode::NO_CONTENT
 }

@@ -14,6 +14,7 @@ pub mod config;
 pub mod control;
 pub mod faults;
 pub mod mirakl;
+pub mod requests;
 pub mod state;
 
 pub use config::SandboxConfig;
@@ -31,6 +32,10 @@ pub fn router(state: SandboxState) -> Router {
         .layer(axum::middleware::from_fn_with_state(
             state.clone(),
             faults::inject,
+        ))
+        .layer(axum::middleware::from_fn_with_state(
+            state.clone(),
+            requests::record,
         ))
         .layer(axum::extract::DefaultBodyLimit::max(64 * 1024 * 1024))
         .with_state(state)

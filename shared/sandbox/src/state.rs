@@ -6,6 +6,7 @@ use crate::clock::SimClock;
 use crate::config::SandboxConfig;
 use crate::faults::Faults;
 use crate::mirakl::MiraklWorld;
+use crate::requests::RequestLog;
 use std::sync::{Arc, Mutex, MutexGuard};
 
 /// Everything the simulator knows.
@@ -21,6 +22,8 @@ pub struct World {
     pub mirakl: MiraklWorld,
     /// Injected faults waiting to fire.
     pub faults: Faults,
+    /// Marketplace calls answered, oldest first.
+    pub requests: RequestLog,
 }
 
 /// Shared handle to the simulator's state.
@@ -37,6 +40,7 @@ impl SandboxState {
             mirakl: MiraklWorld::default(),
             clock: SimClock::default(),
             faults: Faults::default(),
+            requests: RequestLog::default(),
             config,
         };
         Self {

@@ -411,6 +411,17 @@ async fn empikplace_answers_follow_the_published_contract() {
         json!({"from": "OPERATOR", "body": "Dzień dobry, tu Empik."}),
     )
     .await;
+    // A thread on a reason code, longer than M11's 100 messages: M10 answers all of them.
+    let long = r.control("/mirakl/threads", json!({"shop_id": shop["shop_id"], "customer_id": customer_id, "order_id": order_id, "topic": {"type": "REASON_CODE", "value": "23"}, "body": "Paczka nie dotarła."})).await;
+    let long_id = s(&long["thread_id"]);
+    for n in 2..=120 {
+        let from = if n % 2 == 0 { "SHOP" } else { "CUSTOMER" };
+        r.control(
+            &format!("/mirakl/threads/{long_id}/messages"),
+            json!({"from": from, "body": format!("Wiadomość numer {n}.")}),
+        )
+        .await;
+    }
 
     let http = r.http.clone();
     let get = |path: String| {
@@ -439,6 +450,15 @@ async fn empikplace_answers_follow_the_published_contract() {
         200,
     )
     .await;
+    let full = r
+        .call(
+            "mirakl",
+            "GET /api/inbox/threads/{thread_id}",
+            get(format!("/api/inbox/threads/{long_id}")),
+            200,
+        )
+        .await;
+    assert_eq!(full["messages"].as_array().map(Vec::len), Some(120));
     r.call(
         "mirakl",
         "GET /api/orders",
@@ -446,6 +466,15 @@ async fn empikplace_answers_follow_the_published_contract() {
         200,
     )
     .await;
+    let reasons = r
+        .call(
+            "mirakl",
+            "GET /api/reasons/{reason_type}",
+            get("/api/reasons/ORDER_MESSAGING?locale=pl_PL".into()),
+            200,
+        )
+        .await;
+    assert!(reasons["reasons"].as_array().is_some_and(|r| !r.is_empty()));
     let message_input = json!({"body": "Przepraszamy, wysyłamy nowy kubek.", "to": [{"type": "CUSTOMER", "id": customer_id}]});
     let form = reqwest::multipart::Form::new()
         .text("message_input", message_input.to_string())
@@ -469,6 +498,6 @@ async fn empikplace_answers_follow_the_published_contract() {
     )
     .await;
 
-    assert_eq!(r.samples.len(), 5);
+    assert_eq!(r.samples.len(), 7);
     r.write();
 }

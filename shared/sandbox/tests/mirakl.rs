@@ -1249,3 +1249,150 @@ async fn control_api_validates_bodies_and_ids() {
     let (status, _) = world.control_get("/threads/nope/posted").await;
     assert_eq!(status, StatusCode::NOT_FOUND);
 }
+
+#[tokio::test]
+async fn re02_labels_order_messaging_reasons_in_the_asked_language() {
+    let world = World::new().await;
+    let path = "/api/reasons/ORDER_MESSAGING";
+    let (status, body) = world.get(path, &[("locale", "pl_PL")]).await;
+    assert_eq!(status, StatusCode::OK, "{body}");
+    let reasons = body["reasons"].as_array().expect("reasons");
+    assert_eq!(body["total_count"], json!(reasons.len()));
+    assert!(
+        reasons.contains(&json!({"code": "23", "label": "Nie otrzymałem produktu"})),
+        "{body}"
+    );
+    let (_, english) = world.get(path, &[]).await;
+    assert!(english["reasons"]
+        .as_array()
+        .expect("reasons")
+        .contains(&json!({"code": "23", "label": "Item not received"})));
+
+    let (status, answer) = world
+        .control_raw(
+            "/reasons",
+            json!({"code": "27", "labels": {"pl": "Zwrot towaru", "en": "Return"}}),
+        )
+        .await;
+    assert_eq!(status, StatusCode::CREATED, "{answer}");
+    world
+        .control(
+            "/reasons",
+            json!({"code": "23", "labels": {"pl": "Paczka nie dotarła"}}),
+        )
+        .await;
+    let (_, relabelled) = world.get(path, &[("locale", "pl_PL")]).await;
+    let reasons = relabelled["reasons"].as_array().expect("reasons");
+    assert!(reasons.contains(&json!({"code": "23", "label": "Paczka nie dotarła"})));
+    assert_eq!(
+        reasons.last(),
+        Some(&json!({"code": "27", "label": "Zwrot towaru"})),
+        "new reasons come last"
+    );
+    let (_, other_type) = world.get("/api/reasons/REFUND", &[]).await;
+    assert_eq!(other_type, json!({"reasons": [], "total_count": 0}));
+
+    world
+        .get_error("/api/reasons/NO_SUCH_TYPE", &[], StatusCode::BAD_REQUEST)
+        .await;
+    let (status, body) = world.get_with(None, path, &[]).await;
+    assert_mirakl_error(status, &body, StatusCode::UNAUTHORIZED);
+    for bad in [
+        json!({"code": "", "labels": {"pl": "x"}}),
+        json!({"code": "28", "labels": {}}),
+        json!({"code": "28", "labels": {"pl": " "}}),
+        json!({"code": "28", "labels": {"pl": "x"}, "reason_type": "NOPE"}),
+    ] {
+        let (status, _) = world.control_raw("/reasons", bad.clone()).await;
+        assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{bad}");
+    }
+}
+
+#[tokio::test]
+async fn m11_carries_the_last_100_messages_and_m10_the_whole_thread() {
+    let world = World::new().await;
+    let messages = format!("/threads/{}/messages", world.thread_id);
+    for n in 2..=150 {
+        world
+            .control(
+                &messages,
+                json!({"from": "CUSTOMER", "body": format!("Wiadomość {n}")}),
+            )
+            .await;
+    }
+    let (_, page) = world
+        .get("/api/inbox/threads", &[("with_messages", "true")])
+        .await;
+    let listed = &page["data"][0];
+    assert_eq!(listed["metadata"]["total_count"], json!(150));
+    let bodies: Vec<&str> = listed["messages"]
+        .as_array()
+        .expect("messages")
+        .iter()
+        .map(|m| m["body"].as_str().expect("body"))
+        .collect();
+    assert_eq!(bodies.len(), 100, "M11 carries only the newest 100");
+    assert_eq!(bodies.first(), Some(&"Wiadomość 51"));
+    assert_eq!(bodies.last(), Some(&"Wiadomość 150"));
+
+    let thread = world.thread().await;
+    assert_eq!(thread["metadata"]["total_count"], json!(150));
+    let all = thread["messages"].as_array().expect("messages");
+    assert_eq!(all.len(), 150, "M10 carries every message");
+    assert_eq!(all[0]["body"], json!("Dzień dobry, kiedy wyślecie paczkę?"));
+}
+
+#[tokio::test]
+async fn the_request_log_counts_marketplace_calls_and_leaves_control_calls_out() {
+    let world = World::new().await;
+    let log = |query: &'static str| {
+        let url = world.url(&format!("/__sandbox/requests{query}"));
+        let http = world.http.clone();
+        async move { read(http.get(url).send().await.expect("log")).await }
+    };
+    world.get("/api/account", &[]).await;
+    world
+        .get("/api/inbox/threads", &[("with_messages", "true")])
+        .await;
+    world.get_with(None, "/api/orders", &[]).await;
+    let (status, body) = log("?path_prefix=/api/").await;
+    assert_eq!(status, StatusCode::OK, "{body}");
+    let entries = body["requests"].as_array().expect("requests");
+    let seen: Vec<(&str, &str, &str, u64)> = entries
+        .iter()
+        .map(|e| {
+            (
+                e["method"].as_str().expect("method"),
+                e["path"].as_str().expect("path"),
+                e["query"].as_str().expect("query"),
+                e["status"].as_u64().expect("status"),
+            )
+        })
+        .collect();
+    assert_eq!(
+        seen,
+        vec![
+            ("GET", "/api/account", "", 200),
+            ("GET", "/api/inbox/threads", "with_messages=true", 200),
+            ("GET", "/api/orders", "", 401),
+        ],
+        "control calls (the world's set-up) are not logged"
+    );
+    assert!(entries
+        .iter()
+        .all(|e| e["at"].is_string() && e["seq"].is_u64()));
+    let (_, only_orders) = log("?path_prefix=/api/orders").await;
+    assert_eq!(only_orders["requests"].as_array().map(Vec::len), Some(1));
+    let (status, _) = log("?unknown=1").await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
+
+    let cleared = world
+        .http
+        .delete(world.url("/__sandbox/requests"))
+        .send()
+        .await
+        .expect("clear");
+    assert_eq!(cleared.status(), StatusCode::NO_CONTENT);
+    let (_, empty) = log("").await;
+    assert_eq!(empty["requests"], json!([]));
+}

@@ -4,6 +4,8 @@ mod credentials;
 pub mod delivery;
 mod errors;
 mod mapping;
+mod position;
+mod reasons;
 mod source;
 
 pub use credentials::EmpikKeyCheck;

@@ -1,7 +1,10 @@
 //! The simulator helpers and the pipeline scenario shared by the Allegro tests, so the
-//! embedded (`allegro_sources`) and AWS (`aws_pipeline`) runs exercise the same world.
+//! embedded (`allegro_sources`) and AWS (`aws_pipeline`) runs exercise the same world, and
+//! an EmpikPlace shop polled through the pipeline ([`empik`]).
 
 #![allow(dead_code)] // each test binary uses part of this module
+
+pub mod empik;
 
 use marketdesk_allegro::AllegroClient;
 use marketdesk_channels::allegro::tokens::token_set;

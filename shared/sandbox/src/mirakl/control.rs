@@ -15,6 +15,7 @@
 //! | `POST /threads/{id}/messages` | `{from: CUSTOMER\|OPERATOR\|SHOP, body, to?, attachment?, date?}` | `{message_id, attachment_id?}`; SHOP = written in the Empik panel; `to` defaults to SHOP (CUSTOMER for SHOP) |
 //! | `GET /threads/{id}/posted` | — | `{thread_id, posted: [...], attachments_total_bytes}` |
 //! | `GET /posted` | — | `{posted: [...]}`: every M12 call, oldest first |
+//! | `POST /reasons` | `{code, labels: {<language>: label}, reason_type?}` | `{reason_type, code}`: adds a reason (RE02) or replaces the labels of an existing one; `reason_type` defaults to ORDER_MESSAGING |
 //!
 //! `attachment` is `{name, data_base64, content_type?}`; a posted entry is
 //! `{thread_id, message_id, shop_id, date, body, to: [{type, id?}], topic?, files: [{attachment_id, name, size, content_type}]}`.
@@ -24,6 +25,7 @@ use super::model::{
     ParticipantType, Sender, Shop, StoredAttachment, Thread, Topic, OPERATOR_NAME,
 };
 use super::params::{parse_date, to_millis};
+use super::reasons::{Reason, ORDER_MESSAGING, REASON_TYPES};
 use super::reply::BODY_MAX;
 use super::MiraklWorld;
 use crate::control::support::{answer, invalid, not_found, parse, ControlError, Outcome};
@@ -39,6 +41,7 @@ use base64::Engine;
 use chrono::{DateTime, Utc};
 use serde::Deserialize;
 use serde_json::{json, Value};
+use std::collections::BTreeMap;
 
 /// The Mirakl control routes.
 pub fn routes() -> Router<SandboxState> {
@@ -50,6 +53,7 @@ pub fn routes() -> Router<SandboxState> {
         .route("/threads/{id}/messages", post(add_message))
         .route("/threads/{id}/posted", get(thread_posted))
         .route("/posted", get(all_posted))
+        .route("/reasons", post(put_reason))
 }
 
 fn non_empty(value: &str, field: &str) -> Result<(), ControlError> {
@@ -576,4 +580,56 @@ async fn all_posted(State(state): State<SandboxState>) -> Response {
         StatusCode::OK,
         json!({ "posted": state.lock().mirakl.posted }),
     )
+}
+
+/// Body of `POST /reasons`.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct NewReason {
+    reason_type: Option<String>,
+    code: String,
+    labels: BTreeMap<String, String>,
+}
+
+async fn put_reason(State(state): State<SandboxState>, body: Bytes) -> Outcome {
+    let request: NewReason = parse(&body)?;
+    let reason_type = request
+        .reason_type
+        .unwrap_or_else(|| ORDER_MESSAGING.to_owned());
+    if !REASON_TYPES.contains(&reason_type.as_str()) {
+        return Err(invalid(format!(
+            "reason_type must be one of {}",
+            REASON_TYPES.join(", ")
+        )));
+    }
+    non_empty(&request.code, "code")?;
+    if request.labels.is_empty() {
+        return Err(invalid("labels must hold at least one label"));
+    }
+    for (language, label) in &request.labels {
+        non_empty(language, "labels (language)")?;
+        non_empty(label, &format!("labels.{language}"))?;
+    }
+    let labels = request
+        .labels
+        .into_iter()
+        .map(|(language, label)| (language.to_ascii_lowercase(), label))
+        .collect();
+    let mut world = state.lock();
+    let reasons = &mut world.mirakl.reasons;
+    match reasons
+        .iter_mut()
+        .find(|r| r.reason_type == reason_type && r.code == request.code)
+    {
+        Some(known) => known.labels = labels,
+        None => reasons.push(Reason {
+            reason_type: reason_type.clone(),
+            code: request.code.clone(),
+            labels,
+        }),
+    }
+    Ok(answer(
+        StatusCode::CREATED,
+        json!({ "reason_type": reason_type, "code": request.code }),
+    ))
 }

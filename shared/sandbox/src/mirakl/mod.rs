@@ -1,5 +1,5 @@
 //! The EmpikPlace (Mirakl) side of the simulator: the seller API (`/api/...`: A01, M10–M13,
-//! OR11) with Mirakl's raw-API-key auth, `shop_id` scoping, error bodies, seek and offset
+//! OR11, RE02) with Mirakl's raw-API-key auth, `shop_id` scoping, error bodies, seek and offset
 //! paging, plus a control API (`/__sandbox/mirakl/...`) that plays customers and the operator.
 //!
 //! Rate limiting: Mirakl publishes no numbers (only "call frequency" advice), so the simulator
@@ -14,6 +14,7 @@ pub mod errors;
 pub mod model;
 pub mod orders;
 pub mod params;
+pub mod reasons;
 pub mod reply;
 pub mod threads;
 
@@ -21,6 +22,7 @@ use crate::state::SandboxState;
 use axum::routing::{get, post};
 use axum::Router;
 use model::{ApiKey, Customer, Order, Posted, Shop, StoredAttachment, Thread};
+use reasons::Reason;
 use std::collections::{BTreeMap, HashMap};
 
 /// Everything the simulated EmpikPlace knows.
@@ -40,6 +42,8 @@ pub struct MiraklWorld {
     pub attachments: HashMap<String, StoredAttachment>,
     /// What sellers posted through M12, oldest first.
     pub posted: Vec<Posted>,
+    /// Reasons (RE02), in their display order.
+    pub reasons: Vec<Reason>,
     /// Secret signing seek-pagination tokens.
     token_secret: String,
     next_seq: u64,
@@ -55,6 +59,7 @@ impl Default for MiraklWorld {
             threads: Vec::new(),
             attachments: HashMap::new(),
             posted: Vec::new(),
+            reasons: reasons::default_reasons(),
             token_secret: uuid::Uuid::new_v4().to_string(),
             next_seq: 0,
         }
@@ -105,4 +110,5 @@ pub fn routes() -> Router<SandboxState> {
             get(attachments::download),
         )
         .route("/api/orders", get(orders::list_orders))
+        .route("/api/reasons/{reason_type}", get(reasons::list_reasons))
 }
