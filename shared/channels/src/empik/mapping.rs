@@ -63,6 +63,7 @@ pub fn event(
                 .iter()
                 .map(|a| Attachment {
                     id: None,
+                    link: None,
                     filename: a.name.clone(),
                     content_type: None,
                     url: attachment_url(&a.id),
