@@ -157,7 +157,8 @@ pub struct Ticket {
     pub source: Source,
     /// The buyer's reason (Allegro) or the thread topic (EmpikPlace).
     pub subject: String,
-    /// Workflow status, mapped from the marketplace status by the integration's settings.
+    /// Workflow status, mapped from the marketplace status by the integration's settings;
+    /// the mapping's `open` while a person has to answer (`status::shown_status`).
     pub status: TicketStatus,
     /// The marketplace's own status, kept verbatim (unknown values included).
     pub marketplace_status: String,
