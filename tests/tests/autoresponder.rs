@@ -499,3 +499,65 @@ async fn business_hours_pick_the_text_and_unanswered_kinds_get_none() {
     .expect("agent reply");
     assert_eq!(tick_at(&b, 15).await.skipped, 1);
 }
+
+#[tokio::test]
+async fn an_opening_allegros_assistant_wrote_for_the_buyer_gets_the_autoresponse() {
+    let b = backend();
+    let i = autoresponding(&b, 2).await;
+    let channel = Scripted::with(vec![Step::Accept]);
+    // Allina (role SYSTEM) wrote the opening on the buyer's behalf, then an automatic notice
+    // and an adviser's message followed: none of them is the seller's answer.
+    let opened_by_assistant = reading(
+        &i,
+        vec![
+            message(
+                "o1",
+                AuthorKind::MarketplaceForBuyer,
+                "Kupujący zgłasza, że paczka nie dotarła.",
+                0,
+            ),
+            message(
+                "o2",
+                AuthorKind::MarketplaceSystem,
+                "Sprzedający ma 3 dni na odpowiedź.",
+                1,
+            ),
+            message(
+                "o3",
+                AuthorKind::MarketplaceStaff,
+                "Doradca: proszę o numer przesyłki.",
+                1,
+            ),
+        ],
+    );
+    let id = ingest_at(&b, 1, &opened_by_assistant).await;
+    let plan = ticket(&b, &i, &id).await.autoreply.expect("planned");
+    assert_eq!(plan.buyer_message_id, "o1");
+    assert_eq!(plan.state, AutoreplyState::Pending);
+    assert_eq!(tick_at(&b, 2).await.queued, 1);
+    marketplace_now(&channel, &b);
+    let outcomes = send_all(&b, &channel).await;
+    assert!(
+        matches!(outcomes.as_slice(), [SendOutcome::Sent(_)]),
+        "{outcomes:?}"
+    );
+    let t = ticket(&b, &i, &id).await;
+    assert_eq!(t.last_author, Some(AuthorKind::Autoresponder));
+    assert!(t.needs_reply, "a person still has to answer");
+
+    // A conversation where only Allegro wrote after the opening was seen (not an opening the
+    // mapping marked as the buyer's) gets none: staff and notices are nobody's first message.
+    let staff_only = dispute(
+        &i,
+        "issue-2",
+        "DISPUTE_ONGOING",
+        vec![
+            message("s1", AuthorKind::MarketplaceStaff, "Doradca Allegro", 10),
+            message("s2", AuthorKind::MarketplaceSystem, "Powiadomienie", 11),
+        ],
+    );
+    let id2 = ingest_at(&b, 11, &staff_only).await;
+    let t = ticket(&b, &i, &id2).await;
+    assert_eq!(t.autoreply, None);
+    assert!(t.needs_reply, "the adviser waits for the seller");
+}

@@ -353,3 +353,120 @@ async fn a_dispute_that_becomes_a_claim_stays_one_ticket() {
         .expect("list");
     assert_eq!(list.len(), 1);
 }
+
+/// Ingests `event` with the clock at `minutes` after the start; the ticket afterwards.
+async fn ingest_at(
+    b: &Backend,
+    minutes: i64,
+    event: &marketdesk_core::jobs::InboundEvent,
+) -> marketdesk_core::domain::Ticket {
+    b.clock.set(start() + chrono::Duration::minutes(minutes));
+    let outcome = ingest::run(&b.ports, event).await.expect("ingest");
+    tickets::get(&*b.ports.store, &event.tenant_id, &outcome.ticket_id)
+        .await
+        .expect("get")
+        .expect("ticket")
+        .value
+}
+
+#[tokio::test]
+async fn an_advisers_message_in_an_ongoing_conversation_waits_for_the_seller() {
+    let b = backend();
+    let i = connected_allegro(&b.ports, "t1").await;
+    let mut messages = vec![
+        message("m1", AuthorKind::Buyer, "Paczka zgnieciona", 0),
+        message("m2", AuthorKind::SellerViaMarketplace, "Wyślemy nową", 5),
+        message(
+            "m3",
+            AuthorKind::MarketplaceStaff,
+            "Doradca Allegro: prosimy sprzedającego o numer przesyłki.",
+            10,
+        ),
+    ];
+    let t = ingest_at(
+        &b,
+        11,
+        &dispute(&i, "issue-1", "DISPUTE_ONGOING", messages.clone()),
+    )
+    .await;
+    assert_eq!(t.last_author, Some(AuthorKind::MarketplaceStaff));
+    assert!(t.needs_reply, "Allegro's adviser waits for the seller");
+    assert_eq!(t.status, TicketStatus::Open);
+
+    messages.push(message(
+        "m4",
+        AuthorKind::SellerViaMarketplace,
+        "Numer: 123",
+        15,
+    ));
+    let t = ingest_at(&b, 16, &dispute(&i, "issue-1", "DISPUTE_ONGOING", messages)).await;
+    assert!(!t.needs_reply, "the seller answered the adviser");
+}
+
+#[tokio::test]
+async fn a_claim_decision_answers_what_came_before_it_and_later_buyer_messages_reopen_the_ticket() {
+    let b = backend();
+    let i = connected_allegro(&b.ports, "t1").await;
+    let mut claim = dispute(
+        &i,
+        "claim-1",
+        "CLAIM_SUBMITTED",
+        vec![message("m1", AuthorKind::Buyer, "Czajnik nie grzeje", 0)],
+    );
+    claim.conversation.kind = marketdesk_core::domain::ConversationKind::AllegroClaim;
+    let t = ingest_at(&b, 1, &claim).await;
+    assert_eq!(
+        (t.status.clone(), t.needs_reply),
+        (TicketStatus::Open, true)
+    );
+
+    // The seller accepts the claim in Allegro's panel; the chat stays open (claims take
+    // messages in any status).
+    claim.marketplace_status = "CLAIM_ACCEPTED".into();
+    let t = ingest_at(&b, 20, &claim).await;
+    assert_eq!(
+        (t.status.clone(), t.needs_reply),
+        (TicketStatus::Solved, false),
+        "the decision answers the buyer's claim"
+    );
+
+    // The buyer writes after the decision: a person has to answer, so it is not solved.
+    claim.messages.push(message(
+        "m2",
+        AuthorKind::Buyer,
+        "Kiedy dostanę zwrot pieniędzy?",
+        30,
+    ));
+    let t = ingest_at(&b, 31, &claim).await;
+    assert_eq!(
+        (t.status.clone(), t.needs_reply),
+        (TicketStatus::Open, true)
+    );
+    assert_eq!(t.marketplace_status, "CLAIM_ACCEPTED");
+
+    claim.messages.push(message(
+        "m3",
+        AuthorKind::SellerViaMarketplace,
+        "Zwrot w ciągu 3 dni.",
+        35,
+    ));
+    let t = ingest_at(&b, 36, &claim).await;
+    assert_eq!(
+        (t.status.clone(), t.needs_reply),
+        (TicketStatus::Solved, false)
+    );
+
+    // A conversation closed for replies never waits for anyone, whoever wrote last.
+    let mut closed = dispute(
+        &i,
+        "issue-9",
+        "DISPUTE_CLOSED",
+        vec![message("m9", AuthorKind::Buyer, "Dziękuję", 0)],
+    );
+    closed.open_for_replies = false;
+    let t = ingest_at(&b, 40, &closed).await;
+    assert_eq!(
+        (t.status.clone(), t.needs_reply),
+        (TicketStatus::Solved, false)
+    );
+}

@@ -523,3 +523,261 @@ fn base64_of(size: usize) -> String {
     }
     out
 }
+
+/// The ticket as stored.
+async fn stored_ticket(
+    b: &Backend,
+    i: &Integration,
+    id: &TicketId,
+) -> marketdesk_core::domain::Ticket {
+    tickets::get(&*b.ports.store, &i.tenant_id, id)
+        .await
+        .expect("get")
+        .expect("ticket")
+        .value
+}
+
+/// The ids of the tenant's tickets whose latest reply failed (`GET /v1/tickets?delivery=failed`).
+async fn failed_deliveries(b: &Backend, i: &Integration) -> Vec<TicketId> {
+    let query: marketdesk_core::services::ticket_views::TicketQuery =
+        serde_json::from_value(serde_json::json!({ "delivery": "failed" }))
+            .expect("the delivery filter is part of the query");
+    marketdesk_core::services::ticket_views::list(&b.ports, &i.tenant_id, &query)
+        .await
+        .expect("list")
+        .tickets
+        .into_iter()
+        .map(|t| t.id)
+        .collect()
+}
+
+#[tokio::test]
+async fn a_failed_reply_needs_a_reply_is_listed_and_alerts_once_per_failure() {
+    let b = backend();
+    let mut i = connected_allegro(&b.ports, "t1").await;
+    i.settings.alert_emails = vec!["alerty@sklep.pl".into()];
+    let version = integrations::get(&*b.ports.store, &i.tenant_id, &i.id)
+        .await
+        .expect("get")
+        .expect("integration")
+        .version;
+    integrations::update(&*b.ports.store, &i, version)
+        .await
+        .expect("alert addresses set");
+    let ticket = ticket_with_buyer_message(&b, &i, ConversationKind::AllegroDispute).await;
+    let channel = Scripted::with(vec![
+        Step::Accept,
+        Step::Fail(MarketplaceError::Refused(
+            "422 the attachment was refused".into(),
+        )),
+    ]);
+    let deliveries = registry(channel.clone());
+
+    // A first reply is sent: answered.
+    let first = replies::submit(
+        &b.ports,
+        &i.tenant_id,
+        &ticket,
+        None,
+        reply(r#"{"text":"Wysyłamy nową sztukę."}"#),
+    )
+    .await
+    .expect("accepted");
+    let job = job_for(&b, &i, &ticket, &first.id).await;
+    sender::run(&b.ports, &deliveries, &job)
+        .await
+        .expect("sent");
+    assert!(!stored_ticket(&b, &i, &ticket).await.needs_reply);
+
+    // A follow-up fails: the buyer never got it, so the ticket needs a person again.
+    // (Within the queue's 60 s visibility, so the first job stays taken.)
+    b.clock.set(start() + Duration::seconds(30));
+    let second = replies::submit(
+        &b.ports,
+        &i.tenant_id,
+        &ticket,
+        Some("Ola".into()),
+        reply(r#"{"text":"Numer przesyłki: 123"}"#),
+    )
+    .await
+    .expect("accepted");
+    let job = job_for(&b, &i, &ticket, &second.id).await;
+    assert!(matches!(
+        sender::run(&b.ports, &deliveries, &job)
+            .await
+            .expect("settled"),
+        SendOutcome::Failed(_)
+    ));
+    let t = stored_ticket(&b, &i, &ticket).await;
+    assert!(t.needs_reply, "the latest reply failed");
+    assert_eq!(
+        t.last_author,
+        Some(AuthorKind::SellerViaMarketdesk),
+        "the buyer last saw the first reply"
+    );
+    assert_eq!(failed_deliveries(&b, &i).await, vec![ticket.clone()]);
+
+    // One notice to the alert addresses, naming the ticket and the reason; a redelivered job
+    // sends no second one.
+    assert_eq!(
+        sender::run(&b.ports, &deliveries, &job)
+            .await
+            .expect("again"),
+        SendOutcome::AlreadySettled
+    );
+    let mails = b.notifier.recorded().await.expect("recorded");
+    assert_eq!(mails.len(), 1, "{mails:?}");
+    let notice = &mails[0].notification;
+    assert_eq!(notice.to, vec!["alerty@sklep.pl"]);
+    assert!(notice.body.contains(ticket.as_str()), "{}", notice.body);
+    assert!(
+        notice.body.contains("422 the attachment was refused"),
+        "{}",
+        notice.body
+    );
+
+    // Retried by hand and sent: answered, no longer listed.
+    replies::retry(&b.ports, &i.tenant_id, &ticket, &second.id)
+        .await
+        .expect("retried");
+    let job = job_for(&b, &i, &ticket, &second.id).await;
+    sender::run(&b.ports, &deliveries, &job)
+        .await
+        .expect("sent");
+    assert!(!stored_ticket(&b, &i, &ticket).await.needs_reply);
+    assert!(failed_deliveries(&b, &i).await.is_empty());
+    assert_eq!(b.notifier.recorded().await.expect("recorded").len(), 1);
+}
+
+#[tokio::test]
+async fn a_failure_recorded_before_a_crash_is_still_reported_once_on_redelivery() {
+    let b = backend();
+    let mut i = connected_allegro(&b.ports, "t1").await;
+    i.settings.alert_emails = vec!["alerty@sklep.pl".into()];
+    let version = integrations::get(&*b.ports.store, &i.tenant_id, &i.id)
+        .await
+        .expect("get")
+        .expect("integration")
+        .version;
+    integrations::update(&*b.ports.store, &i, version)
+        .await
+        .expect("alert addresses set");
+    let ticket = ticket_with_buyer_message(&b, &i, ConversationKind::AllegroClaim).await;
+    let submitted = replies::submit(
+        &b.ports,
+        &i.tenant_id,
+        &ticket,
+        None,
+        reply(r#"{"text":"Przyjmujemy reklamację."}"#),
+    )
+    .await
+    .expect("accepted");
+    let job = job_for(&b, &i, &ticket, &submitted.id).await;
+    // A sender marked it failed and crashed before anything else happened.
+    let stored =
+        marketdesk_core::repo::replies::get(&*b.ports.store, &i.tenant_id, &ticket, &submitted.id)
+            .await
+            .expect("get")
+            .expect("reply");
+    let mut failed = stored.value;
+    failed.state = ReplyState::Failed;
+    failed.failure = Some("the marketplace refused the reply: 403".into());
+    marketdesk_core::repo::replies::update(&*b.ports.store, &i.tenant_id, &failed, stored.version)
+        .await
+        .expect("failed");
+
+    let deliveries = registry(Scripted::with(vec![]));
+    for _ in 0..3 {
+        assert_eq!(
+            sender::run(&b.ports, &deliveries, &job)
+                .await
+                .expect("redelivered"),
+            SendOutcome::AlreadySettled
+        );
+    }
+    let mails = b.notifier.recorded().await.expect("recorded");
+    assert_eq!(mails.len(), 1, "{mails:?}");
+    assert!(mails[0].notification.body.contains("403"));
+    assert!(stored_ticket(&b, &i, &ticket).await.needs_reply);
+    assert_eq!(failed_deliveries(&b, &i).await, vec![ticket]);
+}
+
+/// A notifier that is down for its first `outages` notices, then hands them to `then`.
+struct Flaky {
+    outages: std::sync::atomic::AtomicUsize,
+    then: std::sync::Arc<dyn marketdesk_core::ports::Notifier>,
+}
+
+#[async_trait::async_trait]
+impl marketdesk_core::ports::Notifier for Flaky {
+    async fn notify(
+        &self,
+        notification: &marketdesk_core::ports::Notification,
+    ) -> Result<(), marketdesk_core::ports::NotifyError> {
+        use std::sync::atomic::Ordering;
+        if self
+            .outages
+            .fetch_update(Ordering::SeqCst, Ordering::SeqCst, |n| n.checked_sub(1))
+            .is_ok()
+        {
+            return Err(marketdesk_core::ports::NotifyError::Unavailable(
+                "SES throttled".into(),
+            ));
+        }
+        self.then.notify(notification).await
+    }
+}
+
+#[tokio::test]
+async fn a_notifier_outage_hands_the_job_back_and_the_notice_goes_out_on_redelivery() {
+    let b = backend();
+    let mut i = connected_allegro(&b.ports, "t1").await;
+    i.settings.alert_emails = vec!["alerty@sklep.pl".into()];
+    let version = integrations::get(&*b.ports.store, &i.tenant_id, &i.id)
+        .await
+        .expect("get")
+        .expect("integration")
+        .version;
+    integrations::update(&*b.ports.store, &i, version)
+        .await
+        .expect("alert addresses set");
+    let mut ports = b.ports.clone();
+    ports.notifier = std::sync::Arc::new(Flaky {
+        outages: std::sync::atomic::AtomicUsize::new(1),
+        then: b.notifier.clone(),
+    });
+    let ticket = ticket_with_buyer_message(&b, &i, ConversationKind::AllegroDispute).await;
+    let submitted = replies::submit(
+        &ports,
+        &i.tenant_id,
+        &ticket,
+        None,
+        reply(r#"{"text":"Dzień dobry"}"#),
+    )
+    .await
+    .expect("accepted");
+    let job = job_for(&b, &i, &ticket, &submitted.id).await;
+    let deliveries = registry(Scripted::with(vec![Step::Fail(MarketplaceError::Refused(
+        "403 not your issue".into(),
+    ))]));
+    let error = sender::run(&ports, &deliveries, &job)
+        .await
+        .expect_err("the notice could not go out: the job comes back");
+    assert!(!error.is_permanent());
+    assert!(b.notifier.recorded().await.expect("recorded").is_empty());
+    assert!(
+        stored_ticket(&b, &i, &ticket).await.needs_reply,
+        "the ticket shows it meanwhile"
+    );
+    for _ in 0..2 {
+        assert_eq!(
+            sender::run(&ports, &deliveries, &job)
+                .await
+                .expect("redelivered"),
+            SendOutcome::AlreadySettled
+        );
+    }
+    let mails = b.notifier.recorded().await.expect("recorded");
+    assert_eq!(mails.len(), 1, "{mails:?}");
+    assert!(mails[0].notification.body.contains("403 not your issue"));
+}

@@ -362,6 +362,7 @@ async fn dispute_replies_arrive_as_the_sellers_with_files_and_end_requests() {
             &t,
             &Attachment {
                 id: None,
+                link: None,
                 filename: "faktura.pdf".into(),
                 content_type: None,
                 url,

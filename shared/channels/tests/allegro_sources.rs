@@ -862,3 +862,86 @@ async fn the_pipeline_makes_each_ticket_once_with_customer_and_panel() {
     assert!(d.needs_reply);
     assert_eq!(d.panel.products.len(), 2, "the update kept the panel");
 }
+
+#[tokio::test]
+async fn openings_allegro_wrote_for_the_buyer_are_the_buyers_and_advisers_wait_for_the_seller() {
+    let h = Harness::start("sklep_asystent").await;
+    let shop = shop(&h, "kupujaca_ewa").await;
+    let dispute = h
+        .create(
+            "/allegro/inbox/issues",
+            json!({ "seller_id": h.seller_id, "buyer_id": shop.buyer_id, "order_id": shop.order_id,
+                    "type": "DISPUTE", "reason": "NO_PRODUCT_RECEIVED", "first_author": "SYSTEM",
+                    "text": "Kupujący zgłasza, że paczka nie dotarła." }),
+        )
+        .await;
+    for (author, text) in [
+        ("SYSTEM", "Sprzedający ma 3 dni na odpowiedź."),
+        ("SELLER", "Sprawdzamy u przewoźnika."),
+        ("ADMIN", "Doradca Allegro: prosimy o numer przesyłki."),
+    ] {
+        h.create(
+            &format!("/allegro/inbox/issues/{dispute}/messages"),
+            json!({ "author": author, "text": text }),
+        )
+        .await;
+    }
+    let problem = h
+        .create(
+            "/allegro/inbox/threads",
+            json!({ "seller_id": h.seller_id, "buyer_id": shop.buyer_id, "order_id": shop.order_id,
+                    "type": "POST_PURCHASE_ISSUE", "sub_type": "NO_PRODUCT_IN_THE_SHIPMENT",
+                    "first_author": "ALLEGRO", "text": "Kupująca pisze, że paczka była pusta." }),
+        )
+        .await;
+    h.create(
+        &format!("/allegro/inbox/threads/{problem}/messages"),
+        json!({ "author": "ALLEGRO", "text": "Przypomnienie o terminie." }),
+    )
+    .await;
+
+    let issues = h.poll(Channel::AllegroIssues, &None).await.expect("issues");
+    let d = event(&issues, &dispute);
+    assert_eq!(
+        authors(d),
+        [
+            AuthorKind::MarketplaceForBuyer,
+            AuthorKind::MarketplaceSystem,
+            AuthorKind::SellerViaMarketplace,
+            AuthorKind::MarketplaceStaff
+        ]
+    );
+    assert_eq!(d.buyer_login, shop.buyer_login);
+    let threads = h
+        .poll(Channel::AllegroMessaging, &None)
+        .await
+        .expect("threads");
+    let p = event(&threads, &problem);
+    assert_eq!(
+        authors(p),
+        [
+            AuthorKind::MarketplaceForBuyer,
+            AuthorKind::MarketplaceSystem
+        ]
+    );
+
+    for e in [d, p] {
+        let outcome = marketdesk_core::services::ingest::run(h.ports(), e)
+            .await
+            .expect("ingest");
+        let ticket = tickets::get(
+            &*h.ports().store,
+            &h.integration.tenant_id,
+            &outcome.ticket_id,
+        )
+        .await
+        .expect("get")
+        .expect("ticket")
+        .value;
+        assert!(
+            ticket.needs_reply,
+            "{}: the adviser, or the buyer's opening, waits for the seller",
+            e.conversation.external_id
+        );
+    }
+}

@@ -78,6 +78,7 @@ async fn api_with_ticket(channel: bool) -> (Api, String, Ticket) {
 #[tokio::test]
 async fn a_reply_is_accepted_as_sending_queued_and_shown_on_the_ticket() {
     let (api, key, ticket) = api_with_ticket(false).await;
+    store_message(&api, &ticket, "x0", "buyer", "Gdzie jest paczka?").await;
     let answer = api
         .post(
             &format!("/v1/tickets/{}/replies", ticket.id),
@@ -111,6 +112,7 @@ async fn a_reply_is_accepted_as_sending_queued_and_shown_on_the_ticket() {
         detail.body["ticket"]["needs_reply"], true,
         "not answered until sent"
     );
+    assert_eq!(detail.body["ticket"]["delivery"], "sending");
 }
 
 #[tokio::test]
@@ -293,4 +295,72 @@ async fn buyer_attachments_are_fetched_from_the_marketplace_by_their_id() {
         )
         .await;
     assert_eq!(answer.status, 404, "other tenants see nothing");
+}
+
+#[tokio::test]
+async fn every_file_carries_a_marketdesk_link_in_both_directions() {
+    let (api, key, ticket) = api_with_ticket(true).await;
+    let message: marketdesk_core::domain::Message = serde_json::from_value(json!({
+        "id": "m-1", "ticket_id": ticket.id, "external_id": "x1", "author": "buyer",
+        "author_name": null, "text": "Zdjęcie", "created_at": ticket.updated_at,
+        "attachments": [
+            { "filename": "paczka.png", "content_type": "image/png", "url": "https://api.allegro.pl.allegrosandbox.pl/a/1" }
+        ]
+    }))
+    .expect("message");
+    marketdesk_core::repo::tickets::add_message(
+        &*api.backend.ports.store,
+        &ticket.tenant_id,
+        &message,
+        "Xx1",
+    )
+    .await
+    .expect("stored");
+    // base64 of this text:
+    let pdf = "%PDF-1.4 etykieta zwrotna";
+    let sent = api
+        .post(
+            &format!("/v1/tickets/{}/replies", ticket.id),
+            &key,
+            json!({ "text": "Etykieta w załączniku.",
+                    "attachment": { "filename": "etykieta.pdf", "content_type": "application/pdf",
+                                    "data_base64": "JVBERi0xLjQgZXR5a2lldGEgendyb3RuYQ==" } }),
+        )
+        .await;
+    assert_eq!(sent.status, 202, "{}", sent.body);
+    let reply_id = sent.body["id"].as_str().expect("id");
+
+    let detail = api.get(&format!("/v1/tickets/{}", ticket.id), &key).await;
+    let messages = detail.body["messages"].as_array().expect("messages");
+    let buyer_file = &messages[0]["attachments"][0];
+    assert_eq!(
+        buyer_file["link"],
+        format!("/v1/tickets/{}/attachments/m-1-0", ticket.id)
+    );
+    let seller_file = &messages[1]["attachments"][0];
+    assert_eq!(seller_file["filename"], "etykieta.pdf");
+    let link = seller_file["link"]
+        .as_str()
+        .expect("the seller's file has a link");
+    assert_eq!(
+        link,
+        format!("/v1/tickets/{}/attachments/{reply_id}-0", ticket.id)
+    );
+    assert_eq!(seller_file["id"], format!("{reply_id}-0"));
+
+    let file = api.get(link, &key).await;
+    assert_eq!(file.status, 200);
+    assert_eq!(file.headers["content-type"], "application/pdf");
+    assert_eq!(
+        file.headers["content-disposition"],
+        "attachment; filename=\"etykieta.pdf\""
+    );
+    assert_eq!(
+        file.body, pdf,
+        "the bytes the agent sent, from marketdesk's store"
+    );
+    let buyer = api
+        .get(buyer_file["link"].as_str().expect("link"), &key)
+        .await;
+    assert_eq!(buyer.status, 200);
 }

@@ -333,3 +333,32 @@ async fn lists_hide_closed_and_idle_allegro_discussions_unless_archived_is_asked
     let detail = api.get("/v1/tickets/tk-t1-idle-31d", &key).await;
     assert_eq!(detail.status, 200, "archived tickets stay readable");
 }
+
+#[tokio::test]
+async fn tickets_whose_latest_reply_failed_are_listed_with_delivery_failed() {
+    let api = Api::new();
+    let key = api.key("t1", Role::Agent).await;
+    for (external, delivery) in [("f-1", "failed"), ("s-1", "sent"), ("n-1", "none")] {
+        let mut value = serde_json::to_value(ticket("t1", "int-1", external, 1)).expect("json");
+        if delivery != "none" {
+            value["delivery"] = json!(delivery);
+        }
+        let t: Ticket = serde_json::from_value(value).expect("ticket");
+        store_ticket(&api, &t).await;
+    }
+    assert_eq!(
+        walk(&api, &key, "delivery=failed", 25).await,
+        vec!["tk-t1-f-1".to_owned()]
+    );
+    assert_eq!(
+        walk(&api, &key, "delivery=sent", 25).await,
+        vec!["tk-t1-s-1".to_owned()]
+    );
+    let listed = api.get("/v1/tickets?delivery=failed", &key).await;
+    assert_eq!(listed.body["tickets"][0]["delivery"], "failed");
+    for bad in ["delivery=lost", "delivery=cancelled"] {
+        let answer = api.get(&format!("/v1/tickets?{bad}"), &key).await;
+        assert_eq!(answer.status, 422, "{bad}: {}", answer.body);
+        assert_eq!(answer.field(), "delivery", "{bad}");
+    }
+}

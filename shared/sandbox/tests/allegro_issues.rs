@@ -988,3 +988,57 @@ async fn the_control_api_checks_what_it_is_given() {
     let bad_query = control(&sandbox, Method::GET, "/posted?seller=1", None).await;
     assert_eq!(bad_query.status, 422);
 }
+
+#[tokio::test]
+async fn an_issue_can_be_opened_by_allegros_assistant_on_the_buyers_behalf() {
+    let (sandbox, s) = seeded("sklep").await;
+    let mut body = dispute(&s);
+    body["first_author"] = json!("SYSTEM");
+    body["text"] = json!("Allina: kupujący zgłasza, że paczka nie dotarła.");
+    let id = open_issue(&sandbox, &body).await;
+
+    let chat = get(&sandbox, &s.token, &format!("/sale/issues/{id}/chat")).await;
+    assert_eq!(chat.status, 200, "{}", chat.body);
+    assert_eq!(chat.body["chat"][0]["author"], json!({ "role": "SYSTEM" }));
+    let issue = issue_json(&sandbox, &s.token, &id).await;
+    assert_eq!(
+        issue["chat"]["initialMessage"]["author"],
+        json!({ "role": "ADMIN" }),
+        "an opening's documented roles are BUYER and ADMIN: Allegro wrote it"
+    );
+    assert_eq!(
+        issue["chat"]["initialMessage"]["id"],
+        chat.body["chat"][0]["id"]
+    );
+    assert_eq!(issue["buyer"]["login"], json!(s.buyer_login));
+    assert_eq!(issue["chat"]["lastMessage"]["status"], "NEW");
+
+    let by_adviser = open_issue(&sandbox, &{
+        let mut b = dispute(&s);
+        b["first_author"] = json!("ADMIN");
+        b
+    })
+    .await;
+    let issue = issue_json(&sandbox, &s.token, &by_adviser).await;
+    assert_eq!(
+        issue["chat"]["initialMessage"]["author"],
+        json!({ "role": "ADMIN" })
+    );
+    let by_buyer = open_issue(&sandbox, &{
+        let mut b = dispute(&s);
+        b["first_author"] = json!("BUYER");
+        b
+    })
+    .await;
+    let issue = issue_json(&sandbox, &s.token, &by_buyer).await;
+    assert_eq!(
+        issue["chat"]["initialMessage"]["author"],
+        json!({ "role": "BUYER", "login": s.buyer_login })
+    );
+    for author in ["SELLER", "FULFILLMENT", "CONSULTANT"] {
+        let mut b = dispute(&s);
+        b["first_author"] = json!(author);
+        let reply = control_reply(&sandbox, "/issues", &b).await;
+        assert_eq!(reply.status, 422, "{author}: {}", reply.body);
+    }
+}

@@ -934,3 +934,46 @@ async fn the_thread_control_api_checks_what_it_is_given() {
     .await;
     assert_eq!(bad_body.status, 422);
 }
+
+#[tokio::test]
+async fn a_thread_can_be_opened_by_allegro_on_the_buyers_behalf() {
+    let (sandbox, s) = seeded("sklep").await;
+    let mut body = purchase_problem(&s);
+    body["first_author"] = json!("ALLEGRO");
+    let id = open_thread(&sandbox, &body).await;
+    let reply = get(
+        &sandbox,
+        &s.token,
+        &format!("/messaging/threads/{id}/messages"),
+    )
+    .await;
+    assert_eq!(reply.status, 200, "{}", reply.body);
+    assert_eq!(
+        reply.body["messages"][0]["author"],
+        json!({ "role": "ALLEGRO", "login": null })
+    );
+    let thread = thread_json(&sandbox, &s.token, &id).await;
+    assert_eq!(
+        thread["participants"][0],
+        json!({ "role": "BUYER", "login": s.buyer_login }),
+        "the buyer still takes part"
+    );
+    assert_eq!(thread["read"], false);
+
+    let mut consultant = purchase_problem(&s);
+    consultant["first_author"] = json!("CONSULTANT");
+    let id = open_thread(&sandbox, &consultant).await;
+    let reply = get(
+        &sandbox,
+        &s.token,
+        &format!("/messaging/threads/{id}/messages"),
+    )
+    .await;
+    assert_eq!(reply.body["messages"][0]["author"]["role"], "CONSULTANT");
+    for author in ["SELLER", "SYSTEM", "USER"] {
+        let mut b = purchase_problem(&s);
+        b["first_author"] = json!(author);
+        let reply = control_reply(&sandbox, "/threads", &b).await;
+        assert_eq!(reply.status, 422, "{author}: {}", reply.body);
+    }
+}

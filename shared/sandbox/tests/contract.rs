@@ -239,6 +239,23 @@ async fn allegro_answers_follow_the_published_contract() {
         200,
     )
     .await;
+    // An issue whose opening Allegro's assistant wrote for the buyer (SYSTEM in the chat).
+    let assisted = r.control("/allegro/inbox/issues", json!({"seller_id": seller_id, "buyer_id": buyer_id, "order_id": order_id, "type": "DISPUTE", "reason": "NO_PRODUCT_RECEIVED", "text": "Kupujący zgłasza, że paczka nie dotarła.", "first_author": "SYSTEM"})).await;
+    let assisted_id = s(&assisted["id"]);
+    r.call(
+        "allegro",
+        "GET /sale/issues/{issueId}",
+        get(format!("/sale/issues/{assisted_id}"), BETA),
+        200,
+    )
+    .await;
+    r.call(
+        "allegro",
+        "GET /sale/issues/{issueId}/chat",
+        get(format!("/sale/issues/{assisted_id}/chat"), BETA),
+        200,
+    )
+    .await;
     let declare = r
         .http
         .post(format!("{base}/sale/issues/attachments"))
@@ -280,6 +297,8 @@ async fn allegro_answers_follow_the_published_contract() {
 
     // Message Center (beta.v1).
     let thread = r.control("/allegro/inbox/threads", json!({"seller_id": seller_id, "buyer_id": buyer_id, "type": "POST_PURCHASE_ISSUE", "sub_type": "PRODUCT_ARRIVED_DAMAGED", "order_id": order_id, "text": "Paczka była zgnieciona."})).await;
+    let assisted_thread = r.control("/allegro/inbox/threads", json!({"seller_id": seller_id, "buyer_id": buyer_id, "type": "POST_PURCHASE_ISSUE", "sub_type": "NO_PRODUCT_IN_THE_SHIPMENT", "order_id": order_id, "text": "Kupujący pisze, że paczka była pusta.", "first_author": "ALLEGRO"})).await;
+    let assisted_thread_id = s(&assisted_thread["id"]);
     let thread_id = s(&thread["id"]);
     r.control("/allegro/inbox/threads", json!({"seller_id": seller_id, "buyer_id": buyer_id, "type": "COMMON", "text": "Czy kubek nadaje się do zmywarki?"})).await;
     r.call(
@@ -300,6 +319,16 @@ async fn allegro_answers_follow_the_published_contract() {
         "allegro-messaging",
         "GET /messaging/threads/{threadId}/messages",
         get(format!("/messaging/threads/{thread_id}/messages"), BETA),
+        200,
+    )
+    .await;
+    r.call(
+        "allegro-messaging",
+        "GET /messaging/threads/{threadId}/messages",
+        get(
+            format!("/messaging/threads/{assisted_thread_id}/messages"),
+            BETA,
+        ),
         200,
     )
     .await;

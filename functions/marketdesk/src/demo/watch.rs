@@ -176,6 +176,17 @@ impl<'a> Watcher<'a> {
                     known.marketplace,
                     quote(text)
                 ),
+                "marketplace_system" => format!(
+                    "{} wrote automatically in ticket {id}: {}",
+                    known.marketplace,
+                    quote(text)
+                ),
+                "marketplace_for_buyer" => format!(
+                    "{} wrote for {} in ticket {id}: {}",
+                    known.marketplace,
+                    known.buyer,
+                    quote(text)
+                ),
                 "seller_via_marketplace" => format!(
                     "the seller wrote on {}'s own site in ticket {id}: {}",
                     known.marketplace,

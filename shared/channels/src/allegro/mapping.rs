@@ -84,13 +84,31 @@ pub fn issue_open_for_replies(issue: &Issue) -> bool {
 }
 
 /// Who wrote an issue message: the buyer, the seller on allegro.pl (marketdesk's own replies
-/// are recognised later by the sender's records), or Allegro (staff, system, chatbot,
-/// fulfilment, and any role this client does not know).
+/// are recognised later by the sender's records), Allegro's automatic messages (SYSTEM: the
+/// assistant Allina and notices; a CHATBOT role too, should it appear), or Allegro's people
+/// (ADMIN advisers, FULFILLMENT, and any role this client does not know, so an unknown author
+/// is shown to a person rather than ignored).
 pub fn issue_author(role: Option<&IssueAuthorRole>) -> AuthorKind {
     match role {
         Some(IssueAuthorRole::Buyer) => AuthorKind::Buyer,
         Some(IssueAuthorRole::Seller) => AuthorKind::SellerViaMarketplace,
+        Some(IssueAuthorRole::System) => AuthorKind::MarketplaceSystem,
+        Some(IssueAuthorRole::Unknown(role)) if role.eq_ignore_ascii_case("CHATBOT") => {
+            AuthorKind::MarketplaceSystem
+        }
         _ => AuthorKind::MarketplaceStaff,
+    }
+}
+
+/// A conversation's opening written by Allegro (its assistant or staff) instead of the
+/// buyer is the buyer's opening, written for them (allegro-2026-rules.md §2); Allegro's other
+/// messages stay its own, and the seller's stay the seller's.
+fn as_opening(author: AuthorKind) -> AuthorKind {
+    match author {
+        AuthorKind::MarketplaceSystem | AuthorKind::MarketplaceStaff => {
+            AuthorKind::MarketplaceForBuyer
+        }
+        other => other,
     }
 }
 
@@ -125,7 +143,7 @@ pub fn issue_event(
         }
     }
     let start = time(issue.opened_date.as_ref()).unwrap_or(now);
-    let messages = to_inbound(
+    let mut messages = to_inbound(
         chat.iter().map(|m| Read {
             id: &m.id,
             author: issue_author(m.role()),
@@ -136,6 +154,17 @@ pub fn issue_event(
         }),
         start,
     );
+    // The opening: the summary's initial message, else the oldest of the chat (read whole).
+    let opening = initial
+        .map(|m| m.id.clone())
+        .filter(|id| !id.is_empty())
+        .or_else(|| messages.first().map(|m| m.external_id.clone()));
+    if let Some(message) = messages
+        .iter_mut()
+        .find(|m| Some(&m.external_id) == opening.as_ref())
+    {
+        message.author = as_opening(message.author);
+    }
     let panel = order.map(|context| TicketPanel {
         reason_code: issue_reason_code(issue).map(str::to_owned),
         conversation_url: links::issue_url(environment, &issue.id),
@@ -208,7 +237,8 @@ pub fn thread_status(thread: &Thread) -> String {
 
 /// Who wrote a thread message. `COMMON` threads call both sides `USER`, so the login decides:
 /// the seller's login is the seller writing on allegro.pl, any other user is the buyer.
-/// Allegro's consultants, system and chatbot, and unknown roles, are marketplace staff.
+/// Allegro itself, its system and chatbot are automatic messages; its consultants and unknown
+/// roles are marketplace staff.
 pub fn thread_author(message: &Message, seller_login: &str, buyer_login: &str) -> AuthorKind {
     let login = message.author.as_ref().and_then(|a| a.login.as_deref());
     let is = |who: &str| login.is_some_and(|l| !who.is_empty() && l.eq_ignore_ascii_case(who));
@@ -217,6 +247,9 @@ pub fn thread_author(message: &Message, seller_login: &str, buyer_login: &str) -
         Some(MessageAuthorRole::Seller) => AuthorKind::SellerViaMarketplace,
         Some(MessageAuthorRole::User) if is(seller_login) => AuthorKind::SellerViaMarketplace,
         Some(MessageAuthorRole::User) => AuthorKind::Buyer,
+        Some(
+            MessageAuthorRole::Allegro | MessageAuthorRole::System | MessageAuthorRole::Chatbot,
+        ) => AuthorKind::MarketplaceSystem,
         Some(_) => AuthorKind::MarketplaceStaff,
         None if is(seller_login) => AuthorKind::SellerViaMarketplace,
         None if is(buyer_login) => AuthorKind::Buyer,
@@ -259,7 +292,7 @@ pub fn thread_event(
         .filter(|id| !id.trim().is_empty());
     let buyer_login = thread_buyer_login(thread, seller_login, order);
     let start = time(thread.created_at.as_ref()).unwrap_or(now);
-    let inbound = to_inbound(
+    let mut inbound = to_inbound(
         messages.iter().map(|m| Read {
             id: &m.id,
             author: thread_author(m, seller_login, &buyer_login),
@@ -274,6 +307,14 @@ pub fn thread_event(
         }),
         start,
     );
+    // A purchase problem new to the poller was read whole: its oldest message is the opening,
+    // which Allegro may have written for the buyer. (Not in COMMON threads: one that Allegro
+    // opens is Allegro's own message, not a buyer's question.)
+    if order.is_some() && kind == ConversationKind::AllegroPurchaseProblem {
+        if let Some(first) = inbound.first_mut() {
+            first.author = as_opening(first.author);
+        }
+    }
     let panel = order.map(|context| TicketPanel {
         reason_code: match kind {
             ConversationKind::AllegroPurchaseProblem => {
@@ -353,6 +394,7 @@ fn issue_attachment(file: &IssueAttachment) -> Option<Attachment> {
     let url = file.url.as_deref().filter(|u| !u.trim().is_empty())?;
     Some(Attachment {
         id: None,
+        link: None,
         filename: file_name(file.file_name.as_deref(), url),
         content_type: None,
         url: url.to_owned(),
@@ -370,6 +412,7 @@ fn message_attachment(
         .or_else(|| file.id.as_deref().and_then(attachment_url))?;
     Some(Attachment {
         id: None,
+        link: None,
         filename: file_name(file.file_name.as_deref(), &url),
         content_type: file.mime_type.clone().filter(|t| !t.trim().is_empty()),
         url,
@@ -470,9 +513,10 @@ mod tests {
             [
                 AuthorKind::Buyer,
                 AuthorKind::MarketplaceStaff,
-                AuthorKind::MarketplaceStaff,
+                AuthorKind::MarketplaceSystem,
                 AuthorKind::SellerViaMarketplace
-            ]
+            ],
+            "ADMIN is an adviser, the chatbot an automatic message"
         );
         assert_eq!(event.messages[0].attachments.len(), 1);
         assert_eq!(event.messages[0].attachments[0].filename, "foto.jpg");
@@ -520,6 +564,98 @@ mod tests {
             issue_author(Some(&IssueAuthorRole::Fulfillment)),
             AuthorKind::MarketplaceStaff
         );
+    }
+
+    #[test]
+    fn an_opening_allegro_wrote_for_the_buyer_is_the_buyers_opening() {
+        // The chat calls Allina SYSTEM; the summary's opening can only say ADMIN.
+        let issue = issue(
+            r#"{"id":"d2","type":"DISPUTE","currentState":{"status":"DISPUTE_ONGOING","chatActive":true},
+                "buyer":{"id":"b","login":"kupujacy"},
+                "chat":{"messagesCount":3,"initialMessage":{"id":"o1","text":"Kupujący zgłasza brak paczki",
+                  "attachments":[],"author":{"role":"ADMIN"},"createdAt":"2026-11-01T10:00:00Z"}}}"#,
+        );
+        let chat: Vec<ChatMessage> = serde_json::from_str(
+            r#"[{"id":"o1","text":"Kupujący zgłasza brak paczki","author":{"login":"Allina Chatbot","role":"SYSTEM"},"createdAt":"2026-11-01T10:00:00Z"},
+                {"id":"o2","text":"Sprzedający ma 3 dni na odpowiedź","author":{"role":"SYSTEM"},"createdAt":"2026-11-01T10:01:00Z"},
+                {"id":"o3","text":"Doradca","author":{"role":"ADMIN"},"createdAt":"2026-11-01T10:02:00Z"}]"#,
+        )
+        .expect("chat");
+        let event = issue_event(&integration(), &issue, &chat, None, Utc::now());
+        let authors: Vec<AuthorKind> = event.messages.iter().map(|m| m.author).collect();
+        assert_eq!(
+            authors,
+            [
+                AuthorKind::MarketplaceForBuyer,
+                AuthorKind::MarketplaceSystem,
+                AuthorKind::MarketplaceStaff
+            ]
+        );
+        assert_eq!(
+            event.messages[0].author_name.as_deref(),
+            Some("Allina Chatbot")
+        );
+        // Without the summary's opening, the oldest message of the chat is the opening.
+        let bare = self::issue(r#"{"id":"d3","type":"CLAIM"}"#);
+        let event = issue_event(&integration(), &bare, &chat[1..], None, Utc::now());
+        assert_eq!(event.messages[0].author, AuthorKind::MarketplaceForBuyer);
+        assert_eq!(event.messages[1].author, AuthorKind::MarketplaceStaff);
+
+        let problem = thread(
+            r#"{"id":"t9","type":"POST_PURCHASE_ISSUE","subType":"OTHER","status":"OPEN",
+                "participants":[{"role":"BUYER","login":"kupujacy"},{"role":"SELLER","login":"sklep"}]}"#,
+        );
+        let list = messages(
+            r#"[{"id":"p1","author":{"role":"ALLEGRO","login":null},"text":"Kupujący pisze, że…","createdAt":"2026-11-02T09:00:00Z"},
+                {"id":"p2","author":{"role":"ALLEGRO","login":null},"text":"Przypomnienie","createdAt":"2026-11-02T09:05:00Z"}]"#,
+        );
+        let none = |_: &str| None;
+        let context = OrderContext::default();
+        let new = thread_event(
+            &integration(),
+            &problem,
+            &list,
+            "sklep",
+            Some(&context),
+            &none,
+            Utc::now(),
+        );
+        let authors: Vec<AuthorKind> = new.messages.iter().map(|m| m.author).collect();
+        assert_eq!(
+            authors,
+            [
+                AuthorKind::MarketplaceForBuyer,
+                AuthorKind::MarketplaceSystem
+            ]
+        );
+        let update = thread_event(
+            &integration(),
+            &problem,
+            &list[1..],
+            "sklep",
+            None,
+            &none,
+            Utc::now(),
+        );
+        assert_eq!(
+            update.messages[0].author,
+            AuthorKind::MarketplaceSystem,
+            "only a whole reading knows the opening"
+        );
+        let common = thread(
+            r#"{"id":"t10","type":"COMMON","status":"OPEN",
+                "participants":[{"role":"USER","login":"kupujacy"},{"role":"USER","login":"sklep"}]}"#,
+        );
+        let notice = thread_event(
+            &integration(),
+            &common,
+            &list,
+            "sklep",
+            Some(&context),
+            &none,
+            Utc::now(),
+        );
+        assert_eq!(notice.messages[0].author, AuthorKind::MarketplaceSystem);
     }
 
     fn thread(json: &str) -> Thread {

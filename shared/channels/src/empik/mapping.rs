@@ -109,6 +109,7 @@ pub fn events(
                 .iter()
                 .map(|a| Attachment {
                     id: None,
+                    link: None,
                     filename: a.name.clone(),
                     content_type: None,
                     url: attachment_url(&a.id),

@@ -6,7 +6,9 @@ use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 
 /// Who wrote a message. The distinction matters: the autoresponder answers buyers only,
-/// and a seller message written on the marketplace's own site counts as an answer too.
+/// a seller message written on the marketplace's own site counts as an answer too, and the
+/// marketplace's own messages never count as the buyer's or the seller's (except an opening
+/// the marketplace wrote for the buyer).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum AuthorKind {
@@ -16,12 +18,33 @@ pub enum AuthorKind {
     SellerViaMarketdesk,
     /// The seller, writing on the marketplace's own site.
     SellerViaMarketplace,
-    /// Marketplace staff or system (Allegro ADMIN/SYSTEM, Mirakl OPERATOR).
+    /// Marketplace people: Allegro's advisers and consultants (ADMIN, CONSULTANT, FULFILLMENT),
+    /// Mirakl operators, and any author role marketdesk does not know.
     MarketplaceStaff,
+    /// The marketplace's automatic messages: Allegro's assistant Allina and notices (SYSTEM,
+    /// CHATBOT, ALLEGRO).
+    MarketplaceSystem,
+    /// A conversation's opening written by the marketplace on the buyer's behalf (since late
+    /// 2025 Allegro's assistant often writes an issue's first message, role SYSTEM): it is
+    /// the buyer's opening.
+    MarketplaceForBuyer,
     /// marketdesk's autoresponder.
     Autoresponder,
     /// An agent's internal comment, never sent.
     InternalComment,
+}
+
+/// What a message means for whose turn it is to write (the rows of the ticket-state table
+/// in `docs/architecture.md`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Turn {
+    /// The seller is expected to answer: the buyer wrote (or the marketplace for them), an
+    /// adviser wrote, or only the autoresponder answered.
+    SellerToAnswer,
+    /// The seller answered.
+    Answered,
+    /// Changes nothing: automatic marketplace notices and internal comments.
+    Unchanged,
 }
 
 impl AuthorKind {
@@ -33,24 +56,47 @@ impl AuthorKind {
         )
     }
 
+    /// Whether the message is the buyer's own words (written by them, or by the marketplace
+    /// for them): what the autoresponder answers.
+    pub fn speaks_for_buyer(self) -> bool {
+        matches!(self, AuthorKind::Buyer | AuthorKind::MarketplaceForBuyer)
+    }
+
+    /// Whose turn it is after a message by this author.
+    pub fn turn(self) -> Turn {
+        match self {
+            AuthorKind::Buyer
+            | AuthorKind::MarketplaceForBuyer
+            | AuthorKind::MarketplaceStaff
+            | AuthorKind::Autoresponder => Turn::SellerToAnswer,
+            AuthorKind::SellerViaMarketdesk | AuthorKind::SellerViaMarketplace => Turn::Answered,
+            AuthorKind::MarketplaceSystem | AuthorKind::InternalComment => Turn::Unchanged,
+        }
+    }
+
     /// Whether the message is visible to the buyer on the marketplace.
     pub fn is_public(self) -> bool {
         self != AuthorKind::InternalComment
     }
 }
 
-/// A file attached to a message, kept at the marketplace and fetched on demand.
+/// A file attached to a message: a buyer's kept at the marketplace and fetched on demand, a
+/// reply's kept in marketdesk's store.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Attachment {
-    /// The id to download it by (`GET /v1/tickets/{id}/attachments/{aid}`); set when a
-    /// ticket is read, absent for files of replies (they are the seller's own).
+    /// The id to download it by (`<message id>-<position>`); set when a ticket is read.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub id: Option<String>,
+    /// marketdesk's own download path, `/v1/tickets/{id}/attachments/{aid}` (the `url` needs
+    /// the seller's marketplace credentials); set when a ticket is read.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub link: Option<String>,
     /// File name as shown.
     pub filename: String,
     /// Media type, if the marketplace tells it.
     pub content_type: Option<String>,
-    /// Where the marketplace serves it (fetched with the account's credentials).
+    /// Where the marketplace serves it (fetched with the account's credentials); empty for
+    /// files of replies.
     pub url: String,
 }
 
@@ -106,5 +152,23 @@ mod tests {
         assert!(!AuthorKind::Autoresponder.is_seller_answer());
         assert!(!AuthorKind::InternalComment.is_public());
         assert!(AuthorKind::MarketplaceStaff.is_public());
+    }
+
+    #[test]
+    fn marketplace_messages_are_never_the_sellers_answer_and_only_an_opening_speaks_for_the_buyer()
+    {
+        for author in [
+            AuthorKind::MarketplaceStaff,
+            AuthorKind::MarketplaceSystem,
+            AuthorKind::MarketplaceForBuyer,
+        ] {
+            assert!(!author.is_seller_answer(), "{author:?}");
+        }
+        assert!(AuthorKind::MarketplaceForBuyer.speaks_for_buyer());
+        assert!(!AuthorKind::MarketplaceSystem.speaks_for_buyer());
+        assert!(!AuthorKind::MarketplaceStaff.speaks_for_buyer());
+        assert_eq!(AuthorKind::MarketplaceStaff.turn(), Turn::SellerToAnswer);
+        assert_eq!(AuthorKind::MarketplaceSystem.turn(), Turn::Unchanged);
+        assert_eq!(AuthorKind::SellerViaMarketplace.turn(), Turn::Answered);
     }
 }

@@ -19,7 +19,7 @@ pub use integration::{
     AutoresponderSettings, BusinessHours, ConnectionState, Environment, Integration,
     IntegrationKind, IntegrationSettings, StatusMapping,
 };
-pub use message::{Attachment, AuthorKind, Delivery, Message};
+pub use message::{Attachment, AuthorKind, Delivery, Message, Turn};
 pub use reply::{FileRef, Reply, ReplyLimits, ReplyState};
 pub use tenant::Tenant;
 pub use ticket::{

@@ -78,6 +78,11 @@ pub struct Reply {
     pub created_at: DateTime<Utc>,
     /// When the marketplace took it.
     pub sent_at: Option<DateTime<Utc>>,
+    /// Whether its failure was reported to the integration's alert addresses (or there were
+    /// none): each failure is reported once, however often its job is redelivered; a manual
+    /// retry starts afresh.
+    #[serde(default)]
+    pub failure_reported: bool,
 }
 
 /// What a marketplace conversation accepts in one reply.

@@ -1,6 +1,7 @@
 //! Tickets: one per buyer conversation, whichever marketplace endpoint it came from.
 
 use super::message::AuthorKind;
+use super::reply::ReplyState;
 use crate::ids::{CustomerId, IntegrationId, TenantId, TicketId};
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
@@ -156,7 +157,8 @@ pub struct Ticket {
     pub source: Source,
     /// The buyer's reason (Allegro) or the thread topic (EmpikPlace).
     pub subject: String,
-    /// Workflow status, mapped from the marketplace status by the integration's settings.
+    /// Workflow status, mapped from the marketplace status by the integration's settings;
+    /// the mapping's `open` while a person has to answer (`status::shown_status`).
     pub status: TicketStatus,
     /// The marketplace's own status, kept verbatim (unknown values included).
     pub marketplace_status: String,
@@ -179,10 +181,14 @@ pub struct Ticket {
     /// Reason, links and products shown beside the messages.
     #[serde(default)]
     pub panel: TicketPanel,
-    /// Who wrote the latest message.
+    /// Who wrote the latest message the buyer can see.
     pub last_author: Option<AuthorKind>,
-    /// Whether a person still has to answer.
+    /// Whether a person still has to answer (rules: `status::TicketState`).
     pub needs_reply: bool,
+    /// Delivery state of the ticket's latest reply from marketdesk (an agent's or the
+    /// autoresponder's; cancelled ones aside); `None` before the first.
+    #[serde(default)]
+    pub delivery: Option<ReplyState>,
     /// When the ticket was created.
     pub created_at: DateTime<Utc>,
     /// Latest activity (message or status change): lists are ordered by it.
@@ -196,6 +202,11 @@ pub struct Ticket {
     /// When marketdesk saw the conversation close (it stays closed until reopened).
     #[serde(default)]
     pub closed_at: Option<DateTime<Utc>>,
+    /// When marketdesk first saw the marketplace decide the case (a dispute closed or
+    /// unresolved, a claim accepted or rejected, a thread closed); cleared when it is ongoing
+    /// again. The decision answers every message written before it.
+    #[serde(default)]
+    pub decided_at: Option<DateTime<Utc>>,
     /// The autoresponder's plan for the current opening.
     #[serde(default)]
     pub autoreply: Option<AutoreplyPlan>,

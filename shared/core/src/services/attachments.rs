@@ -1,13 +1,14 @@
-//! Buyers' attachments, fetched from the marketplace on demand with the account's credentials
-//! (marketdesk keeps only their links).
+//! Files of a ticket's messages, in both directions: buyers' (and the marketplace's) fetched
+//! from the marketplace on demand with the account's credentials (marketdesk keeps only their
+//! links), and replies' read from marketdesk's own store.
 
 use super::request::RequestError;
 use super::timeline;
 use crate::ids::{TenantId, TicketId};
 use crate::ports::{DeliveryRegistry, FetchedFile, MarketplaceError, Ports};
-use crate::repo::{integrations, tickets};
+use crate::repo::{files, integrations, replies, tickets};
 
-/// The file with download id `aid` of a ticket's marketplace messages.
+/// The file with download id `aid` (`<message id>-<position>`) of a ticket's messages.
 pub async fn fetch(
     ports: &Ports,
     deliveries: &DeliveryRegistry,
@@ -21,9 +22,30 @@ pub async fn fetch(
         .ok_or(RequestError::NotFound("ticket"))?
         .value;
     let entries = timeline::load(store, tenant, ticket_id).await?;
-    let attachment = timeline::find_attachment(&entries, aid)
-        .ok_or(RequestError::NotFound("attachment"))?
-        .clone();
+    let (message, position) =
+        timeline::find_attachment(&entries, aid).ok_or(RequestError::NotFound("attachment"))?;
+    if let Some(delivery) = &message.delivery {
+        // A reply's file: the bytes the agent sent, kept beside the reply.
+        let reply = replies::get(store, tenant, ticket_id, &delivery.reply_id)
+            .await?
+            .ok_or(RequestError::NotFound("attachment"))?
+            .value;
+        let file = reply
+            .attachment
+            .filter(|_| position == 0)
+            .ok_or(RequestError::NotFound("attachment"))?;
+        let data = files::get(store, tenant, ticket_id, &reply.id, &file).await?;
+        return Ok(FetchedFile {
+            filename: file.filename,
+            content_type: file.content_type,
+            data,
+        });
+    }
+    let attachment = message
+        .attachments
+        .get(position)
+        .cloned()
+        .ok_or(RequestError::NotFound("attachment"))?;
     let integration = integrations::get(store, tenant, &ticket.integration_id)
         .await?
         .ok_or(RequestError::NotFound("ticket's integration"))?

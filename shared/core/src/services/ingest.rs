@@ -9,7 +9,7 @@ use crate::ids::{CustomerId, MessageId, TicketId};
 use crate::jobs::{InboundDelivery, InboundEvent};
 use crate::ports::Ports;
 use crate::repo::{customers, integrations, tickets, RepoError};
-use crate::status::ticket_status;
+use crate::status::{self, ticket_status};
 use chrono::{DateTime, Utc};
 
 /// How often a lost optimistic-update race is retried before giving up (the queue retries later).
@@ -158,11 +158,13 @@ fn new_ticket(
         panel: event.panel.clone(),
         last_author: None,
         needs_reply: false,
+        delivery: None,
         created_at: now,
         updated_at: now,
         opening: 1,
         opening_after: None,
         closed_at: (!event.open_for_replies).then_some(now),
+        decided_at: None,
         autoreply: None,
     }
 }
@@ -207,8 +209,15 @@ async fn update_ticket(
         }
         let now = ports.clock.now();
         autoresponder::plan::track_opening(&mut ticket, was_open, now);
-        let timeline = super::timeline::load(store, &event.tenant_id, ticket_id).await?;
-        super::timeline::summarize(&mut ticket, &timeline);
+        status::track_decision(&mut ticket, observed_at.unwrap_or(now));
+        let (timeline, replies) =
+            super::timeline::load_with_replies(store, &event.tenant_id, ticket_id).await?;
+        super::timeline::summarize(
+            &mut ticket,
+            &timeline,
+            &replies,
+            Some(&integration.settings.status_mapping),
+        );
         autoresponder::plan::plan(
             &mut ticket,
             &timeline,

@@ -111,9 +111,12 @@ pub async fn submit(
         not_after: None,
         created_at: ports.clock.now(),
         sent_at: None,
+        failure_reported: false,
     };
     replies::create(store, tenant, &reply).await?;
-    enqueue(ports, tenant, reply).await
+    let queued = enqueue(ports, tenant, reply).await?;
+    refresh_summary(ports, tenant, ticket_id).await;
+    Ok(queued)
 }
 
 /// Sends a failed reply again.
@@ -145,14 +148,28 @@ pub async fn retry(
     reply.state = ReplyState::Sending;
     reply.attempts = 0;
     reply.failure = None;
+    // A new round: if it fails again, that failure is reported too.
+    reply.failure_reported = false;
     // `first_attempt_at` stays: an earlier attempt may have got through unnoticed, and the
     // sender looks for it from then on before posting again.
     replies::update(store, tenant, &reply, stored.version).await?;
-    enqueue(ports, tenant, reply).await
+    let queued = enqueue(ports, tenant, reply).await?;
+    refresh_summary(ports, tenant, ticket_id).await;
+    Ok(queued)
+}
+
+/// Brings the ticket's summary (its latest reply's delivery) up to date after a reply was
+/// queued. Best effort: the reply is stored and queued either way, and the sender refreshes
+/// the summary again when it settles.
+async fn refresh_summary(ports: &Ports, tenant: &TenantId, ticket_id: &TicketId) {
+    if let Err(error) = super::sender::refresh_ticket(ports, tenant, ticket_id).await {
+        tracing::warn!(ticket = %ticket_id, %error, "ticket summary not refreshed after queueing a reply");
+    }
 }
 
 /// Queues a stored `sending` reply. When the queue refuses, the reply is marked failed (so
-/// it can be retried) and the caller hears that the service is unavailable.
+/// it can be retried), the failure is settled like the sender's (the ticket needs a reply, the
+/// alert addresses hear of it) and the caller hears that the service is unavailable.
 pub async fn enqueue(
     ports: &Ports,
     tenant: &TenantId,
@@ -173,7 +190,11 @@ pub async fn enqueue(
                 let mut failed = stored.value;
                 failed.state = ReplyState::Failed;
                 failed.failure = Some("could not be queued for delivery; retry it".into());
+                failed.failure_reported = false;
                 replies::update(&*ports.store, tenant, &failed, stored.version).await?;
+                if let Err(problem) = super::sender::settle_failure(ports, tenant, &failed).await {
+                    tracing::warn!(reply = %failed.id, %problem, "a reply that could not be queued was not fully settled");
+                }
             }
             Err(RequestError::Unavailable(error.to_string()))
         }

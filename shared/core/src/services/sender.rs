@@ -7,7 +7,7 @@
 
 use super::{autoresponder, decode_job, timeline, ServiceError};
 use crate::domain::{AuthorKind, Integration, Reply, ReplyState, Ticket};
-use crate::ids::TenantId;
+use crate::ids::{TenantId, TicketId};
 use crate::jobs::OutboundJob;
 use crate::ports::{
     Delivered, DeliveryRegistry, MarketplaceError, OutgoingFile, OutgoingReply, Ports,
@@ -53,6 +53,10 @@ pub async fn run(
         .await?
         .ok_or_else(|| ServiceError::Gone(format!("reply {} no longer exists", job.reply_id)))?;
     if stored.value.state != ReplyState::Sending {
+        if stored.value.state == ReplyState::Failed && !stored.value.failure_reported {
+            // A worker marked it failed and stopped before telling anyone.
+            settle_failure(ports, tenant, &stored.value).await?;
+        }
         return Ok(SendOutcome::AlreadySettled);
     }
     let now = ports.clock.now();
@@ -327,7 +331,7 @@ async fn cancel(
     Ok(SendOutcome::Cancelled(reply))
 }
 
-/// Marks the reply failed for good.
+/// Marks the reply failed for good, then settles the failure (see [`settle_failure`]).
 async fn fail(
     ports: &Ports,
     tenant: &TenantId,
@@ -338,8 +342,21 @@ async fn fail(
     reply.state = ReplyState::Failed;
     reply.failure = Some(reason.to_owned());
     reply.attempt_started_at = None;
+    reply.failure_reported = false;
     replies::update(&*ports.store, tenant, &reply, stored.version).await?;
+    settle_failure(ports, tenant, &reply).await?;
     Ok(SendOutcome::Failed(reply))
+}
+
+/// What follows a failed reply: its ticket needs a reply again (and shows `delivery:
+/// failed`), and the integration's alert addresses hear about it once. Safe to repeat.
+pub async fn settle_failure(
+    ports: &Ports,
+    tenant: &TenantId,
+    reply: &Reply,
+) -> Result<(), ServiceError> {
+    refresh_ticket(ports, tenant, &reply.ticket_id).await?;
+    super::alerts::reply_failed(ports, tenant, &reply.ticket_id, &reply.id).await
 }
 
 /// Marks the reply sent and brings the ticket's summary up to date.
@@ -356,7 +373,7 @@ async fn record_sent(
     reply.failure = None;
     reply.attempt_started_at = None;
     replies::update(&*ports.store, &ticket.tenant_id, &reply, stored.version).await?;
-    refresh_ticket(ports, ticket).await?;
+    refresh_ticket(ports, &ticket.tenant_id, &ticket.id).await?;
     if reply.author == AuthorKind::Autoresponder {
         if let Some(integration) =
             integrations::get(&*ports.store, &ticket.tenant_id, &ticket.integration_id).await?
@@ -367,16 +384,24 @@ async fn record_sent(
     Ok(SendOutcome::Sent(reply))
 }
 
-/// Recomputes the ticket's last author and needs-reply flag from its timeline.
-pub async fn refresh_ticket(ports: &Ports, ticket: &Ticket) -> Result<(), ServiceError> {
+/// Recomputes the ticket's summary (last author, latest reply's delivery, needs-reply,
+/// status) from its timeline and the integration's status mapping.
+pub async fn refresh_ticket(
+    ports: &Ports,
+    tenant: &TenantId,
+    ticket_id: &TicketId,
+) -> Result<(), ServiceError> {
     let store = &*ports.store;
     for _ in 0..UPDATE_ATTEMPTS {
-        let Some(stored) = tickets::get(store, &ticket.tenant_id, &ticket.id).await? else {
+        let Some(stored) = tickets::get(store, tenant, ticket_id).await? else {
             return Ok(());
         };
+        let mapping = integrations::get(store, tenant, &stored.value.integration_id)
+            .await?
+            .map(|i| i.value.settings.status_mapping);
         let mut updated = stored.value.clone();
-        let entries = timeline::load(store, &ticket.tenant_id, &ticket.id).await?;
-        timeline::summarize(&mut updated, &entries);
+        let (entries, replies) = timeline::load_with_replies(store, tenant, ticket_id).await?;
+        timeline::summarize(&mut updated, &entries, &replies, mapping.as_ref());
         if updated == stored.value {
             return Ok(());
         }
@@ -387,7 +412,6 @@ pub async fn refresh_ticket(ports: &Ports, ticket: &Ticket) -> Result<(), Servic
         }
     }
     Err(ServiceError::Unavailable(format!(
-        "ticket {} kept changing; its summary is refreshed on the next event",
-        ticket.id
+        "ticket {ticket_id} kept changing; its summary is refreshed on the next event"
     )))
 }

@@ -8,7 +8,7 @@
 
 use super::paging::{self, Position};
 use super::request::{cursor_error, RequestError};
-use crate::domain::{AuthorKind, Customer, Message, Source, Ticket, TicketStatus};
+use crate::domain::{AuthorKind, Customer, Message, ReplyState, Source, Ticket, TicketStatus};
 use crate::ids::{CustomerId, IntegrationId, TenantId, TicketId};
 use crate::ports::Ports;
 use crate::repo::{customers, tickets};
@@ -55,6 +55,10 @@ pub struct TicketQuery {
     /// autoresponder answered and a person still has to).
     #[serde(default)]
     pub last_author: Option<AuthorKind>,
+    /// Only tickets whose latest reply from marketdesk is in this delivery state (`failed`:
+    /// it could not be sent and the ticket needs a reply).
+    #[serde(default)]
+    pub delivery: Option<DeliveryFilter>,
     /// Where to continue (from `next_cursor`).
     #[serde(default)]
     pub cursor: Option<String>,
@@ -89,12 +93,39 @@ impl TicketQuery {
             && self
                 .last_author
                 .is_none_or(|a| ticket.last_author == Some(a))
+            && self
+                .delivery
+                .is_none_or(|d| ticket.delivery == Some(d.state()))
             && self.archived.unwrap_or(false) == is_archived(ticket, now)
             && q.is_none_or(|q| {
                 let q = q.to_lowercase();
                 ticket.subject.to_lowercase().contains(&q)
                     || ticket.buyer_login.to_lowercase().contains(&q)
             })
+    }
+}
+
+/// The delivery states a ticket's latest reply can be listed by (cancelled replies never
+/// count as the latest).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum DeliveryFilter {
+    /// Still on its way.
+    Sending,
+    /// The marketplace has it.
+    Sent,
+    /// It could not be sent.
+    Failed,
+}
+
+impl DeliveryFilter {
+    /// The reply state this filter lists.
+    pub fn state(self) -> ReplyState {
+        match self {
+            DeliveryFilter::Sending => ReplyState::Sending,
+            DeliveryFilter::Sent => ReplyState::Sent,
+            DeliveryFilter::Failed => ReplyState::Failed,
+        }
     }
 }
 

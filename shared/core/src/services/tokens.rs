@@ -5,7 +5,7 @@
 use super::ServiceError;
 use crate::domain::{ConnectionState, Integration};
 use crate::ids::{IntegrationId, TenantId};
-use crate::ports::{Notification, Ports, SecretName};
+use crate::ports::{Ports, SecretName};
 use crate::repo::{integrations, is_conflict, leases};
 use async_trait::async_trait;
 use chrono::{DateTime, Duration, Utc};
@@ -232,19 +232,17 @@ pub async fn disconnect(
         match integrations::update(&*ports.store, &integration, stored.version).await {
             Ok(()) => {
                 tracing::warn!(tenant = %tenant, integration = %id, %reason, "integration disconnected: re-authentication needed");
-                if !integration.settings.alert_emails.is_empty() {
-                    let notification = Notification {
-                        to: integration.settings.alert_emails.clone(),
-                        subject: format!("marketdesk: {} needs re-authentication", integration.display_name),
-                        body: format!(
-                            "The marketplace refused marketdesk's access to the account \"{}\" ({reason}).\n\
-                             Polling has stopped. Connect the account again in marketdesk to resume.",
-                            integration.display_name
-                        ),
-                    };
-                    if let Err(error) = ports.notifier.notify(&notification).await {
-                        tracing::warn!(%error, "could not send the disconnection notice");
-                    }
+                let subject = format!(
+                    "marketdesk: {} needs re-authentication",
+                    integration.display_name
+                );
+                let body = format!(
+                    "The marketplace refused marketdesk's access to the account \"{}\" ({reason}).\n\
+                     Polling has stopped. Connect the account again in marketdesk to resume.",
+                    integration.display_name
+                );
+                if let Err(error) = super::alerts::send(ports, &integration, subject, body).await {
+                    tracing::warn!(%error, "could not send the disconnection notice");
                 }
                 return Ok(());
             }

@@ -141,6 +141,11 @@ fn resource_paths() -> Value {
                 "Only tickets whose last buyer-visible message has this author; `autoresponder` lists those the autoresponder answered that still need a person.",
                 reference("AuthorKind"),
             ),
+            query(
+                "delivery",
+                "Only tickets whose latest reply from marketdesk is in this state; `failed` lists those whose latest reply could not be sent (they need a reply).",
+                json!({ "type": "string", "enum": ["sending", "sent", "failed"] }),
+            ),
         ];
         parameters.extend(paging_parameters());
         parameters
@@ -652,7 +657,7 @@ fn ticket_schemas() -> Value {
             "order_url": nullable_string(),
             "products": { "type": "array", "items": reference("PanelProduct") }
         })),
-        "AuthorKind": enumeration(&["buyer", "seller_via_marketdesk", "seller_via_marketplace", "marketplace_staff", "autoresponder", "internal_comment"]),
+        "AuthorKind": enumeration(&["buyer", "seller_via_marketdesk", "seller_via_marketplace", "marketplace_staff", "marketplace_system", "marketplace_for_buyer", "autoresponder", "internal_comment"]),
         "Ticket": object(&["id", "tenant_id", "integration_id", "conversation", "source", "subject", "status", "marketplace_status", "open_for_replies", "buyer_login", "needs_reply", "created_at", "updated_at"], json!({
             "id": string(),
             "tenant_id": string(),
@@ -671,12 +676,14 @@ fn ticket_schemas() -> Value {
             "order_id": nullable_string(),
             "panel": reference("TicketPanel"),
             "last_author": { "allOf": [reference("AuthorKind")], "nullable": true },
-            "needs_reply": { "type": "boolean" },
+            "needs_reply": { "type": "boolean", "description": "Whether a person has to answer (rules: docs/architecture.md, \"Ticket state\")." },
+            "delivery": { "type": "string", "enum": ["sending", "sent", "failed"], "nullable": true, "description": "Delivery state of the ticket's latest reply from marketdesk; `failed`: it could not be sent and the ticket needs a reply." },
             "created_at": time(),
             "updated_at": time(),
             "opening": { "type": "integer", "description": "1, then one more each time the conversation is reopened." },
             "opening_after": { "type": "string", "format": "date-time", "nullable": true },
             "closed_at": { "type": "string", "format": "date-time", "nullable": true, "description": "When marketdesk saw the conversation close." },
+            "decided_at": { "type": "string", "format": "date-time", "nullable": true, "description": "When marketdesk first saw the marketplace decide the case (dispute closed or unresolved, claim accepted or rejected); messages written before it count as answered." },
             "autoreply": { "allOf": [reference("AutoreplyPlan")], "nullable": true }
         })),
         "AutoreplyPlan": object(&["opening", "buyer_message_id", "buyer_message_at", "due_at", "deadline", "state"], json!({
@@ -694,10 +701,11 @@ fn ticket_schemas() -> Value {
 fn message_and_customer_schemas() -> Value {
     json!({
         "Attachment": object(&["filename", "url"], json!({
-            "id": { "type": "string", "description": "Download it with `GET /v1/tickets/{id}/attachments/{aid}` (absent on replies' own files)." },
+            "id": { "type": "string", "description": "The `aid` to download it with `GET /v1/tickets/{id}/attachments/{aid}`, on every file of a read ticket (buyers' and replies')." },
+            "link": { "type": "string", "description": "marketdesk's own download path, `/v1/tickets/{id}/attachments/{aid}` (with the API key); on every file of a read ticket, in both directions." },
             "filename": string(),
             "content_type": nullable_string(),
-            "url": string()
+            "url": { "type": "string", "description": "The marketplace's address of the file: it answers only with the seller's marketplace credentials (use `link`); empty for files of replies." }
         })),
         "Message": object(&["id", "ticket_id", "author", "text", "attachments", "created_at"], json!({
             "id": string(),

@@ -55,7 +55,7 @@ pub(super) fn paths() -> Value {
         "/v1/tickets/{id}/attachments/{aid}": {
             "get": protected(json!({
                 "operationId": "getAttachment",
-                "summary": "A file a buyer (or the marketplace) attached, fetched from the marketplace with the account's credentials.",
+                "summary": "A file of the ticket's messages, by the `id` (or the `link`) its attachment carries: a buyer's (or the marketplace's) fetched from the marketplace with the account's credentials, a reply's served from marketdesk's store.",
                 "tags": ["tickets"],
                 "parameters": [id_parameter("ticket"), path_parameter("aid", "The attachment's `id` from the ticket's messages.")],
                 "responses": {
@@ -108,7 +108,8 @@ pub(super) fn schemas() -> Value {
             "attempt_started_at": { "type": "string", "format": "date-time", "nullable": true },
             "not_after": { "type": "string", "format": "date-time", "nullable": true, "description": "Autoresponses: never delivered after this." },
             "created_at": time(),
-            "sent_at": { "type": "string", "format": "date-time", "nullable": true }
+            "sent_at": { "type": "string", "format": "date-time", "nullable": true },
+            "failure_reported": { "type": "boolean", "description": "Whether this failure was reported to the integration's `alert_emails` (one notice per failure)." }
         })),
         "Delivery": object(&["reply_id", "state", "ask_to_confirm"], json!({
             "reply_id": string(),

@@ -181,6 +181,7 @@ async fn queue_reply(
         not_after: Some(plan.deadline),
         created_at: now,
         sent_at: None,
+        failure_reported: false,
     };
     let store = &*ports.store;
     let reply = match replies::create(store, &ticket.tenant_id, &reply).await {

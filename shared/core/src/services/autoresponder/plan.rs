@@ -2,7 +2,7 @@
 //! buyer's first message of that opening. Pure functions over the ticket and its timeline.
 
 use crate::domain::{
-    AuthorKind, AutoreplyPlan, AutoreplyState, AutoresponderSettings, Message, ReplyState, Ticket,
+    AutoreplyPlan, AutoreplyState, AutoresponderSettings, Message, ReplyState, Ticket,
 };
 use chrono::{DateTime, Duration, Utc};
 
@@ -60,7 +60,8 @@ pub fn reason_to_skip(
 }
 
 /// Plans the autoresponse for the current opening, once: when the autoresponder answers this
-/// kind of conversation and the opening has a buyer message. A plan that cannot be answered
+/// kind of conversation and the opening has a buyer message (or the buyer's opening written by
+/// the marketplace for them). A plan that cannot be answered
 /// any more (the seller answered, too late) is recorded as skipped at once.
 pub fn plan(
     ticket: &mut Ticket,
@@ -101,7 +102,9 @@ pub fn plan(
     }
     let first = timeline
         .iter()
-        .filter(|m| m.author == AuthorKind::Buyer)
+        // The buyer's opening may be written by the marketplace for them (Allegro's
+        // assistant); marketplace notices and staff messages are nobody's first message.
+        .filter(|m| m.author.speaks_for_buyer())
         .filter(|m| {
             ticket
                 .opening_after

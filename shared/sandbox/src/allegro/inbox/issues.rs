@@ -260,6 +260,21 @@ fn author_view(message: &IssueMessage) -> Value {
     }
 }
 
+/// The summary's `chat.initialMessage` (`PostPurchaseIssueFirstMessage`): its author role is
+/// documented as BUYER or ADMIN only, so an opening Allegro wrote for the buyer (SYSTEM in the
+/// chat: the assistant Allina) shows as ADMIN, without a login.
+fn initial_message_view(
+    message: &IssueMessage,
+    attachments: &BTreeMap<String, Attachment>,
+    base_url: &str,
+) -> Value {
+    let mut view = message_view(message, attachments, base_url);
+    if message.role != IssueRole::Buyer {
+        view["author"] = json!({ "role": IssueRole::Admin });
+    }
+    view
+}
+
 /// `PostPurchaseIssueChatMessage` / `PostPurchaseIssueMessage`.
 pub fn message_view(
     message: &IssueMessage,
@@ -303,7 +318,7 @@ pub fn issue_view(
             "chatActive": issue.chat_active,
         },
         "chat": {
-            "initialMessage": first.map(|m| message_view(m, attachments, base_url)),
+            "initialMessage": first.map(|m| initial_message_view(m, attachments, base_url)),
             "lastMessage": last.map(|m| json!({
                 "status": issue.last_message_status(),
                 "createdAt": timestamp(m.created_at),

@@ -35,9 +35,37 @@ struct OpenIssue {
     opened_at: Option<DateTime<Utc>>,
     #[serde(default)]
     attachments: Vec<NewFile>,
+    /// Who writes the opening: the buyer (default), or Allegro on the buyer's behalf.
+    #[serde(default)]
+    first_author: IssueOpener,
 }
 
-/// `POST /issues`: a buyer opens a dispute or a claim; 201 `{id}`.
+/// Who may write an issue's first message.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "SCREAMING_SNAKE_CASE")]
+enum IssueOpener {
+    /// The buyer.
+    #[default]
+    Buyer,
+    /// Allegro's assistant (Allina), writing the buyer's opening for them.
+    System,
+    /// An Allegro adviser, writing it for them.
+    Admin,
+}
+
+impl IssueOpener {
+    /// The chat role of the opening.
+    fn role(self) -> IssueRole {
+        match self {
+            IssueOpener::Buyer => IssueRole::Buyer,
+            IssueOpener::System => IssueRole::System,
+            IssueOpener::Admin => IssueRole::Admin,
+        }
+    }
+}
+
+/// `POST /issues`: a buyer opens a dispute or a claim (or Allegro opens it for them, with
+/// `first_author`); 201 `{id}`.
 pub(super) async fn open_issue(State(state): State<SandboxState>, body: Bytes) -> Outcome {
     let body: OpenIssue = parse_or_empty(&body)?;
     if !REASON_CODES.contains(&body.reason.as_str()) {
@@ -63,7 +91,10 @@ pub(super) async fn open_issue(State(state): State<SandboxState>, body: Bytes) -
     )?;
     let inbox: &mut Inbox = &mut world.allegro.inbox;
     let claim = body.issue_type == IssueType::Claim;
-    let first = Draft::new(inbox, Some(buyer.login.clone()), body.text, files, opened);
+    let opener = body.first_author.role();
+    // Allegro's authors show no login (the documents: absent for ADMIN and SYSTEM).
+    let login = (opener == IssueRole::Buyer).then(|| buyer.login.clone());
+    let first = Draft::new(inbox, login, body.text, files, opened);
     let issue = Issue {
         id: uuid::Uuid::new_v4().to_string(),
         seq: first.seq,
@@ -97,7 +128,7 @@ pub(super) async fn open_issue(State(state): State<SandboxState>, body: Bytes) -
         return_required: None,
         right: claim.then(|| "COMPLAINT".to_owned()),
         chat_active: true,
-        messages: vec![IssueMessage::from_draft(first, IssueRole::Buyer, None)],
+        messages: vec![IssueMessage::from_draft(first, opener, None)],
     };
     let id = issue.id.clone();
     inbox.issues.insert(id.clone(), issue);

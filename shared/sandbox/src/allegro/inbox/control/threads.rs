@@ -36,9 +36,37 @@ struct OpenThread {
     created_at: Option<DateTime<Utc>>,
     #[serde(default)]
     attachments: Vec<NewFile>,
+    /// Who writes the first message: the buyer (default), or Allegro on the buyer's behalf.
+    #[serde(default)]
+    first_author: ThreadOpener,
 }
 
-/// `POST /threads`: a buyer opens a thread; 201 `{id}`.
+/// Who may write a thread's first message.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "SCREAMING_SNAKE_CASE")]
+enum ThreadOpener {
+    /// The buyer.
+    #[default]
+    Buyer,
+    /// Allegro itself (its assistant), writing for the buyer.
+    Allegro,
+    /// An Allegro consultant, writing for the buyer.
+    Consultant,
+}
+
+impl ThreadOpener {
+    /// The author of the first message.
+    fn author(self) -> ThreadAuthor {
+        match self {
+            ThreadOpener::Buyer => ThreadAuthor::Buyer,
+            ThreadOpener::Allegro => ThreadAuthor::Allegro,
+            ThreadOpener::Consultant => ThreadAuthor::Consultant,
+        }
+    }
+}
+
+/// `POST /threads`: a buyer opens a thread (or Allegro opens it for them, with
+/// `first_author`); 201 `{id}`.
 pub(super) async fn open_thread(State(state): State<SandboxState>, body: Bytes) -> Outcome {
     let body: OpenThread = parse_or_empty(&body)?;
     let issue = body.thread_type == ThreadType::PostPurchaseIssue;
@@ -73,7 +101,10 @@ pub(super) async fn open_thread(State(state): State<SandboxState>, body: Bytes) 
         body.attachments,
     )?;
     let inbox = &mut world.allegro.inbox;
-    let first = Draft::new(inbox, Some(buyer.login.clone()), body.text, files, created);
+    let opener = body.first_author.author();
+    // Allegro's authors show no login, as their messages do.
+    let login = (opener == ThreadAuthor::Buyer).then(|| buyer.login.clone());
+    let first = Draft::new(inbox, login, body.text, files, created);
     let thread = Thread {
         id: Thread::new_id(),
         seq: first.seq,
@@ -97,7 +128,7 @@ pub(super) async fn open_thread(State(state): State<SandboxState>, body: Bytes) 
         created_at: created,
         read: false,
         status: ThreadStatus::Open,
-        messages: vec![ThreadMessage::from_draft(first, ThreadAuthor::Buyer)],
+        messages: vec![ThreadMessage::from_draft(first, opener)],
     };
     let id = thread.id.clone();
     inbox.threads.insert(id.clone(), thread);
