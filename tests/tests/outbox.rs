@@ -596,7 +596,10 @@ async fn a_failed_reply_needs_a_reply_is_listed_and_alerts_once_per_failure() {
         &b.ports,
         &i.tenant_id,
         &ticket,
-        Some("Ola".into()),
+        Some(&marketdesk_core::domain::Actor::User {
+            id: "u-Ola".into(),
+            name: "Ola".into(),
+        }),
         reply(r#"{"text":"Numer przesyłki: 123"}"#),
     )
     .await

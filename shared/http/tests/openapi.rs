@@ -77,7 +77,9 @@ fn every_route_is_documented_and_every_documented_route_exists() {
 async fn the_router_answers_every_documented_route() {
     let api = Api::new();
     for (method, path) in documented_routes(&api.doc) {
-        let concrete = path.replace("{id}", "some-id").replace("{token}", "some-token");
+        let concrete = path
+            .replace("{id}", "some-id")
+            .replace("{token}", "some-token");
         let answer = api.call(&method, &concrete, None, None).await;
         let expected = match path.as_str() {
             "/v1/health" => 200,

@@ -35,11 +35,11 @@ pub async fn fetch(
             .filter(|_| position == 0)
             .ok_or(RequestError::NotFound("attachment"))?;
         let data = files::get(store, tenant, ticket_id, &reply.id, &file).await?;
-        return Ok(FetchedFile {
-            filename: file.filename,
-            content_type: file.content_type,
+        return Ok(FetchedFile::from_bytes(
+            file.filename,
+            file.content_type,
             data,
-        });
+        ));
     }
     let attachment = message
         .attachments

@@ -195,6 +195,7 @@ mod tests {
             attachments: Vec::new(),
             created_at: at(minute),
             delivery: None,
+            actor: None,
         }
     }
 
@@ -204,6 +205,7 @@ mod tests {
             ticket_id: TicketId::from("t"),
             author: AuthorKind::SellerViaMarketdesk,
             author_name: None,
+            actor: None,
             text: "Odpowiedź".into(),
             attachment: None,
             ask_to_confirm: false,
