@@ -4,7 +4,8 @@
 //! - `X-Content-Type-Options: nosniff`: browsers take the declared media type (no JSON or
 //!   attachment sniffed into HTML).
 //! - `Cache-Control: no-store`: answers carry secrets (a new API key) or tenant data behind a
-//!   key; nothing the API serves is meant for a cache.
+//!   key; nothing the API serves is meant for a cache. The one exception: the workspace's
+//!   content-hashed assets, which set `public, max-age=31536000, immutable` themselves.
 //! - `X-Frame-Options: DENY` and `Content-Security-Policy: default-src 'none';
 //!   frame-ancestors 'none'` (a page may set a policy of its own that still refuses framing,
 //!   as the OAuth callback page does for its inline style).
@@ -65,9 +66,17 @@ pub(crate) async fn guard(request: Request, next: Next) -> Response {
         }
     };
     let headers = response.headers_mut();
-    let always: [(HeaderName, &str); 4] = [
+    // The workspace's content-hashed assets say `immutable` themselves; everything else
+    // is `no-store`.
+    let cacheable = headers
+        .get(header::CACHE_CONTROL)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|v| v.contains("immutable"));
+    if !cacheable {
+        headers.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
+    }
+    let always: [(HeaderName, &str); 3] = [
         (header::X_CONTENT_TYPE_OPTIONS, "nosniff"),
-        (header::CACHE_CONTROL, "no-store"),
         (header::X_FRAME_OPTIONS, "DENY"),
         (header::REFERRER_POLICY, "no-referrer"),
     ];

@@ -5,7 +5,8 @@
 //! role extractors, `throttle` the per-address limit of failed authentications, `extract` the
 //! JSON body, query and path extractors whose failures name the field at fault (`json` the
 //! strict JSON they use; path ids are checked there), `edge` the outermost layer (request
-//! target limit, security headers), `error` the JSON error answer, `openapi` the document.
+//! target limit, security headers), `error` the JSON error answer, `openapi` the document,
+//! `web` the agent workspace's pages (same router, session cookies, not in the route table).
 
 mod auth;
 mod edge;
@@ -16,11 +17,13 @@ mod openapi;
 mod routes;
 mod session;
 mod throttle;
+mod web;
 
 pub use edge::URI_LIMIT_BYTES;
 pub use error::ApiError;
 pub use openapi::document as openapi_document;
 pub use throttle::{AuthThrottle, ClientAddr};
+pub use web::PAGE_POLICY;
 
 use axum::Router;
 use marketdesk_core::ports::{
@@ -137,6 +140,7 @@ pub fn router(state: AppState) -> Router {
     Router::new()
         .merge(routes::public().router)
         .merge(protected)
+        .merge(web::routes())
         .fallback(error::not_found)
         .method_not_allowed_fallback(error::method_not_allowed)
         .layer(axum::extract::DefaultBodyLimit::max(BODY_LIMIT_BYTES))

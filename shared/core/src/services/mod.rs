@@ -21,6 +21,7 @@ pub mod timeline;
 pub mod token_refresh;
 pub mod tokens;
 pub mod validation;
+pub mod workspace;
 
 use crate::ports::{MarketplaceError, QueueError};
 use crate::repo::RepoError;

@@ -1,0 +1,209 @@
+//! What the web workspace shows, composed from the ticket services: list rows with the
+//! customer's name, the account and a preview of the latest message; and a ticket with what
+//! its reply box needs (the conversation's limits, the closure message, the account).
+//!
+//! Cost of a list page: the ticket list itself (see `ticket_views::list`), one read of the
+//! tenant's integrations, and per row its timeline and its customer. Keeping the preview in
+//! the ticket's summary would spare the timelines; that is the next step when lists grow.
+
+use super::request::RequestError;
+use super::ticket_views::{self, TicketDetail, TicketQuery};
+use crate::domain::{AuthorKind, ConversationKind, Message, ReplyLimits, ReplyState, Ticket};
+use crate::ids::{TenantId, TicketId};
+use crate::ports::Ports;
+use crate::repo::{customers, integrations, replies};
+use std::collections::HashMap;
+
+/// Longest preview of a message in the list, in characters.
+pub const PREVIEW_CHARS: usize = 140;
+
+/// The latest buyer-visible message of a ticket, shortened.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Preview {
+    /// Who wrote it.
+    pub author: AuthorKind,
+    /// The author's name, when known.
+    pub author_name: Option<String>,
+    /// Its text, at most [`PREVIEW_CHARS`] characters (an ellipsis marks a cut).
+    pub text: String,
+}
+
+/// One row of the ticket list.
+#[derive(Debug, Clone)]
+pub struct TicketRow {
+    /// The ticket.
+    pub ticket: Ticket,
+    /// The linked CRM customer's name, if any.
+    pub customer_name: Option<String>,
+    /// The account (integration) the conversation belongs to, by its shown name.
+    pub account: Option<String>,
+    /// The latest buyer-visible message.
+    pub preview: Option<Preview>,
+}
+
+/// One page of rows.
+#[derive(Debug, Clone)]
+pub struct RowPage {
+    /// The rows, most recent activity first.
+    pub rows: Vec<TicketRow>,
+    /// Where the next page starts; `None` at the end.
+    pub next_cursor: Option<String>,
+}
+
+/// `text` cut to at most `max` characters, an ellipsis marking the cut; line breaks become spaces.
+pub fn shorten(text: &str, max: usize) -> String {
+    let flat: String = text.split_whitespace().collect::<Vec<_>>().join(" ");
+    if flat.chars().count() <= max {
+        return flat;
+    }
+    let mut cut: String = flat.chars().take(max.saturating_sub(1)).collect();
+    cut.truncate(cut.trim_end().len());
+    cut.push('…');
+    cut
+}
+
+/// The latest message the buyer can see (internal comments aside), as a preview.
+pub fn preview_of(timeline: &[Message]) -> Option<Preview> {
+    timeline
+        .iter()
+        .rev()
+        .find(|m| m.author.is_public())
+        .map(|m| Preview {
+            author: m.author,
+            author_name: m.author_name.clone(),
+            text: shorten(&m.text, PREVIEW_CHARS),
+        })
+}
+
+/// One page of the tenant's tickets passing `query`, as list rows.
+pub async fn rows(
+    ports: &Ports,
+    tenant: &TenantId,
+    query: &TicketQuery,
+) -> Result<RowPage, RequestError> {
+    let page = ticket_views::list(ports, tenant, query).await?;
+    let store = &*ports.store;
+    let accounts: HashMap<_, _> = integrations::list_for_tenant(store, tenant)
+        .await?
+        .into_iter()
+        .map(|i| (i.id, i.display_name))
+        .collect();
+    let mut rows = Vec::with_capacity(page.tickets.len());
+    for ticket in page.tickets {
+        let timeline = super::timeline::load(store, tenant, &ticket.id).await?;
+        let customer_name = match &ticket.customer_id {
+            Some(id) => customers::get(store, tenant, id)
+                .await?
+                .map(|c| c.value.name),
+            None => None,
+        };
+        rows.push(TicketRow {
+            account: accounts.get(&ticket.integration_id).cloned(),
+            preview: preview_of(&timeline),
+            customer_name,
+            ticket,
+        });
+    }
+    Ok(RowPage {
+        rows,
+        next_cursor: page.next_cursor,
+    })
+}
+
+/// A ticket as its page shows it: the conversation, panel and customer, and what the reply
+/// box states before anything is sent.
+#[derive(Debug, Clone)]
+pub struct TicketWorkspace {
+    /// The ticket, its messages (replies with their delivery) and its customer.
+    pub detail: TicketDetail,
+    /// The account's shown name (`None` when the integration was deleted).
+    pub account: Option<String>,
+    /// What one reply may carry here.
+    pub limits: ReplyLimits,
+    /// Attachment bytes of this conversation's replies so far (sending or sent): what counts
+    /// against `limits.max_conversation_bytes`.
+    pub attachment_bytes_used: u64,
+    /// The text sent when an agent asks the buyer to confirm without writing one.
+    pub closure_message: Option<String>,
+    /// Whether "ask the buyer to confirm" applies (Allegro disputes).
+    pub can_ask_to_confirm: bool,
+}
+
+/// One ticket of the tenant with what its page needs.
+pub async fn ticket(
+    ports: &Ports,
+    tenant: &TenantId,
+    id: &TicketId,
+) -> Result<TicketWorkspace, RequestError> {
+    let detail = ticket_views::detail(ports, tenant, id).await?;
+    let store = &*ports.store;
+    let integration = integrations::get(store, tenant, &detail.ticket.integration_id)
+        .await?
+        .map(|v| v.value);
+    let attachment_bytes_used = replies::of_ticket(store, tenant, id)
+        .await?
+        .iter()
+        .filter(|r| matches!(r.state, ReplyState::Sending | ReplyState::Sent))
+        .filter_map(|r| r.attachment.as_ref())
+        .map(|f| f.size)
+        .sum();
+    let kind = detail.ticket.conversation.kind;
+    Ok(TicketWorkspace {
+        account: integration.as_ref().map(|i| i.display_name.clone()),
+        closure_message: integration
+            .and_then(|i| i.settings.closure_message)
+            .filter(|m| !m.trim().is_empty()),
+        limits: ReplyLimits::of(kind),
+        attachment_bytes_used,
+        can_ask_to_confirm: kind == ConversationKind::AllegroDispute,
+        detail,
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::ids::MessageId;
+    use chrono::{TimeZone, Utc};
+
+    fn message(author: AuthorKind, text: &str, minute: u32) -> Message {
+        Message {
+            id: MessageId(format!("m{minute}")),
+            ticket_id: TicketId("t1".into()),
+            external_id: None,
+            author,
+            author_name: None,
+            text: text.into(),
+            attachments: Vec::new(),
+            created_at: Utc.with_ymd_and_hms(2026, 1, 5, 10, minute, 0).unwrap(),
+            delivery: None,
+            actor: None,
+        }
+    }
+
+    #[test]
+    fn the_preview_is_the_latest_public_message_and_skips_comments() {
+        let timeline = vec![
+            message(AuthorKind::Buyer, "Gdzie paczka?", 1),
+            message(
+                AuthorKind::Autoresponder,
+                "Dziękujemy,\nodpowiemy wkrótce.",
+                2,
+            ),
+            message(AuthorKind::InternalComment, "sprawdzić kuriera", 3),
+        ];
+        let preview = preview_of(&timeline).expect("a preview");
+        assert_eq!(preview.author, AuthorKind::Autoresponder);
+        assert_eq!(preview.text, "Dziękujemy, odpowiemy wkrótce.");
+        assert!(preview_of(&timeline[2..]).is_none());
+    }
+
+    #[test]
+    fn long_texts_are_cut_at_a_character_boundary_with_an_ellipsis() {
+        let text = "ż".repeat(200);
+        let short = shorten(&text, PREVIEW_CHARS);
+        assert_eq!(short.chars().count(), PREVIEW_CHARS);
+        assert!(short.ends_with('…'));
+        assert_eq!(shorten("krótko", PREVIEW_CHARS), "krótko");
+    }
+}

@@ -1,0 +1,570 @@
+//! The page handlers: read the form, check its CSRF token, call a core service, then render
+//! or redirect (303, with a flash message).
+
+use super::i18n::{Lang, Strings};
+use super::views::{self, Draft, MessagePage, SignInPage, TicketsPage};
+use super::{
+    chosen_lang, cookie, is_local_path, redirect_with_flash, render, take_flash, unavailable,
+    Agent, Layout, LANG_COOKIE,
+};
+use crate::session;
+use crate::AppState;
+use askama::Template;
+use axum::extract::{ConnectInfo, Multipart, Path, RawQuery, State};
+use axum::http::{header, HeaderMap, HeaderValue, StatusCode};
+use axum::response::{IntoResponse, Redirect, Response};
+use axum::{Extension, Form};
+use base64::engine::general_purpose::STANDARD;
+use base64::Engine;
+use marketdesk_core::domain::{AuthorKind, Source, TicketStatus};
+use marketdesk_core::ids::{self, MessageId, TicketId};
+use marketdesk_core::services::comments::{self, NewComment};
+use marketdesk_core::services::people::secrets;
+use marketdesk_core::services::people::sessions::{self, SignIn, SignInError};
+use marketdesk_core::services::replies::{self, NewAttachment, NewReply};
+use marketdesk_core::services::request::RequestError;
+use marketdesk_core::services::ticket_views::{DeliveryFilter, TicketQuery};
+use marketdesk_core::services::validation::looks_like_html;
+use marketdesk_core::services::workspace;
+use secrecy::SecretString;
+use serde::Deserialize;
+use std::net::SocketAddr;
+
+/// Cookie with the sign-in form's CSRF token (double submit: no session exists yet).
+const SIGN_IN_COOKIE: &str = "md_signin";
+/// Prefix of the sign-in form's token.
+const SIGN_IN_PREFIX: &str = "mdf_";
+
+/// `GET /`: the tickets for people signed in, else the sign-in page.
+pub(crate) async fn home(agent: Result<Agent, Response>) -> Response {
+    match agent {
+        Ok(_) => Redirect::to("/tickets").into_response(),
+        Err(_) => Redirect::to("/sign-in").into_response(),
+    }
+}
+
+/// The sign-in page with `error`, its CSRF token (the cookie's, or a new one set here).
+fn sign_in_page(
+    headers: &HeaderMap,
+    state: &AppState,
+    status: StatusCode,
+    email: String,
+    error: Option<&'static str>,
+) -> Response {
+    let lang = chosen_lang(headers).unwrap_or(Lang::Pl);
+    let t = lang.strings();
+    let existing =
+        cookie(headers, SIGN_IN_COOKIE).filter(|token| secrets::well_formed(SIGN_IN_PREFIX, token));
+    let (csrf, fresh) = match existing {
+        Some(token) => (token, false),
+        None => match secrets::generate(SIGN_IN_PREFIX) {
+            Ok(token) => (token, true),
+            Err(error) => return unavailable(Some(lang), &error),
+        },
+    };
+    let flash = take_flash(headers, t);
+    let mut l = Layout::new(lang, t.sign_in_title, "/sign-in", None);
+    l.flash = flash;
+    l.error = error.map(str::to_owned);
+    let page = SignInPage {
+        l,
+        t,
+        csrf: csrf.clone(),
+        email,
+    };
+    let mut response = render(page.render(), status, flash.is_some());
+    if fresh {
+        let secure = if session::is_https(state, headers) {
+            "; Secure"
+        } else {
+            ""
+        };
+        if let Ok(value) = HeaderValue::from_str(&format!(
+            "{SIGN_IN_COOKIE}={csrf}; Path=/sign-in; HttpOnly; SameSite=Strict{secure}"
+        )) {
+            response.headers_mut().append(header::SET_COOKIE, value);
+        }
+    }
+    response
+}
+
+/// `GET /sign-in`.
+pub(crate) async fn sign_in_form(State(state): State<AppState>, headers: HeaderMap) -> Response {
+    sign_in_page(&headers, &state, StatusCode::OK, String::new(), None)
+}
+
+/// The sign-in form.
+#[derive(Deserialize)]
+pub(crate) struct SignInForm {
+    #[serde(default)]
+    csrf: String,
+    #[serde(default)]
+    email: String,
+    #[serde(default)]
+    password: String,
+}
+
+/// `POST /sign-in`: opens a session and goes to the tickets.
+pub(crate) async fn sign_in(
+    State(state): State<AppState>,
+    peer: Option<Extension<ConnectInfo<SocketAddr>>>,
+    headers: HeaderMap,
+    Form(form): Form<SignInForm>,
+) -> Response {
+    let t = chosen_lang(&headers).unwrap_or(Lang::Pl).strings();
+    let expected = cookie(&headers, SIGN_IN_COOKIE).unwrap_or_default();
+    if expected.is_empty() || !secrets::constant_time_eq(&expected, &form.csrf) {
+        return sign_in_page(
+            &headers,
+            &state,
+            StatusCode::FORBIDDEN,
+            form.email,
+            Some(t.form_expired),
+        );
+    }
+    let client = session::client_address(&headers, peer.as_ref().map(|Extension(info)| info));
+    let request = SignIn {
+        email: form.email.clone(),
+        password: SecretString::from(form.password),
+    };
+    match sessions::sign_in(&state.ports, &state.people, request, client.as_deref()).await {
+        Ok(opened) => {
+            let cookie = session::session_cookie(
+                &opened.token,
+                state.people.session_lifetime.num_seconds(),
+                session::is_https(&state, &headers),
+            );
+            let mut response = Redirect::to("/tickets").into_response();
+            response.headers_mut().append(header::SET_COOKIE, cookie);
+            response
+        }
+        Err(SignInError::Rejected) | Err(SignInError::Request(RequestError::Invalid { .. })) => {
+            sign_in_page(
+                &headers,
+                &state,
+                StatusCode::UNAUTHORIZED,
+                form.email,
+                Some(t.sign_in_rejected),
+            )
+        }
+        Err(SignInError::Throttled { .. }) => sign_in_page(
+            &headers,
+            &state,
+            StatusCode::TOO_MANY_REQUESTS,
+            form.email,
+            Some(t.sign_in_throttled),
+        ),
+        Err(SignInError::Request(error)) => unavailable(chosen_lang(&headers), &error),
+    }
+}
+
+/// A form whose only field is the CSRF token.
+#[derive(Deserialize)]
+pub(crate) struct TokenForm {
+    #[serde(default)]
+    csrf: String,
+}
+
+/// The answer to a form whose CSRF token is wrong: nothing was done.
+fn forbidden(agent: &Agent) -> Response {
+    let t = agent.lang.strings();
+    let page = MessagePage {
+        l: Layout::new(agent.lang, t.not_sent, "/tickets", Some(agent)),
+        t,
+        text: t.form_expired.to_owned(),
+    };
+    render(page.render(), StatusCode::FORBIDDEN, false)
+}
+
+/// `POST /sign-out`.
+pub(crate) async fn sign_out(
+    State(state): State<AppState>,
+    agent: Agent,
+    headers: HeaderMap,
+    Form(form): Form<TokenForm>,
+) -> Response {
+    if !agent.csrf_ok(&form.csrf) {
+        return forbidden(&agent);
+    }
+    if let Err(error) = sessions::sign_out(&state.ports, &agent.caller).await {
+        return unavailable(Some(agent.lang), &error);
+    }
+    let mut response = redirect_with_flash("/sign-in", "signed_out");
+    response.headers_mut().append(
+        header::SET_COOKIE,
+        session::clearing_cookie(session::is_https(&state, &headers)),
+    );
+    response
+}
+
+/// `GET /language/{code}?back=/path`: keeps the choice in a cookie and goes back.
+pub(crate) async fn language(Path(code): Path<String>, RawQuery(query): RawQuery) -> Response {
+    let back = form_urlencoded::parse(query.unwrap_or_default().as_bytes())
+        .find(|(key, _)| key == "back")
+        .map(|(_, value)| value.into_owned())
+        .filter(|path| is_local_path(path))
+        .unwrap_or_else(|| "/".to_owned());
+    let mut response = Redirect::to(&back).into_response();
+    if let Some(lang) = Lang::from_code(&code) {
+        if let Ok(value) = HeaderValue::from_str(&format!(
+            "{LANG_COOKIE}={}; Path=/; Max-Age=31536000; SameSite=Lax",
+            lang.code()
+        )) {
+            response.headers_mut().append(header::SET_COOKIE, value);
+        }
+    }
+    response
+}
+
+/// The list's filters as the GET form sends them (empty = any; unknown values are ignored).
+#[derive(Deserialize, Default)]
+struct ListForm {
+    #[serde(default)]
+    source: String,
+    #[serde(default)]
+    status: String,
+    #[serde(default)]
+    needs_reply: String,
+    #[serde(default)]
+    last_author: String,
+    #[serde(default)]
+    delivery: String,
+    #[serde(default)]
+    cursor: String,
+}
+
+impl ListForm {
+    fn query(&self) -> TicketQuery {
+        TicketQuery {
+            source: match self.source.as_str() {
+                "allegro" => Some(Source::Allegro),
+                "empikplace" => Some(Source::Empikplace),
+                _ => None,
+            },
+            status: match self.status.as_str() {
+                "open" => Some(TicketStatus::Open),
+                "pending" => Some(TicketStatus::Pending),
+                "solved" => Some(TicketStatus::Solved),
+                "closed" => Some(TicketStatus::Closed),
+                _ => None,
+            },
+            needs_reply: match self.needs_reply.as_str() {
+                "true" => Some(true),
+                "false" => Some(false),
+                _ => None,
+            },
+            last_author: (self.last_author == "autoresponder").then_some(AuthorKind::Autoresponder),
+            delivery: (self.delivery == "failed").then_some(DeliveryFilter::Failed),
+            cursor: Some(self.cursor.clone()).filter(|c| !c.is_empty()),
+            ..TicketQuery::default()
+        }
+    }
+
+    /// This list's address starting at `cursor`.
+    fn href(&self, cursor: Option<&str>) -> String {
+        let mut query = form_urlencoded::Serializer::new(String::new());
+        for (name, value) in [
+            ("source", &self.source),
+            ("status", &self.status),
+            ("needs_reply", &self.needs_reply),
+            ("last_author", &self.last_author),
+            ("delivery", &self.delivery),
+        ] {
+            if !value.is_empty() {
+                query.append_pair(name, value);
+            }
+        }
+        if let Some(cursor) = cursor {
+            query.append_pair("cursor", cursor);
+        }
+        let query = query.finish();
+        if query.is_empty() {
+            "/tickets".to_owned()
+        } else {
+            format!("/tickets?{query}")
+        }
+    }
+}
+
+/// `GET /tickets`: the list with its filters.
+pub(crate) async fn tickets(
+    State(state): State<AppState>,
+    agent: Agent,
+    headers: HeaderMap,
+    RawQuery(raw): RawQuery,
+) -> Response {
+    let form: ListForm =
+        serde_urlencoded::from_str(raw.as_deref().unwrap_or_default()).unwrap_or_default();
+    let t = agent.lang.strings();
+    let query = form.query();
+    let page = match workspace::rows(&state.ports, &agent.caller.tenant_id, &query).await {
+        Ok(page) => page,
+        // A cursor from elsewhere: the first page instead.
+        Err(RequestError::Invalid { .. }) => {
+            return Redirect::to(
+                &ListForm {
+                    cursor: String::new(),
+                    ..form
+                }
+                .href(None),
+            )
+            .into_response()
+        }
+        Err(error) => return unavailable(Some(agent.lang), &error),
+    };
+    let flash = take_flash(&headers, t);
+    let mut l = Layout::new(agent.lang, t.tickets, &form.href(None), Some(&agent));
+    l.flash = flash;
+    let [sources, statuses, needs_reply, last_author, delivery] = views::filter_choices(t, &query);
+    let html = TicketsPage {
+        l,
+        t,
+        sources,
+        statuses,
+        needs_reply,
+        last_author,
+        delivery,
+        rows: page.rows.into_iter().map(|r| views::row(t, r)).collect(),
+        next_href: page.next_cursor.as_deref().map(|c| form.href(Some(c))),
+    }
+    .render();
+    render(html, StatusCode::OK, flash.is_some())
+}
+
+/// The page saying a ticket does not exist.
+fn not_found(agent: &Agent) -> Response {
+    let t = agent.lang.strings();
+    let page = MessagePage {
+        l: Layout::new(agent.lang, t.not_found, "/tickets", Some(agent)),
+        t,
+        text: t.not_found.to_owned(),
+    };
+    render(page.render(), StatusCode::NOT_FOUND, false)
+}
+
+/// The ticket page with `draft` in its reply box.
+async fn ticket_page(
+    state: &AppState,
+    agent: &Agent,
+    headers: &HeaderMap,
+    id: &TicketId,
+    draft: Draft,
+    status: StatusCode,
+) -> Response {
+    let t = agent.lang.strings();
+    let loaded = workspace::ticket(&state.ports, &agent.caller.tenant_id, id).await;
+    let loaded = match loaded {
+        Ok(loaded) => loaded,
+        Err(RequestError::NotFound(_)) => return not_found(agent),
+        Err(error) => return unavailable(Some(agent.lang), &error),
+    };
+    let flash = take_flash(headers, t);
+    let mut l = Layout::new(
+        agent.lang,
+        loaded.detail.ticket.subject.clone(),
+        &format!("/tickets/{id}"),
+        Some(agent),
+    );
+    l.flash = flash;
+    let page = views::ticket_page(l, t, agent.csrf.clone(), loaded, draft);
+    render(page.render(), status, flash.is_some())
+}
+
+/// `GET /tickets/{id}`.
+pub(crate) async fn ticket(
+    State(state): State<AppState>,
+    agent: Agent,
+    headers: HeaderMap,
+    Path(id): Path<String>,
+) -> Response {
+    if !ids::is_well_formed(&id) {
+        return not_found(&agent);
+    }
+    ticket_page(
+        &state,
+        &agent,
+        &headers,
+        &TicketId(id),
+        Draft::default(),
+        StatusCode::OK,
+    )
+    .await
+}
+
+/// What the reply box sent.
+#[derive(Default)]
+struct Written {
+    csrf: String,
+    comment: bool,
+    text: String,
+    ask_to_confirm: bool,
+    file: Option<NewAttachment>,
+}
+
+/// Reads the reply box's multipart form.
+async fn read_written(
+    mut multipart: Multipart,
+) -> Result<Written, axum::extract::multipart::MultipartError> {
+    let mut written = Written::default();
+    while let Some(field) = multipart.next_field().await? {
+        match field.name().unwrap_or_default() {
+            "csrf" => written.csrf = field.text().await?,
+            "mode" => written.comment = field.text().await? == "comment",
+            "text" => written.text = field.text().await?,
+            "ask_to_confirm" => written.ask_to_confirm = !field.text().await?.is_empty(),
+            "attachment" => {
+                let filename = field.file_name().unwrap_or_default().to_owned();
+                let content_type = field
+                    .content_type()
+                    .unwrap_or("application/octet-stream")
+                    .to_owned();
+                let data = field.bytes().await?;
+                // A file input left empty sends a part without a name or bytes.
+                if !filename.is_empty() && !data.is_empty() {
+                    written.file = Some(NewAttachment {
+                        filename,
+                        content_type,
+                        data_base64: STANDARD.encode(&data),
+                    });
+                }
+            }
+            _ => {}
+        }
+    }
+    Ok(written)
+}
+
+/// Why a write was refused, in the page's language, or `None` when it is no refusal (a
+/// failure of the service).
+fn refusal(t: &Strings, error: &RequestError, text: &str) -> Option<String> {
+    match error {
+        RequestError::Invalid { field, .. } if field == "text" && looks_like_html(text) => {
+            Some(t.html_refused.to_owned())
+        }
+        RequestError::Invalid { field, .. } if field == "text" && text.trim().is_empty() => {
+            Some(t.text_empty.to_owned())
+        }
+        RequestError::Invalid { field, message } => {
+            Some(format!("{}: {field}: {message}", t.not_sent))
+        }
+        RequestError::WrongState { message, .. } | RequestError::Conflict(message) => {
+            Some(format!("{}: {message}", t.not_sent))
+        }
+        _ => None,
+    }
+}
+
+/// `POST /tickets/{id}`: a reply to the buyer (with at most one file) or an internal comment.
+pub(crate) async fn write(
+    State(state): State<AppState>,
+    agent: Agent,
+    headers: HeaderMap,
+    Path(id): Path<String>,
+    multipart: Result<Multipart, axum::extract::multipart::MultipartRejection>,
+) -> Response {
+    if !ids::is_well_formed(&id) {
+        return not_found(&agent);
+    }
+    let Ok(multipart) = multipart else {
+        return forbidden(&agent);
+    };
+    let written = match read_written(multipart).await {
+        Ok(written) => written,
+        Err(error) => {
+            tracing::info!(%error, "an unreadable reply form");
+            return forbidden(&agent);
+        }
+    };
+    if !agent.csrf_ok(&written.csrf) {
+        return forbidden(&agent);
+    }
+    let ticket_id = TicketId(id);
+    let tenant = &agent.caller.tenant_id;
+    let actor = Some(&agent.caller.actor);
+    let outcome = if written.comment {
+        let comment = NewComment {
+            text: written.text.clone(),
+        };
+        comments::add(&state.ports, tenant, &ticket_id, actor, comment)
+            .await
+            .map(|_| "comment_added")
+    } else {
+        let reply = NewReply {
+            text: written.text.clone(),
+            attachment: written.file,
+            ask_to_confirm: written.ask_to_confirm,
+        };
+        replies::submit(&state.ports, tenant, &ticket_id, actor, reply)
+            .await
+            .map(|_| "reply_queued")
+    };
+    match outcome {
+        Ok(flash) => redirect_with_flash(&format!("/tickets/{ticket_id}"), flash),
+        Err(RequestError::NotFound(_)) => not_found(&agent),
+        Err(error) => match refusal(agent.lang.strings(), &error, &written.text) {
+            Some(message) => {
+                let draft = Draft {
+                    text: written.text,
+                    comment: written.comment,
+                    error: Some(message),
+                };
+                ticket_page(
+                    &state,
+                    &agent,
+                    &headers,
+                    &ticket_id,
+                    draft,
+                    StatusCode::UNPROCESSABLE_ENTITY,
+                )
+                .await
+            }
+            None => unavailable(Some(agent.lang), &error),
+        },
+    }
+}
+
+/// `POST /tickets/{id}/replies/{rid}/retry`: sends a failed reply again.
+pub(crate) async fn retry(
+    State(state): State<AppState>,
+    agent: Agent,
+    headers: HeaderMap,
+    Path((id, rid)): Path<(String, String)>,
+    Form(form): Form<TokenForm>,
+) -> Response {
+    if !ids::is_well_formed(&id) || !ids::is_well_formed(&rid) {
+        return not_found(&agent);
+    }
+    if !agent.csrf_ok(&form.csrf) {
+        return forbidden(&agent);
+    }
+    let ticket_id = TicketId(id);
+    let retried = replies::retry(
+        &state.ports,
+        &agent.caller.tenant_id,
+        &ticket_id,
+        &MessageId(rid),
+    )
+    .await;
+    match retried {
+        Ok(_) => redirect_with_flash(&format!("/tickets/{ticket_id}"), "retry_queued"),
+        Err(RequestError::NotFound(_)) => not_found(&agent),
+        Err(error) => match refusal(agent.lang.strings(), &error, "") {
+            Some(message) => {
+                let draft = Draft {
+                    error: Some(message),
+                    ..Draft::default()
+                };
+                ticket_page(
+                    &state,
+                    &agent,
+                    &headers,
+                    &ticket_id,
+                    draft,
+                    StatusCode::UNPROCESSABLE_ENTITY,
+                )
+                .await
+            }
+            None => unavailable(Some(agent.lang), &error),
+        },
+    }
+}

@@ -1,0 +1,367 @@
+//! The web workspace over HTTP: sessions and redirects, CSRF on every form, escaped output,
+//! the page policy, content-hashed assets, the language, refusals shown in the reply box.
+//! (The whole flow in a real browser is `tests/browser`.) askama escapes `<` and `>` as
+//! `&#60;` and `&#62;`.
+
+mod common;
+
+use axum::body::Body;
+use axum::http::Request;
+use common::*;
+use marketdesk_core::domain::{AuthorKind, Language, Role, Ticket};
+use marketdesk_core::services::people::users::{self, NewUser};
+use marketdesk_core::services::timeline;
+use marketdesk_http::PAGE_POLICY;
+use secrecy::SecretString;
+use serde_json::json;
+
+const PASSWORD: &str = "bardzo tajne 42";
+const BOUNDARY: &str = "----marketdesk-test";
+
+/// A browser signed in through the pages: its cookies, and the session's CSRF token as the
+/// pages' forms carry it.
+struct Browser {
+    cookies: String,
+    csrf: String,
+}
+
+fn html(answer: &Answer) -> &str {
+    answer.body.as_str().unwrap_or_default()
+}
+
+fn location(answer: &Answer) -> &str {
+    answer.headers["location"].to_str().expect("ascii")
+}
+
+/// The `name=value` parts of every `Set-Cookie` of an answer.
+fn set_cookies(answer: &Answer) -> Vec<String> {
+    answer
+        .headers
+        .get_all("set-cookie")
+        .iter()
+        .map(|v| {
+            v.to_str()
+                .expect("ascii")
+                .split(';')
+                .next()
+                .unwrap()
+                .to_owned()
+        })
+        .collect()
+}
+
+/// The value of the hidden `csrf` field of a page.
+fn csrf_field(page: &str) -> String {
+    let start = page.find("name=\"csrf\" value=\"").expect("a csrf field") + 19;
+    page[start..].split('"').next().unwrap().to_owned()
+}
+
+async fn get(api: &Api, path: &str, cookies: &str) -> Answer {
+    let mut request = Request::builder().uri(path);
+    if !cookies.is_empty() {
+        request = request.header("cookie", cookies);
+    }
+    api.send(request.body(Body::empty()).unwrap()).await
+}
+
+async fn post_form(api: &Api, path: &str, cookies: &str, form: &[(&str, &str)]) -> Answer {
+    let body = form_urlencoded::Serializer::new(String::new())
+        .extend_pairs(form)
+        .finish();
+    let request = Request::builder()
+        .method("POST")
+        .uri(path)
+        .header("cookie", cookies)
+        .header("content-type", "application/x-www-form-urlencoded")
+        .body(Body::from(body))
+        .unwrap();
+    api.send(request).await
+}
+
+async fn post_multipart(api: &Api, path: &str, cookies: &str, fields: &[(&str, &str)]) -> Answer {
+    let mut body = String::new();
+    for (name, value) in fields {
+        body.push_str(&format!(
+            "--{BOUNDARY}\r\nContent-Disposition: form-data; name=\"{name}\"\r\n\r\n{value}\r\n"
+        ));
+    }
+    body.push_str(&format!("--{BOUNDARY}--\r\n"));
+    let request = Request::builder()
+        .method("POST")
+        .uri(path)
+        .header("cookie", cookies)
+        .header(
+            "content-type",
+            format!("multipart/form-data; boundary={BOUNDARY}"),
+        )
+        .body(Body::from(body))
+        .unwrap();
+    api.send(request).await
+}
+
+async fn person(api: &Api, email: &str, language: Language) {
+    users::create_with_password(
+        &api.backend.ports,
+        "acme",
+        NewUser {
+            email: email.into(),
+            role: Role::Agent,
+            name: Some("Agata Agentka".into()),
+            language: Some(language),
+        },
+        &SecretString::from(PASSWORD.to_owned()),
+    )
+    .await
+    .expect("user created");
+}
+
+/// Signs in through the sign-in page.
+async fn sign_in(api: &Api, email: &str) -> Browser {
+    let form = get(api, "/sign-in", "").await;
+    let cookies = set_cookies(&form).join("; ");
+    let token = csrf_field(html(&form));
+    let done = post_form(
+        api,
+        "/sign-in",
+        &cookies,
+        &[("csrf", &token), ("email", email), ("password", PASSWORD)],
+    )
+    .await;
+    assert_eq!(done.status, 303, "{}", html(&done));
+    assert_eq!(location(&done), "/tickets");
+    let session = set_cookies(&done)
+        .into_iter()
+        .find(|c| c.starts_with("md_session="))
+        .expect("a session cookie");
+    let list = get(api, "/tickets", &session).await;
+    Browser {
+        csrf: csrf_field(html(&list)),
+        cookies: session,
+    }
+}
+
+/// A ticket of tenant `acme` on a (pending) Allegro integration, with one buyer message.
+async fn seeded(api: &Api, subject: &str, text: &str) -> Ticket {
+    let admin = api.key("acme", Role::Admin).await;
+    let integration = api
+        .post(
+            "/v1/integrations",
+            &admin,
+            json!({ "kind": "allegro", "display_name": "Sklep" }),
+        )
+        .await;
+    assert_eq!(integration.status, 201, "{}", integration.body);
+    let id = integration.body["id"].as_str().unwrap();
+    let mut ticket = common::ticket("acme", id, "d1", 5);
+    ticket.subject = subject.into();
+    store_ticket(api, &ticket).await;
+    store_message(api, &ticket, "b1", "buyer", text).await;
+    ticket
+}
+
+async fn entries(api: &Api, ticket: &Ticket) -> Vec<(AuthorKind, String)> {
+    timeline::load(&*api.backend.ports.store, &ticket.tenant_id, &ticket.id)
+        .await
+        .unwrap()
+        .into_iter()
+        .map(|m| (m.author, m.text))
+        .collect()
+}
+
+#[tokio::test]
+async fn pages_send_people_without_a_session_to_sign_in() {
+    let api = Api::new();
+    for path in ["/", "/tickets", "/tickets/tk-1"] {
+        let answer = get(&api, path, "").await;
+        assert_eq!(answer.status, 303, "{path}");
+        assert_eq!(location(&answer), "/sign-in", "{path}");
+    }
+    let ended = get(
+        &api,
+        "/tickets",
+        "md_session=mds_notasessionnotasessionnotasessionnotases",
+    )
+    .await;
+    assert_eq!(location(&ended), "/sign-in");
+    assert!(set_cookies(&ended).contains(&"md_session=".to_owned()));
+}
+
+#[tokio::test]
+async fn the_sign_in_form_needs_its_csrf_cookie() {
+    let api = Api::new();
+    person(&api, "agata@example.com", Language::Pl).await;
+    let form = get(&api, "/sign-in", "").await;
+    assert_eq!(form.status, 200);
+    assert_eq!(form.headers["content-security-policy"], PAGE_POLICY);
+    assert_eq!(form.headers["cache-control"], "no-store");
+    let token = csrf_field(html(&form));
+    let fields = [
+        ("csrf", token.as_str()),
+        ("email", "agata@example.com"),
+        ("password", PASSWORD),
+    ];
+    // Another site can post the form, but cannot set the cookie to match.
+    let forged = post_form(&api, "/sign-in", "", &fields).await;
+    assert_eq!(forged.status, 403);
+    assert!(!set_cookies(&forged)
+        .iter()
+        .any(|c| c.starts_with("md_session=mds_")));
+    let cookies = set_cookies(&form).join("; ");
+    let wrong = post_form(
+        &api,
+        "/sign-in",
+        &cookies,
+        &[
+            ("csrf", &token),
+            ("email", "agata@example.com"),
+            ("password", "nie to hasło"),
+        ],
+    )
+    .await;
+    assert_eq!(wrong.status, 401);
+    assert!(html(&wrong).contains("Nieprawidłowy adres e-mail lub hasło."));
+    let done = post_form(&api, "/sign-in", &cookies, &fields).await;
+    assert_eq!(done.status, 303);
+    assert!(set_cookies(&done)
+        .iter()
+        .any(|c| c.starts_with("md_session=mds_")));
+}
+
+#[tokio::test]
+async fn forms_without_the_sessions_csrf_token_change_nothing() {
+    let api = Api::new();
+    person(&api, "agata@example.com", Language::Pl).await;
+    let ticket = seeded(&api, "Uszkodzony kubek", "Kubek pęknięty").await;
+    let browser = sign_in(&api, "agata@example.com").await;
+    let path = format!("/tickets/{}", ticket.id);
+    let before = entries(&api, &ticket).await;
+    for token in ["", "forged"] {
+        let fields = [("csrf", token), ("mode", "comment"), ("text", "notatka")];
+        let refused = post_multipart(&api, &path, &browser.cookies, &fields).await;
+        assert_eq!(refused.status, 403, "{token:?}");
+    }
+    let sign_out = post_form(&api, "/sign-out", &browser.cookies, &[("csrf", "forged")]).await;
+    assert_eq!(sign_out.status, 403);
+    assert_eq!(entries(&api, &ticket).await, before);
+
+    let fields = [
+        ("csrf", browser.csrf.as_str()),
+        ("mode", "comment"),
+        ("text", "notatka"),
+    ];
+    let done = post_multipart(&api, &path, &browser.cookies, &fields).await;
+    assert_eq!(
+        (done.status.as_u16(), location(&done)),
+        (303, path.as_str())
+    );
+    assert!(set_cookies(&done).contains(&"md_flash=comment_added".to_owned()));
+    let after = entries(&api, &ticket).await;
+    assert_eq!(
+        after.last(),
+        Some(&(AuthorKind::InternalComment, "notatka".to_owned()))
+    );
+    let page = get(
+        &api,
+        &path,
+        &format!("{}; md_flash=comment_added", browser.cookies),
+    )
+    .await;
+    assert!(html(&page).contains("Dodano komentarz wewnętrzny."));
+    assert!(html(&page).contains("Agata Agentka"));
+}
+
+#[tokio::test]
+async fn html_in_a_reply_is_refused_in_the_reply_box_and_nothing_is_stored() {
+    let api = Api::new();
+    person(&api, "agata@example.com", Language::Pl).await;
+    let ticket = seeded(&api, "Uszkodzony kubek", "Kubek pęknięty").await;
+    let browser = sign_in(&api, "agata@example.com").await;
+    let path = format!("/tickets/{}", ticket.id);
+    let fields = [
+        ("csrf", browser.csrf.as_str()),
+        ("mode", "reply"),
+        ("text", "<b>Dzień dobry</b>"),
+    ];
+    let refused = post_multipart(&api, &path, &browser.cookies, &fields).await;
+    assert_eq!(refused.status, 422);
+    let page = html(&refused);
+    assert!(page.contains("znaczniki HTML nie są dozwolone"), "{page}");
+    // The text typed stays in the box, escaped.
+    assert!(
+        page.contains("&#60;b&#62;Dzień dobry&#60;/b&#62;</textarea>"),
+        "{page}"
+    );
+    assert_eq!(entries(&api, &ticket).await.len(), 1);
+}
+
+#[tokio::test]
+async fn what_buyers_write_is_shown_escaped() {
+    let api = Api::new();
+    person(&api, "agata@example.com", Language::Pl).await;
+    let ticket = seeded(
+        &api,
+        "<script>alert(1)</script>",
+        "<img src=x onerror=alert(2)>",
+    )
+    .await;
+    let browser = sign_in(&api, "agata@example.com").await;
+    let list = get(&api, "/tickets", &browser.cookies).await;
+    let page = get(&api, &format!("/tickets/{}", ticket.id), &browser.cookies).await;
+    for answer in [&list, &page] {
+        assert_eq!(answer.status, 200);
+        assert!(!html(answer).contains("<script>alert"), "{}", html(answer));
+        assert!(html(answer).contains("&#60;script&#62;alert(1)&#60;/script&#62;"));
+    }
+    assert!(!html(&page).contains("<img src=x"));
+    assert!(html(&page).contains("&#60;img src=x onerror=alert(2)&#62;"));
+}
+
+#[tokio::test]
+async fn assets_carry_their_hash_and_are_cached_for_a_year() {
+    let api = Api::new();
+    let page = get(&api, "/sign-in", "").await;
+    let page = html(&page);
+    for (marker, media) in [
+        ("rel=\"stylesheet\" href=\"", "text/css"),
+        ("<script src=\"", "text/javascript"),
+    ] {
+        let start = page.find(marker).expect("linked") + marker.len();
+        let path = page[start..].split('"').next().unwrap();
+        let asset = get(&api, path, "").await;
+        assert_eq!(asset.status, 200, "{path}");
+        assert_eq!(
+            asset.headers["cache-control"],
+            "public, max-age=31536000, immutable"
+        );
+        assert!(asset.headers["content-type"]
+            .to_str()
+            .unwrap()
+            .starts_with(media));
+        let stale = path.replace(|c: char| c.is_ascii_hexdigit() && c != 'a' && c != 'c', "0");
+        assert_eq!(get(&api, &stale, "").await.status, 404, "{stale}");
+    }
+    assert_eq!(get(&api, "/assets/app.css", "").await.status, 404);
+}
+
+#[tokio::test]
+async fn pages_speak_the_users_language_unless_the_switch_says_otherwise() {
+    let api = Api::new();
+    person(&api, "anna@example.com", Language::En).await;
+    let browser = sign_in(&api, "anna@example.com").await;
+    let english = get(&api, "/tickets", &browser.cookies).await;
+    assert!(html(&english).contains("<html lang=\"en\">"));
+    assert!(html(&english).contains("<h1>Tickets</h1>"));
+    let switched = get(&api, "/language/pl?back=%2Ftickets%3Fsource%3Dallegro", "").await;
+    assert_eq!(location(&switched), "/tickets?source=allegro");
+    assert!(set_cookies(&switched).contains(&"md_lang=pl".to_owned()));
+    let polish = get(
+        &api,
+        "/tickets",
+        &format!("{}; md_lang=pl", browser.cookies),
+    )
+    .await;
+    assert!(html(&polish).contains("<h1>Zgłoszenia</h1>"));
+    // The switch never sends anyone to another site.
+    let away = get(&api, "/language/en?back=%2F%2Fevil.example%2F", "").await;
+    assert_eq!(location(&away), "/");
+}
