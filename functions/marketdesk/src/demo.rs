@@ -286,6 +286,11 @@ fn print_welcome(api_url: &str, prepared: &setup::Prepared) {
             prepared.earlier_tickets
         );
     }
+    println!(
+        "Web workspace: open {api_url}/ and sign in as {} with the password {}",
+        setup::ADMIN_EMAIL,
+        prepared.admin_password.expose_secret()
+    );
     println!();
     println!("Try it from another terminal:");
     println!("  curl -H \"Authorization: Bearer {key}\" {api_url}/v1/tickets");

@@ -162,6 +162,42 @@ impl Demo {
     }
 
     /// Stops the demo as Ctrl-C would and checks it ended cleanly.
+    /// The printed web sign-in (e-mail, password); asserts it signs in and lists tickets.
+    async fn sign_in(&mut self) -> (String, String) {
+        let line = self.wait_line("Web workspace:", Duration::from_secs(5));
+        let email = line
+            .split(" as ")
+            .nth(1)
+            .and_then(|rest| rest.split(' ').next())
+            .expect("an e-mail in the line")
+            .to_owned();
+        let password = line.rsplit(' ').next().expect("a password").to_owned();
+        assert!(line.contains(&format!("{}/", self.api)), "{line}");
+        let http = reqwest::Client::new();
+        let answer = http
+            .post(format!("{}/v1/sessions", self.api))
+            .json(&serde_json::json!({"email": email, "password": password}))
+            .send()
+            .await
+            .expect("sign in");
+        assert_eq!(answer.status(), 201, "the printed sign-in works: {line}");
+        let cookie = answer
+            .headers()
+            .get("set-cookie")
+            .and_then(|v| v.to_str().ok())
+            .and_then(|v| v.split(';').next())
+            .expect("a session cookie")
+            .to_owned();
+        let page = http
+            .get(format!("{}/tickets", self.api))
+            .header("cookie", cookie)
+            .send()
+            .await
+            .expect("ticket list");
+        assert_eq!(page.status(), 200);
+        (email, password)
+    }
+
     fn stop(&mut self) {
         let child = self.child.take().expect("running");
         let status = terminate(child);
@@ -229,6 +265,7 @@ async fn the_demo_brings_tickets_from_both_marketplaces_and_delivers_a_reply() {
     }
     demo.wait_line("reply delivered to", Duration::from_secs(5));
     demo.wait_line("autoresponse sent to", Duration::from_secs(5));
+    demo.sign_in().await;
 
     demo.stop();
     assert!(demo.output().iter().any(|l| l.contains("stopped")));
@@ -242,6 +279,7 @@ async fn a_second_run_on_the_same_data_continues_where_the_first_stopped() {
     let mut first = Demo::start(data.path());
     first.wait_line("ticket created: EmpikPlace", Duration::from_secs(20));
     let key = first.key.clone();
+    let sign_in = first.sign_in().await;
     let integrations = first
         .get(format!("{}/v1/integrations", first.api), true)
         .await;
@@ -259,6 +297,7 @@ async fn a_second_run_on_the_same_data_continues_where_the_first_stopped() {
 
     let mut second = Demo::start(data.path());
     assert_eq!(second.key, key, "the same admin key");
+    assert_eq!(second.sign_in().await, sign_in, "the same web sign-in");
     assert!(second
         .line_with("Admin API key")
         .contains("from the previous run"));

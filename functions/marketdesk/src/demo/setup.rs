@@ -12,7 +12,9 @@ use super::client::Clients;
 use super::DemoError;
 use marketdesk_core::domain::Role;
 use marketdesk_core::ports::{Ports, SecretName};
-use marketdesk_core::services::api_keys;
+use marketdesk_core::services::people::users::NewUser;
+use marketdesk_core::services::request::RequestError;
+use marketdesk_core::services::{api_keys, people};
 use secrecy::{ExposeSecret, SecretString};
 use serde_json::{json, Value};
 
@@ -30,6 +32,10 @@ pub const AUTORESPONSE: &str =
 const KEY_SECRET: &str = "demo/api-key";
 /// Where the simulated shop's Mirakl key is kept between runs.
 const EMPIK_KEY_SECRET: &str = "demo/empik-shop-key";
+/// Where the demo admin's password is kept between runs.
+const PASSWORD_SECRET: &str = "demo/admin-password";
+/// The demo admin who signs in to the web workspace.
+pub const ADMIN_EMAIL: &str = "admin@demo.marketdesk.invalid";
 
 /// What the script and the watcher need from the setup.
 pub struct Prepared {
@@ -53,6 +59,8 @@ pub struct Prepared {
     pub empik_integration: String,
     /// Tickets already in the data directory.
     pub earlier_tickets: usize,
+    /// The demo admin's password for the web workspace (e-mail [`ADMIN_EMAIL`]).
+    pub admin_password: SecretString,
 }
 
 /// Sets everything up, reusing what an earlier run left.
@@ -125,6 +133,7 @@ pub async fn prepare(
     };
 
     let earlier_tickets = count_tickets(&clients).await?;
+    let admin_password = admin_user(ports).await?;
     Ok(Prepared {
         clients,
         key,
@@ -136,7 +145,33 @@ pub async fn prepare(
         empik_shop_name: EMPIK_SHOP_NAME.to_owned(),
         empik_integration,
         earlier_tickets,
+        admin_password,
     })
+}
+
+/// The demo admin who signs in to the web workspace: made on the first run with a random
+/// password kept in the 0600 secrets file, found again on later runs.
+async fn admin_user(ports: &Ports) -> Result<SecretString, DemoError> {
+    let random = || {
+        people::secrets::generate("")
+            .map(|token| token.chars().take(16).collect::<String>())
+            .unwrap_or_else(|_| uuid::Uuid::new_v4().simple().to_string())
+    };
+    let password = kept_secret(ports, PASSWORD_SECRET, random).await?;
+    let user = NewUser {
+        email: ADMIN_EMAIL.to_owned(),
+        role: Role::Admin,
+        name: Some("Administrator demo".to_owned()),
+        language: None,
+    };
+    match people::users::create_with_password(ports, TENANT, user, &password).await {
+        Ok(_) => Ok(password),
+        // Made by an earlier run on this data directory, with the kept password.
+        Err(RequestError::Conflict(_)) => Ok(password),
+        Err(error) => Err(DemoError::Setup(format!(
+            "cannot create the demo admin user: {error}"
+        ))),
+    }
 }
 
 /// The integration settings of the demo: a CRM field, a queue, the autoresponder at once.
