@@ -561,3 +561,29 @@ async fn an_opening_allegros_assistant_wrote_for_the_buyer_gets_the_autoresponse
     assert_eq!(t.autoreply, None);
     assert!(t.needs_reply, "the adviser waits for the seller");
 }
+
+#[tokio::test]
+async fn autoresponses_go_out_without_the_agents_signature() {
+    let b = backend();
+    let mut i = autoresponding(&b, 2).await;
+    let stored = integrations::get(&*b.ports.store, &i.tenant_id, &i.id)
+        .await
+        .expect("get")
+        .expect("integration");
+    i.settings.signature = Some("Pozdrawiamy, Zespół".into());
+    integrations::update(&*b.ports.store, &i, stored.version)
+        .await
+        .expect("update");
+    let channel = Scripted::with(vec![Step::Accept]);
+    let first = reading(
+        &i,
+        vec![message("m1", AuthorKind::Buyer, "Paczka zgnieciona", 0)],
+    );
+    ingest_at(&b, 0, &first).await;
+    assert_eq!(tick_at(&b, 2).await.queued, 1);
+    marketplace_now(&channel, &b);
+    send_all(&b, &channel).await;
+    let posted = channel.posted();
+    assert_eq!(posted.len(), 1);
+    assert!(!posted[0].contains("Pozdrawiamy"), "{posted:?}");
+}

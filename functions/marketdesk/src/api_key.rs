@@ -1,7 +1,6 @@
 //! `marketdesk api-key create`: a key for a tenant, printed on stdout and stored hashed.
 
 use crate::cli::ApiKeyCreateArgs;
-use crate::settings::resolve_data_dir;
 use marketdesk_core::config::Env;
 use marketdesk_core::ports::SystemClock;
 use marketdesk_core::services::api_keys;
@@ -26,6 +25,9 @@ pub enum ApiKeyError {
         /// What is wrong.
         message: String,
     },
+    /// The AWS backend is not configured (a `MARKETDESK_*` variable or the region is missing).
+    #[error("cannot open the AWS backend: {0}")]
+    Aws(String),
     /// The store failed.
     #[error("cannot store the key: {0}")]
     Store(String),
@@ -63,17 +65,17 @@ pub fn open_data(
 
 /// Creates the key; prints it on stdout and a note on stderr.
 pub async fn create(args: &ApiKeyCreateArgs, env: &Env) -> Result<(), ApiKeyError> {
-    let data_dir = resolve_data_dir(args.data.as_deref(), env);
-    let ports = open_data(&data_dir, args.init)?;
+    let opened = crate::backend::open(args.backend, args.data.as_deref(), args.init, env).await?;
     let created =
-        api_keys::create_for_tenant(&ports, &args.tenant, args.role, args.name.clone()).await?;
+        api_keys::create_for_tenant(&opened.ports, &args.tenant, args.role, args.name.clone())
+            .await?;
     println!("{}", created.secret.expose_secret());
     eprintln!(
         "marketdesk: created {} key {} for tenant {} in {}; it is shown only now",
         created.key.role.as_str(),
         created.key.id,
         created.key.tenant_id,
-        data_dir.display()
+        opened.place
     );
     Ok(())
 }

@@ -29,11 +29,13 @@ pub enum Command {
     #[command(after_help = SANDBOX_ENV_HELP)]
     Sandbox(SandboxArgs),
 
-    /// Manage API keys of the agent API (in the data directory of `marketdesk serve`).
+    /// Manage API keys of the agent API (in the data directory of `marketdesk serve`, or the
+    /// AWS deployment's table with --backend aws).
     #[command(subcommand)]
     ApiKey(ApiKeyCommand),
 
-    /// Manage the people who sign in (in the data directory of `marketdesk serve`).
+    /// Manage the people who sign in (in the data directory of `marketdesk serve`, or the AWS
+    /// deployment's table with --backend aws).
     #[command(subcommand)]
     User(UserCommand),
 
@@ -78,6 +80,12 @@ pub struct ApiKeyCreateArgs {
     /// that the running server does not know)
     #[arg(long)]
     pub init: bool,
+
+    /// Where to write: embedded (the data directory, default) or aws (the deployment's
+    /// DynamoDB table, found through MARKETDESK_TABLE_NAME and the other MARKETDESK_*
+    /// variables the Lambda functions get, with the usual AWS credentials and region)
+    #[arg(long, value_enum, value_name = "BACKEND", default_value = "embedded")]
+    pub backend: crate::backend::BackendChoice,
 }
 
 /// The `marketdesk user` subcommands.
@@ -126,6 +134,12 @@ pub struct UserCreateArgs {
     /// directory with no marketdesk data is refused)
     #[arg(long)]
     pub init: bool,
+
+    /// Where to write: embedded (the data directory, default) or aws (the deployment's
+    /// DynamoDB table, found through MARKETDESK_TABLE_NAME and the other MARKETDESK_*
+    /// variables the Lambda functions get, with the usual AWS credentials and region)
+    #[arg(long, value_enum, value_name = "BACKEND", default_value = "embedded")]
+    pub backend: crate::backend::BackendChoice,
 }
 
 fn parse_language(text: &str) -> Result<Language, String> {
@@ -240,6 +254,11 @@ Example:
   KEY=$(marketdesk api-key create --tenant acme --role admin --name ops)
   curl -H \"Authorization: Bearer $KEY\" http://127.0.0.1:3000/v1/integrations
 
+On AWS (the deployment's table; the variables are the stack's, see its outputs):
+  MARKETDESK_TABLE_NAME=... MARKETDESK_POLL_JOBS_QUEUE_URL=... MARKETDESK_INBOUND_QUEUE_URL=... \\
+  MARKETDESK_OUTBOUND_QUEUE_URL=... MARKETDESK_SECRETS_PREFIX=... AWS_REGION=eu-central-1 \\
+      marketdesk api-key create --backend aws --tenant acme --role admin
+
 The key goes to stdout and nowhere else; keep it safe. Revoke it with DELETE /v1/api-keys/{id}.";
 
 const USER_HELP: &str = "\
@@ -249,4 +268,6 @@ Examples:
   printf '%s\\n' \"$PASSWORD\" | marketdesk user create --tenant acme --email boss@example.com \\
       --name 'Anna Nowak' --role admin --password-stdin
 
+With --backend aws the user is written to the deployment's table (the same MARKETDESK_*
+variables as `api-key create --backend aws`); the invitation link then uses MARKETDESK_PUBLIC_URL.
 Passwords have at least 10 characters. Sign in with POST /v1/sessions.";

@@ -4,6 +4,7 @@
 //! buyers to show it at work.
 
 mod api_key;
+mod backend;
 mod cli;
 mod demo;
 mod loops;

@@ -3,7 +3,6 @@
 
 use crate::api_key::ApiKeyError;
 use crate::cli::UserCreateArgs;
-use crate::settings::resolve_data_dir;
 use marketdesk_core::config::Env;
 use marketdesk_core::services::people::users::{self, NewUser};
 use marketdesk_core::services::people::PeopleSettings;
@@ -35,8 +34,8 @@ impl From<marketdesk_core::services::request::RequestError> for UserError {
 
 /// Creates the user; prints the invitation link (if any) on stdout and a note on stderr.
 pub async fn create(args: &UserCreateArgs, env: &Env) -> Result<(), UserError> {
-    let data_dir = resolve_data_dir(args.data.as_deref(), env);
-    let ports = crate::api_key::open_data(&data_dir, args.init)?;
+    let opened = crate::backend::open(args.backend, args.data.as_deref(), args.init, env).await?;
+    let ports = opened.ports;
     let request = NewUser {
         email: args.email.clone(),
         role: args.role,
@@ -57,7 +56,7 @@ pub async fn create(args: &UserCreateArgs, env: &Env) -> Result<(), UserError> {
             user.id,
             user.email,
             user.tenant_id,
-            data_dir.display()
+            opened.place
         );
         return Ok(());
     }
@@ -71,7 +70,7 @@ pub async fn create(args: &UserCreateArgs, env: &Env) -> Result<(), UserError> {
         invited.user.id,
         invited.user.email,
         invited.user.tenant_id,
-        data_dir.display(),
+        opened.place,
         invited.expires_at.format("%Y-%m-%d %H:%M UTC")
     );
     Ok(())

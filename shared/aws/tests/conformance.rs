@@ -12,6 +12,10 @@ mod dynamodb_local_people {
     marketdesk_core::people_conformance_tests!(crate::common::dynamo_store());
 }
 
+mod dynamodb_local_crm {
+    marketdesk_core::crm_conformance_tests!(crate::common::dynamo_ports());
+}
+
 mod moto_sqs {
     marketdesk_core::queue_conformance_tests!(crate::common::sqs_queues());
 }

@@ -83,6 +83,8 @@ id_type!(
     ApiKeyId,
     /// A person who signs in (an admin or an agent of one tenant).
     UserId,
+    /// A saved reply (a tenant's reusable answer text).
+    SavedReplyId,
 );
 
 #[cfg(test)]

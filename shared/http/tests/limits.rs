@@ -183,6 +183,15 @@ async fn documented_string_limits_are_the_limits_enforced() {
         object.remove("kind");
         object.remove("environment");
     }
+    store_customer(&api, "t1", "c-1", "Anna Nowak", "Allegro login", "anna_n").await;
+    let saved = api
+        .post(
+            "/v1/saved-replies",
+            &admin,
+            json!({ "title": "Thanks", "text": "Hello {buyer_name}" }),
+        )
+        .await;
+    let saved_id = saved.body["id"].as_str().expect("id").to_owned();
     let reply_base = json!({
         "text": "Hello there",
         "attachment": { "filename": "a.pdf", "content_type": "application/pdf", "data_base64": "AAAA" }
@@ -208,6 +217,21 @@ async fn documented_string_limits_are_the_limits_enforced() {
             "POST",
             format!("/v1/tickets/{}/replies", empik_ticket.id),
             reply_base,
+        ),
+        (
+            "POST",
+            "/v1/saved-replies".to_owned(),
+            json!({ "title": "Thanks", "text": "Hello" }),
+        ),
+        (
+            "PATCH",
+            format!("/v1/saved-replies/{saved_id}"),
+            json!({ "title": "Thanks", "text": "Hello" }),
+        ),
+        (
+            "PATCH",
+            "/v1/customers/c-1".to_owned(),
+            json!({ "name": "Anna", "phone": "600 100 200", "note": "ok" }),
         ),
     ];
     // The reply text's length is the conversation's (documented in words, and in the maximum).

@@ -61,6 +61,14 @@ async fn queues() -> Option<(InTempDir<SqliteQueue>, InTempDir<SqliteQueue>)> {
     ))
 }
 
+/// Whole ports of an embedded backend in a temporary directory (the CRM suite).
+async fn ports() -> Option<InTempDir<marketdesk_core::ports::Ports>> {
+    let dir = temp_dir();
+    let adapter = marketdesk_local::LocalBackend::open(dir.path(), Arc::new(SystemClock))
+        .expect("open backend");
+    Some(InTempDir { adapter, _dir: dir })
+}
+
 async fn secrets() -> Option<InTempDir<FileSecrets>> {
     let dir = temp_dir();
     let adapter = FileSecrets::open(&dir.path().join("secrets")).expect("open secrets");
@@ -73,6 +81,9 @@ mod sqlite {
     }
     mod people {
         marketdesk_core::people_conformance_tests!(crate::file_store());
+    }
+    mod crm {
+        marketdesk_core::crm_conformance_tests!(crate::ports());
     }
     mod queue {
         marketdesk_core::queue_conformance_tests!(crate::queues());

@@ -68,6 +68,29 @@ pub async fn dynamo_store() -> Option<Box<DynamoStore>> {
     Some(Box::new(DynamoStore::new(client, table.clone())))
 }
 
+/// Ports whose store is the shared table on DynamoDB Local, or `None` to skip. The other
+/// adapters point at an address nothing listens on: suites given these ports use only the
+/// store and the clock.
+pub async fn dynamo_ports() -> Option<Box<marketdesk_core::ports::Ports>> {
+    let store = dynamo_store().await?;
+    let unused = "http://127.0.0.1:9";
+    let settings = marketdesk_aws::AwsSettings {
+        table_name: "unused".into(),
+        poll_jobs_queue_url: format!("{unused}/poll-jobs"),
+        inbound_queue_url: format!("{unused}/inbound"),
+        outbound_queue_url: format!("{unused}/outbound"),
+        secrets_prefix: "marketdesk/unused".into(),
+        notify_from: None,
+    };
+    let mut ports = marketdesk_aws::AwsBackend::from_sdk_config(
+        &sdk_config(unused).await,
+        settings,
+        std::sync::Arc::new(marketdesk_core::ports::SystemClock),
+    );
+    ports.store = std::sync::Arc::from(store as Box<dyn marketdesk_core::ports::Store>);
+    Some(Box::new(ports))
+}
+
 /// An SQS client for moto, or `None` to skip.
 pub async fn sqs_client() -> Option<aws_sdk_sqs::Client> {
     let endpoint = endpoint(MOTO_VAR)?;

@@ -4,6 +4,7 @@
 //! test run shows which backend passed which rule. Every check uses fresh, uniquely named
 //! partitions, queues and secrets, so the suite can run against a shared emulator.
 
+pub mod crm;
 pub mod people;
 pub mod queue;
 pub mod secrets;
@@ -55,6 +56,17 @@ macro_rules! people_conformance_tests {
             users_claim_addresses_and_update_optimistically,
             tokens_are_taken_once,
             sessions_and_failure_counters_round_trip);
+    };
+}
+
+/// Declares one `#[tokio::test]` per CRM storage rule. `$factory` is an async expression
+/// giving `Option<impl Deref<Target = Ports>>` (only the store and the clock are used).
+#[macro_export]
+macro_rules! crm_conformance_tests {
+    ($factory:expr) => {
+        $crate::__conformance_tests!($factory, crm;
+            customer_lookups_follow_edits,
+            merges_move_tickets_and_guards);
     };
 }
 

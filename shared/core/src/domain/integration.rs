@@ -162,6 +162,9 @@ pub struct IntegrationSettings {
     /// EmpikPlace: the shop to act on when the API key reaches several shops.
     #[serde(default)]
     pub shop_id: Option<i64>,
+    /// Plain-text signature appended to agents' replies (not to autoresponses or comments).
+    #[serde(default)]
+    pub signature: Option<String>,
 }
 
 /// A connected marketplace account.

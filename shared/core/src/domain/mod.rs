@@ -7,20 +7,23 @@ pub mod customer;
 pub mod integration;
 pub mod message;
 pub mod reply;
+pub mod saved_reply;
 pub mod tenant;
 pub mod ticket;
 pub mod user;
+pub mod words;
 
 pub use actor::Actor;
 pub use api_key::{ApiKey, Role};
 pub use cursor::{Channel, PollCursor};
-pub use customer::Customer;
+pub use customer::{Customer, FieldValue};
 pub use integration::{
     AutoresponderSettings, BusinessHours, ConnectionState, Environment, Integration,
     IntegrationKind, IntegrationSettings, StatusMapping,
 };
 pub use message::{Attachment, AuthorKind, Delivery, Message, Turn};
 pub use reply::{FileRef, Reply, ReplyLimits, ReplyState};
+pub use saved_reply::SavedReply;
 pub use tenant::Tenant;
 pub use ticket::{
     AutoreplyPlan, AutoreplyState, ConversationKind, ConversationRef, PanelProduct, Source, Ticket,

@@ -1,7 +1,10 @@
 //! The single-table key scheme (see docs/architecture.md for the full table).
 
+use crate::domain::customer::field_key;
 use crate::domain::{Channel, ConversationRef};
-use crate::ids::{ApiKeyId, CustomerId, IntegrationId, MessageId, TenantId, TicketId, UserId};
+use crate::ids::{
+    ApiKeyId, CustomerId, IntegrationId, MessageId, SavedReplyId, TenantId, TicketId, UserId,
+};
 use crate::ports::{IndexKey, Key};
 
 /// GSI1 partition listing every integration of every tenant (the scheduler's fan-out).
@@ -114,11 +117,6 @@ pub fn customer_name_index(tenant: &TenantId, name: &str, id: &CustomerId) -> In
     )
 }
 
-/// Field names compare case-insensitively ("Allegro login" = "allegro login").
-fn field_key(field: &str) -> String {
-    field.trim().to_lowercase()
-}
-
 /// Prefix of every integration's item in a tenant's partition.
 pub const INTEGRATION_PREFIX: &str = "INTEGRATION#";
 
@@ -209,4 +207,63 @@ pub fn one_time_token(kind: &str, token_hash: &str) -> Key {
 /// Failed sign-ins counted for one subject (an e-mail address or a client address, hashed).
 pub fn sign_in_failures(subject: &str, subject_hash: &str) -> Key {
     Key::new(format!("SIGNINFAIL#{subject}#{subject_hash}"), "THROTTLE")
+}
+
+/// Sort-key prefix of the name-word items of customers whose name has a word starting with
+/// `word_prefix` (already folded: `domain::words`).
+pub fn customer_name_word_prefix(word_prefix: &str) -> String {
+    format!("CUSTNAME#{word_prefix}")
+}
+
+/// One word of a customer's name (folded), pointing at the customer: one item per word, so a
+/// lookup by any part of the name is one query of the tenant partition.
+pub fn customer_name_word(tenant: &TenantId, word: &str, id: &CustomerId) -> Key {
+    Key::new(
+        tenant_partition(tenant),
+        format!("{}#{id}", customer_name_word_prefix(word)),
+    )
+}
+
+/// Sort-key prefix of the e-mail items of every customer with this (normalized) address.
+pub fn customer_email_prefix(normalized_email: &str) -> String {
+    format!("CUSTEMAIL#{normalized_email}#")
+}
+
+/// One e-mail address of a customer (trimmed, lower case), pointing at the customer; several
+/// customers may share an address (until someone merges them).
+pub fn customer_email(tenant: &TenantId, normalized_email: &str, id: &CustomerId) -> Key {
+    Key::new(
+        tenant_partition(tenant),
+        format!("{}{id}", customer_email_prefix(normalized_email)),
+    )
+}
+
+/// Sort-key prefix of the ticket links of one customer.
+pub fn customer_tickets_prefix(customer: &CustomerId) -> String {
+    format!("CUSTTICKET#{customer}#")
+}
+
+/// A ticket linked to a customer, so a merge finds every ticket to move with one query.
+pub fn customer_ticket(tenant: &TenantId, customer: &CustomerId, ticket: &TicketId) -> Key {
+    Key::new(
+        tenant_partition(tenant),
+        format!("{}{ticket}", customer_tickets_prefix(customer)),
+    )
+}
+
+/// Where a customer merged away went: `{into, merged_at, merged_by}`; makes a repeated merge
+/// answer the same and lets it sweep tickets that arrived meanwhile.
+pub fn customer_merged(tenant: &TenantId, id: &CustomerId) -> Key {
+    Key::new(tenant_partition(tenant), format!("CUSTMERGED#{id}"))
+}
+
+/// Sort-key prefix of a tenant's saved replies.
+pub const SAVED_REPLY_PREFIX: &str = "SAVEDREPLY#";
+
+/// A saved reply of a tenant.
+pub fn saved_reply(tenant: &TenantId, id: &SavedReplyId) -> Key {
+    Key::new(
+        tenant_partition(tenant),
+        format!("{SAVED_REPLY_PREFIX}{id}"),
+    )
 }

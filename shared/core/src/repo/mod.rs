@@ -13,6 +13,7 @@ pub mod leases;
 pub mod oauth_states;
 pub mod one_time_tokens;
 pub mod replies;
+pub mod saved_replies;
 pub mod send_slots;
 pub mod sessions;
 pub mod sign_in_failures;

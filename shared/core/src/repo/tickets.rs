@@ -67,7 +67,7 @@ pub async fn create_for_conversation(
         keys::conversation_guard(&ticket.tenant_id, &ticket.conversation),
         json!({ "ticket_id": ticket.id }),
     );
-    let ops = vec![
+    let mut ops = vec![
         WriteOp::Put {
             item: guard,
             condition: Condition::NotExists,
@@ -77,6 +77,13 @@ pub async fn create_for_conversation(
             condition: Condition::NotExists,
         },
     ];
+    if let Some(customer) = &ticket.customer_id {
+        ops.push(super::customers::ticket_link(
+            &ticket.tenant_id,
+            customer,
+            &ticket.id,
+        ));
+    }
     match store.transact(ops).await {
         Ok(()) => Ok(ticket.id.clone()),
         Err(StoreError::TransactionCancelled(_)) => {
@@ -110,6 +117,38 @@ pub async fn update(
         )
         .await?;
     Ok(())
+}
+
+/// Moves a ticket read at `read_version` from customer `from` to `ticket.customer_id`,
+/// moving its customer link in the same transaction (a merge; not buyer activity, so the
+/// ticket's place in activity lists stays).
+pub async fn move_to_customer(
+    store: &dyn Store,
+    ticket: &Ticket,
+    read_version: u64,
+    from: &crate::ids::CustomerId,
+) -> Result<(), RepoError> {
+    let mut ops = vec![
+        WriteOp::Put {
+            item: ticket_item(ticket, read_version + 1),
+            condition: Condition::VersionIs(read_version),
+        },
+        WriteOp::Delete {
+            key: keys::customer_ticket(&ticket.tenant_id, from, &ticket.id),
+            condition: Condition::None,
+        },
+    ];
+    if let Some(to) = &ticket.customer_id {
+        ops.push(super::customers::ticket_link(
+            &ticket.tenant_id,
+            to,
+            &ticket.id,
+        ));
+    }
+    match store.transact(ops).await {
+        Err(StoreError::TransactionCancelled(_)) => Err(StoreError::ConditionFailed.into()),
+        other => Ok(other?),
+    }
 }
 
 /// Stores a message once: `Ok(false)` when a message with the same time and id exists.

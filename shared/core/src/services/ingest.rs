@@ -114,19 +114,22 @@ async fn link_customer(
     {
         return Ok(Some(id));
     }
+    let name = event
+        .buyer_name
+        .clone()
+        .filter(|n| !n.trim().is_empty())
+        .unwrap_or_else(|| event.buyer_login.clone());
     let customer = Customer {
-        id: CustomerId::generate(),
-        tenant_id: event.tenant_id.clone(),
-        name: event
-            .buyer_name
-            .clone()
-            .filter(|n| !n.trim().is_empty())
-            .unwrap_or_else(|| event.buyer_login.clone()),
         emails: event.buyer_emails.clone(),
         custom_fields: [(field.to_owned(), event.buyer_login.clone())]
             .into_iter()
             .collect(),
-        created_at: ports.clock.now(),
+        ..Customer::new(
+            CustomerId::generate(),
+            event.tenant_id.clone(),
+            name,
+            ports.clock.now(),
+        )
     };
     Ok(Some(customers::create(store, &customer).await?))
 }

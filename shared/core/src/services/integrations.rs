@@ -29,6 +29,9 @@ pub const MAX_AUTORESPONDER_DELAY_MINUTES: u32 = 55;
 pub const MAX_AUTORESPONSE_CHARS: usize = 2000;
 /// Longest closure message (sent with an Allegro dispute's END_REQUEST).
 pub const MAX_CLOSURE_MESSAGE_CHARS: usize = 20000;
+/// Longest signature under agents' replies (Allegro Message Center takes 2000 characters in
+/// all; the reply's limit counts the signature).
+pub const MAX_SIGNATURE_CHARS: usize = 2000;
 /// Most notification or alert addresses.
 pub const MAX_ADDRESSES: usize = 10;
 /// Longest marketplace API key accepted.
@@ -117,6 +120,9 @@ pub struct SettingsPatch {
     /// EmpikPlace: the shop to act on when the API key reaches several (`null`: the key's own).
     #[serde(default, deserialize_with = "nullable")]
     pub shop_id: Option<Option<i64>>,
+    /// Plain-text signature appended to agents' replies (`null`: none).
+    #[serde(default, deserialize_with = "nullable")]
+    pub signature: Option<Option<String>>,
 }
 
 /// Status mapping entries to change.
@@ -276,6 +282,9 @@ pub fn apply_settings(
     if let Some(shop) = patch.shop_id {
         settings.shop_id = shop;
     }
+    if let Some(signature) = patch.signature {
+        settings.signature = signature;
+    }
     validate_settings(settings)
 }
 
@@ -290,6 +299,9 @@ pub fn validate_settings(settings: &mut IntegrationSettings) -> Result<(), Reque
             message,
             MAX_CLOSURE_MESSAGE_CHARS,
         )?;
+    }
+    if let Some(signature) = &settings.signature {
+        validation::plain_text("settings.signature", signature, MAX_SIGNATURE_CHARS)?;
     }
     let auto = &mut settings.autoresponder;
     if auto.delay_minutes > MAX_AUTORESPONDER_DELAY_MINUTES {

@@ -263,6 +263,8 @@ fn check(
             format!("must be at least {} characters long here", limits.min_chars),
         ));
     }
+    let text = super::signatures::signed(&text, integration.settings.signature.as_deref());
+    super::signatures::check_length(&text, limits.max_chars)?;
     let file = request
         .attachment
         .map(|attachment| check_attachment(&limits, attachment))

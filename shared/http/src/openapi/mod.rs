@@ -5,10 +5,11 @@
 
 use serde_json::{json, Value};
 
+mod crm;
 mod people;
 mod replies;
 
-fn reference(schema: &str) -> Value {
+pub(crate) fn reference(schema: &str) -> Value {
     json!({ "$ref": format!("#/components/schemas/{schema}") })
 }
 
@@ -16,20 +17,20 @@ fn json_content(schema: Value) -> Value {
     json!({ "application/json": { "schema": schema } })
 }
 
-fn ok(description: &str, schema: &str) -> Value {
+pub(crate) fn ok(description: &str, schema: &str) -> Value {
     json!({ "description": description, "content": json_content(reference(schema)) })
 }
 
-fn error(name: &str) -> Value {
+pub(crate) fn error(name: &str) -> Value {
     json!({ "$ref": format!("#/components/responses/{name}") })
 }
 
-fn body(schema: &str) -> Value {
+pub(crate) fn body(schema: &str) -> Value {
     json!({ "required": true, "content": json_content(reference(schema)) })
 }
 
 /// The schema of every id in a path; others answer 404 (`marketdesk_core::ids::is_well_formed`).
-fn id_schema() -> Value {
+pub(crate) fn id_schema() -> Value {
     json!({
         "type": "string",
         "minLength": 1,
@@ -38,7 +39,7 @@ fn id_schema() -> Value {
     })
 }
 
-fn id_parameter(what: &str) -> Value {
+pub(crate) fn id_parameter(what: &str) -> Value {
     json!({
         "name": "id", "in": "path", "required": true,
         "description": format!("The {what}'s id."),
@@ -46,11 +47,11 @@ fn id_parameter(what: &str) -> Value {
     })
 }
 
-fn query(name: &str, description: &str, schema: Value) -> Value {
+pub(crate) fn query(name: &str, description: &str, schema: Value) -> Value {
     json!({ "name": name, "in": "query", "required": false, "description": description, "schema": schema })
 }
 
-fn paging_parameters() -> Vec<Value> {
+pub(crate) fn paging_parameters() -> Vec<Value> {
     vec![
         query(
             "cursor",
@@ -66,7 +67,7 @@ fn paging_parameters() -> Vec<Value> {
 }
 
 /// Adds the answers every protected operation may give.
-fn protected(mut operation: Value, admin: bool) -> Value {
+pub(crate) fn protected(mut operation: Value, admin: bool) -> Value {
     let responses = &mut operation["responses"];
     responses["401"] = error("Unauthorized");
     responses["429"] = error("TooManyRequests");
@@ -79,7 +80,7 @@ fn protected(mut operation: Value, admin: bool) -> Value {
     operation
 }
 
-fn with_body_errors(mut operation: Value) -> Value {
+pub(crate) fn with_body_errors(mut operation: Value) -> Value {
     let responses = &mut operation["responses"];
     responses["400"] = error("InvalidJson");
     responses["413"] = error("PayloadTooLarge");
@@ -317,45 +318,18 @@ fn resource_paths() -> Value {
                 "requestBody": body("NewComment"),
                 "responses": { "201": ok("The comment, stored as a message.", "Message"), "404": error("NotFound") }
             })), false)
-        },
-        "/v1/customers": {
-            "get": protected(json!({
-                "operationId": "searchCustomers",
-                "summary": "Finds CRM customers: by a custom field's exact value (`field` and `value`) or by name prefix (`name`, paged).",
-                "tags": ["customers"],
-                "parameters": [
-                    query("field", "A custom field's name, e.g. `Allegro login` (with `value`).", json!({ "type": "string", "minLength": 1, "pattern": r"\S" })),
-                    query("value", "The exact value of `field`.", json!({ "type": "string" })),
-                    query("name", "Start of the customer's name, case-insensitive (empty lists everyone).", json!({ "type": "string" })),
-                    paging_parameters()[0].clone(),
-                    paging_parameters()[1].clone()
-                ],
-                "responses": { "200": ok("The customers found.", "CustomerPage"), "422": error("ValidationFailed") }
-            }), false)
-        },
-        "/v1/customers/{id}": {
-            "get": protected(json!({
-                "operationId": "getCustomer",
-                "summary": "One customer with a page of their tickets.",
-                "tags": ["customers"],
-                "parameters": [
-                    id_parameter("customer"),
-                    paging_parameters()[0].clone(),
-                    paging_parameters()[1].clone()
-                ],
-                "responses": {
-                    "200": ok("The customer and their tickets.", "CustomerDetail"),
-                    "404": error("NotFound"),
-                    "422": error("ValidationFailed")
-                }
-            }), false)
         }
     })
 }
 
 fn paths() -> Value {
     let mut all = serde_json::Map::new();
-    for part in [resource_paths(), replies::paths(), people::paths()] {
+    for part in [
+        resource_paths(),
+        replies::paths(),
+        people::paths(),
+        crm::paths(),
+    ] {
         if let Value::Object(map) = part {
             all.extend(map);
         }
@@ -414,19 +388,19 @@ fn error_responses() -> Value {
     })
 }
 
-fn string() -> Value {
+pub(crate) fn string() -> Value {
     json!({ "type": "string" })
 }
 
-fn nullable_string() -> Value {
+pub(crate) fn nullable_string() -> Value {
     json!({ "type": "string", "nullable": true })
 }
 
-fn time() -> Value {
+pub(crate) fn time() -> Value {
     json!({ "type": "string", "format": "date-time" })
 }
 
-fn object(required: &[&str], properties: Value) -> Value {
+pub(crate) fn object(required: &[&str], properties: Value) -> Value {
     let mut schema = json!({ "type": "object", "properties": properties });
     // OpenAPI 3.0 wants `required` absent rather than empty.
     if !required.is_empty() {
@@ -436,7 +410,7 @@ fn object(required: &[&str], properties: Value) -> Value {
 }
 
 /// A request body object: unknown fields are refused.
-fn strict(required: &[&str], properties: Value) -> Value {
+pub(crate) fn strict(required: &[&str], properties: Value) -> Value {
     let mut schema = object(required, properties);
     schema["additionalProperties"] = json!(false);
     schema
@@ -446,7 +420,7 @@ fn enumeration(values: &[&str]) -> Value {
     json!({ "type": "string", "enum": values })
 }
 
-fn emails(description: &str) -> Value {
+pub(crate) fn emails(description: &str) -> Value {
     json!({ "type": "array", "maxItems": 10, "description": description, "items": { "type": "string", "format": "email", "maxLength": 254 } })
 }
 
@@ -475,7 +449,7 @@ pub(crate) fn plain_text(max: usize) -> Value {
 }
 
 /// Adds to a string schema: `null` allowed.
-fn nullable(mut schema: Value) -> Value {
+pub(crate) fn nullable(mut schema: Value) -> Value {
     schema["nullable"] = json!(true);
     schema
 }
@@ -574,7 +548,8 @@ fn key_and_integration_schemas() -> Value {
             "closure_message": nullable_string(),
             "autoresponder": reference("AutoresponderSettings"),
             "alert_emails": emails("Told when the account needs attention (e.g. it was disconnected)."),
-            "shop_id": { "type": "integer", "format": "int64", "nullable": true, "description": "EmpikPlace: the shop to act on when the API key reaches several." }
+            "shop_id": { "type": "integer", "format": "int64", "nullable": true, "description": "EmpikPlace: the shop to act on when the API key reaches several." },
+            "signature": { "type": "string", "nullable": true, "description": "Plain-text signature appended to agents' replies." }
         })),
         "Integration": object(&["id", "tenant_id", "kind", "display_name", "environment", "active", "connection", "settings", "created_at", "enabled_at"], json!({
             "id": string(),
@@ -617,7 +592,8 @@ fn key_and_integration_schemas() -> Value {
             "closure_message": described(nullable(plain_text(20000)), "Plain text; HTML is refused."),
             "autoresponder": reference("AutoresponderPatch"),
             "alert_emails": emails("Told when the account needs attention."),
-            "shop_id": { "type": "integer", "format": "int64", "minimum": 1, "nullable": true, "description": "EmpikPlace only: the shop to act on when the API key reaches several." }
+            "shop_id": { "type": "integer", "format": "int64", "minimum": 1, "nullable": true, "description": "EmpikPlace only: the shop to act on when the API key reaches several." },
+            "signature": described(nullable(plain_text(2000)), "Plain text (HTML is refused) appended below agents' replies after a blank line when they are stored, so the ticket shows what the buyer gets; not to autoresponses or comments. The conversation's length limit counts it. `null`: none.")
         })),
         "NewIntegration": strict(&["kind", "display_name"], json!({
             "kind": reference("IntegrationKind"),
@@ -719,14 +695,6 @@ fn message_and_customer_schemas() -> Value {
             "delivery": { "allOf": [reference("Delivery")], "description": "Replies sent from marketdesk: where the delivery stands." },
             "actor": { "allOf": [reference("Actor")], "description": "Comments and replies written in marketdesk: the user or API key (never sent to the marketplace)." }
         })),
-        "Customer": object(&["id", "tenant_id", "name", "emails", "custom_fields", "created_at"], json!({
-            "id": string(),
-            "tenant_id": string(),
-            "name": string(),
-            "emails": { "type": "array", "items": string() },
-            "custom_fields": { "type": "object", "additionalProperties": string() },
-            "created_at": time()
-        })),
         "TicketPage": object(&["tickets", "next_cursor"], json!({
             "tickets": { "type": "array", "items": reference("Ticket") },
             "next_cursor": nullable_string()
@@ -738,15 +706,6 @@ fn message_and_customer_schemas() -> Value {
         })),
         "NewComment": strict(&["text"], json!({
             "text": described(plain_text(20000), "Plain text; HTML is refused.")
-        })),
-        "CustomerPage": object(&["customers", "next_cursor"], json!({
-            "customers": { "type": "array", "items": reference("Customer") },
-            "next_cursor": nullable_string()
-        })),
-        "CustomerDetail": object(&["customer", "tickets", "next_cursor"], json!({
-            "customer": reference("Customer"),
-            "tickets": { "type": "array", "items": reference("Ticket") },
-            "next_cursor": nullable_string()
         }))
     })
 }
@@ -759,6 +718,7 @@ fn schemas() -> Value {
         message_and_customer_schemas(),
         replies::schemas(),
         people::schemas(),
+        crm::schemas(),
     ] {
         if let Value::Object(map) = part {
             all.extend(map);
@@ -779,7 +739,7 @@ pub fn document() -> Value {
         "servers": [{ "url": "/" }],
         "tags": [
             { "name": "health" }, { "name": "meta" }, { "name": "api-keys" },
-            { "name": "integrations" }, { "name": "tickets" }, { "name": "customers" }, { "name": "people" }
+            { "name": "integrations" }, { "name": "tickets" }, { "name": "customers" }, { "name": "saved-replies" }, { "name": "people" }
         ],
         "paths": paths(),
         "components": {

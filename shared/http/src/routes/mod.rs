@@ -9,6 +9,7 @@ pub(crate) mod integrations;
 pub(crate) mod oauth;
 pub(crate) mod openapi;
 pub(crate) mod replies;
+pub(crate) mod saved_replies;
 pub(crate) mod sessions;
 pub(crate) mod tickets;
 pub(crate) mod users;
@@ -90,13 +91,14 @@ pub(crate) fn public() -> Routes {
 
 /// Routes that need an API key (the auth layer is added by [`crate::router`]).
 pub(crate) fn protected() -> Routes {
-    let modules: [fn(Routes) -> Routes; 9] = [
+    let modules: [fn(Routes) -> Routes; 10] = [
         api_keys::routes,
         integrations::routes,
         oauth::protected,
         tickets::routes,
         replies::routes,
         customers::routes,
+        saved_replies::routes,
         openapi::routes,
         sessions::protected,
         users::routes,

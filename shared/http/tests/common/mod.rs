@@ -411,12 +411,9 @@ pub async fn store_customer(
     value: &str,
 ) -> Customer {
     let customer = Customer {
-        id: CustomerId::from(id),
-        tenant_id: tenant.into(),
-        name: name.into(),
         emails: vec![format!("{id}@example.com")],
         custom_fields: BTreeMap::from([(field.to_owned(), value.to_owned())]),
-        created_at: Utc::now(),
+        ..Customer::new(CustomerId::from(id), tenant.into(), name, Utc::now())
     };
     customers::create(&*api.backend.ports.store, &customer)
         .await

@@ -5,8 +5,18 @@ use crate::domain::{AutoresponderSettings, BusinessHours};
 use chrono::{DateTime, Datelike, NaiveTime, Utc};
 use chrono_tz::Europe::Warsaw;
 
-/// The placeholders a text may use.
+/// The placeholders an autoresponse may use.
 pub const PLACEHOLDERS: &[&str] = &["buyer_login", "order_id", "shop_name"];
+
+/// The placeholders a saved reply may use: the autoresponse's, plus the buyer's name and the
+/// name of the agent sending it.
+pub const SAVED_REPLY_PLACEHOLDERS: &[&str] = &[
+    "buyer_login",
+    "buyer_name",
+    "order_id",
+    "shop_name",
+    "agent_name",
+];
 
 /// What the placeholders stand for in one conversation.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -33,14 +43,54 @@ pub fn choose(settings: &AutoresponderSettings, written_at: DateTime<Utc>) -> &s
 
 /// Fills the placeholders in; an absent order id becomes "-".
 pub fn render(template: &str, values: &Values<'_>) -> String {
-    template
-        .replace("{buyer_login}", values.buyer_login)
-        .replace("{order_id}", values.order_id.unwrap_or("-"))
-        .replace("{shop_name}", values.shop_name)
+    fill(
+        template,
+        &[
+            ("buyer_login", values.buyer_login),
+            ("order_id", values.order_id.unwrap_or("-")),
+            ("shop_name", values.shop_name),
+        ],
+    )
+}
+
+/// Replaces each `{name}` of `values` in one pass over the template, so a value that itself
+/// contains a placeholder (a buyer login such as `{shop_name}`) is inserted as written.
+/// Braces that name nothing in `values` stay as they are.
+pub fn fill(template: &str, values: &[(&str, &str)]) -> String {
+    let mut out = String::with_capacity(template.len());
+    let mut rest = template;
+    while let Some(open) = rest.find('{') {
+        out.push_str(&rest[..open]);
+        let after = &rest[open + 1..];
+        let value = after.find('}').and_then(|close| {
+            let name = &after[..close];
+            values
+                .iter()
+                .find(|(known, _)| *known == name)
+                .map(|(_, value)| (*value, close))
+        });
+        match value {
+            Some((value, close)) => {
+                out.push_str(value);
+                rest = &after[close + 1..];
+            }
+            None => {
+                out.push('{');
+                rest = after;
+            }
+        }
+    }
+    out.push_str(rest);
+    out
 }
 
 /// Placeholders in `template` that are not [`PLACEHOLDERS`] (e.g. `{buyer}`).
 pub fn unknown_placeholders(template: &str) -> Vec<String> {
+    unknown_placeholders_among(template, PLACEHOLDERS)
+}
+
+/// Placeholders in `template` (`{word}`) that are not among `known`.
+pub fn unknown_placeholders_among(template: &str, known: &[&str]) -> Vec<String> {
     let mut unknown = Vec::new();
     let mut rest = template;
     while let Some(open) = rest.find('{') {
@@ -50,7 +100,7 @@ pub fn unknown_placeholders(template: &str) -> Vec<String> {
                 let name = &after[..close];
                 let is_word =
                     !name.is_empty() && name.chars().all(|c| c.is_ascii_alphanumeric() || c == '_');
-                if is_word && !PLACEHOLDERS.contains(&name) {
+                if is_word && !known.contains(&name) {
                     unknown.push(format!("{{{name}}}"));
                 }
                 rest = &after[close + 1..];
@@ -152,6 +202,25 @@ mod tests {
         assert_eq!(
             unknown_placeholders("Hi {buyer} {order_id} {x-y} {}"),
             vec!["{buyer}"]
+        );
+        assert_eq!(
+            unknown_placeholders("{agent_name}"),
+            vec!["{agent_name}"],
+            "autoresponses have no agent"
+        );
+        assert!(unknown_placeholders_among("{agent_name}", SAVED_REPLY_PLACEHOLDERS).is_empty());
+    }
+
+    #[test]
+    fn values_holding_placeholders_are_inserted_as_written() {
+        let values = Values {
+            buyer_login: "{shop_name}",
+            order_id: Some("{order_id}"),
+            shop_name: "Sklep",
+        };
+        assert_eq!(
+            render("{buyer_login}/{order_id}/{shop_name} {x} {", &values),
+            "{shop_name}/{order_id}/Sklep {x} {"
         );
     }
 }

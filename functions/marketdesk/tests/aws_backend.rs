@@ -1,0 +1,185 @@
+//! `marketdesk api-key create` and `user create` with `--backend aws`: the deployment's table,
+//! found through the Lambda functions' `MARKETDESK_*` variables.
+//!
+//! The writes go to DynamoDB Local (`MARKETDESK_TEST_DYNAMODB_ENDPOINT`, started by
+//! `scripts/test`); those tests are skipped when it is unset, unless
+//! `MARKETDESK_TEST_REQUIRE_EMULATORS=1`. The option checks run everywhere.
+
+mod common;
+
+use aws_config::{BehaviorVersion, Region};
+use common::*;
+use marketdesk_aws::{create_table, AwsBackend, AwsSettings};
+use marketdesk_core::domain::Role;
+use marketdesk_core::ports::{Ports, SystemClock};
+use marketdesk_core::services::api_keys;
+use marketdesk_core::services::people::sessions::{self, SignIn};
+use marketdesk_core::services::people::PeopleSettings;
+use secrecy::SecretString;
+use std::io::Write;
+use std::process::{Command, Stdio};
+use std::sync::Arc;
+
+const DYNAMODB_VAR: &str = "MARKETDESK_TEST_DYNAMODB_ENDPOINT";
+const REQUIRE_VAR: &str = "MARKETDESK_TEST_REQUIRE_EMULATORS";
+
+/// DynamoDB Local's endpoint, `None` to skip, or a panic when emulators are required.
+fn endpoint() -> Option<String> {
+    match std::env::var(DYNAMODB_VAR) {
+        Ok(value) if !value.trim().is_empty() => Some(value.trim().to_owned()),
+        _ if std::env::var(REQUIRE_VAR).as_deref() == Ok("1") => {
+            panic!("{DYNAMODB_VAR} is not set but {REQUIRE_VAR}=1")
+        }
+        _ => None,
+    }
+}
+
+/// The deployment settings the functions get; the queues are never used by these commands.
+fn settings(table: &str) -> AwsSettings {
+    AwsSettings {
+        table_name: table.to_owned(),
+        poll_jobs_queue_url: "http://127.0.0.1:9/queue/poll-jobs".into(),
+        inbound_queue_url: "http://127.0.0.1:9/queue/inbound".into(),
+        outbound_queue_url: "http://127.0.0.1:9/queue/outbound".into(),
+        secrets_prefix: "marketdesk/cli-test".into(),
+        notify_from: None,
+    }
+}
+
+/// The binary with a clean AWS environment pointing the DynamoDB client at `endpoint`.
+fn on_aws(endpoint: &str, settings: &AwsSettings) -> Command {
+    let mut command = marketdesk();
+    for var in [
+        "AWS_PROFILE",
+        "AWS_SESSION_TOKEN",
+        "AWS_ENDPOINT_URL",
+        "MARKETDESK_NOTIFY_FROM",
+        "MARKETDESK_PUBLIC_URL",
+    ] {
+        command.env_remove(var);
+    }
+    command
+        .env("AWS_ACCESS_KEY_ID", "test")
+        .env("AWS_SECRET_ACCESS_KEY", "test")
+        .env("AWS_REGION", "us-east-1")
+        .env("AWS_CONFIG_FILE", "/nonexistent")
+        .env("AWS_SHARED_CREDENTIALS_FILE", "/nonexistent")
+        .env("AWS_EC2_METADATA_DISABLED", "true")
+        .env("AWS_ENDPOINT_URL_DYNAMODB", endpoint)
+        .env("MARKETDESK_TABLE_NAME", &settings.table_name)
+        .env(
+            "MARKETDESK_POLL_JOBS_QUEUE_URL",
+            &settings.poll_jobs_queue_url,
+        )
+        .env("MARKETDESK_INBOUND_QUEUE_URL", &settings.inbound_queue_url)
+        .env(
+            "MARKETDESK_OUTBOUND_QUEUE_URL",
+            &settings.outbound_queue_url,
+        )
+        .env("MARKETDESK_SECRETS_PREFIX", &settings.secrets_prefix);
+    command
+}
+
+/// A fresh table on DynamoDB Local and ports reading it, or `None` to skip.
+async fn fresh_table() -> Option<(String, AwsSettings, Ports)> {
+    let endpoint = endpoint()?;
+    let config = aws_config::defaults(BehaviorVersion::latest())
+        .region(Region::new("us-east-1"))
+        .endpoint_url(&endpoint)
+        .test_credentials()
+        .load()
+        .await;
+    let table = format!("marketdesk-cli-{}", uuid::Uuid::new_v4().simple());
+    create_table(&aws_sdk_dynamodb::Client::new(&config), &table)
+        .await
+        .expect("create the table in DynamoDB Local");
+    let settings = settings(&table);
+    let ports = AwsBackend::from_sdk_config(&config, settings.clone(), Arc::new(SystemClock));
+    Some((endpoint, settings, ports))
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn api_key_create_writes_a_working_key_to_the_table() {
+    let Some((endpoint, settings, ports)) = fresh_table().await else {
+        eprintln!("SKIPPED: {DYNAMODB_VAR} not set");
+        return;
+    };
+    let output = on_aws(&endpoint, &settings)
+        .args(["api-key", "create", "--backend", "aws", "--tenant", "acme"])
+        .args(["--role", "admin", "--name", "ops"])
+        .output()
+        .expect("run");
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(output.status.success(), "{stderr}");
+    assert!(stderr.contains(&settings.table_name), "{stderr}");
+    let key = String::from_utf8(output.stdout).expect("utf-8");
+    let caller = api_keys::authenticate(&ports, &SecretString::from(key.trim().to_owned()))
+        .await
+        .expect("store answers")
+        .expect("the printed key authenticates against the table");
+    assert_eq!(caller.tenant_id.as_str(), "acme");
+    assert_eq!(caller.role, Role::Admin);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn user_create_writes_the_first_admin_to_the_table() {
+    let Some((endpoint, settings, ports)) = fresh_table().await else {
+        eprintln!("SKIPPED: {DYNAMODB_VAR} not set");
+        return;
+    };
+    let mut child = on_aws(&endpoint, &settings)
+        .args(["user", "create", "--backend", "aws", "--tenant", "acme"])
+        .args(["--email", "boss@example.com", "--name", "Anna Nowak"])
+        .args(["--role", "admin", "--password-stdin"])
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("run");
+    child
+        .stdin
+        .take()
+        .expect("stdin")
+        .write_all("sekretne hasło 1\n".as_bytes())
+        .expect("write stdin");
+    let output = child.wait_with_output().expect("output");
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(output.status.success(), "{stderr}");
+    assert!(stderr.contains(&settings.table_name), "{stderr}");
+    let session = sessions::sign_in(
+        &ports,
+        &PeopleSettings::default(),
+        SignIn {
+            email: "boss@example.com".into(),
+            password: SecretString::from("sekretne hasło 1".to_owned()),
+        },
+        None,
+    )
+    .await
+    .expect("the admin signs in against the table");
+    assert_eq!(session.user.role, Role::Admin);
+}
+
+#[test]
+fn the_aws_backend_names_what_is_missing_and_takes_no_data_directory() {
+    let output = marketdesk()
+        .env_remove("MARKETDESK_TABLE_NAME")
+        .args(["api-key", "create", "--backend", "aws", "--tenant", "acme"])
+        .args(["--role", "admin"])
+        .output()
+        .expect("run");
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(!output.status.success());
+    assert!(stderr.contains("MARKETDESK_TABLE_NAME"), "{stderr}");
+    assert!(output.stdout.is_empty());
+
+    let output = marketdesk()
+        .args(["user", "create", "--backend", "aws", "--tenant", "acme"])
+        .args(["--email", "a@example.com", "--name", "A", "--role", "admin"])
+        .args(["--data", "/tmp/somewhere"])
+        .output()
+        .expect("run");
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(!output.status.success());
+    assert!(stderr.contains("--data"), "{stderr}");
+}
