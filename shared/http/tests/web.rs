@@ -718,3 +718,94 @@ async fn connecting_starts_with_a_link_and_the_callback_brings_the_admin_back_to
     let after = get(&api, "/settings/integrations", &browser.cookies).await;
     assert!(!html(&after).contains("Sklep testowy"));
 }
+
+#[tokio::test]
+async fn an_accounts_settings_page_previews_the_autoresponse_and_saves_only_valid_settings() {
+    let api = desk_api();
+    admin(&api, "adam@example.com").await;
+    let browser = sign_in(&api, "adam@example.com").await;
+    let integration = marketdesk_local::testkit::seed_connected_integration(
+        &api.backend.ports,
+        "acme",
+        "in-1",
+        marketdesk_core::domain::IntegrationKind::Allegro,
+    )
+    .await;
+    let path = format!("/settings/integrations/{}", integration.id);
+    let page = get(&api, &path, &browser.cookies).await;
+    assert_eq!(page.status, 200);
+    assert!(html(&page).contains("Autoresponder"));
+    let form = |action: &'static str, delay: &'static str| {
+        vec![
+            ("csrf", browser.csrf.clone()),
+            ("queue", "Zwroty".to_owned()),
+            ("map_resolved", "closed".to_owned()),
+            (
+                "closure_message",
+                "Czy problem został rozwiązany?".to_owned(),
+            ),
+            (
+                "alert_emails",
+                "szef@example.com\nbiuro@example.com".to_owned(),
+            ),
+            ("ar_enabled", "1".to_owned()),
+            (
+                "ar_text",
+                "Dzień dobry {buyer_login}, odpiszemy wkrótce.".to_owned(),
+            ),
+            ("ar_delay", delay.to_owned()),
+            ("hours_enabled", "1".to_owned()),
+            ("day", "1".to_owned()),
+            ("day", "2".to_owned()),
+            ("start", "09:00".to_owned()),
+            ("end", "17:00".to_owned()),
+            ("kind", "allegro_dispute".to_owned()),
+            ("action", action.to_owned()),
+        ]
+    };
+    let target = format!("{path}/settings");
+    let send = |fields: Vec<(&'static str, String)>| {
+        let (api, target, cookies) = (&api, target.clone(), browser.cookies.clone());
+        async move {
+            let refs: Vec<(&str, &str)> = fields.iter().map(|(k, v)| (*k, v.as_str())).collect();
+            post_form(api, &target, &cookies, &refs).await
+        }
+    };
+    let stored = || async {
+        marketdesk_core::services::integrations::get(
+            &api.backend.ports,
+            &"acme".into(),
+            &integration.id,
+        )
+        .await
+        .unwrap()
+        .settings
+    };
+    // A preview fills the placeholders in and saves nothing.
+    let preview = send(form("preview", "5")).await;
+    assert_eq!(preview.status, 200);
+    assert!(html(&preview).contains("Dzień dobry jan_kowalski, odpiszemy wkrótce."));
+    assert_eq!(stored().await, integration.settings);
+    // A delay the autoresponder does not allow: the page says so, nothing changes.
+    let refused = send(form("save", "99")).await;
+    assert_eq!(refused.status, 422, "{}", html(&refused));
+    assert!(html(&refused).contains("Nie zapisano"));
+    assert_eq!(stored().await, integration.settings);
+    let saved = send(form("save", "5")).await;
+    assert_eq!(saved.status, 303, "{}", html(&saved));
+    let settings = stored().await;
+    assert_eq!(settings.ticket_queue.as_deref(), Some("Zwroty"));
+    assert_eq!(
+        settings.status_mapping.resolved,
+        marketdesk_core::domain::TicketStatus::Closed
+    );
+    assert_eq!(settings.alert_emails.len(), 2);
+    let ar = settings.autoresponder;
+    assert!(ar.enabled);
+    assert_eq!(ar.delay_minutes, 5);
+    assert_eq!(ar.business_hours.expect("hours").days, vec![1, 2]);
+    assert_eq!(
+        ar.kinds,
+        vec![marketdesk_core::domain::ConversationKind::AllegroDispute]
+    );
+}

@@ -16,6 +16,7 @@
 mod account;
 mod assets;
 mod i18n;
+mod integration_settings;
 mod pages;
 mod settings;
 mod views;

@@ -47,7 +47,14 @@ pub(super) fn routes() -> Router<AppState> {
             INTEGRATIONS,
             get(integrations_page).post(create_integration),
         )
-        .route("/settings/integrations/{id}", post(update_integration))
+        .route(
+            "/settings/integrations/{id}",
+            get(super::integration_settings::show).post(update_integration),
+        )
+        .route(
+            "/settings/integrations/{id}/settings",
+            post(super::integration_settings::save),
+        )
         .route("/settings/integrations/{id}/connect", get(connect))
         .route("/settings/integrations/{id}/device", post(device))
         .route(
@@ -108,7 +115,7 @@ struct Notice {
 }
 
 /// `status` with a page saying `text`.
-fn notice(agent: &Agent, status: StatusCode, text: &str) -> Response {
+pub(super) fn notice(agent: &Agent, status: StatusCode, text: &str) -> Response {
     let t = agent.lang.strings();
     let page = Notice {
         l: Layout::new(agent.lang, text, "/tickets", Some(agent)),
@@ -119,7 +126,7 @@ fn notice(agent: &Agent, status: StatusCode, text: &str) -> Response {
 }
 
 /// The refusal of a non-admin, or of a form without the session's CSRF token.
-fn gate(agent: &Agent, csrf: Option<&str>) -> Option<Response> {
+pub(super) fn gate(agent: &Agent, csrf: Option<&str>) -> Option<Response> {
     if !agent.caller.role.is_admin() {
         let w = words::words(agent.lang);
         return Some(notice(agent, StatusCode::FORBIDDEN, w.admins_only));
@@ -136,7 +143,7 @@ fn gate(agent: &Agent, csrf: Option<&str>) -> Option<Response> {
 
 /// The words of a refused change: the last-admin rules in plain words, other rules with
 /// the service's message; `None` for a failure of the service.
-fn refusal(w: &Words, error: &RequestError) -> Option<String> {
+pub(super) fn refusal(w: &Words, error: &RequestError) -> Option<String> {
     match error {
         RequestError::WrongState {
             code: "last_admin", ..
