@@ -51,6 +51,21 @@ def test_an_allegro_account_connects_through_the_oauth_redirect_and_shows_when_r
     expect(card).to_contain_text("Połączone")
     page.screenshot(path=str(screens / "settings-integrations.png"), full_page=True)
 
+    # Its settings: the autoresponder's text previewed for a sample buyer, then saved.
+    card.get_by_role("link", name="Ustawienia (Drugi sklep)").click()
+    page.get_by_label("Treść automatycznej odpowiedzi").fill("Dzień dobry {buyer_login}, odpiszemy do 2 godzin.")
+    page.get_by_role("button", name="Podgląd").click()
+    expect(page.locator(".preview")).to_contain_text("Dzień dobry jan_kowalski, odpiszemy do 2 godzin.")
+    page.get_by_label("Domyślna wiadomość z prośbą o potwierdzenie rozwiązania").fill(
+        "Czy możemy uznać sprawę za rozwiązaną?")
+    page.get_by_role("button", name="Zapisz").click()
+    expect(page.get_by_role("status")).to_contain_text("Zmiany zapisane")
+    saved = desk.api_get(f"/v1/integrations/{added['id']}")["settings"]
+    assert saved["closure_message"] == "Czy możemy uznać sprawę za rozwiązaną?"
+    assert saved["autoresponder"]["text"] == "Dzień dobry {buyer_login}, odpiszemy do 2 godzin."
+    page.screenshot(path=str(screens / "settings-account.png"), full_page=True)
+    page.get_by_role("link", name="Integracje", exact=True).first.click()
+
     # The seller withdraws the grant: the next poll (and refresh) marks the account.
     desk.sim_post(f"/allegro/sellers/{seller['id']}/revoke", {})
     wait_for("the account marked disconnected", lambda: connection() == "disconnected")
