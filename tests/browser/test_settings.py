@@ -151,3 +151,24 @@ def test_asking_the_buyer_to_confirm_on_a_dispute_posts_an_end_request(page, des
         return [p for p in log if p["text"] == text and p["type"] == "END_REQUEST"]
 
     wait_for("END_REQUEST in the simulator's posted log", end_request)
+
+
+def test_an_account_reconnects_with_a_code_through_the_device_flow(page, desk, screens):
+    added = integration_named(desk, "Drugi sklep")
+    assert added, "the OAuth test adds this account first"
+    seller = [s for s in desk.sim_get("/allegro/sellers")["sellers"] if s["login"] == "drugi-sklep"][0]
+    page.goto(desk.api + "/settings/integrations")
+    page.get_by_role("button", name="Połącz kodem (bez publicznego adresu) (Drugi sklep)").click()
+    expect(page.get_by_role("heading", name=re.compile("Połącz konto kodem"))).to_be_visible()
+    code = page.locator("dd.code").inner_text().strip()
+    expect(page.get_by_role("link", name=re.compile("skojarz-aplikacje"))).to_be_visible()
+    page.screenshot(path=str(screens / "settings-device.png"), full_page=True)
+    # The seller enters the code on Allegro's page (here: the simulator's control call).
+    desk.sim_post(f"/allegro/device/{code}/approve", {"seller_id": seller["id"]})
+    wait_for("the account connected again",
+             lambda: desk.api_get(f"/v1/integrations/{added['id']}")["connection"]["state"]
+             == "connected")
+    page.goto(desk.api + "/settings/integrations")
+    card = page.locator("article.card", has=page.get_by_role("heading", name="Drugi sklep"))
+    expect(card).to_contain_text("Połączone")
+    expect(card.get_by_role("alert")).to_have_count(0)

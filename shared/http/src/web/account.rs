@@ -116,13 +116,9 @@ fn form_page(
         Kind::ResetRequest => w.reset_title,
         Kind::NewPassword => w.new_password_title,
     };
-    // The language switch must not carry the token of the link into the `back` parameter.
-    let here = match kind {
-        Kind::ResetRequest => "/password-reset",
-        _ => "/sign-in",
-    };
+    // The language switch comes back to this page (the link's token is in its path already).
     let flash = take_flash(headers, t);
-    let mut l = Layout::new(lang, title, here, None);
+    let mut l = Layout::new(lang, title, &action, None);
     l.flash = flash;
     l.error = error;
     let page = AccountPage {
