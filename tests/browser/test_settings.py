@@ -172,3 +172,20 @@ def test_an_account_reconnects_with_a_code_through_the_device_flow(page, desk, s
     card = page.locator("article.card", has=page.get_by_role("heading", name="Drugi sklep"))
     expect(card).to_contain_text("Połączone")
     expect(card.get_by_role("alert")).to_have_count(0)
+
+
+def test_an_empikplace_key_is_checked_before_the_account_is_added(page, desk):
+    shop = desk.sim_post("/mirakl/shops", {"name": "Drugi Empik"})
+    page.goto(desk.api + "/settings/integrations")
+    page.get_by_label("Serwis").select_option("empikplace")
+    page.get_by_label("Nazwa", exact=True).last.fill("Drugi Empik")
+    page.get_by_label("Klucz API EmpikPlace").fill("to-nie-jest-klucz")
+    page.get_by_role("button", name="Dodaj", exact=True).click()
+    expect(page.get_by_role("alert")).to_contain_text("Nie zapisano")
+    assert integration_named(desk, "Drugi Empik") is None
+    page.get_by_label("Serwis").select_option("empikplace")
+    page.get_by_label("Nazwa", exact=True).last.fill("Drugi Empik")
+    page.get_by_label("Klucz API EmpikPlace").fill(shop["api_key"])
+    page.get_by_role("button", name="Dodaj", exact=True).click()
+    expect(page.get_by_role("status")).to_contain_text("Konto dodane")
+    assert integration_named(desk, "Drugi Empik")["connection"]["state"] == "connected"
