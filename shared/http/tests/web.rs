@@ -577,6 +577,34 @@ async fn settings_pages_are_for_admins_and_the_last_admin_refusals_are_shown() {
     .await;
     assert_eq!(demoted.status, 409);
     assert!(html(&demoted).contains("ostatni aktywny administrator"));
+    // Another person's role, language and switch change; switched off, their session ends.
+    let agata = users::list(&api.backend.ports, &"acme".into())
+        .await
+        .unwrap()
+        .into_iter()
+        .find(|u| u.email == "agata@example.com")
+        .unwrap();
+    let changed = post_form(
+        &api,
+        &format!("/settings/users/{}", agata.id),
+        &browser.cookies,
+        &[
+            ("csrf", &browser.csrf),
+            ("role", "agent"),
+            ("language", "en"),
+        ],
+    )
+    .await;
+    assert_eq!(changed.status, 303, "{}", html(&changed));
+    let agata = users::get(&api.backend.ports, &"acme".into(), &agata.id)
+        .await
+        .unwrap();
+    assert!(!agata.active);
+    assert_eq!(agata.language, Language::En);
+    assert_eq!(
+        location(&get(&api, "/tickets", &agent.cookies).await),
+        "/sign-in"
+    );
     // The only admin API key stays too, and the page says why.
     let key = api.key("acme", Role::Admin).await;
     let keys = api.get("/v1/api-keys", &key).await;
