@@ -76,13 +76,14 @@ def test_an_allegro_account_connects_through_the_oauth_redirect_and_shows_when_r
     page.screenshot(path=str(screens / "settings-disconnected.png"), full_page=True)
 
 
-def test_an_invitation_is_accepted_end_to_end(page, desk, browser):
+def test_an_invitation_is_accepted_end_to_end(page, desk, browser, screens):
     page.get_by_role("link", name="Użytkownicy").click()
     page.get_by_label("Adres e-mail").fill("nowy@example.com")
     page.get_by_label("Nazwa").fill("Nowy")
     page.get_by_role("button", name="Zaproś").click()
     expect(page.get_by_role("status")).to_contain_text("Zaproszenie wysłane")
     expect(page.get_by_role("button", name="Wyślij zaproszenie ponownie (nowy@example.com)")).to_be_visible()
+    page.screenshot(path=str(screens / "settings-users.png"), full_page=True)
 
     def link():
         with sqlite3.connect(desk.data / "marketdesk.sqlite") as db:
