@@ -42,8 +42,8 @@ def wait_for(what, probe, timeout=45.0, every=0.25):
 class Desk:
     """The running demo: its addresses, the admin key it printed, and JSON helpers."""
 
-    def __init__(self, api, sim, key):
-        self.api, self.sim, self.key = api, sim, key
+    def __init__(self, api, sim, key, data):
+        self.api, self.sim, self.key, self.data = api, sim, key, data
 
     def _call(self, url, body=None, headers=None):
         data = None if body is None else json.dumps(body).encode()
@@ -113,7 +113,7 @@ def desk(tmp_path_factory):
             if match and name not in found:
                 found[name] = match.group(1)
     assert len(found) == 3, "marketdesk demo did not start:\n" + "".join(log)
-    desk = Desk(found["api"].rstrip("/"), found["sim"].rstrip("/"), found["key"])
+    desk = Desk(found["api"].rstrip("/"), found["sim"].rstrip("/"), found["key"], data)
     # The simulated buyers write in: both marketplaces, and a ticket the autoresponder answered.
     wait_for("an Allegro dispute", lambda: desk.ticket_of_kind("allegro_dispute"))
     wait_for("an EmpikPlace thread", lambda: desk.ticket_of_kind("empik_thread"))

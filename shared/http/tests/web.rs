@@ -347,6 +347,7 @@ async fn assets_carry_their_hash_and_are_cached_for_a_year() {
 async fn pages_speak_the_users_language_unless_the_switch_says_otherwise() {
     let api = Api::new();
     person(&api, "anna@example.com", Language::En).await;
+    seeded(&api, "Zwrot", "Dzień dobry").await;
     let browser = sign_in(&api, "anna@example.com").await;
     let english = get(&api, "/tickets", &browser.cookies).await;
     assert!(html(&english).contains("<html lang=\"en\">"));
@@ -364,4 +365,475 @@ async fn pages_speak_the_users_language_unless_the_switch_says_otherwise() {
     // The switch never sends anyone to another site.
     let away = get(&api, "/language/en?back=%2F%2Fevil.example%2F", "").await;
     assert_eq!(location(&away), "/");
+}
+
+// ------------------------------------------------------------------ people and settings pages
+
+/// An API whose e-mails link to `https://desk.example.com`.
+fn desk_api() -> Api {
+    Api::with_state(|state| {
+        state.with_people(
+            marketdesk_core::services::people::PeopleSettings::default()
+                .with_default_public_url("https://desk.example.com"),
+        )
+    })
+}
+
+async fn admin(api: &Api, email: &str) {
+    users::create_with_password(
+        &api.backend.ports,
+        "acme",
+        NewUser {
+            email: email.into(),
+            role: Role::Admin,
+            name: Some("Adam Admin".into()),
+            language: Some(Language::Pl),
+        },
+        &SecretString::from(PASSWORD.to_owned()),
+    )
+    .await
+    .expect("admin created");
+}
+
+/// The link starting with `prefix` in the last e-mail the local notifier recorded.
+async fn last_link(api: &Api, prefix: &str) -> String {
+    let db = marketdesk_local::SqliteDb::open(
+        &api.backend.dir.path().join(marketdesk_local::DATABASE_FILE),
+    )
+    .expect("the database");
+    let notifier = marketdesk_local::RecordingNotifier::new(
+        &db,
+        std::sync::Arc::new(marketdesk_core::ports::SystemClock),
+    )
+    .expect("the notifier");
+    let recorded = notifier.recorded().await.expect("recorded e-mails");
+    let last = &recorded
+        .last()
+        .expect("an e-mail was sent")
+        .notification
+        .body;
+    last.lines()
+        .find(|line| line.starts_with(prefix))
+        .unwrap_or_else(|| panic!("no {prefix} link in {last}"))
+        .to_owned()
+}
+
+#[tokio::test]
+async fn an_invitation_from_the_users_page_is_accepted_on_its_page_then_the_person_signs_in() {
+    let api = desk_api();
+    admin(&api, "adam@example.com").await;
+    let browser = sign_in(&api, "adam@example.com").await;
+    let invited = post_form(
+        &api,
+        "/settings/users",
+        &browser.cookies,
+        &[
+            ("csrf", &browser.csrf),
+            ("email", "nowa@example.com"),
+            ("role", "agent"),
+            ("language", "pl"),
+        ],
+    )
+    .await;
+    assert_eq!(invited.status, 303, "{}", html(&invited));
+    assert!(set_cookies(&invited).contains(&"md_flash=user_invited".to_owned()));
+    let link = last_link(&api, "https://desk.example.com/invitations/").await;
+    let path = link.trim_start_matches("https://desk.example.com");
+    let form = get(&api, path, "").await;
+    assert_eq!(form.status, 200);
+    assert!(html(&form).contains("Przyjmij zaproszenie"));
+    let cookies = set_cookies(&form).join("; ");
+    let token = csrf_field(html(&form));
+    // Without the form's cookie nothing happens.
+    let forged = post_form(
+        &api,
+        path,
+        "",
+        &[("csrf", &token), ("name", "Nowa"), ("password", PASSWORD)],
+    )
+    .await;
+    assert_eq!(forged.status, 403);
+    let short = post_form(
+        &api,
+        path,
+        &cookies,
+        &[("csrf", &token), ("name", "Nowa"), ("password", "krótkie")],
+    )
+    .await;
+    assert_eq!(short.status, 422);
+    assert!(html(&short).contains("Co najmniej 10 znaków"));
+    let accepted = post_form(
+        &api,
+        path,
+        &cookies,
+        &[
+            ("csrf", &token),
+            ("name", "Nowa Osoba"),
+            ("password", PASSWORD),
+        ],
+    )
+    .await;
+    assert_eq!(accepted.status, 303, "{}", html(&accepted));
+    assert_eq!(location(&accepted), "/sign-in");
+    sign_in(&api, "nowa@example.com").await;
+    // The link works once.
+    let again = post_form(
+        &api,
+        path,
+        &cookies,
+        &[("csrf", &token), ("name", "Nowa"), ("password", PASSWORD)],
+    )
+    .await;
+    assert_eq!(again.status, 422);
+    assert!(html(&again).contains("Ten link wygasł"));
+}
+
+#[tokio::test]
+async fn a_password_reset_answers_the_same_for_unknown_addresses_and_its_link_sets_the_password() {
+    let api = desk_api();
+    person(&api, "agata@example.com", Language::Pl).await;
+    let form = get(&api, "/password-reset", "").await;
+    let cookies = set_cookies(&form).join("; ");
+    let token = csrf_field(html(&form));
+    let mut answers = Vec::new();
+    for email in ["nikt@example.com", "agata@example.com"] {
+        let asked = post_form(
+            &api,
+            "/password-reset",
+            &cookies,
+            &[("csrf", &token), ("email", email)],
+        )
+        .await;
+        answers.push((
+            asked.status,
+            location(&asked).to_owned(),
+            set_cookies(&asked),
+        ));
+    }
+    assert_eq!(answers[0], answers[1], "the same answer for anyone");
+    let link = last_link(&api, "https://desk.example.com/password-resets/").await;
+    let path = link.trim_start_matches("https://desk.example.com");
+    let page = get(&api, path, &cookies).await;
+    assert!(html(&page).contains("Ustaw nowe hasło"));
+    let new_password = "zupełnie nowe hasło 7";
+    let set = post_form(
+        &api,
+        path,
+        &cookies,
+        &[("csrf", &token), ("password", new_password)],
+    )
+    .await;
+    assert_eq!(set.status, 303, "{}", html(&set));
+    assert!(set_cookies(&set).contains(&"md_flash=password_changed".to_owned()));
+    let old = post_form(
+        &api,
+        "/sign-in",
+        &cookies,
+        &[
+            ("csrf", &token),
+            ("email", "agata@example.com"),
+            ("password", PASSWORD),
+        ],
+    )
+    .await;
+    assert_ne!(old.status, 303, "the old password no longer works");
+}
+
+#[tokio::test]
+async fn settings_pages_are_for_admins_and_the_last_admin_refusals_are_shown() {
+    let api = desk_api();
+    admin(&api, "adam@example.com").await;
+    person(&api, "agata@example.com", Language::Pl).await;
+    let agent = sign_in(&api, "agata@example.com").await;
+    for path in [
+        "/settings/users",
+        "/settings/integrations",
+        "/settings/api-keys",
+    ] {
+        let refused = get(&api, path, &agent.cookies).await;
+        assert_eq!(refused.status, 403, "{path}");
+    }
+    let browser = sign_in(&api, "adam@example.com").await;
+    let page = get(&api, "/settings/users", &browser.cookies).await;
+    assert_eq!(page.status, 200);
+    assert!(html(&page).contains("agata@example.com"));
+    let adam = marketdesk_core::services::people::users::list(&api.backend.ports, &"acme".into())
+        .await
+        .unwrap()
+        .into_iter()
+        .find(|u| u.email == "adam@example.com")
+        .unwrap();
+    let demoted = post_form(
+        &api,
+        &format!("/settings/users/{}", adam.id),
+        &browser.cookies,
+        &[
+            ("csrf", &browser.csrf),
+            ("role", "agent"),
+            ("language", "pl"),
+            ("active", "1"),
+        ],
+    )
+    .await;
+    assert_eq!(demoted.status, 409);
+    assert!(html(&demoted).contains("ostatni aktywny administrator"));
+    // Another person's role, language and switch change; switched off, their session ends.
+    let agata = users::list(&api.backend.ports, &"acme".into())
+        .await
+        .unwrap()
+        .into_iter()
+        .find(|u| u.email == "agata@example.com")
+        .unwrap();
+    let changed = post_form(
+        &api,
+        &format!("/settings/users/{}", agata.id),
+        &browser.cookies,
+        &[
+            ("csrf", &browser.csrf),
+            ("role", "agent"),
+            ("language", "en"),
+        ],
+    )
+    .await;
+    assert_eq!(changed.status, 303, "{}", html(&changed));
+    let agata = users::get(&api.backend.ports, &"acme".into(), &agata.id)
+        .await
+        .unwrap();
+    assert!(!agata.active);
+    assert_eq!(agata.language, Language::En);
+    assert_eq!(
+        location(&get(&api, "/tickets", &agent.cookies).await),
+        "/sign-in"
+    );
+    // The only admin API key stays too, and the page says why.
+    let key = api.key("acme", Role::Admin).await;
+    let keys = api.get("/v1/api-keys", &key).await;
+    let id = keys.body["api_keys"][0]["id"].as_str().unwrap().to_owned();
+    let confirm = get(
+        &api,
+        &format!("/settings/api-keys/{id}/revoke"),
+        &browser.cookies,
+    )
+    .await;
+    assert!(html(&confirm).contains("Unieważnić klucz?"));
+    let revoked = post_form(
+        &api,
+        &format!("/settings/api-keys/{id}/revoke"),
+        &browser.cookies,
+        &[("csrf", &browser.csrf)],
+    )
+    .await;
+    assert_eq!(revoked.status, 409);
+    assert!(html(&revoked).contains("ostatniego klucza administratora"));
+    // A new key is shown once, on the answer to its creation only.
+    let created = post_form(
+        &api,
+        "/settings/api-keys",
+        &browser.cookies,
+        &[
+            ("csrf", &browser.csrf),
+            ("name", "sklep"),
+            ("role", "agent"),
+        ],
+    )
+    .await;
+    assert_eq!(created.status, 201);
+    assert_eq!(created.headers["cache-control"], "no-store");
+    assert!(html(&created).contains("value=\"mdk_"));
+    let listed = get(&api, "/settings/api-keys", &browser.cookies).await;
+    assert!(!html(&listed).contains("value=\"mdk_"));
+    assert!(html(&listed).contains("sklep"));
+}
+
+#[tokio::test]
+async fn a_tenant_without_integrations_gets_the_first_run_page_admins_a_way_to_connect() {
+    let api = desk_api();
+    admin(&api, "adam@example.com").await;
+    person(&api, "agata@example.com", Language::Pl).await;
+    let admin_view = get(
+        &api,
+        "/tickets",
+        &sign_in(&api, "adam@example.com").await.cookies,
+    )
+    .await;
+    assert!(html(&admin_view).contains("Witaj w marketdesk"));
+    assert!(html(&admin_view).contains("href=\"/settings/integrations\""));
+    let agent_view = get(
+        &api,
+        "/tickets",
+        &sign_in(&api, "agata@example.com").await.cookies,
+    )
+    .await;
+    assert!(html(&agent_view).contains("Poproś administratora"));
+    assert!(!html(&agent_view).contains("href=\"/settings/integrations\""));
+    // Once an account exists, the list.
+    marketdesk_local::testkit::seed_connected_integration(
+        &api.backend.ports,
+        "acme",
+        "in-1",
+        marketdesk_core::domain::IntegrationKind::Allegro,
+    )
+    .await;
+    let list = get(
+        &api,
+        "/tickets",
+        &sign_in(&api, "agata@example.com").await.cookies,
+    )
+    .await;
+    assert!(html(&list).contains("<h1>Zgłoszenia</h1>"));
+}
+
+#[tokio::test]
+async fn connecting_starts_with_a_link_and_the_callback_brings_the_admin_back_to_settings() {
+    let api = desk_api();
+    admin(&api, "adam@example.com").await;
+    let browser = sign_in(&api, "adam@example.com").await;
+    let created = post_form(
+        &api,
+        "/settings/integrations",
+        &browser.cookies,
+        &[
+            ("csrf", &browser.csrf),
+            ("kind", "allegro"),
+            ("display_name", "Sklep testowy"),
+            ("environment", "sandbox"),
+        ],
+    )
+    .await;
+    assert_eq!(created.status, 303, "{}", html(&created));
+    let page = get(&api, "/settings/integrations", &browser.cookies).await;
+    let body = html(&page);
+    assert!(body.contains("Sklep testowy"));
+    let start = body.find("/connect?csrf=").expect("a connect link");
+    let href_start = body[..start].rfind('"').unwrap() + 1;
+    let href = body[href_start..].split('"').next().unwrap().to_owned();
+    // Without the session's token the link does nothing.
+    let forged = get(&api, &href.replace(&browser.csrf, "x"), &browser.cookies).await;
+    assert_eq!(forged.status, 403);
+    // No OAuth application configured in this test: the page says so.
+    let unconfigured = get(&api, &href, &browser.cookies).await;
+    assert_eq!(unconfigured.status, 409);
+    assert!(html(&unconfigured).contains("nie jest skonfigurowane"));
+    // A flow started from the pages lands back on them; one started elsewhere keeps its page.
+    let landed = get(
+        &api,
+        "/oauth/allegro/callback?error=access_denied",
+        "md_oauth=web",
+    )
+    .await;
+    assert_eq!(landed.status, 303);
+    assert_eq!(location(&landed), "/settings/integrations");
+    assert!(set_cookies(&landed).contains(&"md_flash=connect_failed".to_owned()));
+    let elsewhere = get(&api, "/oauth/allegro/callback?error=access_denied", "").await;
+    assert_eq!(elsewhere.status, 400);
+    // Deleting asks first.
+    let delete_href = body
+        .split("href=\"")
+        .map(|s| s.split('"').next().unwrap())
+        .find(|h| h.ends_with("/delete"))
+        .expect("a delete link")
+        .to_owned();
+    let confirm = get(&api, &delete_href, &browser.cookies).await;
+    assert!(html(&confirm).contains("Usunąć konto?"));
+    let deleted = post_form(
+        &api,
+        &delete_href,
+        &browser.cookies,
+        &[("csrf", &browser.csrf)],
+    )
+    .await;
+    assert_eq!(deleted.status, 303);
+    let after = get(&api, "/settings/integrations", &browser.cookies).await;
+    assert!(!html(&after).contains("Sklep testowy"));
+}
+
+#[tokio::test]
+async fn an_accounts_settings_page_previews_the_autoresponse_and_saves_only_valid_settings() {
+    let api = desk_api();
+    admin(&api, "adam@example.com").await;
+    let browser = sign_in(&api, "adam@example.com").await;
+    let integration = marketdesk_local::testkit::seed_connected_integration(
+        &api.backend.ports,
+        "acme",
+        "in-1",
+        marketdesk_core::domain::IntegrationKind::Allegro,
+    )
+    .await;
+    let path = format!("/settings/integrations/{}", integration.id);
+    let page = get(&api, &path, &browser.cookies).await;
+    assert_eq!(page.status, 200);
+    assert!(html(&page).contains("Autoresponder"));
+    let form = |action: &'static str, delay: &'static str| {
+        vec![
+            ("csrf", browser.csrf.clone()),
+            ("queue", "Zwroty".to_owned()),
+            ("map_resolved", "closed".to_owned()),
+            (
+                "closure_message",
+                "Czy problem został rozwiązany?".to_owned(),
+            ),
+            (
+                "alert_emails",
+                "szef@example.com\nbiuro@example.com".to_owned(),
+            ),
+            ("ar_enabled", "1".to_owned()),
+            (
+                "ar_text",
+                "Dzień dobry {buyer_login}, odpiszemy wkrótce.".to_owned(),
+            ),
+            ("ar_delay", delay.to_owned()),
+            ("hours_enabled", "1".to_owned()),
+            ("day", "1".to_owned()),
+            ("day", "2".to_owned()),
+            ("start", "09:00".to_owned()),
+            ("end", "17:00".to_owned()),
+            ("kind", "allegro_dispute".to_owned()),
+            ("action", action.to_owned()),
+        ]
+    };
+    let target = format!("{path}/settings");
+    let send = |fields: Vec<(&'static str, String)>| {
+        let (api, target, cookies) = (&api, target.clone(), browser.cookies.clone());
+        async move {
+            let refs: Vec<(&str, &str)> = fields.iter().map(|(k, v)| (*k, v.as_str())).collect();
+            post_form(api, &target, &cookies, &refs).await
+        }
+    };
+    let stored = || async {
+        marketdesk_core::services::integrations::get(
+            &api.backend.ports,
+            &"acme".into(),
+            &integration.id,
+        )
+        .await
+        .unwrap()
+        .settings
+    };
+    // A preview fills the placeholders in and saves nothing.
+    let preview = send(form("preview", "5")).await;
+    assert_eq!(preview.status, 200);
+    assert!(html(&preview).contains("Dzień dobry jan_kowalski, odpiszemy wkrótce."));
+    assert_eq!(stored().await, integration.settings);
+    // A delay the autoresponder does not allow: the page says so, nothing changes.
+    let refused = send(form("save", "99")).await;
+    assert_eq!(refused.status, 422, "{}", html(&refused));
+    assert!(html(&refused).contains("Nie zapisano"));
+    assert_eq!(stored().await, integration.settings);
+    let saved = send(form("save", "5")).await;
+    assert_eq!(saved.status, 303, "{}", html(&saved));
+    let settings = stored().await;
+    assert_eq!(settings.ticket_queue.as_deref(), Some("Zwroty"));
+    assert_eq!(
+        settings.status_mapping.resolved,
+        marketdesk_core::domain::TicketStatus::Closed
+    );
+    assert_eq!(settings.alert_emails.len(), 2);
+    let ar = settings.autoresponder;
+    assert!(ar.enabled);
+    assert_eq!(ar.delay_minutes, 5);
+    assert_eq!(ar.business_hours.expect("hours").days, vec![1, 2]);
+    assert_eq!(
+        ar.kinds,
+        vec![marketdesk_core::domain::ConversationKind::AllegroDispute]
+    );
 }

@@ -167,7 +167,7 @@ fn resource_paths() -> Value {
         "/oauth/allegro/callback": {
             "get": {
                 "operationId": "allegroCallback",
-                "summary": "Where Allegro sends the admin's browser back after authorization. Checks the single-use `state`, exchanges the code, stores the token pair and answers with an HTML page saying whether the account is connected. Needs no key.",
+                "summary": "Where Allegro sends the admin's browser back after authorization. Checks the single-use `state`, exchanges the code, stores the token pair and answers with an HTML page saying whether the account is connected. When the flow was started from the web workspace (cookie `md_oauth`), answers 303 to `/settings/integrations` with a flash instead. Needs no key.",
                 "tags": ["oauth"],
                 "security": [],
                 "parameters": [
@@ -178,6 +178,7 @@ fn resource_paths() -> Value {
                 ],
                 "responses": {
                     "200": { "description": "The account is connected (HTML page).", "content": { "text/html": { "schema": { "type": "string" } } } },
+                    "303": { "description": "Started from the web workspace: back to its integrations page, with a flash saying whether the account is connected." },
                     "400": { "description": "Unknown, used or expired state, or access not granted (HTML page).", "content": { "text/html": { "schema": { "type": "string" } } } },
                     "502": { "description": "Allegro refused the code (HTML page).", "content": { "text/html": { "schema": { "type": "string" } } } },
                     "503": { "description": "Allegro or a backing service is unavailable (HTML page).", "content": { "text/html": { "schema": { "type": "string" } } } }

@@ -7,8 +7,8 @@ use crate::auth::Admin;
 use crate::extract::PathId;
 use crate::{ApiError, AppState};
 use axum::extract::{Query, State};
-use axum::http::{header, StatusCode};
-use axum::response::Html;
+use axum::http::{header, HeaderMap, StatusCode};
+use axum::response::{Html, IntoResponse, Response};
 use axum::Json;
 use marketdesk_core::domain::{Integration, IntegrationKind};
 use marketdesk_core::ids::{IntegrationId, TenantId};
@@ -105,7 +105,20 @@ struct CallbackQuery {
     error_description: Option<String>,
 }
 
-async fn callback(State(state): State<AppState>, Query(query): Query<CallbackQuery>) -> Page {
+/// `GET /oauth/allegro/callback`: a flow started from the settings pages goes back there
+/// with a flash; one started through the API gets a small page of its own.
+async fn callback(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    Query(query): Query<CallbackQuery>,
+) -> Response {
+    let page = outcome(&state, query).await;
+    let connected = page.0 == StatusCode::OK;
+    crate::web::oauth_landing(&headers, connected).unwrap_or_else(|| page.into_response())
+}
+
+/// Completes the authorization, and the page saying how it went.
+async fn outcome(state: &AppState, query: CallbackQuery) -> Page {
     if let Some(error) = query.error {
         let detail = query.error_description.unwrap_or(error);
         return page(

@@ -13,10 +13,16 @@
 //!   naming one of the fixed messages, shown once).
 //! - Content-Security-Policy of pages: [`PAGE_POLICY`] (no inline script or style).
 
+mod account;
 mod assets;
 mod i18n;
+mod integration_settings;
 mod pages;
+mod settings;
 mod views;
+mod words;
+
+pub(crate) use settings::oauth_landing;
 
 use crate::session;
 use crate::AppState;
@@ -52,6 +58,8 @@ pub(crate) fn routes() -> Router<AppState> {
         .route("/tickets", get(pages::tickets))
         .route("/tickets/{id}", get(pages::ticket).post(pages::write))
         .route("/tickets/{id}/replies/{rid}/retry", post(pages::retry))
+        .merge(account::routes())
+        .merge(settings::routes())
 }
 
 /// A person signed in with a session, as the pages need them.
@@ -177,6 +185,16 @@ pub(crate) struct Layout {
     pub flash: Option<&'static str>,
     /// A message about what could not be done.
     pub error: Option<String>,
+    /// The settings pages' links (admins only).
+    pub settings_links: Vec<NavLink>,
+}
+
+/// A link of the navigation.
+pub(crate) struct NavLink {
+    /// Where it goes.
+    pub href: &'static str,
+    /// What it says.
+    pub label: &'static str,
 }
 
 impl Layout {
@@ -200,6 +218,10 @@ impl Layout {
             other_lang_name: other.strings().language_name,
             flash: None,
             error: None,
+            settings_links: match agent {
+                Some(agent) if agent.caller.role.is_admin() => settings::nav(lang),
+                _ => Vec::new(),
+            },
         }
     }
 }
@@ -211,7 +233,7 @@ fn flash_text(t: &'static Strings, code: &str) -> Option<&'static str> {
         "comment_added" => Some(t.comment_added),
         "retry_queued" => Some(t.retry_queued),
         "signed_out" => Some(t.signed_out),
-        _ => None,
+        _ => words::flash(t.lang, code),
     }
 }
 

@@ -69,6 +69,7 @@ fn sign_in_page(
     let page = SignInPage {
         l,
         t,
+        w: super::words::words(lang),
         csrf: csrf.clone(),
         email,
     };
@@ -312,6 +313,12 @@ pub(crate) async fn tickets(
         }
         Err(error) => return unavailable(Some(agent.lang), &error),
     };
+    // A tenant with no tickets and no integration yet: the first-run page instead.
+    if page.rows.is_empty() && form.href(None) == "/tickets" && form.cursor.is_empty() {
+        if let Some(first_run) = super::settings::first_run(&state, &agent).await {
+            return first_run;
+        }
+    }
     let flash = take_flash(&headers, t);
     let mut l = Layout::new(agent.lang, t.tickets, &form.href(None), Some(&agent));
     l.flash = flash;

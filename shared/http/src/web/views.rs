@@ -17,6 +17,8 @@ use marketdesk_core::services::workspace::{TicketRow, TicketWorkspace};
 pub(crate) struct SignInPage {
     pub l: Layout,
     pub t: &'static Strings,
+    /// The words of the people pages (the password-reset link).
+    pub w: &'static super::words::Words,
     /// The double-submit CSRF token of the form.
     pub csrf: String,
     /// The address typed before (after a refusal).
