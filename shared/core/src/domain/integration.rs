@@ -162,6 +162,9 @@ pub struct IntegrationSettings {
     /// EmpikPlace: the shop to act on when the API key reaches several shops.
     #[serde(default)]
     pub shop_id: Option<i64>,
+    /// Response targets and their calendar (the SLA clock).
+    #[serde(default)]
+    pub sla: super::workflow::SlaSettings,
 }
 
 /// A connected marketplace account.

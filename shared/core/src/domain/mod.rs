@@ -10,6 +10,7 @@ pub mod reply;
 pub mod tenant;
 pub mod ticket;
 pub mod user;
+pub mod workflow;
 
 pub use actor::Actor;
 pub use api_key::{ApiKey, Role};
@@ -27,3 +28,6 @@ pub use ticket::{
     TicketPanel, TicketStatus,
 };
 pub use user::{Language, User};
+pub use workflow::{
+    ManualStatus, Priority, SlaClock, SlaSettings, SlaTarget, Snooze, TicketWorkflow, View,
+};

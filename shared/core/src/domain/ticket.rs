@@ -210,6 +210,10 @@ pub struct Ticket {
     /// The autoresponder's plan for the current opening.
     #[serde(default)]
     pub autoreply: Option<AutoreplyPlan>,
+    /// What agents decided (assignee, queue-independent labels, snooze, a status set by
+    /// hand) and the SLA clock; shown at the top level of the ticket.
+    #[serde(flatten, default)]
+    pub workflow: super::workflow::TicketWorkflow,
 }
 
 fn first_opening() -> u32 {

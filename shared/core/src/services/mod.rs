@@ -16,11 +16,14 @@ pub mod replies;
 pub mod request;
 pub mod scheduler;
 pub mod sender;
+pub mod sla;
 pub mod ticket_views;
 pub mod timeline;
 pub mod token_refresh;
 pub mod tokens;
 pub mod validation;
+pub mod views;
+pub mod workflow;
 
 use crate::ports::{MarketplaceError, QueueError};
 use crate::repo::RepoError;

@@ -7,6 +7,7 @@ use serde_json::{json, Value};
 
 mod people;
 mod replies;
+mod workflow;
 
 fn reference(schema: &str) -> Value {
     json!({ "$ref": format!("#/components/schemas/{schema}") })
@@ -147,6 +148,7 @@ fn resource_paths() -> Value {
                 json!({ "type": "string", "enum": ["sending", "sent", "failed"] }),
             ),
         ];
+        parameters.extend(workflow::ticket_list_parameters());
         parameters.extend(paging_parameters());
         parameters
     };
@@ -355,9 +357,22 @@ fn resource_paths() -> Value {
 
 fn paths() -> Value {
     let mut all = serde_json::Map::new();
-    for part in [resource_paths(), replies::paths(), people::paths()] {
+    for part in [
+        resource_paths(),
+        replies::paths(),
+        people::paths(),
+        workflow::paths(),
+    ] {
         if let Value::Object(map) = part {
-            all.extend(map);
+            // A path may get operations from several modules (GET and PATCH of a ticket).
+            for (path, operations) in map {
+                match (all.get_mut(&path), operations) {
+                    (Some(Value::Object(known)), Value::Object(more)) => known.extend(more),
+                    (_, operations) => {
+                        all.insert(path, operations);
+                    }
+                }
+            }
         }
     }
     // Writes made with a session cookie need the CSRF token: 403 `csrf_failed` without it.
@@ -759,11 +774,13 @@ fn schemas() -> Value {
         message_and_customer_schemas(),
         replies::schemas(),
         people::schemas(),
+        workflow::schemas(),
     ] {
         if let Value::Object(map) = part {
             all.extend(map);
         }
     }
+    workflow::extend(&mut all);
     Value::Object(all)
 }
 
