@@ -12,6 +12,10 @@ mod dynamodb_local_people {
     marketdesk_core::people_conformance_tests!(crate::common::dynamo_store());
 }
 
+mod dynamodb_local_views {
+    marketdesk_core::views_conformance_tests!(crate::common::dynamo_store());
+}
+
 mod moto_sqs {
     marketdesk_core::queue_conformance_tests!(crate::common::sqs_queues());
 }

@@ -74,6 +74,9 @@ mod sqlite {
     mod people {
         marketdesk_core::people_conformance_tests!(crate::file_store());
     }
+    mod views {
+        marketdesk_core::views_conformance_tests!(crate::file_store());
+    }
     mod queue {
         marketdesk_core::queue_conformance_tests!(crate::queues());
     }

@@ -13,7 +13,7 @@ use super::request::{cursor_error, RequestError};
 use super::ticket_views::{self, TicketPage, TicketQuery};
 use crate::domain::{Ticket, View};
 use crate::ids::{TenantId, UserId};
-use crate::ports::{Index, Ports, Query, SortKeyCondition};
+use crate::ports::{Index, Ports, Query, SortKeyCondition, Store};
 use crate::repo::{keys, tickets, views as entries, RepoError};
 use futures_util::future::try_join_all;
 use serde::{Deserialize, Serialize};
@@ -81,9 +81,12 @@ pub fn parse(caller: &Caller, name: &str) -> Result<View, RequestError> {
 }
 
 /// Counts the entries under one sort-key prefix, up to the cap.
-async fn count(ports: &Ports, tenant: &TenantId, prefix: String) -> Result<(u32, bool), RepoError> {
-    let page = ports
-        .store
+async fn count(
+    store: &dyn Store,
+    tenant: &TenantId,
+    prefix: String,
+) -> Result<(u32, bool), RepoError> {
+    let page = store
         .query(
             &Query::partition(keys::tenant_partition(tenant))
                 .sort(SortKeyCondition::BeginsWith(prefix))
@@ -95,12 +98,20 @@ async fn count(ports: &Ports, tenant: &TenantId, prefix: String) -> Result<(u32,
 
 /// The caller's views with their counts.
 pub async fn list(ports: &Ports, caller: &Caller) -> Result<ViewList, RequestError> {
-    let tenant = &caller.tenant_id;
+    Ok(counts(&*ports.store, &caller.tenant_id, caller.actor.user_id()).await?)
+}
+
+/// The views of a tenant with their counts; `mine` when `user` is given.
+pub async fn counts(
+    store: &dyn Store,
+    tenant: &TenantId,
+    user: Option<&UserId>,
+) -> Result<ViewList, RepoError> {
     let mut views = Vec::new();
-    if let Some(user) = caller.actor.user_id() {
+    if let Some(user) = user {
         let view = View::Assignee(user.clone());
         let (n, more) = count(
-            ports,
+            store,
             tenant,
             entries::entries_prefix(&entries::view_key(&view)),
         )
@@ -113,7 +124,7 @@ pub async fn list(ports: &Ports, caller: &Caller) -> Result<ViewList, RequestErr
     }
     for view in View::FIXED {
         let (n, more) = count(
-            ports,
+            store,
             tenant,
             entries::entries_prefix(&entries::view_key(&view)),
         )
@@ -124,15 +135,13 @@ pub async fn list(ports: &Ports, caller: &Caller) -> Result<ViewList, RequestErr
             more,
         });
     }
-    let page = ports
-        .store
+    let page = store
         .query(
             &Query::partition(keys::tenant_partition(tenant))
                 .sort(SortKeyCondition::BeginsWith(entries::queue_entries_prefix()))
                 .limit(COUNT_CAP),
         )
-        .await
-        .map_err(RepoError::from)?;
+        .await?;
     let mut queues: BTreeMap<String, u32> = BTreeMap::new();
     for item in &page.items {
         if let Some(queue) = item.data.get("queue").and_then(|q| q.as_str()) {
@@ -150,7 +159,7 @@ pub async fn list(ports: &Ports, caller: &Caller) -> Result<ViewList, RequestErr
 
 /// One page of a view.
 pub async fn page(
-    ports: &Ports,
+    store: &dyn Store,
     tenant: &TenantId,
     view: &View,
     sort: ViewSort,
@@ -166,8 +175,7 @@ pub async fn page(
     }
     .limit(limit as u32)
     .after(position.store);
-    let found = ports
-        .store
+    let found = store
         .query(&query)
         .await
         .map_err(|e| cursor_error(e.into()))?;
@@ -177,7 +185,6 @@ pub async fn page(
         .filter_map(|item| item.data.get("ticket_id").and_then(|id| id.as_str()))
         .map(crate::ids::TicketId::from)
         .collect();
-    let store = &*ports.store;
     let read = try_join_all(ids.iter().map(|id| tickets::get(store, tenant, id))).await?;
     // The index may lag the table (DynamoDB's are eventually consistent): a ticket that left
     // the view meanwhile is left out, so a page can be short.
@@ -234,7 +241,7 @@ pub async fn list_tickets(
     }
     let view = parse(caller, name)?;
     page(
-        ports,
+        &*ports.store,
         &caller.tenant_id,
         &view,
         query.sort.unwrap_or_default(),
