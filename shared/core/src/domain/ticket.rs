@@ -158,7 +158,8 @@ pub struct Ticket {
     /// The buyer's reason (Allegro) or the thread topic (EmpikPlace).
     pub subject: String,
     /// Workflow status, mapped from the marketplace status by the integration's settings;
-    /// the mapping's `open` while a person has to answer (`status::shown_status`).
+    /// the mapping's `open` while a person has to answer (`status::shown_status`); an agent's
+    /// status while it holds (`services::workflow`).
     pub status: TicketStatus,
     /// The marketplace's own status, kept verbatim (unknown values included).
     pub marketplace_status: String,
