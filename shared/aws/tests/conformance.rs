@@ -16,6 +16,10 @@ mod dynamodb_local_crm {
     marketdesk_core::crm_conformance_tests!(crate::common::dynamo_ports());
 }
 
+mod dynamodb_local_views {
+    marketdesk_core::views_conformance_tests!(crate::common::dynamo_store());
+}
+
 mod moto_sqs {
     marketdesk_core::queue_conformance_tests!(crate::common::sqs_queues());
 }

@@ -1,13 +1,13 @@
 //! What the one-minute schedule does, shared by the `scheduler` Lambda and `marketdesk serve`:
 //! queue the poll jobs, finish device-flow grants the seller has confirmed, and hand due
-//! autoresponses to the outbox.
+//! autoresponses to the outbox, wake snoozed tickets and send due SLA notices.
 
 use crate::allegro::connect;
 use crate::wiring::Channels;
 use marketdesk_core::domain::Integration;
 use marketdesk_core::ports::Ports;
 use marketdesk_core::services::autoresponder::due;
-use marketdesk_core::services::{scheduler, ServiceError};
+use marketdesk_core::services::{scheduler, sla, workflow, ServiceError};
 
 /// What one tick did.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
@@ -22,6 +22,10 @@ pub struct TickReport {
     pub autoresponses: usize,
     /// Autoresponses skipped (too late, answered, closed).
     pub autoresponses_skipped: usize,
+    /// SLA notices sent (deadline near or passed).
+    pub sla_notices: usize,
+    /// Snoozed tickets woken.
+    pub woken: usize,
 }
 
 /// Runs one scheduler tick. A device-grant failure is logged, not fatal: the poll jobs matter more.
@@ -36,6 +40,8 @@ pub async fn scheduler_tick(
         connected: 0,
         autoresponses: 0,
         autoresponses_skipped: 0,
+        sla_notices: 0,
+        woken: 0,
     };
     if let Some(clients) = channels.allegro.clone() {
         let client_for = move |i: &Integration| clients.for_integration(i).clone();
@@ -50,6 +56,15 @@ pub async fn scheduler_tick(
             report.autoresponses_skipped = due.skipped;
         }
         Err(error) => tracing::warn!(%error, "due autoresponses could not be read"),
+    }
+    let now = ports.clock.now();
+    match workflow::wake_snoozed(ports, now).await {
+        Ok(woken) => report.woken = woken,
+        Err(error) => tracing::warn!(%error, "snoozed tickets could not be read"),
+    }
+    match sla::notify_due(ports, now).await {
+        Ok(sent) => report.sla_notices = sent.nearing + sent.breached,
+        Err(error) => tracing::warn!(%error, "due SLA notices could not be read"),
     }
     Ok(report)
 }

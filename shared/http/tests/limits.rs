@@ -178,6 +178,8 @@ async fn documented_string_limits_are_the_limits_enforced() {
     settings_base["settings"]["autoresponder"]["enabled"] = json!(false);
     settings_base["settings"]["autoresponder"]["business_hours"] =
         json!({ "days": [1, 2], "start": "00:00", "end": "23:59" });
+    settings_base["settings"]["sla"]["business_hours"] =
+        json!({ "days": [1, 2], "start": "00:00", "end": "23:59" });
     let mut patch_base = settings_base.clone();
     if let Some(object) = patch_base.as_object_mut() {
         object.remove("kind");
@@ -233,9 +235,15 @@ async fn documented_string_limits_are_the_limits_enforced() {
             "/v1/customers/c-1".to_owned(),
             json!({ "name": "Anna", "phone": "600 100 200", "note": "ok" }),
         ),
+        (
+            "PATCH",
+            format!("/v1/tickets/{}", empik_ticket.id),
+            json!({ "priority": "high" }),
+        ),
     ];
-    // The reply text's length is the conversation's (documented in words, and in the maximum).
-    let not_probed = ["text@/v1/tickets/{id}/replies"];
+    // The reply text's length is the conversation's (documented in words, and in the maximum);
+    // an assignee must also be a user of the tenant (any other well-formed id is refused).
+    let not_probed = ["text@/v1/tickets/{id}/replies", "assignee@/v1/tickets/{id}"];
     let mut probed = 0;
     for (method, path, base) in routes {
         let template = template_for(method, &path).expect("a route");

@@ -85,6 +85,9 @@ mod sqlite {
     mod crm {
         marketdesk_core::crm_conformance_tests!(crate::ports());
     }
+    mod views {
+        marketdesk_core::views_conformance_tests!(crate::file_store());
+    }
     mod queue {
         marketdesk_core::queue_conformance_tests!(crate::queues());
     }

@@ -9,10 +9,12 @@ use marketdesk_core::domain::{
     AuthorKind, ConnectionState, ConversationKind, ConversationRef, Environment, Integration,
     IntegrationKind, IntegrationSettings,
 };
-use marketdesk_core::ids::{IntegrationId, TenantId};
+use marketdesk_core::domain::{Language, Role, User};
+use marketdesk_core::ids::{IntegrationId, TenantId, UserId};
 use marketdesk_core::jobs::{InboundEvent, InboundMessage};
 use marketdesk_core::ports::{ManualClock, Ports, Queue, QueueMessage};
 use marketdesk_core::repo::integrations;
+use marketdesk_core::repo::users::{self, StoredUser};
 use std::sync::Arc;
 
 /// A fresh embedded backend on a manual clock; keep the TempDir alive.
@@ -139,4 +141,32 @@ pub async fn drain(queue: &dyn Queue) -> Vec<QueueMessage> {
         }
         all.extend(batch);
     }
+}
+
+/// Stores an agent of `tenant` named `name` (e-mail `<name>@sklep.pl`, lower case).
+pub async fn add_user(b: &Backend, tenant: &str, name: &str, active: bool) -> UserId {
+    let id = UserId::generate();
+    let stored = StoredUser {
+        user: User {
+            id: id.clone(),
+            tenant_id: TenantId::from(tenant),
+            email: format!("{}@sklep.pl", name.to_lowercase()),
+            name: name.into(),
+            role: Role::Agent,
+            language: Language::Pl,
+            active,
+            invitation_pending: false,
+            created_at: start(),
+            updated_at: start(),
+            created_by: None,
+            updated_by: None,
+        },
+        password_hash: None,
+        session_generation: 0,
+        reset_sent_at: None,
+    };
+    users::create(&*b.ports.store, &stored)
+        .await
+        .expect("user stored");
+    id
 }

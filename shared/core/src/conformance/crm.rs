@@ -74,6 +74,7 @@ async fn ticket_of(ports: &Ports, tenant: &TenantId, customer: &CustomerId) -> T
         closed_at: None,
         decided_at: None,
         autoreply: None,
+        workflow: Default::default(),
     };
     tickets::create_for_conversation(&*ports.store, &ticket)
         .await

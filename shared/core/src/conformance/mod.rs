@@ -9,6 +9,7 @@ pub mod people;
 pub mod queue;
 pub mod secrets;
 pub mod store;
+pub mod views;
 
 /// A prefix unique to one check, so checks never see each other's data.
 pub fn unique(prefix: &str) -> String {
@@ -44,6 +45,17 @@ macro_rules! queue_conformance_tests {
             release_makes_a_message_visible_again,
             delayed_send_stays_hidden,
             invalid_requests_are_refused);
+    };
+}
+
+/// Declares one `#[tokio::test]` per rule of the view index items on a store. `$factory` is
+/// as for [`store_conformance_tests`].
+#[macro_export]
+macro_rules! views_conformance_tests {
+    ($factory:expr) => {
+        $crate::__conformance_tests!($factory, views;
+            view_entries_follow_the_ticket,
+            view_pages_sort_by_deadline_and_activity);
     };
 }
 

@@ -165,6 +165,9 @@ pub struct IntegrationSettings {
     /// Plain-text signature appended to agents' replies (not to autoresponses or comments).
     #[serde(default)]
     pub signature: Option<String>,
+    /// Response targets and their calendar (the SLA clock).
+    #[serde(default)]
+    pub sla: super::workflow::SlaSettings,
 }
 
 /// A connected marketplace account.

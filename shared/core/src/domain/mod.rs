@@ -12,6 +12,7 @@ pub mod tenant;
 pub mod ticket;
 pub mod user;
 pub mod words;
+pub mod workflow;
 
 pub use actor::Actor;
 pub use api_key::{ApiKey, Role};
@@ -30,3 +31,6 @@ pub use ticket::{
     TicketPanel, TicketStatus,
 };
 pub use user::{Language, User};
+pub use workflow::{
+    ManualStatus, Priority, SlaClock, SlaSettings, SlaTarget, Snooze, TicketWorkflow, View,
+};

@@ -158,7 +158,8 @@ pub struct Ticket {
     /// The buyer's reason (Allegro) or the thread topic (EmpikPlace).
     pub subject: String,
     /// Workflow status, mapped from the marketplace status by the integration's settings;
-    /// the mapping's `open` while a person has to answer (`status::shown_status`).
+    /// the mapping's `open` while a person has to answer (`status::shown_status`); an agent's
+    /// status while it holds (`services::workflow`).
     pub status: TicketStatus,
     /// The marketplace's own status, kept verbatim (unknown values included).
     pub marketplace_status: String,
@@ -210,6 +211,10 @@ pub struct Ticket {
     /// The autoresponder's plan for the current opening.
     #[serde(default)]
     pub autoreply: Option<AutoreplyPlan>,
+    /// What agents decided (assignee, queue-independent labels, snooze, a status set by
+    /// hand) and the SLA clock; shown at the top level of the ticket.
+    #[serde(flatten, default)]
+    pub workflow: super::workflow::TicketWorkflow,
 }
 
 fn first_opening() -> u32 {

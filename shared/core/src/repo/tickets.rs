@@ -84,6 +84,7 @@ pub async fn create_for_conversation(
             &ticket.id,
         ));
     }
+    ops.extend(super::views::changes(None, ticket));
     match store.transact(ops).await {
         Ok(()) => Ok(ticket.id.clone()),
         Err(StoreError::TransactionCancelled(_)) => {
@@ -104,19 +105,35 @@ pub async fn get(
     get_versioned(store, &keys::ticket(tenant, id)).await
 }
 
-/// Replaces the ticket if it is still at `read_version`.
+/// Replaces the ticket if it is still at `read_version`, together with its view and due
+/// index items (`repo::views`) in one transaction. Reads the stored ticket first (one `get`)
+/// to know which index items it has; a stored version other than `read_version` is a lost
+/// race (`ConditionFailed`), as is a change between that read and the write.
 pub async fn update(
     store: &dyn Store,
     ticket: &Ticket,
     read_version: u64,
 ) -> Result<(), RepoError> {
-    store
-        .put(
-            ticket_item(ticket, read_version + 1),
-            Condition::VersionIs(read_version),
-        )
-        .await?;
-    Ok(())
+    let stored: Versioned<Ticket> = get(store, &ticket.tenant_id, &ticket.id)
+        .await?
+        .filter(|stored| stored.version == read_version)
+        .ok_or(StoreError::ConditionFailed)?;
+    let item = ticket_item(ticket, read_version + 1);
+    let index_changes = super::views::changes(Some(&stored.value), ticket);
+    if index_changes.is_empty() {
+        store.put(item, Condition::VersionIs(read_version)).await?;
+        return Ok(());
+    }
+    let mut ops = vec![WriteOp::Put {
+        item,
+        condition: Condition::VersionIs(read_version),
+    }];
+    ops.extend(index_changes);
+    match store.transact(ops).await {
+        Ok(()) => Ok(()),
+        Err(StoreError::TransactionCancelled(_)) => Err(StoreError::ConditionFailed.into()),
+        Err(other) => Err(other.into()),
+    }
 }
 
 /// Moves a ticket read at `read_version` from customer `from` to `ticket.customer_id`,

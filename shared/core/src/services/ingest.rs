@@ -169,6 +169,7 @@ fn new_ticket(
         closed_at: (!event.open_for_replies).then_some(now),
         decided_at: None,
         autoreply: None,
+        workflow: Default::default(),
     }
 }
 
@@ -215,11 +216,12 @@ async fn update_ticket(
         status::track_decision(&mut ticket, observed_at.unwrap_or(now));
         let (timeline, replies) =
             super::timeline::load_with_replies(store, &event.tenant_id, ticket_id).await?;
-        super::timeline::summarize(
+        super::workflow::summarize(
             &mut ticket,
             &timeline,
             &replies,
-            Some(&integration.settings.status_mapping),
+            Some(&integration.settings),
+            now,
         );
         autoresponder::plan::plan(
             &mut ticket,

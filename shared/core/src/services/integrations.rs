@@ -123,6 +123,9 @@ pub struct SettingsPatch {
     /// Plain-text signature appended to agents' replies (`null`: none).
     #[serde(default, deserialize_with = "nullable")]
     pub signature: Option<Option<String>>,
+    /// Response targets and their calendar (the SLA clock).
+    #[serde(default)]
+    pub sla: Option<super::sla::SlaPatch>,
 }
 
 /// Status mapping entries to change.
@@ -285,6 +288,9 @@ pub fn apply_settings(
     if let Some(signature) = patch.signature {
         settings.signature = signature;
     }
+    if let Some(sla) = patch.sla {
+        super::sla::apply_patch(&mut settings.sla, sla);
+    }
     validate_settings(settings)
 }
 
@@ -347,6 +353,7 @@ pub fn validate_settings(settings: &mut IntegrationSettings) -> Result<(), Reque
     auto.kinds.dedup();
     auto.notify = addresses("settings.autoresponder.notify", &auto.notify)?;
     settings.alert_emails = addresses("settings.alert_emails", &settings.alert_emails)?;
+    super::sla::validate(&settings.sla)?;
     if settings.shop_id.is_some_and(|id| id <= 0) {
         return Err(RequestError::invalid(
             "settings.shop_id",
@@ -645,7 +652,7 @@ fn check_autoresponse_text(field: &str, text: &str) -> Result<(), RequestError> 
 
 /// A time as the API documents it: `H:MM` or `HH:MM`, white space around ignored (chrono's
 /// `%H:%M` alone would also take `8:5` or `08: 00`).
-fn clock_time(text: &str) -> Option<chrono::NaiveTime> {
+pub(crate) fn clock_time(text: &str) -> Option<chrono::NaiveTime> {
     let (hours, minutes) = text.trim().split_once(':')?;
     let digits = |part: &str| part.bytes().all(|b| b.is_ascii_digit());
     let shaped = (1..=2).contains(&hours.len()) && minutes.len() == 2;

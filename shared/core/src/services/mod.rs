@@ -19,11 +19,14 @@ pub mod saved_replies;
 pub mod scheduler;
 pub mod sender;
 pub mod signatures;
+pub mod sla;
 pub mod ticket_views;
 pub mod timeline;
 pub mod token_refresh;
 pub mod tokens;
 pub mod validation;
+pub mod views;
+pub mod workflow;
 pub mod workspace;
 
 use crate::ports::{MarketplaceError, QueueError};

@@ -396,12 +396,18 @@ pub async fn refresh_ticket(
         let Some(stored) = tickets::get(store, tenant, ticket_id).await? else {
             return Ok(());
         };
-        let mapping = integrations::get(store, tenant, &stored.value.integration_id)
+        let settings = integrations::get(store, tenant, &stored.value.integration_id)
             .await?
-            .map(|i| i.value.settings.status_mapping);
+            .map(|i| i.value.settings);
         let mut updated = stored.value.clone();
         let (entries, replies) = timeline::load_with_replies(store, tenant, ticket_id).await?;
-        timeline::summarize(&mut updated, &entries, &replies, mapping.as_ref());
+        super::workflow::summarize(
+            &mut updated,
+            &entries,
+            &replies,
+            settings.as_ref(),
+            ports.clock.now(),
+        );
         if updated == stored.value {
             return Ok(());
         }

@@ -59,6 +59,12 @@ pub struct TicketQuery {
     /// it could not be sent and the ticket needs a reply).
     #[serde(default)]
     pub delivery: Option<DeliveryFilter>,
+    /// A named view instead of filters (`services::views`): `mine`, `needs_reply`, ….
+    #[serde(default)]
+    pub view: Option<String>,
+    /// Order of a view page: `activity` (default) or `respond_by`.
+    #[serde(default)]
+    pub sort: Option<super::views::ViewSort>,
     /// Where to continue (from `next_cursor`).
     #[serde(default)]
     pub cursor: Option<String>,

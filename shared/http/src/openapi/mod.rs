@@ -8,6 +8,7 @@ use serde_json::{json, Value};
 mod crm;
 mod people;
 mod replies;
+mod workflow;
 
 pub(crate) fn reference(schema: &str) -> Value {
     json!({ "$ref": format!("#/components/schemas/{schema}") })
@@ -148,6 +149,7 @@ fn resource_paths() -> Value {
                 json!({ "type": "string", "enum": ["sending", "sent", "failed"] }),
             ),
         ];
+        parameters.extend(workflow::ticket_list_parameters());
         parameters.extend(paging_parameters());
         parameters
     };
@@ -330,9 +332,18 @@ fn paths() -> Value {
         replies::paths(),
         people::paths(),
         crm::paths(),
+        workflow::paths(),
     ] {
         if let Value::Object(map) = part {
-            all.extend(map);
+            // A path may get operations from several modules (GET and PATCH of a ticket).
+            for (path, operations) in map {
+                match (all.get_mut(&path), operations) {
+                    (Some(Value::Object(known)), Value::Object(more)) => known.extend(more),
+                    (_, operations) => {
+                        all.insert(path, operations);
+                    }
+                }
+            }
         }
     }
     // Writes made with a session cookie need the CSRF token: 403 `csrf_failed` without it.
@@ -720,11 +731,13 @@ fn schemas() -> Value {
         replies::schemas(),
         people::schemas(),
         crm::schemas(),
+        workflow::schemas(),
     ] {
         if let Value::Object(map) = part {
             all.extend(map);
         }
     }
+    workflow::extend(&mut all);
     Value::Object(all)
 }
 

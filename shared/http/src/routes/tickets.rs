@@ -1,4 +1,5 @@
-//! `/v1/tickets` (agents and admins): the ticket list, one ticket, internal comments.
+//! `/v1/tickets` (agents and admins): the ticket list (or a view's page), one ticket,
+//! internal comments.
 
 use super::Routes;
 use crate::auth::Authenticated;
@@ -11,6 +12,7 @@ use marketdesk_core::domain::Message;
 use marketdesk_core::ids::TicketId;
 use marketdesk_core::services::comments::{self, NewComment};
 use marketdesk_core::services::ticket_views::{self, TicketDetail, TicketPage, TicketQuery};
+use marketdesk_core::services::views;
 
 /// Adds the ticket routes.
 pub(crate) fn routes(routes: Routes) -> Routes {
@@ -26,7 +28,7 @@ async fn list(
     QueryParams(query): QueryParams<TicketQuery>,
 ) -> Result<Json<TicketPage>, ApiError> {
     Ok(Json(
-        ticket_views::list(&state.ports, &caller.tenant_id, &query).await?,
+        views::list_tickets(&state.ports, &caller, &query).await?,
     ))
 }
 

@@ -377,6 +377,9 @@ fn patch_of(s: &IntegrationSettings) -> SettingsPatch {
             kinds: Some(ar.kinds.clone()),
         }),
         alert_emails: Some(s.alert_emails.clone()),
+        // Not on this page yet: absent keeps the stored values.
+        signature: None,
+        sla: None,
         shop_id: None,
     }
 }

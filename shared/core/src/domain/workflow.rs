@@ -1,0 +1,235 @@
+//! What agents decide about a ticket (assignee, queue, tags, priority, snooze, a status they
+//! set by hand), the SLA clock, and the named views a ticket belongs to.
+//!
+//! The rules that combine an agent's status with the marketplace's are one table in
+//! `docs/architecture.md` ("Ticket workflow"); `services::workflow` applies them.
+
+use super::{Actor, ReplyState, Ticket, TicketStatus};
+use crate::ids::UserId;
+use chrono::{DateTime, Utc};
+use serde::{Deserialize, Serialize};
+
+/// How urgent a ticket is (agents set it; nothing else changes it).
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Priority {
+    /// Can wait.
+    Low,
+    /// The default.
+    #[default]
+    Normal,
+    /// Before the others.
+    High,
+    /// At once.
+    Urgent,
+}
+
+/// A status an agent set by hand. It holds until the next buyer or marketplace event: a
+/// buyer-side message newer than any known when it was set, or a change of the marketplace's
+/// status or of whether the conversation takes messages.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ManualStatus {
+    /// The status chosen.
+    pub status: TicketStatus,
+    /// When it was set.
+    pub set_at: DateTime<Utc>,
+    /// The latest buyer-side message known then (`None`: none yet); a later one ends it.
+    pub buyer_seen_at: Option<DateTime<Utc>>,
+    /// The marketplace status then; a different one ends it.
+    pub marketplace_status: String,
+    /// Whether the conversation took messages then; a change ends it.
+    pub open_for_replies: bool,
+}
+
+/// A snooze: the ticket leaves the working views until `until` or the buyer's next message.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Snooze {
+    /// When it comes back.
+    pub until: DateTime<Utc>,
+    /// The latest buyer-side message known when it was snoozed; a later one wakes it.
+    pub buyer_seen_at: Option<DateTime<Utc>>,
+}
+
+/// Which response target a deadline counts.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum SlaTarget {
+    /// No person has answered the buyer yet.
+    FirstResponse,
+    /// A person answered before; the buyer wrote again.
+    NextResponse,
+}
+
+/// The running SLA clock of a ticket that waits for a person's answer.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct SlaClock {
+    /// Which target applies.
+    pub target: SlaTarget,
+    /// The buyer's message that started the wait (or the failed reply's writing time).
+    pub started_at: DateTime<Utc>,
+    /// The deadline: the target in business time after `started_at`.
+    pub respond_by: DateTime<Utc>,
+    /// When the deadline counts as near (the warning's business time before it).
+    pub warn_at: DateTime<Utc>,
+    /// Whether the "deadline near" notice was sent (or is no longer worth sending).
+    #[serde(default)]
+    pub nearing_notified: bool,
+    /// Whether the "deadline passed" notice was sent.
+    #[serde(default)]
+    pub breach_notified: bool,
+}
+
+impl SlaClock {
+    /// When the next notice is due, `None` when both went out.
+    pub fn next_alert_at(&self) -> Option<DateTime<Utc>> {
+        if !self.nearing_notified {
+            Some(self.warn_at)
+        } else if !self.breach_notified {
+            Some(self.respond_by)
+        } else {
+            None
+        }
+    }
+}
+
+/// A ticket's workflow fields, shown at the top level of the ticket beside the marketplace's.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct TicketWorkflow {
+    /// The user working on it (a user of the tenant).
+    #[serde(default)]
+    pub assignee: Option<UserId>,
+    /// Free labels, trimmed, without duplicates.
+    #[serde(default)]
+    pub tags: Vec<String>,
+    /// How urgent it is.
+    #[serde(default)]
+    pub priority: Priority,
+    /// The snooze, while it lasts.
+    #[serde(default)]
+    pub snooze: Option<Snooze>,
+    /// A status an agent set, while it holds.
+    #[serde(default)]
+    pub manual_status: Option<ManualStatus>,
+    /// Who changed the workflow fields last (a user or an API key).
+    #[serde(default)]
+    pub updated_by: Option<Actor>,
+    /// When a person has to answer by (business time), while one has to.
+    #[serde(default)]
+    pub respond_by: Option<DateTime<Utc>>,
+    /// The SLA clock behind `respond_by`.
+    #[serde(default)]
+    pub sla: Option<SlaClock>,
+}
+
+/// A named list of tickets an agent works from.
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum View {
+    /// Open or pending, not snoozed, assigned to this user (`mine` for the caller).
+    Assignee(UserId),
+    /// Open or pending, not snoozed, nobody assigned.
+    Unassigned,
+    /// A person has to answer, not snoozed.
+    NeedsReply,
+    /// Waiting for the buyer (`pending`), not snoozed.
+    Pending,
+    /// The latest reply could not be sent (whatever the status).
+    FailedDelivery,
+    /// Only the autoresponder answered; a person still has to, not snoozed.
+    Autoresponder,
+    /// Snoozed.
+    Snoozed,
+    /// Open or pending, not snoozed, in this queue.
+    Queue(String),
+}
+
+impl View {
+    /// The views of one ticket as it stands.
+    pub fn of(ticket: &Ticket) -> Vec<View> {
+        let flow = &ticket.workflow;
+        let snoozed = flow.snooze.is_some();
+        let working =
+            !snoozed && matches!(ticket.status, TicketStatus::Open | TicketStatus::Pending);
+        let mut views = Vec::new();
+        if working {
+            match &flow.assignee {
+                Some(user) => views.push(View::Assignee(user.clone())),
+                None => views.push(View::Unassigned),
+            }
+            if let Some(queue) = &ticket.queue {
+                views.push(View::Queue(queue.clone()));
+            }
+        }
+        if !snoozed && ticket.needs_reply {
+            views.push(View::NeedsReply);
+            if ticket.last_author == Some(super::AuthorKind::Autoresponder) {
+                views.push(View::Autoresponder);
+            }
+        }
+        if !snoozed && ticket.status == TicketStatus::Pending {
+            views.push(View::Pending);
+        }
+        if ticket.delivery == Some(ReplyState::Failed) {
+            views.push(View::FailedDelivery);
+        }
+        if snoozed {
+            views.push(View::Snoozed);
+        }
+        views
+    }
+
+    /// The view's name in the API (`assignee:<user id>`, `queue:<name>`).
+    pub fn name(&self) -> String {
+        match self {
+            View::Assignee(user) => format!("assignee:{user}"),
+            View::Unassigned => "unassigned".into(),
+            View::NeedsReply => "needs_reply".into(),
+            View::Pending => "pending".into(),
+            View::FailedDelivery => "failed_delivery".into(),
+            View::Autoresponder => "autoresponder".into(),
+            View::Snoozed => "snoozed".into(),
+            View::Queue(queue) => format!("queue:{queue}"),
+        }
+    }
+
+    /// The views every tenant has, in the order they are shown (assignee and queue views
+    /// aside).
+    pub const FIXED: [View; 6] = [
+        View::Unassigned,
+        View::NeedsReply,
+        View::Pending,
+        View::FailedDelivery,
+        View::Autoresponder,
+        View::Snoozed,
+    ];
+}
+
+/// Response targets of one integration, counted in business time on its calendar.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct SlaSettings {
+    /// Business hours for a person's first answer to a conversation.
+    pub first_response_hours: u32,
+    /// Business hours for a person's answer when the buyer writes again after one.
+    pub next_response_hours: u32,
+    /// Business minutes before the deadline at which the "deadline near" notice goes out.
+    pub warn_before_minutes: u32,
+    /// Working days and hours (Europe/Warsaw); `end` may be `24:00`.
+    pub business_hours: super::BusinessHours,
+    /// Whether Polish public holidays are days off.
+    pub holidays_off: bool,
+}
+
+impl Default for SlaSettings {
+    fn default() -> Self {
+        Self {
+            first_response_hours: 24,
+            next_response_hours: 24,
+            warn_before_minutes: 120,
+            business_hours: super::BusinessHours {
+                days: vec![1, 2, 3, 4, 5],
+                start: "00:00".into(),
+                end: "24:00".into(),
+            },
+            holidays_off: true,
+        }
+    }
+}
