@@ -2,6 +2,7 @@
 
 pub mod actor;
 pub mod api_key;
+pub mod audit;
 pub mod cursor;
 pub mod customer;
 pub mod integration;
@@ -13,6 +14,7 @@ pub mod user;
 
 pub use actor::Actor;
 pub use api_key::{ApiKey, Role};
+pub use audit::{AuditEntry, Subject, SubjectKind};
 pub use cursor::{Channel, PollCursor};
 pub use customer::Customer;
 pub use integration::{

@@ -4,6 +4,7 @@
 //! The key scheme lives in [`keys`].
 
 pub mod api_keys;
+pub mod audit;
 pub mod cursors;
 pub mod customers;
 pub mod files;

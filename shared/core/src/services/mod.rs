@@ -3,6 +3,7 @@
 pub mod alerts;
 pub mod api_keys;
 pub mod attachments;
+pub mod audit;
 pub mod autoresponder;
 pub mod caller;
 pub mod comments;

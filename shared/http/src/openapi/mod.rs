@@ -5,6 +5,7 @@
 
 use serde_json::{json, Value};
 
+mod events;
 mod people;
 mod replies;
 
@@ -355,7 +356,12 @@ fn resource_paths() -> Value {
 
 fn paths() -> Value {
     let mut all = serde_json::Map::new();
-    for part in [resource_paths(), replies::paths(), people::paths()] {
+    for part in [
+        resource_paths(),
+        replies::paths(),
+        people::paths(),
+        events::paths(),
+    ] {
         if let Value::Object(map) = part {
             all.extend(map);
         }
@@ -759,6 +765,7 @@ fn schemas() -> Value {
         message_and_customer_schemas(),
         replies::schemas(),
         people::schemas(),
+        events::schemas(),
     ] {
         if let Value::Object(map) = part {
             all.extend(map);
@@ -779,7 +786,8 @@ pub fn document() -> Value {
         "servers": [{ "url": "/" }],
         "tags": [
             { "name": "health" }, { "name": "meta" }, { "name": "api-keys" },
-            { "name": "integrations" }, { "name": "tickets" }, { "name": "customers" }, { "name": "people" }
+            { "name": "integrations" }, { "name": "tickets" }, { "name": "customers" }, { "name": "people" },
+            { "name": "audit" }, { "name": "webhooks" }
         ],
         "paths": paths(),
         "components": {

@@ -3,6 +3,7 @@
 //! compares it with the document) is exactly what the router serves.
 
 pub(crate) mod api_keys;
+pub(crate) mod audit;
 pub(crate) mod customers;
 pub(crate) mod health;
 pub(crate) mod integrations;
@@ -90,7 +91,7 @@ pub(crate) fn public() -> Routes {
 
 /// Routes that need an API key (the auth layer is added by [`crate::router`]).
 pub(crate) fn protected() -> Routes {
-    let modules: [fn(Routes) -> Routes; 9] = [
+    let modules: [fn(Routes) -> Routes; 10] = [
         api_keys::routes,
         integrations::routes,
         oauth::protected,
@@ -100,6 +101,7 @@ pub(crate) fn protected() -> Routes {
         openapi::routes,
         sessions::protected,
         users::routes,
+        audit::routes,
     ];
     modules
         .into_iter()
