@@ -11,6 +11,7 @@ pub mod reply;
 pub mod tenant;
 pub mod ticket;
 pub mod user;
+pub mod webhook;
 
 pub use actor::Actor;
 pub use api_key::{ApiKey, Role};
@@ -29,3 +30,4 @@ pub use ticket::{
     TicketPanel, TicketStatus,
 };
 pub use user::{Language, User};
+pub use webhook::{DeliveryAttempt, DeliveryState, EventType, Webhook, WebhookDelivery};

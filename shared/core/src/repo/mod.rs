@@ -20,6 +20,7 @@ pub mod sign_in_failures;
 pub mod tenants;
 pub mod tickets;
 pub mod users;
+pub mod webhooks;
 
 use crate::ports::{Item, Key, Store, StoreError};
 use serde::de::DeserializeOwned;

@@ -8,6 +8,7 @@ pub mod autoresponder;
 pub mod caller;
 pub mod comments;
 pub mod customer_views;
+pub mod events;
 pub mod ingest;
 pub mod integrations;
 pub mod paging;
@@ -22,6 +23,7 @@ pub mod timeline;
 pub mod token_refresh;
 pub mod tokens;
 pub mod validation;
+pub mod webhooks;
 
 use crate::ports::{MarketplaceError, QueueError};
 use crate::repo::RepoError;

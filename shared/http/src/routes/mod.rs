@@ -13,6 +13,7 @@ pub(crate) mod replies;
 pub(crate) mod sessions;
 pub(crate) mod tickets;
 pub(crate) mod users;
+pub(crate) mod webhooks;
 
 use crate::AppState;
 use axum::handler::Handler;
@@ -91,7 +92,7 @@ pub(crate) fn public() -> Routes {
 
 /// Routes that need an API key (the auth layer is added by [`crate::router`]).
 pub(crate) fn protected() -> Routes {
-    let modules: [fn(Routes) -> Routes; 10] = [
+    let modules: [fn(Routes) -> Routes; 11] = [
         api_keys::routes,
         integrations::routes,
         oauth::protected,
@@ -102,6 +103,7 @@ pub(crate) fn protected() -> Routes {
         sessions::protected,
         users::routes,
         audit::routes,
+        webhooks::routes,
     ];
     modules
         .into_iter()
