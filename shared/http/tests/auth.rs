@@ -15,6 +15,8 @@ fn is_admin_route(path: &str) -> bool {
     path.starts_with("/v1/api-keys")
         || path.starts_with("/v1/integrations")
         || path.starts_with("/v1/users")
+        || path.starts_with("/v1/audit")
+        || path.starts_with("/v1/webhooks")
 }
 
 /// Routes a person calls without credentials: signing in, accepting an invitation,
