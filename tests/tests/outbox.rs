@@ -214,12 +214,12 @@ async fn failures_are_retried_then_marked_failed_and_a_manual_retry_sends_it() {
     assert!(channel.posted().is_empty());
 
     // Retrying a reply that is not failed is refused; a failed one goes back to sending.
-    let retried = replies::retry(&b.ports, &i.tenant_id, &ticket, &failed.id)
+    let retried = replies::retry(&b.ports, &i.tenant_id, &ticket, None, &failed.id)
         .await
         .expect("retried");
     assert_eq!(retried.state, ReplyState::Sending);
     assert!(matches!(
-        replies::retry(&b.ports, &i.tenant_id, &ticket, &failed.id).await,
+        replies::retry(&b.ports, &i.tenant_id, &ticket, None, &failed.id).await,
         Err(RequestError::WrongState {
             code: "reply_not_failed",
             ..
@@ -640,7 +640,7 @@ async fn a_failed_reply_needs_a_reply_is_listed_and_alerts_once_per_failure() {
     );
 
     // Retried by hand and sent: answered, no longer listed.
-    replies::retry(&b.ports, &i.tenant_id, &ticket, &second.id)
+    replies::retry(&b.ports, &i.tenant_id, &ticket, None, &second.id)
         .await
         .expect("retried");
     let job = job_for(&b, &i, &ticket, &second.id).await;

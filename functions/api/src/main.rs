@@ -16,7 +16,8 @@ async fn main() -> Result<(), marketdesk_lambda::Error> {
         .with_people(people)
         .with_connector(channels.connector)
         .with_credential_check(channels.key_check)
-        .with_deliveries(channels.deliveries);
+        .with_deliveries(channels.deliveries)
+        .with_webhooks(channels.webhooks, channels.webhook_settings);
     let api = tower::ServiceBuilder::new()
         .map_request(with_client_addr)
         .service(router(state));

@@ -3,7 +3,7 @@
 use marketdesk_channels::ticks;
 use marketdesk_channels::wiring::Channels;
 use marketdesk_core::ports::{Ports, Queue, QueueMessage};
-use marketdesk_core::services::{ingest, poller, sender, token_refresh, ServiceError};
+use marketdesk_core::services::{ingest, poller, sender, token_refresh, webhooks, ServiceError};
 use std::future::Future;
 use std::sync::Arc;
 use std::time::Duration;
@@ -77,6 +77,20 @@ pub fn spawn_all(
         move |body| {
             let p = p.clone();
             async move { ingest::handle_body(&p, &body).await.map(|_| ()) }
+        },
+    )));
+
+    let (p, transport, settings) = (
+        ports.clone(),
+        channels.webhooks.clone(),
+        Arc::new(channels.webhook_settings.clone()),
+    );
+    handles.push(tokio::spawn(consume(
+        ports.queues.webhooks.clone(),
+        stop.clone(),
+        move |body| {
+            let (p, t, s) = (p.clone(), transport.clone(), settings.clone());
+            async move { webhooks::handle_body(&p, &*t, &s, &body).await }
         },
     )));
 

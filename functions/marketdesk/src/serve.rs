@@ -7,6 +7,7 @@ use marketdesk_channels::wiring::{Channels, WiringError};
 use marketdesk_core::config::Env;
 use marketdesk_core::ports::{Ports, SystemClock};
 use marketdesk_core::services::people::PeopleSettings;
+use marketdesk_core::services::webhooks::WebhookSettings;
 use marketdesk_http::{router, AppState};
 use std::sync::Arc;
 use tokio::sync::watch;
@@ -45,7 +46,8 @@ pub async fn run(settings: ServeSettings, env: &Env) -> Result<(), ServeError> {
         // Locally the API itself receives the OAuth callback.
         channel_settings.public_url = Some(format!("http://{}", settings.listen));
     }
-    let channels = Channels::build(&ports, &channel_settings)?;
+    let mut channels = Channels::build(&ports, &channel_settings)?;
+    channels.webhook_settings = WebhookSettings::from_env(env)?;
     let listener = tokio::net::TcpListener::bind(settings.listen)
         .await
         .map_err(|source| ServeError::Listen {
@@ -132,6 +134,7 @@ pub fn app(ports: Ports, channels: &Channels, people: PeopleSettings) -> axum::R
             .with_people(people)
             .with_connector(channels.connector.clone())
             .with_credential_check(channels.key_check.clone())
-            .with_deliveries(channels.deliveries.clone()),
+            .with_deliveries(channels.deliveries.clone())
+            .with_webhooks(channels.webhooks.clone(), channels.webhook_settings.clone()),
     )
 }

@@ -41,6 +41,7 @@ fn settings(table: &str) -> AwsSettings {
         poll_jobs_queue_url: "http://127.0.0.1:9/queue/poll-jobs".into(),
         inbound_queue_url: "http://127.0.0.1:9/queue/inbound".into(),
         outbound_queue_url: "http://127.0.0.1:9/queue/outbound".into(),
+        webhooks_queue_url: "http://127.0.0.1:9/queue/webhooks".into(),
         secrets_prefix: "marketdesk/cli-test".into(),
         notify_from: None,
     }
@@ -75,6 +76,10 @@ fn on_aws(endpoint: &str, settings: &AwsSettings) -> Command {
         .env(
             "MARKETDESK_OUTBOUND_QUEUE_URL",
             &settings.outbound_queue_url,
+        )
+        .env(
+            "MARKETDESK_WEBHOOKS_QUEUE_URL",
+            &settings.webhooks_queue_url,
         )
         .env("MARKETDESK_SECRETS_PREFIX", &settings.secrets_prefix);
     command

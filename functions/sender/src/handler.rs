@@ -1,22 +1,36 @@
-//! Decodes outbound jobs and delivers them, reporting failed records to SQS.
+//! Decodes outbound jobs (replies) and webhook jobs and delivers them, reporting failed
+//! records to SQS. The function reads two queues: outbound and webhooks.
 
 use aws_lambda_events::event::sqs::{SqsBatchResponse, SqsEvent};
-use marketdesk_core::ports::{DeliveryRegistry, Ports};
+use marketdesk_core::ports::{DeliveryRegistry, Ports, WebhookTransport};
+use marketdesk_core::services::{sender, webhooks};
+use std::sync::Arc;
 
-/// What the handler needs: the ports and the channels' reply senders.
+/// What the handler needs: the ports, the channels' reply senders and the webhook transport.
 pub struct Deps {
     /// The ports.
     pub ports: Ports,
     /// Reply senders per channel.
     pub deliveries: DeliveryRegistry,
+    /// Posts webhooks.
+    pub webhooks: Arc<dyn WebhookTransport>,
+    /// Webhook targets allowed, time-outs, retries.
+    pub webhook_settings: webhooks::WebhookSettings,
 }
 
-/// Handles every record of the batch; failed records are reported for redelivery.
+/// Handles every record of the batch; failed records are reported for redelivery. A
+/// record is a webhook job when its body says so (`kind`), else a reply job. Only reply
+/// failures carry a rate-limit wait, which `process_batch` applies on the outbound queue;
+/// webhook retries queue their own delayed follow-up.
 pub async fn handle(deps: &Deps, event: SqsEvent) -> SqsBatchResponse {
     marketdesk_lambda::sqs::process_batch(event, &*deps.ports.queues.outbound, |body| async move {
-        marketdesk_core::services::sender::handle_body(&deps.ports, &deps.deliveries, &body)
-            .await
-            .map(|_| ())
+        if webhooks::is_job(&body) {
+            webhooks::handle_body(&deps.ports, &*deps.webhooks, &deps.webhook_settings, &body).await
+        } else {
+            sender::handle_body(&deps.ports, &deps.deliveries, &body)
+                .await
+                .map(|_| ())
+        }
     })
     .await
 }
@@ -36,6 +50,8 @@ mod tests {
         let deps = Deps {
             ports: backend.ports.clone(),
             deliveries: DeliveryRegistry::empty(),
+            webhooks: Arc::new(marketdesk_channels::webhooks::HttpWebhookTransport::new()),
+            webhook_settings: Default::default(),
         };
         let event: SqsEvent =
             serde_json::from_str(include_str!("../../../events/sender.json")).expect("SQS event");

@@ -13,6 +13,8 @@ async fn main() -> Result<(), marketdesk_lambda::Error> {
     let deps = handler::Deps {
         ports,
         deliveries: channels.deliveries,
+        webhooks: channels.webhooks,
+        webhook_settings: channels.webhook_settings,
     };
     run(service_fn(|event: LambdaEvent<SqsEvent>| async {
         Ok::<_, marketdesk_lambda::Error>(handler::handle(&deps, event.payload).await)

@@ -17,6 +17,8 @@ pub const POLL_JOBS_QUEUE_URL_VAR: &str = "MARKETDESK_POLL_JOBS_QUEUE_URL";
 pub const INBOUND_QUEUE_URL_VAR: &str = "MARKETDESK_INBOUND_QUEUE_URL";
 /// URL of the API → sender queue (required).
 pub const OUTBOUND_QUEUE_URL_VAR: &str = "MARKETDESK_OUTBOUND_QUEUE_URL";
+/// URL of the events → sender queue of webhook deliveries (required).
+pub const WEBHOOKS_QUEUE_URL_VAR: &str = "MARKETDESK_WEBHOOKS_QUEUE_URL";
 /// Prefix of every secret name, e.g. `marketdesk/prod` (required).
 pub const SECRETS_PREFIX_VAR: &str = "MARKETDESK_SECRETS_PREFIX";
 /// Sender address of notifications (optional: only functions that notify need it).
@@ -52,6 +54,8 @@ pub struct AwsSettings {
     pub inbound_queue_url: String,
     /// API → sender queue URL.
     pub outbound_queue_url: String,
+    /// Events → sender queue URL (webhook deliveries).
+    pub webhooks_queue_url: String,
     /// Prefix of every secret name.
     pub secrets_prefix: String,
     /// Notification sender; `None` makes every notification fail with a clear error.
@@ -77,6 +81,7 @@ impl AwsSettings {
             poll_jobs_queue_url: required(POLL_JOBS_QUEUE_URL_VAR)?,
             inbound_queue_url: required(INBOUND_QUEUE_URL_VAR)?,
             outbound_queue_url: required(OUTBOUND_QUEUE_URL_VAR)?,
+            webhooks_queue_url: required(WEBHOOKS_QUEUE_URL_VAR)?,
             secrets_prefix: required(SECRETS_PREFIX_VAR)?,
             notify_from: optional(NOTIFY_FROM_VAR),
         };
@@ -90,6 +95,7 @@ impl AwsSettings {
             (POLL_JOBS_QUEUE_URL_VAR, &self.poll_jobs_queue_url),
             (INBOUND_QUEUE_URL_VAR, &self.inbound_queue_url),
             (OUTBOUND_QUEUE_URL_VAR, &self.outbound_queue_url),
+            (WEBHOOKS_QUEUE_URL_VAR, &self.webhooks_queue_url),
         ] {
             if !(url.starts_with("https://") || url.starts_with("http://")) {
                 return Err(AwsError::InvalidVar {
@@ -158,6 +164,7 @@ impl AwsBackend {
                 poll_jobs: queue(settings.poll_jobs_queue_url),
                 inbound: queue(settings.inbound_queue_url),
                 outbound: queue(settings.outbound_queue_url),
+                webhooks: queue(settings.webhooks_queue_url),
             },
             secrets: Arc::new(SecretsManagerSecrets::new(
                 aws_sdk_secretsmanager::Client::new(sdk_config),
@@ -204,6 +211,10 @@ mod tests {
                 OUTBOUND_QUEUE_URL_VAR,
                 "https://sqs.eu-central-1.amazonaws.com/123456789012/outbound".to_owned(),
             ),
+            (
+                WEBHOOKS_QUEUE_URL_VAR,
+                "https://sqs.eu-central-1.amazonaws.com/123456789012/webhooks".to_owned(),
+            ),
             (SECRETS_PREFIX_VAR, "marketdesk/prod".to_owned()),
             (NOTIFY_FROM_VAR, "desk@example.com".to_owned()),
         ])
@@ -227,6 +238,7 @@ mod tests {
             POLL_JOBS_QUEUE_URL_VAR,
             INBOUND_QUEUE_URL_VAR,
             OUTBOUND_QUEUE_URL_VAR,
+            WEBHOOKS_QUEUE_URL_VAR,
             SECRETS_PREFIX_VAR,
         ] {
             for value in [None, Some("   ")] {

@@ -240,6 +240,7 @@ async fn backend_wires_every_adapter_from_one_sdk_config() {
     let (poll_jobs, _) = common::create_queue_pair(&sqs).await;
     let (inbound, _) = common::create_queue_pair(&sqs).await;
     let (outbound, _) = common::create_queue_pair(&sqs).await;
+    let (webhooks, _) = common::create_queue_pair(&sqs).await;
     let sender = format!("{}@marketdesk.example.com", unique("desk"));
     aws_sdk_sesv2::Client::new(&config)
         .create_email_identity()
@@ -253,6 +254,7 @@ async fn backend_wires_every_adapter_from_one_sdk_config() {
         poll_jobs_queue_url: poll_jobs.clone(),
         inbound_queue_url: inbound.clone(),
         outbound_queue_url: outbound.clone(),
+        webhooks_queue_url: webhooks.clone(),
         secrets_prefix: prefix.clone(),
         notify_from: Some(sender),
     };
@@ -263,6 +265,7 @@ async fn backend_wires_every_adapter_from_one_sdk_config() {
         (&ports.queues.poll_jobs, &poll_jobs),
         (&ports.queues.inbound, &inbound),
         (&ports.queues.outbound, &outbound),
+        (&ports.queues.webhooks, &webhooks),
     ] {
         let body = unique("{\"job\":\"wiring\"}");
         queue.send(&body, Duration::ZERO).await.expect("send");

@@ -36,7 +36,7 @@ fn from_env_builds_every_port_from_the_standard_variables() {
             .expect("create table");
         let sqs = common::sqs_client().await.expect("configured");
         let mut urls = Vec::new();
-        for _ in 0..3 {
+        for _ in 0..4 {
             urls.push(common::create_queue_pair(&sqs).await.0);
         }
         aws_sdk_sesv2::Client::new(&common::sdk_config(&moto).await)
@@ -66,6 +66,7 @@ fn from_env_builds_every_port_from_the_standard_variables() {
         ("MARKETDESK_POLL_JOBS_QUEUE_URL", queue_urls[0].as_str()),
         ("MARKETDESK_INBOUND_QUEUE_URL", queue_urls[1].as_str()),
         ("MARKETDESK_OUTBOUND_QUEUE_URL", queue_urls[2].as_str()),
+        ("MARKETDESK_WEBHOOKS_QUEUE_URL", queue_urls[3].as_str()),
         ("MARKETDESK_SECRETS_PREFIX", &format!("marketdesk/env-{id}")),
         ("MARKETDESK_NOTIFY_FROM", sender.as_str()),
     ] {
@@ -94,6 +95,7 @@ fn from_env_builds_every_port_from_the_standard_variables() {
             &ports.queues.poll_jobs,
             &ports.queues.inbound,
             &ports.queues.outbound,
+            &ports.queues.webhooks,
         ] {
             queue
                 .send("{\"job\":1}", Duration::ZERO)

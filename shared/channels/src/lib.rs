@@ -6,4 +6,5 @@ pub mod allegro;
 pub mod empik;
 pub mod settings;
 pub mod ticks;
+pub mod webhooks;
 pub mod wiring;

@@ -10,10 +10,12 @@ use crate::allegro::messaging_source::AllegroMessagingSource;
 use crate::allegro::tokens::AllegroTokenRefresher;
 use crate::empik::{EmpikKeyCheck, EmpikThreadReplies, EmpikThreadsSource};
 use crate::settings::ChannelSettings;
+use crate::webhooks::HttpWebhookTransport;
 use marketdesk_core::domain::Channel;
 use marketdesk_core::ports::{
     AccountConnector, DeliveryRegistry, MarketplaceRegistry, NoConnector, Ports,
 };
+use marketdesk_core::services::webhooks::WebhookSettings;
 use std::sync::Arc;
 
 /// Why the channels could not be built.
@@ -42,6 +44,11 @@ pub struct Channels {
     pub connector: Arc<dyn AccountConnector>,
     /// Checks EmpikPlace keys with A01.
     pub key_check: Arc<EmpikKeyCheck>,
+    /// Posts webhooks (and resolves their hosts).
+    pub webhooks: Arc<HttpWebhookTransport>,
+    /// Which webhook targets are allowed, time-outs and retries (defaults until the wiring
+    /// reads `MARKETDESK_WEBHOOKS_*` with [`WebhookSettings::from_env`]).
+    pub webhook_settings: WebhookSettings,
 }
 
 impl Channels {
@@ -81,6 +88,8 @@ impl Channels {
                 refresher: None,
                 connector: Arc::new(NoConnector),
                 key_check,
+                webhooks: Arc::new(HttpWebhookTransport::new()),
+                webhook_settings: WebhookSettings::default(),
             });
         };
         let parse = |url: &Option<String>| {
@@ -132,6 +141,8 @@ impl Channels {
             allegro: Some(clients),
             refresher: Some(refresher),
             key_check,
+            webhooks: Arc::new(HttpWebhookTransport::new()),
+            webhook_settings: WebhookSettings::default(),
         })
     }
 }

@@ -926,7 +926,7 @@ async fn a_reply_fails_after_retries_and_a_manual_retry_sends_it() {
     assert!(h.posted(&dispute).await.is_empty());
 
     // The agent retries once Allegro is back: sent, once.
-    let retried = replies::retry(&ports, &t.tenant_id, &t.id, &submitted.id)
+    let retried = replies::retry(&ports, &t.tenant_id, &t.id, None, &submitted.id)
         .await
         .expect("retry");
     assert_eq!(retried.state, ReplyState::Sending);

@@ -122,6 +122,7 @@ async fn aws_ports(dynamodb_endpoint: &str, moto_endpoint: &str) -> Ports {
         poll_jobs_queue_url: create_queue(&sqs, "poll-jobs", &unique).await,
         inbound_queue_url: create_queue(&sqs, "inbound", &unique).await,
         outbound_queue_url: create_queue(&sqs, "outbound", &unique).await,
+        webhooks_queue_url: create_queue(&sqs, "webhooks", &unique).await,
         secrets_prefix: format!("marketdesk/pipeline-{unique}"),
         notify_from: Some("noreply@example.com".into()),
     };

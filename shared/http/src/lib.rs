@@ -27,9 +27,11 @@ pub use web::PAGE_POLICY;
 
 use axum::Router;
 use marketdesk_core::ports::{
-    AccountConnector, CredentialCheck, DeliveryRegistry, NoConnector, Ports, UncheckedCredentials,
+    AccountConnector, CredentialCheck, DeliveryRegistry, HostResolver, NoConnector, Ports,
+    SystemResolver, UncheckedCredentials,
 };
 use marketdesk_core::services::people::PeopleSettings;
+use marketdesk_core::services::webhooks::WebhookSettings;
 use std::sync::Arc;
 
 /// Largest request body accepted, in bytes (replies carry base64 attachments up to 10 MB).
@@ -50,6 +52,10 @@ pub struct AppState {
     pub people: PeopleSettings,
     /// Failed authentications per client address (429 past the budget).
     pub auth_throttle: Arc<AuthThrottle>,
+    /// Resolves webhook hosts when endpoints are saved.
+    pub webhook_resolver: Arc<dyn HostResolver>,
+    /// Which webhook targets are allowed.
+    pub webhook_settings: WebhookSettings,
 }
 
 impl AppState {
@@ -63,7 +69,20 @@ impl AppState {
             deliveries: DeliveryRegistry::empty(),
             people: PeopleSettings::default(),
             auth_throttle: Arc::new(AuthThrottle::default()),
+            webhook_resolver: Arc::new(SystemResolver),
+            webhook_settings: WebhookSettings::default(),
         }
+    }
+
+    /// Replaces the webhook host resolver and settings (which targets are allowed).
+    pub fn with_webhooks(
+        mut self,
+        resolver: Arc<dyn HostResolver>,
+        settings: WebhookSettings,
+    ) -> Self {
+        self.webhook_resolver = resolver;
+        self.webhook_settings = settings;
+        self
     }
 
     /// Replaces the sign-in and session settings.

@@ -17,6 +17,8 @@ fn is_admin_route(method: &str, path: &str) -> bool {
         || path.starts_with("/v1/users")
         // Saved replies: agents read them, admins write them.
         || (path.starts_with("/v1/saved-replies") && method != "GET")
+        || path.starts_with("/v1/audit")
+        || path.starts_with("/v1/webhooks")
 }
 
 /// Routes a person calls without credentials: signing in, accepting an invitation,

@@ -180,11 +180,13 @@ fn the_document_is_well_formed() {
                 !public || signs_in,
                 "{here}: 401"
             );
-            // Action routes (`.../oauth/start`, `.../retry`, `.../invitation`) take no body;
-            // every other write does.
+            // Action routes (`.../oauth/start`, `.../retry`, `.../invitation`,
+            // `.../rotate-secret`, `.../test`) take no body; every other write does.
             let action = path.contains("/oauth/")
                 || path.ends_with("/retry")
-                || path.ends_with("/invitation");
+                || path.ends_with("/invitation")
+                || path.ends_with("/rotate-secret")
+                || path.ends_with("/test");
             if ["post", "patch"].contains(&method.as_str()) && !action {
                 let body = &operation["requestBody"];
                 assert_eq!(body["required"], true, "{here}: request body");

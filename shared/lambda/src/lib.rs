@@ -46,5 +46,8 @@ pub async fn channels_from_env(ports: &Ports) -> Result<Channels, Error> {
             ),
         }
     }
-    Ok(Channels::build(ports, &settings)?)
+    let mut channels = Channels::build(ports, &settings)?;
+    channels.webhook_settings =
+        marketdesk_core::services::webhooks::WebhookSettings::from_env(&env)?;
+    Ok(channels)
 }

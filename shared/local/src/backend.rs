@@ -27,6 +27,8 @@ pub struct LocalBackend {
     pub inbound: Arc<SqliteQueue>,
     /// The `outbound` queue (dead letters in `outbound-dlq`).
     pub outbound: Arc<SqliteQueue>,
+    /// The `webhooks` queue (dead letters in `webhooks-dlq`).
+    pub webhooks: Arc<SqliteQueue>,
     /// Secrets under `<data_dir>/secrets/`.
     pub secrets: Arc<FileSecrets>,
     /// The recording notifier.
@@ -86,6 +88,7 @@ impl LocalBackend {
             poll_jobs: queue("poll-jobs")?,
             inbound: queue("inbound")?,
             outbound: queue("outbound")?,
+            webhooks: queue("webhooks")?,
             secrets: Arc::new(FileSecrets::open(&data_dir.join("secrets"))?),
             notifier: Arc::new(RecordingNotifier::new(&db, clock.clone())?),
             db,
@@ -101,6 +104,7 @@ impl LocalBackend {
                 poll_jobs: self.poll_jobs.clone(),
                 inbound: self.inbound.clone(),
                 outbound: self.outbound.clone(),
+                webhooks: self.webhooks.clone(),
             },
             secrets: self.secrets.clone(),
             notifier: self.notifier.clone(),

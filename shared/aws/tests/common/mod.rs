@@ -79,6 +79,7 @@ pub async fn dynamo_ports() -> Option<Box<marketdesk_core::ports::Ports>> {
         poll_jobs_queue_url: format!("{unused}/poll-jobs"),
         inbound_queue_url: format!("{unused}/inbound"),
         outbound_queue_url: format!("{unused}/outbound"),
+        webhooks_queue_url: format!("{unused}/webhooks"),
         secrets_prefix: "marketdesk/unused".into(),
         notify_from: None,
     };

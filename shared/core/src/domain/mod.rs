@@ -2,6 +2,7 @@
 
 pub mod actor;
 pub mod api_key;
+pub mod audit;
 pub mod cursor;
 pub mod customer;
 pub mod integration;
@@ -11,11 +12,13 @@ pub mod saved_reply;
 pub mod tenant;
 pub mod ticket;
 pub mod user;
+pub mod webhook;
 pub mod words;
 pub mod workflow;
 
 pub use actor::Actor;
 pub use api_key::{ApiKey, Role};
+pub use audit::{AuditEntry, Subject, SubjectKind};
 pub use cursor::{Channel, PollCursor};
 pub use customer::{Customer, FieldValue};
 pub use integration::{
@@ -31,6 +34,7 @@ pub use ticket::{
     TicketPanel, TicketStatus,
 };
 pub use user::{Language, User};
+pub use webhook::{DeliveryAttempt, DeliveryState, EventType, Webhook, WebhookDelivery};
 pub use workflow::{
     ManualStatus, Priority, SlaClock, SlaSettings, SlaTarget, Snooze, TicketWorkflow, View,
 };

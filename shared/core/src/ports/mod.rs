@@ -12,6 +12,7 @@ pub mod notifier;
 pub mod queue;
 pub mod secrets;
 pub mod store;
+pub mod webhook;
 
 use std::sync::Arc;
 
@@ -33,8 +34,12 @@ pub use store::{
     Condition, Index, IndexKey, Item, Key, Page, PageCursor, Query, SortKeyCondition, Store,
     StoreError, WriteOp,
 };
+pub use webhook::{
+    AddressPolicy, HostResolver, SystemResolver, TransportError, WebhookRequest, WebhookResponse,
+    WebhookTransport,
+};
 
-/// The three work queues between the functions (each backed by a dead-letter queue).
+/// The work queues between the functions (each backed by a dead-letter queue).
 #[derive(Clone)]
 pub struct Queues {
     /// Scheduler → poller: one job per integration and channel.
@@ -43,6 +48,8 @@ pub struct Queues {
     pub inbound: Arc<dyn Queue>,
     /// API → sender: replies and autoresponses to deliver (the outbox).
     pub outbound: Arc<dyn Queue>,
+    /// Events → sender: one webhook delivery attempt per message (retries come back delayed).
+    pub webhooks: Arc<dyn Queue>,
 }
 
 /// Every port, wired once at start-up and shared by handlers.

@@ -4,6 +4,7 @@
 //! The key scheme lives in [`keys`].
 
 pub mod api_keys;
+pub mod audit;
 pub mod cursors;
 pub mod customers;
 pub mod files;
@@ -21,6 +22,7 @@ pub mod tenants;
 pub mod tickets;
 pub mod users;
 pub mod views;
+pub mod webhooks;
 
 use crate::ports::{Item, Key, Store, StoreError};
 use serde::de::DeserializeOwned;

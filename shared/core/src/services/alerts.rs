@@ -80,9 +80,13 @@ pub async fn reply_failed(
         text = reply.text,
     );
     match send(ports, &integration, subject, body).await {
-        Ok(_) => Ok(()),
+        Ok(_) => {
+            super::events::emit(ports, tenant, super::events::Event::reply_failed(&reply)).await;
+            Ok(())
+        }
         Err(NotifyError::Invalid(problem)) => {
             tracing::warn!(ticket = %ticket_id, reply = %reply_id, %problem, "the failed-reply notice cannot be sent");
+            super::events::emit(ports, tenant, super::events::Event::reply_failed(&reply)).await;
             Ok(())
         }
         Err(NotifyError::Unavailable(problem)) => {

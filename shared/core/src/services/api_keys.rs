@@ -4,9 +4,10 @@
 //! 244 random bits in all. High-entropy keys need no salt or slow hash: SHA-256 of the key
 //! is the store key of its lookup item, so authenticating a request is one `get`.
 
+use super::audit;
 use super::request::RequestError;
 use super::validation;
-use crate::domain::{Actor, ApiKey, Role, Tenant};
+use crate::domain::{Actor, ApiKey, Role, Subject, SubjectKind, Tenant};
 use crate::ids::{ApiKeyId, TenantId};
 use crate::ports::Ports;
 use crate::repo::api_keys::{self, StoredApiKey};
@@ -91,10 +92,12 @@ pub fn validate_tenant_id(field: &str, id: &str) -> Result<(), RequestError> {
     Ok(())
 }
 
-/// Creates a key for an existing tenant.
+/// Creates a key for an existing tenant; `actor` (`None`: the command line) is recorded in
+/// the audit log.
 pub async fn create(
     ports: &Ports,
     tenant: &TenantId,
+    actor: Option<&Actor>,
     request: NewApiKey,
 ) -> Result<CreatedKey, RequestError> {
     let name = match request.name {
@@ -119,6 +122,16 @@ pub async fn create(
     };
     api_keys::create(&*ports.store, &stored).await?;
     tracing::info!(tenant = %tenant, key = %key.id, role = key.role.as_str(), "API key created");
+    audit::record(
+        ports,
+        tenant,
+        actor,
+        audit::actions::API_KEY_CREATED,
+        Subject::new(SubjectKind::ApiKey, &key.id),
+        None,
+        audit::state(&key),
+    )
+    .await;
     Ok(CreatedKey {
         key,
         secret: SecretString::from(secret),
@@ -147,7 +160,7 @@ pub async fn create_for_tenant(
             Err(other) => return Err(other.into()),
         }
     }
-    create(ports, &tenant_id, NewApiKey { role, name }).await
+    create(ports, &tenant_id, None, NewApiKey { role, name }).await
 }
 
 /// The caller presenting `key`, or `None` when no such key exists.
@@ -181,8 +194,13 @@ pub async fn list(ports: &Ports, tenant: &TenantId) -> Result<Vec<ApiKey>, Reque
 /// Revokes a key of the tenant; other tenants' keys are "not found". The tenant's last admin
 /// key stays (409 `last_admin_key`): without it nobody could manage the tenant through the
 /// API. The deletion commits only while another admin key exists, so two admins revoking
-/// each other at once leave one of them.
-pub async fn revoke(ports: &Ports, tenant: &TenantId, id: &ApiKeyId) -> Result<(), RequestError> {
+/// each other at once leave one of them. `actor` is recorded in the audit log.
+pub async fn revoke(
+    ports: &Ports,
+    tenant: &TenantId,
+    actor: Option<&Actor>,
+    id: &ApiKeyId,
+) -> Result<(), RequestError> {
     let store = &*ports.store;
     for _ in 0..REVOKE_ATTEMPTS {
         let Some(stored) = api_keys::get(store, tenant, id).await? else {
@@ -208,6 +226,16 @@ pub async fn revoke(ports: &Ports, tenant: &TenantId, id: &ApiKeyId) -> Result<(
         match api_keys::delete(store, tenant, id, keep.as_ref()).await {
             Ok(()) => {
                 tracing::info!(tenant = %tenant, key = %id, "API key revoked");
+                audit::record(
+                    ports,
+                    tenant,
+                    actor,
+                    audit::actions::API_KEY_REVOKED,
+                    Subject::new(SubjectKind::ApiKey, id),
+                    audit::state(&stored.key),
+                    None,
+                )
+                .await;
                 return Ok(());
             }
             Err(RepoError::NotFound) => return Err(RequestError::NotFound("API key")),

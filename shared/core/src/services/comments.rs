@@ -2,7 +2,7 @@
 
 use super::request::RequestError;
 use super::validation;
-use crate::domain::{Actor, AuthorKind, Message};
+use crate::domain::{Actor, AuthorKind, Message, Subject, SubjectKind};
 use crate::ids::{MessageId, TenantId, TicketId};
 use crate::ports::Ports;
 use crate::repo::tickets;
@@ -50,5 +50,15 @@ pub async fn add(
     if !tickets::add_message(store, tenant, &message, &unique).await? {
         return Err(RequestError::Conflict("the comment exists already".into()));
     }
+    super::audit::record(
+        ports,
+        tenant,
+        actor,
+        super::audit::actions::COMMENT_ADDED,
+        Subject::new(SubjectKind::Ticket, ticket),
+        None,
+        super::audit::state(&message),
+    )
+    .await;
     Ok(message)
 }

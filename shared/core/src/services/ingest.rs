@@ -63,7 +63,7 @@ pub async fn run_observed(
 
     let mut messages = event.messages.clone();
     messages.sort_by_key(|m| m.created_at);
-    let mut new_messages = 0;
+    let mut added = Vec::new();
     for inbound in &messages {
         let message = Message {
             actor: None,
@@ -85,15 +85,16 @@ pub async fn run_observed(
         )
         .await?
         {
-            new_messages += 1;
+            added.push(message);
         }
     }
 
     update_ticket(ports, &integration, event, observed_at, &ticket_id).await?;
+    super::events::after_ingest(ports, &event.tenant_id, &ticket_id, created, &added).await;
     Ok(IngestOutcome {
         ticket_id,
         created,
-        new_messages,
+        new_messages: added.len(),
     })
 }
 

@@ -6,9 +6,9 @@
 //! [`CredentialCheck`] port had its say, and is never returned or logged.
 
 use super::request::RequestError;
-use super::{autoresponder, tokens, validation};
+use super::{audit, autoresponder, tokens, validation};
 use crate::domain::integration::all_kinds;
-use crate::domain::{BusinessHours, ConversationKind};
+use crate::domain::{Actor, BusinessHours, ConversationKind, Subject, SubjectKind};
 use crate::domain::{
     ConnectionState, Environment, Integration, IntegrationKind, IntegrationSettings, TicketStatus,
 };
@@ -422,11 +422,12 @@ async fn check_key(
     }
 }
 
-/// Creates an integration of the caller's tenant.
+/// Creates an integration of the caller's tenant; `actor` is recorded in the audit log.
 pub async fn create(
     ports: &Ports,
     check: &dyn CredentialCheck,
     tenant: &TenantId,
+    actor: Option<&Actor>,
     request: NewIntegration,
 ) -> Result<Integration, RequestError> {
     validation::label(
@@ -477,6 +478,20 @@ pub async fn create(
         integrations::create(&*ports.store, &integration).await?;
     }
     tracing::info!(tenant = %tenant, integration = %integration.id, kind = ?integration.kind, "integration created");
+    let mut after = audit::state(&integration);
+    if request.api_key.is_some() {
+        mark_key_set(&mut after);
+    }
+    audit::record(
+        ports,
+        tenant,
+        actor,
+        audit::actions::INTEGRATION_CREATED,
+        Subject::new(SubjectKind::Integration, &integration.id),
+        None,
+        after,
+    )
+    .await;
     Ok(integration)
 }
 
@@ -520,11 +535,13 @@ fn patched(
     next
 }
 
-/// Changes an integration of the tenant: name, switch, settings, API key.
+/// Changes an integration of the tenant: name, switch, settings, API key. A change is
+/// recorded in the audit log as `actor`'s (a new key as `api_key: "[redacted]"`).
 pub async fn update(
     ports: &Ports,
     check: &dyn CredentialCheck,
     tenant: &TenantId,
+    actor: Option<&Actor>,
     id: &IntegrationId,
     mut patch: IntegrationPatch,
 ) -> Result<Integration, RequestError> {
@@ -576,11 +593,16 @@ pub async fn update(
             }
         }
         if next == stored.value {
+            if patch.api_key.is_some() {
+                record_update(ports, tenant, actor, &stored.value, &next, true).await;
+            }
             return Ok(next);
         }
         match integrations::update(store, &next, stored.version).await {
             Ok(()) => {
                 tracing::info!(tenant = %tenant, integration = %id, "integration updated");
+                let key_set = patch.api_key.is_some();
+                record_update(ports, tenant, actor, &stored.value, &next, key_set).await;
                 return Ok(next);
             }
             Err(e) if is_conflict(&e) => continue,
@@ -592,10 +614,47 @@ pub async fn update(
     ))
 }
 
-/// Deletes an integration of the tenant with its credentials and poll cursors; its tickets stay.
+/// Records an integration change in the audit log.
+async fn record_update(
+    ports: &Ports,
+    tenant: &TenantId,
+    actor: Option<&Actor>,
+    before: &Integration,
+    after: &Integration,
+    key_set: bool,
+) {
+    let mut after_state = audit::state(after);
+    if key_set {
+        mark_key_set(&mut after_state);
+    }
+    audit::record(
+        ports,
+        tenant,
+        actor,
+        audit::actions::INTEGRATION_UPDATED,
+        Subject::new(SubjectKind::Integration, &after.id),
+        audit::state(before),
+        after_state,
+    )
+    .await;
+}
+
+/// Shows in a recorded state that a marketplace key was set (its value is redacted).
+fn mark_key_set(state: &mut Option<serde_json::Value>) {
+    if let Some(serde_json::Value::Object(fields)) = state {
+        fields.insert(
+            "api_key".into(),
+            serde_json::Value::String(audit::REDACTED.into()),
+        );
+    }
+}
+
+/// Deletes an integration of the tenant with its credentials and poll cursors; its tickets
+/// stay. `actor` is recorded in the audit log.
 pub async fn delete(
     ports: &Ports,
     tenant: &TenantId,
+    actor: Option<&Actor>,
     id: &IntegrationId,
 ) -> Result<(), RequestError> {
     let store = &*ports.store;
@@ -619,6 +678,16 @@ pub async fn delete(
         match integrations::delete(store, tenant, id, stored.version).await {
             Ok(()) => {
                 tracing::info!(tenant = %tenant, integration = %id, "integration deleted");
+                audit::record(
+                    ports,
+                    tenant,
+                    actor,
+                    audit::actions::INTEGRATION_DELETED,
+                    Subject::new(SubjectKind::Integration, id),
+                    audit::state(&stored.value),
+                    None,
+                )
+                .await;
                 return Ok(());
             }
             Err(e) if is_conflict(&e) => continue,

@@ -3,11 +3,13 @@
 pub mod alerts;
 pub mod api_keys;
 pub mod attachments;
+pub mod audit;
 pub mod autoresponder;
 pub mod caller;
 pub mod comments;
 pub mod crm;
 pub mod customer_views;
+pub mod events;
 pub mod ingest;
 pub mod integrations;
 pub mod paging;
@@ -26,6 +28,7 @@ pub mod token_refresh;
 pub mod tokens;
 pub mod validation;
 pub mod views;
+pub mod webhooks;
 pub mod workflow;
 pub mod workspace;
 

@@ -4,7 +4,8 @@
 use super::request::RequestError;
 use super::validation;
 use crate::domain::{
-    Actor, AuthorKind, ConversationKind, Integration, Reply, ReplyLimits, ReplyState, Ticket,
+    Actor, AuthorKind, ConversationKind, Integration, Reply, ReplyLimits, ReplyState, Subject,
+    SubjectKind, Ticket,
 };
 use crate::ids::{MessageId, TenantId, TicketId};
 use crate::jobs::OutboundJob;
@@ -114,16 +115,27 @@ pub async fn submit(
         failure_reported: false,
     };
     replies::create(store, tenant, &reply).await?;
+    super::audit::record(
+        ports,
+        tenant,
+        actor,
+        super::audit::actions::REPLY_SUBMITTED,
+        Subject::new(SubjectKind::Ticket, ticket_id),
+        None,
+        super::audit::state(&reply),
+    )
+    .await;
     let queued = enqueue(ports, tenant, reply).await?;
     refresh_summary(ports, tenant, ticket_id).await;
     Ok(queued)
 }
 
-/// Sends a failed reply again.
+/// Sends a failed reply again; `actor` is recorded in the audit log.
 pub async fn retry(
     ports: &Ports,
     tenant: &TenantId,
     ticket_id: &TicketId,
+    actor: Option<&Actor>,
     reply_id: &MessageId,
 ) -> Result<Reply, RequestError> {
     let store = &*ports.store;
@@ -144,6 +156,7 @@ pub async fn retry(
         });
     }
     refuse_closed(&ticket)?;
+    let before = stored.value.clone();
     let mut reply = stored.value;
     reply.state = ReplyState::Sending;
     reply.attempts = 0;
@@ -153,6 +166,16 @@ pub async fn retry(
     // `first_attempt_at` stays: an earlier attempt may have got through unnoticed, and the
     // sender looks for it from then on before posting again.
     replies::update(store, tenant, &reply, stored.version).await?;
+    super::audit::record(
+        ports,
+        tenant,
+        actor,
+        super::audit::actions::REPLY_RETRIED,
+        Subject::new(SubjectKind::Ticket, ticket_id),
+        super::audit::state(&before),
+        super::audit::state(&reply),
+    )
+    .await;
     let queued = enqueue(ports, tenant, reply).await?;
     refresh_summary(ports, tenant, ticket_id).await;
     Ok(queued)

@@ -373,6 +373,12 @@ async fn record_sent(
     reply.failure = None;
     reply.attempt_started_at = None;
     replies::update(&*ports.store, &ticket.tenant_id, &reply, stored.version).await?;
+    super::events::emit(
+        ports,
+        &ticket.tenant_id,
+        super::events::Event::reply_sent(&reply),
+    )
+    .await;
     refresh_ticket(ports, &ticket.tenant_id, &ticket.id).await?;
     if reply.author == AuthorKind::Autoresponder {
         if let Some(integration) =

@@ -232,6 +232,12 @@ pub async fn disconnect(
         match integrations::update(&*ports.store, &integration, stored.version).await {
             Ok(()) => {
                 tracing::warn!(tenant = %tenant, integration = %id, %reason, "integration disconnected: re-authentication needed");
+                super::events::emit(
+                    ports,
+                    tenant,
+                    super::events::Event::integration_disconnected(&integration, reason),
+                )
+                .await;
                 let subject = format!(
                     "marketdesk: {} needs re-authentication",
                     integration.display_name

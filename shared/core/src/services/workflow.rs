@@ -361,7 +361,7 @@ pub async fn update(
         ticket.updated_at = ticket.updated_at.max(now);
         match tickets::update(store, &ticket, stored.version).await {
             Ok(()) => {
-                changed(&stored.value, &ticket, actor);
+                changed(ports, &stored.value, &ticket, actor).await;
                 return Ok(ticket);
             }
             Err(e) if is_conflict(&e) => continue,
@@ -373,16 +373,44 @@ pub async fn update(
     )))
 }
 
-/// The one place a ticket change by a person or key is complete: the hook for the audit log
-/// and `ticket.updated` webhooks.
-fn changed(before: &Ticket, after: &Ticket, actor: &Actor) {
-    tracing::info!(
-        ticket = %after.id,
-        status_before = before.status.as_str(),
-        status = after.status.as_str(),
-        actor = actor.display_name().unwrap_or_default(),
-        "ticket updated"
-    );
+/// The one place a ticket change by a person or key is complete: recorded in the audit log
+/// (the workflow fields before and after) and sent as a `ticket.updated` webhook naming the
+/// fields that changed. Neither can fail the change itself.
+async fn changed(ports: &Ports, before: &Ticket, after: &Ticket, actor: &Actor) {
+    let fields: Vec<&str> = [
+        ("status", before.status != after.status),
+        ("workflow", before.workflow != after.workflow),
+        ("queue", before.queue != after.queue),
+        ("category", before.category != after.category),
+        ("needs_reply", before.needs_reply != after.needs_reply),
+    ]
+    .into_iter()
+    .filter_map(|(name, differs)| differs.then_some(name))
+    .collect();
+    let view = |t: &Ticket| {
+        serde_json::json!({
+            "status": t.status,
+            "queue": t.queue,
+            "category": t.category,
+            "workflow": t.workflow,
+        })
+    };
+    super::audit::record(
+        ports,
+        &after.tenant_id,
+        Some(actor),
+        super::audit::actions::TICKET_UPDATED,
+        crate::domain::Subject::new(crate::domain::SubjectKind::Ticket, &after.id),
+        Some(view(before)),
+        Some(view(after)),
+    )
+    .await;
+    super::events::emit(
+        ports,
+        &after.tenant_id,
+        super::events::Event::ticket_updated(after, &fields),
+    )
+    .await;
 }
 
 /// Checks and applies `PATCH /v1/tickets/{id}`.

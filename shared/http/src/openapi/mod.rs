@@ -6,6 +6,7 @@
 use serde_json::{json, Value};
 
 mod crm;
+mod events;
 mod people;
 mod replies;
 mod workflow;
@@ -333,6 +334,7 @@ fn paths() -> Value {
         people::paths(),
         crm::paths(),
         workflow::paths(),
+        events::paths(),
     ] {
         if let Value::Object(map) = part {
             // A path may get operations from several modules (GET and PATCH of a ticket).
@@ -388,7 +390,7 @@ fn error_responses() -> Value {
         "Conflict": answer("The item kept changing meanwhile; try again (code `conflict`)."),
         "LastAdminKey": answer("The key is the tenant's last admin key (code `last_admin_key`), or the tenant's keys kept changing meanwhile (code `conflict`)."),
         "NotConfigured": answer("This deployment has no Allegro application or public callback URL configured (code `not_configured`)."),
-        "WrongState": answer("Not possible in the current state; the code says which: `conversation_closed` (only internal comments are possible), `reply_not_failed`, `account_disconnected`, `attachment_unavailable`, `marketplace_not_configured`; people: `last_admin` (the tenant's last active admin cannot be demoted or deactivated), `invalid_link` (an invitation or reset link unknown, used or expired), `not_configured` (no public URL for e-mailed links), `not_signed_in` (the route needs a session, not an API key), `invitation_accepted`, `user_inactive`; or `conflict` when an address already has an account."),
+        "WrongState": answer("Not possible in the current state; the code says which: `conversation_closed` (only internal comments are possible), `reply_not_failed`, `account_disconnected`, `attachment_unavailable`, `marketplace_not_configured`; people: `last_admin` (the tenant's last active admin cannot be demoted or deactivated), `invalid_link` (an invitation or reset link unknown, used or expired), `not_configured` (no public URL for e-mailed links), `not_signed_in` (the route needs a session, not an API key), `invitation_accepted`, `user_inactive`; webhooks: `too_many_webhooks`; or `conflict` when an address already has an account."),
         "MarketplaceRefused": answer("The marketplace refused the request (code `marketplace_refused`)."),
         "InvalidJson": answer("The body is not JSON (code `invalid_json`), repeats a key within an object (`duplicate_key`, `field` names it) or cannot be read (`invalid_body`)."),
         "PayloadTooLarge": answer("The body is larger than 16 MiB (code `payload_too_large`)."),
@@ -732,6 +734,7 @@ fn schemas() -> Value {
         people::schemas(),
         crm::schemas(),
         workflow::schemas(),
+        events::schemas(),
     ] {
         if let Value::Object(map) = part {
             all.extend(map);
@@ -753,7 +756,8 @@ pub fn document() -> Value {
         "servers": [{ "url": "/" }],
         "tags": [
             { "name": "health" }, { "name": "meta" }, { "name": "api-keys" },
-            { "name": "integrations" }, { "name": "tickets" }, { "name": "customers" }, { "name": "saved-replies" }, { "name": "people" }
+            { "name": "integrations" }, { "name": "tickets" }, { "name": "customers" }, { "name": "saved-replies" }, { "name": "people" },
+            { "name": "audit" }, { "name": "webhooks" }
         ],
         "paths": paths(),
         "components": {

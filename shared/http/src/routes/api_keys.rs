@@ -42,7 +42,13 @@ async fn create(
     Admin(caller): Admin,
     JsonBody(request): JsonBody<NewApiKey>,
 ) -> Result<(StatusCode, Json<Created>), ApiError> {
-    let created = api_keys::create(&state.ports, &caller.tenant_id, request).await?;
+    let created = api_keys::create(
+        &state.ports,
+        &caller.tenant_id,
+        Some(&caller.actor),
+        request,
+    )
+    .await?;
     Ok((
         StatusCode::CREATED,
         Json(Created {
@@ -65,6 +71,12 @@ async fn revoke(
     Admin(caller): Admin,
     PathId(id): PathId,
 ) -> Result<StatusCode, ApiError> {
-    api_keys::revoke(&state.ports, &caller.tenant_id, &ApiKeyId(id)).await?;
+    api_keys::revoke(
+        &state.ports,
+        &caller.tenant_id,
+        Some(&caller.actor),
+        &ApiKeyId(id),
+    )
+    .await?;
     Ok(StatusCode::NO_CONTENT)
 }

@@ -37,6 +37,7 @@ async fn create(
         &state.ports,
         &*state.credential_check,
         &caller.tenant_id,
+        Some(&caller.actor),
         request,
     )
     .await?;
@@ -71,6 +72,7 @@ async fn update(
         &state.ports,
         &*state.credential_check,
         &caller.tenant_id,
+        Some(&caller.actor),
         &IntegrationId(id),
         patch,
     )
@@ -83,6 +85,12 @@ async fn delete(
     Admin(caller): Admin,
     PathId(id): PathId,
 ) -> Result<StatusCode, ApiError> {
-    integrations::delete(&state.ports, &caller.tenant_id, &IntegrationId(id)).await?;
+    integrations::delete(
+        &state.ports,
+        &caller.tenant_id,
+        Some(&caller.actor),
+        &IntegrationId(id),
+    )
+    .await?;
     Ok(StatusCode::NO_CONTENT)
 }

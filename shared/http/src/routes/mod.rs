@@ -3,6 +3,7 @@
 //! compares it with the document) is exactly what the router serves.
 
 pub(crate) mod api_keys;
+pub(crate) mod audit;
 pub(crate) mod customers;
 pub(crate) mod health;
 pub(crate) mod integrations;
@@ -13,6 +14,7 @@ pub(crate) mod saved_replies;
 pub(crate) mod sessions;
 pub(crate) mod tickets;
 pub(crate) mod users;
+pub(crate) mod webhooks;
 pub(crate) mod workflow;
 
 use crate::AppState;
@@ -92,7 +94,7 @@ pub(crate) fn public() -> Routes {
 
 /// Routes that need an API key (the auth layer is added by [`crate::router`]).
 pub(crate) fn protected() -> Routes {
-    let modules: [fn(Routes) -> Routes; 11] = [
+    let modules: &[fn(Routes) -> Routes] = &[
         api_keys::routes,
         integrations::routes,
         oauth::protected,
@@ -104,8 +106,10 @@ pub(crate) fn protected() -> Routes {
         sessions::protected,
         users::routes,
         workflow::routes,
+        audit::routes,
+        webhooks::routes,
     ];
     modules
-        .into_iter()
+        .iter()
         .fold(Routes::new(), |routes, add| add(routes))
 }

@@ -49,6 +49,7 @@ async fn retry(
         &state.ports,
         &caller.tenant_id,
         &TicketId(id),
+        Some(&caller.actor),
         &MessageId(rid),
     )
     .await?;

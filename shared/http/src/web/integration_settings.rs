@@ -436,6 +436,7 @@ pub(super) async fn save(
         &state.ports,
         &*state.credential_check,
         &agent.caller.tenant_id,
+        Some(&agent.caller.actor),
         &integration.id,
         patch,
     )

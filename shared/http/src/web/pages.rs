@@ -549,6 +549,7 @@ pub(crate) async fn retry(
         &state.ports,
         &agent.caller.tenant_id,
         &ticket_id,
+        Some(&agent.caller.actor),
         &MessageId(rid),
     )
     .await;

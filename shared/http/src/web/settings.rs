@@ -606,6 +606,7 @@ async fn create_integration(
         &state.ports,
         &*state.credential_check,
         &agent.caller.tenant_id,
+        Some(&agent.caller.actor),
         request,
     )
     .await;
@@ -639,6 +640,7 @@ async fn update_integration(
         &state.ports,
         &*state.credential_check,
         &agent.caller.tenant_id,
+        Some(&agent.caller.actor),
         &IntegrationId(id),
         patch,
     )
@@ -873,8 +875,13 @@ async fn delete_integration(
             agent.lang.strings().not_found,
         );
     }
-    let outcome =
-        integrations::delete(&state.ports, &agent.caller.tenant_id, &IntegrationId(id)).await;
+    let outcome = integrations::delete(
+        &state.ports,
+        &agent.caller.tenant_id,
+        Some(&agent.caller.actor),
+        &IntegrationId(id),
+    )
+    .await;
     after_integration_change(&state, &agent, &headers, outcome, "integration_deleted").await
 }
 
@@ -983,7 +990,14 @@ async fn create_key(
         role: parse_role(&form.role).unwrap_or(Role::Agent),
         name: Some(form.name).filter(|n| !n.trim().is_empty()),
     };
-    match api_keys::create(&state.ports, &agent.caller.tenant_id, request).await {
+    match api_keys::create(
+        &state.ports,
+        &agent.caller.tenant_id,
+        Some(&agent.caller.actor),
+        request,
+    )
+    .await
+    {
         Ok(created) => {
             let secret = created.secret.expose_secret().to_owned();
             show_keys(
@@ -1067,7 +1081,14 @@ async fn revoke_key(
             agent.lang.strings().not_found,
         );
     }
-    match api_keys::revoke(&state.ports, &agent.caller.tenant_id, &ApiKeyId(id)).await {
+    match api_keys::revoke(
+        &state.ports,
+        &agent.caller.tenant_id,
+        Some(&agent.caller.actor),
+        &ApiKeyId(id),
+    )
+    .await
+    {
         Ok(()) => redirect_with_flash("/settings/api-keys", "key_revoked"),
         Err(RequestError::NotFound(_)) => notice(
             &agent,

@@ -4,7 +4,7 @@
 use super::super::request::RequestError;
 use super::secrets::{self, sha256_hex, RESET_PREFIX};
 use super::{invalid_link, normalize_email, passwords, PeopleSettings, RESET_MINUTES};
-use crate::domain::{Actor, Language, User};
+use crate::domain::{Actor, Language, Subject, SubjectKind, User};
 use crate::ports::{Notification, Ports};
 use crate::repo::one_time_tokens::{self, StoredToken, TokenPurpose};
 use crate::repo::{is_conflict, users};
@@ -146,6 +146,17 @@ pub async fn complete(
                 )
                 .await?;
                 tracing::info!(tenant = %next.user.tenant_id, user = %next.user.id, "password reset");
+                // The states differ in the password only, which is never recorded.
+                super::super::audit::record(
+                    ports,
+                    &next.user.tenant_id,
+                    next.user.updated_by.as_ref(),
+                    super::super::audit::actions::USER_PASSWORD_RESET,
+                    Subject::new(SubjectKind::User, &next.user.id),
+                    None,
+                    None,
+                )
+                .await;
                 return Ok(());
             }
             Err(error) if is_conflict(&error) => continue,

@@ -2,11 +2,12 @@
 //! changed; the first admin is made from the command line.
 
 use super::super::api_keys::validate_tenant_id;
+use super::super::audit;
 use super::super::caller::Caller;
 use super::super::request::RequestError;
 use super::secrets::{self, sha256_hex, INVITATION_PREFIX};
 use super::{checked_email, checked_name, invalid_link, passwords, PeopleSettings};
-use crate::domain::{Actor, Language, Role, Tenant, User};
+use crate::domain::{Actor, Language, Role, Subject, SubjectKind, Tenant, User};
 use crate::ids::{TenantId, UserId};
 use crate::ports::{Notification, Ports};
 use crate::repo::one_time_tokens::{self, StoredToken, TokenPurpose};
@@ -149,6 +150,14 @@ pub async fn invite(
     )?;
     store_new(ports, &stored).await?;
     tracing::info!(tenant = %caller.tenant_id, user = %stored.user.id, "user invited");
+    record(
+        ports,
+        Some(&caller.actor),
+        audit::actions::USER_INVITED,
+        None,
+        Some(&stored.user),
+    )
+    .await;
     send_invitation(ports, &public_url, &stored.user, Some(&caller.actor)).await
 }
 
@@ -174,7 +183,38 @@ pub async fn reinvite(
             message: "this user is deactivated; reactivate them first".into(),
         });
     }
+    record(
+        ports,
+        Some(&caller.actor),
+        audit::actions::USER_REINVITED,
+        None,
+        Some(&user),
+    )
+    .await;
     send_invitation(ports, &public_url, &user, Some(&caller.actor)).await
+}
+
+/// Records a change of `after` (or `before`) in the audit log; never the password hash.
+async fn record(
+    ports: &Ports,
+    actor: Option<&Actor>,
+    action: &str,
+    before: Option<&User>,
+    after: Option<&User>,
+) {
+    let Some(user) = after.or(before) else {
+        return;
+    };
+    audit::record(
+        ports,
+        &user.tenant_id,
+        actor,
+        action,
+        Subject::new(SubjectKind::User, &user.id),
+        before.and_then(audit::state),
+        after.and_then(audit::state),
+    )
+    .await;
 }
 
 /// Makes the invitation token, stores its hash and e-mails the link.
@@ -282,6 +322,14 @@ pub async fn accept_invitation(
     next.password_hash = Some(hash);
     users::update(&*ports.store, &next, read.version, None).await?;
     tracing::info!(tenant = %next.user.tenant_id, user = %next.user.id, "invitation accepted");
+    record(
+        ports,
+        next.user.updated_by.as_ref(),
+        audit::actions::USER_INVITATION_ACCEPTED,
+        Some(&read.value.user),
+        Some(&next.user),
+    )
+    .await;
     Ok(next.user)
 }
 
@@ -318,6 +366,14 @@ pub async fn create_with_password(
     stored.user.invitation_pending = false;
     store_new(ports, &stored).await?;
     tracing::info!(tenant = %tenant_id, user = %stored.user.id, "user created with a password");
+    record(
+        ports,
+        None,
+        audit::actions::USER_CREATED,
+        None,
+        Some(&stored.user),
+    )
+    .await;
     Ok(stored.user)
 }
 
@@ -333,6 +389,14 @@ pub async fn create_invited(
     let stored = new_user(ports, &tenant_id, request, None)?;
     store_new(ports, &stored).await?;
     tracing::info!(tenant = %tenant_id, user = %stored.user.id, "user invited");
+    record(
+        ports,
+        None,
+        audit::actions::USER_INVITED,
+        None,
+        Some(&stored.user),
+    )
+    .await;
     send_invitation(ports, public_url.trim_end_matches('/'), &stored.user, None).await
 }
 
@@ -410,6 +474,14 @@ pub async fn update(
         match users::update(&*ports.store, &next, read.version, unchanged).await {
             Ok(()) => {
                 tracing::info!(tenant = %caller.tenant_id, user = %id, active = next.user.active, role = next.user.role.as_str(), "user changed");
+                record(
+                    ports,
+                    Some(&caller.actor),
+                    audit::actions::USER_UPDATED,
+                    Some(&read.value.user),
+                    Some(&next.user),
+                )
+                .await;
                 return Ok(next.user);
             }
             Err(error) if is_conflict(&error) => continue,
