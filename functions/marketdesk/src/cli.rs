@@ -229,6 +229,8 @@ Environment:
   MARKETDESK_SESSION_LIFETIME, MARKETDESK_SESSION_IDLE
                             a sign-in session's absolute lifetime and idle timeout (12h, 2h)
   MARKETDESK_SECURE_COOKIES true: the session cookie is Secure even without X-Forwarded-Proto
+  MARKETDESK_WEBHOOKS_ALLOW_PRIVATE
+                            true: webhooks may target private, loopback and link-local addresses
 
 Bad values stop start-up with an error naming the option or variable.";
 

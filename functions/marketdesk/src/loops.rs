@@ -17,6 +17,27 @@ const IDLE_PAUSE: Duration = Duration::from_millis(500);
 /// Token refresh period (the hourly schedule on AWS).
 const TOKEN_REFRESH_PERIOD: Duration = Duration::from_secs(3600);
 
+/// How often expired items are removed from the embedded store.
+const PURGE_PERIOD: Duration = Duration::from_secs(3600);
+
+/// Removes expired items (audit entries after a year, sessions, webhook deliveries, …) at
+/// start and then hourly, as DynamoDB's TTL does on AWS.
+pub fn purge_expired(
+    store: Arc<marketdesk_local::SqliteStore>,
+    clock: Arc<dyn marketdesk_core::ports::Clock>,
+    stop: watch::Receiver<bool>,
+) -> JoinHandle<()> {
+    tokio::spawn(every(PURGE_PERIOD, stop, move || {
+        let (store, clock) = (store.clone(), clock.clone());
+        async move {
+            match store.purge_expired(clock.now().timestamp()).await {
+                Ok(removed) => tracing::info!(removed, "expired items purged"),
+                Err(error) => tracing::warn!(%error, "could not purge expired items"),
+            }
+        }
+    }))
+}
+
 /// Starts every loop; each stops when `stop` turns true.
 pub fn spawn_all(
     ports: Ports,

@@ -39,8 +39,8 @@ pub enum ServeError {
 
 /// Runs until a shutdown signal, then lets in-flight work finish.
 pub async fn run(settings: ServeSettings, env: &Env) -> Result<(), ServeError> {
-    let ports: Ports =
-        marketdesk_local::LocalBackend::open(&settings.data_dir, Arc::new(SystemClock))?;
+    let backend = marketdesk_local::LocalBackend::build(&settings.data_dir, Arc::new(SystemClock))?;
+    let ports: Ports = backend.ports();
     let mut channel_settings = ChannelSettings::from_env(env, None)?;
     if channel_settings.public_url.is_none() {
         // Locally the API itself receives the OAuth callback.
@@ -68,12 +68,17 @@ pub async fn run(settings: ServeSettings, env: &Env) -> Result<(), ServeError> {
     }
 
     let (stop_tx, stop_rx) = watch::channel(false);
-    let workers = loops::spawn_all(
+    let mut workers = loops::spawn_all(
         ports.clone(),
         channels.clone(),
         settings.poll_interval,
         stop_rx.clone(),
     );
+    workers.push(loops::purge_expired(
+        backend.store.clone(),
+        ports.clock.clone(),
+        stop_rx.clone(),
+    ));
 
     let people = PeopleSettings::from_env(env)?
         .with_default_public_url(format!("http://{}", settings.listen));

@@ -5,6 +5,7 @@ use marketdesk_core::domain::{
 };
 use marketdesk_core::jobs::{InboundEvent, InboundMessage, PollJob};
 use marketdesk_core::ports::SystemClock;
+use marketdesk_core::ports::{Condition, Item, Key};
 use marketdesk_core::repo::tickets;
 use marketdesk_local::testkit::seed_connected_integration;
 mod common;
@@ -101,6 +102,17 @@ async fn serve_answers_health_runs_the_loops_and_stops_cleanly() {
         .send(&body, Duration::ZERO)
         .await
         .expect("send");
+    // An item that expired yesterday (e.g. an old session): purged at start, as DynamoDB's TTL
+    // would; one expiring tomorrow stays.
+    for (sk, offset) in [("EXPIRED", -86_400), ("LIVING", 86_400)] {
+        let mut item = Item::new(Key::new("TENANT#t-1", sk), serde_json::json!({}));
+        item.expires_at = Some(chrono::Utc::now().timestamp() + offset);
+        ports
+            .store
+            .put(item, Condition::NotExists)
+            .await
+            .expect("put");
+    }
     // A poll job still queued for an integration deleted meanwhile.
     let orphan = PollJob {
         tenant_id: "t-1".into(),
@@ -160,6 +172,23 @@ async fn serve_answers_health_runs_the_loops_and_stops_cleanly() {
         .value;
     assert_eq!(ticket.subject, "Nie otrzymałem przedmiotu");
     assert!(ticket.needs_reply);
+
+    let key = |sk: &str| Key::new("TENANT#t-1", sk);
+    assert!(ports
+        .store
+        .get(&key("LIVING"))
+        .await
+        .expect("get")
+        .is_some());
+    assert!(
+        ports
+            .store
+            .get(&key("EXPIRED"))
+            .await
+            .expect("get")
+            .is_none(),
+        "expired items are purged"
+    );
 
     let status = terminate(child);
     assert!(status.success(), "clean exit after SIGTERM, got {status}");
