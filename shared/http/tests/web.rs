@@ -837,3 +837,191 @@ async fn an_accounts_settings_page_previews_the_autoresponse_and_saves_only_vali
         vec![marketdesk_core::domain::ConversationKind::AllegroDispute]
     );
 }
+
+/// The id of the tenant's user with `email`.
+async fn user_id(api: &Api, email: &str) -> String {
+    users::list(&api.backend.ports, &"acme".into())
+        .await
+        .unwrap()
+        .into_iter()
+        .find(|u| u.email == email)
+        .expect("the user")
+        .id
+        .to_string()
+}
+
+/// The ticket as the API answers it.
+async fn ticket_json(api: &Api, ticket: &Ticket) -> serde_json::Value {
+    let key = api.key("acme", Role::Agent).await;
+    let answer = api.get(&format!("/v1/tickets/{}", ticket.id), &key).await;
+    assert_eq!(answer.status, 200, "{}", answer.body);
+    answer.body["ticket"].clone()
+}
+
+#[tokio::test]
+async fn the_ticket_controls_change_status_assignee_and_labels_through_the_workflow() {
+    let api = Api::new();
+    person(&api, "agata@example.com", Language::Pl).await;
+    let ticket = seeded(&api, "Uszkodzony kubek", "Kubek pęknięty").await;
+    let browser = sign_in(&api, "agata@example.com").await;
+    let agata = user_id(&api, "agata@example.com").await;
+    let path = format!("/tickets/{}", ticket.id);
+    let page = get(&api, &path, &browser.cookies).await;
+    assert!(html(&page).contains(&format!("<option value=\"{agata}\">Agata Agentka</option>")));
+    assert!(html(&page).contains("<dd id=\"ticket-assignee\">Nikt</dd>"));
+
+    let action = format!("{path}/workflow");
+    let form = [
+        ("csrf", browser.csrf.as_str()),
+        ("status", "pending"),
+        ("assignee", agata.as_str()),
+        ("priority", "high"),
+        ("queue", " Reklamacje "),
+        ("category", ""),
+        ("tags", "kubek, pilne, Kubek"),
+        ("snooze_until", ""),
+    ];
+    let done = post_form(&api, &action, &browser.cookies, &form).await;
+    assert_eq!(
+        (done.status.as_u16(), location(&done)),
+        (303, path.as_str())
+    );
+    assert!(set_cookies(&done).contains(&"md_flash=ticket_saved".to_owned()));
+    let saved = ticket_json(&api, &ticket).await;
+    assert_eq!(saved["status"], "pending");
+    assert_eq!(saved["assignee"], agata.as_str());
+    assert_eq!(saved["priority"], "high");
+    assert_eq!(saved["queue"], "Reklamacje");
+    assert_eq!(saved["tags"], json!(["kubek", "pilne"]));
+
+    let page = get(
+        &api,
+        &path,
+        &format!("{}; md_flash=ticket_saved", browser.cookies),
+    )
+    .await;
+    let page = html(&page);
+    assert!(page.contains("Zapisano zmiany zgłoszenia."));
+    assert!(
+        page.contains("<dd id=\"ticket-assignee\">Agata Agentka</dd>"),
+        "{page}"
+    );
+    assert!(page.contains("Czeka na kupującego"));
+    assert!(page.contains(&format!(
+        "<option value=\"{agata}\" selected>Agata Agentka</option>"
+    )));
+}
+
+#[tokio::test]
+async fn saving_the_controls_unchanged_sets_no_manual_status() {
+    let api = Api::new();
+    person(&api, "agata@example.com", Language::Pl).await;
+    let ticket = seeded(&api, "Uszkodzony kubek", "Kubek pęknięty").await;
+    let browser = sign_in(&api, "agata@example.com").await;
+    let before = ticket_json(&api, &ticket).await;
+    let form = [
+        ("csrf", browser.csrf.as_str()),
+        ("status", before["status"].as_str().unwrap()),
+        ("assignee", ""),
+        ("priority", "normal"),
+        ("queue", ""),
+        ("category", ""),
+        ("tags", ""),
+        ("snooze_until", ""),
+    ];
+    let action = format!("/tickets/{}/workflow", ticket.id);
+    let done = post_form(&api, &action, &browser.cookies, &form).await;
+    assert_eq!(done.status, 303);
+    assert!(set_cookies(&done).contains(&"md_flash=ticket_unchanged".to_owned()));
+    assert_eq!(ticket_json(&api, &ticket).await, before);
+}
+
+#[tokio::test]
+async fn refused_control_changes_keep_what_was_typed_and_change_nothing() {
+    let api = Api::new();
+    person(&api, "agata@example.com", Language::Pl).await;
+    let ticket = seeded(&api, "Uszkodzony kubek", "Kubek pęknięty").await;
+    let browser = sign_in(&api, "agata@example.com").await;
+    let before = ticket_json(&api, &ticket).await;
+    let action = format!("/tickets/{}/workflow", ticket.id);
+    fn typed<'a>(csrf: &'a str, snooze: &'a str) -> Vec<(&'a str, &'a str)> {
+        vec![
+            ("csrf", csrf),
+            ("status", "solved"),
+            ("assignee", ""),
+            ("priority", "normal"),
+            ("queue", "Zwroty"),
+            ("snooze_until", snooze),
+        ]
+    }
+    let csrf = browser.csrf.as_str();
+    for token in ["", "forged"] {
+        let refused = post_form(&api, &action, &browser.cookies, &typed(token, "")).await;
+        assert_eq!(refused.status, 403, "{token:?}");
+    }
+    let unreadable = post_form(&api, &action, &browser.cookies, &typed(csrf, "jutro")).await;
+    assert_eq!(unreadable.status, 422);
+    assert!(html(&unreadable).contains("Uśpij do: podaj datę i godzinę"));
+    assert!(html(&unreadable).contains("value=\"Zwroty\""));
+    let past = post_form(
+        &api,
+        &action,
+        &browser.cookies,
+        &typed(csrf, "2020-01-01T10:00"),
+    )
+    .await;
+    assert_eq!(past.status, 422);
+    assert!(
+        html(&past).contains("snooze_until: must be in the future"),
+        "{}",
+        html(&past)
+    );
+    assert!(html(&past).contains("value=\"2020-01-01T10:00\""));
+    let unknown = [
+        ("csrf", csrf),
+        ("assignee", "us-nobody"),
+        ("status", before["status"].as_str().unwrap()),
+        ("priority", "normal"),
+    ];
+    let refused = post_form(&api, &action, &browser.cookies, &unknown).await;
+    assert_eq!(refused.status, 422);
+    assert!(html(&refused).contains("assignee: no user of this tenant has this id"));
+    assert_eq!(ticket_json(&api, &ticket).await, before);
+}
+
+#[tokio::test]
+async fn the_panel_shows_the_sla_deadline_in_warsaw_time_with_the_time_left() {
+    let api = Api::new();
+    person(&api, "agata@example.com", Language::Pl).await;
+    let admin = api.key("acme", Role::Admin).await;
+    let integration = api
+        .post(
+            "/v1/integrations",
+            &admin,
+            json!({ "kind": "allegro", "display_name": "Sklep" }),
+        )
+        .await;
+    let id = integration.body["id"].as_str().unwrap();
+    let mut late = common::ticket("acme", id, "d1", 5);
+    let due = chrono::Utc::now() - chrono::Duration::minutes(75);
+    late.workflow.respond_by = Some(due);
+    store_ticket(&api, &late).await;
+    let mut calm = common::ticket("acme", id, "d2", 5);
+    calm.workflow.respond_by = Some(chrono::Utc::now() + chrono::Duration::minutes(190));
+    store_ticket(&api, &calm).await;
+    let browser = sign_in(&api, "agata@example.com").await;
+
+    let page = get(&api, &format!("/tickets/{}", late.id), &browser.cookies).await;
+    let shown = due
+        .with_timezone(&chrono_tz::Europe::Warsaw)
+        .format("%d.%m.%Y %H:%M")
+        .to_string();
+    assert!(html(&page).contains(&shown), "{}", html(&page));
+    assert!(html(&page).contains("<span class=\"sla overdue\">po terminie o 1 h 1"));
+    let page = get(&api, &format!("/tickets/{}", calm.id), &browser.cookies).await;
+    assert!(
+        html(&page).contains("<span class=\"sla\">3 h 9 min zostało</span>"),
+        "{}",
+        html(&page)
+    );
+}

@@ -19,6 +19,7 @@ mod i18n;
 mod integration_settings;
 mod pages;
 mod settings;
+mod ticket_controls;
 mod views;
 mod words;
 
@@ -58,6 +59,7 @@ pub(crate) fn routes() -> Router<AppState> {
         .route("/tickets", get(pages::tickets))
         .route("/tickets/{id}", get(pages::ticket).post(pages::write))
         .route("/tickets/{id}/replies/{rid}/retry", post(pages::retry))
+        .route("/tickets/{id}/workflow", post(ticket_controls::update))
         .merge(account::routes())
         .merge(settings::routes())
 }
@@ -233,7 +235,7 @@ fn flash_text(t: &'static Strings, code: &str) -> Option<&'static str> {
         "comment_added" => Some(t.comment_added),
         "retry_queued" => Some(t.retry_queued),
         "signed_out" => Some(t.signed_out),
-        _ => words::flash(t.lang, code),
+        _ => words::flash(t.lang, code).or_else(|| ticket_controls::flash(t.lang, code)),
     }
 }
 

@@ -2,6 +2,7 @@
 //! or redirect (303, with a flash message).
 
 use super::i18n::{Lang, Strings};
+use super::ticket_controls::{self, ControlsForm};
 use super::views::{self, Draft, MessagePage, SignInPage, TicketsPage};
 use super::{
     chosen_lang, cookie, is_local_path, redirect_with_flash, render, take_flash, unavailable,
@@ -167,7 +168,7 @@ pub(crate) struct TokenForm {
 }
 
 /// The answer to a form whose CSRF token is wrong: nothing was done.
-fn forbidden(agent: &Agent) -> Response {
+pub(crate) fn forbidden(agent: &Agent) -> Response {
     let t = agent.lang.strings();
     let page = MessagePage {
         l: Layout::new(agent.lang, t.not_sent, "/tickets", Some(agent)),
@@ -339,7 +340,7 @@ pub(crate) async fn tickets(
 }
 
 /// The page saying a ticket does not exist.
-fn not_found(agent: &Agent) -> Response {
+pub(crate) fn not_found(agent: &Agent) -> Response {
     let t = agent.lang.strings();
     let page = MessagePage {
         l: Layout::new(agent.lang, t.not_found, "/tickets", Some(agent)),
@@ -358,6 +359,20 @@ async fn ticket_page(
     draft: Draft,
     status: StatusCode,
 ) -> Response {
+    ticket_page_with(state, agent, headers, id, draft, None, status).await
+}
+
+/// The ticket page with `draft` in its reply box and, after a refused change of the
+/// workflow controls, what was typed there with the refusal.
+pub(crate) async fn ticket_page_with(
+    state: &AppState,
+    agent: &Agent,
+    headers: &HeaderMap,
+    id: &TicketId,
+    draft: Draft,
+    typed: Option<(ControlsForm, String)>,
+    status: StatusCode,
+) -> Response {
     let t = agent.lang.strings();
     let loaded = workspace::ticket(&state.ports, &agent.caller.tenant_id, id).await;
     let loaded = match loaded {
@@ -365,6 +380,17 @@ async fn ticket_page(
         Err(RequestError::NotFound(_)) => return not_found(agent),
         Err(error) => return unavailable(Some(agent.lang), &error),
     };
+    let people = match ticket_controls::people(state, agent).await {
+        Ok(people) => people,
+        Err(error) => return unavailable(Some(agent.lang), &error),
+    };
+    let controls = ticket_controls::controls(
+        agent.lang,
+        &loaded.detail.ticket,
+        &people,
+        state.ports.clock.now(),
+        typed,
+    );
     let flash = take_flash(headers, t);
     let mut l = Layout::new(
         agent.lang,
@@ -373,7 +399,7 @@ async fn ticket_page(
         Some(agent),
     );
     l.flash = flash;
-    let page = views::ticket_page(l, t, agent.csrf.clone(), loaded, draft);
+    let page = views::ticket_page(l, t, agent.csrf.clone(), loaded, draft, controls);
     render(page.render(), status, flash.is_some())
 }
 

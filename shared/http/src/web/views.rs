@@ -152,6 +152,8 @@ pub(crate) struct TicketPage {
     pub login: String,
     pub customer_emails: Vec<String>,
     pub customer_fields: Vec<(String, String)>,
+    /// The workflow controls, the assignee and the SLA deadline.
+    pub c: super::ticket_controls::Controls,
 }
 
 /// A time as shown (Europe/Warsaw) and as `datetime` (ISO 8601).
@@ -325,6 +327,7 @@ pub(crate) fn ticket_page(
     csrf: String,
     workspace: TicketWorkspace,
     draft: Draft,
+    c: super::ticket_controls::Controls,
 ) -> TicketPage {
     let detail = workspace.detail;
     let ticket = detail.ticket;
@@ -383,5 +386,6 @@ pub(crate) fn ticket_page(
         login: ticket.buyer_login.clone(),
         customer_emails,
         customer_fields,
+        c,
     }
 }
