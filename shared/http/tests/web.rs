@@ -1025,3 +1025,157 @@ async fn the_panel_shows_the_sla_deadline_in_warsaw_time_with_the_time_left() {
         html(&page)
     );
 }
+
+/// The count a view's link shows on the list page.
+fn view_count(page: &str, view: &str) -> Option<String> {
+    let start = page.find(&format!("href=\"/tickets?view={view}\""))?;
+    let rest = &page[start..];
+    let count = rest.find("<span class=\"count\">")? + 20;
+    Some(rest[count..].split('<').next()?.to_owned())
+}
+
+#[tokio::test]
+async fn the_list_shows_views_with_counts_that_follow_an_assignment() {
+    let api = Api::new();
+    person(&api, "agata@example.com", Language::Pl).await;
+    let ticket = seeded(&api, "Uszkodzony kubek", "Kubek pęknięty").await;
+    let browser = sign_in(&api, "agata@example.com").await;
+    let list = get(&api, "/tickets", &browser.cookies).await;
+    let page = html(&list);
+    assert_eq!(view_count(page, "mine").as_deref(), Some("0"), "{page}");
+    assert_eq!(view_count(page, "unassigned").as_deref(), Some("1"));
+    assert!(page.contains(">Wszystkie</a>"));
+
+    let agata = user_id(&api, "agata@example.com").await;
+    let form = [
+        ("csrf", browser.csrf.as_str()),
+        ("status", "open"),
+        ("assignee", agata.as_str()),
+        ("priority", "normal"),
+    ];
+    let action = format!("/tickets/{}/workflow", ticket.id);
+    let done = post_form(&api, &action, &browser.cookies, &form).await;
+    assert_eq!(done.status, 303, "{}", html(&done));
+
+    let list = get(&api, "/tickets", &browser.cookies).await;
+    let page = html(&list);
+    assert_eq!(view_count(page, "mine").as_deref(), Some("1"));
+    assert_eq!(view_count(page, "unassigned").as_deref(), Some("0"));
+    let row = format!("href=\"/tickets/{}\"", ticket.id);
+    let mine = get(&api, "/tickets?view=mine", &browser.cookies).await;
+    assert!(html(&mine).contains(&row));
+    assert!(html(&mine).contains("<td>Agata Agentka</td>"));
+    assert!(html(&mine).contains("href=\"/tickets?view=mine&#38;sort=respond_by\""));
+    let by_deadline = get(&api, "/tickets?view=mine&sort=respond_by", &browser.cookies).await;
+    assert!(html(&by_deadline).contains(&row));
+    let unassigned = get(&api, "/tickets?view=unassigned", &browser.cookies).await;
+    assert_eq!(unassigned.status, 200);
+    assert!(!html(&unassigned).contains(&row));
+    let unknown = get(&api, "/tickets?view=nonsense", &browser.cookies).await;
+    assert_eq!(
+        (unknown.status.as_u16(), location(&unknown)),
+        (303, "/tickets")
+    );
+}
+
+#[tokio::test]
+async fn the_search_box_passes_q_to_the_list_and_the_rows_fragment_answers_the_same_rows() {
+    let api = Api::new();
+    person(&api, "agata@example.com", Language::Pl).await;
+    let mug = seeded(&api, "Uszkodzony kubek", "Kubek pęknięty").await;
+    let browser = sign_in(&api, "agata@example.com").await;
+    let mug_row = format!("href=\"/tickets/{}\"", mug.id);
+    let found = get(&api, "/tickets?q=kubek", &browser.cookies).await;
+    assert!(html(&found).contains(&mug_row));
+    assert!(html(&found).contains("id=\"q\" name=\"q\" type=\"search\" value=\"kubek\""));
+    assert!(html(&found).contains("data-rows=\"/tickets/rows?q=kubek\""));
+    let missed = get(&api, "/tickets?q=parasol", &browser.cookies).await;
+    assert!(!html(&missed).contains(&mug_row));
+
+    let rows = get(&api, "/tickets/rows?q=kubek", &browser.cookies).await;
+    assert_eq!(rows.status, 200);
+    assert_eq!(rows.headers["cache-control"], "no-store");
+    assert_eq!(rows.headers["content-security-policy"], PAGE_POLICY);
+    let fragment = html(&rows).trim();
+    assert!(
+        fragment.starts_with("<tr") && !fragment.contains("<html"),
+        "{fragment}"
+    );
+    assert!(fragment.contains(&mug_row));
+    let none = get(&api, "/tickets/rows?q=parasol", &browser.cookies).await;
+    assert!(!html(&none).contains("<tr"));
+    let signed_out = get(&api, "/tickets/rows", "").await;
+    assert_eq!(
+        (signed_out.status.as_u16(), location(&signed_out)),
+        (303, "/sign-in")
+    );
+}
+
+#[tokio::test]
+async fn a_saved_reply_in_the_agents_language_fills_the_reply_box_and_the_signature_is_shown() {
+    let api = Api::new();
+    person(&api, "agata@example.com", Language::Pl).await;
+    let ticket = seeded(&api, "Uszkodzony kubek", "Kubek pęknięty").await;
+    let admin = api.key("acme", Role::Admin).await;
+    let mut saved = Vec::new();
+    for (title, language, text) in [
+        (
+            "Zwrot",
+            "pl",
+            "Dzień dobry {buyer_name}, zwrot przyjęty. {agent_name}",
+        ),
+        ("Refund", "en", "Hello {buyer_login}"),
+    ] {
+        let created = api
+            .post(
+                "/v1/saved-replies",
+                &admin,
+                json!({ "title": title, "language": language, "text": text }),
+            )
+            .await;
+        assert_eq!(created.status, 201, "{}", created.body);
+        saved.push(created.body["id"].as_str().unwrap().to_owned());
+    }
+    let signed = api
+        .patch(
+            &format!("/v1/integrations/{}", ticket.integration_id),
+            &admin,
+            json!({ "settings": { "signature": "Pozdrawiamy,\nSklep \"Kubki & Spółka\"" } }),
+        )
+        .await;
+    assert_eq!(signed.status, 200, "{}", signed.body);
+    let browser = sign_in(&api, "agata@example.com").await;
+    let path = format!("/tickets/{}", ticket.id);
+
+    let page = get(&api, &path, &browser.cookies).await;
+    let page = html(&page);
+    assert!(page.contains(&format!("<option value=\"{}\">Zwrot</option>", saved[0])));
+    assert!(!page.contains("Refund"), "only the agent's language");
+    assert!(page.contains("Pod odpowiedzią zostanie dodany podpis konta:"));
+    assert!(page.contains("Pozdrawiamy,\nSklep &#34;Kubki &#38; Spółka&#34;"));
+
+    let used = get(
+        &api,
+        &format!("{path}?saved={}", saved[0]),
+        &browser.cookies,
+    )
+    .await;
+    assert_eq!(used.status, 200);
+    let used = html(&used);
+    assert!(
+        used.contains(&format!(
+            ">Dzień dobry {}, zwrot przyjęty. Agata Agentka</textarea>",
+            ticket.buyer_login
+        )),
+        "{used}"
+    );
+    assert!(used.contains(&format!(
+        "<option value=\"{}\" selected>Zwrot</option>",
+        saved[0]
+    )));
+
+    let gone = get(&api, &format!("{path}?saved=sr-gone"), &browser.cookies).await;
+    assert_eq!(gone.status, 404);
+    assert!(html(&gone).contains("Tej gotowej odpowiedzi już nie ma."));
+    assert_eq!(entries(&api, &ticket).await.len(), 1, "nothing was stored");
+}

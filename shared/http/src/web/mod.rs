@@ -18,8 +18,10 @@ mod assets;
 mod i18n;
 mod integration_settings;
 mod pages;
+mod reply_tools;
 mod settings;
 mod ticket_controls;
+mod ticket_list;
 mod views;
 mod words;
 
@@ -57,6 +59,7 @@ pub(crate) fn routes() -> Router<AppState> {
         .route("/language/{code}", get(pages::language))
         .route("/assets/{name}", get(assets::serve))
         .route("/tickets", get(pages::tickets))
+        .route("/tickets/rows", get(pages::ticket_rows))
         .route("/tickets/{id}", get(pages::ticket).post(pages::write))
         .route("/tickets/{id}/replies/{rid}/retry", post(pages::retry))
         .route("/tickets/{id}/workflow", post(ticket_controls::update))

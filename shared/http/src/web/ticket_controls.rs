@@ -264,7 +264,7 @@ fn span(minutes: i64) -> String {
 }
 
 /// The deadline line at `now`.
-fn deadline(
+pub(crate) fn deadline(
     w: &ControlWords,
     t: &super::i18n::Strings,
     at: DateTime<Utc>,
