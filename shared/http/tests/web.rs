@@ -1179,3 +1179,83 @@ async fn a_saved_reply_in_the_agents_language_fills_the_reply_box_and_the_signat
     assert!(html(&gone).contains("Tej gotowej odpowiedzi już nie ma."));
     assert_eq!(entries(&api, &ticket).await.len(), 1, "nothing was stored");
 }
+
+#[tokio::test]
+async fn the_account_settings_page_saves_the_signature_and_sla_targets_and_refuses_bad_ones() {
+    let api = desk_api();
+    admin(&api, "adam@example.com").await;
+    let browser = sign_in(&api, "adam@example.com").await;
+    let integration = marketdesk_local::testkit::seed_connected_integration(
+        &api.backend.ports,
+        "acme",
+        "in-1",
+        marketdesk_core::domain::IntegrationKind::Allegro,
+    )
+    .await;
+    let path = format!("/settings/integrations/{}", integration.id);
+    let page = get(&api, &path, &browser.cookies).await;
+    assert!(html(&page).contains("Podpis pod odpowiedziami"));
+    assert!(html(&page)
+        .contains("name=\"sla_first\" type=\"number\" min=\"1\" max=\"720\" value=\"24\""));
+    let target = format!("{path}/settings");
+    let stored = || async {
+        marketdesk_core::services::integrations::get(
+            &api.backend.ports,
+            &"acme".into(),
+            &integration.id,
+        )
+        .await
+        .unwrap()
+        .settings
+    };
+    let form = |signature: &'static str, first: &'static str| {
+        vec![
+            ("csrf", browser.csrf.as_str()),
+            ("ar_text", "Dzień dobry, odpiszemy wkrótce."),
+            ("ar_delay", "0"),
+            ("reply_section", "1"),
+            ("signature", signature),
+            ("sla_first", first),
+            ("sla_next", "12"),
+            ("sla_warn", "30"),
+            ("action", "save"),
+        ]
+    };
+    for (signature, first, says) in [
+        ("<b>Sklep</b>", "8", "settings.signature"),
+        (
+            "Sklep",
+            "osiem",
+            "Pierwsza odpowiedź w ciągu (godz.): „osiem”",
+        ),
+        ("Sklep", "0", "settings.sla.first_response_hours"),
+    ] {
+        let refused = post_form(&api, &target, &browser.cookies, &form(signature, first)).await;
+        assert_eq!(refused.status, 422, "{signature} {first}");
+        assert!(html(&refused).contains(says), "{}", html(&refused));
+        assert_eq!(stored().await, integration.settings);
+    }
+    let saved = post_form(
+        &api,
+        &target,
+        &browser.cookies,
+        &form("Pozdrawiamy,\nSklep", "8"),
+    )
+    .await;
+    assert_eq!(saved.status, 303, "{}", html(&saved));
+    let settings = stored().await;
+    assert_eq!(settings.signature.as_deref(), Some("Pozdrawiamy,\nSklep"));
+    assert_eq!(
+        (
+            settings.sla.first_response_hours,
+            settings.sla.next_response_hours
+        ),
+        (8, 12)
+    );
+    assert_eq!(settings.sla.warn_before_minutes, 30);
+    assert!(!settings.sla.holidays_off, "the box was not ticked");
+    assert_eq!(
+        settings.sla.business_hours,
+        integration.settings.sla.business_hours
+    );
+}

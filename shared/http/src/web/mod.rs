@@ -18,6 +18,7 @@ mod assets;
 mod i18n;
 mod integration_settings;
 mod pages;
+mod reply_settings;
 mod reply_tools;
 mod settings;
 mod ticket_controls;
