@@ -1259,3 +1259,163 @@ async fn the_account_settings_page_saves_the_signature_and_sla_targets_and_refus
         integration.settings.sla.business_hours
     );
 }
+
+#[tokio::test]
+async fn customers_are_found_edited_and_merged_after_a_confirmation() {
+    let api = Api::new();
+    person(&api, "agata@example.com", Language::Pl).await;
+    let ticket = seeded(&api, "Uszkodzony kubek", "Kubek pęknięty").await;
+    store_customer(
+        &api,
+        "acme",
+        "c-anna",
+        "Anna Nowak",
+        "Allegro login",
+        "anna_n",
+    )
+    .await;
+    store_customer(
+        &api,
+        "acme",
+        "c-jan",
+        "Jan Kowalski",
+        "Allegro login",
+        "jan_k",
+    )
+    .await;
+    let mut linked = ticket.clone();
+    linked.customer_id = Some("c-jan".into());
+    linked.id = "tk-acme-linked".into();
+    linked.conversation.external_id = "d-linked".into();
+    linked.subject = "Zwrot lampki".into();
+    store_ticket(&api, &linked).await;
+    let browser = sign_in(&api, "agata@example.com").await;
+
+    let found = get(&api, "/customers?q=ann", &browser.cookies).await;
+    assert!(html(&found).contains("href=\"/customers/c-anna\""));
+    assert!(!html(&found).contains("c-jan"));
+    let by_email = get(&api, "/customers?q=c-jan%40example.com", &browser.cookies).await;
+    assert!(html(&by_email).contains("href=\"/customers/c-jan\""));
+    assert!(!html(&by_email).contains("c-anna"));
+
+    let card = get(&api, "/customers/c-jan", &browser.cookies).await;
+    assert!(html(&card).contains("value=\"Jan Kowalski\""));
+    assert!(html(&card).contains("Zwrot lampki"), "the ticket history");
+
+    fn form<'a>(csrf: &'a str, fields: &'a str, emails: &'a str) -> Vec<(&'a str, &'a str)> {
+        vec![
+            ("csrf", csrf),
+            ("name", "Anna Nowak-Kowalska"),
+            ("emails", emails),
+            ("phone", "+48 600 100 200"),
+            ("fields", fields),
+            ("note", "Woli kontakt mailowy."),
+        ]
+    }
+    let csrf = browser.csrf.as_str();
+    let key = api.key("acme", Role::Agent).await;
+    let before = api.get("/v1/customers/c-anna", &key).await.body;
+    let forged = post_form(
+        &api,
+        "/customers/c-anna",
+        &browser.cookies,
+        &form("x", "VIP: tak", ""),
+    )
+    .await;
+    assert_eq!(forged.status, 403);
+    let bad_line = post_form(
+        &api,
+        "/customers/c-anna",
+        &browser.cookies,
+        &form(csrf, "VIP", ""),
+    )
+    .await;
+    assert_eq!(bad_line.status, 422);
+    assert!(html(&bad_line).contains("pole własne zapisz jako „nazwa: wartość”: „VIP”"));
+    assert!(
+        html(&bad_line).contains("value=\"Anna Nowak-Kowalska\""),
+        "typed input kept"
+    );
+    let bad_email = post_form(
+        &api,
+        "/customers/c-anna",
+        &browser.cookies,
+        &form(csrf, "VIP: tak", "nie-adres"),
+    )
+    .await;
+    assert_eq!(bad_email.status, 422);
+    assert!(
+        html(&bad_email).contains("emails[0]"),
+        "{}",
+        html(&bad_email)
+    );
+    assert_eq!(api.get("/v1/customers/c-anna", &key).await.body, before);
+
+    let saved = post_form(
+        &api,
+        "/customers/c-anna",
+        &browser.cookies,
+        &form(csrf, "VIP: tak", "anna@example.com\nanna.nowak@example.com"),
+    )
+    .await;
+    assert_eq!(
+        (saved.status.as_u16(), location(&saved)),
+        (303, "/customers/c-anna")
+    );
+    let anna = api.get("/v1/customers/c-anna", &key).await.body["customer"].clone();
+    assert_eq!(anna["name"], "Anna Nowak-Kowalska");
+    assert_eq!(
+        anna["emails"],
+        json!(["anna@example.com", "anna.nowak@example.com"])
+    );
+    assert_eq!(anna["phone"], "+48 600 100 200");
+    assert_eq!(
+        anna["custom_fields"],
+        json!({ "VIP": "tak" }),
+        "the field no longer typed is removed"
+    );
+    assert_eq!(anna["note"], "Woli kontakt mailowy.");
+
+    let unknown = get(
+        &api,
+        "/customers/c-anna/merge?from=c-nobody",
+        &browser.cookies,
+    )
+    .await;
+    assert_eq!(unknown.status, 404);
+    assert!(html(&unknown).contains("Nie ma klienta o tym identyfikatorze."));
+    let confirm = get(&api, "/customers/c-anna/merge?from=c-jan", &browser.cookies).await;
+    assert_eq!(confirm.status, 200);
+    assert!(html(&confirm).contains("Połączyć klientów?"));
+    assert!(html(&confirm).contains("name=\"from\" value=\"c-jan\""));
+    assert_eq!(
+        api.get("/v1/customers/c-jan", &key).await.status,
+        200,
+        "nothing merged yet"
+    );
+    let forged = post_form(
+        &api,
+        "/customers/c-anna/merge",
+        &browser.cookies,
+        &[("csrf", "x"), ("from", "c-jan")],
+    )
+    .await;
+    assert_eq!(forged.status, 403);
+    let merged = post_form(
+        &api,
+        "/customers/c-anna/merge",
+        &browser.cookies,
+        &[("csrf", csrf), ("from", "c-jan")],
+    )
+    .await;
+    assert_eq!(
+        (merged.status.as_u16(), location(&merged)),
+        (303, "/customers/c-anna")
+    );
+    assert_eq!(api.get("/v1/customers/c-jan", &key).await.status, 404);
+    let card = get(&api, "/customers/c-anna", &browser.cookies).await;
+    assert!(
+        html(&card).contains("Zwrot lampki"),
+        "the merged record's ticket moved"
+    );
+}

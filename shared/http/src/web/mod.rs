@@ -15,6 +15,7 @@
 
 mod account;
 mod assets;
+mod customers;
 mod i18n;
 mod integration_settings;
 mod pages;
@@ -64,6 +65,7 @@ pub(crate) fn routes() -> Router<AppState> {
         .route("/tickets/{id}", get(pages::ticket).post(pages::write))
         .route("/tickets/{id}/replies/{rid}/retry", post(pages::retry))
         .route("/tickets/{id}/workflow", post(ticket_controls::update))
+        .merge(customers::routes())
         .merge(account::routes())
         .merge(settings::routes())
 }
@@ -193,6 +195,8 @@ pub(crate) struct Layout {
     pub error: Option<String>,
     /// The settings pages' links (admins only).
     pub settings_links: Vec<NavLink>,
+    /// What the link to the customers says (signed-in people only).
+    pub customers_link: Option<&'static str>,
 }
 
 /// A link of the navigation.
@@ -224,6 +228,7 @@ impl Layout {
             other_lang_name: other.strings().language_name,
             flash: None,
             error: None,
+            customers_link: agent.map(|_| customers::words(lang).customers),
             settings_links: match agent {
                 Some(agent) if agent.caller.role.is_admin() => settings::nav(lang),
                 _ => Vec::new(),
@@ -239,7 +244,9 @@ fn flash_text(t: &'static Strings, code: &str) -> Option<&'static str> {
         "comment_added" => Some(t.comment_added),
         "retry_queued" => Some(t.retry_queued),
         "signed_out" => Some(t.signed_out),
-        _ => words::flash(t.lang, code).or_else(|| ticket_controls::flash(t.lang, code)),
+        _ => words::flash(t.lang, code)
+            .or_else(|| ticket_controls::flash(t.lang, code))
+            .or_else(|| customers::flash(t.lang, code)),
     }
 }
 
