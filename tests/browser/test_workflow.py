@@ -78,9 +78,10 @@ def test_search_by_a_subject_word_from_the_keyboard(page, desk, screens):
 
 
 def test_keys_move_through_the_list_open_a_ticket_and_focus_the_reply_box(page, desk, screens):
+    page.screenshot(path=str(screens / "tickets-views.png"))
     page.keyboard.press("?")
     expect(page.get_by_role("heading", name="Skróty klawiszowe")).to_be_visible()
-    page.screenshot(path=str(screens / "tickets-views.png"))
+    page.screenshot(path=str(screens / "tickets-keys.png"))
     page.keyboard.press("Escape")
     expect(page.get_by_role("heading", name="Skróty klawiszowe")).to_be_hidden()
     rows = page.locator("table.tickets tbody tr")
