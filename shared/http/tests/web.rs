@@ -1419,3 +1419,99 @@ async fn customers_are_found_edited_and_merged_after_a_confirmation() {
         "the merged record's ticket moved"
     );
 }
+
+#[tokio::test]
+async fn admins_keep_saved_replies_on_their_page_and_deleting_one_asks_first() {
+    let api = Api::new();
+    admin(&api, "adam@example.com").await;
+    person(&api, "agata@example.com", Language::Pl).await;
+    let agent = sign_in(&api, "agata@example.com").await;
+    let page = "/settings/saved-replies";
+    assert_eq!(get(&api, page, &agent.cookies).await.status, 403);
+    let by_agent = [
+        ("csrf", agent.csrf.as_str()),
+        ("title", "Zwrot"),
+        ("text", "Dzień dobry"),
+    ];
+    assert_eq!(
+        post_form(&api, page, &agent.cookies, &by_agent)
+            .await
+            .status,
+        403
+    );
+
+    let browser = sign_in(&api, "adam@example.com").await;
+    let key = api.key("acme", Role::Agent).await;
+    let stored =
+        || async { api.get("/v1/saved-replies", &key).await.body["saved_replies"].clone() };
+    let forged = [
+        ("csrf", "x"),
+        ("title", "Zwrot"),
+        ("language", "pl"),
+        ("text", "Dzień dobry"),
+    ];
+    assert_eq!(
+        post_form(&api, page, &browser.cookies, &forged)
+            .await
+            .status,
+        403
+    );
+    let unknown = [
+        ("csrf", browser.csrf.as_str()),
+        ("title", "Zwrot"),
+        ("language", "pl"),
+        ("text", "Dzień dobry {kupujacy}"),
+    ];
+    let refused = post_form(&api, page, &browser.cookies, &unknown).await;
+    assert_eq!(refused.status, 422);
+    assert!(
+        html(&refused).contains("unknown placeholder {kupujacy}"),
+        "{}",
+        html(&refused)
+    );
+    assert!(
+        html(&refused).contains(">Dzień dobry {kupujacy}</textarea>"),
+        "typed text kept"
+    );
+    assert_eq!(stored().await, json!([]));
+
+    let good = [
+        ("csrf", browser.csrf.as_str()),
+        ("title", "Zwrot"),
+        ("language", "pl"),
+        ("text", "Dzień dobry {buyer_name}, zwrot przyjęty."),
+    ];
+    let created = post_form(&api, page, &browser.cookies, &good).await;
+    assert_eq!((created.status.as_u16(), location(&created)), (303, page));
+    let id = stored().await[0]["id"].as_str().unwrap().to_owned();
+    let edit = [
+        ("csrf", browser.csrf.as_str()),
+        ("title", "Refund"),
+        ("language", "en"),
+        ("text", "Hello {buyer_login}"),
+    ];
+    let saved = post_form(&api, &format!("{page}/{id}"), &browser.cookies, &edit).await;
+    assert_eq!(saved.status, 303, "{}", html(&saved));
+    assert_eq!(stored().await[0]["language"], "en");
+    assert_eq!(stored().await[0]["title"], "Refund");
+
+    let delete = format!("{page}/{id}/delete");
+    let asked = post_form(
+        &api,
+        &delete,
+        &browser.cookies,
+        &[("csrf", browser.csrf.as_str())],
+    )
+    .await;
+    assert_eq!(asked.status, 200);
+    assert!(html(&asked).contains("Usunąć tę gotową odpowiedź?"));
+    assert_eq!(
+        stored().await.as_array().unwrap().len(),
+        1,
+        "nothing deleted yet"
+    );
+    let confirmed = [("csrf", browser.csrf.as_str()), ("confirmed", "1")];
+    let deleted = post_form(&api, &delete, &browser.cookies, &confirmed).await;
+    assert_eq!((deleted.status.as_u16(), location(&deleted)), (303, page));
+    assert_eq!(stored().await, json!([]));
+}

@@ -21,6 +21,7 @@ mod integration_settings;
 mod pages;
 mod reply_settings;
 mod reply_tools;
+mod saved_replies_page;
 mod settings;
 mod ticket_controls;
 mod ticket_list;
@@ -66,6 +67,7 @@ pub(crate) fn routes() -> Router<AppState> {
         .route("/tickets/{id}/replies/{rid}/retry", post(pages::retry))
         .route("/tickets/{id}/workflow", post(ticket_controls::update))
         .merge(customers::routes())
+        .merge(saved_replies_page::routes())
         .merge(account::routes())
         .merge(settings::routes())
 }
@@ -246,7 +248,8 @@ fn flash_text(t: &'static Strings, code: &str) -> Option<&'static str> {
         "signed_out" => Some(t.signed_out),
         _ => words::flash(t.lang, code)
             .or_else(|| ticket_controls::flash(t.lang, code))
-            .or_else(|| customers::flash(t.lang, code)),
+            .or_else(|| customers::flash(t.lang, code))
+            .or_else(|| saved_replies_page::flash(t.lang, code)),
     }
 }
 
