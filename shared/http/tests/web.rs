@@ -1298,6 +1298,8 @@ async fn customers_are_found_edited_and_merged_after_a_confirmation() {
     assert!(html(&by_email).contains("href=\"/customers/c-jan\""));
     assert!(!html(&by_email).contains("c-anna"));
 
+    let ticket_page = get(&api, "/tickets/tk-acme-linked", &browser.cookies).await;
+    assert!(html(&ticket_page).contains("<a href=\"/customers/c-jan\">Jan Kowalski</a>"));
     let card = get(&api, "/customers/c-jan", &browser.cookies).await;
     assert!(html(&card).contains("value=\"Jan Kowalski\""));
     assert!(html(&card).contains("Zwrot lampki"), "the ticket history");

@@ -174,6 +174,8 @@ pub(crate) struct TicketPage {
     pub login: String,
     pub customer_emails: Vec<String>,
     pub customer_fields: Vec<(String, String)>,
+    /// The customer's card (`/customers/{id}`), when the ticket is linked to one.
+    pub customer_href: Option<String>,
     /// The workflow controls, the assignee and the SLA deadline.
     pub c: super::ticket_controls::Controls,
     /// The saved replies and the signature of the reply box.
@@ -388,6 +390,10 @@ pub(crate) fn ticket_page(
         .into_iter()
         .map(|m| message(t, &ticket, m))
         .collect();
+    let customer_href = detail
+        .customer
+        .as_ref()
+        .map(|c| format!("/customers/{}", c.id));
     let (customer_name, customer_emails, customer_fields) = match detail.customer {
         Some(c) => (
             Some(c.name),
@@ -438,6 +444,7 @@ pub(crate) fn ticket_page(
         login: ticket.buyer_login.clone(),
         customer_emails,
         customer_fields,
+        customer_href,
         c,
         rt,
     }
