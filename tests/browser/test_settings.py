@@ -110,7 +110,7 @@ def test_an_invitation_is_accepted_end_to_end(page, desk, browser, screens):
     guest.get_by_label("Hasło").fill(PASSWORD)
     guest.get_by_role("button", name="Zaloguj się").click()
     guest.wait_for_url(re.compile(r"/tickets$"))
-    expect(guest.get_by_role("navigation")).to_contain_text("Nowy Agent")
+    expect(guest.get_by_role("navigation", name="Menu główne")).to_contain_text("Nowy Agent")
     # Agents do not see the settings.
     expect(guest.get_by_role("link", name="Użytkownicy")).to_have_count(0)
     context.close()

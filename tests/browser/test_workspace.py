@@ -35,7 +35,7 @@ def test_sign_in_page_is_polish_secure_and_signs_in(browser, desk, screens):
     page.get_by_role("button", name="Zaloguj się").click()
     page.wait_for_url(re.compile(r"/tickets$"))
     expect(page.get_by_role("heading", name="Zgłoszenia")).to_be_visible()
-    expect(page.get_by_role("navigation")).to_contain_text(AGENT)
+    expect(page.get_by_role("navigation", name="Menu główne")).to_contain_text(AGENT)
 
     page.get_by_role("link", name="Język: English").click()
     expect(page.get_by_role("heading", name="Tickets")).to_be_visible()

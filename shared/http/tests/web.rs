@@ -837,3 +837,683 @@ async fn an_accounts_settings_page_previews_the_autoresponse_and_saves_only_vali
         vec![marketdesk_core::domain::ConversationKind::AllegroDispute]
     );
 }
+
+/// The id of the tenant's user with `email`.
+async fn user_id(api: &Api, email: &str) -> String {
+    users::list(&api.backend.ports, &"acme".into())
+        .await
+        .unwrap()
+        .into_iter()
+        .find(|u| u.email == email)
+        .expect("the user")
+        .id
+        .to_string()
+}
+
+/// The ticket as the API answers it.
+async fn ticket_json(api: &Api, ticket: &Ticket) -> serde_json::Value {
+    let key = api.key("acme", Role::Agent).await;
+    let answer = api.get(&format!("/v1/tickets/{}", ticket.id), &key).await;
+    assert_eq!(answer.status, 200, "{}", answer.body);
+    answer.body["ticket"].clone()
+}
+
+#[tokio::test]
+async fn the_ticket_controls_change_status_assignee_and_labels_through_the_workflow() {
+    let api = Api::new();
+    person(&api, "agata@example.com", Language::Pl).await;
+    let ticket = seeded(&api, "Uszkodzony kubek", "Kubek pęknięty").await;
+    let browser = sign_in(&api, "agata@example.com").await;
+    let agata = user_id(&api, "agata@example.com").await;
+    let path = format!("/tickets/{}", ticket.id);
+    let page = get(&api, &path, &browser.cookies).await;
+    assert!(html(&page).contains(&format!("<option value=\"{agata}\">Agata Agentka</option>")));
+    assert!(html(&page).contains("<dd id=\"ticket-assignee\">Nikt</dd>"));
+
+    let action = format!("{path}/workflow");
+    let form = [
+        ("csrf", browser.csrf.as_str()),
+        ("status", "pending"),
+        ("assignee", agata.as_str()),
+        ("priority", "high"),
+        ("queue", " Reklamacje "),
+        ("category", ""),
+        ("tags", "kubek, pilne, Kubek"),
+        ("snooze_until", ""),
+    ];
+    let done = post_form(&api, &action, &browser.cookies, &form).await;
+    assert_eq!(
+        (done.status.as_u16(), location(&done)),
+        (303, path.as_str())
+    );
+    assert!(set_cookies(&done).contains(&"md_flash=ticket_saved".to_owned()));
+    let saved = ticket_json(&api, &ticket).await;
+    assert_eq!(saved["status"], "pending");
+    assert_eq!(saved["assignee"], agata.as_str());
+    assert_eq!(saved["priority"], "high");
+    assert_eq!(saved["queue"], "Reklamacje");
+    assert_eq!(saved["tags"], json!(["kubek", "pilne"]));
+
+    let page = get(
+        &api,
+        &path,
+        &format!("{}; md_flash=ticket_saved", browser.cookies),
+    )
+    .await;
+    let page = html(&page);
+    assert!(page.contains("Zapisano zmiany zgłoszenia."));
+    assert!(
+        page.contains("<dd id=\"ticket-assignee\">Agata Agentka</dd>"),
+        "{page}"
+    );
+    assert!(page.contains("Czeka na kupującego"));
+    assert!(page.contains(&format!(
+        "<option value=\"{agata}\" selected>Agata Agentka</option>"
+    )));
+}
+
+#[tokio::test]
+async fn saving_the_controls_unchanged_sets_no_manual_status() {
+    let api = Api::new();
+    person(&api, "agata@example.com", Language::Pl).await;
+    let ticket = seeded(&api, "Uszkodzony kubek", "Kubek pęknięty").await;
+    let browser = sign_in(&api, "agata@example.com").await;
+    let before = ticket_json(&api, &ticket).await;
+    let form = [
+        ("csrf", browser.csrf.as_str()),
+        ("status", before["status"].as_str().unwrap()),
+        ("assignee", ""),
+        ("priority", "normal"),
+        ("queue", ""),
+        ("category", ""),
+        ("tags", ""),
+        ("snooze_until", ""),
+    ];
+    let action = format!("/tickets/{}/workflow", ticket.id);
+    let done = post_form(&api, &action, &browser.cookies, &form).await;
+    assert_eq!(done.status, 303);
+    assert!(set_cookies(&done).contains(&"md_flash=ticket_unchanged".to_owned()));
+    assert_eq!(ticket_json(&api, &ticket).await, before);
+}
+
+#[tokio::test]
+async fn refused_control_changes_keep_what_was_typed_and_change_nothing() {
+    let api = Api::new();
+    person(&api, "agata@example.com", Language::Pl).await;
+    let ticket = seeded(&api, "Uszkodzony kubek", "Kubek pęknięty").await;
+    let browser = sign_in(&api, "agata@example.com").await;
+    let before = ticket_json(&api, &ticket).await;
+    let action = format!("/tickets/{}/workflow", ticket.id);
+    fn typed<'a>(csrf: &'a str, snooze: &'a str) -> Vec<(&'a str, &'a str)> {
+        vec![
+            ("csrf", csrf),
+            ("status", "solved"),
+            ("assignee", ""),
+            ("priority", "normal"),
+            ("queue", "Zwroty"),
+            ("snooze_until", snooze),
+        ]
+    }
+    let csrf = browser.csrf.as_str();
+    for token in ["", "forged"] {
+        let refused = post_form(&api, &action, &browser.cookies, &typed(token, "")).await;
+        assert_eq!(refused.status, 403, "{token:?}");
+    }
+    let unreadable = post_form(&api, &action, &browser.cookies, &typed(csrf, "jutro")).await;
+    assert_eq!(unreadable.status, 422);
+    assert!(html(&unreadable).contains("Uśpij do: podaj datę i godzinę"));
+    assert!(html(&unreadable).contains("value=\"Zwroty\""));
+    let past = post_form(
+        &api,
+        &action,
+        &browser.cookies,
+        &typed(csrf, "2020-01-01T10:00"),
+    )
+    .await;
+    assert_eq!(past.status, 422);
+    assert!(
+        html(&past).contains("snooze_until: must be in the future"),
+        "{}",
+        html(&past)
+    );
+    assert!(html(&past).contains("value=\"2020-01-01T10:00\""));
+    let unknown = [
+        ("csrf", csrf),
+        ("assignee", "us-nobody"),
+        ("status", before["status"].as_str().unwrap()),
+        ("priority", "normal"),
+    ];
+    let refused = post_form(&api, &action, &browser.cookies, &unknown).await;
+    assert_eq!(refused.status, 422);
+    assert!(html(&refused).contains("assignee: no user of this tenant has this id"));
+    assert_eq!(ticket_json(&api, &ticket).await, before);
+}
+
+#[tokio::test]
+async fn the_panel_shows_the_sla_deadline_in_warsaw_time_with_the_time_left() {
+    let api = Api::new();
+    person(&api, "agata@example.com", Language::Pl).await;
+    let admin = api.key("acme", Role::Admin).await;
+    let integration = api
+        .post(
+            "/v1/integrations",
+            &admin,
+            json!({ "kind": "allegro", "display_name": "Sklep" }),
+        )
+        .await;
+    let id = integration.body["id"].as_str().unwrap();
+    let mut late = common::ticket("acme", id, "d1", 5);
+    let due = chrono::Utc::now() - chrono::Duration::minutes(75);
+    late.workflow.respond_by = Some(due);
+    store_ticket(&api, &late).await;
+    let mut calm = common::ticket("acme", id, "d2", 5);
+    calm.workflow.respond_by = Some(chrono::Utc::now() + chrono::Duration::minutes(190));
+    store_ticket(&api, &calm).await;
+    let browser = sign_in(&api, "agata@example.com").await;
+
+    let page = get(&api, &format!("/tickets/{}", late.id), &browser.cookies).await;
+    let shown = due
+        .with_timezone(&chrono_tz::Europe::Warsaw)
+        .format("%d.%m.%Y %H:%M")
+        .to_string();
+    assert!(html(&page).contains(&shown), "{}", html(&page));
+    assert!(html(&page).contains("<span class=\"sla overdue\">po terminie o 1 h 1"));
+    let page = get(&api, &format!("/tickets/{}", calm.id), &browser.cookies).await;
+    assert!(
+        html(&page).contains("<span class=\"sla\">3 h 9 min zostało</span>"),
+        "{}",
+        html(&page)
+    );
+}
+
+/// The count a view's link shows on the list page.
+fn view_count(page: &str, view: &str) -> Option<String> {
+    let start = page.find(&format!("href=\"/tickets?view={view}\""))?;
+    let rest = &page[start..];
+    let count = rest.find("<span class=\"count\">")? + 20;
+    Some(rest[count..].split('<').next()?.to_owned())
+}
+
+#[tokio::test]
+async fn the_list_shows_views_with_counts_that_follow_an_assignment() {
+    let api = Api::new();
+    person(&api, "agata@example.com", Language::Pl).await;
+    let ticket = seeded(&api, "Uszkodzony kubek", "Kubek pęknięty").await;
+    let browser = sign_in(&api, "agata@example.com").await;
+    let list = get(&api, "/tickets", &browser.cookies).await;
+    let page = html(&list);
+    assert_eq!(view_count(page, "mine").as_deref(), Some("0"), "{page}");
+    assert_eq!(view_count(page, "unassigned").as_deref(), Some("1"));
+    assert!(page.contains(">Wszystkie</a>"));
+
+    let agata = user_id(&api, "agata@example.com").await;
+    let form = [
+        ("csrf", browser.csrf.as_str()),
+        ("status", "open"),
+        ("assignee", agata.as_str()),
+        ("priority", "normal"),
+    ];
+    let action = format!("/tickets/{}/workflow", ticket.id);
+    let done = post_form(&api, &action, &browser.cookies, &form).await;
+    assert_eq!(done.status, 303, "{}", html(&done));
+
+    let list = get(&api, "/tickets", &browser.cookies).await;
+    let page = html(&list);
+    assert_eq!(view_count(page, "mine").as_deref(), Some("1"));
+    assert_eq!(view_count(page, "unassigned").as_deref(), Some("0"));
+    let row = format!("href=\"/tickets/{}\"", ticket.id);
+    let mine = get(&api, "/tickets?view=mine", &browser.cookies).await;
+    assert!(html(&mine).contains(&row));
+    assert!(html(&mine).contains("<td>Agata Agentka</td>"));
+    assert!(html(&mine).contains("href=\"/tickets?view=mine&#38;sort=respond_by\""));
+    let by_deadline = get(&api, "/tickets?view=mine&sort=respond_by", &browser.cookies).await;
+    assert!(html(&by_deadline).contains(&row));
+    let unassigned = get(&api, "/tickets?view=unassigned", &browser.cookies).await;
+    assert_eq!(unassigned.status, 200);
+    assert!(!html(&unassigned).contains(&row));
+    let unknown = get(&api, "/tickets?view=nonsense", &browser.cookies).await;
+    assert_eq!(
+        (unknown.status.as_u16(), location(&unknown)),
+        (303, "/tickets")
+    );
+}
+
+#[tokio::test]
+async fn the_search_box_passes_q_to_the_list_and_the_rows_fragment_answers_the_same_rows() {
+    let api = Api::new();
+    person(&api, "agata@example.com", Language::Pl).await;
+    let mug = seeded(&api, "Uszkodzony kubek", "Kubek pęknięty").await;
+    let browser = sign_in(&api, "agata@example.com").await;
+    let mug_row = format!("href=\"/tickets/{}\"", mug.id);
+    let found = get(&api, "/tickets?q=kubek", &browser.cookies).await;
+    assert!(html(&found).contains(&mug_row));
+    assert!(html(&found).contains("id=\"q\" name=\"q\" type=\"search\" value=\"kubek\""));
+    assert!(html(&found).contains("data-rows=\"/tickets/rows?q=kubek\""));
+    let missed = get(&api, "/tickets?q=parasol", &browser.cookies).await;
+    assert!(!html(&missed).contains(&mug_row));
+
+    let rows = get(&api, "/tickets/rows?q=kubek", &browser.cookies).await;
+    assert_eq!(rows.status, 200);
+    assert_eq!(rows.headers["cache-control"], "no-store");
+    assert_eq!(rows.headers["content-security-policy"], PAGE_POLICY);
+    let fragment = html(&rows).trim();
+    assert!(
+        fragment.starts_with("<tr") && !fragment.contains("<html"),
+        "{fragment}"
+    );
+    assert!(fragment.contains(&mug_row));
+    let none = get(&api, "/tickets/rows?q=parasol", &browser.cookies).await;
+    assert!(!html(&none).contains("<tr"));
+    let signed_out = get(&api, "/tickets/rows", "").await;
+    assert_eq!(
+        (signed_out.status.as_u16(), location(&signed_out)),
+        (303, "/sign-in")
+    );
+}
+
+#[tokio::test]
+async fn a_saved_reply_in_the_agents_language_fills_the_reply_box_and_the_signature_is_shown() {
+    let api = Api::new();
+    person(&api, "agata@example.com", Language::Pl).await;
+    let ticket = seeded(&api, "Uszkodzony kubek", "Kubek pęknięty").await;
+    let admin = api.key("acme", Role::Admin).await;
+    let mut saved = Vec::new();
+    for (title, language, text) in [
+        (
+            "Zwrot",
+            "pl",
+            "Dzień dobry {buyer_name}, zwrot przyjęty. {agent_name}",
+        ),
+        ("Refund", "en", "Hello {buyer_login}"),
+    ] {
+        let created = api
+            .post(
+                "/v1/saved-replies",
+                &admin,
+                json!({ "title": title, "language": language, "text": text }),
+            )
+            .await;
+        assert_eq!(created.status, 201, "{}", created.body);
+        saved.push(created.body["id"].as_str().unwrap().to_owned());
+    }
+    let signed = api
+        .patch(
+            &format!("/v1/integrations/{}", ticket.integration_id),
+            &admin,
+            json!({ "settings": { "signature": "Pozdrawiamy,\nSklep \"Kubki & Spółka\"" } }),
+        )
+        .await;
+    assert_eq!(signed.status, 200, "{}", signed.body);
+    let browser = sign_in(&api, "agata@example.com").await;
+    let path = format!("/tickets/{}", ticket.id);
+
+    let page = get(&api, &path, &browser.cookies).await;
+    let page = html(&page);
+    assert!(page.contains(&format!("<option value=\"{}\">Zwrot</option>", saved[0])));
+    assert!(!page.contains("Refund"), "only the agent's language");
+    assert!(page.contains("Pod odpowiedzią zostanie dodany podpis konta:"));
+    assert!(page.contains("Pozdrawiamy,\nSklep &#34;Kubki &#38; Spółka&#34;"));
+
+    let used = get(
+        &api,
+        &format!("{path}?saved={}", saved[0]),
+        &browser.cookies,
+    )
+    .await;
+    assert_eq!(used.status, 200);
+    let used = html(&used);
+    assert!(
+        used.contains(&format!(
+            ">Dzień dobry {}, zwrot przyjęty. Agata Agentka</textarea>",
+            ticket.buyer_login
+        )),
+        "{used}"
+    );
+    assert!(used.contains(&format!(
+        "<option value=\"{}\" selected>Zwrot</option>",
+        saved[0]
+    )));
+
+    let gone = get(&api, &format!("{path}?saved=sr-gone"), &browser.cookies).await;
+    assert_eq!(gone.status, 404);
+    assert!(html(&gone).contains("Tej gotowej odpowiedzi już nie ma."));
+    assert_eq!(entries(&api, &ticket).await.len(), 1, "nothing was stored");
+}
+
+#[tokio::test]
+async fn the_account_settings_page_saves_the_signature_and_sla_targets_and_refuses_bad_ones() {
+    let api = desk_api();
+    admin(&api, "adam@example.com").await;
+    let browser = sign_in(&api, "adam@example.com").await;
+    let integration = marketdesk_local::testkit::seed_connected_integration(
+        &api.backend.ports,
+        "acme",
+        "in-1",
+        marketdesk_core::domain::IntegrationKind::Allegro,
+    )
+    .await;
+    let path = format!("/settings/integrations/{}", integration.id);
+    let page = get(&api, &path, &browser.cookies).await;
+    assert!(html(&page).contains("Podpis pod odpowiedziami"));
+    assert!(html(&page)
+        .contains("name=\"sla_first\" type=\"number\" min=\"1\" max=\"720\" value=\"24\""));
+    let target = format!("{path}/settings");
+    let stored = || async {
+        marketdesk_core::services::integrations::get(
+            &api.backend.ports,
+            &"acme".into(),
+            &integration.id,
+        )
+        .await
+        .unwrap()
+        .settings
+    };
+    let form = |signature: &'static str, first: &'static str| {
+        vec![
+            ("csrf", browser.csrf.as_str()),
+            ("ar_text", "Dzień dobry, odpiszemy wkrótce."),
+            ("ar_delay", "0"),
+            ("reply_section", "1"),
+            ("signature", signature),
+            ("sla_first", first),
+            ("sla_next", "12"),
+            ("sla_warn", "30"),
+            ("action", "save"),
+        ]
+    };
+    for (signature, first, says) in [
+        ("<b>Sklep</b>", "8", "settings.signature"),
+        (
+            "Sklep",
+            "osiem",
+            "Pierwsza odpowiedź w ciągu (godz.): „osiem”",
+        ),
+        ("Sklep", "0", "settings.sla.first_response_hours"),
+    ] {
+        let refused = post_form(&api, &target, &browser.cookies, &form(signature, first)).await;
+        assert_eq!(refused.status, 422, "{signature} {first}");
+        assert!(html(&refused).contains(says), "{}", html(&refused));
+        assert_eq!(stored().await, integration.settings);
+    }
+    let saved = post_form(
+        &api,
+        &target,
+        &browser.cookies,
+        &form("Pozdrawiamy,\nSklep", "8"),
+    )
+    .await;
+    assert_eq!(saved.status, 303, "{}", html(&saved));
+    let settings = stored().await;
+    assert_eq!(settings.signature.as_deref(), Some("Pozdrawiamy,\nSklep"));
+    assert_eq!(
+        (
+            settings.sla.first_response_hours,
+            settings.sla.next_response_hours
+        ),
+        (8, 12)
+    );
+    assert_eq!(settings.sla.warn_before_minutes, 30);
+    assert!(!settings.sla.holidays_off, "the box was not ticked");
+    assert_eq!(
+        settings.sla.business_hours,
+        integration.settings.sla.business_hours
+    );
+}
+
+#[tokio::test]
+async fn customers_are_found_edited_and_merged_after_a_confirmation() {
+    let api = Api::new();
+    person(&api, "agata@example.com", Language::Pl).await;
+    let ticket = seeded(&api, "Uszkodzony kubek", "Kubek pęknięty").await;
+    store_customer(
+        &api,
+        "acme",
+        "c-anna",
+        "Anna Nowak",
+        "Allegro login",
+        "anna_n",
+    )
+    .await;
+    store_customer(
+        &api,
+        "acme",
+        "c-jan",
+        "Jan Kowalski",
+        "Allegro login",
+        "jan_k",
+    )
+    .await;
+    let mut linked = ticket.clone();
+    linked.customer_id = Some("c-jan".into());
+    linked.id = "tk-acme-linked".into();
+    linked.conversation.external_id = "d-linked".into();
+    linked.subject = "Zwrot lampki".into();
+    store_ticket(&api, &linked).await;
+    let browser = sign_in(&api, "agata@example.com").await;
+
+    let found = get(&api, "/customers?q=ann", &browser.cookies).await;
+    assert!(html(&found).contains("href=\"/customers/c-anna\""));
+    assert!(!html(&found).contains("c-jan"));
+    let by_email = get(&api, "/customers?q=c-jan%40example.com", &browser.cookies).await;
+    assert!(html(&by_email).contains("href=\"/customers/c-jan\""));
+    assert!(!html(&by_email).contains("c-anna"));
+
+    let ticket_page = get(&api, "/tickets/tk-acme-linked", &browser.cookies).await;
+    assert!(html(&ticket_page).contains("<a href=\"/customers/c-jan\">Jan Kowalski</a>"));
+    let card = get(&api, "/customers/c-jan", &browser.cookies).await;
+    assert!(html(&card).contains("value=\"Jan Kowalski\""));
+    assert!(html(&card).contains("Zwrot lampki"), "the ticket history");
+
+    fn form<'a>(csrf: &'a str, fields: &'a str, emails: &'a str) -> Vec<(&'a str, &'a str)> {
+        vec![
+            ("csrf", csrf),
+            ("name", "Anna Nowak-Kowalska"),
+            ("emails", emails),
+            ("phone", "+48 600 100 200"),
+            ("fields", fields),
+            ("note", "Woli kontakt mailowy."),
+        ]
+    }
+    let csrf = browser.csrf.as_str();
+    let key = api.key("acme", Role::Agent).await;
+    let before = api.get("/v1/customers/c-anna", &key).await.body;
+    let forged = post_form(
+        &api,
+        "/customers/c-anna",
+        &browser.cookies,
+        &form("x", "VIP: tak", ""),
+    )
+    .await;
+    assert_eq!(forged.status, 403);
+    let bad_line = post_form(
+        &api,
+        "/customers/c-anna",
+        &browser.cookies,
+        &form(csrf, "VIP", ""),
+    )
+    .await;
+    assert_eq!(bad_line.status, 422);
+    assert!(html(&bad_line).contains("pole własne zapisz jako „nazwa: wartość”: „VIP”"));
+    assert!(
+        html(&bad_line).contains("value=\"Anna Nowak-Kowalska\""),
+        "typed input kept"
+    );
+    let bad_email = post_form(
+        &api,
+        "/customers/c-anna",
+        &browser.cookies,
+        &form(csrf, "VIP: tak", "nie-adres"),
+    )
+    .await;
+    assert_eq!(bad_email.status, 422);
+    assert!(
+        html(&bad_email).contains("emails[0]"),
+        "{}",
+        html(&bad_email)
+    );
+    assert_eq!(api.get("/v1/customers/c-anna", &key).await.body, before);
+
+    let saved = post_form(
+        &api,
+        "/customers/c-anna",
+        &browser.cookies,
+        &form(csrf, "VIP: tak", "anna@example.com\nanna.nowak@example.com"),
+    )
+    .await;
+    assert_eq!(
+        (saved.status.as_u16(), location(&saved)),
+        (303, "/customers/c-anna")
+    );
+    let anna = api.get("/v1/customers/c-anna", &key).await.body["customer"].clone();
+    assert_eq!(anna["name"], "Anna Nowak-Kowalska");
+    assert_eq!(
+        anna["emails"],
+        json!(["anna@example.com", "anna.nowak@example.com"])
+    );
+    assert_eq!(anna["phone"], "+48 600 100 200");
+    assert_eq!(
+        anna["custom_fields"],
+        json!({ "VIP": "tak" }),
+        "the field no longer typed is removed"
+    );
+    assert_eq!(anna["note"], "Woli kontakt mailowy.");
+
+    let unknown = get(
+        &api,
+        "/customers/c-anna/merge?from=c-nobody",
+        &browser.cookies,
+    )
+    .await;
+    assert_eq!(unknown.status, 404);
+    assert!(html(&unknown).contains("Nie ma klienta o tym identyfikatorze."));
+    let confirm = get(&api, "/customers/c-anna/merge?from=c-jan", &browser.cookies).await;
+    assert_eq!(confirm.status, 200);
+    assert!(html(&confirm).contains("Połączyć klientów?"));
+    assert!(html(&confirm).contains("name=\"from\" value=\"c-jan\""));
+    assert_eq!(
+        api.get("/v1/customers/c-jan", &key).await.status,
+        200,
+        "nothing merged yet"
+    );
+    let forged = post_form(
+        &api,
+        "/customers/c-anna/merge",
+        &browser.cookies,
+        &[("csrf", "x"), ("from", "c-jan")],
+    )
+    .await;
+    assert_eq!(forged.status, 403);
+    let merged = post_form(
+        &api,
+        "/customers/c-anna/merge",
+        &browser.cookies,
+        &[("csrf", csrf), ("from", "c-jan")],
+    )
+    .await;
+    assert_eq!(
+        (merged.status.as_u16(), location(&merged)),
+        (303, "/customers/c-anna")
+    );
+    assert_eq!(api.get("/v1/customers/c-jan", &key).await.status, 404);
+    let card = get(&api, "/customers/c-anna", &browser.cookies).await;
+    assert!(
+        html(&card).contains("Zwrot lampki"),
+        "the merged record's ticket moved"
+    );
+}
+
+#[tokio::test]
+async fn admins_keep_saved_replies_on_their_page_and_deleting_one_asks_first() {
+    let api = Api::new();
+    admin(&api, "adam@example.com").await;
+    person(&api, "agata@example.com", Language::Pl).await;
+    let agent = sign_in(&api, "agata@example.com").await;
+    let page = "/settings/saved-replies";
+    assert_eq!(get(&api, page, &agent.cookies).await.status, 403);
+    let by_agent = [
+        ("csrf", agent.csrf.as_str()),
+        ("title", "Zwrot"),
+        ("text", "Dzień dobry"),
+    ];
+    assert_eq!(
+        post_form(&api, page, &agent.cookies, &by_agent)
+            .await
+            .status,
+        403
+    );
+
+    let browser = sign_in(&api, "adam@example.com").await;
+    let key = api.key("acme", Role::Agent).await;
+    let stored =
+        || async { api.get("/v1/saved-replies", &key).await.body["saved_replies"].clone() };
+    let forged = [
+        ("csrf", "x"),
+        ("title", "Zwrot"),
+        ("language", "pl"),
+        ("text", "Dzień dobry"),
+    ];
+    assert_eq!(
+        post_form(&api, page, &browser.cookies, &forged)
+            .await
+            .status,
+        403
+    );
+    let unknown = [
+        ("csrf", browser.csrf.as_str()),
+        ("title", "Zwrot"),
+        ("language", "pl"),
+        ("text", "Dzień dobry {kupujacy}"),
+    ];
+    let refused = post_form(&api, page, &browser.cookies, &unknown).await;
+    assert_eq!(refused.status, 422);
+    assert!(
+        html(&refused).contains("unknown placeholder {kupujacy}"),
+        "{}",
+        html(&refused)
+    );
+    assert!(
+        html(&refused).contains(">Dzień dobry {kupujacy}</textarea>"),
+        "typed text kept"
+    );
+    assert_eq!(stored().await, json!([]));
+
+    let good = [
+        ("csrf", browser.csrf.as_str()),
+        ("title", "Zwrot"),
+        ("language", "pl"),
+        ("text", "Dzień dobry {buyer_name}, zwrot przyjęty."),
+    ];
+    let created = post_form(&api, page, &browser.cookies, &good).await;
+    assert_eq!((created.status.as_u16(), location(&created)), (303, page));
+    let id = stored().await[0]["id"].as_str().unwrap().to_owned();
+    let edit = [
+        ("csrf", browser.csrf.as_str()),
+        ("title", "Refund"),
+        ("language", "en"),
+        ("text", "Hello {buyer_login}"),
+    ];
+    let saved = post_form(&api, &format!("{page}/{id}"), &browser.cookies, &edit).await;
+    assert_eq!(saved.status, 303, "{}", html(&saved));
+    assert_eq!(stored().await[0]["language"], "en");
+    assert_eq!(stored().await[0]["title"], "Refund");
+
+    let delete = format!("{page}/{id}/delete");
+    let asked = post_form(
+        &api,
+        &delete,
+        &browser.cookies,
+        &[("csrf", browser.csrf.as_str())],
+    )
+    .await;
+    assert_eq!(asked.status, 200);
+    assert!(html(&asked).contains("Usunąć tę gotową odpowiedź?"));
+    assert_eq!(
+        stored().await.as_array().unwrap().len(),
+        1,
+        "nothing deleted yet"
+    );
+    let confirmed = [("csrf", browser.csrf.as_str()), ("confirmed", "1")];
+    let deleted = post_form(&api, &delete, &browser.cookies, &confirmed).await;
+    assert_eq!((deleted.status.as_u16(), location(&deleted)), (303, page));
+    assert_eq!(stored().await, json!([]));
+}

@@ -6,6 +6,7 @@
 //! tenant's integrations, and per row its timeline and its customer. Keeping the preview in
 //! the ticket's summary would spare the timelines; that is the next step when lists grow.
 
+use super::caller::Caller;
 use super::request::RequestError;
 use super::ticket_views::{self, TicketDetail, TicketQuery};
 use crate::domain::{AuthorKind, ConversationKind, Message, ReplyLimits, ReplyState, Ticket};
@@ -75,13 +76,15 @@ pub fn preview_of(timeline: &[Message]) -> Option<Preview> {
         })
 }
 
-/// One page of the tenant's tickets passing `query`, as list rows.
+/// One page of the caller's tickets passing `query` (a view page when `query.view` names
+/// one, as `GET /v1/tickets` answers), as list rows.
 pub async fn rows(
     ports: &Ports,
-    tenant: &TenantId,
+    caller: &Caller,
     query: &TicketQuery,
 ) -> Result<RowPage, RequestError> {
-    let page = ticket_views::list(ports, tenant, query).await?;
+    let tenant = &caller.tenant_id;
+    let page = super::views::list_tickets(ports, caller, query).await?;
     let store = &*ports.store;
     let accounts: HashMap<_, _> = integrations::list_for_tenant(store, tenant)
         .await?
@@ -127,6 +130,8 @@ pub struct TicketWorkspace {
     pub closure_message: Option<String>,
     /// Whether "ask the buyer to confirm" applies (Allegro disputes).
     pub can_ask_to_confirm: bool,
+    /// The account's signature, appended to agents' replies when they are stored.
+    pub signature: Option<String>,
 }
 
 /// One ticket of the tenant with what its page needs.
@@ -150,6 +155,10 @@ pub async fn ticket(
     let kind = detail.ticket.conversation.kind;
     Ok(TicketWorkspace {
         account: integration.as_ref().map(|i| i.display_name.clone()),
+        signature: integration
+            .as_ref()
+            .and_then(|i| i.settings.signature.clone())
+            .filter(|s| !s.trim().is_empty()),
         closure_message: integration
             .and_then(|i| i.settings.closure_message)
             .filter(|m| !m.trim().is_empty()),

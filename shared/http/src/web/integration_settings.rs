@@ -24,6 +24,7 @@ use marketdesk_core::services::integrations::{
     self, AutoresponderPatch, IntegrationPatch, SettingsPatch, StatusMappingPatch,
 };
 use marketdesk_core::services::request::RequestError;
+use marketdesk_core::services::sla::SlaPatch;
 use secrecy::SecretString;
 
 /// The conversation kinds, in the order shown, with their form values.
@@ -98,6 +99,10 @@ struct SettingsPage {
     notify: String,
     preview: String,
     preview_out: Option<String>,
+    /// The words of the signature and SLA section.
+    rw: &'static super::reply_settings::ReplySettingsWords,
+    /// The signature and SLA targets shown.
+    rs: super::reply_settings::ReplySettings,
 }
 
 /// The page for `integration` showing `settings` (saved or typed).
@@ -208,6 +213,8 @@ fn page(
             .as_deref()
             .filter(|text| !text.trim().is_empty() && ar.business_hours.is_some())
             .map(|text| fill(text, &sample)),
+        rw: super::reply_settings::words(agent.lang),
+        rs: super::reply_settings::shown(settings),
     };
     render(page.render(), status, flash.is_some())
 }
@@ -304,13 +311,36 @@ fn status_named(value: &str) -> Option<TicketStatus> {
     STATUSES.into_iter().find(|s| s.as_str() == value)
 }
 
-/// The typed values over the saved settings; `Err` names a field the service cannot be
-/// given (a delay that is not a number).
+/// The typed values over the saved settings; `Err` names (by its label) a field the service
+/// cannot be given (a number that is not one) and what was typed.
 fn typed(
     saved: &IntegrationSettings,
     f: &Fields,
+    lang: super::i18n::Lang,
 ) -> Result<IntegrationSettings, (&'static str, String)> {
     let mut s = saved.clone();
+    let rw = super::reply_settings::words(lang);
+    // The signature and SLA section (absent from older forms: the stored values stay).
+    if f.one("reply_section").is_some() {
+        s.signature = optional(f.text("signature"));
+        let sla = &mut s.sla;
+        sla.first_response_hours = super::reply_settings::number(
+            f.one("sla_first"),
+            sla.first_response_hours,
+            rw.first_hours,
+        )?;
+        sla.next_response_hours = super::reply_settings::number(
+            f.one("sla_next"),
+            sla.next_response_hours,
+            rw.next_hours,
+        )?;
+        sla.warn_before_minutes = super::reply_settings::number(
+            f.one("sla_warn"),
+            sla.warn_before_minutes,
+            rw.warn_minutes,
+        )?;
+        sla.holidays_off = f.ticked("sla_holidays_off");
+    }
     s.ticket_queue = optional(f.text("queue"));
     s.ticket_category = optional(f.text("category"));
     s.crm_field = f.text("crm_field").trim().to_owned();
@@ -336,7 +366,7 @@ fn typed(
     ar.delay_minutes = delay
         .trim()
         .parse()
-        .map_err(|_| ("ar_delay", delay.clone()))?;
+        .map_err(|_| (words::words(lang).ar_delay, delay.clone()))?;
     ar.business_hours = f.ticked("hours_enabled").then(|| BusinessHours {
         days: f.all("day").filter_map(|d| d.parse().ok()).collect(),
         start: f.text("start"),
@@ -377,9 +407,15 @@ fn patch_of(s: &IntegrationSettings) -> SettingsPatch {
             kinds: Some(ar.kinds.clone()),
         }),
         alert_emails: Some(s.alert_emails.clone()),
-        // Not on this page yet: absent keeps the stored values.
-        signature: None,
-        sla: None,
+        signature: Some(s.signature.clone()),
+        // The SLA's business hours are not on this page: absent keeps the stored ones.
+        sla: Some(SlaPatch {
+            first_response_hours: Some(s.sla.first_response_hours),
+            next_response_hours: Some(s.sla.next_response_hours),
+            warn_before_minutes: Some(s.sla.warn_before_minutes),
+            business_hours: None,
+            holidays_off: Some(s.sla.holidays_off),
+        }),
         shop_id: None,
     }
 }
@@ -402,11 +438,11 @@ pub(super) async fn save(
         Err(answer) => return answer,
     };
     let w = words::words(agent.lang);
-    let settings = match typed(&integration.settings, &f) {
+    let settings = match typed(&integration.settings, &f, agent.lang) {
         Ok(settings) => settings,
-        Err((field, value)) => {
-            let message = format!("{}: {}: „{value}”", w.not_saved, w.ar_delay);
-            tracing::debug!(field, "a settings form with a malformed number");
+        Err((label, value)) => {
+            let message = format!("{}: {label}: „{value}”", w.not_saved);
+            tracing::debug!(label, "a settings form with a malformed number");
             return page(
                 &agent,
                 &integration,

@@ -15,10 +15,16 @@
 
 mod account;
 mod assets;
+mod customers;
 mod i18n;
 mod integration_settings;
 mod pages;
+mod reply_settings;
+mod reply_tools;
+mod saved_replies_page;
 mod settings;
+mod ticket_controls;
+mod ticket_list;
 mod views;
 mod words;
 
@@ -56,8 +62,12 @@ pub(crate) fn routes() -> Router<AppState> {
         .route("/language/{code}", get(pages::language))
         .route("/assets/{name}", get(assets::serve))
         .route("/tickets", get(pages::tickets))
+        .route("/tickets/rows", get(pages::ticket_rows))
         .route("/tickets/{id}", get(pages::ticket).post(pages::write))
         .route("/tickets/{id}/replies/{rid}/retry", post(pages::retry))
+        .route("/tickets/{id}/workflow", post(ticket_controls::update))
+        .merge(customers::routes())
+        .merge(saved_replies_page::routes())
         .merge(account::routes())
         .merge(settings::routes())
 }
@@ -187,6 +197,8 @@ pub(crate) struct Layout {
     pub error: Option<String>,
     /// The settings pages' links (admins only).
     pub settings_links: Vec<NavLink>,
+    /// What the link to the customers says (signed-in people only).
+    pub customers_link: Option<&'static str>,
 }
 
 /// A link of the navigation.
@@ -218,6 +230,7 @@ impl Layout {
             other_lang_name: other.strings().language_name,
             flash: None,
             error: None,
+            customers_link: agent.map(|_| customers::words(lang).customers),
             settings_links: match agent {
                 Some(agent) if agent.caller.role.is_admin() => settings::nav(lang),
                 _ => Vec::new(),
@@ -233,7 +246,10 @@ fn flash_text(t: &'static Strings, code: &str) -> Option<&'static str> {
         "comment_added" => Some(t.comment_added),
         "retry_queued" => Some(t.retry_queued),
         "signed_out" => Some(t.signed_out),
-        _ => words::flash(t.lang, code),
+        _ => words::flash(t.lang, code)
+            .or_else(|| ticket_controls::flash(t.lang, code))
+            .or_else(|| customers::flash(t.lang, code))
+            .or_else(|| saved_replies_page::flash(t.lang, code)),
     }
 }
 

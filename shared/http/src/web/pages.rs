@@ -2,6 +2,9 @@
 //! or redirect (303, with a flash message).
 
 use super::i18n::{Lang, Strings};
+use super::reply_tools;
+use super::ticket_controls::{self, ControlsForm};
+use super::ticket_list;
 use super::views::{self, Draft, MessagePage, SignInPage, TicketsPage};
 use super::{
     chosen_lang, cookie, is_local_path, redirect_with_flash, render, take_flash, unavailable,
@@ -25,6 +28,7 @@ use marketdesk_core::services::replies::{self, NewAttachment, NewReply};
 use marketdesk_core::services::request::RequestError;
 use marketdesk_core::services::ticket_views::{DeliveryFilter, TicketQuery};
 use marketdesk_core::services::validation::looks_like_html;
+use marketdesk_core::services::views::{self as views_service, ViewSort};
 use marketdesk_core::services::workspace;
 use secrecy::SecretString;
 use serde::Deserialize;
@@ -167,7 +171,7 @@ pub(crate) struct TokenForm {
 }
 
 /// The answer to a form whose CSRF token is wrong: nothing was done.
-fn forbidden(agent: &Agent) -> Response {
+pub(crate) fn forbidden(agent: &Agent) -> Response {
     let t = agent.lang.strings();
     let page = MessagePage {
         l: Layout::new(agent.lang, t.not_sent, "/tickets", Some(agent)),
@@ -218,7 +222,7 @@ pub(crate) async fn language(Path(code): Path<String>, RawQuery(query): RawQuery
 }
 
 /// The list's filters as the GET form sends them (empty = any; unknown values are ignored).
-#[derive(Deserialize, Default)]
+#[derive(Deserialize, Default, Clone)]
 struct ListForm {
     #[serde(default)]
     source: String,
@@ -231,12 +235,37 @@ struct ListForm {
     #[serde(default)]
     delivery: String,
     #[serde(default)]
+    q: String,
+    #[serde(default)]
+    view: String,
+    #[serde(default)]
+    sort: String,
+    #[serde(default)]
     cursor: String,
 }
 
 impl ListForm {
+    /// The view's sort (deadline order is for views only).
+    fn sort(&self) -> ViewSort {
+        if self.sort == "respond_by" && !self.view.is_empty() {
+            ViewSort::RespondBy
+        } else {
+            ViewSort::Activity
+        }
+    }
+
     fn query(&self) -> TicketQuery {
+        // A view lists by itself: the filters and the search apply to the whole list.
+        if !self.view.is_empty() {
+            return TicketQuery {
+                view: Some(self.view.clone()),
+                sort: Some(self.sort()),
+                cursor: Some(self.cursor.clone()).filter(|c| !c.is_empty()),
+                ..TicketQuery::default()
+            };
+        }
         TicketQuery {
+            q: Some(self.q.trim().to_owned()).filter(|q| !q.is_empty()),
             source: match self.source.as_str() {
                 "allegro" => Some(Source::Allegro),
                 "empikplace" => Some(Source::Empikplace),
@@ -263,8 +292,21 @@ impl ListForm {
 
     /// This list's address starting at `cursor`.
     fn href(&self, cursor: Option<&str>) -> String {
+        self.href_at("/tickets", cursor)
+    }
+
+    /// This list's address under `path` (the page or its rows) starting at `cursor`.
+    fn href_at(&self, path: &str, cursor: Option<&str>) -> String {
         let mut query = form_urlencoded::Serializer::new(String::new());
+        let sort = if self.sort() == ViewSort::RespondBy {
+            "respond_by"
+        } else {
+            ""
+        };
         for (name, value) in [
+            ("view", self.view.as_str()),
+            ("sort", sort),
+            ("q", self.q.trim()),
             ("source", &self.source),
             ("status", &self.status),
             ("needs_reply", &self.needs_reply),
@@ -280,14 +322,53 @@ impl ListForm {
         }
         let query = query.finish();
         if query.is_empty() {
-            "/tickets".to_owned()
+            path.to_owned()
         } else {
-            format!("/tickets?{query}")
+            format!("{path}?{query}")
         }
     }
 }
 
-/// `GET /tickets`: the list with its filters.
+/// One page of the list's rows as shown, or the answer to give instead (a redirect when
+/// the cursor or view came from elsewhere, or a failure).
+async fn list_rows(
+    state: &AppState,
+    agent: &Agent,
+    form: &ListForm,
+) -> Result<(Vec<views::RowView>, Option<String>), Response> {
+    let t = agent.lang.strings();
+    let query = form.query();
+    let page = match workspace::rows(&state.ports, &agent.caller, &query).await {
+        Ok(page) => page,
+        // A cursor from elsewhere: the first page; an unknown view: the whole list.
+        Err(RequestError::Invalid { field, .. }) => {
+            let to = if field == "cursor" && !form.cursor.is_empty() {
+                ListForm {
+                    cursor: String::new(),
+                    ..form.clone()
+                }
+                .href(None)
+            } else {
+                "/tickets".to_owned()
+            };
+            return Err(Redirect::to(&to).into_response());
+        }
+        Err(error) => return Err(unavailable(Some(agent.lang), &error)),
+    };
+    let people = ticket_controls::people(state, agent)
+        .await
+        .map_err(|error| unavailable(Some(agent.lang), &error))?;
+    let now = state.ports.clock.now();
+    let next = page.next_cursor.as_deref().map(|c| form.href(Some(c)));
+    let rows = page
+        .rows
+        .into_iter()
+        .map(|r| views::row(t, r, now, &people))
+        .collect();
+    Ok((rows, next))
+}
+
+/// `GET /tickets`: the views with their counts, the search box, the filters and the list.
 pub(crate) async fn tickets(
     State(state): State<AppState>,
     agent: Agent,
@@ -297,32 +378,26 @@ pub(crate) async fn tickets(
     let form: ListForm =
         serde_urlencoded::from_str(raw.as_deref().unwrap_or_default()).unwrap_or_default();
     let t = agent.lang.strings();
-    let query = form.query();
-    let page = match workspace::rows(&state.ports, &agent.caller.tenant_id, &query).await {
-        Ok(page) => page,
-        // A cursor from elsewhere: the first page instead.
-        Err(RequestError::Invalid { .. }) => {
-            return Redirect::to(
-                &ListForm {
-                    cursor: String::new(),
-                    ..form
-                }
-                .href(None),
-            )
-            .into_response()
-        }
-        Err(error) => return unavailable(Some(agent.lang), &error),
+    let (rows, next_href) = match list_rows(&state, &agent, &form).await {
+        Ok(found) => found,
+        Err(answer) => return answer,
     };
     // A tenant with no tickets and no integration yet: the first-run page instead.
-    if page.rows.is_empty() && form.href(None) == "/tickets" && form.cursor.is_empty() {
+    if rows.is_empty() && form.href(None) == "/tickets" && form.cursor.is_empty() {
         if let Some(first_run) = super::settings::first_run(&state, &agent).await {
             return first_run;
         }
     }
+    let counts = match views_service::list(&state.ports, &agent.caller).await {
+        Ok(list) => list.views,
+        Err(error) => return unavailable(Some(agent.lang), &error),
+    };
     let flash = take_flash(&headers, t);
     let mut l = Layout::new(agent.lang, t.tickets, &form.href(None), Some(&agent));
     l.flash = flash;
+    let query = form.query();
     let [sources, statuses, needs_reply, last_author, delivery] = views::filter_choices(t, &query);
+    let view = Some(form.view.as_str()).filter(|v| !v.is_empty());
     let html = TicketsPage {
         l,
         t,
@@ -331,15 +406,51 @@ pub(crate) async fn tickets(
         needs_reply,
         last_author,
         delivery,
-        rows: page.rows.into_iter().map(|r| views::row(t, r)).collect(),
-        next_href: page.next_cursor.as_deref().map(|c| form.href(Some(c))),
+        rows,
+        next_href,
+        lw: ticket_list::words(agent.lang),
+        view_links: ticket_list::nav(agent.lang, &counts, view),
+        sort_links: view
+            .map(|v| ticket_list::sorts(agent.lang, v, form.sort()))
+            .unwrap_or_default(),
+        q: form.q.clone(),
+        rows_href: form.href_at(
+            "/tickets/rows",
+            Some(&form.cursor)
+                .filter(|c| !c.is_empty())
+                .map(|c| c.as_str()),
+        ),
     }
     .render();
     render(html, StatusCode::OK, flash.is_some())
 }
 
+/// `GET /tickets/rows`: the rows of the same list alone, for the page's live update.
+pub(crate) async fn ticket_rows(
+    State(state): State<AppState>,
+    agent: Agent,
+    RawQuery(raw): RawQuery,
+) -> Response {
+    let form: ListForm =
+        serde_urlencoded::from_str(raw.as_deref().unwrap_or_default()).unwrap_or_default();
+    let (rows, _) = match list_rows(&state, &agent, &form).await {
+        Ok(found) => found,
+        Err(answer) => return answer,
+    };
+    let t = agent.lang.strings();
+    let mut response = render(
+        views::RowsFragment { t, rows }.render(),
+        StatusCode::OK,
+        false,
+    );
+    response
+        .headers_mut()
+        .insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
+    response
+}
+
 /// The page saying a ticket does not exist.
-fn not_found(agent: &Agent) -> Response {
+pub(crate) fn not_found(agent: &Agent) -> Response {
     let t = agent.lang.strings();
     let page = MessagePage {
         l: Layout::new(agent.lang, t.not_found, "/tickets", Some(agent)),
@@ -358,11 +469,40 @@ async fn ticket_page(
     draft: Draft,
     status: StatusCode,
 ) -> Response {
+    ticket_page_with(state, agent, headers, id, draft, None, status).await
+}
+
+/// The ticket page with `draft` in its reply box and, after a refused change of the
+/// workflow controls, what was typed there with the refusal.
+pub(crate) async fn ticket_page_with(
+    state: &AppState,
+    agent: &Agent,
+    headers: &HeaderMap,
+    id: &TicketId,
+    draft: Draft,
+    typed: Option<(ControlsForm, String)>,
+    status: StatusCode,
+) -> Response {
     let t = agent.lang.strings();
     let loaded = workspace::ticket(&state.ports, &agent.caller.tenant_id, id).await;
     let loaded = match loaded {
         Ok(loaded) => loaded,
         Err(RequestError::NotFound(_)) => return not_found(agent),
+        Err(error) => return unavailable(Some(agent.lang), &error),
+    };
+    let people = match ticket_controls::people(state, agent).await {
+        Ok(people) => people,
+        Err(error) => return unavailable(Some(agent.lang), &error),
+    };
+    let controls = ticket_controls::controls(
+        agent.lang,
+        &loaded.detail.ticket,
+        &people,
+        state.ports.clock.now(),
+        typed,
+    );
+    let saved = match reply_tools::saved_replies(state, agent).await {
+        Ok(saved) => saved,
         Err(error) => return unavailable(Some(agent.lang), &error),
     };
     let flash = take_flash(headers, t);
@@ -373,29 +513,49 @@ async fn ticket_page(
         Some(agent),
     );
     l.flash = flash;
-    let page = views::ticket_page(l, t, agent.csrf.clone(), loaded, draft);
+    let page = views::ticket_page(l, t, agent.csrf.clone(), loaded, draft, controls, saved);
     render(page.render(), status, flash.is_some())
 }
 
-/// `GET /tickets/{id}`.
+/// `GET /tickets/{id}`; with `?saved=<saved reply id>` the reply box holds that saved reply
+/// filled in for this ticket (nothing is stored).
 pub(crate) async fn ticket(
     State(state): State<AppState>,
     agent: Agent,
     headers: HeaderMap,
     Path(id): Path<String>,
+    RawQuery(raw): RawQuery,
 ) -> Response {
     if !ids::is_well_formed(&id) {
         return not_found(&agent);
     }
-    ticket_page(
-        &state,
-        &agent,
-        &headers,
-        &TicketId(id),
-        Draft::default(),
-        StatusCode::OK,
-    )
-    .await
+    let id = TicketId(id);
+    let chosen = form_urlencoded::parse(raw.unwrap_or_default().as_bytes())
+        .find(|(key, _)| key == "saved")
+        .map(|(_, value)| value.into_owned())
+        .filter(|value| !value.is_empty());
+    let (draft, status) = match chosen {
+        None => (Draft::default(), StatusCode::OK),
+        Some(saved) => match reply_tools::fill(&state, &agent, &id, &saved).await {
+            Ok(text) => (
+                Draft {
+                    text,
+                    saved_reply: Some(saved),
+                    ..Draft::default()
+                },
+                StatusCode::OK,
+            ),
+            Err(Some(message)) => (
+                Draft {
+                    error: Some(message),
+                    ..Draft::default()
+                },
+                StatusCode::NOT_FOUND,
+            ),
+            Err(None) => return unavailable(Some(agent.lang), &"saved reply preview"),
+        },
+    };
+    ticket_page(&state, &agent, &headers, &id, draft, status).await
 }
 
 /// What the reply box sent.
@@ -514,6 +674,7 @@ pub(crate) async fn write(
                     text: written.text,
                     comment: written.comment,
                     error: Some(message),
+                    saved_reply: None,
                 };
                 ticket_page(
                     &state,

@@ -84,6 +84,10 @@ pub(super) fn nav(lang: Lang) -> Vec<NavLink> {
             href: "/settings/api-keys",
             label: w.api_keys,
         },
+        NavLink {
+            href: "/settings/saved-replies",
+            label: super::saved_replies_page::words(lang).title,
+        },
     ]
 }
 

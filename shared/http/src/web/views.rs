@@ -62,6 +62,10 @@ pub(crate) struct RowView {
     pub needs_reply: bool,
     pub activity: String,
     pub activity_iso: String,
+    /// The SLA deadline with the time left (or overdue), when one runs.
+    pub sla: Option<super::ticket_controls::Deadline>,
+    /// The assignee's name.
+    pub assignee: Option<String>,
 }
 
 /// The ticket list.
@@ -77,6 +81,24 @@ pub(crate) struct TicketsPage {
     pub delivery: Vec<Choice>,
     pub rows: Vec<RowView>,
     pub next_href: Option<String>,
+    /// The words of the views, sort and search.
+    pub lw: &'static super::ticket_list::ListWords,
+    /// The views with their counts.
+    pub view_links: Vec<super::ticket_list::ViewLink>,
+    /// The current view's sort choices (none without a view).
+    pub sort_links: Vec<super::ticket_list::ViewLink>,
+    /// The search box's text.
+    pub q: String,
+    /// Where the rows' fragment is read for live updates.
+    pub rows_href: String,
+}
+
+/// The rows of the list alone (the live update replaces the table's body with them).
+#[derive(Template)]
+#[template(path = "ticket_rows.html")]
+pub(crate) struct RowsFragment {
+    pub t: &'static Strings,
+    pub rows: Vec<RowView>,
 }
 
 /// A file of a message.
@@ -152,6 +174,12 @@ pub(crate) struct TicketPage {
     pub login: String,
     pub customer_emails: Vec<String>,
     pub customer_fields: Vec<(String, String)>,
+    /// The customer's card (`/customers/{id}`), when the ticket is linked to one.
+    pub customer_href: Option<String>,
+    /// The workflow controls, the assignee and the SLA deadline.
+    pub c: super::ticket_controls::Controls,
+    /// The saved replies and the signature of the reply box.
+    pub rt: super::reply_tools::ReplyTools,
 }
 
 /// A time as shown (Europe/Warsaw) and as `datetime` (ISO 8601).
@@ -238,9 +266,25 @@ pub(crate) fn filter_choices(t: &'static Strings, query: &TicketQuery) -> [Vec<C
     [sources, statuses, needs_reply, last_author, delivery]
 }
 
-/// A list row.
-pub(crate) fn row(t: &'static Strings, row: TicketRow) -> RowView {
+/// A list row at `now`; `people` name the assignee.
+pub(crate) fn row(
+    t: &'static Strings,
+    row: TicketRow,
+    now: DateTime<Utc>,
+    people: &[marketdesk_core::domain::User],
+) -> RowView {
     let ticket = row.ticket;
+    let cw = super::ticket_controls::words(t.lang);
+    let sla = ticket
+        .workflow
+        .respond_by
+        .map(|at| super::ticket_controls::deadline(cw, t, at, now));
+    let assignee = ticket.workflow.assignee.as_ref().map(|id| {
+        people
+            .iter()
+            .find(|u| &u.id == id)
+            .map_or_else(|| id.to_string(), |u| u.name.clone())
+    });
     let (activity, activity_iso) = time(t, ticket.updated_at);
     let (preview, last_author) = match row.preview {
         Some(preview) => (preview.text, t.author(preview.author)),
@@ -265,6 +309,8 @@ pub(crate) fn row(t: &'static Strings, row: TicketRow) -> RowView {
         needs_reply: ticket.needs_reply,
         activity,
         activity_iso,
+        sla,
+        assignee,
     }
 }
 
@@ -316,6 +362,8 @@ pub(crate) struct Draft {
     pub comment: bool,
     /// Why it was not saved.
     pub error: Option<String>,
+    /// The saved reply the text was filled from.
+    pub saved_reply: Option<String>,
 }
 
 /// The ticket page.
@@ -325,7 +373,16 @@ pub(crate) fn ticket_page(
     csrf: String,
     workspace: TicketWorkspace,
     draft: Draft,
+    c: super::ticket_controls::Controls,
+    saved: Vec<marketdesk_core::domain::SavedReply>,
 ) -> TicketPage {
+    let rt = super::reply_tools::tools(
+        t.lang,
+        &workspace.detail.ticket.id,
+        saved,
+        draft.saved_reply.as_deref(),
+        workspace.signature.clone(),
+    );
     let detail = workspace.detail;
     let ticket = detail.ticket;
     let messages = detail
@@ -333,6 +390,10 @@ pub(crate) fn ticket_page(
         .into_iter()
         .map(|m| message(t, &ticket, m))
         .collect();
+    let customer_href = detail
+        .customer
+        .as_ref()
+        .map(|c| format!("/customers/{}", c.id));
     let (customer_name, customer_emails, customer_fields) = match detail.customer {
         Some(c) => (
             Some(c.name),
@@ -383,5 +444,8 @@ pub(crate) fn ticket_page(
         login: ticket.buyer_login.clone(),
         customer_emails,
         customer_fields,
+        customer_href,
+        c,
+        rt,
     }
 }
