@@ -6,6 +6,7 @@
 
 pub mod people;
 pub mod queue;
+pub mod search;
 pub mod secrets;
 pub mod store;
 
@@ -55,6 +56,27 @@ macro_rules! people_conformance_tests {
             users_claim_addresses_and_update_optimistically,
             tokens_are_taken_once,
             sessions_and_failure_counters_round_trip);
+    };
+}
+
+/// Declares one `#[tokio::test]` per search rule on a store (the identifier entries and the
+/// AWS word index). `$factory` is as for [`store_conformance_tests`].
+#[macro_export]
+macro_rules! search_conformance_tests {
+    ($factory:expr) => {
+        $crate::__conformance_tests!($factory, search;
+            identifiers_names_and_emails_find_their_tickets,
+            store_word_index_answers_newest_first);
+    };
+}
+
+/// Declares one `#[tokio::test]` per rule of a [`TextIndex`](crate::ports::TextIndex).
+/// `$factory` is an async expression giving `Option<impl Deref<Target = impl TextIndex>>`.
+#[macro_export]
+macro_rules! text_index_conformance_tests {
+    ($factory:expr) => {
+        $crate::__conformance_tests!($factory, search;
+            text_index_matches_every_word_within_a_ticket);
     };
 }
 

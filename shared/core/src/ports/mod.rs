@@ -12,6 +12,7 @@ pub mod notifier;
 pub mod queue;
 pub mod secrets;
 pub mod store;
+pub mod text_index;
 
 use std::sync::Arc;
 
@@ -33,6 +34,7 @@ pub use store::{
     Condition, Index, IndexKey, Item, Key, Page, PageCursor, Query, SortKeyCondition, Store,
     StoreError, WriteOp,
 };
+pub use text_index::{TextDoc, TextIndex, TextIndexError};
 
 /// The three work queues between the functions (each backed by a dead-letter queue).
 #[derive(Clone)]
@@ -58,4 +60,6 @@ pub struct Ports {
     pub notifier: Arc<dyn Notifier>,
     /// Time, settable in tests.
     pub clock: Arc<dyn Clock>,
+    /// Words of tickets for search (FTS5 locally, word items on AWS).
+    pub text_index: Arc<dyn TextIndex>,
 }

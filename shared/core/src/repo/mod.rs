@@ -13,12 +13,14 @@ pub mod leases;
 pub mod oauth_states;
 pub mod one_time_tokens;
 pub mod replies;
+pub mod search;
 pub mod send_slots;
 pub mod sessions;
 pub mod sign_in_failures;
 pub mod tenants;
 pub mod tickets;
 pub mod users;
+pub mod word_index;
 
 use crate::ports::{Item, Key, Store, StoreError};
 use serde::de::DeserializeOwned;

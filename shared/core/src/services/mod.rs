@@ -15,6 +15,7 @@ pub mod poller;
 pub mod replies;
 pub mod request;
 pub mod scheduler;
+pub mod search;
 pub mod sender;
 pub mod ticket_views;
 pub mod timeline;
