@@ -7,6 +7,7 @@ use serde_json::{json, Value};
 
 mod people;
 mod replies;
+mod search;
 
 fn reference(schema: &str) -> Value {
     json!({ "$ref": format!("#/components/schemas/{schema}") })
@@ -355,7 +356,12 @@ fn resource_paths() -> Value {
 
 fn paths() -> Value {
     let mut all = serde_json::Map::new();
-    for part in [resource_paths(), replies::paths(), people::paths()] {
+    for part in [
+        resource_paths(),
+        replies::paths(),
+        people::paths(),
+        search::paths(),
+    ] {
         if let Value::Object(map) = part {
             all.extend(map);
         }
@@ -759,6 +765,7 @@ fn schemas() -> Value {
         message_and_customer_schemas(),
         replies::schemas(),
         people::schemas(),
+        search::schemas(),
     ] {
         if let Value::Object(map) = part {
             all.extend(map);

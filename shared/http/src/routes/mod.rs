@@ -9,6 +9,7 @@ pub(crate) mod integrations;
 pub(crate) mod oauth;
 pub(crate) mod openapi;
 pub(crate) mod replies;
+pub(crate) mod search;
 pub(crate) mod sessions;
 pub(crate) mod tickets;
 pub(crate) mod users;
@@ -90,7 +91,7 @@ pub(crate) fn public() -> Routes {
 
 /// Routes that need an API key (the auth layer is added by [`crate::router`]).
 pub(crate) fn protected() -> Routes {
-    let modules: [fn(Routes) -> Routes; 9] = [
+    let modules: [fn(Routes) -> Routes; 10] = [
         api_keys::routes,
         integrations::routes,
         oauth::protected,
@@ -100,6 +101,7 @@ pub(crate) fn protected() -> Routes {
         openapi::routes,
         sessions::protected,
         users::routes,
+        search::routes,
     ];
     modules
         .into_iter()
