@@ -182,3 +182,33 @@ async fn bad_queries_are_refused_with_the_field_at_fault() {
         401
     );
 }
+
+#[tokio::test]
+async fn words_of_later_messages_are_found_once() {
+    let api = Api::new();
+    let key = api.key("t1", Role::Agent).await;
+    let (allegro, _, _) = seeded(&api).await;
+    assert!(found(&api.get("/v1/search?q=faktura", &key).await).is_empty());
+
+    let later = event(
+        "t1",
+        "allegro-1",
+        json!({ "kind": "allegro_dispute", "external_id": "issue-5" }),
+        json!({
+            "buyer_login": "Jan_Kowalski",
+            "messages": [{
+                "external_id": "m-later",
+                "author": "buyer",
+                "author_name": null,
+                "text": "Proszę jeszcze o fakturę VAT",
+                "created_at": "2026-03-03T09:00:00Z"
+            }]
+        }),
+    );
+    let ports = &api.backend.ports;
+    ingest::run(ports, &later).await.expect("ingest");
+    ingest::run(ports, &later).await.expect("redelivered");
+    let answer = api.get("/v1/search?q=Fakture%20vat", &key).await;
+    assert_eq!(found(&answer), std::slice::from_ref(&allegro));
+    assert_eq!(answer.body["results"][0]["matched"], json!(["words"]));
+}
