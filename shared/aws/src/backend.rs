@@ -7,6 +7,7 @@ use marketdesk_core::ports::notifier::looks_like_email;
 use marketdesk_core::ports::{
     Clock, Notification, Notifier, NotifyError, Ports, Queues, SecretName,
 };
+use marketdesk_core::repo::word_index::StoreWordIndex;
 use std::sync::Arc;
 
 /// Name of the DynamoDB table (required).
@@ -158,8 +159,11 @@ impl AwsBackend {
             )),
             None => Arc::new(NoSender),
         };
+        let store: Arc<dyn marketdesk_core::ports::Store> =
+            Arc::new(DynamoStore::new(dynamodb, settings.table_name));
         Ports {
-            store: Arc::new(DynamoStore::new(dynamodb, settings.table_name)),
+            text_index: Arc::new(StoreWordIndex::new(store.clone())),
+            store,
             queues: Queues {
                 poll_jobs: queue(settings.poll_jobs_queue_url),
                 inbound: queue(settings.inbound_queue_url),

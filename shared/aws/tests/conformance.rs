@@ -20,6 +20,14 @@ mod dynamodb_local_views {
     marketdesk_core::views_conformance_tests!(crate::common::dynamo_store());
 }
 
+mod dynamodb_local_search {
+    marketdesk_core::search_conformance_tests!(crate::common::dynamo_store());
+}
+
+mod dynamodb_local_word_items {
+    marketdesk_core::text_index_conformance_tests!(crate::common::dynamo_word_index());
+}
+
 mod moto_sqs {
     marketdesk_core::queue_conformance_tests!(crate::common::sqs_queues());
 }

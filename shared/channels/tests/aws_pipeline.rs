@@ -24,6 +24,7 @@ use marketdesk_core::domain::{
 use marketdesk_core::ids::TicketId;
 use marketdesk_core::jobs::{InboundEvent, PollJob};
 use marketdesk_core::ports::{DeliveryRegistry, MarketplaceRegistry, Ports, SystemClock};
+use marketdesk_core::repo::word_index::StoreWordIndex;
 use marketdesk_core::repo::{integrations, replies as reply_repo, tickets};
 use marketdesk_core::services::sender::{self, SendOutcome};
 use marketdesk_core::services::{ingest, poller, replies, scheduler};
@@ -131,6 +132,7 @@ async fn aws_ports(dynamodb_endpoint: &str, moto_endpoint: &str) -> Ports {
     // replaced by the same adapter on DynamoDB Local.
     let mut ports = AwsBackend::from_sdk_config(&moto, settings, Arc::new(SystemClock));
     ports.store = Arc::new(DynamoStore::new(dynamodb, table_name));
+    ports.text_index = Arc::new(StoreWordIndex::new(ports.store.clone()));
     ports
 }
 

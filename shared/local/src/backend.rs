@@ -1,7 +1,10 @@
 //! [`LocalBackend`]: every port wired on one data directory.
 
 use crate::error::LocalError;
-use crate::{FileSecrets, QueueOptions, RecordingNotifier, SqliteDb, SqliteQueue, SqliteStore};
+use crate::{
+    FileSecrets, QueueOptions, RecordingNotifier, SqliteDb, SqliteQueue, SqliteStore,
+    SqliteTextIndex,
+};
 use marketdesk_core::ports::{Clock, Ports, Queues};
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
@@ -33,6 +36,8 @@ pub struct LocalBackend {
     pub secrets: Arc<FileSecrets>,
     /// The recording notifier.
     pub notifier: Arc<RecordingNotifier>,
+    /// The FTS5 text index of tickets' words.
+    pub text_index: Arc<SqliteTextIndex>,
     /// The clock the queues and the notifier read.
     pub clock: Arc<dyn Clock>,
 }
@@ -91,6 +96,7 @@ impl LocalBackend {
             webhooks: queue("webhooks")?,
             secrets: Arc::new(FileSecrets::open(&data_dir.join("secrets"))?),
             notifier: Arc::new(RecordingNotifier::new(&db, clock.clone())?),
+            text_index: Arc::new(SqliteTextIndex::new(db.clone())?),
             db,
             clock,
         })
@@ -109,6 +115,7 @@ impl LocalBackend {
             secrets: self.secrets.clone(),
             notifier: self.notifier.clone(),
             clock: self.clock.clone(),
+            text_index: self.text_index.clone(),
         }
     }
 }

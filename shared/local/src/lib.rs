@@ -14,6 +14,7 @@ mod secrets;
 mod store;
 mod store_cursor;
 mod store_query;
+mod text_index;
 
 pub use backend::{LocalBackend, DATABASE_FILE, MAX_RECEIVES};
 pub use db::SqliteDb;
@@ -23,6 +24,7 @@ pub use private::{DIR_MODE, FILE_MODE};
 pub use queue::{QueueOptions, SqliteQueue};
 pub use secrets::{FileSecrets, SECRETS_FILE};
 pub use store::SqliteStore;
+pub use text_index::SqliteTextIndex;
 
 #[cfg(feature = "testkit")]
 pub mod testkit;

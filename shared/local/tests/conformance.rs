@@ -4,8 +4,12 @@
 //! gets its own module: `sqlite::store::…`, `sqlite::queue::…`, `sqlite::secrets::…`.
 
 use marketdesk_core::conformance::{queue::MAX_RECEIVES, unique};
+use marketdesk_core::ports::Store;
 use marketdesk_core::ports::SystemClock;
-use marketdesk_local::{FileSecrets, QueueOptions, SqliteDb, SqliteQueue, SqliteStore};
+use marketdesk_core::repo::word_index::StoreWordIndex;
+use marketdesk_local::{
+    FileSecrets, QueueOptions, SqliteDb, SqliteQueue, SqliteStore, SqliteTextIndex,
+};
 use std::ops::Deref;
 use std::sync::Arc;
 use tempfile::TempDir;
@@ -69,6 +73,18 @@ async fn ports() -> Option<InTempDir<marketdesk_core::ports::Ports>> {
     Some(InTempDir { adapter, _dir: dir })
 }
 
+async fn fts5_index() -> Option<InTempDir<SqliteTextIndex>> {
+    let dir = temp_dir();
+    let db = SqliteDb::open(&dir.path().join("search.sqlite")).expect("open database");
+    let adapter = SqliteTextIndex::new(db).expect("open the FTS5 index");
+    Some(InTempDir { adapter, _dir: dir })
+}
+
+async fn store_word_index() -> Option<Box<StoreWordIndex>> {
+    let store: Arc<dyn Store> = Arc::new(SqliteStore::open_in_memory().expect("open store"));
+    Some(Box::new(StoreWordIndex::new(store)))
+}
+
 async fn secrets() -> Option<InTempDir<FileSecrets>> {
     let dir = temp_dir();
     let adapter = FileSecrets::open(&dir.path().join("secrets")).expect("open secrets");
@@ -87,6 +103,15 @@ mod sqlite {
     }
     mod views {
         marketdesk_core::views_conformance_tests!(crate::file_store());
+    }
+    mod search {
+        marketdesk_core::search_conformance_tests!(crate::file_store());
+    }
+    mod fts5 {
+        marketdesk_core::text_index_conformance_tests!(crate::fts5_index());
+    }
+    mod word_items {
+        marketdesk_core::text_index_conformance_tests!(crate::store_word_index());
     }
     mod queue {
         marketdesk_core::queue_conformance_tests!(crate::queues());

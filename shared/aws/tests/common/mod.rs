@@ -92,6 +92,15 @@ pub async fn dynamo_ports() -> Option<Box<marketdesk_core::ports::Ports>> {
     Some(Box::new(ports))
 }
 
+/// The AWS text index (word entries) on the shared test table, or `None` to skip.
+pub async fn dynamo_word_index() -> Option<Box<marketdesk_core::repo::word_index::StoreWordIndex>> {
+    let store: std::sync::Arc<dyn marketdesk_core::ports::Store> =
+        std::sync::Arc::from(dynamo_store().await? as Box<dyn marketdesk_core::ports::Store>);
+    Some(Box::new(
+        marketdesk_core::repo::word_index::StoreWordIndex::new(store),
+    ))
+}
+
 /// An SQS client for moto, or `None` to skip.
 pub async fn sqs_client() -> Option<aws_sdk_sqs::Client> {
     let endpoint = endpoint(MOTO_VAR)?;

@@ -7,6 +7,7 @@
 pub mod crm;
 pub mod people;
 pub mod queue;
+pub mod search;
 pub mod secrets;
 pub mod store;
 pub mod views;
@@ -79,6 +80,27 @@ macro_rules! crm_conformance_tests {
         $crate::__conformance_tests!($factory, crm;
             customer_lookups_follow_edits,
             merges_move_tickets_and_guards);
+    };
+}
+
+/// Declares one `#[tokio::test]` per search rule on a store (the identifier entries and the
+/// AWS word index). `$factory` is as for [`store_conformance_tests`].
+#[macro_export]
+macro_rules! search_conformance_tests {
+    ($factory:expr) => {
+        $crate::__conformance_tests!($factory, search;
+            identifiers_names_and_emails_find_their_tickets,
+            store_word_index_answers_newest_first);
+    };
+}
+
+/// Declares one `#[tokio::test]` per rule of a [`TextIndex`](crate::ports::TextIndex).
+/// `$factory` is an async expression giving `Option<impl Deref<Target = impl TextIndex>>`.
+#[macro_export]
+macro_rules! text_index_conformance_tests {
+    ($factory:expr) => {
+        $crate::__conformance_tests!($factory, search;
+            text_index_matches_every_word_within_a_ticket);
     };
 }
 

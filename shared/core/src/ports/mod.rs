@@ -12,6 +12,7 @@ pub mod notifier;
 pub mod queue;
 pub mod secrets;
 pub mod store;
+pub mod text_index;
 pub mod webhook;
 
 use std::sync::Arc;
@@ -34,6 +35,7 @@ pub use store::{
     Condition, Index, IndexKey, Item, Key, Page, PageCursor, Query, SortKeyCondition, Store,
     StoreError, WriteOp,
 };
+pub use text_index::{TextDoc, TextIndex, TextIndexError};
 pub use webhook::{
     AddressPolicy, HostResolver, SystemResolver, TransportError, WebhookRequest, WebhookResponse,
     WebhookTransport,
@@ -65,4 +67,6 @@ pub struct Ports {
     pub notifier: Arc<dyn Notifier>,
     /// Time, settable in tests.
     pub clock: Arc<dyn Clock>,
+    /// Words of tickets for search (FTS5 locally, word items on AWS).
+    pub text_index: Arc<dyn TextIndex>,
 }

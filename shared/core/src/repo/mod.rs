@@ -15,6 +15,7 @@ pub mod oauth_states;
 pub mod one_time_tokens;
 pub mod replies;
 pub mod saved_replies;
+pub mod search;
 pub mod send_slots;
 pub mod sessions;
 pub mod sign_in_failures;
@@ -23,6 +24,7 @@ pub mod tickets;
 pub mod users;
 pub mod views;
 pub mod webhooks;
+pub mod word_index;
 
 use crate::ports::{Item, Key, Store, StoreError};
 use serde::de::DeserializeOwned;

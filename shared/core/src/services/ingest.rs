@@ -64,6 +64,7 @@ pub async fn run_observed(
     let mut messages = event.messages.clone();
     messages.sort_by_key(|m| m.created_at);
     let mut added = Vec::new();
+    let mut new_texts = Vec::new();
     for inbound in &messages {
         let message = Message {
             actor: None,
@@ -77,19 +78,18 @@ pub async fn run_observed(
             created_at: inbound.created_at,
             delivery: None,
         };
-        if tickets::add_message(
-            store,
-            &event.tenant_id,
-            &message,
-            &format!("X{}", inbound.external_id),
-        )
-        .await?
-        {
+        let unique_id = format!("X{}", inbound.external_id);
+        if tickets::add_message(store, &event.tenant_id, &message, &unique_id).await? {
+            new_texts.push(crate::ports::TextDoc {
+                key: unique_id,
+                text: inbound.text.clone(),
+            });
             added.push(message);
         }
     }
 
     update_ticket(ports, &integration, event, observed_at, &ticket_id).await?;
+    super::search::index_ingested(ports, event, &ticket_id, &new_texts).await?;
     super::events::after_ingest(ports, &event.tenant_id, &ticket_id, created, &added).await;
     Ok(IngestOutcome {
         ticket_id,

@@ -19,6 +19,7 @@ pub mod replies;
 pub mod request;
 pub mod saved_replies;
 pub mod scheduler;
+pub mod search;
 pub mod sender;
 pub mod signatures;
 pub mod sla;

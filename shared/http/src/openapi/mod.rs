@@ -9,6 +9,7 @@ mod crm;
 mod events;
 mod people;
 mod replies;
+mod search;
 mod workflow;
 
 pub(crate) fn reference(schema: &str) -> Value {
@@ -335,6 +336,7 @@ fn paths() -> Value {
         crm::paths(),
         workflow::paths(),
         events::paths(),
+        search::paths(),
     ] {
         if let Value::Object(map) = part {
             // A path may get operations from several modules (GET and PATCH of a ticket).
@@ -735,6 +737,7 @@ fn schemas() -> Value {
         crm::schemas(),
         workflow::schemas(),
         events::schemas(),
+        search::schemas(),
     ] {
         if let Value::Object(map) = part {
             all.extend(map);

@@ -11,6 +11,7 @@ pub(crate) mod oauth;
 pub(crate) mod openapi;
 pub(crate) mod replies;
 pub(crate) mod saved_replies;
+pub(crate) mod search;
 pub(crate) mod sessions;
 pub(crate) mod tickets;
 pub(crate) mod users;
@@ -108,6 +109,7 @@ pub(crate) fn protected() -> Routes {
         workflow::routes,
         audit::routes,
         webhooks::routes,
+        search::routes,
     ];
     modules
         .iter()
