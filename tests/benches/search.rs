@@ -4,6 +4,11 @@
 //!   cargo bench -p marketdesk-e2e --bench search
 //!   MARKETDESK_BENCH_TICKETS=200 cargo bench -p marketdesk-e2e --bench search   (a smoke run)
 //!
+//! `MARKETDESK_BENCH_DYNAMODB_TICKETS` seeds DynamoDB Local with another count (the emulator
+//! slows down as one partition grows: 10 000 tickets take over half an hour on 2 cores).
+//! `MARKETDESK_BENCH_LOCAL=0` skips the embedded backend; `MARKETDESK_BENCH_DYNAMODB_SEEDED=
+//! <table>/<tenant>` measures a table an earlier run seeded (both are printed).
+//!
 //! Tickets go through `ingest::run` (identifier entries and words written as in production),
 //! then each kind of query runs `MARKETDESK_BENCH_QUERIES` times (default 200) through
 //! `services::search::search`; p50 and p95 are printed. `cargo test` never runs this.
@@ -14,12 +19,66 @@ use marketdesk_core::domain::{
 };
 use marketdesk_core::ids::TenantId;
 use marketdesk_core::jobs::{InboundEvent, InboundMessage};
-use marketdesk_core::ports::{Ports, Store, SystemClock};
+use marketdesk_core::ports::{
+    Condition, Item, Key, Page, Ports, Query, Store, StoreError, SystemClock, WriteOp,
+};
 use marketdesk_core::repo::integrations;
 use marketdesk_core::repo::word_index::StoreWordIndex;
 use marketdesk_core::services::{ingest, search};
+use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::Arc;
 use std::time::Instant;
+
+/// Counts the store requests and the items they read (DynamoDB bills reads by item size).
+struct Counting {
+    inner: Arc<dyn Store>,
+    requests: AtomicUsize,
+    items: AtomicUsize,
+}
+
+impl Counting {
+    fn wrap(inner: Arc<dyn Store>) -> Arc<Self> {
+        Arc::new(Self {
+            inner,
+            requests: AtomicUsize::new(0),
+            items: AtomicUsize::new(0),
+        })
+    }
+
+    /// The counts so far, then zero.
+    fn take(&self) -> (usize, usize) {
+        (
+            self.requests.swap(0, Ordering::Relaxed),
+            self.items.swap(0, Ordering::Relaxed),
+        )
+    }
+}
+
+#[async_trait::async_trait]
+impl Store for Counting {
+    async fn get(&self, key: &Key) -> Result<Option<Item>, StoreError> {
+        self.requests.fetch_add(1, Ordering::Relaxed);
+        let item = self.inner.get(key).await?;
+        self.items
+            .fetch_add(usize::from(item.is_some()), Ordering::Relaxed);
+        Ok(item)
+    }
+    async fn put(&self, item: Item, condition: Condition) -> Result<(), StoreError> {
+        self.inner.put(item, condition).await
+    }
+    async fn delete(&self, key: &Key, condition: Condition) -> Result<(), StoreError> {
+        self.inner.delete(key, condition).await
+    }
+    async fn query(&self, query: &Query) -> Result<Page, StoreError> {
+        self.requests.fetch_add(1, Ordering::Relaxed);
+        let page = self.inner.query(query).await?;
+        self.items.fetch_add(page.items.len(), Ordering::Relaxed);
+        Ok(page)
+    }
+    async fn transact(&self, ops: Vec<WriteOp>) -> Result<(), StoreError> {
+        self.inner.transact(ops).await
+    }
+}
 
 const FIRST_NAMES: [&str; 12] = [
     "Jan",
@@ -240,7 +299,10 @@ async fn seed(ports: &Ports, tenant: &TenantId, tickets: usize) -> std::time::Du
         .map(|n| conversation(&integrations[0], &integrations[1], n, &mut rng))
         .collect();
     let started = Instant::now();
-    for batch in events.chunks(32) {
+    for (n, batch) in events.chunks(32).enumerate() {
+        if n % 32 == 0 {
+            eprintln!("  … {} tickets ingested", n * 32);
+        }
         let mut tasks = tokio::task::JoinSet::new();
         for event in batch {
             let (ports, event) = (ports.clone(), event.clone());
@@ -257,7 +319,14 @@ fn percentile(sorted: &[f64], p: f64) -> f64 {
     sorted[((sorted.len() as f64 - 1.0) * p).round() as usize]
 }
 
-async fn measure(ports: &Ports, tenant: &TenantId, label: &str, queries: &[String]) {
+async fn measure(
+    ports: &Ports,
+    counter: &Counting,
+    tenant: &TenantId,
+    label: &str,
+    queries: &[String],
+) {
+    counter.take();
     let mut times = Vec::new();
     let mut answers = 0;
     for q in queries {
@@ -276,23 +345,49 @@ async fn measure(ports: &Ports, tenant: &TenantId, label: &str, queries: &[Strin
         answers += found.results.len();
     }
     times.sort_by(f64::total_cmp);
+    let (requests, items) = counter.take();
+    let n = times.len() as f64;
     println!(
-        "  {label:<34} p50 {:>7.2} ms  p95 {:>7.2} ms  ({} queries, {:.1} answers each)",
+        "  {label:<32} p50 {:>7.2} ms  p95 {:>7.2} ms  {:>4.1} answers, {:>4.1} store requests, {:>6.1} items read per search",
         percentile(&times, 0.5),
         percentile(&times, 0.95),
-        times.len(),
-        answers as f64 / times.len() as f64
+        answers as f64 / n,
+        requests as f64 / n,
+        items as f64 / n
     );
 }
 
-async fn run(backend: &str, ports: &Ports, tickets: usize, queries: usize) {
+async fn run(
+    backend: &str,
+    ports: &Ports,
+    counter: &Counting,
+    tickets: usize,
+    queries: usize,
+    seeded: Option<TenantId>,
+) {
+    if let Some(tenant) = seeded {
+        println!("{backend}: {tickets} tickets seeded before, tenant {tenant}");
+        return measure_all(ports, counter, &tenant, tickets, queries).await;
+    }
     let tenant = TenantId(format!("bench-{}", uuid::Uuid::new_v4().simple()));
     let took = seed(ports, &tenant, tickets).await;
+    println!("  (table and tenant kept: {tenant})");
     println!(
         "{backend}: {tickets} tickets ingested in {:.1} s ({:.2} ms each, 2 messages of 12 words and a 3-word subject)",
         took.as_secs_f64(),
         took.as_secs_f64() * 1000.0 / tickets as f64
     );
+    measure_all(ports, counter, &tenant, tickets, queries).await;
+}
+
+async fn measure_all(
+    ports: &Ports,
+    counter: &Counting,
+    tenant: &TenantId,
+    tickets: usize,
+    queries: usize,
+) {
+    let tenant = tenant.clone();
     let mut rng = Lcg(7);
     let mut pick = |make: &dyn Fn(usize, &mut Lcg) -> String| {
         let mut rng2 = Lcg(rng.next(1 << 30) as u64);
@@ -335,14 +430,28 @@ async fn run(backend: &str, ports: &Ports, tickets: usize, queries: usize) {
         )
     });
     let nothing = pick(&|n, _| format!("zzz{n}"));
-    measure(ports, &tenant, "order id (exact)", &orders).await;
-    measure(ports, &tenant, "Mirakl commercial id", &commercial).await;
-    measure(ports, &tenant, "e-mail", &emails).await;
-    measure(ports, &tenant, "surname (~600 tickets each)", &surnames).await;
-    measure(ports, &tenant, "first name + surname", &full_names).await;
-    measure(ports, &tenant, "one word (~1000 tickets each)", &one_word).await;
-    measure(ports, &tenant, "two words", &two_words).await;
-    measure(ports, &tenant, "no match", &nothing).await;
+    measure(ports, counter, &tenant, "order id (exact)", &orders).await;
+    measure(ports, counter, &tenant, "Mirakl commercial id", &commercial).await;
+    measure(ports, counter, &tenant, "e-mail", &emails).await;
+    measure(
+        ports,
+        counter,
+        &tenant,
+        "surname (~625 tickets each)",
+        &surnames,
+    )
+    .await;
+    measure(ports, counter, &tenant, "first name + surname", &full_names).await;
+    measure(
+        ports,
+        counter,
+        &tenant,
+        "one word (~3600 tickets each)",
+        &one_word,
+    )
+    .await;
+    measure(ports, counter, &tenant, "two words", &two_words).await;
+    measure(ports, counter, &tenant, "no match", &nothing).await;
 }
 
 #[tokio::main(flavor = "multi_thread", worker_threads = 2)]
@@ -350,9 +459,21 @@ async fn main() {
     let tickets = env_number("MARKETDESK_BENCH_TICKETS", 10_000);
     let queries = env_number("MARKETDESK_BENCH_QUERIES", 200);
     let dir = tempfile::tempdir().expect("temporary directory");
-    let local =
+    let mut local =
         marketdesk_local::LocalBackend::open(dir.path(), Arc::new(SystemClock)).expect("backend");
-    run("embedded (SQLite, FTS5)", &local, tickets, queries).await;
+    let local_counter = Counting::wrap(local.store.clone());
+    local.store = local_counter.clone();
+    if env_number("MARKETDESK_BENCH_LOCAL", 1) != 0 {
+        run(
+            "embedded (SQLite, FTS5)",
+            &local,
+            &local_counter,
+            tickets,
+            queries,
+            None,
+        )
+        .await;
+    }
 
     if let Ok(endpoint) = std::env::var("MARKETDESK_TEST_DYNAMODB_ENDPOINT") {
         let config = aws_config::defaults(aws_config::BehaviorVersion::latest())
@@ -362,15 +483,34 @@ async fn main() {
             .load()
             .await;
         let client = aws_sdk_dynamodb::Client::new(&config);
-        let table = format!("marketdesk-bench-{}", uuid::Uuid::new_v4().simple());
-        marketdesk_aws::create_table(&client, &table)
-            .await
-            .expect("table");
-        let store: Arc<dyn Store> = Arc::new(marketdesk_aws::DynamoStore::new(client, table));
+        // A table seeded by an earlier run (its name and tenant are printed) skips the seeding.
+        let seeded = std::env::var("MARKETDESK_BENCH_DYNAMODB_SEEDED").ok();
+        let (table, tenant) = match seeded.as_deref().and_then(|s| s.split_once('/')) {
+            Some((table, tenant)) => (table.to_owned(), Some(TenantId::from(tenant))),
+            None => {
+                let table = format!("marketdesk-bench-{}", uuid::Uuid::new_v4().simple());
+                marketdesk_aws::create_table(&client, &table)
+                    .await
+                    .expect("table");
+                println!("  (DynamoDB table {table})");
+                (table, None)
+            }
+        };
+        let counter = Counting::wrap(Arc::new(marketdesk_aws::DynamoStore::new(client, table)));
+        let store: Arc<dyn Store> = counter.clone();
         let mut ports = local.clone();
         ports.text_index = Arc::new(StoreWordIndex::new(store.clone()));
         ports.store = store;
-        run("DynamoDB Local (word entries)", &ports, tickets, queries).await;
+        let tickets = env_number("MARKETDESK_BENCH_DYNAMODB_TICKETS", tickets);
+        run(
+            "DynamoDB Local (word entries)",
+            &ports,
+            &counter,
+            tickets,
+            queries,
+            tenant,
+        )
+        .await;
     } else {
         println!("DynamoDB Local: skipped (MARKETDESK_TEST_DYNAMODB_ENDPOINT not set)");
     }

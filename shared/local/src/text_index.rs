@@ -72,24 +72,28 @@ fn phrase(word: &str) -> String {
 
 /// The query: the tickets of tenant `?1` whose texts hold every word, by their best text's
 /// bm25 (FTS5's relevance; lower is better). Parameters: `?1` tenant, `?2` limit, `?3` any word
-/// (for the score), `?4`… one word each.
+/// (for the score), and with more than one word `?4`… one word each.
 fn search_sql(words: usize) -> String {
-    let every = (0..words)
-        .map(|i| {
-            format!(
-                "SELECT d.ticket FROM search_text JOIN search_docs d ON d.id = search_text.rowid \
-                 WHERE search_text MATCH ?{} AND d.tenant = ?1",
-                i + 4
-            )
-        })
-        .collect::<Vec<_>>()
-        .join(" INTERSECT ");
+    let every = if words > 1 {
+        let each = (0..words)
+            .map(|i| {
+                format!(
+                    "SELECT d.ticket FROM search_text JOIN search_docs d ON d.id = search_text.rowid \
+                     WHERE search_text MATCH ?{} AND d.tenant = ?1",
+                    i + 4
+                )
+            })
+            .collect::<Vec<_>>()
+            .join(" INTERSECT ");
+        format!(" WHERE ticket IN ({each})")
+    } else {
+        String::new()
+    };
     format!(
-        "WITH every AS ({every}), \
-         hit AS MATERIALIZED (SELECT d.ticket AS ticket, bm25(search_text) AS score \
+        "WITH hit AS MATERIALIZED (SELECT d.ticket AS ticket, bm25(search_text) AS score \
          FROM search_text JOIN search_docs d ON d.id = search_text.rowid \
          WHERE search_text MATCH ?3 AND d.tenant = ?1) \
-         SELECT ticket, min(score) AS best FROM hit WHERE ticket IN every \
+         SELECT ticket, min(score) AS best FROM hit{every} \
          GROUP BY ticket ORDER BY best, ticket DESC LIMIT ?2"
     )
 }
@@ -148,7 +152,9 @@ impl TextIndex for SqliteTextIndex {
                     .join(" OR "),
             ),
         ];
-        params.extend(words.iter().map(|w| Value::Text(phrase(w))));
+        if words.len() > 1 {
+            params.extend(words.iter().map(|w| Value::Text(phrase(w))));
+        }
         self.db
             .run(move |conn| {
                 let mut query = conn.prepare_cached(&statement).map_err(sql)?;

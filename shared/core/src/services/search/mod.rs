@@ -31,8 +31,11 @@ pub const MAX_CUSTOMERS: u32 = 10;
 /// A query shorter than this (in characters) matches identifiers exactly, longer ones also as
 /// the start of longer identifiers (an order id typed in part, a commercial id).
 pub const PREFIX_MIN_CHARS: usize = 3;
-/// Entries read per identifier or name lookup.
+/// Entries read per identifier or customer lookup.
 const ENTRIES_PER_LOOKUP: u32 = 200;
+/// Entries read per name word (one store page): a word in more buyers' names is matched among
+/// this many of its tickets, the newest first for a whole word.
+pub const NAME_ENTRIES_PER_WORD: u32 = 1000;
 
 /// The query of `GET /v1/search`.
 #[derive(Debug, Clone, Default, Deserialize)]
@@ -208,8 +211,8 @@ async fn by_name_words(
             EntryKind::Name,
             &text::fold(word),
             Match::Prefix,
-            false,
-            ENTRIES_PER_LOOKUP,
+            true,
+            NAME_ENTRIES_PER_WORD,
         )
         .await?;
         let mut tickets: Vec<TicketId> = Vec::new();
