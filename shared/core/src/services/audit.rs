@@ -275,63 +275,25 @@ pub async fn list(
 ) -> Result<AuditPage, RequestError> {
     let limit = paging::limit(query.limit)?;
     let scope = query.scope()?;
-    let mut position = Position::decode(query.cursor.as_deref())?;
-    let mut found = Vec::new();
-    let mut scanned = 0;
-    while scanned < SCAN_BUDGET {
-        let (page, next) = repo::list(
-            &*ports.store,
-            tenant,
-            &scope,
-            query.from,
-            query.to,
-            position.store.clone(),
-            SCAN_PAGE,
-        )
-        .await
-        .map_err(cursor_error)?;
-        scanned += page.len().saturating_sub(position.skip);
-        for (i, entry) in page.iter().enumerate().skip(position.skip) {
-            if !query.matches(entry) {
-                continue;
-            }
-            found.push(entry.clone());
-            if found.len() == limit {
-                let rest = if i + 1 < page.len() {
-                    Some(Position {
-                        store: position.store.clone(),
-                        skip: i + 1,
-                    })
-                } else {
-                    next.map(|store| Position {
-                        store: Some(store),
-                        skip: 0,
-                    })
-                };
-                return Ok(AuditPage {
-                    entries: found,
-                    next_cursor: rest.map(|p| p.encode()),
-                });
-            }
-        }
-        match next {
-            Some(store) => {
-                position = Position {
-                    store: Some(store),
-                    skip: 0,
-                }
-            }
-            None => {
-                return Ok(AuditPage {
-                    entries: found,
-                    next_cursor: None,
-                })
-            }
-        }
-    }
+    let start = Position::decode(query.cursor.as_deref())?;
+    let (store, scope) = (&*ports.store, &scope);
+    let (entries, next_cursor) = paging::filtered(
+        start,
+        limit,
+        SCAN_BUDGET,
+        |cursor| async move {
+            repo::list(
+                store, tenant, scope, query.from, query.to, cursor, SCAN_PAGE,
+            )
+            .await
+            .map_err(cursor_error)
+        },
+        |entry| query.matches(entry),
+    )
+    .await?;
     Ok(AuditPage {
-        entries: found,
-        next_cursor: Some(position.encode()),
+        entries,
+        next_cursor,
     })
 }
 

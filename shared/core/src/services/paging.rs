@@ -59,6 +59,61 @@ impl Position {
     }
 }
 
+/// Reads store pages from `start` with `read` and keeps the items passing `keep` until `limit`
+/// are found, the list ends, or `budget` items were looked at; the items and the cursor where
+/// the list continues (`None` at its end). A rare filter thus gives short pages with a cursor,
+/// never one unbounded request.
+pub async fn filtered<T, Read, Fut>(
+    start: Position,
+    limit: usize,
+    budget: usize,
+    mut read: Read,
+    keep: impl Fn(&T) -> bool,
+) -> Result<(Vec<T>, Option<String>), RequestError>
+where
+    T: Clone,
+    Read: FnMut(Option<PageCursor>) -> Fut,
+    Fut: std::future::Future<Output = Result<(Vec<T>, Option<PageCursor>), RequestError>>,
+{
+    let mut position = start;
+    let mut found = Vec::new();
+    let mut scanned = 0;
+    while scanned < budget {
+        let (page, next) = read(position.store.clone()).await?;
+        scanned += page.len().saturating_sub(position.skip);
+        for (i, item) in page.iter().enumerate().skip(position.skip) {
+            if !keep(item) {
+                continue;
+            }
+            found.push(item.clone());
+            if found.len() == limit {
+                let rest = if i + 1 < page.len() {
+                    Some(Position {
+                        store: position.store.clone(),
+                        skip: i + 1,
+                    })
+                } else {
+                    next.map(|store| Position {
+                        store: Some(store),
+                        skip: 0,
+                    })
+                };
+                return Ok((found, rest.map(|p| p.encode())));
+            }
+        }
+        match next {
+            Some(store) => {
+                position = Position {
+                    store: Some(store),
+                    skip: 0,
+                }
+            }
+            None => return Ok((found, None)),
+        }
+    }
+    Ok((found, Some(position.encode())))
+}
+
 /// The page size asked for, checked: 1..=[`MAX_LIMIT`], [`DEFAULT_LIMIT`] when absent.
 pub fn limit(asked: Option<u32>) -> Result<usize, RequestError> {
     match asked {

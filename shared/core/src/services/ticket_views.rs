@@ -172,56 +172,23 @@ pub async fn list(
 ) -> Result<TicketPage, RequestError> {
     let limit = paging::limit(query.limit)?;
     let now = ports.clock.now();
-    let mut position = Position::decode(query.cursor.as_deref())?;
-    let mut found = Vec::new();
-    let mut scanned = 0;
-    while scanned < SCAN_BUDGET {
-        let (page, next) =
-            tickets::list_recent(&*ports.store, tenant, position.store.clone(), SCAN_PAGE)
+    let start = Position::decode(query.cursor.as_deref())?;
+    let store = &*ports.store;
+    let (tickets, next_cursor) = paging::filtered(
+        start,
+        limit,
+        SCAN_BUDGET,
+        |cursor| async move {
+            tickets::list_recent(store, tenant, cursor, SCAN_PAGE)
                 .await
-                .map_err(cursor_error)?;
-        scanned += page.len().saturating_sub(position.skip);
-        for (i, ticket) in page.iter().enumerate().skip(position.skip) {
-            if !query.matches(ticket, now) {
-                continue;
-            }
-            found.push(ticket.clone());
-            if found.len() == limit {
-                let rest = if i + 1 < page.len() {
-                    Some(Position {
-                        store: position.store.clone(),
-                        skip: i + 1,
-                    })
-                } else {
-                    next.map(|store| Position {
-                        store: Some(store),
-                        skip: 0,
-                    })
-                };
-                return Ok(TicketPage {
-                    tickets: found,
-                    next_cursor: rest.map(|p| p.encode()),
-                });
-            }
-        }
-        match next {
-            Some(store) => {
-                position = Position {
-                    store: Some(store),
-                    skip: 0,
-                }
-            }
-            None => {
-                return Ok(TicketPage {
-                    tickets: found,
-                    next_cursor: None,
-                })
-            }
-        }
-    }
+                .map_err(cursor_error)
+        },
+        |ticket| query.matches(ticket, now),
+    )
+    .await?;
     Ok(TicketPage {
-        tickets: found,
-        next_cursor: Some(position.encode()),
+        tickets,
+        next_cursor,
     })
 }
 
