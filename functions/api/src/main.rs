@@ -20,6 +20,11 @@ async fn main() -> Result<(), marketdesk_lambda::Error> {
         .with_webhooks(channels.webhooks, channels.webhook_settings);
     let api = tower::ServiceBuilder::new()
         .map_request(with_client_addr)
+        // The answer is complete here (axum buffers it): write the request's metrics.
+        .map_response(|response| {
+            marketdesk_lambda::emf::flush();
+            response
+        })
         .service(router(state));
     lambda_http::run(api).await
 }

@@ -31,6 +31,9 @@ pub enum ApiKeyError {
     /// The store failed.
     #[error("cannot store the key: {0}")]
     Store(String),
+    /// `--stack`: the stack's outputs could not be read.
+    #[error(transparent)]
+    Stack(#[from] crate::stack::StackError),
 }
 
 impl From<RequestError> for ApiKeyError {
@@ -65,7 +68,8 @@ pub fn open_data(
 
 /// Creates the key; prints it on stdout and a note on stderr.
 pub async fn create(args: &ApiKeyCreateArgs, env: &Env) -> Result<(), ApiKeyError> {
-    let opened = crate::backend::open(args.backend, args.data.as_deref(), args.init, env).await?;
+    let (backend, env) = crate::stack::resolve(args.backend, args.stack.as_deref(), env)?;
+    let opened = crate::backend::open(backend, args.data.as_deref(), args.init, &env).await?;
     let created =
         api_keys::create_for_tenant(&opened.ports, &args.tenant, args.role, args.name.clone())
             .await?;

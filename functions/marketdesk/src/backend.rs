@@ -56,13 +56,15 @@ pub async fn open(
                     });
                 }
             }
-            let ports = marketdesk_aws::AwsBackend::from_env(Arc::new(SystemClock))
+            // From `env`: the process's variables, or a stack's outputs (`--stack`).
+            let settings = marketdesk_aws::AwsSettings::from_lookup(|name| {
+                env.optional(name).map(str::to_owned)
+            })
+            .map_err(|error| ApiKeyError::Aws(error.to_string()))?;
+            let table = settings.table_name.clone();
+            let ports = marketdesk_aws::AwsBackend::from_settings(settings, Arc::new(SystemClock))
                 .await
                 .map_err(|error| ApiKeyError::Aws(error.to_string()))?;
-            // Read again only for the note: `from_env` just accepted these settings.
-            let table = marketdesk_aws::AwsSettings::from_env()
-                .map(|settings| settings.table_name)
-                .unwrap_or_default();
             Ok(Opened {
                 ports,
                 place: format!("DynamoDB table {table}"),

@@ -86,6 +86,12 @@ pub struct ApiKeyCreateArgs {
     /// variables the Lambda functions get, with the usual AWS credentials and region)
     #[arg(long, value_enum, value_name = "BACKEND", default_value = "embedded")]
     pub backend: crate::backend::BackendChoice,
+
+    /// The AWS deployment's CloudFormation stack (implies --backend aws): the table, queues,
+    /// secrets prefix, sender and public URL come from its outputs, read with the AWS CLI
+    /// (or the SAM CLI), with the usual AWS credentials and region
+    #[arg(long, value_name = "STACK")]
+    pub stack: Option<String>,
 }
 
 /// The `marketdesk user` subcommands.
@@ -140,6 +146,12 @@ pub struct UserCreateArgs {
     /// variables the Lambda functions get, with the usual AWS credentials and region)
     #[arg(long, value_enum, value_name = "BACKEND", default_value = "embedded")]
     pub backend: crate::backend::BackendChoice,
+
+    /// The AWS deployment's CloudFormation stack (implies --backend aws): the table, queues,
+    /// secrets prefix, sender and public URL come from its outputs, read with the AWS CLI
+    /// (or the SAM CLI), with the usual AWS credentials and region
+    #[arg(long, value_name = "STACK")]
+    pub stack: Option<String>,
 }
 
 fn parse_language(text: &str) -> Result<Language, String> {

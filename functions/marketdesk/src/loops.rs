@@ -83,6 +83,7 @@ pub fn spawn_all(
 
     let p = ports.clone();
     handles.push(tokio::spawn(consume(
+        "poll_jobs",
         ports.queues.poll_jobs.clone(),
         stop.clone(),
         move |body| {
@@ -93,6 +94,7 @@ pub fn spawn_all(
 
     let p = ports.clone();
     handles.push(tokio::spawn(consume(
+        "inbound",
         ports.queues.inbound.clone(),
         stop.clone(),
         move |body| {
@@ -107,6 +109,7 @@ pub fn spawn_all(
         Arc::new(channels.webhook_settings.clone()),
     );
     handles.push(tokio::spawn(consume(
+        "webhooks",
         ports.queues.webhooks.clone(),
         stop.clone(),
         move |body| {
@@ -117,6 +120,7 @@ pub fn spawn_all(
 
     let (p, deliveries) = (ports.clone(), Arc::new(channels.deliveries.clone()));
     handles.push(tokio::spawn(consume(
+        "outbound",
         ports.queues.outbound.clone(),
         stop,
         move |body| {
@@ -159,9 +163,14 @@ where
     }
 }
 
-/// Receives from `queue` and handles each message until stopped, like a Lambda SQS trigger.
-async fn consume<F, Fut>(queue: Arc<dyn Queue>, mut stop: watch::Receiver<bool>, handle: F)
-where
+/// Receives from `queue` (called `name` in the metrics) and handles each message until
+/// stopped, like a Lambda SQS trigger.
+async fn consume<F, Fut>(
+    name: &'static str,
+    queue: Arc<dyn Queue>,
+    mut stop: watch::Receiver<bool>,
+    handle: F,
+) where
     F: Fn(String) -> Fut,
     Fut: Future<Output = Result<(), ServiceError>>,
 {
@@ -181,6 +190,12 @@ where
             continue;
         }
         for message in batch {
+            if let Some(age) = message
+                .sent_at
+                .and_then(|sent| (chrono::Utc::now() - sent).to_std().ok())
+            {
+                marketdesk_core::metrics::queue_age(name, age);
+            }
             let result = handle(message.body.clone()).await;
             settle(&*queue, &message, result).await;
         }

@@ -8,9 +8,11 @@ mod backend;
 mod cli;
 mod demo;
 mod loops;
+mod metrics_endpoint;
 mod sandbox;
 mod serve;
 mod settings;
+mod stack;
 mod user;
 
 use clap::Parser;

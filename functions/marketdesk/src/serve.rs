@@ -35,6 +35,9 @@ pub enum ServeError {
     /// The HTTP server failed.
     #[error("HTTP server failed: {0}")]
     Http(std::io::Error),
+    /// The metrics endpoint (MARKETDESK_METRICS_LISTEN) could not start.
+    #[error(transparent)]
+    Metrics(#[from] crate::metrics_endpoint::MetricsEndpointError),
 }
 
 /// Runs until a shutdown signal, then lets in-flight work finish.
@@ -68,12 +71,15 @@ pub async fn run(settings: ServeSettings, env: &Env) -> Result<(), ServeError> {
     }
 
     let (stop_tx, stop_rx) = watch::channel(false);
+    // Before the loops start, so they record into it and a bad address stops nothing running.
+    let metrics_endpoint = crate::metrics_endpoint::spawn(env, stop_rx.clone()).await?;
     let mut workers = loops::spawn_all(
         ports.clone(),
         channels.clone(),
         settings.poll_interval,
         stop_rx.clone(),
     );
+    workers.extend(metrics_endpoint.map(|(task, _)| task));
     workers.push(loops::purge_expired(
         backend.store.clone(),
         ports.clock.clone(),

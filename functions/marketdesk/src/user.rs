@@ -34,7 +34,10 @@ impl From<marketdesk_core::services::request::RequestError> for UserError {
 
 /// Creates the user; prints the invitation link (if any) on stdout and a note on stderr.
 pub async fn create(args: &UserCreateArgs, env: &Env) -> Result<(), UserError> {
-    let opened = crate::backend::open(args.backend, args.data.as_deref(), args.init, env).await?;
+    let (backend, env) = crate::stack::resolve(args.backend, args.stack.as_deref(), env)
+        .map_err(ApiKeyError::from)?;
+    let env = &env;
+    let opened = crate::backend::open(backend, args.data.as_deref(), args.init, env).await?;
     let ports = opened.ports;
     let request = NewUser {
         email: args.email.clone(),

@@ -188,3 +188,161 @@ fn the_aws_backend_names_what_is_missing_and_takes_no_data_directory() {
     assert!(!output.status.success());
     assert!(stderr.contains("--data"), "{stderr}");
 }
+
+/// A directory holding a fake `aws` CLI: for `cloudformation describe-stacks --stack-name
+/// <stack>` it prints `outputs` (JSON); for another stack it fails as the real CLI does.
+fn fake_aws_cli(stack: &str, outputs: &serde_json::Value) -> tempfile::TempDir {
+    use std::os::unix::fs::PermissionsExt;
+    let dir = tempfile::tempdir().expect("temp dir");
+    std::fs::write(dir.path().join("outputs.json"), outputs.to_string()).expect("outputs");
+    let script = format!(
+        "#!/bin/sh\n\
+         [ \"$1 $2 $3\" = \"cloudformation describe-stacks --stack-name\" ] || {{ echo \"unexpected: $*\" >&2; exit 2; }}\n\
+         if [ \"$4\" != \"{stack}\" ]; then\n\
+           echo >&2; echo \"An error occurred (ValidationError) when calling the DescribeStacks operation: Stack with id $4 does not exist\" >&2; exit 254\n\
+         fi\n\
+         exec /bin/cat '{outputs}'\n",
+        outputs = dir.path().join("outputs.json").display()
+    );
+    let path = dir.path().join("aws");
+    std::fs::write(&path, script).expect("script");
+    std::fs::set_permissions(&path, std::fs::Permissions::from_mode(0o755)).expect("chmod");
+    dir
+}
+
+/// The template's outputs for `settings`, as `aws cloudformation describe-stacks` lists them.
+fn stack_outputs(settings: &AwsSettings) -> serde_json::Value {
+    let pairs = [
+        ("ApiUrl", "https://abc.execute-api.us-east-1.amazonaws.com"),
+        ("PublicUrl", "https://desk.example.com"),
+        ("TableName", settings.table_name.as_str()),
+        ("PollJobsQueueUrl", settings.poll_jobs_queue_url.as_str()),
+        ("InboundQueueUrl", settings.inbound_queue_url.as_str()),
+        ("OutboundQueueUrl", settings.outbound_queue_url.as_str()),
+        ("WebhooksQueueUrl", settings.webhooks_queue_url.as_str()),
+        ("SecretsPrefix", settings.secrets_prefix.as_str()),
+        ("NotifyFrom", "desk@example.com"),
+    ];
+    serde_json::Value::Array(
+        pairs
+            .iter()
+            .map(|(k, v)| serde_json::json!({"OutputKey": k, "OutputValue": v, "Description": "x"}))
+            .collect(),
+    )
+}
+
+/// The binary with the AWS endpoint for DynamoDB Local but no `MARKETDESK_*` deployment
+/// variables: `--stack` must find everything, and `path` is the whole PATH.
+fn by_stack(endpoint: &str, path: &std::path::Path) -> Command {
+    let mut command = on_aws(endpoint, &settings("unused-table"));
+    for var in STACK_VARS {
+        command.env_remove(var);
+    }
+    command.env("PATH", path);
+    command
+}
+
+/// The variables `--stack` fills from the template's outputs.
+const STACK_VARS: [&str; 6] = [
+    "MARKETDESK_TABLE_NAME",
+    "MARKETDESK_POLL_JOBS_QUEUE_URL",
+    "MARKETDESK_INBOUND_QUEUE_URL",
+    "MARKETDESK_OUTBOUND_QUEUE_URL",
+    "MARKETDESK_WEBHOOKS_QUEUE_URL",
+    "MARKETDESK_SECRETS_PREFIX",
+];
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_first_admin_key_and_user_are_made_from_the_stack_name_alone() {
+    let Some((endpoint, settings, ports)) = fresh_table().await else {
+        eprintln!("SKIPPED: {DYNAMODB_VAR} not set");
+        return;
+    };
+    let cli = fake_aws_cli("marketdesk-test", &stack_outputs(&settings));
+    let output = by_stack(&endpoint, cli.path())
+        .args([
+            "api-key",
+            "create",
+            "--stack",
+            "marketdesk-test",
+            "--tenant",
+            "acme",
+        ])
+        .args(["--role", "admin", "--name", "ops"])
+        .output()
+        .expect("run");
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(output.status.success(), "{stderr}");
+    assert!(stderr.contains(&settings.table_name), "{stderr}");
+    let key = String::from_utf8(output.stdout).expect("utf-8");
+    let caller = api_keys::authenticate(&ports, &SecretString::from(key.trim().to_owned()))
+        .await
+        .expect("store answers")
+        .expect("the printed key authenticates against the stack's table");
+    assert_eq!(caller.tenant_id.as_str(), "acme");
+
+    // An invitation: the link starts with the stack's PublicUrl output.
+    let output = by_stack(&endpoint, cli.path())
+        .args([
+            "user",
+            "create",
+            "--stack",
+            "marketdesk-test",
+            "--tenant",
+            "acme",
+        ])
+        .args([
+            "--email",
+            "anna@example.com",
+            "--name",
+            "Anna",
+            "--role",
+            "admin",
+        ])
+        .output()
+        .expect("run");
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(output.status.success(), "{stderr}");
+    let link = String::from_utf8(output.stdout).expect("utf-8");
+    assert!(link.starts_with("https://desk.example.com/"), "{link}");
+}
+
+#[test]
+fn stack_failures_are_explained() {
+    let settings = settings("marketdesk-t");
+    let cli = fake_aws_cli("marketdesk-test", &stack_outputs(&settings));
+    let create = |path: &std::path::Path, stack: &str| {
+        let output = by_stack("http://127.0.0.1:9", path)
+            .args([
+                "api-key", "create", "--stack", stack, "--tenant", "acme", "--role", "admin",
+            ])
+            .output()
+            .expect("run");
+        assert!(!output.status.success());
+        assert!(output.stdout.is_empty());
+        String::from_utf8_lossy(&output.stderr).into_owned()
+    };
+    let stderr = create(cli.path(), "no-such-stack");
+    assert!(
+        stderr.contains("aws cloudformation")
+            && stderr.contains("Stack with id no-such-stack does not exist"),
+        "{stderr}"
+    );
+    let empty = tempfile::tempdir().expect("temp dir");
+    let stderr = create(empty.path(), "marketdesk-test");
+    assert!(
+        stderr.contains("AWS CLI") && stderr.contains("sam"),
+        "{stderr}"
+    );
+
+    let mut old = stack_outputs(&settings);
+    old.as_array_mut()
+        .expect("list")
+        .retain(|o| o["OutputKey"] != "WebhooksQueueUrl");
+    let old_cli = fake_aws_cli("marketdesk-test", &old);
+    let stderr = create(old_cli.path(), "marketdesk-test");
+    assert!(
+        stderr.contains("WebhooksQueueUrl") && stderr.contains("MARKETDESK_WEBHOOKS_QUEUE_URL"),
+        "{stderr}"
+    );
+}

@@ -10,7 +10,7 @@ async fn main() -> Result<(), marketdesk_lambda::Error> {
     let ports = marketdesk_lambda::ports_from_env().await?;
     let channels = marketdesk_lambda::channels_from_env(&ports).await?;
     run(service_fn(|event: LambdaEvent<handler::ScheduledEvent>| {
-        handler::handle(&ports, &channels, event.payload)
+        marketdesk_lambda::emf::flushing(handler::handle(&ports, &channels, event.payload))
     }))
     .await
 }

@@ -133,7 +133,16 @@ impl AwsBackend {
     /// credentials, and endpoint overrides such as `AWS_ENDPOINT_URL_DYNAMODB`) and builds
     /// every adapter from it.
     pub async fn from_env(clock: Arc<dyn Clock>) -> Result<Ports, AwsError> {
-        let settings = AwsSettings::from_env()?;
+        Self::from_settings(AwsSettings::from_env()?, clock).await
+    }
+
+    /// Loads the default AWS configuration (region, credentials, endpoint overrides) and builds
+    /// every adapter for `settings` (read from somewhere else than the process environment, e.g.
+    /// a stack's outputs).
+    pub async fn from_settings(
+        settings: AwsSettings,
+        clock: Arc<dyn Clock>,
+    ) -> Result<Ports, AwsError> {
         let sdk_config = aws_config::load_defaults(BehaviorVersion::latest()).await;
         if sdk_config.region().is_none() {
             return Err(AwsError::NoRegion);

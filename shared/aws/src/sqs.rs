@@ -61,6 +61,8 @@ fn message(message: Message) -> Result<QueueMessage, QueueError> {
             .ok_or_else(|| missing("receipt handle"))?,
         body: message.body.ok_or_else(|| missing("body"))?,
         receive_count,
+        // Not asked for: the Lambda functions read it from the SQS event (marketdesk-lambda).
+        sent_at: None,
     })
 }
 

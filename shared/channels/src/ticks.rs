@@ -66,5 +66,8 @@ pub async fn scheduler_tick(
         Ok(sent) => report.sla_notices = sent.nearing + sent.breached,
         Err(error) => tracing::warn!(%error, "due SLA notices could not be read"),
     }
+    if let Err(error) = marketdesk_core::services::observe::refresh(ports).await {
+        tracing::warn!(%error, "poll lag and disconnected integrations could not be measured");
+    }
     Ok(report)
 }

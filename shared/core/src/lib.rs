@@ -6,6 +6,7 @@ pub mod config;
 pub mod domain;
 pub mod ids;
 pub mod jobs;
+pub mod metrics;
 pub mod ports;
 pub mod repo;
 pub mod services;

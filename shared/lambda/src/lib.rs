@@ -1,6 +1,7 @@
 //! Glue shared by the Lambda functions: logging, wiring the AWS backend from the environment,
 //! and SQS batches with partial failures.
 
+pub mod emf;
 pub mod sqs;
 
 use marketdesk_channels::settings::{AllegroSettings, ChannelSettings};
@@ -13,9 +14,11 @@ use std::sync::Arc;
 pub type Error = lambda_runtime::Error;
 
 /// Starts logging: JSON when the function is configured with `LogFormat: JSON` (Lambda sets
-/// `AWS_LAMBDA_LOG_FORMAT`), level from `AWS_LAMBDA_LOG_LEVEL` or `RUST_LOG`.
+/// `AWS_LAMBDA_LOG_FORMAT`), level from `AWS_LAMBDA_LOG_LEVEL` or `RUST_LOG`; and installs the
+/// metrics recorder writing CloudWatch Embedded Metric Format (`emf`).
 pub fn init_tracing() {
     lambda_runtime::tracing::init_default_subscriber();
+    emf::install();
 }
 
 /// Builds every port on AWS from the `MARKETDESK_*` variables, once per cold start.

@@ -179,7 +179,7 @@ fn receive_in(
     let candidates = {
         let mut stmt = tx
             .prepare_cached(
-                "SELECT id, body, receive_count FROM queue_messages
+                "SELECT id, body, receive_count, sent_at FROM queue_messages
                  WHERE queue = ?1 AND visible_at <= ?2 ORDER BY visible_at, rowid LIMIT ?3",
             )
             .map_err(sql)?;
@@ -189,13 +189,14 @@ fn receive_in(
                     row.get::<_, String>(0)?,
                     row.get::<_, String>(1)?,
                     row.get::<_, i64>(2)?,
+                    row.get::<_, i64>(3)?,
                 ))
             })
             .map_err(sql)?;
         rows.collect::<Result<Vec<_>, _>>().map_err(sql)?
     };
     let mut messages = Vec::with_capacity(candidates.len());
-    for (id, body, count) in candidates {
+    for (id, body, count, sent_at) in candidates {
         let receive_count = u32::try_from(count)
             .ok()
             .and_then(|c| c.checked_add(1))
@@ -213,6 +214,7 @@ fn receive_in(
             receipt,
             body,
             receive_count,
+            sent_at: chrono::DateTime::from_timestamp_millis(sent_at),
         });
     }
     tx.commit().map_err(sql)?;

@@ -25,6 +25,8 @@ pub struct QueueMessage {
     pub body: String,
     /// How many times the message has been received, this delivery included.
     pub receive_count: u32,
+    /// When it was sent (a delay included in its age), when the queue tells.
+    pub sent_at: Option<chrono::DateTime<chrono::Utc>>,
 }
 
 /// Why a queue operation failed.

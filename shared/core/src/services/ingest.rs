@@ -91,6 +91,7 @@ pub async fn run_observed(
     update_ticket(ports, &integration, event, observed_at, &ticket_id).await?;
     super::search::index_ingested(ports, event, &ticket_id, &new_texts).await?;
     super::events::after_ingest(ports, &event.tenant_id, &ticket_id, created, &added).await;
+    crate::metrics::ingested(event.conversation.kind.channel(), created, added.len());
     Ok(IngestOutcome {
         ticket_id,
         created,

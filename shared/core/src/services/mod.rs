@@ -12,6 +12,7 @@ pub mod customer_views;
 pub mod events;
 pub mod ingest;
 pub mod integrations;
+pub mod observe;
 pub mod paging;
 pub mod people;
 pub mod poller;

@@ -49,7 +49,10 @@ pub async fn run(
         job.channel,
     )
     .await?;
-    let batch = source.poll(&integration, &cursor).await?;
+    let batch = source
+        .poll(&integration, &cursor)
+        .await
+        .inspect_err(|error| crate::metrics::marketplace_error(job.channel, error))?;
     let observed_at = ports.clock.now();
     for event in &batch.events {
         let delivery = InboundDelivery {

@@ -93,7 +93,10 @@ pub async fn run(
     if let Some(first) = stored.value.first_attempt_at {
         let found = channel
             .find_delivered(&integration, &ticket, &stored.value.text, first - SKEW)
-            .await;
+            .await
+            .inspect_err(|error| {
+                crate::metrics::marketplace_error(ticket.conversation.kind.channel(), error)
+            });
         match found {
             Ok(Some(delivered))
                 if !claimed_by_other(ports, &ticket, &stored.value, &delivered).await? =>
@@ -147,7 +150,13 @@ pub async fn run(
 
     let attempt = begin_attempt(ports, tenant, stored).await?;
     let outgoing = outgoing(ports, &job.tenant_id, &attempt.value).await?;
-    match channel.deliver(&integration, &ticket, &outgoing).await {
+    let delivered = channel
+        .deliver(&integration, &ticket, &outgoing)
+        .await
+        .inspect_err(|error| {
+            crate::metrics::marketplace_error(ticket.conversation.kind.channel(), error)
+        });
+    match delivered {
         Ok(delivered) => record_sent(ports, &ticket, attempt, delivered).await,
         Err(error) => match error {
             MarketplaceError::Unavailable(_) | MarketplaceError::RateLimited { .. }
@@ -176,6 +185,15 @@ pub async fn handle_body(
 ) -> Result<SendOutcome, ServiceError> {
     let job: OutboundJob = decode_job(body)?;
     let outcome = run(ports, deliveries, &job).await?;
+    let autoresponse = |reply: &Reply| reply.author == AuthorKind::Autoresponder;
+    match &outcome {
+        SendOutcome::Sent(reply) => crate::metrics::reply_sent(autoresponse(reply)),
+        SendOutcome::Failed(_) => crate::metrics::reply_failed(),
+        SendOutcome::Cancelled(reply) if autoresponse(reply) => {
+            crate::metrics::autoresponses_skipped(1)
+        }
+        SendOutcome::Cancelled(_) | SendOutcome::AlreadySettled => {}
+    }
     match &outcome {
         SendOutcome::Sent(reply) => {
             tracing::info!(reply = %reply.id, ticket = %reply.ticket_id, attempts = reply.attempts, "reply delivered")

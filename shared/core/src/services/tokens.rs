@@ -168,10 +168,14 @@ pub async fn refresh_if_due(
                 Ok(RefreshOutcome::Refreshed)
             }
             Err(RefreshError::Rejected(reason)) => {
+                crate::metrics::token_refresh_failed(true);
                 disconnect(ports, &integration.tenant_id, &integration.id, &reason).await?;
                 Ok(RefreshOutcome::Disconnected)
             }
-            Err(RefreshError::Unavailable(reason)) => Err(ServiceError::Unavailable(reason)),
+            Err(RefreshError::Unavailable(reason)) => {
+                crate::metrics::token_refresh_failed(false);
+                Err(ServiceError::Unavailable(reason))
+            }
         }
     }
     .await;

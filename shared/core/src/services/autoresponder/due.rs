@@ -60,6 +60,7 @@ pub async fn run_due(ports: &Ports, now: DateTime<Utc>) -> Result<DueReport, Ser
             }
         }
     }
+    crate::metrics::autoresponses_skipped(report.skipped);
     Ok(report)
 }
 
