@@ -238,6 +238,9 @@ Environment:
   MARKETDESK_USER_AGENT     sent on every marketplace call (default: marketdesk/<version> (+<url>))
   MARKETDESK_MAX_ANSWER_BYTES
                             largest marketplace answer read into memory (default: 33554432)
+  MARKETDESK_METRICS_LISTEN address of the Prometheus /metrics endpoint, apart from the API
+                            (e.g. 127.0.0.1:9464; unset: not served)
+  MARKETDESK_METRICS_TOKEN  when set, /metrics needs Authorization: Bearer <token>
   MARKETDESK_SESSION_LIFETIME, MARKETDESK_SESSION_IDLE
                             a sign-in session's absolute lifetime and idle timeout (12h, 2h)
   MARKETDESK_SECURE_COOKIES true: the session cookie is Secure even without X-Forwarded-Proto
