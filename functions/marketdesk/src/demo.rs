@@ -258,6 +258,7 @@ fn demo_channel_settings(api_url: &str, sandbox_url: &str) -> ChannelSettings {
         }),
         empik_api_url: sandbox_url.to_owned(),
         max_answer_bytes: marketdesk_channels::settings::DEFAULT_MAX_ANSWER_BYTES,
+        allegro_budget: marketdesk_core::services::budget::BudgetPolicy::allegro(),
     }
 }
 

@@ -126,6 +126,8 @@ pub struct AllegroConfig {
     /// Largest answer read into memory (JSON and error bodies); a larger one is an
     /// [`crate::AllegroError::AnswerTooLarge`]. File downloads stream and are not capped.
     pub max_answer_bytes: u64,
+    /// The shared request budget every call passes first (none: calls go straight out).
+    pub gate: Option<std::sync::Arc<dyn crate::gate::RequestGate>>,
 }
 
 /// Default cap of one answer: far above any documented Allegro list page (a few MB).
@@ -148,7 +150,14 @@ impl AllegroConfig {
             http_timeout: Duration::from_secs(30),
             retry: RetryPolicy::default(),
             max_answer_bytes: DEFAULT_MAX_ANSWER_BYTES,
+            gate: None,
         }
+    }
+
+    /// The same configuration with every call passing `gate` first.
+    pub fn with_gate(mut self, gate: std::sync::Arc<dyn crate::gate::RequestGate>) -> Self {
+        self.gate = Some(gate);
+        self
     }
 
     /// The same configuration with another answer cap.

@@ -4,6 +4,7 @@
 
 use crate::config::{AllegroConfig, RetryPolicy};
 use crate::error::{network_message, parse_auth_error, parse_errors, AllegroError};
+use crate::gate::CallKind;
 use crate::token::AccessToken;
 use reqwest::header::{HeaderMap, ACCEPT, AUTHORIZATION, CONTENT_TYPE, RETRY_AFTER, USER_AGENT};
 use reqwest::{Method, StatusCode};
@@ -256,7 +257,12 @@ impl Http {
         loop {
             attempt += 1;
             let last = attempt >= attempts;
-            match self.attempt(call).await {
+            self.pass_gate(call).await?;
+            let sent = self.attempt(call).await;
+            if let Ok(response) = &sent {
+                self.report_429(response).await;
+            }
+            match sent {
                 Ok(response)
                     if retry_status(response.status()) && !last && call.retry == Retry::Safe =>
                 {
@@ -290,6 +296,41 @@ impl Http {
             }
             tokio::time::sleep(policy.delay(attempt - 1, random_unit())).await;
         }
+    }
+
+    /// Takes a slot of the shared budget for `call` (each attempt is a call Allegro counts);
+    /// a refusal is a [`AllegroError::RateLimited`] and nothing is sent.
+    async fn pass_gate(&self, call: &Call<'_>) -> Result<(), AllegroError> {
+        let Some(gate) = &self.config.gate else {
+            return Ok(());
+        };
+        let kind = CallKind::of(&call.method, &call.url, &self.config.auth_url);
+        gate.admit(&self.config.client_id, kind)
+            .await
+            .map_err(|retry_after| AllegroError::RateLimited {
+                retry_after,
+                retry_after_header: None,
+                trace_id: None,
+            })
+    }
+
+    /// Tells the gate of a 429, so every worker stops calling with this client id.
+    async fn report_429(&self, response: &reqwest::Response) {
+        let Some(gate) = &self.config.gate else {
+            return;
+        };
+        if response.status() != StatusCode::TOO_MANY_REQUESTS {
+            return;
+        }
+        let header = response
+            .headers()
+            .get(RETRY_AFTER)
+            .and_then(|v| v.to_str().ok())
+            .and_then(parse_retry_after);
+        let retry_after = header
+            .unwrap_or_default()
+            .max(self.config.retry.rate_limit_floor);
+        gate.rate_limited(&self.config.client_id, retry_after).await;
     }
 
     /// Reads a whole answer, refusing one larger than `max_answer_bytes` without reading on

@@ -168,9 +168,14 @@ impl AwsBackend {
             )),
             None => Arc::new(NoSender),
         };
+        let budget = Arc::new(crate::budget::DynamoBudget::new(
+            dynamodb.clone(),
+            settings.table_name.clone(),
+        ));
         let store: Arc<dyn marketdesk_core::ports::Store> =
             Arc::new(DynamoStore::new(dynamodb, settings.table_name));
         Ports {
+            budget,
             text_index: Arc::new(StoreWordIndex::new(store.clone())),
             store,
             queues: Queues {

@@ -9,6 +9,7 @@
 
 pub mod app_secret;
 pub mod backend;
+pub mod budget;
 pub mod dynamodb;
 pub mod schema;
 pub mod secrets_manager;
@@ -18,6 +19,7 @@ pub mod sqs;
 mod sdk_error;
 
 pub use backend::{AwsBackend, AwsError, AwsSettings};
+pub use budget::DynamoBudget;
 pub use dynamodb::DynamoStore;
 pub use schema::{create_table, SchemaError};
 pub use secrets_manager::SecretsManagerSecrets;

@@ -28,6 +28,10 @@ mod dynamodb_local_word_items {
     marketdesk_core::text_index_conformance_tests!(crate::common::dynamo_word_index());
 }
 
+mod dynamodb_local_budget {
+    marketdesk_core::budget_conformance_tests!(crate::common::dynamo_budget());
+}
+
 mod moto_sqs {
     marketdesk_core::queue_conformance_tests!(crate::common::sqs_queues());
 }

@@ -3,6 +3,7 @@
 //! events (subjects, authors, panel) and marketplace errors to the domain's.
 
 pub mod allegro;
+pub mod budget;
 pub mod empik;
 pub mod settings;
 pub mod ticks;

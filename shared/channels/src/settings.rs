@@ -1,6 +1,7 @@
 //! The channels' configuration from `MARKETDESK_*` variables.
 
 use marketdesk_core::config::{ConfigError, Env};
+use marketdesk_core::services::budget::BudgetPolicy;
 use secrecy::SecretString;
 
 /// Where EmpikPlace lives unless told otherwise.
@@ -41,6 +42,9 @@ pub struct ChannelSettings {
     /// Largest marketplace answer read into memory (`MARKETDESK_MAX_ANSWER_BYTES`); a larger
     /// one fails the call as an outage, so the poll's cursor does not move.
     pub max_answer_bytes: u64,
+    /// The Allegro client id's request budget (`MARKETDESK_ALLEGRO_BUDGET_PER_MINUTE`, default
+    /// 9000; `MARKETDESK_BUDGET_BACKGROUND_SHARE`, default 0.8).
+    pub allegro_budget: BudgetPolicy,
 }
 
 /// Default of `MARKETDESK_MAX_ANSWER_BYTES`: 32 MiB, far above any documented page.
@@ -106,6 +110,7 @@ impl ChannelSettings {
             allegro,
             empik_api_url,
             max_answer_bytes,
+            allegro_budget: budget_policy(env)?,
         })
     }
 
@@ -115,6 +120,37 @@ impl ChannelSettings {
             .as_ref()
             .map(|base| format!("{base}/oauth/allegro/callback"))
     }
+}
+
+/// The Allegro budget from `MARKETDESK_ALLEGRO_BUDGET_PER_MINUTE` (1–9000) and
+/// `MARKETDESK_BUDGET_BACKGROUND_SHARE` (0.1–1.0).
+fn budget_policy(env: &Env) -> Result<BudgetPolicy, ConfigError> {
+    let mut policy = BudgetPolicy::allegro();
+    if let Some(value) = env.optional("MARKETDESK_ALLEGRO_BUDGET_PER_MINUTE") {
+        let per_minute = value
+            .parse::<u32>()
+            .ok()
+            .filter(|n| (1..=9000).contains(n))
+            .ok_or_else(|| ConfigError::Invalid {
+                var: "MARKETDESK_ALLEGRO_BUDGET_PER_MINUTE".into(),
+                value: value.into(),
+                reason: "expected calls per minute, 1 to 9000 (Allegro's limit per client id)"
+                    .into(),
+            })?;
+        policy.per_minute = Some(per_minute);
+    }
+    if let Some(value) = env.optional("MARKETDESK_BUDGET_BACKGROUND_SHARE") {
+        policy.background_share = value
+            .parse::<f64>()
+            .ok()
+            .filter(|share| (0.1..=1.0).contains(share))
+            .ok_or_else(|| ConfigError::Invalid {
+                var: "MARKETDESK_BUDGET_BACKGROUND_SHARE".into(),
+                value: value.into(),
+                reason: "expected a share between 0.1 and 1.0".into(),
+            })?;
+    }
+    Ok(policy)
 }
 
 fn url_var(env: &Env, var: &str) -> Result<Option<String>, ConfigError> {

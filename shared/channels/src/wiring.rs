@@ -106,9 +106,15 @@ impl Channels {
             user_agent: settings.user_agent.clone(),
         };
         let max_answer_bytes = settings.max_answer_bytes;
-        let clients =
-            AllegroClients::with_adjusted(&config, |c| c.with_max_answer_bytes(max_answer_bytes))
-                .map_err(|e| WiringError::Client(e.to_string()))?;
+        // Every Allegro call of every worker draws from the client id's shared budget.
+        let gate: Arc<dyn marketdesk_allegro::RequestGate> = Arc::new(
+            crate::budget::AllegroBudgetGate::new(ports, settings.allegro_budget),
+        );
+        let clients = AllegroClients::with_adjusted(&config, |c| {
+            c.with_max_answer_bytes(max_answer_bytes)
+                .with_gate(gate.clone())
+        })
+        .map_err(|e| WiringError::Client(e.to_string()))?;
         let refresher = Arc::new(AllegroTokenRefresher::new(
             clients.clone(),
             ports.clock.clone(),

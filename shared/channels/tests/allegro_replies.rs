@@ -789,6 +789,7 @@ async fn the_wired_channels_deliver_through_the_sender_exactly_once() {
         }),
         empik_api_url: h.sandbox.base_url.clone(),
         max_answer_bytes: marketdesk_channels::settings::DEFAULT_MAX_ANSWER_BYTES,
+        allegro_budget: marketdesk_core::services::budget::BudgetPolicy::allegro(),
     };
     let channels = Channels::build(&ports, &settings).expect("channels");
     for channel in [

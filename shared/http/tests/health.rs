@@ -43,6 +43,26 @@ async fn health_answers_ok_with_the_version() {
 }
 
 #[tokio::test]
+async fn health_lists_request_budgets_blocked_after_a_429_without_their_ids() {
+    let backend = local();
+    let ports = backend.ports.clone();
+    let (_, body) = call(ports.clone(), "/v1/health").await;
+    assert_eq!(body["rate_limits"], serde_json::json!([]));
+    let now = ports.clock.now();
+    let until = now + chrono::Duration::seconds(60);
+    assert!(ports
+        .budget
+        .block("allegro#secret-client-id", until, now)
+        .await
+        .expect("block"));
+    let (status, body) = call(ports, "/v1/health").await;
+    assert_eq!(status, StatusCode::OK, "a block is not an outage");
+    assert_eq!(body["rate_limits"][0]["marketplace"], "allegro");
+    assert!(body["rate_limits"][0]["until"].is_string());
+    assert!(!body.to_string().contains("secret-client-id"));
+}
+
+#[tokio::test]
 async fn unknown_routes_get_a_json_error() {
     let backend = local();
     let ports = backend.ports.clone();

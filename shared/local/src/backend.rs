@@ -38,6 +38,8 @@ pub struct LocalBackend {
     pub notifier: Arc<RecordingNotifier>,
     /// The FTS5 text index of tickets' words.
     pub text_index: Arc<SqliteTextIndex>,
+    /// The request budget every loop of the process shares (in memory: one process).
+    pub budget: Arc<marketdesk_core::ports::MemoryBudget>,
     /// The clock the queues and the notifier read.
     pub clock: Arc<dyn Clock>,
 }
@@ -97,6 +99,7 @@ impl LocalBackend {
             secrets: Arc::new(FileSecrets::open(&data_dir.join("secrets"))?),
             notifier: Arc::new(RecordingNotifier::new(&db, clock.clone())?),
             text_index: Arc::new(SqliteTextIndex::new(db.clone())?),
+            budget: Arc::new(marketdesk_core::ports::MemoryBudget::new()),
             db,
             clock,
         })
@@ -116,6 +119,7 @@ impl LocalBackend {
             notifier: self.notifier.clone(),
             clock: self.clock.clone(),
             text_index: self.text_index.clone(),
+            budget: self.budget.clone(),
         }
     }
 }

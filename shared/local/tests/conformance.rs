@@ -126,3 +126,14 @@ mod sqlite_in_memory {
         marketdesk_core::store_conformance_tests!(crate::memory_store());
     }
 }
+
+/// The in-process request budget of `marketdesk serve`.
+async fn memory_budget() -> Option<Box<marketdesk_core::ports::MemoryBudget>> {
+    Some(Box::new(marketdesk_core::ports::MemoryBudget::new()))
+}
+
+mod in_process {
+    mod budget {
+        marketdesk_core::budget_conformance_tests!(crate::memory_budget());
+    }
+}

@@ -727,7 +727,7 @@ async fn a_client_id_over_the_minute_limit_gets_429_with_retry_after() {
             RateWindow {
                 window_start: Some(now),
                 count: CLIENT_RATE_LIMIT,
-                blocked_until: None,
+                ..RateWindow::default()
             },
         );
     }
@@ -745,4 +745,89 @@ async fn a_client_id_over_the_minute_limit_gets_429_with_retry_after() {
         api_get(&sandbox, "/me", &access(&tokens)).await.status(),
         200
     );
+}
+
+/// Sends `body` with `method` to the control API (`/__sandbox` + `path`) and reads the answer.
+async fn control_call(
+    sandbox: &marketdesk_sandbox::RunningSandbox,
+    method: reqwest::Method,
+    path: &str,
+    body: Option<Value>,
+) -> (u16, Value) {
+    let mut request =
+        common::client().request(method, format!("{}/__sandbox{path}", sandbox.base_url));
+    if let Some(body) = body {
+        request = request.json(&body);
+    }
+    status_json(request.send().await.expect("control call")).await
+}
+
+#[tokio::test]
+async fn an_overrun_blocks_the_client_id_and_calls_while_blocked_prolong_it() {
+    let sandbox = common::sandbox().await;
+    let (_, tokens) = seller_with_tokens(&sandbox, "budget", None).await;
+    let (status, _) = control_call(
+        &sandbox,
+        reqwest::Method::PUT,
+        "/allegro/rate-limit",
+        Some(json!({"per_minute": 0})),
+    )
+    .await;
+    assert_eq!(status, 422, "a zero limit is refused");
+    let (status, body) = control_call(
+        &sandbox,
+        reqwest::Method::PUT,
+        "/allegro/rate-limit",
+        Some(json!({"per_minute": 3})),
+    )
+    .await;
+    assert_eq!((status, body["per_minute"].as_u64()), (200, Some(3)));
+    for _ in 0..3 {
+        assert_eq!(
+            api_get(&sandbox, "/me", &access(&tokens)).await.status(),
+            200
+        );
+    }
+    let over = api_get(&sandbox, "/me", &access(&tokens)).await;
+    assert_eq!(over.status(), 429);
+    assert_eq!(over.headers()["retry-after"], "60");
+    advance(&sandbox, 50).await;
+    assert_eq!(
+        api_get(&sandbox, "/me", &access(&tokens)).await.status(),
+        429,
+        "still blocked, and this call starts the minute again"
+    );
+    advance(&sandbox, 20).await;
+    assert_eq!(
+        api_get(&sandbox, "/me", &access(&tokens)).await.status(),
+        429,
+        "70 s after the overrun, but only 20 s after the last call"
+    );
+    let (_, counts) =
+        control_call(&sandbox, reqwest::Method::GET, "/allegro/rate-limit", None).await;
+    assert_eq!(counts["per_minute"], 3);
+    assert_eq!(counts["block_seconds"], 60);
+    let client = &counts["clients"][0];
+    assert_eq!(client["client_id"], CLIENT_ID);
+    assert_eq!(
+        (&client["total"], &client["rejected"], &client["blocks"]),
+        (&json!(6), &json!(3), &json!(1))
+    );
+    assert!(client["blocked_until"].is_string());
+    advance(&sandbox, 61).await;
+    assert_eq!(
+        api_get(&sandbox, "/me", &access(&tokens)).await.status(),
+        200
+    );
+    let (status, _) = control_call(
+        &sandbox,
+        reqwest::Method::DELETE,
+        "/allegro/rate-limit/counts",
+        None,
+    )
+    .await;
+    assert_eq!(status, 200);
+    let (_, counts) =
+        control_call(&sandbox, reqwest::Method::GET, "/allegro/rate-limit", None).await;
+    assert_eq!(counts["clients"], json!([]));
 }

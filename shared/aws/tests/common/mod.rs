@@ -68,6 +68,16 @@ pub async fn dynamo_store() -> Option<Box<DynamoStore>> {
     Some(Box::new(DynamoStore::new(client, table.clone())))
 }
 
+/// The request budget on the shared table in DynamoDB Local, or `None` to skip.
+pub async fn dynamo_budget() -> Option<Box<marketdesk_aws::DynamoBudget>> {
+    let store = dynamo_store().await?;
+    let client = dynamodb_client().await?;
+    Some(Box::new(marketdesk_aws::DynamoBudget::new(
+        client,
+        store.table_name(),
+    )))
+}
+
 /// Ports whose store is the shared table on DynamoDB Local, or `None` to skip. The other
 /// adapters point at an address nothing listens on: suites given these ports use only the
 /// store and the clock.

@@ -4,6 +4,7 @@
 //! test run shows which backend passed which rule. Every check uses fresh, uniquely named
 //! partitions, queues and secrets, so the suite can run against a shared emulator.
 
+pub mod budget;
 pub mod crm;
 pub mod people;
 pub mod queue;
@@ -101,6 +102,18 @@ macro_rules! text_index_conformance_tests {
     ($factory:expr) => {
         $crate::__conformance_tests!($factory, search;
             text_index_matches_every_word_within_a_ticket);
+    };
+}
+
+/// Declares one `#[tokio::test]` per request-budget rule. `$factory` is an async expression
+/// giving `Option<impl Deref<Target = impl RateBudget>>`.
+#[macro_export]
+macro_rules! budget_conformance_tests {
+    ($factory:expr) => {
+        $crate::__conformance_tests!($factory, budget;
+            draws_count_per_second_up_to_the_ceiling,
+            a_block_stops_every_draw_until_it_ends,
+            concurrent_draws_never_pass_the_ceiling);
     };
 }
 

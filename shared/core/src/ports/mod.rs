@@ -3,6 +3,7 @@
 //! Every port has two adapters: AWS (`marketdesk-aws`) and embedded (`marketdesk-local`).
 //! The conformance suite (`crate::conformance`, feature `conformance`) holds both to one contract.
 
+pub mod budget;
 pub mod clock;
 pub mod connector;
 pub mod credentials;
@@ -17,6 +18,7 @@ pub mod webhook;
 
 use std::sync::Arc;
 
+pub use budget::{Admission, BudgetBlock, BudgetError, MemoryBudget, RateBudget};
 pub use clock::{Clock, ManualClock, SystemClock};
 pub use connector::{AccountConnector, ConnectFailure, DeviceAuthorizationInfo, NoConnector};
 pub use credentials::{
@@ -69,4 +71,7 @@ pub struct Ports {
     pub clock: Arc<dyn Clock>,
     /// Words of tickets for search (FTS5 locally, word items on AWS).
     pub text_index: Arc<dyn TextIndex>,
+    /// Marketplace calls per application or shop, shared by every worker (in memory locally,
+    /// DynamoDB items on AWS); see `services::budget`.
+    pub budget: Arc<dyn RateBudget>,
 }

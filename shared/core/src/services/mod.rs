@@ -5,6 +5,7 @@ pub mod api_keys;
 pub mod attachments;
 pub mod audit;
 pub mod autoresponder;
+pub mod budget;
 pub mod caller;
 pub mod comments;
 pub mod crm;

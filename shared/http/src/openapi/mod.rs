@@ -506,9 +506,18 @@ fn key_and_integration_schemas() -> Value {
                 "field": { "type": "string", "description": "The request field or parameter at fault (validation errors), as a dotted path." }
             }))
         })),
-        "Health": object(&["status", "version"], json!({
+        "Health": object(&["status", "version", "rate_limits"], json!({
             "status": enumeration(&["ok"]),
-            "version": string()
+            "version": string(),
+            "rate_limits": {
+                "type": "array",
+                "description": "Marketplace request budgets blocked after a 429 (an Allegro client id, an EmpikPlace shop): no call is made until `until`; the work waits in its queues.",
+                "items": object(&["marketplace", "since", "until"], json!({
+                    "marketplace": string(),
+                    "since": { "type": "string", "format": "date-time" },
+                    "until": { "type": "string", "format": "date-time" }
+                }))
+            }
         })),
         "Role": enumeration(&["agent", "admin"]),
         "ApiKey": object(&["id", "tenant_id", "role", "name", "hint", "created_at"], json!({

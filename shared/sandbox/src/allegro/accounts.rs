@@ -14,9 +14,11 @@ pub const ACCESS_TOKEN_LIFETIME: Duration = Duration::seconds(43_199);
 pub const REFRESH_TOKEN_LIFETIME: Duration = Duration::days(90);
 /// How long a rotated refresh token keeps working.
 pub const REFRESH_GRACE: Duration = Duration::seconds(60);
-/// Requests per minute per client id before Allegro blocks it.
+/// Requests per minute per client id before Allegro blocks it (the default; the control API
+/// sets another, `PUT /__sandbox/allegro/rate-limit`).
 pub const CLIENT_RATE_LIMIT: u32 = 9000;
-/// How long a client id stays blocked after exceeding the limit.
+/// How long a client id stays blocked after exceeding the limit, counted again from every call
+/// made while blocked (allegro-api.md §4.2: calling on prolongs the block).
 pub const CLIENT_BLOCK: Duration = Duration::seconds(60);
 
 /// Every scope the simulator knows (a token gets all of them unless fewer are asked for).
@@ -135,6 +137,13 @@ pub struct RateWindow {
     pub count: u32,
     /// Blocked until then (429 for every request).
     pub blocked_until: Option<DateTime<Utc>>,
+    /// Every request of the client id since the simulator started (or the counts were reset),
+    /// the refused ones included.
+    pub total: u64,
+    /// Requests answered 429 because of the limit or a running block.
+    pub rejected: u64,
+    /// How many blocks began (overruns of the limit).
+    pub blocks: u64,
 }
 
 /// Sellers, the app, tokens and rate windows.
@@ -152,6 +161,8 @@ pub struct Accounts {
     pub refresh_tokens: HashMap<String, RefreshToken>,
     /// Rate windows by client id.
     pub rate: HashMap<String, RateWindow>,
+    /// Requests per minute per client id before a block ([`CLIENT_RATE_LIMIT`] by default).
+    pub rate_limit_per_minute: u32,
     /// Extra state of the OAuth flows (authorization and device codes), owned by `oauth`.
     pub oauth: crate::allegro::oauth::OAuthState,
     next_seller: u64,
@@ -184,6 +195,7 @@ impl Accounts {
             access_tokens: HashMap::new(),
             refresh_tokens: HashMap::new(),
             rate: HashMap::new(),
+            rate_limit_per_minute: CLIENT_RATE_LIMIT,
             oauth: Default::default(),
             next_seller: 0,
         }
@@ -300,11 +312,17 @@ impl Accounts {
     }
 
     /// Counts one request of `client_id`; `Err(seconds left)` when the client id is blocked.
+    /// A request over the per-minute limit starts a 60 s block; a request during a block
+    /// answers 429 and starts the 60 s again, as Allegro prolongs a block while called.
     pub fn count_request(&mut self, client_id: &str, now: DateTime<Utc>) -> Result<(), i64> {
+        let limit = self.rate_limit_per_minute;
         let window = self.rate.entry(client_id.to_owned()).or_default();
+        window.total += 1;
         if let Some(until) = window.blocked_until {
             if now < until {
-                return Err((until - now).num_seconds().max(1));
+                window.rejected += 1;
+                window.blocked_until = Some(now + CLIENT_BLOCK);
+                return Err(CLIENT_BLOCK.num_seconds());
             }
             window.blocked_until = None;
         }
@@ -315,8 +333,10 @@ impl Accounts {
                 window.count = 1;
             }
         }
-        if window.count > CLIENT_RATE_LIMIT {
+        if window.count > limit {
             window.blocked_until = Some(now + CLIENT_BLOCK);
+            window.rejected += 1;
+            window.blocks += 1;
             return Err(CLIENT_BLOCK.num_seconds());
         }
         Ok(())
@@ -347,13 +367,35 @@ mod tests {
             "per client id"
         );
         assert_eq!(
-            accounts.count_request("app", at + Duration::seconds(30)),
-            Err(30)
+            accounts.count_request("app", at + Duration::seconds(61)),
+            Ok(()),
+            "the block ends after 60 s when nobody calls"
+        );
+        assert_eq!(accounts.rate["app"].blocks, 1);
+    }
+
+    #[test]
+    fn calling_while_blocked_prolongs_the_block() {
+        let mut accounts = accounts();
+        accounts.rate_limit_per_minute = 3;
+        let start = Utc::now();
+        for _ in 0..3 {
+            assert_eq!(accounts.count_request("app", start), Ok(()));
+        }
+        assert_eq!(accounts.count_request("app", start), Err(60));
+        let during = start + Duration::seconds(50);
+        assert_eq!(accounts.count_request("app", during), Err(60));
+        assert_eq!(
+            accounts.count_request("app", start + Duration::seconds(70)),
+            Err(60),
+            "the call at 50 s moved the end to 110 s"
         );
         assert_eq!(
-            accounts.count_request("app", at + Duration::seconds(61)),
+            accounts.count_request("app", start + Duration::seconds(131)),
             Ok(())
         );
+        let window = &accounts.rate["app"];
+        assert_eq!((window.total, window.rejected, window.blocks), (7, 3, 1));
     }
 
     #[test]

@@ -1,10 +1,11 @@
 //! Control API for the Allegro side (`/__sandbox/allegro/...`): create sellers, buyers, offers
 //! and orders, sign a seller in (who then approves authorization requests), approve device
-//! codes, revoke and inspect tokens. JSON in and out; unknown fields and bad values → 422
+//! codes, revoke and inspect tokens, set the per-client-id rate limit and read its counts. JSON in and out; unknown fields and bad values → 422
 //! `{"error": "..."}`, unknown ids → 404, duplicates → 409.
 
 mod accounts;
 mod catalog;
+mod rate;
 
 use crate::control::support::{invalid, ControlError};
 use crate::state::SandboxState;
@@ -15,6 +16,7 @@ pub fn routes() -> Router<SandboxState> {
     Router::new()
         .merge(accounts::routes())
         .merge(catalog::routes())
+        .merge(rate::routes())
 }
 
 /// A seller's or buyer's login, trimmed: 422 unless it is one word.

@@ -1,0 +1,259 @@
+//! The client id's request budget against the simulator: a 429 during a burst of polls across
+//! many accounts and several workers stops every call with the client id (the simulator
+//! counts them), the work waits in its queue, and a reply passes queued polls when the budget
+//! is tight.
+
+use marketdesk_allegro::{AccessToken, AllegroError};
+use marketdesk_channels::allegro::{AllegroChannelConfig, AllegroClients};
+use marketdesk_channels::budget::{allegro_key, AllegroBudgetGate};
+use marketdesk_core::domain::{Environment, IntegrationKind};
+use marketdesk_core::services::budget::BudgetPolicy;
+use marketdesk_core::services::{poller, scheduler};
+use marketdesk_local::testkit::{seed_connected_integration, temp_backend};
+use marketdesk_sandbox::RunningSandbox;
+use secrecy::SecretString;
+use serde_json::{json, Value};
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::Arc;
+use std::time::Duration;
+
+mod common;
+
+use common::{allegro_registry, CLIENT_ID, CLIENT_SECRET, UA};
+
+/// Clients on the simulator whose every call passes `gate`.
+fn gated_clients(sandbox: &RunningSandbox, gate: AllegroBudgetGate) -> AllegroClients {
+    let base = url::Url::parse(&sandbox.base_url).expect("url");
+    let config = AllegroChannelConfig {
+        api_url: Some(base.clone()),
+        auth_url: Some(base),
+        client_id: CLIENT_ID.into(),
+        client_secret: SecretString::from(CLIENT_SECRET.to_owned()),
+        user_agent: UA.into(),
+    };
+    let gate: Arc<dyn marketdesk_allegro::RequestGate> = Arc::new(gate);
+    AllegroClients::with_adjusted(&config, |c| {
+        c.with_timeout(Duration::from_secs(5))
+            .with_gate(gate.clone())
+    })
+    .expect("clients")
+}
+
+/// The simulator's counts for the application: `(total, rejected, blocks)`.
+async fn simulator_counts(http: &reqwest::Client, sandbox: &RunningSandbox) -> (u64, u64, u64) {
+    let answer: Value = http
+        .get(format!("{}/__sandbox/allegro/rate-limit", sandbox.base_url))
+        .send()
+        .await
+        .expect("rate-limit")
+        .json()
+        .await
+        .expect("json");
+    let client = answer["clients"]
+        .as_array()
+        .and_then(|clients| clients.iter().find(|c| c["client_id"] == CLIENT_ID))
+        .cloned()
+        .unwrap_or(json!({}));
+    let n = |field: &str| client[field].as_u64().unwrap_or(0);
+    (n("total"), n("rejected"), n("blocks"))
+}
+
+async fn set_limit(http: &reqwest::Client, sandbox: &RunningSandbox, per_minute: u32) {
+    let status = http
+        .put(format!("{}/__sandbox/allegro/rate-limit", sandbox.base_url))
+        .json(&json!({ "per_minute": per_minute }))
+        .send()
+        .await
+        .expect("set limit")
+        .status();
+    assert_eq!(status.as_u16(), 200);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn a_429_during_a_burst_stops_every_worker_until_the_block_ends() {
+    let sandbox = RunningSandbox::start_local().await.expect("sandbox");
+    let backend = temp_backend();
+    let ports = backend.ports.clone();
+    let http = reqwest::Client::builder()
+        .redirect(reqwest::redirect::Policy::none())
+        .build()
+        .expect("http");
+    let clients = gated_clients(
+        &sandbox,
+        AllegroBudgetGate::new(&ports, BudgetPolicy::allegro()),
+    );
+    let accounts = 12;
+    for n in 0..accounts {
+        let login = format!("sprzedawca{n}");
+        let seller = common::create(
+            &http,
+            &sandbox.base_url,
+            "/allegro/sellers",
+            json!({ "login": login, "sign_in": true }),
+        )
+        .await;
+        assert!(!seller.is_empty());
+        let integration = seed_connected_integration(
+            &ports,
+            "t1",
+            &format!("allegro-{n}"),
+            IntegrationKind::Allegro,
+        )
+        .await;
+        common::connect(
+            &ports,
+            clients.for_environment(Environment::Sandbox),
+            &http,
+            &integration,
+        )
+        .await;
+    }
+    // The connections are counted too; Allegro's limit, made small: the burst overruns it.
+    let (connected, _, _) = simulator_counts(&http, &sandbox).await;
+    set_limit(&http, &sandbox, connected as u32 + 10).await;
+
+    let registry = allegro_registry(&ports, &clients);
+    scheduler::fan_out(&ports).await.expect("fan out");
+    let jobs = 2 * accounts;
+    let done = Arc::new(AtomicUsize::new(0));
+    let limited = Arc::new(AtomicUsize::new(0));
+    let workers = (0..4).map(|_| {
+        let ports = ports.clone();
+        let registry = registry.clone();
+        let done = done.clone();
+        let limited = limited.clone();
+        tokio::spawn(async move {
+            loop {
+                let batch = ports
+                    .queues
+                    .poll_jobs
+                    .receive(1, Duration::from_secs(300))
+                    .await
+                    .expect("receive");
+                let Some(job) = batch.into_iter().next() else {
+                    return;
+                };
+                match poller::handle_body(&ports, &registry, &job.body).await {
+                    Ok(_) => {
+                        ports
+                            .queues
+                            .poll_jobs
+                            .delete(&job.receipt)
+                            .await
+                            .expect("delete");
+                        done.fetch_add(1, Ordering::SeqCst);
+                    }
+                    // Left in the queue, as serve delays a rate-limited job: nothing is lost.
+                    Err(error) => {
+                        assert!(error.to_string().contains("rate limited"), "{error}");
+                        limited.fetch_add(1, Ordering::SeqCst);
+                    }
+                }
+            }
+        })
+    });
+    for worker in futures_util::future::join_all(workers).await {
+        worker.expect("worker");
+    }
+    let (total, rejected, blocks) = simulator_counts(&http, &sandbox).await;
+    assert_eq!(blocks, 1, "one overrun");
+    assert!(
+        rejected <= 4,
+        "after the 429 only calls already in flight (one per worker) reach Allegro: {rejected}"
+    );
+    assert!(total <= connected + 10 + 4, "{total} calls");
+    let handled = done.load(Ordering::SeqCst);
+    let waiting = limited.load(Ordering::SeqCst);
+    assert_eq!(
+        handled + waiting,
+        jobs,
+        "every job ran once: done or waiting"
+    );
+    assert!(waiting > 0 && handled > 0);
+    let blocks_in_force = backend
+        .ports
+        .budget
+        .blocks(chrono::Utc::now())
+        .await
+        .expect("blocks");
+    assert_eq!(blocks_in_force.len(), 1);
+    assert_eq!(blocks_in_force[0].key, allegro_key(CLIENT_ID));
+    assert!(blocks_in_force[0].until >= chrono::Utc::now() + chrono::Duration::seconds(55));
+
+    // A later call with the client id is refused in the process, not sent.
+    let before = simulator_counts(&http, &sandbox).await;
+    let refused = clients
+        .for_environment(Environment::Sandbox)
+        .me(&AccessToken::new("any"))
+        .await;
+    assert!(
+        matches!(refused, Err(AllegroError::RateLimited { retry_after, .. }) if retry_after >= Duration::from_secs(55))
+    );
+    assert_eq!(simulator_counts(&http, &sandbox).await, before);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn a_reply_passes_queued_polls_when_the_budget_is_tight() {
+    let sandbox = RunningSandbox::start_local().await.expect("sandbox");
+    let backend = temp_backend();
+    let http = reqwest::Client::new();
+    // 120 a minute: 2 calls a second, polls may take 1 (80 % rounded down), replies 2.
+    let policy = BudgetPolicy {
+        per_minute: Some(120),
+        background_share: 0.8,
+    };
+    let clients = gated_clients(
+        &sandbox,
+        AllegroBudgetGate::new(&backend.ports, policy).with_max_wait(Duration::from_secs(30)),
+    );
+    let client = clients.for_environment(Environment::Sandbox).clone();
+    let token = AccessToken::new("not-a-token");
+    let polls = (0..5).map(|_| {
+        let client = client.clone();
+        let token = token.clone();
+        tokio::spawn(async move { client.me(&token).await })
+    });
+    let polls: Vec<_> = polls.collect();
+    tokio::time::sleep(Duration::from_millis(200)).await;
+    let started = std::time::Instant::now();
+    // A write to a conversation: the budget's reply priority (the thread does not exist).
+    let reply = client
+        .mark_thread_read(&token, "no-such-thread", true)
+        .await;
+    let reply_took = started.elapsed();
+    assert!(reply.is_err());
+    for poll in polls {
+        let _ = poll.await.expect("poll task");
+    }
+    let polls_took = started.elapsed();
+    assert!(
+        reply_took < Duration::from_millis(1500),
+        "the reply waited {reply_took:?}"
+    );
+    assert!(
+        polls_took >= Duration::from_millis(2500),
+        "five polls at one a second span at least four second boundaries: {polls_took:?}"
+    );
+    let log: Value = http
+        .get(format!("{}/__sandbox/requests", sandbox.base_url))
+        .send()
+        .await
+        .expect("log")
+        .json()
+        .await
+        .expect("json");
+    let paths: Vec<&str> = log["requests"]
+        .as_array()
+        .expect("requests")
+        .iter()
+        .filter_map(|r| r["path"].as_str())
+        .collect();
+    let reply_at = paths
+        .iter()
+        .position(|p| p.starts_with("/messaging"))
+        .expect("the reply reached the simulator");
+    assert!(
+        reply_at <= 2,
+        "the reply went out before most polls: {paths:?}"
+    );
+}

@@ -1,0 +1,322 @@
+//! The request budget's rules: which work may use how much of a marketplace application's
+//! calls per second, how long a worker waits for a slot, and what a 429 does.
+//!
+//! Allegro allows 9000 calls a minute per client id (allegro-api.md §4.2). The budget counts
+//! per second (`per_minute / 60`, so a burst cannot spend the minute in its first seconds),
+//! and each priority may fill the second only up to its own ceiling: replies and
+//! autoresponses 100 %, token refreshes halfway between the background share and 100 %,
+//! buyer-conversation polls the background share (default 80 %), orders three quarters of it,
+//! offers and catalogue work half of it. Background work therefore never takes the last
+//! slots of a second, and a reply always finds one. A 429 blocks the key for every worker
+//! for at least 60 s (longer when the marketplace says so); calls wait in their queues.
+
+use crate::ports::{Admission, Clock, RateBudget};
+use chrono::{DateTime, Utc};
+use std::sync::Arc;
+use std::time::Duration;
+
+/// Who a call is for, most urgent first.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum Priority {
+    /// A reply or an autoresponse: a buyer is waiting.
+    Reply,
+    /// Renewing an account's tokens (or connecting one).
+    TokenRefresh,
+    /// Reading buyer conversations.
+    Poll,
+    /// Reading orders.
+    Orders,
+    /// Offers and catalogue work.
+    Offers,
+}
+
+impl Priority {
+    /// Every priority, most urgent first.
+    pub const ALL: [Priority; 5] = [
+        Priority::Reply,
+        Priority::TokenRefresh,
+        Priority::Poll,
+        Priority::Orders,
+        Priority::Offers,
+    ];
+}
+
+/// Allegro's published limit per client id.
+pub const ALLEGRO_PER_MINUTE: u32 = 9000;
+/// The default share of a second that background polling may fill.
+pub const DEFAULT_BACKGROUND_SHARE: f64 = 0.8;
+/// The least a key stays blocked after a 429.
+pub const BLOCK_FLOOR: Duration = Duration::from_secs(60);
+/// How long a call waits in the process for a slot before its job is put back in the queue.
+pub const DEFAULT_MAX_WAIT: Duration = Duration::from_secs(10);
+
+/// How big a budget is and how it is shared.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct BudgetPolicy {
+    /// Calls per minute (`None`: no per-second ceiling, only 429 blocks; EmpikPlace shops,
+    /// whose limits Mirakl does not publish).
+    pub per_minute: Option<u32>,
+    /// Share of each second that buyer-conversation polls may fill (0.1–1.0).
+    pub background_share: f64,
+}
+
+impl BudgetPolicy {
+    /// Allegro's budget: 9000 calls a minute, 80 % for background polling.
+    pub fn allegro() -> Self {
+        Self {
+            per_minute: Some(ALLEGRO_PER_MINUTE),
+            background_share: DEFAULT_BACKGROUND_SHARE,
+        }
+    }
+
+    /// Blocks only (EmpikPlace shops).
+    pub fn blocks_only() -> Self {
+        Self {
+            per_minute: None,
+            background_share: DEFAULT_BACKGROUND_SHARE,
+        }
+    }
+
+    /// The calls `priority` may count in one second (at least 1), `None` without a limit.
+    pub fn ceiling(&self, priority: Priority) -> Option<u32> {
+        let per_second = f64::from(self.per_minute?) / 60.0;
+        let share = self.background_share.clamp(0.1, 1.0);
+        let fraction = match priority {
+            Priority::Reply => 1.0,
+            Priority::TokenRefresh => (1.0 + share) / 2.0,
+            Priority::Poll => share,
+            Priority::Orders => share * 0.75,
+            Priority::Offers => share * 0.5,
+        };
+        // Float-to-int casts saturate; the value is at most `per_minute / 60`.
+        Some(((per_second * fraction).floor() as u32).max(1))
+    }
+}
+
+/// Why a call may not be sent now: the key is blocked, or no slot came free in time. The
+/// caller puts its work back in the queue for `retry_after`; nothing is lost.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct NotNow {
+    /// How long to wait before trying again.
+    pub retry_after: Duration,
+}
+
+/// A budget with its rules, shared by every call of one process.
+#[derive(Clone)]
+pub struct Budget {
+    shared: Arc<dyn RateBudget>,
+    clock: Arc<dyn Clock>,
+    max_wait: Duration,
+}
+
+impl std::fmt::Debug for Budget {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Budget")
+            .field("max_wait", &self.max_wait)
+            .finish_non_exhaustive()
+    }
+}
+
+impl Budget {
+    /// The rules over `shared` state, waiting at most [`DEFAULT_MAX_WAIT`] for a slot.
+    pub fn new(shared: Arc<dyn RateBudget>, clock: Arc<dyn Clock>) -> Self {
+        Self {
+            shared,
+            clock,
+            max_wait: DEFAULT_MAX_WAIT,
+        }
+    }
+
+    /// The same budget with another longest in-process wait.
+    pub fn with_max_wait(mut self, max_wait: Duration) -> Self {
+        self.max_wait = max_wait;
+        self
+    }
+
+    /// Takes one call of `key` for `priority`: waits (second by second) while the priority's
+    /// share is used up, up to the longest wait; answers [`NotNow`] while `key` is blocked.
+    /// When the shared state cannot be reached the call goes (the marketplace's own 429 still
+    /// stops everyone), and the failure is logged.
+    pub async fn acquire(
+        &self,
+        key: &str,
+        priority: Priority,
+        policy: &BudgetPolicy,
+    ) -> Result<(), NotNow> {
+        let ceiling = policy.ceiling(priority);
+        let started = self.clock.now();
+        loop {
+            let now = self.clock.now();
+            match self.shared.draw(key, ceiling, now).await {
+                Ok(Admission::Go) => return Ok(()),
+                Ok(Admission::Blocked { until }) => {
+                    return Err(NotNow {
+                        retry_after: until_then(now, until),
+                    })
+                }
+                Ok(Admission::NextSecond) => {
+                    let waited = until_then(started, now);
+                    if waited >= self.max_wait {
+                        tracing::info!(
+                            key,
+                            ?priority,
+                            "request budget busy; the work goes back to its queue"
+                        );
+                        return Err(NotNow {
+                            retry_after: Duration::from_secs(1),
+                        });
+                    }
+                    tokio::time::sleep(to_next_second(now)).await;
+                }
+                Err(error) => {
+                    tracing::warn!(key, %error, "request budget unavailable; calling anyway");
+                    return Ok(());
+                }
+            }
+        }
+    }
+
+    /// Records a 429 for `key`: every worker stops calling for `retry_after` (at least
+    /// [`BLOCK_FLOOR`]). Logged once per block, at its start. Answers the wait.
+    pub async fn rate_limited(&self, key: &str, retry_after: Duration) -> Duration {
+        let wait = retry_after.max(BLOCK_FLOOR);
+        let now = self.clock.now();
+        let until = now + chrono::Duration::from_std(wait).unwrap_or(chrono::Duration::MAX);
+        match self.shared.block(key, until, now).await {
+            Ok(true) => tracing::warn!(
+                key,
+                until = %until,
+                "marketplace answered 429: every call with this key waits until the block ends"
+            ),
+            Ok(false) => {}
+            Err(error) => tracing::error!(key, %error, "could not record a 429 block"),
+        }
+        wait
+    }
+
+    /// The blocks in force now.
+    pub async fn blocks(
+        &self,
+    ) -> Result<Vec<crate::ports::BudgetBlock>, crate::ports::BudgetError> {
+        self.shared.blocks(self.clock.now()).await
+    }
+}
+
+/// From `from` to `to`, zero when `to` is not later.
+fn until_then(from: DateTime<Utc>, to: DateTime<Utc>) -> Duration {
+    (to - from).to_std().unwrap_or_default()
+}
+
+/// What is left of `now`'s second, plus a millisecond so the next draw lands after it.
+fn to_next_second(now: DateTime<Utc>) -> Duration {
+    let into = u64::from(now.timestamp_subsec_millis());
+    Duration::from_millis(1000u64.saturating_sub(into) + 1)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::ports::{ManualClock, MemoryBudget};
+
+    fn start() -> DateTime<Utc> {
+        DateTime::parse_from_rfc3339("2026-11-22T10:00:00Z")
+            .expect("valid timestamp")
+            .with_timezone(&Utc)
+    }
+
+    #[test]
+    fn each_priority_gets_its_share_of_a_second() {
+        let policy = BudgetPolicy::allegro();
+        let ceilings: Vec<Option<u32>> = Priority::ALL.iter().map(|p| policy.ceiling(*p)).collect();
+        assert_eq!(
+            ceilings,
+            vec![Some(150), Some(135), Some(120), Some(90), Some(60)]
+        );
+        assert_eq!(BudgetPolicy::blocks_only().ceiling(Priority::Poll), None);
+        let tiny = BudgetPolicy {
+            per_minute: Some(30),
+            background_share: 0.8,
+        };
+        assert_eq!(tiny.ceiling(Priority::Offers), Some(1), "never zero");
+    }
+
+    #[tokio::test]
+    async fn a_reply_goes_while_polls_have_used_their_share() {
+        let clock = Arc::new(ManualClock::new(start()));
+        let budget =
+            Budget::new(Arc::new(MemoryBudget::new()), clock.clone()).with_max_wait(Duration::ZERO);
+        let policy = BudgetPolicy {
+            per_minute: Some(600),
+            background_share: 0.8,
+        };
+        for _ in 0..8 {
+            assert_eq!(
+                budget.acquire("allegro#app", Priority::Poll, &policy).await,
+                Ok(())
+            );
+        }
+        assert!(
+            budget
+                .acquire("allegro#app", Priority::Poll, &policy)
+                .await
+                .is_err(),
+            "the ninth poll of the second waits"
+        );
+        assert_eq!(
+            budget
+                .acquire("allegro#app", Priority::Reply, &policy)
+                .await,
+            Ok(()),
+            "a reply takes the headroom polls leave"
+        );
+        assert_eq!(
+            budget
+                .acquire("allegro#other", Priority::Poll, &policy)
+                .await,
+            Ok(()),
+            "another key has its own budget"
+        );
+        clock.advance(chrono::Duration::seconds(1));
+        assert_eq!(
+            budget.acquire("allegro#app", Priority::Poll, &policy).await,
+            Ok(())
+        );
+    }
+
+    #[tokio::test]
+    async fn a_429_blocks_every_priority_for_at_least_a_minute() {
+        let clock = Arc::new(ManualClock::new(start()));
+        let budget = Budget::new(Arc::new(MemoryBudget::new()), clock.clone());
+        let policy = BudgetPolicy::allegro();
+        assert_eq!(
+            budget
+                .rate_limited("allegro#app", Duration::from_secs(5))
+                .await,
+            BLOCK_FLOOR
+        );
+        for priority in Priority::ALL {
+            assert_eq!(
+                budget.acquire("allegro#app", priority, &policy).await,
+                Err(NotNow {
+                    retry_after: Duration::from_secs(60)
+                })
+            );
+        }
+        budget
+            .rate_limited("allegro#app", Duration::from_secs(120))
+            .await;
+        clock.advance(chrono::Duration::seconds(61));
+        let blocks = budget.blocks().await.expect("blocks");
+        assert_eq!(blocks.len(), 1, "a longer Retry-After extends the block");
+        assert_eq!(blocks[0].since, start());
+        assert_eq!(blocks[0].until, start() + chrono::Duration::seconds(120));
+        clock.advance(chrono::Duration::seconds(60));
+        assert_eq!(
+            budget
+                .acquire("allegro#app", Priority::Offers, &policy)
+                .await,
+            Ok(())
+        );
+        assert!(budget.blocks().await.expect("blocks").is_empty());
+    }
+}
