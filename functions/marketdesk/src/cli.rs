@@ -45,6 +45,22 @@ pub enum Command {
     /// Allegro account through OAuth and one EmpikPlace shop, and lets simulated buyers write in.
     #[command(after_help = DEMO_HELP)]
     Demo(DemoArgs),
+
+    /// List the e-mail `marketdesk serve` recorded instead of sending (when no SMTP server is
+    /// configured with MARKETDESK_SMTP_URL), oldest first.
+    Notifications(NotificationsArgs),
+}
+
+/// Options of `marketdesk notifications`.
+#[derive(Debug, Args)]
+pub struct NotificationsArgs {
+    /// Data directory of `marketdesk serve` [env: MARKETDESK_DATA_DIR] [default: ./.data]
+    #[arg(long, value_name = "DIR")]
+    pub data: Option<PathBuf>,
+
+    /// Only the newest N
+    #[arg(long, value_name = "N")]
+    pub last: Option<usize>,
 }
 
 /// The `marketdesk api-key` subcommands.
@@ -231,6 +247,10 @@ Environment:
   MARKETDESK_SECURE_COOKIES true: the session cookie is Secure even without X-Forwarded-Proto
   MARKETDESK_WEBHOOKS_ALLOW_PRIVATE
                             true: webhooks may target private, loopback and link-local addresses
+  MARKETDESK_SMTP_URL       send e-mail through this server: smtp://[user:password@]host[:port]
+                            (add ?tls=required for STARTTLS) or smtps://[user:password@]host[:port];
+                            unset: e-mail is recorded, not sent (`marketdesk notifications` lists it)
+  MARKETDESK_SMTP_FROM      the sender address of that e-mail (required with MARKETDESK_SMTP_URL)
 
 Bad values stop start-up with an error naming the option or variable.";
 

@@ -8,6 +8,7 @@ mod backend;
 mod cli;
 mod demo;
 mod loops;
+mod notifications;
 mod sandbox;
 mod serve;
 mod settings;
@@ -44,6 +45,9 @@ async fn main() -> ExitCode {
         }
         cli::Command::User(cli::UserCommand::Create(args)) => {
             user::create(&args, &env).await.map_err(Into::into)
+        }
+        cli::Command::Notifications(args) => {
+            notifications::list(&args, &env).await.map_err(Into::into)
         }
     };
     match result {

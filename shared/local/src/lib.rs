@@ -11,6 +11,7 @@ mod notifier;
 mod private;
 mod queue;
 mod secrets;
+mod smtp;
 mod store;
 mod store_cursor;
 mod store_query;
@@ -23,6 +24,7 @@ pub use notifier::{RecordedNotification, RecordingNotifier};
 pub use private::{DIR_MODE, FILE_MODE};
 pub use queue::{QueueOptions, SqliteQueue};
 pub use secrets::{FileSecrets, SECRETS_FILE};
+pub use smtp::{SmtpNotifier, SmtpSettings, SMTP_FROM_VAR, SMTP_URL_VAR};
 pub use store::SqliteStore;
 pub use text_index::SqliteTextIndex;
 

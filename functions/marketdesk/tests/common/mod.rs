@@ -39,6 +39,25 @@ pub fn http_get(port: u16, path: &str) -> Option<String> {
     Some(answer)
 }
 
+/// Posts a JSON body; the raw answer (status line, headers, body).
+pub fn http_post_json(port: u16, path: &str, body: &str) -> Option<String> {
+    use std::io::Write;
+    let mut stream = std::net::TcpStream::connect(("127.0.0.1", port)).ok()?;
+    stream
+        .set_read_timeout(Some(Duration::from_secs(10)))
+        .ok()?;
+    write!(
+        stream,
+        "POST {path} HTTP/1.1\r\nHost: localhost\r\nConnection: close\r\n\
+         Content-Type: application/json\r\nContent-Length: {}\r\n\r\n{body}",
+        body.len()
+    )
+    .ok()?;
+    let mut answer = String::new();
+    stream.read_to_string(&mut answer).ok()?;
+    Some(answer)
+}
+
 pub fn wait_for_health(port: u16, child: &mut Child) -> String {
     wait_for(port, "/v1/health", child)
 }
