@@ -49,6 +49,43 @@ pub enum Command {
     /// List the e-mail `marketdesk serve` recorded instead of sending (when no SMTP server is
     /// configured with MARKETDESK_SMTP_URL), oldest first.
     Notifications(NotificationsArgs),
+
+    /// Copy the data directory's database and secrets into one new file; safe while
+    /// `marketdesk serve` runs (SQLite's online backup). The file holds the secrets: keep it
+    /// private (it is created 0600).
+    Backup(BackupArgs),
+
+    /// Restore a backup file into a data directory (created if missing). A directory holding
+    /// data is refused unless --force; one a running `marketdesk serve` holds is always refused.
+    Restore(RestoreArgs),
+}
+
+/// Options of `marketdesk backup`.
+#[derive(Debug, Args)]
+pub struct BackupArgs {
+    /// The backup file to create (an existing file is never overwritten)
+    #[arg(value_name = "FILE")]
+    pub file: PathBuf,
+
+    /// Data directory of `marketdesk serve` [env: MARKETDESK_DATA_DIR] [default: ./.data]
+    #[arg(long, value_name = "DIR")]
+    pub data: Option<PathBuf>,
+}
+
+/// Options of `marketdesk restore`.
+#[derive(Debug, Args)]
+pub struct RestoreArgs {
+    /// The backup file made by `marketdesk backup`
+    #[arg(value_name = "FILE")]
+    pub file: PathBuf,
+
+    /// Data directory to restore into [env: MARKETDESK_DATA_DIR] [default: ./.data]
+    #[arg(long, value_name = "DIR")]
+    pub data: Option<PathBuf>,
+
+    /// Replace the database and secrets of a directory that holds data
+    #[arg(long)]
+    pub force: bool,
 }
 
 /// Options of `marketdesk notifications`.

@@ -5,6 +5,7 @@
 
 mod api_key;
 mod backend;
+mod backup;
 mod cli;
 mod demo;
 mod loops;
@@ -49,6 +50,8 @@ async fn main() -> ExitCode {
         cli::Command::Notifications(args) => {
             notifications::list(&args, &env).await.map_err(Into::into)
         }
+        cli::Command::Backup(args) => backup::backup(&args, &env).map_err(Into::into),
+        cli::Command::Restore(args) => backup::restore(&args, &env).map_err(Into::into),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,

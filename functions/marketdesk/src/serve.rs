@@ -39,6 +39,8 @@ pub enum ServeError {
 
 /// Runs until a shutdown signal, then lets in-flight work finish.
 pub async fn run(settings: ServeSettings, env: &Env) -> Result<(), ServeError> {
+    // Held until the process ends: a second serve or a restore on this directory is refused.
+    let _lock = marketdesk_local::ServeLock::acquire(&settings.data_dir)?;
     let backend = marketdesk_local::LocalBackend::build(&settings.data_dir, Arc::new(SystemClock))?;
     let mut ports: Ports = backend.ports();
     let smtp = marketdesk_local::SmtpSettings::from_env(env)?;
