@@ -58,6 +58,23 @@ pub enum Command {
     /// Restore a backup file into a data directory (created if missing). A directory holding
     /// data is refused unless --force; one a running `marketdesk serve` holds is always refused.
     Restore(RestoreArgs),
+
+    /// How marketdesk is doing: the store, the queues (with dead letters), every tenant's
+    /// integrations and the last successful poll of each channel (what GET /v1/health/details
+    /// tells a tenant's admins). Reads the data directory; exits non-zero unless all is ok.
+    Status(StatusArgs),
+}
+
+/// Options of `marketdesk status`.
+#[derive(Debug, Args)]
+pub struct StatusArgs {
+    /// Data directory of `marketdesk serve` [env: MARKETDESK_DATA_DIR] [default: ./.data]
+    #[arg(long, value_name = "DIR")]
+    pub data: Option<PathBuf>,
+
+    /// Print JSON (the shape of GET /v1/health/details, every tenant)
+    #[arg(long)]
+    pub json: bool,
 }
 
 /// Options of `marketdesk backup`.

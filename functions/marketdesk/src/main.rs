@@ -13,6 +13,7 @@ mod notifications;
 mod sandbox;
 mod serve;
 mod settings;
+mod status;
 mod user;
 
 use clap::Parser;
@@ -52,6 +53,7 @@ async fn main() -> ExitCode {
         }
         cli::Command::Backup(args) => backup::backup(&args, &env).map_err(Into::into),
         cli::Command::Restore(args) => backup::restore(&args, &env).map_err(Into::into),
+        cli::Command::Status(args) => status::run(&args, &env).await.map_err(Into::into),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,

@@ -10,6 +10,7 @@ pub mod comments;
 pub mod crm;
 pub mod customer_views;
 pub mod events;
+pub mod health;
 pub mod ingest;
 pub mod integrations;
 pub mod paging;

@@ -7,6 +7,7 @@ use serde_json::{json, Value};
 
 mod crm;
 mod events;
+mod health;
 mod people;
 mod replies;
 mod search;
@@ -159,7 +160,7 @@ fn resource_paths() -> Value {
         "/v1/health": {
             "get": {
                 "operationId": "health",
-                "summary": "Is the API up and can it reach its store? Needs no key.",
+                "summary": "Is the API up, and do its store and queues answer? Needs no key and tells nothing of any tenant; 503 when the store or a queue fails. Admins get more from `/v1/health/details`.",
                 "tags": ["health"],
                 "security": [],
                 "responses": {
@@ -337,6 +338,7 @@ fn paths() -> Value {
         workflow::paths(),
         events::paths(),
         search::paths(),
+        health::paths(),
     ] {
         if let Value::Object(map) = part {
             // A path may get operations from several modules (GET and PATCH of a ticket).
@@ -506,9 +508,11 @@ fn key_and_integration_schemas() -> Value {
                 "field": { "type": "string", "description": "The request field or parameter at fault (validation errors), as a dotted path." }
             }))
         })),
-        "Health": object(&["status", "version"], json!({
-            "status": enumeration(&["ok"]),
-            "version": string()
+        "Health": object(&["status", "version", "store", "queues"], json!({
+            "status": { "type": "string", "enum": ["ok", "degraded"], "description": "`degraded`: works, but a dead-letter queue holds failed work (details: `/v1/health/details`)." },
+            "version": string(),
+            "store": enumeration(&["ok"]),
+            "queues": enumeration(&["ok"])
         })),
         "Role": enumeration(&["agent", "admin"]),
         "ApiKey": object(&["id", "tenant_id", "role", "name", "hint", "created_at"], json!({
@@ -738,6 +742,7 @@ fn schemas() -> Value {
         workflow::schemas(),
         events::schemas(),
         search::schemas(),
+        health::schemas(),
     ] {
         if let Value::Object(map) = part {
             all.extend(map);
