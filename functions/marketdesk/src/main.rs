@@ -67,11 +67,13 @@ async fn main() -> ExitCode {
 fn init_tracing(log: &settings::LogSettings) {
     let filter = tracing_subscriber::EnvFilter::try_new(&log.filter)
         .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info"));
-    // Colour codes only when a person reads the log on a terminal, never in a redirected file.
+    // The log goes to stderr (stdout is for what commands print); colour codes only when a
+    // person reads it on a terminal, never in a redirected file.
     let builder = tracing_subscriber::fmt()
         .with_env_filter(filter)
         .with_target(false)
-        .with_ansi(std::io::IsTerminal::is_terminal(&std::io::stdout()));
+        .with_writer(std::io::stderr)
+        .with_ansi(std::io::IsTerminal::is_terminal(&std::io::stderr()));
     if log.json {
         builder.json().flatten_event(true).init();
     } else {
