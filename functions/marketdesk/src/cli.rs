@@ -45,6 +45,76 @@ pub enum Command {
     /// Allegro account through OAuth and one EmpikPlace shop, and lets simulated buyers write in.
     #[command(after_help = DEMO_HELP)]
     Demo(DemoArgs),
+
+    /// List the e-mail `marketdesk serve` recorded instead of sending (when no SMTP server is
+    /// configured with MARKETDESK_SMTP_URL), oldest first.
+    Notifications(NotificationsArgs),
+
+    /// Copy the data directory's database and secrets into one new file; safe while
+    /// `marketdesk serve` runs (SQLite's online backup). The file holds the secrets: keep it
+    /// private (it is created 0600).
+    Backup(BackupArgs),
+
+    /// Restore a backup file into a data directory (created if missing). A directory holding
+    /// data is refused unless --force; one a running `marketdesk serve` holds is always refused.
+    Restore(RestoreArgs),
+
+    /// How marketdesk is doing: the store, the queues (with dead letters), every tenant's
+    /// integrations and the last successful poll of each channel (what GET /v1/health/details
+    /// tells a tenant's admins). Reads the data directory; exits non-zero unless all is ok.
+    Status(StatusArgs),
+}
+
+/// Options of `marketdesk status`.
+#[derive(Debug, Args)]
+pub struct StatusArgs {
+    /// Data directory of `marketdesk serve` [env: MARKETDESK_DATA_DIR] [default: ./.data]
+    #[arg(long, value_name = "DIR")]
+    pub data: Option<PathBuf>,
+
+    /// Print JSON (the shape of GET /v1/health/details, every tenant)
+    #[arg(long)]
+    pub json: bool,
+}
+
+/// Options of `marketdesk backup`.
+#[derive(Debug, Args)]
+pub struct BackupArgs {
+    /// The backup file to create (an existing file is never overwritten)
+    #[arg(value_name = "FILE")]
+    pub file: PathBuf,
+
+    /// Data directory of `marketdesk serve` [env: MARKETDESK_DATA_DIR] [default: ./.data]
+    #[arg(long, value_name = "DIR")]
+    pub data: Option<PathBuf>,
+}
+
+/// Options of `marketdesk restore`.
+#[derive(Debug, Args)]
+pub struct RestoreArgs {
+    /// The backup file made by `marketdesk backup`
+    #[arg(value_name = "FILE")]
+    pub file: PathBuf,
+
+    /// Data directory to restore into [env: MARKETDESK_DATA_DIR] [default: ./.data]
+    #[arg(long, value_name = "DIR")]
+    pub data: Option<PathBuf>,
+
+    /// Replace the database and secrets of a directory that holds data
+    #[arg(long)]
+    pub force: bool,
+}
+
+/// Options of `marketdesk notifications`.
+#[derive(Debug, Args)]
+pub struct NotificationsArgs {
+    /// Data directory of `marketdesk serve` [env: MARKETDESK_DATA_DIR] [default: ./.data]
+    #[arg(long, value_name = "DIR")]
+    pub data: Option<PathBuf>,
+
+    /// Only the newest N
+    #[arg(long, value_name = "N")]
+    pub last: Option<usize>,
 }
 
 /// The `marketdesk api-key` subcommands.
@@ -246,6 +316,10 @@ Environment:
   MARKETDESK_SECURE_COOKIES true: the session cookie is Secure even without X-Forwarded-Proto
   MARKETDESK_WEBHOOKS_ALLOW_PRIVATE
                             true: webhooks may target private, loopback and link-local addresses
+  MARKETDESK_SMTP_URL       send e-mail through this server: smtp://[user:password@]host[:port]
+                            (add ?tls=required for STARTTLS) or smtps://[user:password@]host[:port];
+                            unset: e-mail is recorded, not sent (`marketdesk notifications` lists it)
+  MARKETDESK_SMTP_FROM      the sender address of that e-mail (required with MARKETDESK_SMTP_URL)
 
 Bad values stop start-up with an error naming the option or variable.";
 

@@ -5,14 +5,17 @@
 
 mod api_key;
 mod backend;
+mod backup;
 mod cli;
 mod demo;
 mod loops;
 mod metrics_endpoint;
+mod notifications;
 mod sandbox;
 mod serve;
 mod settings;
 mod stack;
+mod status;
 mod user;
 
 use clap::Parser;
@@ -47,6 +50,12 @@ async fn main() -> ExitCode {
         cli::Command::User(cli::UserCommand::Create(args)) => {
             user::create(&args, &env).await.map_err(Into::into)
         }
+        cli::Command::Notifications(args) => {
+            notifications::list(&args, &env).await.map_err(Into::into)
+        }
+        cli::Command::Backup(args) => backup::backup(&args, &env).map_err(Into::into),
+        cli::Command::Restore(args) => backup::restore(&args, &env).map_err(Into::into),
+        cli::Command::Status(args) => status::run(&args, &env).await.map_err(Into::into),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,
@@ -60,11 +69,13 @@ async fn main() -> ExitCode {
 fn init_tracing(log: &settings::LogSettings) {
     let filter = tracing_subscriber::EnvFilter::try_new(&log.filter)
         .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info"));
-    // Colour codes only when a person reads the log on a terminal, never in a redirected file.
+    // The log goes to stderr (stdout is for what commands print); colour codes only when a
+    // person reads it on a terminal, never in a redirected file.
     let builder = tracing_subscriber::fmt()
         .with_env_filter(filter)
         .with_target(false)
-        .with_ansi(std::io::IsTerminal::is_terminal(&std::io::stdout()));
+        .with_writer(std::io::stderr)
+        .with_ansi(std::io::IsTerminal::is_terminal(&std::io::stderr()));
     if log.json {
         builder.json().flatten_event(true).init();
     } else {

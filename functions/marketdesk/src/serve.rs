@@ -42,8 +42,20 @@ pub enum ServeError {
 
 /// Runs until a shutdown signal, then lets in-flight work finish.
 pub async fn run(settings: ServeSettings, env: &Env) -> Result<(), ServeError> {
+    // Held until the process ends: a second serve or a restore on this directory is refused.
+    let _lock = marketdesk_local::ServeLock::acquire(&settings.data_dir)?;
     let backend = marketdesk_local::LocalBackend::build(&settings.data_dir, Arc::new(SystemClock))?;
-    let ports: Ports = backend.ports();
+    let mut ports: Ports = backend.ports();
+    let smtp = marketdesk_local::SmtpSettings::from_env(env)?;
+    match &smtp {
+        Some(smtp) => {
+            tracing::info!(server = %smtp.server(), "e-mail is sent through the SMTP server");
+            ports.notifier = Arc::new(marketdesk_local::SmtpNotifier::new(smtp.clone()));
+        }
+        None => tracing::info!(
+            "no SMTP server configured (MARKETDESK_SMTP_URL): e-mail is recorded, not sent; `marketdesk notifications` lists it"
+        ),
+    }
     let mut channel_settings = ChannelSettings::from_env(env, None)?;
     if channel_settings.public_url.is_none() {
         // Locally the API itself receives the OAuth callback.

@@ -19,6 +19,7 @@ fn is_admin_route(method: &str, path: &str) -> bool {
         || (path.starts_with("/v1/saved-replies") && method != "GET")
         || path.starts_with("/v1/audit")
         || path.starts_with("/v1/webhooks")
+        || path == "/v1/health/details"
 }
 
 /// Routes a person calls without credentials: signing in, accepting an invitation,

@@ -11,6 +11,8 @@ use std::sync::Arc;
 
 /// File name of the database inside the data directory.
 pub const DATABASE_FILE: &str = "marketdesk.sqlite";
+/// File name of the lock `marketdesk serve` holds inside the data directory.
+pub const LOCK_FILE: &str = "marketdesk.lock";
 /// Deliveries a work message gets before it is dead-lettered.
 pub const MAX_RECEIVES: u32 = 5;
 
@@ -77,6 +79,7 @@ impl LocalBackend {
             source,
         })?;
         let db = SqliteDb::open(&data_dir.join(DATABASE_FILE))?;
+        crate::schema::refuse_newer(&db)?;
         let queue = |name: &str| -> Result<Arc<SqliteQueue>, LocalError> {
             let options = QueueOptions {
                 max_receives: MAX_RECEIVES,
@@ -89,16 +92,23 @@ impl LocalBackend {
                 clock.clone(),
             )?))
         };
+        let (poll_jobs, inbound) = (queue("poll-jobs")?, queue("inbound")?);
+        let (outbound, webhooks) = (queue("outbound")?, queue("webhooks")?);
+        let text_index = Arc::new(SqliteTextIndex::new(db.clone())?);
+        let notifier = Arc::new(RecordingNotifier::new(&db, clock.clone())?);
+        let store = Arc::new(SqliteStore::new(db.clone())?);
+        // After the adapters made their tables: the steps may change those.
+        crate::schema::migrate(&db)?;
         Ok(Self {
             data_dir: data_dir.to_path_buf(),
-            store: Arc::new(SqliteStore::new(db.clone())?),
-            poll_jobs: queue("poll-jobs")?,
-            inbound: queue("inbound")?,
-            outbound: queue("outbound")?,
-            webhooks: queue("webhooks")?,
+            store,
+            poll_jobs,
+            inbound,
+            outbound,
+            webhooks,
             secrets: Arc::new(FileSecrets::open(&data_dir.join("secrets"))?),
-            notifier: Arc::new(RecordingNotifier::new(&db, clock.clone())?),
-            text_index: Arc::new(SqliteTextIndex::new(db.clone())?),
+            notifier,
+            text_index,
             budget: Arc::new(marketdesk_core::ports::MemoryBudget::new()),
             db,
             clock,

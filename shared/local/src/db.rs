@@ -111,6 +111,22 @@ impl SqliteDb {
             })
     }
 
+    /// Runs `work` on the caller's thread (start-up and administrative commands).
+    pub(crate) fn with_conn<T>(
+        &self,
+        work: impl FnOnce(&mut Connection) -> rusqlite::Result<T>,
+    ) -> rusqlite::Result<T> {
+        work(&mut self.lock())
+    }
+
+    /// A database error naming this database's file.
+    pub(crate) fn error(&self, source: rusqlite::Error) -> LocalError {
+        LocalError::Database {
+            path: self.inner.path.clone(),
+            source,
+        }
+    }
+
     /// Runs `work` on the blocking pool so SQLite's disk I/O never stalls the async runtime.
     pub(crate) async fn run<T, E, F>(&self, work: F) -> Result<T, E>
     where

@@ -43,6 +43,22 @@ pub enum LocalError {
         /// The underlying failure.
         source: std::io::Error,
     },
+    /// Another process (a running `marketdesk serve`, or a restore) holds the data directory.
+    #[error("{} is in use by a running marketdesk serve (or a restore); stop it first", .path.display())]
+    InUse {
+        /// The data directory.
+        path: PathBuf,
+    },
+    /// The database was written by a newer marketdesk than this one.
+    #[error("{} holds data version {found}, written by a newer marketdesk; this binary reads data versions up to {supported}: run that newer marketdesk (or newer), or restore a backup made with this version", .path.display())]
+    NewerData {
+        /// The database file.
+        path: PathBuf,
+        /// The version found in it.
+        found: i64,
+        /// The newest version this binary knows.
+        supported: i64,
+    },
     /// A queue was configured in a way SQS would refuse.
     #[error("invalid configuration for queue {queue:?} in {}: {reason}", .path.display())]
     QueueConfig {

@@ -4,7 +4,7 @@ use crate::db::{DbFailure, SqliteDb};
 use crate::error::LocalError;
 use async_trait::async_trait;
 use marketdesk_core::ports::queue::{validate_receive, validate_send};
-use marketdesk_core::ports::{Clock, Queue, QueueError, QueueMessage};
+use marketdesk_core::ports::{Clock, Queue, QueueError, QueueMessage, QueueStats};
 use rusqlite::{Connection, TransactionBehavior};
 use std::fmt;
 use std::sync::Arc;
@@ -307,5 +307,44 @@ impl Queue for SqliteQueue {
             return Err(QueueError::StaleReceipt);
         }
         Ok(())
+    }
+
+    async fn stats(&self) -> Result<Option<QueueStats>, QueueError> {
+        let now = self.now_ms();
+        let (name, dead_letter) = (self.name.clone(), self.options.dead_letter.clone());
+        let stats = self
+            .db
+            .run(move |conn| {
+                let (waiting, in_flight, oldest): (i64, i64, Option<i64>) = conn
+                    .query_row(
+                        "SELECT
+                            COUNT(*) FILTER (WHERE receipt IS NULL OR visible_at <= ?2),
+                            COUNT(*) FILTER (WHERE receipt IS NOT NULL AND visible_at > ?2),
+                            MIN(sent_at)
+                         FROM queue_messages WHERE queue = ?1",
+                        rusqlite::params![&*name, now],
+                        |row| Ok((row.get(0)?, row.get(1)?, row.get(2)?)),
+                    )
+                    .map_err(sql)?;
+                let dead_letters: i64 = match &dead_letter {
+                    Some(dlq) => conn
+                        .query_row(
+                            "SELECT COUNT(*) FROM queue_messages WHERE queue = ?1",
+                            [dlq],
+                            |row| row.get(0),
+                        )
+                        .map_err(sql)?,
+                    None => 0,
+                };
+                let count = |n: i64| u64::try_from(n).unwrap_or(0);
+                Ok::<_, QueueError>(QueueStats {
+                    waiting: count(waiting),
+                    in_flight: count(in_flight),
+                    oldest_age_seconds: oldest.map(|sent| count(now.saturating_sub(sent)) / 1000),
+                    dead_letters: count(dead_letters),
+                })
+            })
+            .await?;
+        Ok(Some(stats))
     }
 }

@@ -31,7 +31,7 @@ pub use marketplace::{
     ConversationSource, MarketplaceError, MarketplaceRegistry, Marketplaces, PollBatch,
 };
 pub use notifier::{Notification, Notifier, NotifyError};
-pub use queue::{Queue, QueueError, QueueMessage};
+pub use queue::{Queue, QueueError, QueueMessage, QueueStats};
 pub use secrets::{SecretName, Secrets, SecretsError};
 pub use store::{
     Condition, Index, IndexKey, Item, Key, Page, PageCursor, Query, SortKeyCondition, Store,

@@ -62,6 +62,25 @@ pub trait Queue: Send + Sync {
 
     /// Makes a received message visible again after `delay` (zero: at once), e.g. to back off.
     async fn release(&self, receipt: &str, delay: Duration) -> Result<(), QueueError>;
+
+    /// How many messages the queue holds, for health checks; `Ok(None)` where the adapter does
+    /// not count (it still answered nothing wrong). Reads only: nothing is received or changed.
+    async fn stats(&self) -> Result<Option<QueueStats>, QueueError> {
+        Ok(None)
+    }
+}
+
+/// A queue's contents at one moment (health checks, `marketdesk status`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub struct QueueStats {
+    /// Messages ready or waiting for their delay.
+    pub waiting: u64,
+    /// Messages received and not yet deleted (being worked on).
+    pub in_flight: u64,
+    /// Age in seconds of the oldest message not yet done.
+    pub oldest_age_seconds: Option<u64>,
+    /// Messages in its dead-letter queue.
+    pub dead_letters: u64,
 }
 
 /// Checks a send request against the limits shared by every backend.

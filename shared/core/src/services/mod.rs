@@ -11,6 +11,7 @@ pub mod comments;
 pub mod crm;
 pub mod customer_views;
 pub mod events;
+pub mod health;
 pub mod ingest;
 pub mod integrations;
 pub mod observe;

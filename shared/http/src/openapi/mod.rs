@@ -7,6 +7,7 @@ use serde_json::{json, Value};
 
 mod crm;
 mod events;
+mod health;
 mod people;
 mod replies;
 mod search;
@@ -159,7 +160,7 @@ fn resource_paths() -> Value {
         "/v1/health": {
             "get": {
                 "operationId": "health",
-                "summary": "Is the API up and can it reach its store? Needs no key.",
+                "summary": "Is the API up, and do its store and queues answer? Needs no key and tells nothing of any tenant; 503 when the store or a queue fails. Admins get more from `/v1/health/details`.",
                 "tags": ["health"],
                 "security": [],
                 "responses": {
@@ -337,6 +338,7 @@ fn paths() -> Value {
         workflow::paths(),
         events::paths(),
         search::paths(),
+        health::paths(),
     ] {
         if let Value::Object(map) = part {
             // A path may get operations from several modules (GET and PATCH of a ticket).
@@ -506,9 +508,11 @@ fn key_and_integration_schemas() -> Value {
                 "field": { "type": "string", "description": "The request field or parameter at fault (validation errors), as a dotted path." }
             }))
         })),
-        "Health": object(&["status", "version", "rate_limits"], json!({
-            "status": enumeration(&["ok"]),
+        "Health": object(&["status", "version", "store", "queues", "rate_limits"], json!({
+            "status": { "type": "string", "enum": ["ok", "degraded"], "description": "`degraded`: works, but a dead-letter queue holds failed work (details: `/v1/health/details`)." },
             "version": string(),
+            "store": enumeration(&["ok"]),
+            "queues": enumeration(&["ok"]),
             "rate_limits": {
                 "type": "array",
                 "description": "Marketplace request budgets blocked after a 429 (an Allegro client id, an EmpikPlace shop): no call is made until `until`; the work waits in its queues.",
@@ -747,6 +751,7 @@ fn schemas() -> Value {
         workflow::schemas(),
         events::schemas(),
         search::schemas(),
+        health::schemas(),
     ] {
         if let Value::Object(map) = part {
             all.extend(map);

@@ -110,6 +110,7 @@ pub(crate) fn protected() -> Routes {
         audit::routes,
         webhooks::routes,
         search::routes,
+        health::protected,
     ];
     modules
         .iter()

@@ -1,10 +1,12 @@
 //! Behaviour of the embedded adapters beyond the core conformance suite.
 
 mod backend;
+mod backup;
 mod notifier;
 mod queue;
 mod secrets;
 mod store;
+mod versions;
 
 use chrono::{DateTime, Utc};
 use marketdesk_core::ports::ManualClock;

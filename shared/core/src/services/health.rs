@@ -1,0 +1,303 @@
+//! Whether marketdesk works: the store and the queues answer (anyone may ask: nothing of any
+//! tenant in it), and each marketplace channel of a tenant's integrations was polled lately
+//! (the tenant's admins, and `marketdesk status` for the operator).
+
+use crate::domain::{Channel, ConnectionState, Integration};
+use crate::ids::{IntegrationId, TenantId};
+use crate::ports::{Key, PageCursor, Ports, QueueStats};
+use crate::repo::{cursors, integrations, RepoError};
+use chrono::{DateTime, Utc};
+use serde::Serialize;
+
+/// A channel not polled for longer than this is `stale`: the scheduler queues a poll every
+/// minute (the default interval), so five missed polls mean the poll loop or the marketplace
+/// is failing (the AWS alarm uses the same threshold).
+pub const STALE_AFTER_SECONDS: i64 = 5 * 60;
+
+/// Overall verdict.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Verdict {
+    /// Everything checked works.
+    Ok,
+    /// It runs, but something needs attention (a channel not polled, a disconnected account,
+    /// dead letters).
+    Degraded,
+    /// The store or a queue does not answer.
+    Unavailable,
+}
+
+/// The worse of two verdicts.
+pub fn worse(a: Verdict, b: Verdict) -> Verdict {
+    let rank = |v: Verdict| match v {
+        Verdict::Ok => 0,
+        Verdict::Degraded => 1,
+        Verdict::Unavailable => 2,
+    };
+    if rank(a) >= rank(b) {
+        a
+    } else {
+        b
+    }
+}
+
+/// Whether one part answered.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Check {
+    /// It answered.
+    Ok,
+    /// It failed (details in the log only).
+    Unavailable,
+}
+
+/// One work queue.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct QueueHealth {
+    /// `poll_jobs`, `inbound`, `outbound` or `webhooks`.
+    pub name: &'static str,
+    /// Whether it answered.
+    pub state: Check,
+    /// Its contents where the adapter counts them (embedded backend); absent otherwise.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub messages: Option<QueueCounts>,
+}
+
+/// A queue's contents, as [`QueueStats`] says, in the answer's words.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+pub struct QueueCounts {
+    /// Ready or delayed.
+    pub waiting: u64,
+    /// Being worked on.
+    pub in_flight: u64,
+    /// Age of the oldest message, seconds.
+    pub oldest_age_seconds: Option<u64>,
+    /// In the dead-letter queue: work that failed five times.
+    pub dead_letters: u64,
+}
+
+impl From<QueueStats> for QueueCounts {
+    fn from(stats: QueueStats) -> Self {
+        Self {
+            waiting: stats.waiting,
+            in_flight: stats.in_flight,
+            oldest_age_seconds: stats.oldest_age_seconds,
+            dead_letters: stats.dead_letters,
+        }
+    }
+}
+
+/// The parts every tenant shares.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct SystemHealth {
+    /// `unavailable` when the store or a queue fails, `degraded` with dead letters, else `ok`.
+    pub status: Verdict,
+    /// Whether the store answered a read.
+    pub store: Check,
+    /// Each work queue.
+    pub queues: Vec<QueueHealth>,
+}
+
+/// Reads one absent item and asks each queue for its counts (nothing is received or changed).
+pub async fn system(ports: &Ports) -> SystemHealth {
+    let store = match ports.store.get(&Key::new("HEALTH", "PROBE")).await {
+        Ok(_) => Check::Ok,
+        Err(error) => {
+            tracing::error!(%error, "health check: store unavailable");
+            Check::Unavailable
+        }
+    };
+    let q = &ports.queues;
+    let mut queues = Vec::new();
+    for (name, queue) in [
+        ("poll_jobs", &q.poll_jobs),
+        ("inbound", &q.inbound),
+        ("outbound", &q.outbound),
+        ("webhooks", &q.webhooks),
+    ] {
+        let (state, messages) = match queue.stats().await {
+            Ok(stats) => (Check::Ok, stats.map(QueueCounts::from)),
+            Err(error) => {
+                tracing::error!(queue = name, %error, "health check: queue unavailable");
+                (Check::Unavailable, None)
+            }
+        };
+        queues.push(QueueHealth {
+            name,
+            state,
+            messages,
+        });
+    }
+    let unavailable =
+        store == Check::Unavailable || queues.iter().any(|queue| queue.state == Check::Unavailable);
+    let dead_letters = queues
+        .iter()
+        .any(|queue| queue.messages.is_some_and(|m| m.dead_letters > 0));
+    let status = if unavailable {
+        Verdict::Unavailable
+    } else if dead_letters {
+        Verdict::Degraded
+    } else {
+        Verdict::Ok
+    };
+    SystemHealth {
+        status,
+        store,
+        queues,
+    }
+}
+
+/// How one channel of one integration is doing.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum ChannelState {
+    /// Polled within [`STALE_AFTER_SECONDS`].
+    Ok,
+    /// Should be polled, but the last successful poll is older (or there was none yet).
+    Stale,
+    /// Not polled: the account is disconnected (credentials refused).
+    Disconnected,
+    /// Not polled: the account is not connected yet.
+    Pending,
+    /// Not polled: switched off by an admin.
+    Inactive,
+}
+
+/// One channel of one integration.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct ChannelHealth {
+    /// The tenant (the caller's own in the API).
+    pub tenant_id: TenantId,
+    /// The integration.
+    pub integration_id: IntegrationId,
+    /// Its name as agents see it.
+    pub integration_name: String,
+    /// The inbox.
+    pub channel: Channel,
+    /// The verdict.
+    pub state: ChannelState,
+    /// When the last successful poll finished.
+    pub last_polled_at: Option<DateTime<Utc>>,
+    /// Seconds since then.
+    pub seconds_since_poll: Option<i64>,
+}
+
+/// How many integrations are in each state.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize)]
+pub struct IntegrationCounts {
+    /// Every integration.
+    pub total: usize,
+    /// Active with working credentials (polled).
+    pub connected: usize,
+    /// Credentials refused: an admin must reconnect them.
+    pub disconnected: usize,
+    /// Never connected.
+    pub pending: usize,
+    /// Switched off.
+    pub inactive: usize,
+}
+
+/// The marketplace side: integrations and their channels.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct ChannelsHealth {
+    /// `degraded` when a channel is stale or an integration disconnected, else `ok`.
+    pub status: Verdict,
+    /// Integrations by state.
+    pub integrations: IntegrationCounts,
+    /// Each channel of each integration.
+    pub channels: Vec<ChannelHealth>,
+}
+
+/// One tenant's integrations and channels (its admins' view).
+pub async fn tenant(ports: &Ports, tenant: &TenantId) -> Result<ChannelsHealth, RepoError> {
+    let all = integrations::list_for_tenant(&*ports.store, tenant).await?;
+    channels(ports, &all).await
+}
+
+/// Every tenant's integrations and channels (the operator's view: `marketdesk status`).
+pub async fn all_tenants(ports: &Ports) -> Result<ChannelsHealth, RepoError> {
+    let mut all = Vec::new();
+    let mut after: Option<PageCursor> = None;
+    loop {
+        let (page, next) = integrations::list_all(&*ports.store, after, 500).await?;
+        all.extend(page);
+        match next {
+            Some(cursor) => after = Some(cursor),
+            None => break,
+        }
+    }
+    channels(ports, &all).await
+}
+
+async fn channels(ports: &Ports, all: &[Integration]) -> Result<ChannelsHealth, RepoError> {
+    let now = ports.clock.now();
+    let mut counts = IntegrationCounts {
+        total: all.len(),
+        ..IntegrationCounts::default()
+    };
+    let mut channels = Vec::new();
+    for integration in all {
+        let not_polled = match (&integration.connection, integration.active) {
+            (_, false) => {
+                counts.inactive += 1;
+                Some(ChannelState::Inactive)
+            }
+            (ConnectionState::Connected, true) => {
+                counts.connected += 1;
+                None
+            }
+            (ConnectionState::Disconnected { .. }, true) => {
+                counts.disconnected += 1;
+                Some(ChannelState::Disconnected)
+            }
+            (ConnectionState::Pending, true) => {
+                counts.pending += 1;
+                Some(ChannelState::Pending)
+            }
+        };
+        for channel in integration.kind.channels() {
+            let cursor = cursors::get(
+                &*ports.store,
+                &integration.tenant_id,
+                &integration.id,
+                *channel,
+            )
+            .await?;
+            let since = cursor
+                .polled_at
+                .map(|at| now.signed_duration_since(at).num_seconds());
+            // Never polled yet: stale only once it has been on for as long as a poll may take.
+            let waited = since.unwrap_or_else(|| {
+                now.signed_duration_since(integration.enabled_at)
+                    .num_seconds()
+            });
+            let state = not_polled.unwrap_or(if waited <= STALE_AFTER_SECONDS {
+                ChannelState::Ok
+            } else {
+                ChannelState::Stale
+            });
+            channels.push(ChannelHealth {
+                tenant_id: integration.tenant_id.clone(),
+                integration_id: integration.id.clone(),
+                integration_name: integration.display_name.clone(),
+                channel: *channel,
+                state,
+                last_polled_at: cursor.polled_at,
+                seconds_since_poll: since,
+            });
+        }
+    }
+    let degraded = counts.disconnected > 0
+        || channels
+            .iter()
+            .any(|channel| channel.state == ChannelState::Stale);
+    Ok(ChannelsHealth {
+        status: if degraded {
+            Verdict::Degraded
+        } else {
+            Verdict::Ok
+        },
+        integrations: counts,
+        channels,
+    })
+}
