@@ -8,10 +8,14 @@ mod common;
 use axum::body::Body;
 use axum::http::Request;
 use common::*;
-use marketdesk_core::domain::{AuthorKind, Language, Role, Ticket};
+use marketdesk_core::domain::{AuthorKind, IntegrationKind, Language, Role, Ticket};
+use marketdesk_core::jobs::InboundEvent;
+use marketdesk_core::repo::tickets;
+use marketdesk_core::services::ingest;
 use marketdesk_core::services::people::users::{self, NewUser};
 use marketdesk_core::services::timeline;
 use marketdesk_http::PAGE_POLICY;
+use marketdesk_local::testkit::seed_connected_integration;
 use secrecy::SecretString;
 use serde_json::json;
 
@@ -1078,21 +1082,130 @@ async fn the_list_shows_views_with_counts_that_follow_an_assignment() {
     );
 }
 
+/// A conversation ingested as the poller would deliver it (so the search finds it), on the
+/// connected integration `integration` of `acme`; its ticket.
+async fn ingested(
+    api: &Api,
+    integration: &str,
+    kind: &str,
+    external: &str,
+    extra: serde_json::Value,
+) -> Ticket {
+    let mut event = json!({
+        "tenant_id": "acme",
+        "integration_id": integration,
+        "conversation": { "kind": kind, "external_id": external },
+        "subject": "Uszkodzony kubek",
+        "marketplace_status": "ONGOING",
+        "open_for_replies": true,
+        "buyer_login": format!("buyer_{external}"),
+        "order_id": null,
+        "messages": [{
+            "external_id": format!("m-{external}"),
+            "author": "buyer",
+            "author_name": "Kupujący",
+            "text": "Kubek przyszedł pęknięty",
+            "created_at": chrono::Utc::now() - chrono::Duration::minutes(5)
+        }]
+    });
+    if let (Some(base), Some(extra)) = (event.as_object_mut(), extra.as_object()) {
+        base.extend(extra.clone());
+    }
+    let event: InboundEvent = serde_json::from_value(event).expect("an inbound event");
+    let id = ingest::run(&api.backend.ports, &event)
+        .await
+        .expect("ingested")
+        .ticket_id;
+    tickets::get(&*api.backend.ports.store, &"acme".into(), &id)
+        .await
+        .expect("read")
+        .expect("stored")
+        .value
+}
+
+/// Two accounts of `acme` with one ingested conversation each: an Allegro dispute with an
+/// order (buyer Jan Kowalski) and an EmpikPlace thread of order `EMP123456-A`.
+async fn two_marketplaces(api: &Api) -> (Ticket, Ticket) {
+    let ports = &api.backend.ports;
+    seed_connected_integration(ports, "acme", "allegro-1", IntegrationKind::Allegro).await;
+    seed_connected_integration(ports, "acme", "empik-1", IntegrationKind::Empikplace).await;
+    let allegro = ingested(
+        api,
+        "allegro-1",
+        "allegro_dispute",
+        "issue-5",
+        json!({ "buyer_name": "Jan Kowalski", "order_id": "29b3a4c0-1111-11ef-8000-000000000001" }),
+    )
+    .await;
+    let empik = ingested(
+        api,
+        "empik-1",
+        "empik_thread",
+        "thread-42",
+        json!({ "subject": "Zwrot towaru", "buyer_login": "2001", "order_id": "EMP123456-A" }),
+    )
+    .await;
+    (allegro, empik)
+}
+
 #[tokio::test]
-async fn the_search_box_passes_q_to_the_list_and_the_rows_fragment_answers_the_same_rows() {
+async fn the_search_box_finds_tickets_by_order_id_through_the_search_and_keeps_view_and_filters() {
     let api = Api::new();
     person(&api, "agata@example.com", Language::Pl).await;
-    let mug = seeded(&api, "Uszkodzony kubek", "Kubek pęknięty").await;
+    let (allegro, empik) = two_marketplaces(&api).await;
     let browser = sign_in(&api, "agata@example.com").await;
-    let mug_row = format!("href=\"/tickets/{}\"", mug.id);
-    let found = get(&api, "/tickets?q=kubek", &browser.cookies).await;
-    assert!(html(&found).contains(&mug_row));
-    assert!(html(&found).contains("id=\"q\" name=\"q\" type=\"search\" value=\"kubek\""));
-    assert!(html(&found).contains("data-rows=\"/tickets/rows?q=kubek\""));
-    let missed = get(&api, "/tickets?q=parasol", &browser.cookies).await;
-    assert!(!html(&missed).contains(&mug_row));
+    let row = |t: &Ticket| format!("href=\"/tickets/{}\"", t.id);
+    let shows = |page: &Answer, t: &Ticket| html(page).contains(&row(t));
 
-    let rows = get(&api, "/tickets/rows?q=kubek", &browser.cookies).await;
+    // An order id, in full or only its Mirakl commercial part, a name, words of a message.
+    let by_order = get(
+        &api,
+        "/tickets?q=29b3a4c0-1111-11ef-8000-000000000001",
+        &browser.cookies,
+    )
+    .await;
+    assert!(
+        shows(&by_order, &allegro) && !shows(&by_order, &empik),
+        "{}",
+        html(&by_order)
+    );
+    let by_commercial = get(&api, "/tickets?q=EMP123456", &browser.cookies).await;
+    assert!(shows(&by_commercial, &empik) && !shows(&by_commercial, &allegro));
+    let by_name = get(&api, "/tickets?q=kowalski", &browser.cookies).await;
+    assert!(shows(&by_name, &allegro) && !shows(&by_name, &empik));
+    let by_words = get(&api, "/tickets?q=pekniety", &browser.cookies).await;
+    assert!(shows(&by_words, &allegro) && shows(&by_words, &empik));
+    assert!(html(&by_words).contains("id=\"q\" name=\"q\" type=\"search\" value=\"pekniety\""));
+    assert!(html(&by_words).contains("data-rows=\"/tickets/rows?q=pekniety\""));
+
+    // The search narrowed by a filter and by a view; the forms carry the rest along.
+    let narrowed = get(
+        &api,
+        "/tickets?q=pekniety&source=empikplace",
+        &browser.cookies,
+    )
+    .await;
+    assert!(shows(&narrowed, &empik) && !shows(&narrowed, &allegro));
+    assert!(
+        html(&narrowed).contains("<input type=\"hidden\" name=\"source\" value=\"empikplace\">")
+    );
+    let in_view = get(&api, "/tickets?view=mine&q=pekniety", &browser.cookies).await;
+    assert!(
+        !shows(&in_view, &empik) && !shows(&in_view, &allegro),
+        "nothing is assigned"
+    );
+    let unassigned = get(
+        &api,
+        "/tickets?view=unassigned&q=EMP123456",
+        &browser.cookies,
+    )
+    .await;
+    assert!(shows(&unassigned, &empik));
+    assert!(
+        html(&unassigned).contains("<input type=\"hidden\" name=\"view\" value=\"unassigned\">")
+    );
+
+    let rows = get(&api, "/tickets/rows?q=EMP123456", &browser.cookies).await;
     assert_eq!(rows.status, 200);
     assert_eq!(rows.headers["cache-control"], "no-store");
     assert_eq!(rows.headers["content-security-policy"], PAGE_POLICY);
@@ -1101,14 +1214,143 @@ async fn the_search_box_passes_q_to_the_list_and_the_rows_fragment_answers_the_s
         fragment.starts_with("<tr") && !fragment.contains("<html"),
         "{fragment}"
     );
-    assert!(fragment.contains(&mug_row));
+    assert!(shows(&rows, &empik) && !shows(&rows, &allegro));
     let none = get(&api, "/tickets/rows?q=parasol", &browser.cookies).await;
     assert!(!html(&none).contains("<tr"));
+    // Nothing to search for: the same list without the search.
+    let empty = get(&api, "/tickets?q=%23%21&source=allegro", &browser.cookies).await;
+    assert_eq!(
+        (empty.status.as_u16(), location(&empty)),
+        (303, "/tickets?source=allegro")
+    );
     let signed_out = get(&api, "/tickets/rows", "").await;
     assert_eq!(
         (signed_out.status.as_u16(), location(&signed_out)),
         (303, "/sign-in")
     );
+}
+
+/// Which of `tickets` the list at `/tickets?{query}` shows, in their given order.
+async fn listed(api: &Api, cookies: &str, query: &str, tickets: &[&Ticket]) -> Vec<String> {
+    let page = get(api, &format!("/tickets?{query}"), cookies).await;
+    assert_eq!(page.status, 200, "{query}");
+    tickets
+        .iter()
+        .filter(|t| html(&page).contains(&format!("href=\"/tickets/{}\"", t.id)))
+        .map(|t| t.id.to_string())
+        .collect()
+}
+
+/// Where a row of `ticket` appears in `page` (panics when it does not).
+fn row_at(page: &str, ticket: &Ticket) -> usize {
+    page.find(&format!("href=\"/tickets/{}\"", ticket.id))
+        .unwrap_or_else(|| panic!("no row of {} in {page}", ticket.id))
+}
+
+#[tokio::test]
+async fn account_queue_category_tag_and_assignee_filters_combine_with_views_and_both_orders() {
+    let api = Api::new();
+    person(&api, "agata@example.com", Language::Pl).await;
+    let agata = user_id(&api, "agata@example.com").await;
+    let ports = &api.backend.ports;
+    seed_connected_integration(ports, "acme", "shop-a", IntegrationKind::Allegro).await;
+    seed_connected_integration(ports, "acme", "shop-b", IntegrationKind::Allegro).await;
+    let now = chrono::Utc::now();
+    let mut mine = common::ticket("acme", "shop-a", "a1", 1);
+    mine.queue = Some("Zwroty".into());
+    mine.workflow.tags = vec!["Pilne".into()];
+    mine.workflow.assignee = Some(agata.as_str().into());
+    mine.workflow.respond_by = Some(now + chrono::Duration::hours(3));
+    let mut soon = common::ticket("acme", "shop-b", "b1", 2);
+    soon.category = Some("Reklamacje".into());
+    soon.workflow.respond_by = Some(now + chrono::Duration::hours(1));
+    let mut calm = common::ticket("acme", "shop-b", "b2", 3);
+    calm.needs_reply = false;
+    for t in [&mine, &soon, &calm] {
+        store_ticket(&api, t).await;
+    }
+    let browser = sign_in(&api, "agata@example.com").await;
+    let all = [&mine, &soon, &calm];
+    let cookies = browser.cookies.as_str();
+    let ids = |ts: &[&Ticket]| ts.iter().map(|t| t.id.to_string()).collect::<Vec<_>>();
+    assert_eq!(
+        listed(&api, cookies, "integration=shop-a", &all).await,
+        ids(&[&mine])
+    );
+    assert_eq!(
+        listed(&api, cookies, "integration=shop-b", &all).await,
+        ids(&[&soon, &calm])
+    );
+    assert_eq!(
+        listed(&api, cookies, "queue=Zwroty", &all).await,
+        ids(&[&mine])
+    );
+    assert_eq!(
+        listed(&api, cookies, "category=Reklamacje", &all).await,
+        ids(&[&soon])
+    );
+    assert_eq!(
+        listed(&api, cookies, "tag=pilne", &all).await,
+        ids(&[&mine])
+    );
+    assert_eq!(
+        listed(&api, cookies, "assignee=none", &all).await,
+        ids(&[&soon, &calm])
+    );
+    let by_agata = get(
+        &api,
+        &format!("/tickets?assignee={agata}"),
+        &browser.cookies,
+    )
+    .await;
+    assert!(html(&by_agata).contains(&format!("href=\"/tickets/{}\"", mine.id)));
+    assert!(!html(&by_agata).contains(&format!("href=\"/tickets/{}\"", soon.id)));
+    // A view with filters.
+    assert_eq!(
+        listed(&api, cookies, "view=unassigned&integration=shop-b", &all).await,
+        ids(&[&soon, &calm])
+    );
+    assert_eq!(
+        listed(&api, cookies, "view=needs_reply&integration=shop-b", &all).await,
+        ids(&[&soon])
+    );
+    assert_eq!(
+        listed(&api, cookies, "view=mine&queue=Zwroty", &all).await,
+        ids(&[&mine])
+    );
+    assert!(listed(&api, cookies, "view=mine&integration=shop-b", &all)
+        .await
+        .is_empty());
+
+    // Both orders, with and without a view or filters.
+    let page = get(&api, "/tickets?sort=respond_by", &browser.cookies).await;
+    let text = html(&page);
+    assert!(row_at(text, &soon) < row_at(text, &mine) && row_at(text, &mine) < row_at(text, &calm));
+    let page = get(&api, "/tickets", &browser.cookies).await;
+    let text = html(&page);
+    assert!(row_at(text, &mine) < row_at(text, &soon) && row_at(text, &soon) < row_at(text, &calm));
+    let page = get(
+        &api,
+        "/tickets?view=unassigned&integration=shop-b&sort=respond_by",
+        &browser.cookies,
+    )
+    .await;
+    let text = html(&page);
+    assert!(row_at(text, &soon) < row_at(text, &calm));
+    assert!(text.contains("href=\"/tickets?view=unassigned&#38;sort=respond_by&#38;integration=shop-b\" aria-current=\"true\""), "{text}");
+    // The filters form offers the accounts, the view's links keep the filters.
+    assert!(text.contains("<select id=\"f-account\" name=\"integration\">"));
+    assert!(text.contains("<option value=\"shop-b\" selected>"));
+    assert!(text
+        .contains("href=\"/tickets?view=needs_reply&#38;sort=respond_by&#38;integration=shop-b\""));
+    let rows = get(
+        &api,
+        "/tickets/rows?sort=respond_by&integration=shop-b",
+        &browser.cookies,
+    )
+    .await;
+    let fragment = html(&rows);
+    assert!(row_at(fragment, &soon) < row_at(fragment, &calm));
 }
 
 #[tokio::test]

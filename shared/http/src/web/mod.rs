@@ -18,6 +18,7 @@ mod assets;
 mod customers;
 mod i18n;
 mod integration_settings;
+mod list_filters;
 mod pages;
 mod reply_settings;
 mod reply_tools;
