@@ -299,6 +299,45 @@ async fn html_in_a_reply_is_refused_in_the_reply_box_and_nothing_is_stored() {
 }
 
 #[tokio::test]
+async fn refusals_are_said_in_the_agents_language_not_in_the_services_english() {
+    let api = Api::new();
+    person(&api, "agata@example.com", Language::Pl).await;
+    person(&api, "ann@example.com", Language::En).await;
+    let ticket = seeded(&api, "Uszkodzony kubek", "Kubek pęknięty").await;
+    let path = format!("/tickets/{}", ticket.id);
+    let long = "a".repeat(20_001);
+    for (email, says, never) in [
+        (
+            "agata@example.com",
+            "Nie zapisano: za długie: najwyżej 20000 znaków",
+            "characters",
+        ),
+        (
+            "ann@example.com",
+            "Not saved: is 20001 characters long; at most 20000 are allowed",
+            "znaków",
+        ),
+    ] {
+        let browser = sign_in(&api, email).await;
+        let fields = [
+            ("csrf", browser.csrf.as_str()),
+            ("mode", "comment"),
+            ("text", long.as_str()),
+        ];
+        let refused = post_multipart(&api, &path, &browser.cookies, &fields).await;
+        assert_eq!(refused.status, 422, "{email}");
+        let page = html(&refused);
+        assert!(
+            page.contains(says),
+            "{email}: {}",
+            &page[..page.len().min(3000)]
+        );
+        assert!(!page.contains(never), "{email}");
+    }
+    assert_eq!(entries(&api, &ticket).await.len(), 1);
+}
+
+#[tokio::test]
 async fn what_buyers_write_is_shown_escaped() {
     let api = Api::new();
     person(&api, "agata@example.com", Language::Pl).await;
@@ -976,7 +1015,7 @@ async fn refused_control_changes_keep_what_was_typed_and_change_nothing() {
     .await;
     assert_eq!(past.status, 422);
     assert!(
-        html(&past).contains("snooze_until: must be in the future"),
+        html(&past).contains("Uśpij do: musi być czasem w przyszłości"),
         "{}",
         html(&past)
     );
@@ -989,7 +1028,7 @@ async fn refused_control_changes_keep_what_was_typed_and_change_nothing() {
     ];
     let refused = post_form(&api, &action, &browser.cookies, &unknown).await;
     assert_eq!(refused.status, 422);
-    assert!(html(&refused).contains("assignee: no user of this tenant has this id"));
+    assert!(html(&refused).contains("Przypisane do: nie ma takiej osoby w zespole"));
     assert_eq!(ticket_json(&api, &ticket).await, before);
 }
 
@@ -1464,13 +1503,17 @@ async fn the_account_settings_page_saves_the_signature_and_sla_targets_and_refus
         ]
     };
     for (signature, first, says) in [
-        ("<b>Sklep</b>", "8", "settings.signature"),
+        ("<b>Sklep</b>", "8", "Podpis: HTML jest niedozwolony"),
         (
             "Sklep",
             "osiem",
             "Pierwsza odpowiedź w ciągu (godz.): „osiem”",
         ),
-        ("Sklep", "0", "settings.sla.first_response_hours"),
+        (
+            "Sklep",
+            "0",
+            "SLA: pierwsza odpowiedź: musi wynosić od 1 do 720 godzin roboczych",
+        ),
     ] {
         let refused = post_form(&api, &target, &browser.cookies, &form(signature, first)).await;
         assert_eq!(refused.status, 422, "{signature} {first}");
@@ -1589,7 +1632,7 @@ async fn customers_are_found_edited_and_merged_after_a_confirmation() {
     .await;
     assert_eq!(bad_email.status, 422);
     assert!(
-        html(&bad_email).contains("emails[0]"),
+        html(&bad_email).contains("Adresy e-mail: to nie jest adres e-mail"),
         "{}",
         html(&bad_email)
     );
@@ -1709,7 +1752,7 @@ async fn admins_keep_saved_replies_on_their_page_and_deleting_one_asks_first() {
     let refused = post_form(&api, page, &browser.cookies, &unknown).await;
     assert_eq!(refused.status, 422);
     assert!(
-        html(&refused).contains("unknown placeholder {kupujacy}"),
+        html(&refused).contains("nieznane pole do wstawienia {kupujacy}; dostępne: {buyer_login}"),
         "{}",
         html(&refused)
     );

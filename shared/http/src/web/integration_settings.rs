@@ -482,7 +482,7 @@ pub(super) async fn save(
             &format!("/settings/integrations/{}", integration.id),
             "integration_saved",
         ),
-        Err(error) => match super::settings::refusal(w, &error) {
+        Err(error) => match super::settings::refusal(agent.lang, &error) {
             Some(message) => page(
                 &agent,
                 &integration,

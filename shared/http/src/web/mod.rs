@@ -20,6 +20,7 @@ mod i18n;
 mod integration_settings;
 mod list_filters;
 mod pages;
+mod refusals;
 mod reply_settings;
 mod reply_tools;
 mod saved_replies_page;

@@ -648,13 +648,8 @@ fn refusal(t: &Strings, error: &RequestError, text: &str) -> Option<String> {
         RequestError::Invalid { field, .. } if field == "text" && text.trim().is_empty() => {
             Some(t.text_empty.to_owned())
         }
-        RequestError::Invalid { field, message } => {
-            Some(format!("{}: {field}: {message}", t.not_sent))
-        }
-        RequestError::WrongState { message, .. } | RequestError::Conflict(message) => {
-            Some(format!("{}: {message}", t.not_sent))
-        }
-        _ => None,
+        other => super::refusals::explain(t.lang, other)
+            .map(|reason| format!("{}: {reason}", t.not_sent)),
     }
 }
 

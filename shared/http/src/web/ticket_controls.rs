@@ -482,12 +482,16 @@ pub(crate) async fn update(
                 &headers,
                 &ticket_id,
                 Draft::default(),
-                Some(refused(format!("{field}: {message}"))),
+                Some(refused(
+                    super::refusals::explain(agent.lang, &RequestError::Invalid { field, message })
+                        .unwrap_or_default(),
+                )),
                 StatusCode::UNPROCESSABLE_ENTITY,
             )
             .await
         }
-        Err(RequestError::Conflict(message)) | Err(RequestError::WrongState { message, .. }) => {
+        Err(error @ (RequestError::Conflict(_) | RequestError::WrongState { .. })) => {
+            let message = super::refusals::explain(agent.lang, &error).unwrap_or_default();
             ticket_page_with(
                 &state,
                 &agent,
