@@ -1546,6 +1546,79 @@ async fn the_account_settings_page_saves_the_signature_and_sla_targets_and_refus
 }
 
 #[tokio::test]
+async fn the_account_settings_page_edits_the_sla_working_days_and_hours() {
+    let api = desk_api();
+    admin(&api, "adam@example.com").await;
+    let browser = sign_in(&api, "adam@example.com").await;
+    let integration = marketdesk_local::testkit::seed_connected_integration(
+        &api.backend.ports,
+        "acme",
+        "in-1",
+        marketdesk_core::domain::IntegrationKind::Allegro,
+    )
+    .await;
+    let path = format!("/settings/integrations/{}", integration.id);
+    let page = get(&api, &path, &browser.cookies).await;
+    assert!(html(&page).contains("Dni robocze (SLA)"), "{}", html(&page));
+    assert!(html(&page)
+        .contains("<input type=\"checkbox\" name=\"sla_day\" value=\"1\" checked> Poniedziałek"));
+    let stored = || async {
+        marketdesk_core::services::integrations::get(
+            &api.backend.ports,
+            &"acme".into(),
+            &integration.id,
+        )
+        .await
+        .unwrap()
+        .settings
+    };
+    let form = |start: &'static str, end: &'static str| {
+        vec![
+            ("csrf", browser.csrf.as_str()),
+            ("ar_text", "Dzień dobry, odpiszemy wkrótce."),
+            ("ar_delay", "0"),
+            ("reply_section", "1"),
+            ("sla_first", "8"),
+            ("sla_next", "8"),
+            ("sla_warn", "60"),
+            ("sla_hours_section", "1"),
+            ("sla_day", "1"),
+            ("sla_day", "3"),
+            ("sla_day", "6"),
+            ("sla_start", start),
+            ("sla_end", end),
+            ("action", "save"),
+        ]
+    };
+    let target = format!("{path}/settings");
+    let before = stored().await;
+    let refused = post_form(&api, &target, &browser.cookies, &form("17:00", "9:00")).await;
+    assert_eq!(refused.status, 422, "{}", html(&refused));
+    assert!(
+        html(&refused).contains("SLA: godziny pracy")
+            || html(&refused).contains("SLA: koniec pracy"),
+        "{}",
+        html(&refused)
+    );
+    assert_eq!(stored().await, before, "nothing saved");
+    let saved = post_form(&api, &target, &browser.cookies, &form("09:00", "17:30")).await;
+    assert_eq!(saved.status, 303, "{}", html(&saved));
+    let sla = stored().await.sla;
+    assert_eq!(
+        (
+            sla.business_hours.days,
+            sla.business_hours.start.as_str(),
+            sla.business_hours.end.as_str()
+        ),
+        (vec![1, 3, 6], "09:00", "17:30")
+    );
+    assert_eq!(sla.first_response_hours, 8);
+    let page = get(&api, &path, &browser.cookies).await;
+    assert!(html(&page).contains("name=\"sla_start\" value=\"09:00\""));
+    assert!(html(&page).contains("<input type=\"checkbox\" name=\"sla_day\" value=\"2\"> Wtorek"));
+}
+
+#[tokio::test]
 async fn customers_are_found_edited_and_merged_after_a_confirmation() {
     let api = Api::new();
     person(&api, "agata@example.com", Language::Pl).await;
