@@ -1280,6 +1280,58 @@ async fn listed(api: &Api, cookies: &str, query: &str, tickets: &[&Ticket]) -> V
         .collect()
 }
 
+#[tokio::test]
+async fn an_empikplace_ticket_shows_since_when_mirakl_awaits_the_shops_answer() {
+    let api = Api::new();
+    person(&api, "agata@example.com", Language::Pl).await;
+    let ports = &api.backend.ports;
+    seed_connected_integration(ports, "acme", "empik-1", IntegrationKind::Empikplace).await;
+    let since = chrono::Utc::now() - chrono::Duration::minutes(125);
+    let ticket = ingested(
+        &api,
+        "empik-1",
+        "empik_thread",
+        "thread-7",
+        json!({ "shop_reply_needed_since": since }),
+    )
+    .await;
+    let key = api.key("acme", Role::Agent).await;
+    let answer = api.get(&format!("/v1/tickets/{}", ticket.id), &key).await;
+    assert_eq!(answer.status, 200);
+    let shown: chrono::DateTime<chrono::Utc> =
+        serde_json::from_value(answer.body["ticket"]["shop_reply_needed_since"].clone())
+            .expect("a time");
+    assert_eq!(shown, since);
+    let browser = sign_in(&api, "agata@example.com").await;
+    let page = get(&api, &format!("/tickets/{}", ticket.id), &browser.cookies).await;
+    let at = since
+        .with_timezone(&chrono_tz::Europe::Warsaw)
+        .format("%d.%m.%Y %H:%M")
+        .to_string();
+    assert!(
+        html(&page).contains("EmpikPlace czeka na odpowiedź sklepu od"),
+        "{}",
+        html(&page)
+    );
+    assert!(html(&page).contains(&at) && html(&page).contains("(2 h 5 min temu)"));
+
+    // The shop answered on Empik's site: Mirakl's clock is gone.
+    ingested(
+        &api,
+        "empik-1",
+        "empik_thread",
+        "thread-7",
+        json!({ "shop_reply_needed_since": null }),
+    )
+    .await;
+    let page = get(&api, &format!("/tickets/{}", ticket.id), &browser.cookies).await;
+    assert!(!html(&page).contains("shop-reply-needed"));
+    let answer = api.get(&format!("/v1/tickets/{}", ticket.id), &key).await;
+    assert!(answer.body["ticket"]
+        .get("shop_reply_needed_since")
+        .is_none());
+}
+
 /// Where a row of `ticket` appears in `page` (panics when it does not).
 fn row_at(page: &str, ticket: &Ticket) -> usize {
     page.find(&format!("href=\"/tickets/{}\"", ticket.id))
