@@ -8,6 +8,7 @@ mod backend;
 mod cli;
 mod demo;
 mod loops;
+mod reindex;
 mod sandbox;
 mod serve;
 mod settings;
@@ -45,6 +46,7 @@ async fn main() -> ExitCode {
         cli::Command::User(cli::UserCommand::Create(args)) => {
             user::create(&args, &env).await.map_err(Into::into)
         }
+        cli::Command::Reindex(args) => reindex::run(&args, &env).await.map_err(Into::into),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,

@@ -15,6 +15,7 @@ pub mod integrations;
 pub mod paging;
 pub mod people;
 pub mod poller;
+pub mod reindex;
 pub mod replies;
 pub mod request;
 pub mod saved_replies;
