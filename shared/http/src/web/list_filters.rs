@@ -150,11 +150,7 @@ pub(crate) fn more(
         category: form.category.trim().to_owned(),
         tag: form.tag.trim().to_owned(),
         keep_in_search: form.pairs(&["q"]),
-        keep_in_filters: form
-            .pairs(&filter_names)
-            .into_iter()
-            .filter(|(name, _)| *name != "sort")
-            .collect(),
+        keep_in_filters: form.pairs(&filter_names),
         searching: form.search().is_some(),
     }
 }
@@ -217,6 +213,37 @@ mod tests {
         assert_eq!(plain.len(), 2);
         assert!(plain[1].current && !plain[0].current);
         assert_eq!(plain[1].href, "/tickets?sort=respond_by&status=open");
+    }
+
+    #[test]
+    fn the_filters_form_carries_the_view_search_and_order_and_the_search_box_the_filters() {
+        let shown = more(
+            Lang::Pl,
+            &form("view=mine&sort=respond_by&q=kubek&tag=VIP&integration=a1"),
+            &[("a1".into(), "Sklep".into())],
+            &[],
+            &[],
+        );
+        assert_eq!(
+            shown.keep_in_filters,
+            [
+                ("view", "mine".to_owned()),
+                ("sort", "respond_by".to_owned()),
+                ("q", "kubek".to_owned())
+            ]
+        );
+        assert_eq!(
+            shown.keep_in_search,
+            [
+                ("view", "mine".to_owned()),
+                ("sort", "respond_by".to_owned()),
+                ("integration", "a1".to_owned()),
+                ("tag", "VIP".to_owned())
+            ]
+        );
+        assert!(shown.searching);
+        assert_eq!(shown.tag, "VIP");
+        assert!(shown.accounts[1].selected);
     }
 
     #[test]
