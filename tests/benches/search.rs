@@ -273,6 +273,7 @@ fn conversation(
         },
         order_id: Some(order),
         panel: Default::default(),
+        shop_reply_needed_since: None,
         messages,
     }
 }

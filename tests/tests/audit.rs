@@ -459,3 +459,82 @@ async fn a_rare_filter_reads_a_bounded_number_of_entries_per_page() {
     assert_eq!(second.entries[0].subject.id, created.key.id.as_str());
     assert_eq!(second.next_cursor, None);
 }
+
+#[tokio::test]
+async fn signing_in_and_out_is_recorded_with_the_person() {
+    use marketdesk_core::services::people::sessions::{self, SignIn};
+    let b = backend();
+    let settings = PeopleSettings::default();
+    let password = "bardzo-tajne-haslo-2";
+    let ola = users::create_with_password(
+        &b.ports,
+        "t1",
+        serde_json::from_value(json!({"email": "ola@example.com", "role": "agent", "name": "Ola"}))
+            .expect("user"),
+        &SecretString::from(password.to_owned()),
+    )
+    .await
+    .expect("created");
+    let sign_in = || async {
+        sessions::sign_in(
+            &b.ports,
+            &settings,
+            SignIn {
+                email: "ola@example.com".into(),
+                password: SecretString::from(password.to_owned()),
+            },
+            Some("192.0.2.7"),
+        )
+        .await
+        .expect("signed in")
+    };
+    let caller_of = |token: &SecretString| {
+        let token = SecretString::from(token.expose_secret().to_owned());
+        let b = &b;
+        let settings = &settings;
+        async move {
+            sessions::authenticate(&b.ports, settings, &token)
+                .await
+                .expect("read")
+                .expect("a session")
+        }
+    };
+    let first = sign_in().await;
+    sessions::sign_out(&b.ports, &caller_of(&first.token).await)
+        .await
+        .expect("signed out");
+    let second = sign_in().await;
+    sessions::sign_out_everywhere(&b.ports, &caller_of(&second.token).await)
+        .await
+        .expect("signed out everywhere");
+
+    let entries = all(
+        &b,
+        "t1",
+        json!({ "subject_type": "user", "subject_id": ola.id }),
+    )
+    .await;
+    let actions: Vec<&str> = entries.iter().map(|e| e.action.as_str()).collect();
+    assert_eq!(
+        actions,
+        [
+            "user.signed_out_everywhere",
+            "user.signed_in",
+            "user.signed_out",
+            "user.signed_in",
+            "user.created",
+        ],
+        "newest first"
+    );
+    for entry in entries
+        .iter()
+        .filter(|e| e.action.starts_with("user.signed"))
+    {
+        assert_eq!(
+            entry.actor.as_ref().and_then(|a| a.user_id()),
+            Some(&ola.id)
+        );
+        let text = serde_json::to_string(entry).expect("json");
+        assert!(!text.contains(password) && !text.contains("mds_"), "{text}");
+    }
+}

@@ -14,7 +14,7 @@ use marketdesk_core::ports::{
 use marketdesk_core::repo::tickets;
 use marketdesk_core::services::caller::Caller;
 use marketdesk_core::services::ticket_views::TicketQuery;
-use marketdesk_core::services::{ingest, views, workflow};
+use marketdesk_core::services::{ingest, views, workflow, workspace};
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::Arc;
 use support::*;
@@ -190,10 +190,9 @@ async fn views_list_what_needs_each_kind_of_attention() {
         (serde_json::json!({ "view": "mine" }), "view"),
         (serde_json::json!({ "view": "nonsense" }), "view"),
         (
-            serde_json::json!({ "view": "needs_reply", "status": "open" }),
+            serde_json::json!({ "view": "nonsense", "status": "open" }),
             "view",
         ),
-        (serde_json::json!({ "sort": "respond_by" }), "sort"),
     ] {
         let q: TicketQuery = serde_json::from_value(q).expect("query");
         match views::list_tickets(&b.ports, &key, &q).await {
@@ -315,4 +314,92 @@ async fn a_view_page_costs_one_query_and_one_read_per_ticket_whatever_the_tenant
             "{size} tickets (SQLite): two view pages {elapsed:?}, counts of every view {counts_elapsed:?}"
         );
     }
+}
+
+#[tokio::test]
+async fn a_page_of_list_rows_reads_no_timeline_the_preview_is_kept_in_the_ticket() {
+    let b = backend();
+    let integration = connected_allegro(&b.ports, "t-rows").await;
+    for n in 0..30 {
+        let event = dispute(
+            &integration,
+            &format!("issue-{n}"),
+            "DISPUTE_ONGOING",
+            vec![
+                message(&format!("b{n}"), AuthorKind::Buyer, "Gdzie jest paczka?", n),
+                message(
+                    &format!("s{n}"),
+                    AuthorKind::SellerViaMarketplace,
+                    &format!("Wysłana wczoraj,\nnumer {n}."),
+                    n + 1,
+                ),
+            ],
+        );
+        ingest::run(&b.ports, &event).await.expect("ingested");
+    }
+    let counting = Arc::new(CountingStore {
+        inner: b.ports.store.clone(),
+        gets: AtomicUsize::new(0),
+        queries: AtomicUsize::new(0),
+    });
+    let ports = Ports {
+        store: counting.clone(),
+        ..b.ports.clone()
+    };
+    let agent = caller(
+        "t-rows",
+        Actor::ApiKey {
+            id: "k".into(),
+            name: None,
+        },
+    );
+    let list = TicketQuery {
+        limit: Some(25),
+        ..TicketQuery::default()
+    };
+    let page = workspace::rows(&ports, &agent, &list, None)
+        .await
+        .expect("rows");
+    let after = counting.take();
+    assert_eq!(page.rows.len(), 25);
+    let preview = page.rows[0].preview.as_ref().expect("a preview");
+    assert_eq!(
+        (preview.author, preview.text.as_str()),
+        (
+            AuthorKind::SellerViaMarketplace,
+            "Wysłana wczoraj, numer 29."
+        )
+    );
+    // One list query, one of the integrations, one customer `get` per row: no timelines.
+    assert_eq!(after, (25, 2), "(gets, queries) of a page of 25 rows");
+
+    // The same page over tickets stored before the preview was kept: two timeline queries
+    // (messages, replies) per row.
+    for row in &page.rows {
+        let stored = tickets::get(&*b.ports.store, &row.ticket.tenant_id, &row.ticket.id)
+            .await
+            .expect("read")
+            .expect("stored");
+        let mut old = stored.value.clone();
+        old.preview = None;
+        tickets::update(&*b.ports.store, &old, stored.version)
+            .await
+            .expect("stored without preview");
+    }
+    counting.take();
+    let old = workspace::rows(&ports, &agent, &list, None)
+        .await
+        .expect("rows");
+    let before = counting.take();
+    assert_eq!(
+        old.rows[0].preview.as_ref(),
+        Some(preview),
+        "the same preview"
+    );
+    assert_eq!(
+        before,
+        (25, 52),
+        "(gets, queries) reading each row's timeline"
+    );
+    println!("a page of 25 rows: {after:?} (gets, queries) with the kept preview, {before:?} reading timelines");
 }

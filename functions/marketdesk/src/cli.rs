@@ -39,6 +39,11 @@ pub enum Command {
     #[command(subcommand)]
     User(UserCommand),
 
+    /// Write the view, search, name-word and ticket-link items (and each ticket's kept preview
+    /// and deadline index) for a tenant's tickets and customers stored before those features.
+    /// Safe to repeat and to run while marketdesk serves.
+    Reindex(ReindexArgs),
+
     /// See marketdesk at work within a minute, with no marketplace account.
     ///
     /// Runs the marketplace simulator and `marketdesk serve` in this process, connects one
@@ -222,6 +227,23 @@ pub struct UserCreateArgs {
     /// (or the SAM CLI), with the usual AWS credentials and region
     #[arg(long, value_name = "STACK")]
     pub stack: Option<String>,
+}
+
+/// Options of `marketdesk reindex`.
+#[derive(Debug, Args)]
+pub struct ReindexArgs {
+    /// Tenant whose tickets and customers get their items
+    #[arg(long, value_name = "TENANT")]
+    pub tenant: String,
+
+    /// Data directory of `marketdesk serve` [env: MARKETDESK_DATA_DIR] [default: ./.data]
+    #[arg(long, value_name = "DIR")]
+    pub data: Option<PathBuf>,
+
+    /// Where the data is: embedded (the data directory, default) or aws (the deployment's
+    /// DynamoDB table through the MARKETDESK_* variables the Lambda functions get)
+    #[arg(long, value_enum, value_name = "BACKEND", default_value = "embedded")]
+    pub backend: crate::backend::BackendChoice,
 }
 
 fn parse_language(text: &str) -> Result<Language, String> {

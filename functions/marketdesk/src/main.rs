@@ -11,6 +11,7 @@ mod demo;
 mod loops;
 mod metrics_endpoint;
 mod notifications;
+mod reindex;
 mod sandbox;
 mod serve;
 mod settings;
@@ -56,6 +57,7 @@ async fn main() -> ExitCode {
         cli::Command::Backup(args) => backup::backup(&args, &env).map_err(Into::into),
         cli::Command::Restore(args) => backup::restore(&args, &env).map_err(Into::into),
         cli::Command::Status(args) => status::run(&args, &env).await.map_err(Into::into),
+        cli::Command::Reindex(args) => reindex::run(&args, &env).await.map_err(Into::into),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,

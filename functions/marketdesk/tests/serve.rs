@@ -86,6 +86,7 @@ async fn serve_answers_health_runs_the_loops_and_stops_cleanly() {
         buyer_name: None,
         buyer_emails: Vec::new(),
         panel: Default::default(),
+        shop_reply_needed_since: None,
         messages: vec![InboundMessage {
             external_id: "msg-1".into(),
             author: AuthorKind::Buyer,

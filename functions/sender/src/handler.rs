@@ -77,6 +77,7 @@ mod tests {
             buyer_name: None,
             buyer_emails: Vec::new(),
             panel: Default::default(),
+            shop_reply_needed_since: None,
             messages: Vec::new(),
         };
         let ticket = ingest::run(&deps.ports, &inbound)

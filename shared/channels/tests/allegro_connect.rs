@@ -188,3 +188,102 @@ async fn the_device_flow_completes_in_the_background_after_the_seller_confirms()
         "grant forgotten once used"
     );
 }
+
+/// Runs the redirect flow for `integration` as the admin's browser would: the connected
+/// integration.
+async fn authorize(
+    ports: &marketdesk_core::ports::Ports,
+    allegro: &AllegroClient,
+    integration: &Integration,
+) -> Integration {
+    let url = connect::start(ports, allegro, integration, REDIRECT)
+        .await
+        .expect("start");
+    let browser = reqwest::Client::builder()
+        .redirect(reqwest::redirect::Policy::none())
+        .build()
+        .expect("client");
+    let answer = browser.get(&url).send().await.expect("authorize");
+    let location = answer
+        .headers()
+        .get("location")
+        .and_then(|v| v.to_str().ok())
+        .expect("redirect")
+        .to_owned();
+    let redirect = reqwest::Url::parse(&location).expect("url");
+    let param = |name: &str| {
+        redirect
+            .query_pairs()
+            .find(|(k, _)| k == name)
+            .map(|(_, v)| v.into_owned())
+            .expect(name)
+    };
+    let pending = connect::take_pending(ports, &param("state"))
+        .await
+        .expect("state known");
+    connect::finish(ports, allegro, &pending, &param("code"))
+        .await
+        .expect("finish")
+}
+
+#[tokio::test]
+async fn connecting_losing_access_and_re_authenticating_are_in_the_audit_log() {
+    use marketdesk_core::services::audit::{self, AuditQuery};
+    let sandbox = RunningSandbox::start_local().await.expect("sandbox");
+    let backend = temp_backend();
+    let ports = &backend.ports;
+    control(
+        &sandbox,
+        "/allegro/sellers",
+        json!({"login": "sklep_audyt", "sign_in": true}),
+    )
+    .await;
+    let integration = pending_integration(ports).await;
+    let allegro = client(&sandbox);
+    authorize(ports, &allegro, &integration).await;
+    tokens::disconnect(
+        ports,
+        &integration.tenant_id,
+        &integration.id,
+        "invalid_grant",
+    )
+    .await
+    .expect("disconnected");
+    let again = authorize(ports, &allegro, &integration).await;
+    assert_eq!(again.connection, ConnectionState::Connected);
+
+    let listed = audit::list(
+        ports,
+        &integration.tenant_id,
+        &serde_json::from_value::<AuditQuery>(
+            json!({ "subject_type": "integration", "subject_id": integration.id }),
+        )
+        .expect("query"),
+    )
+    .await
+    .expect("listed")
+    .entries;
+    let actions: Vec<&str> = listed.iter().map(|e| e.action.as_str()).collect();
+    assert_eq!(
+        actions,
+        [
+            "integration.reauthenticated",
+            "integration.disconnected",
+            "integration.connected",
+        ]
+    );
+    assert_eq!(
+        listed[1].after.as_ref().unwrap()["connection"]["state"],
+        "disconnected"
+    );
+    assert_eq!(
+        listed[1].after.as_ref().unwrap()["connection"]["reason"],
+        "invalid_grant"
+    );
+    assert_eq!(
+        listed[2].after.as_ref().unwrap()["display_name"],
+        "sklep_audyt"
+    );
+    let text = serde_json::to_string(&listed).expect("json");
+    assert!(!text.contains("token"), "{text}");
+}

@@ -476,3 +476,25 @@ async fn unreadable_reason_labels_never_stall_the_shop() {
     shop.cycle().await;
     assert_eq!(shop.ticket(&fourth).await.subject, "Reklamacja");
 }
+
+#[tokio::test]
+async fn the_ticket_carries_mirakls_shop_reply_needed_since_until_the_shop_answers() {
+    let shop = EmpikShop::start().await;
+    let thread = shop.thread(None, reason("23"), "Gdzie jest paczka?").await;
+    assert_eq!(shop.cycle().await, 1);
+    let waiting = shop.ticket(&thread).await;
+    let since = waiting
+        .shop_reply_needed_since
+        .expect("Mirakl says the shop owes an answer");
+    let buyer_wrote = shop.messages(&waiting).await[0].created_at;
+    assert!(
+        (since - buyer_wrote).num_seconds().abs() <= 1,
+        "{since} vs the buyer's message at {buyer_wrote}"
+    );
+
+    shop.clock.advance(Duration::seconds(60));
+    shop.message(&thread, "SHOP", "Wysłaliśmy ją wczoraj.")
+        .await;
+    assert_eq!(shop.cycle().await, 1);
+    assert_eq!(shop.ticket(&thread).await.shop_reply_needed_since, None);
+}

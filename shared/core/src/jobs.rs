@@ -44,6 +44,10 @@ pub struct InboundEvent {
     /// Reason, links and products for the ticket panel.
     #[serde(default)]
     pub panel: TicketPanel,
+    /// EmpikPlace: Mirakl's `shop_reply_needed_since` of the thread as read (`None`: the shop
+    /// answered; always `None` for Allegro).
+    #[serde(default)]
+    pub shop_reply_needed_since: Option<DateTime<Utc>>,
     /// Messages read in this poll (possibly overlapping earlier polls).
     pub messages: Vec<InboundMessage>,
 }

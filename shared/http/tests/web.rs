@@ -8,10 +8,14 @@ mod common;
 use axum::body::Body;
 use axum::http::Request;
 use common::*;
-use marketdesk_core::domain::{AuthorKind, Language, Role, Ticket};
+use marketdesk_core::domain::{AuthorKind, IntegrationKind, Language, Role, Ticket};
+use marketdesk_core::jobs::InboundEvent;
+use marketdesk_core::repo::tickets;
+use marketdesk_core::services::ingest;
 use marketdesk_core::services::people::users::{self, NewUser};
 use marketdesk_core::services::timeline;
 use marketdesk_http::PAGE_POLICY;
+use marketdesk_local::testkit::seed_connected_integration;
 use secrecy::SecretString;
 use serde_json::json;
 
@@ -291,6 +295,45 @@ async fn html_in_a_reply_is_refused_in_the_reply_box_and_nothing_is_stored() {
         page.contains("&#60;b&#62;Dzień dobry&#60;/b&#62;</textarea>"),
         "{page}"
     );
+    assert_eq!(entries(&api, &ticket).await.len(), 1);
+}
+
+#[tokio::test]
+async fn refusals_are_said_in_the_agents_language_not_in_the_services_english() {
+    let api = Api::new();
+    person(&api, "agata@example.com", Language::Pl).await;
+    person(&api, "ann@example.com", Language::En).await;
+    let ticket = seeded(&api, "Uszkodzony kubek", "Kubek pęknięty").await;
+    let path = format!("/tickets/{}", ticket.id);
+    let long = "a".repeat(20_001);
+    for (email, says, never) in [
+        (
+            "agata@example.com",
+            "Nie zapisano: za długie: najwyżej 20000 znaków",
+            "characters",
+        ),
+        (
+            "ann@example.com",
+            "Not saved: is 20001 characters long; at most 20000 are allowed",
+            "znaków",
+        ),
+    ] {
+        let browser = sign_in(&api, email).await;
+        let fields = [
+            ("csrf", browser.csrf.as_str()),
+            ("mode", "comment"),
+            ("text", long.as_str()),
+        ];
+        let refused = post_multipart(&api, &path, &browser.cookies, &fields).await;
+        assert_eq!(refused.status, 422, "{email}");
+        let page = html(&refused);
+        assert!(
+            page.contains(says),
+            "{email}: {}",
+            &page[..page.len().min(3000)]
+        );
+        assert!(!page.contains(never), "{email}");
+    }
     assert_eq!(entries(&api, &ticket).await.len(), 1);
 }
 
@@ -972,7 +1015,7 @@ async fn refused_control_changes_keep_what_was_typed_and_change_nothing() {
     .await;
     assert_eq!(past.status, 422);
     assert!(
-        html(&past).contains("snooze_until: must be in the future"),
+        html(&past).contains("Uśpij do: musi być czasem w przyszłości"),
         "{}",
         html(&past)
     );
@@ -985,7 +1028,7 @@ async fn refused_control_changes_keep_what_was_typed_and_change_nothing() {
     ];
     let refused = post_form(&api, &action, &browser.cookies, &unknown).await;
     assert_eq!(refused.status, 422);
-    assert!(html(&refused).contains("assignee: no user of this tenant has this id"));
+    assert!(html(&refused).contains("Przypisane do: nie ma takiej osoby w zespole"));
     assert_eq!(ticket_json(&api, &ticket).await, before);
 }
 
@@ -1078,21 +1121,130 @@ async fn the_list_shows_views_with_counts_that_follow_an_assignment() {
     );
 }
 
+/// A conversation ingested as the poller would deliver it (so the search finds it), on the
+/// connected integration `integration` of `acme`; its ticket.
+async fn ingested(
+    api: &Api,
+    integration: &str,
+    kind: &str,
+    external: &str,
+    extra: serde_json::Value,
+) -> Ticket {
+    let mut event = json!({
+        "tenant_id": "acme",
+        "integration_id": integration,
+        "conversation": { "kind": kind, "external_id": external },
+        "subject": "Uszkodzony kubek",
+        "marketplace_status": "ONGOING",
+        "open_for_replies": true,
+        "buyer_login": format!("buyer_{external}"),
+        "order_id": null,
+        "messages": [{
+            "external_id": format!("m-{external}"),
+            "author": "buyer",
+            "author_name": "Kupujący",
+            "text": "Kubek przyszedł pęknięty",
+            "created_at": chrono::Utc::now() - chrono::Duration::minutes(5)
+        }]
+    });
+    if let (Some(base), Some(extra)) = (event.as_object_mut(), extra.as_object()) {
+        base.extend(extra.clone());
+    }
+    let event: InboundEvent = serde_json::from_value(event).expect("an inbound event");
+    let id = ingest::run(&api.backend.ports, &event)
+        .await
+        .expect("ingested")
+        .ticket_id;
+    tickets::get(&*api.backend.ports.store, &"acme".into(), &id)
+        .await
+        .expect("read")
+        .expect("stored")
+        .value
+}
+
+/// Two accounts of `acme` with one ingested conversation each: an Allegro dispute with an
+/// order (buyer Jan Kowalski) and an EmpikPlace thread of order `EMP123456-A`.
+async fn two_marketplaces(api: &Api) -> (Ticket, Ticket) {
+    let ports = &api.backend.ports;
+    seed_connected_integration(ports, "acme", "allegro-1", IntegrationKind::Allegro).await;
+    seed_connected_integration(ports, "acme", "empik-1", IntegrationKind::Empikplace).await;
+    let allegro = ingested(
+        api,
+        "allegro-1",
+        "allegro_dispute",
+        "issue-5",
+        json!({ "buyer_name": "Jan Kowalski", "order_id": "29b3a4c0-1111-11ef-8000-000000000001" }),
+    )
+    .await;
+    let empik = ingested(
+        api,
+        "empik-1",
+        "empik_thread",
+        "thread-42",
+        json!({ "subject": "Zwrot towaru", "buyer_login": "2001", "order_id": "EMP123456-A" }),
+    )
+    .await;
+    (allegro, empik)
+}
+
 #[tokio::test]
-async fn the_search_box_passes_q_to_the_list_and_the_rows_fragment_answers_the_same_rows() {
+async fn the_search_box_finds_tickets_by_order_id_through_the_search_and_keeps_view_and_filters() {
     let api = Api::new();
     person(&api, "agata@example.com", Language::Pl).await;
-    let mug = seeded(&api, "Uszkodzony kubek", "Kubek pęknięty").await;
+    let (allegro, empik) = two_marketplaces(&api).await;
     let browser = sign_in(&api, "agata@example.com").await;
-    let mug_row = format!("href=\"/tickets/{}\"", mug.id);
-    let found = get(&api, "/tickets?q=kubek", &browser.cookies).await;
-    assert!(html(&found).contains(&mug_row));
-    assert!(html(&found).contains("id=\"q\" name=\"q\" type=\"search\" value=\"kubek\""));
-    assert!(html(&found).contains("data-rows=\"/tickets/rows?q=kubek\""));
-    let missed = get(&api, "/tickets?q=parasol", &browser.cookies).await;
-    assert!(!html(&missed).contains(&mug_row));
+    let row = |t: &Ticket| format!("href=\"/tickets/{}\"", t.id);
+    let shows = |page: &Answer, t: &Ticket| html(page).contains(&row(t));
 
-    let rows = get(&api, "/tickets/rows?q=kubek", &browser.cookies).await;
+    // An order id, in full or only its Mirakl commercial part, a name, words of a message.
+    let by_order = get(
+        &api,
+        "/tickets?q=29b3a4c0-1111-11ef-8000-000000000001",
+        &browser.cookies,
+    )
+    .await;
+    assert!(
+        shows(&by_order, &allegro) && !shows(&by_order, &empik),
+        "{}",
+        html(&by_order)
+    );
+    let by_commercial = get(&api, "/tickets?q=EMP123456", &browser.cookies).await;
+    assert!(shows(&by_commercial, &empik) && !shows(&by_commercial, &allegro));
+    let by_name = get(&api, "/tickets?q=kowalski", &browser.cookies).await;
+    assert!(shows(&by_name, &allegro) && !shows(&by_name, &empik));
+    let by_words = get(&api, "/tickets?q=pekniety", &browser.cookies).await;
+    assert!(shows(&by_words, &allegro) && shows(&by_words, &empik));
+    assert!(html(&by_words).contains("id=\"q\" name=\"q\" type=\"search\" value=\"pekniety\""));
+    assert!(html(&by_words).contains("data-rows=\"/tickets/rows?q=pekniety\""));
+
+    // The search narrowed by a filter and by a view; the forms carry the rest along.
+    let narrowed = get(
+        &api,
+        "/tickets?q=pekniety&source=empikplace",
+        &browser.cookies,
+    )
+    .await;
+    assert!(shows(&narrowed, &empik) && !shows(&narrowed, &allegro));
+    assert!(
+        html(&narrowed).contains("<input type=\"hidden\" name=\"source\" value=\"empikplace\">")
+    );
+    let in_view = get(&api, "/tickets?view=mine&q=pekniety", &browser.cookies).await;
+    assert!(
+        !shows(&in_view, &empik) && !shows(&in_view, &allegro),
+        "nothing is assigned"
+    );
+    let unassigned = get(
+        &api,
+        "/tickets?view=unassigned&q=EMP123456",
+        &browser.cookies,
+    )
+    .await;
+    assert!(shows(&unassigned, &empik));
+    assert!(
+        html(&unassigned).contains("<input type=\"hidden\" name=\"view\" value=\"unassigned\">")
+    );
+
+    let rows = get(&api, "/tickets/rows?q=EMP123456", &browser.cookies).await;
     assert_eq!(rows.status, 200);
     assert_eq!(rows.headers["cache-control"], "no-store");
     assert_eq!(rows.headers["content-security-policy"], PAGE_POLICY);
@@ -1101,14 +1253,195 @@ async fn the_search_box_passes_q_to_the_list_and_the_rows_fragment_answers_the_s
         fragment.starts_with("<tr") && !fragment.contains("<html"),
         "{fragment}"
     );
-    assert!(fragment.contains(&mug_row));
+    assert!(shows(&rows, &empik) && !shows(&rows, &allegro));
     let none = get(&api, "/tickets/rows?q=parasol", &browser.cookies).await;
     assert!(!html(&none).contains("<tr"));
+    // Nothing to search for: the same list without the search.
+    let empty = get(&api, "/tickets?q=%23%21&source=allegro", &browser.cookies).await;
+    assert_eq!(
+        (empty.status.as_u16(), location(&empty)),
+        (303, "/tickets?source=allegro")
+    );
     let signed_out = get(&api, "/tickets/rows", "").await;
     assert_eq!(
         (signed_out.status.as_u16(), location(&signed_out)),
         (303, "/sign-in")
     );
+}
+
+/// Which of `tickets` the list at `/tickets?{query}` shows, in their given order.
+async fn listed(api: &Api, cookies: &str, query: &str, tickets: &[&Ticket]) -> Vec<String> {
+    let page = get(api, &format!("/tickets?{query}"), cookies).await;
+    assert_eq!(page.status, 200, "{query}");
+    tickets
+        .iter()
+        .filter(|t| html(&page).contains(&format!("href=\"/tickets/{}\"", t.id)))
+        .map(|t| t.id.to_string())
+        .collect()
+}
+
+#[tokio::test]
+async fn an_empikplace_ticket_shows_since_when_mirakl_awaits_the_shops_answer() {
+    let api = Api::new();
+    person(&api, "agata@example.com", Language::Pl).await;
+    let ports = &api.backend.ports;
+    seed_connected_integration(ports, "acme", "empik-1", IntegrationKind::Empikplace).await;
+    let since = chrono::Utc::now() - chrono::Duration::minutes(125);
+    let ticket = ingested(
+        &api,
+        "empik-1",
+        "empik_thread",
+        "thread-7",
+        json!({ "shop_reply_needed_since": since }),
+    )
+    .await;
+    let key = api.key("acme", Role::Agent).await;
+    let answer = api.get(&format!("/v1/tickets/{}", ticket.id), &key).await;
+    assert_eq!(answer.status, 200);
+    let shown: chrono::DateTime<chrono::Utc> =
+        serde_json::from_value(answer.body["ticket"]["shop_reply_needed_since"].clone())
+            .expect("a time");
+    assert_eq!(shown, since);
+    let browser = sign_in(&api, "agata@example.com").await;
+    let page = get(&api, &format!("/tickets/{}", ticket.id), &browser.cookies).await;
+    let at = since
+        .with_timezone(&chrono_tz::Europe::Warsaw)
+        .format("%d.%m.%Y %H:%M")
+        .to_string();
+    assert!(
+        html(&page).contains("EmpikPlace czeka na odpowiedź sklepu od"),
+        "{}",
+        html(&page)
+    );
+    assert!(html(&page).contains(&at) && html(&page).contains("(2 h 5 min temu)"));
+
+    // The shop answered on Empik's site: Mirakl's clock is gone.
+    ingested(
+        &api,
+        "empik-1",
+        "empik_thread",
+        "thread-7",
+        json!({ "shop_reply_needed_since": null }),
+    )
+    .await;
+    let page = get(&api, &format!("/tickets/{}", ticket.id), &browser.cookies).await;
+    assert!(!html(&page).contains("shop-reply-needed"));
+    let answer = api.get(&format!("/v1/tickets/{}", ticket.id), &key).await;
+    assert!(answer.body["ticket"]
+        .get("shop_reply_needed_since")
+        .is_none());
+}
+
+/// Where a row of `ticket` appears in `page` (panics when it does not).
+fn row_at(page: &str, ticket: &Ticket) -> usize {
+    page.find(&format!("href=\"/tickets/{}\"", ticket.id))
+        .unwrap_or_else(|| panic!("no row of {} in {page}", ticket.id))
+}
+
+#[tokio::test]
+async fn account_queue_category_tag_and_assignee_filters_combine_with_views_and_both_orders() {
+    let api = Api::new();
+    person(&api, "agata@example.com", Language::Pl).await;
+    let agata = user_id(&api, "agata@example.com").await;
+    let ports = &api.backend.ports;
+    seed_connected_integration(ports, "acme", "shop-a", IntegrationKind::Allegro).await;
+    seed_connected_integration(ports, "acme", "shop-b", IntegrationKind::Allegro).await;
+    let now = chrono::Utc::now();
+    let mut mine = common::ticket("acme", "shop-a", "a1", 1);
+    mine.queue = Some("Zwroty".into());
+    mine.workflow.tags = vec!["Pilne".into()];
+    mine.workflow.assignee = Some(agata.as_str().into());
+    mine.workflow.respond_by = Some(now + chrono::Duration::hours(3));
+    let mut soon = common::ticket("acme", "shop-b", "b1", 2);
+    soon.category = Some("Reklamacje".into());
+    soon.workflow.respond_by = Some(now + chrono::Duration::hours(1));
+    let mut calm = common::ticket("acme", "shop-b", "b2", 3);
+    calm.needs_reply = false;
+    for t in [&mine, &soon, &calm] {
+        store_ticket(&api, t).await;
+    }
+    let browser = sign_in(&api, "agata@example.com").await;
+    let all = [&mine, &soon, &calm];
+    let cookies = browser.cookies.as_str();
+    let ids = |ts: &[&Ticket]| ts.iter().map(|t| t.id.to_string()).collect::<Vec<_>>();
+    assert_eq!(
+        listed(&api, cookies, "integration=shop-a", &all).await,
+        ids(&[&mine])
+    );
+    assert_eq!(
+        listed(&api, cookies, "integration=shop-b", &all).await,
+        ids(&[&soon, &calm])
+    );
+    assert_eq!(
+        listed(&api, cookies, "queue=Zwroty", &all).await,
+        ids(&[&mine])
+    );
+    assert_eq!(
+        listed(&api, cookies, "category=Reklamacje", &all).await,
+        ids(&[&soon])
+    );
+    assert_eq!(
+        listed(&api, cookies, "tag=pilne", &all).await,
+        ids(&[&mine])
+    );
+    assert_eq!(
+        listed(&api, cookies, "assignee=none", &all).await,
+        ids(&[&soon, &calm])
+    );
+    let by_agata = get(
+        &api,
+        &format!("/tickets?assignee={agata}"),
+        &browser.cookies,
+    )
+    .await;
+    assert!(html(&by_agata).contains(&format!("href=\"/tickets/{}\"", mine.id)));
+    assert!(!html(&by_agata).contains(&format!("href=\"/tickets/{}\"", soon.id)));
+    // A view with filters.
+    assert_eq!(
+        listed(&api, cookies, "view=unassigned&integration=shop-b", &all).await,
+        ids(&[&soon, &calm])
+    );
+    assert_eq!(
+        listed(&api, cookies, "view=needs_reply&integration=shop-b", &all).await,
+        ids(&[&soon])
+    );
+    assert_eq!(
+        listed(&api, cookies, "view=mine&queue=Zwroty", &all).await,
+        ids(&[&mine])
+    );
+    assert!(listed(&api, cookies, "view=mine&integration=shop-b", &all)
+        .await
+        .is_empty());
+
+    // Both orders, with and without a view or filters.
+    let page = get(&api, "/tickets?sort=respond_by", &browser.cookies).await;
+    let text = html(&page);
+    assert!(row_at(text, &soon) < row_at(text, &mine) && row_at(text, &mine) < row_at(text, &calm));
+    let page = get(&api, "/tickets", &browser.cookies).await;
+    let text = html(&page);
+    assert!(row_at(text, &mine) < row_at(text, &soon) && row_at(text, &soon) < row_at(text, &calm));
+    let page = get(
+        &api,
+        "/tickets?view=unassigned&integration=shop-b&sort=respond_by",
+        &browser.cookies,
+    )
+    .await;
+    let text = html(&page);
+    assert!(row_at(text, &soon) < row_at(text, &calm));
+    assert!(text.contains("href=\"/tickets?view=unassigned&#38;sort=respond_by&#38;integration=shop-b\" aria-current=\"true\""), "{text}");
+    // The filters form offers the accounts, the view's links keep the filters.
+    assert!(text.contains("<select id=\"f-account\" name=\"integration\">"));
+    assert!(text.contains("<option value=\"shop-b\" selected>"));
+    assert!(text
+        .contains("href=\"/tickets?view=needs_reply&#38;sort=respond_by&#38;integration=shop-b\""));
+    let rows = get(
+        &api,
+        "/tickets/rows?sort=respond_by&integration=shop-b",
+        &browser.cookies,
+    )
+    .await;
+    let fragment = html(&rows);
+    assert!(row_at(fragment, &soon) < row_at(fragment, &calm));
 }
 
 #[tokio::test]
@@ -1222,13 +1555,17 @@ async fn the_account_settings_page_saves_the_signature_and_sla_targets_and_refus
         ]
     };
     for (signature, first, says) in [
-        ("<b>Sklep</b>", "8", "settings.signature"),
+        ("<b>Sklep</b>", "8", "Podpis: HTML jest niedozwolony"),
         (
             "Sklep",
             "osiem",
             "Pierwsza odpowiedź w ciągu (godz.): „osiem”",
         ),
-        ("Sklep", "0", "settings.sla.first_response_hours"),
+        (
+            "Sklep",
+            "0",
+            "SLA: pierwsza odpowiedź: musi wynosić od 1 do 720 godzin roboczych",
+        ),
     ] {
         let refused = post_form(&api, &target, &browser.cookies, &form(signature, first)).await;
         assert_eq!(refused.status, 422, "{signature} {first}");
@@ -1258,6 +1595,79 @@ async fn the_account_settings_page_saves_the_signature_and_sla_targets_and_refus
         settings.sla.business_hours,
         integration.settings.sla.business_hours
     );
+}
+
+#[tokio::test]
+async fn the_account_settings_page_edits_the_sla_working_days_and_hours() {
+    let api = desk_api();
+    admin(&api, "adam@example.com").await;
+    let browser = sign_in(&api, "adam@example.com").await;
+    let integration = marketdesk_local::testkit::seed_connected_integration(
+        &api.backend.ports,
+        "acme",
+        "in-1",
+        marketdesk_core::domain::IntegrationKind::Allegro,
+    )
+    .await;
+    let path = format!("/settings/integrations/{}", integration.id);
+    let page = get(&api, &path, &browser.cookies).await;
+    assert!(html(&page).contains("Dni robocze (SLA)"), "{}", html(&page));
+    assert!(html(&page)
+        .contains("<input type=\"checkbox\" name=\"sla_day\" value=\"1\" checked> Poniedziałek"));
+    let stored = || async {
+        marketdesk_core::services::integrations::get(
+            &api.backend.ports,
+            &"acme".into(),
+            &integration.id,
+        )
+        .await
+        .unwrap()
+        .settings
+    };
+    let form = |start: &'static str, end: &'static str| {
+        vec![
+            ("csrf", browser.csrf.as_str()),
+            ("ar_text", "Dzień dobry, odpiszemy wkrótce."),
+            ("ar_delay", "0"),
+            ("reply_section", "1"),
+            ("sla_first", "8"),
+            ("sla_next", "8"),
+            ("sla_warn", "60"),
+            ("sla_hours_section", "1"),
+            ("sla_day", "1"),
+            ("sla_day", "3"),
+            ("sla_day", "6"),
+            ("sla_start", start),
+            ("sla_end", end),
+            ("action", "save"),
+        ]
+    };
+    let target = format!("{path}/settings");
+    let before = stored().await;
+    let refused = post_form(&api, &target, &browser.cookies, &form("17:00", "9:00")).await;
+    assert_eq!(refused.status, 422, "{}", html(&refused));
+    assert!(
+        html(&refused).contains("SLA: godziny pracy")
+            || html(&refused).contains("SLA: koniec pracy"),
+        "{}",
+        html(&refused)
+    );
+    assert_eq!(stored().await, before, "nothing saved");
+    let saved = post_form(&api, &target, &browser.cookies, &form("09:00", "17:30")).await;
+    assert_eq!(saved.status, 303, "{}", html(&saved));
+    let sla = stored().await.sla;
+    assert_eq!(
+        (
+            sla.business_hours.days,
+            sla.business_hours.start.as_str(),
+            sla.business_hours.end.as_str()
+        ),
+        (vec![1, 3, 6], "09:00", "17:30")
+    );
+    assert_eq!(sla.first_response_hours, 8);
+    let page = get(&api, &path, &browser.cookies).await;
+    assert!(html(&page).contains("name=\"sla_start\" value=\"09:00\""));
+    assert!(html(&page).contains("<input type=\"checkbox\" name=\"sla_day\" value=\"2\"> Wtorek"));
 }
 
 #[tokio::test]
@@ -1347,7 +1757,7 @@ async fn customers_are_found_edited_and_merged_after_a_confirmation() {
     .await;
     assert_eq!(bad_email.status, 422);
     assert!(
-        html(&bad_email).contains("emails[0]"),
+        html(&bad_email).contains("Adresy e-mail: to nie jest adres e-mail"),
         "{}",
         html(&bad_email)
     );
@@ -1467,7 +1877,7 @@ async fn admins_keep_saved_replies_on_their_page_and_deleting_one_asks_first() {
     let refused = post_form(&api, page, &browser.cookies, &unknown).await;
     assert_eq!(refused.status, 422);
     assert!(
-        html(&refused).contains("unknown placeholder {kupujacy}"),
+        html(&refused).contains("nieznane pole do wstawienia {kupujacy}; dostępne: {buyer_login}"),
         "{}",
         html(&refused)
     );

@@ -184,8 +184,7 @@ async fn bad_changes_are_refused_with_the_field_named() {
     for (query, field) in [
         ("view=bogus", "view"),
         ("view=mine", "view"),
-        ("view=needs_reply&status=open", "view"),
-        ("sort=respond_by", "sort"),
+        ("view=needs_reply&sort=soonest&status=open", "sort"),
         ("view=needs_reply&sort=soonest", "sort"),
     ] {
         let answer = api.get(&format!("/v1/tickets?{query}"), &admin).await;
@@ -201,4 +200,65 @@ async fn bad_changes_are_refused_with_the_field_named() {
         .await;
     assert_eq!(bulk.status, 422, "{}", bulk.body);
     assert_eq!(bulk.field(), "changes.assignee");
+}
+
+#[tokio::test]
+async fn views_take_filters_and_every_list_sorts_by_deadline_or_activity() {
+    let api = api();
+    let agent = api.key("t1", Role::Agent).await;
+    let now = chrono::Utc::now();
+    let mut late = ticket("t1", "int-1", "late", 1);
+    late.workflow.respond_by = Some(now + chrono::Duration::hours(5));
+    late.workflow.tags = vec!["VIP".into()];
+    let mut soon = ticket("t1", "int-2", "soon", 2);
+    soon.workflow.respond_by = Some(now + chrono::Duration::hours(1));
+    let mut none = ticket("t1", "int-1", "none", 3);
+    none.needs_reply = false;
+    for t in [&late, &soon, &none] {
+        store_ticket(&api, t).await;
+    }
+    let cases: [(&str, &[&str]); 9] = [
+        ("", &["buyer_late", "buyer_soon", "buyer_none"]),
+        (
+            "sort=respond_by",
+            &["buyer_soon", "buyer_late", "buyer_none"],
+        ),
+        (
+            "sort=respond_by&integration=int-1",
+            &["buyer_late", "buyer_none"],
+        ),
+        ("view=needs_reply&integration=int-1", &["buyer_late"]),
+        (
+            "view=unassigned&sort=respond_by&source=allegro",
+            &["buyer_soon", "buyer_late", "buyer_none"],
+        ),
+        ("view=unassigned&tag=vip", &["buyer_late"]),
+        (
+            "assignee=none&sort=activity",
+            &["buyer_late", "buyer_soon", "buyer_none"],
+        ),
+        ("assignee=01a2000000000000000000000000000f", &[]),
+        ("view=needs_reply&sort=respond_by&limit=1", &["buyer_soon"]),
+    ];
+    for (query, expected) in cases {
+        let answer = api.get(&format!("/v1/tickets?{query}"), &agent).await;
+        assert_eq!(answer.status, 200, "{query}: {}", answer.body);
+        assert_eq!(logins(&answer), expected, "{query}");
+    }
+    // Paging through a view with a filter, one by one, in deadline order.
+    let mut seen = Vec::new();
+    let mut path = "/v1/tickets?view=unassigned&sort=respond_by&source=allegro&limit=1".to_owned();
+    loop {
+        let answer = api.get(&path, &agent).await;
+        seen.extend(logins(&answer));
+        match answer.body["next_cursor"].as_str() {
+            Some(next) => {
+                path = format!(
+                "/v1/tickets?view=unassigned&sort=respond_by&source=allegro&limit=1&cursor={next}"
+            )
+            }
+            None => break,
+        }
+    }
+    assert_eq!(seen, ["buyer_soon", "buyer_late", "buyer_none"]);
 }

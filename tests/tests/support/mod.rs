@@ -124,6 +124,7 @@ pub fn dispute(
         ],
         order_id: Some("29b3a4c0-1111-11ef-8000-000000000001".into()),
         panel: Default::default(),
+        shop_reply_needed_since: None,
         messages,
     }
 }

@@ -151,6 +151,13 @@ async fn connect_with(
         match integrations::update(&*ports.store, &integration, stored.version).await {
             Ok(()) => {
                 tracing::info!(tenant = %tenant, integration = %id, account = %integration.display_name, "Allegro account connected");
+                marketdesk_core::services::audit::connection_changed(
+                    ports,
+                    &stored.value,
+                    &integration,
+                    None,
+                )
+                .await;
                 return Ok(integration);
             }
             Err(e) if is_conflict(&e) => continue,

@@ -195,6 +195,7 @@ pub fn issue_event(
         buyer_emails: order.map(OrderContext::buyer_emails).unwrap_or_default(),
         order_id,
         panel: panel.unwrap_or_default(),
+        shop_reply_needed_since: None,
         messages,
     }
 }
@@ -343,6 +344,7 @@ pub fn thread_event(
         buyer_emails: order.map(OrderContext::buyer_emails).unwrap_or_default(),
         order_id,
         panel: panel.unwrap_or_default(),
+        shop_reply_needed_since: None,
         messages: inbound,
     }
 }

@@ -140,6 +140,7 @@ pub fn events(
         buyer_emails: Vec::new(),
         order_id: thread.order_id().map(str::to_owned),
         panel,
+        shop_reply_needed_since: thread.metadata.shop_reply_needed_since,
         messages: Vec::new(),
     };
     chunks(messages, MAX_EVENT_MESSAGE_BYTES)

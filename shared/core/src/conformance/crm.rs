@@ -74,6 +74,8 @@ async fn ticket_of(ports: &Ports, tenant: &TenantId, customer: &CustomerId) -> T
         closed_at: None,
         decided_at: None,
         autoreply: None,
+        preview: None,
+        shop_reply_needed_since: None,
         workflow: Default::default(),
     };
     tickets::create_for_conversation(&*ports.store, &ticket)

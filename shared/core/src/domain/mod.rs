@@ -30,8 +30,8 @@ pub use reply::{FileRef, Reply, ReplyLimits, ReplyState};
 pub use saved_reply::SavedReply;
 pub use tenant::Tenant;
 pub use ticket::{
-    AutoreplyPlan, AutoreplyState, ConversationKind, ConversationRef, PanelProduct, Source, Ticket,
-    TicketPanel, TicketStatus,
+    AutoreplyPlan, AutoreplyState, ConversationKind, ConversationRef, MessagePreview, PanelProduct,
+    Source, Ticket, TicketPanel, TicketStatus,
 };
 pub use user::{Language, User};
 pub use webhook::{DeliveryAttempt, DeliveryState, EventType, Webhook, WebhookDelivery};

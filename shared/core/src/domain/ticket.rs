@@ -141,6 +141,18 @@ pub struct TicketPanel {
     pub products: Vec<PanelProduct>,
 }
 
+/// The latest buyer-visible message of a ticket, shortened, as lists show it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct MessagePreview {
+    /// Who wrote it.
+    pub author: AuthorKind,
+    /// The author's name, when known.
+    #[serde(default)]
+    pub author_name: Option<String>,
+    /// Its text, at most `services::workspace::PREVIEW_CHARS` characters (an ellipsis marks a cut).
+    pub text: String,
+}
+
 /// A ticket: one buyer conversation with its CRM link and workflow state.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Ticket {
@@ -211,6 +223,16 @@ pub struct Ticket {
     /// The autoresponder's plan for the current opening.
     #[serde(default)]
     pub autoreply: Option<AutoreplyPlan>,
+    /// The latest message the buyer can see, shortened for lists; kept by the summary
+    /// (`services::timeline::summarize`) whenever messages or replies change, so a list need
+    /// not read timelines. Absent on tickets stored before it (filled by their next write or
+    /// `marketdesk reindex`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub preview: Option<MessagePreview>,
+    /// EmpikPlace: since when Mirakl says the shop owes an answer (`shop_reply_needed_since`
+    /// of the thread); `None` once the shop answered, and for Allegro.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub shop_reply_needed_since: Option<DateTime<Utc>>,
     /// What agents decided (assignee, queue-independent labels, snooze, a status set by
     /// hand) and the SLA clock; shown at the top level of the ticket.
     #[serde(flatten, default)]

@@ -68,6 +68,17 @@ fn lookup_items(customer: &Customer) -> BTreeMap<Key, Item> {
     items
 }
 
+/// Writes every lookup item (name words, e-mail addresses) `customer` needs, whatever is
+/// stored (idempotent puts): the backfill for customers stored before these items existed.
+pub async fn restore_lookups(store: &dyn Store, customer: &Customer) -> Result<usize, RepoError> {
+    let items = lookup_items(customer);
+    let count = items.len();
+    for (_, item) in items {
+        store.put(item, Condition::None).await?;
+    }
+    Ok(count)
+}
+
 /// The writes that turn `before`'s lookup items into `after`'s (none when both are equal).
 fn lookup_changes(before: Option<&Customer>, after: Option<&Customer>) -> Vec<WriteOp> {
     let old = before.map(lookup_items).unwrap_or_default();

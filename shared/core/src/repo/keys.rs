@@ -86,6 +86,24 @@ pub fn ticket_activity_index(
     )
 }
 
+/// Partition of the tenant's tickets by answer deadline (GSI3 of the ticket items).
+pub fn ticket_deadline_partition(tenant: &TenantId) -> String {
+    format!("{}#TICKETS#DEADLINE", tenant_partition(tenant))
+}
+
+/// A ticket's entry in the deadline index: its `respond_by` (sortable), or `~` (after every
+/// time) when it has none, so reading ascending gives the earliest deadline first.
+pub fn ticket_deadline_index(
+    tenant: &TenantId,
+    sortable_respond_by: Option<&str>,
+    id: &TicketId,
+) -> IndexKey {
+    IndexKey::new(
+        ticket_deadline_partition(tenant),
+        format!("{}#{id}", sortable_respond_by.unwrap_or("~")),
+    )
+}
+
 /// A customer's item.
 pub fn customer(tenant: &TenantId, id: &CustomerId) -> Key {
     Key::new(tenant_partition(tenant), format!("CUSTOMER#{id}"))

@@ -22,6 +22,14 @@ fn ticket_item(ticket: &Ticket, version: u64) -> Item {
     .with_index(
         Index::Gsi1,
         keys::ticket_activity_index(&ticket.tenant_id, &sortable(ticket.updated_at), &ticket.id),
+    )
+    .with_index(
+        Index::Gsi3,
+        keys::ticket_deadline_index(
+            &ticket.tenant_id,
+            ticket.workflow.respond_by.map(sortable).as_deref(),
+            &ticket.id,
+        ),
     );
     match &ticket.autoreply {
         // Sparse: only tickets whose autoresponse waits are in the due index.
@@ -213,6 +221,26 @@ pub async fn messages(
             None => return Ok(all),
         }
     }
+}
+
+/// One page of the tenant's tickets, earliest answer deadline first, tickets without one last
+/// (GSI3 of the ticket items; a ticket stored before that index existed is in it from its next
+/// write or `services::reindex`).
+pub async fn list_by_deadline(
+    store: &dyn Store,
+    tenant: &TenantId,
+    after: Option<PageCursor>,
+    limit: u32,
+) -> Result<(Vec<Ticket>, Option<PageCursor>), RepoError> {
+    let page = store
+        .query(
+            &Query::index(Index::Gsi3, keys::ticket_deadline_partition(tenant))
+                .limit(limit)
+                .after(after),
+        )
+        .await?;
+    let tickets = page.items.iter().map(decode).collect::<Result<_, _>>()?;
+    Ok((tickets, page.next))
 }
 
 /// One page of the tenant's tickets, most recent activity first.

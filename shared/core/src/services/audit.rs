@@ -54,6 +54,18 @@ pub mod actions {
     pub const USER_INVITATION_ACCEPTED: &str = "user.invitation_accepted";
     /// A person set a new password through a reset link.
     pub const USER_PASSWORD_RESET: &str = "user.password_reset";
+    /// A person signed in with their password.
+    pub const USER_SIGNED_IN: &str = "user.signed_in";
+    /// A person signed out (this session).
+    pub const USER_SIGNED_OUT: &str = "user.signed_out";
+    /// A person ended every session of theirs.
+    pub const USER_SIGNED_OUT_EVERYWHERE: &str = "user.signed_out_everywhere";
+    /// A marketplace account was connected for the first time (OAuth).
+    pub const INTEGRATION_CONNECTED: &str = "integration.connected";
+    /// A connected or disconnected account was authorized again (OAuth).
+    pub const INTEGRATION_REAUTHENTICATED: &str = "integration.reauthenticated";
+    /// The marketplace refused marketdesk's access: the account is disconnected.
+    pub const INTEGRATION_DISCONNECTED: &str = "integration.disconnected";
     /// A webhook endpoint was created.
     pub const WEBHOOK_CREATED: &str = "webhook.created";
     /// A webhook endpoint changed.
@@ -62,6 +74,35 @@ pub mod actions {
     pub const WEBHOOK_DELETED: &str = "webhook.deleted";
     /// A webhook's signing secret was replaced.
     pub const WEBHOOK_SECRET_ROTATED: &str = "webhook.secret_rotated";
+}
+
+/// Records a change of an integration's connection (OAuth connected or re-authenticated, a
+/// refused token disconnected it) with the connection before and after. `actor` is `None`
+/// for the marketplace's OAuth redirect and the token refresher.
+pub async fn connection_changed(
+    ports: &Ports,
+    before: &crate::domain::Integration,
+    after: &crate::domain::Integration,
+    actor: Option<&Actor>,
+) {
+    use crate::domain::ConnectionState;
+    let action = match (&before.connection, &after.connection) {
+        (_, ConnectionState::Disconnected { .. }) => actions::INTEGRATION_DISCONNECTED,
+        (ConnectionState::Pending, ConnectionState::Connected) => actions::INTEGRATION_CONNECTED,
+        (_, ConnectionState::Connected) => actions::INTEGRATION_REAUTHENTICATED,
+        _ => return,
+    };
+    let state = |i: &crate::domain::Integration| serde_json::json!({ "connection": i.connection, "display_name": i.display_name });
+    record(
+        ports,
+        &after.tenant_id,
+        actor,
+        action,
+        Subject::new(crate::domain::SubjectKind::Integration, &after.id),
+        Some(state(before)),
+        Some(state(after)),
+    )
+    .await;
 }
 
 /// What replaces a secret in a recorded state.

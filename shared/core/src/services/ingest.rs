@@ -171,6 +171,8 @@ fn new_ticket(
         closed_at: (!event.open_for_replies).then_some(now),
         decided_at: None,
         autoreply: None,
+        preview: None,
+        shop_reply_needed_since: event.shop_reply_needed_since,
         workflow: Default::default(),
     }
 }
@@ -203,6 +205,7 @@ async fn update_ticket(
                 &integration.settings.status_mapping,
             );
             ticket.open_for_replies = event.open_for_replies;
+            ticket.shop_reply_needed_since = event.shop_reply_needed_since;
             if observed_at.is_some() {
                 ticket.marketplace_observed_at = observed_at;
             }

@@ -8,7 +8,10 @@
 
 use super::paging::{self, Position};
 use super::request::{cursor_error, RequestError};
-use crate::domain::{AuthorKind, Customer, Message, ReplyState, Source, Ticket, TicketStatus};
+use super::views::ViewSort;
+use crate::domain::{
+    AuthorKind, Customer, Message, ReplyState, Source, Ticket, TicketStatus, View,
+};
 use crate::ids::{CustomerId, IntegrationId, TenantId, TicketId};
 use crate::ports::Ports;
 use crate::repo::{customers, tickets};
@@ -45,7 +48,14 @@ pub struct TicketQuery {
     /// Only tickets that do (`true`) or do not (`false`) wait for a person's answer.
     #[serde(default)]
     pub needs_reply: Option<bool>,
-    /// Text contained in the subject or the buyer's login (case-insensitive).
+    /// Only tickets carrying this tag (as agents typed it, case ignored).
+    #[serde(default)]
+    pub tag: Option<String>,
+    /// Only tickets assigned to this user id; `none`: only unassigned tickets.
+    #[serde(default)]
+    pub assignee: Option<String>,
+    /// Text contained in the subject or the buyer's login (case-insensitive). The search box
+    /// (identifiers, names, words) is `GET /v1/search`; the web list uses that one.
     #[serde(default)]
     pub q: Option<String>,
     /// `true`: only archived tickets; absent or `false`: only the others (see [`is_archived`]).
@@ -76,8 +86,28 @@ pub struct TicketQuery {
 impl TicketQuery {
     /// Whether `ticket` passes every filter given, at `now`.
     pub fn matches(&self, ticket: &Ticket, now: DateTime<Utc>) -> bool {
+        self.archived.unwrap_or(false) == is_archived(ticket, now) && self.matches_fields(ticket)
+    }
+
+    /// Whether `ticket` passes every filter but `archived` (views list archived tickets too
+    /// unless `archived` is given).
+    pub fn matches_fields(&self, ticket: &Ticket) -> bool {
         let q = self.q.as_deref().map(str::trim).filter(|q| !q.is_empty());
+        let tag = self.tag.as_deref().map(str::trim).filter(|t| !t.is_empty());
         self.source.is_none_or(|s| ticket.source == s)
+            && tag.is_none_or(|tag| {
+                ticket
+                    .workflow
+                    .tags
+                    .iter()
+                    .any(|t| t.trim().to_lowercase() == tag.to_lowercase())
+            })
+            && self.assignee.as_deref().is_none_or(|wanted| {
+                match ticket.workflow.assignee.as_ref() {
+                    Some(user) => user.as_str() == wanted,
+                    None => wanted == UNASSIGNED,
+                }
+            })
             && self.status.as_ref().is_none_or(|s| &ticket.status == s)
             && self
                 .queue
@@ -102,13 +132,32 @@ impl TicketQuery {
             && self
                 .delivery
                 .is_none_or(|d| ticket.delivery == Some(d.state()))
-            && self.archived.unwrap_or(false) == is_archived(ticket, now)
             && q.is_none_or(|q| {
                 let q = q.to_lowercase();
                 ticket.subject.to_lowercase().contains(&q)
                     || ticket.buyer_login.to_lowercase().contains(&q)
             })
     }
+}
+
+/// The `assignee` filter's value for tickets nobody is assigned to.
+pub const UNASSIGNED: &str = "none";
+
+/// Whether any filter (not the view, order, cursor or size) is given.
+pub fn has_filters(query: &TicketQuery) -> bool {
+    query.source.is_some()
+        || query.status.is_some()
+        || query.queue.is_some()
+        || query.category.is_some()
+        || query.integration.is_some()
+        || query.customer.is_some()
+        || query.needs_reply.is_some()
+        || query.tag.is_some()
+        || query.assignee.is_some()
+        || query.q.is_some()
+        || query.archived.is_some()
+        || query.last_author.is_some()
+        || query.delivery.is_some()
 }
 
 /// The delivery states a ticket's latest reply can be listed by (cancelled replies never
@@ -164,26 +213,53 @@ pub struct TicketPage {
     pub next_cursor: Option<String>,
 }
 
-/// One page of the tenant's tickets passing the query's filters.
+/// One page of the tenant's tickets passing the query's filters, most recent activity first.
 pub async fn list(
     ports: &Ports,
     tenant: &TenantId,
     query: &TicketQuery,
 ) -> Result<TicketPage, RequestError> {
+    list_ordered(ports, tenant, query, None, ViewSort::Activity).await
+}
+
+/// One page of the tenant's tickets in `view` (all when `None`) passing the query's filters,
+/// in `sort` order: most recent activity first, or the earliest answer deadline first (tickets
+/// without one last). A view lists archived tickets too unless `archived` is given.
+pub async fn list_ordered(
+    ports: &Ports,
+    tenant: &TenantId,
+    query: &TicketQuery,
+    view: Option<&View>,
+    sort: ViewSort,
+) -> Result<TicketPage, RequestError> {
     let limit = paging::limit(query.limit)?;
     let now = ports.clock.now();
     let start = Position::decode(query.cursor.as_deref())?;
     let store = &*ports.store;
+    let keep = |ticket: &Ticket| match view {
+        None => query.matches(ticket, now),
+        Some(view) => {
+            View::of(ticket).contains(view)
+                && query.matches_fields(ticket)
+                && query
+                    .archived
+                    .is_none_or(|archived| archived == is_archived(ticket, now))
+        }
+    };
     let (tickets, next_cursor) = paging::filtered(
         start,
         limit,
         SCAN_BUDGET,
         |cursor| async move {
-            tickets::list_recent(store, tenant, cursor, SCAN_PAGE)
-                .await
-                .map_err(cursor_error)
+            match sort {
+                ViewSort::Activity => tickets::list_recent(store, tenant, cursor, SCAN_PAGE).await,
+                ViewSort::RespondBy => {
+                    tickets::list_by_deadline(store, tenant, cursor, SCAN_PAGE).await
+                }
+            }
+            .map_err(cursor_error)
         },
-        |ticket| query.matches(ticket, now),
+        keep,
     )
     .await?;
     Ok(TicketPage {

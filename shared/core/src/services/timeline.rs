@@ -90,7 +90,7 @@ fn reached_the_buyer(message: &Message) -> bool {
             .is_none_or(|d| d.state == ReplyState::Sent)
 }
 
-/// Sets the ticket's last author, latest reply delivery, whether it needs a person, its
+/// Sets the ticket's preview of the latest public message (for lists), last author, latest reply delivery, whether it needs a person, its
 /// status (when the integration's `mapping` is known) and its latest activity from the
 /// timeline and the ticket's `replies`, by the rules of `crate::status` (the table in
 /// `docs/architecture.md`):
@@ -107,6 +107,7 @@ pub fn summarize(
     replies: &[Reply],
     mapping: Option<&StatusMapping>,
 ) {
+    ticket.preview = super::workspace::preview_of(timeline);
     let visible: Vec<&Message> = timeline.iter().filter(|m| reached_the_buyer(m)).collect();
     if let Some(last) = visible.iter().max_by_key(|m| m.created_at) {
         ticket.last_author = Some(last.author);

@@ -206,47 +206,35 @@ pub async fn page(
     })
 }
 
-/// `GET /v1/tickets`: a view page when `view` is given (with `sort`, `cursor`, `limit` only),
-/// else the filtered activity list.
+/// `GET /v1/tickets`: a view or the whole list, narrowed by any filters, in either order.
+///
+/// A view alone is read from its entries (one index query and one `get` per ticket); filters,
+/// with or without a view, walk the ticket items by activity (GSI1) or by deadline (GSI3) and
+/// keep those in the view passing the filters (`ticket_views::list_ordered`: store pages of
+/// 100 tickets, at most 2000 read per request).
 pub async fn list_tickets(
     ports: &Ports,
     caller: &Caller,
     query: &TicketQuery,
 ) -> Result<TicketPage, RequestError> {
-    let Some(name) = &query.view else {
-        if query.sort == Some(ViewSort::RespondBy) {
-            return Err(RequestError::invalid(
-                "sort",
-                "respond_by orders a view: name one with view=",
-            ));
+    let view = query
+        .view
+        .as_deref()
+        .map(|name| parse(caller, name))
+        .transpose()?;
+    let sort = query.sort.unwrap_or_default();
+    match &view {
+        Some(view) if !ticket_views::has_filters(query) => {
+            page(
+                &*ports.store,
+                &caller.tenant_id,
+                view,
+                sort,
+                query.cursor.as_deref(),
+                query.limit,
+            )
+            .await
         }
-        return ticket_views::list(ports, &caller.tenant_id, query).await;
-    };
-    let filtered = query.source.is_some()
-        || query.status.is_some()
-        || query.queue.is_some()
-        || query.category.is_some()
-        || query.integration.is_some()
-        || query.customer.is_some()
-        || query.needs_reply.is_some()
-        || query.q.is_some()
-        || query.archived.is_some()
-        || query.last_author.is_some()
-        || query.delivery.is_some();
-    if filtered {
-        return Err(RequestError::invalid(
-            "view",
-            "a view takes only sort, cursor and limit; other filters list without a view",
-        ));
+        _ => ticket_views::list_ordered(ports, &caller.tenant_id, query, view.as_ref(), sort).await,
     }
-    let view = parse(caller, name)?;
-    page(
-        &*ports.store,
-        &caller.tenant_id,
-        &view,
-        query.sort.unwrap_or_default(),
-        query.cursor.as_deref(),
-        query.limit,
-    )
-    .await
 }

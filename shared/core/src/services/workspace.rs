@@ -2,14 +2,17 @@
 //! customer's name, the account and a preview of the latest message; and a ticket with what
 //! its reply box needs (the conversation's limits, the closure message, the account).
 //!
-//! Cost of a list page: the ticket list itself (see `ticket_views::list`), one read of the
-//! tenant's integrations, and per row its timeline and its customer. Keeping the preview in
-//! the ticket's summary would spare the timelines; that is the next step when lists grow.
+//! Cost of a list page: the ticket list itself (`views::list_tickets`, or the search), one read
+//! of the tenant's integrations, and per row its customer (one `get`). The preview is kept in
+//! the ticket (`Ticket::preview`, written by the summary), so no timeline is read, except once
+//! for a ticket stored before that field and never written since.
 
 use super::caller::Caller;
 use super::request::RequestError;
-use super::ticket_views::{self, TicketDetail, TicketQuery};
-use crate::domain::{AuthorKind, ConversationKind, Message, ReplyLimits, ReplyState, Ticket};
+use super::search::{self, SearchQuery};
+use super::ticket_views::{self, TicketDetail, TicketPage, TicketQuery};
+use super::views::ViewSort;
+use crate::domain::{ConversationKind, Message, ReplyLimits, ReplyState, Ticket, View};
 use crate::ids::{TenantId, TicketId};
 use crate::ports::Ports;
 use crate::repo::{customers, integrations, replies};
@@ -18,16 +21,8 @@ use std::collections::HashMap;
 /// Longest preview of a message in the list, in characters.
 pub const PREVIEW_CHARS: usize = 140;
 
-/// The latest buyer-visible message of a ticket, shortened.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Preview {
-    /// Who wrote it.
-    pub author: AuthorKind,
-    /// The author's name, when known.
-    pub author_name: Option<String>,
-    /// Its text, at most [`PREVIEW_CHARS`] characters (an ellipsis marks a cut).
-    pub text: String,
-}
+/// The latest buyer-visible message of a ticket, shortened (kept with the ticket).
+pub use crate::domain::MessagePreview as Preview;
 
 /// One row of the ticket list.
 #[derive(Debug, Clone)]
@@ -49,6 +44,9 @@ pub struct RowPage {
     pub rows: Vec<TicketRow>,
     /// Where the next page starts; `None` at the end.
     pub next_cursor: Option<String>,
+    /// The tenant's accounts (integration id, shown name), by name: the account filter's
+    /// choices, from the read that names each row's account.
+    pub accounts: Vec<(String, String)>,
 }
 
 /// `text` cut to at most `max` characters, an ellipsis marking the cut; line breaks become spaces.
@@ -76,24 +74,44 @@ pub fn preview_of(timeline: &[Message]) -> Option<Preview> {
         })
 }
 
-/// One page of the caller's tickets passing `query` (a view page when `query.view` names
-/// one, as `GET /v1/tickets` answers), as list rows.
+/// One page of the caller's tickets passing `query` (a view, filters and order as
+/// `GET /v1/tickets` takes them), as list rows. With `search` (the search box), the tickets are
+/// the search service's answers (`services::search`: ids, order ids, logins, names, words; at
+/// most [`search::MAX_LIMIT`], one page) narrowed by the same view and filters, in the
+/// search's order unless `query.sort` names one.
 pub async fn rows(
     ports: &Ports,
     caller: &Caller,
     query: &TicketQuery,
+    search: Option<&str>,
 ) -> Result<RowPage, RequestError> {
     let tenant = &caller.tenant_id;
-    let page = super::views::list_tickets(ports, caller, query).await?;
+    let page = match search.map(str::trim).filter(|q| !q.is_empty()) {
+        Some(typed) => searched(ports, caller, query, typed).await?,
+        None => super::views::list_tickets(ports, caller, query).await?,
+    };
     let store = &*ports.store;
-    let accounts: HashMap<_, _> = integrations::list_for_tenant(store, tenant)
+    let mut listed: Vec<(String, String)> = integrations::list_for_tenant(store, tenant)
         .await?
         .into_iter()
-        .map(|i| (i.id, i.display_name))
+        .map(|i| (i.id.to_string(), i.display_name))
+        .collect();
+    listed.sort_by(|a, b| a.1.cmp(&b.1).then(a.0.cmp(&b.0)));
+    let accounts: HashMap<&str, &str> = listed
+        .iter()
+        .map(|(id, name)| (id.as_str(), name.as_str()))
         .collect();
     let mut rows = Vec::with_capacity(page.tickets.len());
     for ticket in page.tickets {
-        let timeline = super::timeline::load(store, tenant, &ticket.id).await?;
+        let preview = match &ticket.preview {
+            Some(preview) => Some(preview.clone()),
+            // Stored before the summary kept its preview and never written since (a reindex
+            // fills it): read the timeline once.
+            None if ticket.last_author.is_some() => {
+                preview_of(&super::timeline::load(store, tenant, &ticket.id).await?)
+            }
+            None => None,
+        };
         let customer_name = match &ticket.customer_id {
             Some(id) => customers::get(store, tenant, id)
                 .await?
@@ -101,8 +119,10 @@ pub async fn rows(
             None => None,
         };
         rows.push(TicketRow {
-            account: accounts.get(&ticket.integration_id).cloned(),
-            preview: preview_of(&timeline),
+            account: accounts
+                .get(ticket.integration_id.as_str())
+                .map(|name| (*name).to_owned()),
+            preview,
             customer_name,
             ticket,
         });
@@ -110,6 +130,55 @@ pub async fn rows(
     Ok(RowPage {
         rows,
         next_cursor: page.next_cursor,
+        accounts: listed,
+    })
+}
+
+/// The search box's answers for `typed` that are in the query's view and pass its filters.
+async fn searched(
+    ports: &Ports,
+    caller: &Caller,
+    query: &TicketQuery,
+    typed: &str,
+) -> Result<TicketPage, RequestError> {
+    let view = query
+        .view
+        .as_deref()
+        .map(|name| super::views::parse(caller, name))
+        .transpose()?;
+    let found = search::search(
+        ports,
+        &caller.tenant_id,
+        &SearchQuery {
+            q: Some(typed.to_owned()),
+            limit: Some(search::MAX_LIMIT),
+        },
+    )
+    .await?;
+    let now = ports.clock.now();
+    let mut tickets: Vec<Ticket> = found
+        .results
+        .into_iter()
+        .map(|hit| hit.ticket)
+        .filter(|t| view.as_ref().is_none_or(|v| View::of(t).contains(v)))
+        // A search finds archived tickets too, unless the filter says otherwise.
+        .filter(|t| query.matches_fields(t))
+        .filter(|t| {
+            query
+                .archived
+                .is_none_or(|archived| archived == ticket_views::is_archived(t, now))
+        })
+        .collect();
+    match query.sort {
+        Some(ViewSort::Activity) => tickets.sort_by_key(|t| std::cmp::Reverse(t.updated_at)),
+        Some(ViewSort::RespondBy) => {
+            tickets.sort_by_key(|t| (t.workflow.respond_by.is_none(), t.workflow.respond_by))
+        }
+        None => {}
+    }
+    Ok(TicketPage {
+        tickets,
+        next_cursor: None,
     })
 }
 
@@ -172,6 +241,7 @@ pub async fn ticket(
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::domain::AuthorKind;
     use crate::ids::MessageId;
     use chrono::{TimeZone, Utc};
 

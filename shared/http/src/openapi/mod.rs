@@ -133,7 +133,7 @@ fn resource_paths() -> Value {
             ),
             query(
                 "q",
-                "Text contained in the subject or the buyer's login, case-insensitive.",
+                "Text contained in the subject or the buyer's login, case-insensitive, matched while paging. This is a list filter, not the search box: order ids, names, e-mails and words of the messages are found by `GET /v1/search` (which the web workspace's search box uses).",
                 json!({ "type": "string" }),
             ),
             query(
@@ -661,6 +661,11 @@ fn ticket_schemas() -> Value {
             "conversation_url": nullable_string(),
             "order_url": nullable_string(),
             "products": { "type": "array", "items": reference("PanelProduct") }
+        })),
+        "MessagePreview": object(&["author", "text"], json!({
+            "author": reference("AuthorKind"),
+            "author_name": nullable_string(),
+            "text": string()
         })),
         "AuthorKind": enumeration(&["buyer", "seller_via_marketdesk", "seller_via_marketplace", "marketplace_staff", "marketplace_system", "marketplace_for_buyer", "autoresponder", "internal_comment"]),
         "Ticket": object(&["id", "tenant_id", "integration_id", "conversation", "source", "subject", "status", "marketplace_status", "open_for_replies", "buyer_login", "needs_reply", "created_at", "updated_at"], json!({

@@ -18,12 +18,22 @@ pub(super) fn ticket_list_parameters() -> Vec<Value> {
     vec![
         query(
             "view",
-            "A named view instead of filters (then only `sort`, `cursor` and `limit` apply): `mine` (signed-in people), `unassigned`, `needs_reply`, `pending` (waiting for the buyer), `failed_delivery`, `autoresponder` (answered only by the autoresponder), `snoozed`, `assignee:<user id>`, `queue:<name>`. A page costs one index query and one read per ticket.",
+            "A named view: `mine` (signed-in people), `unassigned`, `needs_reply`, `pending` (waiting for the buyer), `failed_delivery`, `autoresponder` (answered only by the autoresponder), `snoozed`, `assignee:<user id>`, `queue:<name>`. Alone, a page costs one index query and one read per ticket; with filters, the tickets are walked by activity or deadline and those in the view passing the filters kept (store pages of 100, at most 2000 read per request, short pages come with a cursor). A view lists archived tickets too unless `archived` is given.",
             json!({ "type": "string", "minLength": 1 }),
         ),
         query(
+            "tag",
+            "Only tickets carrying this tag (case ignored).",
+            json!({ "type": "string" }),
+        ),
+        query(
+            "assignee",
+            "Only tickets assigned to this user (id); `none`: only unassigned tickets.",
+            json!({ "type": "string" }),
+        ),
+        query(
             "sort",
-            "Order of a view page: `activity` (most recent first, the default) or `respond_by` (earliest answer deadline first, tickets without one last; views only).",
+            "Order of any list, with or without a view and filters: `activity` (most recent first, the default) or `respond_by` (earliest answer deadline first, tickets without one last).",
             enumeration(&["activity", "respond_by"]),
         ),
     ]
@@ -88,7 +98,9 @@ pub(super) fn extend(schemas: &mut Map<String, Value>) {
             "manual_status": { "allOf": [reference("ManualStatus")], "nullable": true, "description": "A status an agent set, while it holds (until the buyer writes or the marketplace changes the conversation)." },
             "updated_by": { "allOf": [reference("Actor")], "nullable": true, "description": "Who changed the workflow fields last." },
             "respond_by": { "type": "string", "format": "date-time", "nullable": true, "description": "When a person has to answer by (business time); null when no answer is owed." },
-            "sla": { "allOf": [reference("SlaClock")], "nullable": true }
+            "sla": { "allOf": [reference("SlaClock")], "nullable": true },
+            "preview": { "allOf": [reference("MessagePreview")], "description": "The latest message the buyer can see, shortened to 140 characters (absent before the first, and on tickets not written since this field exists until `marketdesk reindex`)." },
+            "shop_reply_needed_since": { "type": "string", "format": "date-time", "description": "EmpikPlace: since when Mirakl says the shop owes an answer (its own clock, shown beside `respond_by`); absent once the shop answered, and for Allegro." }
         }),
     );
     add_properties(

@@ -164,7 +164,8 @@ fn refusal(lang: Lang, error: &RequestError) -> Option<String> {
         RequestError::Invalid { field, .. } if field == "token" || field == "link" => {
             Some(w.link_invalid.to_owned())
         }
-        RequestError::Invalid { message, .. } => Some(format!("{}: {message}", w.not_saved)),
+        invalid @ RequestError::Invalid { .. } => super::refusals::explain(lang, invalid)
+            .map(|reason| format!("{}: {reason}", w.not_saved)),
         RequestError::NotFound(_) | RequestError::WrongState { .. } => {
             Some(w.link_invalid.to_owned())
         }

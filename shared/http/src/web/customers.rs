@@ -486,11 +486,12 @@ async fn save(
     match crm::update(&state.ports, &agent.caller, &id, patch).await {
         Ok(_) => redirect_with_flash(&format!("/customers/{id}"), "customer_saved"),
         Err(RequestError::NotFound(_)) => not_found(&agent),
-        Err(RequestError::Invalid { field, message }) => {
-            let message = format!("{field}: {message}");
+        Err(error @ RequestError::Invalid { .. }) => {
+            let message = super::refusals::explain(agent.lang, &error).unwrap_or_default();
             card_page(&state, &agent, &headers, &id, refused(message), status).await
         }
-        Err(RequestError::Conflict(message)) => {
+        Err(error @ RequestError::Conflict(_)) => {
+            let message = super::refusals::explain(agent.lang, &error).unwrap_or_default();
             card_page(
                 &state,
                 &agent,
@@ -588,8 +589,8 @@ async fn merge(
     };
     match crm::merge(&state.ports, &agent.caller, &id, request).await {
         Ok(_) => redirect_with_flash(&format!("/customers/{id}"), "customers_merged"),
-        Err(RequestError::Invalid { field, message }) => {
-            let shown = refused(format!("{field}: {message}"));
+        Err(error @ RequestError::Invalid { .. }) => {
+            let shown = refused(super::refusals::explain(agent.lang, &error).unwrap_or_default());
             card_page(
                 &state,
                 &agent,
@@ -600,7 +601,8 @@ async fn merge(
             )
             .await
         }
-        Err(RequestError::Conflict(message) | RequestError::WrongState { message, .. }) => {
+        Err(error @ (RequestError::Conflict(_) | RequestError::WrongState { .. })) => {
+            let message = super::refusals::explain(agent.lang, &error).unwrap_or_default();
             card_page(
                 &state,
                 &agent,

@@ -214,7 +214,7 @@ fn page(
             .filter(|text| !text.trim().is_empty() && ar.business_hours.is_some())
             .map(|text| fill(text, &sample)),
         rw: super::reply_settings::words(agent.lang),
-        rs: super::reply_settings::shown(settings),
+        rs: super::reply_settings::shown(settings, agent.lang),
     };
     render(page.render(), status, flash.is_some())
 }
@@ -340,6 +340,14 @@ fn typed(
             rw.warn_minutes,
         )?;
         sla.holidays_off = f.ticked("sla_holidays_off");
+        if let Some(hours) = super::reply_settings::typed_hours(
+            f.one("sla_hours_section"),
+            f.all("sla_day").map(str::to_owned),
+            f.text("sla_start"),
+            f.text("sla_end"),
+        ) {
+            sla.business_hours = hours;
+        }
     }
     s.ticket_queue = optional(f.text("queue"));
     s.ticket_category = optional(f.text("category"));
@@ -408,12 +416,11 @@ fn patch_of(s: &IntegrationSettings) -> SettingsPatch {
         }),
         alert_emails: Some(s.alert_emails.clone()),
         signature: Some(s.signature.clone()),
-        // The SLA's business hours are not on this page: absent keeps the stored ones.
         sla: Some(SlaPatch {
             first_response_hours: Some(s.sla.first_response_hours),
             next_response_hours: Some(s.sla.next_response_hours),
             warn_before_minutes: Some(s.sla.warn_before_minutes),
-            business_hours: None,
+            business_hours: Some(s.sla.business_hours.clone()),
             holidays_off: Some(s.sla.holidays_off),
         }),
         shop_id: None,
@@ -482,7 +489,7 @@ pub(super) async fn save(
             &format!("/settings/integrations/{}", integration.id),
             "integration_saved",
         ),
-        Err(error) => match super::settings::refusal(w, &error) {
+        Err(error) => match super::settings::refusal(agent.lang, &error) {
             Some(message) => page(
                 &agent,
                 &integration,

@@ -20,7 +20,7 @@ use axum::{Extension, Form};
 use base64::engine::general_purpose::STANDARD;
 use base64::Engine;
 use marketdesk_core::domain::{AuthorKind, Source, TicketStatus};
-use marketdesk_core::ids::{self, MessageId, TicketId};
+use marketdesk_core::ids::{self, IntegrationId, MessageId, TicketId};
 use marketdesk_core::services::comments::{self, NewComment};
 use marketdesk_core::services::people::secrets;
 use marketdesk_core::services::people::sessions::{self, SignIn, SignInError};
@@ -223,49 +223,59 @@ pub(crate) async fn language(Path(code): Path<String>, RawQuery(query): RawQuery
 
 /// The list's filters as the GET form sends them (empty = any; unknown values are ignored).
 #[derive(Deserialize, Default, Clone)]
-struct ListForm {
+pub(crate) struct ListForm {
     #[serde(default)]
-    source: String,
+    pub source: String,
     #[serde(default)]
-    status: String,
+    pub status: String,
     #[serde(default)]
-    needs_reply: String,
+    pub needs_reply: String,
     #[serde(default)]
-    last_author: String,
+    pub last_author: String,
     #[serde(default)]
-    delivery: String,
+    pub delivery: String,
     #[serde(default)]
-    q: String,
+    pub integration: String,
     #[serde(default)]
-    view: String,
+    pub queue: String,
     #[serde(default)]
-    sort: String,
+    pub category: String,
     #[serde(default)]
-    cursor: String,
+    pub tag: String,
+    #[serde(default)]
+    pub assignee: String,
+    #[serde(default)]
+    pub q: String,
+    #[serde(default)]
+    pub view: String,
+    #[serde(default)]
+    pub sort: String,
+    #[serde(default)]
+    pub cursor: String,
 }
 
 impl ListForm {
-    /// The view's sort (deadline order is for views only).
-    fn sort(&self) -> ViewSort {
-        if self.sort == "respond_by" && !self.view.is_empty() {
-            ViewSort::RespondBy
-        } else {
-            ViewSort::Activity
+    /// The order asked for (`None`: last activity, or the search's order when searching).
+    pub(crate) fn sort(&self) -> Option<ViewSort> {
+        match self.sort.as_str() {
+            "respond_by" => Some(ViewSort::RespondBy),
+            "activity" => Some(ViewSort::Activity),
+            _ => None,
         }
     }
 
-    fn query(&self) -> TicketQuery {
-        // A view lists by itself: the filters and the search apply to the whole list.
-        if !self.view.is_empty() {
-            return TicketQuery {
-                view: Some(self.view.clone()),
-                sort: Some(self.sort()),
-                cursor: Some(self.cursor.clone()).filter(|c| !c.is_empty()),
-                ..TicketQuery::default()
-            };
-        }
+    /// What the search box holds, trimmed (`None` when empty).
+    pub(crate) fn search(&self) -> Option<&str> {
+        Some(self.q.trim()).filter(|q| !q.is_empty())
+    }
+
+    /// The list's query: the view, every filter and the order combine; the search box goes
+    /// to the search service (`workspace::rows`), not to the list's subject filter.
+    pub(crate) fn query(&self) -> TicketQuery {
+        let text = |value: &str| Some(value.trim().to_owned()).filter(|v| !v.is_empty());
         TicketQuery {
-            q: Some(self.q.trim().to_owned()).filter(|q| !q.is_empty()),
+            view: text(&self.view),
+            sort: self.sort(),
             source: match self.source.as_str() {
                 "allegro" => Some(Source::Allegro),
                 "empikplace" => Some(Source::Empikplace),
@@ -285,37 +295,51 @@ impl ListForm {
             },
             last_author: (self.last_author == "autoresponder").then_some(AuthorKind::Autoresponder),
             delivery: (self.delivery == "failed").then_some(DeliveryFilter::Failed),
-            cursor: Some(self.cursor.clone()).filter(|c| !c.is_empty()),
+            integration: Some(self.integration.trim())
+                .filter(|id| ids::is_well_formed(id))
+                .map(IntegrationId::from),
+            queue: text(&self.queue),
+            category: text(&self.category),
+            tag: text(&self.tag),
+            assignee: text(&self.assignee),
+            cursor: text(&self.cursor),
             ..TicketQuery::default()
         }
     }
 
     /// This list's address starting at `cursor`.
-    fn href(&self, cursor: Option<&str>) -> String {
+    pub(crate) fn href(&self, cursor: Option<&str>) -> String {
         self.href_at("/tickets", cursor)
     }
 
-    /// This list's address under `path` (the page or its rows) starting at `cursor`.
-    fn href_at(&self, path: &str, cursor: Option<&str>) -> String {
-        let mut query = form_urlencoded::Serializer::new(String::new());
-        let sort = if self.sort() == ViewSort::RespondBy {
-            "respond_by"
-        } else {
-            ""
-        };
-        for (name, value) in [
-            ("view", self.view.as_str()),
-            ("sort", sort),
+    /// The fields this list is narrowed by, as (name, value) pairs, `except` left out.
+    pub(crate) fn pairs(&self, except: &[&str]) -> Vec<(&'static str, String)> {
+        [
+            ("view", self.view.trim()),
+            ("sort", self.sort.as_str()),
             ("q", self.q.trim()),
             ("source", &self.source),
             ("status", &self.status),
             ("needs_reply", &self.needs_reply),
             ("last_author", &self.last_author),
             ("delivery", &self.delivery),
-        ] {
-            if !value.is_empty() {
-                query.append_pair(name, value);
-            }
+            ("integration", self.integration.trim()),
+            ("queue", self.queue.trim()),
+            ("category", self.category.trim()),
+            ("tag", self.tag.trim()),
+            ("assignee", self.assignee.trim()),
+        ]
+        .into_iter()
+        .filter(|(name, value)| !value.is_empty() && !except.contains(name))
+        .map(|(name, value)| (name, value.to_owned()))
+        .collect()
+    }
+
+    /// This list's address under `path` (the page or its rows) starting at `cursor`.
+    pub(crate) fn href_at(&self, path: &str, cursor: Option<&str>) -> String {
+        let mut query = form_urlencoded::Serializer::new(String::new());
+        for (name, value) in self.pairs(&[]) {
+            query.append_pair(name, &value);
         }
         if let Some(cursor) = cursor {
             query.append_pair("cursor", cursor);
@@ -329,29 +353,31 @@ impl ListForm {
     }
 }
 
-/// One page of the list's rows as shown, or the answer to give instead (a redirect when
-/// the cursor or view came from elsewhere, or a failure).
+/// One page of the list's rows as shown, the accounts for the filter, or the answer to give
+/// instead (a redirect when the cursor or view came from elsewhere, or a failure).
 async fn list_rows(
     state: &AppState,
     agent: &Agent,
     form: &ListForm,
-) -> Result<(Vec<views::RowView>, Option<String>), Response> {
+) -> Result<(Vec<views::RowView>, Option<String>, Vec<(String, String)>), Response> {
     let t = agent.lang.strings();
     let query = form.query();
-    let page = match workspace::rows(&state.ports, &agent.caller, &query).await {
+    let page = match workspace::rows(&state.ports, &agent.caller, &query, form.search()).await {
         Ok(page) => page,
-        // A cursor from elsewhere: the first page; an unknown view: the whole list.
+        // A cursor from elsewhere: the first page; an unknown view or a search with nothing to
+        // search for: the same list without it.
         Err(RequestError::Invalid { field, .. }) => {
-            let to = if field == "cursor" && !form.cursor.is_empty() {
-                ListForm {
-                    cursor: String::new(),
-                    ..form.clone()
-                }
-                .href(None)
-            } else {
-                "/tickets".to_owned()
+            let mut fixed = ListForm {
+                cursor: String::new(),
+                ..form.clone()
             };
-            return Err(Redirect::to(&to).into_response());
+            match field.as_str() {
+                "cursor" if !form.cursor.is_empty() => {}
+                "q" if !form.q.is_empty() => fixed.q.clear(),
+                "view" if !form.view.is_empty() => fixed.view.clear(),
+                _ => fixed = ListForm::default(),
+            }
+            return Err(Redirect::to(&fixed.href(None)).into_response());
         }
         Err(error) => return Err(unavailable(Some(agent.lang), &error)),
     };
@@ -365,7 +391,7 @@ async fn list_rows(
         .into_iter()
         .map(|r| views::row(t, r, now, &people))
         .collect();
-    Ok((rows, next))
+    Ok((rows, next, page.accounts))
 }
 
 /// `GET /tickets`: the views with their counts, the search box, the filters and the list.
@@ -378,7 +404,7 @@ pub(crate) async fn tickets(
     let form: ListForm =
         serde_urlencoded::from_str(raw.as_deref().unwrap_or_default()).unwrap_or_default();
     let t = agent.lang.strings();
-    let (rows, next_href) = match list_rows(&state, &agent, &form).await {
+    let (rows, next_href, accounts) = match list_rows(&state, &agent, &form).await {
         Ok(found) => found,
         Err(answer) => return answer,
     };
@@ -392,12 +418,17 @@ pub(crate) async fn tickets(
         Ok(list) => list.views,
         Err(error) => return unavailable(Some(agent.lang), &error),
     };
+    let people = match ticket_controls::people(&state, &agent).await {
+        Ok(people) => people,
+        Err(error) => return unavailable(Some(agent.lang), &error),
+    };
     let flash = take_flash(&headers, t);
     let mut l = Layout::new(agent.lang, t.tickets, &form.href(None), Some(&agent));
     l.flash = flash;
     let query = form.query();
     let [sources, statuses, needs_reply, last_author, delivery] = views::filter_choices(t, &query);
     let view = Some(form.view.as_str()).filter(|v| !v.is_empty());
+    let more = super::list_filters::more(agent.lang, &form, &accounts, &people, &counts);
     let html = TicketsPage {
         l,
         t,
@@ -409,11 +440,17 @@ pub(crate) async fn tickets(
         rows,
         next_href,
         lw: ticket_list::words(agent.lang),
-        view_links: ticket_list::nav(agent.lang, &counts, view),
-        sort_links: view
-            .map(|v| ticket_list::sorts(agent.lang, v, form.sort()))
-            .unwrap_or_default(),
+        view_links: ticket_list::nav(agent.lang, &counts, view, |name| {
+            ListForm {
+                view: name.unwrap_or_default().to_owned(),
+                cursor: String::new(),
+                ..form.clone()
+            }
+            .href(None)
+        }),
+        sort_links: super::list_filters::sorts(agent.lang, &form),
         q: form.q.clone(),
+        more,
         rows_href: form.href_at(
             "/tickets/rows",
             Some(&form.cursor)
@@ -433,7 +470,7 @@ pub(crate) async fn ticket_rows(
 ) -> Response {
     let form: ListForm =
         serde_urlencoded::from_str(raw.as_deref().unwrap_or_default()).unwrap_or_default();
-    let (rows, _) = match list_rows(&state, &agent, &form).await {
+    let (rows, _, _) = match list_rows(&state, &agent, &form).await {
         Ok(found) => found,
         Err(answer) => return answer,
     };
@@ -611,13 +648,8 @@ fn refusal(t: &Strings, error: &RequestError, text: &str) -> Option<String> {
         RequestError::Invalid { field, .. } if field == "text" && text.trim().is_empty() => {
             Some(t.text_empty.to_owned())
         }
-        RequestError::Invalid { field, message } => {
-            Some(format!("{}: {field}: {message}", t.not_sent))
-        }
-        RequestError::WrongState { message, .. } | RequestError::Conflict(message) => {
-            Some(format!("{}: {message}", t.not_sent))
-        }
-        _ => None,
+        other => super::refusals::explain(t.lang, other)
+            .map(|reason| format!("{}: {reason}", t.not_sent)),
     }
 }
 

@@ -4,7 +4,6 @@
 
 use super::i18n::{Lang, Strings};
 use super::settings::{gate, refusal};
-use super::words;
 use super::{redirect_with_flash, render, take_flash, unavailable, Agent, Layout};
 use crate::AppState;
 use askama::Template;
@@ -259,8 +258,7 @@ async fn refused(
     typed: (String, ReplyForm),
     error: RequestError,
 ) -> Response {
-    let w = words::words(agent.lang);
-    match (&error, refusal(w, &error)) {
+    match (&error, refusal(agent.lang, &error)) {
         (RequestError::NotFound(_), _) => {
             let message = agent.lang.strings().not_found.to_owned();
             page(

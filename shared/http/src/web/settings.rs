@@ -147,7 +147,8 @@ pub(super) fn gate(agent: &Agent, csrf: Option<&str>) -> Option<Response> {
 
 /// The words of a refused change: the last-admin rules in plain words, other rules with
 /// the service's message; `None` for a failure of the service.
-pub(super) fn refusal(w: &Words, error: &RequestError) -> Option<String> {
+pub(super) fn refusal(lang: Lang, error: &RequestError) -> Option<String> {
+    let w = words::words(lang);
     match error {
         RequestError::WrongState {
             code: "last_admin", ..
@@ -156,13 +157,9 @@ pub(super) fn refusal(w: &Words, error: &RequestError) -> Option<String> {
             code: "last_admin_key",
             ..
         } => Some(w.last_admin_key.to_owned()),
-        RequestError::Invalid { field, message } => {
-            Some(format!("{}: {field}: {message}", w.not_saved))
+        other => {
+            super::refusals::explain(lang, other).map(|reason| format!("{}: {reason}", w.not_saved))
         }
-        RequestError::WrongState { message, .. } | RequestError::Conflict(message) => {
-            Some(format!("{}: {message}", w.not_saved))
-        }
-        _ => None,
     }
 }
 
@@ -323,7 +320,7 @@ async fn after_user_change<T>(
         Err(RequestError::NotFound(_)) => {
             notice(agent, StatusCode::NOT_FOUND, agent.lang.strings().not_found)
         }
-        Err(error) => match refusal(words::words(agent.lang), &error) {
+        Err(error) => match refusal(agent.lang, &error) {
             Some(message) => {
                 let status = match error {
                     RequestError::Invalid { .. } => StatusCode::UNPROCESSABLE_ENTITY,
@@ -548,7 +545,7 @@ async fn after_integration_change<T>(
         Err(RequestError::NotFound(_)) => {
             notice(agent, StatusCode::NOT_FOUND, agent.lang.strings().not_found)
         }
-        Err(error) => match refusal(words::words(agent.lang), &error) {
+        Err(error) => match refusal(agent.lang, &error) {
             Some(message) => {
                 let status = match error {
                     RequestError::Invalid { .. } => StatusCode::UNPROCESSABLE_ENTITY,
@@ -1014,7 +1011,7 @@ async fn create_key(
             )
             .await
         }
-        Err(error) => match refusal(words::words(agent.lang), &error) {
+        Err(error) => match refusal(agent.lang, &error) {
             Some(message) => {
                 let status = StatusCode::UNPROCESSABLE_ENTITY;
                 show_keys(&state, &agent, &headers, status, None, Some(message)).await
@@ -1099,7 +1096,7 @@ async fn revoke_key(
             StatusCode::NOT_FOUND,
             agent.lang.strings().not_found,
         ),
-        Err(error) => match refusal(words::words(agent.lang), &error) {
+        Err(error) => match refusal(agent.lang, &error) {
             Some(message) => {
                 let status = StatusCode::CONFLICT;
                 show_keys(&state, &agent, &headers, status, None, Some(message)).await

@@ -41,6 +41,8 @@ pub(crate) struct ControlWords {
     pub save: &'static str,
     pub respond_by: &'static str,
     pub no_deadline: &'static str,
+    pub shop_reply_needed: &'static str,
+    pub ago: &'static str,
     pub left: &'static str,
     pub overdue: &'static str,
     pub snoozed_until: &'static str,
@@ -69,6 +71,8 @@ static PL: ControlWords = ControlWords {
     save: "Zapisz zmiany",
     respond_by: "Termin odpowiedzi (SLA)",
     no_deadline: "Brak terminu — nikt nie czeka na odpowiedź",
+    shop_reply_needed: "EmpikPlace czeka na odpowiedź sklepu od",
+    ago: "temu",
     left: "zostało",
     overdue: "po terminie o",
     snoozed_until: "Uśpione do",
@@ -97,6 +101,8 @@ static EN: ControlWords = ControlWords {
     save: "Save changes",
     respond_by: "Answer by (SLA)",
     no_deadline: "No deadline — nobody waits for an answer",
+    shop_reply_needed: "EmpikPlace awaits the shop's answer since",
+    ago: "ago",
     left: "left",
     overdue: "overdue by",
     snoozed_until: "Snoozed until",
@@ -180,6 +186,9 @@ pub(crate) struct Controls {
     pub respond_by: Option<Deadline>,
     /// Until when the ticket sleeps (Warsaw time).
     pub snoozed_until: Option<String>,
+    /// EmpikPlace: since when Mirakl says the shop owes an answer (its own clock, shown
+    /// beside the SLA deadline).
+    pub shop_reply_needed: Option<Deadline>,
 }
 
 /// An SLA deadline as the panel shows it.
@@ -360,6 +369,15 @@ pub(crate) fn controls(
             .snooze
             .as_ref()
             .map(|s| super::views::time(t, s.until).0),
+        shop_reply_needed: ticket.shop_reply_needed_since.map(|since| {
+            let (at, at_iso) = super::views::time(t, since);
+            Deadline {
+                at,
+                at_iso,
+                distance: format!("{} {}", span((now - since).num_minutes().max(0)), w.ago),
+                overdue: false,
+            }
+        }),
     }
 }
 
@@ -482,12 +500,16 @@ pub(crate) async fn update(
                 &headers,
                 &ticket_id,
                 Draft::default(),
-                Some(refused(format!("{field}: {message}"))),
+                Some(refused(
+                    super::refusals::explain(agent.lang, &RequestError::Invalid { field, message })
+                        .unwrap_or_default(),
+                )),
                 StatusCode::UNPROCESSABLE_ENTITY,
             )
             .await
         }
-        Err(RequestError::Conflict(message)) | Err(RequestError::WrongState { message, .. }) => {
+        Err(error @ (RequestError::Conflict(_) | RequestError::WrongState { .. })) => {
+            let message = super::refusals::explain(agent.lang, &error).unwrap_or_default();
             ticket_page_with(
                 &state,
                 &agent,

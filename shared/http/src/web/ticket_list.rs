@@ -3,7 +3,7 @@
 //! what it adds on top of the filters.
 
 use super::i18n::Lang;
-use marketdesk_core::services::views::{ViewCount, ViewSort};
+use marketdesk_core::services::views::ViewCount;
 
 /// The words of the views, the sort and the search box (Polish first).
 pub(crate) struct ListWords {
@@ -11,8 +11,6 @@ pub(crate) struct ListWords {
     pub all: &'static str,
     pub queue: &'static str,
     pub sort: &'static str,
-    pub by_activity: &'static str,
-    pub by_deadline: &'static str,
     pub search: &'static str,
     pub search_button: &'static str,
     pub search_hint: &'static str,
@@ -30,11 +28,9 @@ static PL: ListWords = ListWords {
     all: "Wszystkie",
     queue: "Kolejka",
     sort: "Kolejność",
-    by_activity: "Ostatnia aktywność",
-    by_deadline: "Termin odpowiedzi (SLA)",
     search: "Szukaj zgłoszeń",
     search_button: "Szukaj",
-    search_hint: "temat lub login kupującego",
+    search_hint: "numer zamówienia, login, imię i nazwisko, e-mail, słowa z wiadomości",
     col_sla: "Termin SLA",
     col_assignee: "Przypisane",
     more: "ponad",
@@ -56,11 +52,9 @@ static EN: ListWords = ListWords {
     all: "All",
     queue: "Queue",
     sort: "Order",
-    by_activity: "Latest activity",
-    by_deadline: "Answer deadline (SLA)",
     search: "Search tickets",
     search_button: "Search",
-    search_hint: "subject or buyer's login",
+    search_hint: "order number, login, name, e-mail, words of the messages",
     col_sla: "SLA deadline",
     col_assignee: "Assignee",
     more: "over",
@@ -120,17 +114,23 @@ pub(crate) struct ViewLink {
     pub current: bool,
 }
 
-/// The views' navigation: "all" first, then every view of `counts` with its count.
-pub(crate) fn nav(lang: Lang, counts: &[ViewCount], current: Option<&str>) -> Vec<ViewLink> {
+/// The views' navigation: "all" first, then every view of `counts` with its count; `href`
+/// gives a view's address (`None`: all tickets), so the list's filters and order stay.
+pub(crate) fn nav(
+    lang: Lang,
+    counts: &[ViewCount],
+    current: Option<&str>,
+    href: impl Fn(Option<&str>) -> String,
+) -> Vec<ViewLink> {
     let w = words(lang);
     let mut links = vec![ViewLink {
-        href: "/tickets".to_owned(),
+        href: href(None),
         label: w.all.to_owned(),
         count: None,
         current: current.is_none(),
     }];
     links.extend(counts.iter().map(|view| ViewLink {
-        href: view_href(&view.name, ViewSort::Activity),
+        href: href(Some(&view.name)),
         label: view_label(lang, &view.name),
         count: Some(if view.more {
             format!("{} {}", w.more, view.count)
@@ -140,33 +140,6 @@ pub(crate) fn nav(lang: Lang, counts: &[ViewCount], current: Option<&str>) -> Ve
         current: current == Some(view.name.as_str()),
     }));
     links
-}
-
-/// A view's address in `sort` order.
-pub(crate) fn view_href(view: &str, sort: ViewSort) -> String {
-    let mut query = form_urlencoded::Serializer::new(String::new());
-    query.append_pair("view", view);
-    if sort == ViewSort::RespondBy {
-        query.append_pair("sort", "respond_by");
-    }
-    format!("/tickets?{}", query.finish())
-}
-
-/// The sort choices of a view: (address, label, current).
-pub(crate) fn sorts(lang: Lang, view: &str, sort: ViewSort) -> Vec<ViewLink> {
-    let w = words(lang);
-    [
-        (ViewSort::Activity, w.by_activity),
-        (ViewSort::RespondBy, w.by_deadline),
-    ]
-    .into_iter()
-    .map(|(s, label)| ViewLink {
-        href: view_href(view, s),
-        label: label.to_owned(),
-        count: None,
-        current: s == sort,
-    })
-    .collect()
 }
 
 #[cfg(test)]
@@ -197,7 +170,10 @@ mod tests {
             count: 1000,
             more: true,
         }];
-        let links = nav(Lang::Pl, &counts, Some("needs_reply"));
+        let links = nav(Lang::Pl, &counts, Some("needs_reply"), |view| match view {
+            Some(view) => format!("/tickets?view={view}"),
+            None => "/tickets".to_owned(),
+        });
         assert_eq!(links[1].count.as_deref(), Some("ponad 1000"));
         assert!(links[1].current && !links[0].current);
         assert_eq!(links[1].href, "/tickets?view=needs_reply");

@@ -85,8 +85,10 @@ pub(crate) struct TicketsPage {
     pub lw: &'static super::ticket_list::ListWords,
     /// The views with their counts.
     pub view_links: Vec<super::ticket_list::ViewLink>,
-    /// The current view's sort choices (none without a view).
+    /// The order choices (every view, filter and search has them).
     pub sort_links: Vec<super::ticket_list::ViewLink>,
+    /// Account, queue, category, tag and assignee filters, and what the forms carry along.
+    pub more: super::list_filters::MoreFilters,
     /// The search box's text.
     pub q: String,
     /// Where the rows' fragment is read for live updates.

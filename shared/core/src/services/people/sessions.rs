@@ -7,12 +7,13 @@
 //! deactivation, password reset). Every request re-reads the user, so a role change or a
 //! deactivation takes effect at once.
 
+use super::super::audit;
 use super::super::caller::Caller;
 use super::super::request::RequestError;
 use super::secrets::{self, sha256_hex, SESSION_PREFIX};
 use super::throttle::{self, Attempt};
 use super::{checked_email, passwords, PeopleSettings};
-use crate::domain::{Actor, Role, User};
+use crate::domain::{Actor, Role, Subject, SubjectKind, User};
 use crate::ids::TenantId;
 use crate::ports::Ports;
 use crate::repo::sessions::{self, StoredSession};
@@ -127,6 +128,20 @@ pub async fn sign_in(
     )
     .await?;
     tracing::info!(tenant = %user.user.tenant_id, user = %user.user.id, "signed in");
+    let actor = Actor::User {
+        id: user.user.id.clone(),
+        name: user.user.name.clone(),
+    };
+    audit::record(
+        ports,
+        &user.user.tenant_id,
+        Some(&actor),
+        audit::actions::USER_SIGNED_IN,
+        Subject::new(SubjectKind::User, &user.user.id),
+        None,
+        Some(serde_json::json!({ "session_expires_at": expires_at })),
+    )
+    .await;
     Ok(OpenedSession {
         csrf_token: secrets::csrf_token(&token),
         token: SecretString::from(token),
@@ -200,6 +215,18 @@ pub async fn sign_out(ports: &Ports, caller: &Caller) -> Result<(), RequestError
     let hash = caller.session.as_deref().ok_or_else(not_a_session)?;
     sessions::delete(&*ports.store, hash).await?;
     tracing::info!(tenant = %caller.tenant_id, "signed out");
+    if let Some(user) = caller.actor.user_id() {
+        audit::record(
+            ports,
+            &caller.tenant_id,
+            Some(&caller.actor),
+            audit::actions::USER_SIGNED_OUT,
+            Subject::new(SubjectKind::User, user),
+            None,
+            None,
+        )
+        .await;
+    }
     Ok(())
 }
 
@@ -210,6 +237,16 @@ pub async fn sign_out_everywhere(ports: &Ports, caller: &Caller) -> Result<(), R
     end_all_sessions(ports, &caller.tenant_id, user_id).await?;
     sessions::delete(&*ports.store, hash).await?;
     tracing::info!(tenant = %caller.tenant_id, user = %user_id, "signed out everywhere");
+    audit::record(
+        ports,
+        &caller.tenant_id,
+        Some(&caller.actor),
+        audit::actions::USER_SIGNED_OUT_EVERYWHERE,
+        Subject::new(SubjectKind::User, user_id),
+        None,
+        None,
+    )
+    .await;
     Ok(())
 }
 

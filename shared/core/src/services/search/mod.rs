@@ -315,6 +315,34 @@ pub async fn index_ingested_in(
 /// The search entries of a ticket: conversation, order and commercial ids, the buyer's login
 /// (or EmpikPlace customer id) and e-mails, the words of the buyer's name, the CRM link.
 pub fn identifier_entries(ticket: &Ticket, event: &InboundEvent) -> Vec<Entry> {
+    entries_of(
+        ticket,
+        event.order_id.as_deref(),
+        &event.buyer_emails,
+        event.buyer_name.as_deref(),
+    )
+}
+
+/// The search entries of a stored ticket, its buyer's name and e-mails taken from its CRM
+/// `customer` (the backfill, `services::reindex`, has no inbound event).
+pub fn stored_entries(ticket: &Ticket, customer: Option<&crate::domain::Customer>) -> Vec<Entry> {
+    entries_of(
+        ticket,
+        None,
+        customer.map(|c| c.emails.as_slice()).unwrap_or_default(),
+        customer
+            .map(|c| c.name.as_str())
+            .filter(|n| !n.trim().is_empty()),
+    )
+}
+
+/// The entries of `ticket` with the order id, e-mails and name read with it.
+fn entries_of(
+    ticket: &Ticket,
+    order_id: Option<&str>,
+    emails: &[String],
+    buyer_name: Option<&str>,
+) -> Vec<Entry> {
     let id = |value: &str, field| Entry {
         kind: EntryKind::Id,
         value: text::normalize(value),
@@ -329,10 +357,7 @@ pub fn identifier_entries(ticket: &Ticket, event: &InboundEvent) -> Vec<Entry> {
         Source::Empikplace => MatchField::EmpikCustomerId,
     };
     all.push(id(&ticket.buyer_login, login_field));
-    for order in [ticket.order_id.as_deref(), event.order_id.as_deref()]
-        .into_iter()
-        .flatten()
-    {
+    for order in [ticket.order_id.as_deref(), order_id].into_iter().flatten() {
         all.push(id(order, MatchField::OrderId));
         if ticket.source == Source::Empikplace {
             if let Some(commercial) = commercial_id(order) {
@@ -340,15 +365,10 @@ pub fn identifier_entries(ticket: &Ticket, event: &InboundEvent) -> Vec<Entry> {
             }
         }
     }
-    for email in &event.buyer_emails {
+    for email in emails {
         all.push(id(email, MatchField::Email));
     }
-    for word in event
-        .buyer_name
-        .as_deref()
-        .map(text::words)
-        .unwrap_or_default()
-    {
+    for word in buyer_name.map(text::words).unwrap_or_default() {
         all.push(Entry {
             kind: EntryKind::Name,
             value: text::fold(&word),
