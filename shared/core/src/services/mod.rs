@@ -17,6 +17,7 @@ pub mod observe;
 pub mod paging;
 pub mod people;
 pub mod poller;
+pub mod polling;
 pub mod replies;
 pub mod request;
 pub mod saved_replies;
