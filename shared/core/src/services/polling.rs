@@ -234,3 +234,52 @@ pub async fn finish(ports: &Ports, job: &PollJob, holder: &str) -> Result<(), Se
     leases::release_at(&*ports.store, &key, holder).await?;
     Ok(())
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const MINUTE: Duration = Duration::from_secs(60);
+
+    #[test]
+    fn defaults_read_message_center_every_tick_and_issues_every_five_minutes() {
+        let settings = PollingSettings::from_env(&Env::default(), MINUTE, BudgetPolicy::allegro())
+            .expect("defaults");
+        assert_eq!(settings.wanted(Channel::AllegroMessaging), MINUTE);
+        assert_eq!(
+            settings.wanted(Channel::AllegroIssues),
+            DEFAULT_ISSUES_EVERY
+        );
+        assert_eq!(settings.wanted(Channel::EmpikThreads), MINUTE);
+        // 80 % of 9000 less the 5 % reserve for active accounts.
+        let calls = settings.allegro_poll_calls_per_minute().expect("a ceiling");
+        assert!((calls - 6840.0).abs() < 1e-6, "{calls}");
+    }
+
+    #[test]
+    fn variables_override_and_bad_values_name_the_variable() {
+        let env = Env::from_pairs([
+            ("MARKETDESK_POLL_ISSUES_EVERY", "10m"),
+            ("MARKETDESK_POLL_ACTIVE_FOR", "0"),
+            ("MARKETDESK_POLL_ACTIVE_RESERVE", "0"),
+        ]);
+        let settings =
+            PollingSettings::from_env(&env, MINUTE, BudgetPolicy::allegro()).expect("valid");
+        assert_eq!(settings.issues_every, Duration::from_secs(600));
+        assert_eq!(settings.active_for, Duration::ZERO);
+        assert_eq!(settings.allegro_poll_calls_per_minute(), Some(7200.0));
+        for (var, value) in [
+            ("MARKETDESK_POLL_MESSAGING_EVERY", "10s"),
+            ("MARKETDESK_POLL_ISSUES_EVERY", "often"),
+            ("MARKETDESK_POLL_ACTIVE_RESERVE", "0.95"),
+        ] {
+            let error = PollingSettings::from_env(
+                &Env::from_pairs([(var, value)]),
+                MINUTE,
+                BudgetPolicy::allegro(),
+            )
+            .expect_err("invalid");
+            assert!(error.to_string().starts_with(var), "{var}: {error}");
+        }
+    }
+}
