@@ -88,11 +88,7 @@ impl ConversationSource for ScriptedSource {
 }
 
 fn job(i: &Integration) -> PollJob {
-    PollJob {
-        tenant_id: i.tenant_id.clone(),
-        integration_id: i.id.clone(),
-        channel: Channel::AllegroIssues,
-    }
+    PollJob::new(i.tenant_id.clone(), i.id.clone(), Channel::AllegroIssues)
 }
 
 fn event(i: &Integration, id: &str) -> InboundEvent {
@@ -215,4 +211,55 @@ async fn jobs_for_unpollable_or_unknown_integrations_do_nothing() {
         .expect_err("malformed");
     assert!(err.is_permanent());
     assert!(drain(&*b.ports.queues.inbound).await.is_empty());
+}
+
+#[tokio::test]
+async fn duplicate_poll_jobs_are_merged_while_one_is_queued_or_running() {
+    let b = backend();
+    let i = connected_allegro(&b.ports, "t1").await;
+    let source = Arc::new(ScriptedSource {
+        answers: Mutex::new(vec![
+            Ok(PollBatch {
+                events: Vec::new(),
+                next_position: None,
+            }),
+            Ok(PollBatch {
+                events: Vec::new(),
+                next_position: None,
+            }),
+        ]),
+        seen_positions: Mutex::new(Vec::new()),
+    });
+    let registry = MarketplaceRegistry::empty()
+        .with_source(Channel::AllegroIssues, source.clone())
+        .with_source(Channel::AllegroMessaging, source.clone());
+
+    let first = scheduler::fan_out(&b.ports).await.expect("fan out");
+    assert_eq!((first.jobs, first.merged), (2, 0));
+    // The next tick comes while both jobs still wait: nothing more is queued.
+    let second = scheduler::fan_out(&b.ports).await.expect("fan out");
+    assert_eq!((second.jobs, second.merged), (0, 2));
+    let queued = drain(&*b.ports.queues.poll_jobs).await;
+    assert_eq!(queued.len(), 2, "one job per integration and channel");
+
+    // A stray job for a queued channel (an older version's, or a redelivery) reads nothing.
+    let stray = job(&i);
+    assert_eq!(
+        poller::run(&b.ports, &registry, &stray).await.expect("run"),
+        poller::PollOutcome::Merged
+    );
+    assert!(source.seen_positions.lock().expect("lock").is_empty());
+
+    // The queued jobs run once each and free their channel for the next tick.
+    for message in &queued {
+        let job: PollJob = serde_json::from_str(&message.body).expect("poll job");
+        assert!(job.lease.is_some(), "the job carries its lease");
+        assert_eq!(
+            poller::run(&b.ports, &registry, &job).await.expect("run"),
+            poller::PollOutcome::Polled { events: 0 }
+        );
+    }
+    assert_eq!(source.seen_positions.lock().expect("lock").len(), 2);
+    let third = scheduler::fan_out(&b.ports).await.expect("fan out");
+    assert_eq!((third.jobs, third.merged), (2, 0));
 }

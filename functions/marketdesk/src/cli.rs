@@ -318,6 +318,8 @@ Environment:
   MARKETDESK_LISTEN         same as --listen
   MARKETDESK_DATA_DIR       same as --data
   MARKETDESK_POLL_INTERVAL  same as --poll-interval
+  MARKETDESK_WORKERS        messages handled at once per queue (default: 8, at most 256)
+  MARKETDESK_POLL_TIMEOUT   longest time of one poll job before it is retried later (default: 90s, at most 170s)
   MARKETDESK_LOG            log filter, e.g. info or marketdesk_core=debug (default: info; RUST_LOG also works)
   MARKETDESK_LOG_FORMAT     text or json (default: text); colours only on a terminal
   MARKETDESK_ALLEGRO_CLIENT_ID, MARKETDESK_ALLEGRO_CLIENT_SECRET
@@ -330,6 +332,8 @@ Environment:
   MARKETDESK_USER_AGENT     sent on every marketplace call (default: marketdesk/<version> (+<url>))
   MARKETDESK_MAX_ANSWER_BYTES
                             largest marketplace answer read into memory (default: 33554432)
+  MARKETDESK_ALLEGRO_BUDGET_PER_MINUTE, MARKETDESK_BUDGET_BACKGROUND_SHARE
+                            the Allegro client id's calls a minute (9000) and the share polls may fill (0.8)
   MARKETDESK_METRICS_LISTEN address of the Prometheus /metrics endpoint, apart from the API
                             (e.g. 127.0.0.1:9464; unset: not served)
   MARKETDESK_METRICS_TOKEN  when set, /metrics needs Authorization: Bearer <token>

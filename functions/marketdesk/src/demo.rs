@@ -200,7 +200,11 @@ pub async fn run(args: DemoArgs) -> Result<(), DemoError> {
             workers = loops::spawn_all(
                 ports.clone(),
                 channels.clone(),
-                args.poll_interval,
+                loops::LoopSettings {
+                    poll_interval: args.poll_interval,
+                    workers: crate::settings::DEFAULT_WORKERS,
+                    poll_timeout: crate::settings::DEFAULT_POLL_TIMEOUT,
+                },
                 stop_rx.clone(),
             );
             print_welcome(&api_url, &prepared);

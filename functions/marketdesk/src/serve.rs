@@ -74,6 +74,7 @@ pub async fn run(settings: ServeSettings, env: &Env) -> Result<(), ServeError> {
         api = %format!("http://{local_addr}/v1/health"),
         data = %settings.data_dir.display(),
         poll_interval_s = settings.poll_interval.as_secs_f64(),
+        workers = settings.workers,
         allegro = channels.allegro.is_some(),
         empikplace = %channel_settings.empik_api_url,
         "marketdesk is serving"
@@ -88,7 +89,11 @@ pub async fn run(settings: ServeSettings, env: &Env) -> Result<(), ServeError> {
     let mut workers = loops::spawn_all(
         ports.clone(),
         channels.clone(),
-        settings.poll_interval,
+        loops::LoopSettings {
+            poll_interval: settings.poll_interval,
+            workers: settings.workers,
+            poll_timeout: settings.poll_timeout,
+        },
         stop_rx.clone(),
     );
     workers.extend(metrics_endpoint.map(|(task, _)| task));

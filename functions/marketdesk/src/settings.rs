@@ -13,6 +13,17 @@ pub const DEFAULT_DATA_DIR: &str = ".data";
 /// Default polling period.
 pub const DEFAULT_POLL_INTERVAL: Duration = Duration::from_secs(60);
 
+/// Default messages handled at once per queue: enough that a few hanging accounts leave
+/// room for the others, few enough for a small machine and one SQLite connection.
+pub const DEFAULT_WORKERS: usize = 8;
+/// Most workers per queue.
+pub const MAX_WORKERS: usize = 256;
+/// Default longest time of one poll job (each marketplace call has its own 30 s timeout).
+pub const DEFAULT_POLL_TIMEOUT: Duration = Duration::from_secs(90);
+/// Longest allowed poll job timeout: under the queue's 180 s visibility timeout, so an
+/// abandoned job never runs twice at once.
+pub const MAX_POLL_TIMEOUT: Duration = Duration::from_secs(170);
+
 /// How to log.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct LogSettings {
@@ -68,6 +79,10 @@ pub struct ServeSettings {
     pub data_dir: PathBuf,
     /// Polling period.
     pub poll_interval: Duration,
+    /// Messages handled at once per queue.
+    pub workers: usize,
+    /// Longest time of one poll job.
+    pub poll_timeout: Duration,
     /// Logging.
     pub log: LogSettings,
 }
@@ -92,11 +107,38 @@ impl ServeSettings {
                 .duration("MARKETDESK_POLL_INTERVAL")?
                 .unwrap_or(DEFAULT_POLL_INTERVAL),
         };
+        let workers = match env.parse::<usize>("MARKETDESK_WORKERS")? {
+            Some(workers) if !(1..=MAX_WORKERS).contains(&workers) => {
+                return Err(ConfigError::Invalid {
+                    var: "MARKETDESK_WORKERS".into(),
+                    value: workers.to_string(),
+                    reason: format!("expected 1 to {MAX_WORKERS}"),
+                })
+            }
+            Some(workers) => workers,
+            None => DEFAULT_WORKERS,
+        };
+        let poll_timeout = match env.duration("MARKETDESK_POLL_TIMEOUT")? {
+            Some(timeout) if timeout > MAX_POLL_TIMEOUT => {
+                return Err(ConfigError::Invalid {
+                    var: "MARKETDESK_POLL_TIMEOUT".into(),
+                    value: format!("{}s", timeout.as_secs_f64()),
+                    reason: format!(
+                        "at most {}s (below the queue's visibility timeout)",
+                        MAX_POLL_TIMEOUT.as_secs()
+                    ),
+                })
+            }
+            Some(timeout) => timeout,
+            None => DEFAULT_POLL_TIMEOUT,
+        };
         let log = LogSettings::resolve(env)?;
         Ok(Self {
             listen,
             data_dir,
             poll_interval,
+            workers,
+            poll_timeout,
             log,
         })
     }
@@ -120,6 +162,8 @@ mod tests {
         assert_eq!(s.listen, "127.0.0.1:3000".parse().expect("addr"));
         assert_eq!(s.data_dir, PathBuf::from(".data"));
         assert_eq!(s.poll_interval, Duration::from_secs(60));
+        assert_eq!(s.workers, DEFAULT_WORKERS);
+        assert_eq!(s.poll_timeout, DEFAULT_POLL_TIMEOUT);
         assert!(!s.log.json);
     }
 
@@ -146,6 +190,9 @@ mod tests {
             ("MARKETDESK_POLL_INTERVAL", "fast"),
             ("MARKETDESK_LOG_FORMAT", "xml"),
             ("MARKETDESK_LOG", "=:=bad[["),
+            ("MARKETDESK_WORKERS", "0"),
+            ("MARKETDESK_WORKERS", "many"),
+            ("MARKETDESK_POLL_TIMEOUT", "10m"),
         ] {
             let err = ServeSettings::resolve(&no_flags(), &Env::from_pairs([(var, value)]))
                 .expect_err("invalid value");

@@ -115,11 +115,7 @@ async fn serve_answers_health_runs_the_loops_and_stops_cleanly() {
             .expect("put");
     }
     // A poll job still queued for an integration deleted meanwhile.
-    let orphan = PollJob {
-        tenant_id: "t-1".into(),
-        integration_id: "int-deleted".into(),
-        channel: Channel::AllegroIssues,
-    };
+    let orphan = PollJob::new("t-1".into(), "int-deleted".into(), Channel::AllegroIssues);
     ports
         .queues
         .poll_jobs

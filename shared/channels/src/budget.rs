@@ -61,3 +61,42 @@ impl RequestGate for AllegroBudgetGate {
             .await;
     }
 }
+
+/// The budget key of an EmpikPlace shop (one integration is one shop).
+pub fn empik_key(shop: &str) -> String {
+    format!("empik#{shop}")
+}
+
+/// [`marketdesk_mirakl::ShopGate`] over the shared budget: no per-second ceiling (Mirakl
+/// publishes none), but a 429 (with or without `Retry-After`) blocks the shop for every
+/// worker for at least a minute.
+#[derive(Debug, Clone)]
+pub struct EmpikShopGate {
+    budget: Budget,
+    key: String,
+}
+
+impl EmpikShopGate {
+    /// The gate of `shop` on the ports' budget.
+    pub fn new(ports: &Ports, shop: &str) -> Self {
+        Self {
+            budget: Budget::new(ports.budget.clone(), ports.clock.clone()),
+            key: empik_key(shop),
+        }
+    }
+}
+
+#[async_trait::async_trait]
+impl marketdesk_mirakl::ShopGate for EmpikShopGate {
+    async fn admit(&self) -> Result<(), Duration> {
+        self.budget
+            .acquire(&self.key, Priority::Poll, &BudgetPolicy::blocks_only())
+            .await
+            .map_err(|not_now| not_now.retry_after)
+    }
+
+    async fn rate_limited(&self, retry_after: Option<Duration>) -> Duration {
+        let retry_after = retry_after.unwrap_or(marketdesk_core::services::budget::BLOCK_FLOOR);
+        self.budget.rate_limited(&self.key, retry_after).await
+    }
+}

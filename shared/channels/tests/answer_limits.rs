@@ -25,11 +25,11 @@ async fn an_empikplace_answer_over_the_cap_is_unavailable_and_the_cursor_stays()
     .await;
     let ports = shop.backend.ports.clone();
     let integration = &shop.integration;
-    let job = PollJob {
-        tenant_id: integration.tenant_id.clone(),
-        integration_id: integration.id.clone(),
-        channel: Channel::EmpikThreads,
-    };
+    let job = PollJob::new(
+        integration.tenant_id.clone(),
+        integration.id.clone(),
+        Channel::EmpikThreads,
+    );
     let registry = |limit: u64| {
         MarketplaceRegistry::empty().with_source(
             Channel::EmpikThreads,

@@ -402,22 +402,6 @@ async fn a_failed_m12_is_unavailable_never_repeated_and_found_by_its_text() {
         .expect("the earlier attempt");
     assert_eq!(json!(found.external_id), posted[0]["message_id"]);
 
-    // 429 with a long Retry-After comes back with that wait, nothing posted.
-    h.fault_reply(json!({ "kind": "too_many_requests", "retry_after_seconds": 30 }))
-        .await;
-    let error = h
-        .replies
-        .deliver(&h.integration, &h.ticket, &reply("Druga wiadomość."))
-        .await
-        .expect_err("429");
-    assert_eq!(
-        error,
-        MarketplaceError::RateLimited {
-            retry_after: StdDuration::from_secs(30)
-        }
-    );
-    assert_eq!(h.posted().await.len(), 1);
-
     // Refusals are final: a body Mirakl would refuse, a thread that does not exist.
     let error = h
         .replies
@@ -433,5 +417,31 @@ async fn a_failed_m12_is_unavailable_never_repeated_and_found_by_its_text() {
         .await
         .expect_err("unknown thread");
     assert!(matches!(error, MarketplaceError::Refused(_)), "{error:?}");
+    assert_eq!(h.posted().await.len(), 1);
+
+    // Last, since it blocks the shop: a 429 blocks it for every worker for at least a minute
+    // (a Retry-After of 30 s included), nothing posted, and the next reply is not even sent.
+    h.fault_reply(json!({ "kind": "too_many_requests", "retry_after_seconds": 30 }))
+        .await;
+    let error = h
+        .replies
+        .deliver(&h.integration, &h.ticket, &reply("Druga wiadomość."))
+        .await
+        .expect_err("429");
+    assert_eq!(
+        error,
+        MarketplaceError::RateLimited {
+            retry_after: StdDuration::from_secs(60)
+        }
+    );
+    let error = h
+        .replies
+        .deliver(&h.integration, &h.ticket, &reply("Trzecia wiadomość."))
+        .await
+        .expect_err("blocked");
+    assert!(
+        matches!(error, MarketplaceError::RateLimited { .. }),
+        "{error:?}"
+    );
     assert_eq!(h.posted().await.len(), 1);
 }

@@ -444,6 +444,8 @@ async fn unreadable_reason_labels_never_stall_the_shop() {
             retry_after: std::time::Duration::from_secs(120)
         }
     );
+    // The 429 blocked the shop for every worker (at least a minute, here the 120 s asked).
+    shop.clock.advance(Duration::seconds(121));
     assert_eq!(shop.cycle().await, 1, "the next poll reads the labels");
     assert_eq!(shop.ticket(&first).await.subject, "Nie otrzymałem produktu");
 

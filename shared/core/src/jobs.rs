@@ -14,6 +14,27 @@ pub struct PollJob {
     pub integration_id: IntegrationId,
     /// Which inbox to poll.
     pub channel: Channel,
+    /// The poll lease token this job holds (`services::polling`); absent in jobs queued by
+    /// older versions.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub lease: Option<String>,
+    /// Until when the account counts as active: the poller queues a follow-up re-read
+    /// while this lies ahead.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub active_until: Option<DateTime<Utc>>,
+}
+
+impl PollJob {
+    /// A job for one channel of one integration, holding no lease yet.
+    pub fn new(tenant_id: TenantId, integration_id: IntegrationId, channel: Channel) -> Self {
+        Self {
+            tenant_id,
+            integration_id,
+            channel,
+            lease: None,
+            active_until: None,
+        }
+    }
 }
 
 /// Poller → ingest: the current state of one marketplace conversation with messages read.

@@ -7,6 +7,7 @@ pub mod domain;
 pub mod ids;
 pub mod jobs;
 pub mod metrics;
+pub mod polling;
 pub mod ports;
 pub mod repo;
 pub mod services;

@@ -26,6 +26,8 @@ pub struct MiraklConfig {
     /// Largest answer read into memory; a larger one is a [`crate::MiraklError::AnswerTooLarge`]
     /// and is not read on. File downloads through `open_attachment` stream and are not capped.
     pub max_answer_bytes: u64,
+    /// The shop's shared request budget (none: every attempt goes, a 429 waits inline).
+    pub gate: Option<std::sync::Arc<dyn crate::ShopGate>>,
 }
 
 /// Default cap of one answer: far above any Mirakl page marketdesk asks for.
@@ -42,7 +44,15 @@ impl MiraklConfig {
             user_agent: concat!("marketdesk-mirakl/", env!("CARGO_PKG_VERSION")).to_owned(),
             retry: RetryPolicy::default(),
             max_answer_bytes: DEFAULT_MAX_ANSWER_BYTES,
+            gate: None,
         }
+    }
+
+    /// Every attempt passes `gate` first, and a 429 blocks the shop there for every worker
+    /// instead of being waited out inline.
+    pub fn with_gate(mut self, gate: std::sync::Arc<dyn crate::ShopGate>) -> Self {
+        self.gate = Some(gate);
+        self
     }
 
     /// Uses another host (staging, the simulator); `.../api` is accepted too.

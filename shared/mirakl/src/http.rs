@@ -111,6 +111,7 @@ pub(crate) struct Http {
     shop_id: Option<i64>,
     retry: RetryPolicy,
     max_answer_bytes: u64,
+    gate: Option<std::sync::Arc<dyn crate::ShopGate>>,
 }
 
 impl Http {
@@ -152,6 +153,7 @@ impl Http {
             shop_id: config.shop_id,
             retry: config.retry.clone(),
             max_answer_bytes: config.max_answer_bytes,
+            gate: config.gate.clone(),
         })
     }
 
@@ -243,6 +245,17 @@ impl Http {
     /// Attempt number `number`; `Err` only for failures that no retry can fix (building the
     /// request).
     async fn attempt(&self, call: &Call, number: u32, open: bool) -> MiraklResult<Attempt> {
+        if let Some(gate) = &self.gate {
+            if let Err(wait) = gate.admit().await {
+                // The shop is blocked after a 429 somewhere: nothing is sent.
+                return Ok(Attempt::Failed {
+                    error: MiraklError::RateLimited {
+                        retry_after: Some(wait),
+                    },
+                    retry_in: None,
+                });
+            }
+        }
         let mut request = self
             .client
             .request(call.method.clone(), self.url(call))
@@ -295,6 +308,18 @@ impl Http {
             .get(RETRY_AFTER)
             .and_then(|v| v.to_str().ok())
             .and_then(|v| parse_retry_after(v, Utc::now()));
+        if status == StatusCode::TOO_MANY_REQUESTS {
+            if let Some(gate) = &self.gate {
+                // Blocked for every worker; the work waits in its queue, not in this call.
+                let blocked = gate.rate_limited(retry_after).await;
+                return Ok(Attempt::Failed {
+                    error: MiraklError::RateLimited {
+                        retry_after: Some(blocked),
+                    },
+                    retry_in: None,
+                });
+            }
+        }
         let (error, retry_in) = failure(
             status,
             message,

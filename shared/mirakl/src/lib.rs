@@ -21,6 +21,7 @@ mod attachments;
 mod client;
 mod config;
 mod error;
+mod gate;
 mod http;
 mod lenient;
 mod links;
@@ -37,6 +38,7 @@ pub use config::{
     normalize_base_url, MiraklConfig, RetryPolicy, DEFAULT_MAX_ANSWER_BYTES, EMPIK_BASE_URL,
 };
 pub use error::{MiraklError, MiraklResult};
+pub use gate::ShopGate;
 pub use lenient::parse_date;
 pub use links::order_url;
 pub use orders::{

@@ -71,7 +71,11 @@ impl EmpikThreadReplies {
             .with_base_url(self.base_url.clone())
             .with_shop_id(integration.settings.shop_id)
             .with_user_agent(self.user_agent.clone())
-            .with_max_answer_bytes(self.max_answer_bytes);
+            .with_max_answer_bytes(self.max_answer_bytes)
+            .with_gate(std::sync::Arc::new(crate::budget::EmpikShopGate::new(
+                &self.ports,
+                &integration.id.0,
+            )));
         MiraklClient::new(config).map_err(to_marketplace_error)
     }
 }

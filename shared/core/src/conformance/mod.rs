@@ -7,6 +7,7 @@
 pub mod budget;
 pub mod crm;
 pub mod people;
+pub mod polling;
 pub mod queue;
 pub mod search;
 pub mod secrets;
@@ -81,6 +82,16 @@ macro_rules! crm_conformance_tests {
         $crate::__conformance_tests!($factory, crm;
             customer_lookups_follow_edits,
             merges_move_tickets_and_guards);
+    };
+}
+
+/// Declares one `#[tokio::test]` per poll-lease rule. `$factory` is as for
+/// [`crm_conformance_tests`] (store and clock used, the poll-jobs queue receives the jobs).
+#[macro_export]
+macro_rules! polling_conformance_tests {
+    ($factory:expr) => {
+        $crate::__conformance_tests!($factory, polling;
+            one_poll_per_integration_and_channel);
     };
 }
 

@@ -60,3 +60,64 @@ pub async fn release(store: &dyn Store, name: &str, holder: &str) -> Result<(), 
     }
     Ok(())
 }
+
+/// The live holder and end of the lease stored in `item`.
+fn holder_and_until(item: &Item) -> (Option<&str>, Option<DateTime<Utc>>) {
+    let holder = item.data.get("holder").and_then(|v| v.as_str());
+    let until = item
+        .data
+        .get("until")
+        .and_then(|v| v.as_str())
+        .and_then(|v| DateTime::parse_from_rfc3339(v).ok())
+        .map(|t| t.with_timezone(&Utc));
+    (holder, until)
+}
+
+/// Takes the lease stored under `key` for `holder` until `until` when nobody holds a live
+/// one, or when `holder` itself or `previous` holds it (a renewal, or a hand-over from
+/// `previous` to `holder`). One conditional write, so two workers never both get it.
+/// Returns whether `holder` holds it now.
+pub async fn take_at(
+    store: &dyn Store,
+    key: &Key,
+    holder: &str,
+    previous: Option<&str>,
+    until: DateTime<Utc>,
+    now: DateTime<Utc>,
+) -> Result<bool, RepoError> {
+    let mut item = Item::new(key.clone(), json!({ "holder": holder, "until": until }))
+        .with_expiry(until.timestamp() + 3600);
+    let condition = match store.get(key).await? {
+        None => Condition::NotExists,
+        Some(current) => {
+            let (current_holder, live_until) = holder_and_until(&current);
+            let ours = current_holder.is_some_and(|h| h == holder || Some(h) == previous);
+            if !ours && live_until.is_some_and(|t| t > now) {
+                return Ok(false);
+            }
+            item.version = current.version + 1;
+            Condition::VersionIs(current.version)
+        }
+    };
+    match store.put(item, condition).await {
+        Ok(()) => Ok(true),
+        Err(StoreError::ConditionFailed) => Ok(false),
+        Err(other) => Err(other.into()),
+    }
+}
+
+/// Gives the lease stored under `key` back, if `holder` still holds it.
+pub async fn release_at(store: &dyn Store, key: &Key, holder: &str) -> Result<(), RepoError> {
+    if let Some(current) = store.get(key).await? {
+        if holder_and_until(&current).0 == Some(holder) {
+            match store
+                .delete(key, Condition::VersionIs(current.version))
+                .await
+            {
+                Ok(()) | Err(StoreError::ConditionFailed) => {}
+                Err(other) => return Err(other.into()),
+            }
+        }
+    }
+    Ok(())
+}

@@ -18,6 +18,7 @@ pub mod observe;
 pub mod paging;
 pub mod people;
 pub mod poller;
+pub mod polling;
 pub mod reindex;
 pub mod replies;
 pub mod request;

@@ -1,6 +1,6 @@
 //! The poller: reads one channel of one integration and queues what it found.
 
-use super::ServiceError;
+use super::{polling, ServiceError};
 use crate::jobs::{InboundDelivery, PollJob};
 use crate::ports::{Marketplaces, Ports};
 use crate::repo::{cursors, integrations};
@@ -18,11 +18,29 @@ pub enum PollOutcome {
         /// Events queued for ingest.
         events: usize,
     },
+    /// Another job for the same integration and channel is queued or running: this one was
+    /// merged into it without reading anything.
+    Merged,
 }
 
-/// Runs one poll job. The cursor advances only after every event is queued, so a crash
-/// in between re-reads (ingest is idempotent) instead of losing events.
+/// Runs one poll job under its integration and channel's poll lease: a duplicate of a job
+/// queued or running elsewhere is merged without a marketplace call.
 pub async fn run(
+    ports: &Ports,
+    marketplaces: &dyn Marketplaces,
+    job: &PollJob,
+) -> Result<PollOutcome, ServiceError> {
+    let Some(holder) = polling::start(ports, job).await? else {
+        return Ok(PollOutcome::Merged);
+    };
+    let outcome = read(ports, marketplaces, job).await;
+    polling::finish(ports, job, &holder).await?;
+    outcome
+}
+
+/// Reads the channel once. The cursor advances only after every event is queued, so a crash
+/// in between re-reads (ingest is idempotent) instead of losing events.
+async fn read(
     ports: &Ports,
     marketplaces: &dyn Marketplaces,
     job: &PollJob,

@@ -1,6 +1,7 @@
-//! The scheduler: one poll job per active, connected integration and channel.
+//! The scheduler: one poll job per active, connected integration and channel, unless one
+//! is still queued or running (then it is merged, see `services::polling`).
 
-use super::ServiceError;
+use super::{polling, ServiceError};
 use crate::jobs::PollJob;
 use crate::ports::{PageCursor, Ports};
 use crate::repo::integrations;
@@ -13,7 +14,13 @@ pub struct FanOutReport {
     pub integrations: usize,
     /// Poll jobs queued.
     pub jobs: usize,
+    /// Jobs not queued because one for the same integration and channel was still queued
+    /// or running.
+    pub merged: usize,
 }
+
+/// The scheduler's period on AWS (the one-minute rule).
+const TICK: Duration = Duration::from_secs(60);
 
 /// Queues a poll job for every channel of every integration that should be polled.
 pub async fn fan_out(ports: &Ports) -> Result<FanOutReport, ServiceError> {
@@ -27,15 +34,16 @@ pub async fn fan_out(ports: &Ports) -> Result<FanOutReport, ServiceError> {
                 continue;
             }
             for channel in integration.kind.channels() {
-                let job = PollJob {
-                    tenant_id: integration.tenant_id.clone(),
-                    integration_id: integration.id.clone(),
-                    channel: *channel,
-                };
-                let body = serde_json::to_string(&job)
-                    .map_err(|e| ServiceError::Malformed(e.to_string()))?;
-                ports.queues.poll_jobs.send(&body, Duration::ZERO).await?;
-                report.jobs += 1;
+                let job = PollJob::new(
+                    integration.tenant_id.clone(),
+                    integration.id.clone(),
+                    *channel,
+                );
+                if polling::queue_poll(ports, job, Duration::ZERO, None, TICK).await? {
+                    report.jobs += 1;
+                } else {
+                    report.merged += 1;
+                }
             }
         }
         match next {

@@ -1,0 +1,284 @@
+//! Adaptive polling's arithmetic, without I/O: when each inbox of each account is due, and
+//! how often the inboxes sharing one request budget can be read so that the total stays
+//! under the budget's share.
+//!
+//! Every (integration, channel) has a fixed phase inside its cadence, taken from a hash of
+//! its key, so the polls of thousands of accounts spread evenly over the interval instead of
+//! bursting at the tick, and each key is read once per cadence at the same offset. A tick
+//! queues the keys whose next due time falls before the next tick, each with the delay until
+//! that time.
+
+use chrono::{DateTime, Utc};
+use std::time::Duration;
+
+/// Calls one poll of an idle inbox makes (one list call: measured against the simulator,
+/// 2 calls a minute per Allegro account reading two inboxes every minute).
+pub const IDLE_CALLS_PER_POLL: f64 = 1.0;
+
+/// FNV-1a, 64 bits: stable across processes, versions and platforms (the standard library's
+/// hasher is not promised to be), so every worker computes the same phase.
+fn fnv1a(text: &str) -> u64 {
+    let mut hash: u64 = 0xcbf2_9ce4_8422_2325;
+    for byte in text.bytes() {
+        hash ^= u64::from(byte);
+        hash = hash.wrapping_mul(0x0000_0100_0000_01b3);
+    }
+    hash
+}
+
+/// Whole milliseconds of `duration`, at least 1 (a zero cadence would divide by zero).
+fn millis(duration: Duration) -> u64 {
+    u64::try_from(duration.as_millis())
+        .unwrap_or(u64::MAX)
+        .max(1)
+}
+
+/// Where inside `cadence` the polls of `key` fall: the same for every tick and worker.
+pub fn phase(key: &str, cadence: Duration) -> Duration {
+    Duration::from_millis(fnv1a(key) % millis(cadence))
+}
+
+/// How long after `now` the next poll of `key` is due when it is read every `cadence`
+/// (due times are the Unix epoch plus the key's phase plus whole cadences).
+pub fn next_due_in(key: &str, cadence: Duration, now: DateTime<Utc>) -> Duration {
+    let cadence_ms = millis(cadence);
+    let phase_ms = fnv1a(key) % cadence_ms;
+    // Before 1970 is not a time marketdesk runs at; treat it as the epoch.
+    let now_ms = u64::try_from(now.timestamp_millis()).unwrap_or(0) % cadence_ms;
+    Duration::from_millis((phase_ms + cadence_ms - now_ms) % cadence_ms)
+}
+
+/// The delay to queue `key`'s poll with when a tick at `now` covers the next `window` (the
+/// time until the following tick); `None` when its next due time lies beyond the window, so
+/// a later tick queues it. With a cadence of at least the window, every due time falls in
+/// exactly one window of back-to-back ticks: each key is read once per cadence.
+pub fn due_within(
+    key: &str,
+    cadence: Duration,
+    now: DateTime<Utc>,
+    window: Duration,
+) -> Option<Duration> {
+    let due_in = next_due_in(key, cadence, now);
+    (due_in < window).then_some(due_in)
+}
+
+/// The polling wanted for the accounts of one inbox that share a budget.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct InboxLoad {
+    /// Accounts reading this inbox.
+    pub accounts: usize,
+    /// How often each should be read when the budget allows.
+    pub wanted: Duration,
+    /// Calls one poll makes.
+    pub calls_per_poll: f64,
+}
+
+/// How one inbox is read under the budget.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct InboxPlan {
+    /// Time between two polls of one account's inbox.
+    pub cadence: Duration,
+    /// Calls a minute the inbox takes at that cadence.
+    pub calls_per_minute: f64,
+    /// The longest a change can wait before it is read: one cadence (a change right after a
+    /// poll waits for the next one), in steady state without a 429 block.
+    pub worst_staleness: Duration,
+}
+
+/// Calls a minute `load` takes when each account is read every `cadence`.
+pub fn calls_per_minute(load: &InboxLoad, cadence: Duration) -> f64 {
+    let seconds = cadence.as_secs_f64().max(0.001);
+    load.accounts as f64 * load.calls_per_poll * 60.0 / seconds
+}
+
+/// The cadence of each inbox sharing one budget of `budget_per_minute` calls: the wanted
+/// cadence (never faster than `tick`, the scheduler's period) when everything fits, else
+/// every cadence stretched by the same factor so the total fits (rounded up to whole
+/// seconds, so it never exceeds the budget). `None` budget: no ceiling (EmpikPlace shops).
+pub fn fit(loads: &[InboxLoad], budget_per_minute: Option<f64>, tick: Duration) -> Vec<InboxPlan> {
+    let wanted: Vec<Duration> = loads.iter().map(|load| load.wanted.max(tick)).collect();
+    let total: f64 = loads
+        .iter()
+        .zip(&wanted)
+        .map(|(load, cadence)| calls_per_minute(load, *cadence))
+        .sum();
+    let stretch = match budget_per_minute {
+        Some(budget) if total > budget => total / budget.max(1.0),
+        _ => 1.0,
+    };
+    loads
+        .iter()
+        .zip(wanted)
+        .map(|(load, wanted)| {
+            let cadence = if stretch > 1.0 {
+                Duration::from_secs((wanted.as_secs_f64() * stretch).ceil() as u64).max(wanted)
+            } else {
+                wanted
+            };
+            InboxPlan {
+                cadence,
+                calls_per_minute: calls_per_minute(load, cadence),
+                worst_staleness: cadence,
+            }
+        })
+        .collect()
+}
+
+/// The most accounts that fit in `budget_per_minute` when each reads inboxes with the given
+/// cadences and calls per poll (for the docs and the bench: the capacity at some settings).
+pub fn capacity(inboxes: &[(Duration, f64)], budget_per_minute: f64) -> usize {
+    let per_account: f64 = inboxes
+        .iter()
+        .map(|(cadence, calls)| calls * 60.0 / cadence.as_secs_f64().max(0.001))
+        .sum();
+    if per_account <= 0.0 {
+        return usize::MAX;
+    }
+    (budget_per_minute / per_account).floor() as usize
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use chrono::TimeZone;
+
+    const MINUTE: Duration = Duration::from_secs(60);
+
+    fn at(seconds: i64) -> DateTime<Utc> {
+        Utc.timestamp_opt(1_800_000_000 + seconds, 0)
+            .single()
+            .expect("time")
+    }
+
+    fn keys(count: usize) -> Vec<String> {
+        (0..count)
+            .map(|i| format!("int-{i:05}#allegro_messaging"))
+            .collect()
+    }
+
+    #[test]
+    fn phases_are_stable_and_inside_the_cadence() {
+        for key in keys(200) {
+            let phase = phase(&key, MINUTE);
+            assert!(phase < MINUTE);
+            assert_eq!(phase, super::phase(&key, MINUTE), "same key, same phase");
+        }
+        assert_ne!(phase("a", MINUTE), phase("b", MINUTE));
+    }
+
+    #[test]
+    fn polls_spread_evenly_over_the_interval() {
+        // 6000 accounts, one tick: every key is due within the minute, and each 6 s tenth of
+        // it holds about a tenth of them (no burst at the tick).
+        let now = at(0);
+        let mut buckets = [0usize; 10];
+        for key in keys(6000) {
+            let delay = due_within(&key, MINUTE, now, MINUTE).expect("due in the window");
+            buckets[(delay.as_secs() / 6) as usize] += 1;
+        }
+        for (tenth, count) in buckets.iter().enumerate() {
+            assert!(
+                (500..=700).contains(count),
+                "tenth {tenth} holds {count} of 6000: {buckets:?}"
+            );
+        }
+    }
+
+    #[test]
+    fn back_to_back_ticks_queue_each_key_once_per_cadence() {
+        // Issues every 5 minutes, ticks every minute at an odd offset: over 10 ticks every
+        // key is queued exactly twice, at its phase each time.
+        let cadence = Duration::from_secs(300);
+        for key in keys(300) {
+            let mut due_at = Vec::new();
+            for tick in 0..10 {
+                let now = at(17 + tick * 60);
+                if let Some(delay) = due_within(&key, cadence, now, MINUTE) {
+                    due_at.push(now + chrono::Duration::from_std(delay).expect("delay"));
+                }
+            }
+            assert_eq!(due_at.len(), 2, "{key}: {due_at:?}");
+            assert_eq!((due_at[1] - due_at[0]).num_seconds(), 300, "{key}");
+        }
+    }
+
+    #[test]
+    fn cadences_stay_as_wanted_while_the_budget_allows() {
+        // 6000 accounts, Message Center every minute and issues every 5 minutes: 7200 calls a
+        // minute, exactly 80 % of 9000.
+        let loads = [
+            InboxLoad {
+                accounts: 6000,
+                wanted: MINUTE,
+                calls_per_poll: 1.0,
+            },
+            InboxLoad {
+                accounts: 6000,
+                wanted: Duration::from_secs(300),
+                calls_per_poll: 1.0,
+            },
+        ];
+        let plans = fit(&loads, Some(7200.0), MINUTE);
+        assert_eq!(plans[0].cadence, MINUTE);
+        assert_eq!(plans[1].cadence, Duration::from_secs(300));
+        let total: f64 = plans.iter().map(|p| p.calls_per_minute).sum();
+        assert!((total - 7200.0).abs() < 1e-6, "{total}");
+        assert_eq!(plans[0].worst_staleness, MINUTE);
+    }
+
+    #[test]
+    fn cadences_stretch_to_fit_the_budget() {
+        // 20 000 accounts with the same wishes need 24 000 calls a minute: stretched 3.33×,
+        // Message Center every 200 s and issues every 1000 s, inside the 7200.
+        let loads = [
+            InboxLoad {
+                accounts: 20_000,
+                wanted: MINUTE,
+                calls_per_poll: 1.0,
+            },
+            InboxLoad {
+                accounts: 20_000,
+                wanted: Duration::from_secs(300),
+                calls_per_poll: 1.0,
+            },
+        ];
+        let plans = fit(&loads, Some(7200.0), MINUTE);
+        assert_eq!(plans[0].cadence, Duration::from_secs(200));
+        assert_eq!(plans[1].cadence, Duration::from_secs(1000));
+        let total: f64 = plans.iter().map(|p| p.calls_per_minute).sum();
+        assert!(total <= 7200.0 + 1e-6, "{total}");
+        assert!(total > 7000.0, "the budget is used, not wasted: {total}");
+        // Every inbox read at least every 5 minutes: 20 000 accounts × 2 inboxes / 5 min is
+        // 8000 calls a minute, over the 80 % share; 18 000 fit.
+        assert_eq!(
+            capacity(&[(Duration::from_secs(300), 1.0); 2], 7200.0),
+            18_000
+        );
+        assert_eq!(
+            capacity(&[(MINUTE, 1.0), (Duration::from_secs(300), 1.0)], 7200.0),
+            6000
+        );
+    }
+
+    #[test]
+    fn no_cadence_is_faster_than_the_tick_and_unlimited_budgets_never_stretch() {
+        let load = InboxLoad {
+            accounts: 100_000,
+            wanted: Duration::from_secs(10),
+            calls_per_poll: 1.0,
+        };
+        let plans = fit(&[load], None, MINUTE);
+        assert_eq!(plans[0].cadence, MINUTE);
+        assert!((plans[0].calls_per_minute - 100_000.0).abs() < 1e-6);
+        let empty = fit(
+            &[InboxLoad {
+                accounts: 0,
+                wanted: MINUTE,
+                calls_per_poll: 1.0,
+            }],
+            Some(0.0),
+            MINUTE,
+        );
+        assert_eq!(empty[0].cadence, MINUTE, "no accounts, nothing to stretch");
+    }
+}

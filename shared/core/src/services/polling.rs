@@ -1,0 +1,285 @@
+//! Polling settings and the poll lease: at most one poll job per integration and channel is
+//! queued or running at a time, on every backend and across every worker.
+//!
+//! Whoever queues a poll job first takes the lease for a fresh token and puts the token in
+//! the job; the poller renews it under the same token when it starts, and gives it back when
+//! done (or hands it to its own follow-up job, see [`PollingSettings::active_every`]). A job
+//! whose token no longer holds the lease while another live holder does is a duplicate and
+//! is merged: dropped without a marketplace call. The lease is a store item with an expiry
+//! (a conditional write, `repo::leases::take_at`), so a lost job or a dead worker frees it.
+
+use crate::config::{ConfigError, Env};
+use crate::domain::Channel;
+use crate::ids::{IntegrationId, TenantId};
+use crate::jobs::PollJob;
+use crate::ports::{Key, Ports};
+use crate::repo::leases;
+use crate::services::budget::BudgetPolicy;
+use crate::services::ServiceError;
+use chrono::{DateTime, Utc};
+use std::time::Duration;
+
+/// Default cadence of `/sale/issues`: since 2026-10-28 new problems arrive in Message Center,
+/// so claims and older disputes are read less often.
+pub const DEFAULT_ISSUES_EVERY: Duration = Duration::from_secs(300);
+/// Default pause between re-reads of an account with a conversation that just changed.
+pub const DEFAULT_ACTIVE_EVERY: Duration = Duration::from_secs(12);
+/// Default time an account counts as active after a change was read.
+pub const DEFAULT_ACTIVE_FOR: Duration = Duration::from_secs(180);
+/// Default share of the polling budget kept free for the re-reads of active accounts.
+pub const DEFAULT_ACTIVE_RESERVE: f64 = 0.05;
+/// How long a running poll holds its lease: longer than any poll may take (the serve loop
+/// gives up on a job after `MARKETDESK_POLL_TIMEOUT`, at most 170 s) and than the queue's
+/// visibility timeout, so a job redelivered after a crash still finds its lease.
+pub const RUN_HOLD: Duration = Duration::from_secs(240);
+/// The least a queued job holds its lease beyond its delay; a job stuck longer in a queue
+/// loses the lease and a later tick queues another (the stuck one is then merged).
+pub const QUEUED_HOLD_FLOOR: Duration = Duration::from_secs(120);
+
+/// How often each inbox is read, and how active accounts are re-read.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct PollingSettings {
+    /// The scheduler's period: the poll interval of `serve`, one minute on AWS.
+    pub tick: Duration,
+    /// Allegro Message Center (`MARKETDESK_POLL_MESSAGING_EVERY`, default: every tick).
+    pub messaging_every: Duration,
+    /// Allegro `/sale/issues` (`MARKETDESK_POLL_ISSUES_EVERY`, default 5 minutes).
+    pub issues_every: Duration,
+    /// EmpikPlace threads (`MARKETDESK_POLL_EMPIK_EVERY`, default: every tick).
+    pub empik_every: Duration,
+    /// Re-read an account this often while it is active (`MARKETDESK_POLL_ACTIVE_EVERY`,
+    /// default 12 s).
+    pub active_every: Duration,
+    /// An account stays active this long after a change was read
+    /// (`MARKETDESK_POLL_ACTIVE_FOR`, default 3 minutes; `0` turns re-reads off).
+    pub active_for: Duration,
+    /// Share of the polling budget kept for the re-reads (`MARKETDESK_POLL_ACTIVE_RESERVE`,
+    /// 0.0–0.9, default 0.05).
+    pub active_reserve: f64,
+    /// The Allegro budget the polls must fit in (its background share).
+    pub allegro_budget: BudgetPolicy,
+}
+
+impl PollingSettings {
+    /// The defaults for a scheduler running every `tick`.
+    pub fn new(tick: Duration) -> Self {
+        Self {
+            tick,
+            messaging_every: tick,
+            issues_every: DEFAULT_ISSUES_EVERY.max(tick),
+            empik_every: tick,
+            active_every: DEFAULT_ACTIVE_EVERY,
+            active_for: DEFAULT_ACTIVE_FOR,
+            active_reserve: DEFAULT_ACTIVE_RESERVE,
+            allegro_budget: BudgetPolicy::allegro(),
+        }
+    }
+
+    /// The defaults overridden by the `MARKETDESK_POLL_*` variables.
+    pub fn from_env(
+        env: &Env,
+        tick: Duration,
+        allegro_budget: BudgetPolicy,
+    ) -> Result<Self, ConfigError> {
+        let mut settings = Self {
+            allegro_budget,
+            ..Self::new(tick)
+        };
+        let at_least_tick = |var: &str, value: Option<Duration>, default: Duration| match value {
+            Some(every) if every < tick => Err(ConfigError::Invalid {
+                var: var.to_owned(),
+                value: format!("{}s", every.as_secs_f64()),
+                reason: format!(
+                    "an inbox cannot be read more often than the scheduler runs ({}s)",
+                    tick.as_secs_f64()
+                ),
+            }),
+            Some(every) => Ok(every),
+            None => Ok(default),
+        };
+        settings.messaging_every = at_least_tick(
+            "MARKETDESK_POLL_MESSAGING_EVERY",
+            env.duration("MARKETDESK_POLL_MESSAGING_EVERY")?,
+            settings.messaging_every,
+        )?;
+        settings.issues_every = at_least_tick(
+            "MARKETDESK_POLL_ISSUES_EVERY",
+            env.duration("MARKETDESK_POLL_ISSUES_EVERY")?,
+            settings.issues_every,
+        )?;
+        settings.empik_every = at_least_tick(
+            "MARKETDESK_POLL_EMPIK_EVERY",
+            env.duration("MARKETDESK_POLL_EMPIK_EVERY")?,
+            settings.empik_every,
+        )?;
+        if let Some(every) = env.duration("MARKETDESK_POLL_ACTIVE_EVERY")? {
+            settings.active_every = every;
+        }
+        if let Some(value) = env.optional("MARKETDESK_POLL_ACTIVE_FOR") {
+            settings.active_for = if value.trim() == "0" {
+                Duration::ZERO
+            } else {
+                env.duration("MARKETDESK_POLL_ACTIVE_FOR")?
+                    .unwrap_or(DEFAULT_ACTIVE_FOR)
+            };
+        }
+        if let Some(value) = env.optional("MARKETDESK_POLL_ACTIVE_RESERVE") {
+            settings.active_reserve = value
+                .trim()
+                .parse::<f64>()
+                .ok()
+                .filter(|share| (0.0..=0.9).contains(share))
+                .ok_or_else(|| ConfigError::Invalid {
+                    var: "MARKETDESK_POLL_ACTIVE_RESERVE".into(),
+                    value: value.into(),
+                    reason: "expected a share between 0.0 and 0.9".into(),
+                })?;
+        }
+        Ok(settings)
+    }
+
+    /// How often `channel` should be read when the budget allows.
+    pub fn wanted(&self, channel: Channel) -> Duration {
+        match channel {
+            Channel::AllegroMessaging => self.messaging_every,
+            Channel::AllegroIssues => self.issues_every,
+            Channel::EmpikThreads => self.empik_every,
+        }
+    }
+
+    /// Allegro calls a minute the scheduled polls may plan for: the background share of the
+    /// budget less the reserve for active accounts.
+    pub fn allegro_poll_calls_per_minute(&self) -> Option<f64> {
+        let per_minute = f64::from(self.allegro_budget.per_minute?);
+        let share = self.allegro_budget.background_share.clamp(0.1, 1.0);
+        Some(per_minute * share * (1.0 - self.active_reserve.clamp(0.0, 0.9)))
+    }
+}
+
+/// The lease item of one integration's channel (a partition of its own, so leases never
+/// crowd one DynamoDB partition).
+pub fn lease_key(tenant: &TenantId, integration: &IntegrationId, channel: Channel) -> Key {
+    Key::new(
+        format!("POLL_LEASE#{tenant}#{integration}#{}", channel.as_str()),
+        "LEASE",
+    )
+}
+
+fn until(now: DateTime<Utc>, hold: Duration) -> DateTime<Utc> {
+    now + chrono::Duration::from_std(hold).unwrap_or(chrono::Duration::MAX)
+}
+
+/// A fresh lease token.
+fn token() -> String {
+    uuid::Uuid::new_v4().to_string()
+}
+
+/// Queues `job` after `delay` unless a job for its integration and channel is already queued
+/// or running (then it is merged: nothing is queued). `previous` hands the lease over from
+/// the job now running (its follow-up). Returns whether a job was queued.
+pub async fn queue_poll(
+    ports: &Ports,
+    mut job: PollJob,
+    delay: Duration,
+    previous: Option<&str>,
+    tick: Duration,
+) -> Result<bool, ServiceError> {
+    let now = ports.clock.now();
+    let key = lease_key(&job.tenant_id, &job.integration_id, job.channel);
+    let holder = token();
+    let hold = delay + (tick * 2).max(QUEUED_HOLD_FLOOR);
+    if !leases::take_at(
+        &*ports.store,
+        &key,
+        &holder,
+        previous,
+        until(now, hold),
+        now,
+    )
+    .await?
+    {
+        return Ok(false);
+    }
+    job.lease = Some(holder.clone());
+    let body = serde_json::to_string(&job).map_err(|e| ServiceError::Malformed(e.to_string()))?;
+    if let Err(error) = ports.queues.poll_jobs.send(&body, delay).await {
+        leases::release_at(&*ports.store, &key, &holder).await?;
+        return Err(error.into());
+    }
+    Ok(true)
+}
+
+/// Takes (or renews) the lease for running `job`; `None` when another job holds it: this
+/// one is a duplicate. Answers the token to give back with [`finish`].
+pub async fn start(ports: &Ports, job: &PollJob) -> Result<Option<String>, ServiceError> {
+    let now = ports.clock.now();
+    let key = lease_key(&job.tenant_id, &job.integration_id, job.channel);
+    // Jobs queued by older versions carry no token: they take the lease like a new holder.
+    let holder = job.lease.clone().unwrap_or_else(token);
+    let taken = leases::take_at(
+        &*ports.store,
+        &key,
+        &holder,
+        None,
+        until(now, RUN_HOLD),
+        now,
+    )
+    .await?;
+    Ok(taken.then_some(holder))
+}
+
+/// Gives the lease of a finished job back.
+pub async fn finish(ports: &Ports, job: &PollJob, holder: &str) -> Result<(), ServiceError> {
+    let key = lease_key(&job.tenant_id, &job.integration_id, job.channel);
+    leases::release_at(&*ports.store, &key, holder).await?;
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const MINUTE: Duration = Duration::from_secs(60);
+
+    #[test]
+    fn defaults_read_message_center_every_tick_and_issues_every_five_minutes() {
+        let settings = PollingSettings::from_env(&Env::default(), MINUTE, BudgetPolicy::allegro())
+            .expect("defaults");
+        assert_eq!(settings.wanted(Channel::AllegroMessaging), MINUTE);
+        assert_eq!(
+            settings.wanted(Channel::AllegroIssues),
+            DEFAULT_ISSUES_EVERY
+        );
+        assert_eq!(settings.wanted(Channel::EmpikThreads), MINUTE);
+        // 80 % of 9000 less the 5 % reserve for active accounts.
+        let calls = settings.allegro_poll_calls_per_minute().expect("a ceiling");
+        assert!((calls - 6840.0).abs() < 1e-6, "{calls}");
+    }
+
+    #[test]
+    fn variables_override_and_bad_values_name_the_variable() {
+        let env = Env::from_pairs([
+            ("MARKETDESK_POLL_ISSUES_EVERY", "10m"),
+            ("MARKETDESK_POLL_ACTIVE_FOR", "0"),
+            ("MARKETDESK_POLL_ACTIVE_RESERVE", "0"),
+        ]);
+        let settings =
+            PollingSettings::from_env(&env, MINUTE, BudgetPolicy::allegro()).expect("valid");
+        assert_eq!(settings.issues_every, Duration::from_secs(600));
+        assert_eq!(settings.active_for, Duration::ZERO);
+        assert_eq!(settings.allegro_poll_calls_per_minute(), Some(7200.0));
+        for (var, value) in [
+            ("MARKETDESK_POLL_MESSAGING_EVERY", "10s"),
+            ("MARKETDESK_POLL_ISSUES_EVERY", "often"),
+            ("MARKETDESK_POLL_ACTIVE_RESERVE", "0.95"),
+        ] {
+            let error = PollingSettings::from_env(
+                &Env::from_pairs([(var, value)]),
+                MINUTE,
+                BudgetPolicy::allegro(),
+            )
+            .expect_err("invalid");
+            assert!(error.to_string().starts_with(var), "{var}: {error}");
+        }
+    }
+}
