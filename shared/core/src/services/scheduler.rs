@@ -26,11 +26,11 @@ pub async fn fan_out(ports: &Ports) -> Result<FanOutReport, ServiceError> {
             if !integration.should_poll() {
                 continue;
             }
-            for channel in integration.kind.channels() {
+            for channel in integration.poll_channels() {
                 let job = PollJob {
                     tenant_id: integration.tenant_id.clone(),
                     integration_id: integration.id.clone(),
-                    channel: *channel,
+                    channel,
                 };
                 let body = serde_json::to_string(&job)
                     .map_err(|e| ServiceError::Malformed(e.to_string()))?;
