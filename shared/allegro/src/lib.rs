@@ -23,6 +23,7 @@ pub mod messaging;
 pub mod models;
 pub mod oauth;
 pub mod offers;
+pub mod order_events;
 pub mod orders;
 pub mod token;
 

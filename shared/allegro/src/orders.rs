@@ -41,10 +41,10 @@ pub struct CheckoutForm {
     pub status: Option<CheckoutFormStatus>,
     /// Fulfilment state.
     pub fulfillment: Option<Fulfillment>,
-    /// Delivery (address, method, pickup point), as sent.
-    pub delivery: Option<serde_json::Value>,
-    /// Invoice data, as sent.
-    pub invoice: Option<serde_json::Value>,
+    /// Delivery (address, method, pickup point, cost).
+    pub delivery: Option<Delivery>,
+    /// Invoice data.
+    pub invoice: Option<Invoice>,
     /// Bought items.
     #[serde(deserialize_with = "crate::lenient::null_as_default")]
     pub line_items: Vec<LineItem>,
@@ -123,6 +123,132 @@ pub struct Payment {
     pub finished_at: Option<Timestamp>,
     /// Amount paid.
     pub paid_amount: Option<Price>,
+}
+
+/// `delivery` of an order.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Deserialize)]
+#[serde(default, rename_all = "camelCase")]
+pub struct Delivery {
+    /// Where to send it.
+    pub address: Option<DeliveryAddress>,
+    /// The delivery method chosen.
+    pub method: Option<DeliveryMethod>,
+    /// The pickup point, as sent (id, name, description, address).
+    pub pickup_point: Option<serde_json::Value>,
+    /// Delivery cost.
+    pub cost: Option<Price>,
+}
+
+/// `delivery.address`.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Deserialize)]
+#[serde(default, rename_all = "camelCase")]
+pub struct DeliveryAddress {
+    /// Receiver's first name.
+    pub first_name: Option<String>,
+    /// Receiver's last name.
+    pub last_name: Option<String>,
+    /// Street and number.
+    pub street: Option<String>,
+    /// City.
+    pub city: Option<String>,
+    /// Postal code.
+    pub zip_code: Option<String>,
+    /// ISO country code.
+    pub country_code: Option<String>,
+    /// Company name.
+    pub company_name: Option<String>,
+    /// Phone number.
+    pub phone_number: Option<String>,
+}
+
+/// `delivery.method`.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Deserialize)]
+#[serde(default)]
+pub struct DeliveryMethod {
+    /// Method id.
+    pub id: Option<String>,
+    /// Method name, e.g. "Allegro Paczkomaty InPost".
+    pub name: Option<String>,
+}
+
+/// `invoice` of an order.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Deserialize)]
+#[serde(default)]
+pub struct Invoice {
+    /// Whether the buyer wants an invoice.
+    pub required: Option<bool>,
+    /// The invoice address (with the company, or the natural person).
+    pub address: Option<InvoiceAddress>,
+}
+
+impl Invoice {
+    /// The Polish NIP: the value of `address.company.ids[type=PL_NIP]`, never the deprecated
+    /// `taxId` (which may hold text such as "NIP: …", allegro-2026-rules.md §3).
+    pub fn nip(&self) -> Option<&str> {
+        self.address
+            .as_ref()?
+            .company
+            .as_ref()?
+            .ids
+            .iter()
+            .find(|id| id.id_type.as_deref() == Some("PL_NIP"))?
+            .value
+            .as_deref()
+            .map(str::trim)
+            .filter(|v| !v.is_empty())
+    }
+}
+
+/// `invoice.address`.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Deserialize)]
+#[serde(default, rename_all = "camelCase")]
+pub struct InvoiceAddress {
+    /// Street and number.
+    pub street: Option<String>,
+    /// City.
+    pub city: Option<String>,
+    /// Postal code.
+    pub zip_code: Option<String>,
+    /// ISO country code.
+    pub country_code: Option<String>,
+    /// The company (a corporate purchase); absent or null for a private one.
+    pub company: Option<InvoiceCompany>,
+    /// The natural person (a private purchase with an invoice).
+    pub natural_person: Option<NaturalPerson>,
+}
+
+/// `invoice.address.company`.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Deserialize)]
+#[serde(default, rename_all = "camelCase")]
+pub struct InvoiceCompany {
+    /// Company name.
+    pub name: Option<String>,
+    /// Tax ids (`PL_NIP`, `VAT_EU`, …).
+    #[serde(deserialize_with = "crate::lenient::null_as_default")]
+    pub ids: Vec<CompanyTaxId>,
+    /// `ACTIVE`, `NON_ACTIVE`, `NOT_APPLICABLE` (kept as text).
+    pub vat_payer_status: Option<String>,
+}
+
+/// One tax id of a company.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Deserialize)]
+#[serde(default)]
+pub struct CompanyTaxId {
+    /// `PL_NIP`, `CZ_ICO`, `VAT_EU`, `OTHER`, … (kept as text).
+    #[serde(rename = "type")]
+    pub id_type: Option<String>,
+    /// The id as written.
+    pub value: Option<String>,
+}
+
+/// `invoice.address.naturalPerson`.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Deserialize)]
+#[serde(default, rename_all = "camelCase")]
+pub struct NaturalPerson {
+    /// First name.
+    pub first_name: Option<String>,
+    /// Last name.
+    pub last_name: Option<String>,
 }
 
 /// Fulfilment state of an order.
@@ -223,6 +349,22 @@ mod tests {
     }
 
     #[test]
+    fn the_nip_is_the_pl_nip_id_never_the_deprecated_tax_id() {
+        let invoice: Invoice = serde_json::from_str(
+            r#"{"required":true,"address":{"street":"Prosta 1","city":"Warszawa","zipCode":"00-001","countryCode":"PL",
+                "company":{"name":"Firma","taxId":"NIP: 9131100132","vatPayerStatus":"ACTIVE",
+                "ids":[{"type":"VAT_EU","value":"PL5252674798"},{"type":"PL_NIP","value":" 5252674798 "}]}}}"#,
+        )
+        .expect("decodes");
+        assert_eq!(invoice.nip(), Some("5252674798"));
+        let tax_id_only: Invoice = serde_json::from_str(
+            r#"{"required":true,"address":{"company":{"name":"Firma","taxId":"NIP: 9131100132","ids":null}}}"#,
+        )
+        .expect("decodes");
+        assert_eq!(tax_id_only.nip(), None);
+    }
+
+    #[test]
     fn checkout_forms_decode_leniently() {
         let form: CheckoutForm = serde_json::from_str(
             r#"{"id":"c1","buyer":{"id":"93975873","email":"a+b@allegromail.pl","login":"kupujacy","guest":false},
@@ -236,6 +378,7 @@ mod tests {
             Some(CheckoutFormStatus::Unknown("ON_HOLD".into()))
         );
         assert_eq!(form.line_items[0].quantity, Some(2));
+        assert_eq!(form.invoice, None);
         assert_eq!(
             form.line_items[0]
                 .offer

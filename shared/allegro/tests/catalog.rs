@@ -3,6 +3,7 @@
 mod common;
 
 use common::Sim;
+use marketdesk_allegro::order_events::{CheckoutFormsQuery, OrderEventType};
 use marketdesk_allegro::orders::CheckoutFormStatus;
 use marketdesk_allegro::AllegroError;
 use serde_json::json;
@@ -191,4 +192,68 @@ async fn missing_scopes_are_forbidden() {
         .await
         .expect_err("no offers scope");
     assert!(matches!(error, AllegroError::Forbidden { .. }), "{error:?}");
+}
+
+#[tokio::test]
+async fn the_order_journal_starts_at_the_newest_event_and_reads_what_follows() {
+    let sim = Sim::start().await;
+    let (seller_id, token) = sim.seller_token("sklep_dziennik").await;
+    assert_eq!(
+        sim.client.order_event_stats(&token).await.expect("stats"),
+        None
+    );
+    let (buyer_id, _) = sim.buyer("kupujacy_dziennik").await;
+    let offer_id = sim.offer(&seller_id, "Kubek", None).await;
+    let first = sim.order(&seller_id, &buyer_id, &offer_id).await;
+    let latest = sim
+        .client
+        .order_event_stats(&token)
+        .await
+        .expect("stats")
+        .and_then(|e| e.id)
+        .expect("an event");
+    let (status, company) = sim
+        .control(
+            "/allegro/orders",
+            json!({ "seller_id": seller_id, "buyer_id": buyer_id, "offer_ids": [offer_id], "status": "BOUGHT",
+                    "invoice": { "company_name": "Firma", "nip": "5252674798", "street": "Prosta 1",
+                                 "city": "Warszawa", "zip_code": "00-001" } }),
+        )
+        .await;
+    assert_eq!(status, 201, "{company}");
+    let company_id = company["id"].as_str().expect("id");
+
+    let events = sim
+        .client
+        .order_events(&token, Some(&latest), 100)
+        .await
+        .expect("events");
+    assert_eq!(events.len(), 1, "only what followed the newest event");
+    assert_eq!(events[0].event_type, Some(OrderEventType::Bought));
+    assert_eq!(events[0].checkout_form_id(), Some(company_id));
+    let form = sim
+        .client
+        .checkout_form(&token, company_id)
+        .await
+        .expect("form")
+        .expect("found");
+    assert_eq!(
+        form.invoice.as_ref().and_then(|i| i.nip()),
+        Some("5252674798")
+    );
+    assert_eq!(form.status, Some(CheckoutFormStatus::Bought));
+    let page = sim
+        .client
+        .checkout_forms(
+            &token,
+            &CheckoutFormsQuery {
+                limit: 10,
+                status: Some("READY_FOR_PROCESSING".into()),
+                ..CheckoutFormsQuery::default()
+            },
+        )
+        .await
+        .expect("list");
+    assert_eq!(page.total_count, Some(1));
+    assert_eq!(page.checkout_forms[0].id, first);
 }

@@ -127,7 +127,13 @@ impl Channels {
             .with_source(
                 Channel::AllegroMessaging,
                 Arc::new(AllegroMessagingSource::new(ports.clone(), clients.clone())),
-            );
+            )
+            .with_order_journal(Arc::new(
+                crate::allegro::order_journal::AllegroOrderJournal::new(
+                    ports.clone(),
+                    clients.clone(),
+                ),
+            ));
         deliveries = deliveries
             .with_channel(
                 Channel::AllegroIssues,

@@ -135,7 +135,7 @@ pub fn describe() {
 /// The marketplace a channel belongs to, as a label value.
 pub fn marketplace_of(channel: Channel) -> &'static str {
     match channel {
-        Channel::AllegroIssues | Channel::AllegroMessaging => "allegro",
+        Channel::AllegroIssues | Channel::AllegroMessaging | Channel::AllegroOrders => "allegro",
         Channel::EmpikThreads => "empik",
     }
 }

@@ -186,6 +186,50 @@ async fn allegro_answers_follow_the_published_contract() {
     );
     r.call("allegro", "GET /order/checkout-forms/{id}", missing, 404)
         .await;
+    // The order journal and the list: a company buyer pays, another cancels.
+    let company = r
+        .control(
+            "/allegro/orders",
+            json!({"seller_id": seller_id, "buyer_id": buyer_id, "offer_ids": [offer_id], "status": "BOUGHT",
+                   "invoice": {"company_name": "Firma Testowa sp. z o.o.", "nip": "5252674798",
+                               "street": "Prosta 1", "city": "Warszawa", "zip_code": "00-001"}}),
+        )
+        .await;
+    let company_id = s(&company["id"]);
+    r.control(&format!("/allegro/orders/{company_id}/pay"), json!({}))
+        .await;
+    let cancelled = r
+        .control(
+            "/allegro/orders",
+            json!({"seller_id": seller_id, "buyer_id": buyer_id, "offer_ids": [offer_id]}),
+        )
+        .await;
+    r.control(
+        &format!("/allegro/orders/{}/cancel", s(&cancelled["id"])),
+        json!({}),
+    )
+    .await;
+    let stats = get("/order/event-stats".into(), PUBLIC);
+    r.call("allegro", "GET /order/event-stats", stats, 200)
+        .await;
+    let events = get("/order/events?limit=1000".into(), PUBLIC);
+    r.call("allegro", "GET /order/events", events, 200).await;
+    let bad_limit = get("/order/events?limit=0".into(), PUBLIC);
+    r.call("allegro", "GET /order/events", bad_limit, 422).await;
+    let company_form = get(format!("/order/checkout-forms/{company_id}"), PUBLIC);
+    r.call(
+        "allegro",
+        "GET /order/checkout-forms/{id}",
+        company_form,
+        200,
+    )
+    .await;
+    let list = get("/order/checkout-forms?limit=10".into(), PUBLIC);
+    r.call("allegro", "GET /order/checkout-forms", list, 200)
+        .await;
+    let bad_list = get("/order/checkout-forms?limit=101".into(), PUBLIC);
+    r.call("allegro", "GET /order/checkout-forms", bad_list, 422)
+        .await;
     let product = get(format!("/sale/product-offers/{offer_id}"), PUBLIC);
     r.call(
         "allegro",

@@ -12,6 +12,7 @@ pub mod issues_source;
 pub mod links;
 pub mod mapping;
 pub mod messaging_source;
+pub mod order_journal;
 mod orders;
 pub mod panel;
 mod positions;

@@ -14,6 +14,8 @@ pub enum Channel {
     AllegroMessaging,
     /// EmpikPlace (Mirakl) inbox threads (M11).
     EmpikThreads,
+    /// Allegro's order journal (`/order/events`), when the integration reads orders.
+    AllegroOrders,
 }
 
 impl Channel {
@@ -23,6 +25,7 @@ impl Channel {
             Channel::AllegroIssues => "allegro_issues",
             Channel::AllegroMessaging => "allegro_messaging",
             Channel::EmpikThreads => "empik_threads",
+            Channel::AllegroOrders => "allegro_orders",
         }
     }
 }

@@ -168,6 +168,9 @@ pub struct IntegrationSettings {
     /// Response targets and their calendar (the SLA clock).
     #[serde(default)]
     pub sla: super::workflow::SlaSettings,
+    /// Orders (Allegro): whether the journal is read, and whether paid forms become orders.
+    #[serde(default)]
+    pub orders: super::order::OrderSettings,
 }
 
 /// A connected marketplace account.
@@ -217,6 +220,16 @@ impl Integration {
             created_at: now,
             enabled_at: now,
         }
+    }
+
+    /// The channels the scheduler polls: the kind's conversations, plus Allegro's order
+    /// journal when orders are switched on.
+    pub fn poll_channels(&self) -> Vec<Channel> {
+        let mut channels = self.kind.channels().to_vec();
+        if self.kind == IntegrationKind::Allegro && self.settings.orders.enabled {
+            channels.push(Channel::AllegroOrders);
+        }
+        channels
     }
 
     /// Whether the scheduler should poll this integration now.

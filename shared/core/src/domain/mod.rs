@@ -7,6 +7,7 @@ pub mod cursor;
 pub mod customer;
 pub mod integration;
 pub mod message;
+pub mod order;
 pub mod reply;
 pub mod saved_reply;
 pub mod tenant;

@@ -53,12 +53,18 @@ pub trait ConversationSource: Send + Sync {
 pub trait Marketplaces: Send + Sync {
     /// The reader of `channel`, if this build has one.
     fn source(&self, channel: Channel) -> Option<Arc<dyn ConversationSource>>;
+
+    /// The Allegro order journal reader, if this build has one.
+    fn order_journal(&self) -> Option<Arc<dyn super::orders::OrderJournal>> {
+        None
+    }
 }
 
 /// A registry of channel readers.
 #[derive(Default, Clone)]
 pub struct MarketplaceRegistry {
     sources: Vec<(Channel, Arc<dyn ConversationSource>)>,
+    order_journal: Option<Arc<dyn super::orders::OrderJournal>>,
 }
 
 impl MarketplaceRegistry {
@@ -73,6 +79,12 @@ impl MarketplaceRegistry {
         self.sources.push((channel, source));
         self
     }
+
+    /// Adds the order journal reader.
+    pub fn with_order_journal(mut self, journal: Arc<dyn super::orders::OrderJournal>) -> Self {
+        self.order_journal = Some(journal);
+        self
+    }
 }
 
 impl Marketplaces for MarketplaceRegistry {
@@ -81,5 +93,9 @@ impl Marketplaces for MarketplaceRegistry {
             .iter()
             .find(|(c, _)| *c == channel)
             .map(|(_, s)| Arc::clone(s))
+    }
+
+    fn order_journal(&self) -> Option<Arc<dyn super::orders::OrderJournal>> {
+        self.order_journal.clone()
     }
 }

@@ -10,6 +10,7 @@ pub mod credentials;
 pub mod delivery;
 pub mod marketplace;
 pub mod notifier;
+pub mod orders;
 pub mod queue;
 pub mod secrets;
 pub mod store;

@@ -1,6 +1,7 @@
 //! The poller: reads one channel of one integration and queues what it found.
 
 use super::{polling, ServiceError};
+use crate::domain::Channel;
 use crate::jobs::{InboundDelivery, PollJob};
 use crate::ports::{Marketplaces, Ports};
 use crate::repo::{cursors, integrations};
@@ -56,6 +57,32 @@ async fn read(
         .value;
     if !integration.should_poll() {
         return Ok(PollOutcome::Skipped);
+    }
+    if job.channel == Channel::AllegroOrders {
+        // Orders are stored here, not queued for ingest: a form is not a conversation.
+        let Some(journal) = marketplaces.order_journal() else {
+            return Ok(PollOutcome::NoAdapter);
+        };
+        if !integration.settings.orders.enabled {
+            return Ok(PollOutcome::Skipped);
+        }
+        let cursor = cursors::get(
+            &*ports.store,
+            &job.tenant_id,
+            &job.integration_id,
+            job.channel,
+        )
+        .await?;
+        let outcome = super::orders::poll(ports, &*journal, &integration, cursor)
+            .await
+            .inspect_err(|error| {
+                if let ServiceError::Marketplace(error) = error {
+                    crate::metrics::marketplace_error(job.channel, error);
+                }
+            })?;
+        return Ok(PollOutcome::Polled {
+            events: outcome.events,
+        });
     }
     let Some(source) = marketplaces.source(job.channel) else {
         return Ok(PollOutcome::NoAdapter);

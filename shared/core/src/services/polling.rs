@@ -144,6 +144,8 @@ impl PollingSettings {
             Channel::AllegroMessaging => self.messaging_every,
             Channel::AllegroIssues => self.issues_every,
             Channel::EmpikThreads => self.empik_every,
+            // The order journal: one call per read, as often as Message Center.
+            Channel::AllegroOrders => self.messaging_every,
         }
     }
 

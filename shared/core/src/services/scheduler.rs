@@ -33,11 +33,11 @@ pub async fn fan_out(ports: &Ports) -> Result<FanOutReport, ServiceError> {
             if !integration.should_poll() {
                 continue;
             }
-            for channel in integration.kind.channels() {
+            for channel in integration.poll_channels() {
                 let job = PollJob::new(
                     integration.tenant_id.clone(),
                     integration.id.clone(),
-                    *channel,
+                    channel,
                 );
                 if polling::queue_poll(ports, job, Duration::ZERO, None, TICK).await? {
                     report.jobs += 1;

@@ -578,7 +578,8 @@ fn key_and_integration_schemas() -> Value {
             "autoresponder": reference("AutoresponderSettings"),
             "alert_emails": emails("Told when the account needs attention (e.g. it was disconnected)."),
             "shop_id": { "type": "integer", "format": "int64", "nullable": true, "description": "EmpikPlace: the shop to act on when the API key reaches several." },
-            "signature": { "type": "string", "nullable": true, "description": "Plain-text signature appended to agents' replies." }
+            "signature": { "type": "string", "nullable": true, "description": "Plain-text signature appended to agents' replies." },
+            "orders": { "type": "object", "required": ["enabled", "create_automatically"], "additionalProperties": false, "description": "Allegro orders: whether the order journal is read (one call per poll interval) and whether paid checkout forms become orders at once.", "properties": { "enabled": { "type": "boolean" }, "create_automatically": { "type": "boolean" } } }
         })),
         "Integration": object(&["id", "tenant_id", "kind", "display_name", "environment", "active", "connection", "settings", "created_at", "enabled_at"], json!({
             "id": string(),

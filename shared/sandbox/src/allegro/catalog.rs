@@ -7,6 +7,7 @@
 mod disputes;
 mod me;
 mod offers;
+mod order_events;
 mod orders;
 
 use crate::state::SandboxState;
@@ -26,6 +27,8 @@ pub const EAN_PARAMETER_NAME: &str = "EAN (GTIN)";
 pub const MASKED_EMAIL_DOMAIN: &str = "allegromail.pl";
 /// How far back orders can be read: older ones answer 404 like Allegro (12 months).
 pub const ORDER_RETENTION: Duration = Duration::days(365);
+/// How long `/order/events` keeps an event (allegro-api.md §7.1: 60 days).
+pub const ORDER_EVENT_RETENTION: Duration = Duration::days(60);
 
 /// An amount of money as Allegro writes it (`{"amount": "123.45", "currency": "PLN"}`).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -139,9 +142,66 @@ pub struct Order {
     pub bought_at: DateTime<Utc>,
     /// Checkout form status: `BOUGHT`, `FILLED_IN`, `READY_FOR_PROCESSING` or `CANCELLED`.
     pub status: String,
+    /// Fulfillment status (`NEW` until the seller changes it).
+    pub fulfillment_status: String,
+    /// The company invoice data the buyer gave, if any.
+    pub invoice: Option<CompanyInvoice>,
     /// When it last changed.
     pub updated_at: DateTime<Utc>,
 }
+
+/// Company invoice data of an order (`invoice.address` with `company`).
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct CompanyInvoice {
+    /// Company name.
+    pub company_name: String,
+    /// Polish tax id (NIP), given as `ids[type=PL_NIP]`; none for a foreign company.
+    pub nip: Option<String>,
+    /// Street and number.
+    pub street: String,
+    /// City.
+    pub city: String,
+    /// Postal code.
+    pub zip_code: String,
+    /// ISO country code.
+    #[serde(default = "poland")]
+    pub country_code: String,
+}
+
+fn poland() -> String {
+    "PL".into()
+}
+
+/// One entry of the order journal (`/order/events`).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct OrderEventRecord {
+    /// Event id: microseconds since the epoch, strictly increasing (allegro-api.md §7.1).
+    pub id: u64,
+    /// When it happened.
+    pub occurred_at: DateTime<Utc>,
+    /// `BOUGHT`, `FILLED_IN`, `READY_FOR_PROCESSING`, `BUYER_CANCELLED`, …
+    pub event_type: String,
+    /// The order (checkout form) it is about.
+    pub order_id: String,
+    /// The order's seller.
+    pub seller_id: String,
+}
+
+/// Checkout form statuses Allegro knows.
+pub const CHECKOUT_FORM_STATUSES: &[&str] =
+    &["BOUGHT", "FILLED_IN", "READY_FOR_PROCESSING", "CANCELLED"];
+
+/// Order event types Allegro publishes (`OrderEventType`).
+pub const ORDER_EVENT_TYPES: &[&str] = &[
+    "BOUGHT",
+    "FILLED_IN",
+    "READY_FOR_PROCESSING",
+    "BUYER_CANCELLED",
+    "FULFILLMENT_STATUS_CHANGED",
+    "BUYER_MODIFIED",
+    "AUTO_CANCELLED",
+];
 
 impl Order {
     /// Sum of `price × quantity` over the line items, in hundredths.
@@ -159,6 +219,7 @@ pub struct Catalog {
     buyers: BTreeMap<String, Buyer>,
     offers: BTreeMap<String, Offer>,
     orders: BTreeMap<String, Order>,
+    order_events: Vec<OrderEventRecord>,
     next_buyer: u64,
     next_offer: u64,
 }
@@ -218,6 +279,35 @@ impl Catalog {
             .collect();
         orders.sort_by_key(|o| o.bought_at);
         orders
+    }
+
+    /// The order journal, oldest first (every seller's).
+    pub fn order_events(&self) -> &[OrderEventRecord] {
+        &self.order_events
+    }
+
+    /// Appends an event about `order_id` to the journal (its seller's) and answers its id.
+    /// Ids are the time in microseconds, bumped to stay strictly increasing.
+    pub fn record_order_event(
+        &mut self,
+        order_id: &str,
+        event_type: &str,
+        at: DateTime<Utc>,
+    ) -> Option<u64> {
+        let seller_id = self.orders.get(order_id)?.seller_id.clone();
+        let micros = u64::try_from(at.timestamp_micros()).unwrap_or(0);
+        let id = match self.order_events.last() {
+            Some(last) if last.id >= micros => last.id + 1,
+            _ => micros,
+        };
+        self.order_events.push(OrderEventRecord {
+            id,
+            occurred_at: at,
+            event_type: event_type.into(),
+            order_id: order_id.into(),
+            seller_id,
+        });
+        Some(id)
     }
 
     /// Creates a buyer with a fresh id and masked e-mail addresses.
@@ -298,6 +388,8 @@ impl Catalog {
                 .collect(),
             bought_at,
             status: "READY_FOR_PROCESSING".into(),
+            fulfillment_status: "NEW".into(),
+            invoice: None,
             updated_at: bought_at,
         };
         self.insert_order(order)
@@ -340,6 +432,7 @@ pub fn routes() -> Router<SandboxState> {
     Router::new()
         .merge(me::routes())
         .merge(orders::routes())
+        .merge(order_events::routes())
         .merge(offers::routes())
         .merge(disputes::routes())
 }

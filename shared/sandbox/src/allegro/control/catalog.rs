@@ -1,12 +1,14 @@
 //! Control routes for buyers, offers and orders.
 
 use super::checked_login;
-use crate::allegro::catalog::{parse_hundredths, Price};
+use crate::allegro::catalog::{
+    parse_hundredths, CompanyInvoice, Price, CHECKOUT_FORM_STATUSES, ORDER_EVENT_TYPES,
+};
 use crate::control::support::{
     answer, failure, invalid, not_found, ControlError, ControlJson, Outcome,
 };
 use crate::state::SandboxState;
-use axum::extract::State;
+use axum::extract::{Path, State};
 use axum::http::StatusCode;
 use axum::routing::post;
 use axum::Router;
@@ -14,15 +16,15 @@ use chrono::{DateTime, Utc};
 use serde::Deserialize;
 use serde_json::json;
 
-/// Checkout form statuses Allegro knows.
-const ORDER_STATUSES: &[&str] = &["BOUGHT", "FILLED_IN", "READY_FOR_PROCESSING", "CANCELLED"];
-
 /// Buyer, offer and order control routes.
 pub fn routes() -> Router<SandboxState> {
     Router::new()
         .route("/buyers", post(create_buyer))
         .route("/offers", post(create_offer))
         .route("/orders", post(create_order))
+        .route("/orders/{id}/pay", post(pay_order))
+        .route("/orders/{id}/cancel", post(cancel_order))
+        .route("/orders/{id}/events", post(replay_event))
 }
 
 /// Body of `POST /buyers`.
@@ -192,6 +194,8 @@ struct NewOrder {
     bought_at: Option<String>,
     /// Checkout form status; `READY_FOR_PROCESSING` when absent.
     status: Option<String>,
+    /// Company invoice data (with a NIP or not); none: no invoice wanted.
+    invoice: Option<CompanyInvoice>,
 }
 
 async fn create_order(
@@ -217,10 +221,10 @@ async fn create_order(
         return Err(invalid("quantity must be at least 1"));
     }
     let status = new.status.unwrap_or_else(|| "READY_FOR_PROCESSING".into());
-    if !ORDER_STATUSES.contains(&status.as_str()) {
+    if !CHECKOUT_FORM_STATUSES.contains(&status.as_str()) {
         return Err(invalid(format!(
             "status must be one of {}",
-            ORDER_STATUSES.join(", ")
+            CHECKOUT_FORM_STATUSES.join(", ")
         )));
     }
     let bought_at = match new.bought_at.as_deref().map(DateTime::parse_from_rfc3339) {
@@ -256,7 +260,18 @@ async fn create_order(
     let order = catalog.add_order(&new.seller_id, &new.buyer_id, priced, bought_at);
     let id = order.id.clone();
     if let Some(order) = catalog.order_mut(&id) {
-        order.status = status;
+        order.status = status.clone();
+        order.invoice = new.invoice;
+    }
+    // The journal tells the story up to the status given, as Allegro would have.
+    let story: &[&str] = match status.as_str() {
+        "BOUGHT" => &["BOUGHT"],
+        "FILLED_IN" => &["BOUGHT", "FILLED_IN"],
+        "READY_FOR_PROCESSING" => &["BOUGHT", "FILLED_IN", "READY_FOR_PROCESSING"],
+        _ => &["BOUGHT", "BUYER_CANCELLED"],
+    };
+    for event_type in story {
+        catalog.record_order_event(&id, event_type, bought_at);
     }
     let Some(order) = catalog.order(&id) else {
         return Err(failure(
@@ -286,5 +301,110 @@ async fn create_order(
             "status": order.status,
             "line_items": line_items,
         }),
+    ))
+}
+
+/// `POST /orders/{id}/pay`: the buyer fills in the checkout form and pays
+/// (`READY_FOR_PROCESSING`, events `FILLED_IN` if it was not yet, then `READY_FOR_PROCESSING`).
+async fn pay_order(State(state): State<SandboxState>, Path(id): Path<String>) -> Outcome {
+    let mut world = state.lock();
+    let now = world.clock.now();
+    let catalog = &mut world.allegro.catalog;
+    let Some(order) = catalog.order_mut(&id) else {
+        return Err(not_found(format!("unknown order {id}")));
+    };
+    let was = order.status.clone();
+    if was == "READY_FOR_PROCESSING" || was == "CANCELLED" {
+        return Err(failure(
+            StatusCode::CONFLICT,
+            format!("order {id} is {was}: it cannot be paid"),
+        ));
+    }
+    order.status = "READY_FOR_PROCESSING".into();
+    order.updated_at = now;
+    if was == "BOUGHT" {
+        catalog.record_order_event(&id, "FILLED_IN", now);
+    }
+    let event = catalog.record_order_event(&id, "READY_FOR_PROCESSING", now);
+    Ok(answer(
+        StatusCode::OK,
+        json!({ "id": id, "status": "READY_FOR_PROCESSING", "event_id": event.map(|e| e.to_string()) }),
+    ))
+}
+
+/// Body of `POST /orders/{id}/cancel`.
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct Cancellation {
+    /// `BUYER` (default: event `BUYER_CANCELLED`) or `AUTO` (Allegro: `AUTO_CANCELLED`).
+    by: Option<String>,
+}
+
+/// `POST /orders/{id}/cancel`: the buyer (or Allegro) cancels, before or after payment.
+async fn cancel_order(
+    State(state): State<SandboxState>,
+    Path(id): Path<String>,
+    body: axum::body::Bytes,
+) -> Outcome {
+    let cancellation: Cancellation = crate::control::support::parse_or_empty(&body)?;
+    let event_type = match cancellation.by.as_deref().unwrap_or("BUYER") {
+        "BUYER" => "BUYER_CANCELLED",
+        "AUTO" => "AUTO_CANCELLED",
+        _ => return Err(invalid("by must be BUYER or AUTO")),
+    };
+    let mut world = state.lock();
+    let now = world.clock.now();
+    let catalog = &mut world.allegro.catalog;
+    let Some(order) = catalog.order_mut(&id) else {
+        return Err(not_found(format!("unknown order {id}")));
+    };
+    if order.status == "CANCELLED" {
+        return Err(failure(
+            StatusCode::CONFLICT,
+            format!("order {id} is already cancelled"),
+        ));
+    }
+    order.status = "CANCELLED".into();
+    order.updated_at = now;
+    let event = catalog.record_order_event(&id, event_type, now);
+    Ok(answer(
+        StatusCode::OK,
+        json!({ "id": id, "status": "CANCELLED", "event_id": event.map(|e| e.to_string()) }),
+    ))
+}
+
+/// Body of `POST /orders/{id}/events`.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct ReplayedEvent {
+    #[serde(rename = "type")]
+    event_type: String,
+}
+
+/// `POST /orders/{id}/events`: appends an event without changing the order, as Allegro's
+/// duplicate and late events do (allegro-api.md §7.1).
+async fn replay_event(
+    State(state): State<SandboxState>,
+    Path(id): Path<String>,
+    ControlJson(body): ControlJson<ReplayedEvent>,
+) -> Outcome {
+    if !ORDER_EVENT_TYPES.contains(&body.event_type.as_str()) {
+        return Err(invalid(format!(
+            "type must be one of {}",
+            ORDER_EVENT_TYPES.join(", ")
+        )));
+    }
+    let mut world = state.lock();
+    let now = world.clock.now();
+    let Some(event) = world
+        .allegro
+        .catalog
+        .record_order_event(&id, &body.event_type, now)
+    else {
+        return Err(not_found(format!("unknown order {id}")));
+    };
+    Ok(answer(
+        StatusCode::CREATED,
+        json!({ "event_id": event.to_string() }),
     ))
 }

@@ -1,0 +1,274 @@
+//! The order journal through the scheduler and the poller on the embedded backend against the
+//! simulator (issue 17): a paid order becomes one order within one poll and survives
+//! redelivery; a cancellation marks it cancelled; paid forms wait when orders are not created
+//! automatically; an inactive account fetches nothing; an idle account costs one call a poll.
+
+mod common;
+
+use common::{allegro_registry, connect, control, create, cycle, CLIENT_ID, CLIENT_SECRET, UA};
+use marketdesk_allegro::AllegroClient;
+use marketdesk_channels::allegro::order_journal::AllegroOrderJournal;
+use marketdesk_channels::allegro::{AllegroChannelConfig, AllegroClients};
+use marketdesk_core::domain::order::{Order, OrderStatus};
+use marketdesk_core::domain::{Environment, Integration, IntegrationKind};
+use marketdesk_core::ports::MarketplaceRegistry;
+use marketdesk_core::repo::{integrations, orders};
+use marketdesk_local::testkit::{seed_connected_integration, temp_backend, TempBackend};
+use marketdesk_sandbox::RunningSandbox;
+use secrecy::SecretString;
+use serde_json::{json, Value};
+use std::sync::Arc;
+use url::Url;
+
+struct World {
+    sandbox: RunningSandbox,
+    backend: TempBackend,
+    registry: MarketplaceRegistry,
+    integration: Integration,
+    http: reqwest::Client,
+    seller_id: String,
+    buyer_id: String,
+    offer_id: String,
+}
+
+impl World {
+    async fn start(login: &str, create_automatically: bool) -> Self {
+        let sandbox = RunningSandbox::start_local().await.expect("sandbox");
+        let base = Url::parse(&sandbox.base_url).expect("base url");
+        let config = AllegroChannelConfig {
+            api_url: Some(base.clone()),
+            auth_url: Some(base),
+            client_id: CLIENT_ID.into(),
+            client_secret: SecretString::from(CLIENT_SECRET.to_owned()),
+            user_agent: UA.into(),
+        };
+        let clients = AllegroClients::new(&config).expect("clients");
+        let backend = temp_backend();
+        let ports = backend.ports.clone();
+        let http = reqwest::Client::builder()
+            .redirect(reqwest::redirect::Policy::none())
+            .build()
+            .expect("http");
+        let mut integration =
+            seed_connected_integration(&ports, "t1", "allegro-orders", IntegrationKind::Allegro)
+                .await;
+        let base = sandbox.base_url.clone();
+        let seller_id = create(
+            &http,
+            &base,
+            "/allegro/sellers",
+            json!({ "login": login, "sign_in": true }),
+        )
+        .await;
+        let client: &AllegroClient = clients.for_environment(Environment::Production);
+        connect(&ports, client, &http, &integration).await;
+        let stored = integrations::get(&*ports.store, &integration.tenant_id, &integration.id)
+            .await
+            .expect("read")
+            .expect("stored");
+        integration = stored.value;
+        integration.settings.orders.enabled = true;
+        integration.settings.orders.create_automatically = create_automatically;
+        integrations::update(&*ports.store, &integration, stored.version)
+            .await
+            .expect("orders on");
+        let buyer = control(
+            &http,
+            &base,
+            "/allegro/buyers",
+            json!({ "login": format!("kupujacy_{login}") }),
+        )
+        .await;
+        let offer_id = create(
+            &http,
+            &base,
+            "/allegro/offers",
+            json!({ "seller_id": seller_id, "name": "Kubek", "price": "24.99" }),
+        )
+        .await;
+        let registry = allegro_registry(&ports, &clients).with_order_journal(Arc::new(
+            AllegroOrderJournal::new(ports.clone(), clients.clone()),
+        ));
+        Self {
+            sandbox,
+            backend,
+            registry,
+            integration,
+            http,
+            seller_id,
+            buyer_id: buyer["id"].as_str().expect("buyer id").to_owned(),
+            offer_id,
+        }
+    }
+
+    async fn purchase(&self, extra: Value) -> String {
+        let mut body = json!({ "seller_id": self.seller_id, "buyer_id": self.buyer_id,
+                               "offer_ids": [self.offer_id], "status": "BOUGHT" });
+        if let (Some(target), Some(extra)) = (body.as_object_mut(), extra.as_object()) {
+            target.extend(extra.clone());
+        }
+        create(&self.http, &self.sandbox.base_url, "/allegro/orders", body).await
+    }
+
+    async fn act(&self, path: &str, body: Value) {
+        control(&self.http, &self.sandbox.base_url, path, body).await;
+    }
+
+    async fn poll(&self) {
+        cycle(&self.backend.ports, &self.registry).await;
+    }
+
+    async fn order(&self, form_id: &str) -> Option<Order> {
+        orders::get_order(
+            &*self.backend.ports.store,
+            &self.integration.tenant_id,
+            &Order::id_for(&self.integration.id, form_id),
+        )
+        .await
+        .expect("read")
+        .map(|v| v.value)
+    }
+
+    /// Marketplace calls under `/order` since the log was last cleared.
+    async fn order_calls(&self) -> Vec<Value> {
+        let log: Value = self
+            .http
+            .get(format!(
+                "{}/__sandbox/requests?path_prefix=/order",
+                self.sandbox.base_url
+            ))
+            .send()
+            .await
+            .expect("log")
+            .json()
+            .await
+            .expect("json");
+        log["requests"].as_array().cloned().unwrap_or_default()
+    }
+
+    async fn clear_calls(&self) {
+        self.http
+            .delete(format!("{}/__sandbox/requests", self.sandbox.base_url))
+            .send()
+            .await
+            .expect("clear");
+    }
+}
+
+#[tokio::test]
+async fn a_paid_order_becomes_one_order_within_one_poll_and_a_cancellation_marks_it() {
+    let w = World::start("sklep_zamowienia", true).await;
+    let before = w
+        .purchase(json!({ "status": "READY_FOR_PROCESSING" }))
+        .await;
+    w.poll().await; // connect: starts from the newest event
+    assert_eq!(
+        w.order(&before).await,
+        None,
+        "older orders are not imported"
+    );
+
+    let form_id = w
+        .purchase(
+            json!({ "invoice": { "company_name": "Firma sp. z o.o.", "nip": "5252674798",
+            "street": "Prosta 1", "city": "Warszawa", "zip_code": "00-001" } }),
+        )
+        .await;
+    w.poll().await;
+    assert_eq!(w.order(&form_id).await, None, "bought, not paid: no order");
+    w.act(&format!("/allegro/orders/{form_id}/pay"), json!({}))
+        .await;
+    w.poll().await;
+    let order = w.order(&form_id).await.expect("an order within one poll");
+    assert_eq!(order.status, OrderStatus::New);
+    let stored = orders::get_form(
+        &*w.backend.ports.store,
+        &w.integration.tenant_id,
+        &w.integration.id,
+        &form_id,
+    )
+    .await
+    .expect("read")
+    .expect("stored form")
+    .value;
+    assert_eq!(stored.form.invoice.nip.as_deref(), Some("5252674798"));
+    assert_eq!(stored.form.lines[0].offer_id, w.offer_id);
+    assert_eq!(stored.order_id.as_deref(), Some(order.id.as_str()));
+
+    // Redelivery: the same and a late event change nothing and read nothing twice.
+    w.act(
+        &format!("/allegro/orders/{form_id}/events"),
+        json!({ "type": "READY_FOR_PROCESSING" }),
+    )
+    .await;
+    w.clear_calls().await;
+    w.poll().await;
+    assert_eq!(w.order(&form_id).await, Some(order.clone()));
+    let reads = w.order_calls().await;
+    assert_eq!(
+        reads.len(),
+        1,
+        "only /order/events: the revision is known: {reads:?}"
+    );
+
+    w.act(&format!("/allegro/orders/{form_id}/cancel"), json!({}))
+        .await;
+    w.act(
+        &format!("/allegro/orders/{form_id}/events"),
+        json!({ "type": "READY_FOR_PROCESSING" }),
+    )
+    .await;
+    w.poll().await;
+    assert_eq!(
+        w.order(&form_id).await.expect("kept").status,
+        OrderStatus::Cancelled
+    );
+}
+
+#[tokio::test]
+async fn without_automatic_creation_paid_forms_wait_and_inactive_accounts_fetch_nothing() {
+    let w = World::start("sklep_reczny", false).await;
+    w.poll().await;
+    let form_id = w
+        .purchase(json!({ "status": "READY_FOR_PROCESSING" }))
+        .await;
+    w.poll().await;
+    assert_eq!(w.order(&form_id).await, None);
+    let stored = orders::get_form(
+        &*w.backend.ports.store,
+        &w.integration.tenant_id,
+        &w.integration.id,
+        &form_id,
+    )
+    .await
+    .expect("read")
+    .expect("stored form")
+    .value;
+    assert!(stored.awaits_order(), "in the list of paid forms");
+
+    // Idle: one call per poll interval.
+    w.clear_calls().await;
+    for _ in 0..5 {
+        w.poll().await;
+    }
+    assert_eq!(w.order_calls().await.len(), 5, "one /order/events per poll");
+
+    let ports = &w.backend.ports;
+    let stored = integrations::get(&*ports.store, &w.integration.tenant_id, &w.integration.id)
+        .await
+        .expect("read")
+        .expect("stored");
+    let mut inactive = stored.value;
+    inactive.active = false;
+    integrations::update(&*ports.store, &inactive, stored.version)
+        .await
+        .expect("off");
+    w.purchase(json!({ "status": "READY_FOR_PROCESSING" }))
+        .await;
+    w.clear_calls().await;
+    w.poll().await;
+    assert!(
+        w.order_calls().await.is_empty(),
+        "an inactive account fetches no orders"
+    );
+}

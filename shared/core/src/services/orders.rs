@@ -1,0 +1,164 @@
+//! The order journal (issue 17): one poll of an Allegro account's `/order/events` from the
+//! stored cursor, each changed checkout form read once per change and stored, paid forms made
+//! orders (automatically or by an agent later), cancellations marking the order cancelled.
+//!
+//! Idempotent: the form is read as it is now (not rebuilt from event types), an event whose
+//! revision is already stored reads nothing, and an order's id derives from its form, so a
+//! repeated, late or reordered event never makes a second order or undoes a cancellation.
+
+use super::ServiceError;
+use crate::domain::order::{FormStatus, Order, OrderStatus, StoredCheckoutForm};
+use crate::domain::{Integration, PollCursor};
+use crate::ports::orders::OrderJournal;
+use crate::ports::{Ports, StoreError};
+use crate::repo::{cursors, orders, RepoError};
+use std::collections::HashMap;
+
+/// What one poll of the journal did.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct JournalOutcome {
+    /// Events read.
+    pub events: usize,
+    /// Checkout forms read and stored.
+    pub forms_read: usize,
+    /// Orders created.
+    pub orders_created: usize,
+    /// Orders marked cancelled.
+    pub orders_cancelled: usize,
+}
+
+/// Reads the journal after the cursor and applies it. A first poll (no position) only stores
+/// the newest event's id: the journal starts "now", older orders are not imported. The cursor
+/// moves only after every form of the page is stored, so a failure re-reads the page.
+pub async fn poll(
+    ports: &Ports,
+    journal: &dyn OrderJournal,
+    integration: &Integration,
+    mut cursor: PollCursor,
+) -> Result<JournalOutcome, ServiceError> {
+    let mut outcome = JournalOutcome::default();
+    let Some(position) = cursor.position.clone() else {
+        // Empty text: the account had no event yet, so everything in the journal is new.
+        cursor.position = Some(journal.newest_event(integration).await?.unwrap_or_default());
+        cursor.polled_at = Some(ports.clock.now());
+        cursors::save(&*ports.store, &cursor).await?;
+        return Ok(outcome);
+    };
+    let from = (!position.is_empty()).then_some(position.as_str());
+    let events = journal.events_after(integration, from).await?;
+    outcome.events = events.len();
+    // The newest revision named per form: a form changed several times in the page is read once.
+    let mut changed: Vec<String> = Vec::new();
+    let mut revisions: HashMap<String, Option<String>> = HashMap::new();
+    for event in &events {
+        let Some(form_id) = event.checkout_form_id.clone() else {
+            continue;
+        };
+        if !revisions.contains_key(&form_id) {
+            changed.push(form_id.clone());
+        }
+        revisions.insert(form_id, event.revision.clone());
+    }
+    for form_id in changed {
+        let stored = orders::get_form(
+            &*ports.store,
+            &integration.tenant_id,
+            &integration.id,
+            &form_id,
+        )
+        .await?;
+        let known = stored.as_ref().and_then(|s| s.value.form.revision.clone());
+        if known.is_some() && revisions.get(&form_id).cloned().flatten() == known {
+            continue; // a repeated event about a change already read
+        }
+        let Some(form) = journal.checkout_form(integration, &form_id).await? else {
+            continue; // Allegro no longer shows it (older than 12 months)
+        };
+        outcome.forms_read += 1;
+        let (created, cancelled) = apply(ports, integration, form, stored).await?;
+        outcome.orders_created += usize::from(created);
+        outcome.orders_cancelled += usize::from(cancelled);
+    }
+    if let Some(last) = events.last() {
+        cursor.position = Some(last.id.clone());
+    }
+    cursor.polled_at = Some(ports.clock.now());
+    cursors::save(&*ports.store, &cursor).await?;
+    Ok(outcome)
+}
+
+/// Stores the form as read and acts on it: `(order created, order cancelled)`.
+async fn apply(
+    ports: &Ports,
+    integration: &Integration,
+    form: crate::domain::order::CheckoutFormData,
+    stored: Option<crate::repo::Versioned<StoredCheckoutForm>>,
+) -> Result<(bool, bool), ServiceError> {
+    let now = ports.clock.now();
+    let order_id = Order::id_for(&integration.id, &form.id);
+    let existing = orders::get_order(&*ports.store, &integration.tenant_id, &order_id).await?;
+    let mut created = false;
+    let make_order = existing.is_none()
+        && form.status == FormStatus::ReadyForProcessing
+        && integration.settings.orders.create_automatically;
+    if make_order {
+        created =
+            orders::create_order(&*ports.store, &order_of(integration, &form, None, now)).await?;
+    }
+    let mut cancelled = false;
+    if let Some(existing) = existing {
+        let mut order = existing.value.clone();
+        if form.status == FormStatus::Cancelled {
+            order.status = OrderStatus::Cancelled;
+        }
+        order.fulfillment_status = form.fulfillment_status.clone();
+        if order != existing.value {
+            cancelled = order.status == OrderStatus::Cancelled
+                && existing.value.status != OrderStatus::Cancelled;
+            order.updated_at = now;
+            orders::update_order(&*ports.store, &order, existing.version).await?;
+        }
+    }
+    let has_order = created
+        || stored.as_ref().is_some_and(|s| s.value.order_id.is_some())
+        || orders::get_order(&*ports.store, &integration.tenant_id, &order_id)
+            .await?
+            .is_some();
+    let record = StoredCheckoutForm {
+        tenant_id: integration.tenant_id.clone(),
+        integration_id: integration.id.clone(),
+        form,
+        order_id: has_order.then_some(order_id),
+        read_at: now,
+    };
+    match orders::put_form(&*ports.store, &record, stored.map(|s| s.version)).await {
+        // Another worker stored it meanwhile: the next change's event reads it again.
+        Err(RepoError::Store(StoreError::ConditionFailed)) => {
+            tracing::info!(form = %record.form.id, "checkout form stored by another worker");
+        }
+        other => other?,
+    }
+    Ok((created, cancelled))
+}
+
+/// A new order of a paid form.
+fn order_of(
+    integration: &Integration,
+    form: &crate::domain::order::CheckoutFormData,
+    created_by: Option<String>,
+    now: chrono::DateTime<chrono::Utc>,
+) -> Order {
+    Order {
+        id: Order::id_for(&integration.id, &form.id),
+        tenant_id: integration.tenant_id.clone(),
+        integration_id: integration.id.clone(),
+        checkout_form_id: form.id.clone(),
+        status: OrderStatus::New,
+        fulfillment_status: form.fulfillment_status.clone(),
+        buyer_login: form.buyer.login.clone(),
+        total: form.total.clone(),
+        created_by,
+        created_at: now,
+        updated_at: now,
+    }
+}
