@@ -71,14 +71,17 @@ impl Recorder {
         let Ok(path) = std::env::var("MARKETDESK_CONTRACT_SAMPLES") else {
             return;
         };
+        // Tests run on several threads and `writeln!` writes a line in pieces: one buffer, one
+        // `write_all`, under a lock, so two tests' samples never interleave within a line.
+        static WRITING: std::sync::Mutex<()> = std::sync::Mutex::new(());
+        let lines: String = self.samples.iter().map(|sample| format!("{sample}\n")).collect();
+        let _writing = WRITING.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
         let mut file = std::fs::OpenOptions::new()
             .create(true)
             .append(true)
             .open(&path)
             .expect("samples file");
-        for sample in &self.samples {
-            writeln!(file, "{sample}").expect("write sample");
-        }
+        file.write_all(lines.as_bytes()).expect("write samples");
     }
 }
 
