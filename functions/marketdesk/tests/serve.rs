@@ -148,27 +148,30 @@ async fn serve_answers_health_runs_the_loops_and_stops_cleanly() {
     assert!(answer.starts_with("HTTP/1.1 200"), "{answer}");
     assert!(answer.contains("\"status\":\"ok\""), "{answer}");
 
+    // Ingest creates the ticket, then stores its messages and summary: wait for the summary
+    // (the loops run concurrently, so the ticket can be seen in between).
     let deadline = Instant::now() + Duration::from_secs(20);
     let ticket = loop {
         if let Some(id) = tickets::find_by_conversation(&*ports.store, &"t-1".into(), &conversation)
             .await
             .expect("read")
         {
-            break id;
+            let ticket = tickets::get(&*ports.store, &"t-1".into(), &id)
+                .await
+                .expect("read")
+                .expect("ticket")
+                .value;
+            if ticket.needs_reply {
+                break ticket;
+            }
         }
         assert!(
             Instant::now() < deadline,
-            "the ingest loop did not create the ticket within 20 s"
+            "the ingest loop did not make a ticket awaiting a reply within 20 s"
         );
         tokio::time::sleep(Duration::from_millis(200)).await;
     };
-    let ticket = tickets::get(&*ports.store, &"t-1".into(), &ticket)
-        .await
-        .expect("read")
-        .expect("ticket")
-        .value;
     assert_eq!(ticket.subject, "Nie otrzymałem przedmiotu");
-    assert!(ticket.needs_reply);
 
     let key = |sk: &str| Key::new("TENANT#t-1", sk);
     assert!(ports
