@@ -178,6 +178,7 @@ async fn queue_reply(
         attempts: 0,
         first_attempt_at: None,
         attempt_started_at: None,
+        attempt_job: None,
         not_after: Some(plan.deadline),
         created_at: now,
         sent_at: None,
