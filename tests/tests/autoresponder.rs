@@ -64,6 +64,22 @@ async fn tick_at(b: &Backend, minutes: i64) -> due::DueReport {
     due::run_due(&b.ports, b.clock.now()).await.expect("tick")
 }
 
+/// How many jobs wait on the outbound queue (they are made visible again at once).
+async fn drain_peek_count(b: &Backend) -> usize {
+    let queue = &*b.ports.queues.outbound;
+    let messages = queue
+        .receive(10, std::time::Duration::from_secs(30))
+        .await
+        .expect("receive");
+    for message in &messages {
+        queue
+            .release(&message.receipt, std::time::Duration::ZERO)
+            .await
+            .expect("release");
+    }
+    messages.len()
+}
+
 /// Runs the sender on every queued job; the outcomes.
 async fn send_all(b: &Backend, channel: &std::sync::Arc<Scripted>) -> Vec<SendOutcome> {
     let deliveries = registry(channel.clone());
@@ -314,7 +330,9 @@ async fn a_reopened_conversation_gets_a_new_autoresponse_and_a_closed_one_none()
     assert_eq!(t.opening, 2);
     let plan = t.autoreply.expect("plan for the new opening");
     assert_eq!(plan.buyer_message_id, "m9");
-    assert_eq!(tick_at(&b, 31).await.queued, 1);
+    // A zero delay is answered at ingest (issue 15), not on the next scheduler tick.
+    assert_eq!(plan.state, AutoreplyState::Queued, "queued at ingest");
+    assert_eq!(tick_at(&b, 31).await.queued, 0, "nothing left for the tick");
     marketplace_now(&channel, &b);
     send_all(&b, &channel).await;
     assert_eq!(channel.posted().len(), 2, "one per opening");
@@ -462,7 +480,12 @@ async fn business_hours_pick_the_text_and_unanswered_kinds_get_none() {
         ticket(&b, &i, &thread_id).await.autoreply.is_none(),
         "kind not answered"
     );
-    assert_eq!(tick_at(&b, 0).await.queued, 1);
+    assert_eq!(
+        drain_peek_count(&b).await,
+        1,
+        "the zero-delay autoresponse was queued at ingest"
+    );
+    assert_eq!(tick_at(&b, 0).await.queued, 0);
     let channel = Scripted::with(vec![]);
     send_all(&b, &channel).await;
     assert_eq!(
@@ -586,4 +609,22 @@ async fn autoresponses_go_out_without_the_agents_signature() {
     let posted = channel.posted();
     assert_eq!(posted.len(), 1);
     assert!(!posted[0].contains("Pozdrawiamy"), "{posted:?}");
+}
+
+/// Issue 15: a burst of due autoresponses is queued in one tick, not 200 a tick.
+#[tokio::test]
+async fn a_burst_of_due_autoresponses_is_queued_in_one_tick() {
+    let b = backend();
+    let i = autoresponding(&b, 5).await;
+    for n in 0..250 {
+        let mut event = reading(
+            &i,
+            vec![message(&format!("m{n}"), AuthorKind::Buyer, "Pytanie", 0)],
+        );
+        event.conversation.external_id = format!("issue-{n}");
+        ingest_at(&b, 0, &event).await;
+    }
+    assert_eq!(tick_at(&b, 1).await.queued, 0, "not due yet");
+    assert_eq!(tick_at(&b, 5).await.queued, 250);
+    assert_eq!(tick_at(&b, 6).await.queued, 0, "each once");
 }

@@ -10,7 +10,7 @@ use chrono::Duration;
 use marketdesk_core::domain::{AuthorKind, ConversationKind, Integration, ReplyState};
 use marketdesk_core::ids::{MessageId, TicketId};
 use marketdesk_core::jobs::OutboundJob;
-use marketdesk_core::ports::MarketplaceError;
+use marketdesk_core::ports::{Clock, MarketplaceError};
 use marketdesk_core::repo::send_slots::{self, Slot};
 use marketdesk_core::repo::{integrations, tickets};
 use marketdesk_core::services::replies::{self, NewReply};
@@ -52,8 +52,10 @@ async fn job_for(b: &Backend, i: &Integration, ticket: &TicketId, id: &MessageId
             tenant_id: i.tenant_id.clone(),
             ticket_id: ticket.clone(),
             reply_id: id.clone(),
+            job: job.job.clone(),
         }
     );
+    assert!(job.job.is_some(), "each job carries its own id");
     job
 }
 
@@ -174,6 +176,66 @@ async fn a_lost_answer_is_found_on_the_marketplace_instead_of_posting_twice() {
     );
     assert_eq!(channel.posted().len(), 1, "posted once");
     assert_eq!(*channel.calls.lock().expect("lock"), 1, "no second POST");
+}
+
+/// Issue 15: a worker killed mid-attempt must not hold the reply for minutes. Its own job,
+/// delivered again (the heartbeat stopped, so the queue gave it out after 30 s), resumes at
+/// once; a second job for the same reply still keeps off an attempt that may be live.
+#[tokio::test]
+async fn the_job_of_a_worker_that_died_mid_attempt_resumes_at_once_and_posts_once() {
+    let b = backend();
+    let i = connected_allegro(&b.ports, "t1").await;
+    let ticket = ticket_with_buyer_message(&b, &i, ConversationKind::AllegroDispute).await;
+    let stored = replies::submit(
+        &b.ports,
+        &i.tenant_id,
+        &ticket,
+        None,
+        reply(r#"{"text":"Już sprawdzamy."}"#),
+    )
+    .await
+    .expect("accepted");
+    let job = job_for(&b, &i, &ticket, &stored.id).await;
+
+    // What the killed worker left: its attempt recorded, just now, under its job.
+    let before =
+        marketdesk_core::repo::replies::get(&*b.ports.store, &i.tenant_id, &ticket, &stored.id)
+            .await
+            .expect("get")
+            .expect("reply");
+    let mut crashed = before.value;
+    crashed.attempts = 1;
+    crashed.first_attempt_at = Some(b.clock.now());
+    crashed.attempt_started_at = Some(b.clock.now());
+    crashed.attempt_job = job.job.clone();
+    marketdesk_core::repo::replies::update(&*b.ports.store, &i.tenant_id, &crashed, before.version)
+        .await
+        .expect("update");
+
+    let channel = Scripted::with(vec![Step::Accept]);
+    let deliveries = registry(channel.clone());
+    let another = OutboundJob {
+        job: Some("another-job".into()),
+        ..job.clone()
+    };
+    let busy = sender::run(&b.ports, &deliveries, &another).await;
+    assert!(
+        busy.is_err_and(|e| !e.is_permanent()),
+        "another job keeps off an attempt under way"
+    );
+    assert!(channel.posted().is_empty());
+
+    let outcome = sender::run(&b.ports, &deliveries, &job)
+        .await
+        .expect("resumed at once");
+    assert!(matches!(outcome, SendOutcome::Sent(_)), "{outcome:?}");
+    assert_eq!(channel.posted(), vec!["Już sprawdzamy."], "posted once");
+    assert_eq!(
+        sender::run(&b.ports, &deliveries, &another)
+            .await
+            .expect("settled"),
+        SendOutcome::AlreadySettled
+    );
 }
 
 #[tokio::test]

@@ -2,6 +2,7 @@
 
 use marketdesk_channels::ticks;
 use marketdesk_channels::wiring::Channels;
+use marketdesk_core::ports::heartbeat::{self, Heartbeat};
 use marketdesk_core::ports::queue::MAX_RECEIVE_BATCH;
 use marketdesk_core::ports::{Ports, Queue, QueueMessage};
 use marketdesk_core::services::{ingest, poller, sender, token_refresh, webhooks, ServiceError};
@@ -12,8 +13,12 @@ use tokio::sync::watch;
 use tokio::sync::Semaphore;
 use tokio::task::{JoinHandle, JoinSet};
 
-/// How long a received message stays hidden while it is handled (as the SQS queues in infra/).
-const VISIBILITY: Duration = Duration::from_secs(180);
+/// How long a received message stays hidden without a heartbeat: while it is handled the
+/// heartbeat extends it, so this is how soon a job of a process that died (kill -9, power
+/// loss) is delivered again.
+const VISIBILITY: Duration = heartbeat::SHORT_VISIBILITY;
+/// When a failed job is tried again.
+const RETRY_DELAY: Duration = heartbeat::RETRY_DELAY;
 /// Pause between receives when a queue is empty.
 const IDLE_PAUSE: Duration = Duration::from_millis(500);
 /// Token refresh period (the hourly schedule on AWS).
@@ -268,9 +273,13 @@ pub async fn consume<F, Fut>(
             let (queue, handle) = (queue.clone(), handle.clone());
             running.spawn(async move {
                 let _worker = permit;
-                match tokio::time::timeout(consumption.timeout, handle(message.body.clone()))
-                    .await
-                {
+                // Keeps the message hidden while it runs (short visibility: a crashed
+                // process's messages come back within seconds).
+                let mut heartbeat = Heartbeat::new(&*queue, VISIBILITY, [message.receipt.clone()]);
+                let work = tokio::time::timeout(consumption.timeout, handle(message.body.clone()));
+                let outcome = heartbeat.run(work).await;
+                heartbeat.let_go(&message.receipt);
+                match outcome {
                     Ok(result) => settle(&*queue, &message, result).await,
                     Err(_) => {
                         tracing::warn!(
@@ -305,12 +314,10 @@ async fn settle(queue: &dyn Queue, message: &QueueMessage, result: Result<(), Se
         }
         Err(error) => {
             tracing::warn!(message_id = %message.id, receive_count = message.receive_count, %error, "message failed; it will be retried");
-            match error.retry_after() {
-                Some(delay) => queue.release(&message.receipt, delay).await,
-                // Left in flight: it comes back after the visibility timeout, and moves to the
-                // dead-letter queue after the maximum number of receives.
-                None => Ok(()),
-            }
+            // Hidden for the wait asked for, else the retry delay; it moves to the
+            // dead-letter queue after the maximum number of receives.
+            let delay = error.retry_after().unwrap_or(RETRY_DELAY);
+            queue.release(&message.receipt, delay).await
         }
     };
     if let Err(error) = outcome {

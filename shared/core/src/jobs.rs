@@ -112,4 +112,9 @@ pub struct OutboundJob {
     pub ticket_id: TicketId,
     /// The stored reply to deliver.
     pub reply_id: MessageId,
+    /// This queue message's own id (a redelivery carries the same one, a second job for the
+    /// same reply another): tells the sender whether an attempt under way was its own, cut
+    /// short by a crash. Absent in jobs queued by older versions.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub job: Option<String>,
 }

@@ -1,6 +1,7 @@
 //! SQS batches: each record handled on its own, failures reported per record.
 
 use aws_lambda_events::event::sqs::{SqsBatchResponse, SqsEvent, SqsMessage};
+use marketdesk_core::ports::heartbeat::RETRY_DELAY;
 use marketdesk_core::ports::Queue;
 use marketdesk_core::services::ServiceError;
 use std::future::Future;
@@ -9,8 +10,10 @@ use std::sync::OnceLock;
 /// Handles every record of `event` with `handle` and reports the ones to retry.
 ///
 /// Permanent failures (malformed body, entity gone) are logged and dropped, since retrying
-/// cannot help; rate-limited ones are hidden on `queue` for the wait the marketplace asked for;
-/// other failures are reported so SQS redelivers them (and dead-letters them eventually).
+/// cannot help; rate-limited ones are hidden on `queue` for the wait the marketplace asked for,
+/// other failures for [`RETRY_DELAY`] (the queues' visibility timeouts are short so a crashed
+/// invocation's batch comes back within seconds; retries keep their old pace); all are
+/// reported so SQS redelivers them (and dead-letters them eventually).
 pub async fn process_batch<F, Fut>(
     event: SqsEvent,
     queue: &dyn Queue,
@@ -38,9 +41,8 @@ where
             }
             Err(error) => {
                 tracing::warn!(message_id = %id, %error, "message failed; it will be retried");
-                if let (Some(delay), Some(receipt)) =
-                    (error.retry_after(), record.receipt_handle.as_deref())
-                {
+                let delay = error.retry_after().unwrap_or(RETRY_DELAY);
+                if let Some(receipt) = record.receipt_handle.as_deref() {
                     if let Err(release_error) = queue.release(receipt, delay).await {
                         tracing::warn!(message_id = %id, %release_error, "could not delay the retry");
                     }

@@ -71,6 +71,11 @@ pub struct Reply {
     /// the reply alone while it is recent, and looks for its result once it is stale.
     #[serde(default)]
     pub attempt_started_at: Option<DateTime<Utc>>,
+    /// The job (`OutboundJob::job`) that began the attempt under way: when that same job is
+    /// delivered again, its worker died (live work keeps its message hidden), so the attempt
+    /// is looked up at once instead of after [`IN_FLIGHT`](crate::services::sender).
+    #[serde(default)]
+    pub attempt_job: Option<String>,
     /// Never deliver after this moment (autoresponses: 60 minutes after the buyer wrote).
     #[serde(default)]
     pub not_after: Option<DateTime<Utc>>,

@@ -8,6 +8,7 @@ pub mod clock;
 pub mod connector;
 pub mod credentials;
 pub mod delivery;
+pub mod heartbeat;
 pub mod marketplace;
 pub mod notifier;
 pub mod orders;

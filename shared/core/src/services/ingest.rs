@@ -241,7 +241,10 @@ async fn update_ticket(
             ticket.updated_at = ticket.updated_at.max(ports.clock.now());
         }
         match tickets::update(store, &ticket, stored.version).await {
-            Ok(()) => return Ok(()),
+            Ok(()) => {
+                autoresponder::due::answer_if_due_now(ports, &stored.value, &ticket).await;
+                return Ok(());
+            }
             Err(e) if crate::repo::is_conflict(&e) => continue,
             Err(e) => return Err(e.into()),
         }

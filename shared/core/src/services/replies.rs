@@ -109,6 +109,7 @@ pub async fn submit(
         attempts: 0,
         first_attempt_at: None,
         attempt_started_at: None,
+        attempt_job: None,
         not_after: None,
         created_at: ports.clock.now(),
         sent_at: None,
@@ -202,6 +203,7 @@ pub async fn enqueue(
         tenant_id: tenant.clone(),
         ticket_id: reply.ticket_id.clone(),
         reply_id: reply.id.clone(),
+        job: Some(uuid::Uuid::new_v4().simple().to_string()),
     };
     let body = serde_json::to_string(&job).map_err(|e| RequestError::Internal(e.to_string()))?;
     match ports.queues.outbound.send(&body, Duration::ZERO).await {

@@ -60,10 +60,13 @@ pub async fn run(
         return Ok(SendOutcome::AlreadySettled);
     }
     let now = ports.clock.now();
-    if stored
-        .value
-        .attempt_started_at
-        .is_some_and(|started| now - started < IN_FLIGHT)
+    // The same job again means its worker died mid-attempt: no need to wait it out.
+    let own_attempt = job.job.is_some() && stored.value.attempt_job == job.job;
+    if !own_attempt
+        && stored
+            .value
+            .attempt_started_at
+            .is_some_and(|started| now - started < IN_FLIGHT)
     {
         return Err(ServiceError::Unavailable(format!(
             "reply {} is being sent by another worker",
@@ -148,7 +151,7 @@ pub async fn run(
         }
     }
 
-    let attempt = begin_attempt(ports, tenant, stored).await?;
+    let attempt = begin_attempt(ports, tenant, stored, job.job.clone()).await?;
     let outgoing = outgoing(ports, &job.tenant_id, &attempt.value).await?;
     let delivered = channel
         .deliver(&integration, &ticket, &outgoing)
@@ -249,10 +252,12 @@ async fn begin_attempt(
     ports: &Ports,
     tenant: &TenantId,
     stored: Versioned<Reply>,
+    job: Option<String>,
 ) -> Result<Versioned<Reply>, ServiceError> {
     let mut reply = stored.value;
     let now = ports.clock.now();
     reply.attempts += 1;
+    reply.attempt_job = job;
     reply.first_attempt_at.get_or_insert(now);
     reply.attempt_started_at = Some(now);
     match replies::update(&*ports.store, tenant, &reply, stored.version).await {
@@ -301,6 +306,7 @@ async fn retry_later(
     let mut reply = stored.value.clone();
     reply.failure = Some(format!("retrying: {error}"));
     reply.attempt_started_at = None;
+    reply.attempt_job = None;
     if let Err(e) = replies::update(&*ports.store, tenant, &reply, stored.version).await {
         if !is_conflict(&e) {
             return Err(e.into());
@@ -345,6 +351,7 @@ async fn cancel(
     reply.state = ReplyState::Cancelled;
     reply.failure = Some(reason.to_owned());
     reply.attempt_started_at = None;
+    reply.attempt_job = None;
     replies::update(&*ports.store, tenant, &reply, stored.version).await?;
     Ok(SendOutcome::Cancelled(reply))
 }
@@ -360,6 +367,7 @@ async fn fail(
     reply.state = ReplyState::Failed;
     reply.failure = Some(reason.to_owned());
     reply.attempt_started_at = None;
+    reply.attempt_job = None;
     reply.failure_reported = false;
     replies::update(&*ports.store, tenant, &reply, stored.version).await?;
     settle_failure(ports, tenant, &reply).await?;
@@ -390,6 +398,7 @@ async fn record_sent(
     reply.sent_at = Some(delivered.created_at);
     reply.failure = None;
     reply.attempt_started_at = None;
+    reply.attempt_job = None;
     replies::update(&*ports.store, &ticket.tenant_id, &reply, stored.version).await?;
     super::events::emit(
         ports,

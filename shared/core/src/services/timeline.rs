@@ -216,6 +216,7 @@ mod tests {
             attempts: 1,
             first_attempt_at: Some(at(minute)),
             attempt_started_at: None,
+            attempt_job: None,
             not_after: None,
             created_at: at(minute),
             sent_at: (state == ReplyState::Sent).then(|| at(minute)),

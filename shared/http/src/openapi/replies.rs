@@ -106,6 +106,7 @@ pub(super) fn schemas() -> Value {
             "attempts": { "type": "integer" },
             "first_attempt_at": { "type": "string", "format": "date-time", "nullable": true },
             "attempt_started_at": { "type": "string", "format": "date-time", "nullable": true },
+            "attempt_job": { "type": "string", "nullable": true, "description": "The outbound job that began the attempt under way (internal; a crashed worker's job resumes it at once)." },
             "not_after": { "type": "string", "format": "date-time", "nullable": true, "description": "Autoresponses: never delivered after this." },
             "created_at": time(),
             "sent_at": { "type": "string", "format": "date-time", "nullable": true },

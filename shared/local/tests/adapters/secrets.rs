@@ -79,3 +79,80 @@ async fn errors_never_quote_the_file() {
         assert!(!message.contains("leaked-value"), "{message}");
     }
 }
+
+/// A poll job reads one account's tokens: with many accounts stored, reads must not re-read
+/// and re-parse the whole file each time (issue 15: O(N) per job, O(N²) per round).
+#[tokio::test]
+async fn reads_parse_the_file_once_until_it_changes() {
+    let root = tempfile::tempdir().expect("temp dir");
+    let dir = root.path().join("secrets");
+    let secrets = FileSecrets::open(&dir).expect("open");
+    for i in 0..50 {
+        secrets
+            .put(
+                &name(&format!("integrations/t1/i{i}/tokens")),
+                &SecretString::from(format!("v{i}")),
+            )
+            .await
+            .expect("put");
+    }
+    let parses_after_writes = secrets.parses();
+    for round in 0..10 {
+        for i in 0..50 {
+            let got = secrets
+                .get(&name(&format!("integrations/t1/i{i}/tokens")))
+                .await
+                .expect("get")
+                .expect("present");
+            assert_eq!(got.expose_secret(), format!("v{i}"), "round {round}");
+        }
+    }
+    assert_eq!(
+        secrets.parses(),
+        parses_after_writes,
+        "500 reads of an unchanged file parse nothing"
+    );
+    assert!(
+        parses_after_writes <= 1,
+        "writes keep the cache: {parses_after_writes}"
+    );
+
+    // Another process (a second `marketdesk` on the same data, an operator) rewrites it.
+    std::fs::write(
+        dir.join(SECRETS_FILE),
+        r#"{"integrations/t1/i0/tokens": "changed elsewhere"}"#,
+    )
+    .expect("write");
+    let got = secrets
+        .get(&name("integrations/t1/i0/tokens"))
+        .await
+        .expect("get")
+        .expect("present");
+    assert_eq!(got.expose_secret(), "changed elsewhere");
+    assert!(secrets
+        .get(&name("integrations/t1/i1/tokens"))
+        .await
+        .expect("get")
+        .is_none());
+    // A second instance sees the first one's writes.
+    let other = FileSecrets::open(&dir).expect("open again");
+    other
+        .put(&name("b"), &SecretString::from("from the other"))
+        .await
+        .expect("put");
+    let got = secrets
+        .get(&name("b"))
+        .await
+        .expect("get")
+        .expect("present");
+    assert_eq!(got.expose_secret(), "from the other");
+    assert_eq!(
+        secrets
+            .get(&name("integrations/t1/i0/tokens"))
+            .await
+            .expect("get")
+            .expect("kept")
+            .expose_secret(),
+        "changed elsewhere"
+    );
+}

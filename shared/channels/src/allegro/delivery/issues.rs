@@ -3,7 +3,6 @@
 
 use super::{
     earliest_match, time, unread_answer, upload_error, AllegroAccount, Seen, CLOSED, LOOKUP_SKEW,
-    POSTING_INTERVAL,
 };
 use crate::allegro::client::AllegroClients;
 use crate::allegro::errors::to_marketplace_error;
@@ -15,7 +14,6 @@ use marketdesk_core::domain::{Attachment, Integration, Ticket};
 use marketdesk_core::ports::{
     Delivered, FetchedFile, MarketplaceError, OutgoingReply, Ports, ReplyChannel,
 };
-use std::time::Duration;
 
 /// Posts replies into Allegro disputes and claims (channel `allegro_issues`).
 #[derive(Clone)]
@@ -163,9 +161,8 @@ impl ReplyChannel for AllegroIssueReplies {
         self.account.fetch(integration, attachment).await
     }
 
-    fn min_interval(&self) -> Option<Duration> {
-        Some(POSTING_INTERVAL)
-    }
+    // No send slot: Allegro's one-post-per-second-per-user limit covers only the
+    // /messaging posts (allegro-api.md §4.2); /sale/issues messages are not limited so.
 }
 
 #[cfg(test)]

@@ -15,7 +15,7 @@ use crate::repo::{decode, integrations, is_conflict, keys, replies, tickets, Rep
 use crate::services::{replies as reply_service, timeline, ServiceError};
 use chrono::{DateTime, Utc};
 
-/// Most due plans handled per tick (the rest wait for the next one).
+/// Due plans read per store page; a tick reads pages until none is left (no per-tick cap).
 pub const BATCH: u32 = 200;
 /// How often a lost race on one ticket is retried within a tick.
 const ATTEMPTS: usize = 5;
@@ -36,32 +36,62 @@ pub fn reply_id(ticket: &TicketId, opening: u32) -> MessageId {
     MessageId(format!("auto-{ticket}-{opening}"))
 }
 
-/// Handles every plan due at `now`.
+/// Handles every plan due at `now`, page after page: a burst is not held back to a later tick.
 pub async fn run_due(ports: &Ports, now: DateTime<Utc>) -> Result<DueReport, ServiceError> {
-    let page = ports
-        .store
-        .query(
-            &Query::index(Index::Gsi2, keys::AUTOREPLY_DUE.to_owned())
-                .sort(SortKeyCondition::AtMost(keys::autoreply_due_until(now)))
-                .limit(BATCH),
-        )
-        .await
-        .map_err(RepoError::from)?;
     let mut report = DueReport::default();
-    for item in &page.items {
-        let ticket: Ticket = decode(item)?;
-        match answer(ports, &ticket.tenant_id, &ticket.id, now).await {
-            Ok(Some(AutoreplyState::Queued)) => report.queued += 1,
-            Ok(Some(AutoreplyState::Skipped)) => report.skipped += 1,
-            Ok(_) => {}
-            Err(error) => {
-                tracing::warn!(ticket = %ticket.id, %error, "autoresponse not handled; next tick tries again");
-                report.failed += 1;
+    let mut cursor = None;
+    loop {
+        let page = ports
+            .store
+            .query(
+                &Query::index(Index::Gsi2, keys::AUTOREPLY_DUE.to_owned())
+                    .sort(SortKeyCondition::AtMost(keys::autoreply_due_until(now)))
+                    .limit(BATCH)
+                    .after(cursor),
+            )
+            .await
+            .map_err(RepoError::from)?;
+        for item in &page.items {
+            let ticket: Ticket = decode(item)?;
+            match answer(ports, &ticket.tenant_id, &ticket.id, now).await {
+                Ok(Some(AutoreplyState::Queued)) => report.queued += 1,
+                Ok(Some(AutoreplyState::Skipped)) => report.skipped += 1,
+                Ok(_) => {}
+                Err(error) => {
+                    tracing::warn!(ticket = %ticket.id, %error, "autoresponse not handled; next tick tries again");
+                    report.failed += 1;
+                }
+            }
+        }
+        // Answered plans leave the sparse index; the cursor only skips the ones that stay.
+        match page.next {
+            Some(next) => cursor = Some(next),
+            None => {
+                crate::metrics::autoresponses_skipped(report.skipped);
+                return Ok(report);
             }
         }
     }
-    crate::metrics::autoresponses_skipped(report.skipped);
-    Ok(report)
+}
+
+/// At ingest: a plan just made and already due (a zero delay) is answered now, not on the
+/// next scheduler tick. A failure is logged; the due index stays the fallback.
+pub async fn answer_if_due_now(ports: &Ports, before: &Ticket, after: &Ticket) {
+    let Some(plan) = after.autoreply.as_ref() else {
+        return;
+    };
+    let newly_pending = plan.state == AutoreplyState::Pending
+        && before
+            .autoreply
+            .as_ref()
+            .is_none_or(|old| old.opening != plan.opening || old.state != AutoreplyState::Pending);
+    let now = ports.clock.now();
+    if !newly_pending || plan.due_at > now {
+        return;
+    }
+    if let Err(error) = answer(ports, &after.tenant_id, &after.id, now).await {
+        tracing::warn!(ticket = %after.id, %error, "autoresponse not queued at ingest; the scheduler tick tries again");
+    }
 }
 
 /// Answers or skips the ticket's due plan; the plan's new state, `None` when nothing was due.
@@ -179,6 +209,7 @@ async fn queue_reply(
         attempts: 0,
         first_attempt_at: None,
         attempt_started_at: None,
+        attempt_job: None,
         not_after: Some(plan.deadline),
         created_at: now,
         sent_at: None,

@@ -7,7 +7,6 @@ use super::issues::{
     IssueType, ISSUE_TEXT_MAX_CHARS,
 };
 use super::posted::{log_post, ConversationKind};
-use super::posting_limit::posting_time;
 use super::support::{
     attachment_error, attachment_ids, base_url, beta_body, int_param, query_pairs, query_value,
     validation_error, Answer, AttachmentRef,
@@ -215,7 +214,8 @@ async fn post_message(
     )
     .map_err(|reason| attachment_error(&reason, "attachments"))?;
 
-    let now = posting_time(&world, &caller.seller_id)?;
+    // No posting limit here: allegro-api.md §4.2 lists it for /messaging posts only.
+    let now = super::to_millis(world.clock.now());
     let login = world
         .allegro
         .accounts

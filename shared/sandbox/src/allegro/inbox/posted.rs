@@ -100,7 +100,10 @@ pub fn log_post(
         attachments,
         posted_at: message.created_at,
     });
-    inbox.posting_limit.record(seller_id, message.created_at);
+    // The 1 post/s per user covers Message Center posts only (allegro-api.md §4.2).
+    if conversation.0 == ConversationKind::Thread {
+        inbox.posting_limit.record(seller_id, message.created_at);
+    }
 }
 
 /// What the log keeps of the attachments with these ids.

@@ -1,6 +1,7 @@
-//! Allegro's "1 request per second per user" on posting messages (allegro-api.md §4.2), shared
-//! by `POST /sale/issues/{id}/message` and `POST /messaging/threads/{id}/messages` and measured
-//! on the simulator's clock. Only messages actually posted count.
+//! Allegro's "1 request per second per user" on posting messages (allegro-api.md §4.2): the
+//! spec states it for `POST /messaging/messages` and `POST /messaging/threads/{id}/messages`
+//! only, so issue messages neither wait nor count. Measured on the simulator's clock; only
+//! messages actually posted count.
 
 use super::to_millis;
 use crate::allegro::errors::errors_holder;
