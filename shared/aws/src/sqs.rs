@@ -7,10 +7,12 @@ use async_trait::async_trait;
 use aws_sdk_sqs::operation::change_message_visibility::ChangeMessageVisibilityError;
 use aws_sdk_sqs::operation::delete_message::DeleteMessageError;
 use aws_sdk_sqs::operation::send_message::SendMessageError;
-use aws_sdk_sqs::types::{Message, MessageSystemAttributeName};
+use aws_sdk_sqs::types::{Message, MessageSystemAttributeName, QueueAttributeName};
 use aws_sdk_sqs::Client;
+use marketdesk_core::ports::queue::QueueStats;
 use marketdesk_core::ports::queue::{validate_receive, validate_send};
 use marketdesk_core::ports::{Queue, QueueError, QueueMessage};
+use std::collections::HashMap;
 use std::time::Duration;
 
 /// Longest visibility timeout SQS accepts (12 hours).
@@ -36,6 +38,76 @@ impl SqsQueue {
     pub fn queue_url(&self) -> &str {
         &self.queue_url
     }
+}
+
+impl SqsQueue {
+    /// `GetQueueAttributes` of `queue_url`: the approximate counts (and what else is asked).
+    async fn attributes(
+        &self,
+        queue_url: &str,
+        names: &[QueueAttributeName],
+    ) -> Result<HashMap<QueueAttributeName, String>, QueueError> {
+        let mut request = self.client.get_queue_attributes().queue_url(queue_url);
+        for name in names {
+            request = request.attribute_names(name.clone());
+        }
+        let out = request.send().await.map_err(|err| {
+            QueueError::Unavailable(sdk_error::describe("GetQueueAttributes", &err))
+        })?;
+        Ok(out.attributes.unwrap_or_default())
+    }
+
+    /// Messages in the dead-letter queue named by this queue's `RedrivePolicy`.
+    async fn dead_letters(&self, redrive_policy: &str) -> Result<u64, QueueError> {
+        let target = serde_json::from_str::<serde_json::Value>(redrive_policy)
+            .ok()
+            .and_then(|policy| policy["deadLetterTargetArn"].as_str().map(str::to_owned))
+            .ok_or_else(|| {
+                QueueError::Unavailable("GetQueueAttributes: unreadable RedrivePolicy".into())
+            })?;
+        // arn:<partition>:sqs:<region>:<account>:<queue name>
+        let mut parts = target.rsplitn(3, ':');
+        let (name, account) = (parts.next().unwrap_or_default(), parts.next());
+        let mut request = self.client.get_queue_url().queue_name(name);
+        if let Some(account) = account {
+            request = request.queue_owner_aws_account_id(account);
+        }
+        let dlq_url = request
+            .send()
+            .await
+            .map_err(|err| QueueError::Unavailable(sdk_error::describe("GetQueueUrl", &err)))?
+            .queue_url
+            .ok_or_else(|| QueueError::Unavailable("GetQueueUrl: no queue URL".into()))?;
+        let attributes = self
+            .attributes(
+                &dlq_url,
+                &[
+                    QueueAttributeName::ApproximateNumberOfMessages,
+                    QueueAttributeName::ApproximateNumberOfMessagesNotVisible,
+                    QueueAttributeName::ApproximateNumberOfMessagesDelayed,
+                ],
+            )
+            .await?;
+        Ok(
+            count(&attributes, QueueAttributeName::ApproximateNumberOfMessages)
+                + count(
+                    &attributes,
+                    QueueAttributeName::ApproximateNumberOfMessagesNotVisible,
+                )
+                + count(
+                    &attributes,
+                    QueueAttributeName::ApproximateNumberOfMessagesDelayed,
+                ),
+        )
+    }
+}
+
+/// An approximate count attribute; absent or unreadable counts as zero.
+fn count(attributes: &HashMap<QueueAttributeName, String>, name: QueueAttributeName) -> u64 {
+    attributes
+        .get(&name)
+        .and_then(|value| value.parse().ok())
+        .unwrap_or(0)
 }
 
 fn seconds(duration: Duration, what: &str) -> Result<i32, QueueError> {
@@ -153,5 +225,38 @@ impl Queue for SqsQueue {
                 _ => QueueError::Unavailable(sdk_error::describe("ChangeMessageVisibility", &err)),
             })?;
         Ok(())
+    }
+
+    /// SQS's approximate counts (`GetQueueAttributes`, and its dead-letter queue's); the age of
+    /// the oldest message is CloudWatch's `ApproximateAgeOfOldestMessage`, not an attribute.
+    async fn stats(&self) -> Result<Option<QueueStats>, QueueError> {
+        let attributes = self
+            .attributes(
+                &self.queue_url,
+                &[
+                    QueueAttributeName::ApproximateNumberOfMessages,
+                    QueueAttributeName::ApproximateNumberOfMessagesNotVisible,
+                    QueueAttributeName::ApproximateNumberOfMessagesDelayed,
+                    QueueAttributeName::RedrivePolicy,
+                ],
+            )
+            .await?;
+        let dead_letters = match attributes.get(&QueueAttributeName::RedrivePolicy) {
+            Some(policy) => self.dead_letters(policy).await?,
+            None => 0,
+        };
+        Ok(Some(QueueStats {
+            waiting: count(&attributes, QueueAttributeName::ApproximateNumberOfMessages)
+                + count(
+                    &attributes,
+                    QueueAttributeName::ApproximateNumberOfMessagesDelayed,
+                ),
+            in_flight: count(
+                &attributes,
+                QueueAttributeName::ApproximateNumberOfMessagesNotVisible,
+            ),
+            oldest_age_seconds: None,
+            dead_letters,
+        }))
     }
 }

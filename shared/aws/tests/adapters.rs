@@ -230,6 +230,35 @@ async fn stale_and_unknown_receipts_are_stale() {
 }
 
 #[tokio::test]
+async fn queue_stats_count_waiting_in_flight_and_dead_letters() {
+    let Some((queue, dlq)) = common::sqs_queues().await else {
+        eprintln!(
+            "SKIPPED queue_stats_count_waiting_in_flight_and_dead_letters: moto not configured"
+        );
+        return;
+    };
+    for n in 0..3 {
+        queue
+            .send(&format!("{{\"n\":{n}}}"), Duration::ZERO)
+            .await
+            .expect("send");
+    }
+    dlq.send("{\"dead\":true}", Duration::ZERO)
+        .await
+        .expect("send to the dead-letter queue");
+    let received = queue
+        .receive(1, Duration::from_secs(60))
+        .await
+        .expect("receive");
+    assert_eq!(received.len(), 1);
+    let stats = queue.stats().await.expect("stats").expect("SQS has counts");
+    assert_eq!(stats.waiting, 2, "{stats:?}");
+    assert_eq!(stats.in_flight, 1, "{stats:?}");
+    assert_eq!(stats.dead_letters, 1, "{stats:?}");
+    assert_eq!(stats.oldest_age_seconds, None);
+}
+
+#[tokio::test]
 async fn backend_wires_every_adapter_from_one_sdk_config() {
     let Some(moto) = endpoint(MOTO_VAR) else {
         eprintln!("SKIPPED backend_wires_every_adapter_from_one_sdk_config: moto not configured");
