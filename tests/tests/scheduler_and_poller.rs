@@ -9,7 +9,7 @@ use marketdesk_core::ports::{
     ConversationSource, MarketplaceError, MarketplaceRegistry, PollBatch,
 };
 use marketdesk_core::repo::{cursors, integrations};
-use marketdesk_core::services::{poller, scheduler, ServiceError};
+use marketdesk_core::services::{observe, poller, polling, scheduler, ServiceError};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 use support::*;
@@ -262,4 +262,237 @@ async fn duplicate_poll_jobs_are_merged_while_one_is_queued_or_running() {
     assert_eq!(source.seen_positions.lock().expect("lock").len(), 2);
     let third = scheduler::fan_out(&b.ports).await.expect("fan out");
     assert_eq!((third.jobs, third.merged), (2, 0));
+}
+
+/// Records when each integration's channel was read; answers nothing new.
+#[derive(Default)]
+struct RecordingSource {
+    clock: Option<Arc<marketdesk_core::ports::ManualClock>>,
+    reads: Mutex<Vec<(String, Channel, chrono::DateTime<chrono::Utc>)>>,
+}
+
+#[async_trait]
+impl ConversationSource for RecordingSource {
+    async fn poll(
+        &self,
+        integration: &Integration,
+        cursor: &PollCursor,
+    ) -> Result<PollBatch, MarketplaceError> {
+        let now = marketdesk_core::ports::Clock::now(&**self.clock.as_ref().expect("clock"));
+        self.reads
+            .lock()
+            .expect("lock")
+            .push((integration.id.0.clone(), cursor.channel, now));
+        Ok(PollBatch {
+            events: Vec::new(),
+            next_position: cursor.position.clone(),
+        })
+    }
+}
+
+/// Deletes received poll jobs (done).
+async fn delete_all(b: &Backend, messages: &[marketdesk_core::ports::QueueMessage]) {
+    for message in messages {
+        b.ports
+            .queues
+            .poll_jobs
+            .delete(&message.receipt)
+            .await
+            .expect("delete");
+    }
+}
+
+/// Runs every poll job visible now, with `settings`.
+async fn run_visible_polls(
+    b: &Backend,
+    registry: &MarketplaceRegistry,
+    settings: &polling::PollingSettings,
+) {
+    let messages = drain(&*b.ports.queues.poll_jobs).await;
+    for message in &messages {
+        poller::handle_body_with(&b.ports, registry, &message.body, settings)
+            .await
+            .expect("poll");
+    }
+    delete_all(b, &messages).await;
+}
+
+#[tokio::test]
+async fn the_schedule_reads_each_inbox_at_its_cadence_spread_over_the_interval() {
+    let b = backend();
+    let mut accounts = Vec::new();
+    for _ in 0..40 {
+        accounts.push(connected_allegro(&b.ports, "t1").await.id.0);
+    }
+    let source = Arc::new(RecordingSource {
+        clock: Some(b.clock.clone()),
+        ..RecordingSource::default()
+    });
+    let registry = MarketplaceRegistry::empty()
+        .with_source(Channel::AllegroIssues, source.clone())
+        .with_source(Channel::AllegroMessaging, source.clone());
+    let settings = polling::PollingSettings::new(Duration::from_secs(60));
+    assert_eq!(settings.issues_every, Duration::from_secs(300));
+
+    // Ten minutes of one-minute ticks, the clock moving a second at a time.
+    let begin = b.ports.clock.now();
+    let mut first_tick = None;
+    for second in 0..600 {
+        if second % 60 == 0 {
+            let report = scheduler::schedule(&b.ports, &settings)
+                .await
+                .expect("schedule");
+            let plan = report
+                .plan(Channel::AllegroMessaging)
+                .expect("messaging plan");
+            assert_eq!((plan.accounts, plan.cadence), (40, Duration::from_secs(60)));
+            first_tick.get_or_insert(report);
+        }
+        run_visible_polls(&b, &registry, &settings).await;
+        b.clock.advance(chrono::Duration::seconds(1));
+    }
+    let first_tick = first_tick.expect("ticked");
+    // The first tick queues every Message Center inbox and some of the issues inboxes, none
+    // of them twice.
+    assert_eq!(first_tick.fan_out.jobs + first_tick.not_due, 80);
+    assert!(first_tick.fan_out.jobs >= 40, "{first_tick:?}");
+
+    let reads = source.reads.lock().expect("lock").clone();
+    for account in &accounts {
+        let times = |channel: Channel| -> Vec<i64> {
+            reads
+                .iter()
+                .filter(|(id, c, _)| id == account && *c == channel)
+                .map(|(_, _, at)| (*at - begin).num_seconds())
+                .collect()
+        };
+        let messaging = times(Channel::AllegroMessaging);
+        assert_eq!(messaging.len(), 10, "{account}: {messaging:?}");
+        assert!(
+            messaging.windows(2).all(|w| w[1] - w[0] == 60),
+            "Message Center every minute at the same offset: {messaging:?}"
+        );
+        let issues = times(Channel::AllegroIssues);
+        assert_eq!(
+            issues.len(),
+            2,
+            "{account}: issues every 5 minutes: {issues:?}"
+        );
+        assert_eq!(issues[1] - issues[0], 300);
+    }
+    // Spread over the minute, not a burst at the tick: the first minute's Message Center
+    // reads fall into at least 5 of its 6 ten-second slices.
+    let mut slices: Vec<i64> = reads
+        .iter()
+        .filter(|(_, c, at)| *c == Channel::AllegroMessaging && (*at - begin).num_seconds() < 60)
+        .map(|(_, _, at)| (*at - begin).num_seconds() / 10)
+        .collect();
+    slices.sort_unstable();
+    slices.dedup();
+    assert!(slices.len() >= 5, "reads bunched: {slices:?}");
+
+    // On schedule, the worst-case staleness of a channel is about its cadence: from each
+    // account's last read to its next one.
+    let report = scheduler::schedule(&b.ports, &settings)
+        .await
+        .expect("schedule");
+    let gauges = observe::refresh_with(&b.ports, &report.plans)
+        .await
+        .expect("gauges");
+    let messaging = worst_of(&gauges, Channel::AllegroMessaging);
+    assert!((55..=61).contains(&messaging), "{gauges:?}");
+    let issues = worst_of(&gauges, Channel::AllegroIssues);
+    assert!((240..=301).contains(&issues), "{gauges:?}");
+    // An account never read since it was switched on, ten minutes ago, falls behind.
+    connected_allegro(&b.ports, "t2").await;
+    let gauges = observe::refresh_with(&b.ports, &report.plans)
+        .await
+        .expect("gauges");
+    assert!(
+        worst_of(&gauges, Channel::AllegroMessaging) >= 600,
+        "{gauges:?}"
+    );
+}
+
+fn worst_of(gauges: &observe::Gauges, channel: Channel) -> u64 {
+    gauges.staleness[channel.as_str()].as_secs()
+}
+
+#[tokio::test]
+async fn a_read_asked_for_while_a_poll_runs_follows_it_instead_of_being_dropped() {
+    let b = backend();
+    let i = connected_allegro(&b.ports, "t1").await;
+    let tick = Duration::from_secs(60);
+    let mut job = job(&i);
+    // A job queued and running when the next tick asks for the following read in 30 s.
+    assert_eq!(
+        polling::request_poll(&b.ports, job.clone(), Duration::ZERO, tick)
+            .await
+            .expect("request"),
+        polling::Requested::Queued
+    );
+    let queued = drain(&*b.ports.queues.poll_jobs).await;
+    assert_eq!(queued.len(), 1);
+    job.lease = serde_json::from_str::<PollJob>(&queued[0].body)
+        .expect("job")
+        .lease;
+    delete_all(&b, &queued).await;
+    let holder = polling::start(&b.ports, &job)
+        .await
+        .expect("start")
+        .expect("holds the lease");
+    let started = b.ports.clock.now();
+    b.clock.advance(chrono::Duration::seconds(1));
+    assert_eq!(
+        polling::request_poll(&b.ports, job.clone(), Duration::from_secs(30), tick)
+            .await
+            .expect("request"),
+        polling::Requested::Deferred
+    );
+    assert_eq!(
+        polling::request_poll(&b.ports, job.clone(), Duration::from_secs(30), tick)
+            .await
+            .expect("request"),
+        polling::Requested::Merged,
+        "one read to come is enough"
+    );
+    // Finishing, the poll queues that read at its due time, holding the lease for it.
+    let follow_up =
+        polling::finish_with_follow_up(&b.ports, &job, &holder, started, None, None, tick)
+            .await
+            .expect("finish");
+    assert_eq!(follow_up, Some(Duration::from_secs(30)));
+    assert!(
+        drain(&*b.ports.queues.poll_jobs).await.is_empty(),
+        "not before its time"
+    );
+    b.clock.advance(chrono::Duration::seconds(30));
+    let queued = drain(&*b.ports.queues.poll_jobs).await;
+    assert_eq!(queued.len(), 1);
+    let next: PollJob = serde_json::from_str(&queued[0].body).expect("job");
+    delete_all(&b, &queued).await;
+    let next_holder = polling::start(&b.ports, &next).await.expect("start");
+    assert!(next_holder.is_some(), "the follow-up holds the lease");
+
+    // A read asked for before a poll started is covered by it: no extra poll.
+    b.clock.advance(chrono::Duration::seconds(1));
+    polling::request_poll(&b.ports, next.clone(), Duration::ZERO, tick)
+        .await
+        .expect("request");
+    let later = b.ports.clock.now() + chrono::Duration::seconds(1);
+    b.clock.advance(chrono::Duration::seconds(2));
+    let done = polling::finish_with_follow_up(
+        &b.ports,
+        &next,
+        &next_holder.expect("holder"),
+        later,
+        None,
+        None,
+        tick,
+    )
+    .await
+    .expect("finish");
+    assert_eq!(done, None);
+    b.clock.advance(chrono::Duration::seconds(60));
+    assert!(drain(&*b.ports.queues.poll_jobs).await.is_empty());
 }

@@ -121,3 +121,66 @@ pub async fn release_at(store: &dyn Store, key: &Key, holder: &str) -> Result<()
     }
     Ok(())
 }
+
+/// What became of a request to read again once the live holder is done.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Deferral {
+    /// Recorded on the lease: its holder queues the read when it finishes.
+    Recorded,
+    /// The lease already carries a read to come, or changed meanwhile: nothing to add.
+    Pending,
+    /// Nobody holds a live lease: the caller may take it.
+    Free,
+}
+
+fn next_due_of(item: &Item) -> Option<DateTime<Utc>> {
+    item.data
+        .get("next_due")
+        .and_then(|v| v.as_str())
+        .and_then(|v| DateTime::parse_from_rfc3339(v).ok())
+        .map(|t| t.with_timezone(&Utc))
+}
+
+/// Records on the live lease under `key` that its work is wanted again at `due_at`, for its
+/// holder to hand over to when it finishes (see [`pending_for`]); a read already recorded
+/// stays (the earlier one wins). One conditional write.
+pub async fn defer_at(
+    store: &dyn Store,
+    key: &Key,
+    due_at: DateTime<Utc>,
+    now: DateTime<Utc>,
+) -> Result<Deferral, RepoError> {
+    let Some(current) = store.get(key).await? else {
+        return Ok(Deferral::Free);
+    };
+    let (holder, live_until) = holder_and_until(&current);
+    if holder.is_none() || live_until.is_none_or(|t| t <= now) {
+        return Ok(Deferral::Free);
+    }
+    if next_due_of(&current).is_some() {
+        return Ok(Deferral::Pending);
+    }
+    let mut data = current.data.clone();
+    if let Some(fields) = data.as_object_mut() {
+        fields.insert("next_due".into(), json!(due_at));
+    }
+    let (item, condition) = current.next_version(data);
+    match store.put(item, condition).await {
+        Ok(()) => Ok(Deferral::Recorded),
+        Err(StoreError::ConditionFailed) => Ok(Deferral::Pending),
+        Err(other) => Err(other.into()),
+    }
+}
+
+/// The read recorded with [`defer_at`] on the lease under `key`, while `holder` holds it.
+pub async fn pending_for(
+    store: &dyn Store,
+    key: &Key,
+    holder: &str,
+) -> Result<Option<DateTime<Utc>>, RepoError> {
+    Ok(store
+        .get(key)
+        .await?
+        .filter(|item| holder_and_until(item).0 == Some(holder))
+        .and_then(|item| next_due_of(&item)))
+}

@@ -1,10 +1,13 @@
-//! The gauges the one-minute tick refreshes: poll lag per channel and disconnected
-//! integrations. Read from the store, so a stalled poller (a full queue, a marketplace
+//! The gauges the one-minute tick refreshes: poll lag and worst-case staleness per channel
+//! and disconnected integrations. Read from the store, so a stalled poller (a full queue, a marketplace
 //! outage, a blocked client id) shows as a growing lag even though it records nothing itself.
 
+use super::polling::phase_key;
+use super::scheduler::ChannelPlan;
 use super::ServiceError;
 use crate::domain::{Channel, ConnectionState};
 use crate::metrics;
+use crate::polling::next_due_in;
 use crate::ports::{PageCursor, Ports};
 use crate::repo::{cursors, integrations};
 use std::collections::BTreeMap;
@@ -17,15 +20,34 @@ pub struct Gauges {
     pub disconnected: usize,
     /// Per channel: the longest time since one of its integrations was read successfully.
     pub poll_lag: BTreeMap<&'static str, Duration>,
+    /// Per channel planned this tick: the longest time from one of its integrations' last
+    /// successful read to its next planned one (the worst-case staleness of a change).
+    pub staleness: BTreeMap<&'static str, Duration>,
+}
+
+/// Refreshes the gauges without a plan (no staleness).
+pub async fn refresh(ports: &Ports) -> Result<Gauges, ServiceError> {
+    refresh_with(ports, &[]).await
 }
 
 /// Reads every integration (one index query per 500) and the poll cursor of each channel of
 /// each polled one (one `get` each), then sets the gauges. An integration never polled yet
-/// counts from when it was switched on.
-pub async fn refresh(ports: &Ports) -> Result<Gauges, ServiceError> {
+/// counts from when it was switched on. With the tick's `plans`, also each account's
+/// worst-case staleness: its lag plus the time until its next read at the channel's cadence
+/// and its phase (one cadence when it is on schedule).
+pub async fn refresh_with(ports: &Ports, plans: &[ChannelPlan]) -> Result<Gauges, ServiceError> {
     let now = ports.clock.now();
     let mut gauges = Gauges::default();
     let mut lags: Vec<(Channel, Duration)> = Vec::new();
+    let mut stalenesses: Vec<(Channel, Duration)> = Vec::new();
+    let longest =
+        |found: &mut Vec<(Channel, Duration)>, channel: Channel, value: Duration| match found
+            .iter_mut()
+            .find(|(c, _)| *c == channel)
+        {
+            Some((_, longest)) => *longest = (*longest).max(value),
+            None => found.push((channel, value)),
+        };
     let mut after: Option<PageCursor> = None;
     loop {
         let (page, next) = integrations::list_all(&*ports.store, after, 500).await?;
@@ -46,9 +68,11 @@ pub async fn refresh(ports: &Ports) -> Result<Gauges, ServiceError> {
                 .await?;
                 let since = cursor.polled_at.unwrap_or(integration.enabled_at);
                 let lag = (now - since).to_std().unwrap_or(Duration::ZERO);
-                match lags.iter_mut().find(|(c, _)| c == channel) {
-                    Some((_, longest)) => *longest = (*longest).max(lag),
-                    None => lags.push((*channel, lag)),
+                longest(&mut lags, *channel, lag);
+                if let Some(plan) = plans.iter().find(|plan| plan.channel == *channel) {
+                    let key = phase_key(&integration.tenant_id, &integration.id, *channel);
+                    let next_read = next_due_in(&key, plan.cadence, now);
+                    longest(&mut stalenesses, *channel, lag + next_read);
                 }
             }
         }
@@ -61,6 +85,10 @@ pub async fn refresh(ports: &Ports) -> Result<Gauges, ServiceError> {
     for (channel, lag) in lags {
         metrics::poll_lag(channel, lag);
         gauges.poll_lag.insert(channel.as_str(), lag);
+    }
+    for (channel, staleness) in stalenesses {
+        metrics::poll_staleness_worst(channel, staleness);
+        gauges.staleness.insert(channel.as_str(), staleness);
     }
     Ok(gauges)
 }
