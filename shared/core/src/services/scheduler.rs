@@ -220,6 +220,35 @@ mod tests {
         let plans = plan(&no_reserve, 6000, 0);
         assert_eq!(cadence(&plans, Channel::AllegroMessaging), 60);
         assert_eq!(cadence(&plans, Channel::AllegroIssues), 300);
+        // The other figures of docs/performance.md.
+        let plans = plan(&settings, 10_000, 0);
+        assert_eq!(cadence(&plans, Channel::AllegroMessaging), 106);
+        assert_eq!(cadence(&plans, Channel::AllegroIssues), 527);
+        let plans = plan(&settings, 20_000, 0);
+        assert_eq!(cadence(&plans, Channel::AllegroMessaging), 211);
+        assert_eq!(cadence(&plans, Channel::AllegroIssues), 1053);
+        let every_five = PollingSettings {
+            messaging_every: Duration::from_secs(300),
+            ..settings
+        };
+        let plans = plan(&every_five, 20_000, 0);
+        assert_eq!(cadence(&plans, Channel::AllegroMessaging), 351);
+        assert_eq!(cadence(&plans, Channel::AllegroIssues), 351);
+        let mut roomier = PollingSettings {
+            active_reserve: 0.0,
+            ..every_five
+        };
+        roomier.allegro_budget.background_share = 0.9;
+        let plans = plan(&roomier, 20_000, 0);
+        assert_eq!(cadence(&plans, Channel::AllegroMessaging), 300);
+        assert_eq!(
+            crate::polling::capacity(&[(Duration::from_secs(300), 1.0); 2], 6840.0),
+            17_100
+        );
+        assert_eq!(
+            crate::polling::capacity(&[(MINUTE, 1.0), (Duration::from_secs(300), 1.0)], 6840.0),
+            5_700
+        );
         // 1000 accounts are read as wanted, with room to spare.
         let plans = plan(&settings, 1000, 0);
         assert_eq!(cadence(&plans, Channel::AllegroMessaging), 60);
