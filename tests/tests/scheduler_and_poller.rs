@@ -6,9 +6,10 @@ use async_trait::async_trait;
 use marketdesk_core::domain::{Channel, ConnectionState, Integration, IntegrationKind, PollCursor};
 use marketdesk_core::jobs::{InboundEvent, PollJob};
 use marketdesk_core::ports::{
-    ConversationSource, MarketplaceError, MarketplaceRegistry, PollBatch,
+    Condition, ConversationSource, Item, Key, MarketplaceError, MarketplaceRegistry, Page,
+    PollBatch, Ports, Query, Store, StoreError, WriteOp,
 };
-use marketdesk_core::repo::{cursors, integrations};
+use marketdesk_core::repo::{cursors, integrations, leases};
 use marketdesk_core::services::{observe, poller, polling, scheduler, ServiceError};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
@@ -334,10 +335,11 @@ async fn the_schedule_reads_each_inbox_at_its_cadence_spread_over_the_interval()
     let settings = polling::PollingSettings::new(Duration::from_secs(60));
     assert_eq!(settings.issues_every, Duration::from_secs(300));
 
-    // Ten minutes of one-minute ticks, the clock moving a second at a time.
+    // Ten minutes of one-minute ticks, the clock moving a second at a time (up to and with
+    // second 600, when the reads due in the last second of the tenth minute run).
     let begin = b.ports.clock.now();
     let mut first_tick = None;
-    for second in 0..600 {
+    for second in 0..=600 {
         if second % 60 == 0 {
             let report = scheduler::schedule(&b.ports, &settings)
                 .await
@@ -495,4 +497,144 @@ async fn a_read_asked_for_while_a_poll_runs_follows_it_instead_of_being_dropped(
     assert_eq!(done, None);
     b.clock.advance(chrono::Duration::seconds(60));
     assert!(drain(&*b.ports.queues.poll_jobs).await.is_empty());
+}
+
+/// A store that lets "the scheduler" record a read on a lease just before the poller's
+/// first delete of it: the race between a finishing poll and a tick.
+struct TickDuringRelease {
+    inner: Arc<dyn Store>,
+    due: Mutex<Option<chrono::DateTime<chrono::Utc>>>,
+}
+
+#[async_trait]
+impl Store for TickDuringRelease {
+    async fn get(&self, key: &Key) -> Result<Option<Item>, StoreError> {
+        self.inner.get(key).await
+    }
+    async fn put(&self, item: Item, condition: Condition) -> Result<(), StoreError> {
+        self.inner.put(item, condition).await
+    }
+    async fn delete(&self, key: &Key, condition: Condition) -> Result<(), StoreError> {
+        let due = self.due.lock().expect("lock").take();
+        if let Some(due) = due {
+            let deferral = leases::defer_at(&*self.inner, key, due, due).await;
+            assert_eq!(deferral.expect("defer"), leases::Deferral::Recorded);
+        }
+        self.inner.delete(key, condition).await
+    }
+    async fn query(&self, query: &Query) -> Result<Page, StoreError> {
+        self.inner.query(query).await
+    }
+    async fn transact(&self, ops: Vec<WriteOp>) -> Result<(), StoreError> {
+        self.inner.transact(ops).await
+    }
+}
+
+#[tokio::test]
+async fn a_tick_between_a_polls_last_look_and_its_release_neither_loses_the_read_nor_stalls() {
+    let b = backend();
+    let i = connected_allegro(&b.ports, "t1").await;
+    let tick = Duration::from_secs(60);
+    let racing = |due| Ports {
+        store: Arc::new(TickDuringRelease {
+            inner: b.ports.store.clone(),
+            due: Mutex::new(Some(due)),
+        }),
+        ..b.ports.clone()
+    };
+    let running = || async {
+        let mut job = job(&i);
+        assert_eq!(
+            polling::request_poll(&b.ports, job.clone(), Duration::ZERO, tick)
+                .await
+                .expect("request"),
+            polling::Requested::Queued
+        );
+        let queued = drain(&*b.ports.queues.poll_jobs).await;
+        delete_all(&b, &queued).await;
+        job.lease = serde_json::from_str::<PollJob>(&queued[0].body)
+            .expect("job")
+            .lease;
+        let holder = polling::start(&b.ports, &job).await.expect("start");
+        (job, holder.expect("holds the lease"))
+    };
+
+    // A poll with nothing to follow up: the read recorded during its release is queued.
+    let (job, holder) = running().await;
+    let due = b.ports.clock.now() + chrono::Duration::seconds(30);
+    let follow_up = polling::finish_with_follow_up(
+        &racing(due),
+        &job,
+        &holder,
+        b.ports.clock.now(),
+        None,
+        None,
+        tick,
+    )
+    .await
+    .expect("finish");
+    assert_eq!(follow_up, Some(Duration::from_secs(30)));
+    b.clock.advance(chrono::Duration::seconds(30));
+    let queued = drain(&*b.ports.queues.poll_jobs).await;
+    assert_eq!(queued.len(), 1, "the recorded read is queued");
+    delete_all(&b, &queued).await;
+    let next: PollJob = serde_json::from_str(&queued[0].body).expect("job");
+    let next_holder = polling::start(&b.ports, &next)
+        .await
+        .expect("start")
+        .expect("holds the lease");
+
+    // A failed poll gives its lease back even when a read was recorded meanwhile: the next
+    // tick queues again instead of waiting minutes for the lease to expire.
+    let due = b.ports.clock.now() + chrono::Duration::seconds(30);
+    polling::finish(&racing(due), &next, &next_holder)
+        .await
+        .expect("finish");
+    assert_eq!(
+        polling::request_poll(&b.ports, job.clone(), Duration::ZERO, tick)
+            .await
+            .expect("request"),
+        polling::Requested::Queued
+    );
+}
+
+#[tokio::test]
+async fn a_read_asked_for_while_a_job_waits_survives_the_job_taking_its_lease() {
+    let b = backend();
+    let i = connected_allegro(&b.ports, "t1").await;
+    let tick = Duration::from_secs(60);
+    polling::request_poll(&b.ports, job(&i), Duration::from_secs(50), tick)
+        .await
+        .expect("request");
+    // The next tick lands before the job ran: it asks for the read 60 s after it.
+    b.clock.advance(chrono::Duration::seconds(50));
+    assert_eq!(
+        polling::request_poll(&b.ports, job(&i), Duration::from_secs(60), tick)
+            .await
+            .expect("request"),
+        polling::Requested::Deferred
+    );
+    let queued = drain(&*b.ports.queues.poll_jobs).await;
+    delete_all(&b, &queued).await;
+    let waiting: PollJob = serde_json::from_str(&queued[0].body).expect("job");
+    let holder = polling::start(&b.ports, &waiting)
+        .await
+        .expect("start")
+        .expect("holds the lease");
+    let follow_up = polling::finish_with_follow_up(
+        &b.ports,
+        &waiting,
+        &holder,
+        b.ports.clock.now(),
+        None,
+        None,
+        tick,
+    )
+    .await
+    .expect("finish");
+    assert_eq!(
+        follow_up,
+        Some(Duration::from_secs(60)),
+        "the renewal kept it"
+    );
 }

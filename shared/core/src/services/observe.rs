@@ -25,6 +25,9 @@ pub struct Gauges {
     pub staleness: BTreeMap<&'static str, Duration>,
 }
 
+/// A read at exactly a due time counts as that due time's: the next one is a cadence on.
+const SAME_INSTANT: chrono::Duration = chrono::Duration::milliseconds(1);
+
 /// Refreshes the gauges without a plan (no staleness).
 pub async fn refresh(ports: &Ports) -> Result<Gauges, ServiceError> {
     refresh_with(ports, &[]).await
@@ -33,8 +36,9 @@ pub async fn refresh(ports: &Ports) -> Result<Gauges, ServiceError> {
 /// Reads every integration (one index query per 500) and the poll cursor of each channel of
 /// each polled one (one `get` each), then sets the gauges. An integration never polled yet
 /// counts from when it was switched on. With the tick's `plans`, also each account's
-/// worst-case staleness: its lag plus the time until its next read at the channel's cadence
-/// and its phase (one cadence when it is on schedule).
+/// worst-case staleness: the time from its last read to the next one due after it at the
+/// channel's cadence and its phase (about one cadence when on schedule), or its lag when
+/// that read is overdue.
 pub async fn refresh_with(ports: &Ports, plans: &[ChannelPlan]) -> Result<Gauges, ServiceError> {
     let now = ports.clock.now();
     let mut gauges = Gauges::default();
@@ -71,8 +75,10 @@ pub async fn refresh_with(ports: &Ports, plans: &[ChannelPlan]) -> Result<Gauges
                 longest(&mut lags, *channel, lag);
                 if let Some(plan) = plans.iter().find(|plan| plan.channel == *channel) {
                     let key = phase_key(&integration.tenant_id, &integration.id, *channel);
-                    let next_read = next_due_in(&key, plan.cadence, now);
-                    longest(&mut stalenesses, *channel, lag + next_read);
+                    // The gap the plan leaves after the last read (a change right after it
+                    // waits that long), or the lag when the next read is overdue.
+                    let planned_gap = next_due_in(&key, plan.cadence, since + SAME_INSTANT);
+                    longest(&mut stalenesses, *channel, lag.max(planned_gap));
                 }
             }
         }

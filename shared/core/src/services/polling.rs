@@ -305,18 +305,29 @@ pub async fn finish_with_follow_up(
     tick: Duration,
 ) -> Result<Option<Duration>, ServiceError> {
     let key = lease_key(&job.tenant_id, &job.integration_id, job.channel);
-    let now = ports.clock.now();
-    let pending = leases::pending_for(&*ports.store, &key, holder)
-        .await?
-        .filter(|due| *due > started);
-    let pending_in = pending.map(|due| (due - now).to_std().unwrap_or(Duration::ZERO));
-    let delay = match (re_read, pending_in) {
-        (Some(re_read), Some(pending_in)) => Some(re_read.min(pending_in)),
-        (re_read, pending_in) => re_read.or(pending_in),
-    };
-    let Some(delay) = delay else {
-        leases::release_at(&*ports.store, &key, holder).await?;
-        return Ok(None);
+    // A read the scheduler records between our look and the release makes the release fail
+    // on the lease's version: look again, so it is neither lost nor left waiting for the
+    // lease to expire.
+    let mut attempts = 0;
+    let (now, pending, pending_in, delay) = loop {
+        let Some((version, pending)) = leases::held_by(&*ports.store, &key, holder).await? else {
+            // Our lease ran out and another job took it: that one reads.
+            return Ok(None);
+        };
+        let now = ports.clock.now();
+        let pending = pending.filter(|due| *due > started);
+        let pending_in = pending.map(|due| (due - now).to_std().unwrap_or(Duration::ZERO));
+        let delay = match (re_read, pending_in) {
+            (Some(re_read), Some(pending_in)) => Some(re_read.min(pending_in)),
+            (re_read, pending_in) => re_read.or(pending_in),
+        };
+        if let Some(delay) = delay {
+            break (now, pending, pending_in, delay);
+        }
+        attempts += 1;
+        if leases::release_version(&*ports.store, &key, version).await? || attempts >= 5 {
+            return Ok(None);
+        }
     };
     let mut next = PollJob::new(
         job.tenant_id.clone(),
