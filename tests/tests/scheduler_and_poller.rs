@@ -6,10 +6,11 @@ use async_trait::async_trait;
 use marketdesk_core::domain::{Channel, ConnectionState, Integration, IntegrationKind, PollCursor};
 use marketdesk_core::jobs::{InboundEvent, PollJob};
 use marketdesk_core::ports::{
-    ConversationSource, MarketplaceError, MarketplaceRegistry, PollBatch,
+    Condition, ConversationSource, Item, Key, MarketplaceError, MarketplaceRegistry, Page,
+    PollBatch, Ports, Query, Store, StoreError, WriteOp,
 };
-use marketdesk_core::repo::{cursors, integrations};
-use marketdesk_core::services::{poller, scheduler, ServiceError};
+use marketdesk_core::repo::{cursors, integrations, leases};
+use marketdesk_core::services::{observe, poller, polling, scheduler, ServiceError};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 use support::*;
@@ -262,4 +263,378 @@ async fn duplicate_poll_jobs_are_merged_while_one_is_queued_or_running() {
     assert_eq!(source.seen_positions.lock().expect("lock").len(), 2);
     let third = scheduler::fan_out(&b.ports).await.expect("fan out");
     assert_eq!((third.jobs, third.merged), (2, 0));
+}
+
+/// Records when each integration's channel was read; answers nothing new.
+#[derive(Default)]
+struct RecordingSource {
+    clock: Option<Arc<marketdesk_core::ports::ManualClock>>,
+    reads: Mutex<Vec<(String, Channel, chrono::DateTime<chrono::Utc>)>>,
+}
+
+#[async_trait]
+impl ConversationSource for RecordingSource {
+    async fn poll(
+        &self,
+        integration: &Integration,
+        cursor: &PollCursor,
+    ) -> Result<PollBatch, MarketplaceError> {
+        let now = marketdesk_core::ports::Clock::now(&**self.clock.as_ref().expect("clock"));
+        self.reads
+            .lock()
+            .expect("lock")
+            .push((integration.id.0.clone(), cursor.channel, now));
+        Ok(PollBatch {
+            events: Vec::new(),
+            next_position: cursor.position.clone(),
+        })
+    }
+}
+
+/// Deletes received poll jobs (done).
+async fn delete_all(b: &Backend, messages: &[marketdesk_core::ports::QueueMessage]) {
+    for message in messages {
+        b.ports
+            .queues
+            .poll_jobs
+            .delete(&message.receipt)
+            .await
+            .expect("delete");
+    }
+}
+
+/// Runs every poll job visible now, with `settings`.
+async fn run_visible_polls(
+    b: &Backend,
+    registry: &MarketplaceRegistry,
+    settings: &polling::PollingSettings,
+) {
+    let messages = drain(&*b.ports.queues.poll_jobs).await;
+    for message in &messages {
+        poller::handle_body_with(&b.ports, registry, &message.body, settings)
+            .await
+            .expect("poll");
+    }
+    delete_all(b, &messages).await;
+}
+
+#[tokio::test]
+async fn the_schedule_reads_each_inbox_at_its_cadence_spread_over_the_interval() {
+    let b = backend();
+    let mut accounts = Vec::new();
+    for _ in 0..40 {
+        accounts.push(connected_allegro(&b.ports, "t1").await.id.0);
+    }
+    let source = Arc::new(RecordingSource {
+        clock: Some(b.clock.clone()),
+        ..RecordingSource::default()
+    });
+    let registry = MarketplaceRegistry::empty()
+        .with_source(Channel::AllegroIssues, source.clone())
+        .with_source(Channel::AllegroMessaging, source.clone());
+    let settings = polling::PollingSettings::new(Duration::from_secs(60));
+    assert_eq!(settings.issues_every, Duration::from_secs(300));
+
+    // Ten minutes of one-minute ticks, the clock moving a second at a time (up to and with
+    // second 600, when the reads due in the last second of the tenth minute run).
+    let begin = b.ports.clock.now();
+    let mut first_tick = None;
+    for second in 0..=600 {
+        if second % 60 == 0 {
+            let report = scheduler::schedule(&b.ports, &settings)
+                .await
+                .expect("schedule");
+            let plan = report
+                .plan(Channel::AllegroMessaging)
+                .expect("messaging plan");
+            assert_eq!((plan.accounts, plan.cadence), (40, Duration::from_secs(60)));
+            first_tick.get_or_insert(report);
+        }
+        run_visible_polls(&b, &registry, &settings).await;
+        b.clock.advance(chrono::Duration::seconds(1));
+    }
+    let first_tick = first_tick.expect("ticked");
+    // The first tick queues every Message Center inbox and some of the issues inboxes, none
+    // of them twice.
+    assert_eq!(first_tick.fan_out.jobs + first_tick.not_due, 80);
+    assert!(first_tick.fan_out.jobs >= 40, "{first_tick:?}");
+
+    let reads = source.reads.lock().expect("lock").clone();
+    for account in &accounts {
+        let times = |channel: Channel| -> Vec<i64> {
+            reads
+                .iter()
+                .filter(|(id, c, _)| id == account && *c == channel)
+                .map(|(_, _, at)| (*at - begin).num_seconds())
+                .collect()
+        };
+        let messaging = times(Channel::AllegroMessaging);
+        assert_eq!(messaging.len(), 10, "{account}: {messaging:?}");
+        assert!(
+            messaging.windows(2).all(|w| w[1] - w[0] == 60),
+            "Message Center every minute at the same offset: {messaging:?}"
+        );
+        let issues = times(Channel::AllegroIssues);
+        assert_eq!(
+            issues.len(),
+            2,
+            "{account}: issues every 5 minutes: {issues:?}"
+        );
+        assert_eq!(issues[1] - issues[0], 300);
+    }
+    // Spread over the minute, not a burst at the tick: the first minute's Message Center
+    // reads fall into at least 5 of its 6 ten-second slices.
+    let mut slices: Vec<i64> = reads
+        .iter()
+        .filter(|(_, c, at)| *c == Channel::AllegroMessaging && (*at - begin).num_seconds() < 60)
+        .map(|(_, _, at)| (*at - begin).num_seconds() / 10)
+        .collect();
+    slices.sort_unstable();
+    slices.dedup();
+    assert!(slices.len() >= 5, "reads bunched: {slices:?}");
+
+    // On schedule, the worst-case staleness of a channel is about its cadence: from each
+    // account's last read to its next one.
+    let report = scheduler::schedule(&b.ports, &settings)
+        .await
+        .expect("schedule");
+    let gauges = observe::refresh_with(&b.ports, &report.plans)
+        .await
+        .expect("gauges");
+    let messaging = worst_of(&gauges, Channel::AllegroMessaging);
+    assert!((55..=61).contains(&messaging), "{gauges:?}");
+    let issues = worst_of(&gauges, Channel::AllegroIssues);
+    assert!((240..=301).contains(&issues), "{gauges:?}");
+    // An account never read since it was switched on, ten minutes ago, falls behind.
+    connected_allegro(&b.ports, "t2").await;
+    let gauges = observe::refresh_with(&b.ports, &report.plans)
+        .await
+        .expect("gauges");
+    assert!(
+        worst_of(&gauges, Channel::AllegroMessaging) >= 600,
+        "{gauges:?}"
+    );
+}
+
+fn worst_of(gauges: &observe::Gauges, channel: Channel) -> u64 {
+    gauges.staleness[channel.as_str()].as_secs()
+}
+
+#[tokio::test]
+async fn a_read_asked_for_while_a_poll_runs_follows_it_instead_of_being_dropped() {
+    let b = backend();
+    let i = connected_allegro(&b.ports, "t1").await;
+    let tick = Duration::from_secs(60);
+    let mut job = job(&i);
+    // A job queued and running when the next tick asks for the following read in 30 s.
+    assert_eq!(
+        polling::request_poll(&b.ports, job.clone(), Duration::ZERO, tick)
+            .await
+            .expect("request"),
+        polling::Requested::Queued
+    );
+    let queued = drain(&*b.ports.queues.poll_jobs).await;
+    assert_eq!(queued.len(), 1);
+    job.lease = serde_json::from_str::<PollJob>(&queued[0].body)
+        .expect("job")
+        .lease;
+    delete_all(&b, &queued).await;
+    let holder = polling::start(&b.ports, &job)
+        .await
+        .expect("start")
+        .expect("holds the lease");
+    let started = b.ports.clock.now();
+    b.clock.advance(chrono::Duration::seconds(1));
+    assert_eq!(
+        polling::request_poll(&b.ports, job.clone(), Duration::from_secs(30), tick)
+            .await
+            .expect("request"),
+        polling::Requested::Deferred
+    );
+    assert_eq!(
+        polling::request_poll(&b.ports, job.clone(), Duration::from_secs(30), tick)
+            .await
+            .expect("request"),
+        polling::Requested::Merged,
+        "one read to come is enough"
+    );
+    // Finishing, the poll queues that read at its due time, holding the lease for it.
+    let follow_up =
+        polling::finish_with_follow_up(&b.ports, &job, &holder, started, None, None, tick)
+            .await
+            .expect("finish");
+    assert_eq!(follow_up, Some(Duration::from_secs(30)));
+    assert!(
+        drain(&*b.ports.queues.poll_jobs).await.is_empty(),
+        "not before its time"
+    );
+    b.clock.advance(chrono::Duration::seconds(30));
+    let queued = drain(&*b.ports.queues.poll_jobs).await;
+    assert_eq!(queued.len(), 1);
+    let next: PollJob = serde_json::from_str(&queued[0].body).expect("job");
+    delete_all(&b, &queued).await;
+    let next_holder = polling::start(&b.ports, &next).await.expect("start");
+    assert!(next_holder.is_some(), "the follow-up holds the lease");
+
+    // A read asked for before a poll started is covered by it: no extra poll.
+    b.clock.advance(chrono::Duration::seconds(1));
+    polling::request_poll(&b.ports, next.clone(), Duration::ZERO, tick)
+        .await
+        .expect("request");
+    let later = b.ports.clock.now() + chrono::Duration::seconds(1);
+    b.clock.advance(chrono::Duration::seconds(2));
+    let done = polling::finish_with_follow_up(
+        &b.ports,
+        &next,
+        &next_holder.expect("holder"),
+        later,
+        None,
+        None,
+        tick,
+    )
+    .await
+    .expect("finish");
+    assert_eq!(done, None);
+    b.clock.advance(chrono::Duration::seconds(60));
+    assert!(drain(&*b.ports.queues.poll_jobs).await.is_empty());
+}
+
+/// A store that lets "the scheduler" record a read on a lease just before the poller's
+/// first delete of it: the race between a finishing poll and a tick.
+struct TickDuringRelease {
+    inner: Arc<dyn Store>,
+    due: Mutex<Option<chrono::DateTime<chrono::Utc>>>,
+}
+
+#[async_trait]
+impl Store for TickDuringRelease {
+    async fn get(&self, key: &Key) -> Result<Option<Item>, StoreError> {
+        self.inner.get(key).await
+    }
+    async fn put(&self, item: Item, condition: Condition) -> Result<(), StoreError> {
+        self.inner.put(item, condition).await
+    }
+    async fn delete(&self, key: &Key, condition: Condition) -> Result<(), StoreError> {
+        let due = self.due.lock().expect("lock").take();
+        if let Some(due) = due {
+            let deferral = leases::defer_at(&*self.inner, key, due, due).await;
+            assert_eq!(deferral.expect("defer"), leases::Deferral::Recorded);
+        }
+        self.inner.delete(key, condition).await
+    }
+    async fn query(&self, query: &Query) -> Result<Page, StoreError> {
+        self.inner.query(query).await
+    }
+    async fn transact(&self, ops: Vec<WriteOp>) -> Result<(), StoreError> {
+        self.inner.transact(ops).await
+    }
+}
+
+#[tokio::test]
+async fn a_tick_between_a_polls_last_look_and_its_release_neither_loses_the_read_nor_stalls() {
+    let b = backend();
+    let i = connected_allegro(&b.ports, "t1").await;
+    let tick = Duration::from_secs(60);
+    let racing = |due| Ports {
+        store: Arc::new(TickDuringRelease {
+            inner: b.ports.store.clone(),
+            due: Mutex::new(Some(due)),
+        }),
+        ..b.ports.clone()
+    };
+    let running = || async {
+        let mut job = job(&i);
+        assert_eq!(
+            polling::request_poll(&b.ports, job.clone(), Duration::ZERO, tick)
+                .await
+                .expect("request"),
+            polling::Requested::Queued
+        );
+        let queued = drain(&*b.ports.queues.poll_jobs).await;
+        delete_all(&b, &queued).await;
+        job.lease = serde_json::from_str::<PollJob>(&queued[0].body)
+            .expect("job")
+            .lease;
+        let holder = polling::start(&b.ports, &job).await.expect("start");
+        (job, holder.expect("holds the lease"))
+    };
+
+    // A poll with nothing to follow up: the read recorded during its release is queued.
+    let (job, holder) = running().await;
+    let due = b.ports.clock.now() + chrono::Duration::seconds(30);
+    let follow_up = polling::finish_with_follow_up(
+        &racing(due),
+        &job,
+        &holder,
+        b.ports.clock.now(),
+        None,
+        None,
+        tick,
+    )
+    .await
+    .expect("finish");
+    assert_eq!(follow_up, Some(Duration::from_secs(30)));
+    b.clock.advance(chrono::Duration::seconds(30));
+    let queued = drain(&*b.ports.queues.poll_jobs).await;
+    assert_eq!(queued.len(), 1, "the recorded read is queued");
+    delete_all(&b, &queued).await;
+    let next: PollJob = serde_json::from_str(&queued[0].body).expect("job");
+    let next_holder = polling::start(&b.ports, &next)
+        .await
+        .expect("start")
+        .expect("holds the lease");
+
+    // A failed poll gives its lease back even when a read was recorded meanwhile: the next
+    // tick queues again instead of waiting minutes for the lease to expire.
+    let due = b.ports.clock.now() + chrono::Duration::seconds(30);
+    polling::finish(&racing(due), &next, &next_holder)
+        .await
+        .expect("finish");
+    assert_eq!(
+        polling::request_poll(&b.ports, job.clone(), Duration::ZERO, tick)
+            .await
+            .expect("request"),
+        polling::Requested::Queued
+    );
+}
+
+#[tokio::test]
+async fn a_read_asked_for_while_a_job_waits_survives_the_job_taking_its_lease() {
+    let b = backend();
+    let i = connected_allegro(&b.ports, "t1").await;
+    let tick = Duration::from_secs(60);
+    polling::request_poll(&b.ports, job(&i), Duration::from_secs(50), tick)
+        .await
+        .expect("request");
+    // The next tick lands before the job ran: it asks for the read 60 s after it.
+    b.clock.advance(chrono::Duration::seconds(50));
+    assert_eq!(
+        polling::request_poll(&b.ports, job(&i), Duration::from_secs(60), tick)
+            .await
+            .expect("request"),
+        polling::Requested::Deferred
+    );
+    let queued = drain(&*b.ports.queues.poll_jobs).await;
+    delete_all(&b, &queued).await;
+    let waiting: PollJob = serde_json::from_str(&queued[0].body).expect("job");
+    let holder = polling::start(&b.ports, &waiting)
+        .await
+        .expect("start")
+        .expect("holds the lease");
+    let follow_up = polling::finish_with_follow_up(
+        &b.ports,
+        &waiting,
+        &holder,
+        b.ports.clock.now(),
+        None,
+        None,
+        tick,
+    )
+    .await
+    .expect("finish");
+    assert_eq!(
+        follow_up,
+        Some(Duration::from_secs(60)),
+        "the renewal kept it"
+    );
 }

@@ -320,6 +320,15 @@ Environment:
   MARKETDESK_POLL_INTERVAL  same as --poll-interval
   MARKETDESK_WORKERS        messages handled at once per queue (default: 8, at most 256)
   MARKETDESK_POLL_TIMEOUT   longest time of one poll job before it is retried later (default: 90s, at most 170s)
+  MARKETDESK_POLL_MESSAGING_EVERY, MARKETDESK_POLL_ISSUES_EVERY, MARKETDESK_POLL_EMPIK_EVERY
+                            how often each Allegro Message Center inbox, /sale/issues inbox and
+                            EmpikPlace shop is read (default: the poll interval; issues 5 times
+                            it, at most 5m); Allegro's are stretched to fit the budget
+  MARKETDESK_POLL_ACTIVE_EVERY, MARKETDESK_POLL_ACTIVE_FOR
+                            re-read an inbox where changes were found this often, this long
+                            after the last one (default: 12s, 3m; 0 turns re-reads off)
+  MARKETDESK_POLL_ACTIVE_RESERVE
+                            share of the polls' Allegro budget kept for re-reads (default: 0.05)
   MARKETDESK_LOG            log filter, e.g. info or marketdesk_core=debug (default: info; RUST_LOG also works)
   MARKETDESK_LOG_FORMAT     text or json (default: text); colours only on a terminal
   MARKETDESK_ALLEGRO_CLIENT_ID, MARKETDESK_ALLEGRO_CLIENT_SECRET

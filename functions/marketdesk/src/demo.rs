@@ -163,7 +163,12 @@ pub async fn run(args: DemoArgs) -> Result<(), DemoError> {
     let api_url = format!("http://{api_addr}");
 
     let channel_settings = demo_channel_settings(&api_url, &sandbox.base_url);
-    let channels = Channels::build(&ports, &channel_settings)?;
+    let mut channels = Channels::build(&ports, &channel_settings)?;
+    // Every inbox read at the demo's own interval, as `serve` reads the variables.
+    channels.polling = marketdesk_core::services::polling::PollingSettings {
+        allegro_budget: channel_settings.allegro_budget,
+        ..marketdesk_core::services::polling::PollingSettings::new(args.poll_interval)
+    };
     let (stop_tx, stop_rx) = signal::channel(false);
     // The same application as `marketdesk serve` builds.
     let people = marketdesk_core::services::people::PeopleSettings::default()

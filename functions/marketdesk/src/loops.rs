@@ -112,7 +112,7 @@ pub fn spawn_all(
         )));
     }
 
-    let p = ports.clone();
+    let (p, polling) = (ports.clone(), channels.polling);
     handles.push(tokio::spawn(consume(
         "poll_jobs",
         ports.queues.poll_jobs.clone(),
@@ -120,7 +120,11 @@ pub fn spawn_all(
         polls,
         move |body| {
             let (p, m) = (p.clone(), marketplaces.clone());
-            async move { poller::handle_body(&p, &*m, &body).await.map(|_| ()) }
+            async move {
+                poller::handle_body_with(&p, &*m, &body, &polling)
+                    .await
+                    .map(|_| ())
+            }
         },
     )));
 

@@ -7,6 +7,7 @@ use marketdesk_channels::wiring::{Channels, WiringError};
 use marketdesk_core::config::Env;
 use marketdesk_core::ports::{Ports, SystemClock};
 use marketdesk_core::services::people::PeopleSettings;
+use marketdesk_core::services::polling::PollingSettings;
 use marketdesk_core::services::webhooks::WebhookSettings;
 use marketdesk_http::{router, AppState};
 use std::sync::Arc;
@@ -63,6 +64,8 @@ pub async fn run(settings: ServeSettings, env: &Env) -> Result<(), ServeError> {
     }
     let mut channels = Channels::build(&ports, &channel_settings)?;
     channels.webhook_settings = WebhookSettings::from_env(env)?;
+    channels.polling =
+        PollingSettings::from_env(env, settings.poll_interval, channel_settings.allegro_budget)?;
     let listener = tokio::net::TcpListener::bind(settings.listen)
         .await
         .map_err(|source| ServeError::Listen {

@@ -2,31 +2,45 @@
 
 use aws_lambda_events::event::sqs::{SqsBatchResponse, SqsEvent};
 use marketdesk_core::ports::{MarketplaceRegistry, Ports};
+use marketdesk_core::services::polling::PollingSettings;
 
-/// What the handler needs: the ports and the marketplace readers.
+/// What the handler needs: the ports, the marketplace readers and the polling settings.
 pub struct Deps {
     /// Every port.
     pub ports: Ports,
     /// Channel readers available in this build.
     pub marketplaces: MarketplaceRegistry,
+    /// How active accounts are re-read.
+    pub polling: PollingSettings,
 }
 
 impl Deps {
-    /// Wires the handler's dependencies.
+    /// Wires the handler's dependencies with the default polling settings.
     pub fn new(ports: Ports, marketplaces: MarketplaceRegistry) -> Self {
         Self {
             ports,
             marketplaces,
+            polling: PollingSettings::new(std::time::Duration::from_secs(60)),
         }
+    }
+
+    /// The same with `polling` (read from `MARKETDESK_POLL_*`).
+    pub fn with_polling(self, polling: PollingSettings) -> Self {
+        Self { polling, ..self }
     }
 }
 
 /// Handles every record of the batch; failed records are reported for redelivery.
 pub async fn handle(deps: &Deps, event: SqsEvent) -> SqsBatchResponse {
     marketdesk_lambda::sqs::process_batch(event, &*deps.ports.queues.poll_jobs, |body| async move {
-        marketdesk_core::services::poller::handle_body(&deps.ports, &deps.marketplaces, &body)
-            .await
-            .map(|_| ())
+        marketdesk_core::services::poller::handle_body_with(
+            &deps.ports,
+            &deps.marketplaces,
+            &body,
+            &deps.polling,
+        )
+        .await
+        .map(|_| ())
     })
     .await
 }

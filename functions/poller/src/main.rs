@@ -10,7 +10,7 @@ async fn main() -> Result<(), marketdesk_lambda::Error> {
     marketdesk_lambda::init_tracing();
     let ports = marketdesk_lambda::ports_from_env().await?;
     let channels = marketdesk_lambda::channels_from_env(&ports).await?;
-    let deps = handler::Deps::new(ports, channels.registry);
+    let deps = handler::Deps::new(ports, channels.registry).with_polling(channels.polling);
     run(service_fn(|event: LambdaEvent<SqsEvent>| async {
         Ok::<_, marketdesk_lambda::Error>(handler::handle(&deps, event.payload).await)
     }))

@@ -31,11 +31,14 @@ pub async fn handle(
 mod tests {
     use super::*;
     use marketdesk_core::domain::IntegrationKind;
-    use marketdesk_local::testkit::{seed_connected_integration, temp_backend};
+    use marketdesk_core::ports::{Clock, ManualClock, SystemClock};
+    use marketdesk_local::testkit::{seed_connected_integration, temp_backend_with_clock};
+    use std::sync::Arc;
 
     #[tokio::test]
     async fn sample_tick_queues_jobs_for_connected_integrations() {
-        let backend = temp_backend();
+        let clock = Arc::new(ManualClock::new(SystemClock.now()));
+        let backend = temp_backend_with_clock(clock.clone());
         let ports = &backend.ports;
         seed_connected_integration(ports, "t-1", "int-1", IntegrationKind::Empikplace).await;
 
@@ -47,6 +50,8 @@ mod tests {
                 .expect("settings");
         let channels = Channels::build(ports, &settings).expect("channels");
         handle(ports, &channels, tick).await.expect("tick");
+        // Each shop's poll is due at its own offset within the minute.
+        clock.set(clock.now() + channels.polling.tick);
         let jobs = ports
             .queues
             .poll_jobs

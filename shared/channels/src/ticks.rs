@@ -1,5 +1,6 @@
 //! What the one-minute schedule does, shared by the `scheduler` Lambda and `marketdesk serve`:
-//! queue the poll jobs, finish device-flow grants the seller has confirmed, and hand due
+//! queue the poll jobs due before the next tick (each inbox at its cadence, fitted to the
+//! Allegro budget, see `services::scheduler::schedule`), finish device-flow grants the seller has confirmed, and hand due
 //! autoresponses to the outbox, wake snoozed tickets and send due SLA notices.
 
 use crate::allegro::connect;
@@ -7,6 +8,8 @@ use crate::wiring::Channels;
 use marketdesk_core::domain::Integration;
 use marketdesk_core::ports::Ports;
 use marketdesk_core::services::autoresponder::due;
+use marketdesk_core::services::observe::Gauges;
+use marketdesk_core::services::scheduler::ScheduleReport;
 use marketdesk_core::services::{scheduler, sla, workflow, ServiceError};
 
 /// What one tick did.
@@ -33,10 +36,10 @@ pub async fn scheduler_tick(
     ports: &Ports,
     channels: &Channels,
 ) -> Result<TickReport, ServiceError> {
-    let fan_out = scheduler::fan_out(ports).await?;
+    let schedule = scheduler::schedule(ports, &channels.polling).await?;
     let mut report = TickReport {
-        integrations: fan_out.integrations,
-        jobs: fan_out.jobs,
+        integrations: schedule.fan_out.integrations,
+        jobs: schedule.fan_out.jobs,
         connected: 0,
         autoresponses: 0,
         autoresponses_skipped: 0,
@@ -66,8 +69,42 @@ pub async fn scheduler_tick(
         Ok(sent) => report.sla_notices = sent.nearing + sent.breached,
         Err(error) => tracing::warn!(%error, "due SLA notices could not be read"),
     }
-    if let Err(error) = marketdesk_core::services::observe::refresh(ports).await {
-        tracing::warn!(%error, "poll lag and disconnected integrations could not be measured");
+    match marketdesk_core::services::observe::refresh_with(ports, &schedule.plans).await {
+        Ok(gauges) => log_polling(&schedule, &gauges),
+        Err(error) => {
+            tracing::warn!(%error, "poll lag and disconnected integrations could not be measured")
+        }
     }
     Ok(report)
+}
+
+/// One line per tick: each channel's accounts, cadence, planned calls and worst-case
+/// staleness, and what the tick queued.
+fn log_polling(schedule: &ScheduleReport, gauges: &Gauges) {
+    let channels: Vec<String> = schedule
+        .plans
+        .iter()
+        .filter(|plan| plan.accounts > 0)
+        .map(|plan| {
+            let worst = gauges
+                .staleness
+                .get(plan.channel.as_str())
+                .map_or_else(|| "-".to_owned(), |worst| format!("{}s", worst.as_secs()));
+            format!(
+                "{}: {} accounts every {}s, {:.0} calls/min, worst staleness {worst}",
+                plan.channel.as_str(),
+                plan.accounts,
+                plan.cadence.as_secs(),
+                plan.calls_per_minute,
+            )
+        })
+        .collect();
+    tracing::info!(
+        queued = schedule.fan_out.jobs,
+        deferred = schedule.deferred,
+        merged = schedule.fan_out.merged,
+        not_due = schedule.not_due,
+        channels = %channels.join("; "),
+        "polling planned"
+    );
 }

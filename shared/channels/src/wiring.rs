@@ -15,6 +15,7 @@ use marketdesk_core::domain::Channel;
 use marketdesk_core::ports::{
     AccountConnector, DeliveryRegistry, MarketplaceRegistry, NoConnector, Ports,
 };
+use marketdesk_core::services::polling::PollingSettings;
 use marketdesk_core::services::webhooks::WebhookSettings;
 use std::sync::Arc;
 
@@ -49,11 +50,21 @@ pub struct Channels {
     /// Which webhook targets are allowed, time-outs and retries (defaults until the wiring
     /// reads `MARKETDESK_WEBHOOKS_*` with [`WebhookSettings::from_env`]).
     pub webhook_settings: WebhookSettings,
+    /// How often each inbox is read and active accounts re-read (defaults for a one-minute
+    /// tick until the wiring reads `MARKETDESK_POLL_*` with [`PollingSettings::from_env`]).
+    pub polling: PollingSettings,
 }
+
+/// The scheduler's period unless the wiring says otherwise (the one-minute rule on AWS).
+pub const DEFAULT_TICK: std::time::Duration = std::time::Duration::from_secs(60);
 
 impl Channels {
     /// Builds every channel the settings allow.
     pub fn build(ports: &Ports, settings: &ChannelSettings) -> Result<Self, WiringError> {
+        let polling = PollingSettings {
+            allegro_budget: settings.allegro_budget,
+            ..PollingSettings::new(DEFAULT_TICK)
+        };
         let mut registry = MarketplaceRegistry::empty().with_source(
             Channel::EmpikThreads,
             Arc::new(
@@ -90,6 +101,7 @@ impl Channels {
                 key_check,
                 webhooks: Arc::new(HttpWebhookTransport::new()),
                 webhook_settings: WebhookSettings::default(),
+                polling,
             });
         };
         let parse = |url: &Option<String>| {
@@ -155,6 +167,7 @@ impl Channels {
             key_check,
             webhooks: Arc::new(HttpWebhookTransport::new()),
             webhook_settings: WebhookSettings::default(),
+            polling,
         })
     }
 }

@@ -14,7 +14,9 @@ use marketdesk_core::domain::{
 use marketdesk_core::jobs::InboundEvent;
 use marketdesk_core::ports::{ConversationSource, ManualClock, MarketplaceError, PollBatch, Ports};
 use marketdesk_core::repo::{integrations, tickets};
-use marketdesk_core::services::tokens;
+use marketdesk_core::services::poller::PollOutcome;
+use marketdesk_core::services::polling::PollingSettings;
+use marketdesk_core::services::{scheduler, tokens};
 use marketdesk_local::testkit::{
     seed_connected_integration, temp_backend, temp_backend_with_clock, TempBackend,
 };
@@ -944,4 +946,152 @@ async fn openings_allegro_wrote_for_the_buyer_are_the_buyers_and_advisers_wait_f
             e.conversation.external_id
         );
     }
+}
+
+/// What one simulated second did.
+#[derive(Clone, Copy)]
+struct Second {
+    /// Seconds since the run began.
+    at: i64,
+    /// A Message Center poll ran.
+    messaging_polled: bool,
+    /// A Message Center poll read changes.
+    read_changes: bool,
+}
+
+/// Simulated seconds on the manual `clock` until `stop` says so: a scheduler tick at every
+/// whole minute of the run, then every due poll job and inbound event, each second.
+async fn run_seconds(
+    h: &Harness,
+    clock: &ManualClock,
+    registry: &marketdesk_core::ports::MarketplaceRegistry,
+    settings: &PollingSettings,
+    second: &mut i64,
+    stop: impl Fn(Second) -> bool,
+) {
+    loop {
+        if *second % 60 == 0 {
+            scheduler::schedule(h.ports(), settings)
+                .await
+                .expect("schedule");
+        }
+        let outcomes = common::run_polls(h.ports(), registry, settings).await;
+        common::ingest_all(h.ports()).await;
+        let messaging: Vec<&PollOutcome> = outcomes
+            .iter()
+            .filter(|(channel, _)| *channel == Channel::AllegroMessaging)
+            .map(|(_, outcome)| outcome)
+            .collect();
+        let now = Second {
+            at: *second,
+            messaging_polled: !messaging.is_empty(),
+            read_changes: messaging
+                .iter()
+                .any(|outcome| matches!(outcome, PollOutcome::Polled { events } if *events > 0)),
+        };
+        if stop(now) {
+            return;
+        }
+        clock.advance(Duration::seconds(1));
+        *second += 1;
+        assert!(*second < 1200, "the simulated run went on for 20 minutes");
+    }
+}
+
+#[tokio::test]
+async fn an_active_conversation_is_re_read_within_seconds_while_idle_ones_wait_their_minute() {
+    let clock = Arc::new(ManualClock::new(Utc::now()));
+    let h = Harness::start_with(
+        "sklep_aktywny",
+        temp_backend_with_clock(clock.clone()),
+        |c| c,
+    )
+    .await;
+    let registry = allegro_registry(h.ports(), &h.clients);
+    let settings = PollingSettings::new(StdDuration::from_secs(60));
+    assert_eq!(settings.active_every, StdDuration::from_secs(12));
+    let shop = shop(&h, "kupujacy_aktywny").await;
+    let question = h
+        .create(
+            "/allegro/inbox/threads",
+            json!({ "seller_id": h.seller_id, "buyer_id": shop.buyer_id, "type": "COMMON",
+                    "text": "Czy wyślecie dziś?" }),
+        )
+        .await;
+    let buyer_writes = |text: &'static str| {
+        let path = format!("/allegro/inbox/threads/{question}/messages");
+        let h = &h;
+        async move {
+            h.create(&path, json!({ "author": "BUYER", "text": text }))
+                .await;
+        }
+    };
+
+    // The regular read at the account's offset in the minute finds the question.
+    let mut second = 0;
+    run_seconds(&h, &clock, &registry, &settings, &mut second, |s| {
+        s.read_changes
+    })
+    .await;
+    let first_read = second;
+    assert!(
+        first_read < 60,
+        "read within the first minute: {first_read}"
+    );
+
+    // The buyer writes again 5 s later: the conversation is active, re-read every 12 s.
+    let wrote = first_read + 5;
+    run_seconds(&h, &clock, &registry, &settings, &mut second, |s| {
+        s.at == wrote
+    })
+    .await;
+    buyer_writes("Halo? Potrzebuję na jutro.").await;
+    run_seconds(&h, &clock, &registry, &settings, &mut second, |s| {
+        s.read_changes
+    })
+    .await;
+    let active_delay = second - wrote;
+    assert!(
+        active_delay <= 15,
+        "an active conversation's message waited {active_delay} s (regular interval 60 s)"
+    );
+
+    // Three idle minutes later only the regular reads remain: a message written 5 s after
+    // one waits for the next, most of a minute.
+    let quiet_from = second + 200;
+    run_seconds(&h, &clock, &registry, &settings, &mut second, |s| {
+        s.at == quiet_from
+    })
+    .await;
+    // Past the active period, the next Message Center poll is a regular one.
+    run_seconds(&h, &clock, &registry, &settings, &mut second, |s| {
+        s.messaging_polled
+    })
+    .await;
+    let wrote = second + 5;
+    run_seconds(&h, &clock, &registry, &settings, &mut second, |s| {
+        s.at == wrote
+    })
+    .await;
+    buyer_writes("Czy ktoś tu jest?").await;
+    run_seconds(&h, &clock, &registry, &settings, &mut second, |s| {
+        s.read_changes
+    })
+    .await;
+    let idle_delay = second - wrote;
+    assert!(
+        (50..=60).contains(&idle_delay),
+        "an idle account is read at its cadence: {idle_delay} s"
+    );
+
+    // Both messages reached the ticket.
+    let (tickets, _) = tickets::list_recent(&*h.ports().store, &h.integration.tenant_id, None, 10)
+        .await
+        .expect("tickets");
+    assert_eq!(tickets.len(), 1);
+    let messages = tickets::messages(&*h.ports().store, &h.integration.tenant_id, &tickets[0].id)
+        .await
+        .expect("messages");
+    assert_eq!(messages.len(), 3, "the question and both follow-ups");
+    println!("buyer message → read: active {active_delay} s, idle {idle_delay} s");
 }

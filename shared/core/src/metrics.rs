@@ -31,6 +31,10 @@ pub mod names {
     /// Seconds since a channel was last read successfully, the largest over its integrations
     /// (gauge; label `channel`): up to this age, marketplace changes have been seen.
     pub const POLL_LAG: &str = "marketdesk_poll_lag_seconds";
+    /// The longest a change in a channel can wait before it is read, the largest over its
+    /// integrations (gauge; label `channel`): from an account's last successful read to its
+    /// next planned one, so one cadence when on schedule, more when it falls behind.
+    pub const POLL_STALENESS_WORST: &str = "marketdesk_poll_staleness_worst_seconds";
     /// Failed marketplace calls (counter; labels `marketplace`, `kind`).
     pub const MARKETPLACE_ERRORS: &str = "marketdesk_marketplace_errors_total";
     /// HTTP 429 answers (counter; label `marketplace`).
@@ -46,7 +50,7 @@ pub mod names {
 }
 
 /// Every metric with its unit and meaning, for the recorders and the docs.
-pub const ALL: [(&str, Unit, &str); 14] = [
+pub const ALL: [(&str, Unit, &str); 15] = [
     (
         names::CONVERSATIONS_INGESTED,
         Unit::Count,
@@ -88,6 +92,11 @@ pub const ALL: [(&str, Unit, &str); 14] = [
         "seconds since the channel was last read successfully",
     ),
     (
+        names::POLL_STALENESS_WORST,
+        Unit::Seconds,
+        "longest a change can wait from an account's last read to its next planned one",
+    ),
+    (
         names::MARKETPLACE_ERRORS,
         Unit::Count,
         "failed marketplace calls by kind",
@@ -122,7 +131,10 @@ pub const ALL: [(&str, Unit, &str); 14] = [
 /// Registers the units and descriptions with the installed recorder (call once at start).
 pub fn describe() {
     for (name, unit, help) in ALL {
-        if name == names::POLL_LAG || name == names::INTEGRATIONS_DISCONNECTED {
+        if name == names::POLL_LAG
+            || name == names::POLL_STALENESS_WORST
+            || name == names::INTEGRATIONS_DISCONNECTED
+        {
             describe_gauge!(name, unit, help);
         } else if name == names::QUEUE_AGE {
             describe_histogram!(name, unit, help);
@@ -202,6 +214,11 @@ pub fn integrations_disconnected(count: usize) {
 /// The current poll lag of a channel (the largest over its integrations).
 pub fn poll_lag(channel: Channel, lag: Duration) {
     gauge!(names::POLL_LAG, "channel" => channel.as_str()).set(lag.as_secs_f64());
+}
+
+/// The worst-case staleness of a channel (the largest over its integrations).
+pub fn poll_staleness_worst(channel: Channel, staleness: Duration) {
+    gauge!(names::POLL_STALENESS_WORST, "channel" => channel.as_str()).set(staleness.as_secs_f64());
 }
 
 /// How long a message waited on `queue` (`poll_jobs`, `inbound`, `outbound`, `webhooks`).

@@ -52,5 +52,11 @@ pub async fn channels_from_env(ports: &Ports) -> Result<Channels, Error> {
     let mut channels = Channels::build(ports, &settings)?;
     channels.webhook_settings =
         marketdesk_core::services::webhooks::WebhookSettings::from_env(&env)?;
+    // The scheduler runs every minute (EventBridge); the poller re-reads active accounts.
+    channels.polling = marketdesk_core::services::polling::PollingSettings::from_env(
+        &env,
+        marketdesk_channels::wiring::DEFAULT_TICK,
+        settings.allegro_budget,
+    )?;
     Ok(channels)
 }

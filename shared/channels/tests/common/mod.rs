@@ -10,8 +10,10 @@ use marketdesk_allegro::AllegroClient;
 use marketdesk_channels::allegro::tokens::token_set;
 use marketdesk_channels::allegro::{AllegroClients, AllegroIssuesSource, AllegroMessagingSource};
 use marketdesk_core::domain::{AuthorKind, Channel, ConversationKind, Integration, Ticket};
+use marketdesk_core::jobs::PollJob;
 use marketdesk_core::ports::{MarketplaceRegistry, Ports};
 use marketdesk_core::repo::{customers, integrations, tickets};
+use marketdesk_core::services::polling::PollingSettings;
 use marketdesk_core::services::{ingest, poller, scheduler, tokens};
 use secrecy::SecretString;
 use serde_json::{json, Value};
@@ -304,7 +306,19 @@ pub async fn assert_pipeline_tickets(
 /// events ingested.
 pub async fn cycle_bodies(ports: &Ports, registry: &MarketplaceRegistry) -> Vec<String> {
     scheduler::fan_out(ports).await.expect("fan out");
+    let settings = PollingSettings::reads_once(StdDuration::from_secs(60));
+    run_polls(ports, registry, &settings).await;
+    ingest_all(ports).await
+}
+
+/// Runs every poll job visible now with `settings`; each job's channel and outcome.
+pub async fn run_polls(
+    ports: &Ports,
+    registry: &MarketplaceRegistry,
+    settings: &PollingSettings,
+) -> Vec<(Channel, poller::PollOutcome)> {
     let visibility = StdDuration::from_secs(30);
+    let mut outcomes = Vec::new();
     loop {
         let jobs = ports
             .queues
@@ -313,12 +327,16 @@ pub async fn cycle_bodies(ports: &Ports, registry: &MarketplaceRegistry) -> Vec<
             .await
             .expect("jobs");
         if jobs.is_empty() {
-            break;
+            return outcomes;
         }
         for job in jobs {
-            poller::handle_body(ports, registry, &job.body)
+            let channel = serde_json::from_str::<PollJob>(&job.body)
+                .expect("poll job")
+                .channel;
+            let outcome = poller::handle_body_with(ports, registry, &job.body, settings)
                 .await
                 .expect("poll job");
+            outcomes.push((channel, outcome));
             ports
                 .queues
                 .poll_jobs
@@ -327,6 +345,11 @@ pub async fn cycle_bodies(ports: &Ports, registry: &MarketplaceRegistry) -> Vec<
                 .expect("delete");
         }
     }
+}
+
+/// Ingests every inbound event visible now; their bodies.
+pub async fn ingest_all(ports: &Ports) -> Vec<String> {
+    let visibility = StdDuration::from_secs(30);
     let mut ingested = Vec::new();
     loop {
         let events = ports

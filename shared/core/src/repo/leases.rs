@@ -95,6 +95,13 @@ pub async fn take_at(
             if !ours && live_until.is_some_and(|t| t > now) {
                 return Ok(false);
             }
+            // A renewal keeps the read recorded on the lease ([`defer_at`]); a hand-over
+            // or a new holder starts clean.
+            if let (true, Some(due)) = (current_holder == Some(holder), next_due_of(&current)) {
+                if let Some(fields) = item.data.as_object_mut() {
+                    fields.insert("next_due".into(), json!(due));
+                }
+            }
             item.version = current.version + 1;
             Condition::VersionIs(current.version)
         }
@@ -106,18 +113,98 @@ pub async fn take_at(
     }
 }
 
-/// Gives the lease stored under `key` back, if `holder` still holds it.
+/// How often a release is tried again when the lease changed under it.
+const RELEASE_ATTEMPTS: usize = 5;
+
+/// Gives the lease stored under `key` back, if `holder` still holds it. A change in between
+/// (a read recorded with [`defer_at`]) is read again, so a finished holder never keeps the
+/// lease until it expires.
 pub async fn release_at(store: &dyn Store, key: &Key, holder: &str) -> Result<(), RepoError> {
-    if let Some(current) = store.get(key).await? {
-        if holder_and_until(&current).0 == Some(holder) {
-            match store
-                .delete(key, Condition::VersionIs(current.version))
-                .await
-            {
-                Ok(()) | Err(StoreError::ConditionFailed) => {}
-                Err(other) => return Err(other.into()),
-            }
+    for _ in 0..RELEASE_ATTEMPTS {
+        let Some((version, _)) = held_by(store, key, holder).await? else {
+            return Ok(());
+        };
+        if release_version(store, key, version).await? {
+            return Ok(());
         }
     }
     Ok(())
+}
+
+/// The version of the lease under `key` and the read recorded on it ([`defer_at`]), while
+/// `holder` holds it.
+pub async fn held_by(
+    store: &dyn Store,
+    key: &Key,
+    holder: &str,
+) -> Result<Option<(u64, Option<DateTime<Utc>>)>, RepoError> {
+    Ok(store
+        .get(key)
+        .await?
+        .filter(|item| holder_and_until(item).0 == Some(holder))
+        .map(|item| (item.version, next_due_of(&item))))
+}
+
+/// Deletes the lease under `key` if it is still at `version`; answers whether it was (false:
+/// it changed meanwhile, read it again).
+pub async fn release_version(
+    store: &dyn Store,
+    key: &Key,
+    version: u64,
+) -> Result<bool, RepoError> {
+    match store.delete(key, Condition::VersionIs(version)).await {
+        Ok(()) => Ok(true),
+        Err(StoreError::ConditionFailed) => Ok(false),
+        Err(other) => Err(other.into()),
+    }
+}
+
+/// What became of a request to read again once the live holder is done.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Deferral {
+    /// Recorded on the lease: its holder queues the read when it finishes.
+    Recorded,
+    /// The lease already carries a read to come, or changed meanwhile: nothing to add.
+    Pending,
+    /// Nobody holds a live lease: the caller may take it.
+    Free,
+}
+
+fn next_due_of(item: &Item) -> Option<DateTime<Utc>> {
+    item.data
+        .get("next_due")
+        .and_then(|v| v.as_str())
+        .and_then(|v| DateTime::parse_from_rfc3339(v).ok())
+        .map(|t| t.with_timezone(&Utc))
+}
+
+/// Records on the live lease under `key` that its work is wanted again at `due_at`, for its
+/// holder to hand over to when it finishes (see [`held_by`]); a read already recorded
+/// stays (the earlier one wins). One conditional write.
+pub async fn defer_at(
+    store: &dyn Store,
+    key: &Key,
+    due_at: DateTime<Utc>,
+    now: DateTime<Utc>,
+) -> Result<Deferral, RepoError> {
+    let Some(current) = store.get(key).await? else {
+        return Ok(Deferral::Free);
+    };
+    let (holder, live_until) = holder_and_until(&current);
+    if holder.is_none() || live_until.is_none_or(|t| t <= now) {
+        return Ok(Deferral::Free);
+    }
+    if next_due_of(&current).is_some() {
+        return Ok(Deferral::Pending);
+    }
+    let mut data = current.data.clone();
+    if let Some(fields) = data.as_object_mut() {
+        fields.insert("next_due".into(), json!(due_at));
+    }
+    let (item, condition) = current.next_version(data);
+    match store.put(item, condition).await {
+        Ok(()) => Ok(Deferral::Recorded),
+        Err(StoreError::ConditionFailed) => Ok(Deferral::Pending),
+        Err(other) => Err(other.into()),
+    }
 }

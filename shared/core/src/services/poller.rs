@@ -1,6 +1,7 @@
 //! The poller: reads one channel of one integration and queues what it found.
 
-use super::{polling, ServiceError};
+use super::polling::{self, PollingSettings};
+use super::ServiceError;
 use crate::domain::Channel;
 use crate::jobs::{InboundDelivery, PollJob};
 use crate::ports::{Marketplaces, Ports};
@@ -24,18 +25,66 @@ pub enum PollOutcome {
     Merged,
 }
 
-/// Runs one poll job under its integration and channel's poll lease: a duplicate of a job
-/// queued or running elsewhere is merged without a marketplace call.
+/// Runs one poll job under its integration and channel's poll lease, without re-reads of an
+/// active account (tests and tools; the poller itself runs [`run_with`]).
 pub async fn run(
     ports: &Ports,
     marketplaces: &dyn Marketplaces,
     job: &PollJob,
 ) -> Result<PollOutcome, ServiceError> {
+    run_with(
+        ports,
+        marketplaces,
+        job,
+        &PollingSettings::reads_once(DEFAULT_TICK),
+    )
+    .await
+}
+
+/// The scheduler's period when the caller names none (the one-minute rule on AWS).
+const DEFAULT_TICK: Duration = Duration::from_secs(60);
+
+/// Runs one poll job under its integration and channel's poll lease: a duplicate of a job
+/// queued or running elsewhere is merged without a marketplace call. A poll that found
+/// changes makes the account active for `settings.active_for`: while it is, the job hands
+/// its lease to a follow-up re-read `settings.active_every` later, so a buyer's next message
+/// in a live conversation is read within seconds, not at the next cadence. A read the
+/// scheduler asked for while this job held the lease is queued the same way.
+pub async fn run_with(
+    ports: &Ports,
+    marketplaces: &dyn Marketplaces,
+    job: &PollJob,
+    settings: &PollingSettings,
+) -> Result<PollOutcome, ServiceError> {
     let Some(holder) = polling::start(ports, job).await? else {
         return Ok(PollOutcome::Merged);
     };
+    let started = ports.clock.now();
     let outcome = read(ports, marketplaces, job).await;
-    polling::finish(ports, job, &holder).await?;
+    let Ok(PollOutcome::Polled { events }) = &outcome else {
+        // Failed (the job comes back and reads again) or nothing to read: no follow-up.
+        polling::finish(ports, job, &holder).await?;
+        return outcome;
+    };
+    let now = ports.clock.now();
+    let mut active_until = job.active_until;
+    if *events > 0 && !settings.active_for.is_zero() {
+        let until = now + chrono::Duration::from_std(settings.active_for).unwrap_or_default();
+        active_until = Some(active_until.map_or(until, |earlier| earlier.max(until)));
+    }
+    let re_read = active_until
+        .filter(|until| *until > now)
+        .map(|_| settings.active_every);
+    polling::finish_with_follow_up(
+        ports,
+        job,
+        &holder,
+        started,
+        re_read,
+        active_until,
+        settings.tick,
+    )
+    .await?;
     outcome
 }
 
@@ -116,14 +165,30 @@ async fn read(
     })
 }
 
-/// Decodes a queue message body and runs it.
+/// Decodes a queue message body and runs it once, without re-reads (tests and tools).
 pub async fn handle_body(
     ports: &Ports,
     marketplaces: &dyn Marketplaces,
     body: &str,
 ) -> Result<PollOutcome, ServiceError> {
+    handle_body_with(
+        ports,
+        marketplaces,
+        body,
+        &PollingSettings::reads_once(DEFAULT_TICK),
+    )
+    .await
+}
+
+/// Decodes a queue message body and runs it with `settings` (the poller Lambda and serve).
+pub async fn handle_body_with(
+    ports: &Ports,
+    marketplaces: &dyn Marketplaces,
+    body: &str,
+    settings: &PollingSettings,
+) -> Result<PollOutcome, ServiceError> {
     let job: PollJob = super::decode_job(body)?;
-    let outcome = run(ports, marketplaces, &job).await?;
+    let outcome = run_with(ports, marketplaces, &job, settings).await?;
     tracing::info!(integration = %job.integration_id, channel = job.channel.as_str(), ?outcome, "poll job done");
     Ok(outcome)
 }

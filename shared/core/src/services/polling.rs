@@ -20,7 +20,8 @@ use chrono::{DateTime, Utc};
 use std::time::Duration;
 
 /// Default cadence of `/sale/issues`: since 2026-10-28 new problems arrive in Message Center,
-/// so claims and older disputes are read less often.
+/// so claims and older disputes are read less often: every 5 ticks, at most this (5 minutes
+/// at the default one-minute tick), never faster than the tick.
 pub const DEFAULT_ISSUES_EVERY: Duration = Duration::from_secs(300);
 /// Default pause between re-reads of an account with a conversation that just changed.
 pub const DEFAULT_ACTIVE_EVERY: Duration = Duration::from_secs(12);
@@ -43,7 +44,8 @@ pub struct PollingSettings {
     pub tick: Duration,
     /// Allegro Message Center (`MARKETDESK_POLL_MESSAGING_EVERY`, default: every tick).
     pub messaging_every: Duration,
-    /// Allegro `/sale/issues` (`MARKETDESK_POLL_ISSUES_EVERY`, default 5 minutes).
+    /// Allegro `/sale/issues` (`MARKETDESK_POLL_ISSUES_EVERY`, default 5 ticks, at most 5
+    /// minutes).
     pub issues_every: Duration,
     /// EmpikPlace threads (`MARKETDESK_POLL_EMPIK_EVERY`, default: every tick).
     pub empik_every: Duration,
@@ -66,7 +68,7 @@ impl PollingSettings {
         Self {
             tick,
             messaging_every: tick,
-            issues_every: DEFAULT_ISSUES_EVERY.max(tick),
+            issues_every: (tick * 5).min(DEFAULT_ISSUES_EVERY).max(tick),
             empik_every: tick,
             active_every: DEFAULT_ACTIVE_EVERY,
             active_for: DEFAULT_ACTIVE_FOR,
@@ -156,6 +158,59 @@ impl PollingSettings {
         let share = self.allegro_budget.background_share.clamp(0.1, 1.0);
         Some(per_minute * share * (1.0 - self.active_reserve.clamp(0.0, 0.9)))
     }
+
+    /// Settings that read each inbox once per job, without re-reads of active accounts (the
+    /// "everything now" path of tests and tools).
+    pub fn reads_once(tick: Duration) -> Self {
+        Self {
+            active_for: Duration::ZERO,
+            ..Self::new(tick)
+        }
+    }
+}
+
+/// The name of one integration's channel that fixes its phase in the cadence
+/// ([`crate::polling::phase`]): the same on every worker and tick.
+pub fn phase_key(tenant: &TenantId, integration: &IntegrationId, channel: Channel) -> String {
+    format!("{tenant}#{integration}#{}", channel.as_str())
+}
+
+/// What became of the scheduler's request for one poll.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Requested {
+    /// A job was queued with the delay until its due time.
+    Queued,
+    /// A job for the same integration and channel is queued or running: the due time was
+    /// recorded on its lease and it queues the read when it finishes (unless it read after
+    /// the due time anyway), so a poll that runs across a tick does not cost its account a
+    /// whole cadence.
+    Deferred,
+    /// A job is queued or running and a read to come is already recorded: nothing to add.
+    Merged,
+}
+
+/// Asks for a poll of `job`'s inbox `delay` from now, on the scheduler's behalf: queued when
+/// nobody holds the lease, else recorded for the holder (see [`Requested`]).
+pub async fn request_poll(
+    ports: &Ports,
+    job: PollJob,
+    delay: Duration,
+    tick: Duration,
+) -> Result<Requested, ServiceError> {
+    let key = lease_key(&job.tenant_id, &job.integration_id, job.channel);
+    // Twice at most: a holder that finished between the two steps frees the lease.
+    for _ in 0..2 {
+        if queue_poll(ports, job.clone(), delay, None, tick).await? {
+            return Ok(Requested::Queued);
+        }
+        let now = ports.clock.now();
+        match leases::defer_at(&*ports.store, &key, until(now, delay), now).await? {
+            leases::Deferral::Recorded => return Ok(Requested::Deferred),
+            leases::Deferral::Pending => return Ok(Requested::Merged),
+            leases::Deferral::Free => {}
+        }
+    }
+    Ok(Requested::Merged)
 }
 
 /// The lease item of one integration's channel (a partition of its own, so leases never
@@ -235,6 +290,62 @@ pub async fn finish(ports: &Ports, job: &PollJob, holder: &str) -> Result<(), Se
     let key = lease_key(&job.tenant_id, &job.integration_id, job.channel);
     leases::release_at(&*ports.store, &key, holder).await?;
     Ok(())
+}
+
+/// Gives the lease of a finished job back, or hands it over to the job's follow-up: a
+/// re-read `re_read` from now while its account is active, or the read the scheduler
+/// recorded meanwhile ([`Requested::Deferred`]) when that is due after `started` (a read that
+/// started later already covers it), whichever comes first. The follow-up carries
+/// `active_until`. Answers the follow-up's delay when one was queued.
+pub async fn finish_with_follow_up(
+    ports: &Ports,
+    job: &PollJob,
+    holder: &str,
+    started: DateTime<Utc>,
+    re_read: Option<Duration>,
+    active_until: Option<DateTime<Utc>>,
+    tick: Duration,
+) -> Result<Option<Duration>, ServiceError> {
+    let key = lease_key(&job.tenant_id, &job.integration_id, job.channel);
+    // A read the scheduler records between our look and the release makes the release fail
+    // on the lease's version: look again, so it is neither lost nor left waiting for the
+    // lease to expire.
+    let mut attempts = 0;
+    let (now, pending, pending_in, delay) = loop {
+        let Some((version, pending)) = leases::held_by(&*ports.store, &key, holder).await? else {
+            // Our lease ran out and another job took it: that one reads.
+            return Ok(None);
+        };
+        let now = ports.clock.now();
+        let pending = pending.filter(|due| *due > started);
+        let pending_in = pending.map(|due| (due - now).to_std().unwrap_or(Duration::ZERO));
+        let delay = match (re_read, pending_in) {
+            (Some(re_read), Some(pending_in)) => Some(re_read.min(pending_in)),
+            (re_read, pending_in) => re_read.or(pending_in),
+        };
+        if let Some(delay) = delay {
+            break (now, pending, pending_in, delay);
+        }
+        attempts += 1;
+        if leases::release_version(&*ports.store, &key, version).await? || attempts >= 5 {
+            return Ok(None);
+        }
+    };
+    let mut next = PollJob::new(
+        job.tenant_id.clone(),
+        job.integration_id.clone(),
+        job.channel,
+    );
+    next.active_until = active_until;
+    if !queue_poll(ports, next, delay, Some(holder), tick).await? {
+        // Our lease ran out and another job took it: that one reads.
+        return Ok(None);
+    }
+    // A scheduled read after the re-read stays recorded, now for the follow-up.
+    if let Some(due) = pending.filter(|_| pending_in > Some(delay)) {
+        leases::defer_at(&*ports.store, &key, due, now).await?;
+    }
+    Ok(Some(delay))
 }
 
 #[cfg(test)]

@@ -1,8 +1,14 @@
-//! The scheduler: one poll job per active, connected integration and channel, unless one
-//! is still queued or running (then it is merged, see `services::polling`).
+//! The scheduler: poll jobs for the active, connected integrations. [`schedule`] reads each
+//! inbox at its cadence, fitted to the Allegro budget, spread over the interval by each
+//! account's phase ([`crate::polling`]); [`fan_out`] queues every inbox at once (tests and
+//! tools). A job for an inbox still queued or running is merged (see `services::polling`).
 
-use super::{polling, ServiceError};
+use super::polling::{self, PollingSettings, Requested};
+use super::ServiceError;
+use crate::domain::{Channel, IntegrationKind};
+use crate::ids::{IntegrationId, TenantId};
 use crate::jobs::PollJob;
+use crate::polling::{due_within, fit, InboxLoad, IDLE_CALLS_PER_POLL};
 use crate::ports::{PageCursor, Ports};
 use crate::repo::integrations;
 use std::time::Duration;
@@ -22,7 +28,8 @@ pub struct FanOutReport {
 /// The scheduler's period on AWS (the one-minute rule).
 const TICK: Duration = Duration::from_secs(60);
 
-/// Queues a poll job for every channel of every integration that should be polled.
+/// Queues a poll job for every channel of every integration that should be polled, all due
+/// now, regardless of cadence (tests and tools; the scheduler runs [`schedule`]).
 pub async fn fan_out(ports: &Ports) -> Result<FanOutReport, ServiceError> {
     let mut report = FanOutReport::default();
     let mut after: Option<PageCursor> = None;
@@ -50,5 +57,201 @@ pub async fn fan_out(ports: &Ports) -> Result<FanOutReport, ServiceError> {
             Some(cursor) => after = Some(cursor),
             None => return Ok(report),
         }
+    }
+}
+
+/// How one channel is read this tick.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct ChannelPlan {
+    /// The inbox.
+    pub channel: Channel,
+    /// Accounts reading it.
+    pub accounts: usize,
+    /// Time between two reads of one account's inbox (stretched when the budget is short).
+    pub cadence: Duration,
+    /// Calls a minute the scheduled reads of this inbox take.
+    pub calls_per_minute: f64,
+}
+
+/// What one scheduling tick did.
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct ScheduleReport {
+    /// Integrations looked at, jobs queued, requests merged.
+    pub fan_out: FanOutReport,
+    /// Reads recorded on the lease of a job still queued or running, which queues them.
+    pub deferred: usize,
+    /// Inboxes not due before the next tick.
+    pub not_due: usize,
+    /// The cadence of each channel.
+    pub plans: Vec<ChannelPlan>,
+}
+
+impl ScheduleReport {
+    /// The plan of `channel`, when an account reads it.
+    pub fn plan(&self, channel: Channel) -> Option<&ChannelPlan> {
+        self.plans.iter().find(|plan| plan.channel == channel)
+    }
+}
+
+/// The cadence of every channel for these account counts: Allegro's inboxes share the
+/// client id's budget (stretched together when they do not fit), EmpikPlace shops each
+/// have their own, so their wanted cadence holds.
+pub fn plan(settings: &PollingSettings, allegro: usize, empik: usize) -> Vec<ChannelPlan> {
+    let load = |accounts: usize, channel: Channel| InboxLoad {
+        accounts,
+        wanted: settings.wanted(channel),
+        calls_per_poll: IDLE_CALLS_PER_POLL,
+    };
+    let allegro_channels = [Channel::AllegroMessaging, Channel::AllegroIssues];
+    let allegro_loads = allegro_channels.map(|channel| load(allegro, channel));
+    let allegro_plans = fit(
+        &allegro_loads,
+        settings.allegro_poll_calls_per_minute(),
+        settings.tick,
+    );
+    let empik_plans = fit(&[load(empik, Channel::EmpikThreads)], None, settings.tick);
+    allegro_channels
+        .iter()
+        .zip(allegro_plans)
+        .map(|(channel, plan)| (*channel, allegro, plan))
+        .chain(std::iter::once((
+            Channel::EmpikThreads,
+            empik,
+            empik_plans[0],
+        )))
+        .map(|(channel, accounts, plan)| ChannelPlan {
+            channel,
+            accounts,
+            cadence: plan.cadence,
+            calls_per_minute: plan.calls_per_minute,
+        })
+        .collect()
+}
+
+/// One scheduler tick: counts the polled accounts, fits the cadences to the budget
+/// ([`plan`]) and requests a poll of every inbox due before the next tick, delayed to its
+/// due time, so the reads spread evenly over the interval instead of bursting at the tick.
+pub async fn schedule(
+    ports: &Ports,
+    settings: &PollingSettings,
+) -> Result<ScheduleReport, ServiceError> {
+    let mut report = ScheduleReport::default();
+    let mut polled: Vec<(TenantId, IntegrationId, IntegrationKind)> = Vec::new();
+    let mut after: Option<PageCursor> = None;
+    loop {
+        let (page, next) = integrations::list_all(&*ports.store, after, 500).await?;
+        for integration in page {
+            report.fan_out.integrations += 1;
+            if integration.should_poll() {
+                polled.push((integration.tenant_id, integration.id, integration.kind));
+            }
+        }
+        match next {
+            Some(cursor) => after = Some(cursor),
+            None => break,
+        }
+    }
+    let count = |kind: IntegrationKind| polled.iter().filter(|(_, _, k)| *k == kind).count();
+    report.plans = plan(
+        settings,
+        count(IntegrationKind::Allegro),
+        count(IntegrationKind::Empikplace),
+    );
+    let now = ports.clock.now();
+    for (tenant, integration, kind) in polled {
+        for channel in kind.channels() {
+            let Some(plan) = report.plan(*channel).copied() else {
+                continue;
+            };
+            let key = polling::phase_key(&tenant, &integration, *channel);
+            let Some(delay) = due_within(&key, plan.cadence, now, settings.tick) else {
+                report.not_due += 1;
+                continue;
+            };
+            let job = PollJob::new(tenant.clone(), integration.clone(), *channel);
+            match polling::request_poll(ports, job, delay, settings.tick).await? {
+                Requested::Queued => report.fan_out.jobs += 1,
+                Requested::Deferred => report.deferred += 1,
+                Requested::Merged => report.fan_out.merged += 1,
+            }
+        }
+    }
+    Ok(report)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const MINUTE: Duration = Duration::from_secs(60);
+
+    fn cadence(plans: &[ChannelPlan], channel: Channel) -> u64 {
+        plans
+            .iter()
+            .find(|plan| plan.channel == channel)
+            .map(|plan| plan.cadence.as_secs())
+            .expect("planned")
+    }
+
+    #[test]
+    fn the_allegro_inboxes_share_the_budget_and_empik_shops_keep_their_cadence() {
+        let settings = PollingSettings::new(MINUTE);
+        // 6000 accounts at 1 and 5 minutes need 7200 calls a minute, exactly 80 % of 9000;
+        // the default 5 % reserve for active accounts leaves 6840, so both stretch by 5.3 %.
+        let plans = plan(&settings, 6000, 50_000);
+        assert_eq!(cadence(&plans, Channel::AllegroMessaging), 64);
+        assert_eq!(cadence(&plans, Channel::AllegroIssues), 316);
+        assert_eq!(
+            cadence(&plans, Channel::EmpikThreads),
+            60,
+            "own budget per shop"
+        );
+        let allegro: f64 = plans
+            .iter()
+            .filter(|plan| plan.channel != Channel::EmpikThreads)
+            .map(|plan| plan.calls_per_minute)
+            .sum();
+        assert!(allegro <= 6840.0, "{allegro}");
+        // Without the reserve they fit as wanted.
+        let no_reserve = PollingSettings {
+            active_reserve: 0.0,
+            ..settings
+        };
+        let plans = plan(&no_reserve, 6000, 0);
+        assert_eq!(cadence(&plans, Channel::AllegroMessaging), 60);
+        assert_eq!(cadence(&plans, Channel::AllegroIssues), 300);
+        // The other figures of docs/performance.md.
+        let plans = plan(&settings, 10_000, 0);
+        assert_eq!(cadence(&plans, Channel::AllegroMessaging), 106);
+        assert_eq!(cadence(&plans, Channel::AllegroIssues), 527);
+        let plans = plan(&settings, 20_000, 0);
+        assert_eq!(cadence(&plans, Channel::AllegroMessaging), 211);
+        assert_eq!(cadence(&plans, Channel::AllegroIssues), 1053);
+        let every_five = PollingSettings {
+            messaging_every: Duration::from_secs(300),
+            ..settings
+        };
+        let plans = plan(&every_five, 20_000, 0);
+        assert_eq!(cadence(&plans, Channel::AllegroMessaging), 351);
+        assert_eq!(cadence(&plans, Channel::AllegroIssues), 351);
+        let mut roomier = PollingSettings {
+            active_reserve: 0.0,
+            ..every_five
+        };
+        roomier.allegro_budget.background_share = 0.9;
+        let plans = plan(&roomier, 20_000, 0);
+        assert_eq!(cadence(&plans, Channel::AllegroMessaging), 300);
+        assert_eq!(
+            crate::polling::capacity(&[(Duration::from_secs(300), 1.0); 2], 6840.0),
+            17_100
+        );
+        assert_eq!(
+            crate::polling::capacity(&[(MINUTE, 1.0), (Duration::from_secs(300), 1.0)], 6840.0),
+            5_700
+        );
+        // 1000 accounts are read as wanted, with room to spare.
+        let plans = plan(&settings, 1000, 0);
+        assert_eq!(cadence(&plans, Channel::AllegroMessaging), 60);
+        assert_eq!(cadence(&plans, Channel::AllegroIssues), 300);
     }
 }
