@@ -74,8 +74,14 @@ impl Recorder {
         // Tests run on several threads and `writeln!` writes a line in pieces: one buffer, one
         // `write_all`, under a lock, so two tests' samples never interleave within a line.
         static WRITING: std::sync::Mutex<()> = std::sync::Mutex::new(());
-        let lines: String = self.samples.iter().map(|sample| format!("{sample}\n")).collect();
-        let _writing = WRITING.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
+        let lines: String = self
+            .samples
+            .iter()
+            .map(|sample| format!("{sample}\n"))
+            .collect();
+        let _writing = WRITING
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner);
         let mut file = std::fs::OpenOptions::new()
             .create(true)
             .append(true)

@@ -6,13 +6,54 @@
 //! revision is already stored reads nothing, and an order's id derives from its form, so a
 //! repeated, late or reordered event never makes a second order or undoes a cancellation.
 
+use super::request::RequestError;
 use super::ServiceError;
 use crate::domain::order::{FormStatus, Order, OrderStatus, StoredCheckoutForm};
 use crate::domain::{Integration, PollCursor};
 use crate::ports::orders::OrderJournal;
 use crate::ports::{Ports, StoreError};
 use crate::repo::{cursors, orders, RepoError};
+use chrono::{DateTime, Duration, Utc};
 use std::collections::HashMap;
+
+/// How long after an account was added its journal's start may still be set.
+pub const FROM_DATE_WINDOW_DAYS: i64 = 7;
+/// How far back Allegro keeps the order journal (allegro-api.md §7.1).
+pub const JOURNAL_RETENTION_DAYS: i64 = 60;
+
+/// Whether a journal start (`settings.orders.from`) may be set now on an account added at
+/// `added`: only within [`FROM_DATE_WINDOW_DAYS`] of adding it, not in the future, and not
+/// before what Allegro still keeps ([`JOURNAL_RETENTION_DAYS`]).
+pub fn check_from(
+    from: DateTime<Utc>,
+    added: DateTime<Utc>,
+    now: DateTime<Utc>,
+) -> Result<(), RequestError> {
+    let field = "settings.orders.from";
+    let refuse = |code, message: String| {
+        Err(RequestError::Rule {
+            code,
+            field: field.into(),
+            message,
+        })
+    };
+    if added < now - Duration::days(FROM_DATE_WINDOW_DAYS) {
+        return refuse(
+            "orders_from_not_allowed",
+            format!("a start date can be set only within {FROM_DATE_WINDOW_DAYS} days of adding the account; its journal starts at the newest order event"),
+        );
+    }
+    if from > now {
+        return refuse("orders_from_in_future", "must not be in the future".into());
+    }
+    if from < now - Duration::days(JOURNAL_RETENTION_DAYS) {
+        return refuse(
+            "orders_from_too_early",
+            format!("must be within the last {JOURNAL_RETENTION_DAYS} days: Allegro keeps the order journal for {JOURNAL_RETENTION_DAYS} days"),
+        );
+    }
+    Ok(())
+}
 
 /// What one poll of the journal did.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
