@@ -215,8 +215,8 @@ pub struct Order {
     pub buyer_login: String,
     /// Total to pay.
     pub total: Option<Money>,
-    /// Created automatically (`None`) or by this actor.
-    pub created_by: Option<String>,
+    /// Created automatically (`None`) or by this agent or API key.
+    pub created_by: Option<crate::domain::Actor>,
     /// When it was created.
     pub created_at: DateTime<Utc>,
     /// When it last changed.

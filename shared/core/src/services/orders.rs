@@ -183,10 +183,10 @@ async fn apply(
 }
 
 /// A new order of a paid form.
-fn order_of(
+pub(crate) fn order_of(
     integration: &Integration,
     form: &crate::domain::order::CheckoutFormData,
-    created_by: Option<String>,
+    created_by: Option<crate::domain::Actor>,
     now: chrono::DateTime<chrono::Utc>,
 ) -> Order {
     Order {

@@ -8,6 +8,7 @@ use serde_json::{json, Value};
 mod crm;
 mod events;
 mod health;
+mod orders;
 mod people;
 mod replies;
 mod search;
@@ -339,6 +340,7 @@ fn paths() -> Value {
         events::paths(),
         search::paths(),
         health::paths(),
+        orders::paths(),
     ] {
         if let Value::Object(map) = part {
             // A path may get operations from several modules (GET and PATCH of a ticket).
@@ -764,6 +766,7 @@ fn schemas() -> Value {
         events::schemas(),
         search::schemas(),
         health::schemas(),
+        orders::schemas(),
     ] {
         if let Value::Object(map) = part {
             all.extend(map);
@@ -786,7 +789,7 @@ pub fn document() -> Value {
         "tags": [
             { "name": "health" }, { "name": "meta" }, { "name": "api-keys" },
             { "name": "integrations" }, { "name": "tickets" }, { "name": "customers" }, { "name": "saved-replies" }, { "name": "people" },
-            { "name": "audit" }, { "name": "webhooks" }
+            { "name": "audit" }, { "name": "webhooks" }, { "name": "orders" }
         ],
         "paths": paths(),
         "components": {
