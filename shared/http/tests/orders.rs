@@ -557,3 +557,36 @@ async fn an_agent_makes_an_order_of_a_paid_form_once() {
     assert_eq!(bad.status, 422, "{}", bad.body);
     assert_eq!(bad.field(), "checkout_form_id");
 }
+
+#[tokio::test]
+async fn health_lists_the_order_journal_of_accounts_with_orders_switched_on() {
+    let api = Api::new();
+    let admin = api.key("shop", Role::Admin).await;
+    let id = allegro_added(&api, "shop", "allegro-h", 0).await;
+    let channels_of = |answer: &Answer| -> Vec<String> {
+        answer.body["marketplaces"]["channels"]
+            .as_array()
+            .expect("channels")
+            .iter()
+            .filter(|c| c["integration_id"] == id.as_str())
+            .map(|c| c["channel"].as_str().expect("name").to_owned())
+            .collect()
+    };
+    let off = api.get("/v1/health/details", &admin).await;
+    assert_eq!(off.status, 200, "{}", off.body);
+    assert_eq!(channels_of(&off), ["allegro_issues", "allegro_messaging"]);
+
+    let on = api
+        .patch(
+            &format!("/v1/integrations/{id}"),
+            &admin,
+            orders_patch(json!({ "enabled": true })),
+        )
+        .await;
+    assert_eq!(on.status, 200, "{}", on.body);
+    let listed = api.get("/v1/health/details", &admin).await;
+    assert_eq!(
+        channels_of(&listed),
+        ["allegro_issues", "allegro_messaging", "allegro_orders"]
+    );
+}

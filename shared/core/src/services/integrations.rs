@@ -721,8 +721,13 @@ pub async fn delete(
             .secrets
             .delete(&tokens::secret_name(tenant, id))
             .await?;
-        for channel in stored.value.kind.channels() {
-            cursors::delete(store, tenant, id, *channel).await?;
+        // Every channel the account may have been polled on (orders even if switched off since).
+        let mut channels = stored.value.kind.channels().to_vec();
+        if stored.value.kind == IntegrationKind::Allegro {
+            channels.push(crate::domain::Channel::AllegroOrders);
+        }
+        for channel in channels {
+            cursors::delete(store, tenant, id, channel).await?;
         }
         match integrations::delete(store, tenant, id, stored.version).await {
             Ok(()) => {

@@ -10,7 +10,7 @@ use super::request::RequestError;
 use super::ServiceError;
 use crate::domain::order::{FormStatus, Order, OrderStatus, StoredCheckoutForm};
 use crate::domain::{Integration, PollCursor};
-use crate::ports::orders::OrderJournal;
+use crate::ports::orders::{JournalEvent, OrderJournal};
 use crate::ports::{Ports, StoreError};
 use crate::repo::{cursors, orders, RepoError};
 use chrono::{DateTime, Duration, Utc};
@@ -69,7 +69,9 @@ pub struct JournalOutcome {
 }
 
 /// Reads the journal after the cursor and applies it. A first poll (no position) only stores
-/// the newest event's id: the journal starts "now", older orders are not imported. The cursor
+/// the newest event's id: the journal starts "now", older orders are not imported; unless
+/// `settings.orders.from` is set: then it reads from the oldest kept event, skipping those
+/// that occurred before that time (over as many polls as the pages need). The cursor
 /// moves only after every form of the page is stored, so a failure re-reads the page.
 pub async fn poll(
     ports: &Ports,
@@ -78,7 +80,14 @@ pub async fn poll(
     mut cursor: PollCursor,
 ) -> Result<JournalOutcome, ServiceError> {
     let mut outcome = JournalOutcome::default();
-    let Some(position) = cursor.position.clone() else {
+    let start = integration.settings.orders.from;
+    // A journal started at a date reads from the oldest event Allegro keeps (no `from`) and
+    // skips those before the date: event ids are opaque positions, only `occurredAt` is a time.
+    let position = cursor
+        .position
+        .clone()
+        .or_else(|| start.map(|_| String::new()));
+    let Some(position) = position else {
         // Empty text: the account had no event yet, so everything in the journal is new.
         cursor.position = Some(journal.newest_event(integration).await?.unwrap_or_default());
         cursor.polled_at = Some(ports.clock.now());
@@ -91,7 +100,8 @@ pub async fn poll(
     // The newest revision named per form: a form changed several times in the page is read once.
     let mut changed: Vec<String> = Vec::new();
     let mut revisions: HashMap<String, Option<String>> = HashMap::new();
-    for event in &events {
+    let before_start = |event: &JournalEvent| matches!((start, event.occurred_at), (Some(start), Some(at)) if at < start);
+    for event in events.iter().filter(|e| !before_start(e)) {
         let Some(form_id) = event.checkout_form_id.clone() else {
             continue;
         };
