@@ -272,3 +272,41 @@ async fn without_automatic_creation_paid_forms_wait_and_inactive_accounts_fetch_
         "an inactive account fetches no orders"
     );
 }
+
+#[tokio::test]
+async fn a_journal_started_at_a_date_imports_the_orders_paid_since_and_not_before() {
+    let w = World::start("sklep_od_daty", true).await;
+    let before = w
+        .purchase(json!({ "status": "READY_FOR_PROCESSING" }))
+        .await;
+    tokio::time::sleep(std::time::Duration::from_millis(20)).await;
+    let ports = &w.backend.ports;
+    let stored = integrations::get(&*ports.store, &w.integration.tenant_id, &w.integration.id)
+        .await
+        .expect("read")
+        .expect("stored");
+    let mut dated = stored.value;
+    dated.settings.orders.from = Some(chrono::Utc::now());
+    integrations::update(&*ports.store, &dated, stored.version)
+        .await
+        .expect("from set");
+    tokio::time::sleep(std::time::Duration::from_millis(20)).await;
+    let since = w
+        .purchase(json!({ "status": "READY_FOR_PROCESSING" }))
+        .await;
+
+    w.clear_calls().await;
+    w.poll().await; // the first orders poll: from the oldest kept event, not event-stats
+    assert_eq!(w.order(&before).await, None, "paid before the date");
+    assert!(w.order(&since).await.is_some(), "paid since the date");
+    let calls = w.order_calls().await;
+    assert!(
+        calls
+            .iter()
+            .all(|c| !c.to_string().contains("/order/event-stats")),
+        "a dated journal does not start at the newest event: {calls:?}"
+    );
+
+    w.poll().await;
+    assert_eq!(w.order(&before).await, None, "still skipped on later polls");
+}

@@ -91,6 +91,18 @@ impl From<RequestError> for ApiError {
                 let message = format!("{field}: {message}");
                 ApiError::validation(field, message)
             }
+            RequestError::Rule {
+                code,
+                field,
+                message,
+            } => ApiError {
+                field: Some(field.clone()),
+                ..ApiError::new(
+                    StatusCode::UNPROCESSABLE_ENTITY,
+                    code,
+                    format!("{field}: {message}"),
+                )
+            },
             RequestError::NotFound(what) => ApiError::new(
                 StatusCode::NOT_FOUND,
                 "not_found",

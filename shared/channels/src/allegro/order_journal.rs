@@ -74,10 +74,12 @@ impl OrderJournal for AllegroOrderJournal {
                     .as_ref()
                     .and_then(|o| o.checkout_form.as_ref())
                     .and_then(|c| c.revision.clone());
+                let occurred_at = event.occurred_at.as_ref().and_then(|t| t.as_datetime());
                 Some(JournalEvent {
                     id: event.id?,
                     checkout_form_id,
                     revision,
+                    occurred_at,
                 })
             })
             .collect())

@@ -22,6 +22,8 @@ pub enum SubjectKind {
     Customer,
     /// A webhook endpoint.
     Webhook,
+    /// A marketplace order.
+    Order,
 }
 
 impl SubjectKind {
@@ -34,6 +36,7 @@ impl SubjectKind {
             SubjectKind::User => "user",
             SubjectKind::Customer => "customer",
             SubjectKind::Webhook => "webhook",
+            SubjectKind::Order => "order",
         }
     }
 }

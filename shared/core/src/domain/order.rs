@@ -8,6 +8,10 @@ use serde::{Deserialize, Serialize};
 /// Per-integration order settings.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
 pub struct OrderSettings {
+    /// Where a new journal starts: the first event at or after this time instead of the
+    /// newest (only for accounts added within the last 7 days; Allegro keeps 60 days).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub from: Option<DateTime<Utc>>,
     /// Whether the order journal is read at all (one more call per poll interval).
     #[serde(default)]
     pub enabled: bool,
@@ -211,8 +215,8 @@ pub struct Order {
     pub buyer_login: String,
     /// Total to pay.
     pub total: Option<Money>,
-    /// Created automatically (`None`) or by this actor.
-    pub created_by: Option<String>,
+    /// Created automatically (`None`) or by this agent or API key.
+    pub created_by: Option<crate::domain::Actor>,
     /// When it was created.
     pub created_at: DateTime<Utc>,
     /// When it last changed.

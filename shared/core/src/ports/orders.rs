@@ -14,6 +14,8 @@ pub struct JournalEvent {
     pub checkout_form_id: Option<String>,
     /// The form's revision the event was made at, if given.
     pub revision: Option<String>,
+    /// When it happened, if given (a journal started at a date skips earlier events).
+    pub occurred_at: Option<chrono::DateTime<chrono::Utc>>,
 }
 
 /// Reads one account's order journal.

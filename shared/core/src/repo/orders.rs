@@ -3,7 +3,10 @@
 use super::{decode, encode, keys, RepoError, Versioned};
 use crate::domain::order::{Order, StoredCheckoutForm};
 use crate::ids::{IntegrationId, TenantId};
-use crate::ports::{Condition, IndexKey, Item, Key, Store, StoreError};
+use crate::ports::{
+    Condition, Index, IndexKey, Item, Key, PageCursor, Query, SortKeyCondition, Store, StoreError,
+};
+use chrono::{DateTime, Utc};
 
 fn form_key(tenant: &TenantId, integration: &IntegrationId, form_id: &str) -> Key {
     Key::new(
@@ -101,4 +104,59 @@ fn orders_index(order: &Order) -> IndexKey {
         format!("TENANT#{}#ORDERS", order.tenant_id),
         format!("{}#{}", order.created_at.to_rfc3339(), order.id),
     )
+}
+
+/// One store page of the tenant's orders, newest first, created within `[from, to]` (either
+/// bound open), from GSI1 `TENANT#<t>#ORDERS`.
+pub async fn list_orders(
+    store: &dyn Store,
+    tenant: &TenantId,
+    from: Option<DateTime<Utc>>,
+    to: Option<DateTime<Utc>>,
+    after: Option<PageCursor>,
+    limit: u32,
+) -> Result<(Vec<Order>, Option<PageCursor>), RepoError> {
+    // `~` sorts after `#`: an order created exactly at `to` is inside.
+    let sort = match (from, to) {
+        (None, None) => SortKeyCondition::All,
+        (Some(from), None) => SortKeyCondition::AtLeast(from.to_rfc3339()),
+        (None, Some(to)) => SortKeyCondition::AtMost(format!("{}~", to.to_rfc3339())),
+        (Some(from), Some(to)) => {
+            SortKeyCondition::Between(from.to_rfc3339(), format!("{}~", to.to_rfc3339()))
+        }
+    };
+    let page = store
+        .query(&Query {
+            index: Some(Index::Gsi1),
+            partition: format!("TENANT#{tenant}#ORDERS"),
+            sort,
+            descending: true,
+            limit,
+            after,
+        })
+        .await?;
+    let orders = page.items.iter().map(decode).collect::<Result<_, _>>()?;
+    Ok((orders, page.next))
+}
+
+/// One store page of the tenant's paid forms waiting for an agent (GSI2
+/// `TENANT#<t>#PAID_FORMS`), oldest first. The index may lag: callers check `awaits_order`.
+pub async fn list_paid_forms(
+    store: &dyn Store,
+    tenant: &TenantId,
+    after: Option<PageCursor>,
+    limit: u32,
+) -> Result<(Vec<StoredCheckoutForm>, Option<PageCursor>), RepoError> {
+    let page = store
+        .query(&Query {
+            index: Some(Index::Gsi2),
+            partition: format!("TENANT#{tenant}#PAID_FORMS"),
+            sort: SortKeyCondition::All,
+            descending: false,
+            limit,
+            after,
+        })
+        .await?;
+    let forms = page.items.iter().map(decode).collect::<Result<_, _>>()?;
+    Ok((forms, page.next))
 }

@@ -74,6 +74,8 @@ pub mod actions {
     pub const WEBHOOK_DELETED: &str = "webhook.deleted";
     /// A webhook's signing secret was replaced.
     pub const WEBHOOK_SECRET_ROTATED: &str = "webhook.secret_rotated";
+    /// An agent created an order from a paid checkout form.
+    pub const ORDER_CREATED: &str = "order.created";
 }
 
 /// Records a change of an integration's connection (OAuth connected or re-authenticated, a

@@ -255,7 +255,8 @@ async fn channels(ports: &Ports, all: &[Integration]) -> Result<ChannelsHealth, 
                 Some(ChannelState::Pending)
             }
         };
-        for channel in integration.kind.channels() {
+        // The kind's conversations, and the order journal where orders are switched on.
+        for channel in &integration.poll_channels() {
             let cursor = cursors::get(
                 &*ports.store,
                 &integration.tenant_id,

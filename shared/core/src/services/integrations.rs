@@ -126,6 +126,25 @@ pub struct SettingsPatch {
     /// Response targets and their calendar (the SLA clock).
     #[serde(default)]
     pub sla: Option<super::sla::SlaPatch>,
+    /// Orders (Allegro accounts only).
+    #[serde(default)]
+    pub orders: Option<OrdersPatch>,
+}
+
+/// Order settings to change (Allegro accounts only).
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct OrdersPatch {
+    /// Whether the order journal is read.
+    #[serde(default)]
+    pub enabled: Option<bool>,
+    /// Whether paid checkout forms become orders at once.
+    #[serde(default)]
+    pub create_automatically: Option<bool>,
+    /// Where a new journal starts (`null`: at the newest event); see
+    /// [`super::orders::check_from`] for when it is accepted.
+    #[serde(default, deserialize_with = "nullable")]
+    pub from: Option<Option<DateTime<Utc>>>,
 }
 
 /// Status mapping entries to change.
@@ -291,6 +310,18 @@ pub fn apply_settings(
     if let Some(sla) = patch.sla {
         super::sla::apply_patch(&mut settings.sla, sla);
     }
+    if let Some(orders) = patch.orders {
+        let target = &mut settings.orders;
+        if let Some(enabled) = orders.enabled {
+            target.enabled = enabled;
+        }
+        if let Some(automatically) = orders.create_automatically {
+            target.create_automatically = automatically;
+        }
+        if let Some(from) = orders.from {
+            target.from = from;
+        }
+    }
     validate_settings(settings)
 }
 
@@ -374,6 +405,14 @@ fn validate_for_kind(
             "only EmpikPlace accounts have a shop id",
         ));
     }
+    let orders = &settings.orders;
+    let any_orders = orders.enabled || orders.create_automatically || orders.from.is_some();
+    if kind != IntegrationKind::Allegro && any_orders {
+        return Err(RequestError::invalid(
+            "settings.orders",
+            "only Allegro accounts read orders",
+        ));
+    }
     Ok(())
 }
 
@@ -447,6 +486,9 @@ pub async fn create(
     integration.settings.crm_field = default_crm_field(request.kind).to_owned();
     apply_settings(&mut integration.settings, request.settings)?;
     validate_for_kind(request.kind, &integration.settings)?;
+    if let Some(from) = integration.settings.orders.from {
+        super::orders::check_from(from, integration.created_at, integration.created_at)?;
+    }
     match (&request.api_key, request.kind) {
         (None, IntegrationKind::Empikplace) => {
             return Err(RequestError::invalid(
@@ -572,6 +614,13 @@ pub async fn update(
                 let mut settings = stored.value.settings.clone();
                 apply_settings(&mut settings, settings_patch.clone())?;
                 validate_for_kind(stored.value.kind, &settings)?;
+                // Checked only when it changes: a date accepted once stays, days later.
+                if let Some(from) = settings.orders.from {
+                    if stored.value.settings.orders.from != Some(from) {
+                        let (added, now) = (stored.value.created_at, ports.clock.now());
+                        super::orders::check_from(from, added, now)?;
+                    }
+                }
                 Some(settings)
             }
             None => None,
@@ -672,8 +721,13 @@ pub async fn delete(
             .secrets
             .delete(&tokens::secret_name(tenant, id))
             .await?;
-        for channel in stored.value.kind.channels() {
-            cursors::delete(store, tenant, id, *channel).await?;
+        // Every channel the account may have been polled on (orders even if switched off since).
+        let mut channels = stored.value.kind.channels().to_vec();
+        if stored.value.kind == IntegrationKind::Allegro {
+            channels.push(crate::domain::Channel::AllegroOrders);
+        }
+        for channel in channels {
+            cursors::delete(store, tenant, id, channel).await?;
         }
         match integrations::delete(store, tenant, id, stored.version).await {
             Ok(()) => {

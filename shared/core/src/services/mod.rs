@@ -15,6 +15,7 @@ pub mod health;
 pub mod ingest;
 pub mod integrations;
 pub mod observe;
+pub mod order_desk;
 pub mod orders;
 pub mod paging;
 pub mod people;

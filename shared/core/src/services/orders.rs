@@ -6,13 +6,54 @@
 //! revision is already stored reads nothing, and an order's id derives from its form, so a
 //! repeated, late or reordered event never makes a second order or undoes a cancellation.
 
+use super::request::RequestError;
 use super::ServiceError;
 use crate::domain::order::{FormStatus, Order, OrderStatus, StoredCheckoutForm};
 use crate::domain::{Integration, PollCursor};
-use crate::ports::orders::OrderJournal;
+use crate::ports::orders::{JournalEvent, OrderJournal};
 use crate::ports::{Ports, StoreError};
 use crate::repo::{cursors, orders, RepoError};
+use chrono::{DateTime, Duration, Utc};
 use std::collections::HashMap;
+
+/// How long after an account was added its journal's start may still be set.
+pub const FROM_DATE_WINDOW_DAYS: i64 = 7;
+/// How far back Allegro keeps the order journal (allegro-api.md §7.1).
+pub const JOURNAL_RETENTION_DAYS: i64 = 60;
+
+/// Whether a journal start (`settings.orders.from`) may be set now on an account added at
+/// `added`: only within [`FROM_DATE_WINDOW_DAYS`] of adding it, not in the future, and not
+/// before what Allegro still keeps ([`JOURNAL_RETENTION_DAYS`]).
+pub fn check_from(
+    from: DateTime<Utc>,
+    added: DateTime<Utc>,
+    now: DateTime<Utc>,
+) -> Result<(), RequestError> {
+    let field = "settings.orders.from";
+    let refuse = |code, message: String| {
+        Err(RequestError::Rule {
+            code,
+            field: field.into(),
+            message,
+        })
+    };
+    if added < now - Duration::days(FROM_DATE_WINDOW_DAYS) {
+        return refuse(
+            "orders_from_not_allowed",
+            format!("a start date can be set only within {FROM_DATE_WINDOW_DAYS} days of adding the account; its journal starts at the newest order event"),
+        );
+    }
+    if from > now {
+        return refuse("orders_from_in_future", "must not be in the future".into());
+    }
+    if from < now - Duration::days(JOURNAL_RETENTION_DAYS) {
+        return refuse(
+            "orders_from_too_early",
+            format!("must be within the last {JOURNAL_RETENTION_DAYS} days: Allegro keeps the order journal for {JOURNAL_RETENTION_DAYS} days"),
+        );
+    }
+    Ok(())
+}
 
 /// What one poll of the journal did.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
@@ -28,7 +69,9 @@ pub struct JournalOutcome {
 }
 
 /// Reads the journal after the cursor and applies it. A first poll (no position) only stores
-/// the newest event's id: the journal starts "now", older orders are not imported. The cursor
+/// the newest event's id: the journal starts "now", older orders are not imported; unless
+/// `settings.orders.from` is set: then it reads from the oldest kept event, skipping those
+/// that occurred before that time (over as many polls as the pages need). The cursor
 /// moves only after every form of the page is stored, so a failure re-reads the page.
 pub async fn poll(
     ports: &Ports,
@@ -37,7 +80,14 @@ pub async fn poll(
     mut cursor: PollCursor,
 ) -> Result<JournalOutcome, ServiceError> {
     let mut outcome = JournalOutcome::default();
-    let Some(position) = cursor.position.clone() else {
+    let start = integration.settings.orders.from;
+    // A journal started at a date reads from the oldest event Allegro keeps (no `from`) and
+    // skips those before the date: event ids are opaque positions, only `occurredAt` is a time.
+    let position = cursor
+        .position
+        .clone()
+        .or_else(|| start.map(|_| String::new()));
+    let Some(position) = position else {
         // Empty text: the account had no event yet, so everything in the journal is new.
         cursor.position = Some(journal.newest_event(integration).await?.unwrap_or_default());
         cursor.polled_at = Some(ports.clock.now());
@@ -50,7 +100,8 @@ pub async fn poll(
     // The newest revision named per form: a form changed several times in the page is read once.
     let mut changed: Vec<String> = Vec::new();
     let mut revisions: HashMap<String, Option<String>> = HashMap::new();
-    for event in &events {
+    let before_start = |event: &JournalEvent| matches!((start, event.occurred_at), (Some(start), Some(at)) if at < start);
+    for event in events.iter().filter(|e| !before_start(e)) {
         let Some(form_id) = event.checkout_form_id.clone() else {
             continue;
         };
@@ -142,10 +193,10 @@ async fn apply(
 }
 
 /// A new order of a paid form.
-fn order_of(
+pub(crate) fn order_of(
     integration: &Integration,
     form: &crate::domain::order::CheckoutFormData,
-    created_by: Option<String>,
+    created_by: Option<crate::domain::Actor>,
     now: chrono::DateTime<chrono::Utc>,
 ) -> Order {
     Order {

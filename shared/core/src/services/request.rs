@@ -29,6 +29,17 @@ pub enum RequestError {
         /// What is wrong, in words a person can act on.
         message: String,
     },
+    /// The request breaks a rule that has its own machine-readable `code` (answered 422, like
+    /// [`RequestError::Invalid`], but telling which rule: `orders_from_too_early`).
+    #[error("{field}: {message}")]
+    Rule {
+        /// Machine-readable code.
+        code: &'static str,
+        /// Dotted path of the field at fault.
+        field: String,
+        /// What is wrong, in words a person can act on.
+        message: String,
+    },
     /// A backing service failed; retrying later may help. Details are for the log only.
     #[error("unavailable: {0}")]
     Unavailable(String),

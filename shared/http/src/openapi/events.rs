@@ -163,7 +163,7 @@ pub(super) fn schemas() -> Value {
 
 fn webhook_schemas() -> Value {
     json!({
-        "AuditSubjectKind": enumeration(&["ticket", "integration", "api_key", "user", "customer", "webhook"]),
+        "AuditSubjectKind": enumeration(&["ticket", "integration", "api_key", "user", "customer", "webhook", "order"]),
         "AuditEntry": object(&["id", "tenant_id", "at", "actor", "action", "subject", "before", "after"], json!({
             "id": string(),
             "tenant_id": string(),

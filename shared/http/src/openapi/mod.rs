@@ -8,6 +8,7 @@ use serde_json::{json, Value};
 mod crm;
 mod events;
 mod health;
+mod orders;
 mod people;
 mod replies;
 mod search;
@@ -339,6 +340,7 @@ fn paths() -> Value {
         events::paths(),
         search::paths(),
         health::paths(),
+        orders::paths(),
     ] {
         if let Value::Object(map) = part {
             // A path may get operations from several modules (GET and PATCH of a ticket).
@@ -400,7 +402,7 @@ fn error_responses() -> Value {
         "PayloadTooLarge": answer("The body is larger than 16 MiB (code `payload_too_large`)."),
         "UriTooLong": answer("The path and query string are longer than 8 KiB (code `uri_too_long`)."),
         "UnsupportedMediaType": answer("The body is not sent as `application/json` (code `unsupported_media_type`)."),
-        "ValidationFailed": answer("A field or parameter breaks a rule, is unknown or missing; `field` names it, e.g. `settings.autoresponder.delay_minutes` (code `validation_failed`). A body that is not a JSON object answers code `body_not_object`; an array where an object belongs is a `validation_failed` naming the field."),
+        "ValidationFailed": answer("A field or parameter breaks a rule, is unknown or missing; `field` names it, e.g. `settings.autoresponder.delay_minutes` (code `validation_failed`, or a rule's own code such as `orders_from_too_early`). A body that is not a JSON object answers code `body_not_object`; an array where an object belongs is a `validation_failed` naming the field."),
         "Internal": answer("An internal error; details are logged, not returned (code `internal`)."),
         "Unavailable": answer("A backing service (store, secrets, marketplace) is unavailable; try again shortly (code `unavailable`).")
     })
@@ -579,7 +581,7 @@ fn key_and_integration_schemas() -> Value {
             "alert_emails": emails("Told when the account needs attention (e.g. it was disconnected)."),
             "shop_id": { "type": "integer", "format": "int64", "nullable": true, "description": "EmpikPlace: the shop to act on when the API key reaches several." },
             "signature": { "type": "string", "nullable": true, "description": "Plain-text signature appended to agents' replies." },
-            "orders": { "type": "object", "required": ["enabled", "create_automatically"], "additionalProperties": false, "description": "Allegro orders: whether the order journal is read (one call per poll interval) and whether paid checkout forms become orders at once.", "properties": { "enabled": { "type": "boolean" }, "create_automatically": { "type": "boolean" } } }
+            "orders": { "type": "object", "required": ["enabled", "create_automatically"], "additionalProperties": false, "description": "Allegro orders: whether the order journal is read (one call per poll interval) and whether paid checkout forms become orders at once.", "properties": { "enabled": { "type": "boolean" }, "create_automatically": { "type": "boolean" }, "from": { "type": "string", "format": "date-time", "description": "Where the journal started (or will start): the first order event at or after this time." } } }
         })),
         "Integration": object(&["id", "tenant_id", "kind", "display_name", "environment", "active", "connection", "settings", "created_at", "enabled_at"], json!({
             "id": string(),
@@ -623,7 +625,13 @@ fn key_and_integration_schemas() -> Value {
             "autoresponder": reference("AutoresponderPatch"),
             "alert_emails": emails("Told when the account needs attention."),
             "shop_id": { "type": "integer", "format": "int64", "minimum": 1, "nullable": true, "description": "EmpikPlace only: the shop to act on when the API key reaches several." },
-            "signature": described(nullable(plain_text(2000)), "Plain text (HTML is refused) appended below agents' replies after a blank line when they are stored, so the ticket shows what the buyer gets; not to autoresponses or comments. The conversation's length limit counts it. `null`: none.")
+            "signature": described(nullable(plain_text(2000)), "Plain text (HTML is refused) appended below agents' replies after a blank line when they are stored, so the ticket shows what the buyer gets; not to autoresponses or comments. The conversation's length limit counts it. `null`: none."),
+            "orders": reference("OrdersPatch")
+        })),
+        "OrdersPatch": strict(&[], json!({
+            "enabled": { "type": "boolean", "description": "Read the account's order journal (one more Allegro call per poll interval). Allegro accounts only." },
+            "create_automatically": { "type": "boolean", "description": "Paid checkout forms become orders at once; otherwise they wait in `GET /v1/orders/paid-forms` for an agent." },
+            "from": { "type": "string", "format": "date-time", "nullable": true, "description": "Start a new journal at the first order event at or after this time instead of the newest (events before it are skipped). Accepted only for accounts added within the last 7 days (code `orders_from_not_allowed`), not in the future (`orders_from_in_future`) and not more than 60 days ago, which is what Allegro keeps (`orders_from_too_early`); all answered 422 with `field` `settings.orders.from`. Set it before the first orders poll (before enabling). `null`: start at the newest event." }
         })),
         "NewIntegration": strict(&["kind", "display_name"], json!({
             "kind": reference("IntegrationKind"),
@@ -758,6 +766,7 @@ fn schemas() -> Value {
         events::schemas(),
         search::schemas(),
         health::schemas(),
+        orders::schemas(),
     ] {
         if let Value::Object(map) = part {
             all.extend(map);
@@ -780,7 +789,7 @@ pub fn document() -> Value {
         "tags": [
             { "name": "health" }, { "name": "meta" }, { "name": "api-keys" },
             { "name": "integrations" }, { "name": "tickets" }, { "name": "customers" }, { "name": "saved-replies" }, { "name": "people" },
-            { "name": "audit" }, { "name": "webhooks" }
+            { "name": "audit" }, { "name": "webhooks" }, { "name": "orders" }
         ],
         "paths": paths(),
         "components": {

@@ -9,6 +9,7 @@ pub(crate) mod health;
 pub(crate) mod integrations;
 pub(crate) mod oauth;
 pub(crate) mod openapi;
+pub(crate) mod orders;
 pub(crate) mod replies;
 pub(crate) mod saved_replies;
 pub(crate) mod search;
@@ -111,6 +112,7 @@ pub(crate) fn protected() -> Routes {
         webhooks::routes,
         search::routes,
         health::protected,
+        orders::routes,
     ];
     modules
         .iter()

@@ -424,6 +424,8 @@ fn patch_of(s: &IntegrationSettings) -> SettingsPatch {
             holidays_off: Some(s.sla.holidays_off),
         }),
         shop_id: None,
+        // Not on this form: the stored order settings stay.
+        orders: None,
     }
 }
 

@@ -21,6 +21,10 @@ pub(crate) fn explain(lang: Lang, error: &RequestError) -> Option<String> {
             })
         }
         RequestError::WrongState { code, message } => Some(state(lang, code, message)),
+        RequestError::Rule { field, message, .. } => Some(match field_label(lang, field) {
+            Some(label) => format!("{label}: {}", reason(lang, message)),
+            None => reason(lang, message),
+        }),
         RequestError::Conflict(message) => Some(conflict(lang, message)),
         _ => None,
     }

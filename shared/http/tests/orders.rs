@@ -1,0 +1,592 @@
+//! Orders (issue 17) through the API: the integration's order settings and the from-date rule,
+//! the order list and detail, the paid forms waiting for an agent, and an agent creating an
+//! order from one.
+
+mod common;
+
+use chrono::{Duration, Utc};
+use common::*;
+use marketdesk_core::domain::order::{
+    CheckoutFormData, FormStatus, Money, Order, OrderBuyer, OrderDelivery, OrderInvoice, OrderLine,
+    OrderPayment, OrderStatus, PostalAddress, StoredCheckoutForm,
+};
+use marketdesk_core::domain::{Environment, Integration, IntegrationKind, Role};
+use marketdesk_core::repo::{integrations, orders};
+use serde_json::{json, Value};
+
+/// An Allegro integration of `tenant` added `days_ago` days ago; its id.
+async fn allegro_added(api: &Api, tenant: &str, id: &str, days_ago: i64) -> String {
+    let integration = Integration::new(
+        id.into(),
+        tenant.into(),
+        IntegrationKind::Allegro,
+        "sklep",
+        Environment::Sandbox,
+        Utc::now() - Duration::days(days_ago),
+    );
+    integrations::create(&*api.backend.ports.store, &integration)
+        .await
+        .expect("stored");
+    id.to_owned()
+}
+
+fn orders_patch(orders: Value) -> Value {
+    json!({ "settings": { "orders": orders } })
+}
+
+#[tokio::test]
+async fn order_settings_are_patched_merged_and_only_for_allegro() {
+    let api = Api::new();
+    let admin = api.key("shop", Role::Admin).await;
+    let id = allegro_added(&api, "shop", "allegro-1", 0).await;
+    let path = format!("/v1/integrations/{id}");
+
+    let on = api
+        .patch(
+            &path,
+            &admin,
+            orders_patch(json!({ "enabled": true, "create_automatically": true })),
+        )
+        .await;
+    assert_eq!(on.status, 200, "{}", on.body);
+    assert_eq!(on.body["settings"]["orders"]["enabled"], true);
+    assert_eq!(on.body["settings"]["orders"]["create_automatically"], true);
+
+    let manual = api
+        .patch(
+            &path,
+            &admin,
+            orders_patch(json!({ "create_automatically": false })),
+        )
+        .await;
+    assert_eq!(manual.status, 200, "{}", manual.body);
+    assert_eq!(
+        manual.body["settings"]["orders"]["enabled"], true,
+        "absent keeps"
+    );
+    assert_eq!(
+        manual.body["settings"]["orders"]["create_automatically"],
+        false
+    );
+    let stored = integrations::get(
+        &*api.backend.ports.store,
+        &"shop".into(),
+        &id.as_str().into(),
+    )
+    .await
+    .expect("read")
+    .expect("stored");
+    assert!(stored.value.settings.orders.enabled);
+    assert!(!stored.value.settings.orders.create_automatically);
+
+    let unknown = api
+        .patch(
+            &path,
+            &admin,
+            orders_patch(json!({ "enabled": true, "auto": 1 })),
+        )
+        .await;
+    assert_eq!(unknown.status, 422, "{}", unknown.body);
+    assert_eq!(unknown.field(), "settings.orders.auto");
+
+    let agent = api.key("shop", Role::Agent).await;
+    let refused = api
+        .patch(&path, &agent, orders_patch(json!({ "enabled": false })))
+        .await;
+    assert_eq!(refused.status, 403, "admins only");
+
+    let empik = api.post("/v1/integrations", &admin, empik_body()).await;
+    let empik_id = empik.body["id"].as_str().expect("id");
+    let refused = api
+        .patch(
+            &format!("/v1/integrations/{empik_id}"),
+            &admin,
+            orders_patch(json!({ "enabled": true })),
+        )
+        .await;
+    assert_eq!(refused.status, 422, "{}", refused.body);
+    assert_eq!(refused.field(), "settings.orders");
+    assert_eq!(refused.code(), "validation_failed");
+}
+
+#[tokio::test]
+async fn a_from_date_is_accepted_only_for_new_accounts_within_the_journal() {
+    let api = Api::new();
+    let admin = api.key("shop", Role::Admin).await;
+    let new = allegro_added(&api, "shop", "allegro-new", 2).await;
+    let path = format!("/v1/integrations/{new}");
+    let at = |days: i64| (Utc::now() - Duration::days(days)).to_rfc3339();
+
+    for (from, code) in [
+        (at(61), "orders_from_too_early"),
+        (
+            (Utc::now() + Duration::hours(1)).to_rfc3339(),
+            "orders_from_in_future",
+        ),
+    ] {
+        let refused = api
+            .patch(&path, &admin, orders_patch(json!({ "from": from })))
+            .await;
+        assert_eq!(refused.status, 422, "{from}: {}", refused.body);
+        assert_eq!(refused.code(), code);
+        assert_eq!(refused.field(), "settings.orders.from");
+        let stored = api.get(&path, &admin).await;
+        assert!(
+            stored.body["settings"]["orders"].get("from").is_none(),
+            "nothing changed"
+        );
+    }
+
+    let from = at(30);
+    let accepted = api
+        .patch(
+            &path,
+            &admin,
+            orders_patch(json!({ "enabled": true, "from": from })),
+        )
+        .await;
+    assert_eq!(accepted.status, 200, "{}", accepted.body);
+    let stored = integrations::get(
+        &*api.backend.ports.store,
+        &"shop".into(),
+        &new.as_str().into(),
+    )
+    .await
+    .expect("read")
+    .expect("stored");
+    assert_eq!(
+        stored.value.settings.orders.from.map(|t| t.timestamp()),
+        chrono::DateTime::parse_from_rfc3339(&from)
+            .ok()
+            .map(|t| t.timestamp())
+    );
+    let cleared = api
+        .patch(&path, &admin, orders_patch(json!({ "from": null })))
+        .await;
+    assert_eq!(cleared.status, 200, "{}", cleared.body);
+    assert!(cleared.body["settings"]["orders"].get("from").is_none());
+
+    let old = allegro_added(&api, "shop", "allegro-old", 8).await;
+    let refused = api
+        .patch(
+            &format!("/v1/integrations/{old}"),
+            &admin,
+            orders_patch(json!({ "from": at(1) })),
+        )
+        .await;
+    assert_eq!(refused.status, 422, "{}", refused.body);
+    assert_eq!(refused.code(), "orders_from_not_allowed");
+    let still = api
+        .patch(
+            &format!("/v1/integrations/{old}"),
+            &admin,
+            orders_patch(json!({ "enabled": true })),
+        )
+        .await;
+    assert_eq!(
+        still.status, 200,
+        "other order settings stay possible: {}",
+        still.body
+    );
+}
+
+/// A checkout form as the journal stores it.
+fn form(id: &str, buyer: &str, status: FormStatus, nip: Option<&str>) -> CheckoutFormData {
+    CheckoutFormData {
+        id: id.into(),
+        revision: Some("r1".into()),
+        status,
+        fulfillment_status: Some("NEW".into()),
+        buyer: OrderBuyer {
+            id: format!("u-{buyer}"),
+            login: buyer.into(),
+            email: Some("8awgqyk6a5+cub31c122@allegromail.pl".into()),
+            ..OrderBuyer::default()
+        },
+        delivery: OrderDelivery {
+            address: Some(PostalAddress {
+                name: "Jan Kowalski".into(),
+                street: "Prosta 1".into(),
+                city: "Warszawa".into(),
+                zip_code: "00-001".into(),
+                country_code: "PL".into(),
+                ..PostalAddress::default()
+            }),
+            method: Some("Kurier".into()),
+            ..OrderDelivery::default()
+        },
+        invoice: OrderInvoice {
+            required: nip.is_some(),
+            address: None,
+            nip: nip.map(str::to_owned),
+        },
+        lines: vec![OrderLine {
+            offer_id: "offer-1".into(),
+            offer_name: "Kubek".into(),
+            quantity: 2,
+            price: Some(Money {
+                amount: "24.99".into(),
+                currency: "PLN".into(),
+            }),
+            ..OrderLine::default()
+        }],
+        payment: OrderPayment::default(),
+        total: Some(Money {
+            amount: "49.98".into(),
+            currency: "PLN".into(),
+        }),
+        message_to_seller: None,
+        updated_at: None,
+        link: None,
+    }
+}
+
+/// Stores a form read `minutes_ago` through `integration` of `tenant`, and its order when
+/// `order` says in which status.
+async fn seed(
+    api: &Api,
+    tenant: &str,
+    integration: &str,
+    data: CheckoutFormData,
+    minutes_ago: i64,
+    order: Option<OrderStatus>,
+) -> String {
+    let at = Utc::now() - Duration::minutes(minutes_ago);
+    let order_id = Order::id_for(&integration.into(), &data.id);
+    let store = &*api.backend.ports.store;
+    if let Some(status) = order {
+        let order = Order {
+            id: order_id.clone(),
+            tenant_id: tenant.into(),
+            integration_id: integration.into(),
+            checkout_form_id: data.id.clone(),
+            status,
+            fulfillment_status: data.fulfillment_status.clone(),
+            buyer_login: data.buyer.login.clone(),
+            total: data.total.clone(),
+            created_by: None,
+            created_at: at,
+            updated_at: at,
+        };
+        assert!(orders::create_order(store, &order).await.expect("order"));
+    }
+    let stored = StoredCheckoutForm {
+        tenant_id: tenant.into(),
+        integration_id: integration.into(),
+        form: data,
+        order_id: order.map(|_| order_id.clone()),
+        read_at: at,
+    };
+    orders::put_form(store, &stored, None).await.expect("form");
+    order_id
+}
+
+fn ids(answer: &Answer, list: &str) -> Vec<String> {
+    answer.body[list]
+        .as_array()
+        .expect("list")
+        .iter()
+        .map(|o| {
+            o["id"]
+                .as_str()
+                .or_else(|| o["checkout_form"]["id"].as_str())
+                .expect("id")
+                .to_owned()
+        })
+        .collect()
+}
+
+#[tokio::test]
+async fn orders_are_listed_newest_first_with_filters_and_a_cursor_and_read_with_their_form() {
+    let api = Api::new();
+    let agent = api.key("shop", Role::Agent).await;
+    let a = allegro_added(&api, "shop", "allegro-a", 1).await;
+    let b = allegro_added(&api, "shop", "allegro-b", 1).await;
+    let nip = form(
+        "f-1",
+        "Kupujacy_1",
+        FormStatus::ReadyForProcessing,
+        Some("5252674798"),
+    );
+    let first = seed(&api, "shop", &a, nip, 50, Some(OrderStatus::New)).await;
+    let second = seed(
+        &api,
+        "shop",
+        &b,
+        form("f-2", "kupujacy_2", FormStatus::Cancelled, None),
+        30,
+        Some(OrderStatus::Cancelled),
+    )
+    .await;
+    let third = seed(
+        &api,
+        "shop",
+        &a,
+        form("f-3", "kupujacy_1", FormStatus::ReadyForProcessing, None),
+        10,
+        Some(OrderStatus::New),
+    )
+    .await;
+    // Another tenant's order is nobody's business here.
+    allegro_added(&api, "other", "allegro-o", 1).await;
+    let foreign = seed(
+        &api,
+        "other",
+        "allegro-o",
+        form("f-9", "kupujacy_1", FormStatus::ReadyForProcessing, None),
+        5,
+        Some(OrderStatus::New),
+    )
+    .await;
+
+    let all = api.get("/v1/orders", &agent).await;
+    assert_eq!(all.status, 200, "{}", all.body);
+    assert_eq!(
+        ids(&all, "orders"),
+        [third.clone(), second.clone(), first.clone()]
+    );
+    assert_eq!(all.body["next_cursor"], Value::Null);
+
+    let filtered = |query: String| {
+        let api = &api;
+        let agent = &agent;
+        async move {
+            let answer = api.get(&format!("/v1/orders?{query}"), agent).await;
+            assert_eq!(answer.status, 200, "{query}: {}", answer.body);
+            ids(&answer, "orders")
+        }
+    };
+    assert_eq!(
+        filtered(format!("integration={a}")).await,
+        [third.clone(), first.clone()]
+    );
+    assert_eq!(
+        filtered("status=cancelled".into()).await,
+        vec![second.clone()]
+    );
+    assert_eq!(
+        filtered("buyer=KUPUJACY_1".into()).await,
+        [third.clone(), first.clone()]
+    );
+    let since = (Utc::now() - Duration::minutes(40)).to_rfc3339();
+    let until = (Utc::now() - Duration::minutes(20)).to_rfc3339();
+    let range = format!(
+        "created_from={}&created_to={}",
+        urlencoding(&since),
+        urlencoding(&until)
+    );
+    assert_eq!(filtered(range).await, vec![second.clone()]);
+
+    // One at a time: every order once, in order, then the end.
+    let mut paged = Vec::new();
+    let mut cursor: Option<String> = None;
+    loop {
+        let path = match &cursor {
+            Some(c) => format!("/v1/orders?limit=1&cursor={c}"),
+            None => "/v1/orders?limit=1".to_owned(),
+        };
+        let page = api.get(&path, &agent).await;
+        assert_eq!(page.status, 200, "{}", page.body);
+        paged.extend(ids(&page, "orders"));
+        match page.body["next_cursor"].as_str() {
+            Some(next) => cursor = Some(next.to_owned()),
+            None => break,
+        }
+    }
+    assert_eq!(paged, [third.clone(), second.clone(), first.clone()]);
+
+    for bad in ["status=paid", "limit=0", "cursor=nonsense!", "colour=red"] {
+        let refused = api.get(&format!("/v1/orders?{bad}"), &agent).await;
+        assert_eq!(refused.status, 422, "{bad}: {}", refused.body);
+    }
+    let backwards = api
+        .get(
+            &format!(
+                "/v1/orders?created_from={}&created_to={}",
+                urlencoding(&until),
+                urlencoding(&since)
+            ),
+            &agent,
+        )
+        .await;
+    assert_eq!(backwards.status, 422);
+    assert_eq!(backwards.field(), "created_to");
+
+    let detail = api.get(&format!("/v1/orders/{first}"), &agent).await;
+    assert_eq!(detail.status, 200, "{}", detail.body);
+    assert_eq!(detail.body["order"]["id"], first.as_str());
+    let checkout = &detail.body["checkout_form"];
+    assert_eq!(checkout["invoice"]["nip"], "5252674798");
+    assert_eq!(checkout["buyer"]["login"], "Kupujacy_1");
+    assert_eq!(checkout["delivery"]["address"]["city"], "Warszawa");
+    assert_eq!(checkout["lines"][0]["offer_id"], "offer-1");
+    assert_eq!(checkout["lines"][0]["quantity"], 2);
+    assert_eq!(checkout["status"], "ready_for_processing");
+    assert_eq!(checkout["fulfillment_status"], "NEW");
+
+    let missing = api.get(&format!("/v1/orders/{foreign}"), &agent).await;
+    assert_eq!(missing.status, 404, "another tenant's order is not found");
+}
+
+/// Percent-encodes a date-time for a query string (`+` and `:`).
+fn urlencoding(text: &str) -> String {
+    text.replace(':', "%3A").replace('+', "%2B")
+}
+
+#[tokio::test]
+async fn an_agent_makes_an_order_of_a_paid_form_once() {
+    let api = Api::new();
+    let agent = api.key("shop", Role::Agent).await;
+    let a = allegro_added(&api, "shop", "allegro-a", 1).await;
+    seed(
+        &api,
+        "shop",
+        &a,
+        form("f-old", "kupujacy", FormStatus::ReadyForProcessing, None),
+        20,
+        None,
+    )
+    .await;
+    seed(
+        &api,
+        "shop",
+        &a,
+        form(
+            "f-new",
+            "kupujacy",
+            FormStatus::ReadyForProcessing,
+            Some("5252674798"),
+        ),
+        10,
+        None,
+    )
+    .await;
+    seed(
+        &api,
+        "shop",
+        &a,
+        form("f-unpaid", "kupujacy", FormStatus::FilledIn, None),
+        5,
+        None,
+    )
+    .await;
+
+    let waiting = api.get("/v1/orders/paid-forms", &agent).await;
+    assert_eq!(waiting.status, 200, "{}", waiting.body);
+    assert_eq!(
+        ids(&waiting, "forms"),
+        ["f-old", "f-new"],
+        "paid only, oldest first"
+    );
+    assert_eq!(
+        waiting.body["forms"][1]["checkout_form"]["invoice"]["nip"],
+        "5252674798"
+    );
+
+    let created = api
+        .post("/v1/orders", &agent, json!({ "checkout_form_id": "f-new" }))
+        .await;
+    assert_eq!(created.status, 201, "{}", created.body);
+    let order_id = created.body["id"].as_str().expect("id").to_owned();
+    assert_eq!(created.body["status"], "new");
+    assert_eq!(created.body["created_by"]["kind"], "api_key");
+    assert_eq!(created.body["checkout_form_id"], "f-new");
+
+    let waiting = api.get("/v1/orders/paid-forms", &agent).await;
+    assert_eq!(ids(&waiting, "forms"), ["f-old"], "no longer waiting");
+    let listed = api.get("/v1/orders", &agent).await;
+    assert_eq!(ids(&listed, "orders"), vec![order_id.clone()]);
+
+    let again = api
+        .post(
+            "/v1/orders",
+            &agent,
+            json!({ "checkout_form_id": "f-new", "integration_id": a }),
+        )
+        .await;
+    assert_eq!(again.status, 200, "{}", again.body);
+    assert_eq!(again.body, created.body, "the same order");
+    let listed = api.get("/v1/orders", &agent).await;
+    assert_eq!(ids(&listed, "orders").len(), 1);
+
+    let admin = api.key("shop", Role::Admin).await;
+    let audit = api
+        .get(
+            &format!("/v1/audit?subject_type=order&subject_id={order_id}"),
+            &admin,
+        )
+        .await;
+    assert_eq!(audit.status, 200, "{}", audit.body);
+    let entries = audit.body["entries"].as_array().expect("entries");
+    assert_eq!(
+        entries.len(),
+        1,
+        "one entry for one creation: {}",
+        audit.body
+    );
+    assert_eq!(entries[0]["action"], "order.created");
+
+    let unpaid = api
+        .post(
+            "/v1/orders",
+            &agent,
+            json!({ "checkout_form_id": "f-unpaid" }),
+        )
+        .await;
+    assert_eq!(unpaid.status, 409, "{}", unpaid.body);
+    assert_eq!(unpaid.code(), "checkout_form_not_paid");
+    let unknown = api
+        .post(
+            "/v1/orders",
+            &agent,
+            json!({ "checkout_form_id": "f-none" }),
+        )
+        .await;
+    assert_eq!(unknown.status, 404, "{}", unknown.body);
+    let elsewhere = api
+        .post(
+            "/v1/orders",
+            &agent,
+            json!({ "checkout_form_id": "f-old", "integration_id": "allegro-x" }),
+        )
+        .await;
+    assert_eq!(elsewhere.status, 404, "{}", elsewhere.body);
+    let bad = api
+        .post("/v1/orders", &agent, json!({ "checkout_form_id": "" }))
+        .await;
+    assert_eq!(bad.status, 422, "{}", bad.body);
+    assert_eq!(bad.field(), "checkout_form_id");
+}
+
+#[tokio::test]
+async fn health_lists_the_order_journal_of_accounts_with_orders_switched_on() {
+    let api = Api::new();
+    let admin = api.key("shop", Role::Admin).await;
+    let id = allegro_added(&api, "shop", "allegro-h", 0).await;
+    let channels_of = |answer: &Answer| -> Vec<String> {
+        answer.body["marketplaces"]["channels"]
+            .as_array()
+            .expect("channels")
+            .iter()
+            .filter(|c| c["integration_id"] == id.as_str())
+            .map(|c| c["channel"].as_str().expect("name").to_owned())
+            .collect()
+    };
+    let off = api.get("/v1/health/details", &admin).await;
+    assert_eq!(off.status, 200, "{}", off.body);
+    assert_eq!(channels_of(&off), ["allegro_issues", "allegro_messaging"]);
+
+    let on = api
+        .patch(
+            &format!("/v1/integrations/{id}"),
+            &admin,
+            orders_patch(json!({ "enabled": true })),
+        )
+        .await;
+    assert_eq!(on.status, 200, "{}", on.body);
+    let listed = api.get("/v1/health/details", &admin).await;
+    assert_eq!(
+        channels_of(&listed),
+        ["allegro_issues", "allegro_messaging", "allegro_orders"]
+    );
+}
