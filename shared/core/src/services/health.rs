@@ -9,10 +9,19 @@ use crate::repo::{cursors, integrations, RepoError};
 use chrono::{DateTime, Utc};
 use serde::Serialize;
 
-/// A channel not polled for longer than this is `stale`: the scheduler queues a poll every
-/// minute (the default interval), so five missed polls mean the poll loop or the marketplace
-/// is failing (the AWS alarm uses the same threshold).
+/// A channel not polled for this long past its cadence is `stale`: five missed minutes mean
+/// the poll loop or the marketplace is failing (the AWS alarm uses the same threshold).
 pub const STALE_AFTER_SECONDS: i64 = 5 * 60;
+
+/// Seconds without a successful poll after which `channel` is `stale`: its default cadence
+/// (every minute; Allegro's `/sale/issues` every 5 minutes, adaptive polling) plus
+/// [`STALE_AFTER_SECONDS`], so a channel read on its normal schedule never looks stale.
+pub fn stale_after_seconds(channel: Channel) -> i64 {
+    let cadence = super::polling::PollingSettings::new(std::time::Duration::from_secs(60))
+        .wanted(channel)
+        .as_secs();
+    STALE_AFTER_SECONDS + i64::try_from(cadence).unwrap_or(0)
+}
 
 /// Overall verdict.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
@@ -272,7 +281,7 @@ async fn channels(ports: &Ports, all: &[Integration]) -> Result<ChannelsHealth, 
                 now.signed_duration_since(integration.enabled_at)
                     .num_seconds()
             });
-            let state = not_polled.unwrap_or(if waited <= STALE_AFTER_SECONDS {
+            let state = not_polled.unwrap_or(if waited <= stale_after_seconds(*channel) {
                 ChannelState::Ok
             } else {
                 ChannelState::Stale
@@ -301,4 +310,17 @@ async fn channels(ports: &Ports, all: &[Integration]) -> Result<ChannelsHealth, 
         integrations: counts,
         channels,
     })
+}
+
+#[cfg(test)]
+mod stale_tests {
+    use super::*;
+
+    #[test]
+    fn a_channel_is_stale_five_minutes_past_its_cadence() {
+        assert_eq!(stale_after_seconds(Channel::AllegroMessaging), 6 * 60);
+        assert_eq!(stale_after_seconds(Channel::EmpikThreads), 6 * 60);
+        // Issues are read every 5 minutes: a 5-minute-old read is on schedule.
+        assert_eq!(stale_after_seconds(Channel::AllegroIssues), 10 * 60);
+    }
 }
