@@ -198,7 +198,12 @@ class Function:
         found = []
         for name, event in self.props.get("Events", {}).items():
             if event["Type"] == kind:
-                props = dict(event["Properties"])
+                # Parameters such as `BatchSize: !Ref PollerBatchSize` resolve to their values;
+                # the queue stays a logical id (the driver maps it to the emulated queue).
+                props = {
+                    key: value if key == "Queue" else self.stack.resolve(value)
+                    for key, value in event["Properties"].items()
+                }
                 if kind == "SQS":
                     queue = props["Queue"]
                     if not (isinstance(queue, dict) and "Fn::GetAtt" in queue):
