@@ -11,11 +11,16 @@ batch, so every record comes back after the visibility timeout. The queue's own 
 
 import datetime
 import hashlib
+import math
 import threading
 import time
 import uuid
 
 from lambda_runtime import InvocationFailed
+
+# How long a function hides a record it reports failed (`RETRY_DELAY` in
+# shared/core/src/ports/heartbeat.rs), before time is scaled.
+RETRY_DELAY_S = 180
 
 
 class SqsMapping:
@@ -30,6 +35,9 @@ class SqsMapping:
         self.region = region
         self.batch_size = int(props.get("BatchSize", 10))
         self.window_s = float(props.get("MaximumBatchingWindowInSeconds", 0)) / time_scale
+        self.time_scale = time_scale
+        # A failed record comes back after this (the function's delay, scaled).
+        self.retry_s = max(1, math.ceil(RETRY_DELAY_S / time_scale))
         self.reports_failures = "ReportBatchItemFailures" in props.get("FunctionResponseTypes", [])
         self.log = []  # one entry per record handed to the function
         self.errors = []  # whole-batch failures (function errors, rejected answers)
@@ -127,6 +135,18 @@ class SqsMapping:
                 "outcome": outcome,
                 "at": time.monotonic(),
             })
+        # A function hides each record it reports failed for `heartbeat::RETRY_DELAY` (180 s;
+        # longer after a marketplace's Retry-After). Every duration of this emulation runs
+        # `time_scale` times faster, so that one does too: the record comes back after
+        # RETRY_DELAY_S / time_scale seconds, as the template's timeouts do.
+        for record in records:
+            if record["messageId"] in failed:
+                try:
+                    self.sqs.change_message_visibility(
+                        QueueUrl=self.queue_url, ReceiptHandle=record["receiptHandle"],
+                        VisibilityTimeout=self.retry_s)
+                except Exception as error:  # noqa: BLE001 - gone meanwhile: nothing to shorten
+                    self.errors.append(f"{self.name}: shortening a failed record's delay: {error!r}")
         done = [r for r in records if r["messageId"] not in failed]
         for start in range(0, len(done), 10):
             chunk = done[start:start + 10]

@@ -221,7 +221,7 @@ def test_a_failing_record_comes_back_and_then_lands_in_the_dlq(deployment):
             QueueUrl=deployment.queue_urls["PollJobsQueue"], AttributeNames=["VisibilityTimeout"],
         )["Attributes"]["VisibilityTimeout"])
         dead = wait_for("the failing poll job in the DLQ", dead_letters,
-                        timeout=(int(max_receives) + 2) * (visibility + 1.5), every=0.5)
+                        timeout=(int(max_receives) + 2) * (max(visibility, poller.retry_s) + 1.5), every=0.5)
     finally:
         deployment.simulator.delete("/faults")
         scheduler.paused.clear()
