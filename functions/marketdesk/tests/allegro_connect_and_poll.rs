@@ -30,22 +30,7 @@ async fn control(sandbox: &RunningSandbox, path: &str, body: Value) -> Value {
 async fn an_admin_connects_allegro_and_conversations_become_tickets() {
     let sandbox = RunningSandbox::start_local().await.expect("sandbox");
     let data = tempfile::tempdir().expect("temp dir");
-    let key_output = marketdesk()
-        .args([
-            "api-key", "create", "--init", "--tenant", "sklep", "--role", "admin", "--data",
-        ])
-        .arg(data.path())
-        .output()
-        .expect("api-key create");
-    assert!(
-        key_output.status.success(),
-        "{}",
-        String::from_utf8_lossy(&key_output.stderr)
-    );
-    let key = String::from_utf8(key_output.stdout)
-        .expect("utf-8")
-        .trim()
-        .to_owned();
+    let key = admin_key(data.path(), "sklep");
 
     let port = free_port();
     let mut child = marketdesk()

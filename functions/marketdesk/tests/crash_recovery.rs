@@ -77,18 +77,7 @@ fn serve(data: &std::path::Path, port: u16) -> Child {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_job_cut_short_by_kill_9_resumes_within_30_s_and_completes_once() {
     let data = tempfile::tempdir().expect("temp dir");
-    let key_output = marketdesk()
-        .args([
-            "api-key", "create", "--init", "--tenant", "sklep", "--role", "admin", "--data",
-        ])
-        .arg(data.path())
-        .output()
-        .expect("api-key create");
-    assert!(key_output.status.success());
-    let key = String::from_utf8(key_output.stdout)
-        .expect("utf-8")
-        .trim()
-        .to_owned();
+    let key = admin_key(data.path(), "sklep");
     let receiver = Receiver::start();
 
     let port = free_port();

@@ -48,22 +48,7 @@ fn value(text: &str, series: &str) -> Option<f64> {
 async fn counters_move_when_a_conversation_becomes_a_ticket() {
     let sandbox = RunningSandbox::start_local().await.expect("sandbox");
     let data = tempfile::tempdir().expect("temp dir");
-    let key_output = marketdesk()
-        .args([
-            "api-key", "create", "--init", "--tenant", "sklep", "--role", "admin", "--data",
-        ])
-        .arg(data.path())
-        .output()
-        .expect("api-key create");
-    assert!(
-        key_output.status.success(),
-        "{}",
-        String::from_utf8_lossy(&key_output.stderr)
-    );
-    let key = String::from_utf8(key_output.stdout)
-        .expect("utf-8")
-        .trim()
-        .to_owned();
+    let key = admin_key(data.path(), "sklep");
 
     let (port, metrics_port) = (free_port(), free_port());
     let mut child = marketdesk()

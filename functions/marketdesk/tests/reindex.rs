@@ -14,18 +14,7 @@ fn reindex_runs_on_a_data_directory_and_refuses_bad_options() {
         .output()
         .expect("run");
     assert!(!missing.status.success(), "no database there yet");
-    let made = marketdesk()
-        .args([
-            "api-key", "create", "--init", "--tenant", "acme", "--role", "admin", "--data",
-        ])
-        .arg(data.path())
-        .output()
-        .expect("run");
-    assert!(
-        made.status.success(),
-        "{}",
-        String::from_utf8_lossy(&made.stderr)
-    );
+    admin_key(data.path(), "acme");
 
     let run = |tenant: &str| {
         marketdesk()

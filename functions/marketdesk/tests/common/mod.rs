@@ -17,6 +17,27 @@ pub fn marketdesk() -> Command {
     command
 }
 
+/// Makes the data directory at `data` (`--init`) with an admin key for `tenant`, and returns
+/// the key.
+pub fn admin_key(data: &std::path::Path, tenant: &str) -> String {
+    let output = marketdesk()
+        .args([
+            "api-key", "create", "--init", "--tenant", tenant, "--role", "admin", "--data",
+        ])
+        .arg(data)
+        .output()
+        .expect("api-key create");
+    assert!(
+        output.status.success(),
+        "{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    String::from_utf8(output.stdout)
+        .expect("utf-8")
+        .trim()
+        .to_owned()
+}
+
 pub fn free_port() -> u16 {
     TcpListener::bind("127.0.0.1:0")
         .expect("bind")
