@@ -4,14 +4,13 @@
 //! is tight.
 
 use marketdesk_allegro::{AccessToken, AllegroError};
-use marketdesk_channels::allegro::{AllegroChannelConfig, AllegroClients};
+use marketdesk_channels::allegro::AllegroClients;
 use marketdesk_channels::budget::{allegro_key, AllegroBudgetGate};
 use marketdesk_core::domain::{Environment, IntegrationKind};
 use marketdesk_core::services::budget::BudgetPolicy;
 use marketdesk_core::services::{poller, scheduler};
 use marketdesk_local::testkit::{seed_connected_integration, temp_backend};
 use marketdesk_sandbox::RunningSandbox;
-use secrecy::SecretString;
 use serde_json::{json, Value};
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::Arc;
@@ -19,18 +18,11 @@ use std::time::Duration;
 
 mod common;
 
-use common::{allegro_registry, CLIENT_ID, CLIENT_SECRET, UA};
+use common::{allegro_registry, simulator_allegro_config, CLIENT_ID};
 
 /// Clients on the simulator whose every call passes `gate`.
 fn gated_clients(sandbox: &RunningSandbox, gate: AllegroBudgetGate) -> AllegroClients {
-    let base = url::Url::parse(&sandbox.base_url).expect("url");
-    let config = AllegroChannelConfig {
-        api_url: Some(base.clone()),
-        auth_url: Some(base),
-        client_id: CLIENT_ID.into(),
-        client_secret: SecretString::from(CLIENT_SECRET.to_owned()),
-        user_agent: UA.into(),
-    };
+    let config = simulator_allegro_config(&sandbox.base_url);
     let gate: Arc<dyn marketdesk_allegro::RequestGate> = Arc::new(gate);
     AllegroClients::with_adjusted(&config, |c| {
         c.with_timeout(Duration::from_secs(5))

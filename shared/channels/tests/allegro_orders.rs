@@ -5,20 +5,18 @@
 
 mod common;
 
-use common::{allegro_registry, connect, control, create, cycle, CLIENT_ID, CLIENT_SECRET, UA};
+use common::{allegro_registry, connect, control, create, cycle, simulator_allegro_config};
 use marketdesk_allegro::AllegroClient;
 use marketdesk_channels::allegro::order_journal::AllegroOrderJournal;
-use marketdesk_channels::allegro::{AllegroChannelConfig, AllegroClients};
+use marketdesk_channels::allegro::AllegroClients;
 use marketdesk_core::domain::order::{Order, OrderStatus};
 use marketdesk_core::domain::{Environment, Integration, IntegrationKind};
 use marketdesk_core::ports::MarketplaceRegistry;
 use marketdesk_core::repo::{integrations, orders};
 use marketdesk_local::testkit::{seed_connected_integration, temp_backend, TempBackend};
 use marketdesk_sandbox::RunningSandbox;
-use secrecy::SecretString;
 use serde_json::{json, Value};
 use std::sync::Arc;
-use url::Url;
 
 struct World {
     sandbox: RunningSandbox,
@@ -34,14 +32,7 @@ struct World {
 impl World {
     async fn start(login: &str, create_automatically: bool) -> Self {
         let sandbox = RunningSandbox::start_local().await.expect("sandbox");
-        let base = Url::parse(&sandbox.base_url).expect("base url");
-        let config = AllegroChannelConfig {
-            api_url: Some(base.clone()),
-            auth_url: Some(base),
-            client_id: CLIENT_ID.into(),
-            client_secret: SecretString::from(CLIENT_SECRET.to_owned()),
-            user_agent: UA.into(),
-        };
+        let config = simulator_allegro_config(&sandbox.base_url);
         let clients = AllegroClients::new(&config).expect("clients");
         let backend = temp_backend();
         let ports = backend.ports.clone();

@@ -7,8 +7,8 @@
 use chrono::{DateTime, Utc};
 use marketdesk_allegro::{AllegroClient, RetryPolicy};
 use marketdesk_channels::allegro::{
-    AllegroChannelConfig, AllegroClients, AllegroIssueReplies, AllegroIssuesSource,
-    AllegroMessagingSource, AllegroThreadReplies,
+    AllegroClients, AllegroIssueReplies, AllegroIssuesSource, AllegroMessagingSource,
+    AllegroThreadReplies,
 };
 use marketdesk_channels::settings::{AllegroSettings, ChannelSettings};
 use marketdesk_channels::wiring::Channels;
@@ -30,11 +30,12 @@ use marketdesk_sandbox::RunningSandbox;
 use secrecy::SecretString;
 use serde_json::{json, Value};
 use std::time::Duration as StdDuration;
-use url::Url;
 
 mod common;
 
-use common::{allegro_registry, cycle, Shop, CLIENT_ID, CLIENT_SECRET, UA};
+use common::{
+    allegro_registry, cycle, simulator_allegro_config, Shop, CLIENT_ID, CLIENT_SECRET, UA,
+};
 
 /// A 1×1 PNG.
 const PNG: &[u8] = &[
@@ -68,14 +69,7 @@ struct Harness {
 impl Harness {
     async fn start(login: &str) -> Self {
         let sandbox = RunningSandbox::start_local().await.expect("sandbox");
-        let base = Url::parse(&sandbox.base_url).expect("base url");
-        let config = AllegroChannelConfig {
-            api_url: Some(base.clone()),
-            auth_url: Some(base),
-            client_id: CLIENT_ID.into(),
-            client_secret: SecretString::from(CLIENT_SECRET.to_owned()),
-            user_agent: UA.into(),
-        };
+        let config = simulator_allegro_config(&sandbox.base_url);
         let clients = AllegroClients::with_adjusted(&config, |c| {
             c.with_timeout(StdDuration::from_secs(5))
                 .with_retry(RetryPolicy {

@@ -4,9 +4,7 @@
 
 use chrono::{Duration, Utc};
 use marketdesk_allegro::{AllegroClient, RetryPolicy};
-use marketdesk_channels::allegro::{
-    AllegroChannelConfig, AllegroClients, AllegroIssuesSource, AllegroMessagingSource,
-};
+use marketdesk_channels::allegro::{AllegroClients, AllegroIssuesSource, AllegroMessagingSource};
 use marketdesk_core::domain::{
     AuthorKind, Channel, ConnectionState, ConversationKind, Environment, Integration,
     IntegrationKind, PollCursor, TicketPanel,
@@ -21,17 +19,16 @@ use marketdesk_local::testkit::{
     seed_connected_integration, temp_backend, temp_backend_with_clock, TempBackend,
 };
 use marketdesk_sandbox::RunningSandbox;
-use secrecy::{ExposeSecret, SecretString};
+use secrecy::ExposeSecret;
 use serde_json::{json, Value};
 use std::sync::Arc;
 use std::time::{Duration as StdDuration, Instant};
-use url::Url;
 
 mod common;
 
 use common::{
-    allegro_registry, assert_pipeline_tickets, cycle, seed_pipeline, Shop, CLIENT_ID,
-    CLIENT_SECRET, SANDBOX_SITE, UA,
+    allegro_registry, assert_pipeline_tickets, cycle, seed_pipeline, simulator_allegro_config,
+    Shop, CLIENT_ID, SANDBOX_SITE,
 };
 
 /// A simulator, a backend, both sources and one connected Allegro integration.
@@ -58,14 +55,7 @@ impl Harness {
         adjust: impl Fn(marketdesk_allegro::AllegroConfig) -> marketdesk_allegro::AllegroConfig,
     ) -> Self {
         let sandbox = RunningSandbox::start_local().await.expect("sandbox");
-        let base = Url::parse(&sandbox.base_url).expect("base url");
-        let config = AllegroChannelConfig {
-            api_url: Some(base.clone()),
-            auth_url: Some(base),
-            client_id: CLIENT_ID.into(),
-            client_secret: SecretString::from(CLIENT_SECRET.to_owned()),
-            user_agent: UA.into(),
-        };
+        let config = simulator_allegro_config(&sandbox.base_url);
         let clients = AllegroClients::with_adjusted(&config, |c| {
             adjust(
                 c.with_timeout(StdDuration::from_secs(5))

@@ -12,12 +12,12 @@ use aws_config::retry::RetryConfig;
 use aws_config::{BehaviorVersion, Region, SdkConfig};
 use aws_sdk_sqs::types::QueueAttributeName;
 use common::{
-    allegro_registry, assert_pipeline_tickets, seed_pipeline, CLIENT_ID, CLIENT_SECRET, UA,
+    allegro_registry, assert_pipeline_tickets, seed_pipeline, simulator_allegro_config, UA,
 };
 use marketdesk_allegro::RetryPolicy;
 use marketdesk_aws::{create_table, AwsBackend, AwsSettings, DynamoStore};
 use marketdesk_channels::allegro::delivery::AllegroIssueReplies;
-use marketdesk_channels::allegro::{AllegroChannelConfig, AllegroClients};
+use marketdesk_channels::allegro::AllegroClients;
 use marketdesk_core::domain::{
     Channel, ConnectionState, Environment, Integration, IntegrationKind, ReplyState,
 };
@@ -34,7 +34,6 @@ use serde_json::json;
 use std::collections::BTreeMap;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
-use url::Url;
 
 const DYNAMODB_VAR: &str = "MARKETDESK_TEST_DYNAMODB_ENDPOINT";
 const MOTO_VAR: &str = "MARKETDESK_TEST_MOTO_ENDPOINT";
@@ -223,24 +222,15 @@ async fn the_pipeline_on_aws_makes_each_ticket_once_and_redelivery_changes_nothi
     let ports = aws_ports(&dynamodb_endpoint, &moto_endpoint).await;
 
     let sandbox = RunningSandbox::start_local().await.expect("sandbox");
-    let base = Url::parse(&sandbox.base_url).expect("base url");
-    let clients = AllegroClients::with_adjusted(
-        &AllegroChannelConfig {
-            api_url: Some(base.clone()),
-            auth_url: Some(base),
-            client_id: CLIENT_ID.into(),
-            client_secret: SecretString::from(CLIENT_SECRET.to_owned()),
-            user_agent: UA.into(),
-        },
-        |c| {
+    let clients =
+        AllegroClients::with_adjusted(&simulator_allegro_config(&sandbox.base_url), |c| {
             c.with_timeout(Duration::from_secs(5))
                 .with_retry(RetryPolicy {
                     initial_backoff: Duration::from_millis(5),
                     ..RetryPolicy::default()
                 })
-        },
-    )
-    .expect("clients");
+        })
+        .expect("clients");
     let http = reqwest::Client::builder()
         .redirect(reqwest::redirect::Policy::none())
         .build()

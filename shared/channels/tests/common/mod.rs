@@ -8,6 +8,7 @@ pub mod empik;
 
 use marketdesk_allegro::AllegroClient;
 use marketdesk_channels::allegro::tokens::token_set;
+use marketdesk_channels::allegro::AllegroChannelConfig;
 use marketdesk_channels::allegro::{AllegroClients, AllegroIssuesSource, AllegroMessagingSource};
 use marketdesk_core::domain::{AuthorKind, Channel, ConversationKind, Integration, Ticket};
 use marketdesk_core::jobs::PollJob;
@@ -28,6 +29,19 @@ pub const REDIRECT_URI: &str = "http://localhost:8080/oauth/allegro/callback";
 pub const SANDBOX_SITE: &str = "https://allegro.pl.allegrosandbox.pl";
 
 /// A control POST to the simulator at `base_url`; the answer.
+/// The Allegro channel's configuration against the simulator at `base_url` (its API and
+/// OAuth host), with the simulator's application credentials.
+pub fn simulator_allegro_config(base_url: &str) -> AllegroChannelConfig {
+    let base = Url::parse(base_url).expect("simulator URL");
+    AllegroChannelConfig {
+        api_url: Some(base.clone()),
+        auth_url: Some(base),
+        client_id: CLIENT_ID.into(),
+        client_secret: SecretString::from(CLIENT_SECRET.to_owned()),
+        user_agent: UA.into(),
+    }
+}
+
 pub async fn control(http: &reqwest::Client, base_url: &str, path: &str, body: Value) -> Value {
     let response = http
         .post(format!("{base_url}/__sandbox{path}"))
