@@ -221,6 +221,11 @@ class Deployment:
         clash = set(template_env) & set(env)
         assert not clash, f"the template sets variables Lambda or the test set: {clash}"
         env.update(template_env)
+        if "MARKETDESK_POLL_INTERVAL" in env:
+            # The scheduler's tick mirrors its schedule's rate, which runs TIME_SCALE times
+            # faster here: the tick does too (polls spread over it, cadences counted in it).
+            interval_s = cfn.duration_seconds(env["MARKETDESK_POLL_INTERVAL"])
+            env["MARKETDESK_POLL_INTERVAL"] = f"{int(max(MIN_SCHEDULE_PERIOD_S, interval_s / TIME_SCALE) * 1000)}ms"
         return env
 
     def start_functions(self):

@@ -216,6 +216,17 @@ class Function:
 _RATE = re.compile(r"^rate\((\d+) (minute|minutes|hour|hours|day|days)\)$")
 
 
+_DURATION = re.compile(r"^(\d+)(ms|s|m|h)$")
+
+
+def duration_seconds(value):
+    """Seconds of a duration variable such as `60s`, `5m` or `250ms` (as marketdesk reads it)."""
+    match = _DURATION.match(str(value).strip())
+    if not match:
+        raise Unresolvable(f"duration {value!r}")
+    return int(match.group(1)) * {"ms": 0.001, "s": 1, "m": 60, "h": 3600}[match.group(2)]
+
+
 def rate_seconds(expression):
     """Seconds between two runs of an EventBridge `rate(...)` expression."""
     match = _RATE.match(expression.strip())

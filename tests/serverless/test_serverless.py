@@ -133,7 +133,7 @@ def test_buyers_write_tickets_appear_autoresponse_once_reply_with_a_file_once(de
         found = {t["conversation"]["external_id"]: t for t in page["tickets"]}
         return found if {State.allegro_thread, State.mirakl_thread} <= set(found) else None
 
-    found = wait_for("both tickets (scheduler -> poller -> ingest)", tickets, timeout=40)
+    found = wait_for("both tickets (scheduler -> poller -> ingest)", tickets, timeout=90)
     assert len(found) == 2, list(found)
     State.tickets = {"allegro": found[State.allegro_thread]["id"],
                      "mirakl": found[State.mirakl_thread]["id"]}

@@ -52,10 +52,15 @@ pub async fn channels_from_env(ports: &Ports) -> Result<Channels, Error> {
     let mut channels = Channels::build(ports, &settings)?;
     channels.webhook_settings =
         marketdesk_core::services::webhooks::WebhookSettings::from_env(&env)?;
-    // The scheduler runs every minute (EventBridge); the poller re-reads active accounts.
+    // The scheduler runs at the EventBridge rule's rate, which the template passes as
+    // MARKETDESK_POLL_INTERVAL (the same variable `marketdesk serve` reads); the poller
+    // re-reads active accounts.
+    let tick = env
+        .duration("MARKETDESK_POLL_INTERVAL")?
+        .unwrap_or(marketdesk_channels::wiring::DEFAULT_TICK);
     channels.polling = marketdesk_core::services::polling::PollingSettings::from_env(
         &env,
-        marketdesk_channels::wiring::DEFAULT_TICK,
+        tick,
         settings.allegro_budget,
     )?;
     Ok(channels)
