@@ -85,33 +85,42 @@ pub async fn take_at(
     until: DateTime<Utc>,
     now: DateTime<Utc>,
 ) -> Result<bool, RepoError> {
-    let mut item = Item::new(key.clone(), json!({ "holder": holder, "until": until }))
-        .with_expiry(until.timestamp() + 3600);
-    let condition = match store.get(key).await? {
-        None => Condition::NotExists,
-        Some(current) => {
-            let (current_holder, live_until) = holder_and_until(&current);
-            let ours = current_holder.is_some_and(|h| h == holder || Some(h) == previous);
-            if !ours && live_until.is_some_and(|t| t > now) {
-                return Ok(false);
-            }
-            // A renewal keeps the read recorded on the lease ([`defer_at`]); a hand-over
-            // or a new holder starts clean.
-            if let (true, Some(due)) = (current_holder == Some(holder), next_due_of(&current)) {
-                if let Some(fields) = item.data.as_object_mut() {
-                    fields.insert("next_due".into(), json!(due));
+    // A read recorded meanwhile ([`defer_at`]) changes the lease's version: look again, so
+    // a holder renewing its own lease is never refused by it (a refused job would be dropped
+    // as a duplicate while its lease, with no job left, blocks the channel until it expires).
+    for _ in 0..TAKE_ATTEMPTS {
+        let mut item = Item::new(key.clone(), json!({ "holder": holder, "until": until }))
+            .with_expiry(until.timestamp() + 3600);
+        let condition = match store.get(key).await? {
+            None => Condition::NotExists,
+            Some(current) => {
+                let (current_holder, live_until) = holder_and_until(&current);
+                let ours = current_holder.is_some_and(|h| h == holder || Some(h) == previous);
+                if !ours && live_until.is_some_and(|t| t > now) {
+                    return Ok(false);
                 }
+                // A renewal keeps the read recorded on the lease ([`defer_at`]); a hand-over
+                // or a new holder starts clean.
+                if let (true, Some(due)) = (current_holder == Some(holder), next_due_of(&current)) {
+                    if let Some(fields) = item.data.as_object_mut() {
+                        fields.insert("next_due".into(), json!(due));
+                    }
+                }
+                item.version = current.version + 1;
+                Condition::VersionIs(current.version)
             }
-            item.version = current.version + 1;
-            Condition::VersionIs(current.version)
+        };
+        match store.put(item, condition).await {
+            Ok(()) => return Ok(true),
+            Err(StoreError::ConditionFailed) => continue,
+            Err(other) => return Err(other.into()),
         }
-    };
-    match store.put(item, condition).await {
-        Ok(()) => Ok(true),
-        Err(StoreError::ConditionFailed) => Ok(false),
-        Err(other) => Err(other.into()),
     }
+    Ok(false)
 }
+
+/// How often taking a lease is tried again when it changed under the attempt.
+const TAKE_ATTEMPTS: usize = 5;
 
 /// How often a release is tried again when the lease changed under it.
 const RELEASE_ATTEMPTS: usize = 5;
