@@ -17,6 +17,14 @@ pub(crate) struct JsonBody<T>(pub T);
 #[derive(Debug, Clone)]
 pub(crate) struct QueryParams<T>(pub T);
 
+/// The `{sku}` segment of a route (percent-decoded), an acceptable SKU; else 404.
+#[derive(Debug, Clone)]
+pub(crate) struct PathSku(pub String);
+
+/// A CSV request body: `Content-Type: text/csv`, UTF-8, within the body limit.
+#[derive(Debug, Clone)]
+pub(crate) struct CsvBody(pub String);
+
 /// The `{id}` segment of a route, well-formed (see [`ids::is_well_formed`]); else 404.
 #[derive(Debug, Clone)]
 pub(crate) struct PathId(pub String);
@@ -118,6 +126,77 @@ pub(crate) fn parse_query<T: DeserializeOwned>(query: &str) -> Result<T, ApiErro
     })
 }
 
+impl<S> FromRequestParts<S> for PathSku
+where
+    S: Send + Sync,
+{
+    type Rejection = ApiError;
+
+    async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Self, Self::Rejection> {
+        let not_found = || {
+            ApiError::new(
+                StatusCode::NOT_FOUND,
+                "not_found",
+                "no such product: a SKU is 1 to 64 characters without '#' (percent-encode it in the path)",
+            )
+        };
+        match Path::<String>::from_request_parts(parts, state).await {
+            Ok(Path(sku)) => marketdesk_core::domain::product::sku(&sku)
+                .map(PathSku)
+                .map_err(|_| not_found()),
+            Err(_) => Err(not_found()),
+        }
+    }
+}
+
+/// Reads the body of a request within the body limit.
+async fn body_bytes<S: Send + Sync>(request: Request, state: &S) -> Result<Bytes, ApiError> {
+    Bytes::from_request(request, state)
+        .await
+        .map_err(|rejection| {
+            if rejection.status() == StatusCode::PAYLOAD_TOO_LARGE {
+                crate::edge::too_large()
+            } else {
+                ApiError::new(
+                    StatusCode::BAD_REQUEST,
+                    "invalid_body",
+                    "the body could not be read",
+                )
+            }
+        })
+}
+
+impl<S> FromRequest<S> for CsvBody
+where
+    S: Send + Sync,
+{
+    type Rejection = ApiError;
+
+    async fn from_request(request: Request, state: &S) -> Result<Self, Self::Rejection> {
+        let is_csv = request
+            .headers()
+            .get(header::CONTENT_TYPE)
+            .and_then(|v| v.to_str().ok())
+            .and_then(|v| v.split(';').next())
+            .is_some_and(|mime| mime.trim().eq_ignore_ascii_case("text/csv"));
+        if !is_csv {
+            return Err(ApiError::new(
+                StatusCode::UNSUPPORTED_MEDIA_TYPE,
+                "unsupported_media_type",
+                "send the file with Content-Type: text/csv",
+            ));
+        }
+        let bytes = body_bytes(request, state).await?;
+        String::from_utf8(bytes.to_vec()).map(CsvBody).map_err(|_| {
+            ApiError::new(
+                StatusCode::UNPROCESSABLE_ENTITY,
+                "validation_failed",
+                "file: not UTF-8 text; save the CSV as UTF-8",
+            )
+        })
+    }
+}
+
 impl<S, T> FromRequest<S> for JsonBody<T>
 where
     S: Send + Sync,
@@ -133,19 +212,7 @@ where
                 "send the body as JSON with Content-Type: application/json",
             ));
         }
-        let bytes = Bytes::from_request(request, state)
-            .await
-            .map_err(|rejection| {
-                if rejection.status() == StatusCode::PAYLOAD_TOO_LARGE {
-                    crate::edge::too_large()
-                } else {
-                    ApiError::new(
-                        StatusCode::BAD_REQUEST,
-                        "invalid_body",
-                        "the body could not be read",
-                    )
-                }
-            })?;
+        let bytes = body_bytes(request, state).await?;
         parse_json(&bytes).map(JsonBody)
     }
 }

@@ -101,6 +101,9 @@ mod sqlite {
     mod crm {
         marketdesk_core::crm_conformance_tests!(crate::ports());
     }
+    mod catalogue {
+        marketdesk_core::catalogue_conformance_tests!(crate::ports());
+    }
     mod poll_leases {
         marketdesk_core::polling_conformance_tests!(crate::ports());
     }

@@ -5,6 +5,7 @@
 //! partitions, queues and secrets, so the suite can run against a shared emulator.
 
 pub mod budget;
+pub mod catalogue;
 pub mod crm;
 pub mod people;
 pub mod polling;
@@ -82,6 +83,17 @@ macro_rules! crm_conformance_tests {
         $crate::__conformance_tests!($factory, crm;
             customer_lookups_follow_edits,
             merges_move_tickets_and_guards);
+    };
+}
+
+/// Declares one `#[tokio::test]` per catalogue storage rule. `$factory` is as for
+/// [`crm_conformance_tests`].
+#[macro_export]
+macro_rules! catalogue_conformance_tests {
+    ($factory:expr) => {
+        $crate::__conformance_tests!($factory, catalogue;
+            eans_stay_unique_and_changes_come_newest_first,
+            concurrent_writers_never_share_an_ean);
     };
 }
 

@@ -285,3 +285,50 @@ pub fn saved_reply(tenant: &TenantId, id: &SavedReplyId) -> Key {
         format!("{SAVED_REPLY_PREFIX}{id}"),
     )
 }
+
+/// Prefix of every product of a tenant (sorted by SKU).
+pub const PRODUCT_PREFIX: &str = "PRODUCT#";
+
+/// A product of the tenant's catalogue.
+pub fn product(tenant: &TenantId, sku: &str) -> Key {
+    Key::new(tenant_partition(tenant), format!("{PRODUCT_PREFIX}{sku}"))
+}
+
+/// The product holding an EAN (one product per EAN, so offers link to one product).
+pub fn product_ean(tenant: &TenantId, ean: &str) -> Key {
+    Key::new(tenant_partition(tenant), format!("PRODUCTEAN#{ean}"))
+}
+
+/// Prefix of the stock and price changes of one product (sorted by time).
+pub fn product_changes_prefix(sku: &str) -> String {
+    format!("PRODUCTCHANGE#{sku}#")
+}
+
+/// One recorded stock or price change of a product, written with the product's `version`;
+/// `n` orders the changes of one write.
+pub fn product_change(
+    tenant: &TenantId,
+    sku: &str,
+    sortable_time: &str,
+    version: u64,
+    n: usize,
+) -> Key {
+    Key::new(
+        tenant_partition(tenant),
+        format!(
+            "{}{sortable_time}#{version:010}#{n:02}",
+            product_changes_prefix(sku)
+        ),
+    )
+}
+
+/// Prefix of the tenant's price lists (besides `Default`, which is not stored).
+pub const PRICE_LIST_PREFIX: &str = "PRICELIST#";
+
+/// A named price list.
+pub fn price_list(tenant: &TenantId, name: &str) -> Key {
+    Key::new(
+        tenant_partition(tenant),
+        format!("{PRICE_LIST_PREFIX}{name}"),
+    )
+}

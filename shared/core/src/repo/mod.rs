@@ -14,6 +14,7 @@ pub mod leases;
 pub mod oauth_states;
 pub mod one_time_tokens;
 pub mod orders;
+pub mod products;
 pub mod replies;
 pub mod saved_replies;
 pub mod search;

@@ -7,6 +7,7 @@ pub mod audit;
 pub mod autoresponder;
 pub mod budget;
 pub mod caller;
+pub mod catalogue;
 pub mod comments;
 pub mod crm;
 pub mod customer_views;

@@ -121,7 +121,7 @@ fn asked_to_confirm(replies: &[Reply], buyer_latest: Option<DateTime<Utc>>) -> b
 }
 
 /// Tells "absent" (`None`) from "null" (`Some(None)`).
-fn nullable<'de, D, T>(deserializer: D) -> Result<Option<Option<T>>, D::Error>
+pub(crate) fn nullable<'de, D, T>(deserializer: D) -> Result<Option<Option<T>>, D::Error>
 where
     D: serde::Deserializer<'de>,
     T: Deserialize<'de>,

@@ -5,6 +5,7 @@
 
 use serde_json::{json, Value};
 
+mod catalogue;
 mod crm;
 mod events;
 mod health;
@@ -341,6 +342,7 @@ fn paths() -> Value {
         search::paths(),
         health::paths(),
         orders::paths(),
+        catalogue::paths(),
     ] {
         if let Value::Object(map) = part {
             // A path may get operations from several modules (GET and PATCH of a ticket).
@@ -767,6 +769,7 @@ fn schemas() -> Value {
         search::schemas(),
         health::schemas(),
         orders::schemas(),
+        catalogue::schemas(),
     ] {
         if let Value::Object(map) = part {
             all.extend(map);
@@ -789,7 +792,7 @@ pub fn document() -> Value {
         "tags": [
             { "name": "health" }, { "name": "meta" }, { "name": "api-keys" },
             { "name": "integrations" }, { "name": "tickets" }, { "name": "customers" }, { "name": "saved-replies" }, { "name": "people" },
-            { "name": "audit" }, { "name": "webhooks" }, { "name": "orders" }
+            { "name": "audit" }, { "name": "webhooks" }, { "name": "orders" }, { "name": "catalogue" }
         ],
         "paths": paths(),
         "components": {

@@ -10,6 +10,7 @@ pub(crate) mod integrations;
 pub(crate) mod oauth;
 pub(crate) mod openapi;
 pub(crate) mod orders;
+pub(crate) mod products;
 pub(crate) mod replies;
 pub(crate) mod saved_replies;
 pub(crate) mod search;
@@ -70,6 +71,15 @@ impl Routes {
         self.add("POST", path, routing::post(handler))
     }
 
+    /// Adds a PUT route.
+    pub(crate) fn put<H, T>(self, path: &'static str, handler: H) -> Self
+    where
+        H: Handler<T, AppState>,
+        T: 'static,
+    {
+        self.add("PUT", path, routing::put(handler))
+    }
+
     /// Adds a PATCH route.
     pub(crate) fn patch<H, T>(self, path: &'static str, handler: H) -> Self
     where
@@ -113,6 +123,7 @@ pub(crate) fn protected() -> Routes {
         search::routes,
         health::protected,
         orders::routes,
+        products::routes,
     ];
     modules
         .iter()
