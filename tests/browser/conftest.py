@@ -45,9 +45,9 @@ class Desk:
     def __init__(self, api, sim, key, data):
         self.api, self.sim, self.key, self.data = api, sim, key, data
 
-    def _call(self, url, body=None, headers=None):
+    def _call(self, url, body=None, headers=None, method=None):
         data = None if body is None else json.dumps(body).encode()
-        request = urllib.request.Request(url, data=data, headers=headers or {})
+        request = urllib.request.Request(url, data=data, headers=headers or {}, method=method)
         if data is not None:
             request.add_header("Content-Type", "application/json")
         with urllib.request.urlopen(request, timeout=10) as answer:
@@ -56,6 +56,10 @@ class Desk:
 
     def api_get(self, path):
         return self._call(self.api + path, headers={"Authorization": f"Bearer {self.key}"})
+
+    def api_send(self, method, path, body):
+        return self._call(self.api + path, body=body, method=method,
+                          headers={"Authorization": f"Bearer {self.key}"})
 
     def sim_get(self, path):
         return self._call(self.sim + "/__sandbox" + path)

@@ -20,6 +20,7 @@ mod i18n;
 mod integration_settings;
 mod list_filters;
 mod pages;
+mod products;
 mod refusals;
 mod reply_settings;
 mod reply_tools;
@@ -69,6 +70,7 @@ pub(crate) fn routes() -> Router<AppState> {
         .route("/tickets/{id}/replies/{rid}/retry", post(pages::retry))
         .route("/tickets/{id}/workflow", post(ticket_controls::update))
         .merge(customers::routes())
+        .merge(products::routes())
         .merge(saved_replies_page::routes())
         .merge(account::routes())
         .merge(settings::routes())
@@ -201,6 +203,8 @@ pub(crate) struct Layout {
     pub settings_links: Vec<NavLink>,
     /// What the link to the customers says (signed-in people only).
     pub customers_link: Option<&'static str>,
+    /// What the link to the products says (signed-in people only).
+    pub products_link: Option<&'static str>,
 }
 
 /// A link of the navigation.
@@ -233,6 +237,7 @@ impl Layout {
             flash: None,
             error: None,
             customers_link: agent.map(|_| customers::words(lang).customers),
+            products_link: agent.map(|_| products::words(lang).products),
             settings_links: match agent {
                 Some(agent) if agent.caller.role.is_admin() => settings::nav(lang),
                 _ => Vec::new(),
