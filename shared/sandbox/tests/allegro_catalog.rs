@@ -431,3 +431,160 @@ async fn control_seeding_validates_its_input() {
     .await;
     assert_eq!(status, 404);
 }
+
+/// A fresh access token after the clock moved past the old one's lifetime.
+async fn refreshed(sandbox: &RunningSandbox, tokens: &Value) -> String {
+    let old = tokens["refresh_token"].as_str().expect("refresh_token");
+    let (status, fresh) = refresh_with(sandbox, old).await;
+    assert_eq!(status, 200, "{fresh}");
+    access(&fresh)
+}
+
+fn ids(list: &Value, key: &str) -> Vec<String> {
+    list[key]
+        .as_array()
+        .expect("a list")
+        .iter()
+        .map(|o| o["id"].as_str().expect("id").to_owned())
+        .collect()
+}
+
+#[tokio::test]
+async fn offers_are_listed_with_filters_and_paging_and_archived_ones_vanish() {
+    let sandbox = common::sandbox().await;
+    let (seller_id, tokens) = seller_with_tokens(&sandbox, "lista", None).await;
+    let other = seller(&sandbox, "cudzy").await;
+    offer(&sandbox, &other, json!({})).await;
+    let active = offer(
+        &sandbox,
+        &seller_id,
+        json!({ "ean": "5901234123457", "external_id": "SKU-1" }),
+    )
+    .await;
+    let auction = offer(&sandbox, &seller_id, json!({ "format": "AUCTION" })).await;
+    let ended = offer(&sandbox, &seller_id, json!({ "stock": 0 })).await;
+    let token = access(&tokens);
+
+    let all = api_get_ok(&sandbox, "/sale/offers?limit=1000", &token).await;
+    assert_eq!(
+        ids(&all, "offers"),
+        [active.clone(), auction.clone(), ended.clone()]
+    );
+    assert_eq!(
+        (all["count"].clone(), all["totalCount"].clone()),
+        (json!(3), json!(3))
+    );
+    let first = &all["offers"][0];
+    assert_eq!(first["sellingMode"]["format"], "BUY_NOW");
+    assert_eq!(first["publication"]["status"], "ACTIVE");
+    assert_eq!(first["external"]["id"], "SKU-1");
+
+    let ended_buy_now = api_get_ok(
+        &sandbox,
+        "/sale/offers?publication.status=ENDED&sellingMode.format=BUY_NOW",
+        &token,
+    )
+    .await;
+    assert_eq!(ids(&ended_buy_now, "offers"), [ended.as_str()]);
+    let by_ids = api_get_ok(
+        &sandbox,
+        &format!("/sale/offers?offer.id={active}&offer.id={auction}&external.id=SKU-1"),
+        &token,
+    )
+    .await;
+    assert_eq!(ids(&by_ids, "offers"), [active.as_str()]);
+    let second_page = api_get_ok(&sandbox, "/sale/offers?limit=2&offset=2", &token).await;
+    assert_eq!(ids(&second_page, "offers"), [ended.as_str()]);
+    assert_eq!(second_page["totalCount"], 3);
+    for bad in [
+        "limit=0",
+        "limit=1001",
+        "offset=-1",
+        "publication.status=GONE",
+    ] {
+        let (status, _) = api_get_json(&sandbox, &format!("/sale/offers?{bad}"), &token).await;
+        assert_eq!(status, 400, "{bad}");
+    }
+
+    // 60 days after ending, an offer is archived: gone from the list and 404.
+    advance(&sandbox, 60 * 24 * 3600).await;
+    let token = refreshed(&sandbox, &tokens).await;
+    let later = api_get_ok(&sandbox, "/sale/offers", &token).await;
+    assert_eq!(ids(&later, "offers"), [active.clone(), auction]);
+    let (status, _) =
+        api_get_json(&sandbox, &format!("/sale/product-offers/{ended}"), &token).await;
+    assert_eq!(status, 404);
+}
+
+#[tokio::test]
+async fn the_offer_journal_announces_changes_without_values_for_24_hours() {
+    let sandbox = common::sandbox().await;
+    let (seller_id, tokens) = seller_with_tokens(&sandbox, "dziennik", None).await;
+    let id = offer(
+        &sandbox,
+        &seller_id,
+        json!({ "external_id": "SKU-9", "stock": 3 }),
+    )
+    .await;
+    let token = access(&tokens);
+    let set = |path: &'static str, body: Value| {
+        let sandbox = &sandbox;
+        let id = id.clone();
+        async move {
+            let (status, answer) = control(sandbox, &format!("/offers/{id}/{path}"), body).await;
+            assert_eq!(status, 200, "{answer}");
+            answer
+        }
+    };
+    set("stock", json!({ "stock": 2 })).await;
+    set("price", json!({ "price": "12.50" })).await;
+    let ended = set("stock", json!({ "stock": 0 })).await;
+    assert_eq!(ended["status"], "ENDED");
+    // An ended offer's changes are not announced.
+    set("price", json!({ "price": "13.00" })).await;
+
+    let journal = api_get_ok(&sandbox, "/sale/offer-events", &token).await;
+    let events = journal["offerEvents"].as_array().expect("events").clone();
+    let types: Vec<&str> = events
+        .iter()
+        .map(|e| e["type"].as_str().expect("type"))
+        .collect();
+    assert_eq!(
+        types,
+        [
+            "OFFER_STOCK_CHANGED",
+            "OFFER_PRICE_CHANGED",
+            "OFFER_STOCK_CHANGED",
+            "OFFER_ENDED"
+        ]
+    );
+    assert_eq!(
+        events[0]["offer"],
+        json!({ "id": id, "external": { "id": "SKU-9" } })
+    );
+    assert_eq!(events[3]["offer"]["publication"]["endedBy"], "EMPTY_STOCK");
+
+    let after = events[1]["id"].as_str().expect("id");
+    let rest = api_get_ok(
+        &sandbox,
+        &format!("/sale/offer-events?from={after}&type=OFFER_ENDED"),
+        &token,
+    )
+    .await;
+    assert_eq!(
+        ids(&rest, "offerEvents"),
+        [events[3]["id"].as_str().expect("id")]
+    );
+    let limited = api_get_ok(&sandbox, "/sale/offer-events?limit=1", &token).await;
+    assert_eq!(limited["offerEvents"].as_array().map(Vec::len), Some(1));
+    for bad in ["limit=0", "type=OFFER_EATEN", "from=%%%"] {
+        let (status, _) =
+            api_get_json(&sandbox, &format!("/sale/offer-events?{bad}"), &token).await;
+        assert_eq!(status, 400, "{bad}");
+    }
+
+    advance(&sandbox, 24 * 3600).await;
+    let token = refreshed(&sandbox, &tokens).await;
+    let forgotten = api_get_ok(&sandbox, "/sale/offer-events", &token).await;
+    assert_eq!(forgotten["offerEvents"], json!([]));
+}

@@ -247,6 +247,48 @@ async fn allegro_answers_follow_the_published_contract() {
         200,
     )
     .await;
+    // Offers and their journal (an ended offer and its events).
+    let ended = r.control("/allegro/offers", json!({"seller_id": seller_id, "name": "Talerz płaski 26 cm biały", "ean": "96385074", "external_id": "TAL-26"})).await;
+    let ended_id = s(&ended["id"]);
+    r.control(
+        &format!("/allegro/offers/{ended_id}/price"),
+        json!({"price": "19.99"}),
+    )
+    .await;
+    r.control(
+        &format!("/allegro/offers/{ended_id}/stock"),
+        json!({"stock": 0}),
+    )
+    .await;
+    let offers = get(
+        "/sale/offers?limit=1000&publication.status=ACTIVE&publication.status=ENDED".into(),
+        PUBLIC,
+    );
+    r.call("allegro", "GET /sale/offers", offers, 200).await;
+    let bad_offers = get("/sale/offers?limit=0".into(), PUBLIC);
+    r.call("allegro", "GET /sale/offers", bad_offers, 400).await;
+    let events = get("/sale/offer-events?limit=1000".into(), PUBLIC);
+    let journal = r
+        .call("allegro", "GET /sale/offer-events", events, 200)
+        .await;
+    assert!(
+        journal["offerEvents"]
+            .as_array()
+            .is_some_and(|e| e.len() >= 3),
+        "{journal}"
+    );
+    let bad_events = get("/sale/offer-events?type=OFFER_EATEN".into(), PUBLIC);
+    r.call("allegro", "GET /sale/offer-events", bad_events, 400)
+        .await;
+    let ended_offer = get(format!("/sale/product-offers/{ended_id}"), PUBLIC);
+    r.call(
+        "allegro",
+        "GET /sale/product-offers/{offerId}",
+        ended_offer,
+        200,
+    )
+    .await;
+
     let bad_token = r
         .http
         .get(format!("{base}/me"))

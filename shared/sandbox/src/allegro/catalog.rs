@@ -6,9 +6,13 @@
 
 mod disputes;
 mod me;
+mod offer_journal;
+mod offer_list;
 mod offers;
 mod order_events;
 mod orders;
+
+pub use offer_journal::{OfferEventRecord, OFFER_EVENT_TYPES};
 
 use crate::state::SandboxState;
 use axum::Router;
@@ -108,6 +112,16 @@ pub struct Offer {
     pub external_id: Option<String>,
     /// Category id.
     pub category_id: String,
+    /// `BUY_NOW`, `AUCTION` or `ADVERTISEMENT`.
+    pub format: String,
+    /// `INACTIVE`, `ACTIVATING`, `ACTIVE` or `ENDED`.
+    pub status: String,
+    /// When it last ended.
+    pub ended_at: Option<DateTime<Utc>>,
+    /// Why it last ended (`USER`, `EMPTY_STOCK`, `EXPIRATION`, …).
+    pub ended_by: Option<String>,
+    /// Whether the archival (60 days after ending) was announced in the offer journal.
+    pub archived: bool,
     /// When it was created.
     pub created_at: DateTime<Utc>,
     /// When it last changed.
@@ -220,6 +234,7 @@ pub struct Catalog {
     offers: BTreeMap<String, Offer>,
     orders: BTreeMap<String, Order>,
     order_events: Vec<OrderEventRecord>,
+    offer_events: Vec<offer_journal::OfferEventRecord>,
     next_buyer: u64,
     next_offer: u64,
 }
@@ -347,6 +362,11 @@ impl Catalog {
             stock: 100,
             external_id: None,
             category_id: "257931".into(),
+            format: "BUY_NOW".into(),
+            status: "ACTIVE".into(),
+            ended_at: None,
+            ended_by: None,
+            archived: false,
             created_at: now,
             updated_at: now,
         };
@@ -434,6 +454,7 @@ pub fn routes() -> Router<SandboxState> {
         .merge(orders::routes())
         .merge(order_events::routes())
         .merge(offers::routes())
+        .merge(offer_list::routes())
         .merge(disputes::routes())
 }
 

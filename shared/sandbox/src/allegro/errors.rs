@@ -66,6 +66,11 @@ pub fn with_trace_id(response: &mut Response) {
     }
 }
 
+/// Marks an error answer whose document declares plain `application/json` (e.g. the 400 of
+/// `/sale/offer-events`), so [`in_requested_media_type`] leaves it as it is.
+#[derive(Debug, Clone, Copy)]
+pub struct DocumentedAsPlainJson;
+
 /// Allegro's REST API answers errors in the vendor media type the client asked for (its
 /// documents declare error bodies as `application/vnd.allegro.public.v1+json` or beta), not
 /// `application/json`; the OAuth endpoints keep `application/json`.
@@ -81,6 +86,10 @@ pub async fn in_requested_media_type(
         .to_owned();
     let mut response = next.run(request).await;
     let is_json_error = response.status().as_u16() >= 400
+        && response
+            .extensions()
+            .get::<DocumentedAsPlainJson>()
+            .is_none()
         && response
             .headers()
             .get(axum::http::header::CONTENT_TYPE)

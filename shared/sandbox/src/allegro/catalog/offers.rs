@@ -2,8 +2,8 @@
 //! `allegro:api:sale:offers:read`, public media type): one of the caller's offers, with the EAN
 //! as product parameter `225693` "EAN (GTIN)".
 //!
-//! 400 for an id that is not all digits; 404 `OfferNotFoundException` for an unknown id or
-//! another seller's offer.
+//! 400 for an id that is not all digits; 404 `OfferNotFoundException` for an unknown id,
+//! another seller's offer or an archived one.
 
 use super::orders::allegro_time;
 use super::{stable_uuid, Offer, EAN_PARAMETER_ID, EAN_PARAMETER_NAME, MARKETPLACE_ID};
@@ -44,12 +44,12 @@ async fn product_offer(
             )],
         ));
     }
+    let now = world.clock.now();
     match world.allegro.catalog.offer(&offer_id) {
-        Some(offer) if offer.seller_id == caller.seller_id => Ok(json_response(
-            StatusCode::OK,
-            Media::Public,
-            &product_offer_json(offer),
-        )),
+        // Archived offers (60 days after ending) answer 404 like unknown ones.
+        Some(offer) if offer.seller_id == caller.seller_id && !offer.is_archived(now) => Ok(
+            json_response(StatusCode::OK, Media::Public, &product_offer_json(offer)),
+        ),
         _ => Err(errors_response(
             StatusCode::NOT_FOUND,
             vec![error_entry(
@@ -98,13 +98,13 @@ pub fn product_offer_json(offer: &Offer) -> Value {
             "valuesIds": ["11323_1"],
         }],
         "sellingMode": {
-            "format": "BUY_NOW",
+            "format": offer.format,
             "price": offer.price,
         },
         "stock": { "available": offer.stock, "unit": "UNIT" },
         "publication": {
-            "status": if offer.stock > 0 { "ACTIVE" } else { "ENDED" },
-            "endedBy": if offer.stock > 0 { Value::Null } else { json!("EMPTY_STOCK") },
+            "status": offer.status,
+            "endedBy": offer.ended_by,
             "republish": false,
             "marketplaces": { "base": { "id": MARKETPLACE_ID }, "additional": [] },
         },

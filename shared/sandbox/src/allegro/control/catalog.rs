@@ -21,6 +21,9 @@ pub fn routes() -> Router<SandboxState> {
     Router::new()
         .route("/buyers", post(create_buyer))
         .route("/offers", post(create_offer))
+        .route("/offers/{id}/stock", post(set_stock))
+        .route("/offers/{id}/price", post(set_price))
+        .route("/offers/{id}/end", post(end_offer))
         .route("/orders", post(create_order))
         .route("/orders/{id}/pay", post(pay_order))
         .route("/orders/{id}/cancel", post(cancel_order))
@@ -110,6 +113,10 @@ struct NewOffer {
     stock: Option<u32>,
     external_id: Option<String>,
     category_id: Option<String>,
+    /// `BUY_NOW` (default), `AUCTION` or `ADVERTISEMENT`.
+    format: Option<String>,
+    /// Created as ended at this time (by the seller, `USER`).
+    ended_at: Option<DateTime<Utc>>,
 }
 
 async fn create_offer(
@@ -126,6 +133,10 @@ async fn create_offer(
     }
     if new.external_id.as_ref().is_some_and(|id| id.len() > 100) {
         return Err(invalid("external_id must have at most 100 characters"));
+    }
+    let format = new.format.unwrap_or_else(|| "BUY_NOW".into());
+    if !["BUY_NOW", "AUCTION", "ADVERTISEMENT"].contains(&format.as_str()) {
+        return Err(invalid("format must be BUY_NOW, AUCTION or ADVERTISEMENT"));
     }
     let price =
         PriceInput::optional(new.price.as_ref())?.unwrap_or_else(|| Price::pln_from_grosze(9_999));
@@ -153,6 +164,21 @@ async fn create_offer(
     if let Some(category_id) = new.category_id {
         offer.category_id = category_id;
     }
+    offer.format = format;
+    // Created without stock, or ended at a given time: listed as Allegro lists ended offers.
+    match new.ended_at {
+        Some(at) => {
+            offer.status = "ENDED".into();
+            offer.ended_at = Some(at);
+            offer.ended_by = Some("USER".into());
+        }
+        None if offer.stock == 0 => {
+            offer.status = "ENDED".into();
+            offer.ended_at = Some(now);
+            offer.ended_by = Some("EMPTY_STOCK".into());
+        }
+        None => {}
+    }
     Ok(answer(
         StatusCode::CREATED,
         json!({
@@ -162,6 +188,108 @@ async fn create_offer(
             "ean": offer.ean,
             "price": offer.price,
             "stock": offer.stock,
+            "format": offer.format,
+            "status": offer.status,
+        }),
+    ))
+}
+
+/// Body of `POST /offers/{id}/stock`.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct NewStock {
+    stock: u32,
+}
+
+/// Sets an offer's stock as the seller would on Allegro (an event for a live offer; 0 ends it).
+async fn set_stock(
+    State(state): State<SandboxState>,
+    Path(id): Path<String>,
+    ControlJson(body): ControlJson<NewStock>,
+) -> Outcome {
+    let mut world = state.lock();
+    let now = world.clock.now();
+    let catalog = &mut world.allegro.catalog;
+    catalog
+        .set_offer_stock(&id, body.stock, now)
+        .ok_or_else(|| not_found(format!("unknown offer {id}")))?;
+    offer_answer(catalog.offer(&id))
+}
+
+/// Body of `POST /offers/{id}/price`.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct NewPrice {
+    price: PriceInput,
+}
+
+/// Sets an offer's buy-now price as the seller would on Allegro.
+async fn set_price(
+    State(state): State<SandboxState>,
+    Path(id): Path<String>,
+    ControlJson(body): ControlJson<NewPrice>,
+) -> Outcome {
+    let price = body.price.price().map_err(invalid)?;
+    let mut world = state.lock();
+    let now = world.clock.now();
+    let catalog = &mut world.allegro.catalog;
+    catalog
+        .set_offer_price(&id, price, now)
+        .ok_or_else(|| not_found(format!("unknown offer {id}")))?;
+    offer_answer(catalog.offer(&id))
+}
+
+/// Body of `POST /offers/{id}/end`.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct EndOffer {
+    /// `USER` (default), `EXPIRATION`, `ADMIN`, …
+    ended_by: Option<String>,
+}
+
+/// Ends a live offer (by the seller, or as Allegro ends one when its time is up).
+async fn end_offer(
+    State(state): State<SandboxState>,
+    Path(id): Path<String>,
+    ControlJson(body): ControlJson<EndOffer>,
+) -> Outcome {
+    let ended_by = body.ended_by.unwrap_or_else(|| "USER".into());
+    let known = [
+        "USER",
+        "ADMIN",
+        "EXPIRATION",
+        "EMPTY_STOCK",
+        "PRODUCT_DETACHMENT",
+        "ERROR",
+        "UNKNOWN",
+    ];
+    if !known.contains(&ended_by.as_str()) {
+        return Err(invalid(format!(
+            "ended_by must be one of {}",
+            known.join(", ")
+        )));
+    }
+    let mut world = state.lock();
+    let now = world.clock.now();
+    let catalog = &mut world.allegro.catalog;
+    catalog
+        .end_offer(&id, &ended_by, now)
+        .ok_or_else(|| not_found(format!("unknown offer {id}")))?;
+    offer_answer(catalog.offer(&id))
+}
+
+/// The control answer about an offer.
+fn offer_answer(offer: Option<&crate::allegro::catalog::Offer>) -> Outcome {
+    let offer = offer.ok_or_else(|| not_found("the offer vanished".to_owned()))?;
+    Ok(answer(
+        StatusCode::OK,
+        json!({
+            "id": offer.id,
+            "stock": offer.stock,
+            "price": offer.price,
+            "format": offer.format,
+            "status": offer.status,
+            "ended_by": offer.ended_by,
         }),
     ))
 }
