@@ -4,7 +4,7 @@
 //! Cost on both backends: a page of `limit` tickets is one index query (GSI2 by deadline,
 //! GSI3 by activity) plus one `get` per ticket (run concurrently); the counts of
 //! `GET /v1/views` are one query per fixed view, one for the caller's own and one for all
-//! queue views together, each reading at most [`COUNT_CAP`] small entries (a count that
+//! queue views together (run concurrently), each reading at most [`COUNT_CAP`] small entries (a count that
 //! reaches the cap is shown with `more: true`).
 
 use super::caller::Caller;
@@ -107,41 +107,31 @@ pub async fn counts(
     tenant: &TenantId,
     user: Option<&UserId>,
 ) -> Result<ViewList, RepoError> {
-    let mut views = Vec::new();
+    // One query per view, all at once: the counts cost the slowest query, not their sum.
+    let mut named: Vec<(String, View)> = Vec::new();
     if let Some(user) = user {
-        let view = View::Assignee(user.clone());
-        let (n, more) = count(
-            store,
-            tenant,
-            entries::entries_prefix(&entries::view_key(&view)),
-        )
-        .await?;
-        views.push(ViewCount {
-            name: "mine".into(),
-            count: n,
-            more,
-        });
+        named.push(("mine".into(), View::Assignee(user.clone())));
     }
-    for view in View::FIXED {
-        let (n, more) = count(
-            store,
-            tenant,
-            entries::entries_prefix(&entries::view_key(&view)),
-        )
-        .await?;
-        views.push(ViewCount {
-            name: view.name(),
-            count: n,
-            more,
-        });
-    }
-    let page = store
-        .query(
-            &Query::partition(keys::tenant_partition(tenant))
-                .sort(SortKeyCondition::BeginsWith(entries::queue_entries_prefix()))
-                .limit(COUNT_CAP),
-        )
-        .await?;
+    named.extend(View::FIXED.into_iter().map(|view| (view.name(), view)));
+    let queue_query = Query::partition(keys::tenant_partition(tenant))
+        .sort(SortKeyCondition::BeginsWith(entries::queue_entries_prefix()))
+        .limit(COUNT_CAP);
+    let (counted, page) = futures_util::future::try_join(
+        try_join_all(named.iter().map(|(_, view)| {
+            count(
+                store,
+                tenant,
+                entries::entries_prefix(&entries::view_key(view)),
+            )
+        })),
+        async { Ok::<_, RepoError>(store.query(&queue_query).await?) },
+    )
+    .await?;
+    let mut views: Vec<ViewCount> = named
+        .into_iter()
+        .zip(counted)
+        .map(|((name, _), (count, more))| ViewCount { name, count, more })
+        .collect();
     let mut queues: BTreeMap<String, u32> = BTreeMap::new();
     for item in &page.items {
         if let Some(queue) = item.data.get("queue").and_then(|q| q.as_str()) {

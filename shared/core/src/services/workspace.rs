@@ -16,6 +16,7 @@ use crate::domain::{ConversationKind, Message, ReplyLimits, ReplyState, Ticket, 
 use crate::ids::{TenantId, TicketId};
 use crate::ports::Ports;
 use crate::repo::{customers, integrations, replies};
+use futures_util::future::try_join_all;
 use std::collections::HashMap;
 
 /// Longest preview of a message in the list, in characters.
@@ -101,8 +102,8 @@ pub async fn rows(
         .iter()
         .map(|(id, name)| (id.as_str(), name.as_str()))
         .collect();
-    let mut rows = Vec::with_capacity(page.tickets.len());
-    for ticket in page.tickets {
+    // Each row's reads (customer name, an old ticket's timeline) for every row at once.
+    let rows = try_join_all(page.tickets.into_iter().map(|ticket| async {
         let preview = match &ticket.preview {
             Some(preview) => Some(preview.clone()),
             // Stored before the summary kept its preview and never written since (a reindex
@@ -118,15 +119,16 @@ pub async fn rows(
                 .map(|c| c.value.name),
             None => None,
         };
-        rows.push(TicketRow {
+        Ok::<_, RequestError>(TicketRow {
             account: accounts
                 .get(ticket.integration_id.as_str())
                 .map(|name| (*name).to_owned()),
             preview,
             customer_name,
             ticket,
-        });
-    }
+        })
+    }))
+    .await?;
     Ok(RowPage {
         rows,
         next_cursor: page.next_cursor,
