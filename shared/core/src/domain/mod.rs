@@ -7,6 +7,7 @@ pub mod cursor;
 pub mod customer;
 pub mod integration;
 pub mod message;
+pub mod offer;
 pub mod order;
 pub mod product;
 pub mod reply;
