@@ -17,6 +17,9 @@ fn is_admin_route(method: &str, path: &str) -> bool {
         || path.starts_with("/v1/users")
         // Saved replies: agents read them, admins write them.
         || (path.starts_with("/v1/saved-replies") && method != "GET")
+        // The catalogue: agents read it, admins (and the ERP's admin key) write it.
+        || ((path.starts_with("/v1/products") || path.starts_with("/v1/price-lists"))
+            && method != "GET")
         || path.starts_with("/v1/audit")
         || path.starts_with("/v1/webhooks")
         || path == "/v1/health/details"
