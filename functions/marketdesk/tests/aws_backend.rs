@@ -43,6 +43,7 @@ fn settings(table: &str) -> AwsSettings {
         outbound_queue_url: "http://127.0.0.1:9/queue/outbound".into(),
         webhooks_queue_url: "http://127.0.0.1:9/queue/webhooks".into(),
         secrets_prefix: "marketdesk/cli-test".into(),
+        secrets_key_id: None,
         notify_from: None,
     }
 }
