@@ -120,6 +120,7 @@ class Deployment:
         self.sqs = boto3.client("sqs", endpoint_url=self.moto_endpoint, **credentials)
         self.secrets = boto3.client("secretsmanager", endpoint_url=self.moto_endpoint, **credentials)
         self.ses = boto3.client("sesv2", endpoint_url=self.moto_endpoint, **credentials)
+        self.kms = boto3.client("kms", endpoint_url=self.moto_endpoint, **credentials)
         # A fresh stack name per run: the emulators may outlive one run (scripts/test --serve).
         self.stack_name = f"md-e2e-{uuid.uuid4().hex[:8]}"
         self.stack = cfn.Stack(cfn.load(TEMPLATE), self.stack_name, REGION, ACCOUNT,
@@ -165,6 +166,13 @@ class Deployment:
             stack.attrs[(logical, "QueueName")] = name
             stack.attrs[(logical, "QueueUrl")] = url
             self.queue_urls[logical] = url
+        # The KMS key wrapping the data key of the credentials sealed in the table.
+        for logical in stack.of_type("AWS::KMS::Key"):
+            props = stack.resolve(stack.resources[logical]["Properties"])
+            meta = self.kms.create_key(Description=props.get("Description", logical))["KeyMetadata"]
+            stack.refs[logical] = meta["KeyId"]
+            stack.attrs[(logical, "Arn")] = meta["Arn"]
+            stack.attrs[(logical, "KeyId")] = meta["KeyId"]
         for logical in stack.of_type("AWS::SecretsManager::Secret"):
             props = stack.resolve(stack.resources[logical]["Properties"])
             arn = self.secrets.create_secret(Name=props["Name"], SecretString=props["SecretString"])["ARN"]
@@ -207,6 +215,7 @@ class Deployment:
             "AWS_ENDPOINT_URL_SQS": self.moto_endpoint,
             "AWS_ENDPOINT_URL_SECRETS_MANAGER": self.moto_endpoint,
             "AWS_ENDPOINT_URL_SESV2": self.moto_endpoint,
+            "AWS_ENDPOINT_URL_KMS": self.moto_endpoint,
         }
         if function.log_format == "JSON":
             env["AWS_LAMBDA_LOG_FORMAT"] = "JSON"

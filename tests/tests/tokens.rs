@@ -178,3 +178,97 @@ async fn a_refused_refresh_token_disconnects_once_and_notifies_once() {
         .value;
     assert_eq!(j_now.connection, ConnectionState::Connected);
 }
+
+/// The secrets port of a backend, counting reads.
+struct CountingSecrets {
+    inner: Arc<dyn marketdesk_core::ports::Secrets>,
+    gets: AtomicUsize,
+}
+
+#[async_trait]
+impl marketdesk_core::ports::Secrets for CountingSecrets {
+    async fn put(
+        &self,
+        name: &marketdesk_core::ports::SecretName,
+        value: &SecretString,
+    ) -> Result<(), marketdesk_core::ports::SecretsError> {
+        self.inner.put(name, value).await
+    }
+
+    async fn get(
+        &self,
+        name: &marketdesk_core::ports::SecretName,
+    ) -> Result<Option<SecretString>, marketdesk_core::ports::SecretsError> {
+        self.gets.fetch_add(1, Ordering::SeqCst);
+        self.inner.get(name).await
+    }
+
+    async fn delete(
+        &self,
+        name: &marketdesk_core::ports::SecretName,
+    ) -> Result<(), marketdesk_core::ports::SecretsError> {
+        self.inner.delete(name).await
+    }
+}
+
+#[tokio::test]
+async fn access_tokens_come_from_memory_until_the_refresh_window() {
+    let mut b = backend();
+    let shared = b.ports.secrets.clone();
+    let counting = Arc::new(CountingSecrets {
+        inner: shared.clone(),
+        gets: AtomicUsize::new(0),
+    });
+    b.ports.secrets = counting.clone();
+    let i = with_tokens(&b, Duration::hours(12)).await;
+    let r = refresher(&b, Ok(()));
+    let token = |ports: marketdesk_core::ports::Ports| {
+        let (i, r) = (i.clone(), r.clone());
+        async move {
+            tokens::access_token(&ports, &i, &*r)
+                .await
+                .expect("token")
+                .expect("present")
+                .expose_secret()
+                .to_owned()
+        }
+    };
+    let before = counting.gets.load(Ordering::SeqCst);
+    for _ in 0..100 {
+        assert_eq!(token(b.ports.clone()).await, "access-0");
+    }
+    assert_eq!(
+        counting.gets.load(Ordering::SeqCst) - before,
+        0,
+        "a poll does not read the stored pair while its token is far from expiry"
+    );
+
+    // Another process (another secrets port on the same store) rotates the pair: this one
+    // keeps its token until it reads the store, as the 401 path does, and then uses the new one.
+    use marketdesk_core::ports::Clock;
+    let other = marketdesk_core::ports::Ports {
+        secrets: shared,
+        ..b.ports.clone()
+    };
+    let rotated = TokenSet {
+        access_token: SecretString::from("access-9"),
+        refresh_token: SecretString::from("refresh-9"),
+        access_expires_at: b.clock.now() + Duration::hours(12),
+    };
+    tokens::save(&other, &i.tenant_id, &i.id, &rotated)
+        .await
+        .expect("save");
+    assert_eq!(token(b.ports.clone()).await, "access-0");
+    tokens::load(&b.ports, &i.tenant_id, &i.id)
+        .await
+        .expect("load");
+    assert_eq!(token(b.ports.clone()).await, "access-9");
+
+    // Inside the refresher's window (3 h left) every use reads the store again.
+    b.clock
+        .advance(Duration::hours(12) - tokens::CACHED_WHILE_REMAINING);
+    let before = counting.gets.load(Ordering::SeqCst);
+    assert_eq!(token(b.ports.clone()).await, "access-9");
+    assert!(counting.gets.load(Ordering::SeqCst) > before);
+    assert_eq!(r.calls.load(Ordering::SeqCst), 0, "nothing was refreshed");
+}

@@ -44,6 +44,12 @@ pub enum Command {
     /// Safe to repeat and to run while marketdesk serves.
     Reindex(ReindexArgs),
 
+    /// Move the per-account credentials an AWS deployment kept as Secrets Manager secrets
+    /// (under MARKETDESK_SECRETS_PREFIX) into its table, sealed under the KMS key
+    /// MARKETDESK_SECRETS_KEY_ID. Each is written before its secret is deleted; a value the
+    /// table already holds is newer and kept. Safe to repeat: a second run moves nothing.
+    MigrateSecrets(MigrateSecretsArgs),
+
     /// See marketdesk at work within a minute, with no marketplace account.
     ///
     /// Runs the marketplace simulator and `marketdesk serve` in this process, connects one
@@ -225,6 +231,19 @@ pub struct UserCreateArgs {
     /// The AWS deployment's CloudFormation stack (implies --backend aws): the table, queues,
     /// secrets prefix, sender and public URL come from its outputs, read with the AWS CLI
     /// (or the SAM CLI), with the usual AWS credentials and region
+    #[arg(long, value_name = "STACK")]
+    pub stack: Option<String>,
+}
+
+/// Options of `marketdesk migrate-secrets`.
+#[derive(Debug, Args)]
+pub struct MigrateSecretsArgs {
+    /// Must be aws: only an AWS deployment kept credentials in Secrets Manager
+    #[arg(long, value_enum, value_name = "BACKEND", default_value = "embedded")]
+    pub backend: crate::backend::BackendChoice,
+
+    /// The AWS deployment's CloudFormation stack (implies --backend aws): the table, the
+    /// secrets prefix and the KMS key come from its outputs
     #[arg(long, value_name = "STACK")]
     pub stack: Option<String>,
 }

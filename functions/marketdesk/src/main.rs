@@ -10,6 +10,7 @@ mod cli;
 mod demo;
 mod loops;
 mod metrics_endpoint;
+mod migrate_secrets;
 mod notifications;
 mod reindex;
 mod sandbox;
@@ -58,6 +59,9 @@ async fn main() -> ExitCode {
         cli::Command::Restore(args) => backup::restore(&args, &env).map_err(Into::into),
         cli::Command::Status(args) => status::run(&args, &env).await.map_err(Into::into),
         cli::Command::Reindex(args) => reindex::run(&args, &env).await.map_err(Into::into),
+        cli::Command::MigrateSecrets(args) => {
+            migrate_secrets::run(&args, &env).await.map_err(Into::into)
+        }
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,

@@ -8,20 +8,22 @@
 use crate::backend::BackendChoice;
 use marketdesk_aws::backend::{
     INBOUND_QUEUE_URL_VAR, NOTIFY_FROM_VAR, OUTBOUND_QUEUE_URL_VAR, POLL_JOBS_QUEUE_URL_VAR,
-    SECRETS_PREFIX_VAR, TABLE_NAME_VAR, WEBHOOKS_QUEUE_URL_VAR,
+    SECRETS_KEY_ID_VAR, SECRETS_PREFIX_VAR, TABLE_NAME_VAR, WEBHOOKS_QUEUE_URL_VAR,
 };
 use marketdesk_core::config::Env;
 use serde::Deserialize;
 use std::process::Command;
 
 /// Each stack output the commands need, and the variable the functions get it as.
-pub const OUTPUTS: [(&str, &str, bool); 8] = [
+pub const OUTPUTS: [(&str, &str, bool); 9] = [
     ("TableName", TABLE_NAME_VAR, true),
     ("PollJobsQueueUrl", POLL_JOBS_QUEUE_URL_VAR, true),
     ("InboundQueueUrl", INBOUND_QUEUE_URL_VAR, true),
     ("OutboundQueueUrl", OUTBOUND_QUEUE_URL_VAR, true),
     ("WebhooksQueueUrl", WEBHOOKS_QUEUE_URL_VAR, true),
     ("SecretsPrefix", SECRETS_PREFIX_VAR, true),
+    // Optional: stacks deployed before the credentials moved into the table have none.
+    ("SecretsKeyId", SECRETS_KEY_ID_VAR, false),
     ("NotifyFrom", NOTIFY_FROM_VAR, false),
     ("PublicUrl", "MARKETDESK_PUBLIC_URL", false),
 ];

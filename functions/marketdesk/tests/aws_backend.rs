@@ -11,7 +11,7 @@ use aws_config::{BehaviorVersion, Region};
 use common::*;
 use marketdesk_aws::{create_table, AwsBackend, AwsSettings};
 use marketdesk_core::domain::Role;
-use marketdesk_core::ports::{Ports, SystemClock};
+use marketdesk_core::ports::{Ports, Secrets, SystemClock};
 use marketdesk_core::services::api_keys;
 use marketdesk_core::services::people::sessions::{self, SignIn};
 use marketdesk_core::services::people::PeopleSettings;
@@ -43,6 +43,7 @@ fn settings(table: &str) -> AwsSettings {
         outbound_queue_url: "http://127.0.0.1:9/queue/outbound".into(),
         webhooks_queue_url: "http://127.0.0.1:9/queue/webhooks".into(),
         secrets_prefix: "marketdesk/cli-test".into(),
+        secrets_key_id: None,
         notify_from: None,
     }
 }
@@ -163,6 +164,98 @@ async fn user_create_writes_the_first_admin_to_the_table() {
     .await
     .expect("the admin signs in against the table");
     assert_eq!(session.user.role, Role::Admin);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn migrate_secrets_moves_every_secret_into_the_table_once() {
+    let moto = match std::env::var("MARKETDESK_TEST_MOTO_ENDPOINT") {
+        Ok(value) if !value.trim().is_empty() => value.trim().to_owned(),
+        _ if std::env::var(REQUIRE_VAR).as_deref() == Ok("1") => {
+            panic!("MARKETDESK_TEST_MOTO_ENDPOINT is not set but {REQUIRE_VAR}=1")
+        }
+        _ => {
+            eprintln!("SKIPPED: moto not configured");
+            return;
+        }
+    };
+    let Some((endpoint, mut settings, _)) = fresh_table().await else {
+        eprintln!("SKIPPED: {DYNAMODB_VAR} not set");
+        return;
+    };
+    let moto_config = aws_config::defaults(BehaviorVersion::latest())
+        .region(Region::new("us-east-1"))
+        .endpoint_url(&moto)
+        .test_credentials()
+        .load()
+        .await;
+    let kms = aws_sdk_kms::Client::new(&moto_config);
+    let key = kms.create_key().send().await.expect("create a KMS key");
+    let key_arn = key
+        .key_metadata()
+        .and_then(|m| m.arn())
+        .expect("key ARN")
+        .to_owned();
+    settings.secrets_prefix = format!("marketdesk/cli-{}", uuid::Uuid::new_v4().simple());
+    settings.secrets_key_id = Some(key_arn.clone());
+    let legacy = marketdesk_aws::SecretsManagerSecrets::new(
+        aws_sdk_secretsmanager::Client::new(&moto_config),
+        settings.secrets_prefix.clone(),
+    );
+    let names = [
+        "integrations/acme/i1/oauth-tokens",
+        "integrations/acme/i2/api-key",
+    ]
+    .map(|n| marketdesk_core::ports::SecretName::new(n).expect("valid"));
+    for (name, value) in names.iter().zip(["tokens-1", "key-2"]) {
+        legacy
+            .put(name, &SecretString::from(value))
+            .await
+            .expect("legacy secret");
+    }
+    let run = || {
+        let output = on_aws(&endpoint, &settings)
+            .env("AWS_ENDPOINT_URL_KMS", &moto)
+            .env("AWS_ENDPOINT_URL_SECRETS_MANAGER", &moto)
+            .env("MARKETDESK_SECRETS_KEY_ID", &key_arn)
+            .args(["migrate-secrets", "--backend", "aws"])
+            .output()
+            .expect("run");
+        let stderr = String::from_utf8_lossy(&output.stderr).into_owned();
+        assert!(output.status.success(), "{stderr}");
+        stderr
+    };
+    let first = run();
+    assert!(first.contains("2 moved, 0 already there"), "{first}");
+    let second = run();
+    assert!(second.contains("0 moved, 0 already there"), "{second}");
+    assert!(legacy.list().await.expect("list").is_empty());
+
+    let ddb_config = aws_config::defaults(BehaviorVersion::latest())
+        .region(Region::new("us-east-1"))
+        .endpoint_url(&endpoint)
+        .test_credentials()
+        .load()
+        .await;
+    let store: Arc<dyn marketdesk_core::ports::Store> = Arc::new(marketdesk_aws::DynamoStore::new(
+        aws_sdk_dynamodb::Client::new(&ddb_config),
+        settings.table_name.clone(),
+    ));
+    let table = marketdesk_aws::EncryptedTableSecrets::new(
+        store.clone(),
+        marketdesk_aws::KmsDataKey::new(kms, key_arn, store),
+        None,
+    );
+    for (name, value) in names.iter().zip(["tokens-1", "key-2"]) {
+        let got = table.get(name).await.expect("get").expect("in the table");
+        assert_eq!(secrecy::ExposeSecret::expose_secret(&got), value);
+    }
+
+    let refused = marketdesk()
+        .args(["migrate-secrets"])
+        .output()
+        .expect("run");
+    assert!(!refused.status.success());
+    assert!(String::from_utf8_lossy(&refused.stderr).contains("--backend aws"));
 }
 
 #[test]

@@ -1,11 +1,13 @@
 //! Wiring: the settings from the environment and the four adapters built from one SDK config.
 
-use crate::{DynamoStore, SecretsManagerSecrets, SesNotifier, SqsQueue};
+use crate::{
+    DynamoStore, EncryptedTableSecrets, KmsDataKey, SecretsManagerSecrets, SesNotifier, SqsQueue,
+};
 use async_trait::async_trait;
 use aws_config::{BehaviorVersion, SdkConfig};
 use marketdesk_core::ports::notifier::looks_like_email;
 use marketdesk_core::ports::{
-    Clock, Notification, Notifier, NotifyError, Ports, Queues, SecretName,
+    Clock, Notification, Notifier, NotifyError, Ports, Queues, SecretName, Secrets,
 };
 use marketdesk_core::repo::word_index::StoreWordIndex;
 use std::sync::Arc;
@@ -22,6 +24,9 @@ pub const OUTBOUND_QUEUE_URL_VAR: &str = "MARKETDESK_OUTBOUND_QUEUE_URL";
 pub const WEBHOOKS_QUEUE_URL_VAR: &str = "MARKETDESK_WEBHOOKS_QUEUE_URL";
 /// Prefix of every secret name, e.g. `marketdesk/prod` (required).
 pub const SECRETS_PREFIX_VAR: &str = "MARKETDESK_SECRETS_PREFIX";
+/// KMS key (id, ARN or alias) wrapping the data key of the secrets kept in the table. Unset:
+/// every account's credentials stay one Secrets Manager secret each (the old layout).
+pub const SECRETS_KEY_ID_VAR: &str = "MARKETDESK_SECRETS_KEY_ID";
 /// Sender address of notifications (optional: only functions that notify need it).
 pub const NOTIFY_FROM_VAR: &str = "MARKETDESK_NOTIFY_FROM";
 
@@ -57,8 +62,11 @@ pub struct AwsSettings {
     pub outbound_queue_url: String,
     /// Events → sender queue URL (webhook deliveries).
     pub webhooks_queue_url: String,
-    /// Prefix of every secret name.
+    /// Prefix of every secret name in Secrets Manager (with a KMS key: where secrets not yet
+    /// moved into the table are found).
     pub secrets_prefix: String,
+    /// KMS key of the secrets sealed in the table; `None` keeps them in Secrets Manager.
+    pub secrets_key_id: Option<String>,
     /// Notification sender; `None` makes every notification fail with a clear error.
     pub notify_from: Option<String>,
 }
@@ -84,6 +92,7 @@ impl AwsSettings {
             outbound_queue_url: required(OUTBOUND_QUEUE_URL_VAR)?,
             webhooks_queue_url: required(WEBHOOKS_QUEUE_URL_VAR)?,
             secrets_prefix: required(SECRETS_PREFIX_VAR)?,
+            secrets_key_id: optional(SECRETS_KEY_ID_VAR),
             notify_from: optional(NOTIFY_FROM_VAR),
         };
         settings.validate()?;
@@ -124,7 +133,8 @@ impl AwsSettings {
     }
 }
 
-/// Builds [`Ports`] backed by DynamoDB, SQS, Secrets Manager and SES.
+/// Builds [`Ports`] backed by DynamoDB, SQS, the table's sealed secrets (or Secrets Manager
+/// without a KMS key) and SES.
 #[derive(Debug, Clone, Copy)]
 pub struct AwsBackend;
 
@@ -148,6 +158,41 @@ impl AwsBackend {
             return Err(AwsError::NoRegion);
         }
         Ok(Self::from_sdk_config(&sdk_config, settings, clock))
+    }
+
+    /// The secrets in the table with Secrets Manager as the source to move from, for
+    /// `marketdesk migrate-secrets`; refused when `settings` names no KMS key.
+    pub async fn secrets_migration(
+        settings: &AwsSettings,
+    ) -> Result<EncryptedTableSecrets, AwsError> {
+        let sdk_config = aws_config::load_defaults(BehaviorVersion::latest()).await;
+        if sdk_config.region().is_none() {
+            return Err(AwsError::NoRegion);
+        }
+        Self::table_secrets(&sdk_config, settings)
+    }
+
+    /// [`Self::secrets_migration`] on a given SDK configuration (tests pass an emulator's).
+    pub fn table_secrets(
+        sdk_config: &SdkConfig,
+        settings: &AwsSettings,
+    ) -> Result<EncryptedTableSecrets, AwsError> {
+        let key_id = settings
+            .secrets_key_id
+            .clone()
+            .ok_or(AwsError::MissingVar(SECRETS_KEY_ID_VAR))?;
+        let store: Arc<dyn marketdesk_core::ports::Store> = Arc::new(DynamoStore::new(
+            aws_sdk_dynamodb::Client::new(sdk_config),
+            settings.table_name.clone(),
+        ));
+        Ok(EncryptedTableSecrets::new(
+            store.clone(),
+            KmsDataKey::new(aws_sdk_kms::Client::new(sdk_config), key_id, store),
+            Some(SecretsManagerSecrets::new(
+                aws_sdk_secretsmanager::Client::new(sdk_config),
+                settings.secrets_prefix.clone(),
+            )),
+        ))
     }
 
     /// Builds every adapter from one SDK configuration (tests pass an emulator's).
@@ -174,6 +219,18 @@ impl AwsBackend {
         ));
         let store: Arc<dyn marketdesk_core::ports::Store> =
             Arc::new(DynamoStore::new(dynamodb, settings.table_name));
+        let secrets_manager = SecretsManagerSecrets::new(
+            aws_sdk_secretsmanager::Client::new(sdk_config),
+            settings.secrets_prefix,
+        );
+        let secrets: Arc<dyn Secrets> = match settings.secrets_key_id {
+            Some(key_id) => Arc::new(EncryptedTableSecrets::new(
+                store.clone(),
+                KmsDataKey::new(aws_sdk_kms::Client::new(sdk_config), key_id, store.clone()),
+                Some(secrets_manager),
+            )),
+            None => Arc::new(secrets_manager),
+        };
         Ports {
             budget,
             text_index: Arc::new(StoreWordIndex::new(store.clone())),
@@ -184,10 +241,7 @@ impl AwsBackend {
                 outbound: queue(settings.outbound_queue_url),
                 webhooks: queue(settings.webhooks_queue_url),
             },
-            secrets: Arc::new(SecretsManagerSecrets::new(
-                aws_sdk_secretsmanager::Client::new(sdk_config),
-                settings.secrets_prefix,
-            )),
+            secrets,
             notifier,
             clock,
         }

@@ -1,4 +1,5 @@
-//! AWS adapters of the marketdesk ports: DynamoDB store, SQS queues, Secrets Manager secrets
+//! AWS adapters of the marketdesk ports: DynamoDB store, SQS queues, secrets sealed in the
+//! table under a KMS data key (Secrets Manager for the migration and the application secret)
 //! and SES v2 notifier, wired together by [`AwsBackend`].
 //!
 //! Every adapter passes the conformance suite of `marketdesk-core` (see `tests/`), run against
@@ -15,6 +16,7 @@ pub mod schema;
 pub mod secrets_manager;
 pub mod ses;
 pub mod sqs;
+pub mod table_secrets;
 
 mod sdk_error;
 
@@ -25,3 +27,4 @@ pub use schema::{create_table, SchemaError};
 pub use secrets_manager::SecretsManagerSecrets;
 pub use ses::SesNotifier;
 pub use sqs::SqsQueue;
+pub use table_secrets::{EncryptedTableSecrets, KmsDataKey};

@@ -9,6 +9,7 @@ use aws_sdk_secretsmanager::operation::delete_secret::DeleteSecretError;
 use aws_sdk_secretsmanager::operation::get_secret_value::GetSecretValueError;
 use aws_sdk_secretsmanager::operation::put_secret_value::PutSecretValueError;
 use aws_sdk_secretsmanager::operation::restore_secret::RestoreSecretError;
+use aws_sdk_secretsmanager::types::{Filter, FilterNameStringType};
 use aws_sdk_secretsmanager::Client;
 use marketdesk_core::ports::{SecretName, Secrets, SecretsError};
 use secrecy::{ExposeSecret, SecretString};
@@ -53,6 +54,49 @@ impl SecretsManagerSecrets {
         }
         SecretName::new(full.clone())?;
         Ok(full)
+    }
+
+    /// Every secret under the prefix (not those scheduled for deletion), as port names.
+    pub async fn list(&self) -> Result<Vec<SecretName>, SecretsError> {
+        let start = if self.prefix.is_empty() {
+            String::new()
+        } else {
+            format!("{}/", self.prefix)
+        };
+        let filter = Filter::builder()
+            .key(FilterNameStringType::Name)
+            .values(&start)
+            .build();
+        let mut names = Vec::new();
+        let mut pages = self
+            .client
+            .list_secrets()
+            .filters(filter)
+            .max_results(100)
+            .into_paginator()
+            .send();
+        while let Some(page) = pages.next().await {
+            let page = page.map_err(|e| {
+                SecretsError::Unavailable(format!(
+                    "{} (prefix {start})",
+                    sdk_error::describe("ListSecrets", &e)
+                ))
+            })?;
+            for entry in page.secret_list() {
+                // The name filter matches words anywhere in some versions: keep the prefix's own.
+                let Some(name) = entry.name().and_then(|n| n.strip_prefix(&start)) else {
+                    continue;
+                };
+                if entry.deleted_date().is_some() {
+                    continue;
+                }
+                if let Ok(name) = SecretName::new(name) {
+                    names.push(name);
+                }
+            }
+        }
+        names.sort();
+        Ok(names)
     }
 
     /// Whether the secret exists but is scheduled for deletion.

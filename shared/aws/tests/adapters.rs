@@ -285,6 +285,7 @@ async fn backend_wires_every_adapter_from_one_sdk_config() {
         outbound_queue_url: outbound.clone(),
         webhooks_queue_url: webhooks.clone(),
         secrets_prefix: prefix.clone(),
+        secrets_key_id: None,
         notify_from: Some(sender),
     };
     settings.validate().expect("valid settings");

@@ -47,3 +47,7 @@ mod moto_sqs {
 mod moto_secrets_manager {
     marketdesk_core::secrets_conformance_tests!(crate::common::secrets());
 }
+
+mod table_secrets_kms {
+    marketdesk_core::secrets_conformance_tests!(crate::common::table_secrets_conformance());
+}

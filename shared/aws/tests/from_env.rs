@@ -29,7 +29,7 @@ fn from_env_builds_every_port_from_the_standard_variables() {
         .expect("runtime");
 
     // Resources first, with explicit test clients.
-    let (queue_urls, table) = runtime.block_on(async {
+    let queue_urls = runtime.block_on(async {
         let ddb_client = common::dynamodb_client().await.expect("configured");
         create_table(&ddb_client, &table)
             .await
@@ -45,8 +45,10 @@ fn from_env_builds_every_port_from_the_standard_variables() {
             .send()
             .await
             .expect("verify the sender");
-        (urls, table)
+        let kms_key = common::kms_key().await.expect("configured");
+        (urls, table, kms_key)
     });
+    let (queue_urls, table, kms_key) = (queue_urls.0, queue_urls.1, queue_urls.2);
 
     // Only standard variables from here on: what Lambda (or scripts) would set.
     for (name, value) in [
@@ -62,6 +64,8 @@ fn from_env_builds_every_port_from_the_standard_variables() {
         ("AWS_ENDPOINT_URL_SQS", moto.as_str()),
         ("AWS_ENDPOINT_URL_SECRETS_MANAGER", moto.as_str()),
         ("AWS_ENDPOINT_URL_SESV2", moto.as_str()),
+        ("AWS_ENDPOINT_URL_KMS", moto.as_str()),
+        ("MARKETDESK_SECRETS_KEY_ID", kms_key.as_str()),
         ("MARKETDESK_TABLE_NAME", table.as_str()),
         ("MARKETDESK_POLL_JOBS_QUEUE_URL", queue_urls[0].as_str()),
         ("MARKETDESK_INBOUND_QUEUE_URL", queue_urls[1].as_str()),
@@ -117,6 +121,18 @@ fn from_env_builds_every_port_from_the_standard_variables() {
             .expect("secret put");
         let got = ports.secrets.get(&name).await.expect("secret get");
         assert_eq!(got.as_ref().map(|s| s.expose_secret()), Some("v1"));
+        // With MARKETDESK_SECRETS_KEY_ID the value is sealed in the table, not in Secrets Manager.
+        let sealed = ports
+            .store
+            .get(&Key::new("SECRET#integrations/t/i/tokens", "SECRET"))
+            .await
+            .expect("store get")
+            .expect("the secret's item");
+        assert!(
+            sealed.data.get("ct").is_some(),
+            "{:?}",
+            sealed.data.get("v")
+        );
 
         ports
             .notifier

@@ -124,6 +124,7 @@ async fn aws_ports(dynamodb_endpoint: &str, moto_endpoint: &str) -> Ports {
         outbound_queue_url: create_queue(&sqs, "outbound", &unique).await,
         webhooks_queue_url: create_queue(&sqs, "webhooks", &unique).await,
         secrets_prefix: format!("marketdesk/pipeline-{unique}"),
+        secrets_key_id: None,
         notify_from: Some("noreply@example.com".into()),
     };
     settings.validate().expect("settings");

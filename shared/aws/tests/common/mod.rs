@@ -91,6 +91,7 @@ pub async fn dynamo_ports() -> Option<Box<marketdesk_core::ports::Ports>> {
         outbound_queue_url: format!("{unused}/outbound"),
         webhooks_queue_url: format!("{unused}/webhooks"),
         secrets_prefix: "marketdesk/unused".into(),
+        secrets_key_id: None,
         notify_from: None,
     };
     let mut ports = marketdesk_aws::AwsBackend::from_sdk_config(
@@ -173,4 +174,66 @@ pub async fn secrets() -> Option<Box<marketdesk_aws::SecretsManagerSecrets>> {
         client,
         format!("marketdesk/test-{}", uuid::Uuid::new_v4().simple()),
     )))
+}
+
+/// A fresh symmetric KMS key on moto (its ARN), or `None` to skip.
+pub async fn kms_key() -> Option<String> {
+    let client = kms_client().await?;
+    let key = client
+        .create_key()
+        .description("marketdesk test secrets key")
+        .send()
+        .await
+        .expect("create a KMS key on moto");
+    key.key_metadata()
+        .map(|m| m.arn().unwrap_or(m.key_id()).to_owned())
+}
+
+/// A KMS client for moto, or `None` to skip.
+pub async fn kms_client() -> Option<aws_sdk_kms::Client> {
+    let endpoint = endpoint(MOTO_VAR)?;
+    Some(aws_sdk_kms::Client::new(&sdk_config(&endpoint).await))
+}
+
+/// A store on a new table of its own in DynamoDB Local (for items every test would share,
+/// such as the secrets' data key), or `None` to skip.
+pub async fn fresh_dynamo_store() -> Option<std::sync::Arc<dyn marketdesk_core::ports::Store>> {
+    let client = dynamodb_client().await?;
+    let name = format!("marketdesk-test-{}", uuid::Uuid::new_v4().simple());
+    create_table(&client, &name)
+        .await
+        .expect("create a test table in DynamoDB Local");
+    Some(std::sync::Arc::new(DynamoStore::new(client, name)))
+}
+
+/// The secrets sealed in `store` under a data key wrapped by `kms_key` on moto, falling back to
+/// (and moving from) Secrets Manager under `legacy_prefix`; `None` to skip.
+pub async fn table_secrets(
+    store: std::sync::Arc<dyn marketdesk_core::ports::Store>,
+    kms_key: &str,
+    legacy_prefix: Option<&str>,
+) -> Option<marketdesk_aws::EncryptedTableSecrets> {
+    let moto = sdk_config(&endpoint(MOTO_VAR)?).await;
+    let legacy = legacy_prefix.map(|prefix| {
+        marketdesk_aws::SecretsManagerSecrets::new(
+            aws_sdk_secretsmanager::Client::new(&moto),
+            prefix,
+        )
+    });
+    Some(marketdesk_aws::EncryptedTableSecrets::new(
+        store.clone(),
+        marketdesk_aws::KmsDataKey::new(aws_sdk_kms::Client::new(&moto), kms_key, store),
+        legacy,
+    ))
+}
+
+/// Sealed table secrets for the conformance suite: a new table, a new KMS key and a legacy
+/// prefix of their own; `None` to skip.
+pub async fn table_secrets_conformance() -> Option<Box<marketdesk_aws::EncryptedTableSecrets>> {
+    let store = fresh_dynamo_store().await?;
+    let key = kms_key().await?;
+    let prefix = format!("marketdesk/conf-{}", uuid::Uuid::new_v4().simple());
+    table_secrets(store, &key, Some(&prefix))
+        .await
+        .map(Box::new)
 }

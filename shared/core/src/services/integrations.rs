@@ -717,10 +717,7 @@ pub async fn delete(
             .secrets
             .delete(&api_key_secret_name(tenant, id)?)
             .await?;
-        ports
-            .secrets
-            .delete(&tokens::secret_name(tenant, id))
-            .await?;
+        tokens::delete(ports, tenant, id).await?;
         // Every channel the account may have been polled on (orders even if switched off since).
         let mut channels = stored.value.kind.channels().to_vec();
         if stored.value.kind == IntegrationKind::Allegro {

@@ -12,6 +12,9 @@ use chrono::{DateTime, Duration, Utc};
 use secrecy::{ExposeSecret, SecretString};
 use serde::{Deserialize, Serialize};
 
+mod cache;
+pub use cache::SERVE_WHILE_REMAINING as CACHED_WHILE_REMAINING;
+
 /// Refresh when the access token has less than this left (the refresher runs hourly).
 pub const REFRESH_AHEAD: Duration = Duration::hours(3);
 /// On use, a token with less than this left is refreshed first.
@@ -104,34 +107,54 @@ pub async fn save(
     };
     let json =
         serde_json::to_string(&stored).map_err(|e| ServiceError::Malformed(e.to_string()))?;
+    let name = secret_name(tenant, integration);
     ports
         .secrets
-        .put(&secret_name(tenant, integration), &SecretString::from(json))
+        .put(&name, &SecretString::from(json))
         .await
-        .map_err(|e| ServiceError::Unavailable(e.to_string()))
+        .map_err(|e| ServiceError::Unavailable(e.to_string()))?;
+    cache::remember(ports, &name, Some(tokens));
+    Ok(())
 }
 
-/// The stored pair, if any.
+/// Removes the stored pair (and this process's cached access token).
+pub async fn delete(
+    ports: &Ports,
+    tenant: &TenantId,
+    integration: &IntegrationId,
+) -> Result<(), crate::ports::SecretsError> {
+    let name = secret_name(tenant, integration);
+    ports.secrets.delete(&name).await?;
+    cache::remember(ports, &name, None);
+    Ok(())
+}
+
+/// The stored pair, if any, read from the secrets port (never from the cache; what it reads
+/// becomes the cached access token).
 pub async fn load(
     ports: &Ports,
     tenant: &TenantId,
     integration: &IntegrationId,
 ) -> Result<Option<TokenSet>, ServiceError> {
+    let name = secret_name(tenant, integration);
     let Some(secret) = ports
         .secrets
-        .get(&secret_name(tenant, integration))
+        .get(&name)
         .await
         .map_err(|e| ServiceError::Unavailable(e.to_string()))?
     else {
+        cache::remember(ports, &name, None);
         return Ok(None);
     };
     let stored: StoredTokens = serde_json::from_str(secret.expose_secret())
         .map_err(|_| ServiceError::Malformed("stored token pair does not decode".into()))?;
-    Ok(Some(TokenSet {
+    let tokens = TokenSet {
         access_token: SecretString::from(stored.access_token),
         refresh_token: SecretString::from(stored.refresh_token),
         access_expires_at: stored.access_expires_at,
-    }))
+    };
+    cache::remember(ports, &name, Some(&tokens));
+    Ok(Some(tokens))
 }
 
 /// Refreshes the pair if it expires within `ahead`, holding the integration's lease so a
@@ -183,13 +206,18 @@ pub async fn refresh_if_due(
     outcome
 }
 
-/// A usable access token: refreshed first when it is about to expire. Waits briefly when
-/// another worker is refreshing. `Ok(None)` when the account has no tokens or was disconnected.
+/// A usable access token: from memory while it has more than [`CACHED_WHILE_REMAINING`] left,
+/// else read and refreshed first when it is about to expire. Waits briefly when another worker
+/// is refreshing. `Ok(None)` when the account has no tokens or was disconnected.
 pub async fn access_token(
     ports: &Ports,
     integration: &Integration,
     refresher: &dyn TokenRefresher,
 ) -> Result<Option<SecretString>, ServiceError> {
+    let name = secret_name(&integration.tenant_id, &integration.id);
+    if let Some(token) = cache::get(ports, &name, ports.clock.now()) {
+        return Ok(Some(token));
+    }
     for _ in 0..20 {
         match refresh_if_due(ports, integration, refresher, MIN_REMAINING_ON_USE).await? {
             RefreshOutcome::Refreshed | RefreshOutcome::NotDue => {
