@@ -267,6 +267,7 @@ async fn seed(
             created_by: None,
             created_at: at,
             updated_at: at,
+            buyer_card: None,
         };
         assert!(orders::create_order(store, &order).await.expect("order"));
     }

@@ -129,6 +129,19 @@ pub struct SettingsPatch {
     /// Orders (Allegro accounts only).
     #[serde(default)]
     pub orders: Option<OrdersPatch>,
+    /// What goes to the ERP with an order (Allegro accounts only).
+    #[serde(default)]
+    pub erp: Option<ErpPatch>,
+}
+
+/// ERP settings to change (Allegro accounts only).
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ErpPatch {
+    /// Which customer cards go with an order: `none` (an unspecified customer), `all`,
+    /// `with_nip`.
+    #[serde(default)]
+    pub customers: Option<crate::domain::erp::ErpCustomers>,
 }
 
 /// Order settings to change (Allegro accounts only).
@@ -322,6 +335,9 @@ pub fn apply_settings(
             target.from = from;
         }
     }
+    if let Some(customers) = patch.erp.and_then(|erp| erp.customers) {
+        settings.erp.customers = customers;
+    }
     validate_settings(settings)
 }
 
@@ -411,6 +427,14 @@ fn validate_for_kind(
         return Err(RequestError::invalid(
             "settings.orders",
             "only Allegro accounts read orders",
+        ));
+    }
+    if kind != IntegrationKind::Allegro
+        && settings.erp.customers != crate::domain::erp::ErpCustomers::None
+    {
+        return Err(RequestError::invalid(
+            "settings.erp.customers",
+            "only Allegro accounts have orders for an ERP; leave it `none`",
         ));
     }
     Ok(())
