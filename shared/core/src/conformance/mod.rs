@@ -6,6 +6,7 @@
 
 pub mod budget;
 pub mod crm;
+pub mod erp_feed;
 pub mod people;
 pub mod polling;
 pub mod queue;
@@ -82,6 +83,16 @@ macro_rules! crm_conformance_tests {
         $crate::__conformance_tests!($factory, crm;
             customer_lookups_follow_edits,
             merges_move_tickets_and_guards);
+    };
+}
+
+/// Declares one `#[tokio::test]` per rule of the ERP order feed on a store. `$factory` is
+/// as for [`store_conformance_tests`] (the store must be `Send + Sync + 'static`).
+#[macro_export]
+macro_rules! erp_feed_conformance_tests {
+    ($factory:expr) => {
+        $crate::__conformance_tests!($factory, erp_feed;
+            concurrent_writers_and_a_paging_reader_see_every_write_once);
     };
 }
 
