@@ -140,8 +140,18 @@ pub struct SettingsPatch {
 pub struct ErpPatch {
     /// Which customer cards go with an order: `none` (an unspecified customer), `all`,
     /// `with_nip`.
-    #[serde(default)]
+    #[serde(default, deserialize_with = "not_null")]
     pub customers: Option<crate::domain::erp::ErpCustomers>,
+}
+
+/// A value that may be absent (`None`) but not `null`: `null` is refused like any other
+/// value of the wrong type, instead of silently keeping the stored one.
+fn not_null<'de, D, T>(deserializer: D) -> Result<Option<T>, D::Error>
+where
+    D: serde::Deserializer<'de>,
+    T: Deserialize<'de>,
+{
+    T::deserialize(deserializer).map(Some)
 }
 
 /// Order settings to change (Allegro accounts only).

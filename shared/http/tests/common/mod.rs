@@ -433,6 +433,18 @@ pub async fn store_customer(
     customer
 }
 
+/// The app state letting webhooks target private addresses (the tests' receivers).
+pub fn allowing_private(state: AppState) -> AppState {
+    let settings = marketdesk_core::services::webhooks::WebhookSettings {
+        policy: marketdesk_core::ports::AddressPolicy {
+            allow_private: true,
+        },
+        ..Default::default()
+    };
+    let resolver = state.webhook_resolver.clone();
+    state.with_webhooks(resolver, settings)
+}
+
 /// A valid body creating an EmpikPlace integration.
 pub fn empik_body() -> Value {
     json!({
