@@ -167,7 +167,7 @@ pub struct BuyerCard {
 #[serde(tag = "kind", rename_all = "snake_case")]
 pub enum ErpCustomer {
     /// The buyer's card.
-    Card(BuyerCard),
+    Card(Box<BuyerCard>),
     /// "Unspecified customer": the setting sends no card for this order.
     Unspecified,
 }
@@ -176,9 +176,9 @@ impl ErpCustomer {
     /// The customer of an order with `card` under the setting `customers`.
     pub fn as_configured(customers: ErpCustomers, card: Option<&BuyerCard>) -> Self {
         match (customers, card) {
-            (ErpCustomers::All, Some(card)) => Self::Card(card.clone()),
+            (ErpCustomers::All, Some(card)) => Self::Card(Box::new(card.clone())),
             (ErpCustomers::WithNip, Some(card)) if card.details.nip.is_some() => {
-                Self::Card(card.clone())
+                Self::Card(Box::new(card.clone()))
             }
             _ => Self::Unspecified,
         }
@@ -312,7 +312,7 @@ mod tests {
         );
         assert_eq!(
             ErpCustomer::as_configured(ErpCustomers::All, Some(&without)),
-            ErpCustomer::Card(without.clone())
+            ErpCustomer::Card(Box::new(without.clone()))
         );
         assert_eq!(
             ErpCustomer::as_configured(ErpCustomers::WithNip, Some(&without)),
@@ -320,7 +320,7 @@ mod tests {
         );
         assert_eq!(
             ErpCustomer::as_configured(ErpCustomers::WithNip, Some(&with)),
-            ErpCustomer::Card(with)
+            ErpCustomer::Card(Box::new(with))
         );
         assert_eq!(
             ErpCustomer::as_configured(ErpCustomers::All, None),
