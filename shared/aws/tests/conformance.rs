@@ -24,6 +24,10 @@ mod dynamodb_local_poll_leases {
     marketdesk_core::polling_conformance_tests!(crate::common::dynamo_ports());
 }
 
+mod dynamodb_local_erp_feed {
+    marketdesk_core::erp_feed_conformance_tests!(crate::common::dynamo_store());
+}
+
 mod dynamodb_local_views {
     marketdesk_core::views_conformance_tests!(crate::common::dynamo_store());
 }

@@ -9,10 +9,11 @@ use common::{allegro_registry, connect, control, create, cycle, simulator_allegr
 use marketdesk_allegro::AllegroClient;
 use marketdesk_channels::allegro::order_journal::AllegroOrderJournal;
 use marketdesk_channels::allegro::AllegroClients;
+use marketdesk_core::domain::erp::CustomerType;
 use marketdesk_core::domain::order::{Order, OrderStatus};
 use marketdesk_core::domain::{Environment, Integration, IntegrationKind};
 use marketdesk_core::ports::MarketplaceRegistry;
-use marketdesk_core::repo::{integrations, orders};
+use marketdesk_core::repo::{customers, erp_feed, integrations, orders};
 use marketdesk_local::testkit::{seed_connected_integration, temp_backend, TempBackend};
 use marketdesk_sandbox::RunningSandbox;
 use serde_json::{json, Value};
@@ -185,6 +186,34 @@ async fn a_paid_order_becomes_one_order_within_one_poll_and_a_cancellation_marks
     assert_eq!(stored.form.invoice.nip.as_deref(), Some("5252674798"));
     assert_eq!(stored.form.lines[0].offer_id, w.offer_id);
     assert_eq!(stored.order_id.as_deref(), Some(order.id.as_str()));
+    // The buyer's NIP customer card, on the order and in the CRM (issue 17 item 3).
+    let card = order.buyer_card.clone().expect("a customer card");
+    assert_eq!(card.details.nip.as_deref(), Some("5252674798"));
+    assert_eq!(
+        card.details.company_name.as_deref(),
+        Some("Firma sp. z o.o.")
+    );
+    assert_eq!(card.details.customer_type, Some(CustomerType::Domestic));
+    let customer = customers::get(
+        &*w.backend.ports.store,
+        &w.integration.tenant_id,
+        &card.customer_id,
+    )
+    .await
+    .expect("read")
+    .expect("a CRM customer")
+    .value;
+    assert_eq!(
+        customer.trade.and_then(|t| t.nip).as_deref(),
+        Some("5252674798")
+    );
+    let feed =
+        || erp_feed::entries_after(&*w.backend.ports.store, &w.integration.tenant_id, 0, 100);
+    assert_eq!(
+        feed().await.expect("feed").len(),
+        1,
+        "one feed entry for the new order"
+    );
 
     // Redelivery: the same and a late event change nothing and read nothing twice.
     w.act(
@@ -195,6 +224,11 @@ async fn a_paid_order_becomes_one_order_within_one_poll_and_a_cancellation_marks
     w.clear_calls().await;
     w.poll().await;
     assert_eq!(w.order(&form_id).await, Some(order.clone()));
+    assert_eq!(
+        feed().await.expect("feed").len(),
+        1,
+        "redelivery adds no feed entry"
+    );
     let reads = w.order_calls().await;
     assert_eq!(
         reads.len(),

@@ -267,6 +267,7 @@ async fn seed(
             created_by: None,
             created_at: at,
             updated_at: at,
+            buyer_card: None,
         };
         assert!(orders::create_order(store, &order).await.expect("order"));
     }
@@ -589,4 +590,467 @@ async fn health_lists_the_order_journal_of_accounts_with_orders_switched_on() {
         channels_of(&listed),
         ["allegro_issues", "allegro_messaging", "allegro_orders"]
     );
+}
+
+/// A paid form of a company buyer: invoice to `company` in `country` with `nip`.
+fn company_form(
+    id: &str,
+    buyer: &str,
+    company: &str,
+    country: &str,
+    nip: Option<&str>,
+) -> CheckoutFormData {
+    let mut data = form(id, buyer, FormStatus::ReadyForProcessing, nip);
+    data.buyer.first_name = Some("Zofia".into());
+    data.buyer.last_name = Some("Wójcik".into());
+    data.invoice = OrderInvoice {
+        required: true,
+        address: Some(PostalAddress {
+            name: String::new(),
+            company: Some(company.into()),
+            street: "Żelazna 5".into(),
+            city: "Łódź".into(),
+            zip_code: "90-001".into(),
+            country_code: country.into(),
+            phone: None,
+        }),
+        nip: nip.map(str::to_owned),
+    };
+    data
+}
+
+fn erp_patch(customers: Value) -> Value {
+    json!({ "settings": { "erp": { "customers": customers } } })
+}
+
+#[tokio::test]
+async fn erp_settings_are_validated_and_only_for_allegro() {
+    let api = Api::new();
+    let admin = api.key("shop", Role::Admin).await;
+    let id = allegro_added(&api, "shop", "allegro-1", 0).await;
+    let path = format!("/v1/integrations/{id}");
+    let listed = api.get(&path, &admin).await;
+    assert_eq!(
+        listed.body["settings"]["erp"]["customers"], "none",
+        "the default"
+    );
+
+    let set = api.patch(&path, &admin, erp_patch(json!("with_nip"))).await;
+    assert_eq!(set.status, 200, "{}", set.body);
+    assert_eq!(set.body["settings"]["erp"]["customers"], "with_nip");
+
+    for wrong in [json!("some"), json!(true), json!(null)] {
+        let refused = api.patch(&path, &admin, erp_patch(wrong.clone())).await;
+        assert_eq!(refused.status, 422, "{wrong}: {}", refused.body);
+        assert_eq!(refused.field(), "settings.erp.customers", "{wrong}");
+    }
+    let unknown = api
+        .patch(
+            &path,
+            &admin,
+            json!({ "settings": { "erp": { "cards": "all" } } }),
+        )
+        .await;
+    assert_eq!(unknown.status, 422);
+    assert_eq!(unknown.field(), "settings.erp.cards");
+    let kept = api.get(&path, &admin).await;
+    assert_eq!(
+        kept.body["settings"]["erp"]["customers"], "with_nip",
+        "refusals change nothing"
+    );
+
+    let empik = api.post("/v1/integrations", &admin, empik_body()).await;
+    let empik_id = empik.body["id"].as_str().expect("id");
+    let refused = api
+        .patch(
+            &format!("/v1/integrations/{empik_id}"),
+            &admin,
+            erp_patch(json!("all")),
+        )
+        .await;
+    assert_eq!(refused.status, 422, "{}", refused.body);
+    assert_eq!(refused.field(), "settings.erp.customers");
+}
+
+#[tokio::test]
+async fn orders_reach_the_erp_feed_and_webhook_with_the_customer_as_configured() {
+    let api = Api::with_state(allowing_private);
+    let admin = api.key("shop", Role::Admin).await;
+    let a = allegro_added(&api, "shop", "allegro-a", 1).await;
+    // The helpdesk already knows this buyer: the order's card is that customer.
+    let known = store_customer(
+        &api,
+        "shop",
+        "c-known",
+        "Firma z helpdesku",
+        "Allegro login",
+        "firma_pl",
+    )
+    .await;
+    let hook = api
+        .post(
+            "/v1/webhooks",
+            &admin,
+            json!({ "url": "http://127.0.0.1:9/erp", "events": ["order.created"] }),
+        )
+        .await;
+    assert_eq!(hook.status, 201, "{}", hook.body);
+    let hook_id = hook.body["id"].as_str().expect("id").to_owned();
+    seed(
+        &api,
+        "shop",
+        &a,
+        company_form(
+            "f-pl",
+            "firma_pl",
+            "Firma \"Ząb\" Sp. z o.o.",
+            "PL",
+            Some("525-267-47-98"),
+        ),
+        3,
+        None,
+    )
+    .await;
+    seed(
+        &api,
+        "shop",
+        &a,
+        company_form("f-de", "gmbh_de", "Zahn GmbH", "DE", None),
+        2,
+        None,
+    )
+    .await;
+    seed(
+        &api,
+        "shop",
+        &a,
+        form("f-private", "osoba", FormStatus::ReadyForProcessing, None),
+        1,
+        None,
+    )
+    .await;
+
+    for id in ["f-pl", "f-de", "f-private"] {
+        let created = api
+            .post("/v1/orders", &admin, json!({ "checkout_form_id": id }))
+            .await;
+        assert_eq!(created.status, 201, "{}", created.body);
+    }
+    let order = api
+        .get(
+            &format!("/v1/orders/{}", Order::id_for(&a.as_str().into(), "f-pl")),
+            &admin,
+        )
+        .await;
+    let card = &order.body["order"]["buyer_card"];
+    assert_eq!(
+        card["customer_id"],
+        known.id.as_str(),
+        "matched by Allegro login"
+    );
+    assert_eq!(card["nip"], "5252674798");
+    assert_eq!(card["company_name"], "Firma \"Ząb\" Sp. z o.o.");
+    assert_eq!(card["customer_type"], "domestic");
+    assert_eq!(card["invoice_address"]["city"], "Łódź");
+    assert_eq!(card["delivery_address"]["city"], "Warszawa");
+    let customer = api
+        .get(&format!("/v1/customers/{}", known.id), &admin)
+        .await;
+    assert_eq!(
+        customer.body["customer"]["trade"]["nip"], "5252674798",
+        "kept on the CRM card"
+    );
+
+    // The default sends no card: every order goes with the unspecified customer.
+    let feed = api.get("/v1/erp/orders", &admin).await;
+    assert_eq!(feed.status, 200, "{}", feed.body);
+    let kinds = |page: &Answer| -> Vec<(String, String)> {
+        page.body["orders"]
+            .as_array()
+            .expect("orders")
+            .iter()
+            .map(|o| {
+                (
+                    o["order"]["checkout_form_id"]
+                        .as_str()
+                        .unwrap_or("")
+                        .to_owned(),
+                    o["customer"]["kind"].as_str().unwrap_or("").to_owned(),
+                )
+            })
+            .collect()
+    };
+    let unspecified = |id: &str| (id.to_owned(), "unspecified".to_owned());
+    let card_of = |id: &str| (id.to_owned(), "card".to_owned());
+    assert_eq!(
+        kinds(&feed),
+        [
+            unspecified("f-pl"),
+            unspecified("f-de"),
+            unspecified("f-private")
+        ]
+    );
+    assert_eq!(
+        feed.body["orders"][0]["order"]["buyer_card"],
+        Value::Null,
+        "no card behind the setting's back"
+    );
+    assert_eq!(feed.body["next_since"], "3");
+    assert_eq!(feed.body["has_more"], false);
+
+    let with_nip = api
+        .patch(
+            &format!("/v1/integrations/{a}"),
+            &admin,
+            erp_patch(json!("with_nip")),
+        )
+        .await;
+    assert_eq!(with_nip.status, 200);
+    let feed = api.get("/v1/erp/orders", &admin).await;
+    assert_eq!(
+        kinds(&feed),
+        [
+            card_of("f-pl"),
+            unspecified("f-de"),
+            unspecified("f-private")
+        ]
+    );
+    assert_eq!(
+        feed.body["orders"][0]["customer"]["customer_id"],
+        known.id.as_str()
+    );
+    assert_eq!(feed.body["orders"][0]["customer"]["nip"], "5252674798");
+
+    api.patch(
+        &format!("/v1/integrations/{a}"),
+        &admin,
+        erp_patch(json!("all")),
+    )
+    .await;
+    let feed = api.get("/v1/erp/orders", &admin).await;
+    assert_eq!(
+        kinds(&feed),
+        [card_of("f-pl"), card_of("f-de"), card_of("f-private")]
+    );
+    assert_eq!(feed.body["orders"][1]["customer"]["customer_type"], "eu");
+    assert_eq!(feed.body["orders"][1]["customer"]["nip"], Value::Null);
+    assert_eq!(feed.body["orders"][2]["customer"]["login"], "osoba");
+    assert_ne!(
+        feed.body["orders"][2]["customer"]["customer_id"],
+        known.id.as_str(),
+        "a new customer"
+    );
+
+    // Paging one at a time from a cursor, then nothing new.
+    let mut since = String::new();
+    let mut paged = Vec::new();
+    loop {
+        let page = api
+            .get(&format!("/v1/erp/orders?since={since}&limit=1"), &admin)
+            .await;
+        assert_eq!(page.status, 200, "{}", page.body);
+        paged.extend(kinds(&page).into_iter().map(|(id, _)| id));
+        since = page.body["next_since"]
+            .as_str()
+            .expect("next_since")
+            .to_owned();
+        if page.body["has_more"] == false {
+            break;
+        }
+    }
+    assert_eq!(paged, ["f-pl", "f-de", "f-private"]);
+    let after = api
+        .get(&format!("/v1/erp/orders?since={since}"), &admin)
+        .await;
+    assert_eq!(after.body["orders"], json!([]));
+    assert_eq!(
+        after.body["next_since"],
+        since.as_str(),
+        "unchanged when nothing came"
+    );
+
+    for (query, field) in [
+        ("since=abc", "since"),
+        ("limit=0", "limit"),
+        ("limit=1001", "limit"),
+        ("from=1", "from"),
+    ] {
+        let refused = api.get(&format!("/v1/erp/orders?{query}"), &admin).await;
+        assert_eq!(refused.status, 422, "{query}: {}", refused.body);
+        assert_eq!(refused.field(), field, "{query}");
+    }
+    let other = api.key("other", Role::Admin).await;
+    let foreign = api.get("/v1/erp/orders", &other).await;
+    assert_eq!(
+        foreign.body["orders"],
+        json!([]),
+        "tenants see only their own"
+    );
+
+    // One order.created per order, with the customer as configured when it was created.
+    let deliveries = api
+        .get(
+            &format!("/v1/webhooks/{hook_id}/deliveries?limit=10"),
+            &admin,
+        )
+        .await;
+    assert_eq!(deliveries.status, 200, "{}", deliveries.body);
+    let payloads: Vec<Value> = deliveries.body["deliveries"]
+        .as_array()
+        .expect("deliveries")
+        .iter()
+        .map(|d| serde_json::from_str(d["payload"].as_str().expect("payload")).expect("JSON"))
+        .collect();
+    assert_eq!(payloads.len(), 3);
+    for payload in &payloads {
+        assert_eq!(payload["type"], "order.created");
+        assert_eq!(payload["data"]["customer"]["kind"], "unspecified");
+        assert!(payload["data"]["order"]["id"]
+            .as_str()
+            .is_some_and(|id| id.starts_with("ord-")));
+    }
+    // A repeated creation is no new order: no new feed entry, no new event.
+    let again = api
+        .post("/v1/orders", &admin, json!({ "checkout_form_id": "f-pl" }))
+        .await;
+    assert_eq!(again.status, 200);
+    let feed = api.get("/v1/erp/orders", &admin).await;
+    assert_eq!(feed.body["orders"].as_array().map(Vec::len), Some(3));
+}
+
+#[tokio::test]
+async fn customers_export_as_csv_and_xml_with_everything_escaped() {
+    let api = Api::new();
+    let agent = api.key("shop", Role::Agent).await;
+    let a = store_customer(
+        &api,
+        "shop",
+        "c-a",
+        "Łukasz; \"Żółw\" <&> Gęś",
+        "Allegro login",
+        "lukasz",
+    )
+    .await;
+    let b = store_customer(
+        &api,
+        "shop",
+        "c-b",
+        "=HYPERLINK(\"x\")",
+        "Allegro login",
+        "formula",
+    )
+    .await;
+    let c = store_customer(&api, "shop", "c-c", "Anna Zięba", "Allegro login", "anna").await;
+    store_customer(&api, "other", "c-foreign", "Obcy", "Allegro login", "obcy").await;
+
+    let all = api.get("/v1/customers/export?format=csv", &agent).await;
+    assert_eq!(all.status, 200, "{}", all.body);
+    assert!(all.headers["content-type"]
+        .to_str()
+        .unwrap_or("")
+        .starts_with("text/csv"));
+    assert_eq!(
+        all.headers["content-disposition"],
+        "attachment; filename=\"customers.csv\""
+    );
+    let text = all.body.as_str().expect("CSV");
+    assert!(
+        text.starts_with('\u{feff}'),
+        "a byte-order mark for spreadsheets"
+    );
+    let lines: Vec<&str> = text
+        .trim_start_matches('\u{feff}')
+        .split("\r\n")
+        .filter(|l| !l.is_empty())
+        .collect();
+    assert_eq!(lines.len(), 4, "a header and the tenant's three: {text}");
+    assert!(lines[0].starts_with("id;name;company_name;nip;customer_type;emails;"));
+    let row_a = lines
+        .iter()
+        .find(|l| l.starts_with(&format!("{};", a.id)))
+        .expect("row a");
+    assert!(
+        row_a.starts_with("c-a;\"Łukasz; \"\"Żółw\"\" <&> Gęś\";"),
+        "the separator and quotes are quoted, Polish letters kept: {row_a}"
+    );
+    assert!(row_a.contains(";Allegro login=lukasz;"));
+    let row_b = lines
+        .iter()
+        .find(|l| l.starts_with(&format!("{};", b.id)))
+        .expect("row b");
+    assert!(
+        row_b.starts_with("c-b;\"'=HYPERLINK(\"\"x\"\")\";"),
+        "formulas defused: {row_b}"
+    );
+    assert!(!text.contains("Obcy"));
+
+    let xml = api
+        .get(
+            &format!("/v1/customers/export?format=xml&ids={},{}", a.id, c.id),
+            &agent,
+        )
+        .await;
+    assert_eq!(xml.status, 200, "{}", xml.body);
+    assert!(xml.headers["content-type"]
+        .to_str()
+        .unwrap_or("")
+        .starts_with("application/xml"));
+    let text = xml.body.as_str().expect("XML");
+    assert!(text.starts_with("<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<customers>\n"));
+    assert!(
+        text.contains("<name>Łukasz; &quot;Żółw&quot; &lt;&amp;&gt; Gęś</name>"),
+        "{text}"
+    );
+    assert!(text.contains("<field name=\"Allegro login\">anna</field>"));
+    assert_eq!(
+        text.matches("<customer id=").count(),
+        2,
+        "only the chosen ids"
+    );
+    assert!(!text.contains("HYPERLINK"));
+
+    let filtered = api
+        .get("/v1/customers/export?format=csv&name=zieba", &agent)
+        .await;
+    assert_eq!(filtered.status, 200, "{}", filtered.body);
+    let text = filtered.body.as_str().expect("CSV");
+    assert!(
+        text.contains("Anna Zięba") && !text.contains("Łukasz"),
+        "the list's name filter: {text}"
+    );
+    let by_field = api
+        .get(
+            "/v1/customers/export?format=xml&field=Allegro%20login&value=formula",
+            &agent,
+        )
+        .await;
+    assert_eq!(
+        by_field
+            .body
+            .as_str()
+            .map(|t| t.matches("<customer id=").count()),
+        Some(1)
+    );
+
+    for (query, field) in [
+        ("format=pdf", "format"),
+        ("ids=c-a,c-missing", "ids"),
+        ("ids=c-a&name=anna", "ids"),
+        ("ids=,", "ids"),
+        ("ids=c-foreign", "ids"),
+        ("value=x", "field"),
+    ] {
+        let refused = api
+            .get(&format!("/v1/customers/export?{query}"), &agent)
+            .await;
+        assert_eq!(refused.status, 422, "{query}: {}", refused.body);
+        assert_eq!(refused.field(), field, "{query}");
+    }
+    let missing = api
+        .get("/v1/customers/export?ids=c-a,c-missing", &agent)
+        .await;
+    assert!(missing.body["error"]["message"]
+        .as_str()
+        .unwrap_or("")
+        .contains("c-missing"));
 }

@@ -5,21 +5,7 @@ mod common;
 
 use common::*;
 use marketdesk_core::domain::Role;
-use marketdesk_core::ports::AddressPolicy;
-use marketdesk_core::services::webhooks::WebhookSettings;
-use marketdesk_http::AppState;
 use serde_json::json;
-
-fn allowing_private(state: AppState) -> AppState {
-    let settings = WebhookSettings {
-        policy: AddressPolicy {
-            allow_private: true,
-        },
-        ..WebhookSettings::default()
-    };
-    let resolver = state.webhook_resolver.clone();
-    state.with_webhooks(resolver, settings)
-}
 
 #[tokio::test]
 async fn admins_create_list_change_rotate_test_and_delete_endpoints() {

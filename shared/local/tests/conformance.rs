@@ -110,6 +110,9 @@ mod sqlite {
     mod views {
         marketdesk_core::views_conformance_tests!(crate::file_store());
     }
+    mod erp_feed {
+        marketdesk_core::erp_feed_conformance_tests!(crate::file_store());
+    }
     mod search {
         marketdesk_core::search_conformance_tests!(crate::file_store());
     }
@@ -130,6 +133,9 @@ mod sqlite {
 mod sqlite_in_memory {
     mod store {
         marketdesk_core::store_conformance_tests!(crate::memory_store());
+    }
+    mod erp_feed {
+        marketdesk_core::erp_feed_conformance_tests!(crate::memory_store());
     }
 }
 

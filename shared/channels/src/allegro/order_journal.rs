@@ -185,7 +185,15 @@ fn form_data(form: CheckoutForm) -> CheckoutFormData {
         },
         invoice: OrderInvoice {
             required: invoice.required.unwrap_or(false),
-            nip: invoice.nip().map(str::to_owned),
+            // The core's rule: the first valid `PL_NIP` id, never the deprecated `taxId`.
+            nip: marketdesk_core::domain::erp::pl_nip(
+                invoice
+                    .address
+                    .iter()
+                    .filter_map(|a| a.company.as_ref())
+                    .flat_map(|c| &c.ids)
+                    .map(|id| (id.id_type.as_deref(), id.value.as_deref())),
+            ),
             address: invoice_address,
         },
         lines: form

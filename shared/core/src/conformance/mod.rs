@@ -7,6 +7,7 @@
 pub mod budget;
 pub mod catalogue;
 pub mod crm;
+pub mod erp_feed;
 pub mod people;
 pub mod polling;
 pub mod queue;
@@ -94,6 +95,16 @@ macro_rules! catalogue_conformance_tests {
         $crate::__conformance_tests!($factory, catalogue;
             eans_stay_unique_and_changes_come_newest_first,
             concurrent_writers_never_share_an_ean);
+    };
+}
+
+/// Declares one `#[tokio::test]` per rule of the ERP order feed on a store. `$factory` is
+/// as for [`store_conformance_tests`] (the store must be `Send + Sync + 'static`).
+#[macro_export]
+macro_rules! erp_feed_conformance_tests {
+    ($factory:expr) => {
+        $crate::__conformance_tests!($factory, erp_feed;
+            concurrent_writers_and_a_paging_reader_see_every_write_once);
     };
 }
 

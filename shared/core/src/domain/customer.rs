@@ -39,6 +39,10 @@ pub struct Customer {
     /// Who last changed the customer.
     #[serde(default)]
     pub updated_by: Option<Actor>,
+    /// Company, NIP, addresses and customer type from the buyer's latest order (the ERP
+    /// card); `None` until an order of theirs is stored.
+    #[serde(default)]
+    pub trade: Option<super::erp::TradeDetails>,
 }
 
 /// One custom field's value.
@@ -76,6 +80,7 @@ impl Customer {
             created_at,
             updated_at: None,
             updated_by: None,
+            trade: None,
         }
     }
 

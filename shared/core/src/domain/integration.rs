@@ -171,6 +171,9 @@ pub struct IntegrationSettings {
     /// Orders (Allegro): whether the journal is read, and whether paid forms become orders.
     #[serde(default)]
     pub orders: super::order::OrderSettings,
+    /// What goes to the seller's ERP with an order (Allegro): which customer cards.
+    #[serde(default)]
+    pub erp: super::erp::ErpSettings,
 }
 
 /// A connected marketplace account.

@@ -5,6 +5,7 @@ pub mod api_key;
 pub mod audit;
 pub mod cursor;
 pub mod customer;
+pub mod erp;
 pub mod integration;
 pub mod message;
 pub mod offer;

@@ -221,6 +221,11 @@ pub struct Order {
     pub created_at: DateTime<Utc>,
     /// When it last changed.
     pub updated_at: DateTime<Utc>,
+    /// The buyer's card as of this order (CRM customer, company, NIP, addresses, type):
+    /// what the ERP gets when the integration sends cards. `None` for orders stored before
+    /// cards existed.
+    #[serde(default)]
+    pub buyer_card: Option<super::erp::BuyerCard>,
 }
 
 impl Order {

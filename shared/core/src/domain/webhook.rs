@@ -25,6 +25,9 @@ pub enum EventType {
     /// An integration lost its marketplace authorization.
     #[serde(rename = "integration.disconnected")]
     IntegrationDisconnected,
+    /// An order was made of a paid checkout form (with its customer as the ERP gets it).
+    #[serde(rename = "order.created")]
+    OrderCreated,
     /// A test delivery (`POST /v1/webhooks/{id}/test`); every endpoint gets it when asked.
     #[serde(rename = "ping")]
     Ping,
@@ -32,13 +35,14 @@ pub enum EventType {
 
 impl EventType {
     /// The events an endpoint can subscribe to (every one but `ping`).
-    pub const SUBSCRIBABLE: [EventType; 6] = [
+    pub const SUBSCRIBABLE: [EventType; 7] = [
         EventType::TicketCreated,
         EventType::MessageReceived,
         EventType::TicketUpdated,
         EventType::ReplySent,
         EventType::ReplyFailed,
         EventType::IntegrationDisconnected,
+        EventType::OrderCreated,
     ];
 
     /// The event's name (`ticket.created`), as sent in `X-Marketdesk-Event`.
@@ -50,6 +54,7 @@ impl EventType {
             EventType::ReplySent => "reply.sent",
             EventType::ReplyFailed => "reply.failed",
             EventType::IntegrationDisconnected => "integration.disconnected",
+            EventType::OrderCreated => "order.created",
             EventType::Ping => "ping",
         }
     }

@@ -7,6 +7,7 @@ pub mod api_keys;
 pub mod audit;
 pub mod cursors;
 pub mod customers;
+pub mod erp_feed;
 pub mod files;
 pub mod integrations;
 pub mod keys;

@@ -1,10 +1,12 @@
 //! Checkout forms and orders in the store (keys in docs/architecture.md).
 
+use super::erp_feed::{self, Appended};
 use super::{decode, encode, keys, RepoError, Versioned};
 use crate::domain::order::{Order, StoredCheckoutForm};
 use crate::ids::{IntegrationId, TenantId};
 use crate::ports::{
     Condition, Index, IndexKey, Item, Key, PageCursor, Query, SortKeyCondition, Store, StoreError,
+    WriteOp,
 };
 use chrono::{DateTime, Utc};
 
@@ -79,24 +81,32 @@ pub async fn get_order(
 }
 
 /// Creates an order unless it exists (`Ok(false)` then: a repeated event, another worker).
-/// Listed in GSI1 `TENANT#<t>#ORDERS` by creation time.
+/// Listed in GSI1 `TENANT#<t>#ORDERS` by creation time, and appended to the ERP feed in the
+/// same transaction (`repo::erp_feed`).
 pub async fn create_order(store: &dyn Store, order: &Order) -> Result<bool, RepoError> {
     let mut item = Item::new(order_key(&order.tenant_id, &order.id), encode(order));
     item.indexes[0] = Some(orders_index(order));
-    match store.put(item, Condition::NotExists).await {
-        Ok(()) => Ok(true),
-        Err(StoreError::ConditionFailed) => Ok(false),
-        Err(error) => Err(error.into()),
-    }
+    let op = WriteOp::Put {
+        item,
+        condition: Condition::NotExists,
+    };
+    Ok(erp_feed::write_with_entry(store, order, op).await? != Appended::OrderConditionFailed)
 }
 
-/// Writes a changed order over the version read.
+/// Writes a changed order over the version read, appending it to the ERP feed in the same
+/// transaction; a changed version is `StoreError::ConditionFailed` (`repo::is_conflict`).
 pub async fn update_order(store: &dyn Store, order: &Order, version: u64) -> Result<(), RepoError> {
     let mut item = Item::new(order_key(&order.tenant_id, &order.id), encode(order));
     item.indexes[0] = Some(orders_index(order));
     item.version = version + 1;
-    store.put(item, Condition::VersionIs(version)).await?;
-    Ok(())
+    let op = WriteOp::Put {
+        item,
+        condition: Condition::VersionIs(version),
+    };
+    match erp_feed::write_with_entry(store, order, op).await? {
+        Appended::Written(_) => Ok(()),
+        Appended::OrderConditionFailed => Err(StoreError::ConditionFailed.into()),
+    }
 }
 
 fn orders_index(order: &Order) -> IndexKey {

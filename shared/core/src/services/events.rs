@@ -67,6 +67,15 @@ impl Event {
         }
     }
 
+    /// An order was made of a paid checkout form: the order and its customer as the
+    /// integration sends them to the ERP (`services::erp`).
+    pub fn order_created(order: &super::erp::ErpOrder) -> Self {
+        Self {
+            kind: EventType::OrderCreated,
+            data: json!(order),
+        }
+    }
+
     /// An integration lost its marketplace authorization.
     pub fn integration_disconnected(integration: &Integration, reason: &str) -> Self {
         Self {

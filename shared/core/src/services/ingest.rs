@@ -4,11 +4,11 @@
 //! keyed by its marketplace id, so redelivered or overlapping events change nothing.
 
 use super::{autoresponder, ServiceError};
-use crate::domain::{Customer, Integration, Message, Ticket, TicketPanel};
+use crate::domain::{Integration, Message, Ticket, TicketPanel};
 use crate::ids::{CustomerId, MessageId, TicketId};
 use crate::jobs::{InboundDelivery, InboundEvent};
 use crate::ports::Ports;
-use crate::repo::{customers, integrations, tickets, RepoError};
+use crate::repo::{integrations, tickets, RepoError};
 use crate::status::{self, ticket_status};
 use chrono::{DateTime, Utc};
 
@@ -100,40 +100,25 @@ pub async fn run_observed(
 }
 
 /// Finds the buyer in the CRM by the integration's custom field, or creates them with it
-/// filled in. No field configured: the ticket shows the buyer by login only.
+/// filled in (`buyers::find_or_create`). No field configured: the ticket shows the buyer by
+/// login only.
 async fn link_customer(
     ports: &Ports,
     integration: &Integration,
     event: &InboundEvent,
 ) -> Result<Option<CustomerId>, ServiceError> {
-    let field = integration.settings.crm_field.trim();
-    if field.is_empty() || event.buyer_login.is_empty() {
-        return Ok(None);
-    }
-    let store = &*ports.store;
-    if let Some(id) =
-        customers::find_by_field(store, &event.tenant_id, field, &event.buyer_login).await?
-    {
-        return Ok(Some(id));
-    }
-    let name = event
-        .buyer_name
-        .clone()
-        .filter(|n| !n.trim().is_empty())
-        .unwrap_or_else(|| event.buyer_login.clone());
-    let customer = Customer {
+    let buyer = super::buyers::Buyer {
+        login: event.buyer_login.clone(),
+        name: event.buyer_name.clone(),
         emails: event.buyer_emails.clone(),
-        custom_fields: [(field.to_owned(), event.buyer_login.clone())]
-            .into_iter()
-            .collect(),
-        ..Customer::new(
-            CustomerId::generate(),
-            event.tenant_id.clone(),
-            name,
-            ports.clock.now(),
-        )
     };
-    Ok(Some(customers::create(store, &customer).await?))
+    Ok(super::buyers::find_or_create(
+        ports,
+        &event.tenant_id,
+        &integration.settings.crm_field,
+        &buyer,
+    )
+    .await?)
 }
 
 fn new_ticket(

@@ -129,6 +129,29 @@ pub struct SettingsPatch {
     /// Orders (Allegro accounts only).
     #[serde(default)]
     pub orders: Option<OrdersPatch>,
+    /// What goes to the ERP with an order (Allegro accounts only).
+    #[serde(default)]
+    pub erp: Option<ErpPatch>,
+}
+
+/// ERP settings to change (Allegro accounts only).
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ErpPatch {
+    /// Which customer cards go with an order: `none` (an unspecified customer), `all`,
+    /// `with_nip`.
+    #[serde(default, deserialize_with = "not_null")]
+    pub customers: Option<crate::domain::erp::ErpCustomers>,
+}
+
+/// A value that may be absent (`None`) but not `null`: `null` is refused like any other
+/// value of the wrong type, instead of silently keeping the stored one.
+fn not_null<'de, D, T>(deserializer: D) -> Result<Option<T>, D::Error>
+where
+    D: serde::Deserializer<'de>,
+    T: Deserialize<'de>,
+{
+    T::deserialize(deserializer).map(Some)
 }
 
 /// Order settings to change (Allegro accounts only).
@@ -322,6 +345,9 @@ pub fn apply_settings(
             target.from = from;
         }
     }
+    if let Some(customers) = patch.erp.and_then(|erp| erp.customers) {
+        settings.erp.customers = customers;
+    }
     validate_settings(settings)
 }
 
@@ -411,6 +437,14 @@ fn validate_for_kind(
         return Err(RequestError::invalid(
             "settings.orders",
             "only Allegro accounts read orders",
+        ));
+    }
+    if kind != IntegrationKind::Allegro
+        && settings.erp.customers != crate::domain::erp::ErpCustomers::None
+    {
+        return Err(RequestError::invalid(
+            "settings.erp.customers",
+            "only Allegro accounts have orders for an ERP; leave it `none`",
         ));
     }
     Ok(())

@@ -255,10 +255,12 @@ pub async fn create(
                 ),
             });
         }
+        let card = super::erp::card_for(ports, &integration, &stored.value.form).await?;
         let order = journal::order_of(
             &integration,
             &stored.value.form,
             Some(caller.actor.clone()),
+            card,
             ports.clock.now(),
         );
         if !orders::create_order(store, &order).await? {
@@ -266,6 +268,7 @@ pub async fn create(
         }
         link_form(ports, stored, &order.id).await?;
         tracing::info!(tenant = %tenant, order = %order.id, "order created by an agent");
+        super::erp::announce_created(ports, &integration, &order).await;
         audit::record(
             ports,
             tenant,

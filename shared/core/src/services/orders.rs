@@ -153,8 +153,12 @@ async fn apply(
         && form.status == FormStatus::ReadyForProcessing
         && integration.settings.orders.create_automatically;
     if make_order {
-        created =
-            orders::create_order(&*ports.store, &order_of(integration, &form, None, now)).await?;
+        let card = super::erp::card_for(ports, integration, &form).await?;
+        let order = order_of(integration, &form, None, card, now);
+        created = orders::create_order(&*ports.store, &order).await?;
+        if created {
+            super::erp::announce_created(ports, integration, &order).await;
+        }
     }
     let mut cancelled = false;
     if let Some(existing) = existing {
@@ -192,11 +196,12 @@ async fn apply(
     Ok((created, cancelled))
 }
 
-/// A new order of a paid form.
+/// A new order of a paid form, with its buyer's card (`services::erp::card_for`).
 pub(crate) fn order_of(
     integration: &Integration,
     form: &crate::domain::order::CheckoutFormData,
     created_by: Option<crate::domain::Actor>,
+    buyer_card: Option<crate::domain::erp::BuyerCard>,
     now: chrono::DateTime<chrono::Utc>,
 ) -> Order {
     Order {
@@ -211,5 +216,6 @@ pub(crate) fn order_of(
         created_by,
         created_at: now,
         updated_at: now,
+        buyer_card,
     }
 }

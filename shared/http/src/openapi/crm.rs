@@ -154,7 +154,8 @@ pub(super) fn schemas() -> Value {
             "other_field_values": { "type": "array", "items": reference("FieldValue"), "description": "Field values kept from merged records where this customer had its own value (e.g. a second Allegro login); they still find this customer." },
             "created_at": time(),
             "updated_at": { "type": "string", "format": "date-time", "nullable": true },
-            "updated_by": { "allOf": [reference("Actor")], "nullable": true, "description": "Who last changed or merged the customer." }
+            "updated_by": { "allOf": [reference("Actor")], "nullable": true, "description": "Who last changed or merged the customer." },
+            "trade": { "allOf": [reference("TradeDetails")], "nullable": true, "description": "Company, NIP, addresses and customer type from the buyer's orders (the ERP card): addresses and type from the latest order, company and NIP from the latest order that had them." }
         })),
         "CustomerPage": object(&["customers", "next_cursor"], json!({
             "customers": { "type": "array", "items": reference("Customer") },

@@ -175,7 +175,7 @@ fn webhook_schemas() -> Value {
             "after": { "type": "object", "nullable": true, "description": "The state after (`null` for a deletion)." }
         })),
         "WebhookEvent": described(
-            enumeration(&["ticket.created", "message.received", "ticket.updated", "reply.sent", "reply.failed", "integration.disconnected"]),
+            enumeration(&["ticket.created", "message.received", "ticket.updated", "reply.sent", "reply.failed", "integration.disconnected", "order.created"]),
             "An event an endpoint can subscribe to."
         ),
         "Webhook": object(&["id", "tenant_id", "url", "events", "active", "created_at", "updated_at"], json!({
@@ -214,7 +214,7 @@ fn webhook_schemas() -> Value {
             "id": { "type": "string", "description": "Sent as `X-Marketdesk-Delivery`." },
             "webhook_id": string(),
             "event_id": string(),
-            "event": enumeration(&["ticket.created", "message.received", "ticket.updated", "reply.sent", "reply.failed", "integration.disconnected", "ping"]),
+            "event": enumeration(&["ticket.created", "message.received", "ticket.updated", "reply.sent", "reply.failed", "integration.disconnected", "order.created", "ping"]),
             "state": enumeration(&["pending", "delivered", "failed"]),
             "attempts": { "type": "array", "items": reference("WebhookDeliveryAttempt") },
             "next_attempt_at": { "type": "string", "format": "date-time", "nullable": true },

@@ -7,6 +7,7 @@ use serde_json::{json, Value};
 
 mod catalogue;
 mod crm;
+mod erp;
 mod events;
 mod health;
 mod orders;
@@ -343,6 +344,7 @@ fn paths() -> Value {
         health::paths(),
         orders::paths(),
         catalogue::paths(),
+        erp::paths(),
     ] {
         if let Value::Object(map) = part {
             // A path may get operations from several modules (GET and PATCH of a ticket).
@@ -583,7 +585,8 @@ fn key_and_integration_schemas() -> Value {
             "alert_emails": emails("Told when the account needs attention (e.g. it was disconnected)."),
             "shop_id": { "type": "integer", "format": "int64", "nullable": true, "description": "EmpikPlace: the shop to act on when the API key reaches several." },
             "signature": { "type": "string", "nullable": true, "description": "Plain-text signature appended to agents' replies." },
-            "orders": { "type": "object", "required": ["enabled", "create_automatically"], "additionalProperties": false, "description": "Allegro orders: whether the order journal is read (one call per poll interval) and whether paid checkout forms become orders at once.", "properties": { "enabled": { "type": "boolean" }, "create_automatically": { "type": "boolean" }, "from": { "type": "string", "format": "date-time", "description": "Where the journal started (or will start): the first order event at or after this time." } } }
+            "orders": { "type": "object", "required": ["enabled", "create_automatically"], "additionalProperties": false, "description": "Allegro orders: whether the order journal is read (one call per poll interval) and whether paid checkout forms become orders at once.", "properties": { "enabled": { "type": "boolean" }, "create_automatically": { "type": "boolean" }, "from": { "type": "string", "format": "date-time", "description": "Where the journal started (or will start): the first order event at or after this time." } } },
+            "erp": { "type": "object", "required": ["customers"], "additionalProperties": false, "description": "What goes to the seller's ERP with an order (`GET /v1/erp/orders`, `order.created`).", "properties": { "customers": reference("ErpCustomers") } }
         })),
         "Integration": object(&["id", "tenant_id", "kind", "display_name", "environment", "active", "connection", "settings", "created_at", "enabled_at"], json!({
             "id": string(),
@@ -628,7 +631,11 @@ fn key_and_integration_schemas() -> Value {
             "alert_emails": emails("Told when the account needs attention."),
             "shop_id": { "type": "integer", "format": "int64", "minimum": 1, "nullable": true, "description": "EmpikPlace only: the shop to act on when the API key reaches several." },
             "signature": described(nullable(plain_text(2000)), "Plain text (HTML is refused) appended below agents' replies after a blank line when they are stored, so the ticket shows what the buyer gets; not to autoresponses or comments. The conversation's length limit counts it. `null`: none."),
-            "orders": reference("OrdersPatch")
+            "orders": reference("OrdersPatch"),
+            "erp": reference("ErpPatch")
+        })),
+        "ErpPatch": strict(&[], json!({
+            "customers": { "allOf": [reference("ErpCustomers")], "description": "`none` (default: orders go to the ERP with the unspecified customer), `all` (every buyer's card) or `with_nip` (only cards with a NIP). Allegro accounts only; another value is refused with 422 naming `settings.erp.customers`." }
         })),
         "OrdersPatch": strict(&[], json!({
             "enabled": { "type": "boolean", "description": "Read the account's order journal (one more Allegro call per poll interval). Allegro accounts only." },
@@ -770,6 +777,7 @@ fn schemas() -> Value {
         health::schemas(),
         orders::schemas(),
         catalogue::schemas(),
+        erp::schemas(),
     ] {
         if let Value::Object(map) = part {
             all.extend(map);
@@ -792,7 +800,7 @@ pub fn document() -> Value {
         "tags": [
             { "name": "health" }, { "name": "meta" }, { "name": "api-keys" },
             { "name": "integrations" }, { "name": "tickets" }, { "name": "customers" }, { "name": "saved-replies" }, { "name": "people" },
-            { "name": "audit" }, { "name": "webhooks" }, { "name": "orders" }, { "name": "catalogue" }
+            { "name": "audit" }, { "name": "webhooks" }, { "name": "orders" }, { "name": "catalogue" }, { "name": "erp" }
         ],
         "paths": paths(),
         "components": {

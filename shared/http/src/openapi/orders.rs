@@ -100,7 +100,8 @@ pub(super) fn schemas() -> Value {
             "total": money.clone(),
             "created_by": { "allOf": [reference("Actor")], "nullable": true, "description": "The agent or API key that created it; `null`: created automatically." },
             "created_at": time(),
-            "updated_at": time()
+            "updated_at": time(),
+            "buyer_card": { "allOf": [reference("BuyerCard")], "nullable": true, "description": "The buyer as a CRM customer card as of this order (matched by login, or created). The ERP gets it in `customer` as configured instead; `null` there." }
         })),
         "OrderPage": object(&["orders", "next_cursor"], json!({
             "orders": { "type": "array", "items": reference("Order") },

@@ -5,6 +5,7 @@
 pub(crate) mod api_keys;
 pub(crate) mod audit;
 pub(crate) mod customers;
+pub(crate) mod erp;
 pub(crate) mod health;
 pub(crate) mod integrations;
 pub(crate) mod oauth;
@@ -124,6 +125,7 @@ pub(crate) fn protected() -> Routes {
         health::protected,
         orders::routes,
         products::routes,
+        erp::routes,
     ];
     modules
         .iter()

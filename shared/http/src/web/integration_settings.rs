@@ -424,8 +424,9 @@ fn patch_of(s: &IntegrationSettings) -> SettingsPatch {
             holidays_off: Some(s.sla.holidays_off),
         }),
         shop_id: None,
-        // Not on this form: the stored order settings stay.
+        // Not on this form: the stored order and ERP settings stay.
         orders: None,
+        erp: None,
     }
 }
 
