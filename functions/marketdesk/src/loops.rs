@@ -2,6 +2,7 @@
 
 use marketdesk_channels::ticks;
 use marketdesk_channels::wiring::Channels;
+use marketdesk_core::disposition::{disposition, Disposition};
 use marketdesk_core::ports::heartbeat::{self, Heartbeat};
 use marketdesk_core::ports::queue::MAX_RECEIVE_BATCH;
 use marketdesk_core::ports::{Ports, Queue, QueueMessage};
@@ -17,8 +18,6 @@ use tokio::task::{JoinHandle, JoinSet};
 /// heartbeat extends it, so this is how soon a job of a process that died (kill -9, power
 /// loss) is delivered again.
 const VISIBILITY: Duration = heartbeat::SHORT_VISIBILITY;
-/// When a failed job is tried again.
-const RETRY_DELAY: Duration = heartbeat::RETRY_DELAY;
 /// Pause between receives when a queue is empty.
 const IDLE_PAUSE: Duration = Duration::from_millis(500);
 /// Token refresh period (the hourly schedule on AWS).
@@ -304,25 +303,15 @@ pub async fn consume<F, Fut>(
     while running.join_next().await.is_some() {}
 }
 
-/// Deletes, delays or leaves a handled message, as the Lambda SQS integration would.
+/// Deletes or delays a handled message as core's [`disposition`] says (as on Lambda).
 async fn settle(queue: &dyn Queue, message: &QueueMessage, result: Result<(), ServiceError>) {
-    let outcome = match result {
-        Ok(()) => queue.delete(&message.receipt).await,
-        Err(error) if error.is_obsolete() => {
-            tracing::info!(message_id = %message.id, %error, "dropping work for something deleted meanwhile");
-            queue.delete(&message.receipt).await
-        }
-        Err(error) if error.is_permanent() => {
-            tracing::error!(message_id = %message.id, %error, "dropping a message that can never succeed");
-            queue.delete(&message.receipt).await
-        }
-        Err(error) => {
-            tracing::warn!(message_id = %message.id, receive_count = message.receive_count, %error, "message failed; it will be retried");
-            // Hidden for the wait asked for, else the retry delay; it moves to the
-            // dead-letter queue after the maximum number of receives.
-            let delay = error.retry_after().unwrap_or(RETRY_DELAY);
-            queue.release(&message.receipt, delay).await
-        }
+    let disposition = disposition(&result);
+    if let Err(error) = &result {
+        disposition.log(&message.id, error);
+    }
+    let outcome = match disposition {
+        Disposition::Retry(delay) => queue.release(&message.receipt, delay).await,
+        _ => queue.delete(&message.receipt).await,
     };
     if let Err(error) = outcome {
         tracing::warn!(message_id = %message.id, %error, "could not settle a message");

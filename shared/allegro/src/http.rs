@@ -6,7 +6,9 @@ use crate::config::{AllegroConfig, RetryPolicy};
 use crate::error::{network_message, parse_auth_error, parse_errors, AllegroError};
 use crate::gate::CallKind;
 use crate::token::AccessToken;
-use reqwest::header::{HeaderMap, ACCEPT, AUTHORIZATION, CONTENT_TYPE, RETRY_AFTER, USER_AGENT};
+use reqwest::header::{
+    HeaderMap, HeaderValue, ACCEPT, AUTHORIZATION, CONTENT_TYPE, RETRY_AFTER, USER_AGENT,
+};
 use reqwest::{Method, StatusCode};
 use serde::de::DeserializeOwned;
 use serde::Serialize;
@@ -65,8 +67,6 @@ pub(crate) enum Body {
         /// The bytes.
         data: Vec<u8>,
     },
-    /// An `application/x-www-form-urlencoded` body (OAuth).
-    Form(String),
 }
 
 /// A whole answer.
@@ -110,8 +110,8 @@ pub(crate) struct Call<'a> {
     pub media: Media,
     /// Bearer token, if any.
     pub token: Option<&'a AccessToken>,
-    /// Basic credentials (client id and secret), if any.
-    pub basic: bool,
+    /// Client authentication of the OAuth endpoints (`Basic …`, built by the `oauth2` crate).
+    pub client_auth: Option<HeaderValue>,
     /// Body, if any.
     pub body: Option<Body>,
     /// Retry rule.
@@ -131,7 +131,7 @@ impl<'a> Call<'a> {
             url,
             media,
             token: Some(token),
-            basic: false,
+            client_auth: None,
             body: None,
             retry,
         }
@@ -386,12 +386,8 @@ impl Http {
         if let Some(token) = call.token {
             request = request.header(AUTHORIZATION, format!("Bearer {}", token.expose()));
         }
-        if call.basic {
-            use secrecy::ExposeSecret;
-            request = request.basic_auth(
-                &config.client_id,
-                Some(config.client_secret.expose_secret()),
-            );
+        if let Some(client_auth) = &call.client_auth {
+            request = request.header(AUTHORIZATION, client_auth.clone());
         }
         request = match &call.body {
             None => request,
@@ -401,9 +397,6 @@ impl Http {
             Some(Body::Bytes { content_type, data }) => request
                 .header(CONTENT_TYPE, content_type.as_str())
                 .body(data.clone()),
-            Some(Body::Form(form)) => request
-                .header(CONTENT_TYPE, "application/x-www-form-urlencoded")
-                .body(form.clone()),
         };
         request.send().await
     }
@@ -509,16 +502,15 @@ fn is_trusted(url: &Url, api_url: &Url, auth_url: &Url) -> bool {
         && (host == domain || host.ends_with(&format!(".{domain}")))
 }
 
-/// A uniform random number in 0.0–1.0 for jitter (from the OS generator behind UUID v4).
+/// A uniform random number in 0.0–1.0 for jitter, from the OS generator (`getrandom`); if
+/// that fails, the middle of the range (no jitter) rather than no retry.
 fn random_unit() -> f64 {
-    let bits = (uuid::Uuid::new_v4().as_u128() >> 64) as u64;
-    bits as f64 / u64::MAX as f64
+    getrandom::u64().map_or(0.5, |bits| bits as f64 / u64::MAX as f64)
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
-    use reqwest::header::HeaderValue;
 
     fn raw(status: u16, headers: &[(&'static str, &'static str)], body: &str) -> Raw {
         let mut map = HeaderMap::new();

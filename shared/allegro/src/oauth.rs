@@ -1,20 +1,32 @@
-//! Allegro OAuth 2.0 for sellers: the authorization-code flow with state and PKCE S256, the
-//! code exchange, refresh with rotation, and the device flow. Token requests are POSTs with a
-//! form body and HTTP Basic client authentication, as Allegro requires since 2025-09-23.
+//! Allegro OAuth 2.0 for sellers through the `oauth2` crate: the authorization-code flow with
+//! state and PKCE S256, the code exchange, refresh with rotation, and the device flow. The
+//! crate builds the requests (form bodies, HTTP Basic client authentication, as Allegro
+//! requires since 2025-09-23); Allegro's specifics plug into its extension points: the
+//! transport ([`transport`]: Allegro's error answers, the shared HTTP pool), a lenient token
+//! response type ([`response`]) and the device endpoint's answer ([`device`]).
 
 mod device;
 mod errors;
 mod response;
+mod transport;
 
 pub use device::{DeviceAuthorization, DevicePoll};
 pub use errors::OAuthError;
 
 use crate::client::AllegroClient;
-use crate::http::{Body, Call, Media, Retry};
+use crate::http::Retry;
 use crate::token::{PkceVerifier, RefreshToken, TokenSet};
-use base64::Engine;
-use reqwest::Method;
-use url::form_urlencoded;
+use oauth2::basic::{
+    BasicErrorResponse, BasicRevocationErrorResponse, BasicTokenIntrospectionResponse,
+};
+use oauth2::{
+    AuthUrl, AuthorizationCode, ClientId, ClientSecret, CsrfToken, DeviceAuthorizationUrl,
+    EndpointNotSet, EndpointSet, PkceCodeChallenge, PkceCodeVerifier, RedirectUrl, Scope,
+    StandardRevocableToken, TokenUrl,
+};
+use response::AllegroTokenResponse;
+use std::borrow::Cow;
+use transport::{from_request_error, Transport};
 use url::Url;
 
 /// What the caller needs to start the authorization-code flow and to finish it later.
@@ -31,6 +43,20 @@ pub struct AuthorizationRequest {
 /// The grant type of the device flow's token polls.
 pub const DEVICE_CODE_GRANT: &str = "urn:ietf:params:oauth:grant-type:device_code";
 
+/// The crate's client with Allegro's endpoints (authorize, device, token) and token answers.
+type OAuthClient = oauth2::Client<
+    BasicErrorResponse,
+    AllegroTokenResponse,
+    BasicTokenIntrospectionResponse,
+    StandardRevocableToken,
+    BasicRevocationErrorResponse,
+    EndpointSet,
+    EndpointSet,
+    EndpointNotSet,
+    EndpointNotSet,
+    EndpointSet,
+>;
+
 impl AllegroClient {
     /// The browser URL of the authorization-code flow with a fresh `state` and PKCE S256
     /// challenge; `scopes` empty asks for every scope the application has.
@@ -39,26 +65,18 @@ impl AllegroClient {
         redirect_uri: &str,
         scopes: &[&str],
     ) -> Result<AuthorizationRequest, OAuthError> {
-        let state = random_token(16);
-        let pkce_verifier = PkceVerifier::random();
-        let mut url = self.http().auth_url(&["auth", "oauth", "authorize"])?;
-        {
-            let mut query = url.query_pairs_mut();
-            query
-                .append_pair("response_type", "code")
-                .append_pair("client_id", &self.config().client_id)
-                .append_pair("redirect_uri", redirect_uri)
-                .append_pair("state", &state)
-                .append_pair("code_challenge_method", "S256")
-                .append_pair("code_challenge", &pkce_verifier.challenge());
-            if !scopes.is_empty() {
-                query.append_pair("scope", &scopes.join(" "));
-            }
-        }
+        let (challenge, verifier) = PkceCodeChallenge::new_random_sha256();
+        let client = self.oauth_client()?;
+        let (url, state) = client
+            .authorize_url(CsrfToken::new_random)
+            .set_redirect_uri(Cow::Owned(redirect_url(redirect_uri)?))
+            .set_pkce_challenge(challenge)
+            .add_scopes(to_scopes(scopes))
+            .url();
         Ok(AuthorizationRequest {
             url,
-            state,
-            pkce_verifier,
+            state: state.into_secret(),
+            pkce_verifier: PkceVerifier::new(verifier.into_secret()),
         })
     }
 
@@ -70,94 +88,100 @@ impl AllegroClient {
         redirect_uri: &str,
         pkce_verifier: Option<&PkceVerifier>,
     ) -> Result<TokenSet, OAuthError> {
-        // The serializer is not Send: finish it before any await.
-        let body = {
-            let mut form = form_urlencoded::Serializer::new(String::new());
-            form.append_pair("grant_type", "authorization_code")
-                .append_pair("code", code)
-                .append_pair("redirect_uri", redirect_uri);
-            if let Some(verifier) = pkce_verifier {
-                form.append_pair("code_verifier", verifier.expose());
-            }
-            form.finish()
-        };
+        let client = self.oauth_client()?;
         let secrets = [code, pkce_verifier.map_or("", |v| v.expose())];
-        self.token_request(body, Retry::OnlyUnsent, &secrets).await
+        let transport = Transport::new(self, Retry::OnlyUnsent, &secrets);
+        let mut request = client
+            .exchange_code(AuthorizationCode::new(code.to_owned()))
+            .set_redirect_uri(Cow::Owned(redirect_url(redirect_uri)?));
+        if let Some(verifier) = pkce_verifier {
+            request =
+                request.set_pkce_verifier(PkceCodeVerifier::new(verifier.expose().to_owned()));
+        }
+        request
+            .request_async(&transport)
+            .await
+            .map(TokenSet::from)
+            .map_err(from_request_error)
     }
 
     /// Refreshes: Allegro rotates the pair, so store both returned tokens at once (the old
     /// refresh token dies 60 s later). `OAuthError::InvalidGrant` means the seller must
     /// authorize again: mark the account disconnected instead of retrying.
     pub async fn refresh(&self, refresh_token: &RefreshToken) -> Result<TokenSet, OAuthError> {
-        let form = form_urlencoded::Serializer::new(String::new())
-            .append_pair("grant_type", "refresh_token")
-            .append_pair("refresh_token", refresh_token.expose())
-            .finish();
+        let client = self.oauth_client()?;
         // A lost answer is covered by the old token's 60 s grace, so retrying is safe.
-        self.token_request(form, Retry::Safe, &[refresh_token.expose()])
+        let transport = Transport::new(self, Retry::Safe, &[refresh_token.expose()]);
+        let token = oauth2::RefreshToken::new(refresh_token.expose().to_owned());
+        client
+            .exchange_refresh_token(&token)
+            .request_async(&transport)
             .await
+            .map(TokenSet::from)
+            .map_err(from_request_error)
     }
 
-    /// POSTs a form to the token endpoint and reads the token set.
-    async fn token_request(
-        &self,
-        form: String,
-        retry: Retry,
-        secrets: &[&str],
-    ) -> Result<TokenSet, OAuthError> {
-        let raw = self.oauth_post(&["token"], form, retry).await?;
-        if raw.status.is_success() {
-            response::token_set(&raw.body)
-        } else {
-            Err(errors::from_answer(&raw, &self.config().retry, secrets))
-        }
-    }
-
-    /// POSTs a form with Basic client authentication to `/auth/oauth/<endpoint>`.
-    pub(crate) async fn oauth_post(
-        &self,
-        endpoint: &[&str],
-        form: String,
-        retry: Retry,
-    ) -> Result<crate::http::Raw, OAuthError> {
-        let mut segments = vec!["auth", "oauth"];
-        segments.extend_from_slice(endpoint);
-        let call = Call {
-            method: Method::POST,
-            url: self.http().auth_url(&segments)?,
-            media: Media::Json,
-            token: None,
-            basic: true,
-            body: Some(Body::Form(form)),
-            retry,
-        };
-        Ok(self.http().send(&call).await?)
+    /// The crate's client for this application: Allegro's three OAuth endpoints under the
+    /// configured OAuth host, Basic client authentication (the crate's default).
+    fn oauth_client(&self) -> Result<OAuthClient, OAuthError> {
+        let http = self.http();
+        let endpoint = |name: &str| http.auth_url(&["auth", "oauth", name]);
+        Ok(
+            oauth2::Client::new(ClientId::new(self.config().client_id.clone()))
+                .set_client_secret(ClientSecret::new(
+                    secrecy::ExposeSecret::expose_secret(&self.config().client_secret).to_owned(),
+                ))
+                .set_auth_uri(AuthUrl::from_url(endpoint("authorize")?))
+                .set_device_authorization_url(DeviceAuthorizationUrl::from_url(endpoint("device")?))
+                .set_token_uri(TokenUrl::from_url(endpoint("token")?)),
+        )
     }
 }
 
-/// `bytes` random bytes (from the OS generator behind UUID v4, 122 random bits per 16 bytes),
-/// base64url without padding.
-pub(crate) fn random_token(bytes: usize) -> String {
-    let mut data = Vec::with_capacity(bytes + 16);
-    while data.len() < bytes {
-        data.extend_from_slice(uuid::Uuid::new_v4().as_bytes());
-    }
-    data.truncate(bytes);
-    base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(data)
+/// The redirect URI as the crate takes it (an absolute URL).
+fn redirect_url(redirect_uri: &str) -> Result<RedirectUrl, OAuthError> {
+    RedirectUrl::new(redirect_uri.to_owned()).map_err(|e| OAuthError::InvalidUrl {
+        reason: format!("redirect URI: {e}"),
+    })
+}
+
+/// Scope names as the crate takes them.
+fn to_scopes(scopes: &[&str]) -> Vec<Scope> {
+    scopes
+        .iter()
+        .map(|scope| Scope::new((*scope).to_owned()))
+        .collect()
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::config::AllegroConfig;
 
     #[test]
-    fn random_tokens_are_url_safe_and_distinct() {
-        let a = random_token(32);
-        assert_eq!(a.len(), 43);
-        assert!(a
+    fn authorization_states_are_fresh_url_safe_and_as_long_as_before() {
+        let client = AllegroClient::new(AllegroConfig::new(
+            crate::config::Hosts::for_environment(crate::config::Environment::Sandbox),
+            "id",
+            secrecy::SecretString::from("secret".to_owned()),
+            "marketdesk-test/1.0",
+        ))
+        .expect("client");
+        let first = client
+            .authorization_request("http://localhost/cb", &[])
+            .expect("request");
+        let second = client
+            .authorization_request("http://localhost/cb", &[])
+            .expect("request");
+        // 16 random bytes, base64url without padding, as stored states were.
+        assert_eq!(first.state.len(), 22);
+        assert!(first
+            .state
             .bytes()
             .all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_'));
-        assert_ne!(a, random_token(32));
-        assert_eq!(random_token(16).len(), 22);
+        assert_ne!(first.state, second.state);
+        assert_eq!(first.pkce_verifier.expose().len(), 43);
+        assert_ne!(first.pkce_verifier.expose(), second.pkce_verifier.expose());
+        assert!(!first.url.query().unwrap_or_default().contains("scope="));
     }
 }

@@ -62,17 +62,19 @@ secret_newtype!(
 );
 
 impl PkceVerifier {
-    /// A fresh random verifier: 32 random bytes, base64url without padding (43 characters).
+    /// A fresh random verifier from the `oauth2` crate: 32 random bytes, base64url without
+    /// padding (43 characters).
     pub fn random() -> Self {
-        Self::new(crate::oauth::random_token(32))
+        let (_, verifier) = oauth2::PkceCodeChallenge::new_random_sha256();
+        Self::new(verifier.into_secret())
     }
 
     /// The S256 challenge: `BASE64URL(SHA256(verifier))`.
     pub fn challenge(&self) -> String {
-        use base64::Engine;
-        use sha2::{Digest, Sha256};
-        base64::engine::general_purpose::URL_SAFE_NO_PAD
-            .encode(Sha256::digest(self.expose().as_bytes()))
+        let verifier = oauth2::PkceCodeVerifier::new(self.expose().to_owned());
+        oauth2::PkceCodeChallenge::from_code_verifier_sha256(&verifier)
+            .as_str()
+            .to_owned()
     }
 }
 

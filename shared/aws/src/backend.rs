@@ -4,7 +4,7 @@ use crate::{
     DynamoStore, EncryptedTableSecrets, KmsDataKey, SecretsManagerSecrets, SesNotifier, SqsQueue,
 };
 use async_trait::async_trait;
-use aws_config::{BehaviorVersion, SdkConfig};
+use aws_config::SdkConfig;
 use marketdesk_core::ports::notifier::looks_like_email;
 use marketdesk_core::ports::{
     Clock, Notification, Notifier, NotifyError, Ports, Queues, SecretName, Secrets,
@@ -146,14 +146,15 @@ impl AwsBackend {
         Self::from_settings(AwsSettings::from_env()?, clock).await
     }
 
-    /// Loads the default AWS configuration (region, credentials, endpoint overrides) and builds
+    /// Takes the default AWS configuration (region, credentials, endpoint overrides; loaded once
+    /// per process, [`crate::sdk_config::shared`]) and builds
     /// every adapter for `settings` (read from somewhere else than the process environment, e.g.
     /// a stack's outputs).
     pub async fn from_settings(
         settings: AwsSettings,
         clock: Arc<dyn Clock>,
     ) -> Result<Ports, AwsError> {
-        let sdk_config = aws_config::load_defaults(BehaviorVersion::latest()).await;
+        let sdk_config = crate::sdk_config::shared().await;
         if sdk_config.region().is_none() {
             return Err(AwsError::NoRegion);
         }
@@ -265,6 +266,7 @@ impl Notifier for NoSender {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use aws_config::BehaviorVersion;
     use marketdesk_core::ports::SystemClock;
     use std::collections::HashMap;
 

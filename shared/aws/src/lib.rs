@@ -13,6 +13,7 @@ pub mod backend;
 pub mod budget;
 pub mod dynamodb;
 pub mod schema;
+pub mod sdk_config;
 pub mod secrets_manager;
 pub mod ses;
 pub mod sqs;

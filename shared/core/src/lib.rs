@@ -3,6 +3,7 @@
 //! No AWS and no HTTP here: adapters live in `marketdesk-aws` and `marketdesk-local`.
 
 pub mod config;
+pub mod disposition;
 pub mod domain;
 pub mod ids;
 pub mod jobs;

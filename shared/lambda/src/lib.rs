@@ -34,7 +34,8 @@ pub async fn channels_from_env(ports: &Ports) -> Result<Channels, Error> {
     let env = Env::from_process();
     let mut settings = ChannelSettings::from_env(&env, None)?;
     if let Some(arn) = env.optional("MARKETDESK_ALLEGRO_CLIENT_SECRET_ARN") {
-        let sdk_config = aws_config::load_defaults(aws_config::BehaviorVersion::latest()).await;
+        // The configuration the adapters were built from: one load per cold start.
+        let sdk_config = marketdesk_aws::sdk_config::shared().await;
         match marketdesk_aws::app_secret::allegro_application(&sdk_config, arn).await? {
             Some((client_id, client_secret)) => {
                 settings.allegro = Some(AllegroSettings {

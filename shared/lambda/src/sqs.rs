@@ -1,7 +1,7 @@
 //! SQS batches: each record handled on its own, failures reported per record.
 
 use aws_lambda_events::event::sqs::{SqsBatchResponse, SqsEvent, SqsMessage};
-use marketdesk_core::ports::heartbeat::RETRY_DELAY;
+use marketdesk_core::disposition::{disposition, Disposition};
 use marketdesk_core::ports::Queue;
 use marketdesk_core::services::ServiceError;
 use std::future::Future;
@@ -9,11 +9,11 @@ use std::sync::OnceLock;
 
 /// Handles every record of `event` with `handle` and reports the ones to retry.
 ///
-/// Permanent failures (malformed body, entity gone) are logged and dropped, since retrying
-/// cannot help; rate-limited ones are hidden on `queue` for the wait the marketplace asked for,
-/// other failures for [`RETRY_DELAY`] (the queues' visibility timeouts are short so a crashed
-/// invocation's batch comes back within seconds; retries keep their old pace); all are
-/// reported so SQS redelivers them (and dead-letters them eventually).
+/// What becomes of each record is core's [`disposition`], shared with `marketdesk serve`'s
+/// loops: permanent failures are logged and dropped; failures to retry are hidden on `queue`
+/// for their delay (the queues' visibility timeouts are short so a crashed invocation's batch
+/// comes back within seconds; retries keep their old pace) and reported so SQS redelivers
+/// them (and dead-letters them eventually).
 pub async fn process_batch<F, Fut>(
     event: SqsEvent,
     queue: &dyn Queue,
@@ -31,24 +31,18 @@ where
             tracing::error!(message_id = %id, "SQS record without a body; dropped");
             continue;
         };
-        match handle(body).await {
-            Ok(()) => {}
-            Err(error) if error.is_obsolete() => {
-                tracing::info!(message_id = %id, %error, "dropping work for something deleted meanwhile");
-            }
-            Err(error) if error.is_permanent() => {
-                tracing::error!(message_id = %id, %error, "dropping a message that can never succeed");
-            }
-            Err(error) => {
-                tracing::warn!(message_id = %id, %error, "message failed; it will be retried");
-                let delay = error.retry_after().unwrap_or(RETRY_DELAY);
-                if let Some(receipt) = record.receipt_handle.as_deref() {
-                    if let Err(release_error) = queue.release(receipt, delay).await {
-                        tracing::warn!(message_id = %id, %release_error, "could not delay the retry");
-                    }
+        let result = handle(body).await;
+        let disposition = disposition(&result);
+        if let Err(error) = &result {
+            disposition.log(&id, error);
+        }
+        if let Disposition::Retry(delay) = disposition {
+            if let Some(receipt) = record.receipt_handle.as_deref() {
+                if let Err(release_error) = queue.release(receipt, delay).await {
+                    tracing::warn!(message_id = %id, %release_error, "could not delay the retry");
                 }
-                response.add_failure(id);
             }
+            response.add_failure(id);
         }
     }
     crate::emf::flush();

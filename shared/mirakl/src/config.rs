@@ -158,16 +158,10 @@ impl RetryPolicy {
     }
 }
 
-/// A random number from the standard library's per-process hash keys (no RNG crate needed
-/// for jitter).
+/// A random number for jitter from the OS generator (`getrandom`); if that fails, no jitter
+/// (the fixed half) rather than no retry.
 fn random_u64() -> u64 {
-    use std::hash::{BuildHasher, RandomState};
-    use std::time::SystemTime;
-    let nanos = SystemTime::now()
-        .duration_since(SystemTime::UNIX_EPOCH)
-        .map(|d| d.subsec_nanos())
-        .unwrap_or(0);
-    RandomState::new().hash_one(nanos)
+    getrandom::u64().unwrap_or(0)
 }
 
 #[cfg(test)]

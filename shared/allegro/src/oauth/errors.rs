@@ -7,7 +7,7 @@ use crate::http::{parse_retry_after, Raw};
 use std::time::Duration;
 
 /// Why an OAuth call failed. Messages never contain tokens, codes or the client secret.
-#[derive(Debug, thiserror::Error)]
+#[derive(Debug, Clone, thiserror::Error)]
 #[non_exhaustive]
 pub enum OAuthError {
     /// `invalid_grant`: the refresh token or code is used, expired or revoked. The seller must
@@ -110,7 +110,7 @@ fn describe(description: &Option<String>) -> String {
 }
 
 /// Cuts every non-empty secret out of a text.
-pub(crate) fn redact(text: &str, secrets: &[&str]) -> String {
+fn redact(text: &str, secrets: &[&str]) -> String {
     secrets
         .iter()
         .filter(|s| !s.is_empty())

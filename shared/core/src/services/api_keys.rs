@@ -1,7 +1,8 @@
 //! API keys: created for a tenant and a role, shown once, stored only as a SHA-256 hash.
 //!
-//! A key is `mdk_` followed by 43 base64url characters: 32 bytes from two random (v4) UUIDs,
-//! 244 random bits in all. High-entropy keys need no salt or slow hash: SHA-256 of the key
+//! A key is `mdk_` followed by 43 base64url characters: 32 bytes from the operating system's
+//! CSPRNG (`getrandom`, as session tokens), 256 random bits (keys made before from two v4
+//! UUIDs, 244 random bits, have the same shape and still verify: only their hash is kept). High-entropy keys need no salt or slow hash: SHA-256 of the key
 //! is the store key of its lookup item, so authenticating a request is one `get`.
 
 use super::audit;
@@ -12,8 +13,6 @@ use crate::ids::{ApiKeyId, TenantId};
 use crate::ports::Ports;
 use crate::repo::api_keys::{self, StoredApiKey};
 use crate::repo::{is_conflict, tenants, RepoError};
-use base64::engine::general_purpose::URL_SAFE_NO_PAD;
-use base64::Engine;
 use secrecy::{ExposeSecret, SecretString};
 use serde::Deserialize;
 use sha2::{Digest, Sha256};
@@ -58,12 +57,10 @@ pub struct NewApiKey {
     pub name: Option<String>,
 }
 
-/// A fresh random key text.
-fn generate_secret() -> String {
-    let mut bytes = [0u8; 32];
-    bytes[..16].copy_from_slice(uuid::Uuid::new_v4().as_bytes());
-    bytes[16..].copy_from_slice(uuid::Uuid::new_v4().as_bytes());
-    format!("{KEY_PREFIX}{}", URL_SAFE_NO_PAD.encode(bytes))
+/// A fresh random key text (the same generator and shape as session tokens).
+fn generate_secret() -> Result<String, RequestError> {
+    super::people::secrets::generate(KEY_PREFIX)
+        .map_err(|e| RequestError::Unavailable(e.to_string()))
 }
 
 /// Lower-case hex SHA-256 of a key text.
@@ -107,7 +104,7 @@ pub async fn create(
         }
         None => None,
     };
-    let secret = generate_secret();
+    let secret = generate_secret()?;
     let key = ApiKey {
         id: ApiKeyId::generate(),
         tenant_id: tenant.clone(),
@@ -255,8 +252,8 @@ mod tests {
 
     #[test]
     fn keys_are_long_random_and_prefixed() {
-        let a = generate_secret();
-        let b = generate_secret();
+        let a = generate_secret().expect("random");
+        let b = generate_secret().expect("random");
         assert_ne!(a, b);
         assert_eq!(a.len(), KEY_LEN);
         assert!(a.starts_with(KEY_PREFIX));
