@@ -5,6 +5,9 @@ use serde::Deserialize;
 use std::fmt;
 use std::time::Duration;
 
+/// The error code of Allegro's answer for a seller account under a sale blockade.
+pub const ACCOUNT_BLOCKED_CODE: &str = "SellerAccountWithSellBlockadeException";
+
 /// One entry of Allegro's `ErrorsHolder` (`{"errors": [...]}`); every field is optional.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Deserialize)]
 #[serde(default, rename_all = "camelCase")]
@@ -205,6 +208,12 @@ impl AllegroError {
     /// Whether any error entry has this code (e.g. `THREAD_CLOSED`).
     pub fn has_code(&self, code: &str) -> bool {
         self.errors().iter().any(|e| e.code == code)
+    }
+
+    /// Whether Allegro answered that the seller account is blocked (403
+    /// `SellerAccountWithSellBlockadeException`, allegro-api.md §4.3).
+    pub fn is_account_blocked(&self) -> bool {
+        matches!(self, Self::Forbidden { .. }) && self.has_code(ACCOUNT_BLOCKED_CODE)
     }
 
     /// Whether trying the same call later may succeed (network, 5xx, 429).

@@ -166,7 +166,7 @@ impl AwsBackend {
     pub async fn secrets_migration(
         settings: &AwsSettings,
     ) -> Result<EncryptedTableSecrets, AwsError> {
-        let sdk_config = aws_config::load_defaults(BehaviorVersion::latest()).await;
+        let sdk_config = crate::sdk_config::shared().await;
         if sdk_config.region().is_none() {
             return Err(AwsError::NoRegion);
         }

@@ -286,4 +286,27 @@ async fn connecting_losing_access_and_re_authenticating_are_in_the_audit_log() {
     );
     let text = serde_json::to_string(&listed).expect("json");
     assert!(!text.contains("token"), "{text}");
+
+    // The same three in the account's event log, the reason with the disconnection.
+    use marketdesk_core::domain::account_event::AccountEventKind;
+    use marketdesk_core::services::account_log::{self, EventsQuery};
+    let log = account_log::list(
+        ports,
+        &integration.tenant_id,
+        &integration.id,
+        &EventsQuery::default(),
+    )
+    .await
+    .expect("account log")
+    .events;
+    let kinds: Vec<_> = log.iter().map(|e| e.kind).collect();
+    assert_eq!(
+        kinds,
+        [
+            AccountEventKind::Reauthenticated,
+            AccountEventKind::Disconnected,
+            AccountEventKind::Connected,
+        ]
+    );
+    assert_eq!(log[1].reason.as_deref(), Some("invalid_grant"));
 }

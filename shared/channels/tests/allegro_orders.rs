@@ -5,147 +5,11 @@
 
 mod common;
 
-use common::{allegro_registry, connect, control, create, cycle, simulator_allegro_config};
-use marketdesk_allegro::AllegroClient;
-use marketdesk_channels::allegro::order_journal::AllegroOrderJournal;
-use marketdesk_channels::allegro::AllegroClients;
+use common::orders::World;
 use marketdesk_core::domain::erp::CustomerType;
-use marketdesk_core::domain::order::{Order, OrderStatus};
-use marketdesk_core::domain::{Environment, Integration, IntegrationKind};
-use marketdesk_core::ports::MarketplaceRegistry;
+use marketdesk_core::domain::order::OrderStatus;
 use marketdesk_core::repo::{customers, erp_feed, integrations, orders};
-use marketdesk_local::testkit::{seed_connected_integration, temp_backend, TempBackend};
-use marketdesk_sandbox::RunningSandbox;
-use serde_json::{json, Value};
-use std::sync::Arc;
-
-struct World {
-    sandbox: RunningSandbox,
-    backend: TempBackend,
-    registry: MarketplaceRegistry,
-    integration: Integration,
-    http: reqwest::Client,
-    seller_id: String,
-    buyer_id: String,
-    offer_id: String,
-}
-
-impl World {
-    async fn start(login: &str, create_automatically: bool) -> Self {
-        let sandbox = RunningSandbox::start_local().await.expect("sandbox");
-        let config = simulator_allegro_config(&sandbox.base_url);
-        let clients = AllegroClients::new(&config).expect("clients");
-        let backend = temp_backend();
-        let ports = backend.ports.clone();
-        let http = reqwest::Client::builder()
-            .redirect(reqwest::redirect::Policy::none())
-            .build()
-            .expect("http");
-        let mut integration =
-            seed_connected_integration(&ports, "t1", "allegro-orders", IntegrationKind::Allegro)
-                .await;
-        let base = sandbox.base_url.clone();
-        let seller_id = create(
-            &http,
-            &base,
-            "/allegro/sellers",
-            json!({ "login": login, "sign_in": true }),
-        )
-        .await;
-        let client: &AllegroClient = clients.for_environment(Environment::Production);
-        connect(&ports, client, &http, &integration).await;
-        let stored = integrations::get(&*ports.store, &integration.tenant_id, &integration.id)
-            .await
-            .expect("read")
-            .expect("stored");
-        integration = stored.value;
-        integration.settings.orders.enabled = true;
-        integration.settings.orders.create_automatically = create_automatically;
-        integrations::update(&*ports.store, &integration, stored.version)
-            .await
-            .expect("orders on");
-        let buyer = control(
-            &http,
-            &base,
-            "/allegro/buyers",
-            json!({ "login": format!("kupujacy_{login}") }),
-        )
-        .await;
-        let offer_id = create(
-            &http,
-            &base,
-            "/allegro/offers",
-            json!({ "seller_id": seller_id, "name": "Kubek", "price": "24.99" }),
-        )
-        .await;
-        let registry = allegro_registry(&ports, &clients).with_order_journal(Arc::new(
-            AllegroOrderJournal::new(ports.clone(), clients.clone()),
-        ));
-        Self {
-            sandbox,
-            backend,
-            registry,
-            integration,
-            http,
-            seller_id,
-            buyer_id: buyer["id"].as_str().expect("buyer id").to_owned(),
-            offer_id,
-        }
-    }
-
-    async fn purchase(&self, extra: Value) -> String {
-        let mut body = json!({ "seller_id": self.seller_id, "buyer_id": self.buyer_id,
-                               "offer_ids": [self.offer_id], "status": "BOUGHT" });
-        if let (Some(target), Some(extra)) = (body.as_object_mut(), extra.as_object()) {
-            target.extend(extra.clone());
-        }
-        create(&self.http, &self.sandbox.base_url, "/allegro/orders", body).await
-    }
-
-    async fn act(&self, path: &str, body: Value) {
-        control(&self.http, &self.sandbox.base_url, path, body).await;
-    }
-
-    async fn poll(&self) {
-        cycle(&self.backend.ports, &self.registry).await;
-    }
-
-    async fn order(&self, form_id: &str) -> Option<Order> {
-        orders::get_order(
-            &*self.backend.ports.store,
-            &self.integration.tenant_id,
-            &Order::id_for(&self.integration.id, form_id),
-        )
-        .await
-        .expect("read")
-        .map(|v| v.value)
-    }
-
-    /// Marketplace calls under `/order` since the log was last cleared.
-    async fn order_calls(&self) -> Vec<Value> {
-        let log: Value = self
-            .http
-            .get(format!(
-                "{}/__sandbox/requests?path_prefix=/order",
-                self.sandbox.base_url
-            ))
-            .send()
-            .await
-            .expect("log")
-            .json()
-            .await
-            .expect("json");
-        log["requests"].as_array().cloned().unwrap_or_default()
-    }
-
-    async fn clear_calls(&self) {
-        self.http
-            .delete(format!("{}/__sandbox/requests", self.sandbox.base_url))
-            .send()
-            .await
-            .expect("clear");
-    }
-}
+use serde_json::json;
 
 #[tokio::test]
 async fn a_paid_order_becomes_one_order_within_one_poll_and_a_cancellation_marks_it() {
@@ -174,7 +38,7 @@ async fn a_paid_order_becomes_one_order_within_one_poll_and_a_cancellation_marks
     let order = w.order(&form_id).await.expect("an order within one poll");
     assert_eq!(order.status, OrderStatus::New);
     let stored = orders::get_form(
-        &*w.backend.ports.store,
+        &*w.ports.store,
         &w.integration.tenant_id,
         &w.integration.id,
         &form_id,
@@ -195,7 +59,7 @@ async fn a_paid_order_becomes_one_order_within_one_poll_and_a_cancellation_marks
     );
     assert_eq!(card.details.customer_type, Some(CustomerType::Domestic));
     let customer = customers::get(
-        &*w.backend.ports.store,
+        &*w.ports.store,
         &w.integration.tenant_id,
         &card.customer_id,
     )
@@ -207,8 +71,7 @@ async fn a_paid_order_becomes_one_order_within_one_poll_and_a_cancellation_marks
         customer.trade.and_then(|t| t.nip).as_deref(),
         Some("5252674798")
     );
-    let feed =
-        || erp_feed::entries_after(&*w.backend.ports.store, &w.integration.tenant_id, 0, 100);
+    let feed = || erp_feed::entries_after(&*w.ports.store, &w.integration.tenant_id, 0, 100);
     assert_eq!(
         feed().await.expect("feed").len(),
         1,
@@ -260,7 +123,7 @@ async fn without_automatic_creation_paid_forms_wait_and_inactive_accounts_fetch_
     w.poll().await;
     assert_eq!(w.order(&form_id).await, None);
     let stored = orders::get_form(
-        &*w.backend.ports.store,
+        &*w.ports.store,
         &w.integration.tenant_id,
         &w.integration.id,
         &form_id,
@@ -278,7 +141,7 @@ async fn without_automatic_creation_paid_forms_wait_and_inactive_accounts_fetch_
     }
     assert_eq!(w.order_calls().await.len(), 5, "one /order/events per poll");
 
-    let ports = &w.backend.ports;
+    let ports = &w.ports;
     let stored = integrations::get(&*ports.store, &w.integration.tenant_id, &w.integration.id)
         .await
         .expect("read")
@@ -305,7 +168,7 @@ async fn a_journal_started_at_a_date_imports_the_orders_paid_since_and_not_befor
         .purchase(json!({ "status": "READY_FOR_PROCESSING" }))
         .await;
     tokio::time::sleep(std::time::Duration::from_millis(20)).await;
-    let ports = &w.backend.ports;
+    let ports = &w.ports;
     let stored = integrations::get(&*ports.store, &w.integration.tenant_id, &w.integration.id)
         .await
         .expect("read")

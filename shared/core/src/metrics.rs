@@ -191,6 +191,7 @@ pub fn marketplace_error(channel: Channel, error: &MarketplaceError) {
         MarketplaceError::CredentialsRejected(_) => "credentials_rejected",
         MarketplaceError::Unavailable(_) => "unavailable",
         MarketplaceError::Refused(_) => "refused",
+        MarketplaceError::AccountBlocked(_) => "account_blocked",
     };
     counter!(names::MARKETPLACE_ERRORS, "marketplace" => marketplace, "kind" => kind).increment(1);
     if let MarketplaceError::RateLimited { retry_after } = error {

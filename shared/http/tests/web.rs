@@ -1927,3 +1927,31 @@ async fn admins_keep_saved_replies_on_their_page_and_deleting_one_asks_first() {
     assert_eq!((deleted.status.as_u16(), location(&deleted)), (303, page));
     assert_eq!(stored().await, json!([]));
 }
+
+#[tokio::test]
+async fn the_account_settings_page_lists_the_accounts_event_log_in_polish() {
+    let api = desk_api();
+    admin(&api, "adam@example.com").await;
+    let browser = sign_in(&api, "adam@example.com").await;
+    let integration =
+        seed_connected_integration(&api.backend.ports, "acme", "in-1", IntegrationKind::Allegro)
+            .await;
+    let path = format!("/settings/integrations/{}", integration.id);
+    assert!(html(&get(&api, &path, &browser.cookies).await).contains("Brak zdarzeń."));
+    let switched_off = marketdesk_core::services::account_log::account_blocked(
+        &api.backend.ports,
+        &integration.tenant_id,
+        &integration.id,
+        "The user with a blockade on account cannot perform this operation.",
+    )
+    .await
+    .expect("switched off");
+    assert!(switched_off);
+    let page = get(&api, &path, &browser.cookies).await;
+    let page = html(&page);
+    assert!(page.contains("Dziennik zdarzeń konta"), "{page}");
+    assert!(
+        page.contains("Konto zablokowane — wyłączono integrację: The user with a blockade on account cannot perform this operation."),
+        "{page}"
+    );
+}

@@ -501,6 +501,30 @@ async fn allegro_answers_follow_the_published_contract() {
     )
     .await;
 
+    // A seller under a sale blockade (allegro-api.md §4.3): refused with Allegro's error.
+    r.control(&format!("/allegro/sellers/{seller_id}/block"), json!({}))
+        .await;
+    let blocked = r
+        .call("allegro", "GET /me", get("/me".into(), PUBLIC), 403)
+        .await;
+    assert_eq!(
+        blocked["errors"][0]["code"],
+        "SellerAccountWithSellBlockadeException"
+    );
+    let journal = get("/order/events".into(), PUBLIC);
+    r.call("allegro", "GET /order/events", journal, 403).await;
+    let lifted = r
+        .http
+        .delete(format!(
+            "{base}/__sandbox/allegro/sellers/{seller_id}/block"
+        ))
+        .send()
+        .await
+        .expect("unblock");
+    assert_eq!(lifted.status().as_u16(), 200);
+    r.call("allegro", "GET /me", get("/me".into(), PUBLIC), 200)
+        .await;
+
     assert!(r.samples.len() >= 20);
     r.write();
 }

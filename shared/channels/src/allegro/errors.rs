@@ -9,6 +9,15 @@ use marketdesk_core::ports::MarketplaceError;
 /// A 401 reaching this point means the grant died: the sources refresh the token first (and
 /// retry once) before they give up.
 pub fn to_marketplace_error(error: AllegroError) -> MarketplaceError {
+    if error.is_account_blocked() {
+        let said = error
+            .errors()
+            .iter()
+            .find(|e| e.code == marketdesk_allegro::error::ACCOUNT_BLOCKED_CODE)
+            .and_then(|e| e.user_message.clone().or_else(|| e.message.clone()))
+            .unwrap_or_else(|| "Allegro reports a blockade on the seller account".into());
+        return MarketplaceError::AccountBlocked(said);
+    }
     match error {
         AllegroError::Unauthorized { .. } => MarketplaceError::CredentialsRejected(format!(
             "Allegro no longer accepts the account's tokens; connect it again ({error})"
@@ -83,6 +92,29 @@ mod tests {
                 MarketplaceError::Unavailable(_)
             ));
         }
+        let blocked = AllegroError::Forbidden {
+            errors: vec![marketdesk_allegro::error::ApiError {
+                code: "SellerAccountWithSellBlockadeException".into(),
+                message: Some(
+                    "Product proposals unauthorized according to blockade on user's account."
+                        .into(),
+                ),
+                details: None,
+                path: None,
+                user_message: Some(
+                    "The user with a blockade on account cannot create new product proposals."
+                        .into(),
+                ),
+                metadata: None,
+            }],
+            trace_id: None,
+        };
+        assert_eq!(
+            to_marketplace_error(blocked),
+            MarketplaceError::AccountBlocked(
+                "The user with a blockade on account cannot create new product proposals.".into()
+            )
+        );
         let refused = AllegroError::Validation {
             status: 422,
             errors: vec![],

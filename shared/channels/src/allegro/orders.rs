@@ -56,6 +56,7 @@ impl<'a> OrderLookup<'a> {
         }
         let form = match self.client.checkout_form(self.token, id).await {
             Ok(form) => form,
+            Err(error) if error.is_account_blocked() => return Err(error),
             // A malformed id or another seller's order: the ticket simply has no products.
             Err(error @ (AllegroError::Validation { .. } | AllegroError::Forbidden { .. })) => {
                 tracing::warn!(%error, "Allegro refused to show a conversation's order");
@@ -73,7 +74,13 @@ impl<'a> OrderLookup<'a> {
         }
         let ean = match self.client.product_offer(self.token, offer_id).await {
             Ok(offer) => offer.and_then(|o| o.ean().map(str::to_owned)),
-            Err(error) if error.is_transient() || is_unauthorized(&error) => return Err(error),
+            Err(error)
+                if error.is_transient()
+                    || is_unauthorized(&error)
+                    || error.is_account_blocked() =>
+            {
+                return Err(error)
+            }
             Err(error) => {
                 tracing::debug!(%error, "no EAN for an offer");
                 None

@@ -1,5 +1,6 @@
 //! The domain's entities.
 
+pub mod account_event;
 pub mod actor;
 pub mod api_key;
 pub mod audit;

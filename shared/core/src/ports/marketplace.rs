@@ -36,6 +36,10 @@ pub enum MarketplaceError {
     /// The marketplace refused the request as invalid; retrying will not help.
     #[error("marketplace refused the request: {0}")]
     Refused(String),
+    /// The marketplace reports the seller account blocked (Allegro's sale blockade,
+    /// allegro-api.md §4.3): nothing works until the seller settles it with the marketplace.
+    #[error("the seller account is blocked: {0}")]
+    AccountBlocked(String),
 }
 
 /// Reads one channel's conversations.

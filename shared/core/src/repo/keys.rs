@@ -332,3 +332,22 @@ pub fn price_list(tenant: &TenantId, name: &str) -> Key {
         format!("{PRICE_LIST_PREFIX}{name}"),
     )
 }
+
+/// The partition of one account's event log (`repo::account_events`): entries sort by time.
+pub fn account_events_partition(tenant: &TenantId, integration: &IntegrationId) -> String {
+    format!("{}#ACCTLOG#{integration}", tenant_partition(tenant))
+}
+
+/// Sort-key prefix of the catalogue links of one account's offers (`repo::offer_links`).
+pub fn offer_links_prefix(integration: &IntegrationId) -> String {
+    format!("OFFERLINK#{integration}#")
+}
+
+/// The link of one of an account's offers to a catalogue product (written by the catalogue,
+/// next issue): while any exists, the account cannot be deleted.
+pub fn offer_link(tenant: &TenantId, integration: &IntegrationId, offer_id: &str) -> Key {
+    Key::new(
+        tenant_partition(tenant),
+        format!("{}{offer_id}", offer_links_prefix(integration)),
+    )
+}

@@ -3,6 +3,7 @@
 //! Written once on top of the DynamoDB-shaped store, so both backends share them.
 //! The key scheme lives in [`keys`].
 
+pub mod account_events;
 pub mod api_keys;
 pub mod audit;
 pub mod cursors;
@@ -13,6 +14,7 @@ pub mod integrations;
 pub mod keys;
 pub mod leases;
 pub mod oauth_states;
+pub mod offer_links;
 pub mod one_time_tokens;
 pub mod orders;
 pub mod products;

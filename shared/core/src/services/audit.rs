@@ -94,6 +94,7 @@ pub async fn connection_changed(
         (_, ConnectionState::Connected) => actions::INTEGRATION_REAUTHENTICATED,
         _ => return,
     };
+    super::account_log::connection_changed(ports, before, after).await;
     let state = |i: &crate::domain::Integration| serde_json::json!({ "connection": i.connection, "display_name": i.display_name });
     record(
         ports,

@@ -733,7 +733,8 @@ fn mark_key_set(state: &mut Option<serde_json::Value>) {
 }
 
 /// Deletes an integration of the tenant with its credentials and poll cursors; its tickets
-/// stay. `actor` is recorded in the audit log.
+/// stay. Refused (`integration_has_linked_offers`) while any of its offers is linked to a
+/// catalogue product. `actor` is recorded in the audit log.
 pub async fn delete(
     ports: &Ports,
     tenant: &TenantId,
@@ -745,6 +746,15 @@ pub async fn delete(
         let stored = integrations::get(store, tenant, id)
             .await?
             .ok_or(RequestError::NotFound("integration"))?;
+        if crate::repo::offer_links::any_for_integration(store, tenant, id).await? {
+            return Err(RequestError::WrongState {
+                code: "integration_has_linked_offers",
+                message: "offers of this account are linked to catalogue products; unlink them \
+                          first (deleting the account would leave the catalogue pointing at \
+                          offers nobody reads)"
+                    .into(),
+            });
+        }
         // Credentials first: a failure here leaves the integration visible, so the DELETE
         // can simply be retried.
         ports

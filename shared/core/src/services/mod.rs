@@ -1,5 +1,6 @@
 //! What each function does, as plain functions over the ports. Handlers only decode and encode.
 
+pub mod account_log;
 pub mod alerts;
 pub mod api_keys;
 pub mod attachments;

@@ -4,7 +4,7 @@ use super::polling::{self, PollingSettings};
 use super::ServiceError;
 use crate::domain::Channel;
 use crate::jobs::{InboundDelivery, PollJob};
-use crate::ports::{Marketplaces, Ports};
+use crate::ports::{MarketplaceError, Marketplaces, Ports};
 use crate::repo::{cursors, integrations};
 use std::time::Duration;
 
@@ -23,6 +23,9 @@ pub enum PollOutcome {
     /// Another job for the same integration and channel is queued or running: this one was
     /// merged into it without reading anything.
     Merged,
+    /// The marketplace reports the seller account blocked: the integration is switched off
+    /// (by this job or another one before it).
+    Blocked,
 }
 
 /// Runs one poll job under its integration and channel's poll lease, without re-reads of an
@@ -60,7 +63,15 @@ pub async fn run_with(
         return Ok(PollOutcome::Merged);
     };
     let started = ports.clock.now();
-    let outcome = read(ports, marketplaces, job).await;
+    let outcome = match read(ports, marketplaces, job).await {
+        Err(ServiceError::Marketplace(MarketplaceError::AccountBlocked(reason))) => {
+            let (tenant, id) = (&job.tenant_id, &job.integration_id);
+            super::account_log::account_blocked(ports, tenant, id, &reason)
+                .await
+                .map(|_| PollOutcome::Blocked)
+        }
+        other => other,
+    };
     let Ok(PollOutcome::Polled { events }) = &outcome else {
         // Failed (the job comes back and reads again) or nothing to read: no follow-up.
         polling::finish(ports, job, &holder).await?;
@@ -122,13 +133,12 @@ async fn read(
             job.channel,
         )
         .await?;
-        let outcome = super::orders::poll(ports, &*journal, &integration, cursor)
-            .await
-            .inspect_err(|error| {
-                if let ServiceError::Marketplace(error) = error {
-                    crate::metrics::marketplace_error(job.channel, error);
-                }
-            })?;
+        let outcome = super::orders::poll(ports, &*journal, &integration, cursor).await;
+        if let Err(ServiceError::Marketplace(error)) = &outcome {
+            crate::metrics::marketplace_error(job.channel, error);
+            super::account_log::order_sync_failed(ports, &integration, error).await;
+        }
+        let outcome = outcome?;
         return Ok(PollOutcome::Polled {
             events: outcome.events,
         });

@@ -109,7 +109,9 @@ pub async fn run(
             }
             Ok(_) => {}
             Err(
-                error @ (MarketplaceError::Refused(_) | MarketplaceError::CredentialsRejected(_)),
+                error @ (MarketplaceError::Refused(_)
+                | MarketplaceError::CredentialsRejected(_)
+                | MarketplaceError::AccountBlocked(_)),
             ) => return fail(ports, tenant, stored, &failure_reason(&integration, &error)).await,
             Err(error) => return retry_later(ports, tenant, stored, error).await,
         }
@@ -168,6 +170,14 @@ pub async fn run(
                 retry_later(ports, tenant, attempt, error).await
             }
             other => {
+                if let MarketplaceError::AccountBlocked(reason) = &other {
+                    let id = &integration.id;
+                    if let Err(error) =
+                        super::account_log::account_blocked(ports, tenant, id, reason).await
+                    {
+                        tracing::warn!(integration = %id, %error, "blocked account not switched off yet; the next poll does it");
+                    }
+                }
                 fail(
                     ports,
                     tenant,
@@ -222,6 +232,10 @@ fn failure_reason(integration: &Integration, error: &MarketplaceError) -> String
             integration.display_name
         ),
         MarketplaceError::Refused(reason) => format!("the marketplace refused the reply: {reason}"),
+        MarketplaceError::AccountBlocked(reason) => format!(
+            "the marketplace reports the seller account \"{}\" blocked ({reason}); it was switched off",
+            integration.display_name
+        ),
         MarketplaceError::Unavailable(reason) => format!(
             "the marketplace stayed unavailable after {MAX_ATTEMPTS} attempts: {reason}"
         ),

@@ -197,6 +197,14 @@ pub async fn refresh_if_due(
             }
             Err(RefreshError::Unavailable(reason)) => {
                 crate::metrics::token_refresh_failed(false);
+                super::account_log::record_failure(
+                    ports,
+                    &integration.tenant_id,
+                    &integration.id,
+                    crate::domain::account_event::AccountEventKind::TokenRefreshFailed,
+                    &reason,
+                )
+                .await;
                 Err(ServiceError::Unavailable(reason))
             }
         }

@@ -6,6 +6,7 @@
 use serde_json::{json, Value};
 
 mod catalogue;
+mod account_events;
 mod crm;
 mod erp;
 mod events;
@@ -294,10 +295,10 @@ fn resource_paths() -> Value {
             })), true),
             "delete": protected(json!({
                 "operationId": "deleteIntegration",
-                "summary": "Deletes the integration and its credentials. Its tickets stay.",
+                "summary": "Deletes the integration and its credentials. Its tickets stay. Refused while any of its offers is linked to a catalogue product.",
                 "tags": ["integrations"],
                 "parameters": [id_parameter("integration")],
-                "responses": { "204": { "description": "Deleted." }, "404": error("NotFound"), "409": error("Conflict") }
+                "responses": { "204": { "description": "Deleted." }, "404": error("NotFound"), "409": { "description": "Offers of the account are linked to catalogue products (code `integration_has_linked_offers`), or it kept changing (code `conflict`).", "content": json_content(reference("Error")) } }
             }), true)
         },
         "/v1/tickets": {
@@ -345,6 +346,7 @@ fn paths() -> Value {
         orders::paths(),
         catalogue::paths(),
         erp::paths(),
+        account_events::paths(),
     ] {
         if let Value::Object(map) = part {
             // A path may get operations from several modules (GET and PATCH of a ticket).
@@ -778,6 +780,7 @@ fn schemas() -> Value {
         orders::schemas(),
         catalogue::schemas(),
         erp::schemas(),
+        account_events::schemas(),
     ] {
         if let Value::Object(map) = part {
             all.extend(map);

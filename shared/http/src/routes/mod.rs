@@ -2,6 +2,7 @@
 //! records every method and path it was given, so the route table (and the OpenAPI test that
 //! compares it with the document) is exactly what the router serves.
 
+pub(crate) mod account_events;
 pub(crate) mod api_keys;
 pub(crate) mod audit;
 pub(crate) mod customers;
@@ -126,6 +127,7 @@ pub(crate) fn protected() -> Routes {
         orders::routes,
         products::routes,
         erp::routes,
+        account_events::routes,
     ];
     modules
         .iter()

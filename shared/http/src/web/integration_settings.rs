@@ -1,7 +1,8 @@
 //! One account's settings page (`/settings/integrations/{id}`): queue, category, CRM field,
 //! status mapping, closure message, alert e-mails, the autoresponder (on/off, text, text out
 //! of hours, delay, business hours, kinds, notification e-mails) with a preview of its text
-//! for a sample buyer, and a replacement EmpikPlace key (checked with A01 before it is kept).
+//! for a sample buyer, and a replacement EmpikPlace key (checked with A01 before it is kept);
+//! below the form, the account's event log (`account_log_section`).
 //!
 //! The form is read into a copy of the saved settings, so a refused or previewed form shows
 //! what was typed; saving sends every field to `integrations::update`, which validates.
@@ -103,10 +104,15 @@ struct SettingsPage {
     rw: &'static super::reply_settings::ReplySettingsWords,
     /// The signature and SLA targets shown.
     rs: super::reply_settings::ReplySettings,
+    /// The words of the event log section.
+    ew: &'static super::account_log_section::AccountLogWords,
+    /// The account's newest events.
+    events: super::account_log_section::AccountLogSection,
 }
 
-/// The page for `integration` showing `settings` (saved or typed).
-fn page(
+/// The page for `integration` showing `settings` (saved or typed) and its newest events.
+async fn page(
+    state: &AppState,
     agent: &Agent,
     integration: &Integration,
     settings: &IntegrationSettings,
@@ -215,6 +221,8 @@ fn page(
             .map(|text| fill(text, &sample)),
         rw: super::reply_settings::words(agent.lang),
         rs: super::reply_settings::shown(settings, agent.lang),
+        ew: super::account_log_section::words(agent.lang),
+        events: super::account_log_section::load(state, agent.lang, integration).await,
     };
     render(page.render(), status, flash.is_some())
 }
@@ -250,14 +258,18 @@ pub(super) async fn show(
         return refused;
     }
     match load(&state, &agent, &id).await {
-        Ok(integration) => page(
-            &agent,
-            &integration,
-            &integration.settings,
-            &headers,
-            StatusCode::OK,
-            None,
-        ),
+        Ok(integration) => {
+            page(
+                &state,
+                &agent,
+                &integration,
+                &integration.settings,
+                &headers,
+                StatusCode::OK,
+                None,
+            )
+            .await
+        }
         Err(answer) => answer,
     }
 }
@@ -454,24 +466,28 @@ pub(super) async fn save(
             let message = format!("{}: {label}: „{value}”", w.not_saved);
             tracing::debug!(label, "a settings form with a malformed number");
             return page(
+                &state,
                 &agent,
                 &integration,
                 &integration.settings,
                 &headers,
                 StatusCode::UNPROCESSABLE_ENTITY,
                 Some(message),
-            );
+            )
+            .await;
         }
     };
     if f.one("action") == Some("preview") {
         return page(
+            &state,
             &agent,
             &integration,
             &settings,
             &headers,
             StatusCode::OK,
             None,
-        );
+        )
+        .await;
     }
     let patch = IntegrationPatch {
         settings: Some(patch_of(&settings)),
@@ -493,14 +509,18 @@ pub(super) async fn save(
             "integration_saved",
         ),
         Err(error) => match super::settings::refusal(agent.lang, &error) {
-            Some(message) => page(
-                &agent,
-                &integration,
-                &settings,
-                &headers,
-                StatusCode::UNPROCESSABLE_ENTITY,
-                Some(message),
-            ),
+            Some(message) => {
+                page(
+                    &state,
+                    &agent,
+                    &integration,
+                    &settings,
+                    &headers,
+                    StatusCode::UNPROCESSABLE_ENTITY,
+                    Some(message),
+                )
+                .await
+            }
             None => unavailable(Some(agent.lang), &error),
         },
     }

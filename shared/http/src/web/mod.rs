@@ -14,6 +14,7 @@
 //! - Content-Security-Policy of pages: [`PAGE_POLICY`] (no inline script or style).
 
 mod account;
+mod account_log_section;
 mod assets;
 mod customers;
 mod i18n;

@@ -165,6 +165,9 @@ pub struct Accounts {
     pub rate_limit_per_minute: u32,
     /// Extra state of the OAuth flows (authorization and device codes), owned by `oauth`.
     pub oauth: crate::allegro::oauth::OAuthState,
+    /// Sellers under a sale blockade: every REST call of theirs answers
+    /// `SellerAccountWithSellBlockadeException` (allegro-api.md §4.3).
+    pub blocked_sellers: std::collections::BTreeSet<String>,
     next_seller: u64,
 }
 
@@ -197,6 +200,7 @@ impl Accounts {
             rate: HashMap::new(),
             rate_limit_per_minute: CLIENT_RATE_LIMIT,
             oauth: Default::default(),
+            blocked_sellers: Default::default(),
             next_seller: 0,
         }
     }

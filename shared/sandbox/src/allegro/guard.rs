@@ -1,5 +1,6 @@
 //! What Allegro checks on every REST call: User-Agent, bearer token, the client id's rate
-//! window, the Accept media type and the token's scope — in that order, with Allegro's bodies.
+//! window, the Accept media type, the token's scope and the seller's sale blockade — in that
+//! order, with Allegro's bodies.
 
 use super::errors::{auth_error, errors_holder};
 use super::{BETA_JSON, PUBLIC_JSON};
@@ -147,10 +148,36 @@ pub fn authorize(
             None,
         ));
     }
+    if world
+        .allegro
+        .accounts
+        .blocked_sellers
+        .contains(&access.seller_id)
+    {
+        return Err(account_blocked(media));
+    }
     Ok(Caller {
         seller_id: access.seller_id,
         client_id: access.client_id,
     })
+}
+
+/// Allegro's answer for a seller under a sale blockade (allegro-api.md §4.3: 403
+/// `SellerAccountWithSellBlockadeException`). Which calls Allegro refuses then is not
+/// published; the simulator refuses every REST call of the seller, the strictest reading.
+fn account_blocked(media: Media) -> Response {
+    let media = if media == Media::Any {
+        Media::Public
+    } else {
+        media
+    };
+    let body = serde_json::json!({ "errors": [super::errors::error_entry(
+        "SellerAccountWithSellBlockadeException",
+        "Request unauthorized according to blockade on user's account.",
+        None,
+        "The user with a blockade on account cannot perform this operation.",
+    )] });
+    json_response(StatusCode::FORBIDDEN, media, &body)
 }
 
 /// Locks the state and runs every check of [`authorize`]: the locked world and the caller.

@@ -1,4 +1,4 @@
-//! Control routes for sellers, device approval and tokens.
+//! Control routes for sellers (incl. a sale blockade), device approval and tokens.
 
 use super::checked_login;
 use crate::allegro::accounts::Accounts;
@@ -22,6 +22,7 @@ pub fn routes() -> Router<SandboxState> {
         .route("/sellers", post(create_seller).get(list_sellers))
         .route("/sellers/{id}/sign-in", post(sign_in))
         .route("/sellers/{id}/revoke", post(revoke))
+        .route("/sellers/{id}/block", post(block).delete(unblock))
         .route("/device/auto-approve", post(auto_approve))
         .route("/device/{user_code}/approve", post(approve))
         .route("/tokens", get(tokens))
@@ -113,6 +114,31 @@ async fn revoke(State(state): State<SandboxState>, Path(id): Path<String>) -> Ou
     Ok(answer(
         StatusCode::OK,
         json!({ "seller_id": id, "revoked": revoked }),
+    ))
+}
+
+/// Puts the seller under a sale blockade: every REST call of theirs answers 403
+/// `SellerAccountWithSellBlockadeException` until `DELETE` lifts it.
+async fn block(State(state): State<SandboxState>, Path(id): Path<String>) -> Outcome {
+    let mut world = state.lock();
+    let accounts = &mut world.allegro.accounts;
+    known_seller(accounts, &id)?;
+    accounts.blocked_sellers.insert(id.clone());
+    Ok(answer(
+        StatusCode::OK,
+        json!({ "seller_id": id, "blocked": true }),
+    ))
+}
+
+/// Lifts the seller's sale blockade.
+async fn unblock(State(state): State<SandboxState>, Path(id): Path<String>) -> Outcome {
+    let mut world = state.lock();
+    let accounts = &mut world.allegro.accounts;
+    known_seller(accounts, &id)?;
+    accounts.blocked_sellers.remove(&id);
+    Ok(answer(
+        StatusCode::OK,
+        json!({ "seller_id": id, "blocked": false }),
     ))
 }
 
