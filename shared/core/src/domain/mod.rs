@@ -8,6 +8,7 @@ pub mod customer;
 pub mod integration;
 pub mod message;
 pub mod order;
+pub mod order_update;
 pub mod reply;
 pub mod saved_reply;
 pub mod tenant;

@@ -13,6 +13,7 @@ pub mod keys;
 pub mod leases;
 pub mod oauth_states;
 pub mod one_time_tokens;
+pub mod order_updates;
 pub mod orders;
 pub mod replies;
 pub mod saved_replies;
