@@ -8,6 +8,7 @@ use serde_json::{json, Value};
 mod crm;
 mod events;
 mod health;
+mod order_updates;
 mod orders;
 mod people;
 mod replies;
@@ -341,6 +342,7 @@ fn paths() -> Value {
         search::paths(),
         health::paths(),
         orders::paths(),
+        order_updates::paths(),
     ] {
         if let Value::Object(map) = part {
             // A path may get operations from several modules (GET and PATCH of a ticket).
@@ -767,6 +769,7 @@ fn schemas() -> Value {
         search::schemas(),
         health::schemas(),
         orders::schemas(),
+        order_updates::schemas(),
     ] {
         if let Value::Object(map) = part {
             all.extend(map);

@@ -9,6 +9,7 @@ pub(crate) mod health;
 pub(crate) mod integrations;
 pub(crate) mod oauth;
 pub(crate) mod openapi;
+pub(crate) mod order_updates;
 pub(crate) mod orders;
 pub(crate) mod replies;
 pub(crate) mod saved_replies;
@@ -79,6 +80,15 @@ impl Routes {
         self.add("PATCH", path, routing::patch(handler))
     }
 
+    /// Adds a PUT route.
+    pub(crate) fn put<H, T>(self, path: &'static str, handler: H) -> Self
+    where
+        H: Handler<T, AppState>,
+        T: 'static,
+    {
+        self.add("PUT", path, routing::put(handler))
+    }
+
     /// Adds a DELETE route.
     pub(crate) fn delete<H, T>(self, path: &'static str, handler: H) -> Self
     where
@@ -113,6 +123,7 @@ pub(crate) fn protected() -> Routes {
         search::routes,
         health::protected,
         orders::routes,
+        order_updates::routes,
     ];
     modules
         .iter()
