@@ -5,6 +5,7 @@
 #![allow(dead_code)] // each test binary uses part of this module
 
 pub mod empik;
+pub mod orders;
 
 use marketdesk_allegro::AllegroClient;
 use marketdesk_channels::allegro::tokens::token_set;

@@ -1,0 +1,151 @@
+//! An Allegro seller with orders switched on, a buyer and an offer in the simulator, and the
+//! order journal polled through the scheduler and the poller on the embedded backend.
+
+use super::{allegro_registry, connect, control, create, cycle, simulator_allegro_config};
+use marketdesk_allegro::AllegroClient;
+use marketdesk_channels::allegro::order_journal::AllegroOrderJournal;
+use marketdesk_channels::allegro::AllegroClients;
+use marketdesk_core::domain::order::Order;
+use marketdesk_core::domain::{Environment, Integration, IntegrationKind};
+use marketdesk_core::ports::MarketplaceRegistry;
+use marketdesk_core::repo::{integrations, orders};
+use marketdesk_local::testkit::{seed_connected_integration, temp_backend, TempBackend};
+use marketdesk_sandbox::RunningSandbox;
+use serde_json::{json, Value};
+use std::sync::Arc;
+
+/// The world of an order test.
+pub struct World {
+    pub sandbox: RunningSandbox,
+    pub backend: TempBackend,
+    pub registry: MarketplaceRegistry,
+    /// The Allegro clients the journal reads with (for other adapters of the same world).
+    pub clients: AllegroClients,
+    pub integration: Integration,
+    pub http: reqwest::Client,
+    pub seller_id: String,
+    pub buyer_id: String,
+    pub offer_id: String,
+}
+
+impl World {
+    pub async fn start(login: &str, create_automatically: bool) -> Self {
+        Self::start_on(login, create_automatically, temp_backend()).await
+    }
+
+    /// The same world on a given backend (e.g. one on a manual clock).
+    pub async fn start_on(login: &str, create_automatically: bool, backend: TempBackend) -> Self {
+        let sandbox = RunningSandbox::start_local().await.expect("sandbox");
+        let config = simulator_allegro_config(&sandbox.base_url);
+        let clients = AllegroClients::new(&config).expect("clients");
+        let ports = backend.ports.clone();
+        let http = reqwest::Client::builder()
+            .redirect(reqwest::redirect::Policy::none())
+            .build()
+            .expect("http");
+        let mut integration =
+            seed_connected_integration(&ports, "t1", "allegro-orders", IntegrationKind::Allegro)
+                .await;
+        let base = sandbox.base_url.clone();
+        let seller_id = create(
+            &http,
+            &base,
+            "/allegro/sellers",
+            json!({ "login": login, "sign_in": true }),
+        )
+        .await;
+        let client: &AllegroClient = clients.for_environment(Environment::Production);
+        connect(&ports, client, &http, &integration).await;
+        let stored = integrations::get(&*ports.store, &integration.tenant_id, &integration.id)
+            .await
+            .expect("read")
+            .expect("stored");
+        integration = stored.value;
+        integration.settings.orders.enabled = true;
+        integration.settings.orders.create_automatically = create_automatically;
+        integrations::update(&*ports.store, &integration, stored.version)
+            .await
+            .expect("orders on");
+        let buyer = control(
+            &http,
+            &base,
+            "/allegro/buyers",
+            json!({ "login": format!("kupujacy_{login}") }),
+        )
+        .await;
+        let offer_id = create(
+            &http,
+            &base,
+            "/allegro/offers",
+            json!({ "seller_id": seller_id, "name": "Kubek", "price": "24.99" }),
+        )
+        .await;
+        let registry = allegro_registry(&ports, &clients).with_order_journal(Arc::new(
+            AllegroOrderJournal::new(ports.clone(), clients.clone()),
+        ));
+        Self {
+            sandbox,
+            backend,
+            registry,
+            clients,
+            integration,
+            http,
+            seller_id,
+            buyer_id: buyer["id"].as_str().expect("buyer id").to_owned(),
+            offer_id,
+        }
+    }
+
+    pub async fn purchase(&self, extra: Value) -> String {
+        let mut body = json!({ "seller_id": self.seller_id, "buyer_id": self.buyer_id,
+                               "offer_ids": [self.offer_id], "status": "BOUGHT" });
+        if let (Some(target), Some(extra)) = (body.as_object_mut(), extra.as_object()) {
+            target.extend(extra.clone());
+        }
+        create(&self.http, &self.sandbox.base_url, "/allegro/orders", body).await
+    }
+
+    pub async fn act(&self, path: &str, body: Value) {
+        control(&self.http, &self.sandbox.base_url, path, body).await;
+    }
+
+    pub async fn poll(&self) {
+        cycle(&self.backend.ports, &self.registry).await;
+    }
+
+    pub async fn order(&self, form_id: &str) -> Option<Order> {
+        orders::get_order(
+            &*self.backend.ports.store,
+            &self.integration.tenant_id,
+            &Order::id_for(&self.integration.id, form_id),
+        )
+        .await
+        .expect("read")
+        .map(|v| v.value)
+    }
+
+    /// Marketplace calls under `/order` since the log was last cleared.
+    pub async fn order_calls(&self) -> Vec<Value> {
+        let log: Value = self
+            .http
+            .get(format!(
+                "{}/__sandbox/requests?path_prefix=/order",
+                self.sandbox.base_url
+            ))
+            .send()
+            .await
+            .expect("log")
+            .json()
+            .await
+            .expect("json");
+        log["requests"].as_array().cloned().unwrap_or_default()
+    }
+
+    pub async fn clear_calls(&self) {
+        self.http
+            .delete(format!("{}/__sandbox/requests", self.sandbox.base_url))
+            .send()
+            .await
+            .expect("clear");
+    }
+}
