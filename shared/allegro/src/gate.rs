@@ -91,6 +91,14 @@ mod tests {
             kind(Method::GET, "/order/checkout-forms/o", &api),
             CallKind::Orders
         );
+        // Order writes (fulfillment, invoices) are order work, not replies.
+        for (method, path) in [
+            (Method::PUT, "/order/checkout-forms/o/fulfillment"),
+            (Method::POST, "/order/checkout-forms/o/invoices"),
+            (Method::PUT, "/order/checkout-forms/o/invoices/i/file"),
+        ] {
+            assert_eq!(kind(method, path, &api), CallKind::Orders, "{path}");
+        }
         assert_eq!(
             kind(Method::GET, "/sale/product-offers/1", &api),
             CallKind::Offers

@@ -24,6 +24,7 @@ pub mod models;
 pub mod oauth;
 pub mod offers;
 pub mod order_events;
+pub mod order_writes;
 pub mod orders;
 pub mod token;
 

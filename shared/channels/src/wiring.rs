@@ -154,7 +154,13 @@ impl Channels {
             .with_channel(
                 Channel::AllegroMessaging,
                 Arc::new(AllegroThreadReplies::new(ports.clone(), clients.clone())),
-            );
+            )
+            .with_order_updates(Arc::new(
+                crate::allegro::order_updates::AllegroOrderUpdates::new(
+                    ports.clone(),
+                    clients.clone(),
+                ),
+            ));
         Ok(Self {
             registry,
             deliveries,

@@ -58,15 +58,11 @@ async fn a_paid_order_becomes_one_order_within_one_poll_and_a_cancellation_marks
         Some("Firma sp. z o.o.")
     );
     assert_eq!(card.details.customer_type, Some(CustomerType::Domestic));
-    let customer = customers::get(
-        &*w.ports.store,
-        &w.integration.tenant_id,
-        &card.customer_id,
-    )
-    .await
-    .expect("read")
-    .expect("a CRM customer")
-    .value;
+    let customer = customers::get(&*w.ports.store, &w.integration.tenant_id, &card.customer_id)
+        .await
+        .expect("read")
+        .expect("a CRM customer")
+        .value;
     assert_eq!(
         customer.trade.and_then(|t| t.nip).as_deref(),
         Some("5252674798")

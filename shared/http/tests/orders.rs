@@ -1054,3 +1054,179 @@ async fn customers_export_as_csv_and_xml_with_everything_escaped() {
         .unwrap_or("")
         .contains("c-missing"));
 }
+
+/// The jobs waiting on the outbound queue (order updates share it with replies).
+async fn queued_jobs(api: &Api) -> Vec<Value> {
+    let messages = api
+        .backend
+        .ports
+        .queues
+        .outbound
+        .receive(10, std::time::Duration::from_secs(30))
+        .await
+        .expect("receive");
+    for message in &messages {
+        api.backend
+            .ports
+            .queues
+            .outbound
+            .release(&message.receipt, std::time::Duration::ZERO)
+            .await
+            .expect("release");
+    }
+    messages
+        .iter()
+        .map(|m| serde_json::from_str(&m.body).expect("job JSON"))
+        .collect()
+}
+
+fn pdf_body(bytes: &[u8], content_type: &str) -> Value {
+    use base64::Engine;
+    json!({
+        "filename": "FV-1-2026.pdf",
+        "content_type": content_type,
+        "data_base64": base64::engine::general_purpose::STANDARD.encode(bytes),
+        "invoice_number": "FV 1/2026"
+    })
+}
+
+#[tokio::test]
+async fn fulfillment_and_invoices_are_queued_once_and_bad_input_changes_nothing() {
+    let api = Api::new();
+    let agent = api.key("shop", Role::Agent).await;
+    let integration = allegro_added(&api, "shop", "allegro-1", 10).await;
+    let paid = form(
+        "7f3c1a52-0000-4000-8000-000000000001",
+        "anna",
+        FormStatus::ReadyForProcessing,
+        None,
+    );
+    let order_id = seed(&api, "shop", &integration, paid, 5, Some(OrderStatus::New)).await;
+    let fulfillment = format!("/v1/orders/{order_id}/fulfillment");
+    let invoices = format!("/v1/orders/{order_id}/invoices");
+    let updates = |answer: &Answer| answer.body["updates"].as_array().expect("updates").len();
+
+    // Refused, each with its field, and nothing stored or queued.
+    for (body, field) in [
+        (json!({ "status": "RETURNED" }), "status"),
+        (json!({ "status": "sent" }), "status"),
+        (json!({ "status": "SENT", "notify": true }), "notify"),
+    ] {
+        let refused = api
+            .call("PUT", &fulfillment, Some(&agent), Some(body.clone()))
+            .await;
+        assert_eq!(refused.status, 422, "{body}: {}", refused.body);
+        assert_eq!(refused.field(), field, "{body}");
+    }
+    let mut big = b"%PDF-1.4\n".to_vec();
+    big.resize(3 * 1024 * 1024 + 1, b' ');
+    for (body, field) in [
+        (pdf_body(b"%PDF-1.4\n%%EOF", "image/png"), "content_type"),
+        (pdf_body(b"GIF89a not a pdf", "application/pdf"), "file"),
+        (pdf_body(b"", "application/pdf"), "file"),
+        (pdf_body(&big, "application/pdf"), "data_base64"),
+        (
+            json!({ "filename": "a.pdf", "content_type": "application/pdf", "data_base64": "***" }),
+            "data_base64",
+        ),
+    ] {
+        let refused = api.call("POST", &invoices, Some(&agent), Some(body)).await;
+        assert_eq!(refused.status, 422, "{field}: {}", refused.body);
+        assert_eq!(refused.field(), field);
+        assert_eq!(refused.code(), "validation_failed");
+    }
+    let missing = api
+        .call(
+            "PUT",
+            "/v1/orders/ord-allegro-1-nope/fulfillment",
+            Some(&agent),
+            Some(json!({ "status": "SENT" })),
+        )
+        .await;
+    assert_eq!(missing.status, 404);
+    let detail = api.get(&format!("/v1/orders/{order_id}"), &agent).await;
+    assert_eq!(updates(&detail), 0, "nothing stored: {}", detail.body);
+    assert!(queued_jobs(&api).await.is_empty(), "nothing queued");
+
+    // Accepted: stored as pending, one job each on the outbound queue.
+    let set = api
+        .call(
+            "PUT",
+            &fulfillment,
+            Some(&agent),
+            Some(json!({ "status": "SENT" })),
+        )
+        .await;
+    assert_eq!(set.status, 202, "{}", set.body);
+    assert_eq!(set.body["state"], "pending");
+    assert_eq!(set.body["kind"]["status"], "SENT");
+    let invoice = api
+        .call(
+            "POST",
+            &invoices,
+            Some(&agent),
+            Some(pdf_body(b"%PDF-1.4\n%%EOF\n", "application/pdf")),
+        )
+        .await;
+    assert_eq!(invoice.status, 202, "{}", invoice.body);
+    assert_eq!(invoice.body["kind"]["type"], "invoice");
+    assert_eq!(invoice.body["kind"]["invoice_number"], "FV 1/2026");
+    let jobs = queued_jobs(&api).await;
+    assert_eq!(jobs.len(), 2, "{jobs:?}");
+    assert!(jobs
+        .iter()
+        .all(|j| j["kind"] == "order_update" && j["order_id"] == order_id.as_str()));
+
+    let second = api
+        .call(
+            "POST",
+            &invoices,
+            Some(&agent),
+            Some(pdf_body(b"%PDF-1.4\n%%EOF\n", "application/pdf")),
+        )
+        .await;
+    assert_eq!(second.status, 409, "{}", second.body);
+    assert_eq!(second.code(), "invoice_exists");
+    let detail = api.get(&format!("/v1/orders/{order_id}"), &agent).await;
+    assert_eq!(updates(&detail), 2, "{}", detail.body);
+    assert_eq!(
+        detail.body["updates"][0]["kind"]["type"], "invoice",
+        "newest first"
+    );
+
+    // A cancelled order takes no invoice and no status but CANCELLED.
+    let gone = form(
+        "7f3c1a52-0000-4000-8000-000000000002",
+        "anna",
+        FormStatus::Cancelled,
+        None,
+    );
+    let cancelled = seed(
+        &api,
+        "shop",
+        &integration,
+        gone,
+        4,
+        Some(OrderStatus::Cancelled),
+    )
+    .await;
+    let refused = api
+        .call(
+            "PUT",
+            &format!("/v1/orders/{cancelled}/fulfillment"),
+            Some(&agent),
+            Some(json!({ "status": "SENT" })),
+        )
+        .await;
+    assert_eq!(refused.status, 409, "{}", refused.body);
+    assert_eq!(refused.code(), "order_cancelled");
+    let refused = api
+        .call(
+            "POST",
+            &format!("/v1/orders/{cancelled}/invoices"),
+            Some(&agent),
+            Some(pdf_body(b"%PDF-1.4\n", "application/pdf")),
+        )
+        .await;
+    assert_eq!(refused.code(), "order_cancelled");
+}

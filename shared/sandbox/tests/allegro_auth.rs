@@ -350,7 +350,8 @@ async fn a_narrower_scope_gives_403_elsewhere() {
     let (_, tokens) = seller_with_tokens(
         &sandbox,
         "waski",
-        Some("allegro:api:orders:read allegro:api:orders:write"),
+        // `ratings` is a scope Allegro knows that the application lacks: dropped.
+        Some("allegro:api:orders:read allegro:api:ratings"),
     )
     .await;
     assert_eq!(tokens["scope"], "allegro:api:orders:read");

@@ -239,6 +239,84 @@ async fn allegro_answers_follow_the_published_contract() {
     let bad_list = get("/order/checkout-forms?limit=101".into(), PUBLIC);
     r.call("allegro", "GET /order/checkout-forms", bad_list, 422)
         .await;
+    // The seller writes to the paid order: fulfillment status and an invoice with its file.
+    let write = |method: reqwest::Method, path: String| {
+        http.request(method, format!("{base}{path}"))
+            .bearer_auth(&token)
+            .header("accept", PUBLIC)
+    };
+    let fulfillment = format!("/order/checkout-forms/{company_id}/fulfillment");
+    let form: Value = get(format!("/order/checkout-forms/{company_id}"), PUBLIC)
+        .send()
+        .await
+        .expect("form")
+        .json()
+        .await
+        .expect("form JSON");
+    let revision = s(&form["revision"]);
+    let set = write(
+        reqwest::Method::PUT,
+        format!("{fulfillment}?checkoutForm.revision={revision}"),
+    )
+    .header("content-type", PUBLIC)
+    .body(r#"{"status":"PROCESSING"}"#);
+    let template = "PUT /order/checkout-forms/{id}/fulfillment";
+    r.call("allegro", template, set, 204).await;
+    let stale = write(
+        reqwest::Method::PUT,
+        format!("{fulfillment}?checkoutForm.revision={revision}"),
+    )
+    .header("content-type", PUBLIC)
+    .body(r#"{"status":"SENT"}"#);
+    r.call("allegro", template, stale, 409).await;
+    let returned = write(reqwest::Method::PUT, fulfillment.clone())
+        .header("content-type", PUBLIC)
+        .body(r#"{"status":"RETURNED"}"#);
+    r.call("allegro", template, returned, 422).await;
+    let invoices = format!("/order/checkout-forms/{company_id}/invoices");
+    let declare = || {
+        write(reqwest::Method::POST, invoices.clone())
+            .header("content-type", PUBLIC)
+            .body(r#"{"file":{"name":"FV-1-2026.pdf"},"invoiceNumber":"FV 1/2026"}"#)
+    };
+    let template = "POST /order/checkout-forms/{id}/invoices";
+    let declared = r.call("allegro", template, declare(), 201).await;
+    let invoice_id = s(&declared["id"]);
+    r.call("allegro", template, declare(), 409).await;
+    let unpaid = write(
+        reqwest::Method::POST,
+        format!("/order/checkout-forms/{}/invoices", s(&cancelled["id"])),
+    )
+    .header("content-type", PUBLIC)
+    .body(r#"{"file":{"name":"FV-2.pdf"}}"#);
+    r.call("allegro", template, unpaid, 422).await;
+    let file = format!("{invoices}/{invoice_id}/file");
+    let upload = || {
+        write(reqwest::Method::PUT, file.clone())
+            .header("content-type", "application/pdf")
+            .body(b"%PDF-1.4\n%%EOF\n".to_vec())
+    };
+    let template = "PUT /order/checkout-forms/{id}/invoices/{invoiceId}/file";
+    r.call("allegro", template, upload(), 200).await;
+    r.call("allegro", template, upload(), 409).await;
+    let unknown = write(
+        reqwest::Method::PUT,
+        format!("{invoices}/00000000-0000-4000-8000-000000000000/file"),
+    )
+    .header("content-type", "application/pdf")
+    .body(b"%PDF-1.4".to_vec());
+    r.call("allegro", template, unknown, 404).await;
+    let listed = get(invoices.clone(), PUBLIC);
+    let listed = r
+        .call(
+            "allegro",
+            "GET /order/checkout-forms/{id}/invoices",
+            listed,
+            200,
+        )
+        .await;
+    assert_eq!(listed["invoices"][0]["id"], invoice_id.as_str());
+    assert!(listed["invoices"][0]["file"]["uploadedAt"].is_string());
     let product = get(format!("/sale/product-offers/{offer_id}"), PUBLIC);
     r.call(
         "allegro",

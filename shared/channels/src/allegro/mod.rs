@@ -13,6 +13,7 @@ pub mod links;
 pub mod mapping;
 pub mod messaging_source;
 pub mod order_journal;
+pub mod order_updates;
 mod orders;
 pub mod panel;
 mod positions;

@@ -21,6 +21,8 @@ pub struct World {
     pub backend: Option<TempBackend>,
     pub ports: Ports,
     pub registry: MarketplaceRegistry,
+    /// The Allegro clients the journal reads with (for other adapters of the same world).
+    pub clients: AllegroClients,
     pub integration: Integration,
     pub http: reqwest::Client,
     pub seller_id: String,
@@ -94,6 +96,7 @@ impl World {
             backend,
             ports,
             registry,
+            clients,
             integration,
             http,
             seller_id,

@@ -11,6 +11,7 @@ pub mod integration;
 pub mod message;
 pub mod offer;
 pub mod order;
+pub mod order_update;
 pub mod product;
 pub mod reply;
 pub mod saved_reply;

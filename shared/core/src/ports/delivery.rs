@@ -161,6 +161,7 @@ pub trait ReplyChannel: Send + Sync {
 #[derive(Default, Clone)]
 pub struct DeliveryRegistry {
     channels: Vec<(Channel, Arc<dyn ReplyChannel>)>,
+    order_updates: Option<Arc<dyn super::order_updates::OrderUpdates>>,
 }
 
 impl DeliveryRegistry {
@@ -174,6 +175,20 @@ impl DeliveryRegistry {
         self.channels.retain(|(c, _)| *c != channel);
         self.channels.push((channel, sender));
         self
+    }
+
+    /// Adds the writer of Allegro order updates (fulfillment statuses, invoices).
+    pub fn with_order_updates(
+        mut self,
+        writer: Arc<dyn super::order_updates::OrderUpdates>,
+    ) -> Self {
+        self.order_updates = Some(writer);
+        self
+    }
+
+    /// The writer of Allegro order updates, if this build has one.
+    pub fn order_updates(&self) -> Option<Arc<dyn super::order_updates::OrderUpdates>> {
+        self.order_updates.clone()
     }
 
     /// The reply channel of `channel`, if this build has one.

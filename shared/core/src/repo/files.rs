@@ -5,7 +5,7 @@
 use super::{keys, RepoError};
 use crate::domain::FileRef;
 use crate::ids::{MessageId, TenantId, TicketId};
-use crate::ports::{Condition, Item, Store, StoreError};
+use crate::ports::{Condition, Item, Key, Store, StoreError};
 use base64::engine::general_purpose::STANDARD;
 use base64::Engine;
 use serde_json::json;
@@ -23,14 +23,24 @@ pub async fn put(
     content_type: &str,
     data: &[u8],
 ) -> Result<FileRef, RepoError> {
+    let chunk_key = |index| keys::file_chunk(tenant, ticket, reply, index);
+    put_chunks(store, &chunk_key, filename, content_type, data).await
+}
+
+/// Stores `data` in chunks at the keys `chunk_key` gives each chunk's index (any owner's
+/// files: replies', orders' invoices); the reference to keep.
+pub async fn put_chunks(
+    store: &dyn Store,
+    chunk_key: &(dyn Fn(u32) -> Key + Sync),
+    filename: &str,
+    content_type: &str,
+    data: &[u8],
+) -> Result<FileRef, RepoError> {
     let mut chunks = 0u32;
     for (index, chunk) in data.chunks(CHUNK_BYTES).enumerate() {
         // At most 10 MB / 256 KiB = 39 chunks: the cast cannot truncate.
         let index = index as u32;
-        let item = Item::new(
-            keys::file_chunk(tenant, ticket, reply, index),
-            json!({ "bytes": STANDARD.encode(chunk) }),
-        );
+        let item = Item::new(chunk_key(index), json!({ "bytes": STANDARD.encode(chunk) }));
         // A retried request rewrites the same chunk with the same bytes.
         store.put(item, Condition::None).await?;
         chunks = index + 1;
@@ -51,9 +61,19 @@ pub async fn get(
     reply: &MessageId,
     file: &FileRef,
 ) -> Result<Vec<u8>, RepoError> {
+    let chunk_key = |index| keys::file_chunk(tenant, ticket, reply, index);
+    get_chunks(store, &chunk_key, file).await
+}
+
+/// The bytes of a file stored with [`put_chunks`] at the same keys.
+pub async fn get_chunks(
+    store: &dyn Store,
+    chunk_key: &(dyn Fn(u32) -> Key + Sync),
+    file: &FileRef,
+) -> Result<Vec<u8>, RepoError> {
     let mut data = Vec::with_capacity(usize::try_from(file.size).unwrap_or(0));
     for index in 0..file.chunks {
-        let key = keys::file_chunk(tenant, ticket, reply, index);
+        let key = chunk_key(index);
         let item = store.get(&key).await?.ok_or(RepoError::NotFound)?;
         let corrupt = |reason: String| RepoError::Corrupt {
             pk: key.pk.clone(),
@@ -71,9 +91,10 @@ pub async fn get(
         data.extend_from_slice(&bytes);
     }
     if data.len() as u64 != file.size {
+        let first = chunk_key(0);
         return Err(RepoError::Corrupt {
-            pk: keys::tenant_partition(tenant),
-            sk: format!("file of reply {reply}"),
+            pk: first.pk,
+            sk: first.sk,
             reason: format!("{} bytes stored, {} expected", data.len(), file.size),
         });
     }

@@ -16,6 +16,7 @@ pub mod leases;
 pub mod oauth_states;
 pub mod offer_links;
 pub mod one_time_tokens;
+pub mod order_updates;
 pub mod orders;
 pub mod products;
 pub mod replies;

@@ -76,6 +76,10 @@ pub mod actions {
     pub const WEBHOOK_SECRET_ROTATED: &str = "webhook.secret_rotated";
     /// An agent created an order from a paid checkout form.
     pub const ORDER_CREATED: &str = "order.created";
+    /// An agent or program set an order's fulfillment status (queued for the marketplace).
+    pub const ORDER_FULFILLMENT_SET: &str = "order.fulfillment_set";
+    /// An agent or program attached an invoice to an order (queued for the marketplace).
+    pub const ORDER_INVOICE_ATTACHED: &str = "order.invoice_attached";
 }
 
 /// Records a change of an integration's connection (OAuth connected or re-authenticated, a

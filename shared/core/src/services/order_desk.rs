@@ -78,6 +78,9 @@ pub struct OrderDetail {
     /// The form as last read: buyer, delivery, invoice (with the NIP), lines, payment,
     /// status, fulfillment status; `None` if it was never stored.
     pub checkout_form: Option<CheckoutFormData>,
+    /// What marketdesk sent or is sending to the marketplace about it (fulfillment statuses,
+    /// invoices), newest first: state, when sent, the last error.
+    pub updates: Vec<crate::domain::order_update::OrderUpdate>,
 }
 
 /// A paid checkout form waiting for an agent.
@@ -179,9 +182,11 @@ pub async fn get(ports: &Ports, caller: &Caller, id: &str) -> Result<OrderDetail
     )
     .await?
     .map(|stored| stored.value.form);
+    let updates = super::order_updates::list(ports, &caller.tenant_id, &order.id).await?;
     Ok(OrderDetail {
         order,
         checkout_form,
+        updates,
     })
 }
 

@@ -196,6 +196,12 @@ pub async fn handle_body(
     deliveries: &DeliveryRegistry,
     body: &str,
 ) -> Result<SendOutcome, ServiceError> {
+    if super::order_updates::is_job(body) {
+        // Order updates share the outbound queue (and its sender) with replies.
+        let writer = deliveries.order_updates();
+        super::order_updates::handle_body(ports, writer.as_deref(), body).await?;
+        return Ok(SendOutcome::AlreadySettled);
+    }
     let job: OutboundJob = decode_job(body)?;
     let outcome = run(ports, deliveries, &job).await?;
     let autoresponse = |reply: &Reply| reply.author == AuthorKind::Autoresponder;

@@ -5,12 +5,13 @@
 
 use serde_json::{json, Value};
 
-mod catalogue;
 mod account_events;
+mod catalogue;
 mod crm;
 mod erp;
 mod events;
 mod health;
+mod order_updates;
 mod orders;
 mod people;
 mod replies;
@@ -347,6 +348,7 @@ fn paths() -> Value {
         catalogue::paths(),
         erp::paths(),
         account_events::paths(),
+        order_updates::paths(),
     ] {
         if let Value::Object(map) = part {
             // A path may get operations from several modules (GET and PATCH of a ticket).
@@ -781,6 +783,7 @@ fn schemas() -> Value {
         catalogue::schemas(),
         erp::schemas(),
         account_events::schemas(),
+        order_updates::schemas(),
     ] {
         if let Value::Object(map) = part {
             all.extend(map);

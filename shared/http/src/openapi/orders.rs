@@ -163,9 +163,10 @@ pub(super) fn schemas() -> Value {
             "updated_at": { "type": "string", "format": "date-time", "nullable": true },
             "link": nullable_string()
         })),
-        "OrderDetail": object(&["order", "checkout_form"], json!({
+        "OrderDetail": object(&["order", "checkout_form", "updates"], json!({
             "order": reference("Order"),
-            "checkout_form": { "allOf": [reference("CheckoutForm")], "nullable": true }
+            "checkout_form": { "allOf": [reference("CheckoutForm")], "nullable": true },
+            "updates": { "type": "array", "items": reference("OrderUpdate"), "description": "Fulfillment statuses and invoices sent or being sent to the marketplace, newest first." }
         })),
         "PaidForm": object(&["integration_id", "read_at", "checkout_form"], json!({
             "integration_id": string(),

@@ -11,6 +11,7 @@ pub(crate) mod health;
 pub(crate) mod integrations;
 pub(crate) mod oauth;
 pub(crate) mod openapi;
+pub(crate) mod order_updates;
 pub(crate) mod orders;
 pub(crate) mod products;
 pub(crate) mod replies;
@@ -128,6 +129,7 @@ pub(crate) fn protected() -> Routes {
         products::routes,
         erp::routes,
         account_events::routes,
+        order_updates::routes,
     ];
     modules
         .iter()

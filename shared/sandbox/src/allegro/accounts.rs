@@ -27,6 +27,7 @@ pub const ALL_SCOPES: &[&str] = &[
     "allegro:api:disputes",
     "allegro:api:messaging",
     "allegro:api:orders:read",
+    "allegro:api:orders:write",
     "allegro:api:sale:offers:read",
 ];
 

@@ -10,6 +10,8 @@ mod offer_journal;
 mod offer_list;
 mod offers;
 mod order_events;
+mod order_writes;
+pub use order_writes::seller_writes_json;
 mod orders;
 
 pub use offer_journal::{OfferEventRecord, OFFER_EVENT_TYPES};
@@ -202,6 +204,49 @@ pub struct OrderEventRecord {
     pub seller_id: String,
 }
 
+/// A seller's invoice of an order (`POST /order/checkout-forms/{id}/invoices`, then its file).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SellerInvoice {
+    /// Invoice id (uuid).
+    pub id: String,
+    /// The file name declared.
+    pub file_name: String,
+    /// The invoice number declared, if any.
+    pub invoice_number: Option<String>,
+    /// When it was declared.
+    pub created_at: DateTime<Utc>,
+    /// The PDF, once uploaded.
+    pub file: Option<Vec<u8>>,
+    /// When the file was uploaded.
+    pub uploaded_at: Option<DateTime<Utc>>,
+}
+
+/// A fulfillment status the seller set (`PUT /order/checkout-forms/{id}/fulfillment`).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct FulfillmentChange {
+    /// The order.
+    pub order_id: String,
+    /// The status set.
+    pub status: String,
+    /// The `checkoutForm.revision` sent, if any.
+    pub revision: Option<String>,
+    /// When.
+    pub at: DateTime<Utc>,
+}
+
+/// Fulfillment statuses Allegro knows (`CheckoutFormFulfillmentStatus`).
+pub const FULFILLMENT_STATUSES: &[&str] = &[
+    "NEW",
+    "PROCESSING",
+    "READY_FOR_SHIPMENT",
+    "READY_FOR_PICKUP",
+    "SENT",
+    "PICKED_UP",
+    "CANCELLED",
+    "SUSPENDED",
+    "RETURNED",
+];
+
 /// Checkout form statuses Allegro knows.
 pub const CHECKOUT_FORM_STATUSES: &[&str] =
     &["BOUGHT", "FILLED_IN", "READY_FOR_PROCESSING", "CANCELLED"];
@@ -235,6 +280,8 @@ pub struct Catalog {
     orders: BTreeMap<String, Order>,
     order_events: Vec<OrderEventRecord>,
     offer_events: Vec<offer_journal::OfferEventRecord>,
+    seller_invoices: BTreeMap<String, Vec<SellerInvoice>>,
+    fulfillment_changes: Vec<FulfillmentChange>,
     next_buyer: u64,
     next_offer: u64,
 }
@@ -299,6 +346,29 @@ impl Catalog {
     /// The order journal, oldest first (every seller's).
     pub fn order_events(&self) -> &[OrderEventRecord] {
         &self.order_events
+    }
+
+    /// The seller's invoices of an order, oldest first.
+    pub fn seller_invoices(&self, order_id: &str) -> &[SellerInvoice] {
+        self.seller_invoices
+            .get(order_id)
+            .map(Vec::as_slice)
+            .unwrap_or_default()
+    }
+
+    /// The seller's invoices of an order, to add one or its file.
+    pub fn seller_invoices_mut(&mut self, order_id: &str) -> &mut Vec<SellerInvoice> {
+        self.seller_invoices.entry(order_id.to_owned()).or_default()
+    }
+
+    /// Every fulfillment status sellers set, oldest first.
+    pub fn fulfillment_changes(&self) -> &[FulfillmentChange] {
+        &self.fulfillment_changes
+    }
+
+    /// Records a fulfillment status a seller set.
+    pub fn record_fulfillment_change(&mut self, change: FulfillmentChange) {
+        self.fulfillment_changes.push(change);
     }
 
     /// Appends an event about `order_id` to the journal (its seller's) and answers its id.
@@ -453,6 +523,7 @@ pub fn routes() -> Router<SandboxState> {
         .merge(me::routes())
         .merge(orders::routes())
         .merge(order_events::routes())
+        .merge(order_writes::routes())
         .merge(offers::routes())
         .merge(offer_list::routes())
         .merge(disputes::routes())

@@ -216,7 +216,7 @@ mod tests {
             ALL_SCOPES.len()
         );
         assert_eq!(
-            grant_scopes(Some("allegro:api:orders:read allegro:api:orders:write")),
+            grant_scopes(Some("allegro:api:orders:read allegro:api:ratings")),
             Ok(vec!["allegro:api:orders:read".to_owned()]),
             "a known scope the app lacks is dropped"
         );

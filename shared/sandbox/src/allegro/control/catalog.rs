@@ -28,6 +28,7 @@ pub fn routes() -> Router<SandboxState> {
         .route("/orders/{id}/pay", post(pay_order))
         .route("/orders/{id}/cancel", post(cancel_order))
         .route("/orders/{id}/events", post(replay_event))
+        .route("/orders/{id}/seller", axum::routing::get(seller_writes))
 }
 
 /// Body of `POST /buyers`.
@@ -534,5 +535,19 @@ async fn replay_event(
     Ok(answer(
         StatusCode::CREATED,
         json!({ "event_id": event.to_string() }),
+    ))
+}
+
+/// `GET /orders/{id}/seller`: what the seller sent about the order through the API
+/// (fulfillment changes, invoices with their files), for tests to read what arrived.
+async fn seller_writes(State(state): State<SandboxState>, Path(id): Path<String>) -> Outcome {
+    let world = state.lock();
+    let catalog = &world.allegro.catalog;
+    if catalog.order(&id).is_none() {
+        return Err(not_found(format!("unknown order {id}")));
+    }
+    Ok(answer(
+        StatusCode::OK,
+        crate::allegro::catalog::seller_writes_json(catalog, &id),
     ))
 }
