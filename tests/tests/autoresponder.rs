@@ -11,7 +11,7 @@ use marketdesk_core::ids::TicketId;
 use marketdesk_core::jobs::{InboundEvent, OutboundJob};
 use marketdesk_core::ports::Clock;
 use marketdesk_core::repo::{integrations, replies, tickets};
-use marketdesk_core::services::autoresponder::due;
+use marketdesk_core::services::autoresponder::{due, wake};
 use marketdesk_core::services::ingest;
 use marketdesk_core::services::replies as reply_service;
 use marketdesk_core::services::sender::{self, SendOutcome};
@@ -627,4 +627,146 @@ async fn a_burst_of_due_autoresponses_is_queued_in_one_tick() {
     assert_eq!(tick_at(&b, 1).await.queued, 0, "not due yet");
     assert_eq!(tick_at(&b, 5).await.queued, 250);
     assert_eq!(tick_at(&b, 6).await.queued, 0, "each once");
+}
+
+/// Handles every autoresponse wake-up visible on the inbound queue now, as the ingest
+/// consumer does (deleting each after); their outcomes.
+async fn wake_all(b: &Backend) -> Vec<wake::WakeOutcome> {
+    let queue = &*b.ports.queues.inbound;
+    let mut outcomes = Vec::new();
+    for message in drain(queue).await {
+        assert!(wake::is_job(&message.body), "{}", message.body);
+        outcomes.push(
+            wake::handle_body(&b.ports, &message.body)
+                .await
+                .expect("wake-up"),
+        );
+        queue.delete(&message.receipt).await.expect("delete");
+    }
+    outcomes
+}
+
+/// Issue 15 item 5: a delayed autoresponse is queued by its wake-up the moment it is due, not
+/// by a scheduler tick, and a redelivered wake-up sends nothing twice.
+#[tokio::test]
+async fn a_delayed_autoresponse_is_queued_by_its_wake_up_and_only_once() {
+    let b = backend();
+    let i = autoresponding(&b, 2).await;
+    let channel = Scripted::with(vec![Step::Accept]);
+    let id = ingest_at(
+        &b,
+        0,
+        &reading(&i, vec![message("m1", AuthorKind::Buyer, "Pytanie", 0)]),
+    )
+    .await;
+    b.clock
+        .set(start() + Duration::minutes(2) - Duration::seconds(1));
+    assert!(
+        drain(&*b.ports.queues.inbound).await.is_empty(),
+        "the wake-up waits for the due time"
+    );
+    b.clock.set(start() + Duration::minutes(2));
+    let wakes = drain(&*b.ports.queues.inbound).await;
+    assert_eq!(wakes.len(), 1, "one wake-up, visible when due");
+    let body = wakes[0].body.clone();
+    assert_eq!(
+        ingest::handle_job(&b.ports, &body).await.ok(),
+        Some(()),
+        "the inbound consumer handles it"
+    );
+    assert_eq!(
+        ticket(&b, &i, &id).await.autoreply.expect("plan").state,
+        AutoreplyState::Queued,
+        "queued without a scheduler tick"
+    );
+    // Redelivered (the worker died before deleting it), twice, and a tick on top.
+    assert_eq!(
+        wake::handle_body(&b.ports, &body).await.expect("again"),
+        wake::WakeOutcome::Nothing
+    );
+    assert_eq!(
+        wake::handle_body(&b.ports, &body).await.expect("again"),
+        wake::WakeOutcome::Nothing
+    );
+    assert_eq!(tick_at(&b, 2).await, due::DueReport::default());
+    marketplace_now(&channel, &b);
+    let outcomes = send_all(&b, &channel).await;
+    assert!(
+        matches!(outcomes.as_slice(), [SendOutcome::Sent(_)]),
+        "{outcomes:?}"
+    );
+    assert_eq!(channel.posted().len(), 1, "one autoresponse");
+    assert_eq!(
+        wake::handle_body(&b.ports, &body).await.expect("late copy"),
+        wake::WakeOutcome::Nothing
+    );
+    assert!(send_all(&b, &channel).await.is_empty());
+    assert_eq!(channel.posted().len(), 1);
+}
+
+/// An agent's reply during the delay: the wake-up checks the rules when it arrives and skips.
+#[tokio::test]
+async fn an_agent_reply_during_the_delay_cancels_the_delayed_autoresponse() {
+    let b = backend();
+    let i = autoresponding(&b, 2).await;
+    let id = ingest_at(
+        &b,
+        0,
+        &reading(&i, vec![message("m1", AuthorKind::Buyer, "Pytanie", 0)]),
+    )
+    .await;
+    b.clock.set(start() + Duration::minutes(1));
+    reply_service::submit(
+        &b.ports,
+        &i.tenant_id,
+        &id,
+        None,
+        serde_json::from_str(r#"{"text":"Już sprawdzamy."}"#).expect("reply"),
+    )
+    .await
+    .expect("agent reply");
+    b.clock.set(start() + Duration::minutes(2));
+    assert_eq!(
+        wake_all(&b).await,
+        vec![wake::WakeOutcome::Handled(AutoreplyState::Skipped)]
+    );
+    let plan = ticket(&b, &i, &id).await.autoreply.expect("plan");
+    assert_eq!(
+        plan.skip_reason.as_deref(),
+        Some("the seller answered the buyer first")
+    );
+    let jobs = drain(&*b.ports.queues.outbound).await;
+    assert_eq!(jobs.len(), 1, "only the agent's reply");
+    let job: OutboundJob = serde_json::from_str(&jobs[0].body).expect("job");
+    assert!(!job.reply_id.to_string().starts_with("auto-"), "{job:?}");
+}
+
+/// A delay longer than a queue message can wait (15 minutes): woken at 15, queued again for
+/// the rest, answered at the due time.
+#[tokio::test]
+async fn a_delay_beyond_the_queue_limit_is_woken_again_for_the_rest() {
+    let b = backend();
+    let i = autoresponding(&b, 20).await;
+    let id = ingest_at(
+        &b,
+        0,
+        &reading(&i, vec![message("m1", AuthorKind::Buyer, "Pytanie", 0)]),
+    )
+    .await;
+    b.clock.set(start() + Duration::minutes(14));
+    assert!(wake_all(&b).await.is_empty());
+    b.clock.set(start() + Duration::minutes(15));
+    assert_eq!(wake_all(&b).await, vec![wake::WakeOutcome::Requeued]);
+    b.clock.set(start() + Duration::minutes(19));
+    assert!(wake_all(&b).await.is_empty(), "the rest: 5 minutes");
+    b.clock.set(start() + Duration::minutes(20));
+    assert_eq!(
+        wake_all(&b).await,
+        vec![wake::WakeOutcome::Handled(AutoreplyState::Queued)]
+    );
+    assert_eq!(
+        ticket(&b, &i, &id).await.autoreply.expect("plan").state,
+        AutoreplyState::Queued
+    );
+    assert_eq!(drain_peek_count(&b).await, 1);
 }

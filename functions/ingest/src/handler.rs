@@ -1,4 +1,5 @@
-//! Decodes conversation events and ingests them, reporting failed records to SQS.
+//! Decodes conversation events and ingests them (and autoresponse wake-ups, which travel on
+//! the same queue), reporting failed records to SQS.
 
 use aws_lambda_events::event::sqs::{SqsBatchResponse, SqsEvent};
 use marketdesk_core::ports::Ports;
@@ -6,9 +7,7 @@ use marketdesk_core::ports::Ports;
 /// Handles every record of the batch; failed records are reported for redelivery.
 pub async fn handle(ports: &Ports, event: SqsEvent) -> SqsBatchResponse {
     marketdesk_lambda::sqs::process_batch(event, &*ports.queues.inbound, |body| async move {
-        marketdesk_core::services::ingest::handle_body(ports, &body)
-            .await
-            .map(|_| ())
+        marketdesk_core::services::ingest::handle_job(ports, &body).await
     })
     .await
 }

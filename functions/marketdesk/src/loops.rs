@@ -135,7 +135,7 @@ pub fn spawn_all(
         others,
         move |body| {
             let p = p.clone();
-            async move { ingest::handle_body(&p, &body).await.map(|_| ()) }
+            async move { ingest::handle_job(&p, &body).await }
         },
     )));
 

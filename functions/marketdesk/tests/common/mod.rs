@@ -126,3 +126,50 @@ pub fn terminate(mut child: Child) -> std::process::ExitStatus {
         std::thread::sleep(Duration::from_millis(100));
     }
 }
+
+/// Creates an Allegro integration with `settings` through the API of the `serve` at `api` and
+/// connects it through the browser flow against the simulator (whose signed-in seller
+/// approves); the integration's id.
+pub async fn connect_allegro_over_api(api: &str, key: &str, settings: serde_json::Value) -> String {
+    use serde_json::{json, Value};
+    let http = reqwest::Client::builder()
+        .redirect(reqwest::redirect::Policy::none())
+        .build()
+        .expect("client");
+    let created: Value = http
+        .post(format!("{api}/v1/integrations"))
+        .bearer_auth(key)
+        .json(&json!({"kind": "allegro", "display_name": "Allegro", "environment": "sandbox", "settings": settings}))
+        .send()
+        .await
+        .expect("create")
+        .json()
+        .await
+        .expect("json");
+    let id = created["id"]
+        .as_str()
+        .unwrap_or_else(|| panic!("integration: {created}"))
+        .to_owned();
+    let start: Value = http
+        .post(format!("{api}/v1/integrations/{id}/oauth/start"))
+        .bearer_auth(key)
+        .send()
+        .await
+        .expect("oauth start")
+        .json()
+        .await
+        .expect("json");
+    let authorize = start["authorize_url"]
+        .as_str()
+        .unwrap_or_else(|| panic!("start: {start}"));
+    let to_callback = http.get(authorize).send().await.expect("authorize");
+    let callback = to_callback
+        .headers()
+        .get("location")
+        .and_then(|v| v.to_str().ok())
+        .expect("redirect to the callback")
+        .to_owned();
+    let page = http.get(&callback).send().await.expect("callback");
+    assert_eq!(page.status(), 200, "the callback connects the account");
+    id
+}

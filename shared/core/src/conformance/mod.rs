@@ -114,7 +114,8 @@ macro_rules! erp_feed_conformance_tests {
 macro_rules! polling_conformance_tests {
     ($factory:expr) => {
         $crate::__conformance_tests!($factory, polling;
-            one_poll_per_integration_and_channel);
+            one_poll_per_integration_and_channel,
+            a_renewal_racing_a_recorded_read_keeps_the_lease);
     };
 }
 

@@ -4,10 +4,13 @@
 use crate::domain::Channel;
 use crate::ids::{IntegrationId, TenantId};
 use crate::jobs::PollJob;
-use crate::ports::Ports;
+use crate::ports::{Condition, Item, Key, Page, Ports, Query, Store, StoreError, WriteOp};
 use crate::repo::leases;
 use crate::services::polling;
+use async_trait::async_trait;
 use std::ops::Deref;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::Arc;
 
 /// Only one of many concurrent queuers gets the lease; a duplicate job is refused while the
 /// queued one holds it; the queued job's own token renews it; after release (or expiry) the
@@ -108,4 +111,95 @@ pub async fn one_poll_per_integration_and_channel(ports: impl Deref<Target = Por
     .await
     .expect("hand over"));
     assert_eq!(polling::start(ports, &queued).await.expect("start"), None);
+}
+
+/// The race fixed in 8ba44b2: the scheduler records a read on the lease (`defer_at`) between
+/// the queued job's look at its lease and its renewal (`polling::start`). The renewal must
+/// still succeed (the job is not dropped as a duplicate, which stalled the channel until the
+/// lease expired) and keep the recorded read for its hand-over.
+pub async fn a_renewal_racing_a_recorded_read_keeps_the_lease(ports: impl Deref<Target = Ports>) {
+    let ports: &Ports = &ports;
+    let tenant = TenantId(super::unique("t"));
+    let integration = IntegrationId(super::unique("int"));
+    let key = polling::lease_key(&tenant, &integration, Channel::AllegroMessaging);
+    let now = ports.clock.now();
+    let until = now + chrono::Duration::seconds(60);
+    assert!(
+        leases::take_at(&*ports.store, &key, "queued-token", None, until, now)
+            .await
+            .expect("queue")
+    );
+    let wanted_at = now + chrono::Duration::seconds(30);
+    let racing = RecordsAReadBeforeTheNextPut {
+        inner: ports.store.clone(),
+        key: key.clone(),
+        due_at: wanted_at,
+        now,
+        fired: AtomicBool::new(false),
+    };
+    let raced = Ports {
+        store: Arc::new(racing),
+        ..ports.clone()
+    };
+    let job = PollJob {
+        lease: Some("queued-token".into()),
+        ..PollJob::new(
+            tenant.clone(),
+            integration.clone(),
+            Channel::AllegroMessaging,
+        )
+    };
+    assert_eq!(
+        polling::start(&raced, &job).await.expect("start"),
+        Some("queued-token".to_owned()),
+        "the queued job renews its own lease although a read was recorded on it meanwhile"
+    );
+    let (_, recorded) = leases::held_by(&*ports.store, &key, "queued-token")
+        .await
+        .expect("read lease")
+        .expect("still held by the job");
+    assert_eq!(
+        recorded.map(|due| due.timestamp_millis()),
+        Some(wanted_at.timestamp_millis()),
+        "the renewal keeps the recorded read"
+    );
+}
+
+/// A store that, just before the first conditional write to `key`, records a read on the
+/// lease there as the scheduler would: the interleaving of the race, made certain.
+struct RecordsAReadBeforeTheNextPut {
+    inner: Arc<dyn Store>,
+    key: Key,
+    due_at: chrono::DateTime<chrono::Utc>,
+    now: chrono::DateTime<chrono::Utc>,
+    fired: AtomicBool,
+}
+
+#[async_trait]
+impl Store for RecordsAReadBeforeTheNextPut {
+    async fn get(&self, key: &Key) -> Result<Option<Item>, StoreError> {
+        self.inner.get(key).await
+    }
+
+    async fn put(&self, item: Item, condition: Condition) -> Result<(), StoreError> {
+        if item.key == self.key && !self.fired.swap(true, Ordering::SeqCst) {
+            let recorded = leases::defer_at(&*self.inner, &self.key, self.due_at, self.now)
+                .await
+                .expect("record a read");
+            assert_eq!(recorded, leases::Deferral::Recorded);
+        }
+        self.inner.put(item, condition).await
+    }
+
+    async fn delete(&self, key: &Key, condition: Condition) -> Result<(), StoreError> {
+        self.inner.delete(key, condition).await
+    }
+
+    async fn query(&self, query: &Query) -> Result<Page, StoreError> {
+        self.inner.query(query).await
+    }
+
+    async fn transact(&self, ops: Vec<WriteOp>) -> Result<(), StoreError> {
+        self.inner.transact(ops).await
+    }
 }

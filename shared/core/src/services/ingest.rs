@@ -227,7 +227,7 @@ async fn update_ticket(
         }
         match tickets::update(store, &ticket, stored.version).await {
             Ok(()) => {
-                autoresponder::due::answer_if_due_now(ports, &stored.value, &ticket).await;
+                autoresponder::due::answer_now_or_wake(ports, &stored.value, &ticket).await;
                 return Ok(());
             }
             Err(e) if crate::repo::is_conflict(&e) => continue,
@@ -239,6 +239,18 @@ async fn update_ticket(
             "ticket {ticket_id} kept changing; will retry"
         )),
     )))
+}
+
+/// Handles one message of the inbound queue: an autoresponse wake-up
+/// (`autoresponder::wake`) or a conversation event.
+pub async fn handle_job(ports: &Ports, body: &str) -> Result<(), ServiceError> {
+    if autoresponder::wake::is_job(body) {
+        autoresponder::wake::handle_body(ports, body)
+            .await
+            .map(|_| ())
+    } else {
+        handle_body(ports, body).await.map(|_| ())
+    }
 }
 
 /// Decodes a queue message body and ingests it.

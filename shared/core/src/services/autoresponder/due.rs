@@ -1,4 +1,5 @@
-//! The scheduler's part: answers plans whose time has come, exactly once.
+//! Answers plans whose time has come, exactly once: at ingest (a zero delay), on their
+//! wake-up (`wake`, a delay) and on every scheduler tick (the fallback for both).
 //!
 //! The reply's id is derived from the ticket and the opening, and created only if absent, so
 //! two schedulers, a redelivered tick or a crash after queueing never make a second reply;
@@ -74,9 +75,10 @@ pub async fn run_due(ports: &Ports, now: DateTime<Utc>) -> Result<DueReport, Ser
     }
 }
 
-/// At ingest: a plan just made and already due (a zero delay) is answered now, not on the
-/// next scheduler tick. A failure is logged; the due index stays the fallback.
-pub async fn answer_if_due_now(ports: &Ports, before: &Ticket, after: &Ticket) {
+/// At ingest, for a plan just made: answered now when already due (a zero delay), else a
+/// wake-up is queued for its due time (`wake`), so it leaves then, not on a scheduler tick.
+/// A failure is logged; the due index, read by every scheduler tick, stays the fallback.
+pub async fn answer_now_or_wake(ports: &Ports, before: &Ticket, after: &Ticket) {
     let Some(plan) = after.autoreply.as_ref() else {
         return;
     };
@@ -85,8 +87,14 @@ pub async fn answer_if_due_now(ports: &Ports, before: &Ticket, after: &Ticket) {
             .autoreply
             .as_ref()
             .is_none_or(|old| old.opening != plan.opening || old.state != AutoreplyState::Pending);
+    if !newly_pending {
+        return;
+    }
     let now = ports.clock.now();
-    if !newly_pending || plan.due_at > now {
+    if plan.due_at > now {
+        if let Err(error) = super::wake::schedule(ports, after).await {
+            tracing::warn!(ticket = %after.id, %error, "autoresponse wake-up not queued; the scheduler tick answers it when due");
+        }
         return;
     }
     if let Err(error) = answer(ports, &after.tenant_id, &after.id, now).await {

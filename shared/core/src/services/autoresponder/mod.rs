@@ -1,7 +1,8 @@
 //! The autoresponder: one answer to the buyer's first message of each opening of a
 //! conversation, within 60 minutes of it, never after a seller's answer, never twice.
 //!
-//! Ingest plans it ([`plan`]); the scheduler tick answers due plans ([`due`]); the sender
+//! Ingest plans it ([`plan`]) and answers it at once when due, else queues a delayed wake-up
+//! ([`wake`]) that answers it when due ([`due`]; the scheduler tick is the fallback); the sender
 //! delivers the reply like any other and, for autoresponses, checks the deadline once more and
 //! tells the configured addresses ([`notify`]).
 
@@ -9,3 +10,4 @@ pub mod due;
 pub mod notify;
 pub mod plan;
 pub mod text;
+pub mod wake;
