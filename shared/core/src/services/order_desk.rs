@@ -34,6 +34,9 @@ pub struct OrderQuery {
     /// Only orders of this buyer login (any case).
     #[serde(default)]
     pub buyer: Option<String>,
+    /// Only orders whose buyer's customer card is this CRM customer (id).
+    #[serde(default)]
+    pub customer: Option<String>,
     /// Only orders created at or after this time.
     #[serde(default)]
     pub created_from: Option<DateTime<Utc>>,
@@ -58,7 +61,31 @@ impl OrderQuery {
                 .buyer
                 .as_deref()
                 .is_none_or(|b| order.buyer_login.eq_ignore_ascii_case(b.trim()))
+            && self.customer.as_deref().is_none_or(|c| {
+                order
+                    .buyer_card
+                    .as_ref()
+                    .is_some_and(|card| card.customer_id.as_str() == c)
+            })
     }
+}
+
+/// The order made of the checkout form a ticket's conversation is about (Allegro tickets name
+/// the form as their order id), if it was made.
+pub async fn of_ticket(
+    store: &dyn crate::ports::Store,
+    ticket: &crate::domain::Ticket,
+) -> Result<Option<Order>, RequestError> {
+    let Some(form_id) = ticket.order_id.as_deref() else {
+        return Ok(None);
+    };
+    if ticket.source != crate::domain::Source::Allegro {
+        return Ok(None);
+    }
+    let id = Order::id_for(&ticket.integration_id, form_id);
+    Ok(orders::get_order(store, &ticket.tenant_id, &id)
+        .await?
+        .map(|v| v.value))
 }
 
 /// One page of orders, newest first.

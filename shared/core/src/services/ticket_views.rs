@@ -278,6 +278,8 @@ pub struct TicketDetail {
     pub messages: Vec<Message>,
     /// The linked CRM customer, if any.
     pub customer: Option<Customer>,
+    /// The marketdesk order made of the checkout form the conversation is about, if any.
+    pub order: Option<crate::domain::order::Order>,
 }
 
 /// One ticket of the tenant in full.
@@ -299,9 +301,11 @@ pub async fn detail(
             .map(|v| v.value),
         None => None,
     };
+    let order = super::order_desk::of_ticket(store, &ticket).await?;
     Ok(TicketDetail {
         ticket,
         messages,
         customer,
+        order,
     })
 }

@@ -758,7 +758,8 @@ fn message_and_customer_schemas() -> Value {
         "TicketDetail": object(&["ticket", "messages", "customer"], json!({
             "ticket": reference("Ticket"),
             "messages": { "type": "array", "items": reference("Message") },
-            "customer": { "allOf": [reference("Customer")], "nullable": true }
+            "customer": { "allOf": [reference("Customer")], "nullable": true },
+            "order": { "allOf": [reference("Order")], "nullable": true, "description": "The order made of the checkout form the conversation is about (Allegro), if any." }
         })),
         "NewComment": strict(&["text"], json!({
             "text": described(plain_text(20000), "Plain text; HTML is refused.")

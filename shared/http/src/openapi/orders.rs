@@ -25,6 +25,11 @@ pub(super) fn paths() -> Value {
             json!({ "type": "string" }),
         ),
         query(
+            "customer",
+            "Only orders whose buyer's customer card is this CRM customer (id); orders stored before customer cards have none.",
+            json!({ "type": "string" }),
+        ),
+        query(
             "created_from",
             "Only orders created at or after this time.",
             json!({ "type": "string", "format": "date-time" }),
