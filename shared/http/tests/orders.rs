@@ -1230,3 +1230,76 @@ async fn fulfillment_and_invoices_are_queued_once_and_bad_input_changes_nothing(
         .await;
     assert_eq!(refused.code(), "order_cancelled");
 }
+
+#[tokio::test]
+async fn a_ticket_about_a_form_shows_its_order_and_the_customer_card_lists_the_customers_orders() {
+    let api = Api::new();
+    let admin = api.key("shop", Role::Admin).await;
+    let a = allegro_added(&api, "shop", "allegro-a", 1).await;
+    let known = store_customer(
+        &api,
+        "shop",
+        "c-known",
+        "Firma",
+        "Allegro login",
+        "firma_pl",
+    )
+    .await;
+    seed(
+        &api,
+        "shop",
+        &a,
+        company_form(
+            "f-1",
+            "firma_pl",
+            "Firma sp. z o.o.",
+            "PL",
+            Some("5252674798"),
+        ),
+        3,
+        None,
+    )
+    .await;
+    seed(
+        &api,
+        "shop",
+        &a,
+        form("f-2", "ktos_inny", FormStatus::ReadyForProcessing, None),
+        2,
+        None,
+    )
+    .await;
+    for id in ["f-1", "f-2"] {
+        let created = api
+            .post("/v1/orders", &admin, json!({ "checkout_form_id": id }))
+            .await;
+        assert_eq!(created.status, 201, "{}", created.body);
+    }
+    let mut about = common::ticket("shop", &a, "d-1", 5);
+    about.order_id = Some("f-1".into());
+    store_ticket(&api, &about).await;
+    let unrelated = common::ticket("shop", &a, "d-2", 4);
+    store_ticket(&api, &unrelated).await;
+
+    let detail = api.get(&format!("/v1/tickets/{}", about.id), &admin).await;
+    assert_eq!(detail.status, 200, "{}", detail.body);
+    assert_eq!(
+        detail.body["order"]["id"],
+        Order::id_for(&a.as_str().into(), "f-1")
+    );
+    assert_eq!(detail.body["order"]["total"]["amount"], "49.98");
+    let other = api
+        .get(&format!("/v1/tickets/{}", unrelated.id), &admin)
+        .await;
+    assert_eq!(other.body["order"], Value::Null);
+
+    let of_customer = api
+        .get(&format!("/v1/orders?customer={}", known.id), &admin)
+        .await;
+    assert_eq!(
+        ids(&of_customer, "orders"),
+        [Order::id_for(&a.as_str().into(), "f-1")]
+    );
+    let nobody = api.get("/v1/orders?customer=c-nobody", &admin).await;
+    assert_eq!(ids(&nobody, "orders"), Vec::<String>::new());
+}

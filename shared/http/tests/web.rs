@@ -1955,3 +1955,53 @@ async fn the_account_settings_page_lists_the_accounts_event_log_in_polish() {
         "{page}"
     );
 }
+
+#[tokio::test]
+async fn the_ticket_panel_and_the_customer_card_show_the_order() {
+    use chrono::Utc;
+    use marketdesk_core::domain::order::{Money, Order, OrderStatus};
+    let api = Api::new();
+    person(&api, "agata@example.com", Language::Pl).await;
+    let seed = seeded(&api, "Gdzie paczka?", "Kiedy wyślecie?").await;
+    let mut ticket = common::ticket("acme", seed.integration_id.as_str(), "d-order", 2);
+    let customer = store_customer(&api, "acme", "c-1", "Jan Nowak", "Allegro login", "jan").await;
+    let order: Order = serde_json::from_value(json!({
+        "id": Order::id_for(&ticket.integration_id, "f-9"),
+        "tenant_id": "acme",
+        "integration_id": ticket.integration_id,
+        "checkout_form_id": "f-9",
+        "status": "new",
+        "fulfillment_status": "SENT",
+        "buyer_login": "jan",
+        "total": Money { amount: "24.99".into(), currency: "PLN".into() },
+        "created_at": Utc::now(),
+        "updated_at": Utc::now(),
+        "buyer_card": { "customer_id": customer.id, "login": "jan", "name": "Jan Nowak" }
+    }))
+    .expect("an order");
+    assert_eq!(order.status, OrderStatus::New);
+    marketdesk_core::repo::orders::create_order(&*api.backend.ports.store, &order)
+        .await
+        .expect("stored");
+    ticket.order_id = Some("f-9".into());
+    store_ticket(&api, &ticket).await;
+    store_message(&api, &ticket, "b9", "buyer", "Kiedy wyślecie?").await;
+    let browser = sign_in(&api, "agata@example.com").await;
+
+    let page = get(&api, &format!("/tickets/{}", ticket.id), &browser.cookies).await;
+    let page = html(&page);
+    assert!(page.contains("Zamówienie w marketdesk"), "{page}");
+    assert!(
+        page.contains("nowe · realizacja: SENT · 24.99 PLN"),
+        "{page}"
+    );
+    let card = get(
+        &api,
+        &format!("/customers/{}", customer.id),
+        &browser.cookies,
+    )
+    .await;
+    let card = html(&card);
+    assert!(card.contains("Zamówienia klienta"), "{card}");
+    assert!(card.contains("f-9"), "{card}");
+}

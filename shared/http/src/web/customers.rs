@@ -20,6 +20,7 @@ use marketdesk_core::services::crm::{self, CustomerPatch, MergeRequest};
 use marketdesk_core::services::customer_views::{
     self, CustomerPage, CustomerQuery, CustomerTicketsQuery,
 };
+use marketdesk_core::services::order_desk::{self, OrderQuery};
 use marketdesk_core::services::request::RequestError;
 use serde::Deserialize;
 use std::collections::BTreeMap;
@@ -63,6 +64,8 @@ pub(crate) struct CustomerWords {
     pub bad_field_line: &'static str,
     pub unknown_customer: &'static str,
     pub next_page: &'static str,
+    pub orders: &'static str,
+    pub no_orders: &'static str,
 }
 
 static PL: CustomerWords = CustomerWords {
@@ -95,6 +98,8 @@ static PL: CustomerWords = CustomerWords {
     bad_field_line: "pole własne zapisz jako „nazwa: wartość”",
     unknown_customer: "Nie ma klienta o tym identyfikatorze.",
     next_page: "Następna strona",
+    orders: "Zamówienia klienta",
+    no_orders: "Brak zamówień z kartą tego klienta.",
 };
 
 static EN: CustomerWords = CustomerWords {
@@ -127,6 +132,8 @@ static EN: CustomerWords = CustomerWords {
     bad_field_line: "write a custom field as \"name: value\"",
     unknown_customer: "There is no customer with this id.",
     next_page: "Next page",
+    orders: "The customer's orders",
+    no_orders: "No orders with this customer's card.",
 };
 
 /// The words in `lang`.
@@ -227,6 +234,8 @@ struct CardPage {
     merge_action: String,
     form: CardForm,
     history: Vec<HistoryRow>,
+    /// The customer's newest orders: checkout form id, the order in a line, created (shown, ISO).
+    orders: Vec<(String, String, String, String)>,
     /// The merge confirmation: the other record (name, id) when one was named.
     merging: Option<(String, String)>,
 }
@@ -360,10 +369,32 @@ async fn card_page(
             }
         })
         .collect();
+    let query = OrderQuery {
+        customer: Some(id.to_string()),
+        limit: Some(10),
+        ..OrderQuery::default()
+    };
+    let orders = match order_desk::list(&state.ports, &agent.caller, &query).await {
+        Ok(page) => page
+            .orders
+            .iter()
+            .map(|order| {
+                let (created, created_iso) = time(t, order.created_at);
+                (
+                    order.checkout_form_id.clone(),
+                    super::views::order_line(t, order),
+                    created,
+                    created_iso,
+                )
+            })
+            .collect(),
+        Err(error) => return unavailable(Some(agent.lang), &error),
+    };
     let html = CardPage {
         l,
         t,
         cw,
+        orders,
         csrf: agent.csrf.clone(),
         id: id.to_string(),
         merge_action: format!("{here}/merge"),

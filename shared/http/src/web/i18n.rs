@@ -109,6 +109,12 @@ pub(crate) struct Strings {
     pub marketplace_status: &'static str,
     pub order: &'static str,
     pub no_order: &'static str,
+    /// The order made in marketdesk of the conversation's checkout form.
+    pub desk_order: &'static str,
+    /// Order statuses: new, cancelled.
+    pub order_statuses: [&'static str; 2],
+    /// Before the fulfillment status.
+    pub fulfillment: &'static str,
     pub products: &'static str,
     pub offer: &'static str,
     pub ean: &'static str,
@@ -193,6 +199,9 @@ pub(crate) static PL: Strings = Strings {
     marketplace_status: "Status w serwisie",
     order: "Zamówienie",
     no_order: "Brak zamówienia",
+    desk_order: "Zamówienie w marketdesk",
+    order_statuses: ["nowe", "anulowane"],
+    fulfillment: "realizacja",
     products: "Produkty",
     offer: "oferta",
     ean: "EAN",
@@ -277,6 +286,9 @@ pub(crate) static EN: Strings = Strings {
     marketplace_status: "Status on the marketplace",
     order: "Order",
     no_order: "No order",
+    desk_order: "Order in marketdesk",
+    order_statuses: ["new", "cancelled"],
+    fulfillment: "fulfillment",
     products: "Products",
     offer: "offer",
     ean: "EAN",

@@ -170,6 +170,8 @@ pub(crate) struct TicketPage {
     pub account: Option<String>,
     pub order_id: Option<String>,
     pub order_url: Option<String>,
+    /// The marketdesk order of the conversation's checkout form, in a line.
+    pub desk_order: Option<String>,
     pub products: Vec<ProductView>,
     pub customer_name: Option<String>,
     pub login_label: &'static str,
@@ -182,6 +184,22 @@ pub(crate) struct TicketPage {
     pub c: super::ticket_controls::Controls,
     /// The saved replies and the signature of the reply box.
     pub rt: super::reply_tools::ReplyTools,
+}
+
+/// An order in one line: status, fulfillment status, total (`nowe · realizacja: SENT · 24.99 PLN`).
+pub(crate) fn order_line(t: &Strings, order: &marketdesk_core::domain::order::Order) -> String {
+    use marketdesk_core::domain::order::OrderStatus;
+    let mut parts = vec![match order.status {
+        OrderStatus::New => t.order_statuses[0].to_owned(),
+        OrderStatus::Cancelled => t.order_statuses[1].to_owned(),
+    }];
+    if let Some(status) = &order.fulfillment_status {
+        parts.push(format!("{}: {status}", t.fulfillment));
+    }
+    if let Some(total) = &order.total {
+        parts.push(format!("{} {}", total.amount, total.currency));
+    }
+    parts.join(" · ")
 }
 
 /// A time as shown (Europe/Warsaw) and as `datetime` (ISO 8601).
@@ -396,6 +414,7 @@ pub(crate) fn ticket_page(
         .customer
         .as_ref()
         .map(|c| format!("/customers/{}", c.id));
+    let desk_order = detail.order.as_ref().map(|order| order_line(t, order));
     let (customer_name, customer_emails, customer_fields) = match detail.customer {
         Some(c) => (
             Some(c.name),
@@ -429,6 +448,7 @@ pub(crate) fn ticket_page(
         account: workspace.account,
         order_id: ticket.order_id.clone(),
         order_url: ticket.panel.order_url.clone(),
+        desk_order,
         products: ticket
             .panel
             .products
