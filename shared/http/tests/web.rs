@@ -10,7 +10,7 @@ use axum::http::Request;
 use common::*;
 use marketdesk_core::domain::{AuthorKind, IntegrationKind, Language, Role, Ticket};
 use marketdesk_core::jobs::InboundEvent;
-use marketdesk_core::repo::tickets;
+use marketdesk_core::repo::{order_updates, tickets};
 use marketdesk_core::services::ingest;
 use marketdesk_core::services::people::users::{self, NewUser};
 use marketdesk_core::services::timeline;
@@ -1956,33 +1956,49 @@ async fn the_account_settings_page_lists_the_accounts_event_log_in_polish() {
     );
 }
 
+/// An order of form `form_id` on `integration` of tenant `acme` whose card is `customer`.
+async fn stored_order(
+    api: &Api,
+    integration: &str,
+    form_id: &str,
+    customer: &str,
+) -> marketdesk_core::domain::order::Order {
+    use marketdesk_core::domain::order::Order;
+    let now = chrono::Utc::now();
+    let order: Order = serde_json::from_value(json!({
+        "id": Order::id_for(&integration.into(), form_id),
+        "tenant_id": "acme",
+        "integration_id": integration,
+        "checkout_form_id": form_id,
+        "status": "new",
+        "fulfillment_status": "SENT",
+        "buyer_login": "jan",
+        "total": { "amount": "24.99", "currency": "PLN" },
+        "created_at": now,
+        "updated_at": now,
+        "buyer_card": { "customer_id": customer, "login": "jan", "name": "Jan Nowak" }
+    }))
+    .expect("an order");
+    marketdesk_core::repo::orders::create_order(&*api.backend.ports.store, &order)
+        .await
+        .expect("stored");
+    order
+}
+
 #[tokio::test]
 async fn the_ticket_panel_and_the_customer_card_show_the_order() {
-    use chrono::Utc;
-    use marketdesk_core::domain::order::{Money, Order, OrderStatus};
     let api = Api::new();
     person(&api, "agata@example.com", Language::Pl).await;
     let seed = seeded(&api, "Gdzie paczka?", "Kiedy wyślecie?").await;
     let mut ticket = common::ticket("acme", seed.integration_id.as_str(), "d-order", 2);
     let customer = store_customer(&api, "acme", "c-1", "Jan Nowak", "Allegro login", "jan").await;
-    let order: Order = serde_json::from_value(json!({
-        "id": Order::id_for(&ticket.integration_id, "f-9"),
-        "tenant_id": "acme",
-        "integration_id": ticket.integration_id,
-        "checkout_form_id": "f-9",
-        "status": "new",
-        "fulfillment_status": "SENT",
-        "buyer_login": "jan",
-        "total": Money { amount: "24.99".into(), currency: "PLN".into() },
-        "created_at": Utc::now(),
-        "updated_at": Utc::now(),
-        "buyer_card": { "customer_id": customer.id, "login": "jan", "name": "Jan Nowak" }
-    }))
-    .expect("an order");
-    assert_eq!(order.status, OrderStatus::New);
-    marketdesk_core::repo::orders::create_order(&*api.backend.ports.store, &order)
-        .await
-        .expect("stored");
+    stored_order(
+        &api,
+        seed.integration_id.as_str(),
+        "f-9",
+        customer.id.as_str(),
+    )
+    .await;
     ticket.order_id = Some("f-9".into());
     store_ticket(&api, &ticket).await;
     store_message(&api, &ticket, "b9", "buyer", "Kiedy wyślecie?").await;
@@ -2004,4 +2020,67 @@ async fn the_ticket_panel_and_the_customer_card_show_the_order() {
     let card = html(&card);
     assert!(card.contains("Zamówienia klienta"), "{card}");
     assert!(card.contains("f-9"), "{card}");
+}
+
+#[tokio::test]
+async fn an_agent_sets_the_fulfillment_status_on_the_order_page_and_bad_input_changes_nothing() {
+    let api = Api::new();
+    person(&api, "agata@example.com", Language::Pl).await;
+    let seed = seeded(&api, "Paczka", "Gdzie jest?").await;
+    let order = stored_order(&api, seed.integration_id.as_str(), "f-7", "c-x").await;
+    let browser = sign_in(&api, "agata@example.com").await;
+
+    let list = get(&api, "/orders?status=new", &browser.cookies).await;
+    assert_eq!(list.status, 200);
+    assert!(
+        html(&list).contains(&format!("href=\"/orders/{}\"", order.id)),
+        "{}",
+        html(&list)
+    );
+    let none = get(&api, "/orders?status=cancelled", &browser.cookies).await;
+    assert!(!html(&none).contains("f-7"));
+
+    let path = format!("/orders/{}", order.id);
+    let page = get(&api, &path, &browser.cookies).await;
+    assert!(html(&page).contains("<label for=\"o-fulfillment\">Status realizacji</label>"));
+    let bad = post_form(
+        &api,
+        &path,
+        &browser.cookies,
+        &[("csrf", &browser.csrf), ("status", "RETURNED")],
+    )
+    .await;
+    assert_eq!(bad.status, 422, "{}", html(&bad));
+    let unchanged = order_updates::list(&*api.backend.ports.store, &order.tenant_id, &order.id)
+        .await
+        .expect("updates");
+    assert!(unchanged.is_empty(), "a refused status queues nothing");
+    let no_csrf = post_form(
+        &api,
+        &path,
+        &browser.cookies,
+        &[("csrf", "x"), ("status", "SENT")],
+    )
+    .await;
+    assert_eq!(no_csrf.status, 403);
+
+    let sent = post_form(
+        &api,
+        &path,
+        &browser.cookies,
+        &[("csrf", &browser.csrf), ("status", "READY_FOR_SHIPMENT")],
+    )
+    .await;
+    assert_eq!(sent.status, 303, "{}", html(&sent));
+    assert_eq!(location(&sent), path);
+    let queued = order_updates::list(&*api.backend.ports.store, &order.tenant_id, &order.id)
+        .await
+        .expect("updates");
+    assert_eq!(queued.len(), 1);
+    let after = get(&api, &path, &browser.cookies).await;
+    assert!(
+        html(&after).contains("Status realizacji: READY_FOR_SHIPMENT · czeka"),
+        "{}",
+        html(&after)
+    );
 }

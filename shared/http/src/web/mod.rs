@@ -20,6 +20,7 @@ mod customers;
 mod i18n;
 mod integration_settings;
 mod list_filters;
+mod orders;
 mod pages;
 mod products;
 mod refusals;
@@ -72,6 +73,7 @@ pub(crate) fn routes() -> Router<AppState> {
         .route("/tickets/{id}/workflow", post(ticket_controls::update))
         .merge(customers::routes())
         .merge(products::routes())
+        .merge(orders::routes())
         .merge(saved_replies_page::routes())
         .merge(account::routes())
         .merge(settings::routes())
@@ -206,6 +208,8 @@ pub(crate) struct Layout {
     pub customers_link: Option<&'static str>,
     /// What the link to the products says (signed-in people only).
     pub products_link: Option<&'static str>,
+    /// What the link to the orders says (signed-in people only).
+    pub orders_link: Option<&'static str>,
 }
 
 /// A link of the navigation.
@@ -239,6 +243,7 @@ impl Layout {
             error: None,
             customers_link: agent.map(|_| customers::words(lang).customers),
             products_link: agent.map(|_| products::words(lang).products),
+            orders_link: agent.map(|_| orders::words(lang).orders),
             settings_links: match agent {
                 Some(agent) if agent.caller.role.is_admin() => settings::nav(lang),
                 _ => Vec::new(),
@@ -257,6 +262,7 @@ fn flash_text(t: &'static Strings, code: &str) -> Option<&'static str> {
         _ => words::flash(t.lang, code)
             .or_else(|| ticket_controls::flash(t.lang, code))
             .or_else(|| customers::flash(t.lang, code))
+            .or_else(|| orders::flash(t.lang, code))
             .or_else(|| saved_replies_page::flash(t.lang, code)),
     }
 }
