@@ -247,16 +247,7 @@ async fn search(
     headers: HeaderMap,
     RawQuery(raw): RawQuery,
 ) -> Response {
-    let pairs: Vec<(String, String)> = form_urlencoded::parse(raw.unwrap_or_default().as_bytes())
-        .into_owned()
-        .collect();
-    let param = |name: &str| {
-        pairs
-            .iter()
-            .find(|(k, _)| k == name)
-            .map(|(_, v)| v.trim().to_owned())
-            .unwrap_or_default()
-    };
+    let param = |name: &str| super::query_param(raw.as_deref(), name);
     let (q, cursor) = (param("q"), param("cursor"));
     let mut query = CustomerQuery {
         cursor: Some(cursor.clone()).filter(|c| !c.is_empty()),
@@ -549,10 +540,7 @@ async fn confirm_merge(
         return not_found(&agent);
     }
     let id = CustomerId(id);
-    let from = form_urlencoded::parse(raw.unwrap_or_default().as_bytes())
-        .find(|(k, _)| k == "from")
-        .map(|(_, v)| v.trim().to_owned())
-        .unwrap_or_default();
+    let from = super::query_param(raw.as_deref(), "from");
     let other = if ids::is_well_formed(&from) && from != id.as_str() {
         customer_views::detail(
             &state.ports,

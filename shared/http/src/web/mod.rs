@@ -305,6 +305,14 @@ fn redirect_with_flash(to: &str, code: &'static str) -> Response {
     response
 }
 
+/// One parameter of a query string, trimmed; empty when absent.
+pub(crate) fn query_param(raw: Option<&str>, name: &str) -> String {
+    form_urlencoded::parse(raw.unwrap_or_default().as_bytes())
+        .find(|(key, _)| key == name)
+        .map(|(_, value)| value.trim().to_owned())
+        .unwrap_or_default()
+}
+
 /// Whether `path` is a path of this site (so a redirect to it cannot leave the site).
 fn is_local_path(path: &str) -> bool {
     path.starts_with('/') && !path.starts_with("//") && !path.contains(['\\', '\r', '\n'])

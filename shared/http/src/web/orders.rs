@@ -171,16 +171,7 @@ async fn list(
     headers: HeaderMap,
     RawQuery(raw): RawQuery,
 ) -> Response {
-    let pairs: Vec<(String, String)> = form_urlencoded::parse(raw.unwrap_or_default().as_bytes())
-        .into_owned()
-        .collect();
-    let param = |name: &str| {
-        pairs
-            .iter()
-            .find(|(k, _)| k == name)
-            .map(|(_, v)| v.trim().to_owned())
-            .unwrap_or_default()
-    };
+    let param = |name: &str| super::query_param(raw.as_deref(), name);
     let (status, buyer, cursor) = (param("status"), param("buyer"), param("cursor"));
     let query = OrderQuery {
         status: match status.as_str() {

@@ -109,16 +109,8 @@ async fn search(
     headers: HeaderMap,
     RawQuery(raw): RawQuery,
 ) -> Response {
-    let pairs: Vec<(String, String)> = form_urlencoded::parse(raw.unwrap_or_default().as_bytes())
-        .into_owned()
-        .collect();
-    let param = |name: &str| {
-        pairs
-            .iter()
-            .find(|(k, _)| k == name)
-            .map(|(_, v)| v.trim().to_owned())
-            .filter(|v| !v.is_empty())
-    };
+    let param =
+        |name: &str| Some(super::query_param(raw.as_deref(), name)).filter(|v| !v.is_empty());
     let query = ProductQuery {
         q: param("q"),
         cursor: param("cursor"),
