@@ -257,3 +257,61 @@ async fn the_order_journal_starts_at_the_newest_event_and_reads_what_follows() {
     assert_eq!(page.total_count, Some(1));
     assert_eq!(page.checkout_forms[0].id, first);
 }
+
+#[tokio::test]
+async fn offers_are_listed_by_page_and_the_journal_names_changed_offers() {
+    let sim = Sim::start().await;
+    let (seller_id, token) = sim.seller_token("sklep_oferty").await;
+    let mut ids = Vec::new();
+    for name in ["Kubek biały", "Kubek czarny", "Talerz"] {
+        ids.push(sim.offer(&seller_id, name, Some("5901234123457")).await);
+    }
+    let first = sim.client.sale_offers(&token, 0, 2).await.expect("page 1");
+    assert_eq!(first.total_count, Some(3));
+    let second = sim.client.sale_offers(&token, 2, 2).await.expect("page 2");
+    let listed: Vec<String> = first
+        .offers
+        .iter()
+        .chain(&second.offers)
+        .filter_map(|o| o.id.clone())
+        .collect();
+    assert_eq!(listed, ids);
+    let offer = &first.offers[0];
+    assert_eq!(
+        offer.publication.as_ref().and_then(|p| p.status.as_deref()),
+        Some("ACTIVE")
+    );
+    assert_eq!(
+        offer
+            .selling_mode
+            .as_ref()
+            .and_then(|m| m.format.as_deref()),
+        Some("BUY_NOW")
+    );
+
+    let (status, body) = sim
+        .control(
+            &format!("/allegro/offers/{}/stock", ids[1]),
+            json!({ "stock": 7 }),
+        )
+        .await;
+    assert_eq!(status, 200, "{body}");
+    let events = sim
+        .client
+        .offer_events(&token, None, 100)
+        .await
+        .expect("journal");
+    assert_eq!(events.len(), 1);
+    assert_eq!(events[0].event_type.as_deref(), Some("OFFER_STOCK_CHANGED"));
+    assert_eq!(
+        events[0].offer.as_ref().and_then(|o| o.id.as_deref()),
+        Some(ids[1].as_str())
+    );
+    let after = events[0].id.clone().expect("an id");
+    let none = sim
+        .client
+        .offer_events(&token, Some(&after), 100)
+        .await
+        .expect("journal");
+    assert!(none.is_empty());
+}
