@@ -1,7 +1,8 @@
 //! Fulfillment statuses and invoices to Allegro through the outbox against the simulator
 //! (issue 17 item 4): they arrive once even when their jobs are delivered again, a 429 or a
 //! 5xx is retried with back-off and nothing is lost, and an invoice declared by an attempt
-//! whose answer was lost is found instead of declared twice.
+//! whose answer was lost is found instead of declared twice. The first runs on DynamoDB Local
+//! + moto too (skipped without the emulators).
 
 mod common;
 
@@ -26,7 +27,8 @@ const PDF: &[u8] = b"%PDF-1.4\n1 0 obj << /Type /Catalog >> endobj\n%%EOF\n";
 
 struct Desk {
     w: World,
-    clock: Arc<ManualClock>,
+    /// The manual clock of the embedded backend (`None` on AWS, which runs on the system clock).
+    clock: Option<Arc<ManualClock>>,
     deliveries: DeliveryRegistry,
     caller: Caller,
     order: Order,
@@ -41,6 +43,19 @@ impl Desk {
             let ports = backend.ports.clone();
             World::start_on(ports, Some(backend), login, true).await
         };
+        Self::on(w, Some(clock)).await
+    }
+
+    /// The same on DynamoDB Local + moto; `None` without the emulators.
+    async fn on_aws(login: &str) -> Option<Self> {
+        let (dynamodb, moto) = common::aws::endpoints()?;
+        let ports = common::aws::aws_ports(&dynamodb, &moto).await;
+        let w = World::start_on(ports, None, login, true).await;
+        Some(Self::on(w, None).await)
+    }
+
+    /// The paid order made in `w`, and the order-update writer.
+    async fn on(w: World, clock: Option<Arc<ManualClock>>) -> Self {
         w.poll().await; // the journal starts at the newest event
         let form_id = w.purchase(json!({})).await;
         w.act(&format!("/allegro/orders/{form_id}/pay"), json!({}))
@@ -66,6 +81,14 @@ impl Desk {
             caller,
             order,
         }
+    }
+
+    /// Moves the manual clock on (embedded backend only).
+    fn advance(&self, by: Duration) {
+        self.clock
+            .as_ref()
+            .expect("a manual clock (embedded backend)")
+            .advance(by);
     }
 
     /// Receives every visible outbound job and runs it as the sender does; their bodies.
@@ -152,7 +175,20 @@ fn as_uploaded(data: &[u8]) -> String {
 
 #[tokio::test]
 async fn fulfillment_and_invoice_arrive_once_even_when_their_jobs_come_again() {
-    let d = Desk::start("sklep_realizacja").await;
+    arrive_once(Desk::start("sklep_realizacja").await).await;
+}
+
+#[tokio::test]
+async fn on_aws_fulfillment_and_invoice_arrive_once_even_when_their_jobs_come_again() {
+    let Some(desk) = Desk::on_aws("sklep_realizacja_aws").await else {
+        eprintln!("SKIPPED: DynamoDB Local and moto are not configured");
+        return;
+    };
+    arrive_once(desk).await;
+}
+
+/// A fulfillment status and an invoice reach the simulator once, whatever is redelivered.
+async fn arrive_once(d: Desk) {
     let ports = &d.w.ports;
     let form = orders::get_form(
         &*ports.store,
@@ -282,7 +318,7 @@ async fn a_429_or_a_lost_answer_is_retried_with_back_off_and_nothing_is_lost_or_
         .await
         .expect("run");
     assert_eq!(early, UpdateOutcome::Nothing, "not due yet: it waits again");
-    d.clock.advance(Duration::seconds(120));
+    d.advance(Duration::seconds(120));
     let outcome = order_updates::run(ports, Some(&*writer), &follow_up)
         .await
         .expect("run");
@@ -306,7 +342,7 @@ async fn a_429_or_a_lost_answer_is_retried_with_back_off_and_nothing_is_lost_or_
     let at = d.at_allegro().await;
     assert_eq!(at["invoices"].as_array().map(Vec::len), Some(1));
     assert!(at["invoices"][0]["uploaded_at"].is_null());
-    d.clock.advance(Duration::minutes(2));
+    d.advance(Duration::minutes(2));
     let retry = OrderUpdateJob {
         update_id: invoice.id.clone(),
         ..follow_up.clone()

@@ -40,18 +40,40 @@ fn admin(world: &World) -> Caller {
 }
 
 #[tokio::test]
-async fn on_aws_a_paid_order_becomes_one_order_survives_redelivery_and_is_listed() {
+async fn on_aws_a_paid_order_becomes_one_order_with_its_nip_customer_survives_redelivery_and_is_listed(
+) {
     let Some(w) = aws_world("sklep_aws_zamowienia", true).await else {
         println!("SKIPPED aws orders: emulators not configured");
         return;
     };
     w.poll().await; // connect: starts from the newest event
-    let form_id = w.purchase(json!({})).await;
+    let form_id = w
+        .purchase(
+            json!({ "invoice": { "company_name": "Firma sp. z o.o.", "nip": "5252674798",
+            "street": "Prosta 1", "city": "Warszawa", "zip_code": "00-001" } }),
+        )
+        .await;
     w.act(&format!("/allegro/orders/{form_id}/pay"), json!({}))
         .await;
     w.poll().await;
     let order = w.order(&form_id).await.expect("an order within one poll");
     assert_eq!(order.status, OrderStatus::New);
+    // Its buyer's customer card carries the NIP, on the order and in the CRM.
+    let card = order.buyer_card.clone().expect("a customer card");
+    assert_eq!(card.details.nip.as_deref(), Some("5252674798"));
+    let customer = marketdesk_core::repo::customers::get(
+        &*w.ports.store,
+        &w.integration.tenant_id,
+        &card.customer_id,
+    )
+    .await
+    .expect("read")
+    .expect("a CRM customer")
+    .value;
+    assert_eq!(
+        customer.trade.and_then(|t| t.nip).as_deref(),
+        Some("5252674798")
+    );
 
     // Redelivery: a repeated event and the same poll job run twice more add nothing.
     w.act(
