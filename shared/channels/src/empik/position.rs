@@ -2,8 +2,8 @@
 //! watermark, a mark per recently seen thread (so an unchanged thread costs nothing), when
 //! OR11 was last called (at most once a minute per shop) and the shop's reason labels (RE02).
 //!
-//! It stays bounded: at most [`MAX_KNOWN_THREADS`] marks (~110 bytes each), those of threads
-//! quiet for [`KEEP_MARKS`] dropped first. Positions written before marks existed were a bare
+//! It stays bounded: at most [`MAX_KNOWN_THREADS`] marks (~110 bytes each) besides those of the
+//! threads the last poll listed, those of threads quiet for [`KEEP_MARKS`] dropped first. Positions written before marks existed were a bare
 //! RFC 3339 watermark; they are read as that watermark with no marks (the next poll treats the
 //! overlap's threads as new, which ingest absorbs). A position that does not decode counts as
 //! none: the poll starts again at the integration's enabling.
@@ -184,8 +184,13 @@ impl EmpikPosition {
                 })
                 .collect();
             ranked.sort_unstable_by(|a, b| b.cmp(a));
+            // A thread listed by this poll keeps its mark whatever the cap: the next poll lists
+            // it again (the overlap before the watermark), and without its mark would import it
+            // again as new, every poll, for as long as more than the cap changed at once.
             for (_, _, id) in ranked.into_iter().skip(MAX_KNOWN_THREADS) {
-                self.threads.remove(&id);
+                if !listed.contains(&id) {
+                    self.threads.remove(&id);
+                }
             }
         }
     }
@@ -312,6 +317,20 @@ mod tests {
             !position.threads.contains_key("n00000"),
             "least recent dropped"
         );
+
+        // More threads listed by one poll than the cap: every listed one keeps its mark.
+        let listed: HashSet<String> = (0..(MAX_KNOWN_THREADS + 5))
+            .map(|n| format!("n{n:05}"))
+            .collect();
+        for id in &listed {
+            let mut mark = ThreadMark::of(&recent, 1, PanelState::Done);
+            mark.updated -= 1;
+            position.threads.insert(id.clone(), mark);
+        }
+        position.prune(&listed);
+        assert!(listed.iter().all(|id| position.threads.contains_key(id)));
+        position.prune(&HashSet::from(["waiting_old".to_owned()]));
+        assert_eq!(position.threads.len(), MAX_KNOWN_THREADS);
 
         // Not listed although the listing reached back to it: gone, it waits no more.
         position.prune(&HashSet::new());
