@@ -16,14 +16,16 @@
 //! 1. **Set-up.** N sellers with a token pair each are put straight into the simulator's
 //!    state, N connected Allegro integrations straight into the data directory (one store
 //!    write each, the token pairs in one write of the secrets file: connecting 10 000 accounts
-//!    through OAuth would rewrite the whole file 10 000 times), plus one EmpikPlace shop whose
+//!    through OAuth would rewrite the whole file 10 000 times), plus EmpikPlace shops whose
 //!    `MARKETDESK_BENCH_TICKETS` (10 000) threads of two customer messages are made through
-//!    the control API before `serve` starts. Raw SQLite single-row commits on the same disk are
-//!    timed next to it.
+//!    the control API before `serve` starts, at most [`THREADS_PER_SHOP`] per shop (the
+//!    EmpikPlace cursor keeps 1 000 thread marks: a shop with more threads updated within the
+//!    poll's 2-minute overlap re-ingests those beyond the cap on every poll). Raw SQLite
+//!    single-row commits on the same disk are timed next to it.
 //! 2. **Ingest.** `serve` starts (default settings, the interval of
-//!    `MARKETDESK_BENCH_POLL_INTERVAL`, default 60 s); its first poll of the shop hands every
-//!    thread to ingest at once. Throughput = messages ingested / time from the first to the
-//!    last (from `/metrics`, sampled every 250 ms).
+//!    `MARKETDESK_BENCH_POLL_INTERVAL`, default 60 s); the first poll of each shop (spread over
+//!    the first interval) hands its threads to ingest at once. Throughput = messages ingested /
+//!    time from the first to the last (from `/metrics`, sampled every 250 ms).
 //! 3. **Idle.** After one full interval, the Allegro calls of the client id are counted by the
 //!    simulator over `MARKETDESK_BENCH_IDLE_MINUTES` (default 2 intervals): calls per account per
 //!    minute, serve's CPU over the window, and the scheduler's own report (its "polling
@@ -61,8 +63,10 @@ const BUDGET_PER_MINUTE: f64 = 9000.0;
 const BACKGROUND_SHARE: f64 = 0.8;
 /// The tenant every integration belongs to.
 const TENANT: &str = "bench";
-/// The EmpikPlace shop's Mirakl key.
+/// The EmpikPlace shops' Mirakl key (one user owning every shop).
 const SHOP_KEY: &str = "bench-shop-key";
+/// Threads per EmpikPlace shop: under the 1 000 thread marks its cursor keeps.
+const THREADS_PER_SHOP: usize = 500;
 
 /// What one run measures; sizes shrink for the smoke test.
 #[derive(Debug, Clone)]
@@ -304,14 +308,17 @@ async fn set_up(plan: &Plan, n: usize, http: &reqwest::Client) -> Setup {
     )
     .await;
     let buyer_id = buyer["id"].as_str().expect("buyer id").to_owned();
-    let shop = control(
-        http,
-        &sandbox,
-        "/mirakl/shops",
-        json!({"name": "Sklep Bench", "api_key": SHOP_KEY}),
-    )
-    .await;
-    let shop_id = shop["shop_id"].as_i64().expect("shop id");
+    let mut shop_ids = Vec::new();
+    for s in 0..plan.tickets.div_ceil(THREADS_PER_SHOP).max(1) {
+        let shop = control(
+            http,
+            &sandbox,
+            "/mirakl/shops",
+            json!({"name": format!("Sklep Bench {s}"), "api_key": SHOP_KEY}),
+        )
+        .await;
+        shop_ids.push(shop["shop_id"].as_i64().expect("shop id"));
+    }
 
     let dir = tempfile::tempdir_in(env!("CARGO_TARGET_TMPDIR")).expect("temp dir");
     let data = dir.path().join("data");
@@ -352,37 +359,40 @@ async fn set_up(plan: &Plan, n: usize, http: &reqwest::Client) -> Setup {
             .expect("tokens");
         accounts.push(Account { seller_id });
     }
-    // The shop, enabled a minute ago so the threads made below are new to it.
-    let mut shop_integration = Integration::new(
-        IntegrationId::generate(),
-        tenant.clone(),
-        IntegrationKind::Empikplace,
-        "Sklep Bench",
-        Environment::Sandbox,
-        now - chrono::Duration::minutes(1),
-    );
-    shop_integration.connection = ConnectionState::Connected;
-    shop_integration.settings.crm_field = default_crm_field(IntegrationKind::Empikplace).to_owned();
-    shop_integration.settings.shop_id = Some(shop_id);
-    integrations::create(&*ports.store, &shop_integration)
-        .await
-        .expect("shop integration");
-    let key_name = api_key_secret_name(&tenant, &shop_integration.id).expect("name");
-    ports
-        .secrets
-        .put(&key_name, &SecretString::from(SHOP_KEY.to_owned()))
-        .await
-        .expect("key");
+    // The shops, enabled a minute ago so the threads made below are new to them.
+    for (s, shop_id) in shop_ids.iter().enumerate() {
+        let mut shop = Integration::new(
+            IntegrationId::generate(),
+            tenant.clone(),
+            IntegrationKind::Empikplace,
+            format!("Sklep Bench {s}"),
+            Environment::Sandbox,
+            now - chrono::Duration::minutes(1),
+        );
+        shop.connection = ConnectionState::Connected;
+        shop.settings.crm_field = default_crm_field(IntegrationKind::Empikplace).to_owned();
+        shop.settings.shop_id = Some(*shop_id);
+        integrations::create(&*ports.store, &shop)
+            .await
+            .expect("shop integration");
+        let key_name = api_key_secret_name(&tenant, &shop.id).expect("name");
+        ports
+            .secrets
+            .put(&key_name, &SecretString::from(SHOP_KEY.to_owned()))
+            .await
+            .expect("key");
+    }
     drop(ports);
     write_secrets(&data, &collected);
     let seeded = started.elapsed();
 
     let threads_started = Instant::now();
-    make_shop_threads(http, &sandbox, shop_id, plan.tickets).await;
+    make_shop_threads(http, &sandbox, &shop_ids, plan.tickets).await;
     println!(
-        "  set-up: {n} accounts seeded in {:.1} s; {} EmpikPlace threads made in {:.1} s",
+        "  set-up: {n} accounts seeded in {:.1} s; {} EmpikPlace threads in {} shops made in {:.1} s",
         seeded.as_secs_f64(),
         plan.tickets,
+        shop_ids.len(),
         threads_started.elapsed().as_secs_f64()
     );
     let log = dir.path().join("serve.log");
@@ -418,11 +428,12 @@ fn write_secrets(data: &Path, collected: &CollectedSecrets) {
     }
 }
 
-/// `count` EmpikPlace threads, each a customer's opening message and a second one.
+/// `count` EmpikPlace threads spread over `shops`, each a customer's opening message and a
+/// second one.
 async fn make_shop_threads(
     http: &reqwest::Client,
     sandbox: &RunningSandbox,
-    shop: i64,
+    shops: &[i64],
     count: usize,
 ) {
     let mut customers = Vec::new();
@@ -437,13 +448,15 @@ async fn make_shop_threads(
         customers.push(made["customer_id"].as_str().expect("customer").to_owned());
     }
     let customers = Arc::new(customers);
+    let shops = Arc::new(shops.to_vec());
     let next = Arc::new(std::sync::atomic::AtomicUsize::new(0));
     let mut workers = Vec::new();
     for _ in 0..8 {
-        let (http, base, customers, next) = (
+        let (http, base, customers, shops, next) = (
             http.clone(),
             sandbox.base_url.clone(),
             customers.clone(),
+            shops.clone(),
             next.clone(),
         );
         workers.push(tokio::spawn(async move {
@@ -455,7 +468,7 @@ async fn make_shop_threads(
                 let thread: Value = http
                     .post(format!("{base}/__sandbox/mirakl/threads"))
                     .json(&json!({
-                        "shop_id": shop,
+                        "shop_id": shops[i % shops.len()],
                         "customer_id": customers[i % customers.len()],
                         "topic": {"type": "FREE_TEXT", "value": format!("Pytanie o zamówienie {i}")},
                         "body": format!("Dzień dobry, kiedy wyślecie paczkę numer {i}? Czekam od tygodnia."),
@@ -556,7 +569,7 @@ fn metric(text: &str, name: &str, label: &str) -> f64 {
         .sum()
 }
 
-/// Ingest of the shop's threads: messages a second from the first to the last ingested.
+/// Ingest of the shops' threads: messages a second from the first to the last ingested.
 struct Ingest {
     messages: f64,
     tickets: f64,
