@@ -31,7 +31,8 @@ def test_a_new_conversation_appears_in_the_list_without_a_reload(page, desk, fre
         "seller_id": sellers[0]["id"], "buyer_id": buyer["id"], "type": "COMMON",
         "text": fresh["text"]})
     row = page.locator("table.tickets tbody tr", has_text=fresh["login"])
-    expect(row).to_have_count(1, timeout=15_000)
+    # A new conversation waits for the account's next read and the list's 5-second refresh.
+    expect(row).to_have_count(1, timeout=30_000)
     assert page.evaluate("window.__stillTheSamePage === true"), "the page was reloaded"
 
 
