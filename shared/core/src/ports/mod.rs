@@ -11,6 +11,7 @@ pub mod delivery;
 pub mod heartbeat;
 pub mod marketplace;
 pub mod notifier;
+pub mod offers;
 pub mod order_updates;
 pub mod orders;
 pub mod queue;

@@ -15,6 +15,7 @@ pub mod keys;
 pub mod leases;
 pub mod oauth_states;
 pub mod offer_links;
+pub mod offers;
 pub mod one_time_tokens;
 pub mod order_updates;
 pub mod orders;
