@@ -174,6 +174,9 @@ pub struct IntegrationSettings {
     /// What goes to the seller's ERP with an order (Allegro): which customer cards.
     #[serde(default)]
     pub erp: super::erp::ErpSettings,
+    /// Offers (Allegro): reading, linking to products, stock control, renewal, price sync.
+    #[serde(default)]
+    pub offers: super::offer::OfferSettings,
 }
 
 /// A connected marketplace account.

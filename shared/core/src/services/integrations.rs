@@ -8,6 +8,7 @@
 use super::request::RequestError;
 use super::{audit, autoresponder, tokens, validation};
 use crate::domain::integration::all_kinds;
+use crate::domain::offer::{stamp_switches, OfferSettings};
 use crate::domain::{Actor, BusinessHours, ConversationKind, Subject, SubjectKind};
 use crate::domain::{
     ConnectionState, Environment, Integration, IntegrationKind, IntegrationSettings, TicketStatus,
@@ -132,6 +133,9 @@ pub struct SettingsPatch {
     /// What goes to the ERP with an order (Allegro accounts only).
     #[serde(default)]
     pub erp: Option<ErpPatch>,
+    /// Offers (Allegro accounts only).
+    #[serde(default)]
+    pub offers: Option<super::offer_settings::OffersPatch>,
 }
 
 /// ERP settings to change (Allegro accounts only).
@@ -348,6 +352,9 @@ pub fn apply_settings(
     if let Some(customers) = patch.erp.and_then(|erp| erp.customers) {
         settings.erp.customers = customers;
     }
+    if let Some(offers) = patch.offers {
+        super::offer_settings::apply(&mut settings.offers, offers)?;
+    }
     validate_settings(settings)
 }
 
@@ -447,6 +454,14 @@ fn validate_for_kind(
             "only Allegro accounts have orders for an ERP; leave it `none`",
         ));
     }
+    if kind != IntegrationKind::Allegro
+        && settings.offers != crate::domain::offer::OfferSettings::default()
+    {
+        return Err(RequestError::invalid(
+            "settings.offers",
+            "only Allegro accounts have offers",
+        ));
+    }
     Ok(())
 }
 
@@ -519,6 +534,12 @@ pub async fn create(
     integration.active = request.active;
     integration.settings.crm_field = default_crm_field(request.kind).to_owned();
     apply_settings(&mut integration.settings, request.settings)?;
+    let before = OfferSettings::default();
+    stamp_switches(
+        &before,
+        &mut integration.settings.offers,
+        integration.created_at,
+    );
     validate_for_kind(request.kind, &integration.settings)?;
     if let Some(from) = integration.settings.orders.from {
         super::orders::check_from(from, integration.created_at, integration.created_at)?;
@@ -647,6 +668,8 @@ pub async fn update(
             Some(settings_patch) => {
                 let mut settings = stored.value.settings.clone();
                 apply_settings(&mut settings, settings_patch.clone())?;
+                let before = &stored.value.settings.offers;
+                stamp_switches(before, &mut settings.offers, ports.clock.now());
                 validate_for_kind(stored.value.kind, &settings)?;
                 // Checked only when it changes: a date accepted once stays, days later.
                 if let Some(from) = settings.orders.from {
