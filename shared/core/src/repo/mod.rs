@@ -14,6 +14,7 @@ pub mod integrations;
 pub mod keys;
 pub mod leases;
 pub mod oauth_states;
+pub mod offer_commands;
 pub mod offer_links;
 pub mod offers;
 pub mod one_time_tokens;

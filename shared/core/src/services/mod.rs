@@ -20,6 +20,7 @@ pub mod health;
 pub mod ingest;
 pub mod integrations;
 pub mod observe;
+pub mod offer_commands;
 pub mod offer_settings;
 pub mod order_desk;
 pub mod order_updates;

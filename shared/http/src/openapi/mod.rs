@@ -11,6 +11,7 @@ mod crm;
 mod erp;
 mod events;
 mod health;
+mod offer_commands;
 mod order_updates;
 mod orders;
 mod people;
@@ -348,6 +349,7 @@ fn paths() -> Value {
         catalogue::paths(),
         erp::paths(),
         account_events::paths(),
+        offer_commands::paths(),
         order_updates::paths(),
     ] {
         if let Value::Object(map) = part {
@@ -810,6 +812,7 @@ fn schemas() -> Value {
         catalogue::schemas(),
         erp::schemas(),
         account_events::schemas(),
+        offer_commands::schemas(),
         order_updates::schemas(),
     ] {
         if let Value::Object(map) = part {
