@@ -21,6 +21,7 @@ pub mod ingest;
 pub mod integrations;
 pub mod observe;
 pub mod offer_settings;
+pub mod offer_sync;
 pub mod order_desk;
 pub mod order_updates;
 pub mod orders;
