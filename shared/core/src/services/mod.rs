@@ -20,6 +20,7 @@ pub mod health;
 pub mod ingest;
 pub mod integrations;
 pub mod observe;
+pub mod offer_desk;
 pub mod offer_settings;
 pub mod offer_sync;
 pub mod order_desk;

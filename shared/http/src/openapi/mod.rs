@@ -11,6 +11,7 @@ mod crm;
 mod erp;
 mod events;
 mod health;
+mod offers;
 mod order_updates;
 mod orders;
 mod people;
@@ -349,6 +350,7 @@ fn paths() -> Value {
         erp::paths(),
         account_events::paths(),
         order_updates::paths(),
+        offers::paths(),
     ] {
         if let Value::Object(map) = part {
             // A path may get operations from several modules (GET and PATCH of a ticket).
@@ -811,6 +813,7 @@ fn schemas() -> Value {
         erp::schemas(),
         account_events::schemas(),
         order_updates::schemas(),
+        offers::schemas(),
     ] {
         if let Value::Object(map) = part {
             all.extend(map);
@@ -833,7 +836,7 @@ pub fn document() -> Value {
         "tags": [
             { "name": "health" }, { "name": "meta" }, { "name": "api-keys" },
             { "name": "integrations" }, { "name": "tickets" }, { "name": "customers" }, { "name": "saved-replies" }, { "name": "people" },
-            { "name": "audit" }, { "name": "webhooks" }, { "name": "orders" }, { "name": "catalogue" }, { "name": "erp" }
+            { "name": "audit" }, { "name": "webhooks" }, { "name": "orders" }, { "name": "catalogue" }, { "name": "offers" }, { "name": "erp" }
         ],
         "paths": paths(),
         "components": {

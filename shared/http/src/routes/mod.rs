@@ -10,6 +10,7 @@ pub(crate) mod erp;
 pub(crate) mod health;
 pub(crate) mod integrations;
 pub(crate) mod oauth;
+pub(crate) mod offers;
 pub(crate) mod openapi;
 pub(crate) mod order_updates;
 pub(crate) mod orders;
@@ -130,6 +131,7 @@ pub(crate) fn protected() -> Routes {
         erp::routes,
         account_events::routes,
         order_updates::routes,
+        offers::routes,
     ];
     modules
         .iter()
