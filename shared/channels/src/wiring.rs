@@ -145,7 +145,11 @@ impl Channels {
                     ports.clone(),
                     clients.clone(),
                 ),
-            ));
+            ))
+            .with_offer_reader(Arc::new(crate::allegro::offers::AllegroOfferReader::new(
+                ports.clone(),
+                clients.clone(),
+            )));
         deliveries = deliveries
             .with_channel(
                 Channel::AllegroIssues,
@@ -160,7 +164,11 @@ impl Channels {
                     ports.clone(),
                     clients.clone(),
                 ),
-            ));
+            ))
+            .with_offer_commands(Arc::new(crate::allegro::offers::AllegroOfferCommands::new(
+                ports.clone(),
+                clients.clone(),
+            )));
         Ok(Self {
             registry,
             deliveries,

@@ -12,6 +12,7 @@ pub mod issues_source;
 pub mod links;
 pub mod mapping;
 pub mod messaging_source;
+pub mod offers;
 pub mod order_journal;
 pub mod order_updates;
 mod orders;
