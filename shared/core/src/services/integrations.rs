@@ -785,10 +785,12 @@ pub async fn delete(
             .delete(&api_key_secret_name(tenant, id)?)
             .await?;
         tokens::delete(ports, tenant, id).await?;
-        // Every channel the account may have been polled on (orders even if switched off since).
+        // Every channel the account may have been polled on (orders and offers even if
+        // switched off since).
         let mut channels = stored.value.kind.channels().to_vec();
         if stored.value.kind == IntegrationKind::Allegro {
             channels.push(crate::domain::Channel::AllegroOrders);
+            channels.push(crate::domain::Channel::AllegroOffers);
         }
         for channel in channels {
             cursors::delete(store, tenant, id, channel).await?;

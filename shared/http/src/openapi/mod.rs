@@ -12,6 +12,7 @@ mod erp;
 mod events;
 mod health;
 mod offer_commands;
+mod offers;
 mod order_updates;
 mod orders;
 mod people;
@@ -351,6 +352,7 @@ fn paths() -> Value {
         account_events::paths(),
         offer_commands::paths(),
         order_updates::paths(),
+        offers::paths(),
     ] {
         if let Value::Object(map) = part {
             // A path may get operations from several modules (GET and PATCH of a ticket).
@@ -814,6 +816,7 @@ fn schemas() -> Value {
         account_events::schemas(),
         offer_commands::schemas(),
         order_updates::schemas(),
+        offers::schemas(),
     ] {
         if let Value::Object(map) = part {
             all.extend(map);
@@ -836,7 +839,7 @@ pub fn document() -> Value {
         "tags": [
             { "name": "health" }, { "name": "meta" }, { "name": "api-keys" },
             { "name": "integrations" }, { "name": "tickets" }, { "name": "customers" }, { "name": "saved-replies" }, { "name": "people" },
-            { "name": "audit" }, { "name": "webhooks" }, { "name": "orders" }, { "name": "catalogue" }, { "name": "erp" }
+            { "name": "audit" }, { "name": "webhooks" }, { "name": "orders" }, { "name": "catalogue" }, { "name": "offers" }, { "name": "erp" }
         ],
         "paths": paths(),
         "components": {

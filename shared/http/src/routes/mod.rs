@@ -11,6 +11,7 @@ pub(crate) mod health;
 pub(crate) mod integrations;
 pub(crate) mod oauth;
 pub(crate) mod offer_commands;
+pub(crate) mod offers;
 pub(crate) mod openapi;
 pub(crate) mod order_updates;
 pub(crate) mod orders;
@@ -132,6 +133,7 @@ pub(crate) fn protected() -> Routes {
         account_events::routes,
         offer_commands::routes,
         order_updates::routes,
+        offers::routes,
     ];
     modules
         .iter()
