@@ -437,6 +437,9 @@ async fn store(
             }
         }
         if before.as_ref().is_some_and(|b| b.value == offer) {
+            // Unchanged, but a renewal queued by an earlier read may have been lost with its
+            // poll; asking again is cheap (one renewal per ending is claimed in the store).
+            super::offer_commands::offer_changed(ports, integration, &offer).await?;
             return Ok(());
         }
         let archived_now = offer.archived && !before.as_ref().is_some_and(|b| b.value.archived);
@@ -447,6 +450,9 @@ async fn store(
                 outcome.saved += 1;
                 outcome.linked += usize::from(linked);
                 outcome.archived += usize::from(archived_now);
+                // An ended offer due for renewal gets its renewal planned (the command runner
+                // decides with the account's rules; most offers return at once).
+                super::offer_commands::offer_changed(ports, integration, &offer).await?;
                 return Ok(());
             }
         }
