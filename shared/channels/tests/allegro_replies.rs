@@ -5,37 +5,30 @@
 //! sender exactly once.
 
 use chrono::{DateTime, Utc};
-use marketdesk_allegro::{AllegroClient, RetryPolicy};
 use marketdesk_channels::allegro::{
-    AllegroClients, AllegroIssueReplies, AllegroIssuesSource, AllegroMessagingSource,
-    AllegroThreadReplies,
+    AllegroIssueReplies, AllegroIssuesSource, AllegroMessagingSource, AllegroThreadReplies,
 };
 use marketdesk_channels::settings::{AllegroSettings, ChannelSettings};
 use marketdesk_channels::wiring::Channels;
 use marketdesk_core::domain::{
-    Attachment, Channel, ConversationKind, Environment, Integration, IntegrationKind, PollCursor,
-    ReplyState, Ticket,
+    Attachment, Channel, ConversationKind, PollCursor, ReplyState, Ticket,
 };
 use marketdesk_core::ids::MessageId;
 use marketdesk_core::jobs::InboundEvent;
 use marketdesk_core::ports::{
-    ConversationSource, Delivered, MarketplaceError, OutgoingFile, OutgoingReply, Ports,
-    ReplyChannel,
+    ConversationSource, Delivered, MarketplaceError, OutgoingFile, OutgoingReply, ReplyChannel,
 };
 use marketdesk_core::repo::{replies as reply_repo, tickets};
 use marketdesk_core::services::replies::{self, NewReply};
 use marketdesk_core::services::sender::{self, SendOutcome};
-use marketdesk_local::testkit::{seed_connected_integration, temp_backend, TempBackend};
-use marketdesk_sandbox::RunningSandbox;
+use marketdesk_testkit::backend::temp_backend;
 use secrecy::SecretString;
 use serde_json::{json, Value};
 use std::time::Duration as StdDuration;
 
 mod common;
 
-use common::{
-    allegro_registry, cycle, simulator_allegro_config, Shop, CLIENT_ID, CLIENT_SECRET, UA,
-};
+use common::{allegro_registry, cycle, AllegroSeller, Shop, CLIENT_ID, CLIENT_SECRET, UA};
 
 /// A 1×1 PNG.
 const PNG: &[u8] = &[
@@ -54,93 +47,29 @@ fn base64(data: &[u8]) -> String {
     base64::engine::general_purpose::STANDARD.encode(data)
 }
 
-/// A simulator, a backend, both reply channels and one connected Allegro integration.
+/// A connected seller ([`AllegroSeller`]) and both reply channels.
 struct Harness {
-    sandbox: RunningSandbox,
-    backend: TempBackend,
-    clients: AllegroClients,
+    seller: AllegroSeller,
     issues: AllegroIssueReplies,
     threads: AllegroThreadReplies,
-    integration: Integration,
-    seller_id: String,
-    http: reqwest::Client,
+}
+
+impl std::ops::Deref for Harness {
+    type Target = AllegroSeller;
+
+    fn deref(&self) -> &AllegroSeller {
+        &self.seller
+    }
 }
 
 impl Harness {
     async fn start(login: &str) -> Self {
-        let sandbox = RunningSandbox::start_local().await.expect("sandbox");
-        let config = simulator_allegro_config(&sandbox.base_url);
-        let clients = AllegroClients::with_adjusted(&config, |c| {
-            c.with_timeout(StdDuration::from_secs(5))
-                .with_retry(RetryPolicy {
-                    initial_backoff: StdDuration::from_millis(5),
-                    ..RetryPolicy::default()
-                })
-        })
-        .expect("clients");
-        let backend = temp_backend();
-        let ports = backend.ports.clone();
-        let http = reqwest::Client::builder()
-            .redirect(reqwest::redirect::Policy::none())
-            .build()
-            .expect("http");
-        let integration = seed_connected_integration(
-            &ports,
-            "t1",
-            &format!("allegro-{login}"),
-            IntegrationKind::Allegro,
-        )
-        .await;
-        let mut harness = Self {
-            issues: AllegroIssueReplies::new(ports.clone(), clients.clone()),
-            threads: AllegroThreadReplies::new(ports.clone(), clients.clone()),
-            sandbox,
-            backend,
-            clients,
-            integration,
-            seller_id: String::new(),
-            http,
-        };
-        harness.seller_id = harness
-            .create(
-                "/allegro/sellers",
-                json!({ "login": login, "sign_in": true }),
-            )
-            .await;
-        common::connect(
-            harness.ports(),
-            harness.client(),
-            &harness.http,
-            &harness.integration,
-        )
-        .await;
-        harness
-    }
-
-    fn ports(&self) -> &Ports {
-        &self.backend.ports
-    }
-
-    fn client(&self) -> &AllegroClient {
-        self.clients.for_environment(Environment::Sandbox)
-    }
-
-    async fn control(&self, path: &str, body: Value) -> Value {
-        common::control(&self.http, &self.sandbox.base_url, path, body).await
-    }
-
-    async fn create(&self, path: &str, body: Value) -> String {
-        common::create(&self.http, &self.sandbox.base_url, path, body).await
-    }
-
-    async fn shop(&self, buyer_login: &str) -> Shop {
-        common::shop(
-            &self.http,
-            &self.sandbox.base_url,
-            &self.seller_id,
-            buyer_login,
-        )
-        .await
+        let seller = AllegroSeller::start(login, temp_backend(), |c| c).await;
+        Self {
+            issues: AllegroIssueReplies::new(seller.ports().clone(), seller.clients.clone()),
+            threads: AllegroThreadReplies::new(seller.ports().clone(), seller.clients.clone()),
+            seller,
+        }
     }
 
     /// A fault on the next `remaining` POSTs under `path_prefix`.
@@ -149,30 +78,22 @@ impl Harness {
         if let (Some(rule), Some(kind)) = (rule.as_object_mut(), kind.as_object()) {
             rule.extend(kind.clone());
         }
-        self.control("/faults", rule).await;
+        self.simulator.fault(rule).await;
     }
 
     /// Moves the simulator past Allegro's one-message-per-second limit.
     async fn next_second(&self) {
-        self.control("/clock/advance", json!({ "seconds": 2 }))
-            .await;
+        self.simulator.advance_clock(2).await;
     }
 
     /// What the seller posted through the API into `conversation`, oldest first.
     async fn posted(&self, conversation: &str) -> Vec<Value> {
-        let answer: Value = self
-            .http
-            .get(format!(
-                "{}/__sandbox/allegro/inbox/posted?seller_id={}&conversation_id={conversation}",
-                self.sandbox.base_url, self.seller_id
+        self.simulator
+            .allegro_posted(&format!(
+                "?seller_id={}&conversation_id={conversation}",
+                self.seller_id
             ))
-            .send()
             .await
-            .expect("posted")
-            .json()
-            .await
-            .expect("json");
-        answer["posted"].as_array().cloned().unwrap_or_default()
     }
 
     /// Polls and ingests everything once (scheduler, poller, ingest); the tickets stored.
@@ -255,7 +176,7 @@ fn closed(error: &MarketplaceError) -> bool {
 }
 
 async fn open_dispute(h: &Harness, shop: &Shop, attachments: Value) -> String {
-    h.create(
+    h.simulator.create(
         "/allegro/inbox/issues",
         json!({ "seller_id": h.seller_id, "buyer_id": shop.buyer_id, "order_id": shop.order_id,
                 "type": "DISPUTE", "reason": "PRODUCT_DAMAGED_PARCEL_INTACT", "text": "Kubek pęknięty.",
@@ -447,6 +368,7 @@ async fn closed_conversations_refuse_replies_in_agents_words() {
     let shop = h.shop("kupujacy_zamk").await;
     let dispute = open_dispute(&h, &shop, json!([])).await;
     let problem = h
+        .simulator
         .create(
             "/allegro/inbox/threads",
             json!({ "seller_id": h.seller_id, "buyer_id": shop.buyer_id, "order_id": shop.order_id,
@@ -454,6 +376,7 @@ async fn closed_conversations_refuse_replies_in_agents_words() {
         )
         .await;
     let claim = h
+        .simulator
         .create(
             "/allegro/inbox/issues",
             json!({ "seller_id": h.seller_id, "buyer_id": shop.buyer_id, "order_id": shop.order_id,
@@ -462,16 +385,18 @@ async fn closed_conversations_refuse_replies_in_agents_words() {
         .await;
     // Tickets made while the conversations were open; Allegro closes them afterwards.
     let tickets = h.sync().await;
-    h.control(
-        &format!("/allegro/inbox/issues/{dispute}/close"),
-        json!({ "status": "DISPUTE_CLOSED" }),
-    )
-    .await;
-    h.control(
-        &format!("/allegro/inbox/threads/{problem}/close"),
-        json!({}),
-    )
-    .await;
+    h.simulator
+        .post(
+            &format!("/allegro/inbox/issues/{dispute}/close"),
+            json!({ "status": "DISPUTE_CLOSED" }),
+        )
+        .await;
+    h.simulator
+        .post(
+            &format!("/allegro/inbox/threads/{problem}/close"),
+            json!({}),
+        )
+        .await;
     let t = ticket_of(&tickets, &dispute);
     let error = h
         .issues
@@ -594,6 +519,7 @@ async fn thread_replies_arrive_with_files_and_are_found_in_both_kinds_of_thread(
     let h = Harness::start("sklep_watki").await;
     let shop = h.shop("kupujacy_watki").await;
     let problem = h
+        .simulator
         .create(
             "/allegro/inbox/threads",
             json!({ "seller_id": h.seller_id, "buyer_id": shop.buyer_id, "order_id": shop.order_id,
@@ -602,6 +528,7 @@ async fn thread_replies_arrive_with_files_and_are_found_in_both_kinds_of_thread(
         )
         .await;
     let question = h
+        .simulator
         .create(
             "/allegro/inbox/threads",
             json!({ "seller_id": h.seller_id, "buyer_id": shop.buyer_id, "type": "COMMON",

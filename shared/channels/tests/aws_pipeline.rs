@@ -8,7 +8,6 @@
 
 mod common;
 
-use common::aws::{aws_ports, endpoints, VISIBILITY};
 use common::{
     allegro_registry, assert_pipeline_tickets, seed_pipeline, simulator_allegro_config, UA,
 };
@@ -25,11 +24,16 @@ use marketdesk_core::repo::{integrations, replies as reply_repo, tickets};
 use marketdesk_core::services::sender::{self, SendOutcome};
 use marketdesk_core::services::{ingest, poller, replies, scheduler};
 use marketdesk_sandbox::RunningSandbox;
+use marketdesk_testkit::aws::{endpoints, pipeline_ports};
+use marketdesk_testkit::SimulatorControl;
 use secrecy::SecretString;
 use serde_json::json;
 use std::collections::BTreeMap;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
+
+/// How long a received message stays invisible to other receivers.
+const VISIBILITY: Duration = Duration::from_secs(30);
 
 /// Every inbound event waiting on the queue, ingested with `ingest::run` and deleted; the
 /// bodies and outcomes.
@@ -115,7 +119,7 @@ async fn the_pipeline_on_aws_makes_each_ticket_once_and_redelivery_changes_nothi
         return;
     };
     let started = Instant::now();
-    let ports = aws_ports(&dynamodb_endpoint, &moto_endpoint).await;
+    let ports = pipeline_ports(&dynamodb_endpoint, &moto_endpoint).await;
 
     let sandbox = RunningSandbox::start_local().await.expect("sandbox");
     let clients =
@@ -144,13 +148,8 @@ async fn the_pipeline_on_aws_makes_each_ticket_once_and_redelivery_changes_nothi
     integrations::create(&*ports.store, &integration)
         .await
         .expect("integration stored");
-    let seller_id = common::create(
-        &http,
-        &sandbox.base_url,
-        "/allegro/sellers",
-        json!({ "login": "sklep_aws", "sign_in": true }),
-    )
-    .await;
+    let simulator = SimulatorControl::with_client(http.clone(), &sandbox.base_url);
+    let seller_id = simulator.allegro_seller("sklep_aws", true).await;
     common::connect(
         &ports,
         clients.for_environment(Environment::Sandbox),
@@ -158,15 +157,8 @@ async fn the_pipeline_on_aws_makes_each_ticket_once_and_redelivery_changes_nothi
         &integration,
     )
     .await;
-    let scenario = seed_pipeline(
-        &ports,
-        &integration,
-        &http,
-        &sandbox.base_url,
-        &seller_id,
-        "kupujaca_aws",
-    )
-    .await;
+    let scenario =
+        seed_pipeline(&ports, &integration, &simulator, &seller_id, "kupujaca_aws").await;
     let registry = allegro_registry(&ports, &clients);
 
     let cycle_started = Instant::now();
@@ -260,18 +252,7 @@ async fn the_pipeline_on_aws_makes_each_ticket_once_and_redelivery_changes_nothi
             SendOutcome::Sent(_) | SendOutcome::AlreadySettled
         ));
     }
-    let posted: serde_json::Value = http
-        .get(format!(
-            "{}/__sandbox/allegro/inbox/posted",
-            sandbox.base_url
-        ))
-        .send()
-        .await
-        .expect("posted")
-        .json()
-        .await
-        .expect("json");
-    let posted = posted["posted"].as_array().cloned().unwrap_or_default();
+    let posted = simulator.allegro_posted("").await;
     assert_eq!(posted.len(), 1, "{posted:?}");
     assert_eq!(posted[0]["attachments"][0]["size"], 700_000);
     let sent = reply_repo::get(
@@ -300,19 +281,18 @@ async fn an_empikplace_conversation_on_aws_becomes_a_ticket_and_gets_a_reply_onc
         println!("SKIPPED aws empik pipeline: emulators not configured");
         return;
     };
-    let ports = aws_ports(&dynamodb_endpoint, &moto_endpoint).await;
+    let ports = pipeline_ports(&dynamodb_endpoint, &moto_endpoint).await;
     let sandbox = RunningSandbox::start_local().await.expect("sandbox");
-    let http = reqwest::Client::new();
-    let control = |path: &'static str, body: serde_json::Value| {
-        let (http, base) = (http.clone(), sandbox.base_url.clone());
-        async move { common::control(&http, &base, path, body).await }
-    };
-    let shop = control("/mirakl/shops", json!({"name": "Księgarnia AWS"})).await;
-    let customer = control(
-        "/mirakl/customers",
-        json!({"firstname": "Anna", "lastname": "Nowak"}),
-    )
-    .await;
+    let simulator = SimulatorControl::new(&sandbox.base_url);
+    let shop = simulator
+        .post("/mirakl/shops", json!({"name": "Księgarnia AWS"}))
+        .await;
+    let customer = simulator
+        .post(
+            "/mirakl/customers",
+            json!({"firstname": "Anna", "lastname": "Nowak"}),
+        )
+        .await;
     let mut integration = Integration::new(
         "empik-aws".into(),
         "t1".into(),
@@ -334,7 +314,7 @@ async fn an_empikplace_conversation_on_aws_becomes_a_ticket_and_gets_a_reply_onc
         )
         .await
         .expect("key in Secrets Manager (moto)");
-    control("/mirakl/threads", json!({"shop_id": shop["shop_id"], "customer_id": customer["customer_id"], "topic": {"type": "FREE_TEXT", "value": "Faktura"}, "body": "Proszę o fakturę."})).await;
+    simulator.post("/mirakl/threads", json!({"shop_id": shop["shop_id"], "customer_id": customer["customer_id"], "topic": {"type": "FREE_TEXT", "value": "Faktura"}, "body": "Proszę o fakturę."})).await;
 
     let registry = MarketplaceRegistry::empty().with_source(
         Channel::EmpikThreads,
@@ -396,15 +376,7 @@ async fn an_empikplace_conversation_on_aws_becomes_a_ticket_and_gets_a_reply_onc
             .await
             .expect("sent or settled");
     }
-    let posted: serde_json::Value = http
-        .get(format!("{}/__sandbox/mirakl/posted", sandbox.base_url))
-        .send()
-        .await
-        .expect("posted")
-        .json()
-        .await
-        .expect("json");
-    let posted = posted["posted"].as_array().cloned().unwrap_or_default();
+    let posted = simulator.mirakl_posted(None).await;
     assert_eq!(posted.len(), 1, "{posted:?}");
     let stored = reply_repo::get(&*ports.store, &integration.tenant_id, &ticket_id, &reply.id)
         .await
