@@ -10,7 +10,7 @@ use marketdesk_core::domain::account_event::{AccountEvent, AccountEventKind};
 use marketdesk_core::domain::{IntegrationKind, Role};
 use marketdesk_core::ports::{Condition, Item};
 use marketdesk_core::repo::{account_events, integrations, keys};
-use marketdesk_local::testkit::seed_connected_integration;
+use marketdesk_testkit::backend::seed_connected_integration;
 use serde_json::{json, Value};
 
 async fn store_event(
