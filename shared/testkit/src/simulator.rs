@@ -31,6 +31,11 @@ impl SimulatorControl {
         }
     }
 
+    /// The HTTP client the calls go through (e.g. for a browser step against the simulator).
+    pub fn http(&self) -> &reqwest::Client {
+        &self.http
+    }
+
     /// The simulator's base URL (no trailing slash).
     pub fn base_url(&self) -> &str {
         &self.base_url
