@@ -28,7 +28,9 @@ use std::time::Duration as StdDuration;
 
 mod common;
 
-use common::{allegro_registry, cycle, AllegroSeller, Shop, CLIENT_ID, CLIENT_SECRET, UA};
+use common::{
+    allegro_registry, cycle, AllegroSeller, Shop, WithAdapters, CLIENT_ID, CLIENT_SECRET, UA,
+};
 
 /// A 1×1 PNG.
 const PNG: &[u8] = &[
@@ -47,29 +49,22 @@ fn base64(data: &[u8]) -> String {
     base64::engine::general_purpose::STANDARD.encode(data)
 }
 
-/// A connected seller ([`AllegroSeller`]) and both reply channels.
-struct Harness {
-    seller: AllegroSeller,
+/// Both Allegro reply channels of a connected seller.
+struct Replies {
     issues: AllegroIssueReplies,
     threads: AllegroThreadReplies,
 }
 
-impl std::ops::Deref for Harness {
-    type Target = AllegroSeller;
-
-    fn deref(&self) -> &AllegroSeller {
-        &self.seller
-    }
-}
+type Harness = WithAdapters<Replies>;
 
 impl Harness {
     async fn start(login: &str) -> Self {
         let seller = AllegroSeller::start(login, temp_backend(), |c| c).await;
-        Self {
+        let adapters = Replies {
             issues: AllegroIssueReplies::new(seller.ports().clone(), seller.clients.clone()),
             threads: AllegroThreadReplies::new(seller.ports().clone(), seller.clients.clone()),
-            seller,
-        }
+        };
+        Self { seller, adapters }
     }
 
     /// A fault on the next `remaining` POSTs under `path_prefix`.
@@ -199,17 +194,19 @@ async fn dispute_replies_arrive_as_the_sellers_with_files_and_end_requests() {
     assert_eq!(t.conversation.kind, ConversationKind::AllegroDispute);
     // Allegro's 1 post/s per user covers /messaging posts only (allegro-api.md §4.2):
     // replies to issues take no send slot.
-    assert_eq!(h.issues.min_interval(), None);
+    assert_eq!(h.adapters.issues.min_interval(), None);
     let since = just_before();
 
     let text = "Dzień dobry, wyślemy nowy kubek.";
     let first = h
+        .adapters
         .issues
         .deliver(&h.integration, &t, &reply(text))
         .await
         .expect("text reply");
     h.next_second().await;
     let second = h
+        .adapters
         .issues
         .deliver(
             &h.integration,
@@ -225,6 +222,7 @@ async fn dispute_replies_arrive_as_the_sellers_with_files_and_end_requests() {
         .expect("reply with a file");
     h.next_second().await;
     let third = h
+        .adapters
         .issues
         .deliver(
             &h.integration,
@@ -270,6 +268,7 @@ async fn dispute_replies_arrive_as_the_sellers_with_files_and_end_requests() {
     );
     let url = mine.attachments[0].url.clone().expect("url");
     let sent = h
+        .adapters
         .issues
         .fetch_attachment(
             &h.integration,
@@ -288,18 +287,21 @@ async fn dispute_replies_arrive_as_the_sellers_with_files_and_end_requests() {
 
     // An earlier attempt is found by its text; a text never posted is not.
     let found = h
+        .adapters
         .issues
         .find_delivered(&h.integration, &t, &format!("  {text}\n"), since)
         .await
         .expect("find");
     assert_eq!(found, Some(first.clone()));
     let never = h
+        .adapters
         .issues
         .find_delivered(&h.integration, &t, "Tego nigdy nie wysłano.", since)
         .await
         .expect("find");
     assert_eq!(never, None);
     let later = h
+        .adapters
         .issues
         .find_delivered(
             &h.integration,
@@ -312,6 +314,7 @@ async fn dispute_replies_arrive_as_the_sellers_with_files_and_end_requests() {
     assert_eq!(later, None, "only messages at or after `since`");
     // The buyer's own words are not a seller's reply.
     let buyers = h
+        .adapters
         .issues
         .find_delivered(&h.integration, &t, "Kubek pęknięty.", since)
         .await
@@ -322,6 +325,7 @@ async fn dispute_replies_arrive_as_the_sellers_with_files_and_end_requests() {
     let event = h.event(Channel::AllegroIssues, &dispute).await;
     let file = event.messages[0].attachments[0].clone();
     let fetched = h
+        .adapters
         .issues
         .fetch_attachment(&h.integration, &t, &file)
         .await
@@ -331,6 +335,7 @@ async fn dispute_replies_arrive_as_the_sellers_with_files_and_end_requests() {
     assert_eq!(fetched.read_all().await.expect("file bytes"), PNG);
     // A URL on another host never gets the token.
     let foreign = h
+        .adapters
         .issues
         .fetch_attachment(
             &h.integration,
@@ -399,6 +404,7 @@ async fn closed_conversations_refuse_replies_in_agents_words() {
         .await;
     let t = ticket_of(&tickets, &dispute);
     let error = h
+        .adapters
         .issues
         .deliver(&h.integration, &t, &reply("Za późno?"))
         .await
@@ -406,6 +412,7 @@ async fn closed_conversations_refuse_replies_in_agents_words() {
     assert!(closed(&error), "{error:?}");
     let t = ticket_of(&tickets, &problem);
     let error = h
+        .adapters
         .threads
         .deliver(&h.integration, &t, &reply("Za późno?"))
         .await
@@ -417,6 +424,7 @@ async fn closed_conversations_refuse_replies_in_agents_words() {
     // END_REQUEST on a claim is Allegro's refusal, passed on (not "closed").
     let t = ticket_of(&tickets, &claim);
     let error = h
+        .adapters
         .issues
         .deliver(
             &h.integration,
@@ -448,6 +456,7 @@ async fn a_failed_post_is_unavailable_never_repeated_and_found_by_its_text() {
     // fault, so a second attempt would have gone through).
     h.fault_post(&path, json!({ "kind": "server_error" })).await;
     let error = h
+        .adapters
         .issues
         .deliver(&h.integration, &t, &reply(text))
         .await
@@ -458,7 +467,8 @@ async fn a_failed_post_is_unavailable_never_repeated_and_found_by_its_text() {
     );
     assert!(h.posted(&dispute).await.is_empty(), "not retried");
     assert_eq!(
-        h.issues
+        h.adapters
+            .issues
             .find_delivered(&h.integration, &t, text, since)
             .await
             .expect("find"),
@@ -469,6 +479,7 @@ async fn a_failed_post_is_unavailable_never_repeated_and_found_by_its_text() {
     h.fault_post(&path, json!({ "kind": "server_error_after_processing" }))
         .await;
     let error = h
+        .adapters
         .issues
         .deliver(&h.integration, &t, &reply(text))
         .await
@@ -480,6 +491,7 @@ async fn a_failed_post_is_unavailable_never_repeated_and_found_by_its_text() {
     let posted = h.posted(&dispute).await;
     assert_eq!(posted.len(), 1, "posted once, never twice: {posted:?}");
     let found = h
+        .adapters
         .issues
         .find_delivered(&h.integration, &t, text, since)
         .await
@@ -495,6 +507,7 @@ async fn a_failed_post_is_unavailable_never_repeated_and_found_by_its_text() {
     )
     .await;
     let error = h
+        .adapters
         .issues
         .deliver(&h.integration, &t, &reply("Druga wiadomość."))
         .await
@@ -503,11 +516,13 @@ async fn a_failed_post_is_unavailable_never_repeated_and_found_by_its_text() {
         matches!(error, MarketplaceError::RateLimited { retry_after } if retry_after >= StdDuration::from_secs(5)),
         "{error:?}"
     );
-    h.issues
+    h.adapters
+        .issues
         .deliver(&h.integration, &t, &reply("Druga wiadomość."))
         .await
         .expect("after the wait");
-    h.issues
+    h.adapters
+        .issues
         .deliver(&h.integration, &t, &reply("Trzecia, od razu."))
         .await
         .expect("no posting limit on issues");
@@ -544,6 +559,7 @@ async fn thread_replies_arrive_with_files_and_are_found_in_both_kinds_of_thread(
     );
     assert_eq!(q.conversation.kind, ConversationKind::AllegroCommonThread);
     assert!(h
+        .adapters
         .threads
         .min_interval()
         .is_some_and(|i| i >= StdDuration::from_secs(1)));
@@ -551,12 +567,14 @@ async fn thread_replies_arrive_with_files_and_are_found_in_both_kinds_of_thread(
 
     let text = "Przepraszamy, wysyłamy nowy.";
     let first = h
+        .adapters
         .threads
         .deliver(&h.integration, &p, &reply(text))
         .await
         .expect("text reply");
     h.next_second().await;
     let second = h
+        .adapters
         .threads
         .deliver(
             &h.integration,
@@ -568,6 +586,7 @@ async fn thread_replies_arrive_with_files_and_are_found_in_both_kinds_of_thread(
     h.next_second().await;
     let answer = "Tak, faktura jest w paczce.";
     let third = h
+        .adapters
         .threads
         .deliver(&h.integration, &q, &reply(answer))
         .await
@@ -607,24 +626,28 @@ async fn thread_replies_arrive_with_files_and_are_found_in_both_kinds_of_thread(
 
     // Found by text in a purchase problem (SELLER) and in a question (the seller's USER).
     let found = h
+        .adapters
         .threads
         .find_delivered(&h.integration, &p, text, since)
         .await
         .expect("find");
     assert_eq!(found, Some(first));
     let found = h
+        .adapters
         .threads
         .find_delivered(&h.integration, &q, answer, since)
         .await
         .expect("find");
     assert_eq!(found, Some(third));
     let buyers = h
+        .adapters
         .threads
         .find_delivered(&h.integration, &q, "Czy jest faktura?", since)
         .await
         .expect("find");
     assert_eq!(buyers, None, "the buyer's USER message is not the seller's");
     let never = h
+        .adapters
         .threads
         .find_delivered(&h.integration, &p, "Nigdy nie wysłane.", since)
         .await
@@ -635,6 +658,7 @@ async fn thread_replies_arrive_with_files_and_are_found_in_both_kinds_of_thread(
     let event = h.event(Channel::AllegroMessaging, &problem).await;
     let file = event.messages[0].attachments[0].clone();
     let fetched = h
+        .adapters
         .threads
         .fetch_attachment(&h.integration, &p, &file)
         .await
@@ -650,6 +674,7 @@ async fn thread_replies_arrive_with_files_and_are_found_in_both_kinds_of_thread(
         .await;
     let lost = "Czy paczka już dotarła?";
     let error = h
+        .adapters
         .threads
         .deliver(&h.integration, &p, &reply(lost))
         .await
@@ -661,6 +686,7 @@ async fn thread_replies_arrive_with_files_and_are_found_in_both_kinds_of_thread(
     let posted = h.posted(&problem).await;
     assert_eq!(posted.len(), 3);
     let found: Delivered = h
+        .adapters
         .threads
         .find_delivered(&h.integration, &p, lost, since)
         .await
@@ -674,6 +700,7 @@ async fn thread_replies_arrive_with_files_and_are_found_in_both_kinds_of_thread(
     )
     .await;
     let error = h
+        .adapters
         .threads
         .deliver(&h.integration, &p, &reply("Jeszcze raz."))
         .await

@@ -23,23 +23,16 @@ mod common;
 
 use common::{
     allegro_registry, assert_pipeline_tickets, cycle, seed_pipeline, AllegroSeller, Shop,
-    CLIENT_ID, SANDBOX_SITE,
+    WithAdapters, CLIENT_ID, SANDBOX_SITE,
 };
 
-/// A connected seller ([`AllegroSeller`]) and both sources.
-struct Harness {
-    seller: AllegroSeller,
+/// Both Allegro sources of a connected seller.
+struct Sources {
     issues: AllegroIssuesSource,
     messaging: AllegroMessagingSource,
 }
 
-impl std::ops::Deref for Harness {
-    type Target = AllegroSeller;
-
-    fn deref(&self) -> &AllegroSeller {
-        &self.seller
-    }
-}
+type Harness = WithAdapters<Sources>;
 
 impl Harness {
     /// Everything on the system clock, with short client retries.
@@ -53,11 +46,11 @@ impl Harness {
         adjust: impl Fn(marketdesk_allegro::AllegroConfig) -> marketdesk_allegro::AllegroConfig,
     ) -> Self {
         let seller = AllegroSeller::start(login, backend, adjust).await;
-        Self {
+        let adapters = Sources {
             issues: AllegroIssuesSource::new(seller.ports().clone(), seller.clients.clone()),
             messaging: AllegroMessagingSource::new(seller.ports().clone(), seller.clients.clone()),
-            seller,
-        }
+        };
+        Self { seller, adapters }
     }
 
     /// Forgets the simulator's request count for the application.
@@ -101,8 +94,13 @@ impl Harness {
     ) -> Result<PollBatch, MarketplaceError> {
         let cursor = self.cursor(channel, position.clone());
         match channel {
-            Channel::AllegroIssues => self.issues.poll(&self.integration, &cursor).await,
-            _ => self.messaging.poll(&self.integration, &cursor).await,
+            Channel::AllegroIssues => self.adapters.issues.poll(&self.integration, &cursor).await,
+            _ => {
+                self.adapters
+                    .messaging
+                    .poll(&self.integration, &cursor)
+                    .await
+            }
         }
     }
 }

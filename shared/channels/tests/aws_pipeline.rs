@@ -8,8 +8,10 @@
 
 mod common;
 
+use common::empik::store_api_key;
 use common::{
-    allegro_registry, assert_pipeline_tickets, seed_pipeline, simulator_allegro_config, UA,
+    allegro_registry, assert_pipeline_tickets, ingest_all, run_polls, seed_pipeline,
+    simulator_allegro_config, UA,
 };
 use marketdesk_allegro::RetryPolicy;
 use marketdesk_channels::allegro::delivery::AllegroIssueReplies;
@@ -18,15 +20,14 @@ use marketdesk_core::domain::{
     Channel, ConnectionState, Environment, Integration, IntegrationKind, ReplyState,
 };
 use marketdesk_core::ids::TicketId;
-use marketdesk_core::jobs::{InboundEvent, PollJob};
 use marketdesk_core::ports::{DeliveryRegistry, MarketplaceRegistry, Ports};
 use marketdesk_core::repo::{integrations, replies as reply_repo, tickets};
+use marketdesk_core::services::polling::PollingSettings;
 use marketdesk_core::services::sender::{self, SendOutcome};
-use marketdesk_core::services::{ingest, poller, replies, scheduler};
+use marketdesk_core::services::{ingest, replies, scheduler};
 use marketdesk_sandbox::RunningSandbox;
 use marketdesk_testkit::aws::{endpoints, pipeline_ports};
 use marketdesk_testkit::SimulatorControl;
-use secrecy::SecretString;
 use serde_json::json;
 use std::collections::BTreeMap;
 use std::sync::Arc;
@@ -35,66 +36,16 @@ use std::time::{Duration, Instant};
 /// How long a received message stays invisible to other receivers.
 const VISIBILITY: Duration = Duration::from_secs(30);
 
-/// Every inbound event waiting on the queue, ingested with `ingest::run` and deleted; the
-/// bodies and outcomes.
-async fn ingest_all(ports: &Ports) -> Vec<(String, ingest::IngestOutcome)> {
-    let mut done = Vec::new();
-    loop {
-        let messages = ports
-            .queues
-            .inbound
-            .receive(10, VISIBILITY)
-            .await
-            .expect("receive inbound events");
-        if messages.is_empty() {
-            return done;
-        }
-        for message in messages {
-            let event: InboundEvent =
-                serde_json::from_str(&message.body).expect("an inbound event");
-            let outcome = ingest::run(ports, &event).await.expect("ingest");
-            ports
-                .queues
-                .inbound
-                .delete(&message.receipt)
-                .await
-                .expect("delete the event");
-            done.push((message.body, outcome));
-        }
-    }
-}
-
-/// Scheduler fan-out, every poll job through `poller::run`, every inbound event through
-/// `ingest::run`; the poll jobs run and the events ingested.
+/// Scheduler fan-out, every poll job, every inbound event; the poll jobs run and the events
+/// ingested.
 async fn cycle(
     ports: &Ports,
     registry: &MarketplaceRegistry,
 ) -> (usize, Vec<(String, ingest::IngestOutcome)>) {
     scheduler::fan_out(ports).await.expect("fan out");
-    let mut jobs_run = 0;
-    loop {
-        let messages = ports
-            .queues
-            .poll_jobs
-            .receive(10, VISIBILITY)
-            .await
-            .expect("receive poll jobs");
-        if messages.is_empty() {
-            break;
-        }
-        for message in messages {
-            let job: PollJob = serde_json::from_str(&message.body).expect("a poll job");
-            poller::run(ports, registry, &job).await.expect("poll job");
-            ports
-                .queues
-                .poll_jobs
-                .delete(&message.receipt)
-                .await
-                .expect("delete the job");
-            jobs_run += 1;
-        }
-    }
-    (jobs_run, ingest_all(ports).await)
+    let settings = PollingSettings::reads_once(Duration::from_secs(60));
+    let jobs = run_polls(ports, registry, &settings).await.len();
+    (jobs, ingest_all(ports).await)
 }
 
 /// Messages per ticket of the tenant.
@@ -276,7 +227,7 @@ async fn the_pipeline_on_aws_makes_each_ticket_once_and_redelivery_changes_nothi
 async fn an_empikplace_conversation_on_aws_becomes_a_ticket_and_gets_a_reply_once() {
     use marketdesk_channels::empik::delivery::EmpikThreadReplies;
     use marketdesk_channels::empik::EmpikThreadsSource;
-    use marketdesk_core::services::integrations::api_key_secret_name;
+
     let Some((dynamodb_endpoint, moto_endpoint)) = endpoints() else {
         println!("SKIPPED aws empik pipeline: emulators not configured");
         return;
@@ -306,14 +257,7 @@ async fn an_empikplace_conversation_on_aws_becomes_a_ticket_and_gets_a_reply_onc
     integrations::create(&*ports.store, &integration)
         .await
         .expect("integration stored");
-    ports
-        .secrets
-        .put(
-            &api_key_secret_name(&integration.tenant_id, &integration.id).expect("name"),
-            &SecretString::from(shop["api_key"].as_str().expect("key").to_owned()),
-        )
-        .await
-        .expect("key in Secrets Manager (moto)");
+    store_api_key(&ports, &integration, &shop).await;
     simulator.post("/mirakl/threads", json!({"shop_id": shop["shop_id"], "customer_id": customer["customer_id"], "topic": {"type": "FREE_TEXT", "value": "Faktura"}, "body": "Proszę o fakturę."})).await;
 
     let registry = MarketplaceRegistry::empty().with_source(

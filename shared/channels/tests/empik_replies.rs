@@ -13,12 +13,10 @@ use marketdesk_core::ports::{
     ReplyChannel,
 };
 use marketdesk_core::repo::{integrations, tickets};
-use marketdesk_core::services::integrations::api_key_secret_name;
 use marketdesk_mirakl::{MiraklClient, MiraklConfig, SenderType};
 use marketdesk_sandbox::RunningSandbox;
 use marketdesk_testkit::backend::{seed_connected_integration, temp_backend, TempBackend};
 use marketdesk_testkit::SimulatorControl;
-use secrecy::SecretString;
 use serde_json::{json, Value};
 use std::sync::Arc;
 use std::time::Duration as StdDuration;
@@ -83,14 +81,7 @@ impl Harness {
             .await
             .expect("enabled earlier");
         let api_key = shop["api_key"].as_str().expect("key").to_owned();
-        ports
-            .secrets
-            .put(
-                &api_key_secret_name(&integration.tenant_id, &integration.id).expect("name"),
-                &SecretString::from(api_key.clone()),
-            )
-            .await
-            .expect("store key");
+        common::empik::store_api_key(&ports, &integration, &shop).await;
         let thread = simulator.post("/mirakl/threads", json!({"shop_id": shop["shop_id"], "customer_id": customer_id,
             "order_id": order["order_id"], "topic": {"type": "FREE_TEXT", "value": "Uszkodzony kubek"},
             "body": "Kubek dotarł pęknięty, zdjęcie w załączniku.",

@@ -5,7 +5,7 @@ use super::cycle;
 use chrono::{Duration, Utc};
 use marketdesk_channels::empik::EmpikThreadsSource;
 use marketdesk_core::domain::{Channel, Integration, IntegrationKind, Message, Ticket};
-use marketdesk_core::ports::{ManualClock, MarketplaceRegistry};
+use marketdesk_core::ports::{ManualClock, MarketplaceRegistry, Ports};
 use marketdesk_core::repo::{integrations, tickets};
 use marketdesk_core::services::integrations::api_key_secret_name;
 use marketdesk_sandbox::RunningSandbox;
@@ -17,6 +17,19 @@ use std::sync::Arc;
 
 /// The User-Agent the channel sends.
 pub const UA: &str = "marketdesk-tests/0.1.0 (+https://github.com/marketdesk/marketdesk)";
+
+/// Stores the API key of the simulator's `shop` (as the control API answered it) for
+/// `integration`, as connecting the shop does.
+pub async fn store_api_key(ports: &Ports, integration: &Integration, shop: &Value) {
+    ports
+        .secrets
+        .put(
+            &api_key_secret_name(&integration.tenant_id, &integration.id).expect("name"),
+            &SecretString::from(shop["api_key"].as_str().expect("key").to_owned()),
+        )
+        .await
+        .expect("the shop's API key is stored");
+}
 
 /// A simulator with a shop and a customer, an integration holding the shop's key (enabled an
 /// hour ago), and the EmpikPlace reader registered as the poller runs it.
@@ -60,14 +73,7 @@ impl EmpikShop {
         integrations::update(&*ports.store, &integration, stored.version)
             .await
             .expect("enabled an hour ago");
-        ports
-            .secrets
-            .put(
-                &api_key_secret_name(&integration.tenant_id, &integration.id).expect("name"),
-                &SecretString::from(shop["api_key"].as_str().expect("key").to_owned()),
-            )
-            .await
-            .expect("store key");
+        store_api_key(&ports, &integration, &shop).await;
         let registry = MarketplaceRegistry::empty().with_source(
             Channel::EmpikThreads,
             Arc::new(EmpikThreadsSource::new(

@@ -185,6 +185,22 @@ pub struct Shop {
     pub order_id: String,
 }
 
+/// An [`AllegroSeller`] with the channel adapters a test exercises; it reads as the seller.
+pub struct WithAdapters<A> {
+    /// The connected seller.
+    pub seller: AllegroSeller,
+    /// The adapters under test.
+    pub adapters: A,
+}
+
+impl<A> std::ops::Deref for WithAdapters<A> {
+    type Target = AllegroSeller;
+
+    fn deref(&self) -> &AllegroSeller {
+        &self.seller
+    }
+}
+
 /// Seeds [`Shop`] for `seller_id`: buyer `buyer_login`, a mug and a plate with EANs and an
 /// order of both.
 pub async fn shop(simulator: &SimulatorControl, seller_id: &str, buyer_login: &str) -> Shop {
@@ -375,7 +391,11 @@ pub async fn cycle_bodies(ports: &Ports, registry: &MarketplaceRegistry) -> Vec<
     scheduler::fan_out(ports).await.expect("fan out");
     let settings = PollingSettings::reads_once(StdDuration::from_secs(60));
     run_polls(ports, registry, &settings).await;
-    ingest_all(ports).await
+    ingest_all(ports)
+        .await
+        .into_iter()
+        .map(|(body, _)| body)
+        .collect()
 }
 
 /// Runs every poll job visible now with `settings`; each job's channel and outcome.
@@ -414,8 +434,8 @@ pub async fn run_polls(
     }
 }
 
-/// Ingests every inbound event visible now; their bodies.
-pub async fn ingest_all(ports: &Ports) -> Vec<String> {
+/// Ingests every inbound event visible now; their bodies and outcomes.
+pub async fn ingest_all(ports: &Ports) -> Vec<(String, ingest::IngestOutcome)> {
     let visibility = StdDuration::from_secs(30);
     let mut ingested = Vec::new();
     loop {
@@ -429,7 +449,7 @@ pub async fn ingest_all(ports: &Ports) -> Vec<String> {
             return ingested;
         }
         for event in events {
-            ingest::handle_body(ports, &event.body)
+            let outcome = ingest::handle_body(ports, &event.body)
                 .await
                 .expect("ingest");
             ports
@@ -438,7 +458,7 @@ pub async fn ingest_all(ports: &Ports) -> Vec<String> {
                 .delete(&event.receipt)
                 .await
                 .expect("delete");
-            ingested.push(event.body);
+            ingested.push((event.body, outcome));
         }
     }
 }
