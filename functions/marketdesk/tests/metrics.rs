@@ -63,17 +63,9 @@ async fn counters_move_when_a_conversation_becomes_a_ticket() {
         .contains("marketdesk_"));
 
     let shop = simulator
-        .post(
-            "/mirakl/shops",
-            json!({"name": "Sklep", "api_key": "empik-key-1"}),
-        )
+        .mirakl_shop(json!({"name": "Sklep", "api_key": "empik-key-1"}))
         .await;
-    let customer = simulator
-        .post(
-            "/mirakl/customers",
-            json!({"firstname": "Ewa", "lastname": "Lis"}),
-        )
-        .await;
+    let customer = simulator.mirakl_customer("Ewa", "Lis").await;
     let integration = reqwest::Client::new()
         .post(format!("http://127.0.0.1:{port}/v1/integrations"))
         .bearer_auth(&key)

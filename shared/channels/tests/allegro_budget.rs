@@ -55,11 +55,8 @@ async fn a_429_during_a_burst_stops_every_worker_until_the_block_ends() {
     let sandbox = RunningSandbox::start_local().await.expect("sandbox");
     let backend = temp_backend();
     let ports = backend.ports.clone();
-    let http = reqwest::Client::builder()
-        .redirect(reqwest::redirect::Policy::none())
-        .build()
-        .expect("http");
-    let simulator = SimulatorControl::with_client(http.clone(), &sandbox.base_url);
+    let simulator = SimulatorControl::new(&sandbox.base_url);
+    let http = simulator.http().clone();
     let clients = gated_clients(
         &sandbox,
         AllegroBudgetGate::new(&ports, BudgetPolicy::allegro()),

@@ -11,11 +11,9 @@ mod common;
 use common::empik::store_api_key;
 use common::{
     allegro_registry, assert_pipeline_tickets, ingest_all, run_polls, seed_pipeline,
-    simulator_allegro_config, UA,
+    simulator_clients, UA,
 };
-use marketdesk_allegro::RetryPolicy;
 use marketdesk_channels::allegro::delivery::AllegroIssueReplies;
-use marketdesk_channels::allegro::AllegroClients;
 use marketdesk_core::domain::{
     Channel, ConnectionState, Environment, Integration, IntegrationKind, ReplyState,
 };
@@ -73,19 +71,9 @@ async fn the_pipeline_on_aws_makes_each_ticket_once_and_redelivery_changes_nothi
     let ports = pipeline_ports(&dynamodb_endpoint, &moto_endpoint).await;
 
     let sandbox = RunningSandbox::start_local().await.expect("sandbox");
-    let clients =
-        AllegroClients::with_adjusted(&simulator_allegro_config(&sandbox.base_url), |c| {
-            c.with_timeout(Duration::from_secs(5))
-                .with_retry(RetryPolicy {
-                    initial_backoff: Duration::from_millis(5),
-                    ..RetryPolicy::default()
-                })
-        })
-        .expect("clients");
-    let http = reqwest::Client::builder()
-        .redirect(reqwest::redirect::Policy::none())
-        .build()
-        .expect("http");
+    let clients = simulator_clients(&sandbox.base_url, |c| c);
+    let simulator = SimulatorControl::new(&sandbox.base_url);
+    let http = simulator.http().clone();
 
     let mut integration = Integration::new(
         "allegro-aws".into(),
@@ -99,7 +87,6 @@ async fn the_pipeline_on_aws_makes_each_ticket_once_and_redelivery_changes_nothi
     integrations::create(&*ports.store, &integration)
         .await
         .expect("integration stored");
-    let simulator = SimulatorControl::with_client(http.clone(), &sandbox.base_url);
     let seller_id = simulator.allegro_seller("sklep_aws", true).await;
     common::connect(
         &ports,
@@ -236,14 +223,9 @@ async fn an_empikplace_conversation_on_aws_becomes_a_ticket_and_gets_a_reply_onc
     let sandbox = RunningSandbox::start_local().await.expect("sandbox");
     let simulator = SimulatorControl::new(&sandbox.base_url);
     let shop = simulator
-        .post("/mirakl/shops", json!({"name": "Księgarnia AWS"}))
+        .mirakl_shop(json!({"name": "Księgarnia AWS"}))
         .await;
-    let customer = simulator
-        .post(
-            "/mirakl/customers",
-            json!({"firstname": "Anna", "lastname": "Nowak"}),
-        )
-        .await;
+    let customer = simulator.mirakl_customer("Anna", "Nowak").await;
     let mut integration = Integration::new(
         "empik-aws".into(),
         "t1".into(),

@@ -55,15 +55,8 @@ impl Harness {
         let simulator = SimulatorControl::new(&sandbox.base_url);
         let backend = temp_backend();
         let ports = backend.ports.clone();
-        let shop = simulator
-            .post("/mirakl/shops", json!({"name": "Sklep Empik"}))
-            .await;
-        let customer = simulator
-            .post(
-                "/mirakl/customers",
-                json!({"firstname": "Anna", "lastname": "Nowak"}),
-            )
-            .await;
+        let shop = simulator.mirakl_shop(json!({"name": "Sklep Empik"})).await;
+        let customer = simulator.mirakl_customer("Anna", "Nowak").await;
         let customer_id = customer["customer_id"].as_str().expect("id").to_owned();
         let order = simulator.post("/mirakl/orders", json!({"shop_id": shop["shop_id"], "customer_id": customer_id,
             "lines": [{"title": "Kubek ceramiczny", "sku": "KUB-1", "quantity": 1, "price": 24.99}]})).await;

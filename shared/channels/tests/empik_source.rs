@@ -30,15 +30,8 @@ async fn threads_after_enabling_become_events_with_authors_customer_and_order() 
     let simulator = SimulatorControl::new(&sandbox.base_url);
     let backend = temp_backend();
     let ports = backend.ports.clone();
-    let shop = simulator
-        .post("/mirakl/shops", json!({"name": "Sklep Empik"}))
-        .await;
-    let customer = simulator
-        .post(
-            "/mirakl/customers",
-            json!({"firstname": "Anna", "lastname": "Nowak"}),
-        )
-        .await;
+    let shop = simulator.mirakl_shop(json!({"name": "Sklep Empik"})).await;
+    let customer = simulator.mirakl_customer("Anna", "Nowak").await;
     let order = simulator.post("/mirakl/orders", json!({"shop_id": shop["shop_id"], "customer_id": customer["customer_id"], "lines": [{"title": "Kubek ceramiczny", "sku": "KUB-1", "quantity": 2, "price": 24.99}]})).await;
     // A conversation from before the integration was enabled is not imported.
     let old_date = (Utc::now() - Duration::days(3)).to_rfc3339();
@@ -151,9 +144,7 @@ async fn a_bad_key_and_rate_limits_map_to_the_domain_errors() {
         "{err:?}"
     );
 
-    let shop = simulator
-        .post("/mirakl/shops", json!({"name": "Sklep"}))
-        .await;
+    let shop = simulator.mirakl_shop(json!({"name": "Sklep"})).await;
     ports
         .secrets
         .put(
@@ -182,9 +173,7 @@ async fn keys_are_checked_with_a01_before_they_are_stored() {
     use marketdesk_core::ports::{CredentialCheck, CredentialVerdict};
     let sandbox = RunningSandbox::start_local().await.expect("sandbox");
     let simulator = SimulatorControl::new(&sandbox.base_url);
-    let shop = simulator
-        .post("/mirakl/shops", json!({"name": "Sklep A01"}))
-        .await;
+    let shop = simulator.mirakl_shop(json!({"name": "Sklep A01"})).await;
     let check = EmpikKeyCheck::new(sandbox.base_url.clone(), UA);
     let good = SecretString::from(shop["api_key"].as_str().expect("key").to_owned());
     let verdict = check

@@ -170,6 +170,21 @@ impl SimulatorControl {
         self.post("/allegro/buyers", body).await
     }
 
+    /// A new EmpikPlace shop (`body` as the control API takes it, at least `name`); the answer
+    /// (`shop_id`, `api_key`).
+    pub async fn mirakl_shop(&self, body: Value) -> Value {
+        self.post("/mirakl/shops", body).await
+    }
+
+    /// A new EmpikPlace customer; the answer (`customer_id`, …).
+    pub async fn mirakl_customer(&self, firstname: &str, lastname: &str) -> Value {
+        self.post(
+            "/mirakl/customers",
+            json!({ "firstname": firstname, "lastname": lastname }),
+        )
+        .await
+    }
+
     /// What sellers posted through Allegro's API, per the control API; `query` filters it
     /// (`?conversation_id=…`, `?seller_id=…`, or empty for everything).
     pub async fn allegro_posted(&self, query: &str) -> Vec<Value> {

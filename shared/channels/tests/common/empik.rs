@@ -53,15 +53,8 @@ impl EmpikShop {
         let simulator = SimulatorControl::new(&sandbox.base_url);
         let (backend, clock) = manual_backend(Utc::now());
         let ports = backend.ports.clone();
-        let shop = simulator
-            .post("/mirakl/shops", json!({"name": "Sklep Empik"}))
-            .await;
-        let customer = simulator
-            .post(
-                "/mirakl/customers",
-                json!({"firstname": "Anna", "lastname": "Nowak"}),
-            )
-            .await;
+        let shop = simulator.mirakl_shop(json!({"name": "Sklep Empik"})).await;
+        let customer = simulator.mirakl_customer("Anna", "Nowak").await;
         let seeded =
             seed_connected_integration(&ports, "t1", "empik-1", IntegrationKind::Empikplace).await;
         let stored = integrations::get(&*ports.store, &seeded.tenant_id, &seeded.id)

@@ -47,6 +47,24 @@ pub fn simulator_allegro_config(base_url: &str) -> AllegroChannelConfig {
     }
 }
 
+/// The Allegro clients against the simulator at `base_url`: a 5 s timeout and short retries,
+/// then whatever `adjust` changes.
+pub fn simulator_clients(
+    base_url: &str,
+    adjust: impl Fn(AllegroConfig) -> AllegroConfig,
+) -> AllegroClients {
+    AllegroClients::with_adjusted(&simulator_allegro_config(base_url), |c| {
+        adjust(
+            c.with_timeout(StdDuration::from_secs(5))
+                .with_retry(RetryPolicy {
+                    initial_backoff: StdDuration::from_millis(5),
+                    ..RetryPolicy::default()
+                }),
+        )
+    })
+    .expect("clients")
+}
+
 /// A simulator with one signed-in seller, a backend holding that seller's Allegro integration
 /// connected through the code flow, and the clients (5 s timeout, short retries): what every
 /// Allegro harness starts from.
@@ -75,22 +93,9 @@ impl AllegroSeller {
         adjust: impl Fn(AllegroConfig) -> AllegroConfig,
     ) -> Self {
         let sandbox = RunningSandbox::start_local().await.expect("sandbox");
-        let config = simulator_allegro_config(&sandbox.base_url);
-        let clients = AllegroClients::with_adjusted(&config, |c| {
-            adjust(
-                c.with_timeout(StdDuration::from_secs(5))
-                    .with_retry(RetryPolicy {
-                        initial_backoff: StdDuration::from_millis(5),
-                        ..RetryPolicy::default()
-                    }),
-            )
-        })
-        .expect("clients");
-        let http = reqwest::Client::builder()
-            .redirect(reqwest::redirect::Policy::none())
-            .build()
-            .expect("http");
-        let simulator = SimulatorControl::with_client(http.clone(), &sandbox.base_url);
+        let clients = simulator_clients(&sandbox.base_url, adjust);
+        let simulator = SimulatorControl::new(&sandbox.base_url);
+        let http = simulator.http().clone();
         let integration = seed_connected_integration(
             &backend.ports,
             "t1",

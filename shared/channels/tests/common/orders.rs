@@ -51,13 +51,10 @@ impl World {
         let sandbox = RunningSandbox::start_local().await.expect("sandbox");
         let config = simulator_allegro_config(&sandbox.base_url);
         let clients = AllegroClients::new(&config).expect("clients");
-        let http = reqwest::Client::builder()
-            .redirect(reqwest::redirect::Policy::none())
-            .build()
-            .expect("http");
+        let simulator = SimulatorControl::new(&sandbox.base_url);
+        let http = simulator.http().clone();
         let mut integration =
             seed_connected_integration(&ports, "t1", login, IntegrationKind::Allegro).await;
-        let simulator = SimulatorControl::with_client(http.clone(), &sandbox.base_url);
         let seller_id = simulator.allegro_seller(login, true).await;
         let client: &AllegroClient = clients.for_environment(Environment::Production);
         connect(&ports, client, &http, &integration).await;
