@@ -3,7 +3,7 @@
 mod common;
 
 use chrono::{Duration, Utc};
-use common::empik::{EmpikShop, UA};
+use common::empik::{store_api_key, EmpikShop, UA};
 use marketdesk_channels::empik::EmpikThreadsSource;
 use marketdesk_core::domain::{AuthorKind, Channel, ConversationKind, IntegrationKind, PollCursor};
 use marketdesk_core::ports::{ConversationSource, MarketplaceError};
@@ -40,14 +40,7 @@ async fn threads_after_enabling_become_events_with_authors_customer_and_order() 
     let mut integration =
         seed_connected_integration(&ports, "t1", "empik-1", IntegrationKind::Empikplace).await;
     integration.enabled_at = Utc::now() - Duration::hours(1);
-    ports
-        .secrets
-        .put(
-            &api_key_secret_name(&integration.tenant_id, &integration.id).expect("name"),
-            &SecretString::from(shop["api_key"].as_str().expect("key").to_owned()),
-        )
-        .await
-        .expect("store key");
+    store_api_key(&ports, &integration, &shop).await;
     let thread = simulator.post("/mirakl/threads", json!({"shop_id": shop["shop_id"], "customer_id": customer["customer_id"], "order_id": order["order_id"], "topic": {"type": "FREE_TEXT", "value": "Uszkodzony kubek"}, "body": "Kubek dotarł pęknięty."})).await;
     let thread_id = thread["thread_id"].as_str().expect("id").to_owned();
     simulator
@@ -145,14 +138,7 @@ async fn a_bad_key_and_rate_limits_map_to_the_domain_errors() {
     );
 
     let shop = simulator.mirakl_shop(json!({"name": "Sklep"})).await;
-    ports
-        .secrets
-        .put(
-            &api_key_secret_name(&integration.tenant_id, &integration.id).expect("name"),
-            &SecretString::from(shop["api_key"].as_str().expect("key").to_owned()),
-        )
-        .await
-        .expect("store key");
+    store_api_key(&ports, &integration, &shop).await;
     simulator.post("/faults", json!({"path_prefix": "/api/inbox", "remaining": 3, "kind": "too_many_requests", "retry_after_seconds": 90})).await;
     let err = source
         .poll(&integration, &cursor(&integration, None))
