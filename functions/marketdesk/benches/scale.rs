@@ -49,6 +49,7 @@ use marketdesk_core::repo::integrations;
 use marketdesk_core::services::integrations::{api_key_secret_name, default_crm_field};
 use marketdesk_core::services::tokens::{self, TokenSet};
 use marketdesk_sandbox::RunningSandbox;
+use marketdesk_testkit::SimulatorControl;
 use secrecy::{ExposeSecret, SecretString};
 use serde_json::{json, Value};
 use std::collections::{BTreeMap, HashMap};
@@ -257,22 +258,9 @@ struct Setup {
     client_id: String,
 }
 
-async fn control(
-    http: &reqwest::Client,
-    sandbox: &RunningSandbox,
-    path: &str,
-    body: Value,
-) -> Value {
-    let response = http
-        .post(format!("{}/__sandbox{path}", sandbox.base_url))
-        .json(&body)
-        .send()
-        .await
-        .unwrap_or_else(|e| panic!("{path}: {e}"));
-    let status = response.status();
-    let answer: Value = response.json().await.unwrap_or(Value::Null);
-    assert!(status.is_success(), "{path}: {status} {answer}");
-    answer
+/// The simulator's control API through `http`.
+fn simulator(http: &reqwest::Client, sandbox: &RunningSandbox) -> SimulatorControl {
+    SimulatorControl::with_client(http.clone(), &sandbox.base_url)
 }
 
 /// Sellers and token pairs in the simulator, integrations and tokens in the data directory.
@@ -300,23 +288,21 @@ async fn set_up(plan: &Plan, n: usize, http: &reqwest::Client) -> Setup {
             .collect();
         (client_id, grants)
     };
-    let buyer = control(
-        http,
-        &sandbox,
-        "/allegro/buyers",
-        json!({"login": "kupujacy_bench", "first_name": "Jan", "last_name": "Kowalski"}),
-    )
-    .await;
+    let buyer = simulator(http, &sandbox)
+        .post(
+            "/allegro/buyers",
+            json!({"login": "kupujacy_bench", "first_name": "Jan", "last_name": "Kowalski"}),
+        )
+        .await;
     let buyer_id = buyer["id"].as_str().expect("buyer id").to_owned();
     let mut shop_ids = Vec::new();
     for s in 0..plan.tickets.div_ceil(THREADS_PER_SHOP).max(1) {
-        let shop = control(
-            http,
-            &sandbox,
-            "/mirakl/shops",
-            json!({"name": format!("Sklep Bench {s}"), "api_key": SHOP_KEY}),
-        )
-        .await;
+        let shop = simulator(http, &sandbox)
+            .post(
+                "/mirakl/shops",
+                json!({"name": format!("Sklep Bench {s}"), "api_key": SHOP_KEY}),
+            )
+            .await;
         shop_ids.push(shop["shop_id"].as_i64().expect("shop id"));
     }
 
@@ -438,13 +424,12 @@ async fn make_shop_threads(
 ) {
     let mut customers = Vec::new();
     for i in 0..50.min(count.max(1)) {
-        let made = control(
-            http,
-            sandbox,
-            "/mirakl/customers",
-            json!({"firstname": format!("Klient{i}"), "lastname": "Testowy"}),
-        )
-        .await;
+        let made = simulator(http, sandbox)
+            .post(
+                "/mirakl/customers",
+                json!({"firstname": format!("Klient{i}"), "lastname": "Testowy"}),
+            )
+            .await;
         customers.push(made["customer_id"].as_str().expect("customer").to_owned());
     }
     let customers = Arc::new(customers);
@@ -792,14 +777,13 @@ async fn one_sample(
     let account = &setup.accounts[i];
     let sent_at = Instant::now();
     let sent_utc = Utc::now();
-    let thread = control(
-        &http,
-        &setup.sandbox,
-        "/allegro/inbox/threads",
-        json!({"seller_id": account.seller_id, "buyer_id": setup.buyer_id, "type": "COMMON",
+    let thread = simulator(&http, &setup.sandbox)
+        .post(
+            "/allegro/inbox/threads",
+            json!({"seller_id": account.seller_id, "buyer_id": setup.buyer_id, "type": "COMMON",
             "text": format!("Dzień dobry, mam pytanie o przedmiot numer {i}.")}),
-    )
-    .await;
+        )
+        .await;
     let thread_id = thread["id"].as_str().expect("thread id").to_owned();
     let deadline = sent_at + wait_limit;
     let ticket_at = wait_until(deadline, || {
@@ -825,13 +809,12 @@ async fn one_sample(
         .watched_texts
         .push((thread_id.clone(), marker.clone()));
     let again = Instant::now();
-    control(
-        &http,
-        &setup.sandbox,
-        &format!("/allegro/inbox/threads/{thread_id}/messages"),
-        json!({"author": "BUYER", "text": format!("Jeszcze jedno: {marker}")}),
-    )
-    .await;
+    simulator(&http, &setup.sandbox)
+        .post(
+            &format!("/allegro/inbox/threads/{thread_id}/messages"),
+            json!({"author": "BUYER", "text": format!("Jeszcze jedno: {marker}")}),
+        )
+        .await;
     let key = (thread_id.clone(), marker);
     if let Some(at) = wait_until(again + wait_limit, || {
         seen.lock().expect("lock").previews.get(&key).copied()

@@ -333,7 +333,7 @@ mod tests {
     /// Runs `consume` over two messages, the first hanging for 30 s; answers how long the
     /// second took to be handled (`None`: not within 3 s).
     async fn second_handled_after(workers: usize) -> Option<Duration> {
-        let backend = marketdesk_local::testkit::temp_backend();
+        let backend = marketdesk_testkit::backend::temp_backend();
         let queue = backend.ports.queues.poll_jobs.clone();
         queue.send("hang", Duration::ZERO).await.expect("send");
         queue.send("quick", Duration::ZERO).await.expect("send");
@@ -384,7 +384,7 @@ mod tests {
 
     #[tokio::test]
     async fn a_message_over_its_timeout_is_abandoned_and_comes_back() {
-        let backend = marketdesk_local::testkit::temp_backend();
+        let backend = marketdesk_testkit::backend::temp_backend();
         let queue = backend.ports.queues.inbound.clone();
         queue.send("slow", Duration::ZERO).await.expect("send");
         let (stop_tx, stop_rx) = watch::channel(false);

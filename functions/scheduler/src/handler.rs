@@ -32,7 +32,7 @@ mod tests {
     use super::*;
     use marketdesk_core::domain::IntegrationKind;
     use marketdesk_core::ports::{Clock, ManualClock, SystemClock};
-    use marketdesk_local::testkit::{seed_connected_integration, temp_backend_with_clock};
+    use marketdesk_testkit::backend::{seed_connected_integration, temp_backend_with_clock};
     use std::sync::Arc;
 
     #[tokio::test]

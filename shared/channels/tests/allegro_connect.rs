@@ -5,28 +5,14 @@ use marketdesk_channels::allegro::connect::{self, ConnectError};
 use marketdesk_core::domain::{ConnectionState, Environment, Integration, IntegrationKind};
 use marketdesk_core::repo::integrations;
 use marketdesk_core::services::tokens;
-use marketdesk_local::testkit::temp_backend;
 use marketdesk_sandbox::RunningSandbox;
+use marketdesk_testkit::backend::temp_backend;
+use marketdesk_testkit::SimulatorControl;
 use secrecy::{ExposeSecret, SecretString};
-use serde_json::{json, Value};
+use serde_json::json;
 
 const UA: &str = "marketdesk-tests/0.1.0 (+https://github.com/marketdesk/marketdesk)";
 const REDIRECT: &str = "http://localhost:3000/oauth/allegro/callback";
-
-async fn control(sandbox: &RunningSandbox, path: &str, body: Value) -> Value {
-    let response = reqwest::Client::new()
-        .post(format!("{}/__sandbox{path}", sandbox.base_url))
-        .json(&body)
-        .send()
-        .await
-        .expect("control");
-    assert!(
-        response.status().is_success(),
-        "{path}: {}",
-        response.status()
-    );
-    response.json().await.expect("json")
-}
 
 fn client(sandbox: &RunningSandbox) -> AllegroClient {
     let config = AllegroConfig::new(
@@ -58,12 +44,9 @@ async fn the_redirect_flow_connects_and_names_the_account_and_states_are_single_
     let sandbox = RunningSandbox::start_local().await.expect("sandbox");
     let backend = temp_backend();
     let ports = &backend.ports;
-    control(
-        &sandbox,
-        "/allegro/sellers",
-        json!({"login": "sklep_testowy", "sign_in": true}),
-    )
-    .await;
+    SimulatorControl::new(&sandbox.base_url)
+        .allegro_seller("sklep_testowy", true)
+        .await;
     let integration = pending_integration(ports).await;
     let allegro = client(&sandbox);
 
@@ -75,26 +58,7 @@ async fn the_redirect_flow_connects_and_names_the_account_and_states_are_single_
         "{url}"
     );
     assert!(url.contains("code_challenge_method=S256"));
-    let browser = reqwest::Client::builder()
-        .redirect(reqwest::redirect::Policy::none())
-        .build()
-        .expect("client");
-    let answer = browser.get(&url).send().await.expect("authorize");
-    let location = answer
-        .headers()
-        .get("location")
-        .and_then(|v| v.to_str().ok())
-        .expect("redirect")
-        .to_owned();
-    let redirect = reqwest::Url::parse(&location).expect("url");
-    let param = |name: &str| {
-        redirect
-            .query_pairs()
-            .find(|(k, _)| k == name)
-            .map(|(_, v)| v.into_owned())
-            .expect(name)
-    };
-    let (code, state) = (param("code"), param("state"));
+    let (code, state) = approve(&url).await;
 
     let pending = connect::take_pending(ports, &state)
         .await
@@ -129,12 +93,8 @@ async fn the_device_flow_completes_in_the_background_after_the_seller_confirms()
     let sandbox = RunningSandbox::start_local().await.expect("sandbox");
     let backend = temp_backend();
     let ports = &backend.ports;
-    let seller = control(
-        &sandbox,
-        "/allegro/sellers",
-        json!({"login": "sklep_urzadzenie", "sign_in": true}),
-    )
-    .await;
+    let simulator = SimulatorControl::new(&sandbox.base_url);
+    let seller_id = simulator.allegro_seller("sklep_urzadzenie", true).await;
     let integration = pending_integration(ports).await;
     let allegro = client(&sandbox);
 
@@ -155,12 +115,12 @@ async fn the_device_flow_completes_in_the_background_after_the_seller_confirms()
         "not confirmed yet"
     );
 
-    control(
-        &sandbox,
-        &format!("/allegro/device/{}/approve", started.user_code),
-        json!({"seller_id": seller["id"]}),
-    )
-    .await;
+    simulator
+        .post(
+            &format!("/allegro/device/{}/approve", started.user_code),
+            json!({"seller_id": seller_id}),
+        )
+        .await;
     // The next poll is due after the announced interval.
     let mut connected = 0;
     for _ in 0..30 {
@@ -189,21 +149,14 @@ async fn the_device_flow_completes_in_the_background_after_the_seller_confirms()
     );
 }
 
-/// Runs the redirect flow for `integration` as the admin's browser would: the connected
-/// integration.
-async fn authorize(
-    ports: &marketdesk_core::ports::Ports,
-    allegro: &AllegroClient,
-    integration: &Integration,
-) -> Integration {
-    let url = connect::start(ports, allegro, integration, REDIRECT)
-        .await
-        .expect("start");
+/// What the admin's browser does with the authorization URL (the simulator's signed-in seller
+/// approves): the `code` and `state` of the redirect to the callback.
+async fn approve(url: &str) -> (String, String) {
     let browser = reqwest::Client::builder()
         .redirect(reqwest::redirect::Policy::none())
         .build()
         .expect("client");
-    let answer = browser.get(&url).send().await.expect("authorize");
+    let answer = browser.get(url).send().await.expect("authorize");
     let location = answer
         .headers()
         .get("location")
@@ -218,10 +171,24 @@ async fn authorize(
             .map(|(_, v)| v.into_owned())
             .expect(name)
     };
-    let pending = connect::take_pending(ports, &param("state"))
+    (param("code"), param("state"))
+}
+
+/// Runs the redirect flow for `integration` as the admin's browser would: the connected
+/// integration.
+async fn authorize(
+    ports: &marketdesk_core::ports::Ports,
+    allegro: &AllegroClient,
+    integration: &Integration,
+) -> Integration {
+    let url = connect::start(ports, allegro, integration, REDIRECT)
+        .await
+        .expect("start");
+    let (code, state) = approve(&url).await;
+    let pending = connect::take_pending(ports, &state)
         .await
         .expect("state known");
-    connect::finish(ports, allegro, &pending, &param("code"))
+    connect::finish(ports, allegro, &pending, &code)
         .await
         .expect("finish")
 }
@@ -232,12 +199,9 @@ async fn connecting_losing_access_and_re_authenticating_are_in_the_audit_log() {
     let sandbox = RunningSandbox::start_local().await.expect("sandbox");
     let backend = temp_backend();
     let ports = &backend.ports;
-    control(
-        &sandbox,
-        "/allegro/sellers",
-        json!({"login": "sklep_audyt", "sign_in": true}),
-    )
-    .await;
+    SimulatorControl::new(&sandbox.base_url)
+        .allegro_seller("sklep_audyt", true)
+        .await;
     let integration = pending_integration(ports).await;
     let allegro = client(&sandbox);
     authorize(ports, &allegro, &integration).await;

@@ -9,7 +9,7 @@ use axum::http::Request;
 use common::*;
 use marketdesk_core::domain::{ConversationKind, IntegrationKind, Role, Source};
 use marketdesk_http::{BODY_LIMIT_BYTES, URI_LIMIT_BYTES};
-use marketdesk_local::testkit::seed_connected_integration;
+use marketdesk_testkit::backend::seed_connected_integration;
 use serde_json::{json, Value};
 
 fn assert_json_error(answer: &Answer, status: u16, code: &str) {

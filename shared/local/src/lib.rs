@@ -33,6 +33,3 @@ pub use secrets::{FileSecrets, SECRETS_FILE};
 pub use smtp::{SmtpNotifier, SmtpSettings, SMTP_FROM_VAR, SMTP_URL_VAR};
 pub use store::SqliteStore;
 pub use text_index::SqliteTextIndex;
-
-#[cfg(feature = "testkit")]
-pub mod testkit;
