@@ -21,7 +21,7 @@ mod dynamodb_local_catalogue {
 }
 
 mod dynamodb_local_offer_commands {
-    marketdesk_core::offer_commands_conformance_tests!(crate::common::dynamo_ports());
+    marketdesk_core::offer_commands_conformance_tests!(crate::emulators::dynamo_ports());
 }
 
 mod dynamodb_local_poll_leases {

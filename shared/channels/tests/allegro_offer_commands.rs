@@ -74,13 +74,7 @@ impl Desk {
         if let (Some(target), Some(extra)) = (body.as_object_mut(), extra.as_object()) {
             target.extend(extra.clone());
         }
-        let id = common::create(
-            &self.w.http,
-            &self.w.sandbox.base_url,
-            "/allegro/offers",
-            body,
-        )
-        .await;
+        let id = self.w.simulator.create("/allegro/offers", body).await;
         let read = self
             .reader
             .offer(&self.w.integration, &id)
@@ -168,20 +162,7 @@ impl Desk {
     }
 
     async fn calls(&self, prefix: &str) -> Vec<Value> {
-        let log: Value = self
-            .w
-            .http
-            .get(format!(
-                "{}/__sandbox/requests?path_prefix={prefix}",
-                self.w.sandbox.base_url
-            ))
-            .send()
-            .await
-            .expect("log")
-            .json()
-            .await
-            .expect("json");
-        log["requests"].as_array().cloned().unwrap_or_default()
+        self.w.simulator.requests(prefix).await
     }
 }
 

@@ -34,13 +34,13 @@ impl Offers {
     }
 
     async fn offer(&self, name: &str, ean: &str) -> String {
-        common::create(
-            &self.w.http,
-            &self.w.sandbox.base_url,
-            "/allegro/offers",
-            json!({ "seller_id": self.w.seller_id, "name": name, "ean": ean, "stock": 8 }),
-        )
-        .await
+        self.w
+            .simulator
+            .create(
+                "/allegro/offers",
+                json!({ "seller_id": self.w.seller_id, "name": name, "ean": ean, "stock": 8 }),
+            )
+            .await
     }
 
     /// Changes the account's offer settings as the settings patch does (switch times stamped).
