@@ -96,6 +96,19 @@ pub fn calls_per_minute(load: &InboxLoad, cadence: Duration) -> f64 {
 /// every cadence stretched by the same factor so the total fits (rounded up to whole
 /// seconds, so it never exceeds the budget). `None` budget: no ceiling (EmpikPlace shops).
 pub fn fit(loads: &[InboxLoad], budget_per_minute: Option<f64>, tick: Duration) -> Vec<InboxPlan> {
+    fit_with_reserve(loads, budget_per_minute, 0.0, tick)
+}
+
+/// [`fit`] with `reserve` calls a minute of the budget kept for re-reads of active accounts:
+/// the wanted cadences hold while they fit in the whole budget (the reserve is then what they
+/// leave free, possibly nothing: idle accounts make no re-reads); when they do not, every
+/// cadence stretches so that the reads leave the whole reserve free.
+pub fn fit_with_reserve(
+    loads: &[InboxLoad],
+    budget_per_minute: Option<f64>,
+    reserve: f64,
+    tick: Duration,
+) -> Vec<InboxPlan> {
     let wanted: Vec<Duration> = loads.iter().map(|load| load.wanted.max(tick)).collect();
     let total: f64 = loads
         .iter()
@@ -103,7 +116,11 @@ pub fn fit(loads: &[InboxLoad], budget_per_minute: Option<f64>, tick: Duration) 
         .map(|(load, cadence)| calls_per_minute(load, *cadence))
         .sum();
     let stretch = match budget_per_minute {
-        Some(budget) if total > budget => total / budget.max(1.0),
+        // A rounding hair over the budget is not worth a stretch.
+        Some(budget) if total > budget + 1e-6 => {
+            let scheduled = (budget - reserve.clamp(0.0, budget * 0.9)).max(1.0);
+            total / scheduled
+        }
         _ => 1.0,
     };
     loads
@@ -258,6 +275,42 @@ mod tests {
             capacity(&[(MINUTE, 1.0), (Duration::from_secs(300), 1.0)], 7200.0),
             6000
         );
+    }
+
+    #[test]
+    fn the_reserve_is_kept_only_from_what_the_wanted_cadences_leave_or_when_they_stretch() {
+        let loads = |accounts: usize| {
+            [
+                InboxLoad {
+                    accounts,
+                    wanted: MINUTE,
+                    calls_per_poll: 1.0,
+                },
+                InboxLoad {
+                    accounts,
+                    wanted: Duration::from_secs(300),
+                    calls_per_poll: 1.0,
+                },
+            ]
+        };
+        let cadences = |plans: &[InboxPlan]| -> Vec<u64> {
+            plans.iter().map(|plan| plan.cadence.as_secs()).collect()
+        };
+        // 6000 accounts need the whole 7200 of the share: they keep their cadences, the 360
+        // reserved for re-reads is not taken from idle accounts in advance.
+        let plans = fit_with_reserve(&loads(6000), Some(7200.0), 360.0, MINUTE);
+        assert_eq!(cadences(&plans), [60, 300]);
+        let total: f64 = plans.iter().map(|p| p.calls_per_minute).sum();
+        assert!(total <= 7200.0 + 1e-6, "{total}");
+        // One more does not fit: the cadences stretch so the reads leave the reserve free.
+        let plans = fit_with_reserve(&loads(6001), Some(7200.0), 360.0, MINUTE);
+        assert_eq!(cadences(&plans), [64, 316]);
+        let total: f64 = plans.iter().map(|p| p.calls_per_minute).sum();
+        assert!(total <= 6840.0 + 1e-6, "{total}");
+        // A reserve as big as the budget still leaves the reads a tenth of it.
+        let plans = fit_with_reserve(&loads(6001), Some(7200.0), 1e9, MINUTE);
+        let total: f64 = plans.iter().map(|p| p.calls_per_minute).sum();
+        assert!((700.0..=720.0).contains(&total), "{total}");
     }
 
     #[test]

@@ -30,7 +30,8 @@ pub const DEFAULT_OFFERS_EVERY: Duration = Duration::from_secs(600);
 pub const DEFAULT_ACTIVE_EVERY: Duration = Duration::from_secs(12);
 /// Default time an account counts as active after a change was read.
 pub const DEFAULT_ACTIVE_FOR: Duration = Duration::from_secs(180);
-/// Default share of the polling budget kept free for the re-reads of active accounts.
+/// Default share of the polling budget kept free for the re-reads of active accounts once
+/// the cadences stretch to fit it.
 pub const DEFAULT_ACTIVE_RESERVE: f64 = 0.05;
 /// How long a running poll holds its lease: longer than any poll may take (the serve loop
 /// gives up on a job after `MARKETDESK_POLL_TIMEOUT`, at most 170 s) and than the queue's
@@ -61,8 +62,8 @@ pub struct PollingSettings {
     /// An account stays active this long after a change was read
     /// (`MARKETDESK_POLL_ACTIVE_FOR`, default 3 minutes; `0` turns re-reads off).
     pub active_for: Duration,
-    /// Share of the polling budget kept for the re-reads (`MARKETDESK_POLL_ACTIVE_RESERVE`,
-    /// 0.0–0.9, default 0.05).
+    /// Share of the polling budget kept for the re-reads once the cadences must stretch
+    /// (`MARKETDESK_POLL_ACTIVE_RESERVE`, 0.0–0.9, default 0.05).
     pub active_reserve: f64,
     /// The Allegro budget the polls must fit in (its background share).
     pub allegro_budget: BudgetPolicy,
@@ -164,12 +165,21 @@ impl PollingSettings {
         }
     }
 
-    /// Allegro calls a minute the scheduled polls may plan for: the background share of the
-    /// budget less the reserve for active accounts.
+    /// Allegro calls a minute every poll together (scheduled reads and re-reads of active
+    /// accounts) may take: the background share of the budget (default 80 % of 9000).
     pub fn allegro_poll_calls_per_minute(&self) -> Option<f64> {
         let per_minute = f64::from(self.allegro_budget.per_minute?);
         let share = self.allegro_budget.background_share.clamp(0.1, 1.0);
-        Some(per_minute * share * (1.0 - self.active_reserve.clamp(0.0, 0.9)))
+        Some(per_minute * share)
+    }
+
+    /// Calls a minute of that share kept for re-reads of active accounts when the scheduled
+    /// reads must stretch anyway (see [`crate::polling::fit_with_reserve`]); while every
+    /// inbox keeps its wanted cadence, idle accounts make no re-reads and nothing is held
+    /// back from them.
+    pub fn allegro_reserve_per_minute(&self) -> f64 {
+        self.allegro_poll_calls_per_minute()
+            .map_or(0.0, |share| share * self.active_reserve.clamp(0.0, 0.9))
     }
 
     /// Settings that read each inbox once per job, without re-reads of active accounts (the
@@ -377,9 +387,11 @@ mod tests {
             DEFAULT_ISSUES_EVERY
         );
         assert_eq!(settings.wanted(Channel::EmpikThreads), MINUTE);
-        // 80 % of 9000 less the 5 % reserve for active accounts.
+        // 80 % of 9000 for every poll, of which 5 % is kept for re-reads of active accounts
+        // once the cadences stretch.
         let calls = settings.allegro_poll_calls_per_minute().expect("a ceiling");
-        assert!((calls - 6840.0).abs() < 1e-6, "{calls}");
+        assert!((calls - 7200.0).abs() < 1e-6, "{calls}");
+        assert!((settings.allegro_reserve_per_minute() - 360.0).abs() < 1e-6);
     }
 
     #[test]
@@ -394,6 +406,7 @@ mod tests {
         assert_eq!(settings.issues_every, Duration::from_secs(600));
         assert_eq!(settings.active_for, Duration::ZERO);
         assert_eq!(settings.allegro_poll_calls_per_minute(), Some(7200.0));
+        assert_eq!(settings.allegro_reserve_per_minute(), 0.0);
         for (var, value) in [
             ("MARKETDESK_POLL_MESSAGING_EVERY", "10s"),
             ("MARKETDESK_POLL_ISSUES_EVERY", "often"),
