@@ -325,7 +325,7 @@ mod tests {
         assert_eq!(cadence(&background, Channel::AllegroOrders), 60);
         assert_eq!(cadence(&background, Channel::AllegroOffers), 600);
         let plans = plan(&settings, 6000, 0);
-        assert_eq!(cadence(&plans, Channel::AllegroMessaging), 64, "unchanged");
+        assert_eq!(cadence(&plans, Channel::AllegroMessaging), 60, "unchanged");
         let background = background_plan(&settings, &plans, 6000, 6000);
         assert!(cadence(&background, Channel::AllegroOffers) > 3600);
         let total: f64 = plans
@@ -333,7 +333,7 @@ mod tests {
             .chain(&background)
             .map(|plan| plan.calls_per_minute)
             .sum();
-        assert!(total <= 6840.0 + 1.0, "{total}");
+        assert!(total <= 7200.0 + 1.0, "{total}");
         // 1000 accounts are read as wanted, with room to spare.
         let plans = plan(&settings, 1000, 0);
         assert_eq!(cadence(&plans, Channel::AllegroMessaging), 60);
