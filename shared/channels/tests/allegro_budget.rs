@@ -6,8 +6,9 @@
 use marketdesk_allegro::{AccessToken, AllegroError};
 use marketdesk_channels::allegro::AllegroClients;
 use marketdesk_channels::budget::{allegro_key, AllegroBudgetGate};
+use marketdesk_core::adapter_ports;
 use marketdesk_core::domain::{Environment, IntegrationKind};
-use marketdesk_core::services::budget::BudgetPolicy;
+use marketdesk_core::services::budget::{Budget, BudgetPolicy};
 use marketdesk_core::services::{poller, scheduler};
 use marketdesk_local::testkit::{seed_connected_integration, temp_backend};
 use marketdesk_sandbox::RunningSandbox;
@@ -72,7 +73,7 @@ async fn a_429_during_a_burst_stops_every_worker_until_the_block_ends() {
         .expect("http");
     let clients = gated_clients(
         &sandbox,
-        AllegroBudgetGate::new(&ports, BudgetPolicy::allegro()),
+        AllegroBudgetGate::new(adapter_ports::call_budget(&ports), BudgetPolicy::allegro()),
     );
     let accounts = 12;
     for n in 0..accounts {
@@ -196,7 +197,13 @@ async fn a_reply_passes_queued_polls_when_the_budget_is_tight() {
     };
     let clients = gated_clients(
         &sandbox,
-        AllegroBudgetGate::new(&backend.ports, policy).with_max_wait(Duration::from_secs(30)),
+        AllegroBudgetGate::new(
+            Arc::new(
+                Budget::new(backend.ports.budget.clone(), backend.ports.clock.clone())
+                    .with_max_wait(Duration::from_secs(30)),
+            ),
+            policy,
+        ),
     );
     let client = clients.for_environment(Environment::Sandbox).clone();
     let token = AccessToken::new("not-a-token");

@@ -92,8 +92,14 @@ impl Harness {
         )
         .await;
         let mut harness = Self {
-            issues: AllegroIssueReplies::new(ports.clone(), clients.clone()),
-            threads: AllegroThreadReplies::new(ports.clone(), clients.clone()),
+            issues: AllegroIssueReplies::new(
+                common::allegro_access(&ports, &clients),
+                clients.clone(),
+            ),
+            threads: AllegroThreadReplies::new(
+                common::allegro_access(&ports, &clients),
+                clients.clone(),
+            ),
             sandbox,
             backend,
             clients,
@@ -197,14 +203,20 @@ impl Harness {
         };
         let batch = match channel {
             Channel::AllegroIssues => {
-                AllegroIssuesSource::new(ports, self.clients.clone())
-                    .poll(&self.integration, &cursor)
-                    .await
+                AllegroIssuesSource::new(
+                    common::allegro_access(&ports, &self.clients),
+                    self.clients.clone(),
+                )
+                .poll(&self.integration, &cursor)
+                .await
             }
             _ => {
-                AllegroMessagingSource::new(ports, self.clients.clone())
-                    .poll(&self.integration, &cursor)
-                    .await
+                AllegroMessagingSource::new(
+                    common::allegro_access(&ports, &self.clients),
+                    self.clients.clone(),
+                )
+                .poll(&self.integration, &cursor)
+                .await
             }
         }
         .expect("poll");
@@ -865,7 +877,10 @@ async fn a_reply_fails_after_retries_and_a_manual_retry_sends_it() {
     let ports = h.ports().clone();
     let deliveries = marketdesk_core::ports::DeliveryRegistry::empty().with_channel(
         Channel::AllegroIssues,
-        std::sync::Arc::new(AllegroIssueReplies::new(ports.clone(), h.clients.clone())),
+        std::sync::Arc::new(AllegroIssueReplies::new(
+            common::allegro_access(&ports, &h.clients),
+            h.clients.clone(),
+        )),
     );
     let submitted = replies::submit(
         &ports,

@@ -79,8 +79,14 @@ impl Harness {
         )
         .await;
         let mut harness = Self {
-            issues: AllegroIssuesSource::new(ports.clone(), clients.clone()),
-            messaging: AllegroMessagingSource::new(ports.clone(), clients.clone()),
+            issues: AllegroIssuesSource::new(
+                common::allegro_access(&ports, &clients),
+                clients.clone(),
+            ),
+            messaging: AllegroMessagingSource::new(
+                common::allegro_access(&ports, &clients),
+                clients.clone(),
+            ),
             sandbox,
             backend,
             clients,

@@ -75,7 +75,11 @@ impl EmpikShop {
             .expect("store key");
         let registry = MarketplaceRegistry::empty().with_source(
             Channel::EmpikThreads,
-            Arc::new(EmpikThreadsSource::new(ports.clone(), base, UA)),
+            Arc::new(EmpikThreadsSource::new(
+                super::empik_access(&ports),
+                base,
+                UA,
+            )),
         );
         Self {
             sandbox,

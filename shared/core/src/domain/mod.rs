@@ -4,6 +4,7 @@ pub mod account_event;
 pub mod actor;
 pub mod api_key;
 pub mod audit;
+pub mod budget;
 pub mod cursor;
 pub mod customer;
 pub mod erp;

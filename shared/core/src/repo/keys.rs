@@ -5,7 +5,7 @@ use crate::domain::{Channel, ConversationRef};
 use crate::ids::{
     ApiKeyId, CustomerId, IntegrationId, MessageId, SavedReplyId, TenantId, TicketId, UserId,
 };
-use crate::ports::{IndexKey, Key};
+use crate::ports::{IndexKey, Key, SecretName, SecretsError};
 
 /// GSI1 partition listing every integration of every tenant (the scheduler's fan-out).
 pub const ALL_INTEGRATIONS: &str = "INTEGRATIONS";
@@ -350,4 +350,44 @@ pub fn offer_link(tenant: &TenantId, integration: &IntegrationId, offer_id: &str
         tenant_partition(tenant),
         format!("{}{offer_id}", offer_links_prefix(integration)),
     )
+}
+
+/// Partition of the device-flow grants waiting for a seller's confirmation (the scheduler
+/// reads them all each tick).
+pub const DEVICE_GRANTS: &str = "DEVICEGRANT";
+
+/// A device-flow grant waiting for the seller to confirm.
+pub fn device_grant(tenant: &TenantId, id: &IntegrationId) -> Key {
+    Key::new(DEVICE_GRANTS, format!("{tenant}#{id}"))
+}
+
+// Secret names (the secrets port). Ids are generated here or checked by the API, so the
+// infallible names fall back to a fixed valid name only for ids that could never occur.
+
+/// The secret holding an OAuth integration's token pair.
+pub fn oauth_tokens_secret(tenant: &TenantId, integration: &IntegrationId) -> SecretName {
+    SecretName::new(format!("integrations/{tenant}/{integration}/oauth-tokens"))
+        .unwrap_or_else(|_| SecretName::new("integrations/invalid/oauth-tokens").expect("valid"))
+}
+
+/// The secret holding a device-flow grant's device code while it waits.
+pub fn device_code_secret(tenant: &TenantId, integration: &IntegrationId) -> SecretName {
+    SecretName::new(format!("integrations/{tenant}/{integration}/device-code"))
+        .unwrap_or_else(|_| SecretName::new("integrations/invalid/device-code").expect("valid"))
+}
+
+/// The secret holding an EmpikPlace integration's API key.
+pub fn api_key_secret(
+    tenant: &TenantId,
+    integration: &IntegrationId,
+) -> Result<SecretName, SecretsError> {
+    SecretName::new(format!("integrations/{tenant}/{integration}/api-key"))
+}
+
+/// The secret holding a webhook endpoint's signing secrets.
+pub fn webhook_signing_secret(
+    tenant: &TenantId,
+    webhook: &str,
+) -> Result<SecretName, SecretsError> {
+    SecretName::new(format!("webhooks/{tenant}/{webhook}/signing-secret"))
 }

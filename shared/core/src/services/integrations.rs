@@ -223,8 +223,7 @@ pub fn api_key_secret_name(
     tenant: &TenantId,
     id: &IntegrationId,
 ) -> Result<SecretName, RequestError> {
-    SecretName::new(format!("integrations/{tenant}/{id}/api-key"))
-        .map_err(|e| RequestError::Internal(e.to_string()))
+    crate::repo::keys::api_key_secret(tenant, id).map_err(|e| RequestError::Internal(e.to_string()))
 }
 
 /// The CRM field a new integration matches buyers by, unless the admin names another.
