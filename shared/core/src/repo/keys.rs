@@ -6,6 +6,12 @@ use crate::ids::{
     ApiKeyId, CustomerId, IntegrationId, MessageId, SavedReplyId, TenantId, TicketId, UserId,
 };
 use crate::ports::{IndexKey, Key, SecretName, SecretsError};
+use chrono::{DateTime, SecondsFormat, Utc};
+
+/// A timestamp whose string order is its time order (fixed width, UTC).
+pub fn sortable(time: DateTime<Utc>) -> String {
+    time.to_rfc3339_opts(SecondsFormat::Millis, true)
+}
 
 /// GSI1 partition listing every integration of every tenant (the scheduler's fan-out).
 pub const ALL_INTEGRATIONS: &str = "INTEGRATIONS";
@@ -169,7 +175,7 @@ pub fn autoreply_due_index(
 /// The due-index sort key bound covering every entry due at or before `now`.
 pub fn autoreply_due_until(now: chrono::DateTime<chrono::Utc>) -> String {
     // `~` sorts after every character of a tenant or ticket id.
-    format!("{}~", super::tickets::sortable(now))
+    format!("{}~", sortable(now))
 }
 
 /// Prefix of every outbox reply of a ticket.
@@ -350,6 +356,32 @@ pub fn offer_link(tenant: &TenantId, integration: &IntegrationId, offer_id: &str
         tenant_partition(tenant),
         format!("{}{offer_id}", offer_links_prefix(integration)),
     )
+}
+
+// Items outside the tenant partitions (one partition per kind, or per item).
+
+/// An OAuth authorization request in flight, by its random `state` (single use).
+pub fn oauth_state(state: &str) -> Key {
+    Key::new("OAUTHSTATE", state.to_owned())
+}
+
+/// A named lease (`token-refresh#<tenant>#<integration>`: one refresh at a time).
+pub fn lease(name: &str) -> Key {
+    Key::new("LEASE", name.to_owned())
+}
+
+/// The poll lease of one integration's channel: at most one poll job queued or running.
+pub fn poll_lease(tenant: &TenantId, integration: &IntegrationId, channel: Channel) -> Key {
+    Key::new(
+        format!("POLL_LEASE#{tenant}#{integration}#{}", channel.as_str()),
+        "LEASE",
+    )
+}
+
+/// The item the health check reads (never written: reading an absent item proves the store
+/// answers).
+pub fn health_probe() -> Key {
+    Key::new("HEALTH", "PROBE")
 }
 
 /// Partition of the device-flow grants waiting for a seller's confirmation (the scheduler

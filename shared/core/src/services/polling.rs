@@ -76,10 +76,7 @@ pub async fn request_poll(
 /// The lease item of one integration's channel (a partition of its own, so leases never
 /// crowd one DynamoDB partition).
 pub fn lease_key(tenant: &TenantId, integration: &IntegrationId, channel: Channel) -> Key {
-    Key::new(
-        format!("POLL_LEASE#{tenant}#{integration}#{}", channel.as_str()),
-        "LEASE",
-    )
+    crate::repo::keys::poll_lease(tenant, integration, channel)
 }
 
 fn until(now: DateTime<Utc>, hold: Duration) -> DateTime<Utc> {
