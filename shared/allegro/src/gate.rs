@@ -103,5 +103,13 @@ mod tests {
             kind(Method::GET, "/sale/product-offers/1", &api),
             CallKind::Offers
         );
+        // Offer commands are offer work too, however they write.
+        for (method, path) in [
+            (Method::PUT, "/sale/offer-quantity-change-commands/c"),
+            (Method::GET, "/sale/offer-price-change-commands/c/tasks"),
+            (Method::PUT, "/sale/offer-publication-commands/c"),
+        ] {
+            assert_eq!(kind(method, path, &api), CallKind::Offers, "{path}");
+        }
     }
 }

@@ -22,6 +22,7 @@ pub mod me;
 pub mod messaging;
 pub mod models;
 pub mod oauth;
+pub mod offer_commands;
 pub mod offer_list;
 pub mod offers;
 pub mod order_events;

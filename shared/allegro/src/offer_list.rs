@@ -136,3 +136,27 @@ impl AllegroClient {
         Ok(list.offer_events)
     }
 }
+
+impl AllegroClient {
+    /// `GET /sale/offers?offer.id=`: one offer as the list shows it (with `publication.endedAt`,
+    /// which `/sale/product-offers/{id}` lacks); `None` when it is not listed (unknown,
+    /// another seller's, archived).
+    pub async fn sale_offer(
+        &self,
+        token: &AccessToken,
+        offer_id: &str,
+    ) -> Result<Option<ListedOffer>, AllegroError> {
+        let mut url = self.http().api_url(&["sale", "offers"])?;
+        url.query_pairs_mut()
+            .append_pair("offer.id", offer_id)
+            .append_pair("limit", "1");
+        let page: OfferPage = self
+            .http()
+            .call_json(&Call::api(Method::GET, url, Media::Public, token))
+            .await?;
+        Ok(page
+            .offers
+            .into_iter()
+            .find(|o| o.id.as_deref() == Some(offer_id)))
+    }
+}

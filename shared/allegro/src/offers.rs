@@ -40,6 +40,9 @@ pub struct ProductOffer {
     pub publication: Option<Publication>,
     /// The seller's own id of the offer.
     pub external: Option<IdRef>,
+    /// Image URLs, the primary one first.
+    #[serde(deserialize_with = "crate::lenient::strings")]
+    pub images: Vec<String>,
     /// When it was created.
     pub created_at: Option<Timestamp>,
     /// When it last changed.

@@ -20,6 +20,10 @@ mod dynamodb_local_catalogue {
     marketdesk_core::catalogue_conformance_tests!(crate::common::dynamo_ports());
 }
 
+mod dynamodb_local_offer_commands {
+    marketdesk_core::offer_commands_conformance_tests!(crate::common::dynamo_ports());
+}
+
 mod dynamodb_local_poll_leases {
     marketdesk_core::polling_conformance_tests!(crate::common::dynamo_ports());
 }

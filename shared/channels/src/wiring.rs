@@ -163,7 +163,11 @@ impl Channels {
                     access.clone(),
                     clients.clone(),
                 ),
-            ));
+            ))
+            .with_offer_reader(Arc::new(crate::allegro::offers::AllegroOfferReader::new(
+                access.clone(),
+                clients.clone(),
+            )));
         deliveries = deliveries
             .with_channel(
                 Channel::AllegroIssues,
@@ -178,7 +182,11 @@ impl Channels {
                     access.clone(),
                     clients.clone(),
                 ),
-            ));
+            ))
+            .with_offer_commands(Arc::new(crate::allegro::offers::AllegroOfferCommands::new(
+                access.clone(),
+                clients.clone(),
+            )));
         Ok(Self {
             registry,
             deliveries,

@@ -147,7 +147,10 @@ pub fn describe() {
 /// The marketplace a channel belongs to, as a label value.
 pub fn marketplace_of(channel: Channel) -> &'static str {
     match channel {
-        Channel::AllegroIssues | Channel::AllegroMessaging | Channel::AllegroOrders => "allegro",
+        Channel::AllegroIssues
+        | Channel::AllegroMessaging
+        | Channel::AllegroOrders
+        | Channel::AllegroOffers => "allegro",
         Channel::EmpikThreads => "empik",
     }
 }

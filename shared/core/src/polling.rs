@@ -22,6 +22,9 @@ pub const IDLE_CALLS_PER_POLL: f64 = 1.0;
 /// so claims and older disputes are read less often: every 5 ticks, at most this (5 minutes
 /// at the default one-minute tick), never faster than the tick.
 pub const DEFAULT_ISSUES_EVERY: Duration = Duration::from_secs(300);
+/// Default cadence of an account's offers (`/sale/offer-events`): background work at the
+/// lowest priority, read well inside the journal's 24 hours.
+pub const DEFAULT_OFFERS_EVERY: Duration = Duration::from_secs(600);
 /// Default pause between re-reads of an account with a conversation that just changed.
 pub const DEFAULT_ACTIVE_EVERY: Duration = Duration::from_secs(12);
 /// Default time an account counts as active after a change was read.
@@ -40,6 +43,9 @@ pub struct PollingSettings {
     pub issues_every: Duration,
     /// EmpikPlace threads (`MARKETDESK_POLL_EMPIK_EVERY`, default: every tick).
     pub empik_every: Duration,
+    /// Allegro offers (`MARKETDESK_POLL_OFFERS_EVERY`, default 10 minutes, never faster than
+    /// the tick).
+    pub offers_every: Duration,
     /// Re-read an account this often while it is active (`MARKETDESK_POLL_ACTIVE_EVERY`,
     /// default 12 s).
     pub active_every: Duration,
@@ -61,6 +67,7 @@ impl PollingSettings {
             messaging_every: tick,
             issues_every: (tick * 5).min(DEFAULT_ISSUES_EVERY).max(tick),
             empik_every: tick,
+            offers_every: DEFAULT_OFFERS_EVERY.max(tick),
             active_every: DEFAULT_ACTIVE_EVERY,
             active_for: DEFAULT_ACTIVE_FOR,
             active_reserve: DEFAULT_ACTIVE_RESERVE,
@@ -105,6 +112,11 @@ impl PollingSettings {
             env.duration("MARKETDESK_POLL_EMPIK_EVERY")?,
             settings.empik_every,
         )?;
+        settings.offers_every = at_least_tick(
+            "MARKETDESK_POLL_OFFERS_EVERY",
+            env.duration("MARKETDESK_POLL_OFFERS_EVERY")?,
+            settings.offers_every,
+        )?;
         if let Some(every) = env.duration("MARKETDESK_POLL_ACTIVE_EVERY")? {
             settings.active_every = every;
         }
@@ -139,6 +151,7 @@ impl PollingSettings {
             Channel::EmpikThreads => self.empik_every,
             // The order journal: one call per read, as often as Message Center.
             Channel::AllegroOrders => self.messaging_every,
+            Channel::AllegroOffers => self.offers_every,
         }
     }
 

@@ -13,7 +13,8 @@ fn concrete(path: &str) -> String {
 
 fn is_admin_route(method: &str, path: &str) -> bool {
     path.starts_with("/v1/api-keys")
-        || path.starts_with("/v1/integrations")
+        // An account's offers are agents' work (linking); the rest of an account is admins'.
+        || (path.starts_with("/v1/integrations") && !path.contains("/offers"))
         || path.starts_with("/v1/users")
         // Saved replies: agents read them, admins write them.
         || (path.starts_with("/v1/saved-replies") && method != "GET")

@@ -104,6 +104,9 @@ mod sqlite {
     mod catalogue {
         marketdesk_core::catalogue_conformance_tests!(crate::ports());
     }
+    mod offer_commands {
+        marketdesk_core::offer_commands_conformance_tests!(crate::ports());
+    }
     mod poll_leases {
         marketdesk_core::polling_conformance_tests!(crate::ports());
     }

@@ -366,6 +366,7 @@ async fn allegro_answers_follow_the_published_contract() {
         200,
     )
     .await;
+    offer_commands(&mut r, &write, &offer_id, &ended_id).await;
 
     let bad_token = r
         .http
@@ -726,4 +727,147 @@ async fn empikplace_answers_follow_the_published_contract() {
 
     assert_eq!(r.samples.len(), 7);
     r.write();
+}
+
+/// The batch offer commands: taken (and taken again), refused while another one runs on the
+/// same offer or when the id is reused, bad bodies, reports and tasks before and after running.
+async fn offer_commands(
+    r: &mut Recorder,
+    write: &impl Fn(reqwest::Method, String) -> reqwest::RequestBuilder,
+    offer_id: &str,
+    ended_id: &str,
+) {
+    let put = |path: String, body: &Value| {
+        write(reqwest::Method::PUT, path)
+            .header("content-type", PUBLIC)
+            .body(body.to_string())
+    };
+    let get = |path: String| write(reqwest::Method::GET, path);
+    let criteria = |id: &str| json!([{ "type": "CONTAINS_OFFERS", "offers": [{ "id": id }] }]);
+    // Long enough for the refusals below; `finish` then runs the tasks.
+    r.control(
+        "/allegro/offer-commands/settings",
+        json!({ "task_delay_ms": 60_000 }),
+    )
+    .await;
+    let quantity_id = "7b1c3a5e-2f4d-4e6a-9b8c-0d1e2f3a4b5c";
+    let quantity = json!({ "modification": { "changeType": "FIXED", "value": 5 },
+                           "offerCriteria": criteria(offer_id) });
+    let template = "PUT /sale/offer-quantity-change-commands/{commandId}";
+    let path = format!("/sale/offer-quantity-change-commands/{quantity_id}");
+    let first = r
+        .call("allegro", template, put(path.clone(), &quantity), 201)
+        .await;
+    assert_eq!(first["completedAt"], Value::Null, "{first}");
+    r.call("allegro", template, put(path.clone(), &quantity), 201)
+        .await;
+    let gain = json!({ "modification": { "changeType": "GAIN", "value": 2 },
+                       "offerCriteria": criteria(offer_id) });
+    r.call("allegro", template, put(path.clone(), &gain), 409)
+        .await;
+    let zero = json!({ "modification": { "changeType": "FIXED", "value": 0 },
+                       "offerCriteria": criteria(offer_id) });
+    let other = "/sale/offer-quantity-change-commands/0f0e0d0c-0b0a-4909-8807-060504030201";
+    r.call("allegro", template, put(other.into(), &zero), 422)
+        .await;
+    let not_json = write(reqwest::Method::PUT, other.into())
+        .header("content-type", PUBLIC)
+        .body("[");
+    r.call("allegro", template, not_json, 400).await;
+    let tasks_template = "GET /sale/offer-quantity-change-commands/{commandId}/tasks";
+    let waiting = r
+        .call("allegro", tasks_template, get(format!("{path}/tasks")), 200)
+        .await;
+    assert_eq!(waiting["tasks"][0]["status"], "NEW", "{waiting}");
+    r.call(
+        "allegro",
+        tasks_template,
+        get(format!("{path}/tasks?limit=0")),
+        422,
+    )
+    .await;
+    let price = json!({ "modification": { "type": "FIXED_PRICE", "price": { "amount": "21.99", "currency": "PLN" },
+                                          "marketplaceId": "allegro-pl" },
+                        "offerCriteria": criteria(offer_id) });
+    let price_path = "/sale/offer-price-change-commands/3c4d5e6f-7a8b-4c9d-8e0f-1a2b3c4d5e6f";
+    let price_template = "PUT /sale/offer-price-change-commands/{commandId}";
+    let busy = r
+        .call(
+            "allegro",
+            price_template,
+            put(price_path.into(), &price),
+            409,
+        )
+        .await;
+    assert_eq!(busy["errors"][0]["code"], "OfferConflictException");
+    r.control("/allegro/offer-commands/finish", json!({})).await;
+    let report = r
+        .call(
+            "allegro",
+            "GET /sale/offer-quantity-change-commands/{commandId}",
+            get(path.clone()),
+            200,
+        )
+        .await;
+    assert_eq!(report["taskCount"]["success"], 1, "{report}");
+    let done = r
+        .call("allegro", tasks_template, get(format!("{path}/tasks")), 200)
+        .await;
+    assert_eq!(done["tasks"][0]["status"], "SUCCESS", "{done}");
+    r.call(
+        "allegro",
+        price_template,
+        put(price_path.into(), &price),
+        201,
+    )
+    .await;
+    r.call(
+        "allegro",
+        "GET /sale/offer-price-change-commands/{commandId}",
+        get(price_path.into()),
+        200,
+    )
+    .await;
+    r.call(
+        "allegro",
+        "GET /sale/offer-price-change-commands/{commandId}/tasks",
+        get(format!("{price_path}/tasks?limit=1000&offset=0")),
+        200,
+    )
+    .await;
+    // Renewing the ended offer fails: it has no stock.
+    let activate =
+        json!({ "publication": { "action": "ACTIVATE" }, "offerCriteria": criteria(ended_id) });
+    let publication_path = "/sale/offer-publication-commands/5e6f7a8b-9c0d-4e1f-8a2b-3c4d5e6f7a8b";
+    r.call(
+        "allegro",
+        "PUT /sale/offer-publication-commands/{commandId}",
+        put(publication_path.into(), &activate),
+        201,
+    )
+    .await;
+    r.control("/allegro/offer-commands/finish", json!({})).await;
+    r.call(
+        "allegro",
+        "GET /sale/offer-publication-commands/{commandId}",
+        get(publication_path.into()),
+        200,
+    )
+    .await;
+    let refused = r
+        .call(
+            "allegro",
+            "GET /sale/offer-publication-commands/{commandId}/tasks",
+            get(format!("{publication_path}/tasks")),
+            200,
+        )
+        .await;
+    assert_eq!(refused["tasks"][0]["status"], "FAIL", "{refused}");
+    r.call(
+        "allegro",
+        "GET /sale/offer-publication-commands/{commandId}",
+        get("/sale/offer-publication-commands/00000000-0000-4000-8000-000000000000".into()),
+        404,
+    )
+    .await;
 }

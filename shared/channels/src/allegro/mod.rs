@@ -11,6 +11,7 @@ pub mod links;
 pub mod mapping;
 pub mod messaging_source;
 pub mod oauth;
+pub mod offers;
 pub mod order_journal;
 pub mod order_updates;
 mod orders;

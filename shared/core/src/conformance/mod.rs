@@ -8,6 +8,7 @@ pub mod budget;
 pub mod catalogue;
 pub mod crm;
 pub mod erp_feed;
+pub mod offer_commands;
 pub mod people;
 pub mod polling;
 pub mod queue;
@@ -95,6 +96,21 @@ macro_rules! catalogue_conformance_tests {
         $crate::__conformance_tests!($factory, catalogue;
             eans_stay_unique_and_changes_come_newest_first,
             concurrent_writers_never_share_an_ean);
+    };
+}
+
+/// Declares one `#[tokio::test]` per rule of offer commands (stock control, renewal, price
+/// sync through the outbox). `$factory` is as for [`crm_conformance_tests`].
+#[macro_export]
+macro_rules! offer_commands_conformance_tests {
+    ($factory:expr) => {
+        $crate::__conformance_tests!($factory, offer_commands;
+            a_stock_change_reaches_every_linked_offer_with_one_command_per_group,
+            without_raise_stock_an_erp_rise_is_not_pushed,
+            a_second_command_waits_for_the_first_and_busy_is_retried,
+            a_redelivered_job_sends_nothing_twice,
+            an_ended_buy_now_offer_with_stock_renews_once,
+            price_changes_reach_the_opted_in_offers_only);
     };
 }
 

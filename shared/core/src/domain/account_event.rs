@@ -29,6 +29,8 @@ pub enum AccountEventKind {
     TokenRefreshFailed,
     /// Reading the order journal failed.
     OrderSyncFailed,
+    /// Reading the account's offers or their journal failed.
+    OfferSyncFailed,
     /// An offer was renewed (next issue).
     OfferRenewal,
     /// A stock or price command was sent or finished (next issue).
@@ -48,6 +50,7 @@ impl AccountEventKind {
             Self::Blocked => "blocked",
             Self::TokenRefreshFailed => "token_refresh_failed",
             Self::OrderSyncFailed => "order_sync_failed",
+            Self::OfferSyncFailed => "offer_sync_failed",
             Self::OfferRenewal => "offer_renewal",
             Self::StockPriceCommand => "stock_price_command",
             Self::Other => "other",

@@ -16,6 +16,9 @@ pub enum Channel {
     EmpikThreads,
     /// Allegro's order journal (`/order/events`), when the integration reads orders.
     AllegroOrders,
+    /// Allegro's offers and their event journal (`/sale/offers`, `/sale/offer-events`), when
+    /// the integration reads offers.
+    AllegroOffers,
 }
 
 impl Channel {
@@ -26,6 +29,7 @@ impl Channel {
             Channel::AllegroMessaging => "allegro_messaging",
             Channel::EmpikThreads => "empik_threads",
             Channel::AllegroOrders => "allegro_orders",
+            Channel::AllegroOffers => "allegro_offers",
         }
     }
 }

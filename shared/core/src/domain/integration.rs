@@ -174,6 +174,9 @@ pub struct IntegrationSettings {
     /// What goes to the seller's ERP with an order (Allegro): which customer cards.
     #[serde(default)]
     pub erp: super::erp::ErpSettings,
+    /// Offers (Allegro): reading, linking to products, stock control, renewal, price sync.
+    #[serde(default)]
+    pub offers: super::offer::OfferSettings,
 }
 
 /// A connected marketplace account.
@@ -226,11 +229,14 @@ impl Integration {
     }
 
     /// The channels the scheduler polls: the kind's conversations, plus Allegro's order
-    /// journal when orders are switched on.
+    /// journal when orders are switched on and its offers when offers are.
     pub fn poll_channels(&self) -> Vec<Channel> {
         let mut channels = self.kind.channels().to_vec();
         if self.kind == IntegrationKind::Allegro && self.settings.orders.enabled {
             channels.push(Channel::AllegroOrders);
+        }
+        if self.kind == IntegrationKind::Allegro && self.settings.offers.enabled {
+            channels.push(Channel::AllegroOffers);
         }
         channels
     }

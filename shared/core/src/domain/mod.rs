@@ -12,6 +12,7 @@ pub mod erp;
 pub mod integration;
 pub mod message;
 pub mod offer;
+pub mod offer_command;
 pub mod order;
 pub mod order_update;
 pub mod product;

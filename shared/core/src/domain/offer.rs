@@ -78,6 +78,77 @@ pub struct MarketOffer {
     pub read_at: DateTime<Utc>,
 }
 
+/// Per-account offer settings (Allegro; `settings.offers`). Switches that only act on what
+/// happens after they are turned on keep the time they were turned on (`*_since`), stamped by
+/// [`stamp_switches`].
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct OfferSettings {
+    /// Whether the account's offers are read and kept (a few calls per poll interval).
+    #[serde(default)]
+    pub enabled: bool,
+    /// "Link offers to products automatically" (by EAN).
+    #[serde(default)]
+    pub link_automatically: bool,
+    /// When automatic linking was last switched on.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub link_automatically_since: Option<DateTime<Utc>>,
+    /// Stock control: the product's stock is pushed to its linked offers (production only).
+    #[serde(default)]
+    pub stock_control: bool,
+    /// "Raise stock on offers when the product's stock rises after an ERP sync".
+    #[serde(default)]
+    pub raise_stock: bool,
+    /// "Renew ended offers automatically".
+    #[serde(default)]
+    pub renew_automatically: bool,
+    /// "Renew at the product's current price" (from the account's price list).
+    #[serde(default)]
+    pub renew_at_current_price: bool,
+    /// "Change the offer price when the product price changes".
+    #[serde(default)]
+    pub price_sync: bool,
+    /// When price sync was last switched on.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub price_sync_since: Option<DateTime<Utc>>,
+    /// The price list the account's prices come from (`None`: `Default`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub price_list: Option<String>,
+    /// The account's default category (stored and shown; marketdesk creates no offers).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub default_category: Option<String>,
+}
+
+impl OfferSettings {
+    /// The rules these settings give an account in production (`test_mode: false`) or in
+    /// Allegro's test environment.
+    pub fn rules(&self, test_mode: bool) -> OfferRules {
+        OfferRules {
+            link_automatically_since: self
+                .link_automatically
+                .then_some(self.link_automatically_since)
+                .flatten(),
+            price_sync_since: self.price_sync.then_some(self.price_sync_since).flatten(),
+            renew_automatically: self.renew_automatically,
+            test_mode,
+        }
+    }
+}
+
+/// Stamps the time a "since" switch was turned on (`now`) when `after` turns it on and
+/// `before` had it off; a switch turned off keeps no time.
+pub fn stamp_switches(before: &OfferSettings, after: &mut OfferSettings, now: DateTime<Utc>) {
+    after.link_automatically_since = match (before.link_automatically, after.link_automatically) {
+        (_, false) => None,
+        (false, true) => Some(now),
+        (true, true) => before.link_automatically_since.or(Some(now)),
+    };
+    after.price_sync_since = match (before.price_sync, after.price_sync) {
+        (_, false) => None,
+        (false, true) => Some(now),
+        (true, true) => before.price_sync_since.or(Some(now)),
+    };
+}
+
 /// The offer settings of an Allegro account at one moment.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct OfferRules {
@@ -289,5 +360,30 @@ mod tests {
         let shape: Vec<(u32, usize)> = commands.iter().map(|(q, ids)| (*q, ids.len())).collect();
         assert_eq!(shape, [(7, 1000), (7, 1000), (7, 100), (9, 400)]);
         assert_eq!(commands[0].1[0], "00000");
+    }
+
+    #[test]
+    fn a_switch_turned_on_keeps_when_and_a_switch_turned_off_forgets_it() {
+        let t0 = Utc::now();
+        let off = OfferSettings::default();
+        let mut on = OfferSettings {
+            link_automatically: true,
+            price_sync: true,
+            ..OfferSettings::default()
+        };
+        stamp_switches(&off, &mut on, t0);
+        assert_eq!(on.link_automatically_since, Some(t0));
+        assert_eq!(on.rules(false).price_sync_since, Some(t0));
+        let mut still_on = on.clone();
+        stamp_switches(&on, &mut still_on, t0 + Duration::hours(1));
+        assert_eq!(still_on.link_automatically_since, Some(t0));
+        let mut off_again = OfferSettings {
+            price_sync: false,
+            ..still_on.clone()
+        };
+        stamp_switches(&still_on, &mut off_again, t0 + Duration::hours(2));
+        assert_eq!(off_again.price_sync_since, None);
+        assert_eq!(off_again.rules(false).price_sync_since, None);
+        assert!(off_again.rules(true).test_mode);
     }
 }

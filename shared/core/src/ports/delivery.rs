@@ -162,6 +162,7 @@ pub trait ReplyChannel: Send + Sync {
 pub struct DeliveryRegistry {
     channels: Vec<(Channel, Arc<dyn ReplyChannel>)>,
     order_updates: Option<Arc<dyn super::order_updates::OrderUpdates>>,
+    offer_commands: Option<Arc<dyn super::offers::OfferCommands>>,
 }
 
 impl DeliveryRegistry {
@@ -189,6 +190,17 @@ impl DeliveryRegistry {
     /// The writer of Allegro order updates, if this build has one.
     pub fn order_updates(&self) -> Option<Arc<dyn super::order_updates::OrderUpdates>> {
         self.order_updates.clone()
+    }
+
+    /// Adds the sender of Allegro offer commands (stock, price, renewal).
+    pub fn with_offer_commands(mut self, commands: Arc<dyn super::offers::OfferCommands>) -> Self {
+        self.offer_commands = Some(commands);
+        self
+    }
+
+    /// The sender of Allegro offer commands, if this build has one.
+    pub fn offer_commands(&self) -> Option<Arc<dyn super::offers::OfferCommands>> {
+        self.offer_commands.clone()
     }
 
     /// The reply channel of `channel`, if this build has one.

@@ -62,6 +62,11 @@ pub trait Marketplaces: Send + Sync {
     fn order_journal(&self) -> Option<Arc<dyn super::orders::OrderJournal>> {
         None
     }
+
+    /// The Allegro offer reader, if this build has one.
+    fn offer_reader(&self) -> Option<Arc<dyn super::offers::OfferReader>> {
+        None
+    }
 }
 
 /// A registry of channel readers.
@@ -69,6 +74,7 @@ pub trait Marketplaces: Send + Sync {
 pub struct MarketplaceRegistry {
     sources: Vec<(Channel, Arc<dyn ConversationSource>)>,
     order_journal: Option<Arc<dyn super::orders::OrderJournal>>,
+    offer_reader: Option<Arc<dyn super::offers::OfferReader>>,
 }
 
 impl MarketplaceRegistry {
@@ -89,6 +95,12 @@ impl MarketplaceRegistry {
         self.order_journal = Some(journal);
         self
     }
+
+    /// Adds the offer reader.
+    pub fn with_offer_reader(mut self, reader: Arc<dyn super::offers::OfferReader>) -> Self {
+        self.offer_reader = Some(reader);
+        self
+    }
 }
 
 impl Marketplaces for MarketplaceRegistry {
@@ -101,5 +113,9 @@ impl Marketplaces for MarketplaceRegistry {
 
     fn order_journal(&self) -> Option<Arc<dyn super::orders::OrderJournal>> {
         self.order_journal.clone()
+    }
+
+    fn offer_reader(&self) -> Option<Arc<dyn super::offers::OfferReader>> {
+        self.offer_reader.clone()
     }
 }

@@ -13,6 +13,7 @@ pub mod heartbeat;
 pub mod marketplace;
 pub mod notifier;
 pub mod oauth;
+pub mod offers;
 pub mod order_updates;
 pub mod orders;
 pub mod queue;

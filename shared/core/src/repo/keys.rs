@@ -349,12 +349,47 @@ pub fn offer_links_prefix(integration: &IntegrationId) -> String {
     format!("OFFERLINK#{integration}#")
 }
 
-/// The link of one of an account's offers to a catalogue product (written by the catalogue,
-/// next issue): while any exists, the account cannot be deleted.
+/// The link of one of an account's offers to a catalogue product (written by `repo::offers`
+/// with the offer): while any exists, the account cannot be deleted.
 pub fn offer_link(tenant: &TenantId, integration: &IntegrationId, offer_id: &str) -> Key {
     Key::new(
         tenant_partition(tenant),
         format!("{}{offer_id}", offer_links_prefix(integration)),
+    )
+}
+
+/// The partition of one account's offers (`repo::offers`): `OFFER#<offer id>` items.
+pub fn offers_partition(tenant: &TenantId, integration: &IntegrationId) -> String {
+    format!("{}#OFFERS#{integration}", tenant_partition(tenant))
+}
+
+/// Prefix of every offer item in an account's offer partition.
+pub const OFFER_PREFIX: &str = "OFFER#";
+
+/// One of an account's offers as last read, with its link and switches.
+pub fn offer(tenant: &TenantId, integration: &IntegrationId, offer_id: &str) -> Key {
+    Key::new(
+        offers_partition(tenant, integration),
+        format!("{OFFER_PREFIX}{offer_id}"),
+    )
+}
+
+/// Sort-key prefix of the offers linked to one product, across accounts.
+pub fn product_offers_prefix(sku: &str) -> String {
+    format!("PRODUCTOFFER#{sku}#")
+}
+
+/// That an account's offer is linked to the product `sku` (so a stock or price change of the
+/// product finds its offers with one query).
+pub fn product_offer(
+    tenant: &TenantId,
+    sku: &str,
+    integration: &IntegrationId,
+    offer_id: &str,
+) -> Key {
+    Key::new(
+        tenant_partition(tenant),
+        format!("{}{integration}#{offer_id}", product_offers_prefix(sku)),
     )
 }
 

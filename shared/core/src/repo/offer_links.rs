@@ -1,6 +1,6 @@
 //! Links of an account's offers to catalogue products (`OFFERLINK#<integration>#<offer id>` in
-//! the tenant's partition, `keys::offer_link`). The catalogue (next issue) writes them; until
-//! then none exist and [`any_for_integration`] answers `false`. What it answers decides
+//! the tenant's partition, `keys::offer_link`), written by `repo::offers` with the offer. What
+//! [`any_for_integration`] answers decides
 //! whether the account may be deleted (`services::integrations::delete`).
 
 use super::{keys, RepoError};

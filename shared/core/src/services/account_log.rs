@@ -132,6 +132,25 @@ pub async fn order_sync_failed(ports: &Ports, integration: &Integration, error: 
     .await;
 }
 
+/// Records a failed read of the account's offers or their journal (not a rate limit nor a
+/// blocked account, as for the order journal).
+pub async fn offer_sync_failed(ports: &Ports, integration: &Integration, error: &MarketplaceError) {
+    if matches!(
+        error,
+        MarketplaceError::RateLimited { .. } | MarketplaceError::AccountBlocked(_)
+    ) {
+        return;
+    }
+    record_failure(
+        ports,
+        &integration.tenant_id,
+        &integration.id,
+        AccountEventKind::OfferSyncFailed,
+        &error.to_string(),
+    )
+    .await;
+}
+
 /// The marketplace reports the seller account blocked (`reason`, its words): switches the
 /// integration off unless it is off already, and then records the entry, the audit entry and
 /// sends one notice to the alert addresses. `Ok(true)` when this call switched it off.

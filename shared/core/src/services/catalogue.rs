@@ -337,8 +337,22 @@ async fn upsert_row(
             .collect();
         match products::save(store, &caller.tenant_id, &next, stored.as_ref(), &changes).await {
             // change committed: product.created / product.updated (stock and price changes recorded)
-            Ok(()) if stored.is_some() => return Ok(Outcome::Updated),
-            Ok(()) => return Ok(Outcome::Created),
+            Ok(()) => {
+                let fields: Vec<_> = changes.into_iter().map(|c| c.change).collect();
+                super::offer_commands::product_changed(
+                    ports,
+                    &caller.tenant_id,
+                    &next.sku,
+                    source,
+                    &fields,
+                )
+                .await;
+                return Ok(if stored.is_some() {
+                    Outcome::Updated
+                } else {
+                    Outcome::Created
+                });
+            }
             Err(SaveError::Changed) => continue,
             Err(SaveError::EanTaken) => {
                 let holder = match &next.ean {

@@ -288,39 +288,37 @@ fn cells(customer: &Customer) -> Vec<String> {
     ]
 }
 
-/// A CSV cell: quoted when it holds the separator, a quote or a line break (quotes doubled),
-/// and defused when a spreadsheet would take it for a formula.
-pub fn csv_cell(text: &str) -> String {
+/// A cell as a spreadsheet may read it: text a spreadsheet would take for a formula gets a
+/// leading apostrophe (quoting is the CSV writer's job).
+pub fn defused_cell(text: &str) -> String {
     let mut chars = text.chars();
     let formula = match chars.next() {
         Some('=' | '@' | '\t' | '\r') => true,
         Some('+' | '-') => !chars.next().is_some_and(|c| c.is_ascii_digit()),
         _ => false,
     };
-    let text = if formula {
+    if formula {
         format!("'{text}")
     } else {
         text.to_owned()
-    };
-    if text.contains([';', '"', '\n', '\r', ',']) {
-        format!("\"{}\"", text.replace('"', "\"\""))
-    } else {
-        text
     }
 }
 
-/// The customers as CSV: a byte-order mark, a header row, one row per customer, CRLF line
-/// ends.
+/// The customers as CSV: a byte-order mark, a header row, one row per customer, `;` between
+/// cells, CRLF line ends, cells quoted only when they need it.
 pub fn to_csv(customers: &[Customer]) -> String {
-    let mut out = String::from("\u{feff}");
-    let row = |cells: &mut dyn Iterator<Item = String>| {
-        cells.map(|c| csv_cell(&c)).collect::<Vec<_>>().join(";") + "\r\n"
-    };
-    out.push_str(&row(&mut COLUMNS.iter().map(|c| (*c).to_owned())));
-    for customer in customers {
-        out.push_str(&row(&mut cells(customer).into_iter()));
+    let mut writer = csv::WriterBuilder::new()
+        .delimiter(b';')
+        .terminator(csv::Terminator::CRLF)
+        .from_writer(Vec::new());
+    let rows = std::iter::once(COLUMNS.iter().map(|c| (*c).to_owned()).collect::<Vec<_>>())
+        .chain(customers.iter().map(cells));
+    for row in rows {
+        // Writing into memory cannot fail: the writer's errors are I/O errors of the sink.
+        let _ = writer.write_record(row.iter().map(|cell| defused_cell(cell)));
     }
-    out
+    let bytes = writer.into_inner().unwrap_or_default();
+    format!("\u{feff}{}", String::from_utf8_lossy(&bytes))
 }
 
 /// Text for XML content and attribute values: `& < > " '` escaped, characters XML 1.0
@@ -432,14 +430,20 @@ mod tests {
 
     #[test]
     fn csv_cells_are_quoted_only_when_needed_and_formulas_are_defused() {
-        assert_eq!(csv_cell("Łódź"), "Łódź");
-        assert_eq!(csv_cell("a;b"), "\"a;b\"");
-        assert_eq!(csv_cell("say \"hi\""), "\"say \"\"hi\"\"\"");
-        assert_eq!(csv_cell("two\nlines"), "\"two\nlines\"");
-        assert_eq!(csv_cell("=HYPERLINK(1)"), "'=HYPERLINK(1)");
-        assert_eq!(csv_cell("+48 600 100 200"), "+48 600 100 200");
-        assert_eq!(csv_cell("-x"), "'-x");
-        assert_eq!(csv_cell(""), "");
+        assert_eq!(defused_cell("=HYPERLINK(1)"), "'=HYPERLINK(1)");
+        assert_eq!(defused_cell("+48 600 100 200"), "+48 600 100 200");
+        assert_eq!(defused_cell("-x"), "'-x");
+        assert_eq!(defused_cell(""), "");
+        let customer = |name: &str| {
+            let tenant = TenantId::from("t");
+            Customer::new(CustomerId::generate(), tenant, name, chrono::Utc::now())
+        };
+        let csv = to_csv(&[customer("Anna; \"Zięba\""), customer("=cmd")]);
+        let lines: Vec<&str> = csv.split("\r\n").collect();
+        assert!(lines[0].starts_with("\u{feff}id;name;"), "{csv}");
+        assert!(lines[1].contains(";\"Anna; \"\"Zięba\"\"\";"), "{csv}");
+        assert!(lines[2].contains(";'=cmd;"), "{csv}");
+        assert_eq!(lines.len(), 4, "two rows and the end of the last: {csv}");
     }
 
     #[test]

@@ -79,7 +79,10 @@ pub async fn run_with(
     };
     let now = ports.clock.now();
     let mut active_until = job.active_until;
-    if *events > 0 && !settings.active_for.is_zero() {
+    // Offers are background work: a changed offer does not make the account's offers read
+    // again within seconds (that is for buyers' conversations).
+    let re_reads = job.channel != Channel::AllegroOffers;
+    if *events > 0 && re_reads && !settings.active_for.is_zero() {
         let until = now + chrono::Duration::from_std(settings.active_for).unwrap_or_default();
         active_until = Some(active_until.map_or(until, |earlier| earlier.max(until)));
     }
@@ -141,6 +144,30 @@ async fn read(
         let outcome = outcome?;
         return Ok(PollOutcome::Polled {
             events: outcome.events,
+        });
+    }
+    if job.channel == Channel::AllegroOffers {
+        // Offers are stored here, not queued for ingest.
+        let Some(reader) = marketplaces.offer_reader() else {
+            return Ok(PollOutcome::NoAdapter);
+        };
+        if !integration.settings.offers.enabled {
+            return Ok(PollOutcome::Skipped);
+        }
+        let cursor = cursors::get(
+            &*ports.store,
+            &job.tenant_id,
+            &job.integration_id,
+            job.channel,
+        )
+        .await?;
+        let outcome = super::offer_sync::poll(ports, &*reader, &integration, cursor).await;
+        if let Err(ServiceError::Marketplace(error)) = &outcome {
+            crate::metrics::marketplace_error(job.channel, error);
+            super::account_log::offer_sync_failed(ports, &integration, error).await;
+        }
+        return Ok(PollOutcome::Polled {
+            events: outcome?.events,
         });
     }
     let Some(source) = marketplaces.source(job.channel) else {

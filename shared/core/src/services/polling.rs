@@ -13,7 +13,7 @@ use crate::ids::{IntegrationId, TenantId};
 use crate::jobs::PollJob;
 pub use crate::polling::{
     PollingSettings, DEFAULT_ACTIVE_EVERY, DEFAULT_ACTIVE_FOR, DEFAULT_ACTIVE_RESERVE,
-    DEFAULT_ISSUES_EVERY,
+    DEFAULT_ISSUES_EVERY, DEFAULT_OFFERS_EVERY,
 };
 use crate::ports::{Key, Ports};
 use crate::repo::leases;

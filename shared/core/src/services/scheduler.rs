@@ -128,6 +128,50 @@ pub fn plan(settings: &PollingSettings, allegro: usize, empik: usize) -> Vec<Cha
         .collect()
 }
 
+/// Calls one offers poll is planned for: the journal page and about one changed offer read
+/// (a quiet account costs one call; the full re-reads, a page of 1 000 a call, come daily).
+pub const OFFER_CALLS_PER_POLL: f64 = 2.0;
+
+/// The cadence of the Allegro background channels, the order journal (`orders` accounts)
+/// and the offers (`offers` accounts), fitted into what the conversation inboxes'
+/// `conversations` plans leave of the budget: they are planned last, as their calls are
+/// admitted last (`services::budget::Priority`), so they never slow a buyer-conversation
+/// poll; when the conversations fill the budget they stretch instead.
+pub fn background_plan(
+    settings: &PollingSettings,
+    conversations: &[ChannelPlan],
+    orders: usize,
+    offers: usize,
+) -> Vec<ChannelPlan> {
+    let used: f64 = conversations
+        .iter()
+        .filter(|plan| plan.channel != Channel::EmpikThreads)
+        .map(|plan| plan.calls_per_minute)
+        .sum();
+    let left = settings
+        .allegro_poll_calls_per_minute()
+        .map(|budget| (budget - used).max(1.0));
+    let channels = [
+        (Channel::AllegroOrders, orders, IDLE_CALLS_PER_POLL),
+        (Channel::AllegroOffers, offers, OFFER_CALLS_PER_POLL),
+    ];
+    let loads = channels.map(|(channel, accounts, calls_per_poll)| InboxLoad {
+        accounts,
+        wanted: settings.wanted(channel),
+        calls_per_poll,
+    });
+    channels
+        .iter()
+        .zip(fit(&loads, left, settings.tick))
+        .map(|((channel, accounts, _), plan)| ChannelPlan {
+            channel: *channel,
+            accounts: *accounts,
+            cadence: plan.cadence,
+            calls_per_minute: plan.calls_per_minute,
+        })
+        .collect()
+}
+
 /// One scheduler tick: counts the polled accounts, fits the cadences to the budget
 /// ([`plan`]) and requests a poll of every inbox due before the next tick, delayed to its
 /// due time, so the reads spread evenly over the interval instead of bursting at the tick.
@@ -136,14 +180,20 @@ pub async fn schedule(
     settings: &PollingSettings,
 ) -> Result<ScheduleReport, ServiceError> {
     let mut report = ScheduleReport::default();
-    let mut polled: Vec<(TenantId, IntegrationId, IntegrationKind)> = Vec::new();
+    let mut polled: Vec<(TenantId, IntegrationId, IntegrationKind, Vec<Channel>)> = Vec::new();
     let mut after: Option<PageCursor> = None;
     loop {
         let (page, next) = integrations::list_all(&*ports.store, after, 500).await?;
         for integration in page {
             report.fan_out.integrations += 1;
             if integration.should_poll() {
-                polled.push((integration.tenant_id, integration.id, integration.kind));
+                let channels = integration.poll_channels();
+                polled.push((
+                    integration.tenant_id,
+                    integration.id,
+                    integration.kind,
+                    channels,
+                ));
             }
         }
         match next {
@@ -151,15 +201,28 @@ pub async fn schedule(
             None => break,
         }
     }
-    let count = |kind: IntegrationKind| polled.iter().filter(|(_, _, k)| *k == kind).count();
+    let count = |kind: IntegrationKind| polled.iter().filter(|(_, _, k, _)| *k == kind).count();
+    let reading = |channel: Channel| {
+        polled
+            .iter()
+            .filter(|(_, _, _, channels)| channels.contains(&channel))
+            .count()
+    };
     report.plans = plan(
         settings,
         count(IntegrationKind::Allegro),
         count(IntegrationKind::Empikplace),
     );
+    let background = background_plan(
+        settings,
+        &report.plans,
+        reading(Channel::AllegroOrders),
+        reading(Channel::AllegroOffers),
+    );
+    report.plans.extend(background);
     let now = ports.clock.now();
-    for (tenant, integration, kind) in polled {
-        for channel in kind.channels() {
+    for (tenant, integration, _, channels) in polled {
+        for channel in &channels {
             let Some(plan) = report.plan(*channel).copied() else {
                 continue;
             };
@@ -249,6 +312,22 @@ mod tests {
             crate::polling::capacity(&[(MINUTE, 1.0), (Duration::from_secs(300), 1.0)], 6840.0),
             5_700
         );
+        // Orders and offers come out of what the conversations leave: 1000 accounts are read
+        // as wanted; at 6000 the conversations fill the share and they stretch instead.
+        let plans = plan(&settings, 1000, 0);
+        let background = background_plan(&settings, &plans, 1000, 1000);
+        assert_eq!(cadence(&background, Channel::AllegroOrders), 60);
+        assert_eq!(cadence(&background, Channel::AllegroOffers), 600);
+        let plans = plan(&settings, 6000, 0);
+        assert_eq!(cadence(&plans, Channel::AllegroMessaging), 64, "unchanged");
+        let background = background_plan(&settings, &plans, 6000, 6000);
+        assert!(cadence(&background, Channel::AllegroOffers) > 3600);
+        let total: f64 = plans
+            .iter()
+            .chain(&background)
+            .map(|plan| plan.calls_per_minute)
+            .sum();
+        assert!(total <= 6840.0 + 1.0, "{total}");
         // 1000 accounts are read as wanted, with room to spare.
         let plans = plan(&settings, 1000, 0);
         assert_eq!(cadence(&plans, Channel::AllegroMessaging), 60);

@@ -202,6 +202,12 @@ pub async fn handle_body(
         super::order_updates::handle_body(ports, writer.as_deref(), body).await?;
         return Ok(SendOutcome::AlreadySettled);
     }
+    if super::offer_commands::is_job(body) {
+        // Offer plans and commands share the outbound queue too.
+        let commands = deliveries.offer_commands();
+        super::offer_commands::handle_body(ports, commands.as_deref(), body).await?;
+        return Ok(SendOutcome::AlreadySettled);
+    }
     let job: OutboundJob = decode_job(body)?;
     let outcome = run(ports, deliveries, &job).await?;
     let autoresponse = |reply: &Reply| reply.author == AuthorKind::Autoresponder;

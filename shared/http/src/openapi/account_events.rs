@@ -40,7 +40,7 @@ pub(super) fn schemas() -> Value {
         "AccountEventKind": {
             "type": "string",
             "description": "`offer_renewal` and `stock_price_command` come with the catalogue; `other` is a kind written by a newer version.",
-            "enum": ["connected", "reauthenticated", "disconnected", "blocked", "token_refresh_failed", "order_sync_failed", "offer_renewal", "stock_price_command", "other"]
+            "enum": ["connected", "reauthenticated", "disconnected", "blocked", "token_refresh_failed", "order_sync_failed", "offer_sync_failed", "offer_renewal", "stock_price_command", "other"]
         },
         "AccountEvent": object(&["id", "tenant_id", "integration_id", "at", "kind", "alerted"], json!({
             "id": string(),

@@ -72,7 +72,7 @@ pub(super) fn schemas() -> Value {
             "tenant_id": string(),
             "integration_id": string(),
             "integration_name": string(),
-            "channel": { "type": "string", "enum": ["allegro_issues", "allegro_messaging", "empik_threads", "allegro_orders"], "description": "`allegro_orders`: the order journal, listed for Allegro accounts with orders switched on." },
+            "channel": { "type": "string", "enum": ["allegro_issues", "allegro_messaging", "empik_threads", "allegro_orders", "allegro_offers"], "description": "`allegro_orders`: the order journal, listed for Allegro accounts with orders switched on; `allegro_offers`: the offers and their journal, for Allegro accounts with offers switched on." },
             "state": { "type": "string", "enum": ["ok", "stale", "disconnected", "pending", "inactive"] },
             "last_polled_at": nullable(time()),
             "seconds_since_poll": nullable(json!({ "type": "integer" }))

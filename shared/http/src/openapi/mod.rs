@@ -11,6 +11,8 @@ mod crm;
 mod erp;
 mod events;
 mod health;
+mod offer_commands;
+mod offers;
 mod order_updates;
 mod orders;
 mod people;
@@ -348,7 +350,9 @@ fn paths() -> Value {
         catalogue::paths(),
         erp::paths(),
         account_events::paths(),
+        offer_commands::paths(),
         order_updates::paths(),
+        offers::paths(),
     ] {
         if let Value::Object(map) = part {
             // A path may get operations from several modules (GET and PATCH of a ticket).
@@ -590,7 +594,32 @@ fn key_and_integration_schemas() -> Value {
             "shop_id": { "type": "integer", "format": "int64", "nullable": true, "description": "EmpikPlace: the shop to act on when the API key reaches several." },
             "signature": { "type": "string", "nullable": true, "description": "Plain-text signature appended to agents' replies." },
             "orders": { "type": "object", "required": ["enabled", "create_automatically"], "additionalProperties": false, "description": "Allegro orders: whether the order journal is read (one call per poll interval) and whether paid checkout forms become orders at once.", "properties": { "enabled": { "type": "boolean" }, "create_automatically": { "type": "boolean" }, "from": { "type": "string", "format": "date-time", "description": "Where the journal started (or will start): the first order event at or after this time." } } },
-            "erp": { "type": "object", "required": ["customers"], "additionalProperties": false, "description": "What goes to the seller's ERP with an order (`GET /v1/erp/orders`, `order.created`).", "properties": { "customers": reference("ErpCustomers") } }
+            "erp": { "type": "object", "required": ["customers"], "additionalProperties": false, "description": "What goes to the seller's ERP with an order (`GET /v1/erp/orders`, `order.created`).", "properties": { "customers": reference("ErpCustomers") } },
+            "offers": reference("OfferSettings")
+        })),
+        "OfferSettings": strict(&["enabled", "link_automatically", "stock_control", "raise_stock", "renew_automatically", "renew_at_current_price", "price_sync"], json!({
+            "enabled": { "type": "boolean", "description": "The account's offers are read and kept." },
+            "link_automatically": { "type": "boolean", "description": "Offers are linked to the catalogue product with the same EAN when they next appear in the offer journal." },
+            "link_automatically_since": { "type": "string", "format": "date-time", "description": "When automatic linking was switched on (read-only)." },
+            "stock_control": { "type": "boolean", "description": "Products' stock is pushed to their linked offers (production accounts only)." },
+            "raise_stock": { "type": "boolean", "description": "Offers' stock is raised when the product's stock rises after an ERP sync." },
+            "renew_automatically": { "type": "boolean", "description": "Ended buy-now offers whose product has stock are renewed under the same number." },
+            "renew_at_current_price": { "type": "boolean", "description": "A renewed offer gets the product's price from the account's price list." },
+            "price_sync": { "type": "boolean", "description": "Product price changes are sent to linked offers that take them." },
+            "price_sync_since": { "type": "string", "format": "date-time", "description": "When price sync was switched on (read-only)." },
+            "price_list": { "type": "string", "description": "The account's price list (absent: `Default`)." },
+            "default_category": { "type": "string", "description": "The account's default category id (shown; marketdesk creates no offers)." }
+        })),
+        "OffersPatch": strict(&[], json!({
+            "enabled": { "type": "boolean" },
+            "link_automatically": { "type": "boolean" },
+            "stock_control": { "type": "boolean" },
+            "raise_stock": { "type": "boolean" },
+            "renew_automatically": { "type": "boolean" },
+            "renew_at_current_price": { "type": "boolean" },
+            "price_sync": { "type": "boolean" },
+            "price_list": nullable(label(100)),
+            "default_category": nullable(label(100))
         })),
         "Integration": object(&["id", "tenant_id", "kind", "display_name", "environment", "active", "connection", "settings", "created_at", "enabled_at"], json!({
             "id": string(),
@@ -636,7 +665,8 @@ fn key_and_integration_schemas() -> Value {
             "shop_id": { "type": "integer", "format": "int64", "minimum": 1, "nullable": true, "description": "EmpikPlace only: the shop to act on when the API key reaches several." },
             "signature": described(nullable(plain_text(2000)), "Plain text (HTML is refused) appended below agents' replies after a blank line when they are stored, so the ticket shows what the buyer gets; not to autoresponses or comments. The conversation's length limit counts it. `null`: none."),
             "orders": reference("OrdersPatch"),
-            "erp": reference("ErpPatch")
+            "erp": reference("ErpPatch"),
+            "offers": { "allOf": [reference("OffersPatch")], "description": "Allegro accounts only (422 naming `settings.offers` otherwise)." }
         })),
         "ErpPatch": strict(&[], json!({
             "customers": { "allOf": [reference("ErpCustomers")], "description": "`none` (default: orders go to the ERP with the unspecified customer), `all` (every buyer's card) or `with_nip` (only cards with a NIP). Allegro accounts only; another value is refused with 422 naming `settings.erp.customers`." }
@@ -784,7 +814,9 @@ fn schemas() -> Value {
         catalogue::schemas(),
         erp::schemas(),
         account_events::schemas(),
+        offer_commands::schemas(),
         order_updates::schemas(),
+        offers::schemas(),
     ] {
         if let Value::Object(map) = part {
             all.extend(map);
@@ -807,7 +839,7 @@ pub fn document() -> Value {
         "tags": [
             { "name": "health" }, { "name": "meta" }, { "name": "api-keys" },
             { "name": "integrations" }, { "name": "tickets" }, { "name": "customers" }, { "name": "saved-replies" }, { "name": "people" },
-            { "name": "audit" }, { "name": "webhooks" }, { "name": "orders" }, { "name": "catalogue" }, { "name": "erp" }
+            { "name": "audit" }, { "name": "webhooks" }, { "name": "orders" }, { "name": "catalogue" }, { "name": "offers" }, { "name": "erp" }
         ],
         "paths": paths(),
         "components": {

@@ -10,6 +10,8 @@ pub(crate) mod erp;
 pub(crate) mod health;
 pub(crate) mod integrations;
 pub(crate) mod oauth;
+pub(crate) mod offer_commands;
+pub(crate) mod offers;
 pub(crate) mod openapi;
 pub(crate) mod order_updates;
 pub(crate) mod orders;
@@ -129,7 +131,9 @@ pub(crate) fn protected() -> Routes {
         products::routes,
         erp::routes,
         account_events::routes,
+        offer_commands::routes,
         order_updates::routes,
+        offers::routes,
     ];
     modules
         .iter()

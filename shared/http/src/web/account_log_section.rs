@@ -18,7 +18,7 @@ pub(crate) struct AccountLogWords {
     pub empty: &'static str,
     pub unreadable: &'static str,
     pub alerted: &'static str,
-    kinds: [&'static str; 9],
+    kinds: [&'static str; 10],
 }
 
 static PL: AccountLogWords = AccountLogWords {
@@ -33,6 +33,7 @@ static PL: AccountLogWords = AccountLogWords {
         "Konto zablokowane — wyłączono integrację",
         "Nie udało się odświeżyć tokenów",
         "Błąd pobierania zamówień",
+        "Błąd pobierania ofert",
         "Wznowienie oferty",
         "Polecenie zmiany stanów lub cen",
         "Inne zdarzenie",
@@ -51,6 +52,7 @@ static EN: AccountLogWords = AccountLogWords {
         "Account blocked — integration switched off",
         "Token refresh failed",
         "Order sync failed",
+        "Offer sync failed",
         "Offer renewed",
         "Stock or price command",
         "Other event",
@@ -75,9 +77,10 @@ impl AccountLogWords {
             AccountEventKind::Blocked => 3,
             AccountEventKind::TokenRefreshFailed => 4,
             AccountEventKind::OrderSyncFailed => 5,
-            AccountEventKind::OfferRenewal => 6,
-            AccountEventKind::StockPriceCommand => 7,
-            AccountEventKind::Other => 8,
+            AccountEventKind::OfferSyncFailed => 6,
+            AccountEventKind::OfferRenewal => 7,
+            AccountEventKind::StockPriceCommand => 8,
+            AccountEventKind::Other => 9,
         };
         self.kinds[at]
     }

@@ -436,8 +436,9 @@ fn patch_of(s: &IntegrationSettings) -> SettingsPatch {
             holidays_off: Some(s.sla.holidays_off),
         }),
         shop_id: None,
-        // Not on this form: the stored order and ERP settings stay.
+        // Not on this form: the stored order, ERP and offer settings stay.
         orders: None,
+        offers: None,
         erp: None,
     }
 }

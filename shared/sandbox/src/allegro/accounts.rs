@@ -29,6 +29,7 @@ pub const ALL_SCOPES: &[&str] = &[
     "allegro:api:orders:read",
     "allegro:api:orders:write",
     "allegro:api:sale:offers:read",
+    "allegro:api:sale:offers:write",
 ];
 
 /// Every scope Allegro knows (allegro-api.md §2.8): asking for one of these that the app was not

@@ -6,6 +6,8 @@
 
 mod disputes;
 mod me;
+mod offer_command_api;
+pub mod offer_commands;
 mod offer_journal;
 mod offer_list;
 mod offers;
@@ -280,6 +282,7 @@ pub struct Catalog {
     orders: BTreeMap<String, Order>,
     order_events: Vec<OrderEventRecord>,
     offer_events: Vec<offer_journal::OfferEventRecord>,
+    commands: offer_commands::CommandBook,
     seller_invoices: BTreeMap<String, Vec<SellerInvoice>>,
     fulfillment_changes: Vec<FulfillmentChange>,
     next_buyer: u64,
@@ -526,6 +529,7 @@ pub fn routes() -> Router<SandboxState> {
         .merge(order_writes::routes())
         .merge(offers::routes())
         .merge(offer_list::routes())
+        .merge(offer_command_api::routes())
         .merge(disputes::routes())
 }
 

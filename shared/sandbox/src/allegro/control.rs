@@ -5,6 +5,7 @@
 
 mod accounts;
 mod catalog;
+mod offer_commands;
 mod rate;
 
 use crate::control::support::{invalid, ControlError};
@@ -16,6 +17,7 @@ pub fn routes() -> Router<SandboxState> {
     Router::new()
         .merge(accounts::routes())
         .merge(catalog::routes())
+        .merge(offer_commands::routes())
         .merge(rate::routes())
 }
 

@@ -28,6 +28,7 @@ pub use settings::{
 
 use super::request::RequestError;
 use super::{audit, tokens, validation};
+use crate::domain::offer::{stamp_switches, OfferSettings};
 use crate::domain::{Actor, Subject, SubjectKind};
 use crate::domain::{Integration, IntegrationKind, IntegrationSettings};
 use crate::ids::{IntegrationId, TenantId};
@@ -64,6 +65,12 @@ pub async fn create(
     integration.active = request.active;
     integration.settings.crm_field = default_crm_field(request.kind).to_owned();
     apply_settings(&mut integration.settings, request.settings)?;
+    let before = OfferSettings::default();
+    stamp_switches(
+        &before,
+        &mut integration.settings.offers,
+        integration.created_at,
+    );
     validate_for_kind(request.kind, &integration.settings)?;
     if let Some(from) = integration.settings.orders.from {
         super::orders::check_from(from, integration.created_at, integration.created_at)?;
@@ -192,6 +199,8 @@ pub async fn update(
             Some(settings_patch) => {
                 let mut settings = stored.value.settings.clone();
                 apply_settings(&mut settings, settings_patch.clone())?;
+                let before = &stored.value.settings.offers;
+                stamp_switches(before, &mut settings.offers, ports.clock.now());
                 validate_for_kind(stored.value.kind, &settings)?;
                 // Checked only when it changes: a date accepted once stays, days later.
                 if let Some(from) = settings.orders.from {
@@ -307,10 +316,12 @@ pub async fn delete(
             .delete(&api_key_secret_name(tenant, id)?)
             .await?;
         tokens::delete(ports, tenant, id).await?;
-        // Every channel the account may have been polled on (orders even if switched off since).
+        // Every channel the account may have been polled on (orders and offers even if
+        // switched off since).
         let mut channels = stored.value.kind.channels().to_vec();
         if stored.value.kind == IntegrationKind::Allegro {
             channels.push(crate::domain::Channel::AllegroOrders);
+            channels.push(crate::domain::Channel::AllegroOffers);
         }
         for channel in channels {
             cursors::delete(store, tenant, id, channel).await?;

@@ -99,6 +99,9 @@ pub struct SettingsPatch {
     /// What goes to the ERP with an order (Allegro accounts only).
     #[serde(default)]
     pub erp: Option<ErpPatch>,
+    /// Offers (Allegro accounts only).
+    #[serde(default)]
+    pub offers: Option<crate::services::offer_settings::OffersPatch>,
 }
 
 /// ERP settings to change (Allegro accounts only).

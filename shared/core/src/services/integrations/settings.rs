@@ -142,6 +142,9 @@ pub fn apply_settings(
     if let Some(customers) = patch.erp.and_then(|erp| erp.customers) {
         settings.erp.customers = customers;
     }
+    if let Some(offers) = patch.offers {
+        crate::services::offer_settings::apply(&mut settings.offers, offers)?;
+    }
     validate_settings(settings)
 }
 
@@ -239,6 +242,14 @@ pub(super) fn validate_for_kind(
         return Err(RequestError::invalid(
             "settings.erp.customers",
             "only Allegro accounts have orders for an ERP; leave it `none`",
+        ));
+    }
+    if kind != IntegrationKind::Allegro
+        && settings.offers != crate::domain::offer::OfferSettings::default()
+    {
+        return Err(RequestError::invalid(
+            "settings.offers",
+            "only Allegro accounts have offers",
         ));
     }
     Ok(())

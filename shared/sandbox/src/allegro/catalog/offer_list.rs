@@ -100,6 +100,8 @@ async fn offers(
     }
     let now = world.clock.now();
     let catalog = &mut world.allegro.catalog;
+    // Commands whose tasks are due have run by now.
+    catalog.settle_commands(now);
     catalog.sweep_archived(now);
     let matching: Vec<&Offer> = catalog
         .offers()
@@ -199,6 +201,8 @@ async fn journal(
     }
     let now = world.clock.now();
     let catalog = &mut world.allegro.catalog;
+    // Commands whose tasks are due have run by now.
+    catalog.settle_commands(now);
     catalog.sweep_archived(now);
     let events: Vec<Value> = catalog
         .offer_events(now)

@@ -27,7 +27,7 @@ async fn product_offer(
     Path(offer_id): Path<String>,
     headers: HeaderMap,
 ) -> Result<Response, Response> {
-    let (world, caller) = authorized(
+    let (mut world, caller) = authorized(
         &state,
         &headers,
         "allegro:api:sale:offers:read",
@@ -45,6 +45,8 @@ async fn product_offer(
         ));
     }
     let now = world.clock.now();
+    // Commands whose tasks are due have run by now.
+    world.allegro.catalog.settle_commands(now);
     match world.allegro.catalog.offer(&offer_id) {
         // Archived offers (60 days after ending) answer 404 like unknown ones.
         Some(offer) if offer.seller_id == caller.seller_id && !offer.is_archived(now) => Ok(
