@@ -543,7 +543,10 @@ fn start_serve(plan: &Plan, setup: &Setup) -> Serve {
         )
         .env("MARKETDESK_LOG_FORMAT", "json")
         // Warnings and errors, plus the scheduler's one line a tick.
-        .env("MARKETDESK_LOG", "warn,marketdesk_channels::ticks=info")
+        .env(
+            "MARKETDESK_LOG",
+            "warn,marketdesk_core::services::ticks=info",
+        )
         .stdout(Stdio::null())
         .stderr(Stdio::from(log))
         .spawn()

@@ -6,8 +6,9 @@
 use marketdesk_allegro::{AccessToken, AllegroError};
 use marketdesk_channels::allegro::AllegroClients;
 use marketdesk_channels::budget::{allegro_key, AllegroBudgetGate};
+use marketdesk_core::adapter_ports;
 use marketdesk_core::domain::{Environment, IntegrationKind};
-use marketdesk_core::services::budget::BudgetPolicy;
+use marketdesk_core::services::budget::{Budget, BudgetPolicy};
 use marketdesk_core::services::{poller, scheduler};
 use marketdesk_sandbox::RunningSandbox;
 use marketdesk_testkit::backend::{seed_connected_integration, temp_backend};
@@ -59,7 +60,7 @@ async fn a_429_during_a_burst_stops_every_worker_until_the_block_ends() {
     let http = simulator.http().clone();
     let clients = gated_clients(
         &sandbox,
-        AllegroBudgetGate::new(&ports, BudgetPolicy::allegro()),
+        AllegroBudgetGate::new(adapter_ports::call_budget(&ports), BudgetPolicy::allegro()),
     );
     let accounts = 12;
     for n in 0..accounts {
@@ -177,7 +178,13 @@ async fn a_reply_passes_queued_polls_when_the_budget_is_tight() {
     };
     let clients = gated_clients(
         &sandbox,
-        AllegroBudgetGate::new(&backend.ports, policy).with_max_wait(Duration::from_secs(30)),
+        AllegroBudgetGate::new(
+            Arc::new(
+                Budget::new(backend.ports.budget.clone(), backend.ports.clock.clone())
+                    .with_max_wait(Duration::from_secs(30)),
+            ),
+            policy,
+        ),
     );
     let client = clients.for_environment(Environment::Sandbox).clone();
     let token = AccessToken::new("not-a-token");

@@ -1,18 +1,36 @@
-//! Connecting an Allegro account against the simulator: redirect flow and device flow.
+//! Connecting an Allegro account against the simulator: redirect flow and device flow (the
+//! core's `services::connect` over the channel's `AllegroOAuth`).
 
 use marketdesk_allegro::{AllegroClient, AllegroConfig, Hosts};
-use marketdesk_channels::allegro::connect::{self, ConnectError};
+use marketdesk_channels::allegro::{AllegroClients, AllegroOAuth};
 use marketdesk_core::domain::{ConnectionState, Environment, Integration, IntegrationKind};
+use marketdesk_core::ports::{ConnectFailure, Ports};
 use marketdesk_core::repo::integrations;
+use marketdesk_core::services::connect;
 use marketdesk_core::services::tokens;
 use marketdesk_sandbox::RunningSandbox;
 use marketdesk_testkit::backend::temp_backend;
 use marketdesk_testkit::SimulatorControl;
 use secrecy::{ExposeSecret, SecretString};
-use serde_json::json;
+use serde_json::{json, Value};
 
 const UA: &str = "marketdesk-tests/0.1.0 (+https://github.com/marketdesk/marketdesk)";
 const REDIRECT: &str = "http://localhost:3000/oauth/allegro/callback";
+
+/// The simulator's control API: `body` posted to `path`, its answer.
+async fn control(sandbox: &RunningSandbox, path: &str, body: Value) -> Value {
+    SimulatorControl::new(&sandbox.base_url)
+        .post(path, body)
+        .await
+}
+
+/// The Allegro side of OAuth with `client` for both environments.
+fn provider(ports: &Ports, client: &AllegroClient) -> AllegroOAuth {
+    AllegroOAuth::new(
+        AllegroClients::from_clients(client.clone(), client.clone()),
+        ports.clock.clone(),
+    )
+}
 
 fn client(sandbox: &RunningSandbox) -> AllegroClient {
     let config = AllegroConfig::new(
@@ -24,7 +42,7 @@ fn client(sandbox: &RunningSandbox) -> AllegroClient {
     AllegroClient::new(config).expect("client")
 }
 
-async fn pending_integration(ports: &marketdesk_core::ports::Ports) -> Integration {
+async fn pending_integration(ports: &Ports) -> Integration {
     let integration = Integration::new(
         "allegro-1".into(),
         "t1".into(),
@@ -44,11 +62,14 @@ async fn the_redirect_flow_connects_and_names_the_account_and_states_are_single_
     let sandbox = RunningSandbox::start_local().await.expect("sandbox");
     let backend = temp_backend();
     let ports = &backend.ports;
-    SimulatorControl::new(&sandbox.base_url)
-        .allegro_seller("sklep_testowy", true)
-        .await;
+    control(
+        &sandbox,
+        "/allegro/sellers",
+        json!({"login": "sklep_testowy", "sign_in": true}),
+    )
+    .await;
     let integration = pending_integration(ports).await;
-    let allegro = client(&sandbox);
+    let allegro = provider(ports, &client(&sandbox));
 
     let url = connect::start(ports, &allegro, &integration, REDIRECT)
         .await
@@ -58,7 +79,26 @@ async fn the_redirect_flow_connects_and_names_the_account_and_states_are_single_
         "{url}"
     );
     assert!(url.contains("code_challenge_method=S256"));
-    let (code, state) = approve(&url).await;
+    let browser = reqwest::Client::builder()
+        .redirect(reqwest::redirect::Policy::none())
+        .build()
+        .expect("client");
+    let answer = browser.get(&url).send().await.expect("authorize");
+    let location = answer
+        .headers()
+        .get("location")
+        .and_then(|v| v.to_str().ok())
+        .expect("redirect")
+        .to_owned();
+    let redirect = reqwest::Url::parse(&location).expect("url");
+    let param = |name: &str| {
+        redirect
+            .query_pairs()
+            .find(|(k, _)| k == name)
+            .map(|(_, v)| v.into_owned())
+            .expect(name)
+    };
+    let (code, state) = (param("code"), param("state"));
 
     let pending = connect::take_pending(ports, &state)
         .await
@@ -81,11 +121,11 @@ async fn the_redirect_flow_connects_and_names_the_account_and_states_are_single_
     let again = connect::take_pending(ports, &state)
         .await
         .expect_err("single use");
-    assert!(matches!(again, ConnectError::UnknownState));
+    assert!(matches!(again, ConnectFailure::UnknownState));
     let forged = connect::take_pending(ports, "not-a-state")
         .await
         .expect_err("unknown");
-    assert!(matches!(forged, ConnectError::UnknownState));
+    assert!(matches!(forged, ConnectFailure::UnknownState));
 }
 
 #[tokio::test]
@@ -93,38 +133,38 @@ async fn the_device_flow_completes_in_the_background_after_the_seller_confirms()
     let sandbox = RunningSandbox::start_local().await.expect("sandbox");
     let backend = temp_backend();
     let ports = &backend.ports;
-    let simulator = SimulatorControl::new(&sandbox.base_url);
-    let seller_id = simulator.allegro_seller("sklep_urzadzenie", true).await;
+    let seller = control(
+        &sandbox,
+        "/allegro/sellers",
+        json!({"login": "sklep_urzadzenie", "sign_in": true}),
+    )
+    .await;
     let integration = pending_integration(ports).await;
-    let allegro = client(&sandbox);
+    let allegro = provider(ports, &client(&sandbox));
 
     let started = connect::start_device(ports, &allegro, &integration)
         .await
         .expect("device start");
     assert!(!started.user_code.is_empty());
     assert!(started.verification_uri.starts_with("http"));
-    let client_for = {
-        let allegro = allegro.clone();
-        move |_: &Integration| allegro.clone()
-    };
     assert_eq!(
-        connect::complete_devices(ports, &client_for)
+        connect::complete_devices(ports, &allegro)
             .await
             .expect("poll"),
         0,
         "not confirmed yet"
     );
 
-    simulator
-        .post(
-            &format!("/allegro/device/{}/approve", started.user_code),
-            json!({"seller_id": seller_id}),
-        )
-        .await;
+    control(
+        &sandbox,
+        &format!("/allegro/device/{}/approve", started.user_code),
+        json!({"seller_id": seller["id"]}),
+    )
+    .await;
     // The next poll is due after the announced interval.
     let mut connected = 0;
     for _ in 0..30 {
-        connected = connect::complete_devices(ports, &client_for)
+        connected = connect::complete_devices(ports, &allegro)
             .await
             .expect("poll");
         if connected > 0 {
@@ -141,7 +181,7 @@ async fn the_device_flow_completes_in_the_background_after_the_seller_confirms()
     assert_eq!(stored.connection, ConnectionState::Connected);
     assert_eq!(stored.display_name, "sklep_urzadzenie");
     assert_eq!(
-        connect::complete_devices(ports, &client_for)
+        connect::complete_devices(ports, &allegro)
             .await
             .expect("poll"),
         0,
@@ -149,14 +189,21 @@ async fn the_device_flow_completes_in_the_background_after_the_seller_confirms()
     );
 }
 
-/// What the admin's browser does with the authorization URL (the simulator's signed-in seller
-/// approves): the `code` and `state` of the redirect to the callback.
-async fn approve(url: &str) -> (String, String) {
+/// Runs the redirect flow for `integration` as the admin's browser would: the connected
+/// integration.
+async fn authorize(
+    ports: &Ports,
+    allegro: &AllegroOAuth,
+    integration: &Integration,
+) -> Integration {
+    let url = connect::start(ports, allegro, integration, REDIRECT)
+        .await
+        .expect("start");
     let browser = reqwest::Client::builder()
         .redirect(reqwest::redirect::Policy::none())
         .build()
         .expect("client");
-    let answer = browser.get(url).send().await.expect("authorize");
+    let answer = browser.get(&url).send().await.expect("authorize");
     let location = answer
         .headers()
         .get("location")
@@ -171,24 +218,10 @@ async fn approve(url: &str) -> (String, String) {
             .map(|(_, v)| v.into_owned())
             .expect(name)
     };
-    (param("code"), param("state"))
-}
-
-/// Runs the redirect flow for `integration` as the admin's browser would: the connected
-/// integration.
-async fn authorize(
-    ports: &marketdesk_core::ports::Ports,
-    allegro: &AllegroClient,
-    integration: &Integration,
-) -> Integration {
-    let url = connect::start(ports, allegro, integration, REDIRECT)
-        .await
-        .expect("start");
-    let (code, state) = approve(&url).await;
-    let pending = connect::take_pending(ports, &state)
+    let pending = connect::take_pending(ports, &param("state"))
         .await
         .expect("state known");
-    connect::finish(ports, allegro, &pending, &code)
+    connect::finish(ports, allegro, &pending, &param("code"))
         .await
         .expect("finish")
 }
@@ -199,11 +232,14 @@ async fn connecting_losing_access_and_re_authenticating_are_in_the_audit_log() {
     let sandbox = RunningSandbox::start_local().await.expect("sandbox");
     let backend = temp_backend();
     let ports = &backend.ports;
-    SimulatorControl::new(&sandbox.base_url)
-        .allegro_seller("sklep_audyt", true)
-        .await;
+    control(
+        &sandbox,
+        "/allegro/sellers",
+        json!({"login": "sklep_audyt", "sign_in": true}),
+    )
+    .await;
     let integration = pending_integration(ports).await;
-    let allegro = client(&sandbox);
+    let allegro = provider(ports, &client(&sandbox));
     authorize(ports, &allegro, &integration).await;
     tokens::disconnect(
         ports,

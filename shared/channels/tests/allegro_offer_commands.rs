@@ -48,8 +48,14 @@ impl Desk {
             .await
             .expect("settings");
         w.integration = integration;
-        let reader = AllegroOfferReader::new(w.ports.clone(), w.clients.clone());
-        let commands = AllegroOfferCommands::new(w.ports.clone(), w.clients.clone());
+        let reader = AllegroOfferReader::new(
+            common::allegro_access(&w.ports, &w.clients),
+            w.clients.clone(),
+        );
+        let commands = AllegroOfferCommands::new(
+            common::allegro_access(&w.ports, &w.clients),
+            w.clients.clone(),
+        );
         let registry = DeliveryRegistry::empty().with_offer_commands(Arc::new(commands));
         let caller = Caller {
             tenant_id: w.integration.tenant_id.clone(),
@@ -309,7 +315,10 @@ async fn an_offer_that_ends_in_allegro_is_renewed_once_the_offer_sync_reads_it()
     d.stock("VASE", 4).await;
     let vase = d.linked_offer("VASE", json!({ "stock": 4 })).await;
     assert_eq!(vase.status, OfferStatus::Active);
-    let reader = AllegroOfferReader::new(d.w.ports.clone(), d.w.clients.clone());
+    let reader = AllegroOfferReader::new(
+        common::allegro_access(&d.w.ports, &d.w.clients),
+        d.w.clients.clone(),
+    );
     let registry = d.w.registry.clone().with_offer_reader(Arc::new(reader));
     let i = &d.w.integration;
     let job = PollJob::new(i.tenant_id.clone(), i.id.clone(), Channel::AllegroOffers);

@@ -24,8 +24,14 @@ struct Offers {
 impl Offers {
     async fn start(login: &str) -> Self {
         let w = World::start(login, false).await;
-        let reader = AllegroOfferReader::new(w.ports.clone(), w.clients.clone());
-        let commands = AllegroOfferCommands::new(w.ports.clone(), w.clients.clone());
+        let reader = AllegroOfferReader::new(
+            common::allegro_access(&w.ports, &w.clients),
+            w.clients.clone(),
+        );
+        let commands = AllegroOfferCommands::new(
+            common::allegro_access(&w.ports, &w.clients),
+            w.clients.clone(),
+        );
         Self {
             w,
             reader,

@@ -62,9 +62,11 @@ impl Desk {
             .await;
         w.poll().await;
         let order = w.order(&form_id).await.expect("an order");
-        let deliveries = DeliveryRegistry::empty().with_order_updates(Arc::new(
-            AllegroOrderUpdates::new(w.ports.clone(), w.clients.clone()),
-        ));
+        let deliveries =
+            DeliveryRegistry::empty().with_order_updates(Arc::new(AllegroOrderUpdates::new(
+                common::allegro_access(&w.ports, &w.clients),
+                w.clients.clone(),
+            )));
         let caller = Caller {
             tenant_id: w.integration.tenant_id.clone(),
             role: Role::Agent,

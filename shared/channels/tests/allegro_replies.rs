@@ -61,8 +61,14 @@ impl Harness {
     async fn start(login: &str) -> Self {
         let seller = AllegroSeller::start(login, temp_backend(), |c| c).await;
         let adapters = Replies {
-            issues: AllegroIssueReplies::new(seller.ports().clone(), seller.clients.clone()),
-            threads: AllegroThreadReplies::new(seller.ports().clone(), seller.clients.clone()),
+            issues: AllegroIssueReplies::new(
+                common::allegro_access(seller.ports(), &seller.clients),
+                seller.clients.clone(),
+            ),
+            threads: AllegroThreadReplies::new(
+                common::allegro_access(seller.ports(), &seller.clients),
+                seller.clients.clone(),
+            ),
         };
         Self { seller, adapters }
     }
@@ -113,14 +119,20 @@ impl Harness {
         };
         let batch = match channel {
             Channel::AllegroIssues => {
-                AllegroIssuesSource::new(ports, self.clients.clone())
-                    .poll(&self.integration, &cursor)
-                    .await
+                AllegroIssuesSource::new(
+                    common::allegro_access(&ports, &self.clients),
+                    self.clients.clone(),
+                )
+                .poll(&self.integration, &cursor)
+                .await
             }
             _ => {
-                AllegroMessagingSource::new(ports, self.clients.clone())
-                    .poll(&self.integration, &cursor)
-                    .await
+                AllegroMessagingSource::new(
+                    common::allegro_access(&ports, &self.clients),
+                    self.clients.clone(),
+                )
+                .poll(&self.integration, &cursor)
+                .await
             }
         }
         .expect("poll");
@@ -819,7 +831,10 @@ async fn a_reply_fails_after_retries_and_a_manual_retry_sends_it() {
     let ports = h.ports().clone();
     let deliveries = marketdesk_core::ports::DeliveryRegistry::empty().with_channel(
         Channel::AllegroIssues,
-        std::sync::Arc::new(AllegroIssueReplies::new(ports.clone(), h.clients.clone())),
+        std::sync::Arc::new(AllegroIssueReplies::new(
+            common::allegro_access(&ports, &h.clients),
+            h.clients.clone(),
+        )),
     );
     let submitted = replies::submit(
         &ports,

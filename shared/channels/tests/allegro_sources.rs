@@ -47,8 +47,14 @@ impl Harness {
     ) -> Self {
         let seller = AllegroSeller::start(login, backend, adjust).await;
         let adapters = Sources {
-            issues: AllegroIssuesSource::new(seller.ports().clone(), seller.clients.clone()),
-            messaging: AllegroMessagingSource::new(seller.ports().clone(), seller.clients.clone()),
+            issues: AllegroIssuesSource::new(
+                common::allegro_access(seller.ports(), &seller.clients),
+                seller.clients.clone(),
+            ),
+            messaging: AllegroMessagingSource::new(
+                common::allegro_access(seller.ports(), &seller.clients),
+                seller.clients.clone(),
+            ),
         };
         Self { seller, adapters }
     }

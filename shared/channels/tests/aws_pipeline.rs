@@ -171,7 +171,10 @@ async fn the_pipeline_on_aws_makes_each_ticket_once_and_redelivery_changes_nothi
     assert_eq!(reply.attachment.as_ref().map(|f| f.chunks), Some(3));
     let deliveries = DeliveryRegistry::empty().with_channel(
         Channel::AllegroIssues,
-        Arc::new(AllegroIssueReplies::new(ports.clone(), clients.clone())),
+        Arc::new(AllegroIssueReplies::new(
+            common::allegro_access(&ports, &clients),
+            clients.clone(),
+        )),
     );
     let jobs = ports
         .queues
@@ -245,7 +248,7 @@ async fn an_empikplace_conversation_on_aws_becomes_a_ticket_and_gets_a_reply_onc
     let registry = MarketplaceRegistry::empty().with_source(
         Channel::EmpikThreads,
         Arc::new(EmpikThreadsSource::new(
-            ports.clone(),
+            common::empik_access(&ports),
             sandbox.base_url.clone(),
             UA,
         )),
@@ -284,7 +287,7 @@ async fn an_empikplace_conversation_on_aws_becomes_a_ticket_and_gets_a_reply_onc
     let deliveries = DeliveryRegistry::empty().with_channel(
         Channel::EmpikThreads,
         Arc::new(EmpikThreadReplies::new(
-            ports.clone(),
+            common::empik_access(&ports),
             sandbox.base_url.clone(),
             UA,
         )),

@@ -29,7 +29,7 @@ async fn a_429_blocks_the_shop_for_every_worker_until_the_block_ends() {
         MarketplaceRegistry::empty().with_source(
             Channel::EmpikThreads,
             Arc::new(EmpikThreadsSource::new(
-                ports.clone(),
+                common::empik_access(&ports),
                 shop.sandbox.base_url.clone(),
                 UA,
             )),

@@ -80,12 +80,13 @@ impl Harness {
             "body": "Kubek dotarł pęknięty, zdjęcie w załączniku.",
             "attachment": {"name": "kubek.jpg", "content_type": "image/jpeg", "data_base64": base64(PHOTO)}})).await;
         let thread_id = thread["thread_id"].as_str().expect("id").to_owned();
-        let replies = EmpikThreadReplies::new(ports.clone(), sandbox.base_url.clone(), UA);
+        let replies =
+            EmpikThreadReplies::new(common::empik_access(&ports), sandbox.base_url.clone(), UA);
         // The ticket as the pipeline stores it: poll, ingest.
         let registry = MarketplaceRegistry::empty().with_source(
             Channel::EmpikThreads,
             Arc::new(EmpikThreadsSource::new(
-                ports.clone(),
+                common::empik_access(&ports),
                 sandbox.base_url.clone(),
                 UA,
             )),
@@ -248,7 +249,11 @@ async fn replies_reach_the_customer_with_files_and_are_found_again() {
     assert_eq!(later, None, "only messages at or after `since`");
 
     // The buyer's photo, as the source mapped it, downloads through M13.
-    let source = EmpikThreadsSource::new(h.backend.ports.clone(), h.sandbox.base_url.clone(), UA);
+    let source = EmpikThreadsSource::new(
+        common::empik_access(&h.backend.ports),
+        h.sandbox.base_url.clone(),
+        UA,
+    );
     let integration = &h.integration;
     let batch = source
         .poll(

@@ -56,7 +56,8 @@ async fn threads_after_enabling_become_events_with_authors_customer_and_order() 
         )
         .await;
 
-    let source = EmpikThreadsSource::new(ports.clone(), sandbox.base_url.clone(), UA);
+    let source =
+        EmpikThreadsSource::new(common::empik_access(&ports), sandbox.base_url.clone(), UA);
     let batch = source
         .poll(&integration, &cursor(&integration, None))
         .await
@@ -111,7 +112,8 @@ async fn a_bad_key_and_rate_limits_map_to_the_domain_errors() {
     let ports = backend.ports.clone();
     let integration =
         seed_connected_integration(&ports, "t1", "empik-2", IntegrationKind::Empikplace).await;
-    let source = EmpikThreadsSource::new(ports.clone(), sandbox.base_url.clone(), UA);
+    let source =
+        EmpikThreadsSource::new(common::empik_access(&ports), sandbox.base_url.clone(), UA);
     let err = source
         .poll(&integration, &cursor(&integration, None))
         .await
@@ -414,7 +416,7 @@ async fn unreadable_reason_labels_never_stall_the_shop() {
     )
     .await;
     let source = EmpikThreadsSource::new(
-        shop.backend.ports.clone(),
+        common::empik_access(&shop.backend.ports),
         shop.sandbox.base_url.clone(),
         UA,
     );

@@ -28,7 +28,10 @@ struct Offers {
 impl Offers {
     async fn start(login: &str) -> Self {
         let w = World::start(login, false).await;
-        let reader = AllegroOfferReader::new(w.ports.clone(), w.clients.clone());
+        let reader = AllegroOfferReader::new(
+            common::allegro_access(&w.ports, &w.clients),
+            w.clients.clone(),
+        );
         let registry = w.registry.clone().with_offer_reader(Arc::new(reader));
         Self { w, registry }
     }

@@ -18,6 +18,7 @@ mod smtp;
 mod store;
 mod store_cursor;
 mod store_query;
+mod store_row;
 mod text_index;
 
 pub use backend::{LocalBackend, DATABASE_FILE, LOCK_FILE, MAX_RECEIVES};

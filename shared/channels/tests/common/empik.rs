@@ -70,7 +70,7 @@ impl EmpikShop {
         let registry = MarketplaceRegistry::empty().with_source(
             Channel::EmpikThreads,
             Arc::new(EmpikThreadsSource::new(
-                ports.clone(),
+                super::empik_access(&ports),
                 sandbox.base_url.clone(),
                 UA,
             )),

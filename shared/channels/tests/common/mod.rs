@@ -8,9 +8,12 @@ pub mod empik;
 pub mod orders;
 
 use marketdesk_allegro::{AllegroClient, AllegroConfig, RetryPolicy};
-use marketdesk_channels::allegro::tokens::token_set;
+use marketdesk_channels::allegro::access::AllegroAccess;
+use marketdesk_channels::allegro::tokens::{token_set, AllegroTokenRefresher};
 use marketdesk_channels::allegro::AllegroChannelConfig;
 use marketdesk_channels::allegro::{AllegroClients, AllegroIssuesSource, AllegroMessagingSource};
+use marketdesk_channels::empik::EmpikAccess;
+use marketdesk_core::adapter_ports;
 use marketdesk_core::domain::{
     AuthorKind, Channel, ConversationKind, Environment, Integration, IntegrationKind, Ticket,
 };
@@ -247,16 +250,44 @@ pub async fn shop(simulator: &SimulatorControl, seller_id: &str, buyer_login: &s
     }
 }
 
+/// The narrow ports the wiring lends the Allegro adapters: `ports`' clock and the access
+/// tokens refreshed with `clients`.
+pub fn allegro_access(ports: &Ports, clients: &AllegroClients) -> AllegroAccess {
+    let refresher = Arc::new(AllegroTokenRefresher::new(
+        clients.clone(),
+        ports.clock.clone(),
+    ));
+    AllegroAccess::new(
+        ports.clock.clone(),
+        adapter_ports::access_tokens(ports, refresher),
+    )
+}
+
+/// The narrow ports the wiring lends the EmpikPlace adapters over `ports`.
+pub fn empik_access(ports: &Ports) -> EmpikAccess {
+    EmpikAccess::new(
+        ports.clock.clone(),
+        adapter_ports::api_keys(ports),
+        adapter_ports::call_budget(ports),
+    )
+}
+
 /// Both Allegro sources, as the poller function registers them.
 pub fn allegro_registry(ports: &Ports, clients: &AllegroClients) -> MarketplaceRegistry {
     MarketplaceRegistry::empty()
         .with_source(
             Channel::AllegroIssues,
-            Arc::new(AllegroIssuesSource::new(ports.clone(), clients.clone())),
+            Arc::new(AllegroIssuesSource::new(
+                allegro_access(ports, clients),
+                clients.clone(),
+            )),
         )
         .with_source(
             Channel::AllegroMessaging,
-            Arc::new(AllegroMessagingSource::new(ports.clone(), clients.clone())),
+            Arc::new(AllegroMessagingSource::new(
+                allegro_access(ports, clients),
+                clients.clone(),
+            )),
         )
 }
 

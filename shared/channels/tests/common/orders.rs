@@ -78,7 +78,7 @@ impl World {
             )
             .await;
         let registry = allegro_registry(&ports, &clients).with_order_journal(Arc::new(
-            AllegroOrderJournal::new(ports.clone(), clients.clone()),
+            AllegroOrderJournal::new(super::allegro_access(&ports, &clients), clients.clone()),
         ));
         Self {
             sandbox,

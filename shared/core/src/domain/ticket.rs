@@ -1,7 +1,7 @@
 //! Tickets: one per buyer conversation, whichever marketplace endpoint it came from.
 
-use super::message::AuthorKind;
-use super::reply::ReplyState;
+use super::author::AuthorKind;
+use super::reply_state::ReplyState;
 use crate::ids::{CustomerId, IntegrationId, TenantId, TicketId};
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
