@@ -271,7 +271,7 @@ struct Setup {
 }
 
 /// The simulator's control API through `http`.
-fn simulator(http: &reqwest::Client, sandbox: &RunningSandbox) -> SimulatorControl {
+fn control(http: &reqwest::Client, sandbox: &RunningSandbox) -> SimulatorControl {
     SimulatorControl::with_client(http.clone(), &sandbox.base_url)
 }
 
@@ -300,7 +300,7 @@ async fn set_up(plan: &Plan, n: usize, http: &reqwest::Client) -> Setup {
             .collect();
         (client_id, grants)
     };
-    let buyer = simulator(http, &sandbox)
+    let buyer = control(http, &sandbox)
         .post(
             "/allegro/buyers",
             json!({"login": "kupujacy_bench", "first_name": "Jan", "last_name": "Kowalski"}),
@@ -309,7 +309,7 @@ async fn set_up(plan: &Plan, n: usize, http: &reqwest::Client) -> Setup {
     let buyer_id = buyer["id"].as_str().expect("buyer id").to_owned();
     let mut shop_ids = Vec::new();
     for s in 0..plan.tickets.div_ceil(THREADS_PER_SHOP).max(1) {
-        let shop = simulator(http, &sandbox)
+        let shop = control(http, &sandbox)
             .post(
                 "/mirakl/shops",
                 json!({"name": format!("Sklep Bench {s}"), "api_key": SHOP_KEY}),
@@ -436,7 +436,7 @@ async fn make_shop_threads(
 ) {
     let mut customers = Vec::new();
     for i in 0..50.min(count.max(1)) {
-        let made = simulator(http, sandbox)
+        let made = control(http, sandbox)
             .post(
                 "/mirakl/customers",
                 json!({"firstname": format!("Klient{i}"), "lastname": "Testowy"}),
@@ -909,7 +909,7 @@ async fn one_sample(
     let account = &setup.accounts[i];
     let sent_at = Instant::now();
     let sent_utc = Utc::now();
-    let thread = simulator(&http, &setup.sandbox)
+    let thread = control(&http, &setup.sandbox)
         .post(
             "/allegro/inbox/threads",
             json!({"seller_id": account.seller_id, "buyer_id": setup.buyer_id, "type": "COMMON",
@@ -941,7 +941,7 @@ async fn one_sample(
         .watched_texts
         .push((thread_id.clone(), marker.clone()));
     let again = Instant::now();
-    simulator(&http, &setup.sandbox)
+    control(&http, &setup.sandbox)
         .post(
             &format!("/allegro/inbox/threads/{thread_id}/messages"),
             json!({"author": "BUYER", "text": format!("Jeszcze jedno: {marker}")}),

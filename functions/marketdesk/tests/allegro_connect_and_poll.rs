@@ -27,16 +27,16 @@ async fn an_admin_connects_allegro_and_conversations_become_tickets() {
     wait_for_health(port, &mut child);
     let api = format!("http://127.0.0.1:{port}");
     let http = browser();
-    let simulator = SimulatorControl::new(&sandbox.base_url);
+    let control = SimulatorControl::new(&sandbox.base_url);
 
     // The simulated seller, a buyer and an order.
-    let seller_id = simulator.allegro_seller("sklep_z_kubkami", true).await;
-    let buyer = simulator
+    let seller_id = control.allegro_seller("sklep_z_kubkami", true).await;
+    let buyer = control
         .allegro_buyer(json!({"login": "kupujaca_ola", "first_name": "Ola", "last_name": "Nowak"}))
         .await;
     let buyer_id = buyer["id"].as_str().expect("id").to_owned();
-    let offer = simulator.post("/allegro/offers", json!({"seller_id": seller_id, "name": "Kubek ceramiczny biały 300 ml", "ean": "5901234123457"})).await;
-    let order = simulator
+    let offer = control.post("/allegro/offers", json!({"seller_id": seller_id, "name": "Kubek ceramiczny biały 300 ml", "ean": "5901234123457"})).await;
+    let order = control
         .post(
             "/allegro/orders",
             json!({"seller_id": seller_id, "buyer_id": buyer_id, "offer_ids": [offer["id"]]}),
@@ -72,8 +72,8 @@ async fn an_admin_connects_allegro_and_conversations_become_tickets() {
 
     // A buyer opens a dispute and a purchase-problem thread; measure until both tickets exist.
     let opened = Instant::now();
-    simulator.post("/allegro/inbox/issues", json!({"seller_id": seller_id, "buyer_id": buyer_id, "order_id": order["id"], "type": "DISPUTE", "reason": "PRODUCT_DAMAGED_PARCEL_INTACT", "text": "Kubek przyszedł pęknięty."})).await;
-    simulator.post("/allegro/inbox/threads", json!({"seller_id": seller_id, "buyer_id": buyer_id, "type": "POST_PURCHASE_ISSUE", "sub_type": "PRODUCT_ARRIVED_DAMAGED", "order_id": order["id"], "text": "Paczka była zgnieciona."})).await;
+    control.post("/allegro/inbox/issues", json!({"seller_id": seller_id, "buyer_id": buyer_id, "order_id": order["id"], "type": "DISPUTE", "reason": "PRODUCT_DAMAGED_PARCEL_INTACT", "text": "Kubek przyszedł pęknięty."})).await;
+    control.post("/allegro/inbox/threads", json!({"seller_id": seller_id, "buyer_id": buyer_id, "type": "POST_PURCHASE_ISSUE", "sub_type": "PRODUCT_ARRIVED_DAMAGED", "order_id": order["id"], "text": "Paczka była zgnieciona."})).await;
     let tickets = loop {
         let list = api_get(&http, &format!("{api}/v1/tickets"), &key).await;
         let tickets = list["tickets"].as_array().cloned().unwrap_or_default();
@@ -137,7 +137,7 @@ async fn an_admin_connects_allegro_and_conversations_become_tickets() {
 
     // Each conversation gets one autoresponse (delay 0: the next scheduler tick sends it).
     let autoresponses = loop {
-        let list = simulator.allegro_posted("").await;
+        let list = control.allegro_posted("").await;
         if list.len() >= 2 {
             break list;
         }
@@ -205,7 +205,7 @@ async fn an_admin_connects_allegro_and_conversations_become_tickets() {
         );
         tokio::time::sleep(Duration::from_millis(100)).await;
     }
-    let posted = simulator.allegro_posted("").await;
+    let posted = control.allegro_posted("").await;
     let agent = posted
         .iter()
         .find(|m| m["text"] == "Przepraszamy, wysyłamy nowy kubek.")

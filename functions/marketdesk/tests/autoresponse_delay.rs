@@ -16,8 +16,8 @@ use serde_json::{json, Value};
 use std::time::{Duration, Instant};
 
 /// What the seller side posted into `conversation`, oldest first.
-async fn posted(simulator: &SimulatorControl, conversation: &str) -> Vec<String> {
-    simulator
+async fn posted(control: &SimulatorControl, conversation: &str) -> Vec<String> {
+    control
         .allegro_posted(&format!("?conversation_id={conversation}"))
         .await
         .iter()
@@ -61,9 +61,9 @@ async fn a_delayed_autoresponse_leaves_when_due_not_on_the_next_tick() {
     wait_for_health(port, &mut child);
     let api = format!("http://127.0.0.1:{port}");
 
-    let simulator = SimulatorControl::new(&sandbox.base_url);
-    let seller_id = simulator.allegro_seller("sklep_z_kubkami", true).await;
-    let buyer = simulator
+    let control = SimulatorControl::new(&sandbox.base_url);
+    let seller_id = control.allegro_seller("sklep_z_kubkami", true).await;
+    let buyer = control
         .allegro_buyer(json!({"login": "kupujaca_ola"}))
         .await;
     let buyer_id = buyer["id"].as_str().expect("id").to_owned();
@@ -77,7 +77,7 @@ async fn a_delayed_autoresponse_leaves_when_due_not_on_the_next_tick() {
     // A first conversation, read at the account's first poll (the tick after it was connected,
     // at the account's phase: up to 2 minutes), makes the account active: re-read every 12 s.
     let thread = |text: &str| json!({"seller_id": seller_id, "buyer_id": buyer_id, "type": "COMMON", "text": text});
-    let first = simulator
+    let first = control
         .post("/allegro/inbox/threads", thread("Dzień dobry"))
         .await["id"]
         .as_str()
@@ -95,13 +95,13 @@ async fn a_delayed_autoresponse_leaves_when_due_not_on_the_next_tick() {
     let into_interval = started.elapsed().as_secs() % 60;
     let wait = (85 - into_interval) % 60;
     tokio::time::sleep(Duration::from_secs(wait)).await;
-    let waiting = simulator
+    let waiting = control
         .post("/allegro/inbox/threads", thread("Kiedy wysyłka?"))
         .await["id"]
         .as_str()
         .expect("id")
         .to_owned();
-    let answered = simulator
+    let answered = control
         .post("/allegro/inbox/threads", thread("Czy jest faktura?"))
         .await["id"]
         .as_str()
@@ -145,7 +145,7 @@ async fn a_delayed_autoresponse_leaves_when_due_not_on_the_next_tick() {
 
     // The first thread's autoresponse arrives when due, well before the tick at ~120 s.
     let latency = loop {
-        let texts = posted(&simulator, &waiting).await;
+        let texts = posted(&control, &waiting).await;
         if texts.iter().any(|t| t == AUTORESPONSE) {
             break wrote.elapsed();
         }
@@ -167,7 +167,7 @@ async fn a_delayed_autoresponse_leaves_when_due_not_on_the_next_tick() {
         "posted {latency:?} after the buyer wrote: the delay is 60 s"
     );
     assert_eq!(
-        posted(&simulator, &waiting).await,
+        posted(&control, &waiting).await,
         vec![AUTORESPONSE.to_owned()],
         "exactly one"
     );
@@ -175,7 +175,7 @@ async fn a_delayed_autoresponse_leaves_when_due_not_on_the_next_tick() {
     // The answered thread gets the agent's reply and no autoresponse.
     tokio::time::sleep(Duration::from_secs(3)).await;
     assert_eq!(
-        posted(&simulator, &answered).await,
+        posted(&control, &answered).await,
         vec!["Tak, wystawiamy fakturę.".to_owned()]
     );
     terminate(child);

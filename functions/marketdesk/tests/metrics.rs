@@ -32,7 +32,7 @@ fn value(text: &str, series: &str) -> Option<f64> {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn counters_move_when_a_conversation_becomes_a_ticket() {
     let sandbox = RunningSandbox::start_local().await.expect("sandbox");
-    let simulator = SimulatorControl::new(&sandbox.base_url);
+    let control = SimulatorControl::new(&sandbox.base_url);
     let data = tempfile::tempdir().expect("temp dir");
     let key = admin_key(data.path(), "sklep");
 
@@ -62,10 +62,10 @@ async fn counters_move_when_a_conversation_becomes_a_ticket() {
         .unwrap_or_default()
         .contains("marketdesk_"));
 
-    let shop = simulator
+    let shop = control
         .mirakl_shop(json!({"name": "Sklep", "api_key": "empik-key-1"}))
         .await;
-    let customer = simulator.mirakl_customer("Ewa", "Lis").await;
+    let customer = control.mirakl_customer("Ewa", "Lis").await;
     let integration = reqwest::Client::new()
         .post(format!("http://127.0.0.1:{port}/v1/integrations"))
         .bearer_auth(&key)
@@ -79,7 +79,7 @@ async fn counters_move_when_a_conversation_becomes_a_ticket() {
         "{:?}",
         integration.text().await
     );
-    simulator
+    control
         .post(
             "/mirakl/threads",
             json!({"shop_id": shop["shop_id"], "customer_id": customer["customer_id"],

@@ -47,7 +47,7 @@ async fn orders_carry_the_masked_email_and_old_orders_are_gone() {
     let sim = Sim::start().await;
     let (seller_id, token) = sim.seller_token("sklep_zamowienia").await;
     let (status, buyer) = sim
-        .simulator
+        .control
         .post_status(
             "/allegro/buyers",
             &json!({ "login": "kupujacy_mail", "first_name": "Anna", "last_name": "Kowalska" }),
@@ -214,7 +214,7 @@ async fn the_order_journal_starts_at_the_newest_event_and_reads_what_follows() {
         .and_then(|e| e.id)
         .expect("an event");
     let (status, company) = sim
-        .simulator
+        .control
             .post_status(
             "/allegro/orders",
             &json!({ "seller_id": seller_id, "buyer_id": buyer_id, "offer_ids": [offer_id], "status": "BOUGHT",
@@ -292,7 +292,7 @@ async fn offers_are_listed_by_page_and_the_journal_names_changed_offers() {
     );
 
     let (status, body) = sim
-        .simulator
+        .control
         .post_status(
             &format!("/allegro/offers/{}/stock", ids[1]),
             &json!({ "stock": 7 }),

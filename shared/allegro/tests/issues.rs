@@ -192,7 +192,7 @@ async fn chat_reads_oldest_first_and_posting_follows_the_rules() {
     .await;
     sim.advance(2).await;
     let (status, body) = sim
-        .simulator
+        .control
         .post_status(
             &format!("/allegro/inbox/issues/{dispute}/messages"),
             &json!({ "author": "BUYER", "text": "Halo?" }),
@@ -266,7 +266,7 @@ async fn chat_reads_oldest_first_and_posting_follows_the_rules() {
 
     // A closed dispute refuses messages with 409.
     let (status, body) = sim
-        .simulator
+        .control
         .post_status(
             &format!("/allegro/inbox/issues/{dispute}/close"),
             &json!({ "status": "DISPUTE_CLOSED" }),

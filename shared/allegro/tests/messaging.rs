@@ -173,7 +173,7 @@ async fn messages_replies_read_flags_and_closed_threads() {
     for text in ["Czy mogę go odesłać?", "Halo?"] {
         sim.advance(1).await;
         let (status, body) = sim
-            .simulator
+            .control
             .post_status(
                 &format!("/allegro/inbox/threads/{thread_id}/messages"),
                 &json!({ "author": "BUYER", "text": text }),
@@ -250,7 +250,7 @@ async fn messages_replies_read_flags_and_closed_threads() {
         .expect("read"));
 
     let (status, body) = sim
-        .simulator
+        .control
         .post_status(
             &format!("/allegro/inbox/threads/{thread_id}/close"),
             &json!({}),

@@ -34,8 +34,8 @@ fn gated_clients(sandbox: &RunningSandbox, gate: AllegroBudgetGate) -> AllegroCl
 }
 
 /// The simulator's counts for the application: `(total, rejected, blocks)`.
-async fn simulator_counts(simulator: &SimulatorControl) -> (u64, u64, u64) {
-    let answer = simulator.get("/allegro/rate-limit").await;
+async fn simulator_counts(control: &SimulatorControl) -> (u64, u64, u64) {
+    let answer = control.get("/allegro/rate-limit").await;
     let client = answer["clients"]
         .as_array()
         .and_then(|clients| clients.iter().find(|c| c["client_id"] == CLIENT_ID))
@@ -45,8 +45,8 @@ async fn simulator_counts(simulator: &SimulatorControl) -> (u64, u64, u64) {
     (n("total"), n("rejected"), n("blocks"))
 }
 
-async fn set_limit(simulator: &SimulatorControl, per_minute: u32) {
-    simulator
+async fn set_limit(control: &SimulatorControl, per_minute: u32) {
+    control
         .put("/allegro/rate-limit", json!({ "per_minute": per_minute }))
         .await;
 }
@@ -56,8 +56,8 @@ async fn a_429_during_a_burst_stops_every_worker_until_the_block_ends() {
     let sandbox = RunningSandbox::start_local().await.expect("sandbox");
     let backend = temp_backend();
     let ports = backend.ports.clone();
-    let simulator = SimulatorControl::new(&sandbox.base_url);
-    let http = simulator.http().clone();
+    let control = SimulatorControl::new(&sandbox.base_url);
+    let http = control.http().clone();
     let clients = gated_clients(
         &sandbox,
         AllegroBudgetGate::new(adapter_ports::call_budget(&ports), BudgetPolicy::allegro()),
@@ -65,7 +65,7 @@ async fn a_429_during_a_burst_stops_every_worker_until_the_block_ends() {
     let accounts = 12;
     for n in 0..accounts {
         let login = format!("sprzedawca{n}");
-        let seller = simulator.allegro_seller(&login, true).await;
+        let seller = control.allegro_seller(&login, true).await;
         assert!(!seller.is_empty());
         let integration = seed_connected_integration(
             &ports,
@@ -83,8 +83,8 @@ async fn a_429_during_a_burst_stops_every_worker_until_the_block_ends() {
         .await;
     }
     // The connections are counted too; Allegro's limit, made small: the burst overruns it.
-    let (connected, _, _) = simulator_counts(&simulator).await;
-    set_limit(&simulator, connected as u32 + 10).await;
+    let (connected, _, _) = simulator_counts(&control).await;
+    set_limit(&control, connected as u32 + 10).await;
 
     let registry = allegro_registry(&ports, &clients);
     scheduler::fan_out(&ports).await.expect("fan out");
@@ -129,7 +129,7 @@ async fn a_429_during_a_burst_stops_every_worker_until_the_block_ends() {
     for worker in futures_util::future::join_all(workers).await {
         worker.expect("worker");
     }
-    let (total, rejected, blocks) = simulator_counts(&simulator).await;
+    let (total, rejected, blocks) = simulator_counts(&control).await;
     assert_eq!(blocks, 1, "one overrun");
     assert!(
         rejected <= 4,
@@ -155,7 +155,7 @@ async fn a_429_during_a_burst_stops_every_worker_until_the_block_ends() {
     assert!(blocks_in_force[0].until >= chrono::Utc::now() + chrono::Duration::seconds(55));
 
     // A later call with the client id is refused in the process, not sent.
-    let before = simulator_counts(&simulator).await;
+    let before = simulator_counts(&control).await;
     let refused = clients
         .for_environment(Environment::Sandbox)
         .me(&AccessToken::new("any"))
@@ -163,14 +163,14 @@ async fn a_429_during_a_burst_stops_every_worker_until_the_block_ends() {
     assert!(
         matches!(refused, Err(AllegroError::RateLimited { retry_after, .. }) if retry_after >= Duration::from_secs(55))
     );
-    assert_eq!(simulator_counts(&simulator).await, before);
+    assert_eq!(simulator_counts(&control).await, before);
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
 async fn a_reply_passes_queued_polls_when_the_budget_is_tight() {
     let sandbox = RunningSandbox::start_local().await.expect("sandbox");
     let backend = temp_backend();
-    let simulator = SimulatorControl::new(&sandbox.base_url);
+    let control = SimulatorControl::new(&sandbox.base_url);
     // 120 a minute: 2 calls a second, polls may take 1 (80 % rounded down), replies 2.
     let policy = BudgetPolicy {
         per_minute: Some(120),
@@ -214,7 +214,7 @@ async fn a_reply_passes_queued_polls_when_the_budget_is_tight() {
         polls_took >= Duration::from_millis(2500),
         "five polls at one a second span at least four second boundaries: {polls_took:?}"
     );
-    let log = simulator.get("/requests").await;
+    let log = control.get("/requests").await;
     let paths: Vec<&str> = log["requests"]
         .as_array()
         .expect("requests")

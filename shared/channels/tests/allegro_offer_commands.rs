@@ -80,7 +80,7 @@ impl Desk {
         if let (Some(target), Some(extra)) = (body.as_object_mut(), extra.as_object()) {
             target.extend(extra.clone());
         }
-        let id = self.w.simulator.create("/allegro/offers", body).await;
+        let id = self.w.control.create("/allegro/offers", body).await;
         let read = self
             .reader
             .offer(&self.w.integration, &id)
@@ -168,7 +168,7 @@ impl Desk {
     }
 
     async fn calls(&self, prefix: &str) -> Vec<Value> {
-        self.w.simulator.requests(prefix).await
+        self.w.control.requests(prefix).await
     }
 }
 

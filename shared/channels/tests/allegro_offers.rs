@@ -45,7 +45,7 @@ impl Offers {
         if let (Some(target), Some(extra)) = (body.as_object_mut(), extra.as_object()) {
             target.extend(extra.clone());
         }
-        self.w.simulator.create("/allegro/offers", body).await
+        self.w.control.create("/allegro/offers", body).await
     }
 
     /// The command's report once its tasks finished (5 s at most).
@@ -66,7 +66,7 @@ impl Offers {
 
     /// Marketplace calls whose path starts with `prefix` since the log was last cleared.
     async fn calls(&self, prefix: &str) -> Vec<Value> {
-        self.w.simulator.requests(prefix).await
+        self.w.control.requests(prefix).await
     }
 }
 
@@ -220,7 +220,7 @@ async fn a_stock_change_for_1000_offers_is_one_command() {
         .filter(|offer| offer.stock == 7)
         .count();
     assert_eq!(changed, 1000);
-    let listed = o.w.simulator.get("/allegro/offer-commands").await;
+    let listed = o.w.control.get("/allegro/offer-commands").await;
     assert_eq!(listed["counts"]["quantity"], 1, "{listed}");
 }
 

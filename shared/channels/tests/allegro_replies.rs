@@ -79,17 +79,17 @@ impl Harness {
         if let (Some(rule), Some(kind)) = (rule.as_object_mut(), kind.as_object()) {
             rule.extend(kind.clone());
         }
-        self.simulator.fault(rule).await;
+        self.control.fault(rule).await;
     }
 
     /// Moves the simulator past Allegro's one-message-per-second limit.
     async fn next_second(&self) {
-        self.simulator.advance_clock(2).await;
+        self.control.advance_clock(2).await;
     }
 
     /// What the seller posted through the API into `conversation`, oldest first.
     async fn posted(&self, conversation: &str) -> Vec<Value> {
-        self.simulator
+        self.control
             .allegro_posted(&format!(
                 "?seller_id={}&conversation_id={conversation}",
                 self.seller_id
@@ -183,7 +183,7 @@ fn closed(error: &MarketplaceError) -> bool {
 }
 
 async fn open_dispute(h: &Harness, shop: &Shop, attachments: Value) -> String {
-    h.simulator.create(
+    h.control.create(
         "/allegro/inbox/issues",
         json!({ "seller_id": h.seller_id, "buyer_id": shop.buyer_id, "order_id": shop.order_id,
                 "type": "DISPUTE", "reason": "PRODUCT_DAMAGED_PARCEL_INTACT", "text": "Kubek pęknięty.",
@@ -385,7 +385,7 @@ async fn closed_conversations_refuse_replies_in_agents_words() {
     let shop = h.shop("kupujacy_zamk").await;
     let dispute = open_dispute(&h, &shop, json!([])).await;
     let problem = h
-        .simulator
+        .control
         .create(
             "/allegro/inbox/threads",
             json!({ "seller_id": h.seller_id, "buyer_id": shop.buyer_id, "order_id": shop.order_id,
@@ -393,7 +393,7 @@ async fn closed_conversations_refuse_replies_in_agents_words() {
         )
         .await;
     let claim = h
-        .simulator
+        .control
         .create(
             "/allegro/inbox/issues",
             json!({ "seller_id": h.seller_id, "buyer_id": shop.buyer_id, "order_id": shop.order_id,
@@ -402,13 +402,13 @@ async fn closed_conversations_refuse_replies_in_agents_words() {
         .await;
     // Tickets made while the conversations were open; Allegro closes them afterwards.
     let tickets = h.sync().await;
-    h.simulator
+    h.control
         .post(
             &format!("/allegro/inbox/issues/{dispute}/close"),
             json!({ "status": "DISPUTE_CLOSED" }),
         )
         .await;
-    h.simulator
+    h.control
         .post(
             &format!("/allegro/inbox/threads/{problem}/close"),
             json!({}),
@@ -546,7 +546,7 @@ async fn thread_replies_arrive_with_files_and_are_found_in_both_kinds_of_thread(
     let h = Harness::start("sklep_watki").await;
     let shop = h.shop("kupujacy_watki").await;
     let problem = h
-        .simulator
+        .control
         .create(
             "/allegro/inbox/threads",
             json!({ "seller_id": h.seller_id, "buyer_id": shop.buyer_id, "order_id": shop.order_id,
@@ -555,7 +555,7 @@ async fn thread_replies_arrive_with_files_and_are_found_in_both_kinds_of_thread(
         )
         .await;
     let question = h
-        .simulator
+        .control
         .create(
             "/allegro/inbox/threads",
             json!({ "seller_id": h.seller_id, "buyer_id": shop.buyer_id, "type": "COMMON",

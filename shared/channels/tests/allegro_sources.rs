@@ -166,7 +166,7 @@ async fn disputes_claims_and_threads_become_events_and_idle_polls_cost_one_call(
     let h = Harness::start("sklep_cztery").await;
     let shop = shop(&h, "kupujaca_anna").await;
     let dispute = h
-        .simulator
+        .control
         .create(
             "/allegro/inbox/issues",
             json!({ "seller_id": h.seller_id, "buyer_id": shop.buyer_id, "order_id": shop.order_id,
@@ -175,20 +175,20 @@ async fn disputes_claims_and_threads_become_events_and_idle_polls_cost_one_call(
                                       "data_base64": "iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mNk+M9QDwADhgGAWjR9awAAAABJRU5ErkJggg==" }] }),
         )
         .await;
-    h.simulator
+    h.control
         .create(
             &format!("/allegro/inbox/issues/{dispute}/messages"),
             json!({ "author": "ADMIN", "text": "Dzień dobry, tu Allegro." }),
         )
         .await;
-    h.simulator
+    h.control
         .create(
             &format!("/allegro/inbox/issues/{dispute}/messages"),
             json!({ "author": "SELLER", "text": "Wyślemy nowy kubek." }),
         )
         .await;
     let claim = h
-        .simulator
+        .control
         .create(
             "/allegro/inbox/issues",
             json!({ "seller_id": h.seller_id, "buyer_id": shop.buyer_id, "order_id": shop.order_id,
@@ -196,28 +196,28 @@ async fn disputes_claims_and_threads_become_events_and_idle_polls_cost_one_call(
         )
         .await;
     let problem = h
-        .simulator
+        .control
         .create(
             "/allegro/inbox/threads",
             json!({ "seller_id": h.seller_id, "buyer_id": shop.buyer_id, "order_id": shop.order_id,
                     "type": "POST_PURCHASE_ISSUE", "sub_type": "PRODUCT_ARRIVED_DAMAGED", "text": "Paczka zgnieciona." }),
         )
         .await;
-    h.simulator
+    h.control
         .create(
             &format!("/allegro/inbox/threads/{problem}/messages"),
             json!({ "author": "CONSULTANT", "text": "Konsultant Allegro: proszę o zdjęcia." }),
         )
         .await;
     let question = h
-        .simulator
+        .control
         .create(
             "/allegro/inbox/threads",
             json!({ "seller_id": h.seller_id, "buyer_id": shop.buyer_id, "type": "COMMON",
                     "text": "Czy kubek nadaje się do mikrofali?" }),
         )
         .await;
-    h.simulator
+    h.control
         .create(
             &format!("/allegro/inbox/threads/{question}/messages"),
             json!({ "author": "SELLER", "text": "Tak, nadaje się." }),
@@ -347,7 +347,7 @@ async fn news_re_emit_exactly_the_conversation_concerned() {
     let h = Harness::start("sklep_nowosci").await;
     let shop = shop(&h, "kupujacy_nowy").await;
     let dispute = h
-        .simulator
+        .control
         .create(
             "/allegro/inbox/issues",
             json!({ "seller_id": h.seller_id, "buyer_id": shop.buyer_id, "order_id": shop.order_id,
@@ -355,7 +355,7 @@ async fn news_re_emit_exactly_the_conversation_concerned() {
         )
         .await;
     let other_dispute = h
-        .simulator
+        .control
         .create(
             "/allegro/inbox/issues",
             json!({ "seller_id": h.seller_id, "buyer_id": shop.buyer_id,
@@ -363,7 +363,7 @@ async fn news_re_emit_exactly_the_conversation_concerned() {
         )
         .await;
     let problem = h
-        .simulator
+        .control
         .create(
             "/allegro/inbox/threads",
             json!({ "seller_id": h.seller_id, "buyer_id": shop.buyer_id, "order_id": shop.order_id,
@@ -371,7 +371,7 @@ async fn news_re_emit_exactly_the_conversation_concerned() {
         )
         .await;
     let question = h
-        .simulator
+        .control
         .create(
             "/allegro/inbox/threads",
             json!({ "seller_id": h.seller_id, "buyer_id": shop.buyer_id, "type": "COMMON", "text": "Czy wysyłka dziś?" }),
@@ -386,14 +386,14 @@ async fn news_re_emit_exactly_the_conversation_concerned() {
 
     // A buyer writes in one dispute and in the question thread.
     let follow_up = h
-        .simulator
+        .control
         .create(
             &format!("/allegro/inbox/issues/{dispute}/messages"),
             json!({ "author": "BUYER", "text": "Halo?" }),
         )
         .await;
     let question_follow_up = h
-        .simulator
+        .control
         .create(
             &format!("/allegro/inbox/threads/{question}/messages"),
             json!({ "author": "BUYER", "text": "Halo, jest ktoś?" }),
@@ -439,7 +439,7 @@ async fn news_re_emit_exactly_the_conversation_concerned() {
     );
 
     // A thread closed without a message still updates its ticket.
-    h.simulator
+    h.control
         .post(
             &format!("/allegro/inbox/threads/{problem}/close"),
             json!({}),
@@ -456,7 +456,7 @@ async fn news_re_emit_exactly_the_conversation_concerned() {
     assert!(!p.open_for_replies);
 
     // So does a closed dispute.
-    h.simulator
+    h.control
         .post(
             &format!("/allegro/inbox/issues/{other_dispute}/close"),
             json!({ "status": "DISPUTE_CLOSED" }),
@@ -485,18 +485,18 @@ async fn news_re_emit_exactly_the_conversation_concerned() {
 async fn orders_allegro_no_longer_returns_give_no_products() {
     let h = Harness::start("sklep_stary").await;
     let buyer = h
-        .simulator
+        .control
         .create("/allegro/buyers", json!({ "login": "kupujacy_stary" }))
         .await;
     let offer = h
-        .simulator
+        .control
         .create(
             "/allegro/offers",
             json!({ "seller_id": h.seller_id, "name": "Stara lampa stołowa mosiężna" }),
         )
         .await;
     let old_order = h
-        .simulator
+        .control
         .create(
             "/allegro/orders",
             json!({ "seller_id": h.seller_id, "buyer_id": buyer, "offer_ids": [offer],
@@ -504,7 +504,7 @@ async fn orders_allegro_no_longer_returns_give_no_products() {
         )
         .await;
     let claim = h
-        .simulator
+        .control
         .create(
             "/allegro/inbox/issues",
             json!({ "seller_id": h.seller_id, "buyer_id": buyer, "order_id": old_order,
@@ -531,7 +531,7 @@ async fn injected_faults_lose_nothing() {
     .await;
     let shop = shop(&h, "kupujacy_awarie").await;
     let dispute = h
-        .simulator
+        .control
         .create(
             "/allegro/inbox/issues",
             json!({ "seller_id": h.seller_id, "buyer_id": shop.buyer_id, "order_id": shop.order_id,
@@ -539,7 +539,7 @@ async fn injected_faults_lose_nothing() {
         )
         .await;
     let question = h
-        .simulator
+        .control
         .create(
             "/allegro/inbox/threads",
             json!({ "seller_id": h.seller_id, "buyer_id": shop.buyer_id, "type": "COMMON", "text": "Jaki kolor?" }),
@@ -547,7 +547,7 @@ async fn injected_faults_lose_nothing() {
         .await;
 
     // 429: the poll fails with Allegro's wait (at least 60 s), the next one delivers.
-    h.simulator.fault(json!({ "path_prefix": "/sale/issues", "remaining": 1, "kind": "too_many_requests", "retry_after_seconds": 90 }))
+    h.control.fault(json!({ "path_prefix": "/sale/issues", "remaining": 1, "kind": "too_many_requests", "retry_after_seconds": 90 }))
         .await;
     let limited = h
         .poll(Channel::AllegroIssues, &None)
@@ -560,7 +560,7 @@ async fn injected_faults_lose_nothing() {
         }
     );
     // A 429 while reading the chat of a conversation found on the list fails the whole poll.
-    h.simulator.fault(json!({ "path_prefix": format!("/sale/issues/{dispute}/chat"), "remaining": 1, "kind": "too_many_requests", "retry_after_seconds": 1 }))
+    h.control.fault(json!({ "path_prefix": format!("/sale/issues/{dispute}/chat"), "remaining": 1, "kind": "too_many_requests", "retry_after_seconds": 1 }))
         .await;
     let limited = h
         .poll(Channel::AllegroIssues, &None)
@@ -574,7 +574,7 @@ async fn injected_faults_lose_nothing() {
         "never less than Allegro's one-minute block"
     );
     // Malformed JSON from the order: unavailable, nothing emitted.
-    h.simulator.fault(
+    h.control.fault(
         json!({ "path_prefix": "/order/checkout-forms", "remaining": 1, "kind": "malformed_json" }),
     )
     .await;
@@ -594,7 +594,7 @@ async fn injected_faults_lose_nothing() {
     assert_eq!(event(&issues, &dispute).panel.products.len(), 2);
 
     // 500s: two are retried by the client; more than its three attempts make the poll fail.
-    h.simulator
+    h.control
         .fault(
             json!({ "path_prefix": "/messaging/threads", "remaining": 2, "kind": "server_error" }),
         )
@@ -604,7 +604,7 @@ async fn injected_faults_lose_nothing() {
         .await
         .expect("retried inside the client");
     assert_eq!(retried.events.len(), 1);
-    h.simulator
+    h.control
         .fault(
             json!({ "path_prefix": "/messaging/threads", "remaining": 10, "kind": "server_error" }),
         )
@@ -617,9 +617,9 @@ async fn injected_faults_lose_nothing() {
         matches!(failed, MarketplaceError::Unavailable(_)),
         "{failed:?}"
     );
-    h.simulator.clear_faults().await;
+    h.control.clear_faults().await;
     // Timeouts: each attempt gives up after the client's timeout.
-    h.simulator.fault(json!({ "path_prefix": format!("/messaging/threads/{question}/messages"), "remaining": 3, "kind": "timeout", "hang_ms": 2000 }))
+    h.control.fault(json!({ "path_prefix": format!("/messaging/threads/{question}/messages"), "remaining": 3, "kind": "timeout", "hang_ms": 2000 }))
         .await;
     let timed_out = h
         .poll(Channel::AllegroMessaging, &None)
@@ -629,7 +629,7 @@ async fn injected_faults_lose_nothing() {
         matches!(timed_out, MarketplaceError::Unavailable(_)),
         "{timed_out:?}"
     );
-    h.simulator.fault(
+    h.control.fault(
         json!({ "path_prefix": "/messaging/threads", "remaining": 1, "kind": "malformed_json" }),
     )
     .await;
@@ -658,7 +658,7 @@ async fn expired_access_tokens_are_refreshed_on_demand() {
     )
     .await;
     let shop = shop(&h, "kupujacy_tokeny").await;
-    h.simulator.create(
+    h.control.create(
         "/allegro/inbox/threads",
         json!({ "seller_id": h.seller_id, "buyer_id": shop.buyer_id, "type": "COMMON", "text": "Pytanie?" }),
     )
@@ -679,7 +679,7 @@ async fn expired_access_tokens_are_refreshed_on_demand() {
     let first = stored(&h).await;
 
     // Both clocks 13 h on: the core sees the token expired and refreshes before the call.
-    h.simulator.advance_clock(13 * 3600).await;
+    h.control.advance_clock(13 * 3600).await;
     clock.advance(Duration::hours(13));
     let batch = h
         .poll(Channel::AllegroMessaging, &None)
@@ -691,7 +691,7 @@ async fn expired_access_tokens_are_refreshed_on_demand() {
 
     // Only Allegro's clock moves: the token looks fresh here, Allegro answers 401, the source
     // refreshes once and reads again.
-    h.simulator.advance_clock(13 * 3600).await;
+    h.control.advance_clock(13 * 3600).await;
     let batch = h
         .poll(Channel::AllegroIssues, &None)
         .await
@@ -717,7 +717,7 @@ async fn a_revoked_account_is_disconnected() {
     h.poll(Channel::AllegroIssues, &None)
         .await
         .expect("works while connected");
-    h.simulator
+    h.control
         .post(
             &format!("/allegro/sellers/{}/revoke", h.seller_id),
             json!({}),
@@ -762,7 +762,7 @@ async fn the_pipeline_makes_each_ticket_once_with_customer_and_panel() {
     let scenario = seed_pipeline(
         &ports,
         &h.integration,
-        &h.simulator,
+        &h.control,
         &h.seller_id,
         "kupujaca_potok",
     )
@@ -790,7 +790,7 @@ async fn the_pipeline_makes_each_ticket_once_with_customer_and_panel() {
     assert_eq!(messages.len(), 2);
 
     // A buyer message travels to its ticket in one more cycle.
-    h.simulator
+    h.control
         .create(
             &format!("/allegro/inbox/issues/{dispute}/messages"),
             json!({ "author": "BUYER", "text": "Kiedy zwrot?" }),
@@ -816,7 +816,7 @@ async fn openings_allegro_wrote_for_the_buyer_are_the_buyers_and_advisers_wait_f
     let h = Harness::start("sklep_asystent").await;
     let shop = shop(&h, "kupujaca_ewa").await;
     let dispute = h
-        .simulator
+        .control
         .create(
             "/allegro/inbox/issues",
             json!({ "seller_id": h.seller_id, "buyer_id": shop.buyer_id, "order_id": shop.order_id,
@@ -829,7 +829,7 @@ async fn openings_allegro_wrote_for_the_buyer_are_the_buyers_and_advisers_wait_f
         ("SELLER", "Sprawdzamy u przewoźnika."),
         ("ADMIN", "Doradca Allegro: prosimy o numer przesyłki."),
     ] {
-        h.simulator
+        h.control
             .create(
                 &format!("/allegro/inbox/issues/{dispute}/messages"),
                 json!({ "author": author, "text": text }),
@@ -837,7 +837,7 @@ async fn openings_allegro_wrote_for_the_buyer_are_the_buyers_and_advisers_wait_f
             .await;
     }
     let problem = h
-        .simulator
+        .control
         .create(
             "/allegro/inbox/threads",
             json!({ "seller_id": h.seller_id, "buyer_id": shop.buyer_id, "order_id": shop.order_id,
@@ -845,7 +845,7 @@ async fn openings_allegro_wrote_for_the_buyer_are_the_buyers_and_advisers_wait_f
                     "first_author": "ALLEGRO", "text": "Kupująca pisze, że paczka była pusta." }),
         )
         .await;
-    h.simulator
+    h.control
         .create(
             &format!("/allegro/inbox/threads/{problem}/messages"),
             json!({ "author": "ALLEGRO", "text": "Przypomnienie o terminie." }),
@@ -962,7 +962,7 @@ async fn an_active_conversation_is_re_read_within_seconds_while_idle_ones_wait_t
     assert_eq!(settings.active_every, StdDuration::from_secs(12));
     let shop = shop(&h, "kupujacy_aktywny").await;
     let question = h
-        .simulator
+        .control
         .create(
             "/allegro/inbox/threads",
             json!({ "seller_id": h.seller_id, "buyer_id": shop.buyer_id, "type": "COMMON",
@@ -973,7 +973,7 @@ async fn an_active_conversation_is_re_read_within_seconds_while_idle_ones_wait_t
         let path = format!("/allegro/inbox/threads/{question}/messages");
         let h = &h;
         async move {
-            h.simulator
+            h.control
                 .create(&path, json!({ "author": "BUYER", "text": text }))
                 .await;
         }

@@ -72,8 +72,8 @@ async fn the_pipeline_on_aws_makes_each_ticket_once_and_redelivery_changes_nothi
 
     let sandbox = RunningSandbox::start_local().await.expect("sandbox");
     let clients = simulator_clients(&sandbox.base_url, |c| c);
-    let simulator = SimulatorControl::new(&sandbox.base_url);
-    let http = simulator.http().clone();
+    let control = SimulatorControl::new(&sandbox.base_url);
+    let http = control.http().clone();
 
     let mut integration = Integration::new(
         "allegro-aws".into(),
@@ -87,7 +87,7 @@ async fn the_pipeline_on_aws_makes_each_ticket_once_and_redelivery_changes_nothi
     integrations::create(&*ports.store, &integration)
         .await
         .expect("integration stored");
-    let seller_id = simulator.allegro_seller("sklep_aws", true).await;
+    let seller_id = control.allegro_seller("sklep_aws", true).await;
     common::connect(
         &ports,
         clients.for_environment(Environment::Sandbox),
@@ -96,7 +96,7 @@ async fn the_pipeline_on_aws_makes_each_ticket_once_and_redelivery_changes_nothi
     )
     .await;
     let scenario =
-        seed_pipeline(&ports, &integration, &simulator, &seller_id, "kupujaca_aws").await;
+        seed_pipeline(&ports, &integration, &control, &seller_id, "kupujaca_aws").await;
     let registry = allegro_registry(&ports, &clients);
 
     let cycle_started = Instant::now();
@@ -193,7 +193,7 @@ async fn the_pipeline_on_aws_makes_each_ticket_once_and_redelivery_changes_nothi
             SendOutcome::Sent(_) | SendOutcome::AlreadySettled
         ));
     }
-    let posted = simulator.allegro_posted("").await;
+    let posted = control.allegro_posted("").await;
     assert_eq!(posted.len(), 1, "{posted:?}");
     assert_eq!(posted[0]["attachments"][0]["size"], 700_000);
     let sent = reply_repo::get(
@@ -224,11 +224,11 @@ async fn an_empikplace_conversation_on_aws_becomes_a_ticket_and_gets_a_reply_onc
     };
     let ports = pipeline_ports(&dynamodb_endpoint, &moto_endpoint).await;
     let sandbox = RunningSandbox::start_local().await.expect("sandbox");
-    let simulator = SimulatorControl::new(&sandbox.base_url);
-    let shop = simulator
+    let control = SimulatorControl::new(&sandbox.base_url);
+    let shop = control
         .mirakl_shop(json!({"name": "Księgarnia AWS"}))
         .await;
-    let customer = simulator.mirakl_customer("Anna", "Nowak").await;
+    let customer = control.mirakl_customer("Anna", "Nowak").await;
     let mut integration = Integration::new(
         "empik-aws".into(),
         "t1".into(),
@@ -243,7 +243,7 @@ async fn an_empikplace_conversation_on_aws_becomes_a_ticket_and_gets_a_reply_onc
         .await
         .expect("integration stored");
     store_api_key(&ports, &integration, &shop).await;
-    simulator.post("/mirakl/threads", json!({"shop_id": shop["shop_id"], "customer_id": customer["customer_id"], "topic": {"type": "FREE_TEXT", "value": "Faktura"}, "body": "Proszę o fakturę."})).await;
+    control.post("/mirakl/threads", json!({"shop_id": shop["shop_id"], "customer_id": customer["customer_id"], "topic": {"type": "FREE_TEXT", "value": "Faktura"}, "body": "Proszę o fakturę."})).await;
 
     let registry = MarketplaceRegistry::empty().with_source(
         Channel::EmpikThreads,
@@ -305,7 +305,7 @@ async fn an_empikplace_conversation_on_aws_becomes_a_ticket_and_gets_a_reply_onc
             .await
             .expect("sent or settled");
     }
-    let posted = simulator.mirakl_posted(None).await;
+    let posted = control.mirakl_posted(None).await;
     assert_eq!(posted.len(), 1, "{posted:?}");
     let stored = reply_repo::get(&*ports.store, &integration.tenant_id, &ticket_id, &reply.id)
         .await

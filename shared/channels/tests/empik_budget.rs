@@ -36,7 +36,7 @@ async fn a_429_blocks_the_shop_for_every_worker_until_the_block_ends() {
         )
     };
     let (first, second) = (worker(), worker());
-    shop.simulator.post(
+    shop.control.post(
         "/faults",
         json!({"path_prefix": "/api/inbox/threads", "remaining": 1, "kind": "too_many_requests", "retry_after_seconds": 1}),
     )

@@ -40,7 +40,7 @@ fn base64(data: &[u8]) -> String {
 struct Harness {
     sandbox: RunningSandbox,
     backend: TempBackend,
-    simulator: SimulatorControl,
+    control: SimulatorControl,
     integration: Integration,
     replies: EmpikThreadReplies,
     api_key: String,
@@ -52,13 +52,13 @@ struct Harness {
 impl Harness {
     async fn start() -> Self {
         let sandbox = RunningSandbox::start_local().await.expect("sandbox");
-        let simulator = SimulatorControl::new(&sandbox.base_url);
+        let control = SimulatorControl::new(&sandbox.base_url);
         let backend = temp_backend();
         let ports = backend.ports.clone();
-        let shop = simulator.mirakl_shop(json!({"name": "Sklep Empik"})).await;
-        let customer = simulator.mirakl_customer("Anna", "Nowak").await;
+        let shop = control.mirakl_shop(json!({"name": "Sklep Empik"})).await;
+        let customer = control.mirakl_customer("Anna", "Nowak").await;
         let customer_id = customer["customer_id"].as_str().expect("id").to_owned();
-        let order = simulator.post("/mirakl/orders", json!({"shop_id": shop["shop_id"], "customer_id": customer_id,
+        let order = control.post("/mirakl/orders", json!({"shop_id": shop["shop_id"], "customer_id": customer_id,
             "lines": [{"title": "Kubek ceramiczny", "sku": "KUB-1", "quantity": 1, "price": 24.99}]})).await;
         let seeded =
             seed_connected_integration(&ports, "t1", "empik-odp", IntegrationKind::Empikplace)
@@ -75,7 +75,7 @@ impl Harness {
             .expect("enabled earlier");
         let api_key = shop["api_key"].as_str().expect("key").to_owned();
         common::empik::store_api_key(&ports, &integration, &shop).await;
-        let thread = simulator.post("/mirakl/threads", json!({"shop_id": shop["shop_id"], "customer_id": customer_id,
+        let thread = control.post("/mirakl/threads", json!({"shop_id": shop["shop_id"], "customer_id": customer_id,
             "order_id": order["order_id"], "topic": {"type": "FREE_TEXT", "value": "Uszkodzony kubek"},
             "body": "Kubek dotarł pęknięty, zdjęcie w załączniku.",
             "attachment": {"name": "kubek.jpg", "content_type": "image/jpeg", "data_base64": base64(PHOTO)}})).await;
@@ -103,7 +103,7 @@ impl Harness {
         Self {
             sandbox,
             backend,
-            simulator,
+            control,
             integration,
             replies,
             api_key,
@@ -120,12 +120,12 @@ impl Harness {
         if let (Some(rule), Some(kind)) = (rule.as_object_mut(), kind.as_object()) {
             rule.extend(kind.clone());
         }
-        self.simulator.fault(rule).await;
+        self.control.fault(rule).await;
     }
 
     /// What the shop posted through M12 into the thread, oldest first.
     async fn posted(&self) -> Vec<Value> {
-        self.simulator.mirakl_posted(Some(&self.thread_id)).await
+        self.control.mirakl_posted(Some(&self.thread_id)).await
     }
 
     /// A client of the shop, to read the thread back.

@@ -27,29 +27,29 @@ fn cursor(i: &marketdesk_core::domain::Integration, position: Option<String>) ->
 #[tokio::test]
 async fn threads_after_enabling_become_events_with_authors_customer_and_order() {
     let sandbox = RunningSandbox::start_local().await.expect("sandbox");
-    let simulator = SimulatorControl::new(&sandbox.base_url);
+    let control = SimulatorControl::new(&sandbox.base_url);
     let backend = temp_backend();
     let ports = backend.ports.clone();
-    let shop = simulator.mirakl_shop(json!({"name": "Sklep Empik"})).await;
-    let customer = simulator.mirakl_customer("Anna", "Nowak").await;
-    let order = simulator.post("/mirakl/orders", json!({"shop_id": shop["shop_id"], "customer_id": customer["customer_id"], "lines": [{"title": "Kubek ceramiczny", "sku": "KUB-1", "quantity": 2, "price": 24.99}]})).await;
+    let shop = control.mirakl_shop(json!({"name": "Sklep Empik"})).await;
+    let customer = control.mirakl_customer("Anna", "Nowak").await;
+    let order = control.post("/mirakl/orders", json!({"shop_id": shop["shop_id"], "customer_id": customer["customer_id"], "lines": [{"title": "Kubek ceramiczny", "sku": "KUB-1", "quantity": 2, "price": 24.99}]})).await;
     // A conversation from before the integration was enabled is not imported.
     let old_date = (Utc::now() - Duration::days(3)).to_rfc3339();
-    simulator.post("/mirakl/threads", json!({"shop_id": shop["shop_id"], "customer_id": customer["customer_id"], "topic": {"type": "FREE_TEXT", "value": "Stare pytanie"}, "body": "Czy jest faktura?", "date": old_date})).await;
+    control.post("/mirakl/threads", json!({"shop_id": shop["shop_id"], "customer_id": customer["customer_id"], "topic": {"type": "FREE_TEXT", "value": "Stare pytanie"}, "body": "Czy jest faktura?", "date": old_date})).await;
 
     let mut integration =
         seed_connected_integration(&ports, "t1", "empik-1", IntegrationKind::Empikplace).await;
     integration.enabled_at = Utc::now() - Duration::hours(1);
     store_api_key(&ports, &integration, &shop).await;
-    let thread = simulator.post("/mirakl/threads", json!({"shop_id": shop["shop_id"], "customer_id": customer["customer_id"], "order_id": order["order_id"], "topic": {"type": "FREE_TEXT", "value": "Uszkodzony kubek"}, "body": "Kubek dotarł pęknięty."})).await;
+    let thread = control.post("/mirakl/threads", json!({"shop_id": shop["shop_id"], "customer_id": customer["customer_id"], "order_id": order["order_id"], "topic": {"type": "FREE_TEXT", "value": "Uszkodzony kubek"}, "body": "Kubek dotarł pęknięty."})).await;
     let thread_id = thread["thread_id"].as_str().expect("id").to_owned();
-    simulator
+    control
         .post(
             &format!("/mirakl/threads/{thread_id}/messages"),
             json!({"from": "OPERATOR", "body": "Dzień dobry, tu Empik."}),
         )
         .await;
-    simulator
+    control
         .post(
             &format!("/mirakl/threads/{thread_id}/messages"),
             json!({"from": "SHOP", "body": "Wysyłamy nowy kubek."}),
@@ -107,7 +107,7 @@ async fn threads_after_enabling_become_events_with_authors_customer_and_order() 
 #[tokio::test]
 async fn a_bad_key_and_rate_limits_map_to_the_domain_errors() {
     let sandbox = RunningSandbox::start_local().await.expect("sandbox");
-    let simulator = SimulatorControl::new(&sandbox.base_url);
+    let control = SimulatorControl::new(&sandbox.base_url);
     let backend = temp_backend();
     let ports = backend.ports.clone();
     let integration =
@@ -139,9 +139,9 @@ async fn a_bad_key_and_rate_limits_map_to_the_domain_errors() {
         "{err:?}"
     );
 
-    let shop = simulator.mirakl_shop(json!({"name": "Sklep"})).await;
+    let shop = control.mirakl_shop(json!({"name": "Sklep"})).await;
     store_api_key(&ports, &integration, &shop).await;
-    simulator.post("/faults", json!({"path_prefix": "/api/inbox", "remaining": 3, "kind": "too_many_requests", "retry_after_seconds": 90})).await;
+    control.post("/faults", json!({"path_prefix": "/api/inbox", "remaining": 3, "kind": "too_many_requests", "retry_after_seconds": 90})).await;
     let err = source
         .poll(&integration, &cursor(&integration, None))
         .await
@@ -160,8 +160,8 @@ async fn keys_are_checked_with_a01_before_they_are_stored() {
     use marketdesk_core::domain::Environment;
     use marketdesk_core::ports::{CredentialCheck, CredentialVerdict};
     let sandbox = RunningSandbox::start_local().await.expect("sandbox");
-    let simulator = SimulatorControl::new(&sandbox.base_url);
-    let shop = simulator.mirakl_shop(json!({"name": "Sklep A01"})).await;
+    let control = SimulatorControl::new(&sandbox.base_url);
+    let shop = control.mirakl_shop(json!({"name": "Sklep A01"})).await;
     let check = EmpikKeyCheck::new(sandbox.base_url.clone(), UA);
     let good = SecretString::from(shop["api_key"].as_str().expect("key").to_owned());
     let verdict = check
@@ -216,7 +216,7 @@ async fn a_reason_code_thread_is_titled_with_its_re02_label_cached_for_a_day() {
     );
 
     // Minutes later the labels come from the cache, even one the shop's operator renamed.
-    shop.simulator
+    shop.control
         .post(
             "/mirakl/reasons",
             json!({"code": "24", "labels": {"pl": "Faktura VAT"}}),
@@ -229,7 +229,7 @@ async fn a_reason_code_thread_is_titled_with_its_re02_label_cached_for_a_day() {
     assert_eq!(shop.count_calls("GET /api/reasons/").await, 1);
 
     // A code the cache does not know is looked up again, at most every 10 minutes.
-    shop.simulator
+    shop.control
         .post(
             "/mirakl/reasons",
             json!({"code": "27", "labels": {"pl": "Zwrot towaru"}}),
@@ -386,7 +386,7 @@ async fn orders_are_read_for_new_threads_at_most_once_a_minute() {
 
     // Five minutes pass on EmpikPlace and the known thread moves on: the watermark passes the
     // waiting thread by more than the overlap, and the minute is still not over.
-    shop.simulator
+    shop.control
         .post("/clock/advance", json!({"seconds": 300}))
         .await;
     shop.message(&first, "SHOP", "Wysyłamy dziś.").await;
@@ -410,7 +410,7 @@ async fn unreadable_reason_labels_never_stall_the_shop() {
     let shop = EmpikShop::start().await;
     let first = shop.thread(None, reason("23"), "Paczka nie dotarła.").await;
     // A passing failure with no label to fall back on: the poll fails, nothing is lost.
-    shop.simulator.post(
+    shop.control.post(
         "/faults",
         json!({"path_prefix": "/api/reasons", "remaining": 1, "kind": "too_many_requests", "retry_after_seconds": 120}),
     )
@@ -437,14 +437,14 @@ async fn unreadable_reason_labels_never_stall_the_shop() {
 
     // An answer that cannot be read at all: the old labels serve, a code they lack is named
     // as a code, and the labels are tried again ten minutes later.
-    shop.simulator
+    shop.control
         .post(
             "/mirakl/reasons",
             json!({"code": "28", "labels": {"pl": "Reklamacja"}}),
         )
         .await;
     shop.clock.advance(Duration::hours(25));
-    shop.simulator
+    shop.control
         .post(
             "/faults",
             json!({"path_prefix": "/api/reasons", "remaining": 1, "kind": "malformed_json"}),

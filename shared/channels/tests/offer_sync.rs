@@ -38,7 +38,7 @@ impl Offers {
 
     async fn offer(&self, name: &str, ean: &str) -> String {
         self.w
-            .simulator
+            .control
             .create(
                 "/allegro/offers",
                 json!({ "seller_id": self.w.seller_id, "name": name, "ean": ean, "stock": 8 }),

@@ -346,7 +346,7 @@ async fn reason_labels_come_from_re02_in_the_asked_locale() {
         .expect_err("unknown type");
     assert!(matches!(err, MiraklError::BadRequest { .. }), "{err:?}");
     let sent = world
-        .simulator
+        .control
         .get("/requests?path_prefix=/api/reasons")
         .await;
     let queries: Vec<&str> = sent["requests"]

@@ -34,7 +34,7 @@ pub struct Sim {
     /// The client under test.
     pub client: AllegroClient,
     /// The simulator's control API.
-    pub simulator: SimulatorControl,
+    pub control: SimulatorControl,
 }
 
 impl Sim {
@@ -44,11 +44,11 @@ impl Sim {
             .await
             .expect("the sandbox starts");
         let client = AllegroClient::new(config_for(&sandbox.base_url)).expect("client");
-        let simulator = SimulatorControl::new(&sandbox.base_url);
+        let control = SimulatorControl::new(&sandbox.base_url);
         Self {
             sandbox,
             client,
-            simulator,
+            control,
         }
     }
 
@@ -62,28 +62,28 @@ impl Sim {
 
     /// POSTs to the control API and returns the created object's `field`, asserting 2xx.
     pub async fn create(&self, path: &str, body: Value, field: &str) -> String {
-        self.simulator.created(path, body, field).await
+        self.control.created(path, body, field).await
     }
 
     /// Moves the simulator's clock forward.
     pub async fn advance(&self, seconds: i64) {
-        self.simulator.advance_clock(seconds).await;
+        self.control.advance_clock(seconds).await;
     }
 
     /// Arms a fault (`POST /__sandbox/faults`).
     pub async fn fault(&self, rule: Value) {
-        self.simulator.fault(rule).await;
+        self.control.fault(rule).await;
     }
 
     /// A new seller, signed in (the one who approves authorization requests); its id.
     pub async fn seller(&self, login: &str) -> String {
-        self.simulator.allegro_seller(login, true).await
+        self.control.allegro_seller(login, true).await
     }
 
     /// Runs the browser step of the code flow: the `code` and `state` of the redirect.
     pub async fn authorize(&self, url: &url::Url) -> (String, String) {
         let response = self
-            .simulator
+            .control
             .http()
             .get(url.as_str())
             .send()
@@ -160,7 +160,7 @@ impl Sim {
 
     /// What the seller posted through the API in a conversation (control API).
     pub async fn posted(&self, conversation_id: &str) -> Vec<Value> {
-        self.simulator
+        self.control
             .allegro_posted(&format!("?conversation_id={conversation_id}"))
             .await
     }

@@ -39,7 +39,7 @@ pub struct EmpikShop {
     /// The backend's clock (the simulator keeps its own).
     pub clock: Arc<ManualClock>,
     /// The simulator's control API.
-    pub simulator: SimulatorControl,
+    pub control: SimulatorControl,
     pub integration: Integration,
     pub registry: MarketplaceRegistry,
     pub shop_id: i64,
@@ -50,11 +50,11 @@ impl EmpikShop {
     /// A fresh world; nothing polled yet.
     pub async fn start() -> Self {
         let sandbox = RunningSandbox::start_local().await.expect("sandbox");
-        let simulator = SimulatorControl::new(&sandbox.base_url);
+        let control = SimulatorControl::new(&sandbox.base_url);
         let (backend, clock) = manual_backend(Utc::now());
         let ports = backend.ports.clone();
-        let shop = simulator.mirakl_shop(json!({"name": "Sklep Empik"})).await;
-        let customer = simulator.mirakl_customer("Anna", "Nowak").await;
+        let shop = control.mirakl_shop(json!({"name": "Sklep Empik"})).await;
+        let customer = control.mirakl_customer("Anna", "Nowak").await;
         let seeded =
             seed_connected_integration(&ports, "t1", "empik-1", IntegrationKind::Empikplace).await;
         let stored = integrations::get(&*ports.store, &seeded.tenant_id, &seeded.id)
@@ -79,7 +79,7 @@ impl EmpikShop {
             sandbox,
             backend,
             clock,
-            simulator,
+            control,
             integration,
             registry,
             shop_id: shop["shop_id"].as_i64().expect("shop id"),
@@ -90,7 +90,7 @@ impl EmpikShop {
     /// A new order of the customer with one line titled `title`; its id.
     pub async fn order(&self, title: &str) -> String {
         let order = self
-            .simulator
+            .control
             .post(
                 "/mirakl/orders",
                 json!({"shop_id": self.shop_id, "customer_id": self.customer_id,
@@ -107,13 +107,13 @@ impl EmpikShop {
         if let Some(order_id) = order_id {
             request["order_id"] = json!(order_id);
         }
-        let thread = self.simulator.post("/mirakl/threads", request).await;
+        let thread = self.control.post("/mirakl/threads", request).await;
         thread["thread_id"].as_str().expect("thread id").to_owned()
     }
 
     /// A message from CUSTOMER, OPERATOR or SHOP (the Empik panel) in `thread_id`.
     pub async fn message(&self, thread_id: &str, from: &str, body: &str) {
-        self.simulator
+        self.control
             .post(
                 &format!("/mirakl/threads/{thread_id}/messages"),
                 json!({"from": from, "body": body}),
@@ -151,7 +151,7 @@ impl EmpikShop {
 
     /// `"<METHOD> <path>"` of every seller-API call since the log was last cleared.
     pub async fn calls(&self) -> Vec<String> {
-        self.simulator
+        self.control
             .requests("/api/")
             .await
             .iter()
@@ -167,7 +167,7 @@ impl EmpikShop {
 
     /// Empties the simulator's request log.
     pub async fn forget_calls(&self) {
-        self.simulator.clear_requests().await;
+        self.control.clear_requests().await;
     }
 
     /// How many of the calls since the log was cleared start with `prefix` (e.g. `GET /api/orders`).

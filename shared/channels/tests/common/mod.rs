@@ -75,7 +75,7 @@ pub struct AllegroSeller {
     /// The simulator.
     pub sandbox: RunningSandbox,
     /// Its control API.
-    pub simulator: SimulatorControl,
+    pub control: SimulatorControl,
     /// The backend the integration lives in.
     pub backend: TempBackend,
     /// The Allegro clients the channels use.
@@ -97,8 +97,8 @@ impl AllegroSeller {
     ) -> Self {
         let sandbox = RunningSandbox::start_local().await.expect("sandbox");
         let clients = simulator_clients(&sandbox.base_url, adjust);
-        let simulator = SimulatorControl::new(&sandbox.base_url);
-        let http = simulator.http().clone();
+        let control = SimulatorControl::new(&sandbox.base_url);
+        let http = control.http().clone();
         let integration = seed_connected_integration(
             &backend.ports,
             "t1",
@@ -106,10 +106,10 @@ impl AllegroSeller {
             IntegrationKind::Allegro,
         )
         .await;
-        let seller_id = simulator.allegro_seller(login, true).await;
+        let seller_id = control.allegro_seller(login, true).await;
         let seller = Self {
             sandbox,
-            simulator,
+            control,
             backend,
             clients,
             integration,
@@ -138,7 +138,7 @@ impl AllegroSeller {
 
     /// The seller's world for a buyer `buyer_login` (see [`shop`]).
     pub async fn shop(&self, buyer_login: &str) -> Shop {
-        shop(&self.simulator, &self.seller_id, buyer_login).await
+        shop(&self.control, &self.seller_id, buyer_login).await
     }
 }
 
@@ -211,24 +211,24 @@ impl<A> std::ops::Deref for WithAdapters<A> {
 
 /// Seeds [`Shop`] for `seller_id`: buyer `buyer_login`, a mug and a plate with EANs and an
 /// order of both.
-pub async fn shop(simulator: &SimulatorControl, seller_id: &str, buyer_login: &str) -> Shop {
-    let buyer = simulator
+pub async fn shop(control: &SimulatorControl, seller_id: &str, buyer_login: &str) -> Shop {
+    let buyer = control
         .allegro_buyer(json!({ "login": buyer_login, "first_name": "Anna", "last_name": "Nowak" }))
         .await;
     let buyer_id = buyer["id"].as_str().expect("buyer id").to_owned();
-    let mug = simulator
+    let mug = control
         .create(
             "/allegro/offers",
             json!({ "seller_id": seller_id, "name": "Kubek ceramiczny biały 300 ml", "ean": "5901234123457" }),
         )
         .await;
-    let plate = simulator
+    let plate = control
         .create(
             "/allegro/offers",
             json!({ "seller_id": seller_id, "name": "Talerz płytki biały 27 cm", "ean": "5909876543210" }),
         )
         .await;
-    let order_id = simulator
+    let order_id = control
         .create(
             "/allegro/orders",
             json!({ "seller_id": seller_id, "buyer_id": buyer_id,
@@ -303,7 +303,7 @@ pub struct PipelineScenario {
 pub async fn seed_pipeline(
     ports: &Ports,
     integration: &Integration,
-    simulator: &SimulatorControl,
+    control: &SimulatorControl,
     seller_id: &str,
     buyer_login: &str,
 ) -> PipelineScenario {
@@ -317,8 +317,8 @@ pub async fn seed_pipeline(
     integrations::update(&*ports.store, &updated, stored.version)
         .await
         .expect("settings");
-    let shop = shop(simulator, seller_id, buyer_login).await;
-    let dispute = simulator
+    let shop = shop(control, seller_id, buyer_login).await;
+    let dispute = control
         .create(
             "/allegro/inbox/issues",
             json!({ "seller_id": seller_id, "buyer_id": shop.buyer_id, "order_id": shop.order_id,
@@ -326,27 +326,27 @@ pub async fn seed_pipeline(
         )
         .await;
     // Ingest orders messages of the same millisecond arbitrarily; Allegro's rarely share one.
-    simulator.advance_clock(1).await;
-    simulator
+    control.advance_clock(1).await;
+    control
         .create(
             &format!("/allegro/inbox/issues/{dispute}/messages"),
             json!({ "author": "SELLER", "text": "Sprawdzimy." }),
         )
         .await;
-    simulator
+    control
         .create(
             "/allegro/inbox/issues",
             json!({ "seller_id": seller_id, "buyer_id": shop.buyer_id, "order_id": shop.order_id,
                 "type": "CLAIM", "reason": "ITEM_IS_DAMAGED", "text": "Uszkodzony." }),
         )
         .await;
-    simulator.create(
+    control.create(
         "/allegro/inbox/threads",
         json!({ "seller_id": seller_id, "buyer_id": shop.buyer_id, "order_id": shop.order_id,
                 "type": "POST_PURCHASE_ISSUE", "sub_type": "NO_PRODUCT_IN_THE_SHIPMENT", "text": "Nie ma." }),
     )
     .await;
-    let question = simulator.create(
+    let question = control.create(
         "/allegro/inbox/threads",
         json!({ "seller_id": seller_id, "buyer_id": shop.buyer_id, "type": "COMMON", "text": "Faktura?" }),
     )

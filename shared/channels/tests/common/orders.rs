@@ -27,7 +27,7 @@ pub struct World {
     pub integration: Integration,
     pub http: reqwest::Client,
     /// The simulator's control API.
-    pub simulator: SimulatorControl,
+    pub control: SimulatorControl,
     pub seller_id: String,
     pub buyer_id: String,
     pub offer_id: String,
@@ -51,11 +51,11 @@ impl World {
         let sandbox = RunningSandbox::start_local().await.expect("sandbox");
         let config = simulator_allegro_config(&sandbox.base_url);
         let clients = AllegroClients::new(&config).expect("clients");
-        let simulator = SimulatorControl::new(&sandbox.base_url);
-        let http = simulator.http().clone();
+        let control = SimulatorControl::new(&sandbox.base_url);
+        let http = control.http().clone();
         let mut integration =
             seed_connected_integration(&ports, "t1", login, IntegrationKind::Allegro).await;
-        let seller_id = simulator.allegro_seller(login, true).await;
+        let seller_id = control.allegro_seller(login, true).await;
         let client: &AllegroClient = clients.for_environment(Environment::Production);
         connect(&ports, client, &http, &integration).await;
         let stored = integrations::get(&*ports.store, &integration.tenant_id, &integration.id)
@@ -68,10 +68,10 @@ impl World {
         integrations::update(&*ports.store, &integration, stored.version)
             .await
             .expect("orders on");
-        let buyer = simulator
+        let buyer = control
             .allegro_buyer(json!({ "login": format!("kupujacy_{login}") }))
             .await;
-        let offer_id = simulator
+        let offer_id = control
             .create(
                 "/allegro/offers",
                 json!({ "seller_id": seller_id, "name": "Kubek", "price": "24.99" }),
@@ -88,7 +88,7 @@ impl World {
             clients,
             integration,
             http,
-            simulator,
+            control,
             seller_id,
             buyer_id: buyer["id"].as_str().expect("buyer id").to_owned(),
             offer_id,
@@ -101,11 +101,11 @@ impl World {
         if let (Some(target), Some(extra)) = (body.as_object_mut(), extra.as_object()) {
             target.extend(extra.clone());
         }
-        self.simulator.create("/allegro/orders", body).await
+        self.control.create("/allegro/orders", body).await
     }
 
     pub async fn act(&self, path: &str, body: Value) {
-        self.simulator.post(path, body).await;
+        self.control.post(path, body).await;
     }
 
     pub async fn poll(&self) {
@@ -125,10 +125,10 @@ impl World {
 
     /// Marketplace calls under `/order` since the log was last cleared.
     pub async fn order_calls(&self) -> Vec<Value> {
-        self.simulator.requests("/order").await
+        self.control.requests("/order").await
     }
 
     pub async fn clear_calls(&self) {
-        self.simulator.clear_requests().await;
+        self.control.clear_requests().await;
     }
 }

@@ -15,7 +15,7 @@ pub struct World {
     /// The simulator.
     pub sandbox: RunningSandbox,
     /// The simulator's control API.
-    pub simulator: SimulatorControl,
+    pub control: SimulatorControl,
     /// The shop.
     pub shop_id: i64,
     /// The customer.
@@ -27,7 +27,7 @@ impl World {
     pub async fn new() -> Self {
         let sandbox = RunningSandbox::start_local().await.expect("sandbox starts");
         let mut world = Self {
-            simulator: SimulatorControl::new(&sandbox.base_url),
+            control: SimulatorControl::new(&sandbox.base_url),
             sandbox,
             shop_id: 0,
             customer_id: String::new(),
@@ -61,14 +61,14 @@ impl World {
         if let Some(key) = api_key {
             body["api_key"] = json!(key);
         }
-        let created = self.simulator.post("/mirakl/shops", body).await;
+        let created = self.control.post("/mirakl/shops", body).await;
         created["shop_id"].as_i64().expect("shop_id")
     }
 
     /// A new customer.
     pub async fn create_customer(&self, firstname: &str, lastname: &str) -> String {
         let created = self
-            .simulator
+            .control
             .post(
                 "/mirakl/customers",
                 json!({ "firstname": firstname, "lastname": lastname }),
@@ -83,7 +83,7 @@ impl World {
     /// A new order of the first shop's customer; `lines` as the control API takes them.
     pub async fn create_order(&self, lines: Value) -> String {
         let created = self
-            .simulator
+            .control
             .post(
                 "/mirakl/orders",
                 json!({ "shop_id": self.shop_id, "customer_id": self.customer_id, "lines": lines }),
@@ -106,7 +106,7 @@ impl World {
                 target.insert(key.clone(), value.clone());
             }
         }
-        self.simulator.post("/mirakl/threads", request).await
+        self.control.post("/mirakl/threads", request).await
     }
 
     /// The id of a thread created with [`Self::create_thread`].
@@ -119,7 +119,7 @@ impl World {
 
     /// A message written in the thread by CUSTOMER, OPERATOR or SHOP (the panel).
     pub async fn add_message(&self, thread_id: &str, from: &str, body: &str) -> Value {
-        self.simulator
+        self.control
             .post(
                 &format!("/mirakl/threads/{thread_id}/messages"),
                 json!({ "from": from, "body": body }),
@@ -129,11 +129,11 @@ impl World {
 
     /// Arms a fault (`POST /__sandbox/faults`).
     pub async fn fault(&self, rule: Value) {
-        self.simulator.fault(rule).await;
+        self.control.fault(rule).await;
     }
 
     /// What the seller posted to `thread_id` through M12.
     pub async fn posted(&self, thread_id: &str) -> Vec<Value> {
-        self.simulator.mirakl_posted(Some(thread_id)).await
+        self.control.mirakl_posted(Some(thread_id)).await
     }
 }
