@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
 """Validates the marketplace simulator's responses against the published OpenAPI documents.
 
-Input: a JSON-lines file of samples written by the sandbox's contract test, one per line:
+Input: a JSON-lines file of samples written by the simulator's contract test, one per line:
   {"spec": "allegro" | "allegro-messaging" | "mirakl", "method": "get", "path": "/sale/issues/{issueId}",
    "status": 200, "media_type": "application/vnd.allegro.beta.v1+json", "body": {...}}
 Each body is validated against the response schema the document declares for that operation,

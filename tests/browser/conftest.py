@@ -62,10 +62,10 @@ class Desk:
                           headers={"Authorization": f"Bearer {self.key}"})
 
     def sim_get(self, path):
-        return self._call(self.sim + "/__sandbox" + path)
+        return self._call(self.sim + "/__simulator" + path)
 
     def sim_post(self, path, body):
-        return self._call(self.sim + "/__sandbox" + path, body=body)
+        return self._call(self.sim + "/__simulator" + path, body=body)
 
     def tickets(self, query=""):
         return self.api_get("/v1/tickets?limit=100" + query)["tickets"]
@@ -87,7 +87,7 @@ def desk(tmp_path_factory):
     env = dict(os.environ, MARKETDESK_LOG="warn")
     process = subprocess.Popen(
         [str(BINARY), "demo", "--data", str(data), "--listen", "127.0.0.1:0",
-         "--sandbox-listen", "127.0.0.1:0", "--poll-interval", "500ms", "--pace", "3"],
+         "--simulator-listen", "127.0.0.1:0", "--poll-interval", "500ms", "--pace", "3"],
         stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, env=env,
     )
     lines = queue.Queue()

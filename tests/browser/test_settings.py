@@ -176,7 +176,7 @@ def test_an_account_reconnects_with_a_code_through_the_device_flow(page, desk, s
 
 
 def test_an_empikplace_key_is_checked_before_the_account_is_added(page, desk):
-    shop = desk.sim_post("/mirakl/shops", {"name": "Drugi Empik"})
+    shop = desk.sim_post("/empik/shops", {"name": "Drugi Empik"})
     page.goto(desk.api + "/settings/integrations")
     page.get_by_label("Serwis").select_option("empikplace")
     page.get_by_label("Nazwa", exact=True).last.fill("Drugi Empik")

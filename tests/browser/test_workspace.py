@@ -130,7 +130,7 @@ def test_a_reply_with_a_pdf_reaches_the_marketplace_and_turns_sent(page, desk, s
 def test_an_internal_comment_is_shown_and_nothing_is_posted(page, desk):
     thread = desk.ticket_of_kind("empik_thread")
     external = thread["conversation"]["external_id"]
-    before = len(desk.sim_get(f"/mirakl/threads/{external}/posted")["posted"])
+    before = len(desk.sim_get(f"/empik/threads/{external}/posted")["posted"])
     page.goto(f"{desk.api}/tickets/{thread['id']}")
     page.get_by_label("Komentarz wewnętrzny (kupujący go nie zobaczy)").check()
     note = "Klientka dzwoniła, lampka wyjdzie jutro."
@@ -141,7 +141,7 @@ def test_an_internal_comment_is_shown_and_nothing_is_posted(page, desk):
     expect(comment).to_contain_text(AGENT)
     expect(comment).to_contain_text("widoczny tylko dla zespołu")
     time.sleep(2)  # four poll intervals: a reply would have been posted by now
-    assert len(desk.sim_get(f"/mirakl/threads/{external}/posted")["posted"]) == before
+    assert len(desk.sim_get(f"/empik/threads/{external}/posted")["posted"]) == before
 
 
 def test_a_conversation_the_marketplace_closed_takes_only_comments(page, desk, screens):
@@ -183,5 +183,5 @@ def test_the_reply_path_works_by_keyboard_alone(page, desk):
     expect(page.get_by_role("status")).to_contain_text("Odpowiedź została przyjęta")
     expect(page.locator("article.message.seller", has_text=text)).to_be_visible()
     wait_for("the keyboard reply in EmpikPlace's posted log",
-             lambda: [p for p in desk.sim_get(f"/mirakl/threads/{external}/posted")["posted"]
+             lambda: [p for p in desk.sim_get(f"/empik/threads/{external}/posted")["posted"]
                       if text in str(p)])

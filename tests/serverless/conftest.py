@@ -2,7 +2,7 @@
 by `scripts/test`'s lambda-build step) under an emulated Lambda Runtime API, configured from
 infra/template.yaml, against DynamoDB Local and moto (started by `scripts/test`, which exports
 MARKETDESK_TEST_DYNAMODB_ENDPOINT / MARKETDESK_TEST_MOTO_ENDPOINT) and the marketplace
-simulator (`marketdesk sandbox`, target/debug/marketdesk).
+simulator (`marketdesk simulator`, target/debug/marketdesk).
 
 Each function gets exactly the variables the template gives it, plus what Lambda itself sets
 (AWS_LAMBDA_*, AWS_REGION, credentials) and what only a test needs: the AWS endpoints of the
@@ -46,7 +46,7 @@ NOTIFY_FROM = "helpdesk@e2e-shop.example.com"
 # they are unset, so the real marketplaces are used.
 TEST_ONLY_VARIABLES = ("MARKETDESK_ALLEGRO_API_URL", "MARKETDESK_ALLEGRO_AUTH_URL",
                        "MARKETDESK_EMPIK_API_URL")
-SIMULATOR_CLIENT = ("sandbox-client-id", "sandbox-client-secret")  # docs/sandbox.md
+SIMULATOR_CLIENT = ("simulator-client-id", "simulator-client-secret")  # docs/simulator.md
 
 
 def wait_for(what, probe, timeout=30.0, every=0.25):
@@ -70,13 +70,13 @@ def _endpoint(name):
 
 
 class Simulator:
-    """`marketdesk sandbox` in its own process, and its control API."""
+    """`marketdesk simulator` in its own process, and its control API."""
 
     def __init__(self, log_path):
         assert MARKETDESK.exists(), f"{MARKETDESK} is missing (scripts/test builds it)"
         self._log = open(log_path, "w+b")  # noqa: SIM115 - closed in stop()
         self.process = subprocess.Popen(  # noqa: S603
-            [str(MARKETDESK), "sandbox", "--listen", "127.0.0.1:0"],
+            [str(MARKETDESK), "simulator", "--listen", "127.0.0.1:0"],
             stdout=self._log, stderr=subprocess.STDOUT,
             env={"PATH": "/usr/bin:/bin", "RUST_LOG": "warn"},
         )
@@ -89,17 +89,17 @@ class Simulator:
         self.url = match.group(1).rstrip("/")
 
     def get(self, path):
-        answer = requests.get(self.url + "/__sandbox" + path, timeout=10)
+        answer = requests.get(self.url + "/__simulator" + path, timeout=10)
         answer.raise_for_status()
         return answer.json()
 
     def post(self, path, body=None):
-        answer = requests.post(self.url + "/__sandbox" + path, json=body or {}, timeout=10)
+        answer = requests.post(self.url + "/__simulator" + path, json=body or {}, timeout=10)
         assert answer.status_code < 300, f"POST {path}: {answer.status_code} {answer.text}"
         return answer.json() if answer.content else None
 
     def delete(self, path):
-        requests.delete(self.url + "/__sandbox" + path, timeout=10).raise_for_status()
+        requests.delete(self.url + "/__simulator" + path, timeout=10).raise_for_status()
 
     def stop(self):
         self.process.terminate()

@@ -24,9 +24,9 @@ class State:
 
     key = None
     allegro_seller = None
-    mirakl_shop = None
+    empik_shop = None
     allegro_thread = None
-    mirakl_thread = None
+    empik_thread = None
     tickets = {}
 
 
@@ -46,8 +46,8 @@ def allegro_posted(deployment):
         f"&conversation_id={State.allegro_thread}")["posted"]
 
 
-def mirakl_posted(deployment):
-    return deployment.simulator.get(f"/mirakl/threads/{State.mirakl_thread}/posted")["posted"]
+def empik_posted(deployment):
+    return deployment.simulator.get(f"/empik/threads/{State.empik_thread}/posted")["posted"]
 
 
 def text_of(posted):
@@ -89,7 +89,7 @@ def test_admin_key_through_the_cli_and_connections_through_the_api(deployment):
     seller = sim.post("/allegro/sellers", {"login": "sklep_e2e", "sign_in": True})
     State.allegro_seller = seller["id"]
     shop_key = "e2e-shop-key-0123456789"
-    State.mirakl_shop = sim.post("/mirakl/shops", {"name": "Sklep E2E", "api_key": shop_key})["shop_id"]
+    State.empik_shop = sim.post("/empik/shops", {"name": "Sklep E2E", "api_key": shop_key})["shop_id"]
 
     _, _, allegro = deployment.api("POST", "/v1/integrations", key=key, expect=201, body={
         "kind": "allegro", "display_name": "Allegro", "environment": "sandbox",
@@ -119,28 +119,28 @@ def test_buyers_write_tickets_appear_autoresponse_once_reply_with_a_file_once(de
     State.allegro_thread = sim.post("/allegro/inbox/threads", {
         "seller_id": State.allegro_seller, "buyer_id": buyer["id"], "type": "COMMON",
         "text": "Dzień dobry, kiedy wyślecie paczkę?"})["id"]
-    customer = sim.post("/mirakl/customers", {"firstname": "Katarzyna", "lastname": "Lewandowska"})
-    mirakl_shop = State.mirakl_shop
-    order = sim.post("/mirakl/orders", {"shop_id": mirakl_shop, "customer_id": customer["customer_id"],
+    customer = sim.post("/empik/customers", {"firstname": "Katarzyna", "lastname": "Lewandowska"})
+    empik_shop = State.empik_shop
+    order = sim.post("/empik/orders", {"shop_id": empik_shop, "customer_id": customer["customer_id"],
                                         "lines": [{"title": "Kubek", "sku": "KUB-1", "quantity": 1,
                                                    "price": 39.0}]})
-    State.mirakl_thread = sim.post("/mirakl/threads", {
-        "shop_id": mirakl_shop, "customer_id": customer["customer_id"], "order_id": order["order_id"],
+    State.empik_thread = sim.post("/empik/threads", {
+        "shop_id": empik_shop, "customer_id": customer["customer_id"], "order_id": order["order_id"],
         "topic": {"type": "FREE_TEXT", "value": "Zwrot"}, "body": "Chcę zwrócić kubek."})["thread_id"]
 
     def tickets():
         page = deployment.api("GET", "/v1/tickets?limit=100", key=State.key, expect=200)[2]
         found = {t["conversation"]["external_id"]: t for t in page["tickets"]}
-        return found if {State.allegro_thread, State.mirakl_thread} <= set(found) else None
+        return found if {State.allegro_thread, State.empik_thread} <= set(found) else None
 
     found = wait_for("both tickets (scheduler -> poller -> ingest)", tickets, timeout=90)
     assert len(found) == 2, list(found)
     State.tickets = {"allegro": found[State.allegro_thread]["id"],
-                     "mirakl": found[State.mirakl_thread]["id"]}
+                     "mirakl": found[State.empik_thread]["id"]}
 
     # The autoresponse: queued by ingest or the scheduler, posted by the sender, once each.
     wait_for("the Allegro autoresponse", lambda: allegro_posted(deployment), timeout=30)
-    wait_for("the EmpikPlace autoresponse", lambda: mirakl_posted(deployment), timeout=30)
+    wait_for("the EmpikPlace autoresponse", lambda: empik_posted(deployment), timeout=30)
 
     # An agent replies with a file; the sender posts it once.
     _, _, reply = deployment.api("POST", f"/v1/tickets/{State.tickets['allegro']}/replies",
@@ -171,13 +171,13 @@ def test_buyers_write_tickets_appear_autoresponse_once_reply_with_a_file_once(de
     assert texts[1] == REPLY, texts
     assert [a["file_name"] for a in posted[1]["attachments"]] == ["zwrot.pdf"], posted[1]
     assert posted[1]["attachments"][0]["size"] == len(PDF), posted[1]
-    mirakl = mirakl_posted(deployment)
+    mirakl = empik_posted(deployment)
     assert len(mirakl) == 1 and "dziękujemy" in text_of(mirakl[0]), mirakl
 
 
 def test_a_message_delivered_twice_changes_nothing(deployment):
     before = {name: ticket_detail(deployment, tid) for name, tid in State.tickets.items()}
-    allegro_before, mirakl_before = allegro_posted(deployment), mirakl_posted(deployment)
+    allegro_before, empik_before = allegro_posted(deployment), empik_posted(deployment)
     expected = {}
     for function, queue in [("ingest", "InboundQueue"), ("sender", "OutboundQueue")]:
         mapping = deployment.mapping(function, queue)
@@ -197,7 +197,7 @@ def test_a_message_delivered_twice_changes_nothing(deployment):
         assert [m["id"] for m in after[name]["messages"]] == [m["id"] for m in before[name]["messages"]], name
         assert after[name]["ticket"]["status"] == before[name]["ticket"]["status"], name
     assert allegro_posted(deployment) == allegro_before
-    assert mirakl_posted(deployment) == mirakl_before
+    assert empik_posted(deployment) == empik_before
 
 
 def test_a_failing_record_comes_back_and_then_lands_in_the_dlq(deployment):

@@ -240,7 +240,7 @@ async fn without_a_crm_field_the_buyer_is_shown_by_login_only() {
     let b = backend();
     let mut i = integration(
         "t1",
-        marketdesk_core::domain::IntegrationKind::Allegro,
+        marketdesk_core::domain::Marketplace::Allegro,
         true,
         marketdesk_core::domain::ConnectionState::Connected,
     );

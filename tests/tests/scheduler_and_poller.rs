@@ -3,7 +3,7 @@
 mod support;
 
 use async_trait::async_trait;
-use marketdesk_core::domain::{Channel, ConnectionState, Integration, IntegrationKind, PollCursor};
+use marketdesk_core::domain::{Channel, ConnectionState, Integration, Marketplace, PollCursor};
 use marketdesk_core::jobs::{InboundEvent, PollJob};
 use marketdesk_core::ports::{
     Condition, ConversationSource, Item, Key, MarketplaceError, MarketplaceRegistry, Page,
@@ -19,30 +19,20 @@ use support::*;
 async fn fan_out_queues_one_job_per_pollable_integration_and_channel() {
     let b = backend();
     let allegro = connected_allegro(&b.ports, "t1").await;
-    let empik = integration(
-        "t2",
-        IntegrationKind::Empikplace,
-        true,
-        ConnectionState::Connected,
-    );
+    let empik = integration("t2", Marketplace::Empik, true, ConnectionState::Connected);
     integrations::create(&*b.ports.store, &empik)
         .await
         .expect("create");
     let inactive = integration(
         "t1",
-        IntegrationKind::Allegro,
+        Marketplace::Allegro,
         false,
         ConnectionState::Connected,
     );
     integrations::create(&*b.ports.store, &inactive)
         .await
         .expect("create");
-    let pending = integration(
-        "t1",
-        IntegrationKind::Allegro,
-        true,
-        ConnectionState::Pending,
-    );
+    let pending = integration("t1", Marketplace::Allegro, true, ConnectionState::Pending);
     integrations::create(&*b.ports.store, &pending)
         .await
         .expect("create");
@@ -178,7 +168,7 @@ async fn jobs_for_unpollable_or_unknown_integrations_do_nothing() {
     let registry = MarketplaceRegistry::empty();
     let inactive = integration(
         "t1",
-        IntegrationKind::Allegro,
+        Marketplace::Allegro,
         false,
         ConnectionState::Connected,
     );

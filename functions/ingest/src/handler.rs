@@ -15,7 +15,7 @@ pub async fn handle(ports: &Ports, event: SqsEvent) -> SqsBatchResponse {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use marketdesk_core::domain::IntegrationKind;
+    use marketdesk_core::domain::Marketplace;
     use marketdesk_core::repo::tickets;
     use marketdesk_testkit::backend::{seed_connected_integration, temp_backend};
 
@@ -23,7 +23,7 @@ mod tests {
     async fn sample_event_creates_one_ticket_even_when_delivered_twice() {
         let backend = temp_backend();
         let ports = &backend.ports;
-        seed_connected_integration(ports, "t-1", "int-1", IntegrationKind::Allegro).await;
+        seed_connected_integration(ports, "t-1", "int-1", Marketplace::Allegro).await;
         let event: SqsEvent = serde_json::from_str(include_str!("../../../events/ingest.json"))
             .expect("events/ingest.json");
 

@@ -48,13 +48,13 @@
 mod common;
 
 use chrono::{DateTime, Utc};
-use marketdesk_core::domain::{ConnectionState, Environment, Integration, IntegrationKind};
+use marketdesk_core::domain::{ConnectionState, Environment, Integration, Marketplace};
 use marketdesk_core::ids::{IntegrationId, TenantId};
 use marketdesk_core::ports::{SecretName, Secrets, SecretsError, SystemClock};
 use marketdesk_core::repo::integrations;
 use marketdesk_core::services::integrations::{api_key_secret_name, default_crm_field};
 use marketdesk_core::services::tokens::{self, TokenSet};
-use marketdesk_sandbox::RunningSandbox;
+use marketdesk_simulator::RunningSimulator;
 use marketdesk_testkit::SimulatorControl;
 use secrecy::{ExposeSecret, SecretString};
 use serde_json::{json, Value};
@@ -260,7 +260,7 @@ struct Account {
 
 /// Everything one N needs.
 struct Setup {
-    sandbox: RunningSandbox,
+    simulator: RunningSimulator,
     _dir: tempfile::TempDir,
     data: PathBuf,
     log: PathBuf,
@@ -271,28 +271,28 @@ struct Setup {
 }
 
 /// The simulator's control API through `http`.
-fn control(http: &reqwest::Client, sandbox: &RunningSandbox) -> SimulatorControl {
-    SimulatorControl::with_client(http.clone(), &sandbox.base_url)
+fn control(http: &reqwest::Client, simulator: &RunningSimulator) -> SimulatorControl {
+    SimulatorControl::with_client(http.clone(), &simulator.base_url)
 }
 
 /// Sellers and token pairs in the simulator, integrations and tokens in the data directory.
 async fn set_up(plan: &Plan, n: usize, http: &reqwest::Client) -> Setup {
     let started = Instant::now();
-    let sandbox = RunningSandbox::start_local().await.expect("sandbox");
+    let simulator = RunningSimulator::start_local().await.expect("simulator");
     let now = Utc::now();
     let (client_id, grants) = {
-        let mut world = sandbox.state.lock();
+        let mut world = simulator.state.lock();
         let accounts = &mut world.allegro.accounts;
         let client_id = accounts.app.client_id.clone();
-        let scopes = marketdesk_sandbox::allegro::oauth::grant_scopes(None).expect("scopes");
+        let scopes = marketdesk_simulator::allegro::oauth::grant_scopes(None).expect("scopes");
         let grants: Vec<(
             String,
             String,
-            marketdesk_sandbox::allegro::accounts::TokenPair,
+            marketdesk_simulator::allegro::accounts::TokenPair,
         )> = (0..n)
             .map(|i| {
                 let login = format!("bench_seller_{i}");
-                let email = format!("{login}@sandbox.example");
+                let email = format!("{login}@simulator.example");
                 let id = accounts.add_seller(&login, &email, None).id.clone();
                 let pair = accounts.issue_pair(&id, &client_id, scopes.clone(), now);
                 (id, login, pair)
@@ -300,7 +300,7 @@ async fn set_up(plan: &Plan, n: usize, http: &reqwest::Client) -> Setup {
             .collect();
         (client_id, grants)
     };
-    let buyer = control(http, &sandbox)
+    let buyer = control(http, &simulator)
         .post(
             "/allegro/buyers",
             json!({"login": "kupujacy_bench", "first_name": "Jan", "last_name": "Kowalski"}),
@@ -309,9 +309,9 @@ async fn set_up(plan: &Plan, n: usize, http: &reqwest::Client) -> Setup {
     let buyer_id = buyer["id"].as_str().expect("buyer id").to_owned();
     let mut shop_ids = Vec::new();
     for s in 0..plan.tickets.div_ceil(THREADS_PER_SHOP).max(1) {
-        let shop = control(http, &sandbox)
+        let shop = control(http, &simulator)
             .post(
-                "/mirakl/shops",
+                "/empik/shops",
                 json!({"name": format!("Sklep Bench {s}"), "api_key": SHOP_KEY}),
             )
             .await;
@@ -331,13 +331,13 @@ async fn set_up(plan: &Plan, n: usize, http: &reqwest::Client) -> Setup {
         let mut integration = Integration::new(
             IntegrationId::generate(),
             tenant.clone(),
-            IntegrationKind::Allegro,
+            Marketplace::Allegro,
             login,
             Environment::Sandbox,
             now,
         );
         integration.connection = ConnectionState::Connected;
-        integration.settings.crm_field = default_crm_field(IntegrationKind::Allegro).to_owned();
+        integration.settings.crm_field = default_crm_field(Marketplace::Allegro).to_owned();
         if i < plan.samples + plan.burst_accounts.min(plan.burst) {
             let autoresponder = &mut integration.settings.autoresponder;
             autoresponder.enabled = true;
@@ -362,13 +362,13 @@ async fn set_up(plan: &Plan, n: usize, http: &reqwest::Client) -> Setup {
         let mut shop = Integration::new(
             IntegrationId::generate(),
             tenant.clone(),
-            IntegrationKind::Empikplace,
+            Marketplace::Empik,
             format!("Sklep Bench {s}"),
             Environment::Sandbox,
             now - chrono::Duration::minutes(1),
         );
         shop.connection = ConnectionState::Connected;
-        shop.settings.crm_field = default_crm_field(IntegrationKind::Empikplace).to_owned();
+        shop.settings.crm_field = default_crm_field(Marketplace::Empik).to_owned();
         shop.settings.shop_id = Some(*shop_id);
         integrations::create(&*ports.store, &shop)
             .await
@@ -385,7 +385,7 @@ async fn set_up(plan: &Plan, n: usize, http: &reqwest::Client) -> Setup {
     let seeded = started.elapsed();
 
     let threads_started = Instant::now();
-    make_shop_threads(http, &sandbox, &shop_ids, plan.tickets).await;
+    make_shop_threads(http, &simulator, &shop_ids, plan.tickets).await;
     println!(
         "  set-up: {n} accounts seeded in {:.1} s; {} EmpikPlace threads in {} shops made in {:.1} s",
         seeded.as_secs_f64(),
@@ -395,7 +395,7 @@ async fn set_up(plan: &Plan, n: usize, http: &reqwest::Client) -> Setup {
     );
     let log = dir.path().join("serve.log");
     Setup {
-        sandbox,
+        simulator,
         _dir: dir,
         data,
         log,
@@ -430,15 +430,15 @@ fn write_secrets(data: &Path, collected: &CollectedSecrets) {
 /// second one.
 async fn make_shop_threads(
     http: &reqwest::Client,
-    sandbox: &RunningSandbox,
+    simulator: &RunningSimulator,
     shops: &[i64],
     count: usize,
 ) {
     let mut customers = Vec::new();
     for i in 0..50.min(count.max(1)) {
-        let made = control(http, sandbox)
+        let made = control(http, simulator)
             .post(
-                "/mirakl/customers",
+                "/empik/customers",
                 json!({"firstname": format!("Klient{i}"), "lastname": "Testowy"}),
             )
             .await;
@@ -451,7 +451,7 @@ async fn make_shop_threads(
     for _ in 0..8 {
         let (http, base, customers, shops, next) = (
             http.clone(),
-            sandbox.base_url.clone(),
+            simulator.base_url.clone(),
             customers.clone(),
             shops.clone(),
             next.clone(),
@@ -463,7 +463,7 @@ async fn make_shop_threads(
                     return;
                 }
                 let thread: Value = http
-                    .post(format!("{base}/__sandbox/mirakl/threads"))
+                    .post(format!("{base}/__simulator/empik/threads"))
                     .json(&json!({
                         "shop_id": shops[i % shops.len()],
                         "customer_id": customers[i % customers.len()],
@@ -477,7 +477,7 @@ async fn make_shop_threads(
                     .await
                     .expect("json");
                 let id = thread["thread_id"].as_str().expect("thread id");
-                http.post(format!("{base}/__sandbox/mirakl/threads/{id}/messages"))
+                http.post(format!("{base}/__simulator/empik/threads/{id}/messages"))
                     .json(&json!({"from": "CUSTOMER", "body": "Proszę o numer przesyłki."}))
                     .send()
                     .await
@@ -533,10 +533,13 @@ fn start_serve(plan: &Plan, setup: &Setup) -> Serve {
         .args(["--poll-interval", &interval, "--data"])
         .arg(&setup.data)
         .env("MARKETDESK_ALLEGRO_CLIENT_ID", &setup.client_id)
-        .env("MARKETDESK_ALLEGRO_CLIENT_SECRET", "sandbox-client-secret")
-        .env("MARKETDESK_ALLEGRO_API_URL", &setup.sandbox.base_url)
-        .env("MARKETDESK_ALLEGRO_AUTH_URL", &setup.sandbox.base_url)
-        .env("MARKETDESK_EMPIK_API_URL", &setup.sandbox.base_url)
+        .env(
+            "MARKETDESK_ALLEGRO_CLIENT_SECRET",
+            "simulator-client-secret",
+        )
+        .env("MARKETDESK_ALLEGRO_API_URL", &setup.simulator.base_url)
+        .env("MARKETDESK_ALLEGRO_AUTH_URL", &setup.simulator.base_url)
+        .env("MARKETDESK_EMPIK_API_URL", &setup.simulator.base_url)
         .env(
             "MARKETDESK_METRICS_LISTEN",
             format!("127.0.0.1:{metrics_port}"),
@@ -659,7 +662,7 @@ fn log_problems(log: &Path) -> (usize, usize, Option<String>) {
 }
 
 fn client_calls(setup: &Setup) -> (u64, u64) {
-    let world = setup.sandbox.state.lock();
+    let world = setup.simulator.state.lock();
     world
         .allegro
         .accounts
@@ -706,12 +709,12 @@ struct EndpointTally {
 }
 
 impl EndpointTally {
-    fn start(sandbox: &RunningSandbox) -> Self {
+    fn start(simulator: &RunningSimulator) -> Self {
         let counts = Arc::new(Mutex::new(BTreeMap::new()));
         let first_reads = Arc::new(Mutex::new(HashMap::new()));
         let stop = Arc::new(std::sync::atomic::AtomicBool::new(false));
-        let state = sandbox.state.clone();
-        let last_seen = |state: &marketdesk_sandbox::state::SandboxState| {
+        let state = simulator.state.clone();
+        let last_seen = |state: &marketdesk_simulator::state::SimulatorState| {
             state
                 .lock()
                 .requests
@@ -792,7 +795,7 @@ impl EndpointTally {
 }
 
 async fn measure_idle(plan: &Plan, setup: &Setup, serve: &Serve) -> Idle {
-    let tally = EndpointTally::start(&setup.sandbox);
+    let tally = EndpointTally::start(&setup.simulator);
     let (calls0, rejected0) = client_calls(setup);
     let cpu0 = process_stats(serve.child.id()).cpu_seconds;
     let started = Instant::now();
@@ -886,7 +889,7 @@ async fn wait_until<T>(deadline: Instant, mut probe: impl FnMut() -> Option<T>) 
 
 /// When the simulator recorded the seller's first post to the conversation.
 fn posted_at(setup: &Setup, conversation: &str) -> Option<DateTime<Utc>> {
-    let world = setup.sandbox.state.lock();
+    let world = setup.simulator.state.lock();
     world
         .allegro
         .inbox
@@ -909,7 +912,7 @@ async fn one_sample(
     let account = &setup.accounts[i];
     let sent_at = Instant::now();
     let sent_utc = Utc::now();
-    let thread = control(&http, &setup.sandbox)
+    let thread = control(&http, &setup.simulator)
         .post(
             "/allegro/inbox/threads",
             json!({"seller_id": account.seller_id, "buyer_id": setup.buyer_id, "type": "COMMON",
@@ -941,7 +944,7 @@ async fn one_sample(
         .watched_texts
         .push((thread_id.clone(), marker.clone()));
     let again = Instant::now();
-    control(&http, &setup.sandbox)
+    control(&http, &setup.simulator)
         .post(
             &format!("/allegro/inbox/threads/{thread_id}/messages"),
             json!({"author": "BUYER", "text": format!("Jeszcze jedno: {marker}")}),
@@ -1026,14 +1029,14 @@ async fn measure_burst(plan: &Plan, setup: &Setup, http: &reqwest::Client) -> Bu
         .min(plan.burst)
         .min(setup.accounts.len().saturating_sub(plan.samples))
         .max(1);
-    let tally = EndpointTally::start(&setup.sandbox);
+    let tally = EndpointTally::start(&setup.simulator);
     let next = Arc::new(std::sync::atomic::AtomicUsize::new(0));
     let made = Arc::new(Mutex::new(Vec::with_capacity(plan.burst)));
     let mut writers = Vec::new();
     for _ in 0..16 {
         let (http, base, next, made) = (
             http.clone(),
-            setup.sandbox.base_url.clone(),
+            setup.simulator.base_url.clone(),
             next.clone(),
             made.clone(),
         );
@@ -1050,7 +1053,7 @@ async fn measure_burst(plan: &Plan, setup: &Setup, http: &reqwest::Client) -> Bu
                 let account = i % sellers.len();
                 let sent = Utc::now();
                 let thread: Value = http
-                    .post(format!("{base}/__sandbox/allegro/inbox/threads"))
+                    .post(format!("{base}/__simulator/allegro/inbox/threads"))
                     .json(
                         &json!({"seller_id": sellers[account], "buyer_id": buyer, "type": "COMMON",
                         "text": format!("Dzień dobry, pytanie numer {i} z serii.")}),
@@ -1080,7 +1083,7 @@ async fn measure_burst(plan: &Plan, setup: &Setup, http: &reqwest::Client) -> Bu
     let per_account = plan.burst.div_ceil(accounts) as u64;
     let deadline = Instant::now() + plan.interval * 4 + Duration::from_secs(120 + per_account * 2);
     let posted_all = || {
-        let world = setup.sandbox.state.lock();
+        let world = setup.simulator.state.lock();
         let mut first: HashMap<&str, DateTime<Utc>> = HashMap::new();
         for post in &world.allegro.inbox.posted {
             first

@@ -26,8 +26,8 @@ pub enum Command {
     /// Run the marketplace simulator (a stateful fake of Allegro and EmpikPlace) for trying
     /// marketdesk without marketplace accounts. Point the Allegro API, Allegro auth and
     /// EmpikPlace URLs at the address it prints.
-    #[command(after_help = SANDBOX_ENV_HELP)]
-    Sandbox(SandboxArgs),
+    #[command(after_help = SIMULATOR_ENV_HELP)]
+    Simulator(SimulatorArgs),
 
     /// Manage API keys of the agent API (in the data directory of `marketdesk serve`, or the
     /// AWS deployment's table with --backend aws).
@@ -277,10 +277,10 @@ fn parse_role(text: &str) -> Result<Role, String> {
     text.parse()
 }
 
-/// Options of `marketdesk sandbox`.
+/// Options of `marketdesk simulator`.
 #[derive(Debug, Args)]
-pub struct SandboxArgs {
-    /// Address the simulator listens on [env: MARKETDESK_SANDBOX_LISTEN] [default: 127.0.0.1:3001]
+pub struct SimulatorArgs {
+    /// Address the simulator listens on [env: MARKETDESK_SIMULATOR_LISTEN] [default: 127.0.0.1:3001]
     #[arg(long, value_name = "ADDR")]
     pub listen: Option<SocketAddr>,
 }
@@ -295,7 +295,7 @@ pub struct DemoArgs {
 
     /// Address the marketplace simulator listens on (port 0: any free port)
     #[arg(long, value_name = "ADDR", default_value = "127.0.0.1:3001")]
-    pub sandbox_listen: SocketAddr,
+    pub simulator_listen: SocketAddr,
 
     /// Keep the demo's data in DIR, and continue there on the next run; without it a fresh
     /// temporary directory is used and removed on exit
@@ -381,13 +381,13 @@ Environment:
 
 Bad values stop start-up with an error naming the option or variable.";
 
-const SANDBOX_ENV_HELP: &str = "\
+const SIMULATOR_ENV_HELP: &str = "\
 Environment:
-  MARKETDESK_SANDBOX_LISTEN       same as --listen
-  MARKETDESK_ALLEGRO_CLIENT_ID    client id of the simulated Allegro application (default: sandbox-client-id)
-  MARKETDESK_ALLEGRO_CLIENT_SECRET  its client secret (default: sandbox-client-secret)
+  MARKETDESK_SIMULATOR_LISTEN       same as --listen
+  MARKETDESK_ALLEGRO_CLIENT_ID    client id of the simulated Allegro application (default: simulator-client-id)
+  MARKETDESK_ALLEGRO_CLIENT_SECRET  its client secret (default: simulator-client-secret)
 
-The control API for playing buyers, marketplace staff and faults is under /__sandbox/ (see docs/sandbox.md).";
+The control API for playing buyers, marketplace staff and faults is under /__simulator/ (see docs/simulator.md).";
 
 const DEMO_HELP: &str = "\
 Example:

@@ -20,7 +20,7 @@ use marketdesk_channels::settings::{default_user_agent, AllegroSettings, Channel
 use marketdesk_channels::wiring::{Channels, WiringError};
 use marketdesk_core::config::Env;
 use marketdesk_core::ports::{Ports, SystemClock};
-use marketdesk_sandbox::{RunningSandbox, SandboxConfig};
+use marketdesk_simulator::{RunningSimulator, SimulatorConfig};
 use narrator::Narrator;
 use secrecy::ExposeSecret;
 use std::net::SocketAddr;
@@ -143,12 +143,12 @@ pub async fn run(args: DemoArgs) -> Result<(), DemoError> {
             message: error.to_string(),
         })?;
 
-    let sandbox = RunningSandbox::start(args.sandbox_listen, SandboxConfig::default())
+    let simulator = RunningSimulator::start(args.simulator_listen, SimulatorConfig::default())
         .await
         .map_err(|source| DemoError::Listen {
             what: "marketplace simulator",
-            option: "sandbox-listen",
-            addr: args.sandbox_listen,
+            option: "simulator-listen",
+            addr: args.simulator_listen,
             source,
         })?;
     let listener = tokio::net::TcpListener::bind(args.listen)
@@ -162,7 +162,7 @@ pub async fn run(args: DemoArgs) -> Result<(), DemoError> {
     let api_addr = listener.local_addr().map_err(DemoError::Http)?;
     let api_url = format!("http://{api_addr}");
 
-    let channel_settings = demo_channel_settings(&api_url, &sandbox.base_url);
+    let channel_settings = demo_channel_settings(&api_url, &simulator.base_url);
     let mut channels = Channels::build(&ports, &channel_settings)?;
     // Every inbox read at the demo's own interval, as `serve` reads the variables.
     channels.polling = marketdesk_core::services::polling::PollingSettings {
@@ -184,7 +184,7 @@ pub async fn run(args: DemoArgs) -> Result<(), DemoError> {
 
     println!(
         "marketdesk demo: marketplace simulator (fake Allegro and EmpikPlace) on {}",
-        sandbox.base_url
+        simulator.base_url
     );
     println!(
         "marketdesk demo: API on {api_url} (data in {}: {})",
@@ -194,7 +194,7 @@ pub async fn run(args: DemoArgs) -> Result<(), DemoError> {
 
     let mut shutdown = std::pin::pin!(crate::serve::shutdown_signal());
     let prepared = tokio::select! {
-        prepared = setup::prepare(&ports, &api_url, &sandbox.base_url) => Some(prepared),
+        prepared = setup::prepare(&ports, &api_url, &simulator.base_url) => Some(prepared),
         () = &mut shutdown => None,
     };
     let mut workers = Vec::new();
@@ -239,7 +239,7 @@ pub async fn run(args: DemoArgs) -> Result<(), DemoError> {
         Ok(result) => result.map_err(DemoError::Http),
         Err(join_error) => Err(DemoError::Http(std::io::Error::other(join_error))),
     };
-    drop(sandbox);
+    drop(simulator);
     outcome?;
     served?;
     match &data {
@@ -254,18 +254,18 @@ pub async fn run(args: DemoArgs) -> Result<(), DemoError> {
 
 /// The channels pointed at the in-process simulator, built in code rather than from
 /// `MARKETDESK_*` variables so a demo never touches a real marketplace.
-fn demo_channel_settings(api_url: &str, sandbox_url: &str) -> ChannelSettings {
-    let simulator = SandboxConfig::default();
+fn demo_channel_settings(api_url: &str, simulator_url: &str) -> ChannelSettings {
+    let simulator = SimulatorConfig::default();
     ChannelSettings {
         user_agent: default_user_agent(),
         public_url: Some(api_url.to_owned()),
         allegro: Some(AllegroSettings {
             client_id: simulator.allegro_client_id,
             client_secret: simulator.allegro_client_secret.into(),
-            api_url: Some(sandbox_url.to_owned()),
-            auth_url: Some(sandbox_url.to_owned()),
+            api_url: Some(simulator_url.to_owned()),
+            auth_url: Some(simulator_url.to_owned()),
         }),
-        empik_api_url: sandbox_url.to_owned(),
+        empik_api_url: simulator_url.to_owned(),
         max_answer_bytes: marketdesk_channels::settings::DEFAULT_MAX_ANSWER_BYTES,
         allegro_budget: marketdesk_core::services::budget::BudgetPolicy::allegro(),
     }

@@ -13,9 +13,9 @@ mod metrics_endpoint;
 mod migrate_secrets;
 mod notifications;
 mod reindex;
-mod sandbox;
 mod serve;
 mod settings;
+mod simulator;
 mod stack;
 mod status;
 mod user;
@@ -35,10 +35,10 @@ async fn main() -> ExitCode {
             }
             Err(error) => Err(error.into()),
         },
-        cli::Command::Sandbox(args) => match settings::LogSettings::resolve(&env) {
+        cli::Command::Simulator(args) => match settings::LogSettings::resolve(&env) {
             Ok(log) => {
                 init_tracing(&log);
-                sandbox::run(&args, &env).await.map_err(Into::into)
+                simulator::run(&args, &env).await.map_err(Into::into)
             }
             Err(error) => Err(error.into()),
         },

@@ -6,28 +6,28 @@
 mod common;
 
 use common::*;
-use marketdesk_sandbox::RunningSandbox;
+use marketdesk_simulator::RunningSimulator;
 use marketdesk_testkit::SimulatorControl;
 use serde_json::{json, Value};
 use std::time::{Duration, Instant};
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn an_admin_connects_allegro_and_conversations_become_tickets() {
-    let sandbox = RunningSandbox::start_local().await.expect("sandbox");
+    let simulator = RunningSimulator::start_local().await.expect("simulator");
     let data = tempfile::tempdir().expect("temp dir");
     let key = admin_key(data.path(), "sklep");
 
     let port = free_port();
     let mut child = allegro_simulator(
         &mut serve_command(data.path(), port, Some("1s")),
-        &sandbox.base_url,
+        &simulator.base_url,
     )
     .spawn()
     .expect("serve");
     wait_for_health(port, &mut child);
     let api = format!("http://127.0.0.1:{port}");
     let http = browser();
-    let control = SimulatorControl::new(&sandbox.base_url);
+    let control = SimulatorControl::new(&simulator.base_url);
 
     // The simulated seller, a buyer and an order.
     let seller_id = control.allegro_seller("sklep_z_kubkami", true).await;

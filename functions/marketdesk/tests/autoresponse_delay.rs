@@ -10,7 +10,7 @@
 mod common;
 
 use common::*;
-use marketdesk_sandbox::RunningSandbox;
+use marketdesk_simulator::RunningSimulator;
 use marketdesk_testkit::SimulatorControl;
 use serde_json::{json, Value};
 use std::time::{Duration, Instant};
@@ -47,21 +47,21 @@ const AUTORESPONSE: &str = "Dzień dobry, odpowiemy wkrótce.";
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_delayed_autoresponse_leaves_when_due_not_on_the_next_tick() {
-    let sandbox = RunningSandbox::start_local().await.expect("sandbox");
+    let simulator = RunningSimulator::start_local().await.expect("simulator");
     let data = tempfile::tempdir().expect("temp dir");
     let key = admin_key(data.path(), "sklep");
     let port = free_port();
     let started = Instant::now();
     let mut child = allegro_simulator(
         &mut serve_command(data.path(), port, Some("60s")),
-        &sandbox.base_url,
+        &simulator.base_url,
     )
     .spawn()
     .expect("serve");
     wait_for_health(port, &mut child);
     let api = format!("http://127.0.0.1:{port}");
 
-    let control = SimulatorControl::new(&sandbox.base_url);
+    let control = SimulatorControl::new(&simulator.base_url);
     let seller_id = control.allegro_seller("sklep_z_kubkami", true).await;
     let buyer = control
         .allegro_buyer(json!({"login": "kupujaca_ola"}))

@@ -20,7 +20,7 @@ struct Demo {
     child: Option<Child>,
     lines: Arc<Mutex<Vec<String>>>,
     api: String,
-    sandbox: String,
+    simulator: String,
     key: String,
 }
 
@@ -32,7 +32,7 @@ impl Demo {
                 "demo",
                 "--listen",
                 "127.0.0.1:0",
-                "--sandbox-listen",
+                "--simulator-listen",
                 "127.0.0.1:0",
                 "--poll-interval",
                 "1s",
@@ -60,7 +60,7 @@ impl Demo {
             child: Some(child),
             lines,
             api: String::new(),
-            sandbox: String::new(),
+            simulator: String::new(),
             key: String::new(),
         };
         let key_line = demo.wait_line("Admin API key", Duration::from_secs(20));
@@ -71,7 +71,7 @@ impl Demo {
             .to_owned();
         assert!(demo.key.starts_with("mdk_"), "{key_line}");
         demo.api = url_after(&demo.line_with("API on"), "API on ");
-        demo.sandbox = url_after(&demo.line_with("simulator"), " on ");
+        demo.simulator = url_after(&demo.line_with("simulator"), " on ");
         demo
     }
 
@@ -243,7 +243,7 @@ async fn the_demo_brings_tickets_from_both_marketplaces_and_delivers_a_reply() {
     loop {
         let posted = demo
             .get(
-                format!("{}/__sandbox/allegro/inbox/posted", demo.sandbox),
+                format!("{}/__simulator/allegro/inbox/posted", demo.simulator),
                 false,
             )
             .await;

@@ -5,7 +5,7 @@
 mod common;
 
 use common::*;
-use marketdesk_sandbox::RunningSandbox;
+use marketdesk_simulator::RunningSimulator;
 use marketdesk_testkit::SimulatorControl;
 use serde_json::json;
 use std::time::{Duration, Instant};
@@ -31,14 +31,14 @@ fn value(text: &str, series: &str) -> Option<f64> {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn counters_move_when_a_conversation_becomes_a_ticket() {
-    let sandbox = RunningSandbox::start_local().await.expect("sandbox");
-    let control = SimulatorControl::new(&sandbox.base_url);
+    let simulator = RunningSimulator::start_local().await.expect("simulator");
+    let control = SimulatorControl::new(&simulator.base_url);
     let data = tempfile::tempdir().expect("temp dir");
     let key = admin_key(data.path(), "sklep");
 
     let (port, metrics_port) = (free_port(), free_port());
     let mut child = serve_command(data.path(), port, Some("1s"))
-        .env("MARKETDESK_EMPIK_API_URL", &sandbox.base_url)
+        .env("MARKETDESK_EMPIK_API_URL", &simulator.base_url)
         .env(
             "MARKETDESK_METRICS_LISTEN",
             format!("127.0.0.1:{metrics_port}"),
@@ -63,7 +63,7 @@ async fn counters_move_when_a_conversation_becomes_a_ticket() {
         .contains("marketdesk_"));
 
     let shop = control
-        .mirakl_shop(json!({"name": "Sklep", "api_key": "empik-key-1"}))
+        .empik_shop(json!({"name": "Sklep", "api_key": "empik-key-1"}))
         .await;
     let customer = control.mirakl_customer("Ewa", "Lis").await;
     let integration = reqwest::Client::new()
@@ -81,7 +81,7 @@ async fn counters_move_when_a_conversation_becomes_a_ticket() {
     );
     control
         .post(
-            "/mirakl/threads",
+            "/empik/threads",
             json!({"shop_id": shop["shop_id"], "customer_id": customer["customer_id"],
                "topic": {"type": "FREE_TEXT", "value": "Kiedy wysyłka?"},
                "body": "Dzień dobry, kiedy wyślecie paczkę?"}),

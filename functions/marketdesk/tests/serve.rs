@@ -1,7 +1,7 @@
 //! The real `marketdesk serve` process: configuration errors, health, the ingest loop, shutdown.
 
 use marketdesk_core::domain::{
-    AuthorKind, Channel, ConversationKind, ConversationRef, IntegrationKind,
+    AuthorKind, Channel, ConversationKind, ConversationRef, Marketplace,
 };
 use marketdesk_core::jobs::{InboundEvent, InboundMessage, PollJob};
 use marketdesk_core::ports::SystemClock;
@@ -69,7 +69,7 @@ async fn serve_answers_health_runs_the_loops_and_stops_cleanly() {
     // Before start-up: a connected integration and a conversation event waiting on the inbound queue.
     let ports =
         marketdesk_local::LocalBackend::open(data.path(), Arc::new(SystemClock)).expect("backend");
-    seed_connected_integration(&ports, "t-1", "int-1", IntegrationKind::Allegro).await;
+    seed_connected_integration(&ports, "t-1", "int-1", Marketplace::Allegro).await;
     let conversation = ConversationRef {
         kind: ConversationKind::AllegroPurchaseProblem,
         external_id: "thread-1".into(),

@@ -4,7 +4,7 @@ mod common;
 
 use chrono::{Duration as Minutes, Utc};
 use common::*;
-use marketdesk_core::domain::{Channel, IntegrationKind, PollCursor};
+use marketdesk_core::domain::{Channel, Marketplace, PollCursor};
 use marketdesk_core::ports::{Ports, SystemClock};
 use marketdesk_core::repo::cursors;
 use marketdesk_local::LocalBackend;
@@ -26,7 +26,7 @@ async fn polled(ports: &Ports, channel: Channel, minutes_ago: i64) {
 async fn status_prints_each_channel_and_fails_when_one_is_stale() {
     let data = tempfile::tempdir().expect("temp dir");
     let ports = LocalBackend::open(data.path(), Arc::new(SystemClock)).expect("open");
-    seed_connected_integration(&ports, "t-1", "int-1", IntegrationKind::Allegro).await;
+    seed_connected_integration(&ports, "t-1", "int-1", Marketplace::Allegro).await;
     polled(&ports, Channel::AllegroIssues, 0).await;
     polled(&ports, Channel::AllegroMessaging, 1).await;
 

@@ -48,7 +48,7 @@ pub async fn handle(deps: &Deps, event: SqsEvent) -> SqsBatchResponse {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use marketdesk_core::domain::IntegrationKind;
+    use marketdesk_core::domain::Marketplace;
     use marketdesk_testkit::backend::{seed_connected_integration, temp_backend};
 
     fn fixture() -> SqsEvent {
@@ -59,7 +59,7 @@ mod tests {
     #[tokio::test]
     async fn sample_event_runs_and_reports_no_failures() {
         let backend = temp_backend();
-        seed_connected_integration(&backend.ports, "t-1", "int-1", IntegrationKind::Allegro).await;
+        seed_connected_integration(&backend.ports, "t-1", "int-1", Marketplace::Allegro).await;
         let deps = Deps::new(backend.ports.clone(), MarketplaceRegistry::empty());
 
         let response = handle(&deps, fixture()).await;

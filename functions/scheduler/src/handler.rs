@@ -30,7 +30,7 @@ pub async fn handle(
 #[cfg(test)]
 mod tests {
     use super::*;
-    use marketdesk_core::domain::IntegrationKind;
+    use marketdesk_core::domain::Marketplace;
     use marketdesk_core::ports::{Clock, ManualClock, SystemClock};
     use marketdesk_testkit::backend::{seed_connected_integration, temp_backend_with_clock};
     use std::sync::Arc;
@@ -40,7 +40,7 @@ mod tests {
         let clock = Arc::new(ManualClock::new(SystemClock.now()));
         let backend = temp_backend_with_clock(clock.clone());
         let ports = &backend.ports;
-        seed_connected_integration(ports, "t-1", "int-1", IntegrationKind::Empikplace).await;
+        seed_connected_integration(ports, "t-1", "int-1", Marketplace::Empik).await;
 
         let tick: ScheduledEvent =
             serde_json::from_str(include_str!("../../../events/scheduler.json"))

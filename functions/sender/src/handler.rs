@@ -38,7 +38,7 @@ pub async fn handle(deps: &Deps, event: SqsEvent) -> SqsBatchResponse {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use marketdesk_core::domain::{ConversationKind, ConversationRef, IntegrationKind, ReplyState};
+    use marketdesk_core::domain::{ConversationKind, ConversationRef, Marketplace, ReplyState};
     use marketdesk_core::jobs::InboundEvent;
     use marketdesk_core::repo::replies;
     use marketdesk_core::services::{ingest, replies as reply_service};
@@ -61,7 +61,7 @@ mod tests {
             "the sample's reply does not exist: dropped"
         );
 
-        seed_connected_integration(&deps.ports, "t-1", "int-1", IntegrationKind::Allegro).await;
+        seed_connected_integration(&deps.ports, "t-1", "int-1", Marketplace::Allegro).await;
         let inbound = InboundEvent {
             tenant_id: "t-1".into(),
             integration_id: "int-1".into(),

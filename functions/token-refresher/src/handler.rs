@@ -40,7 +40,7 @@ pub async fn handle(
 #[cfg(test)]
 mod tests {
     use super::*;
-    use marketdesk_core::domain::{ConnectionState, IntegrationKind};
+    use marketdesk_core::domain::{ConnectionState, Marketplace};
     use marketdesk_core::repo::integrations;
     use marketdesk_testkit::backend::{seed_connected_integration, temp_backend};
 
@@ -48,10 +48,9 @@ mod tests {
     async fn sample_tick_counts_connected_allegro_accounts() {
         let backend = temp_backend();
         let ports = &backend.ports;
-        seed_connected_integration(ports, "t-1", "a", IntegrationKind::Allegro).await;
-        seed_connected_integration(ports, "t-1", "c", IntegrationKind::Empikplace).await;
-        let mut dead =
-            seed_connected_integration(ports, "t-1", "b", IntegrationKind::Allegro).await;
+        seed_connected_integration(ports, "t-1", "a", Marketplace::Allegro).await;
+        seed_connected_integration(ports, "t-1", "c", Marketplace::Empik).await;
+        let mut dead = seed_connected_integration(ports, "t-1", "b", Marketplace::Allegro).await;
         dead.connection = ConnectionState::Disconnected {
             reason: "invalid_grant".into(),
             since: dead.created_at,

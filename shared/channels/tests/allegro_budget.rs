@@ -7,10 +7,10 @@ use marketdesk_allegro::{AccessToken, AllegroError};
 use marketdesk_channels::allegro::AllegroClients;
 use marketdesk_channels::budget::{allegro_key, AllegroBudgetGate};
 use marketdesk_core::adapter_ports;
-use marketdesk_core::domain::{Environment, IntegrationKind};
+use marketdesk_core::domain::{Environment, Marketplace};
 use marketdesk_core::services::budget::{Budget, BudgetPolicy};
 use marketdesk_core::services::{poller, scheduler};
-use marketdesk_sandbox::RunningSandbox;
+use marketdesk_simulator::RunningSimulator;
 use marketdesk_testkit::backend::{seed_connected_integration, temp_backend};
 use marketdesk_testkit::SimulatorControl;
 use serde_json::json;
@@ -23,8 +23,8 @@ mod common;
 use common::{allegro_registry, simulator_allegro_config, CLIENT_ID};
 
 /// Clients on the simulator whose every call passes `gate`.
-fn gated_clients(sandbox: &RunningSandbox, gate: AllegroBudgetGate) -> AllegroClients {
-    let config = simulator_allegro_config(&sandbox.base_url);
+fn gated_clients(simulator: &RunningSimulator, gate: AllegroBudgetGate) -> AllegroClients {
+    let config = simulator_allegro_config(&simulator.base_url);
     let gate: Arc<dyn marketdesk_allegro::RequestGate> = Arc::new(gate);
     AllegroClients::with_adjusted(&config, |c| {
         c.with_timeout(Duration::from_secs(5))
@@ -53,13 +53,13 @@ async fn set_limit(control: &SimulatorControl, per_minute: u32) {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
 async fn a_429_during_a_burst_stops_every_worker_until_the_block_ends() {
-    let sandbox = RunningSandbox::start_local().await.expect("sandbox");
+    let simulator = RunningSimulator::start_local().await.expect("simulator");
     let backend = temp_backend();
     let ports = backend.ports.clone();
-    let control = SimulatorControl::new(&sandbox.base_url);
+    let control = SimulatorControl::new(&simulator.base_url);
     let http = control.http().clone();
     let clients = gated_clients(
-        &sandbox,
+        &simulator,
         AllegroBudgetGate::new(adapter_ports::call_budget(&ports), BudgetPolicy::allegro()),
     );
     let accounts = 12;
@@ -67,13 +67,9 @@ async fn a_429_during_a_burst_stops_every_worker_until_the_block_ends() {
         let login = format!("sprzedawca{n}");
         let seller = control.allegro_seller(&login, true).await;
         assert!(!seller.is_empty());
-        let integration = seed_connected_integration(
-            &ports,
-            "t1",
-            &format!("allegro-{n}"),
-            IntegrationKind::Allegro,
-        )
-        .await;
+        let integration =
+            seed_connected_integration(&ports, "t1", &format!("allegro-{n}"), Marketplace::Allegro)
+                .await;
         common::connect(
             &ports,
             clients.for_environment(Environment::Sandbox),
@@ -168,16 +164,16 @@ async fn a_429_during_a_burst_stops_every_worker_until_the_block_ends() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
 async fn a_reply_passes_queued_polls_when_the_budget_is_tight() {
-    let sandbox = RunningSandbox::start_local().await.expect("sandbox");
+    let simulator = RunningSimulator::start_local().await.expect("simulator");
     let backend = temp_backend();
-    let control = SimulatorControl::new(&sandbox.base_url);
+    let control = SimulatorControl::new(&simulator.base_url);
     // 120 a minute: 2 calls a second, polls may take 1 (80 % rounded down), replies 2.
     let policy = BudgetPolicy {
         per_minute: Some(120),
         background_share: 0.8,
     };
     let clients = gated_clients(
-        &sandbox,
+        &simulator,
         AllegroBudgetGate::new(
             Arc::new(
                 Budget::new(backend.ports.budget.clone(), backend.ports.clock.clone())

@@ -3,12 +3,12 @@
 
 use marketdesk_allegro::{AllegroClient, AllegroConfig, Hosts};
 use marketdesk_channels::allegro::{AllegroClients, AllegroOAuth};
-use marketdesk_core::domain::{ConnectionState, Environment, Integration, IntegrationKind};
+use marketdesk_core::domain::{ConnectionState, Environment, Integration, Marketplace};
 use marketdesk_core::ports::{ConnectFailure, Ports};
 use marketdesk_core::repo::integrations;
 use marketdesk_core::services::connect;
 use marketdesk_core::services::tokens;
-use marketdesk_sandbox::RunningSandbox;
+use marketdesk_simulator::RunningSimulator;
 use marketdesk_testkit::backend::temp_backend;
 use marketdesk_testkit::SimulatorControl;
 use secrecy::{ExposeSecret, SecretString};
@@ -18,8 +18,8 @@ const UA: &str = "marketdesk-tests/0.1.0 (+https://github.com/marketdesk/marketd
 const REDIRECT: &str = "http://localhost:3000/oauth/allegro/callback";
 
 /// The simulator's control API: `body` posted to `path`, its answer.
-async fn control(sandbox: &RunningSandbox, path: &str, body: Value) -> Value {
-    SimulatorControl::new(&sandbox.base_url)
+async fn control(simulator: &RunningSimulator, path: &str, body: Value) -> Value {
+    SimulatorControl::new(&simulator.base_url)
         .post(path, body)
         .await
 }
@@ -32,11 +32,11 @@ fn provider(ports: &Ports, client: &AllegroClient) -> AllegroOAuth {
     )
 }
 
-fn client(sandbox: &RunningSandbox) -> AllegroClient {
+fn client(simulator: &RunningSimulator) -> AllegroClient {
     let config = AllegroConfig::new(
-        Hosts::custom(&sandbox.base_url, &sandbox.base_url).expect("hosts"),
-        "sandbox-client-id",
-        SecretString::from("sandbox-client-secret"),
+        Hosts::custom(&simulator.base_url, &simulator.base_url).expect("hosts"),
+        "simulator-client-id",
+        SecretString::from("simulator-client-secret"),
         UA,
     );
     AllegroClient::new(config).expect("client")
@@ -46,7 +46,7 @@ async fn pending_integration(ports: &Ports) -> Integration {
     let integration = Integration::new(
         "allegro-1".into(),
         "t1".into(),
-        IntegrationKind::Allegro,
+        Marketplace::Allegro,
         "",
         Environment::Sandbox,
         chrono::Utc::now(),
@@ -59,23 +59,23 @@ async fn pending_integration(ports: &Ports) -> Integration {
 
 #[tokio::test]
 async fn the_redirect_flow_connects_and_names_the_account_and_states_are_single_use() {
-    let sandbox = RunningSandbox::start_local().await.expect("sandbox");
+    let simulator = RunningSimulator::start_local().await.expect("simulator");
     let backend = temp_backend();
     let ports = &backend.ports;
     control(
-        &sandbox,
+        &simulator,
         "/allegro/sellers",
         json!({"login": "sklep_testowy", "sign_in": true}),
     )
     .await;
     let integration = pending_integration(ports).await;
-    let allegro = provider(ports, &client(&sandbox));
+    let allegro = provider(ports, &client(&simulator));
 
     let url = connect::start(ports, &allegro, &integration, REDIRECT)
         .await
         .expect("start");
     assert!(
-        url.starts_with(&format!("{}/auth/oauth/authorize?", sandbox.base_url)),
+        url.starts_with(&format!("{}/auth/oauth/authorize?", simulator.base_url)),
         "{url}"
     );
     assert!(url.contains("code_challenge_method=S256"));
@@ -130,17 +130,17 @@ async fn the_redirect_flow_connects_and_names_the_account_and_states_are_single_
 
 #[tokio::test]
 async fn the_device_flow_completes_in_the_background_after_the_seller_confirms() {
-    let sandbox = RunningSandbox::start_local().await.expect("sandbox");
+    let simulator = RunningSimulator::start_local().await.expect("simulator");
     let backend = temp_backend();
     let ports = &backend.ports;
     let seller = control(
-        &sandbox,
+        &simulator,
         "/allegro/sellers",
         json!({"login": "sklep_urzadzenie", "sign_in": true}),
     )
     .await;
     let integration = pending_integration(ports).await;
-    let allegro = provider(ports, &client(&sandbox));
+    let allegro = provider(ports, &client(&simulator));
 
     let started = connect::start_device(ports, &allegro, &integration)
         .await
@@ -156,7 +156,7 @@ async fn the_device_flow_completes_in_the_background_after_the_seller_confirms()
     );
 
     control(
-        &sandbox,
+        &simulator,
         &format!("/allegro/device/{}/approve", started.user_code),
         json!({"seller_id": seller["id"]}),
     )
@@ -229,17 +229,17 @@ async fn authorize(
 #[tokio::test]
 async fn connecting_losing_access_and_re_authenticating_are_in_the_audit_log() {
     use marketdesk_core::services::audit::{self, AuditQuery};
-    let sandbox = RunningSandbox::start_local().await.expect("sandbox");
+    let simulator = RunningSimulator::start_local().await.expect("simulator");
     let backend = temp_backend();
     let ports = &backend.ports;
     control(
-        &sandbox,
+        &simulator,
         "/allegro/sellers",
         json!({"login": "sklep_audyt", "sign_in": true}),
     )
     .await;
     let integration = pending_integration(ports).await;
-    let allegro = provider(ports, &client(&sandbox));
+    let allegro = provider(ports, &client(&simulator));
     authorize(ports, &allegro, &integration).await;
     tokens::disconnect(
         ports,

@@ -359,7 +359,7 @@ async fn the_wired_channels_read_and_change_offers_through_the_budget() {
     use secrecy::SecretString;
 
     let o = Offers::start("sklep_okablowany").await;
-    let base = o.w.sandbox.base_url.clone();
+    let base = o.w.simulator.base_url.clone();
     let settings = ChannelSettings {
         user_agent: common::UA.into(),
         public_url: None,

@@ -127,8 +127,8 @@ impl Desk {
         self.w
             .http
             .get(format!(
-                "{}/__sandbox/allegro/orders/{}/seller",
-                self.w.sandbox.base_url, self.order.checkout_form_id
+                "{}/__simulator/allegro/orders/{}/seller",
+                self.w.simulator.base_url, self.order.checkout_form_id
             ))
             .send()
             .await

@@ -738,10 +738,10 @@ async fn the_wired_channels_deliver_through_the_sender_exactly_once() {
         allegro: Some(AllegroSettings {
             client_id: CLIENT_ID.into(),
             client_secret: SecretString::from(CLIENT_SECRET.to_owned()),
-            api_url: Some(h.sandbox.base_url.clone()),
-            auth_url: Some(h.sandbox.base_url.clone()),
+            api_url: Some(h.simulator.base_url.clone()),
+            auth_url: Some(h.simulator.base_url.clone()),
         }),
-        empik_api_url: h.sandbox.base_url.clone(),
+        empik_api_url: h.simulator.base_url.clone(),
         max_answer_bytes: marketdesk_channels::settings::DEFAULT_MAX_ANSWER_BYTES,
         allegro_budget: marketdesk_core::services::budget::BudgetPolicy::allegro(),
     };

@@ -61,7 +61,7 @@ impl Harness {
 
     /// Forgets the simulator's request count for the application.
     fn reset_calls(&self) {
-        self.sandbox
+        self.simulator
             .state
             .lock()
             .allegro
@@ -73,7 +73,7 @@ impl Harness {
     /// REST calls the application made since [`Harness::reset_calls`] (the simulator's
     /// per-client-id rate window).
     fn calls(&self) -> u32 {
-        self.sandbox
+        self.simulator
             .state
             .lock()
             .allegro

@@ -36,7 +36,7 @@ async fn an_empikplace_answer_over_the_cap_is_unavailable_and_the_cursor_stays()
             Arc::new(
                 EmpikThreadsSource::new(
                     common::empik_access(&ports),
-                    shop.sandbox.base_url.clone(),
+                    shop.simulator.base_url.clone(),
                     UA,
                 )
                 .with_max_answer_bytes(limit),

@@ -15,7 +15,7 @@ use common::{
 };
 use marketdesk_channels::allegro::delivery::AllegroIssueReplies;
 use marketdesk_core::domain::{
-    Channel, ConnectionState, Environment, Integration, IntegrationKind, ReplyState,
+    Channel, ConnectionState, Environment, Integration, Marketplace, ReplyState,
 };
 use marketdesk_core::ids::TicketId;
 use marketdesk_core::ports::{DeliveryRegistry, MarketplaceRegistry, Ports};
@@ -23,7 +23,7 @@ use marketdesk_core::repo::{integrations, replies as reply_repo, tickets};
 use marketdesk_core::services::polling::PollingSettings;
 use marketdesk_core::services::sender::{self, SendOutcome};
 use marketdesk_core::services::{ingest, replies, scheduler};
-use marketdesk_sandbox::RunningSandbox;
+use marketdesk_simulator::RunningSimulator;
 use marketdesk_testkit::aws::{endpoints, pipeline_ports};
 use marketdesk_testkit::SimulatorControl;
 use serde_json::json;
@@ -70,15 +70,15 @@ async fn the_pipeline_on_aws_makes_each_ticket_once_and_redelivery_changes_nothi
     let started = Instant::now();
     let ports = pipeline_ports(&dynamodb_endpoint, &moto_endpoint).await;
 
-    let sandbox = RunningSandbox::start_local().await.expect("sandbox");
-    let clients = simulator_clients(&sandbox.base_url, |c| c);
-    let control = SimulatorControl::new(&sandbox.base_url);
+    let simulator = RunningSimulator::start_local().await.expect("simulator");
+    let clients = simulator_clients(&simulator.base_url, |c| c);
+    let control = SimulatorControl::new(&simulator.base_url);
     let http = control.http().clone();
 
     let mut integration = Integration::new(
         "allegro-aws".into(),
         "t1".into(),
-        IntegrationKind::Allegro,
+        Marketplace::Allegro,
         "Allegro on AWS",
         Environment::Sandbox,
         ports.clock.now(),
@@ -95,8 +95,7 @@ async fn the_pipeline_on_aws_makes_each_ticket_once_and_redelivery_changes_nothi
         &integration,
     )
     .await;
-    let scenario =
-        seed_pipeline(&ports, &integration, &control, &seller_id, "kupujaca_aws").await;
+    let scenario = seed_pipeline(&ports, &integration, &control, &seller_id, "kupujaca_aws").await;
     let registry = allegro_registry(&ports, &clients);
 
     let cycle_started = Instant::now();
@@ -223,16 +222,14 @@ async fn an_empikplace_conversation_on_aws_becomes_a_ticket_and_gets_a_reply_onc
         return;
     };
     let ports = pipeline_ports(&dynamodb_endpoint, &moto_endpoint).await;
-    let sandbox = RunningSandbox::start_local().await.expect("sandbox");
-    let control = SimulatorControl::new(&sandbox.base_url);
-    let shop = control
-        .mirakl_shop(json!({"name": "Księgarnia AWS"}))
-        .await;
+    let simulator = RunningSimulator::start_local().await.expect("simulator");
+    let control = SimulatorControl::new(&simulator.base_url);
+    let shop = control.empik_shop(json!({"name": "Księgarnia AWS"})).await;
     let customer = control.mirakl_customer("Anna", "Nowak").await;
     let mut integration = Integration::new(
         "empik-aws".into(),
         "t1".into(),
-        IntegrationKind::Empikplace,
+        Marketplace::Empik,
         "Empik on AWS",
         Environment::Production,
         ports.clock.now() - chrono::Duration::hours(1),
@@ -243,13 +240,13 @@ async fn an_empikplace_conversation_on_aws_becomes_a_ticket_and_gets_a_reply_onc
         .await
         .expect("integration stored");
     store_api_key(&ports, &integration, &shop).await;
-    control.post("/mirakl/threads", json!({"shop_id": shop["shop_id"], "customer_id": customer["customer_id"], "topic": {"type": "FREE_TEXT", "value": "Faktura"}, "body": "Proszę o fakturę."})).await;
+    control.post("/empik/threads", json!({"shop_id": shop["shop_id"], "customer_id": customer["customer_id"], "topic": {"type": "FREE_TEXT", "value": "Faktura"}, "body": "Proszę o fakturę."})).await;
 
     let registry = MarketplaceRegistry::empty().with_source(
         Channel::EmpikThreads,
         Arc::new(EmpikThreadsSource::new(
             common::empik_access(&ports),
-            sandbox.base_url.clone(),
+            simulator.base_url.clone(),
             UA,
         )),
     );
@@ -288,7 +285,7 @@ async fn an_empikplace_conversation_on_aws_becomes_a_ticket_and_gets_a_reply_onc
         Channel::EmpikThreads,
         Arc::new(EmpikThreadReplies::new(
             common::empik_access(&ports),
-            sandbox.base_url.clone(),
+            simulator.base_url.clone(),
             UA,
         )),
     );
@@ -305,7 +302,7 @@ async fn an_empikplace_conversation_on_aws_becomes_a_ticket_and_gets_a_reply_onc
             .await
             .expect("sent or settled");
     }
-    let posted = control.mirakl_posted(None).await;
+    let posted = control.empik_posted(None).await;
     assert_eq!(posted.len(), 1, "{posted:?}");
     let stored = reply_repo::get(&*ports.store, &integration.tenant_id, &ticket_id, &reply.id)
         .await

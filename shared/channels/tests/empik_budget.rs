@@ -30,7 +30,7 @@ async fn a_429_blocks_the_shop_for_every_worker_until_the_block_ends() {
             Channel::EmpikThreads,
             Arc::new(EmpikThreadsSource::new(
                 common::empik_access(&ports),
-                shop.sandbox.base_url.clone(),
+                shop.simulator.base_url.clone(),
                 UA,
             )),
         )

@@ -5,7 +5,7 @@
 use chrono::{DateTime, Utc};
 use marketdesk_channels::empik::{EmpikThreadReplies, EmpikThreadsSource};
 use marketdesk_core::domain::{
-    Attachment, Channel, ConversationKind, Integration, IntegrationKind, PollCursor, Ticket,
+    Attachment, Channel, ConversationKind, Integration, Marketplace, PollCursor, Ticket,
 };
 use marketdesk_core::ids::MessageId;
 use marketdesk_core::ports::{
@@ -14,7 +14,7 @@ use marketdesk_core::ports::{
 };
 use marketdesk_core::repo::{integrations, tickets};
 use marketdesk_mirakl::{MiraklClient, MiraklConfig, SenderType};
-use marketdesk_sandbox::RunningSandbox;
+use marketdesk_simulator::RunningSimulator;
 use marketdesk_testkit::backend::{seed_connected_integration, temp_backend, TempBackend};
 use marketdesk_testkit::SimulatorControl;
 use serde_json::{json, Value};
@@ -38,7 +38,7 @@ fn base64(data: &[u8]) -> String {
 /// A simulator with a shop, a customer, their order and thread (with the buyer's photo), and
 /// an integration holding the shop's key.
 struct Harness {
-    sandbox: RunningSandbox,
+    simulator: RunningSimulator,
     backend: TempBackend,
     control: SimulatorControl,
     integration: Integration,
@@ -51,18 +51,17 @@ struct Harness {
 
 impl Harness {
     async fn start() -> Self {
-        let sandbox = RunningSandbox::start_local().await.expect("sandbox");
-        let control = SimulatorControl::new(&sandbox.base_url);
+        let simulator = RunningSimulator::start_local().await.expect("simulator");
+        let control = SimulatorControl::new(&simulator.base_url);
         let backend = temp_backend();
         let ports = backend.ports.clone();
-        let shop = control.mirakl_shop(json!({"name": "Sklep Empik"})).await;
+        let shop = control.empik_shop(json!({"name": "Sklep Empik"})).await;
         let customer = control.mirakl_customer("Anna", "Nowak").await;
         let customer_id = customer["customer_id"].as_str().expect("id").to_owned();
-        let order = control.post("/mirakl/orders", json!({"shop_id": shop["shop_id"], "customer_id": customer_id,
+        let order = control.post("/empik/orders", json!({"shop_id": shop["shop_id"], "customer_id": customer_id,
             "lines": [{"title": "Kubek ceramiczny", "sku": "KUB-1", "quantity": 1, "price": 24.99}]})).await;
         let seeded =
-            seed_connected_integration(&ports, "t1", "empik-odp", IntegrationKind::Empikplace)
-                .await;
+            seed_connected_integration(&ports, "t1", "empik-odp", Marketplace::Empik).await;
         // Enabled a while ago: the thread below is imported whatever the clocks' rounding.
         let stored = integrations::get(&*ports.store, &seeded.tenant_id, &seeded.id)
             .await
@@ -75,19 +74,19 @@ impl Harness {
             .expect("enabled earlier");
         let api_key = shop["api_key"].as_str().expect("key").to_owned();
         common::empik::store_api_key(&ports, &integration, &shop).await;
-        let thread = control.post("/mirakl/threads", json!({"shop_id": shop["shop_id"], "customer_id": customer_id,
+        let thread = control.post("/empik/threads", json!({"shop_id": shop["shop_id"], "customer_id": customer_id,
             "order_id": order["order_id"], "topic": {"type": "FREE_TEXT", "value": "Uszkodzony kubek"},
             "body": "Kubek dotarł pęknięty, zdjęcie w załączniku.",
             "attachment": {"name": "kubek.jpg", "content_type": "image/jpeg", "data_base64": base64(PHOTO)}})).await;
         let thread_id = thread["thread_id"].as_str().expect("id").to_owned();
         let replies =
-            EmpikThreadReplies::new(common::empik_access(&ports), sandbox.base_url.clone(), UA);
+            EmpikThreadReplies::new(common::empik_access(&ports), simulator.base_url.clone(), UA);
         // The ticket as the pipeline stores it: poll, ingest.
         let registry = MarketplaceRegistry::empty().with_source(
             Channel::EmpikThreads,
             Arc::new(EmpikThreadsSource::new(
                 common::empik_access(&ports),
-                sandbox.base_url.clone(),
+                simulator.base_url.clone(),
                 UA,
             )),
         );
@@ -101,7 +100,7 @@ impl Harness {
             .expect("the thread's ticket");
         assert_eq!(ticket.conversation.kind, ConversationKind::EmpikThread);
         Self {
-            sandbox,
+            simulator,
             backend,
             control,
             integration,
@@ -125,14 +124,14 @@ impl Harness {
 
     /// What the shop posted through M12 into the thread, oldest first.
     async fn posted(&self) -> Vec<Value> {
-        self.control.mirakl_posted(Some(&self.thread_id)).await
+        self.control.empik_posted(Some(&self.thread_id)).await
     }
 
     /// A client of the shop, to read the thread back.
     fn client(&self) -> MiraklClient {
         MiraklClient::new(
             MiraklConfig::new(self.api_key.clone())
-                .with_base_url(self.sandbox.base_url.clone())
+                .with_base_url(self.simulator.base_url.clone())
                 .with_user_agent(UA),
         )
         .expect("client")
@@ -251,7 +250,7 @@ async fn replies_reach_the_customer_with_files_and_are_found_again() {
     // The buyer's photo, as the source mapped it, downloads through M13.
     let source = EmpikThreadsSource::new(
         common::empik_access(&h.backend.ports),
-        h.sandbox.base_url.clone(),
+        h.simulator.base_url.clone(),
         UA,
     );
     let integration = &h.integration;

@@ -5,10 +5,10 @@ mod common;
 use chrono::{Duration, Utc};
 use common::empik::{store_api_key, EmpikShop, UA};
 use marketdesk_channels::empik::EmpikThreadsSource;
-use marketdesk_core::domain::{AuthorKind, Channel, ConversationKind, IntegrationKind, PollCursor};
+use marketdesk_core::domain::{AuthorKind, Channel, ConversationKind, Marketplace, PollCursor};
 use marketdesk_core::ports::{ConversationSource, MarketplaceError};
 use marketdesk_core::services::integrations::api_key_secret_name;
-use marketdesk_sandbox::RunningSandbox;
+use marketdesk_simulator::RunningSimulator;
 use marketdesk_testkit::backend::{seed_connected_integration, temp_backend};
 use marketdesk_testkit::SimulatorControl;
 use secrecy::SecretString;
@@ -26,38 +26,38 @@ fn cursor(i: &marketdesk_core::domain::Integration, position: Option<String>) ->
 
 #[tokio::test]
 async fn threads_after_enabling_become_events_with_authors_customer_and_order() {
-    let sandbox = RunningSandbox::start_local().await.expect("sandbox");
-    let control = SimulatorControl::new(&sandbox.base_url);
+    let simulator = RunningSimulator::start_local().await.expect("simulator");
+    let control = SimulatorControl::new(&simulator.base_url);
     let backend = temp_backend();
     let ports = backend.ports.clone();
-    let shop = control.mirakl_shop(json!({"name": "Sklep Empik"})).await;
+    let shop = control.empik_shop(json!({"name": "Sklep Empik"})).await;
     let customer = control.mirakl_customer("Anna", "Nowak").await;
-    let order = control.post("/mirakl/orders", json!({"shop_id": shop["shop_id"], "customer_id": customer["customer_id"], "lines": [{"title": "Kubek ceramiczny", "sku": "KUB-1", "quantity": 2, "price": 24.99}]})).await;
+    let order = control.post("/empik/orders", json!({"shop_id": shop["shop_id"], "customer_id": customer["customer_id"], "lines": [{"title": "Kubek ceramiczny", "sku": "KUB-1", "quantity": 2, "price": 24.99}]})).await;
     // A conversation from before the integration was enabled is not imported.
     let old_date = (Utc::now() - Duration::days(3)).to_rfc3339();
-    control.post("/mirakl/threads", json!({"shop_id": shop["shop_id"], "customer_id": customer["customer_id"], "topic": {"type": "FREE_TEXT", "value": "Stare pytanie"}, "body": "Czy jest faktura?", "date": old_date})).await;
+    control.post("/empik/threads", json!({"shop_id": shop["shop_id"], "customer_id": customer["customer_id"], "topic": {"type": "FREE_TEXT", "value": "Stare pytanie"}, "body": "Czy jest faktura?", "date": old_date})).await;
 
     let mut integration =
-        seed_connected_integration(&ports, "t1", "empik-1", IntegrationKind::Empikplace).await;
+        seed_connected_integration(&ports, "t1", "empik-1", Marketplace::Empik).await;
     integration.enabled_at = Utc::now() - Duration::hours(1);
     store_api_key(&ports, &integration, &shop).await;
-    let thread = control.post("/mirakl/threads", json!({"shop_id": shop["shop_id"], "customer_id": customer["customer_id"], "order_id": order["order_id"], "topic": {"type": "FREE_TEXT", "value": "Uszkodzony kubek"}, "body": "Kubek dotarł pęknięty."})).await;
+    let thread = control.post("/empik/threads", json!({"shop_id": shop["shop_id"], "customer_id": customer["customer_id"], "order_id": order["order_id"], "topic": {"type": "FREE_TEXT", "value": "Uszkodzony kubek"}, "body": "Kubek dotarł pęknięty."})).await;
     let thread_id = thread["thread_id"].as_str().expect("id").to_owned();
     control
         .post(
-            &format!("/mirakl/threads/{thread_id}/messages"),
+            &format!("/empik/threads/{thread_id}/messages"),
             json!({"from": "OPERATOR", "body": "Dzień dobry, tu Empik."}),
         )
         .await;
     control
         .post(
-            &format!("/mirakl/threads/{thread_id}/messages"),
+            &format!("/empik/threads/{thread_id}/messages"),
             json!({"from": "SHOP", "body": "Wysyłamy nowy kubek."}),
         )
         .await;
 
     let source =
-        EmpikThreadsSource::new(common::empik_access(&ports), sandbox.base_url.clone(), UA);
+        EmpikThreadsSource::new(common::empik_access(&ports), simulator.base_url.clone(), UA);
     let batch = source
         .poll(&integration, &cursor(&integration, None))
         .await
@@ -106,14 +106,13 @@ async fn threads_after_enabling_become_events_with_authors_customer_and_order() 
 
 #[tokio::test]
 async fn a_bad_key_and_rate_limits_map_to_the_domain_errors() {
-    let sandbox = RunningSandbox::start_local().await.expect("sandbox");
-    let control = SimulatorControl::new(&sandbox.base_url);
+    let simulator = RunningSimulator::start_local().await.expect("simulator");
+    let control = SimulatorControl::new(&simulator.base_url);
     let backend = temp_backend();
     let ports = backend.ports.clone();
-    let integration =
-        seed_connected_integration(&ports, "t1", "empik-2", IntegrationKind::Empikplace).await;
+    let integration = seed_connected_integration(&ports, "t1", "empik-2", Marketplace::Empik).await;
     let source =
-        EmpikThreadsSource::new(common::empik_access(&ports), sandbox.base_url.clone(), UA);
+        EmpikThreadsSource::new(common::empik_access(&ports), simulator.base_url.clone(), UA);
     let err = source
         .poll(&integration, &cursor(&integration, None))
         .await
@@ -139,7 +138,7 @@ async fn a_bad_key_and_rate_limits_map_to_the_domain_errors() {
         "{err:?}"
     );
 
-    let shop = control.mirakl_shop(json!({"name": "Sklep"})).await;
+    let shop = control.empik_shop(json!({"name": "Sklep"})).await;
     store_api_key(&ports, &integration, &shop).await;
     control.post("/faults", json!({"path_prefix": "/api/inbox", "remaining": 3, "kind": "too_many_requests", "retry_after_seconds": 90})).await;
     let err = source
@@ -159,13 +158,13 @@ async fn keys_are_checked_with_a01_before_they_are_stored() {
     use marketdesk_channels::empik::EmpikKeyCheck;
     use marketdesk_core::domain::Environment;
     use marketdesk_core::ports::{CredentialCheck, CredentialVerdict};
-    let sandbox = RunningSandbox::start_local().await.expect("sandbox");
-    let control = SimulatorControl::new(&sandbox.base_url);
-    let shop = control.mirakl_shop(json!({"name": "Sklep A01"})).await;
-    let check = EmpikKeyCheck::new(sandbox.base_url.clone(), UA);
+    let simulator = RunningSimulator::start_local().await.expect("simulator");
+    let control = SimulatorControl::new(&simulator.base_url);
+    let shop = control.empik_shop(json!({"name": "Sklep A01"})).await;
+    let check = EmpikKeyCheck::new(simulator.base_url.clone(), UA);
     let good = SecretString::from(shop["api_key"].as_str().expect("key").to_owned());
     let verdict = check
-        .check_api_key(IntegrationKind::Empikplace, Environment::Production, &good)
+        .check_api_key(Marketplace::Empik, Environment::Production, &good)
         .await
         .expect("check");
     assert_eq!(
@@ -177,7 +176,7 @@ async fn keys_are_checked_with_a01_before_they_are_stored() {
     );
     let verdict = check
         .check_api_key(
-            IntegrationKind::Empikplace,
+            Marketplace::Empik,
             Environment::Production,
             &SecretString::from("nope"),
         )
@@ -186,7 +185,7 @@ async fn keys_are_checked_with_a01_before_they_are_stored() {
     assert!(matches!(verdict, CredentialVerdict::Invalid { ref reason } if reason.contains("401")));
     let unreachable = EmpikKeyCheck::new("http://127.0.0.1:9", UA);
     assert!(unreachable
-        .check_api_key(IntegrationKind::Empikplace, Environment::Production, &good)
+        .check_api_key(Marketplace::Empik, Environment::Production, &good)
         .await
         .is_err());
 }
@@ -218,7 +217,7 @@ async fn a_reason_code_thread_is_titled_with_its_re02_label_cached_for_a_day() {
     // Minutes later the labels come from the cache, even one the shop's operator renamed.
     shop.control
         .post(
-            "/mirakl/reasons",
+            "/empik/reasons",
             json!({"code": "24", "labels": {"pl": "Faktura VAT"}}),
         )
         .await;
@@ -231,7 +230,7 @@ async fn a_reason_code_thread_is_titled_with_its_re02_label_cached_for_a_day() {
     // A code the cache does not know is looked up again, at most every 10 minutes.
     shop.control
         .post(
-            "/mirakl/reasons",
+            "/empik/reasons",
             json!({"code": "27", "labels": {"pl": "Zwrot towaru"}}),
         )
         .await;
@@ -417,7 +416,7 @@ async fn unreadable_reason_labels_never_stall_the_shop() {
     .await;
     let source = EmpikThreadsSource::new(
         common::empik_access(&shop.backend.ports),
-        shop.sandbox.base_url.clone(),
+        shop.simulator.base_url.clone(),
         UA,
     );
     let err = source
@@ -439,7 +438,7 @@ async fn unreadable_reason_labels_never_stall_the_shop() {
     // as a code, and the labels are tried again ten minutes later.
     shop.control
         .post(
-            "/mirakl/reasons",
+            "/empik/reasons",
             json!({"code": "28", "labels": {"pl": "Reklamacja"}}),
         )
         .await;

@@ -7,7 +7,7 @@ mod common;
 use chrono::{DateTime, Duration, Utc};
 use common::*;
 use marketdesk_core::domain::account_event::{AccountEvent, AccountEventKind};
-use marketdesk_core::domain::{IntegrationKind, Role};
+use marketdesk_core::domain::{Marketplace, Role};
 use marketdesk_core::ports::{Condition, Item};
 use marketdesk_core::repo::{account_events, integrations, keys};
 use marketdesk_testkit::backend::seed_connected_integration;
@@ -48,13 +48,9 @@ async fn the_event_log_pages_newest_first_and_hides_old_deactivation_notices_by_
     let api = Api::new();
     let admin = api.key("shop", Role::Admin).await;
     let agent = api.key("shop", Role::Agent).await;
-    let integration = seed_connected_integration(
-        &api.backend.ports,
-        "shop",
-        "acct-1",
-        IntegrationKind::Allegro,
-    )
-    .await;
+    let integration =
+        seed_connected_integration(&api.backend.ports, "shop", "acct-1", Marketplace::Allegro)
+            .await;
     let now = Utc::now();
     for (id, kind, at) in [
         ("e1", AccountEventKind::Connected, now - Duration::days(90)),
@@ -78,13 +74,7 @@ async fn the_event_log_pages_newest_first_and_hides_old_deactivation_notices_by_
         store_event(&api, "acct-1", id, kind, at).await;
     }
     // Another account's entry is not in this log.
-    seed_connected_integration(
-        &api.backend.ports,
-        "shop",
-        "acct-2",
-        IntegrationKind::Allegro,
-    )
-    .await;
+    seed_connected_integration(&api.backend.ports, "shop", "acct-2", Marketplace::Allegro).await;
     store_event(&api, "acct-2", "x1", AccountEventKind::Connected, now).await;
 
     let path = format!("/v1/integrations/{}/events", integration.id);
@@ -138,13 +128,9 @@ async fn the_event_log_pages_newest_first_and_hides_old_deactivation_notices_by_
 async fn an_account_with_offers_linked_to_the_catalogue_cannot_be_deleted() {
     let api = Api::new();
     let admin = api.key("shop", Role::Admin).await;
-    let integration = seed_connected_integration(
-        &api.backend.ports,
-        "shop",
-        "acct-1",
-        IntegrationKind::Allegro,
-    )
-    .await;
+    let integration =
+        seed_connected_integration(&api.backend.ports, "shop", "acct-1", Marketplace::Allegro)
+            .await;
     let store = &*api.backend.ports.store;
     let link = keys::offer_link(&"shop".into(), &integration.id, "7788990011");
     store
@@ -158,13 +144,7 @@ async fn an_account_with_offers_linked_to_the_catalogue_cannot_be_deleted() {
         .await
         .expect("a link stored");
     // The link holds back its own account only (`acct-10` starts with `acct-1`).
-    seed_connected_integration(
-        &api.backend.ports,
-        "shop",
-        "acct-10",
-        IntegrationKind::Allegro,
-    )
-    .await;
+    seed_connected_integration(&api.backend.ports, "shop", "acct-10", Marketplace::Allegro).await;
 
     let path = format!("/v1/integrations/{}", integration.id);
     let refused = api.delete(&path, &admin).await;

@@ -4,7 +4,7 @@
 mod common;
 
 use common::*;
-use marketdesk_core::domain::{IntegrationKind, Role};
+use marketdesk_core::domain::{Marketplace, Role};
 use marketdesk_testkit::backend::seed_connected_integration;
 use serde_json::json;
 
@@ -13,7 +13,7 @@ use serde_json::json;
 async fn api_with_ticket() -> (Api, String, String) {
     let api = Api::new();
     let key = api.key("t1", Role::Admin).await;
-    seed_connected_integration(&api.backend.ports, "t1", "int-1", IntegrationKind::Allegro).await;
+    seed_connected_integration(&api.backend.ports, "t1", "int-1", Marketplace::Allegro).await;
     let ticket = ticket("t1", "int-1", "d-1", 5);
     store_ticket(&api, &ticket).await;
     (api, key, ticket.id.to_string())

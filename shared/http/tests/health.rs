@@ -114,7 +114,7 @@ mod common;
 
 use chrono::{Duration as Minutes, Utc};
 use common::Api;
-use marketdesk_core::domain::{Channel, ConnectionState, IntegrationKind, PollCursor, Role};
+use marketdesk_core::domain::{Channel, ConnectionState, Marketplace, PollCursor, Role};
 use marketdesk_core::repo::{cursors, integrations};
 use marketdesk_testkit::backend::seed_connected_integration;
 use std::time::Duration;
@@ -136,11 +136,10 @@ async fn polled(api: &Api, tenant: &str, integration: &str, channel: Channel, mi
 async fn health_details_show_the_callers_channels_and_nothing_of_other_tenants() {
     let api = Api::new();
     let ports = &api.backend.ports;
-    seed_connected_integration(ports, "t-1", "int-1", IntegrationKind::Allegro).await;
+    seed_connected_integration(ports, "t-1", "int-1", Marketplace::Allegro).await;
     polled(&api, "t-1", "int-1", Channel::AllegroIssues, 1).await;
     polled(&api, "t-1", "int-1", Channel::AllegroMessaging, 10).await;
-    let mut empik =
-        seed_connected_integration(ports, "t-1", "int-2", IntegrationKind::Empikplace).await;
+    let mut empik = seed_connected_integration(ports, "t-1", "int-2", Marketplace::Empik).await;
     empik.connection = ConnectionState::Disconnected {
         reason: "the key was revoked".into(),
         since: Utc::now(),
@@ -148,7 +147,7 @@ async fn health_details_show_the_callers_channels_and_nothing_of_other_tenants()
     integrations::update(&*ports.store, &empik, 1)
         .await
         .expect("disconnect");
-    seed_connected_integration(ports, "t-2", "int-9", IntegrationKind::Allegro).await;
+    seed_connected_integration(ports, "t-2", "int-9", Marketplace::Allegro).await;
     let admin = api.key("t-1", Role::Admin).await;
     let agent = api.key("t-1", Role::Agent).await;
 

@@ -5,7 +5,7 @@ mod common;
 
 use async_trait::async_trait;
 use common::*;
-use marketdesk_core::domain::{ConnectionState, Environment, IntegrationKind, Role};
+use marketdesk_core::domain::{ConnectionState, Environment, Marketplace, Role};
 use marketdesk_core::ports::{
     CredentialCheck, CredentialCheckError, CredentialVerdict, SecretName,
 };
@@ -434,7 +434,7 @@ async fn connection_state_shows_why_an_account_is_disconnected() {
     let mut integration = marketdesk_core::domain::Integration::new(
         "int-1".into(),
         "shop".into(),
-        IntegrationKind::Allegro,
+        Marketplace::Allegro,
         "Old account",
         Environment::Production,
         chrono::Utc::now(),
@@ -462,11 +462,11 @@ struct FixedCheck(Result<CredentialVerdict, CredentialCheckError>);
 impl CredentialCheck for FixedCheck {
     async fn check_api_key(
         &self,
-        kind: IntegrationKind,
+        kind: Marketplace,
         environment: Environment,
         api_key: &SecretString,
     ) -> Result<CredentialVerdict, CredentialCheckError> {
-        assert_eq!(kind, IntegrationKind::Empikplace);
+        assert_eq!(kind, Marketplace::Empik);
         assert_eq!(environment, Environment::Sandbox);
         assert_eq!(api_key.expose_secret(), KEY_TEXT);
         self.0.clone()

@@ -7,7 +7,7 @@ mod common;
 use axum::body::Body;
 use axum::http::Request;
 use common::*;
-use marketdesk_core::domain::{ConversationKind, IntegrationKind, Role, Source};
+use marketdesk_core::domain::{ConversationKind, Marketplace, Role};
 use marketdesk_http::{BODY_LIMIT_BYTES, URI_LIMIT_BYTES};
 use marketdesk_testkit::backend::seed_connected_integration;
 use serde_json::{json, Value};
@@ -162,20 +162,14 @@ async fn documented_string_limits_are_the_limits_enforced() {
     let admin = api.key("t1", Role::Admin).await;
     let integration = api.post("/v1/integrations", &admin, empik_body()).await;
     let integration_id = integration.body["id"].as_str().expect("id").to_owned();
-    seed_connected_integration(
-        &api.backend.ports,
-        "t1",
-        "int-e",
-        IntegrationKind::Empikplace,
-    )
-    .await;
+    seed_connected_integration(&api.backend.ports, "t1", "int-e", Marketplace::Empik).await;
     // Offer settings are Allegro's (documented so, refused for EmpikPlace): probed on an
     // Allegro account.
-    seed_connected_integration(&api.backend.ports, "t1", "int-a", IntegrationKind::Allegro).await;
+    seed_connected_integration(&api.backend.ports, "t1", "int-a", Marketplace::Allegro).await;
     let allegro_patch = "/v1/integrations/int-a".to_owned();
     let mut empik_ticket = ticket("t1", "int-e", "E-1", 1);
     empik_ticket.conversation.kind = ConversationKind::EmpikThread;
-    empik_ticket.source = Source::Empikplace;
+    empik_ticket.source = Marketplace::Empik;
     store_ticket(&api, &empik_ticket).await;
 
     let mut settings_base = empik_body();

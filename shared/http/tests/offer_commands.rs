@@ -9,7 +9,7 @@ use common::*;
 use marketdesk_core::domain::offer_command::{
     CommandPurpose, CommandState, OfferCommand, OfferOutcome,
 };
-use marketdesk_core::domain::{IntegrationKind, Role};
+use marketdesk_core::domain::{Marketplace, Role};
 use marketdesk_core::ports::offers::OfferChange;
 use marketdesk_core::repo::offer_commands;
 use marketdesk_testkit::backend::seed_connected_integration;
@@ -57,13 +57,9 @@ async fn the_account_offer_commands_come_newest_first_with_their_outcomes() {
     let api = Api::new();
     let admin = api.key("shop", Role::Admin).await;
     let agent = api.key("shop", Role::Agent).await;
-    let integration = seed_connected_integration(
-        &api.backend.ports,
-        "shop",
-        "acct-1",
-        IntegrationKind::Allegro,
-    )
-    .await;
+    let integration =
+        seed_connected_integration(&api.backend.ports, "shop", "acct-1", Marketplace::Allegro)
+            .await;
     let store = &*api.backend.ports.store;
     for (seq, state) in [
         ("0001", CommandState::Done),

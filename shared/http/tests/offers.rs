@@ -7,7 +7,7 @@ mod common;
 use chrono::Utc;
 use common::*;
 use marketdesk_core::domain::offer::{MarketOffer, OfferStatus, SellingFormat};
-use marketdesk_core::domain::{Environment, Integration, IntegrationKind, Role};
+use marketdesk_core::domain::{Environment, Integration, Marketplace, Role};
 use marketdesk_core::repo::{integrations, offers};
 use serde_json::json;
 
@@ -15,7 +15,7 @@ async fn allegro(api: &Api, tenant: &str, id: &str) {
     let integration = Integration::new(
         id.into(),
         tenant.into(),
-        IntegrationKind::Allegro,
+        Marketplace::Allegro,
         "sklep",
         Environment::Production,
         Utc::now(),

@@ -10,7 +10,7 @@ use marketdesk_core::domain::order::{
     CheckoutFormData, FormStatus, Money, Order, OrderBuyer, OrderDelivery, OrderInvoice, OrderLine,
     OrderPayment, OrderStatus, PostalAddress, StoredCheckoutForm,
 };
-use marketdesk_core::domain::{Environment, Integration, IntegrationKind, Role};
+use marketdesk_core::domain::{Environment, Integration, Marketplace, Role};
 use marketdesk_core::repo::{integrations, orders};
 use serde_json::{json, Value};
 
@@ -19,7 +19,7 @@ async fn allegro_added(api: &Api, tenant: &str, id: &str, days_ago: i64) -> Stri
     let integration = Integration::new(
         id.into(),
         tenant.into(),
-        IntegrationKind::Allegro,
+        Marketplace::Allegro,
         "sklep",
         Environment::Sandbox,
         Utc::now() - Duration::days(days_ago),

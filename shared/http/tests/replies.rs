@@ -6,7 +6,7 @@ mod common;
 use async_trait::async_trait;
 use common::*;
 use marketdesk_core::domain::{
-    Attachment, Channel, Integration, IntegrationKind, ReplyState, Role, Ticket,
+    Attachment, Channel, Integration, Marketplace, ReplyState, Role, Ticket,
 };
 use marketdesk_core::ports::{
     Delivered, DeliveryRegistry, FetchedFile, MarketplaceError, OutgoingReply, ReplyChannel,
@@ -69,7 +69,7 @@ async fn api_with_ticket(channel: bool) -> (Api, String, Ticket) {
         }
     });
     let key = api.key("t1", Role::Agent).await;
-    seed_connected_integration(&api.backend.ports, "t1", "int-1", IntegrationKind::Allegro).await;
+    seed_connected_integration(&api.backend.ports, "t1", "int-1", Marketplace::Allegro).await;
     let ticket = ticket("t1", "int-1", "d-1", 5);
     store_ticket(&api, &ticket).await;
     (api, key, ticket)

@@ -4,7 +4,7 @@
 mod common;
 
 use common::*;
-use marketdesk_core::domain::{IntegrationKind, Role};
+use marketdesk_core::domain::{Marketplace, Role};
 use marketdesk_testkit::backend::seed_connected_integration;
 use serde_json::{json, Value};
 
@@ -14,7 +14,7 @@ async fn seeded() -> (Api, String, String, String) {
     let api = Api::new();
     let admin = api.key("t1", Role::Admin).await;
     let agent = api.key("t1", Role::Agent).await;
-    seed_connected_integration(&api.backend.ports, "t1", "int-1", IntegrationKind::Allegro).await;
+    seed_connected_integration(&api.backend.ports, "t1", "int-1", Marketplace::Allegro).await;
     store_customer(
         &api,
         "t1",

@@ -4,7 +4,7 @@
 mod common;
 
 use common::*;
-use marketdesk_core::domain::{IntegrationKind, Role};
+use marketdesk_core::domain::{Marketplace, Role};
 use marketdesk_core::jobs::InboundEvent;
 use marketdesk_core::services::ingest;
 use marketdesk_testkit::backend::seed_connected_integration;
@@ -39,9 +39,9 @@ fn event(tenant: &str, integration: &str, conversation: Value, extra: Value) -> 
 async fn seeded(api: &Api) -> (String, String, String) {
     let ports = &api.backend.ports;
     for (tenant, id, kind) in [
-        ("t1", "allegro-1", IntegrationKind::Allegro),
-        ("t1", "empik-1", IntegrationKind::Empikplace),
-        ("t2", "allegro-2", IntegrationKind::Allegro),
+        ("t1", "allegro-1", Marketplace::Allegro),
+        ("t1", "empik-1", Marketplace::Empik),
+        ("t2", "allegro-2", Marketplace::Allegro),
     ] {
         seed_connected_integration(ports, tenant, id, kind).await;
     }

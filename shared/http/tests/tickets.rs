@@ -61,7 +61,7 @@ async fn seeded() -> (Api, String, Vec<Ticket>) {
             }
             2 => {
                 t.conversation.kind = marketdesk_core::domain::ConversationKind::EmpikThread;
-                t.source = marketdesk_core::domain::Source::Empikplace;
+                t.source = marketdesk_core::domain::Marketplace::Empik;
                 t.buyer_login = "Empik-Buyer-77".into();
                 t.needs_reply = false;
             }
@@ -305,7 +305,7 @@ async fn lists_hide_closed_and_idle_allegro_discussions_unless_archived_is_asked
     let idle = ticket("t1", "int-1", "idle-31d", 60 * 24 * 31);
     let active = ticket("t1", "int-1", "idle-29d", 60 * 24 * 29);
     let mut empik_idle = ticket("t1", "int-2", "empik-40d", 60 * 24 * 40);
-    empik_idle.source = marketdesk_core::domain::Source::Empikplace;
+    empik_idle.source = marketdesk_core::domain::Marketplace::Empik;
     empik_idle.conversation.kind = marketdesk_core::domain::ConversationKind::EmpikThread;
     for t in [
         &closed_long_ago,

@@ -8,7 +8,7 @@ mod common;
 use axum::body::Body;
 use axum::http::Request;
 use common::*;
-use marketdesk_core::domain::{AuthorKind, IntegrationKind, Language, Role, Ticket};
+use marketdesk_core::domain::{AuthorKind, Language, Marketplace, Role, Ticket};
 use marketdesk_core::jobs::InboundEvent;
 use marketdesk_core::repo::{order_updates, tickets};
 use marketdesk_core::services::ingest;
@@ -714,7 +714,7 @@ async fn a_tenant_without_integrations_gets_the_first_run_page_admins_a_way_to_c
         &api.backend.ports,
         "acme",
         "in-1",
-        marketdesk_core::domain::IntegrationKind::Allegro,
+        marketdesk_core::domain::Marketplace::Allegro,
     )
     .await;
     let list = get(
@@ -799,7 +799,7 @@ async fn an_accounts_settings_page_previews_the_autoresponse_and_saves_only_vali
         &api.backend.ports,
         "acme",
         "in-1",
-        marketdesk_core::domain::IntegrationKind::Allegro,
+        marketdesk_core::domain::Marketplace::Allegro,
     )
     .await;
     let path = format!("/settings/integrations/{}", integration.id);
@@ -1166,8 +1166,8 @@ async fn ingested(
 /// order (buyer Jan Kowalski) and an EmpikPlace thread of order `EMP123456-A`.
 async fn two_marketplaces(api: &Api) -> (Ticket, Ticket) {
     let ports = &api.backend.ports;
-    seed_connected_integration(ports, "acme", "allegro-1", IntegrationKind::Allegro).await;
-    seed_connected_integration(ports, "acme", "empik-1", IntegrationKind::Empikplace).await;
+    seed_connected_integration(ports, "acme", "allegro-1", Marketplace::Allegro).await;
+    seed_connected_integration(ports, "acme", "empik-1", Marketplace::Empik).await;
     let allegro = ingested(
         api,
         "allegro-1",
@@ -1285,7 +1285,7 @@ async fn an_empikplace_ticket_shows_since_when_mirakl_awaits_the_shops_answer() 
     let api = Api::new();
     person(&api, "agata@example.com", Language::Pl).await;
     let ports = &api.backend.ports;
-    seed_connected_integration(ports, "acme", "empik-1", IntegrationKind::Empikplace).await;
+    seed_connected_integration(ports, "acme", "empik-1", Marketplace::Empik).await;
     let since = chrono::Utc::now() - chrono::Duration::minutes(125);
     let ticket = ingested(
         &api,
@@ -1344,8 +1344,8 @@ async fn account_queue_category_tag_and_assignee_filters_combine_with_views_and_
     person(&api, "agata@example.com", Language::Pl).await;
     let agata = user_id(&api, "agata@example.com").await;
     let ports = &api.backend.ports;
-    seed_connected_integration(ports, "acme", "shop-a", IntegrationKind::Allegro).await;
-    seed_connected_integration(ports, "acme", "shop-b", IntegrationKind::Allegro).await;
+    seed_connected_integration(ports, "acme", "shop-a", Marketplace::Allegro).await;
+    seed_connected_integration(ports, "acme", "shop-b", Marketplace::Allegro).await;
     let now = chrono::Utc::now();
     let mut mine = common::ticket("acme", "shop-a", "a1", 1);
     mine.queue = Some("Zwroty".into());
@@ -1522,7 +1522,7 @@ async fn the_account_settings_page_saves_the_signature_and_sla_targets_and_refus
         &api.backend.ports,
         "acme",
         "in-1",
-        marketdesk_core::domain::IntegrationKind::Allegro,
+        marketdesk_core::domain::Marketplace::Allegro,
     )
     .await;
     let path = format!("/settings/integrations/{}", integration.id);
@@ -1606,7 +1606,7 @@ async fn the_account_settings_page_edits_the_sla_working_days_and_hours() {
         &api.backend.ports,
         "acme",
         "in-1",
-        marketdesk_core::domain::IntegrationKind::Allegro,
+        marketdesk_core::domain::Marketplace::Allegro,
     )
     .await;
     let path = format!("/settings/integrations/{}", integration.id);
@@ -1934,8 +1934,7 @@ async fn the_account_settings_page_lists_the_accounts_event_log_in_polish() {
     admin(&api, "adam@example.com").await;
     let browser = sign_in(&api, "adam@example.com").await;
     let integration =
-        seed_connected_integration(&api.backend.ports, "acme", "in-1", IntegrationKind::Allegro)
-            .await;
+        seed_connected_integration(&api.backend.ports, "acme", "in-1", Marketplace::Allegro).await;
     let path = format!("/settings/integrations/{}", integration.id);
     assert!(html(&get(&api, &path, &browser.cookies).await).contains("Brak zdarzeń."));
     let switched_off = marketdesk_core::services::account_log::account_blocked(

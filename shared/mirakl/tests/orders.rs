@@ -73,7 +73,7 @@ async fn orders_by_ids_bring_lines_and_the_customer() {
     );
     assert_eq!(
         client.order_url(&first),
-        format!("{}/mmp/shop/order/{first}", world.sandbox.base_url)
+        format!("{}/mmp/shop/order/{first}", world.simulator.base_url)
     );
     assert_eq!(
         order_url("https://marketplace.empik.com", &first),

@@ -2,7 +2,7 @@
 //! and integrations seeded into it: the backend most service and adapter tests run on.
 
 use chrono::{DateTime, Utc};
-use marketdesk_core::domain::{ConnectionState, Environment, Integration, IntegrationKind};
+use marketdesk_core::domain::{ConnectionState, Environment, Integration, Marketplace};
 use marketdesk_core::ports::{Clock, ManualClock, Ports, SystemClock};
 use marketdesk_core::repo::integrations;
 use marketdesk_local::LocalBackend;
@@ -39,7 +39,7 @@ pub async fn seed_connected_integration(
     ports: &Ports,
     tenant: &str,
     id: &str,
-    kind: IntegrationKind,
+    kind: Marketplace,
 ) -> Integration {
     let mut integration = Integration::new(
         id.into(),

@@ -1,6 +1,6 @@
 //! Test support shared by marketdesk's tests, so a test author finds one helper per job:
 //!
-//! - [`simulator`]: a client of the marketplace simulator's control API (`/__sandbox`);
+//! - [`simulator`]: a client of the marketplace simulator's control API (`/__simulator`);
 //! - [`backend`] (feature `local`): the embedded backend in a temporary directory, on the
 //!   system clock or a manual one, and integrations seeded into it;
 //! - [`aws`] (feature `aws`): DynamoDB Local and moto, found through the environment.

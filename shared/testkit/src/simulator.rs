@@ -1,11 +1,11 @@
-//! A client of the marketplace simulator's control API (`/__sandbox`, see docs/sandbox.md):
+//! A client of the marketplace simulator's control API (`/__simulator`, see docs/simulator.md):
 //! seeding sellers, buyers, offers, orders and conversations, arming faults, moving the
 //! simulator's clock and reading what the seller side posted.
 
 use reqwest::Method;
 use serde_json::{json, Value};
 
-/// The simulator's control API at one base URL (e.g. `RunningSandbox::base_url`).
+/// The simulator's control API at one base URL (e.g. `RunningSimulator::base_url`).
 #[derive(Clone, Debug)]
 pub struct SimulatorControl {
     http: reqwest::Client,
@@ -41,9 +41,9 @@ impl SimulatorControl {
         &self.base_url
     }
 
-    /// The URL of control path `path` (`/__sandbox` + `path`).
+    /// The URL of control path `path` (`/__simulator` + `path`).
     pub fn url(&self, path: &str) -> String {
-        format!("{}/__sandbox{path}", self.base_url)
+        format!("{}/__simulator{path}", self.base_url)
     }
 
     /// Any call on the control API, whatever it answers: the status and the JSON body
@@ -116,7 +116,7 @@ impl SimulatorControl {
         assert!(is_success(status), "DELETE {path}: {status} {answer}");
     }
 
-    /// Arms a fault rule (`POST /__sandbox/faults`, answered 201).
+    /// Arms a fault rule (`POST /__simulator/faults`, answered 201).
     pub async fn fault(&self, rule: Value) {
         let (status, answer) = self.post_status("/faults", &rule).await;
         assert_eq!(status, 201, "POST /faults: {answer}");
@@ -172,14 +172,14 @@ impl SimulatorControl {
 
     /// A new EmpikPlace shop (`body` as the control API takes it, at least `name`); the answer
     /// (`shop_id`, `api_key`).
-    pub async fn mirakl_shop(&self, body: Value) -> Value {
-        self.post("/mirakl/shops", body).await
+    pub async fn empik_shop(&self, body: Value) -> Value {
+        self.post("/empik/shops", body).await
     }
 
     /// A new EmpikPlace customer; the answer (`customer_id`, …).
     pub async fn mirakl_customer(&self, firstname: &str, lastname: &str) -> Value {
         self.post(
-            "/mirakl/customers",
+            "/empik/customers",
             json!({ "firstname": firstname, "lastname": lastname }),
         )
         .await
@@ -193,10 +193,10 @@ impl SimulatorControl {
 
     /// What shops posted through M12, oldest first: into EmpikPlace thread `thread_id`, or
     /// everywhere when `None`.
-    pub async fn mirakl_posted(&self, thread_id: Option<&str>) -> Vec<Value> {
+    pub async fn empik_posted(&self, thread_id: Option<&str>) -> Vec<Value> {
         let path = match thread_id {
-            Some(thread_id) => format!("/mirakl/threads/{thread_id}/posted"),
-            None => "/mirakl/posted".to_owned(),
+            Some(thread_id) => format!("/empik/threads/{thread_id}/posted"),
+            None => "/empik/posted".to_owned(),
         };
         posted(self.get(&path).await)
     }

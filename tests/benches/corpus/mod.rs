@@ -18,8 +18,8 @@
 
 use chrono::{Duration, TimeZone, Utc};
 use marketdesk_core::domain::{
-    Actor, AuthorKind, ConversationKind, ConversationRef, Environment, Integration,
-    IntegrationKind, Language, Role, User,
+    Actor, AuthorKind, ConversationKind, ConversationRef, Environment, Integration, Language,
+    Marketplace, Role, User,
 };
 use marketdesk_core::ids::{TenantId, UserId};
 use marketdesk_core::jobs::{InboundEvent, InboundMessage};
@@ -454,8 +454,8 @@ fn agents_change(n: usize, agent: &UserId) -> Option<workflow::TicketPatch> {
 pub async fn seed(ports: &Ports, tenant: &TenantId, tickets: usize) -> std::time::Duration {
     let mut owners = Vec::new();
     for (kind, queue) in [
-        (IntegrationKind::Allegro, "allegro"),
-        (IntegrationKind::Empikplace, "empik"),
+        (Marketplace::Allegro, "allegro"),
+        (Marketplace::Empik, "empik"),
     ] {
         let mut integration = Integration::new(
             marketdesk_core::ids::IntegrationId::generate(),

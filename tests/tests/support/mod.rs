@@ -7,7 +7,7 @@ pub mod scripted;
 use chrono::{DateTime, Duration, Utc};
 use marketdesk_core::domain::{
     AuthorKind, ConnectionState, ConversationKind, ConversationRef, Environment, Integration,
-    IntegrationKind, IntegrationSettings,
+    IntegrationSettings, Marketplace,
 };
 use marketdesk_core::domain::{Language, Role, User};
 use marketdesk_core::ids::{IntegrationId, TenantId, UserId};
@@ -53,7 +53,7 @@ pub fn backend() -> Backend {
 
 pub fn integration(
     tenant: &str,
-    kind: IntegrationKind,
+    kind: Marketplace,
     active: bool,
     connection: ConnectionState,
 ) -> Integration {
@@ -79,7 +79,7 @@ pub fn integration(
 pub async fn connected_allegro(ports: &Ports, tenant: &str) -> Integration {
     let i = integration(
         tenant,
-        IntegrationKind::Allegro,
+        Marketplace::Allegro,
         true,
         ConnectionState::Connected,
     );

@@ -32,12 +32,12 @@ pub struct Clients {
     pub api_url: String,
     key: String,
     /// The simulator, e.g. `http://127.0.0.1:3001`.
-    pub sandbox_url: String,
+    pub simulator_url: String,
 }
 
 impl Clients {
     /// Clients of the API (with `key`) and of the simulator.
-    pub fn new(api_url: &str, key: &str, sandbox_url: &str) -> Result<Self, CallError> {
+    pub fn new(api_url: &str, key: &str, simulator_url: &str) -> Result<Self, CallError> {
         let http = reqwest::Client::builder()
             .redirect(reqwest::redirect::Policy::none())
             .timeout(Duration::from_secs(15))
@@ -52,7 +52,7 @@ impl Clients {
             http,
             api_url: api_url.to_owned(),
             key: key.to_owned(),
-            sandbox_url: sandbox_url.to_owned(),
+            simulator_url: simulator_url.to_owned(),
         })
     }
 
@@ -68,15 +68,15 @@ impl Clients {
             .await
     }
 
-    /// `GET` on the simulator's control API (`path` under `/__sandbox`).
+    /// `GET` on the simulator's control API (`path` under `/__simulator`).
     pub async fn control_get(&self, path: &str) -> Result<Value, CallError> {
-        let url = format!("{}/__sandbox{path}", self.sandbox_url);
+        let url = format!("{}/__simulator{path}", self.simulator_url);
         self.call(Method::GET, &url, false, None).await
     }
 
-    /// `POST` on the simulator's control API (`path` under `/__sandbox`).
+    /// `POST` on the simulator's control API (`path` under `/__simulator`).
     pub async fn control_post(&self, path: &str, body: &Value) -> Result<Value, CallError> {
-        let url = format!("{}/__sandbox{path}", self.sandbox_url);
+        let url = format!("{}/__simulator{path}", self.simulator_url);
         self.call(Method::POST, &url, false, Some(body)).await
     }
 

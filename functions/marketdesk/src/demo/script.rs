@@ -79,7 +79,7 @@ async fn timeline(prepared: &Prepared, narrator: Narrator, pace: f64) -> Result<
     let body = json!({"shop_id": cast.shop, "customer_id": cast.katarzyna,
         "order_id": cast.lamp_order, "topic": {"type": "FREE_TEXT", "value": "Kiedy wysyłka?"},
         "body": text});
-    let empik_thread = create(clients, "/mirakl/threads", body, "thread_id").await?;
+    let empik_thread = create(clients, "/empik/threads", body, "thread_id").await?;
     said(
         "EmpikPlace customer Katarzyna Lewandowska writes to the shop",
         text,
@@ -121,7 +121,7 @@ async fn timeline(prepared: &Prepared, narrator: Narrator, pace: f64) -> Result<
 
     pace.until(56).await;
     let text = "Czy mogę prosić o numer przesyłki?";
-    let path = format!("/mirakl/threads/{empik_thread}/messages");
+    let path = format!("/empik/threads/{empik_thread}/messages");
     clients
         .control_post(&path, &json!({"from": "CUSTOMER", "body": text}))
         .await?;
@@ -172,14 +172,14 @@ async fn cast(clients: &Clients, prepared: &Prepared) -> Result<Cast, CallError>
     let shop = prepared.empik_shop_id;
     let customer = clients
         .control_post(
-            "/mirakl/customers",
+            "/empik/customers",
             &json!({"firstname": "Katarzyna", "lastname": "Lewandowska"}),
         )
         .await?;
     let katarzyna = id_of(&customer, "customer_id")?;
     let order = clients
         .control_post(
-            "/mirakl/orders",
+            "/empik/orders",
             &json!({"shop_id": shop, "customer_id": katarzyna, "lines": [{
                 "title": "Lampka nocna LED z ładowarką", "sku": "LAMP-LED-01",
                 "quantity": 1, "price": 89.99,

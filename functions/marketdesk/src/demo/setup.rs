@@ -67,10 +67,10 @@ pub struct Prepared {
 pub async fn prepare(
     ports: &Ports,
     api_url: &str,
-    sandbox_url: &str,
+    simulator_url: &str,
 ) -> Result<Prepared, DemoError> {
     let (key, key_reused) = admin_key(ports).await?;
-    let clients = Clients::new(api_url, key.expose_secret(), sandbox_url)?;
+    let clients = Clients::new(api_url, key.expose_secret(), simulator_url)?;
 
     let seller = clients
         .control_post(
@@ -86,7 +86,7 @@ pub async fn prepare(
     .await?;
     let shop = clients
         .control_post(
-            "/mirakl/shops",
+            "/empik/shops",
             &json!({"name": EMPIK_SHOP_NAME, "api_key": empik_key.expose_secret()}),
         )
         .await?;

@@ -56,7 +56,7 @@ struct Watcher<'a> {
     /// Marketplace conversation id → ticket id.
     conversations: HashMap<String, String>,
     allegro_posted: usize,
-    mirakl_posted: usize,
+    empik_posted: usize,
     commands_shown: bool,
 }
 
@@ -72,7 +72,7 @@ impl<'a> Watcher<'a> {
             tickets: HashMap::new(),
             conversations: HashMap::new(),
             allegro_posted: 0,
-            mirakl_posted: 0,
+            empik_posted: 0,
             commands_shown: false,
         }
     }
@@ -238,13 +238,13 @@ impl<'a> Watcher<'a> {
             self.delivered("Allegro", conversation, text).await?;
             self.allegro_posted += 1;
         }
-        let mirakl = self.clients.control_get("/mirakl/posted").await?;
-        let mirakl = mirakl["posted"].as_array().cloned().unwrap_or_default();
-        for posted in mirakl.iter().skip(self.mirakl_posted) {
+        let empik = self.clients.control_get("/empik/posted").await?;
+        let empik = empik["posted"].as_array().cloned().unwrap_or_default();
+        for posted in empik.iter().skip(self.empik_posted) {
             let conversation = posted["thread_id"].as_str().unwrap_or_default();
             let text = posted["body"].as_str().unwrap_or_default();
             self.delivered("EmpikPlace", conversation, text).await?;
-            self.mirakl_posted += 1;
+            self.empik_posted += 1;
         }
         Ok(())
     }

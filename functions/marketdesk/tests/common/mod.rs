@@ -13,7 +13,7 @@ pub fn marketdesk() -> Command {
         .env_remove("MARKETDESK_LISTEN")
         .env_remove("MARKETDESK_DATA_DIR")
         .env_remove("MARKETDESK_POLL_INTERVAL")
-        .env_remove("MARKETDESK_SANDBOX_LISTEN");
+        .env_remove("MARKETDESK_SIMULATOR_LISTEN");
     command
 }
 
@@ -147,14 +147,17 @@ pub fn serve_command(data: &std::path::Path, port: u16, poll_interval: Option<&s
     command
 }
 
-/// Points `command`'s Allegro channel at the simulator at `sandbox_url`, with the simulator's
+/// Points `command`'s Allegro channel at the simulator at `simulator_url`, with the simulator's
 /// application credentials.
-pub fn allegro_simulator<'a>(command: &'a mut Command, sandbox_url: &str) -> &'a mut Command {
+pub fn allegro_simulator<'a>(command: &'a mut Command, simulator_url: &str) -> &'a mut Command {
     command
-        .env("MARKETDESK_ALLEGRO_CLIENT_ID", "sandbox-client-id")
-        .env("MARKETDESK_ALLEGRO_CLIENT_SECRET", "sandbox-client-secret")
-        .env("MARKETDESK_ALLEGRO_API_URL", sandbox_url)
-        .env("MARKETDESK_ALLEGRO_AUTH_URL", sandbox_url)
+        .env("MARKETDESK_ALLEGRO_CLIENT_ID", "simulator-client-id")
+        .env(
+            "MARKETDESK_ALLEGRO_CLIENT_SECRET",
+            "simulator-client-secret",
+        )
+        .env("MARKETDESK_ALLEGRO_API_URL", simulator_url)
+        .env("MARKETDESK_ALLEGRO_AUTH_URL", simulator_url)
 }
 
 /// An HTTP client that follows no redirects (the OAuth steps read them).

@@ -4,7 +4,7 @@
 #![allow(dead_code)]
 
 use marketdesk_allegro::{AccessToken, AllegroClient, AllegroConfig, Hosts, RetryPolicy, TokenSet};
-use marketdesk_sandbox::RunningSandbox;
+use marketdesk_simulator::RunningSimulator;
 use marketdesk_testkit::SimulatorControl;
 use secrecy::SecretString;
 use serde_json::{json, Value};
@@ -13,9 +13,9 @@ use std::time::Duration;
 /// A User-Agent of the shape Allegro requires.
 pub const USER_AGENT: &str = "marketdesk-tests/0.1.0 (+https://github.com/marketdesk/marketdesk)";
 /// The simulator's registered application.
-pub const CLIENT_ID: &str = "sandbox-client-id";
+pub const CLIENT_ID: &str = "simulator-client-id";
 /// Its secret.
-pub const CLIENT_SECRET: &str = "sandbox-client-secret";
+pub const CLIENT_SECRET: &str = "simulator-client-secret";
 /// A redirect URI the simulator accepts.
 pub const REDIRECT_URI: &str = "http://localhost:8080/allegro/callback";
 
@@ -30,7 +30,7 @@ pub fn fast_retry() -> RetryPolicy {
 /// A simulator and a client for it.
 pub struct Sim {
     /// The simulator.
-    pub sandbox: RunningSandbox,
+    pub simulator: RunningSimulator,
     /// The client under test.
     pub client: AllegroClient,
     /// The simulator's control API.
@@ -40,13 +40,13 @@ pub struct Sim {
 impl Sim {
     /// A fresh simulator and a client with fast retries and a 5 s timeout.
     pub async fn start() -> Self {
-        let sandbox = RunningSandbox::start_local()
+        let simulator = RunningSimulator::start_local()
             .await
-            .expect("the sandbox starts");
-        let client = AllegroClient::new(config_for(&sandbox.base_url)).expect("client");
-        let control = SimulatorControl::new(&sandbox.base_url);
+            .expect("the simulator starts");
+        let client = AllegroClient::new(config_for(&simulator.base_url)).expect("client");
+        let control = SimulatorControl::new(&simulator.base_url);
         Self {
-            sandbox,
+            simulator,
             client,
             control,
         }
@@ -57,7 +57,7 @@ impl Sim {
         &self,
         change: impl FnOnce(AllegroConfig) -> AllegroConfig,
     ) -> AllegroClient {
-        AllegroClient::new(change(config_for(&self.sandbox.base_url))).expect("client")
+        AllegroClient::new(change(config_for(&self.simulator.base_url))).expect("client")
     }
 
     /// POSTs to the control API and returns the created object's `field`, asserting 2xx.
@@ -70,7 +70,7 @@ impl Sim {
         self.control.advance_clock(seconds).await;
     }
 
-    /// Arms a fault (`POST /__sandbox/faults`).
+    /// Arms a fault (`POST /__simulator/faults`).
     pub async fn fault(&self, rule: Value) {
         self.control.fault(rule).await;
     }

@@ -437,13 +437,13 @@ fn file_name(name: Option<&str>, url: &str) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use marketdesk_core::domain::{Environment, IntegrationKind};
+    use marketdesk_core::domain::{Environment, Marketplace};
 
     fn integration() -> Integration {
         Integration::new(
             "i1".into(),
             "t1".into(),
-            IntegrationKind::Allegro,
+            Marketplace::Allegro,
             "sklep",
             Environment::Production,
             Utc::now(),

@@ -2,7 +2,7 @@
 //! never on a poll: Mirakl asks for it at most once a day).
 
 use async_trait::async_trait;
-use marketdesk_core::domain::{Environment, IntegrationKind};
+use marketdesk_core::domain::{Environment, Marketplace};
 use marketdesk_core::ports::{CredentialCheck, CredentialCheckError, CredentialVerdict};
 use marketdesk_mirakl::{MiraklClient, MiraklConfig, MiraklError};
 use secrecy::{ExposeSecret, SecretString};
@@ -27,11 +27,11 @@ impl EmpikKeyCheck {
 impl CredentialCheck for EmpikKeyCheck {
     async fn check_api_key(
         &self,
-        kind: IntegrationKind,
+        kind: Marketplace,
         _environment: Environment,
         api_key: &SecretString,
     ) -> Result<CredentialVerdict, CredentialCheckError> {
-        if kind != IntegrationKind::Empikplace {
+        if kind != Marketplace::Empik {
             return Ok(CredentialVerdict::Unchecked);
         }
         let config = MiraklConfig::new(api_key.expose_secret().to_owned())

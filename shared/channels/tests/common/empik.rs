@@ -4,11 +4,11 @@
 use super::cycle;
 use chrono::{Duration, Utc};
 use marketdesk_channels::empik::EmpikThreadsSource;
-use marketdesk_core::domain::{Channel, Integration, IntegrationKind, Message, Ticket};
+use marketdesk_core::domain::{Channel, Integration, Marketplace, Message, Ticket};
 use marketdesk_core::ports::{ManualClock, MarketplaceRegistry, Ports};
 use marketdesk_core::repo::{integrations, tickets};
 use marketdesk_core::services::integrations::api_key_secret_name;
-use marketdesk_sandbox::RunningSandbox;
+use marketdesk_simulator::RunningSimulator;
 use marketdesk_testkit::backend::{manual_backend, seed_connected_integration, TempBackend};
 use marketdesk_testkit::SimulatorControl;
 use secrecy::SecretString;
@@ -34,7 +34,7 @@ pub async fn store_api_key(ports: &Ports, integration: &Integration, shop: &Valu
 /// A simulator with a shop and a customer, an integration holding the shop's key (enabled an
 /// hour ago), and the EmpikPlace reader registered as the poller runs it.
 pub struct EmpikShop {
-    pub sandbox: RunningSandbox,
+    pub simulator: RunningSimulator,
     pub backend: TempBackend,
     /// The backend's clock (the simulator keeps its own).
     pub clock: Arc<ManualClock>,
@@ -49,14 +49,13 @@ pub struct EmpikShop {
 impl EmpikShop {
     /// A fresh world; nothing polled yet.
     pub async fn start() -> Self {
-        let sandbox = RunningSandbox::start_local().await.expect("sandbox");
-        let control = SimulatorControl::new(&sandbox.base_url);
+        let simulator = RunningSimulator::start_local().await.expect("simulator");
+        let control = SimulatorControl::new(&simulator.base_url);
         let (backend, clock) = manual_backend(Utc::now());
         let ports = backend.ports.clone();
-        let shop = control.mirakl_shop(json!({"name": "Sklep Empik"})).await;
+        let shop = control.empik_shop(json!({"name": "Sklep Empik"})).await;
         let customer = control.mirakl_customer("Anna", "Nowak").await;
-        let seeded =
-            seed_connected_integration(&ports, "t1", "empik-1", IntegrationKind::Empikplace).await;
+        let seeded = seed_connected_integration(&ports, "t1", "empik-1", Marketplace::Empik).await;
         let stored = integrations::get(&*ports.store, &seeded.tenant_id, &seeded.id)
             .await
             .expect("get")
@@ -71,12 +70,12 @@ impl EmpikShop {
             Channel::EmpikThreads,
             Arc::new(EmpikThreadsSource::new(
                 super::empik_access(&ports),
-                sandbox.base_url.clone(),
+                simulator.base_url.clone(),
                 UA,
             )),
         );
         Self {
-            sandbox,
+            simulator,
             backend,
             clock,
             control,
@@ -92,7 +91,7 @@ impl EmpikShop {
         let order = self
             .control
             .post(
-                "/mirakl/orders",
+                "/empik/orders",
                 json!({"shop_id": self.shop_id, "customer_id": self.customer_id,
                        "lines": [{"title": title, "sku": "SKU-1", "quantity": 1, "price": 10.0}]}),
             )
@@ -107,7 +106,7 @@ impl EmpikShop {
         if let Some(order_id) = order_id {
             request["order_id"] = json!(order_id);
         }
-        let thread = self.control.post("/mirakl/threads", request).await;
+        let thread = self.control.post("/empik/threads", request).await;
         thread["thread_id"].as_str().expect("thread id").to_owned()
     }
 
@@ -115,7 +114,7 @@ impl EmpikShop {
     pub async fn message(&self, thread_id: &str, from: &str, body: &str) {
         self.control
             .post(
-                &format!("/mirakl/threads/{thread_id}/messages"),
+                &format!("/empik/threads/{thread_id}/messages"),
                 json!({"from": from, "body": body}),
             )
             .await;

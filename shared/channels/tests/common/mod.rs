@@ -15,14 +15,14 @@ use marketdesk_channels::allegro::{AllegroClients, AllegroIssuesSource, AllegroM
 use marketdesk_channels::empik::EmpikAccess;
 use marketdesk_core::adapter_ports;
 use marketdesk_core::domain::{
-    AuthorKind, Channel, ConversationKind, Environment, Integration, IntegrationKind, Ticket,
+    AuthorKind, Channel, ConversationKind, Environment, Integration, Marketplace, Ticket,
 };
 use marketdesk_core::jobs::PollJob;
 use marketdesk_core::ports::{MarketplaceRegistry, Ports};
 use marketdesk_core::repo::{customers, integrations, tickets};
 use marketdesk_core::services::polling::PollingSettings;
 use marketdesk_core::services::{ingest, poller, scheduler, tokens};
-use marketdesk_sandbox::RunningSandbox;
+use marketdesk_simulator::RunningSimulator;
 use marketdesk_testkit::backend::{seed_connected_integration, TempBackend};
 use marketdesk_testkit::SimulatorControl;
 use secrecy::SecretString;
@@ -32,8 +32,8 @@ use std::time::Duration as StdDuration;
 use url::Url;
 
 pub const UA: &str = "marketdesk-tests/0.1.0 (+https://github.com/marketdesk/marketdesk)";
-pub const CLIENT_ID: &str = "sandbox-client-id";
-pub const CLIENT_SECRET: &str = "sandbox-client-secret";
+pub const CLIENT_ID: &str = "simulator-client-id";
+pub const CLIENT_SECRET: &str = "simulator-client-secret";
 pub const REDIRECT_URI: &str = "http://localhost:8080/oauth/allegro/callback";
 pub const SANDBOX_SITE: &str = "https://allegro.pl.allegrosandbox.pl";
 
@@ -73,7 +73,7 @@ pub fn simulator_clients(
 /// Allegro harness starts from.
 pub struct AllegroSeller {
     /// The simulator.
-    pub sandbox: RunningSandbox,
+    pub simulator: RunningSimulator,
     /// Its control API.
     pub control: SimulatorControl,
     /// The backend the integration lives in.
@@ -95,20 +95,20 @@ impl AllegroSeller {
         backend: TempBackend,
         adjust: impl Fn(AllegroConfig) -> AllegroConfig,
     ) -> Self {
-        let sandbox = RunningSandbox::start_local().await.expect("sandbox");
-        let clients = simulator_clients(&sandbox.base_url, adjust);
-        let control = SimulatorControl::new(&sandbox.base_url);
+        let simulator = RunningSimulator::start_local().await.expect("simulator");
+        let clients = simulator_clients(&simulator.base_url, adjust);
+        let control = SimulatorControl::new(&simulator.base_url);
         let http = control.http().clone();
         let integration = seed_connected_integration(
             &backend.ports,
             "t1",
             &format!("allegro-{login}"),
-            IntegrationKind::Allegro,
+            Marketplace::Allegro,
         )
         .await;
         let seller_id = control.allegro_seller(login, true).await;
         let seller = Self {
-            sandbox,
+            simulator,
             control,
             backend,
             clients,
@@ -125,7 +125,7 @@ impl AllegroSeller {
         &self.backend.ports
     }
 
-    /// The client of the sandbox environment.
+    /// The client of the simulator environment.
     pub fn client(&self) -> &AllegroClient {
         self.clients.for_environment(Environment::Sandbox)
     }

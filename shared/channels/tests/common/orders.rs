@@ -6,10 +6,10 @@ use marketdesk_allegro::AllegroClient;
 use marketdesk_channels::allegro::order_journal::AllegroOrderJournal;
 use marketdesk_channels::allegro::AllegroClients;
 use marketdesk_core::domain::order::Order;
-use marketdesk_core::domain::{Environment, Integration, IntegrationKind};
+use marketdesk_core::domain::{Environment, Integration, Marketplace};
 use marketdesk_core::ports::{MarketplaceRegistry, Ports};
 use marketdesk_core::repo::{integrations, orders};
-use marketdesk_sandbox::RunningSandbox;
+use marketdesk_simulator::RunningSimulator;
 use marketdesk_testkit::backend::{seed_connected_integration, temp_backend, TempBackend};
 use marketdesk_testkit::SimulatorControl;
 use serde_json::{json, Value};
@@ -17,7 +17,7 @@ use std::sync::Arc;
 
 /// The simulator, the backend and a connected account with orders switched on.
 pub struct World {
-    pub sandbox: RunningSandbox,
+    pub simulator: RunningSimulator,
     /// The embedded backend's directory, kept while the world lives (`None` on AWS).
     pub backend: Option<TempBackend>,
     pub ports: Ports,
@@ -48,13 +48,13 @@ impl World {
         login: &str,
         create_automatically: bool,
     ) -> Self {
-        let sandbox = RunningSandbox::start_local().await.expect("sandbox");
-        let config = simulator_allegro_config(&sandbox.base_url);
+        let simulator = RunningSimulator::start_local().await.expect("simulator");
+        let config = simulator_allegro_config(&simulator.base_url);
         let clients = AllegroClients::new(&config).expect("clients");
-        let control = SimulatorControl::new(&sandbox.base_url);
+        let control = SimulatorControl::new(&simulator.base_url);
         let http = control.http().clone();
         let mut integration =
-            seed_connected_integration(&ports, "t1", login, IntegrationKind::Allegro).await;
+            seed_connected_integration(&ports, "t1", login, Marketplace::Allegro).await;
         let seller_id = control.allegro_seller(login, true).await;
         let client: &AllegroClient = clients.for_environment(Environment::Production);
         connect(&ports, client, &http, &integration).await;
@@ -81,7 +81,7 @@ impl World {
             AllegroOrderJournal::new(super::allegro_access(&ports, &clients), clients.clone()),
         ));
         Self {
-            sandbox,
+            simulator,
             backend,
             ports,
             registry,

@@ -3,7 +3,7 @@
 //! store's transactions. Takes whole [`Ports`]; only the store and clock are used.
 
 use crate::domain::{
-    Actor, ConversationKind, ConversationRef, Customer, Role, Source, Ticket, TicketPanel,
+    Actor, ConversationKind, ConversationRef, Customer, Marketplace, Role, Ticket, TicketPanel,
     TicketStatus,
 };
 use crate::ids::{CustomerId, TenantId, TicketId, UserId};
@@ -52,7 +52,7 @@ async fn ticket_of(ports: &Ports, tenant: &TenantId, customer: &CustomerId) -> T
             kind: ConversationKind::AllegroCommonThread,
             external_id: super::unique("thread"),
         },
-        source: Source::Allegro,
+        source: Marketplace::Allegro,
         subject: "Pytanie".into(),
         status: TicketStatus::Open,
         marketplace_status: "OPEN".into(),

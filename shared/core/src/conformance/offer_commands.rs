@@ -10,7 +10,7 @@ use crate::domain::account_event::AccountEventKind;
 use crate::domain::offer::{MarketOffer, OfferStatus, SellingFormat};
 use crate::domain::offer_command::{CommandState, OfferCommand};
 use crate::domain::product::ChangeSource;
-use crate::domain::{Actor, Environment, Integration, IntegrationKind, Role};
+use crate::domain::{Actor, Environment, Integration, Marketplace, Role};
 use crate::ids::{IntegrationId, TenantId};
 use crate::ports::offers::{
     CommandError, CommandReport, OfferChange, OfferCommandKind, OfferCommands, TaskOutcome,
@@ -271,7 +271,7 @@ impl World {
         let mut integration = Integration::new(
             IntegrationId::from(super::unique(name).as_str()),
             self.tenant.clone(),
-            IntegrationKind::Allegro,
+            Marketplace::Allegro,
             name,
             environment,
             now - Duration::days(30),

@@ -1,7 +1,7 @@
 //! Integrations: a seller's connected marketplace accounts and their settings.
 
 use super::cursor::Channel;
-pub use super::marketplace::Marketplace as IntegrationKind;
+pub use super::marketplace::Marketplace;
 use super::ticket::{ConversationKind, TicketStatus};
 use crate::ids::{IntegrationId, TenantId};
 use chrono::{DateTime, Utc};
@@ -168,7 +168,7 @@ pub struct Integration {
     /// The owning tenant.
     pub tenant_id: TenantId,
     /// Allegro or EmpikPlace.
-    pub kind: IntegrationKind,
+    pub kind: Marketplace,
     /// Name shown to agents (the marketplace login or shop name until renamed).
     pub display_name: String,
     /// Production or sandbox.
@@ -190,7 +190,7 @@ impl Integration {
     pub fn new(
         id: IntegrationId,
         tenant_id: TenantId,
-        kind: IntegrationKind,
+        kind: Marketplace,
         display_name: impl Into<String>,
         environment: Environment,
         now: DateTime<Utc>,
@@ -213,10 +213,10 @@ impl Integration {
     /// journal when orders are switched on and its offers when offers are.
     pub fn poll_channels(&self) -> Vec<Channel> {
         let mut channels = self.kind.channels().to_vec();
-        if self.kind == IntegrationKind::Allegro && self.settings.orders.enabled {
+        if self.kind == Marketplace::Allegro && self.settings.orders.enabled {
             channels.push(Channel::AllegroOrders);
         }
-        if self.kind == IntegrationKind::Allegro && self.settings.offers.enabled {
+        if self.kind == Marketplace::Allegro && self.settings.offers.enabled {
             channels.push(Channel::AllegroOffers);
         }
         channels
@@ -237,7 +237,7 @@ mod tests {
         Integration {
             id: IntegrationId::generate(),
             tenant_id: TenantId::from("t1"),
-            kind: IntegrationKind::Allegro,
+            kind: Marketplace::Allegro,
             display_name: "shop".into(),
             environment: Environment::Sandbox,
             active,
@@ -263,12 +263,9 @@ mod tests {
     #[test]
     fn allegro_is_polled_on_both_inboxes() {
         assert_eq!(
-            IntegrationKind::Allegro.channels(),
+            Marketplace::Allegro.channels(),
             &[Channel::AllegroIssues, Channel::AllegroMessaging]
         );
-        assert_eq!(
-            IntegrationKind::Empikplace.channels(),
-            &[Channel::EmpikThreads]
-        );
+        assert_eq!(Marketplace::Empik.channels(), &[Channel::EmpikThreads]);
     }
 }

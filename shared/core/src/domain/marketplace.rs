@@ -15,7 +15,7 @@ pub enum Marketplace {
     Allegro,
     /// EmpikPlace: a shop on its Mirakl seller API, connected with an API key.
     #[serde(rename = "empikplace")]
-    Empikplace,
+    Empik,
 }
 
 impl Marketplace {
@@ -23,7 +23,7 @@ impl Marketplace {
     pub fn as_str(self) -> &'static str {
         match self {
             Marketplace::Allegro => "allegro",
-            Marketplace::Empikplace => "empikplace",
+            Marketplace::Empik => "empikplace",
         }
     }
 
@@ -31,7 +31,7 @@ impl Marketplace {
     pub fn channels(self) -> &'static [Channel] {
         match self {
             Marketplace::Allegro => &[Channel::AllegroIssues, Channel::AllegroMessaging],
-            Marketplace::Empikplace => &[Channel::EmpikThreads],
+            Marketplace::Empik => &[Channel::EmpikThreads],
         }
     }
 }
@@ -42,13 +42,13 @@ mod tests {
 
     #[test]
     fn the_wire_values_are_the_names_in_keys_and_filters() {
-        for marketplace in [Marketplace::Allegro, Marketplace::Empikplace] {
+        for marketplace in [Marketplace::Allegro, Marketplace::Empik] {
             let json = serde_json::to_value(marketplace).expect("serialises");
             assert_eq!(json, serde_json::Value::from(marketplace.as_str()));
             let back: Marketplace = serde_json::from_value(json).expect("deserialises");
             assert_eq!(back, marketplace);
         }
         assert_eq!(Marketplace::Allegro.as_str(), "allegro");
-        assert_eq!(Marketplace::Empikplace.as_str(), "empikplace");
+        assert_eq!(Marketplace::Empik.as_str(), "empikplace");
     }
 }

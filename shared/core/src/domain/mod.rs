@@ -36,7 +36,7 @@ pub use integration::{
     AutoresponderSettings, BusinessHours, ConnectionState, Environment, Integration,
     IntegrationSettings, StatusMapping,
 };
-pub use marketplace::{Marketplace, Marketplace as IntegrationKind, Marketplace as Source};
+pub use marketplace::Marketplace;
 pub use message::{Attachment, AuthorKind, Delivery, Message, Turn};
 pub use reply::{FileRef, Reply, ReplyLimits, ReplyState};
 pub use saved_reply::SavedReply;

@@ -1,7 +1,7 @@
 //! Tickets: one per buyer conversation, whichever marketplace endpoint it came from.
 
-pub use super::marketplace::Marketplace as Source;
 use super::author::AuthorKind;
+pub use super::marketplace::Marketplace;
 use super::reply_state::ReplyState;
 use crate::ids::{CustomerId, IntegrationId, TenantId, TicketId};
 use chrono::{DateTime, Utc};
@@ -51,10 +51,10 @@ impl ConversationKind {
     }
 
     /// The marketplace this kind of conversation lives on.
-    pub fn source(self) -> Source {
+    pub fn source(self) -> Marketplace {
         match self {
-            ConversationKind::EmpikThread => Source::Empikplace,
-            _ => Source::Allegro,
+            ConversationKind::EmpikThread => Marketplace::Empik,
+            _ => Marketplace::Allegro,
         }
     }
 }
@@ -147,7 +147,7 @@ pub struct Ticket {
     pub conversation: ConversationRef,
     /// The marketplace (Allegro or EmpikPlace), shown and filtered on; always
     /// `conversation.kind.source()`, stored so lists need not derive it.
-    pub source: Source,
+    pub source: Marketplace,
     /// The buyer's reason (Allegro) or the thread topic (EmpikPlace).
     pub subject: String,
     /// Workflow status, mapped from the marketplace status by the integration's settings;
@@ -264,11 +264,14 @@ mod tests {
 
     #[test]
     fn conversation_kinds_know_their_marketplace() {
-        assert_eq!(ConversationKind::AllegroClaim.source(), Source::Allegro);
+        assert_eq!(
+            ConversationKind::AllegroClaim.source(),
+            Marketplace::Allegro
+        );
         assert_eq!(
             ConversationKind::AllegroCommonThread.source(),
-            Source::Allegro
+            Marketplace::Allegro
         );
-        assert_eq!(ConversationKind::EmpikThread.source(), Source::Empikplace);
+        assert_eq!(ConversationKind::EmpikThread.source(), Marketplace::Empik);
     }
 }

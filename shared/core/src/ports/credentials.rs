@@ -4,7 +4,7 @@
 //! provides the real implementation; until it is wired, [`UncheckedCredentials`] says so
 //! honestly and the integration stays `pending` instead of pretending to be connected.
 
-use crate::domain::{Environment, IntegrationKind};
+use crate::domain::{Environment, Marketplace};
 use async_trait::async_trait;
 use secrecy::SecretString;
 
@@ -39,7 +39,7 @@ pub trait CredentialCheck: Send + Sync {
     /// Asks the marketplace of `kind` in `environment` whether `api_key` works.
     async fn check_api_key(
         &self,
-        kind: IntegrationKind,
+        kind: Marketplace,
         environment: Environment,
         api_key: &SecretString,
     ) -> Result<CredentialVerdict, CredentialCheckError>;
@@ -55,7 +55,7 @@ pub struct UncheckedCredentials;
 impl CredentialCheck for UncheckedCredentials {
     async fn check_api_key(
         &self,
-        _kind: IntegrationKind,
+        _kind: Marketplace,
         _environment: Environment,
         _api_key: &SecretString,
     ) -> Result<CredentialVerdict, CredentialCheckError> {

@@ -21,7 +21,7 @@
 //! offer work, the lowest priority (`services::budget`, `CallKind::Offers` in the client), so
 //! they never delay buyer conversations.
 //!
-//! Test-mode (sandbox) accounts are never touched: no command is planned or sent for them.
+//! Test-mode (simulator) accounts are never touched: no command is planned or sent for them.
 
 use super::request::{cursor_error, RequestError};
 use super::{account_log, paging, ServiceError};
@@ -32,7 +32,7 @@ use crate::domain::offer::{
 };
 use crate::domain::offer_command::{CommandPurpose, CommandState, OfferCommand, OfferOutcome};
 use crate::domain::product::{ChangeSource, ChangedField, Product, DEFAULT_PRICE_LIST};
-use crate::domain::{Environment, Integration, IntegrationKind};
+use crate::domain::{Environment, Integration, Marketplace};
 use crate::ids::{IntegrationId, TenantId};
 use crate::ports::offers::{CommandError, OfferChange, OfferCommands, TaskOutcome};
 use crate::ports::queue::MAX_SEND_DELAY;
@@ -367,7 +367,7 @@ async fn writable_account(
         return Ok(None);
     };
     let integration = integration.value;
-    if integration.kind != IntegrationKind::Allegro || test_mode(&integration) {
+    if integration.kind != Marketplace::Allegro || test_mode(&integration) {
         return Ok(None);
     }
     Ok(Some(integration))

@@ -10,7 +10,7 @@ use super::offer_sync::rules_of;
 use super::paging::{self, Position};
 use super::request::RequestError;
 use crate::domain::offer::{price_sync_when_linked, MarketOffer, OfferStatus};
-use crate::domain::{Integration, IntegrationKind, Subject, SubjectKind};
+use crate::domain::{Integration, Marketplace, Subject, SubjectKind};
 use crate::ids::IntegrationId;
 use crate::ports::Ports;
 use crate::repo::{integrations, is_conflict, offers, products, Versioned};
@@ -96,7 +96,7 @@ async fn account(
     integrations::get(&*ports.store, &caller.tenant_id, id)
         .await?
         .map(|v| v.value)
-        .filter(|i| i.kind == IntegrationKind::Allegro)
+        .filter(|i| i.kind == Marketplace::Allegro)
         .ok_or(RequestError::NotFound("integration"))
 }
 

@@ -7,7 +7,7 @@ use super::paging::{self, Position};
 use super::request::{cursor_error, RequestError};
 use super::{audit, orders as journal};
 use crate::domain::order::{CheckoutFormData, FormStatus, Order, OrderStatus, StoredCheckoutForm};
-use crate::domain::{IntegrationKind, Subject, SubjectKind};
+use crate::domain::{Marketplace, Subject, SubjectKind};
 use crate::ids::IntegrationId;
 use crate::ports::Ports;
 use crate::repo::{integrations, is_conflict, orders, Versioned};
@@ -79,7 +79,7 @@ pub async fn of_ticket(
     let Some(form_id) = ticket.order_id.as_deref() else {
         return Ok(None);
     };
-    if ticket.source != crate::domain::Source::Allegro {
+    if ticket.source != crate::domain::Marketplace::Allegro {
         return Ok(None);
     }
     let id = Order::id_for(&ticket.integration_id, form_id);
@@ -328,7 +328,7 @@ async fn find_form_integration(
 ) -> Result<crate::domain::Integration, RequestError> {
     let all = integrations::list_for_tenant(&*ports.store, &caller.tenant_id).await?;
     let candidates = all.into_iter().filter(|i| {
-        i.kind == IntegrationKind::Allegro && named.as_deref().is_none_or(|n| i.id.as_str() == n)
+        i.kind == Marketplace::Allegro && named.as_deref().is_none_or(|n| i.id.as_str() == n)
     });
     for integration in candidates {
         let form =

@@ -17,7 +17,7 @@ use crate::domain::order::{Order, OrderStatus};
 use crate::domain::order_update::{
     FulfillmentStatus, InvoiceUpload, OrderUpdate, OrderUpdateKind, OrderUpdateState,
 };
-use crate::domain::{Integration, IntegrationKind, Subject, SubjectKind};
+use crate::domain::{Integration, Marketplace, Subject, SubjectKind};
 use crate::ids::TenantId;
 use crate::ports::order_updates::OrderUpdates;
 use crate::ports::queue::MAX_SEND_DELAY;
@@ -321,7 +321,7 @@ async fn writable_order(
             message: "the order's marketplace account was deleted".into(),
         })?
         .value;
-    if integration.kind != IntegrationKind::Allegro {
+    if integration.kind != Marketplace::Allegro {
         return Err(RequestError::WrongState {
             code: "not_supported",
             message: "only Allegro orders take fulfillment statuses and invoices".into(),

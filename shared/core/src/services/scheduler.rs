@@ -5,7 +5,7 @@
 
 use super::polling::{self, PollingSettings, Requested};
 use super::ServiceError;
-use crate::domain::{Channel, IntegrationKind};
+use crate::domain::{Channel, Marketplace};
 use crate::ids::{IntegrationId, TenantId};
 use crate::jobs::PollJob;
 use crate::polling::{due_within, fit, fit_with_reserve, InboxLoad, IDLE_CALLS_PER_POLL};
@@ -181,7 +181,7 @@ pub async fn schedule(
     settings: &PollingSettings,
 ) -> Result<ScheduleReport, ServiceError> {
     let mut report = ScheduleReport::default();
-    let mut polled: Vec<(TenantId, IntegrationId, IntegrationKind, Vec<Channel>)> = Vec::new();
+    let mut polled: Vec<(TenantId, IntegrationId, Marketplace, Vec<Channel>)> = Vec::new();
     let mut after: Option<PageCursor> = None;
     loop {
         let (page, next) = integrations::list_all(&*ports.store, after, 500).await?;
@@ -202,7 +202,7 @@ pub async fn schedule(
             None => break,
         }
     }
-    let count = |kind: IntegrationKind| polled.iter().filter(|(_, _, k, _)| *k == kind).count();
+    let count = |kind: Marketplace| polled.iter().filter(|(_, _, k, _)| *k == kind).count();
     let reading = |channel: Channel| {
         polled
             .iter()
@@ -211,8 +211,8 @@ pub async fn schedule(
     };
     report.plans = plan(
         settings,
-        count(IntegrationKind::Allegro),
-        count(IntegrationKind::Empikplace),
+        count(Marketplace::Allegro),
+        count(Marketplace::Empik),
     );
     let background = background_plan(
         settings,

@@ -10,7 +10,7 @@ use super::paging::{self, Position};
 use super::request::{cursor_error, RequestError};
 use super::views::ViewSort;
 use crate::domain::{
-    AuthorKind, Customer, Message, ReplyState, Source, Ticket, TicketStatus, View,
+    AuthorKind, Customer, Marketplace, Message, ReplyState, Ticket, TicketStatus, View,
 };
 use crate::ids::{CustomerId, IntegrationId, TenantId, TicketId};
 use crate::ports::Ports;
@@ -29,7 +29,7 @@ pub const SCAN_BUDGET: usize = 2000;
 pub struct TicketQuery {
     /// Only tickets from this marketplace.
     #[serde(default)]
-    pub source: Option<Source>,
+    pub source: Option<Marketplace>,
     /// Only tickets in this status.
     #[serde(default)]
     pub status: Option<TicketStatus>,
@@ -193,7 +193,7 @@ pub const IDLE_VISIBLE_DAYS: i64 = 30;
 /// discussions 14 days after they were closed (resolved or unresolved) and ongoing ones after
 /// 30 days without activity. Nothing is deleted; `archived=true` lists them.
 pub fn is_archived(ticket: &Ticket, now: DateTime<Utc>) -> bool {
-    if ticket.source != Source::Allegro {
+    if ticket.source != Marketplace::Allegro {
         return false;
     }
     match ticket.closed_at {

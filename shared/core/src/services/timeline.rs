@@ -174,7 +174,7 @@ pub fn find_attachment<'a>(timeline: &'a [Message], aid: &str) -> Option<(&'a Me
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::domain::{AuthorKind, ConversationKind, ConversationRef, Source, TicketStatus};
+    use crate::domain::{AuthorKind, ConversationKind, ConversationRef, Marketplace, TicketStatus};
     use crate::ids::MessageId;
     use chrono::Duration;
 
@@ -229,7 +229,7 @@ mod tests {
         serde_json::from_value(serde_json::json!({
             "id": "t", "tenant_id": "t1", "integration_id": "i1",
             "conversation": ConversationRef { kind: ConversationKind::AllegroClaim, external_id: "c".into() },
-            "source": Source::Allegro, "subject": "Reklamacja", "status": "open",
+            "source": Marketplace::Allegro, "subject": "Reklamacja", "status": "open",
             "marketplace_status": marketplace_status, "open_for_replies": open_for_replies,
             "queue": null, "category": null, "buyer_login": "kupujacy", "customer_id": null,
             "order_id": null, "last_author": null, "needs_reply": false,

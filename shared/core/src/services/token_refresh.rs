@@ -1,7 +1,7 @@
 //! The token refresher: finds the Allegro accounts whose token pairs need refreshing.
 
 use super::ServiceError;
-use crate::domain::{Integration, IntegrationKind};
+use crate::domain::{Integration, Marketplace};
 use crate::ports::{PageCursor, Ports};
 use crate::repo::integrations;
 
@@ -13,7 +13,7 @@ pub async fn due_integrations(ports: &Ports) -> Result<Vec<Integration>, Service
         let (page, next) = integrations::list_all(&*ports.store, after, 500).await?;
         due.extend(
             page.into_iter()
-                .filter(|i| i.kind == IntegrationKind::Allegro && i.should_poll()),
+                .filter(|i| i.kind == Marketplace::Allegro && i.should_poll()),
         );
         match next {
             Some(cursor) => after = Some(cursor),

@@ -10,7 +10,7 @@ use axum::extract::{Query, State};
 use axum::http::{header, HeaderMap, StatusCode};
 use axum::response::{Html, IntoResponse, Response};
 use axum::Json;
-use marketdesk_core::domain::{Integration, IntegrationKind};
+use marketdesk_core::domain::{Integration, Marketplace};
 use marketdesk_core::ids::{IntegrationId, TenantId};
 use marketdesk_core::ports::{ConnectFailure, DeviceAuthorizationInfo};
 use marketdesk_core::services::integrations;
@@ -59,7 +59,7 @@ async fn allegro_integration(
     id: String,
 ) -> Result<Integration, ApiError> {
     let integration = integrations::get(&state.ports, tenant, &IntegrationId(id)).await?;
-    if integration.kind != IntegrationKind::Allegro {
+    if integration.kind != Marketplace::Allegro {
         return Err(ApiError::validation(
             "kind",
             "only Allegro accounts connect through OAuth; EmpikPlace uses an API key",

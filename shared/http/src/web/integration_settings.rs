@@ -16,8 +16,7 @@ use axum::extract::{Path, State};
 use axum::http::{HeaderMap, StatusCode};
 use axum::response::Response;
 use marketdesk_core::domain::{
-    BusinessHours, ConversationKind, Integration, IntegrationKind, IntegrationSettings,
-    TicketStatus,
+    BusinessHours, ConversationKind, Integration, IntegrationSettings, Marketplace, TicketStatus,
 };
 use marketdesk_core::ids::{self, IntegrationId};
 use marketdesk_core::services::autoresponder::text::{render as fill, Values};
@@ -173,7 +172,7 @@ async fn page(
         w,
         csrf: agent.csrf.clone(),
         action: format!("{here}/settings"),
-        is_empik: integration.kind == IntegrationKind::Empikplace,
+        is_empik: integration.kind == Marketplace::Empik,
         queue: settings.ticket_queue.clone().unwrap_or_default(),
         category: settings.ticket_category.clone().unwrap_or_default(),
         crm_field: settings.crm_field.clone(),

@@ -19,7 +19,7 @@ use axum::response::{IntoResponse, Redirect, Response};
 use axum::{Extension, Form};
 use base64::engine::general_purpose::STANDARD;
 use base64::Engine;
-use marketdesk_core::domain::{AuthorKind, Source, TicketStatus};
+use marketdesk_core::domain::{AuthorKind, Marketplace, TicketStatus};
 use marketdesk_core::ids::{self, IntegrationId, MessageId, TicketId};
 use marketdesk_core::services::comments::{self, NewComment};
 use marketdesk_core::services::people::secrets;
@@ -277,8 +277,8 @@ impl ListForm {
             view: text(&self.view),
             sort: self.sort(),
             source: match self.source.as_str() {
-                "allegro" => Some(Source::Allegro),
-                "empikplace" => Some(Source::Empikplace),
+                "allegro" => Some(Marketplace::Allegro),
+                "empikplace" => Some(Marketplace::Empik),
                 _ => None,
             },
             status: match self.status.as_str() {

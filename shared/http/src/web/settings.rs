@@ -21,7 +21,7 @@ use axum::response::{IntoResponse, Redirect, Response};
 use axum::routing::{get, post};
 use axum::{Form, Router};
 use marketdesk_core::domain::{
-    ConnectionState, Environment, Integration, IntegrationKind, Language, Role, Source,
+    ConnectionState, Environment, Integration, Language, Marketplace, Role,
 };
 use marketdesk_core::ids::{self, ApiKeyId, IntegrationId, UserId};
 use marketdesk_core::ports::ConnectFailure;
@@ -464,8 +464,8 @@ fn integration_row(t: &Strings, w: &Words, csrf: &str, i: Integration) -> Integr
         ),
     };
     let source = match i.kind {
-        IntegrationKind::Allegro => Source::Allegro,
-        IntegrationKind::Empikplace => Source::Empikplace,
+        Marketplace::Allegro => Marketplace::Allegro,
+        Marketplace::Empik => Marketplace::Empik,
     };
     IntegrationRow {
         connect_href: format!(
@@ -483,7 +483,7 @@ fn integration_row(t: &Strings, w: &Words, csrf: &str, i: Integration) -> Integr
             Environment::Sandbox => w.sandbox,
         },
         active: i.active,
-        is_allegro: i.kind == IntegrationKind::Allegro,
+        is_allegro: i.kind == Marketplace::Allegro,
         connected: i.connection == ConnectionState::Connected,
         connection,
         connection_class,
@@ -587,8 +587,8 @@ async fn create_integration(
         return refused;
     }
     let kind = match form.kind.as_str() {
-        "empikplace" => IntegrationKind::Empikplace,
-        _ => IntegrationKind::Allegro,
+        "empikplace" => Marketplace::Empik,
+        _ => Marketplace::Allegro,
     };
     let request = NewIntegration {
         kind,
@@ -663,7 +663,7 @@ async fn allegro_integration(
         ));
     }
     match integrations::get(&state.ports, &agent.caller.tenant_id, &IntegrationId(id)).await {
-        Ok(i) if i.kind == IntegrationKind::Allegro => Ok(i),
+        Ok(i) if i.kind == Marketplace::Allegro => Ok(i),
         Ok(_) | Err(RequestError::NotFound(_)) => Err(notice(
             agent,
             StatusCode::NOT_FOUND,

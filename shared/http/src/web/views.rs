@@ -7,7 +7,7 @@ use super::Layout;
 use askama::Template;
 use chrono::{DateTime, Utc};
 use chrono_tz::Europe::Warsaw;
-use marketdesk_core::domain::{AuthorKind, Message, ReplyState, Source, Ticket, TicketStatus};
+use marketdesk_core::domain::{AuthorKind, Marketplace, Message, ReplyState, Ticket, TicketStatus};
 use marketdesk_core::services::ticket_views::TicketQuery;
 use marketdesk_core::services::workspace::{TicketRow, TicketWorkspace};
 
@@ -213,18 +213,18 @@ pub(crate) fn time(t: &Strings, at: DateTime<Utc>) -> (String, String) {
 }
 
 /// The marketplace's name.
-pub(crate) fn source_name(source: Source) -> &'static str {
+pub(crate) fn source_name(source: Marketplace) -> &'static str {
     match source {
-        Source::Allegro => "Allegro",
-        Source::Empikplace => "EmpikPlace",
+        Marketplace::Allegro => "Allegro",
+        Marketplace::Empik => "EmpikPlace",
     }
 }
 
 /// What the buyer's identifier is called: the Allegro login or the Empik customer id.
-fn login_label(t: &'static Strings, source: Source) -> &'static str {
+fn login_label(t: &'static Strings, source: Marketplace) -> &'static str {
     match source {
-        Source::Allegro => t.allegro_login,
-        Source::Empikplace => t.empik_id,
+        Marketplace::Allegro => t.allegro_login,
+        Marketplace::Empik => t.empik_id,
     }
 }
 
@@ -249,11 +249,15 @@ pub(crate) fn filter_choices(t: &'static Strings, query: &TicketQuery) -> [Vec<C
     };
     let sources = vec![
         choice("", t.any, query.source.is_none()),
-        choice("allegro", "Allegro", query.source == Some(Source::Allegro)),
+        choice(
+            "allegro",
+            "Allegro",
+            query.source == Some(Marketplace::Allegro),
+        ),
         choice(
             "empikplace",
             "EmpikPlace",
-            query.source == Some(Source::Empikplace),
+            query.source == Some(Marketplace::Empik),
         ),
     ];
     let mut statuses = vec![choice("", t.any, query.status.is_none())];

@@ -1,8 +1,8 @@
-//! A simulator per test, seeded through its control API (`/__sandbox/mirakl/...`).
+//! A simulator per test, seeded through its control API (`/__simulator/empik/...`).
 #![allow(dead_code)] // each test binary uses a different part
 
 use marketdesk_mirakl::{MiraklClient, MiraklConfig, RetryPolicy};
-use marketdesk_sandbox::RunningSandbox;
+use marketdesk_simulator::RunningSimulator;
 use marketdesk_testkit::SimulatorControl;
 use serde_json::{json, Value};
 use std::time::Duration;
@@ -13,7 +13,7 @@ pub const API_KEY: &str = "test-key-8f2c1e9a";
 /// A running simulator with one shop (key [`API_KEY`]) and one customer.
 pub struct World {
     /// The simulator.
-    pub sandbox: RunningSandbox,
+    pub simulator: RunningSimulator,
     /// The simulator's control API.
     pub control: SimulatorControl,
     /// The shop.
@@ -25,10 +25,12 @@ pub struct World {
 impl World {
     /// A fresh simulator with shop "Sklep Testowy" and customer Jan Kowalski.
     pub async fn new() -> Self {
-        let sandbox = RunningSandbox::start_local().await.expect("sandbox starts");
+        let simulator = RunningSimulator::start_local()
+            .await
+            .expect("simulator starts");
         let mut world = Self {
-            control: SimulatorControl::new(&sandbox.base_url),
-            sandbox,
+            control: SimulatorControl::new(&simulator.base_url),
+            simulator,
             shop_id: 0,
             customer_id: String::new(),
         };
@@ -40,7 +42,7 @@ impl World {
     /// Settings for the simulator with fast retries (tests stay short).
     pub fn config(&self, api_key: &str) -> MiraklConfig {
         MiraklConfig::new(api_key.to_owned())
-            .with_base_url(format!("{}/api", self.sandbox.base_url))
+            .with_base_url(format!("{}/api", self.simulator.base_url))
             .with_timeout(Duration::from_secs(5))
             .with_retry(RetryPolicy {
                 max_attempts: 3,
@@ -61,7 +63,7 @@ impl World {
         if let Some(key) = api_key {
             body["api_key"] = json!(key);
         }
-        let created = self.control.post("/mirakl/shops", body).await;
+        let created = self.control.post("/empik/shops", body).await;
         created["shop_id"].as_i64().expect("shop_id")
     }
 
@@ -70,7 +72,7 @@ impl World {
         let created = self
             .control
             .post(
-                "/mirakl/customers",
+                "/empik/customers",
                 json!({ "firstname": firstname, "lastname": lastname }),
             )
             .await;
@@ -85,7 +87,7 @@ impl World {
         let created = self
             .control
             .post(
-                "/mirakl/orders",
+                "/empik/orders",
                 json!({ "shop_id": self.shop_id, "customer_id": self.customer_id, "lines": lines }),
             )
             .await;
@@ -106,7 +108,7 @@ impl World {
                 target.insert(key.clone(), value.clone());
             }
         }
-        self.control.post("/mirakl/threads", request).await
+        self.control.post("/empik/threads", request).await
     }
 
     /// The id of a thread created with [`Self::create_thread`].
@@ -121,19 +123,19 @@ impl World {
     pub async fn add_message(&self, thread_id: &str, from: &str, body: &str) -> Value {
         self.control
             .post(
-                &format!("/mirakl/threads/{thread_id}/messages"),
+                &format!("/empik/threads/{thread_id}/messages"),
                 json!({ "from": from, "body": body }),
             )
             .await
     }
 
-    /// Arms a fault (`POST /__sandbox/faults`).
+    /// Arms a fault (`POST /__simulator/faults`).
     pub async fn fault(&self, rule: Value) {
         self.control.fault(rule).await;
     }
 
     /// What the seller posted to `thread_id` through M12.
     pub async fn posted(&self, thread_id: &str) -> Vec<Value> {
-        self.control.mirakl_posted(Some(thread_id)).await
+        self.control.empik_posted(Some(thread_id)).await
     }
 }

@@ -1,7 +1,7 @@
 //! EmpikPlace API keys: the secret they are kept in, their shape, and the marketplace's
 //! verdict on one ([`CredentialCheck`]). Write-only: never returned or logged.
 
-use crate::domain::{ConnectionState, Environment, IntegrationKind};
+use crate::domain::{ConnectionState, Environment, Marketplace};
 use crate::ids::{IntegrationId, TenantId};
 use crate::ports::{CredentialCheck, CredentialVerdict, SecretName};
 use crate::services::request::RequestError;
@@ -18,11 +18,8 @@ pub fn api_key_secret_name(
     crate::repo::keys::api_key_secret(tenant, id).map_err(|e| RequestError::Internal(e.to_string()))
 }
 
-pub(super) fn validate_api_key(
-    kind: IntegrationKind,
-    key: &SecretString,
-) -> Result<(), RequestError> {
-    if kind != IntegrationKind::Empikplace {
+pub(super) fn validate_api_key(kind: Marketplace, key: &SecretString) -> Result<(), RequestError> {
+    if kind != Marketplace::Empik {
         return Err(RequestError::invalid(
             "api_key",
             "only EmpikPlace accounts use an API key; Allegro accounts connect with OAuth",
@@ -48,7 +45,7 @@ pub(super) fn validate_api_key(
 /// as the marketplace knows it.
 pub(super) async fn check_key(
     check: &dyn CredentialCheck,
-    kind: IntegrationKind,
+    kind: Marketplace,
     environment: Environment,
     key: &SecretString,
 ) -> Result<(ConnectionState, Option<String>), RequestError> {

@@ -30,7 +30,7 @@ use super::request::RequestError;
 use super::{audit, tokens, validation};
 use crate::domain::offer::{stamp_switches, OfferSettings};
 use crate::domain::{Actor, Subject, SubjectKind};
-use crate::domain::{Integration, IntegrationKind, IntegrationSettings};
+use crate::domain::{Integration, IntegrationSettings, Marketplace};
 use crate::ids::{IntegrationId, TenantId};
 use crate::ports::{CredentialCheck, Ports};
 use crate::repo::{cursors, integrations, is_conflict};
@@ -76,14 +76,14 @@ pub async fn create(
         super::orders::check_from(from, integration.created_at, integration.created_at)?;
     }
     match (&request.api_key, request.kind) {
-        (None, IntegrationKind::Empikplace) => {
+        (None, Marketplace::Empik) => {
             return Err(RequestError::invalid(
                 "api_key",
                 "an EmpikPlace account needs its API key (Mirakl: My account → API key)",
             ))
         }
         (Some(key), kind) => validate_api_key(kind, key)?,
-        (None, IntegrationKind::Allegro) => {}
+        (None, Marketplace::Allegro) => {}
     }
     if let Some(key) = &request.api_key {
         let (connection, account_name) =
@@ -319,7 +319,7 @@ pub async fn delete(
         // Every channel the account may have been polled on (orders and offers even if
         // switched off since).
         let mut channels = stored.value.kind.channels().to_vec();
-        if stored.value.kind == IntegrationKind::Allegro {
+        if stored.value.kind == Marketplace::Allegro {
             channels.push(crate::domain::Channel::AllegroOrders);
             channels.push(crate::domain::Channel::AllegroOffers);
         }

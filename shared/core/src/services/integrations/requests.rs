@@ -1,7 +1,7 @@
 //! The bodies of `POST /v1/integrations` and `PATCH /v1/integrations/{id}`: unknown fields
 //! are refused, and "absent" is told from "null" where a field can be cleared.
 
-use crate::domain::{BusinessHours, ConversationKind, Environment, IntegrationKind, TicketStatus};
+use crate::domain::{BusinessHours, ConversationKind, Environment, Marketplace, TicketStatus};
 use chrono::{DateTime, Utc};
 use secrecy::SecretString;
 use serde::{Deserialize, Deserializer};
@@ -24,10 +24,10 @@ where
 #[serde(deny_unknown_fields)]
 pub struct NewIntegration {
     /// `allegro` or `empikplace`.
-    pub kind: IntegrationKind,
+    pub kind: Marketplace,
     /// Name shown to agents.
     pub display_name: String,
-    /// `production` (default) or `sandbox`.
+    /// `production` (default) or `simulator`.
     #[serde(default)]
     pub environment: Environment,
     /// The on/off switch (default on).

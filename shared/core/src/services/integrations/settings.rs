@@ -3,7 +3,7 @@
 
 use super::requests::SettingsPatch;
 use crate::domain::integration::all_kinds;
-use crate::domain::{BusinessHours, IntegrationKind, IntegrationSettings};
+use crate::domain::{BusinessHours, IntegrationSettings, Marketplace};
 use crate::services::request::RequestError;
 use crate::services::validation::clock_time;
 use crate::services::{autoresponder, validation};
@@ -22,10 +22,10 @@ pub const MAX_SIGNATURE_CHARS: usize = 2000;
 /// Most notification or alert addresses.
 pub const MAX_ADDRESSES: usize = 10;
 /// The CRM field a new integration matches buyers by, unless the admin names another.
-pub fn default_crm_field(kind: IntegrationKind) -> &'static str {
+pub fn default_crm_field(kind: Marketplace) -> &'static str {
     match kind {
-        IntegrationKind::Allegro => "Allegro login",
-        IntegrationKind::Empikplace => "Empik ID",
+        Marketplace::Allegro => "Allegro login",
+        Marketplace::Empik => "Empik ID",
     }
 }
 
@@ -219,10 +219,10 @@ pub fn validate_settings(settings: &mut IntegrationSettings) -> Result<(), Reque
 
 /// Checks the settings that only one kind of account has.
 pub(super) fn validate_for_kind(
-    kind: IntegrationKind,
+    kind: Marketplace,
     settings: &IntegrationSettings,
 ) -> Result<(), RequestError> {
-    if kind != IntegrationKind::Empikplace && settings.shop_id.is_some() {
+    if kind != Marketplace::Empik && settings.shop_id.is_some() {
         return Err(RequestError::invalid(
             "settings.shop_id",
             "only EmpikPlace accounts have a shop id",
@@ -230,13 +230,13 @@ pub(super) fn validate_for_kind(
     }
     let orders = &settings.orders;
     let any_orders = orders.enabled || orders.create_automatically || orders.from.is_some();
-    if kind != IntegrationKind::Allegro && any_orders {
+    if kind != Marketplace::Allegro && any_orders {
         return Err(RequestError::invalid(
             "settings.orders",
             "only Allegro accounts read orders",
         ));
     }
-    if kind != IntegrationKind::Allegro
+    if kind != Marketplace::Allegro
         && settings.erp.customers != crate::domain::erp::ErpCustomers::None
     {
         return Err(RequestError::invalid(
@@ -244,7 +244,7 @@ pub(super) fn validate_for_kind(
             "only Allegro accounts have orders for an ERP; leave it `none`",
         ));
     }
-    if kind != IntegrationKind::Allegro
+    if kind != Marketplace::Allegro
         && settings.offers != crate::domain::offer::OfferSettings::default()
     {
         return Err(RequestError::invalid(

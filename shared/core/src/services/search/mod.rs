@@ -10,7 +10,7 @@ pub mod text;
 
 use super::request::RequestError;
 use super::ServiceError;
-use crate::domain::{Source, Ticket};
+use crate::domain::{Marketplace, Ticket};
 use crate::ids::{is_well_formed, CustomerId, TenantId, TicketId};
 use crate::jobs::InboundEvent;
 use crate::ports::{Ports, Store, TextDoc, TextIndex, TextIndexError};
@@ -353,13 +353,13 @@ fn entries_of(
         MatchField::ConversationId,
     )];
     let login_field = match ticket.source {
-        Source::Allegro => MatchField::BuyerLogin,
-        Source::Empikplace => MatchField::EmpikCustomerId,
+        Marketplace::Allegro => MatchField::BuyerLogin,
+        Marketplace::Empik => MatchField::EmpikCustomerId,
     };
     all.push(id(&ticket.buyer_login, login_field));
     for order in [ticket.order_id.as_deref(), order_id].into_iter().flatten() {
         all.push(id(order, MatchField::OrderId));
-        if ticket.source == Source::Empikplace {
+        if ticket.source == Marketplace::Empik {
             if let Some(commercial) = commercial_id(order) {
                 all.push(id(commercial, MatchField::CommercialId));
             }
