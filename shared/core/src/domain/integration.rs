@@ -1,7 +1,7 @@
 //! Integrations: a seller's connected marketplace accounts and their settings.
 
 use super::cursor::Channel;
-pub use super::marketplace::Marketplace;
+use super::marketplace::Marketplace;
 use super::ticket::{ConversationKind, TicketStatus};
 use crate::ids::{IntegrationId, TenantId};
 use chrono::{DateTime, Utc};

@@ -1,7 +1,7 @@
 //! Tickets: one per buyer conversation, whichever marketplace endpoint it came from.
 
 use super::author::AuthorKind;
-pub use super::marketplace::Marketplace;
+use super::marketplace::Marketplace;
 use super::reply_state::ReplyState;
 use crate::ids::{CustomerId, IntegrationId, TenantId, TicketId};
 use chrono::{DateTime, Utc};

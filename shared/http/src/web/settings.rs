@@ -463,10 +463,6 @@ fn integration_row(t: &Strings, w: &Words, csrf: &str, i: Integration) -> Integr
             Some((reason.clone(), time(t, *since).0)),
         ),
     };
-    let source = match i.kind {
-        Marketplace::Allegro => Marketplace::Allegro,
-        Marketplace::Empik => Marketplace::Empik,
-    };
     IntegrationRow {
         connect_href: format!(
             "{INTEGRATIONS}/{}/connect?{}",
@@ -477,7 +473,7 @@ fn integration_row(t: &Strings, w: &Words, csrf: &str, i: Integration) -> Integr
         ),
         id: i.id.to_string(),
         name: i.display_name,
-        kind: source_name(source),
+        kind: source_name(i.kind),
         environment: match i.environment {
             Environment::Production => w.production,
             Environment::Sandbox => w.sandbox,
