@@ -26,7 +26,7 @@ pub enum Command {
     /// Run the marketplace simulator (a stateful fake of Allegro and EmpikPlace) for trying
     /// marketdesk without marketplace accounts. Point the Allegro API, Allegro auth and
     /// EmpikPlace URLs at the address it prints.
-    #[command(after_help = SIMULATOR_ENV_HELP)]
+    #[command(after_help = SIMULATOR_ENV_HELP, alias = DEPRECATED_SIMULATOR_COMMAND)]
     Simulator(SimulatorArgs),
 
     /// Manage API keys of the agent API (in the data directory of `marketdesk serve`, or the
@@ -277,6 +277,13 @@ fn parse_role(text: &str) -> Result<Role, String> {
     text.parse()
 }
 
+/// The deprecated old name of `marketdesk simulator` (from when the simulator was called the
+/// simulator, a word now kept for Allegro's test environment), still accepted by old scripts.
+const DEPRECATED_SIMULATOR_COMMAND: &str = "sandbox";
+
+/// The deprecated old name of `marketdesk demo --simulator-listen`, still accepted.
+const DEPRECATED_SIMULATOR_LISTEN_FLAG: &str = "sandbox-listen";
+
 /// Options of `marketdesk simulator`.
 #[derive(Debug, Args)]
 pub struct SimulatorArgs {
@@ -294,7 +301,7 @@ pub struct DemoArgs {
     pub listen: SocketAddr,
 
     /// Address the marketplace simulator listens on (port 0: any free port)
-    #[arg(long, value_name = "ADDR", default_value = "127.0.0.1:3001")]
+    #[arg(long, value_name = "ADDR", default_value = "127.0.0.1:3001", alias = DEPRECATED_SIMULATOR_LISTEN_FLAG)]
     pub simulator_listen: SocketAddr,
 
     /// Keep the demo's data in DIR, and continue there on the next run; without it a fresh
@@ -384,7 +391,8 @@ Bad values stop start-up with an error naming the option or variable.";
 const SIMULATOR_ENV_HELP: &str = "\
 Environment:
   MARKETDESK_SIMULATOR_LISTEN       same as --listen
-  MARKETDESK_ALLEGRO_CLIENT_ID    client id of the simulated Allegro application (default: simulator-client-id)
+  MARKETDESK_SANDBOX_LISTEN         deprecated old name of MARKETDESK_SIMULATOR_LISTEN, read when it is unset
+  MARKETDESK_ALLEGRO_CLIENT_ID      client id of the simulated Allegro application (default: simulator-client-id)
   MARKETDESK_ALLEGRO_CLIENT_SECRET  its client secret (default: simulator-client-secret)
 
 The control API for playing buyers, marketplace staff and faults is under /__simulator/ (see docs/simulator.md).";
@@ -420,3 +428,26 @@ Examples:
 With --backend aws the user is written to the deployment's table (the same MARKETDESK_*
 variables as `api-key create --backend aws`); the invitation link then uses MARKETDESK_PUBLIC_URL.
 Passwords have at least 10 characters. Sign in with POST /v1/sessions.";
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_deprecated_simulator_names_still_parse() {
+        let simulator =
+            Cli::try_parse_from(["marketdesk", "sandbox", "--listen", "127.0.0.1:4001"]) // deprecated
+                .expect("the old subcommand name is an alias");
+        assert!(matches!(
+            simulator.command,
+            Command::Simulator(SimulatorArgs { listen: Some(addr) }) if addr.port() == 4001
+        ));
+        let demo =
+            Cli::try_parse_from(["marketdesk", "demo", "--sandbox-listen", "127.0.0.1:4002"]) // deprecated
+                .expect("the old option name is an alias");
+        assert!(matches!(
+            demo.command,
+            Command::Demo(DemoArgs { simulator_listen, .. }) if simulator_listen.port() == 4002
+        ));
+    }
+}

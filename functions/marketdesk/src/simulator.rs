@@ -8,6 +8,10 @@ use std::net::SocketAddr;
 /// Default simulator address: next to the API's default port.
 pub const DEFAULT_SIMULATOR_LISTEN: &str = "127.0.0.1:3001";
 
+/// The deprecated old name of `MARKETDESK_SIMULATOR_LISTEN` (from when the simulator was called
+/// the simulator), still read when the new name is unset so old scripts keep working.
+pub const DEPRECATED_LISTEN_VARIABLE: &str = "MARKETDESK_SANDBOX_LISTEN";
+
 /// Why the simulator could not run.
 #[derive(Debug, thiserror::Error)]
 pub enum SimulatorError {
@@ -24,20 +28,29 @@ pub enum SimulatorError {
     },
 }
 
-/// The simulator's settings: flag, else variable, else default.
+/// The simulator's settings: flag, else variable (the new name, else the deprecated one), else
+/// default.
 pub fn resolve(
     args: &SimulatorArgs,
     env: &Env,
 ) -> Result<(SocketAddr, SimulatorConfig), ConfigError> {
     let listen = match args.listen {
         Some(addr) => addr,
-        None => env
-            .parse::<SocketAddr>("MARKETDESK_SIMULATOR_LISTEN")?
-            .unwrap_or_else(|| {
-                DEFAULT_SIMULATOR_LISTEN
+        None => match env.parse::<SocketAddr>("MARKETDESK_SIMULATOR_LISTEN")? {
+            Some(addr) => addr,
+            None => match env.parse::<SocketAddr>(DEPRECATED_LISTEN_VARIABLE)? {
+                Some(addr) => {
+                    tracing::warn!(
+                        variable = DEPRECATED_LISTEN_VARIABLE,
+                        "deprecated variable name: use MARKETDESK_SIMULATOR_LISTEN"
+                    );
+                    addr
+                }
+                None => DEFAULT_SIMULATOR_LISTEN
                     .parse()
-                    .expect("the default address is valid")
-            }),
+                    .expect("the default address is valid"),
+            },
+        },
     };
     let mut config = SimulatorConfig::default();
     if let Some(id) = env.optional("MARKETDESK_ALLEGRO_CLIENT_ID") {
@@ -60,4 +73,38 @@ pub async fn run(args: &SimulatorArgs, env: &Env) -> Result<(), SimulatorError> 
     crate::serve::shutdown_signal().await;
     tracing::info!("simulator stopped");
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn listen(pairs: &[(&str, &str)]) -> Result<SocketAddr, ConfigError> {
+        resolve(
+            &SimulatorArgs { listen: None },
+            &Env::from_pairs(pairs.iter().copied()),
+        )
+        .map(|(addr, _)| addr)
+    }
+
+    #[test]
+    fn the_listen_variable_is_read_under_its_deprecated_name_too() {
+        let old = "MARKETDESK_SANDBOX_LISTEN"; // deprecated
+        assert_eq!(
+            listen(&[(old, "127.0.0.1:4101")]).expect("valid").port(),
+            4101
+        );
+        let both = [
+            ("MARKETDESK_SIMULATOR_LISTEN", "127.0.0.1:4102"),
+            (old, "127.0.0.1:4101"),
+        ];
+        assert_eq!(
+            listen(&both).expect("valid").port(),
+            4102,
+            "the new name wins"
+        );
+        assert_eq!(listen(&[]).expect("default").port(), 3001);
+        let error = listen(&[(old, "port 80 please")]).expect_err("a bad old value is refused");
+        assert!(error.to_string().contains(old), "{error}");
+    }
 }

@@ -7,13 +7,18 @@ use std::net::TcpListener;
 use std::process::{Child, Command};
 use std::time::{Duration, Instant};
 
+/// The simulator's listen variable under its deprecated old name, still read.
+pub const DEPRECATED_SIMULATOR_LISTEN_VARIABLE: &str = "MARKETDESK_SANDBOX_LISTEN";
+
+/// The process under test, without the caller's `MARKETDESK_*` settings.
 pub fn marketdesk() -> Command {
     let mut command = Command::new(env!("CARGO_BIN_EXE_marketdesk"));
     command
         .env_remove("MARKETDESK_LISTEN")
         .env_remove("MARKETDESK_DATA_DIR")
         .env_remove("MARKETDESK_POLL_INTERVAL")
-        .env_remove("MARKETDESK_SIMULATOR_LISTEN");
+        .env_remove("MARKETDESK_SIMULATOR_LISTEN")
+        .env_remove(DEPRECATED_SIMULATOR_LISTEN_VARIABLE);
     command
 }
 
