@@ -2115,6 +2115,7 @@ async fn the_offers_page_lists_an_accounts_offers_filters_them_and_greys_ended_o
     store_offer(&api, "acme", &ended).await;
     let archived = MarketOffer {
         archived: true,
+        image_url: Some("javascript:alert(1)".into()),
         ..sample_offer("acc-a", "7003", "Miska stara", OfferStatus::Ended)
     };
     store_offer(&api, "acme", &archived).await;
@@ -2155,6 +2156,14 @@ async fn the_offers_page_lists_an_accounts_offers_filters_them_and_greys_ended_o
     );
     assert!(page.contains("5901234123457"), "{page}");
     assert!(page.contains("Zarchiwizowane"), "{page}");
+    assert!(
+        page.contains("href=\"https://a.allegroimg.com/kubek.jpg\""),
+        "{page}"
+    );
+    assert!(
+        !page.contains("javascript:"),
+        "only web addresses are links: {page}"
+    );
     assert_eq!(page.matches("<tr class=\"ended\">").count(), 2, "{page}");
     assert!(!page.contains("9001"), "another account's offer: {page}");
 

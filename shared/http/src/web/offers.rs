@@ -280,7 +280,11 @@ pub(crate) fn row(w: &OfferWords, environment: Environment, offer: &MarketOffer)
             _ => String::new(),
         },
         ean: offer.ean.clone().unwrap_or_default(),
-        image_url: offer.image_url.clone(),
+        // Only a web address becomes a link (never `javascript:` from outside data).
+        image_url: offer
+            .image_url
+            .clone()
+            .filter(|url| url.starts_with("https://")),
         product: offer
             .product_sku
             .as_ref()
