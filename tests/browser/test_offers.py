@@ -13,9 +13,9 @@ from conftest import wait_for
 
 
 def allegro_account(desk):
-    found = [i for i in desk.api_get("/v1/integrations")["integrations"]
-             if i["kind"] == "allegro" and i["display_name"] == "Allegro"]
-    return found[0]
+    """The demo's Allegro account: the one its buyers' disputes came through."""
+    integration = desk.ticket_of_kind("allegro_dispute")["integration_id"]
+    return desk.api_get(f"/v1/integrations/{integration}")
 
 
 def relative_luminance(rgb):
@@ -79,15 +79,15 @@ def test_offers_are_listed_linked_to_a_product_and_the_test_mode_settings_are_un
     assert rgb(style["bg"]) != (255, 255, 255), style
     assert contrast(rgb(style["fg"]), rgb(style["bg"])) >= 4.5, style
     expect(ended).to_contain_text("Zakończona")
+    page.screenshot(path=str(screens / "offers.png"), full_page=True)
     page.get_by_label("Szukaj oferty").fill("czajnik")
     page.get_by_role("button", name="Pokaż").click()
     page.wait_for_url(re.compile(r"q=czajnik"))
     expect(rows).to_have_count(1)
     expect(rows.first).to_contain_text("Czajnik")
-    page.screenshot(path=str(screens / "offers.png"), full_page=True)
 
     page.goto(desk.api + f"/offers?account={account['id']}")
-    rows.filter(has_text="Kubek ceramiczny").get_by_role("link", name=mug["id"]).click()
+    rows.filter(has_text="Kubek ceramiczny").get_by_role("link", name=mug["id"], exact=True).click()
     page.get_by_label("SKU produktu").fill("KUBEK-300")
     page.get_by_role("button", name="Powiąż").click()
     expect(page.get_by_role("status")).to_contain_text("Oferta została powiązana z produktem.")
