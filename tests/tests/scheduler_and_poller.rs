@@ -265,11 +265,13 @@ async fn duplicate_poll_jobs_are_merged_while_one_is_queued_or_running() {
     assert_eq!((third.jobs, third.merged), (2, 0));
 }
 
-/// Records when each integration's channel was read; answers nothing new.
+/// Records when each integration's channel was read; answers nothing new, except a buyer's
+/// message at the first read of `news_for` (which makes that account active).
 #[derive(Default)]
 struct RecordingSource {
     clock: Option<Arc<marketdesk_core::ports::ManualClock>>,
     reads: Mutex<Vec<(String, Channel, chrono::DateTime<chrono::Utc>)>>,
+    news_for: Option<Integration>,
 }
 
 #[async_trait]
@@ -280,12 +282,19 @@ impl ConversationSource for RecordingSource {
         cursor: &PollCursor,
     ) -> Result<PollBatch, MarketplaceError> {
         let now = marketdesk_core::ports::Clock::now(&**self.clock.as_ref().expect("clock"));
-        self.reads
-            .lock()
-            .expect("lock")
-            .push((integration.id.0.clone(), cursor.channel, now));
+        let mut reads = self.reads.lock().expect("lock");
+        let first = !reads
+            .iter()
+            .any(|(id, c, _)| *id == integration.id.0 && *c == cursor.channel);
+        reads.push((integration.id.0.clone(), cursor.channel, now));
+        let events = match &self.news_for {
+            Some(active) if first && active.id == integration.id => {
+                vec![event(active, &format!("news-{}", cursor.channel.as_str()))]
+            }
+            _ => Vec::new(),
+        };
         Ok(PollBatch {
-            events: Vec::new(),
+            events,
             next_position: cursor.position.clone(),
         })
     }
@@ -414,6 +423,81 @@ async fn the_schedule_reads_each_inbox_at_its_cadence_spread_over_the_interval()
         worst_of(&gauges, Channel::AllegroMessaging) >= 600,
         "{gauges:?}"
     );
+}
+
+#[tokio::test]
+async fn an_active_account_is_never_read_less_often_than_an_idle_one_at_any_interval() {
+    // Below the 12 s re-read pause the regular read comes sooner: the re-read queued for an
+    // active conversation must not absorb it.
+    for tick in [1u64, 2, 5, 10, 60] {
+        let b = backend();
+        let active = connected_allegro(&b.ports, "t1").await;
+        let idle = connected_allegro(&b.ports, "t1").await;
+        let source = Arc::new(RecordingSource {
+            clock: Some(b.clock.clone()),
+            news_for: Some(active.clone()),
+            ..RecordingSource::default()
+        });
+        let registry = MarketplaceRegistry::empty()
+            .with_source(Channel::AllegroIssues, source.clone())
+            .with_source(Channel::AllegroMessaging, source.clone());
+        let settings = polling::PollingSettings::new(Duration::from_secs(tick));
+        assert_eq!(settings.active_every, Duration::from_secs(12));
+        // Eight minutes (an idle issues inbox is first read within 5), the clock moving 250 ms
+        // at a time, a tick every `tick` seconds.
+        let begin = b.ports.clock.now();
+        for quarter in 0..(4 * 480) {
+            if quarter % (4 * tick) == 0 {
+                scheduler::schedule(&b.ports, &settings)
+                    .await
+                    .expect("schedule");
+            }
+            run_visible_polls(&b, &registry, &settings).await;
+            b.clock.advance(chrono::Duration::milliseconds(250));
+        }
+        let reads = source.reads.lock().expect("lock").clone();
+        for channel in [Channel::AllegroMessaging, Channel::AllegroIssues] {
+            let times = |account: &Integration| -> Vec<i64> {
+                reads
+                    .iter()
+                    .filter(|(id, c, _)| *id == account.id.0 && *c == channel)
+                    .map(|(_, _, at)| (*at - begin).num_milliseconds())
+                    .collect()
+            };
+            let active_reads = times(&active);
+            let first = *active_reads.first().expect("the active account was read");
+            // While it is active (3 minutes from the read that found the news): its longest
+            // wait between two reads, and the number of reads, against the idle account's over
+            // a window of the same length.
+            let span = 170_000;
+            let within = |times: &[i64], from: i64| -> Vec<i64> {
+                times
+                    .iter()
+                    .copied()
+                    .filter(|at| (from..from + span).contains(at))
+                    .collect()
+            };
+            let idle_reads = times(&idle);
+            let idle_from = *idle_reads.first().expect("the idle account was read");
+            let (active_window, idle_window) =
+                (within(&active_reads, first), within(&idle_reads, idle_from));
+            // One read in the window: it waits the whole window for the next.
+            let longest =
+                |times: &[i64]| times.windows(2).map(|w| w[1] - w[0]).max().unwrap_or(span);
+            assert!(
+                active_window.len() >= idle_window.len(),
+                "tick {tick}s, {channel:?}: active read {} times, idle {} times: {active_window:?} vs {idle_window:?}",
+                active_window.len(),
+                idle_window.len()
+            );
+            assert!(
+                longest(&active_window) <= longest(&idle_window) + 250,
+                "tick {tick}s, {channel:?}: active waits up to {} ms, idle {} ms: {active_window:?} vs {idle_window:?}",
+                longest(&active_window),
+                longest(&idle_window)
+            );
+        }
+    }
 }
 
 fn worst_of(gauges: &observe::Gauges, channel: Channel) -> u64 {

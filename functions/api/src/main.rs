@@ -56,7 +56,7 @@ mod tests {
     /// Feeds the sample API Gateway (HTTP API v2) event through lambda_http's decoding into the router.
     #[tokio::test]
     async fn sample_gateway_event_reaches_the_health_route() {
-        let backend = marketdesk_local::testkit::temp_backend();
+        let backend = marketdesk_testkit::backend::temp_backend();
         let request =
             lambda_http::request::from_str(include_str!("../../../events/api-health.json"))
                 .expect("events/api-health.json is an API Gateway v2 event");
@@ -93,7 +93,7 @@ mod tests {
     /// API Gateway's sourceIp names the client whose failed authentications are throttled.
     #[tokio::test]
     async fn wrong_keys_are_throttled_per_gateway_source_ip() {
-        let backend = marketdesk_local::testkit::temp_backend();
+        let backend = marketdesk_testkit::backend::temp_backend();
         let api = tower::ServiceBuilder::new()
             .map_request(with_client_addr)
             .service(router(AppState::new(backend.ports.clone())));

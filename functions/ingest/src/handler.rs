@@ -17,7 +17,7 @@ mod tests {
     use super::*;
     use marketdesk_core::domain::IntegrationKind;
     use marketdesk_core::repo::tickets;
-    use marketdesk_local::testkit::{seed_connected_integration, temp_backend};
+    use marketdesk_testkit::backend::{seed_connected_integration, temp_backend};
 
     #[tokio::test]
     async fn sample_event_creates_one_ticket_even_when_delivered_twice() {

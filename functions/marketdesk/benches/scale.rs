@@ -28,15 +28,21 @@
 //!    time from the first to the last (from `/metrics`, sampled every 250 ms).
 //! 3. **Idle.** After one full interval, the Allegro calls of the client id are counted by the
 //!    simulator over `MARKETDESK_BENCH_IDLE_MINUTES` (default 2 intervals): calls per account per
-//!    minute, serve's CPU over the window, and the scheduler's own report (its "polling
-//!    planned" log line).
+//!    minute, the same calls by endpoint (from the simulator's request log), serve's CPU over
+//!    the window, and the scheduler's own report (its "polling planned" log line).
 //! 4. **Buyer message → ticket.** `MARKETDESK_BENCH_SAMPLES` (20) accounts, autoresponder on
 //!    with no delay: a buyer opens a Message Center thread at a random moment of an interval
 //!    (idle account), the autoresponse is timed (buyer message → posted at the simulator), then,
 //!    a random 0–12 s later, the buyer writes again in the now active conversation (active
 //!    account). A ticket counts when `GET /v1/tickets` shows it (polled every 200 ms).
-//! 5. **API.** `GET /v1/tickets` (first page of 25) with 1 client and with 50 concurrent ones.
-//! 6. RSS (now and peak) and CPU of the serve process from `/proc/<pid>`.
+//! 5. **Autoresponse burst** (`MARKETDESK_BENCH_BURST` threads, default 0: off;
+//!    `MARKETDESK_BENCH_BURST_ACCOUNTS`, default one account per thread): buyers open that
+//!    many Message Center threads at once on the accounts after the samples (autoresponder on,
+//!    no delay); timed until the simulator received every autoresponse: buyer message →
+//!    autoresponse, serve's first read of the thread → autoresponse, and per account how much
+//!    later its last one left than Allegro's 1 post a second per user allowed.
+//! 6. **API.** `GET /v1/tickets` (first page of 25) with 1 client and with 50 concurrent ones.
+//! 7. RSS (now and peak) and CPU of the serve process from `/proc/<pid>`.
 
 #[path = "../tests/common/mod.rs"]
 mod common;
@@ -49,6 +55,7 @@ use marketdesk_core::repo::integrations;
 use marketdesk_core::services::integrations::{api_key_secret_name, default_crm_field};
 use marketdesk_core::services::tokens::{self, TokenSet};
 use marketdesk_sandbox::RunningSandbox;
+use marketdesk_testkit::SimulatorControl;
 use secrecy::{ExposeSecret, SecretString};
 use serde_json::{json, Value};
 use std::collections::{BTreeMap, HashMap};
@@ -82,6 +89,10 @@ struct Plan {
     api_each_of_50: usize,
     /// The longest the re-read of an active account may wait (`MARKETDESK_POLL_ACTIVE_EVERY`).
     active_every: Duration,
+    /// Buyers' first messages written at once for the autoresponse burst (0: no burst).
+    burst: usize,
+    /// Accounts the burst's threads are spread over (at most `burst`).
+    burst_accounts: usize,
 }
 
 impl Plan {
@@ -132,6 +143,8 @@ impl Plan {
             } else {
                 Duration::from_secs(12)
             },
+            burst: count("MARKETDESK_BENCH_BURST", 0, 6),
+            burst_accounts: count("MARKETDESK_BENCH_BURST_ACCOUNTS", usize::MAX, 3),
         }
     }
 }
@@ -257,22 +270,9 @@ struct Setup {
     client_id: String,
 }
 
-async fn control(
-    http: &reqwest::Client,
-    sandbox: &RunningSandbox,
-    path: &str,
-    body: Value,
-) -> Value {
-    let response = http
-        .post(format!("{}/__sandbox{path}", sandbox.base_url))
-        .json(&body)
-        .send()
-        .await
-        .unwrap_or_else(|e| panic!("{path}: {e}"));
-    let status = response.status();
-    let answer: Value = response.json().await.unwrap_or(Value::Null);
-    assert!(status.is_success(), "{path}: {status} {answer}");
-    answer
+/// The simulator's control API through `http`.
+fn control(http: &reqwest::Client, sandbox: &RunningSandbox) -> SimulatorControl {
+    SimulatorControl::with_client(http.clone(), &sandbox.base_url)
 }
 
 /// Sellers and token pairs in the simulator, integrations and tokens in the data directory.
@@ -300,23 +300,21 @@ async fn set_up(plan: &Plan, n: usize, http: &reqwest::Client) -> Setup {
             .collect();
         (client_id, grants)
     };
-    let buyer = control(
-        http,
-        &sandbox,
-        "/allegro/buyers",
-        json!({"login": "kupujacy_bench", "first_name": "Jan", "last_name": "Kowalski"}),
-    )
-    .await;
+    let buyer = control(http, &sandbox)
+        .post(
+            "/allegro/buyers",
+            json!({"login": "kupujacy_bench", "first_name": "Jan", "last_name": "Kowalski"}),
+        )
+        .await;
     let buyer_id = buyer["id"].as_str().expect("buyer id").to_owned();
     let mut shop_ids = Vec::new();
     for s in 0..plan.tickets.div_ceil(THREADS_PER_SHOP).max(1) {
-        let shop = control(
-            http,
-            &sandbox,
-            "/mirakl/shops",
-            json!({"name": format!("Sklep Bench {s}"), "api_key": SHOP_KEY}),
-        )
-        .await;
+        let shop = control(http, &sandbox)
+            .post(
+                "/mirakl/shops",
+                json!({"name": format!("Sklep Bench {s}"), "api_key": SHOP_KEY}),
+            )
+            .await;
         shop_ids.push(shop["shop_id"].as_i64().expect("shop id"));
     }
 
@@ -340,7 +338,7 @@ async fn set_up(plan: &Plan, n: usize, http: &reqwest::Client) -> Setup {
         );
         integration.connection = ConnectionState::Connected;
         integration.settings.crm_field = default_crm_field(IntegrationKind::Allegro).to_owned();
-        if i < plan.samples {
+        if i < plan.samples + plan.burst_accounts.min(plan.burst) {
             let autoresponder = &mut integration.settings.autoresponder;
             autoresponder.enabled = true;
             autoresponder.delay_minutes = 0;
@@ -438,13 +436,12 @@ async fn make_shop_threads(
 ) {
     let mut customers = Vec::new();
     for i in 0..50.min(count.max(1)) {
-        let made = control(
-            http,
-            sandbox,
-            "/mirakl/customers",
-            json!({"firstname": format!("Klient{i}"), "lastname": "Testowy"}),
-        )
-        .await;
+        let made = control(http, sandbox)
+            .post(
+                "/mirakl/customers",
+                json!({"firstname": format!("Klient{i}"), "lastname": "Testowy"}),
+            )
+            .await;
         customers.push(made["customer_id"].as_str().expect("customer").to_owned());
     }
     let customers = Arc::new(customers);
@@ -546,7 +543,10 @@ fn start_serve(plan: &Plan, setup: &Setup) -> Serve {
         )
         .env("MARKETDESK_LOG_FORMAT", "json")
         // Warnings and errors, plus the scheduler's one line a tick.
-        .env("MARKETDESK_LOG", "warn,marketdesk_channels::ticks=info")
+        .env(
+            "MARKETDESK_LOG",
+            "warn,marketdesk_core::services::ticks=info",
+        )
         .stdout(Stdio::null())
         .stderr(Stdio::from(log))
         .spawn()
@@ -674,9 +674,125 @@ struct Idle {
     rejected: u64,
     cpu_share: f64,
     scheduler: String,
+    /// Allegro calls in the window by method and path (ids replaced by `{id}`), most first.
+    endpoints: Vec<(String, u64)>,
+}
+
+/// `GET /messaging/threads/{id}/messages` for a logged call: path segments that carry an id
+/// (a digit, or longer than 16 characters) become `{id}`.
+fn endpoint_of(method: &str, path: &str) -> String {
+    let segments: Vec<&str> = path
+        .split('/')
+        .map(|segment| {
+            if segment.len() > 16 || segment.chars().any(|c| c.is_ascii_digit()) {
+                "{id}"
+            } else {
+                segment
+            }
+        })
+        .collect();
+    format!("{method} {}", segments.join("/"))
+}
+
+/// Counts the Allegro calls the simulator logs from now on, by endpoint and status: its log
+/// keeps the last 10 000 calls, so it is read every second and continued from the last
+/// sequence number seen (EmpikPlace's `/api/...` calls are left out).
+struct EndpointTally {
+    counts: Arc<Mutex<BTreeMap<String, u64>>>,
+    /// When serve first read each Message Center thread's messages.
+    first_reads: Arc<Mutex<HashMap<String, DateTime<Utc>>>>,
+    stop: Arc<std::sync::atomic::AtomicBool>,
+    task: tokio::task::JoinHandle<()>,
+}
+
+impl EndpointTally {
+    fn start(sandbox: &RunningSandbox) -> Self {
+        let counts = Arc::new(Mutex::new(BTreeMap::new()));
+        let first_reads = Arc::new(Mutex::new(HashMap::new()));
+        let stop = Arc::new(std::sync::atomic::AtomicBool::new(false));
+        let state = sandbox.state.clone();
+        let last_seen = |state: &marketdesk_sandbox::state::SandboxState| {
+            state
+                .lock()
+                .requests
+                .matching("")
+                .last()
+                .map_or(0, |entry| entry.seq)
+        };
+        let mut last = last_seen(&state);
+        let (counts_in, reads_in, stop_in) = (counts.clone(), first_reads.clone(), stop.clone());
+        let task = tokio::spawn(async move {
+            loop {
+                let done = stop_in.load(std::sync::atomic::Ordering::Relaxed);
+                let fresh: Vec<_> = {
+                    let world = state.lock();
+                    world
+                        .requests
+                        .matching("")
+                        .into_iter()
+                        .filter(|entry| entry.seq > last)
+                        .collect()
+                };
+                for entry in fresh {
+                    last = last.max(entry.seq);
+                    if entry.path.starts_with("/api/") {
+                        continue;
+                    }
+                    if let Some(thread) = entry
+                        .path
+                        .strip_prefix("/messaging/threads/")
+                        .and_then(|rest| rest.strip_suffix("/messages"))
+                        .filter(|_| entry.method == "GET")
+                    {
+                        reads_in
+                            .lock()
+                            .expect("lock")
+                            .entry(thread.to_owned())
+                            .or_insert(entry.at);
+                    }
+                    let mut key = endpoint_of(&entry.method, &entry.path);
+                    if entry.status != 200 && entry.status != 201 {
+                        key = format!("{key} → {}", entry.status);
+                    }
+                    *counts_in.lock().expect("lock").entry(key).or_default() += 1;
+                }
+                if done {
+                    return;
+                }
+                tokio::time::sleep(Duration::from_secs(1)).await;
+            }
+        });
+        Self {
+            counts,
+            first_reads,
+            stop,
+            task,
+        }
+    }
+
+    /// When serve first read `thread`'s messages, so far.
+    fn first_read(&self, thread: &str) -> Option<DateTime<Utc>> {
+        self.first_reads.lock().expect("lock").get(thread).copied()
+    }
+
+    /// Stops counting; the endpoints, most calls first.
+    async fn finish(self) -> Vec<(String, u64)> {
+        self.stop.store(true, std::sync::atomic::Ordering::Relaxed);
+        let _ = self.task.await;
+        let mut counts: Vec<(String, u64)> = self
+            .counts
+            .lock()
+            .expect("lock")
+            .iter()
+            .map(|(k, v)| (k.clone(), *v))
+            .collect();
+        counts.sort_by(|a, b| b.1.cmp(&a.1).then_with(|| a.0.cmp(&b.0)));
+        counts
+    }
 }
 
 async fn measure_idle(plan: &Plan, setup: &Setup, serve: &Serve) -> Idle {
+    let tally = EndpointTally::start(&setup.sandbox);
     let (calls0, rejected0) = client_calls(setup);
     let cpu0 = process_stats(serve.child.id()).cpu_seconds;
     let started = Instant::now();
@@ -689,6 +805,7 @@ async fn measure_idle(plan: &Plan, setup: &Setup, serve: &Serve) -> Idle {
         rejected: rejected1 - rejected0,
         cpu_share: (cpu1 - cpu0) / (minutes * 60.0),
         scheduler: scheduler_report(&setup.log),
+        endpoints: tally.finish().await,
     }
 }
 
@@ -792,14 +909,13 @@ async fn one_sample(
     let account = &setup.accounts[i];
     let sent_at = Instant::now();
     let sent_utc = Utc::now();
-    let thread = control(
-        &http,
-        &setup.sandbox,
-        "/allegro/inbox/threads",
-        json!({"seller_id": account.seller_id, "buyer_id": setup.buyer_id, "type": "COMMON",
+    let thread = control(&http, &setup.sandbox)
+        .post(
+            "/allegro/inbox/threads",
+            json!({"seller_id": account.seller_id, "buyer_id": setup.buyer_id, "type": "COMMON",
             "text": format!("Dzień dobry, mam pytanie o przedmiot numer {i}.")}),
-    )
-    .await;
+        )
+        .await;
     let thread_id = thread["id"].as_str().expect("thread id").to_owned();
     let deadline = sent_at + wait_limit;
     let ticket_at = wait_until(deadline, || {
@@ -825,13 +941,12 @@ async fn one_sample(
         .watched_texts
         .push((thread_id.clone(), marker.clone()));
     let again = Instant::now();
-    control(
-        &http,
-        &setup.sandbox,
-        &format!("/allegro/inbox/threads/{thread_id}/messages"),
-        json!({"author": "BUYER", "text": format!("Jeszcze jedno: {marker}")}),
-    )
-    .await;
+    control(&http, &setup.sandbox)
+        .post(
+            &format!("/allegro/inbox/threads/{thread_id}/messages"),
+            json!({"author": "BUYER", "text": format!("Jeszcze jedno: {marker}")}),
+        )
+        .await;
     let key = (thread_id.clone(), marker);
     if let Some(at) = wait_until(again + wait_limit, || {
         seen.lock().expect("lock").previews.get(&key).copied()
@@ -879,6 +994,148 @@ async fn measure_samples(
     stop.store(true, std::sync::atomic::Ordering::Relaxed);
     let _ = watcher.await;
     samples
+}
+
+/// The autoresponse burst: `plan.burst` buyers' first messages at once, spread over
+/// `plan.burst_accounts` accounts (the ones after the samples, autoresponder on, no delay).
+struct Burst {
+    threads: usize,
+    accounts: usize,
+    /// Autoresponses the simulator received.
+    sent: usize,
+    /// Seconds from the first buyer message to the last autoresponse.
+    drained: Option<f64>,
+    /// Buyer message → autoresponse posted, seconds.
+    latencies: Vec<f64>,
+    /// serve's first read of the thread → autoresponse posted, seconds.
+    after_read: Vec<f64>,
+    /// Per account: how much later its last autoresponse left than the posting limit (one
+    /// a second per user, from the first read of its threads) allowed, seconds.
+    beyond_limit: Vec<f64>,
+    /// Allegro calls by endpoint while it drained.
+    endpoints: Vec<(String, u64)>,
+}
+
+/// One account's burst: serve's first read of any of its threads, and when each of its
+/// autoresponses was posted.
+type AccountPosts = (Option<DateTime<Utc>>, Vec<DateTime<Utc>>);
+
+async fn measure_burst(plan: &Plan, setup: &Setup, http: &reqwest::Client) -> Burst {
+    let accounts = plan
+        .burst_accounts
+        .min(plan.burst)
+        .min(setup.accounts.len().saturating_sub(plan.samples))
+        .max(1);
+    let tally = EndpointTally::start(&setup.sandbox);
+    let next = Arc::new(std::sync::atomic::AtomicUsize::new(0));
+    let made = Arc::new(Mutex::new(Vec::with_capacity(plan.burst)));
+    let mut writers = Vec::new();
+    for _ in 0..16 {
+        let (http, base, next, made) = (
+            http.clone(),
+            setup.sandbox.base_url.clone(),
+            next.clone(),
+            made.clone(),
+        );
+        let sellers: Vec<String> = (0..accounts)
+            .map(|a| setup.accounts[plan.samples + a].seller_id.clone())
+            .collect();
+        let (buyer, burst) = (setup.buyer_id.clone(), plan.burst);
+        writers.push(tokio::spawn(async move {
+            loop {
+                let i = next.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+                if i >= burst {
+                    return;
+                }
+                let account = i % sellers.len();
+                let sent = Utc::now();
+                let thread: Value = http
+                    .post(format!("{base}/__sandbox/allegro/inbox/threads"))
+                    .json(
+                        &json!({"seller_id": sellers[account], "buyer_id": buyer, "type": "COMMON",
+                        "text": format!("Dzień dobry, pytanie numer {i} z serii.")}),
+                    )
+                    .send()
+                    .await
+                    .expect("thread")
+                    .json()
+                    .await
+                    .expect("json");
+                let id = thread["id"].as_str().expect("thread id").to_owned();
+                made.lock().expect("lock").push((id, account, sent));
+            }
+        }));
+    }
+    for writer in writers {
+        writer.await.expect("writer");
+    }
+    let made = made.lock().expect("lock").clone();
+    let first_sent = made
+        .iter()
+        .map(|(_, _, at)| *at)
+        .min()
+        .unwrap_or_else(Utc::now);
+    // Every account read within an interval (or its stretched cadence), then one post a
+    // second per account.
+    let per_account = plan.burst.div_ceil(accounts) as u64;
+    let deadline = Instant::now() + plan.interval * 4 + Duration::from_secs(120 + per_account * 2);
+    let posted_all = || {
+        let world = setup.sandbox.state.lock();
+        let mut first: HashMap<&str, DateTime<Utc>> = HashMap::new();
+        for post in &world.allegro.inbox.posted {
+            first
+                .entry(post.conversation_id.as_str())
+                .or_insert(post.posted_at);
+        }
+        made.iter()
+            .map(|(id, account, sent)| {
+                (id.clone(), *account, *sent, first.get(id.as_str()).copied())
+            })
+            .collect::<Vec<_>>()
+    };
+    let mut posts = posted_all();
+    while posts.iter().any(|p| p.3.is_none()) && Instant::now() < deadline {
+        tokio::time::sleep(Duration::from_millis(250)).await;
+        posts = posted_all();
+    }
+    tokio::time::sleep(Duration::from_secs(1)).await;
+    let seconds =
+        |from: DateTime<Utc>, to: DateTime<Utc>| (to - from).num_milliseconds() as f64 / 1000.0;
+    let mut latencies = Vec::new();
+    let mut after_read = Vec::new();
+    let mut by_account: HashMap<usize, AccountPosts> = HashMap::new();
+    for (id, account, sent, posted) in &posts {
+        let Some(posted) = posted else { continue };
+        latencies.push(seconds(*sent, *posted));
+        let read = tally.first_read(id);
+        if let Some(read) = read {
+            after_read.push(seconds(read, *posted));
+        }
+        let entry = by_account.entry(*account).or_default();
+        entry.0 = match (entry.0, read) {
+            (Some(a), Some(b)) => Some(a.min(b)),
+            (a, b) => a.or(b),
+        };
+        entry.1.push(*posted);
+    }
+    let beyond_limit = by_account
+        .values()
+        .filter_map(|(read, posted)| {
+            let last = posted.iter().max()?;
+            Some(seconds(*read.as_ref()?, *last) - (posted.len() as f64 - 1.0))
+        })
+        .collect();
+    let last_post = posts.iter().filter_map(|p| p.3).max();
+    Burst {
+        threads: made.len(),
+        accounts,
+        sent: posts.iter().filter(|p| p.3.is_some()).count(),
+        drained: last_post.map(|last| seconds(first_sent, last)),
+        latencies,
+        after_read,
+        beyond_limit,
+        endpoints: tally.finish().await,
+    }
 }
 
 /// p50 / p99 in ms and requests a second of `GET /v1/tickets` with `clients` at once.
@@ -931,6 +1188,7 @@ struct Row {
     api_50: (f64, f64, f64),
     stats: ProcessStats,
     elapsed: f64,
+    burst: Option<Burst>,
 }
 
 async fn run_one(plan: &Plan, n: usize) -> Row {
@@ -966,6 +1224,14 @@ async fn run_one(plan: &Plan, n: usize) -> Row {
         idle.cpu_share * 100.0
     );
     println!("  scheduler: {}", idle.scheduler);
+    let per_minute = |count: u64| count as f64 / plan.idle_window.as_secs_f64() * 60.0;
+    for (endpoint, count) in &idle.endpoints {
+        println!(
+            "    {endpoint}: {count} ({:.0}/min, {:.3}/account/min)",
+            per_minute(*count),
+            per_minute(*count) / n as f64
+        );
+    }
 
     let setup = Arc::new(setup);
     let samples = measure_samples(plan, setup.clone(), &serve, &http).await;
@@ -979,6 +1245,27 @@ async fn run_one(plan: &Plan, n: usize) -> Row {
         pick(|s| s.active_ticket).len(),
         p50_p95(&pick(|s| s.autoresponse)),
     );
+
+    let burst = if plan.burst > 0 {
+        let burst = measure_burst(plan, &setup, &http).await;
+        println!(
+            "  autoresponse burst ({}): {} threads over {} accounts, {} autoresponses sent, all out {} s after the first buyer message; buyer message → autoresponse {}, serve's first read of the thread → autoresponse {}, later than the 1 post/s/user limit allowed {}",
+            machine(),
+            burst.threads,
+            burst.accounts,
+            burst.sent,
+            burst.drained.map_or("-".to_owned(), |s| format!("{s:.1}")),
+            p50_p95(&burst.latencies),
+            p50_p95(&burst.after_read),
+            p50_p95(&burst.beyond_limit),
+        );
+        for (endpoint, count) in &burst.endpoints {
+            println!("    {endpoint}: {count}");
+        }
+        Some(burst)
+    } else {
+        None
+    };
 
     let api_1 = measure_api(&serve, &setup.key, 1, plan.api_single).await;
     let api_50 = measure_api(&serve, &setup.key, 50, plan.api_each_of_50).await;
@@ -1014,6 +1301,7 @@ async fn run_one(plan: &Plan, n: usize) -> Row {
         api_50,
         stats,
         elapsed,
+        burst,
     }
 }
 
@@ -1117,4 +1405,10 @@ fn check_smoke(plan: &Plan, row: &Row) {
         "the ticket list answered"
     );
     assert!(row.stats.rss_mib > 0.0, "RSS read from /proc");
+    let burst = row.burst.as_ref().expect("the burst ran");
+    assert_eq!(
+        (burst.threads, burst.sent),
+        (plan.burst, plan.burst),
+        "every buyer of the burst got the autoresponse"
+    );
 }

@@ -347,7 +347,11 @@ Environment:
                             re-read an inbox where changes were found this often, this long
                             after the last one (default: 12s, 3m; 0 turns re-reads off)
   MARKETDESK_POLL_ACTIVE_RESERVE
-                            share of the polls' Allegro budget kept for re-reads (default: 0.05)
+                            share of the polls' Allegro budget kept for re-reads once the
+                            cadences stretch (default: 0.05)
+  MARKETDESK_POLL_OFFERS_EVERY
+                            how often an Allegro account's offer journal is read when its offers
+                            are switched on (default: 10m, never faster than the poll interval)
   MARKETDESK_LOG            log filter, e.g. info or marketdesk_core=debug (default: info; RUST_LOG also works)
   MARKETDESK_LOG_FORMAT     text or json (default: text); colours only on a terminal
   MARKETDESK_ALLEGRO_CLIENT_ID, MARKETDESK_ALLEGRO_CLIENT_SECRET

@@ -1,12 +1,13 @@
 //! The background loops of `marketdesk serve`: what EventBridge and SQS do on AWS.
 
-use marketdesk_channels::ticks;
 use marketdesk_channels::wiring::Channels;
 use marketdesk_core::disposition::{disposition, Disposition};
 use marketdesk_core::ports::heartbeat::{self, Heartbeat};
 use marketdesk_core::ports::queue::MAX_RECEIVE_BATCH;
 use marketdesk_core::ports::{Ports, Queue, QueueMessage};
-use marketdesk_core::services::{ingest, poller, sender, token_refresh, webhooks, ServiceError};
+use marketdesk_core::services::{
+    ingest, poller, sender, ticks, token_refresh, webhooks, ServiceError,
+};
 use std::future::Future;
 use std::sync::Arc;
 use std::time::Duration;
@@ -172,7 +173,7 @@ pub fn spawn_all(
 
 /// What EventBridge's one-minute rule does on AWS.
 async fn scheduler_tick(ports: &Ports, channels: &Channels) {
-    match ticks::scheduler_tick(ports, channels).await {
+    match ticks::scheduler_tick(ports, &channels.polling, channels.oauth.as_deref()).await {
         Ok(report) => tracing::debug!(
             integrations = report.integrations,
             jobs = report.jobs,
@@ -333,7 +334,7 @@ mod tests {
     /// Runs `consume` over two messages, the first hanging for 30 s; answers how long the
     /// second took to be handled (`None`: not within 3 s).
     async fn second_handled_after(workers: usize) -> Option<Duration> {
-        let backend = marketdesk_local::testkit::temp_backend();
+        let backend = marketdesk_testkit::backend::temp_backend();
         let queue = backend.ports.queues.poll_jobs.clone();
         queue.send("hang", Duration::ZERO).await.expect("send");
         queue.send("quick", Duration::ZERO).await.expect("send");
@@ -384,7 +385,7 @@ mod tests {
 
     #[tokio::test]
     async fn a_message_over_its_timeout_is_abandoned_and_comes_back() {
-        let backend = marketdesk_local::testkit::temp_backend();
+        let backend = marketdesk_testkit::backend::temp_backend();
         let queue = backend.ports.queues.inbound.clone();
         queue.send("slow", Duration::ZERO).await.expect("send");
         let (stop_tx, stop_rx) = watch::channel(false);

@@ -7,24 +7,9 @@ mod common;
 
 use common::*;
 use marketdesk_sandbox::RunningSandbox;
+use marketdesk_testkit::SimulatorControl;
 use serde_json::{json, Value};
-use std::process::Stdio;
 use std::time::{Duration, Instant};
-
-async fn control(sandbox: &RunningSandbox, path: &str, body: Value) -> Value {
-    let response = reqwest::Client::new()
-        .post(format!("{}/__sandbox{path}", sandbox.base_url))
-        .json(&body)
-        .send()
-        .await
-        .expect("control");
-    assert!(
-        response.status().is_success(),
-        "{path}: {}",
-        response.status()
-    );
-    response.json().await.expect("json")
-}
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn an_admin_connects_allegro_and_conversations_become_tickets() {
@@ -33,91 +18,39 @@ async fn an_admin_connects_allegro_and_conversations_become_tickets() {
     let key = admin_key(data.path(), "sklep");
 
     let port = free_port();
-    let mut child = marketdesk()
-        .args([
-            "serve",
-            "--listen",
-            &format!("127.0.0.1:{port}"),
-            "--poll-interval",
-            "1s",
-            "--data",
-        ])
-        .arg(data.path())
-        .env("MARKETDESK_ALLEGRO_CLIENT_ID", "sandbox-client-id")
-        .env("MARKETDESK_ALLEGRO_CLIENT_SECRET", "sandbox-client-secret")
-        .env("MARKETDESK_ALLEGRO_API_URL", &sandbox.base_url)
-        .env("MARKETDESK_ALLEGRO_AUTH_URL", &sandbox.base_url)
-        .stdout(Stdio::null())
-        .stderr(Stdio::null())
-        .spawn()
-        .expect("serve");
+    let mut child = allegro_simulator(
+        &mut serve_command(data.path(), port, Some("1s")),
+        &sandbox.base_url,
+    )
+    .spawn()
+    .expect("serve");
     wait_for_health(port, &mut child);
     let api = format!("http://127.0.0.1:{port}");
-    let http = reqwest::Client::builder()
-        .redirect(reqwest::redirect::Policy::none())
-        .build()
-        .expect("client");
+    let http = browser();
+    let control = SimulatorControl::new(&sandbox.base_url);
 
     // The simulated seller, a buyer and an order.
-    let seller = control(
-        &sandbox,
-        "/allegro/sellers",
-        json!({"login": "sklep_z_kubkami", "sign_in": true}),
-    )
-    .await;
-    let seller_id = seller["id"].as_str().expect("id").to_owned();
-    let buyer = control(
-        &sandbox,
-        "/allegro/buyers",
-        json!({"login": "kupujaca_ola", "first_name": "Ola", "last_name": "Nowak"}),
-    )
-    .await;
+    let seller_id = control.allegro_seller("sklep_z_kubkami", true).await;
+    let buyer = control
+        .allegro_buyer(json!({"login": "kupujaca_ola", "first_name": "Ola", "last_name": "Nowak"}))
+        .await;
     let buyer_id = buyer["id"].as_str().expect("id").to_owned();
-    let offer = control(&sandbox, "/allegro/offers", json!({"seller_id": seller_id, "name": "Kubek ceramiczny biały 300 ml", "ean": "5901234123457"})).await;
-    let order = control(
-        &sandbox,
-        "/allegro/orders",
-        json!({"seller_id": seller_id, "buyer_id": buyer_id, "offer_ids": [offer["id"]]}),
-    )
-    .await;
+    let offer = control.post("/allegro/offers", json!({"seller_id": seller_id, "name": "Kubek ceramiczny biały 300 ml", "ean": "5901234123457"})).await;
+    let order = control
+        .post(
+            "/allegro/orders",
+            json!({"seller_id": seller_id, "buyer_id": buyer_id, "offer_ids": [offer["id"]]}),
+        )
+        .await;
 
     // The admin creates the integration and connects it through the browser flow.
-    let created: Value = http
-        .post(format!("{api}/v1/integrations"))
-        .bearer_auth(&key)
-        .json(&json!({"kind": "allegro", "display_name": "Moje konto Allegro", "environment": "sandbox", "settings": {"crm_field": "Allegro login", "ticket_queue": "Allegro", "ticket_category": "Reklamacje", "autoresponder": {"enabled": true, "delay_minutes": 0, "text": "Dzień dobry {buyer_login}, dziękujemy! {shop_name} odpowie wkrótce."}}}))
-        .send()
-        .await
-        .expect("create")
-        .json()
-        .await
-        .expect("json");
-    let integration_id = created["id"]
-        .as_str()
-        .unwrap_or_else(|| panic!("integration: {created}"))
-        .to_owned();
-    let start: Value = http
-        .post(format!(
-            "{api}/v1/integrations/{integration_id}/oauth/start"
-        ))
-        .bearer_auth(&key)
-        .send()
-        .await
-        .expect("oauth start")
-        .json()
-        .await
-        .expect("json");
-    let authorize_url = start["authorize_url"]
-        .as_str()
-        .unwrap_or_else(|| panic!("start: {start}"))
-        .to_owned();
-    let to_callback = http.get(&authorize_url).send().await.expect("authorize");
-    let callback = to_callback
-        .headers()
-        .get("location")
-        .and_then(|v| v.to_str().ok())
-        .expect("redirect")
-        .to_owned();
+    let (integration_id, callback) = start_allegro_over_api(
+        &http,
+        &api,
+        &key,
+        json!({"crm_field": "Allegro login", "ticket_queue": "Allegro", "ticket_category": "Reklamacje", "autoresponder": {"enabled": true, "delay_minutes": 0, "text": "Dzień dobry {buyer_login}, dziękujemy! {shop_name} odpowie wkrótce."}}),
+    )
+    .await;
     assert!(
         callback.starts_with(&format!("{api}/oauth/allegro/callback?")),
         "{callback}"
@@ -128,32 +61,21 @@ async fn an_admin_connects_allegro_and_conversations_become_tickets() {
     let replay = http.get(&callback).send().await.expect("callback again");
     assert_eq!(replay.status(), 400, "the state is single use");
 
-    let integration: Value = http
-        .get(format!("{api}/v1/integrations/{integration_id}"))
-        .bearer_auth(&key)
-        .send()
-        .await
-        .expect("get")
-        .json()
-        .await
-        .expect("json");
+    let integration = api_get(
+        &http,
+        &format!("{api}/v1/integrations/{integration_id}"),
+        &key,
+    )
+    .await;
     assert_eq!(integration["display_name"], "sklep_z_kubkami");
     assert_eq!(integration["connection"]["state"], "connected");
 
     // A buyer opens a dispute and a purchase-problem thread; measure until both tickets exist.
     let opened = Instant::now();
-    control(&sandbox, "/allegro/inbox/issues", json!({"seller_id": seller_id, "buyer_id": buyer_id, "order_id": order["id"], "type": "DISPUTE", "reason": "PRODUCT_DAMAGED_PARCEL_INTACT", "text": "Kubek przyszedł pęknięty."})).await;
-    control(&sandbox, "/allegro/inbox/threads", json!({"seller_id": seller_id, "buyer_id": buyer_id, "type": "POST_PURCHASE_ISSUE", "sub_type": "PRODUCT_ARRIVED_DAMAGED", "order_id": order["id"], "text": "Paczka była zgnieciona."})).await;
+    control.post("/allegro/inbox/issues", json!({"seller_id": seller_id, "buyer_id": buyer_id, "order_id": order["id"], "type": "DISPUTE", "reason": "PRODUCT_DAMAGED_PARCEL_INTACT", "text": "Kubek przyszedł pęknięty."})).await;
+    control.post("/allegro/inbox/threads", json!({"seller_id": seller_id, "buyer_id": buyer_id, "type": "POST_PURCHASE_ISSUE", "sub_type": "PRODUCT_ARRIVED_DAMAGED", "order_id": order["id"], "text": "Paczka była zgnieciona."})).await;
     let tickets = loop {
-        let list: Value = http
-            .get(format!("{api}/v1/tickets"))
-            .bearer_auth(&key)
-            .send()
-            .await
-            .expect("tickets")
-            .json()
-            .await
-            .expect("json");
+        let list = api_get(&http, &format!("{api}/v1/tickets"), &key).await;
         let tickets = list["tickets"].as_array().cloned().unwrap_or_default();
         if tickets.len() >= 2 {
             break tickets;
@@ -183,15 +105,7 @@ async fn an_admin_connects_allegro_and_conversations_become_tickets() {
         "{subjects:?}"
     );
     let first_id = tickets[0]["id"].as_str().expect("id");
-    let detail: Value = http
-        .get(format!("{api}/v1/tickets/{first_id}"))
-        .bearer_auth(&key)
-        .send()
-        .await
-        .expect("ticket")
-        .json()
-        .await
-        .expect("json");
+    let detail = api_get(&http, &format!("{api}/v1/tickets/{first_id}"), &key).await;
     let kind = detail["ticket"]["conversation"]["kind"]
         .as_str()
         .unwrap_or_default();
@@ -223,7 +137,7 @@ async fn an_admin_connects_allegro_and_conversations_become_tickets() {
 
     // Each conversation gets one autoresponse (delay 0: the next scheduler tick sends it).
     let autoresponses = loop {
-        let list = posted(&sandbox).await;
+        let list = control.allegro_posted("").await;
         if list.len() >= 2 {
             break list;
         }
@@ -273,15 +187,7 @@ async fn an_admin_connects_allegro_and_conversations_become_tickets() {
     assert_eq!(reply["state"], "sending", "{reply}");
     let sent_at = Instant::now();
     loop {
-        let detail: Value = http
-            .get(format!("{api}/v1/tickets/{dispute_id}"))
-            .bearer_auth(&key)
-            .send()
-            .await
-            .expect("ticket")
-            .json()
-            .await
-            .expect("json");
+        let detail = api_get(&http, &format!("{api}/v1/tickets/{dispute_id}"), &key).await;
         let state = detail["messages"]
             .as_array()
             .into_iter()
@@ -299,7 +205,7 @@ async fn an_admin_connects_allegro_and_conversations_become_tickets() {
         );
         tokio::time::sleep(Duration::from_millis(100)).await;
     }
-    let posted = posted(&sandbox).await;
+    let posted = control.allegro_posted("").await;
     let agent = posted
         .iter()
         .find(|m| m["text"] == "Przepraszamy, wysyłamy nowy kubek.")
@@ -309,20 +215,4 @@ async fn an_admin_connects_allegro_and_conversations_become_tickets() {
 
     let status = terminate(child);
     assert!(status.success());
-}
-
-/// What the seller side posted in the simulator, oldest first.
-async fn posted(sandbox: &RunningSandbox) -> Vec<Value> {
-    let answer: Value = reqwest::Client::new()
-        .get(format!(
-            "{}/__sandbox/allegro/inbox/posted",
-            sandbox.base_url
-        ))
-        .send()
-        .await
-        .expect("posted")
-        .json()
-        .await
-        .expect("json");
-    answer["posted"].as_array().cloned().unwrap_or_default()
 }

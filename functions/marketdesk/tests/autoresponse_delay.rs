@@ -11,42 +11,15 @@ mod common;
 
 use common::*;
 use marketdesk_sandbox::RunningSandbox;
+use marketdesk_testkit::SimulatorControl;
 use serde_json::{json, Value};
-use std::process::Stdio;
 use std::time::{Duration, Instant};
 
-async fn control(sandbox: &RunningSandbox, path: &str, body: Value) -> Value {
-    let response = reqwest::Client::new()
-        .post(format!("{}/__sandbox{path}", sandbox.base_url))
-        .json(&body)
-        .send()
-        .await
-        .expect("control");
-    assert!(
-        response.status().is_success(),
-        "{path}: {}",
-        response.status()
-    );
-    response.json().await.expect("json")
-}
-
 /// What the seller side posted into `conversation`, oldest first.
-async fn posted(sandbox: &RunningSandbox, conversation: &str) -> Vec<String> {
-    let answer: Value = reqwest::Client::new()
-        .get(format!(
-            "{}/__sandbox/allegro/inbox/posted?conversation_id={conversation}",
-            sandbox.base_url
-        ))
-        .send()
+async fn posted(control: &SimulatorControl, conversation: &str) -> Vec<String> {
+    control
+        .allegro_posted(&format!("?conversation_id={conversation}"))
         .await
-        .expect("posted")
-        .json()
-        .await
-        .expect("json");
-    answer["posted"]
-        .as_array()
-        .cloned()
-        .unwrap_or_default()
         .iter()
         .filter_map(|m| m["text"].as_str().map(str::to_owned))
         .collect()
@@ -79,40 +52,20 @@ async fn a_delayed_autoresponse_leaves_when_due_not_on_the_next_tick() {
     let key = admin_key(data.path(), "sklep");
     let port = free_port();
     let started = Instant::now();
-    let mut child = marketdesk()
-        .args([
-            "serve",
-            "--listen",
-            &format!("127.0.0.1:{port}"),
-            "--poll-interval",
-            "60s",
-            "--data",
-        ])
-        .arg(data.path())
-        .env("MARKETDESK_ALLEGRO_CLIENT_ID", "sandbox-client-id")
-        .env("MARKETDESK_ALLEGRO_CLIENT_SECRET", "sandbox-client-secret")
-        .env("MARKETDESK_ALLEGRO_API_URL", &sandbox.base_url)
-        .env("MARKETDESK_ALLEGRO_AUTH_URL", &sandbox.base_url)
-        .stdout(Stdio::null())
-        .stderr(Stdio::null())
-        .spawn()
-        .expect("serve");
+    let mut child = allegro_simulator(
+        &mut serve_command(data.path(), port, Some("60s")),
+        &sandbox.base_url,
+    )
+    .spawn()
+    .expect("serve");
     wait_for_health(port, &mut child);
     let api = format!("http://127.0.0.1:{port}");
 
-    let seller = control(
-        &sandbox,
-        "/allegro/sellers",
-        json!({"login": "sklep_z_kubkami", "sign_in": true}),
-    )
-    .await;
-    let seller_id = seller["id"].as_str().expect("id").to_owned();
-    let buyer = control(
-        &sandbox,
-        "/allegro/buyers",
-        json!({"login": "kupujaca_ola"}),
-    )
-    .await;
+    let control = SimulatorControl::new(&sandbox.base_url);
+    let seller_id = control.allegro_seller("sklep_z_kubkami", true).await;
+    let buyer = control
+        .allegro_buyer(json!({"login": "kupujaca_ola"}))
+        .await;
     let buyer_id = buyer["id"].as_str().expect("id").to_owned();
     connect_allegro_over_api(
         &api,
@@ -124,7 +77,9 @@ async fn a_delayed_autoresponse_leaves_when_due_not_on_the_next_tick() {
     // A first conversation, read at the account's first poll (the tick after it was connected,
     // at the account's phase: up to 2 minutes), makes the account active: re-read every 12 s.
     let thread = |text: &str| json!({"seller_id": seller_id, "buyer_id": buyer_id, "type": "COMMON", "text": text});
-    let first = control(&sandbox, "/allegro/inbox/threads", thread("Dzień dobry")).await["id"]
+    let first = control
+        .post("/allegro/inbox/threads", thread("Dzień dobry"))
+        .await["id"]
         .as_str()
         .expect("id")
         .to_owned();
@@ -140,16 +95,15 @@ async fn a_delayed_autoresponse_leaves_when_due_not_on_the_next_tick() {
     let into_interval = started.elapsed().as_secs() % 60;
     let wait = (85 - into_interval) % 60;
     tokio::time::sleep(Duration::from_secs(wait)).await;
-    let waiting = control(&sandbox, "/allegro/inbox/threads", thread("Kiedy wysyłka?")).await["id"]
+    let waiting = control
+        .post("/allegro/inbox/threads", thread("Kiedy wysyłka?"))
+        .await["id"]
         .as_str()
         .expect("id")
         .to_owned();
-    let answered = control(
-        &sandbox,
-        "/allegro/inbox/threads",
-        thread("Czy jest faktura?"),
-    )
-    .await["id"]
+    let answered = control
+        .post("/allegro/inbox/threads", thread("Czy jest faktura?"))
+        .await["id"]
         .as_str()
         .expect("id")
         .to_owned();
@@ -191,7 +145,7 @@ async fn a_delayed_autoresponse_leaves_when_due_not_on_the_next_tick() {
 
     // The first thread's autoresponse arrives when due, well before the tick at ~120 s.
     let latency = loop {
-        let texts = posted(&sandbox, &waiting).await;
+        let texts = posted(&control, &waiting).await;
         if texts.iter().any(|t| t == AUTORESPONSE) {
             break wrote.elapsed();
         }
@@ -213,7 +167,7 @@ async fn a_delayed_autoresponse_leaves_when_due_not_on_the_next_tick() {
         "posted {latency:?} after the buyer wrote: the delay is 60 s"
     );
     assert_eq!(
-        posted(&sandbox, &waiting).await,
+        posted(&control, &waiting).await,
         vec![AUTORESPONSE.to_owned()],
         "exactly one"
     );
@@ -221,7 +175,7 @@ async fn a_delayed_autoresponse_leaves_when_due_not_on_the_next_tick() {
     // The answered thread gets the agent's reply and no autoresponse.
     tokio::time::sleep(Duration::from_secs(3)).await;
     assert_eq!(
-        posted(&sandbox, &answered).await,
+        posted(&control, &answered).await,
         vec!["Tak, wystawiamy fakturę.".to_owned()]
     );
     terminate(child);

@@ -7,46 +7,20 @@
 
 mod common;
 
-use aws_config::{BehaviorVersion, Region};
 use common::*;
-use marketdesk_aws::{create_table, AwsBackend, AwsSettings};
+use marketdesk_aws::{AwsBackend, AwsSettings};
 use marketdesk_core::domain::Role;
 use marketdesk_core::ports::{Ports, Secrets, SystemClock};
 use marketdesk_core::services::api_keys;
 use marketdesk_core::services::people::sessions::{self, SignIn};
 use marketdesk_core::services::people::PeopleSettings;
+use marketdesk_testkit::aws::{
+    endpoint, fresh_table as new_table, sdk_config, table_only_settings, DYNAMODB_VAR, MOTO_VAR,
+};
 use secrecy::SecretString;
 use std::io::Write;
 use std::process::{Command, Stdio};
 use std::sync::Arc;
-
-const DYNAMODB_VAR: &str = "MARKETDESK_TEST_DYNAMODB_ENDPOINT";
-const REQUIRE_VAR: &str = "MARKETDESK_TEST_REQUIRE_EMULATORS";
-
-/// DynamoDB Local's endpoint, `None` to skip, or a panic when emulators are required.
-fn endpoint() -> Option<String> {
-    match std::env::var(DYNAMODB_VAR) {
-        Ok(value) if !value.trim().is_empty() => Some(value.trim().to_owned()),
-        _ if std::env::var(REQUIRE_VAR).as_deref() == Ok("1") => {
-            panic!("{DYNAMODB_VAR} is not set but {REQUIRE_VAR}=1")
-        }
-        _ => None,
-    }
-}
-
-/// The deployment settings the functions get; the queues are never used by these commands.
-fn settings(table: &str) -> AwsSettings {
-    AwsSettings {
-        table_name: table.to_owned(),
-        poll_jobs_queue_url: "http://127.0.0.1:9/queue/poll-jobs".into(),
-        inbound_queue_url: "http://127.0.0.1:9/queue/inbound".into(),
-        outbound_queue_url: "http://127.0.0.1:9/queue/outbound".into(),
-        webhooks_queue_url: "http://127.0.0.1:9/queue/webhooks".into(),
-        secrets_prefix: "marketdesk/cli-test".into(),
-        secrets_key_id: None,
-        notify_from: None,
-    }
-}
 
 /// The binary with a clean AWS environment pointing the DynamoDB client at `endpoint`.
 fn on_aws(endpoint: &str, settings: &AwsSettings) -> Command {
@@ -88,18 +62,11 @@ fn on_aws(endpoint: &str, settings: &AwsSettings) -> Command {
 
 /// A fresh table on DynamoDB Local and ports reading it, or `None` to skip.
 async fn fresh_table() -> Option<(String, AwsSettings, Ports)> {
-    let endpoint = endpoint()?;
-    let config = aws_config::defaults(BehaviorVersion::latest())
-        .region(Region::new("us-east-1"))
-        .endpoint_url(&endpoint)
-        .test_credentials()
-        .load()
-        .await;
-    let table = format!("marketdesk-cli-{}", uuid::Uuid::new_v4().simple());
-    create_table(&aws_sdk_dynamodb::Client::new(&config), &table)
-        .await
-        .expect("create the table in DynamoDB Local");
-    let settings = settings(&table);
+    let endpoint = endpoint(DYNAMODB_VAR)?;
+    let config = sdk_config(&endpoint).await;
+    let table = new_table(&aws_sdk_dynamodb::Client::new(&config), "marketdesk-cli").await;
+    // The deployment settings the functions get; these commands never use the queues.
+    let settings = table_only_settings(&table);
     let ports = AwsBackend::from_sdk_config(&config, settings.clone(), Arc::new(SystemClock));
     Some((endpoint, settings, ports))
 }
@@ -168,26 +135,15 @@ async fn user_create_writes_the_first_admin_to_the_table() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn migrate_secrets_moves_every_secret_into_the_table_once() {
-    let moto = match std::env::var("MARKETDESK_TEST_MOTO_ENDPOINT") {
-        Ok(value) if !value.trim().is_empty() => value.trim().to_owned(),
-        _ if std::env::var(REQUIRE_VAR).as_deref() == Ok("1") => {
-            panic!("MARKETDESK_TEST_MOTO_ENDPOINT is not set but {REQUIRE_VAR}=1")
-        }
-        _ => {
-            eprintln!("SKIPPED: moto not configured");
-            return;
-        }
+    let Some(moto) = endpoint(MOTO_VAR) else {
+        eprintln!("SKIPPED: moto not configured");
+        return;
     };
     let Some((endpoint, mut settings, _)) = fresh_table().await else {
         eprintln!("SKIPPED: {DYNAMODB_VAR} not set");
         return;
     };
-    let moto_config = aws_config::defaults(BehaviorVersion::latest())
-        .region(Region::new("us-east-1"))
-        .endpoint_url(&moto)
-        .test_credentials()
-        .load()
-        .await;
+    let moto_config = sdk_config(&moto).await;
     let kms = aws_sdk_kms::Client::new(&moto_config);
     let key = kms.create_key().send().await.expect("create a KMS key");
     let key_arn = key
@@ -230,12 +186,7 @@ async fn migrate_secrets_moves_every_secret_into_the_table_once() {
     assert!(second.contains("0 moved, 0 already there"), "{second}");
     assert!(legacy.list().await.expect("list").is_empty());
 
-    let ddb_config = aws_config::defaults(BehaviorVersion::latest())
-        .region(Region::new("us-east-1"))
-        .endpoint_url(&endpoint)
-        .test_credentials()
-        .load()
-        .await;
+    let ddb_config = sdk_config(&endpoint).await;
     let store: Arc<dyn marketdesk_core::ports::Store> = Arc::new(marketdesk_aws::DynamoStore::new(
         aws_sdk_dynamodb::Client::new(&ddb_config),
         settings.table_name.clone(),
@@ -327,7 +278,7 @@ fn stack_outputs(settings: &AwsSettings) -> serde_json::Value {
 /// The binary with the AWS endpoint for DynamoDB Local but no `MARKETDESK_*` deployment
 /// variables: `--stack` must find everything, and `path` is the whole PATH.
 fn by_stack(endpoint: &str, path: &std::path::Path) -> Command {
-    let mut command = on_aws(endpoint, &settings("unused-table"));
+    let mut command = on_aws(endpoint, &table_only_settings("unused-table"));
     for var in STACK_VARS {
         command.env_remove(var);
     }
@@ -402,7 +353,7 @@ async fn the_first_admin_key_and_user_are_made_from_the_stack_name_alone() {
 
 #[test]
 fn stack_failures_are_explained() {
-    let settings = settings("marketdesk-t");
+    let settings = table_only_settings("marketdesk-t");
     let cli = fake_aws_cli("marketdesk-test", &stack_outputs(&settings));
     let create = |path: &std::path::Path, stack: &str| {
         let output = by_stack("http://127.0.0.1:9", path)

@@ -8,24 +8,13 @@ use marketdesk_core::ports::{SecretName, SystemClock};
 use marketdesk_local::{LocalBackend, DATABASE_FILE, SCHEMA_VERSION};
 use secrecy::{ExposeSecret, SecretString};
 use std::path::Path;
-use std::process::{Child, Output, Stdio};
+use std::process::{Child, Output};
 use std::sync::Arc;
 
 fn serve(data: &Path) -> (Child, u16) {
     let port = free_port();
-    let mut child = marketdesk()
-        .args([
-            "serve",
-            "--listen",
-            &format!("127.0.0.1:{port}"),
-            "--poll-interval",
-            "1s",
-        ])
-        .arg("--data")
-        .arg(data)
+    let mut child = serve_command(data, port, Some("1s"))
         .env_remove("MARKETDESK_SMTP_URL")
-        .stdout(Stdio::null())
-        .stderr(Stdio::null())
         .spawn()
         .expect("start marketdesk");
     let answer = wait_for_health(port, &mut child);

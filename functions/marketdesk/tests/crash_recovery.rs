@@ -11,7 +11,7 @@ use common::*;
 use serde_json::{json, Value};
 use std::io::{Read, Write};
 use std::net::TcpListener;
-use std::process::{Child, Stdio};
+use std::process::Child;
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
@@ -62,12 +62,8 @@ impl Receiver {
 }
 
 fn serve(data: &std::path::Path, port: u16) -> Child {
-    let mut child = marketdesk()
-        .args(["serve", "--listen", &format!("127.0.0.1:{port}"), "--data"])
-        .arg(data)
+    let mut child = serve_command(data, port, None)
         .env("MARKETDESK_WEBHOOKS_ALLOW_PRIVATE", "true")
-        .stdout(Stdio::null())
-        .stderr(Stdio::null())
         .spawn()
         .expect("serve");
     wait_for_health(port, &mut child);

@@ -6,26 +6,11 @@ mod common;
 
 use common::*;
 use marketdesk_sandbox::RunningSandbox;
-use serde_json::{json, Value};
-use std::process::Stdio;
+use marketdesk_testkit::SimulatorControl;
+use serde_json::json;
 use std::time::{Duration, Instant};
 
 const TOKEN: &str = "scrape-token-for-tests";
-
-async fn control(sandbox: &RunningSandbox, path: &str, body: Value) -> Value {
-    let response = reqwest::Client::new()
-        .post(format!("{}/__sandbox{path}", sandbox.base_url))
-        .json(&body)
-        .send()
-        .await
-        .expect("control");
-    assert!(
-        response.status().is_success(),
-        "{path}: {}",
-        response.status()
-    );
-    response.json().await.expect("json")
-}
 
 async fn scrape(port: u16, token: Option<&str>) -> (u16, String) {
     let mut request = reqwest::Client::new().get(format!("http://127.0.0.1:{port}/metrics"));
@@ -47,28 +32,18 @@ fn value(text: &str, series: &str) -> Option<f64> {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn counters_move_when_a_conversation_becomes_a_ticket() {
     let sandbox = RunningSandbox::start_local().await.expect("sandbox");
+    let control = SimulatorControl::new(&sandbox.base_url);
     let data = tempfile::tempdir().expect("temp dir");
     let key = admin_key(data.path(), "sklep");
 
     let (port, metrics_port) = (free_port(), free_port());
-    let mut child = marketdesk()
-        .args([
-            "serve",
-            "--listen",
-            &format!("127.0.0.1:{port}"),
-            "--poll-interval",
-            "1s",
-            "--data",
-        ])
-        .arg(data.path())
+    let mut child = serve_command(data.path(), port, Some("1s"))
         .env("MARKETDESK_EMPIK_API_URL", &sandbox.base_url)
         .env(
             "MARKETDESK_METRICS_LISTEN",
             format!("127.0.0.1:{metrics_port}"),
         )
         .env("MARKETDESK_METRICS_TOKEN", TOKEN)
-        .stdout(Stdio::null())
-        .stderr(Stdio::null())
         .spawn()
         .expect("serve");
     wait_for_health(port, &mut child);
@@ -87,18 +62,10 @@ async fn counters_move_when_a_conversation_becomes_a_ticket() {
         .unwrap_or_default()
         .contains("marketdesk_"));
 
-    let shop = control(
-        &sandbox,
-        "/mirakl/shops",
-        json!({"name": "Sklep", "api_key": "empik-key-1"}),
-    )
-    .await;
-    let customer = control(
-        &sandbox,
-        "/mirakl/customers",
-        json!({"firstname": "Ewa", "lastname": "Lis"}),
-    )
-    .await;
+    let shop = control
+        .mirakl_shop(json!({"name": "Sklep", "api_key": "empik-key-1"}))
+        .await;
+    let customer = control.mirakl_customer("Ewa", "Lis").await;
     let integration = reqwest::Client::new()
         .post(format!("http://127.0.0.1:{port}/v1/integrations"))
         .bearer_auth(&key)
@@ -112,14 +79,14 @@ async fn counters_move_when_a_conversation_becomes_a_ticket() {
         "{:?}",
         integration.text().await
     );
-    control(
-        &sandbox,
-        "/mirakl/threads",
-        json!({"shop_id": shop["shop_id"], "customer_id": customer["customer_id"],
+    control
+        .post(
+            "/mirakl/threads",
+            json!({"shop_id": shop["shop_id"], "customer_id": customer["customer_id"],
                "topic": {"type": "FREE_TEXT", "value": "Kiedy wysyłka?"},
                "body": "Dzień dobry, kiedy wyślecie paczkę?"}),
-    )
-    .await;
+        )
+        .await;
 
     let deadline = Instant::now() + Duration::from_secs(30);
     let text = loop {

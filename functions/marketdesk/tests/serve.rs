@@ -7,7 +7,7 @@ use marketdesk_core::jobs::{InboundEvent, InboundMessage, PollJob};
 use marketdesk_core::ports::SystemClock;
 use marketdesk_core::ports::{Condition, Item, Key};
 use marketdesk_core::repo::tickets;
-use marketdesk_local::testkit::seed_connected_integration;
+use marketdesk_testkit::backend::seed_connected_integration;
 mod common;
 
 use common::*;
@@ -129,16 +129,7 @@ async fn serve_answers_health_runs_the_loops_and_stops_cleanly() {
     let port = free_port();
     let log_path = data.path().join("serve.log");
     let log = std::fs::File::create(&log_path).expect("log file");
-    let mut child = marketdesk()
-        .args([
-            "serve",
-            "--listen",
-            &format!("127.0.0.1:{port}"),
-            "--poll-interval",
-            "1s",
-        ])
-        .arg("--data")
-        .arg(data.path())
+    let mut child = serve_command(data.path(), port, Some("1s"))
         .env("MARKETDESK_LOG", "info")
         .stdout(Stdio::from(log.try_clone().expect("log file")))
         .stderr(Stdio::from(log))

@@ -7,8 +7,8 @@ use common::*;
 use marketdesk_core::domain::{Channel, IntegrationKind, PollCursor};
 use marketdesk_core::ports::{Ports, SystemClock};
 use marketdesk_core::repo::cursors;
-use marketdesk_local::testkit::seed_connected_integration;
 use marketdesk_local::LocalBackend;
+use marketdesk_testkit::backend::seed_connected_integration;
 use std::sync::Arc;
 
 async fn polled(ports: &Ports, channel: Channel, minutes_ago: i64) {

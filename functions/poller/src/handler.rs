@@ -49,7 +49,7 @@ pub async fn handle(deps: &Deps, event: SqsEvent) -> SqsBatchResponse {
 mod tests {
     use super::*;
     use marketdesk_core::domain::IntegrationKind;
-    use marketdesk_local::testkit::{seed_connected_integration, temp_backend};
+    use marketdesk_testkit::backend::{seed_connected_integration, temp_backend};
 
     fn fixture() -> SqsEvent {
         serde_json::from_str(include_str!("../../../events/poller.json"))

@@ -1,9 +1,9 @@
 //! Decodes the schedule tick and runs the fan-out.
 
 use aws_lambda_events::event::eventbridge::EventBridgeEvent;
-use marketdesk_channels::ticks;
 use marketdesk_channels::wiring::Channels;
 use marketdesk_core::ports::Ports;
+use marketdesk_core::services::ticks;
 
 /// The EventBridge "Scheduled Event" envelope.
 pub type ScheduledEvent = EventBridgeEvent<serde_json::Value>;
@@ -15,7 +15,7 @@ pub async fn handle(
     channels: &Channels,
     _tick: ScheduledEvent,
 ) -> Result<(), marketdesk_lambda::Error> {
-    let report = ticks::scheduler_tick(ports, channels).await?;
+    let report = ticks::scheduler_tick(ports, &channels.polling, channels.oauth.as_deref()).await?;
     tracing::info!(
         integrations = report.integrations,
         jobs = report.jobs,
@@ -32,7 +32,7 @@ mod tests {
     use super::*;
     use marketdesk_core::domain::IntegrationKind;
     use marketdesk_core::ports::{Clock, ManualClock, SystemClock};
-    use marketdesk_local::testkit::{seed_connected_integration, temp_backend_with_clock};
+    use marketdesk_testkit::backend::{seed_connected_integration, temp_backend_with_clock};
     use std::sync::Arc;
 
     #[tokio::test]

@@ -42,7 +42,7 @@ mod tests {
     use marketdesk_core::jobs::InboundEvent;
     use marketdesk_core::repo::replies;
     use marketdesk_core::services::{ingest, replies as reply_service};
-    use marketdesk_local::testkit::{seed_connected_integration, temp_backend};
+    use marketdesk_testkit::backend::{seed_connected_integration, temp_backend};
 
     #[tokio::test]
     async fn unknown_replies_are_dropped_and_replies_without_a_channel_fail_visibly() {

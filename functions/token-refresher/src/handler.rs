@@ -42,7 +42,7 @@ mod tests {
     use super::*;
     use marketdesk_core::domain::{ConnectionState, IntegrationKind};
     use marketdesk_core::repo::integrations;
-    use marketdesk_local::testkit::{seed_connected_integration, temp_backend};
+    use marketdesk_testkit::backend::{seed_connected_integration, temp_backend};
 
     #[tokio::test]
     async fn sample_tick_counts_connected_allegro_accounts() {

@@ -47,9 +47,10 @@ async fn orders_carry_the_masked_email_and_old_orders_are_gone() {
     let sim = Sim::start().await;
     let (seller_id, token) = sim.seller_token("sklep_zamowienia").await;
     let (status, buyer) = sim
-        .control(
+        .control
+        .post_status(
             "/allegro/buyers",
-            json!({ "login": "kupujacy_mail", "first_name": "Anna", "last_name": "Kowalska" }),
+            &json!({ "login": "kupujacy_mail", "first_name": "Anna", "last_name": "Kowalska" }),
         )
         .await;
     assert_eq!(status, 201, "{buyer}");
@@ -213,9 +214,10 @@ async fn the_order_journal_starts_at_the_newest_event_and_reads_what_follows() {
         .and_then(|e| e.id)
         .expect("an event");
     let (status, company) = sim
-        .control(
+        .control
+            .post_status(
             "/allegro/orders",
-            json!({ "seller_id": seller_id, "buyer_id": buyer_id, "offer_ids": [offer_id], "status": "BOUGHT",
+            &json!({ "seller_id": seller_id, "buyer_id": buyer_id, "offer_ids": [offer_id], "status": "BOUGHT",
                     "invoice": { "company_name": "Firma", "nip": "5252674798", "street": "Prosta 1",
                                  "city": "Warszawa", "zip_code": "00-001" } }),
         )
@@ -290,9 +292,10 @@ async fn offers_are_listed_by_page_and_the_journal_names_changed_offers() {
     );
 
     let (status, body) = sim
-        .control(
+        .control
+        .post_status(
             &format!("/allegro/offers/{}/stock", ids[1]),
-            json!({ "stock": 7 }),
+            &json!({ "stock": 7 }),
         )
         .await;
     assert_eq!(status, 200, "{body}");

@@ -192,9 +192,10 @@ async fn chat_reads_oldest_first_and_posting_follows_the_rules() {
     .await;
     sim.advance(2).await;
     let (status, body) = sim
-        .control(
+        .control
+        .post_status(
             &format!("/allegro/inbox/issues/{dispute}/messages"),
-            json!({ "author": "BUYER", "text": "Halo?" }),
+            &json!({ "author": "BUYER", "text": "Halo?" }),
         )
         .await;
     assert_eq!(status, 201, "{body}");
@@ -265,9 +266,10 @@ async fn chat_reads_oldest_first_and_posting_follows_the_rules() {
 
     // A closed dispute refuses messages with 409.
     let (status, body) = sim
-        .control(
+        .control
+        .post_status(
             &format!("/allegro/inbox/issues/{dispute}/close"),
-            json!({ "status": "DISPUTE_CLOSED" }),
+            &json!({ "status": "DISPUTE_CLOSED" }),
         )
         .await;
     assert_eq!(status, 200, "{body}");

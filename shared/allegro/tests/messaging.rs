@@ -173,9 +173,10 @@ async fn messages_replies_read_flags_and_closed_threads() {
     for text in ["Czy mogę go odesłać?", "Halo?"] {
         sim.advance(1).await;
         let (status, body) = sim
-            .control(
+            .control
+            .post_status(
                 &format!("/allegro/inbox/threads/{thread_id}/messages"),
-                json!({ "author": "BUYER", "text": text }),
+                &json!({ "author": "BUYER", "text": text }),
             )
             .await;
         assert_eq!(status, 201, "{body}");
@@ -249,9 +250,10 @@ async fn messages_replies_read_flags_and_closed_threads() {
         .expect("read"));
 
     let (status, body) = sim
-        .control(
+        .control
+        .post_status(
             &format!("/allegro/inbox/threads/{thread_id}/close"),
-            json!({}),
+            &json!({}),
         )
         .await;
     assert_eq!(status, 200, "{body}");

@@ -147,7 +147,8 @@ async fn revoked_sellers_get_unauthorized_and_invalid_grant() {
     let sim = Sim::start().await;
     let (seller_id, tokens) = sim.seller_with_tokens("sklep_odwolany", &[]).await;
     let (status, body) = sim
-        .control(&format!("/allegro/sellers/{seller_id}/revoke"), json!({}))
+        .control
+        .post_status(&format!("/allegro/sellers/{seller_id}/revoke"), &json!({}))
         .await;
     assert_eq!(status, 200, "{body}");
     let api = sim
@@ -216,9 +217,10 @@ async fn device_flow_polls_until_approved() {
     assert!(matches!(pending, DevicePoll::Pending), "{pending:?}");
 
     let (status, body) = sim
-        .control(
+        .control
+        .post_status(
             &format!("/allegro/device/{}/approve", device.user_code),
-            json!({ "seller_id": seller_id }),
+            &json!({ "seller_id": seller_id }),
         )
         .await;
     assert_eq!(status, 200, "{body}");

@@ -69,7 +69,7 @@ async fn a_stock_change_for_many_offers_is_one_command_whose_tasks_are_read() {
     for offer in &offers {
         assert_eq!(stock(&sim, &token, offer).await, Some(12));
     }
-    let listed = sim.control_get("/allegro/offer-commands").await;
+    let listed = sim.control.get("/allegro/offer-commands").await;
     assert_eq!(listed["counts"]["quantity"], 1, "{listed}");
     // Unknown ids have no report.
     assert!(sim
@@ -98,9 +98,10 @@ async fn a_busy_offer_is_told_from_a_reused_id() {
     let (seller_id, token) = sim.seller_token("sklep_zajety").await;
     let offer = vec![sim.offer(&seller_id, "Talerz", None).await];
     let (status, _) = sim
-        .control(
+        .control
+        .post_status(
             "/allegro/offer-commands/settings",
-            json!({ "task_delay_ms": 60_000 }),
+            &json!({ "task_delay_ms": 60_000 }),
         )
         .await;
     assert_eq!(status, 200);
@@ -135,7 +136,8 @@ async fn a_busy_offer_is_told_from_a_reused_id() {
         .expect("known");
     assert_eq!(waiting[0].status.as_deref(), Some("NEW"));
     let (status, _) = sim
-        .control("/allegro/offer-commands/finish", json!({}))
+        .control
+        .post_status("/allegro/offer-commands/finish", &json!({}))
         .await;
     assert_eq!(status, 200);
     // Once the first ran, the second (same id) is taken.

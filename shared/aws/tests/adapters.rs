@@ -1,14 +1,15 @@
 //! Adapter behaviour beyond the conformance suite: SES, the table schema, error mapping and the
-//! backend wiring, against DynamoDB Local and moto (skipped without them, see `common`).
+//! backend wiring, against DynamoDB Local and moto (skipped without them, see `marketdesk_testkit::aws`).
 
-mod common;
+use marketdesk_testkit::aws as emulators;
 
 use aws_sdk_dynamodb::types::{ProjectionType, TimeToLiveStatus};
-use common::{endpoint, sdk_config, MOTO_VAR};
+use emulators::{endpoint, sdk_config, MOTO_VAR};
 use marketdesk_aws::{
     create_table, AwsBackend, AwsSettings, DynamoStore, SchemaError, SecretsManagerSecrets,
     SesNotifier, SqsQueue,
 };
+use marketdesk_core::conformance::queue::MAX_RECEIVES;
 use marketdesk_core::ports::{
     Key, Notification, Notifier, NotifyError, Queue, QueueError, SecretName, Secrets, Store,
     StoreError, SystemClock,
@@ -102,7 +103,7 @@ async fn ses_sends_from_a_verified_sender_only() {
 
 #[tokio::test]
 async fn schema_matches_the_template_and_refuses_a_second_create() {
-    let Some(client) = common::dynamodb_client().await else {
+    let Some(client) = emulators::dynamodb_client().await else {
         eprintln!("SKIPPED schema_matches_the_template: DynamoDB Local not configured");
         return;
     };
@@ -176,7 +177,7 @@ async fn schema_matches_the_template_and_refuses_a_second_create() {
 
 #[tokio::test]
 async fn store_errors_are_mapped_without_item_data() {
-    let Some(client) = common::dynamodb_client().await else {
+    let Some(client) = emulators::dynamodb_client().await else {
         eprintln!(
             "SKIPPED store_errors_are_mapped_without_item_data: DynamoDB Local not configured"
         );
@@ -188,7 +189,7 @@ async fn store_errors_are_mapped_without_item_data() {
     assert!(matches!(err, StoreError::Unavailable(_)), "got {err:?}");
     assert!(!err.to_string().contains("jan@example.com"), "{err}");
 
-    let Some(store) = common::dynamo_store().await else {
+    let Some(store) = emulators::dynamo_store().await else {
         unreachable!("DynamoDB Local is configured");
     };
     let huge = serde_json::json!({ "blob": "x".repeat(401 * 1024) });
@@ -203,7 +204,7 @@ async fn store_errors_are_mapped_without_item_data() {
 
 #[tokio::test]
 async fn stale_and_unknown_receipts_are_stale() {
-    let Some((queue, _dlq)) = common::sqs_queues().await else {
+    let Some((queue, _dlq)) = emulators::sqs_queues(MAX_RECEIVES).await else {
         eprintln!("SKIPPED stale_and_unknown_receipts_are_stale: moto not configured");
         return;
     };
@@ -231,7 +232,7 @@ async fn stale_and_unknown_receipts_are_stale() {
 
 #[tokio::test]
 async fn queue_stats_count_waiting_in_flight_and_dead_letters() {
-    let Some((queue, dlq)) = common::sqs_queues().await else {
+    let Some((queue, dlq)) = emulators::sqs_queues(MAX_RECEIVES).await else {
         eprintln!(
             "SKIPPED queue_stats_count_waiting_in_flight_and_dead_letters: moto not configured"
         );
@@ -266,10 +267,10 @@ async fn backend_wires_every_adapter_from_one_sdk_config() {
     };
     let config = sdk_config(&moto).await;
     let sqs = aws_sdk_sqs::Client::new(&config);
-    let (poll_jobs, _) = common::create_queue_pair(&sqs).await;
-    let (inbound, _) = common::create_queue_pair(&sqs).await;
-    let (outbound, _) = common::create_queue_pair(&sqs).await;
-    let (webhooks, _) = common::create_queue_pair(&sqs).await;
+    let (poll_jobs, _) = emulators::create_queue_pair(&sqs, "conf", MAX_RECEIVES).await;
+    let (inbound, _) = emulators::create_queue_pair(&sqs, "conf", MAX_RECEIVES).await;
+    let (outbound, _) = emulators::create_queue_pair(&sqs, "conf", MAX_RECEIVES).await;
+    let (webhooks, _) = emulators::create_queue_pair(&sqs, "conf", MAX_RECEIVES).await;
     let sender = format!("{}@marketdesk.example.com", unique("desk"));
     aws_sdk_sesv2::Client::new(&config)
         .create_email_identity()

@@ -1,17 +1,17 @@
 //! The Allegro application secret read from Secrets Manager (moto).
 
-mod common;
+use marketdesk_testkit::aws as emulators;
 
 use marketdesk_aws::app_secret::{allegro_application, AppSecretError};
 use secrecy::ExposeSecret;
 
 #[tokio::test]
 async fn the_application_secret_is_read_and_placeholders_mean_not_configured() {
-    let Some(endpoint) = common::endpoint("MARKETDESK_TEST_MOTO_ENDPOINT") else {
+    let Some(endpoint) = emulators::endpoint("MARKETDESK_TEST_MOTO_ENDPOINT") else {
         eprintln!("SKIPPED app secret: moto not configured");
         return;
     };
-    let config = common::sdk_config(&endpoint).await;
+    let config = emulators::sdk_config(&endpoint).await;
     let client = aws_sdk_secretsmanager::Client::new(&config);
     let suffix = uuid::Uuid::new_v4().simple().to_string();
     let create = |name: String, value: &'static str| {

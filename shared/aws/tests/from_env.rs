@@ -4,10 +4,11 @@
 //! Its own test binary with a single test, because it sets process environment variables
 //! (done before any runtime thread starts).
 
-mod common;
+use marketdesk_testkit::aws as emulators;
 
-use common::{endpoint, DYNAMODB_VAR, MOTO_VAR};
+use emulators::{endpoint, DYNAMODB_VAR, MOTO_VAR};
 use marketdesk_aws::{create_table, AwsBackend};
+use marketdesk_core::conformance::queue::MAX_RECEIVES;
 use marketdesk_core::ports::{Condition, Item, Key, Notification, SecretName, SystemClock};
 use secrecy::{ExposeSecret, SecretString};
 use serde_json::json;
@@ -30,22 +31,26 @@ fn from_env_builds_every_port_from_the_standard_variables() {
 
     // Resources first, with explicit test clients.
     let queue_urls = runtime.block_on(async {
-        let ddb_client = common::dynamodb_client().await.expect("configured");
+        let ddb_client = emulators::dynamodb_client().await.expect("configured");
         create_table(&ddb_client, &table)
             .await
             .expect("create table");
-        let sqs = common::sqs_client().await.expect("configured");
+        let sqs = emulators::sqs_client().await.expect("configured");
         let mut urls = Vec::new();
         for _ in 0..4 {
-            urls.push(common::create_queue_pair(&sqs).await.0);
+            urls.push(
+                emulators::create_queue_pair(&sqs, "conf", MAX_RECEIVES)
+                    .await
+                    .0,
+            );
         }
-        aws_sdk_sesv2::Client::new(&common::sdk_config(&moto).await)
+        aws_sdk_sesv2::Client::new(&emulators::sdk_config(&moto).await)
             .create_email_identity()
             .email_identity(&sender)
             .send()
             .await
             .expect("verify the sender");
-        let kms_key = common::kms_key().await.expect("configured");
+        let kms_key = emulators::kms_key().await.expect("configured");
         (urls, table, kms_key)
     });
     let (queue_urls, table, kms_key) = (queue_urls.0, queue_urls.1, queue_urls.2);

@@ -2,7 +2,7 @@
 //! Manager): round trip, tampering and another key refused with a clear error that carries no
 //! value, one data key per table, and the move out of Secrets Manager (on read and in bulk).
 
-mod common;
+use marketdesk_testkit::aws as emulators;
 
 use marketdesk_aws::SecretsManagerSecrets;
 use marketdesk_core::ports::{Condition, Item, Key, SecretName, Secrets, Store};
@@ -19,8 +19,8 @@ fn item_key(name: &SecretName) -> Key {
 
 /// A new table and KMS key, or `None` to skip.
 async fn fresh() -> Option<(Arc<dyn Store>, String)> {
-    let store = common::fresh_dynamo_store().await?;
-    let key = common::kms_key().await?;
+    let store = emulators::fresh_dynamo_store().await?;
+    let key = emulators::kms_key().await?;
     Some((store, key))
 }
 
@@ -30,7 +30,7 @@ async fn values_are_sealed_in_the_table_and_read_back_by_another_cold_start() {
         eprintln!("SKIPPED table secrets round trip: emulators not configured");
         return;
     };
-    let secrets = common::table_secrets(store.clone(), &key, None)
+    let secrets = emulators::table_secrets(store.clone(), &key, None)
         .await
         .expect("configured");
     let n = name("round-trip");
@@ -53,7 +53,7 @@ async fn values_are_sealed_in_the_table_and_read_back_by_another_cold_start() {
         .expect("the data key is stored, wrapped");
 
     // A second process (cold start) unwraps the same data key and reads the value.
-    let other = common::table_secrets(store.clone(), &key, None)
+    let other = emulators::table_secrets(store.clone(), &key, None)
         .await
         .expect("configured");
     let got = other.get(&n).await.expect("get").expect("present");
@@ -91,7 +91,7 @@ async fn concurrent_cold_starts_agree_on_one_data_key() {
     };
     let mut tasks = Vec::new();
     for i in 0..4 {
-        let secrets = common::table_secrets(store.clone(), &key, None)
+        let secrets = emulators::table_secrets(store.clone(), &key, None)
             .await
             .expect("configured");
         tasks.push(tokio::spawn(async move {
@@ -102,7 +102,7 @@ async fn concurrent_cold_starts_agree_on_one_data_key() {
                 .map(|()| n)
         }));
     }
-    let reader = common::table_secrets(store.clone(), &key, None)
+    let reader = emulators::table_secrets(store.clone(), &key, None)
         .await
         .expect("configured");
     for (i, task) in tasks.into_iter().enumerate() {
@@ -121,7 +121,7 @@ async fn a_changed_or_moved_ciphertext_and_another_kms_key_fail_clearly() {
         eprintln!("SKIPPED table secrets tampering: emulators not configured");
         return;
     };
-    let secrets = common::table_secrets(store.clone(), &key, None)
+    let secrets = emulators::table_secrets(store.clone(), &key, None)
         .await
         .expect("configured");
     let (a, b) = (name("tamper-a"), name("tamper-b"));
@@ -175,8 +175,8 @@ async fn a_changed_or_moved_ciphertext_and_another_kms_key_fail_clearly() {
         )
         .await
         .expect("restore");
-    let other_key = common::kms_key().await.expect("configured");
-    let wrong = common::table_secrets(store.clone(), &other_key, None)
+    let other_key = emulators::kms_key().await.expect("configured");
+    let wrong = emulators::table_secrets(store.clone(), &other_key, None)
         .await
         .expect("configured");
     let err = wrong.get(&a).await.expect_err("another KMS key");
@@ -203,7 +203,7 @@ async fn secrets_manager_secrets_move_into_the_table_once() {
         eprintln!("SKIPPED table secrets migration: emulators not configured");
         return;
     };
-    let moto = common::sdk_config(&common::endpoint(common::MOTO_VAR).expect("set")).await;
+    let moto = emulators::sdk_config(&emulators::endpoint(emulators::MOTO_VAR).expect("set")).await;
     let prefix = format!("marketdesk/migrate-{}", uuid::Uuid::new_v4().simple());
     let legacy = SecretsManagerSecrets::new(aws_sdk_secretsmanager::Client::new(&moto), &prefix);
     let (old1, old2, newer, on_read) = (name("m1"), name("m2"), name("m3"), name("m4"));
@@ -218,7 +218,7 @@ async fn secrets_manager_secrets_move_into_the_table_once() {
             .await
             .expect("legacy put");
     }
-    let secrets = common::table_secrets(store.clone(), &key, Some(&prefix))
+    let secrets = emulators::table_secrets(store.clone(), &key, Some(&prefix))
         .await
         .expect("configured");
     // Written since the deployment: the table's value is newer than Secrets Manager's.

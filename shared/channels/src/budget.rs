@@ -3,8 +3,9 @@
 //! priority of its kind, and a 429 anywhere blocks the client id for every worker.
 
 use marketdesk_allegro::{CallKind, RequestGate};
-use marketdesk_core::ports::Ports;
-use marketdesk_core::services::budget::{Budget, BudgetPolicy, Priority};
+use marketdesk_core::domain::budget::{BudgetPolicy, Priority, BLOCK_FLOOR};
+use marketdesk_core::ports::CallBudget;
+use std::sync::Arc;
 use std::time::Duration;
 
 /// The budget key of an Allegro application.
@@ -13,25 +14,24 @@ pub fn allegro_key(client_id: &str) -> String {
 }
 
 /// [`RequestGate`] over the shared budget.
-#[derive(Debug, Clone)]
+#[derive(Clone)]
 pub struct AllegroBudgetGate {
-    budget: Budget,
+    budget: Arc<dyn CallBudget>,
     policy: BudgetPolicy,
 }
 
 impl AllegroBudgetGate {
-    /// The gate on the ports' budget with `policy`.
-    pub fn new(ports: &Ports, policy: BudgetPolicy) -> Self {
-        Self {
-            budget: Budget::new(ports.budget.clone(), ports.clock.clone()),
-            policy,
-        }
+    /// The gate on the core's `budget` with `policy`.
+    pub fn new(budget: Arc<dyn CallBudget>, policy: BudgetPolicy) -> Self {
+        Self { budget, policy }
     }
+}
 
-    /// The same gate waiting at most `max_wait` for a slot before the work is re-queued.
-    pub fn with_max_wait(mut self, max_wait: Duration) -> Self {
-        self.budget = self.budget.with_max_wait(max_wait);
-        self
+impl std::fmt::Debug for AllegroBudgetGate {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("AllegroBudgetGate")
+            .field("policy", &self.policy)
+            .finish_non_exhaustive()
     }
 }
 
@@ -50,9 +50,8 @@ pub fn priority(kind: CallKind) -> Priority {
 impl RequestGate for AllegroBudgetGate {
     async fn admit(&self, client_id: &str, kind: CallKind) -> Result<(), Duration> {
         self.budget
-            .acquire(&allegro_key(client_id), priority(kind), &self.policy)
+            .admit(&allegro_key(client_id), priority(kind), &self.policy)
             .await
-            .map_err(|not_now| not_now.retry_after)
     }
 
     async fn rate_limited(&self, client_id: &str, retry_after: Duration) {
@@ -70,19 +69,27 @@ pub fn empik_key(shop: &str) -> String {
 /// [`marketdesk_mirakl::ShopGate`] over the shared budget: no per-second ceiling (Mirakl
 /// publishes none), but a 429 (with or without `Retry-After`) blocks the shop for every
 /// worker for at least a minute.
-#[derive(Debug, Clone)]
+#[derive(Clone)]
 pub struct EmpikShopGate {
-    budget: Budget,
+    budget: Arc<dyn CallBudget>,
     key: String,
 }
 
 impl EmpikShopGate {
-    /// The gate of `shop` on the ports' budget.
-    pub fn new(ports: &Ports, shop: &str) -> Self {
+    /// The gate of `shop` on the core's `budget`.
+    pub fn new(budget: Arc<dyn CallBudget>, shop: &str) -> Self {
         Self {
-            budget: Budget::new(ports.budget.clone(), ports.clock.clone()),
+            budget,
             key: empik_key(shop),
         }
+    }
+}
+
+impl std::fmt::Debug for EmpikShopGate {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("EmpikShopGate")
+            .field("key", &self.key)
+            .finish_non_exhaustive()
     }
 }
 
@@ -90,13 +97,12 @@ impl EmpikShopGate {
 impl marketdesk_mirakl::ShopGate for EmpikShopGate {
     async fn admit(&self) -> Result<(), Duration> {
         self.budget
-            .acquire(&self.key, Priority::Poll, &BudgetPolicy::blocks_only())
+            .admit(&self.key, Priority::Poll, &BudgetPolicy::blocks_only())
             .await
-            .map_err(|not_now| not_now.retry_after)
     }
 
     async fn rate_limited(&self, retry_after: Option<Duration>) -> Duration {
-        let retry_after = retry_after.unwrap_or(marketdesk_core::services::budget::BLOCK_FLOOR);
+        let retry_after = retry_after.unwrap_or(BLOCK_FLOOR);
         self.budget.rate_limited(&self.key, retry_after).await
     }
 }

@@ -1,7 +1,7 @@
 //! The channels' configuration from `MARKETDESK_*` variables.
 
 use marketdesk_core::config::{ConfigError, Env};
-use marketdesk_core::services::budget::BudgetPolicy;
+use marketdesk_core::domain::budget::BudgetPolicy;
 use secrecy::SecretString;
 
 /// Where EmpikPlace lives unless told otherwise.

@@ -2,21 +2,23 @@
 //! the settings: the channel readers, the reply channels, the token refresher, the OAuth
 //! connector, the key check.
 
+use crate::allegro::access::AllegroAccess;
 use crate::allegro::client::{AllegroChannelConfig, AllegroClients};
-use crate::allegro::connector::AllegroConnector;
 use crate::allegro::delivery::{AllegroIssueReplies, AllegroThreadReplies};
 use crate::allegro::issues_source::AllegroIssuesSource;
 use crate::allegro::messaging_source::AllegroMessagingSource;
+use crate::allegro::oauth::AllegroOAuth;
 use crate::allegro::tokens::AllegroTokenRefresher;
-use crate::empik::{EmpikKeyCheck, EmpikThreadReplies, EmpikThreadsSource};
+use crate::empik::{EmpikAccess, EmpikKeyCheck, EmpikThreadReplies, EmpikThreadsSource};
 use crate::settings::ChannelSettings;
 use crate::webhooks::HttpWebhookTransport;
+use marketdesk_core::adapter_ports;
+use marketdesk_core::domain::webhook::WebhookSettings;
 use marketdesk_core::domain::Channel;
+use marketdesk_core::polling::PollingSettings;
 use marketdesk_core::ports::{
-    AccountConnector, DeliveryRegistry, MarketplaceRegistry, NoConnector, Ports,
+    AccountConnector, DeliveryRegistry, MarketplaceRegistry, NoConnector, OAuthProvider, Ports,
 };
-use marketdesk_core::services::polling::PollingSettings;
-use marketdesk_core::services::webhooks::WebhookSettings;
 use std::sync::Arc;
 
 /// Why the channels could not be built.
@@ -43,6 +45,8 @@ pub struct Channels {
     pub refresher: Option<Arc<AllegroTokenRefresher>>,
     /// Connects Allegro accounts through OAuth.
     pub connector: Arc<dyn AccountConnector>,
+    /// Allegro's side of OAuth, for the scheduler's device-grant polls (when configured).
+    pub oauth: Option<Arc<dyn OAuthProvider>>,
     /// Checks EmpikPlace keys with A01.
     pub key_check: Arc<EmpikKeyCheck>,
     /// Posts webhooks (and resolves their hosts).
@@ -65,11 +69,18 @@ impl Channels {
             allegro_budget: settings.allegro_budget,
             ..PollingSettings::new(DEFAULT_TICK)
         };
+        // The adapters get narrow ports, never the bundle: a clock, keys or tokens, the budget.
+        let budget = adapter_ports::call_budget(ports);
+        let empik = EmpikAccess::new(
+            ports.clock.clone(),
+            adapter_ports::api_keys(ports),
+            budget.clone(),
+        );
         let mut registry = MarketplaceRegistry::empty().with_source(
             Channel::EmpikThreads,
             Arc::new(
                 EmpikThreadsSource::new(
-                    ports.clone(),
+                    empik.clone(),
                     settings.empik_api_url.clone(),
                     settings.user_agent.clone(),
                 )
@@ -80,7 +91,7 @@ impl Channels {
             Channel::EmpikThreads,
             Arc::new(
                 EmpikThreadReplies::new(
-                    ports.clone(),
+                    empik,
                     settings.empik_api_url.clone(),
                     settings.user_agent.clone(),
                 )
@@ -98,6 +109,7 @@ impl Channels {
                 allegro: None,
                 refresher: None,
                 connector: Arc::new(NoConnector),
+                oauth: None,
                 key_check,
                 webhooks: Arc::new(HttpWebhookTransport::new()),
                 webhook_settings: WebhookSettings::default(),
@@ -120,7 +132,7 @@ impl Channels {
         let max_answer_bytes = settings.max_answer_bytes;
         // Every Allegro call of every worker draws from the client id's shared budget.
         let gate: Arc<dyn marketdesk_allegro::RequestGate> = Arc::new(
-            crate::budget::AllegroBudgetGate::new(ports, settings.allegro_budget),
+            crate::budget::AllegroBudgetGate::new(budget, settings.allegro_budget),
         );
         let clients = AllegroClients::with_adjusted(&config, |c| {
             c.with_max_answer_bytes(max_answer_bytes)
@@ -131,51 +143,58 @@ impl Channels {
             clients.clone(),
             ports.clock.clone(),
         ));
+        let access = AllegroAccess::new(
+            ports.clock.clone(),
+            adapter_ports::access_tokens(ports, refresher.clone()),
+        );
+        let oauth: Arc<dyn OAuthProvider> =
+            Arc::new(AllegroOAuth::new(clients.clone(), ports.clock.clone()));
         registry = registry
             .with_source(
                 Channel::AllegroIssues,
-                Arc::new(AllegroIssuesSource::new(ports.clone(), clients.clone())),
+                Arc::new(AllegroIssuesSource::new(access.clone(), clients.clone())),
             )
             .with_source(
                 Channel::AllegroMessaging,
-                Arc::new(AllegroMessagingSource::new(ports.clone(), clients.clone())),
+                Arc::new(AllegroMessagingSource::new(access.clone(), clients.clone())),
             )
             .with_order_journal(Arc::new(
                 crate::allegro::order_journal::AllegroOrderJournal::new(
-                    ports.clone(),
+                    access.clone(),
                     clients.clone(),
                 ),
             ))
             .with_offer_reader(Arc::new(crate::allegro::offers::AllegroOfferReader::new(
-                ports.clone(),
+                access.clone(),
                 clients.clone(),
             )));
         deliveries = deliveries
             .with_channel(
                 Channel::AllegroIssues,
-                Arc::new(AllegroIssueReplies::new(ports.clone(), clients.clone())),
+                Arc::new(AllegroIssueReplies::new(access.clone(), clients.clone())),
             )
             .with_channel(
                 Channel::AllegroMessaging,
-                Arc::new(AllegroThreadReplies::new(ports.clone(), clients.clone())),
+                Arc::new(AllegroThreadReplies::new(access.clone(), clients.clone())),
             )
             .with_order_updates(Arc::new(
                 crate::allegro::order_updates::AllegroOrderUpdates::new(
-                    ports.clone(),
+                    access.clone(),
                     clients.clone(),
                 ),
             ))
             .with_offer_commands(Arc::new(crate::allegro::offers::AllegroOfferCommands::new(
-                ports.clone(),
+                access.clone(),
                 clients.clone(),
             )));
         Ok(Self {
             registry,
             deliveries,
-            connector: Arc::new(AllegroConnector::new(
-                clients.clone(),
+            connector: adapter_ports::oauth_connector(
+                oauth.clone(),
                 settings.allegro_redirect_uri(),
-            )),
+            ),
+            oauth: Some(oauth),
             allegro: Some(clients),
             refresher: Some(refresher),
             key_check,

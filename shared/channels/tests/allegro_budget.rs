@@ -6,12 +6,14 @@
 use marketdesk_allegro::{AccessToken, AllegroError};
 use marketdesk_channels::allegro::AllegroClients;
 use marketdesk_channels::budget::{allegro_key, AllegroBudgetGate};
+use marketdesk_core::adapter_ports;
 use marketdesk_core::domain::{Environment, IntegrationKind};
-use marketdesk_core::services::budget::BudgetPolicy;
+use marketdesk_core::services::budget::{Budget, BudgetPolicy};
 use marketdesk_core::services::{poller, scheduler};
-use marketdesk_local::testkit::{seed_connected_integration, temp_backend};
 use marketdesk_sandbox::RunningSandbox;
-use serde_json::{json, Value};
+use marketdesk_testkit::backend::{seed_connected_integration, temp_backend};
+use marketdesk_testkit::SimulatorControl;
+use serde_json::json;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::Arc;
 use std::time::Duration;
@@ -32,15 +34,8 @@ fn gated_clients(sandbox: &RunningSandbox, gate: AllegroBudgetGate) -> AllegroCl
 }
 
 /// The simulator's counts for the application: `(total, rejected, blocks)`.
-async fn simulator_counts(http: &reqwest::Client, sandbox: &RunningSandbox) -> (u64, u64, u64) {
-    let answer: Value = http
-        .get(format!("{}/__sandbox/allegro/rate-limit", sandbox.base_url))
-        .send()
-        .await
-        .expect("rate-limit")
-        .json()
-        .await
-        .expect("json");
+async fn simulator_counts(control: &SimulatorControl) -> (u64, u64, u64) {
+    let answer = control.get("/allegro/rate-limit").await;
     let client = answer["clients"]
         .as_array()
         .and_then(|clients| clients.iter().find(|c| c["client_id"] == CLIENT_ID))
@@ -50,15 +45,10 @@ async fn simulator_counts(http: &reqwest::Client, sandbox: &RunningSandbox) -> (
     (n("total"), n("rejected"), n("blocks"))
 }
 
-async fn set_limit(http: &reqwest::Client, sandbox: &RunningSandbox, per_minute: u32) {
-    let status = http
-        .put(format!("{}/__sandbox/allegro/rate-limit", sandbox.base_url))
-        .json(&json!({ "per_minute": per_minute }))
-        .send()
-        .await
-        .expect("set limit")
-        .status();
-    assert_eq!(status.as_u16(), 200);
+async fn set_limit(control: &SimulatorControl, per_minute: u32) {
+    control
+        .put("/allegro/rate-limit", json!({ "per_minute": per_minute }))
+        .await;
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
@@ -66,24 +56,16 @@ async fn a_429_during_a_burst_stops_every_worker_until_the_block_ends() {
     let sandbox = RunningSandbox::start_local().await.expect("sandbox");
     let backend = temp_backend();
     let ports = backend.ports.clone();
-    let http = reqwest::Client::builder()
-        .redirect(reqwest::redirect::Policy::none())
-        .build()
-        .expect("http");
+    let control = SimulatorControl::new(&sandbox.base_url);
+    let http = control.http().clone();
     let clients = gated_clients(
         &sandbox,
-        AllegroBudgetGate::new(&ports, BudgetPolicy::allegro()),
+        AllegroBudgetGate::new(adapter_ports::call_budget(&ports), BudgetPolicy::allegro()),
     );
     let accounts = 12;
     for n in 0..accounts {
         let login = format!("sprzedawca{n}");
-        let seller = common::create(
-            &http,
-            &sandbox.base_url,
-            "/allegro/sellers",
-            json!({ "login": login, "sign_in": true }),
-        )
-        .await;
+        let seller = control.allegro_seller(&login, true).await;
         assert!(!seller.is_empty());
         let integration = seed_connected_integration(
             &ports,
@@ -101,8 +83,8 @@ async fn a_429_during_a_burst_stops_every_worker_until_the_block_ends() {
         .await;
     }
     // The connections are counted too; Allegro's limit, made small: the burst overruns it.
-    let (connected, _, _) = simulator_counts(&http, &sandbox).await;
-    set_limit(&http, &sandbox, connected as u32 + 10).await;
+    let (connected, _, _) = simulator_counts(&control).await;
+    set_limit(&control, connected as u32 + 10).await;
 
     let registry = allegro_registry(&ports, &clients);
     scheduler::fan_out(&ports).await.expect("fan out");
@@ -147,7 +129,7 @@ async fn a_429_during_a_burst_stops_every_worker_until_the_block_ends() {
     for worker in futures_util::future::join_all(workers).await {
         worker.expect("worker");
     }
-    let (total, rejected, blocks) = simulator_counts(&http, &sandbox).await;
+    let (total, rejected, blocks) = simulator_counts(&control).await;
     assert_eq!(blocks, 1, "one overrun");
     assert!(
         rejected <= 4,
@@ -173,7 +155,7 @@ async fn a_429_during_a_burst_stops_every_worker_until_the_block_ends() {
     assert!(blocks_in_force[0].until >= chrono::Utc::now() + chrono::Duration::seconds(55));
 
     // A later call with the client id is refused in the process, not sent.
-    let before = simulator_counts(&http, &sandbox).await;
+    let before = simulator_counts(&control).await;
     let refused = clients
         .for_environment(Environment::Sandbox)
         .me(&AccessToken::new("any"))
@@ -181,14 +163,14 @@ async fn a_429_during_a_burst_stops_every_worker_until_the_block_ends() {
     assert!(
         matches!(refused, Err(AllegroError::RateLimited { retry_after, .. }) if retry_after >= Duration::from_secs(55))
     );
-    assert_eq!(simulator_counts(&http, &sandbox).await, before);
+    assert_eq!(simulator_counts(&control).await, before);
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
 async fn a_reply_passes_queued_polls_when_the_budget_is_tight() {
     let sandbox = RunningSandbox::start_local().await.expect("sandbox");
     let backend = temp_backend();
-    let http = reqwest::Client::new();
+    let control = SimulatorControl::new(&sandbox.base_url);
     // 120 a minute: 2 calls a second, polls may take 1 (80 % rounded down), replies 2.
     let policy = BudgetPolicy {
         per_minute: Some(120),
@@ -196,7 +178,13 @@ async fn a_reply_passes_queued_polls_when_the_budget_is_tight() {
     };
     let clients = gated_clients(
         &sandbox,
-        AllegroBudgetGate::new(&backend.ports, policy).with_max_wait(Duration::from_secs(30)),
+        AllegroBudgetGate::new(
+            Arc::new(
+                Budget::new(backend.ports.budget.clone(), backend.ports.clock.clone())
+                    .with_max_wait(Duration::from_secs(30)),
+            ),
+            policy,
+        ),
     );
     let client = clients.for_environment(Environment::Sandbox).clone();
     let token = AccessToken::new("not-a-token");
@@ -226,14 +214,7 @@ async fn a_reply_passes_queued_polls_when_the_budget_is_tight() {
         polls_took >= Duration::from_millis(2500),
         "five polls at one a second span at least four second boundaries: {polls_took:?}"
     );
-    let log: Value = http
-        .get(format!("{}/__sandbox/requests", sandbox.base_url))
-        .send()
-        .await
-        .expect("log")
-        .json()
-        .await
-        .expect("json");
+    let log = control.get("/requests").await;
     let paths: Vec<&str> = log["requests"]
         .as_array()
         .expect("requests")

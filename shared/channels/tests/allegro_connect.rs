@@ -1,31 +1,35 @@
-//! Connecting an Allegro account against the simulator: redirect flow and device flow.
+//! Connecting an Allegro account against the simulator: redirect flow and device flow (the
+//! core's `services::connect` over the channel's `AllegroOAuth`).
 
 use marketdesk_allegro::{AllegroClient, AllegroConfig, Hosts};
-use marketdesk_channels::allegro::connect::{self, ConnectError};
+use marketdesk_channels::allegro::{AllegroClients, AllegroOAuth};
 use marketdesk_core::domain::{ConnectionState, Environment, Integration, IntegrationKind};
+use marketdesk_core::ports::{ConnectFailure, Ports};
 use marketdesk_core::repo::integrations;
+use marketdesk_core::services::connect;
 use marketdesk_core::services::tokens;
-use marketdesk_local::testkit::temp_backend;
 use marketdesk_sandbox::RunningSandbox;
+use marketdesk_testkit::backend::temp_backend;
+use marketdesk_testkit::SimulatorControl;
 use secrecy::{ExposeSecret, SecretString};
 use serde_json::{json, Value};
 
 const UA: &str = "marketdesk-tests/0.1.0 (+https://github.com/marketdesk/marketdesk)";
 const REDIRECT: &str = "http://localhost:3000/oauth/allegro/callback";
 
+/// The simulator's control API: `body` posted to `path`, its answer.
 async fn control(sandbox: &RunningSandbox, path: &str, body: Value) -> Value {
-    let response = reqwest::Client::new()
-        .post(format!("{}/__sandbox{path}", sandbox.base_url))
-        .json(&body)
-        .send()
+    SimulatorControl::new(&sandbox.base_url)
+        .post(path, body)
         .await
-        .expect("control");
-    assert!(
-        response.status().is_success(),
-        "{path}: {}",
-        response.status()
-    );
-    response.json().await.expect("json")
+}
+
+/// The Allegro side of OAuth with `client` for both environments.
+fn provider(ports: &Ports, client: &AllegroClient) -> AllegroOAuth {
+    AllegroOAuth::new(
+        AllegroClients::from_clients(client.clone(), client.clone()),
+        ports.clock.clone(),
+    )
 }
 
 fn client(sandbox: &RunningSandbox) -> AllegroClient {
@@ -38,7 +42,7 @@ fn client(sandbox: &RunningSandbox) -> AllegroClient {
     AllegroClient::new(config).expect("client")
 }
 
-async fn pending_integration(ports: &marketdesk_core::ports::Ports) -> Integration {
+async fn pending_integration(ports: &Ports) -> Integration {
     let integration = Integration::new(
         "allegro-1".into(),
         "t1".into(),
@@ -65,7 +69,7 @@ async fn the_redirect_flow_connects_and_names_the_account_and_states_are_single_
     )
     .await;
     let integration = pending_integration(ports).await;
-    let allegro = client(&sandbox);
+    let allegro = provider(ports, &client(&sandbox));
 
     let url = connect::start(ports, &allegro, &integration, REDIRECT)
         .await
@@ -117,11 +121,11 @@ async fn the_redirect_flow_connects_and_names_the_account_and_states_are_single_
     let again = connect::take_pending(ports, &state)
         .await
         .expect_err("single use");
-    assert!(matches!(again, ConnectError::UnknownState));
+    assert!(matches!(again, ConnectFailure::UnknownState));
     let forged = connect::take_pending(ports, "not-a-state")
         .await
         .expect_err("unknown");
-    assert!(matches!(forged, ConnectError::UnknownState));
+    assert!(matches!(forged, ConnectFailure::UnknownState));
 }
 
 #[tokio::test]
@@ -136,19 +140,15 @@ async fn the_device_flow_completes_in_the_background_after_the_seller_confirms()
     )
     .await;
     let integration = pending_integration(ports).await;
-    let allegro = client(&sandbox);
+    let allegro = provider(ports, &client(&sandbox));
 
     let started = connect::start_device(ports, &allegro, &integration)
         .await
         .expect("device start");
     assert!(!started.user_code.is_empty());
     assert!(started.verification_uri.starts_with("http"));
-    let client_for = {
-        let allegro = allegro.clone();
-        move |_: &Integration| allegro.clone()
-    };
     assert_eq!(
-        connect::complete_devices(ports, &client_for)
+        connect::complete_devices(ports, &allegro)
             .await
             .expect("poll"),
         0,
@@ -164,7 +164,7 @@ async fn the_device_flow_completes_in_the_background_after_the_seller_confirms()
     // The next poll is due after the announced interval.
     let mut connected = 0;
     for _ in 0..30 {
-        connected = connect::complete_devices(ports, &client_for)
+        connected = connect::complete_devices(ports, &allegro)
             .await
             .expect("poll");
         if connected > 0 {
@@ -181,7 +181,7 @@ async fn the_device_flow_completes_in_the_background_after_the_seller_confirms()
     assert_eq!(stored.connection, ConnectionState::Connected);
     assert_eq!(stored.display_name, "sklep_urzadzenie");
     assert_eq!(
-        connect::complete_devices(ports, &client_for)
+        connect::complete_devices(ports, &allegro)
             .await
             .expect("poll"),
         0,
@@ -192,8 +192,8 @@ async fn the_device_flow_completes_in_the_background_after_the_seller_confirms()
 /// Runs the redirect flow for `integration` as the admin's browser would: the connected
 /// integration.
 async fn authorize(
-    ports: &marketdesk_core::ports::Ports,
-    allegro: &AllegroClient,
+    ports: &Ports,
+    allegro: &AllegroOAuth,
     integration: &Integration,
 ) -> Integration {
     let url = connect::start(ports, allegro, integration, REDIRECT)
@@ -239,7 +239,7 @@ async fn connecting_losing_access_and_re_authenticating_are_in_the_audit_log() {
     )
     .await;
     let integration = pending_integration(ports).await;
-    let allegro = client(&sandbox);
+    let allegro = provider(ports, &client(&sandbox));
     authorize(ports, &allegro, &integration).await;
     tokens::disconnect(
         ports,

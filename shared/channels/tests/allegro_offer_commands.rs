@@ -48,8 +48,14 @@ impl Desk {
             .await
             .expect("settings");
         w.integration = integration;
-        let reader = AllegroOfferReader::new(w.ports.clone(), w.clients.clone());
-        let commands = AllegroOfferCommands::new(w.ports.clone(), w.clients.clone());
+        let reader = AllegroOfferReader::new(
+            common::allegro_access(&w.ports, &w.clients),
+            w.clients.clone(),
+        );
+        let commands = AllegroOfferCommands::new(
+            common::allegro_access(&w.ports, &w.clients),
+            w.clients.clone(),
+        );
         let registry = DeliveryRegistry::empty().with_offer_commands(Arc::new(commands));
         let caller = Caller {
             tenant_id: w.integration.tenant_id.clone(),
@@ -74,13 +80,7 @@ impl Desk {
         if let (Some(target), Some(extra)) = (body.as_object_mut(), extra.as_object()) {
             target.extend(extra.clone());
         }
-        let id = common::create(
-            &self.w.http,
-            &self.w.sandbox.base_url,
-            "/allegro/offers",
-            body,
-        )
-        .await;
+        let id = self.w.control.create("/allegro/offers", body).await;
         let read = self
             .reader
             .offer(&self.w.integration, &id)
@@ -168,20 +168,7 @@ impl Desk {
     }
 
     async fn calls(&self, prefix: &str) -> Vec<Value> {
-        let log: Value = self
-            .w
-            .http
-            .get(format!(
-                "{}/__sandbox/requests?path_prefix={prefix}",
-                self.w.sandbox.base_url
-            ))
-            .send()
-            .await
-            .expect("log")
-            .json()
-            .await
-            .expect("json");
-        log["requests"].as_array().cloned().unwrap_or_default()
+        self.w.control.requests(prefix).await
     }
 }
 
@@ -316,4 +303,72 @@ async fn an_ended_buy_now_offer_is_renewed_under_its_number_and_an_auction_is_no
         ],
         "stock, then ACTIVATE, once"
     );
+}
+
+#[tokio::test]
+async fn an_offer_that_ends_in_allegro_is_renewed_once_the_offer_sync_reads_it() {
+    use marketdesk_core::domain::Channel;
+    use marketdesk_core::jobs::PollJob;
+    use marketdesk_core::services::poller;
+
+    let d = Desk::start("sklep_konczy").await;
+    d.stock("VASE", 4).await;
+    let vase = d.linked_offer("VASE", json!({ "stock": 4 })).await;
+    assert_eq!(vase.status, OfferStatus::Active);
+    let reader = AllegroOfferReader::new(
+        common::allegro_access(&d.w.ports, &d.w.clients),
+        d.w.clients.clone(),
+    );
+    let registry = d.w.registry.clone().with_offer_reader(Arc::new(reader));
+    let i = &d.w.integration;
+    let job = PollJob::new(i.tenant_id.clone(), i.id.clone(), Channel::AllegroOffers);
+    // The first poll reads everything and starts the journal; the offer keeps its link and
+    // its "do not renew" switched off.
+    poller::run(&d.w.ports, &registry, &job)
+        .await
+        .expect("first read");
+    d.run_outbox().await;
+    let stored = offers::get(&*d.w.ports.store, &i.tenant_id, &i.id, &vase.id)
+        .await
+        .expect("read")
+        .expect("stored");
+    assert_eq!(stored.value.product_sku.as_deref(), Some("VASE"));
+    assert!(!stored.value.no_auto_renew);
+
+    // The offer ends in Allegro (its journal says so); the next poll reads it as ended and the
+    // runner renews it under the same number.
+    d.w.act(&format!("/allegro/offers/{}/end", vase.id), json!({}))
+        .await;
+    poller::run(&d.w.ports, &registry, &job)
+        .await
+        .expect("journal");
+    let ended = offers::get(&*d.w.ports.store, &i.tenant_id, &i.id, &vase.id)
+        .await
+        .expect("read")
+        .expect("stored");
+    assert_eq!(
+        ended.value.status,
+        OfferStatus::Ended,
+        "the sync saw the end"
+    );
+    d.run_outbox().await;
+    let renewed = d
+        .reader
+        .offer(&d.w.integration, &vase.id)
+        .await
+        .expect("read")
+        .expect("the same number");
+    assert!(
+        matches!(
+            renewed.status,
+            OfferStatus::Active | OfferStatus::Activating
+        ),
+        "{renewed:?}"
+    );
+    let activations = d.calls("/sale/offer-publication-commands").await;
+    let puts = activations
+        .iter()
+        .filter(|call| call["method"] == "PUT")
+        .count();
+    assert_eq!(puts, 1, "renewed once: {activations:?}");
 }

@@ -24,8 +24,14 @@ struct Offers {
 impl Offers {
     async fn start(login: &str) -> Self {
         let w = World::start(login, false).await;
-        let reader = AllegroOfferReader::new(w.ports.clone(), w.clients.clone());
-        let commands = AllegroOfferCommands::new(w.ports.clone(), w.clients.clone());
+        let reader = AllegroOfferReader::new(
+            common::allegro_access(&w.ports, &w.clients),
+            w.clients.clone(),
+        );
+        let commands = AllegroOfferCommands::new(
+            common::allegro_access(&w.ports, &w.clients),
+            w.clients.clone(),
+        );
         Self {
             w,
             reader,
@@ -39,13 +45,7 @@ impl Offers {
         if let (Some(target), Some(extra)) = (body.as_object_mut(), extra.as_object()) {
             target.extend(extra.clone());
         }
-        common::create(
-            &self.w.http,
-            &self.w.sandbox.base_url,
-            "/allegro/offers",
-            body,
-        )
-        .await
+        self.w.control.create("/allegro/offers", body).await
     }
 
     /// The command's report once its tasks finished (5 s at most).
@@ -66,20 +66,7 @@ impl Offers {
 
     /// Marketplace calls whose path starts with `prefix` since the log was last cleared.
     async fn calls(&self, prefix: &str) -> Vec<Value> {
-        let log: Value = self
-            .w
-            .http
-            .get(format!(
-                "{}/__sandbox/requests?path_prefix={prefix}",
-                self.w.sandbox.base_url
-            ))
-            .send()
-            .await
-            .expect("log")
-            .json()
-            .await
-            .expect("json");
-        log["requests"].as_array().cloned().unwrap_or_default()
+        self.w.control.requests(prefix).await
     }
 }
 
@@ -233,18 +220,7 @@ async fn a_stock_change_for_1000_offers_is_one_command() {
         .filter(|offer| offer.stock == 7)
         .count();
     assert_eq!(changed, 1000);
-    let listed: Value =
-        o.w.http
-            .get(format!(
-                "{}/__sandbox/allegro/offer-commands",
-                o.w.sandbox.base_url
-            ))
-            .send()
-            .await
-            .expect("control")
-            .json()
-            .await
-            .expect("json");
+    let listed = o.w.control.get("/allegro/offer-commands").await;
     assert_eq!(listed["counts"]["quantity"], 1, "{listed}");
 }
 

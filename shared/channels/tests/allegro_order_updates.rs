@@ -19,7 +19,8 @@ use marketdesk_core::services::order_updates::{
     self, FulfillmentRequest, InvoiceFile, OrderUpdateJob, UpdateOutcome,
 };
 use marketdesk_core::services::sender;
-use marketdesk_local::testkit::temp_backend_with_clock;
+use marketdesk_testkit::aws::{endpoints, pipeline_ports};
+use marketdesk_testkit::backend::manual_backend;
 use serde_json::{json, Value};
 use std::sync::Arc;
 
@@ -37,9 +38,8 @@ struct Desk {
 impl Desk {
     /// A seller whose buyer paid an order that marketdesk made an order of.
     async fn start(login: &str) -> Self {
-        let clock = Arc::new(ManualClock::new(chrono::Utc::now()));
+        let (backend, clock) = manual_backend(chrono::Utc::now());
         let w = {
-            let backend = temp_backend_with_clock(clock.clone());
             let ports = backend.ports.clone();
             World::start_on(ports, Some(backend), login, true).await
         };
@@ -48,8 +48,8 @@ impl Desk {
 
     /// The same on DynamoDB Local + moto; `None` without the emulators.
     async fn on_aws(login: &str) -> Option<Self> {
-        let (dynamodb, moto) = common::aws::endpoints()?;
-        let ports = common::aws::aws_ports(&dynamodb, &moto).await;
+        let (dynamodb, moto) = endpoints()?;
+        let ports = pipeline_ports(&dynamodb, &moto).await;
         let w = World::start_on(ports, None, login, true).await;
         Some(Self::on(w, None).await)
     }
@@ -62,9 +62,11 @@ impl Desk {
             .await;
         w.poll().await;
         let order = w.order(&form_id).await.expect("an order");
-        let deliveries = DeliveryRegistry::empty().with_order_updates(Arc::new(
-            AllegroOrderUpdates::new(w.ports.clone(), w.clients.clone()),
-        ));
+        let deliveries =
+            DeliveryRegistry::empty().with_order_updates(Arc::new(AllegroOrderUpdates::new(
+                common::allegro_access(&w.ports, &w.clients),
+                w.clients.clone(),
+            )));
         let caller = Caller {
             tenant_id: w.integration.tenant_id.clone(),
             role: Role::Agent,

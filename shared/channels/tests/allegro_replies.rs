@@ -5,28 +5,23 @@
 //! sender exactly once.
 
 use chrono::{DateTime, Utc};
-use marketdesk_allegro::{AllegroClient, RetryPolicy};
 use marketdesk_channels::allegro::{
-    AllegroClients, AllegroIssueReplies, AllegroIssuesSource, AllegroMessagingSource,
-    AllegroThreadReplies,
+    AllegroIssueReplies, AllegroIssuesSource, AllegroMessagingSource, AllegroThreadReplies,
 };
 use marketdesk_channels::settings::{AllegroSettings, ChannelSettings};
 use marketdesk_channels::wiring::Channels;
 use marketdesk_core::domain::{
-    Attachment, Channel, ConversationKind, Environment, Integration, IntegrationKind, PollCursor,
-    ReplyState, Ticket,
+    Attachment, Channel, ConversationKind, PollCursor, ReplyState, Ticket,
 };
 use marketdesk_core::ids::MessageId;
 use marketdesk_core::jobs::InboundEvent;
 use marketdesk_core::ports::{
-    ConversationSource, Delivered, MarketplaceError, OutgoingFile, OutgoingReply, Ports,
-    ReplyChannel,
+    ConversationSource, Delivered, MarketplaceError, OutgoingFile, OutgoingReply, ReplyChannel,
 };
 use marketdesk_core::repo::{replies as reply_repo, tickets};
 use marketdesk_core::services::replies::{self, NewReply};
 use marketdesk_core::services::sender::{self, SendOutcome};
-use marketdesk_local::testkit::{seed_connected_integration, temp_backend, TempBackend};
-use marketdesk_sandbox::RunningSandbox;
+use marketdesk_testkit::backend::temp_backend;
 use secrecy::SecretString;
 use serde_json::{json, Value};
 use std::time::Duration as StdDuration;
@@ -34,7 +29,7 @@ use std::time::Duration as StdDuration;
 mod common;
 
 use common::{
-    allegro_registry, cycle, simulator_allegro_config, Shop, CLIENT_ID, CLIENT_SECRET, UA,
+    allegro_registry, cycle, AllegroSeller, Shop, WithAdapters, CLIENT_ID, CLIENT_SECRET, UA,
 };
 
 /// A 1×1 PNG.
@@ -54,93 +49,28 @@ fn base64(data: &[u8]) -> String {
     base64::engine::general_purpose::STANDARD.encode(data)
 }
 
-/// A simulator, a backend, both reply channels and one connected Allegro integration.
-struct Harness {
-    sandbox: RunningSandbox,
-    backend: TempBackend,
-    clients: AllegroClients,
+/// Both Allegro reply channels of a connected seller.
+struct Replies {
     issues: AllegroIssueReplies,
     threads: AllegroThreadReplies,
-    integration: Integration,
-    seller_id: String,
-    http: reqwest::Client,
 }
+
+type Harness = WithAdapters<Replies>;
 
 impl Harness {
     async fn start(login: &str) -> Self {
-        let sandbox = RunningSandbox::start_local().await.expect("sandbox");
-        let config = simulator_allegro_config(&sandbox.base_url);
-        let clients = AllegroClients::with_adjusted(&config, |c| {
-            c.with_timeout(StdDuration::from_secs(5))
-                .with_retry(RetryPolicy {
-                    initial_backoff: StdDuration::from_millis(5),
-                    ..RetryPolicy::default()
-                })
-        })
-        .expect("clients");
-        let backend = temp_backend();
-        let ports = backend.ports.clone();
-        let http = reqwest::Client::builder()
-            .redirect(reqwest::redirect::Policy::none())
-            .build()
-            .expect("http");
-        let integration = seed_connected_integration(
-            &ports,
-            "t1",
-            &format!("allegro-{login}"),
-            IntegrationKind::Allegro,
-        )
-        .await;
-        let mut harness = Self {
-            issues: AllegroIssueReplies::new(ports.clone(), clients.clone()),
-            threads: AllegroThreadReplies::new(ports.clone(), clients.clone()),
-            sandbox,
-            backend,
-            clients,
-            integration,
-            seller_id: String::new(),
-            http,
+        let seller = AllegroSeller::start(login, temp_backend(), |c| c).await;
+        let adapters = Replies {
+            issues: AllegroIssueReplies::new(
+                common::allegro_access(seller.ports(), &seller.clients),
+                seller.clients.clone(),
+            ),
+            threads: AllegroThreadReplies::new(
+                common::allegro_access(seller.ports(), &seller.clients),
+                seller.clients.clone(),
+            ),
         };
-        harness.seller_id = harness
-            .create(
-                "/allegro/sellers",
-                json!({ "login": login, "sign_in": true }),
-            )
-            .await;
-        common::connect(
-            harness.ports(),
-            harness.client(),
-            &harness.http,
-            &harness.integration,
-        )
-        .await;
-        harness
-    }
-
-    fn ports(&self) -> &Ports {
-        &self.backend.ports
-    }
-
-    fn client(&self) -> &AllegroClient {
-        self.clients.for_environment(Environment::Sandbox)
-    }
-
-    async fn control(&self, path: &str, body: Value) -> Value {
-        common::control(&self.http, &self.sandbox.base_url, path, body).await
-    }
-
-    async fn create(&self, path: &str, body: Value) -> String {
-        common::create(&self.http, &self.sandbox.base_url, path, body).await
-    }
-
-    async fn shop(&self, buyer_login: &str) -> Shop {
-        common::shop(
-            &self.http,
-            &self.sandbox.base_url,
-            &self.seller_id,
-            buyer_login,
-        )
-        .await
+        Self { seller, adapters }
     }
 
     /// A fault on the next `remaining` POSTs under `path_prefix`.
@@ -149,30 +79,22 @@ impl Harness {
         if let (Some(rule), Some(kind)) = (rule.as_object_mut(), kind.as_object()) {
             rule.extend(kind.clone());
         }
-        self.control("/faults", rule).await;
+        self.control.fault(rule).await;
     }
 
     /// Moves the simulator past Allegro's one-message-per-second limit.
     async fn next_second(&self) {
-        self.control("/clock/advance", json!({ "seconds": 2 }))
-            .await;
+        self.control.advance_clock(2).await;
     }
 
     /// What the seller posted through the API into `conversation`, oldest first.
     async fn posted(&self, conversation: &str) -> Vec<Value> {
-        let answer: Value = self
-            .http
-            .get(format!(
-                "{}/__sandbox/allegro/inbox/posted?seller_id={}&conversation_id={conversation}",
-                self.sandbox.base_url, self.seller_id
+        self.control
+            .allegro_posted(&format!(
+                "?seller_id={}&conversation_id={conversation}",
+                self.seller_id
             ))
-            .send()
             .await
-            .expect("posted")
-            .json()
-            .await
-            .expect("json");
-        answer["posted"].as_array().cloned().unwrap_or_default()
     }
 
     /// Polls and ingests everything once (scheduler, poller, ingest); the tickets stored.
@@ -197,14 +119,20 @@ impl Harness {
         };
         let batch = match channel {
             Channel::AllegroIssues => {
-                AllegroIssuesSource::new(ports, self.clients.clone())
-                    .poll(&self.integration, &cursor)
-                    .await
+                AllegroIssuesSource::new(
+                    common::allegro_access(&ports, &self.clients),
+                    self.clients.clone(),
+                )
+                .poll(&self.integration, &cursor)
+                .await
             }
             _ => {
-                AllegroMessagingSource::new(ports, self.clients.clone())
-                    .poll(&self.integration, &cursor)
-                    .await
+                AllegroMessagingSource::new(
+                    common::allegro_access(&ports, &self.clients),
+                    self.clients.clone(),
+                )
+                .poll(&self.integration, &cursor)
+                .await
             }
         }
         .expect("poll");
@@ -255,7 +183,7 @@ fn closed(error: &MarketplaceError) -> bool {
 }
 
 async fn open_dispute(h: &Harness, shop: &Shop, attachments: Value) -> String {
-    h.create(
+    h.control.create(
         "/allegro/inbox/issues",
         json!({ "seller_id": h.seller_id, "buyer_id": shop.buyer_id, "order_id": shop.order_id,
                 "type": "DISPUTE", "reason": "PRODUCT_DAMAGED_PARCEL_INTACT", "text": "Kubek pęknięty.",
@@ -278,17 +206,19 @@ async fn dispute_replies_arrive_as_the_sellers_with_files_and_end_requests() {
     assert_eq!(t.conversation.kind, ConversationKind::AllegroDispute);
     // Allegro's 1 post/s per user covers /messaging posts only (allegro-api.md §4.2):
     // replies to issues take no send slot.
-    assert_eq!(h.issues.min_interval(), None);
+    assert_eq!(h.adapters.issues.min_interval(), None);
     let since = just_before();
 
     let text = "Dzień dobry, wyślemy nowy kubek.";
     let first = h
+        .adapters
         .issues
         .deliver(&h.integration, &t, &reply(text))
         .await
         .expect("text reply");
     h.next_second().await;
     let second = h
+        .adapters
         .issues
         .deliver(
             &h.integration,
@@ -304,6 +234,7 @@ async fn dispute_replies_arrive_as_the_sellers_with_files_and_end_requests() {
         .expect("reply with a file");
     h.next_second().await;
     let third = h
+        .adapters
         .issues
         .deliver(
             &h.integration,
@@ -349,6 +280,7 @@ async fn dispute_replies_arrive_as_the_sellers_with_files_and_end_requests() {
     );
     let url = mine.attachments[0].url.clone().expect("url");
     let sent = h
+        .adapters
         .issues
         .fetch_attachment(
             &h.integration,
@@ -367,18 +299,21 @@ async fn dispute_replies_arrive_as_the_sellers_with_files_and_end_requests() {
 
     // An earlier attempt is found by its text; a text never posted is not.
     let found = h
+        .adapters
         .issues
         .find_delivered(&h.integration, &t, &format!("  {text}\n"), since)
         .await
         .expect("find");
     assert_eq!(found, Some(first.clone()));
     let never = h
+        .adapters
         .issues
         .find_delivered(&h.integration, &t, "Tego nigdy nie wysłano.", since)
         .await
         .expect("find");
     assert_eq!(never, None);
     let later = h
+        .adapters
         .issues
         .find_delivered(
             &h.integration,
@@ -391,6 +326,7 @@ async fn dispute_replies_arrive_as_the_sellers_with_files_and_end_requests() {
     assert_eq!(later, None, "only messages at or after `since`");
     // The buyer's own words are not a seller's reply.
     let buyers = h
+        .adapters
         .issues
         .find_delivered(&h.integration, &t, "Kubek pęknięty.", since)
         .await
@@ -401,6 +337,7 @@ async fn dispute_replies_arrive_as_the_sellers_with_files_and_end_requests() {
     let event = h.event(Channel::AllegroIssues, &dispute).await;
     let file = event.messages[0].attachments[0].clone();
     let fetched = h
+        .adapters
         .issues
         .fetch_attachment(&h.integration, &t, &file)
         .await
@@ -410,6 +347,7 @@ async fn dispute_replies_arrive_as_the_sellers_with_files_and_end_requests() {
     assert_eq!(fetched.read_all().await.expect("file bytes"), PNG);
     // A URL on another host never gets the token.
     let foreign = h
+        .adapters
         .issues
         .fetch_attachment(
             &h.integration,
@@ -447,6 +385,7 @@ async fn closed_conversations_refuse_replies_in_agents_words() {
     let shop = h.shop("kupujacy_zamk").await;
     let dispute = open_dispute(&h, &shop, json!([])).await;
     let problem = h
+        .control
         .create(
             "/allegro/inbox/threads",
             json!({ "seller_id": h.seller_id, "buyer_id": shop.buyer_id, "order_id": shop.order_id,
@@ -454,6 +393,7 @@ async fn closed_conversations_refuse_replies_in_agents_words() {
         )
         .await;
     let claim = h
+        .control
         .create(
             "/allegro/inbox/issues",
             json!({ "seller_id": h.seller_id, "buyer_id": shop.buyer_id, "order_id": shop.order_id,
@@ -462,18 +402,21 @@ async fn closed_conversations_refuse_replies_in_agents_words() {
         .await;
     // Tickets made while the conversations were open; Allegro closes them afterwards.
     let tickets = h.sync().await;
-    h.control(
-        &format!("/allegro/inbox/issues/{dispute}/close"),
-        json!({ "status": "DISPUTE_CLOSED" }),
-    )
-    .await;
-    h.control(
-        &format!("/allegro/inbox/threads/{problem}/close"),
-        json!({}),
-    )
-    .await;
+    h.control
+        .post(
+            &format!("/allegro/inbox/issues/{dispute}/close"),
+            json!({ "status": "DISPUTE_CLOSED" }),
+        )
+        .await;
+    h.control
+        .post(
+            &format!("/allegro/inbox/threads/{problem}/close"),
+            json!({}),
+        )
+        .await;
     let t = ticket_of(&tickets, &dispute);
     let error = h
+        .adapters
         .issues
         .deliver(&h.integration, &t, &reply("Za późno?"))
         .await
@@ -481,6 +424,7 @@ async fn closed_conversations_refuse_replies_in_agents_words() {
     assert!(closed(&error), "{error:?}");
     let t = ticket_of(&tickets, &problem);
     let error = h
+        .adapters
         .threads
         .deliver(&h.integration, &t, &reply("Za późno?"))
         .await
@@ -492,6 +436,7 @@ async fn closed_conversations_refuse_replies_in_agents_words() {
     // END_REQUEST on a claim is Allegro's refusal, passed on (not "closed").
     let t = ticket_of(&tickets, &claim);
     let error = h
+        .adapters
         .issues
         .deliver(
             &h.integration,
@@ -523,6 +468,7 @@ async fn a_failed_post_is_unavailable_never_repeated_and_found_by_its_text() {
     // fault, so a second attempt would have gone through).
     h.fault_post(&path, json!({ "kind": "server_error" })).await;
     let error = h
+        .adapters
         .issues
         .deliver(&h.integration, &t, &reply(text))
         .await
@@ -533,7 +479,8 @@ async fn a_failed_post_is_unavailable_never_repeated_and_found_by_its_text() {
     );
     assert!(h.posted(&dispute).await.is_empty(), "not retried");
     assert_eq!(
-        h.issues
+        h.adapters
+            .issues
             .find_delivered(&h.integration, &t, text, since)
             .await
             .expect("find"),
@@ -544,6 +491,7 @@ async fn a_failed_post_is_unavailable_never_repeated_and_found_by_its_text() {
     h.fault_post(&path, json!({ "kind": "server_error_after_processing" }))
         .await;
     let error = h
+        .adapters
         .issues
         .deliver(&h.integration, &t, &reply(text))
         .await
@@ -555,6 +503,7 @@ async fn a_failed_post_is_unavailable_never_repeated_and_found_by_its_text() {
     let posted = h.posted(&dispute).await;
     assert_eq!(posted.len(), 1, "posted once, never twice: {posted:?}");
     let found = h
+        .adapters
         .issues
         .find_delivered(&h.integration, &t, text, since)
         .await
@@ -570,6 +519,7 @@ async fn a_failed_post_is_unavailable_never_repeated_and_found_by_its_text() {
     )
     .await;
     let error = h
+        .adapters
         .issues
         .deliver(&h.integration, &t, &reply("Druga wiadomość."))
         .await
@@ -578,11 +528,13 @@ async fn a_failed_post_is_unavailable_never_repeated_and_found_by_its_text() {
         matches!(error, MarketplaceError::RateLimited { retry_after } if retry_after >= StdDuration::from_secs(5)),
         "{error:?}"
     );
-    h.issues
+    h.adapters
+        .issues
         .deliver(&h.integration, &t, &reply("Druga wiadomość."))
         .await
         .expect("after the wait");
-    h.issues
+    h.adapters
+        .issues
         .deliver(&h.integration, &t, &reply("Trzecia, od razu."))
         .await
         .expect("no posting limit on issues");
@@ -594,6 +546,7 @@ async fn thread_replies_arrive_with_files_and_are_found_in_both_kinds_of_thread(
     let h = Harness::start("sklep_watki").await;
     let shop = h.shop("kupujacy_watki").await;
     let problem = h
+        .control
         .create(
             "/allegro/inbox/threads",
             json!({ "seller_id": h.seller_id, "buyer_id": shop.buyer_id, "order_id": shop.order_id,
@@ -602,6 +555,7 @@ async fn thread_replies_arrive_with_files_and_are_found_in_both_kinds_of_thread(
         )
         .await;
     let question = h
+        .control
         .create(
             "/allegro/inbox/threads",
             json!({ "seller_id": h.seller_id, "buyer_id": shop.buyer_id, "type": "COMMON",
@@ -617,6 +571,7 @@ async fn thread_replies_arrive_with_files_and_are_found_in_both_kinds_of_thread(
     );
     assert_eq!(q.conversation.kind, ConversationKind::AllegroCommonThread);
     assert!(h
+        .adapters
         .threads
         .min_interval()
         .is_some_and(|i| i >= StdDuration::from_secs(1)));
@@ -624,12 +579,14 @@ async fn thread_replies_arrive_with_files_and_are_found_in_both_kinds_of_thread(
 
     let text = "Przepraszamy, wysyłamy nowy.";
     let first = h
+        .adapters
         .threads
         .deliver(&h.integration, &p, &reply(text))
         .await
         .expect("text reply");
     h.next_second().await;
     let second = h
+        .adapters
         .threads
         .deliver(
             &h.integration,
@@ -641,6 +598,7 @@ async fn thread_replies_arrive_with_files_and_are_found_in_both_kinds_of_thread(
     h.next_second().await;
     let answer = "Tak, faktura jest w paczce.";
     let third = h
+        .adapters
         .threads
         .deliver(&h.integration, &q, &reply(answer))
         .await
@@ -680,24 +638,28 @@ async fn thread_replies_arrive_with_files_and_are_found_in_both_kinds_of_thread(
 
     // Found by text in a purchase problem (SELLER) and in a question (the seller's USER).
     let found = h
+        .adapters
         .threads
         .find_delivered(&h.integration, &p, text, since)
         .await
         .expect("find");
     assert_eq!(found, Some(first));
     let found = h
+        .adapters
         .threads
         .find_delivered(&h.integration, &q, answer, since)
         .await
         .expect("find");
     assert_eq!(found, Some(third));
     let buyers = h
+        .adapters
         .threads
         .find_delivered(&h.integration, &q, "Czy jest faktura?", since)
         .await
         .expect("find");
     assert_eq!(buyers, None, "the buyer's USER message is not the seller's");
     let never = h
+        .adapters
         .threads
         .find_delivered(&h.integration, &p, "Nigdy nie wysłane.", since)
         .await
@@ -708,6 +670,7 @@ async fn thread_replies_arrive_with_files_and_are_found_in_both_kinds_of_thread(
     let event = h.event(Channel::AllegroMessaging, &problem).await;
     let file = event.messages[0].attachments[0].clone();
     let fetched = h
+        .adapters
         .threads
         .fetch_attachment(&h.integration, &p, &file)
         .await
@@ -723,6 +686,7 @@ async fn thread_replies_arrive_with_files_and_are_found_in_both_kinds_of_thread(
         .await;
     let lost = "Czy paczka już dotarła?";
     let error = h
+        .adapters
         .threads
         .deliver(&h.integration, &p, &reply(lost))
         .await
@@ -734,6 +698,7 @@ async fn thread_replies_arrive_with_files_and_are_found_in_both_kinds_of_thread(
     let posted = h.posted(&problem).await;
     assert_eq!(posted.len(), 3);
     let found: Delivered = h
+        .adapters
         .threads
         .find_delivered(&h.integration, &p, lost, since)
         .await
@@ -747,6 +712,7 @@ async fn thread_replies_arrive_with_files_and_are_found_in_both_kinds_of_thread(
     )
     .await;
     let error = h
+        .adapters
         .threads
         .deliver(&h.integration, &p, &reply("Jeszcze raz."))
         .await
@@ -865,7 +831,10 @@ async fn a_reply_fails_after_retries_and_a_manual_retry_sends_it() {
     let ports = h.ports().clone();
     let deliveries = marketdesk_core::ports::DeliveryRegistry::empty().with_channel(
         Channel::AllegroIssues,
-        std::sync::Arc::new(AllegroIssueReplies::new(ports.clone(), h.clients.clone())),
+        std::sync::Arc::new(AllegroIssueReplies::new(
+            common::allegro_access(&ports, &h.clients),
+            h.clients.clone(),
+        )),
     );
     let submitted = replies::submit(
         &ports,

@@ -3,45 +3,36 @@
 //! expired tokens and revoked accounts lose nothing; the whole pipeline makes tickets once.
 
 use chrono::{Duration, Utc};
-use marketdesk_allegro::{AllegroClient, RetryPolicy};
-use marketdesk_channels::allegro::{AllegroClients, AllegroIssuesSource, AllegroMessagingSource};
+use marketdesk_channels::allegro::{AllegroIssuesSource, AllegroMessagingSource};
 use marketdesk_core::domain::{
-    AuthorKind, Channel, ConnectionState, ConversationKind, Environment, Integration,
-    IntegrationKind, PollCursor, TicketPanel,
+    AuthorKind, Channel, ConnectionState, ConversationKind, PollCursor, TicketPanel,
 };
 use marketdesk_core::jobs::InboundEvent;
-use marketdesk_core::ports::{ConversationSource, ManualClock, MarketplaceError, PollBatch, Ports};
+use marketdesk_core::ports::{ConversationSource, ManualClock, MarketplaceError, PollBatch};
 use marketdesk_core::repo::{integrations, tickets};
 use marketdesk_core::services::poller::PollOutcome;
 use marketdesk_core::services::polling::PollingSettings;
 use marketdesk_core::services::{scheduler, tokens};
-use marketdesk_local::testkit::{
-    seed_connected_integration, temp_backend, temp_backend_with_clock, TempBackend,
-};
-use marketdesk_sandbox::RunningSandbox;
+use marketdesk_testkit::backend::{temp_backend, temp_backend_with_clock, TempBackend};
 use secrecy::ExposeSecret;
-use serde_json::{json, Value};
+use serde_json::json;
 use std::sync::Arc;
 use std::time::{Duration as StdDuration, Instant};
 
 mod common;
 
 use common::{
-    allegro_registry, assert_pipeline_tickets, cycle, seed_pipeline, simulator_allegro_config,
-    Shop, CLIENT_ID, SANDBOX_SITE,
+    allegro_registry, assert_pipeline_tickets, cycle, seed_pipeline, AllegroSeller, Shop,
+    WithAdapters, CLIENT_ID, SANDBOX_SITE,
 };
 
-/// A simulator, a backend, both sources and one connected Allegro integration.
-struct Harness {
-    sandbox: RunningSandbox,
-    backend: TempBackend,
-    clients: AllegroClients,
+/// Both Allegro sources of a connected seller.
+struct Sources {
     issues: AllegroIssuesSource,
     messaging: AllegroMessagingSource,
-    integration: Integration,
-    seller_id: String,
-    http: reqwest::Client,
 }
+
+type Harness = WithAdapters<Sources>;
 
 impl Harness {
     /// Everything on the system clock, with short client retries.
@@ -54,83 +45,18 @@ impl Harness {
         backend: TempBackend,
         adjust: impl Fn(marketdesk_allegro::AllegroConfig) -> marketdesk_allegro::AllegroConfig,
     ) -> Self {
-        let sandbox = RunningSandbox::start_local().await.expect("sandbox");
-        let config = simulator_allegro_config(&sandbox.base_url);
-        let clients = AllegroClients::with_adjusted(&config, |c| {
-            adjust(
-                c.with_timeout(StdDuration::from_secs(5))
-                    .with_retry(RetryPolicy {
-                        initial_backoff: StdDuration::from_millis(5),
-                        ..RetryPolicy::default()
-                    }),
-            )
-        })
-        .expect("clients");
-        let ports = backend.ports.clone();
-        let http = reqwest::Client::builder()
-            .redirect(reqwest::redirect::Policy::none())
-            .build()
-            .expect("http");
-        let integration = seed_connected_integration(
-            &ports,
-            "t1",
-            &format!("allegro-{login}"),
-            IntegrationKind::Allegro,
-        )
-        .await;
-        let mut harness = Self {
-            issues: AllegroIssuesSource::new(ports.clone(), clients.clone()),
-            messaging: AllegroMessagingSource::new(ports.clone(), clients.clone()),
-            sandbox,
-            backend,
-            clients,
-            integration,
-            seller_id: String::new(),
-            http,
+        let seller = AllegroSeller::start(login, backend, adjust).await;
+        let adapters = Sources {
+            issues: AllegroIssuesSource::new(
+                common::allegro_access(seller.ports(), &seller.clients),
+                seller.clients.clone(),
+            ),
+            messaging: AllegroMessagingSource::new(
+                common::allegro_access(seller.ports(), &seller.clients),
+                seller.clients.clone(),
+            ),
         };
-        harness.seller_id = harness
-            .create(
-                "/allegro/sellers",
-                json!({ "login": login, "sign_in": true }),
-            )
-            .await;
-        harness.connect().await;
-        harness
-    }
-
-    fn ports(&self) -> &Ports {
-        &self.backend.ports
-    }
-
-    fn client(&self) -> &AllegroClient {
-        self.clients.for_environment(Environment::Sandbox)
-    }
-
-    /// The authorization-code flow with PKCE against the simulator; the pair goes to the
-    /// secrets port as the connect flow stores it.
-    async fn connect(&self) {
-        common::connect(self.ports(), self.client(), &self.http, &self.integration).await;
-    }
-
-    async fn control(&self, path: &str, body: Value) -> Value {
-        common::control(&self.http, &self.sandbox.base_url, path, body).await
-    }
-
-    /// A control POST answering `{id}`; the id.
-    async fn create(&self, path: &str, body: Value) -> String {
-        common::create(&self.http, &self.sandbox.base_url, path, body).await
-    }
-
-    async fn fault(&self, rule: Value) {
-        self.control("/faults", rule).await;
-    }
-
-    async fn clear_faults(&self) {
-        self.http
-            .delete(format!("{}/__sandbox/faults", self.sandbox.base_url))
-            .send()
-            .await
-            .expect("clear faults");
+        Self { seller, adapters }
     }
 
     /// Forgets the simulator's request count for the application.
@@ -174,15 +100,20 @@ impl Harness {
     ) -> Result<PollBatch, MarketplaceError> {
         let cursor = self.cursor(channel, position.clone());
         match channel {
-            Channel::AllegroIssues => self.issues.poll(&self.integration, &cursor).await,
-            _ => self.messaging.poll(&self.integration, &cursor).await,
+            Channel::AllegroIssues => self.adapters.issues.poll(&self.integration, &cursor).await,
+            _ => {
+                self.adapters
+                    .messaging
+                    .poll(&self.integration, &cursor)
+                    .await
+            }
         }
     }
 }
 
 /// The world of one seller: a buyer, two offers with EANs and an order of both.
 async fn shop(h: &Harness, buyer_login: &str) -> Shop {
-    common::shop(&h.http, &h.sandbox.base_url, &h.seller_id, buyer_login).await
+    h.shop(buyer_login).await
 }
 
 fn event<'a>(batch: &'a PollBatch, id: &str) -> &'a InboundEvent {
@@ -235,6 +166,7 @@ async fn disputes_claims_and_threads_become_events_and_idle_polls_cost_one_call(
     let h = Harness::start("sklep_cztery").await;
     let shop = shop(&h, "kupujaca_anna").await;
     let dispute = h
+        .control
         .create(
             "/allegro/inbox/issues",
             json!({ "seller_id": h.seller_id, "buyer_id": shop.buyer_id, "order_id": shop.order_id,
@@ -243,17 +175,20 @@ async fn disputes_claims_and_threads_become_events_and_idle_polls_cost_one_call(
                                       "data_base64": "iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mNk+M9QDwADhgGAWjR9awAAAABJRU5ErkJggg==" }] }),
         )
         .await;
-    h.create(
-        &format!("/allegro/inbox/issues/{dispute}/messages"),
-        json!({ "author": "ADMIN", "text": "Dzień dobry, tu Allegro." }),
-    )
-    .await;
-    h.create(
-        &format!("/allegro/inbox/issues/{dispute}/messages"),
-        json!({ "author": "SELLER", "text": "Wyślemy nowy kubek." }),
-    )
-    .await;
+    h.control
+        .create(
+            &format!("/allegro/inbox/issues/{dispute}/messages"),
+            json!({ "author": "ADMIN", "text": "Dzień dobry, tu Allegro." }),
+        )
+        .await;
+    h.control
+        .create(
+            &format!("/allegro/inbox/issues/{dispute}/messages"),
+            json!({ "author": "SELLER", "text": "Wyślemy nowy kubek." }),
+        )
+        .await;
     let claim = h
+        .control
         .create(
             "/allegro/inbox/issues",
             json!({ "seller_id": h.seller_id, "buyer_id": shop.buyer_id, "order_id": shop.order_id,
@@ -261,29 +196,33 @@ async fn disputes_claims_and_threads_become_events_and_idle_polls_cost_one_call(
         )
         .await;
     let problem = h
+        .control
         .create(
             "/allegro/inbox/threads",
             json!({ "seller_id": h.seller_id, "buyer_id": shop.buyer_id, "order_id": shop.order_id,
                     "type": "POST_PURCHASE_ISSUE", "sub_type": "PRODUCT_ARRIVED_DAMAGED", "text": "Paczka zgnieciona." }),
         )
         .await;
-    h.create(
-        &format!("/allegro/inbox/threads/{problem}/messages"),
-        json!({ "author": "CONSULTANT", "text": "Konsultant Allegro: proszę o zdjęcia." }),
-    )
-    .await;
+    h.control
+        .create(
+            &format!("/allegro/inbox/threads/{problem}/messages"),
+            json!({ "author": "CONSULTANT", "text": "Konsultant Allegro: proszę o zdjęcia." }),
+        )
+        .await;
     let question = h
+        .control
         .create(
             "/allegro/inbox/threads",
             json!({ "seller_id": h.seller_id, "buyer_id": shop.buyer_id, "type": "COMMON",
                     "text": "Czy kubek nadaje się do mikrofali?" }),
         )
         .await;
-    h.create(
-        &format!("/allegro/inbox/threads/{question}/messages"),
-        json!({ "author": "SELLER", "text": "Tak, nadaje się." }),
-    )
-    .await;
+    h.control
+        .create(
+            &format!("/allegro/inbox/threads/{question}/messages"),
+            json!({ "author": "SELLER", "text": "Tak, nadaje się." }),
+        )
+        .await;
 
     h.reset_calls();
     let issues = h.poll(Channel::AllegroIssues, &None).await.expect("issues");
@@ -408,6 +347,7 @@ async fn news_re_emit_exactly_the_conversation_concerned() {
     let h = Harness::start("sklep_nowosci").await;
     let shop = shop(&h, "kupujacy_nowy").await;
     let dispute = h
+        .control
         .create(
             "/allegro/inbox/issues",
             json!({ "seller_id": h.seller_id, "buyer_id": shop.buyer_id, "order_id": shop.order_id,
@@ -415,6 +355,7 @@ async fn news_re_emit_exactly_the_conversation_concerned() {
         )
         .await;
     let other_dispute = h
+        .control
         .create(
             "/allegro/inbox/issues",
             json!({ "seller_id": h.seller_id, "buyer_id": shop.buyer_id,
@@ -422,6 +363,7 @@ async fn news_re_emit_exactly_the_conversation_concerned() {
         )
         .await;
     let problem = h
+        .control
         .create(
             "/allegro/inbox/threads",
             json!({ "seller_id": h.seller_id, "buyer_id": shop.buyer_id, "order_id": shop.order_id,
@@ -429,6 +371,7 @@ async fn news_re_emit_exactly_the_conversation_concerned() {
         )
         .await;
     let question = h
+        .control
         .create(
             "/allegro/inbox/threads",
             json!({ "seller_id": h.seller_id, "buyer_id": shop.buyer_id, "type": "COMMON", "text": "Czy wysyłka dziś?" }),
@@ -443,12 +386,14 @@ async fn news_re_emit_exactly_the_conversation_concerned() {
 
     // A buyer writes in one dispute and in the question thread.
     let follow_up = h
+        .control
         .create(
             &format!("/allegro/inbox/issues/{dispute}/messages"),
             json!({ "author": "BUYER", "text": "Halo?" }),
         )
         .await;
     let question_follow_up = h
+        .control
         .create(
             &format!("/allegro/inbox/threads/{question}/messages"),
             json!({ "author": "BUYER", "text": "Halo, jest ktoś?" }),
@@ -494,11 +439,12 @@ async fn news_re_emit_exactly_the_conversation_concerned() {
     );
 
     // A thread closed without a message still updates its ticket.
-    h.control(
-        &format!("/allegro/inbox/threads/{problem}/close"),
-        json!({}),
-    )
-    .await;
+    h.control
+        .post(
+            &format!("/allegro/inbox/threads/{problem}/close"),
+            json!({}),
+        )
+        .await;
     let threads3 = h
         .poll(Channel::AllegroMessaging, &threads2.next_position)
         .await
@@ -510,11 +456,12 @@ async fn news_re_emit_exactly_the_conversation_concerned() {
     assert!(!p.open_for_replies);
 
     // So does a closed dispute.
-    h.control(
-        &format!("/allegro/inbox/issues/{other_dispute}/close"),
-        json!({ "status": "DISPUTE_CLOSED" }),
-    )
-    .await;
+    h.control
+        .post(
+            &format!("/allegro/inbox/issues/{other_dispute}/close"),
+            json!({ "status": "DISPUTE_CLOSED" }),
+        )
+        .await;
     let issues3 = h
         .poll(Channel::AllegroIssues, &issues2.next_position)
         .await
@@ -538,15 +485,18 @@ async fn news_re_emit_exactly_the_conversation_concerned() {
 async fn orders_allegro_no_longer_returns_give_no_products() {
     let h = Harness::start("sklep_stary").await;
     let buyer = h
+        .control
         .create("/allegro/buyers", json!({ "login": "kupujacy_stary" }))
         .await;
     let offer = h
+        .control
         .create(
             "/allegro/offers",
             json!({ "seller_id": h.seller_id, "name": "Stara lampa stołowa mosiężna" }),
         )
         .await;
     let old_order = h
+        .control
         .create(
             "/allegro/orders",
             json!({ "seller_id": h.seller_id, "buyer_id": buyer, "offer_ids": [offer],
@@ -554,6 +504,7 @@ async fn orders_allegro_no_longer_returns_give_no_products() {
         )
         .await;
     let claim = h
+        .control
         .create(
             "/allegro/inbox/issues",
             json!({ "seller_id": h.seller_id, "buyer_id": buyer, "order_id": old_order,
@@ -580,6 +531,7 @@ async fn injected_faults_lose_nothing() {
     .await;
     let shop = shop(&h, "kupujacy_awarie").await;
     let dispute = h
+        .control
         .create(
             "/allegro/inbox/issues",
             json!({ "seller_id": h.seller_id, "buyer_id": shop.buyer_id, "order_id": shop.order_id,
@@ -587,6 +539,7 @@ async fn injected_faults_lose_nothing() {
         )
         .await;
     let question = h
+        .control
         .create(
             "/allegro/inbox/threads",
             json!({ "seller_id": h.seller_id, "buyer_id": shop.buyer_id, "type": "COMMON", "text": "Jaki kolor?" }),
@@ -594,7 +547,7 @@ async fn injected_faults_lose_nothing() {
         .await;
 
     // 429: the poll fails with Allegro's wait (at least 60 s), the next one delivers.
-    h.fault(json!({ "path_prefix": "/sale/issues", "remaining": 1, "kind": "too_many_requests", "retry_after_seconds": 90 }))
+    h.control.fault(json!({ "path_prefix": "/sale/issues", "remaining": 1, "kind": "too_many_requests", "retry_after_seconds": 90 }))
         .await;
     let limited = h
         .poll(Channel::AllegroIssues, &None)
@@ -607,7 +560,7 @@ async fn injected_faults_lose_nothing() {
         }
     );
     // A 429 while reading the chat of a conversation found on the list fails the whole poll.
-    h.fault(json!({ "path_prefix": format!("/sale/issues/{dispute}/chat"), "remaining": 1, "kind": "too_many_requests", "retry_after_seconds": 1 }))
+    h.control.fault(json!({ "path_prefix": format!("/sale/issues/{dispute}/chat"), "remaining": 1, "kind": "too_many_requests", "retry_after_seconds": 1 }))
         .await;
     let limited = h
         .poll(Channel::AllegroIssues, &None)
@@ -621,7 +574,7 @@ async fn injected_faults_lose_nothing() {
         "never less than Allegro's one-minute block"
     );
     // Malformed JSON from the order: unavailable, nothing emitted.
-    h.fault(
+    h.control.fault(
         json!({ "path_prefix": "/order/checkout-forms", "remaining": 1, "kind": "malformed_json" }),
     )
     .await;
@@ -641,17 +594,21 @@ async fn injected_faults_lose_nothing() {
     assert_eq!(event(&issues, &dispute).panel.products.len(), 2);
 
     // 500s: two are retried by the client; more than its three attempts make the poll fail.
-    h.fault(json!({ "path_prefix": "/messaging/threads", "remaining": 2, "kind": "server_error" }))
+    h.control
+        .fault(
+            json!({ "path_prefix": "/messaging/threads", "remaining": 2, "kind": "server_error" }),
+        )
         .await;
     let retried = h
         .poll(Channel::AllegroMessaging, &None)
         .await
         .expect("retried inside the client");
     assert_eq!(retried.events.len(), 1);
-    h.fault(
-        json!({ "path_prefix": "/messaging/threads", "remaining": 10, "kind": "server_error" }),
-    )
-    .await;
+    h.control
+        .fault(
+            json!({ "path_prefix": "/messaging/threads", "remaining": 10, "kind": "server_error" }),
+        )
+        .await;
     let failed = h
         .poll(Channel::AllegroMessaging, &None)
         .await
@@ -660,9 +617,9 @@ async fn injected_faults_lose_nothing() {
         matches!(failed, MarketplaceError::Unavailable(_)),
         "{failed:?}"
     );
-    h.clear_faults().await;
+    h.control.clear_faults().await;
     // Timeouts: each attempt gives up after the client's timeout.
-    h.fault(json!({ "path_prefix": format!("/messaging/threads/{question}/messages"), "remaining": 3, "kind": "timeout", "hang_ms": 2000 }))
+    h.control.fault(json!({ "path_prefix": format!("/messaging/threads/{question}/messages"), "remaining": 3, "kind": "timeout", "hang_ms": 2000 }))
         .await;
     let timed_out = h
         .poll(Channel::AllegroMessaging, &None)
@@ -672,7 +629,7 @@ async fn injected_faults_lose_nothing() {
         matches!(timed_out, MarketplaceError::Unavailable(_)),
         "{timed_out:?}"
     );
-    h.fault(
+    h.control.fault(
         json!({ "path_prefix": "/messaging/threads", "remaining": 1, "kind": "malformed_json" }),
     )
     .await;
@@ -701,7 +658,7 @@ async fn expired_access_tokens_are_refreshed_on_demand() {
     )
     .await;
     let shop = shop(&h, "kupujacy_tokeny").await;
-    h.create(
+    h.control.create(
         "/allegro/inbox/threads",
         json!({ "seller_id": h.seller_id, "buyer_id": shop.buyer_id, "type": "COMMON", "text": "Pytanie?" }),
     )
@@ -722,8 +679,7 @@ async fn expired_access_tokens_are_refreshed_on_demand() {
     let first = stored(&h).await;
 
     // Both clocks 13 h on: the core sees the token expired and refreshes before the call.
-    h.control("/clock/advance", json!({ "seconds": 13 * 3600 }))
-        .await;
+    h.control.advance_clock(13 * 3600).await;
     clock.advance(Duration::hours(13));
     let batch = h
         .poll(Channel::AllegroMessaging, &None)
@@ -735,8 +691,7 @@ async fn expired_access_tokens_are_refreshed_on_demand() {
 
     // Only Allegro's clock moves: the token looks fresh here, Allegro answers 401, the source
     // refreshes once and reads again.
-    h.control("/clock/advance", json!({ "seconds": 13 * 3600 }))
-        .await;
+    h.control.advance_clock(13 * 3600).await;
     let batch = h
         .poll(Channel::AllegroIssues, &None)
         .await
@@ -762,11 +717,12 @@ async fn a_revoked_account_is_disconnected() {
     h.poll(Channel::AllegroIssues, &None)
         .await
         .expect("works while connected");
-    h.control(
-        &format!("/allegro/sellers/{}/revoke", h.seller_id),
-        json!({}),
-    )
-    .await;
+    h.control
+        .post(
+            &format!("/allegro/sellers/{}/revoke", h.seller_id),
+            json!({}),
+        )
+        .await;
     let error = h
         .poll(Channel::AllegroMessaging, &None)
         .await
@@ -806,8 +762,7 @@ async fn the_pipeline_makes_each_ticket_once_with_customer_and_panel() {
     let scenario = seed_pipeline(
         &ports,
         &h.integration,
-        &h.http,
-        &h.sandbox.base_url,
+        &h.control,
         &h.seller_id,
         "kupujaca_potok",
     )
@@ -835,11 +790,12 @@ async fn the_pipeline_makes_each_ticket_once_with_customer_and_panel() {
     assert_eq!(messages.len(), 2);
 
     // A buyer message travels to its ticket in one more cycle.
-    h.create(
-        &format!("/allegro/inbox/issues/{dispute}/messages"),
-        json!({ "author": "BUYER", "text": "Kiedy zwrot?" }),
-    )
-    .await;
+    h.control
+        .create(
+            &format!("/allegro/inbox/issues/{dispute}/messages"),
+            json!({ "author": "BUYER", "text": "Kiedy zwrot?" }),
+        )
+        .await;
     let started = Instant::now();
     assert_eq!(cycle(&ports, &registry).await, 1);
     println!(
@@ -860,6 +816,7 @@ async fn openings_allegro_wrote_for_the_buyer_are_the_buyers_and_advisers_wait_f
     let h = Harness::start("sklep_asystent").await;
     let shop = shop(&h, "kupujaca_ewa").await;
     let dispute = h
+        .control
         .create(
             "/allegro/inbox/issues",
             json!({ "seller_id": h.seller_id, "buyer_id": shop.buyer_id, "order_id": shop.order_id,
@@ -872,13 +829,15 @@ async fn openings_allegro_wrote_for_the_buyer_are_the_buyers_and_advisers_wait_f
         ("SELLER", "Sprawdzamy u przewoźnika."),
         ("ADMIN", "Doradca Allegro: prosimy o numer przesyłki."),
     ] {
-        h.create(
-            &format!("/allegro/inbox/issues/{dispute}/messages"),
-            json!({ "author": author, "text": text }),
-        )
-        .await;
+        h.control
+            .create(
+                &format!("/allegro/inbox/issues/{dispute}/messages"),
+                json!({ "author": author, "text": text }),
+            )
+            .await;
     }
     let problem = h
+        .control
         .create(
             "/allegro/inbox/threads",
             json!({ "seller_id": h.seller_id, "buyer_id": shop.buyer_id, "order_id": shop.order_id,
@@ -886,11 +845,12 @@ async fn openings_allegro_wrote_for_the_buyer_are_the_buyers_and_advisers_wait_f
                     "first_author": "ALLEGRO", "text": "Kupująca pisze, że paczka była pusta." }),
         )
         .await;
-    h.create(
-        &format!("/allegro/inbox/threads/{problem}/messages"),
-        json!({ "author": "ALLEGRO", "text": "Przypomnienie o terminie." }),
-    )
-    .await;
+    h.control
+        .create(
+            &format!("/allegro/inbox/threads/{problem}/messages"),
+            json!({ "author": "ALLEGRO", "text": "Przypomnienie o terminie." }),
+        )
+        .await;
 
     let issues = h.poll(Channel::AllegroIssues, &None).await.expect("issues");
     let d = event(&issues, &dispute);
@@ -1002,6 +962,7 @@ async fn an_active_conversation_is_re_read_within_seconds_while_idle_ones_wait_t
     assert_eq!(settings.active_every, StdDuration::from_secs(12));
     let shop = shop(&h, "kupujacy_aktywny").await;
     let question = h
+        .control
         .create(
             "/allegro/inbox/threads",
             json!({ "seller_id": h.seller_id, "buyer_id": shop.buyer_id, "type": "COMMON",
@@ -1012,7 +973,8 @@ async fn an_active_conversation_is_re_read_within_seconds_while_idle_ones_wait_t
         let path = format!("/allegro/inbox/threads/{question}/messages");
         let h = &h;
         async move {
-            h.create(&path, json!({ "author": "BUYER", "text": text }))
+            h.control
+                .create(&path, json!({ "author": "BUYER", "text": text }))
                 .await;
         }
     };

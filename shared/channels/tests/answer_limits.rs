@@ -34,8 +34,12 @@ async fn an_empikplace_answer_over_the_cap_is_unavailable_and_the_cursor_stays()
         MarketplaceRegistry::empty().with_source(
             Channel::EmpikThreads,
             Arc::new(
-                EmpikThreadsSource::new(ports.clone(), shop.sandbox.base_url.clone(), UA)
-                    .with_max_answer_bytes(limit),
+                EmpikThreadsSource::new(
+                    common::empik_access(&ports),
+                    shop.sandbox.base_url.clone(),
+                    UA,
+                )
+                .with_max_answer_bytes(limit),
             ),
         )
     };

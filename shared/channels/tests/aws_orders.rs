@@ -2,12 +2,11 @@
 //! same world as the embedded `allegro_orders`: an order paid in the simulator becomes exactly
 //! one order within one poll, survives redelivery and is listed; an inactive account fetches
 //! no orders; a journal started at a date imports only what was paid since, and the from-date
-//! rules refuse what they should. Skipped without the emulators (`common::aws`).
+//! rules refuse what they should. Skipped without the emulators (`marketdesk_testkit::aws`).
 
 mod common;
 
 use chrono::{Duration, Utc};
-use common::aws::{aws_ports, endpoints};
 use common::orders::World;
 use marketdesk_core::domain::order::OrderStatus;
 use marketdesk_core::domain::{Actor, Role};
@@ -19,11 +18,12 @@ use marketdesk_core::services::integrations::{IntegrationPatch, OrdersPatch, Set
 use marketdesk_core::services::order_desk::{self, OrderQuery};
 use marketdesk_core::services::request::RequestError;
 use marketdesk_core::services::{integrations as integration_service, poller};
+use marketdesk_testkit::aws::{endpoints, pipeline_ports};
 use serde_json::json;
 
 async fn aws_world(login: &str, create_automatically: bool) -> Option<World> {
     let (dynamodb, moto) = endpoints()?;
-    let ports = aws_ports(&dynamodb, &moto).await;
+    let ports = pipeline_ports(&dynamodb, &moto).await;
     Some(World::start_on(ports, None, login, create_automatically).await)
 }
 

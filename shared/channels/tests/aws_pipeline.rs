@@ -8,89 +8,42 @@
 
 mod common;
 
-use common::aws::{aws_ports, endpoints, VISIBILITY};
+use common::empik::store_api_key;
 use common::{
-    allegro_registry, assert_pipeline_tickets, seed_pipeline, simulator_allegro_config, UA,
+    allegro_registry, assert_pipeline_tickets, ingest_all, run_polls, seed_pipeline,
+    simulator_clients, UA,
 };
-use marketdesk_allegro::RetryPolicy;
 use marketdesk_channels::allegro::delivery::AllegroIssueReplies;
-use marketdesk_channels::allegro::AllegroClients;
 use marketdesk_core::domain::{
     Channel, ConnectionState, Environment, Integration, IntegrationKind, ReplyState,
 };
 use marketdesk_core::ids::TicketId;
-use marketdesk_core::jobs::{InboundEvent, PollJob};
 use marketdesk_core::ports::{DeliveryRegistry, MarketplaceRegistry, Ports};
 use marketdesk_core::repo::{integrations, replies as reply_repo, tickets};
+use marketdesk_core::services::polling::PollingSettings;
 use marketdesk_core::services::sender::{self, SendOutcome};
-use marketdesk_core::services::{ingest, poller, replies, scheduler};
+use marketdesk_core::services::{ingest, replies, scheduler};
 use marketdesk_sandbox::RunningSandbox;
-use secrecy::SecretString;
+use marketdesk_testkit::aws::{endpoints, pipeline_ports};
+use marketdesk_testkit::SimulatorControl;
 use serde_json::json;
 use std::collections::BTreeMap;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-/// Every inbound event waiting on the queue, ingested with `ingest::run` and deleted; the
-/// bodies and outcomes.
-async fn ingest_all(ports: &Ports) -> Vec<(String, ingest::IngestOutcome)> {
-    let mut done = Vec::new();
-    loop {
-        let messages = ports
-            .queues
-            .inbound
-            .receive(10, VISIBILITY)
-            .await
-            .expect("receive inbound events");
-        if messages.is_empty() {
-            return done;
-        }
-        for message in messages {
-            let event: InboundEvent =
-                serde_json::from_str(&message.body).expect("an inbound event");
-            let outcome = ingest::run(ports, &event).await.expect("ingest");
-            ports
-                .queues
-                .inbound
-                .delete(&message.receipt)
-                .await
-                .expect("delete the event");
-            done.push((message.body, outcome));
-        }
-    }
-}
+/// How long a received message stays invisible to other receivers.
+const VISIBILITY: Duration = Duration::from_secs(30);
 
-/// Scheduler fan-out, every poll job through `poller::run`, every inbound event through
-/// `ingest::run`; the poll jobs run and the events ingested.
+/// Scheduler fan-out, every poll job, every inbound event; the poll jobs run and the events
+/// ingested.
 async fn cycle(
     ports: &Ports,
     registry: &MarketplaceRegistry,
 ) -> (usize, Vec<(String, ingest::IngestOutcome)>) {
     scheduler::fan_out(ports).await.expect("fan out");
-    let mut jobs_run = 0;
-    loop {
-        let messages = ports
-            .queues
-            .poll_jobs
-            .receive(10, VISIBILITY)
-            .await
-            .expect("receive poll jobs");
-        if messages.is_empty() {
-            break;
-        }
-        for message in messages {
-            let job: PollJob = serde_json::from_str(&message.body).expect("a poll job");
-            poller::run(ports, registry, &job).await.expect("poll job");
-            ports
-                .queues
-                .poll_jobs
-                .delete(&message.receipt)
-                .await
-                .expect("delete the job");
-            jobs_run += 1;
-        }
-    }
-    (jobs_run, ingest_all(ports).await)
+    let settings = PollingSettings::reads_once(Duration::from_secs(60));
+    let jobs = run_polls(ports, registry, &settings).await.len();
+    (jobs, ingest_all(ports).await)
 }
 
 /// Messages per ticket of the tenant.
@@ -115,22 +68,12 @@ async fn the_pipeline_on_aws_makes_each_ticket_once_and_redelivery_changes_nothi
         return;
     };
     let started = Instant::now();
-    let ports = aws_ports(&dynamodb_endpoint, &moto_endpoint).await;
+    let ports = pipeline_ports(&dynamodb_endpoint, &moto_endpoint).await;
 
     let sandbox = RunningSandbox::start_local().await.expect("sandbox");
-    let clients =
-        AllegroClients::with_adjusted(&simulator_allegro_config(&sandbox.base_url), |c| {
-            c.with_timeout(Duration::from_secs(5))
-                .with_retry(RetryPolicy {
-                    initial_backoff: Duration::from_millis(5),
-                    ..RetryPolicy::default()
-                })
-        })
-        .expect("clients");
-    let http = reqwest::Client::builder()
-        .redirect(reqwest::redirect::Policy::none())
-        .build()
-        .expect("http");
+    let clients = simulator_clients(&sandbox.base_url, |c| c);
+    let control = SimulatorControl::new(&sandbox.base_url);
+    let http = control.http().clone();
 
     let mut integration = Integration::new(
         "allegro-aws".into(),
@@ -144,13 +87,7 @@ async fn the_pipeline_on_aws_makes_each_ticket_once_and_redelivery_changes_nothi
     integrations::create(&*ports.store, &integration)
         .await
         .expect("integration stored");
-    let seller_id = common::create(
-        &http,
-        &sandbox.base_url,
-        "/allegro/sellers",
-        json!({ "login": "sklep_aws", "sign_in": true }),
-    )
-    .await;
+    let seller_id = control.allegro_seller("sklep_aws", true).await;
     common::connect(
         &ports,
         clients.for_environment(Environment::Sandbox),
@@ -158,15 +95,8 @@ async fn the_pipeline_on_aws_makes_each_ticket_once_and_redelivery_changes_nothi
         &integration,
     )
     .await;
-    let scenario = seed_pipeline(
-        &ports,
-        &integration,
-        &http,
-        &sandbox.base_url,
-        &seller_id,
-        "kupujaca_aws",
-    )
-    .await;
+    let scenario =
+        seed_pipeline(&ports, &integration, &control, &seller_id, "kupujaca_aws").await;
     let registry = allegro_registry(&ports, &clients);
 
     let cycle_started = Instant::now();
@@ -241,7 +171,10 @@ async fn the_pipeline_on_aws_makes_each_ticket_once_and_redelivery_changes_nothi
     assert_eq!(reply.attachment.as_ref().map(|f| f.chunks), Some(3));
     let deliveries = DeliveryRegistry::empty().with_channel(
         Channel::AllegroIssues,
-        Arc::new(AllegroIssueReplies::new(ports.clone(), clients.clone())),
+        Arc::new(AllegroIssueReplies::new(
+            common::allegro_access(&ports, &clients),
+            clients.clone(),
+        )),
     );
     let jobs = ports
         .queues
@@ -260,18 +193,7 @@ async fn the_pipeline_on_aws_makes_each_ticket_once_and_redelivery_changes_nothi
             SendOutcome::Sent(_) | SendOutcome::AlreadySettled
         ));
     }
-    let posted: serde_json::Value = http
-        .get(format!(
-            "{}/__sandbox/allegro/inbox/posted",
-            sandbox.base_url
-        ))
-        .send()
-        .await
-        .expect("posted")
-        .json()
-        .await
-        .expect("json");
-    let posted = posted["posted"].as_array().cloned().unwrap_or_default();
+    let posted = control.allegro_posted("").await;
     assert_eq!(posted.len(), 1, "{posted:?}");
     assert_eq!(posted[0]["attachments"][0]["size"], 700_000);
     let sent = reply_repo::get(
@@ -295,24 +217,18 @@ async fn the_pipeline_on_aws_makes_each_ticket_once_and_redelivery_changes_nothi
 async fn an_empikplace_conversation_on_aws_becomes_a_ticket_and_gets_a_reply_once() {
     use marketdesk_channels::empik::delivery::EmpikThreadReplies;
     use marketdesk_channels::empik::EmpikThreadsSource;
-    use marketdesk_core::services::integrations::api_key_secret_name;
+
     let Some((dynamodb_endpoint, moto_endpoint)) = endpoints() else {
         println!("SKIPPED aws empik pipeline: emulators not configured");
         return;
     };
-    let ports = aws_ports(&dynamodb_endpoint, &moto_endpoint).await;
+    let ports = pipeline_ports(&dynamodb_endpoint, &moto_endpoint).await;
     let sandbox = RunningSandbox::start_local().await.expect("sandbox");
-    let http = reqwest::Client::new();
-    let control = |path: &'static str, body: serde_json::Value| {
-        let (http, base) = (http.clone(), sandbox.base_url.clone());
-        async move { common::control(&http, &base, path, body).await }
-    };
-    let shop = control("/mirakl/shops", json!({"name": "Księgarnia AWS"})).await;
-    let customer = control(
-        "/mirakl/customers",
-        json!({"firstname": "Anna", "lastname": "Nowak"}),
-    )
-    .await;
+    let control = SimulatorControl::new(&sandbox.base_url);
+    let shop = control
+        .mirakl_shop(json!({"name": "Księgarnia AWS"}))
+        .await;
+    let customer = control.mirakl_customer("Anna", "Nowak").await;
     let mut integration = Integration::new(
         "empik-aws".into(),
         "t1".into(),
@@ -326,20 +242,13 @@ async fn an_empikplace_conversation_on_aws_becomes_a_ticket_and_gets_a_reply_onc
     integrations::create(&*ports.store, &integration)
         .await
         .expect("integration stored");
-    ports
-        .secrets
-        .put(
-            &api_key_secret_name(&integration.tenant_id, &integration.id).expect("name"),
-            &SecretString::from(shop["api_key"].as_str().expect("key").to_owned()),
-        )
-        .await
-        .expect("key in Secrets Manager (moto)");
-    control("/mirakl/threads", json!({"shop_id": shop["shop_id"], "customer_id": customer["customer_id"], "topic": {"type": "FREE_TEXT", "value": "Faktura"}, "body": "Proszę o fakturę."})).await;
+    store_api_key(&ports, &integration, &shop).await;
+    control.post("/mirakl/threads", json!({"shop_id": shop["shop_id"], "customer_id": customer["customer_id"], "topic": {"type": "FREE_TEXT", "value": "Faktura"}, "body": "Proszę o fakturę."})).await;
 
     let registry = MarketplaceRegistry::empty().with_source(
         Channel::EmpikThreads,
         Arc::new(EmpikThreadsSource::new(
-            ports.clone(),
+            common::empik_access(&ports),
             sandbox.base_url.clone(),
             UA,
         )),
@@ -378,7 +287,7 @@ async fn an_empikplace_conversation_on_aws_becomes_a_ticket_and_gets_a_reply_onc
     let deliveries = DeliveryRegistry::empty().with_channel(
         Channel::EmpikThreads,
         Arc::new(EmpikThreadReplies::new(
-            ports.clone(),
+            common::empik_access(&ports),
             sandbox.base_url.clone(),
             UA,
         )),
@@ -396,15 +305,7 @@ async fn an_empikplace_conversation_on_aws_becomes_a_ticket_and_gets_a_reply_onc
             .await
             .expect("sent or settled");
     }
-    let posted: serde_json::Value = http
-        .get(format!("{}/__sandbox/mirakl/posted", sandbox.base_url))
-        .send()
-        .await
-        .expect("posted")
-        .json()
-        .await
-        .expect("json");
-    let posted = posted["posted"].as_array().cloned().unwrap_or_default();
+    let posted = control.mirakl_posted(None).await;
     assert_eq!(posted.len(), 1, "{posted:?}");
     let stored = reply_repo::get(&*ports.store, &integration.tenant_id, &ticket_id, &reply.id)
         .await

@@ -29,14 +29,14 @@ async fn a_429_blocks_the_shop_for_every_worker_until_the_block_ends() {
         MarketplaceRegistry::empty().with_source(
             Channel::EmpikThreads,
             Arc::new(EmpikThreadsSource::new(
-                ports.clone(),
+                common::empik_access(&ports),
                 shop.sandbox.base_url.clone(),
                 UA,
             )),
         )
     };
     let (first, second) = (worker(), worker());
-    shop.control(
+    shop.control.post(
         "/faults",
         json!({"path_prefix": "/api/inbox/threads", "remaining": 1, "kind": "too_many_requests", "retry_after_seconds": 1}),
     )

@@ -13,11 +13,10 @@ use marketdesk_core::ports::{
     ReplyChannel,
 };
 use marketdesk_core::repo::{integrations, tickets};
-use marketdesk_core::services::integrations::api_key_secret_name;
-use marketdesk_local::testkit::{seed_connected_integration, temp_backend, TempBackend};
 use marketdesk_mirakl::{MiraklClient, MiraklConfig, SenderType};
 use marketdesk_sandbox::RunningSandbox;
-use secrecy::SecretString;
+use marketdesk_testkit::backend::{seed_connected_integration, temp_backend, TempBackend};
+use marketdesk_testkit::SimulatorControl;
 use serde_json::{json, Value};
 use std::sync::Arc;
 use std::time::Duration as StdDuration;
@@ -41,7 +40,7 @@ fn base64(data: &[u8]) -> String {
 struct Harness {
     sandbox: RunningSandbox,
     backend: TempBackend,
-    http: reqwest::Client,
+    control: SimulatorControl,
     integration: Integration,
     replies: EmpikThreadReplies,
     api_key: String,
@@ -53,25 +52,13 @@ struct Harness {
 impl Harness {
     async fn start() -> Self {
         let sandbox = RunningSandbox::start_local().await.expect("sandbox");
-        let http = reqwest::Client::new();
+        let control = SimulatorControl::new(&sandbox.base_url);
         let backend = temp_backend();
         let ports = backend.ports.clone();
-        let shop = control(
-            &http,
-            &sandbox,
-            "/mirakl/shops",
-            json!({"name": "Sklep Empik"}),
-        )
-        .await;
-        let customer = control(
-            &http,
-            &sandbox,
-            "/mirakl/customers",
-            json!({"firstname": "Anna", "lastname": "Nowak"}),
-        )
-        .await;
+        let shop = control.mirakl_shop(json!({"name": "Sklep Empik"})).await;
+        let customer = control.mirakl_customer("Anna", "Nowak").await;
         let customer_id = customer["customer_id"].as_str().expect("id").to_owned();
-        let order = control(&http, &sandbox, "/mirakl/orders", json!({"shop_id": shop["shop_id"], "customer_id": customer_id,
+        let order = control.post("/mirakl/orders", json!({"shop_id": shop["shop_id"], "customer_id": customer_id,
             "lines": [{"title": "Kubek ceramiczny", "sku": "KUB-1", "quantity": 1, "price": 24.99}]})).await;
         let seeded =
             seed_connected_integration(&ports, "t1", "empik-odp", IntegrationKind::Empikplace)
@@ -87,25 +74,19 @@ impl Harness {
             .await
             .expect("enabled earlier");
         let api_key = shop["api_key"].as_str().expect("key").to_owned();
-        ports
-            .secrets
-            .put(
-                &api_key_secret_name(&integration.tenant_id, &integration.id).expect("name"),
-                &SecretString::from(api_key.clone()),
-            )
-            .await
-            .expect("store key");
-        let thread = control(&http, &sandbox, "/mirakl/threads", json!({"shop_id": shop["shop_id"], "customer_id": customer_id,
+        common::empik::store_api_key(&ports, &integration, &shop).await;
+        let thread = control.post("/mirakl/threads", json!({"shop_id": shop["shop_id"], "customer_id": customer_id,
             "order_id": order["order_id"], "topic": {"type": "FREE_TEXT", "value": "Uszkodzony kubek"},
             "body": "Kubek dotarł pęknięty, zdjęcie w załączniku.",
             "attachment": {"name": "kubek.jpg", "content_type": "image/jpeg", "data_base64": base64(PHOTO)}})).await;
         let thread_id = thread["thread_id"].as_str().expect("id").to_owned();
-        let replies = EmpikThreadReplies::new(ports.clone(), sandbox.base_url.clone(), UA);
+        let replies =
+            EmpikThreadReplies::new(common::empik_access(&ports), sandbox.base_url.clone(), UA);
         // The ticket as the pipeline stores it: poll, ingest.
         let registry = MarketplaceRegistry::empty().with_source(
             Channel::EmpikThreads,
             Arc::new(EmpikThreadsSource::new(
-                ports.clone(),
+                common::empik_access(&ports),
                 sandbox.base_url.clone(),
                 UA,
             )),
@@ -122,7 +103,7 @@ impl Harness {
         Self {
             sandbox,
             backend,
-            http,
+            control,
             integration,
             replies,
             api_key,
@@ -132,10 +113,6 @@ impl Harness {
         }
     }
 
-    async fn control(&self, path: &str, body: Value) -> Value {
-        control(&self.http, &self.sandbox, path, body).await
-    }
-
     /// A fault on the next M12 of the harness's thread.
     async fn fault_reply(&self, kind: Value) {
         let mut rule = json!({ "path_prefix": format!("/api/inbox/threads/{}/message", self.thread_id),
@@ -143,24 +120,12 @@ impl Harness {
         if let (Some(rule), Some(kind)) = (rule.as_object_mut(), kind.as_object()) {
             rule.extend(kind.clone());
         }
-        self.control("/faults", rule).await;
+        self.control.fault(rule).await;
     }
 
     /// What the shop posted through M12 into the thread, oldest first.
     async fn posted(&self) -> Vec<Value> {
-        let answer: Value = self
-            .http
-            .get(format!(
-                "{}/__sandbox/mirakl/threads/{}/posted",
-                self.sandbox.base_url, self.thread_id
-            ))
-            .send()
-            .await
-            .expect("posted")
-            .json()
-            .await
-            .expect("json");
-        answer["posted"].as_array().cloned().unwrap_or_default()
+        self.control.mirakl_posted(Some(&self.thread_id)).await
     }
 
     /// A client of the shop, to read the thread back.
@@ -172,24 +137,6 @@ impl Harness {
         )
         .expect("client")
     }
-}
-
-async fn control(
-    http: &reqwest::Client,
-    sandbox: &RunningSandbox,
-    path: &str,
-    body: Value,
-) -> Value {
-    let response = http
-        .post(format!("{}/__sandbox{path}", sandbox.base_url))
-        .json(&body)
-        .send()
-        .await
-        .expect("control");
-    let status = response.status();
-    let answer: Value = response.json().await.unwrap_or(Value::Null);
-    assert!(status.is_success(), "{path}: {status} {answer}");
-    answer
 }
 
 fn reply(text: &str) -> OutgoingReply {
@@ -302,7 +249,11 @@ async fn replies_reach_the_customer_with_files_and_are_found_again() {
     assert_eq!(later, None, "only messages at or after `since`");
 
     // The buyer's photo, as the source mapped it, downloads through M13.
-    let source = EmpikThreadsSource::new(h.backend.ports.clone(), h.sandbox.base_url.clone(), UA);
+    let source = EmpikThreadsSource::new(
+        common::empik_access(&h.backend.ports),
+        h.sandbox.base_url.clone(),
+        UA,
+    );
     let integration = &h.integration;
     let batch = source
         .poll(

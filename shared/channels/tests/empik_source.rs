@@ -3,19 +3,16 @@
 mod common;
 
 use chrono::{Duration, Utc};
-use common::empik::{EmpikShop, UA};
+use common::empik::{store_api_key, EmpikShop, UA};
 use marketdesk_channels::empik::EmpikThreadsSource;
 use marketdesk_core::domain::{AuthorKind, Channel, ConversationKind, IntegrationKind, PollCursor};
 use marketdesk_core::ports::{ConversationSource, MarketplaceError};
 use marketdesk_core::services::integrations::api_key_secret_name;
-use marketdesk_local::testkit::{seed_connected_integration, temp_backend};
 use marketdesk_sandbox::RunningSandbox;
+use marketdesk_testkit::backend::{seed_connected_integration, temp_backend};
+use marketdesk_testkit::SimulatorControl;
 use secrecy::SecretString;
 use serde_json::{json, Value};
-
-async fn control(sandbox: &RunningSandbox, path: &str, body: Value) -> Value {
-    common::control(&reqwest::Client::new(), &sandbox.base_url, path, body).await
-}
 
 fn cursor(i: &marketdesk_core::domain::Integration, position: Option<String>) -> PollCursor {
     PollCursor {
@@ -30,47 +27,37 @@ fn cursor(i: &marketdesk_core::domain::Integration, position: Option<String>) ->
 #[tokio::test]
 async fn threads_after_enabling_become_events_with_authors_customer_and_order() {
     let sandbox = RunningSandbox::start_local().await.expect("sandbox");
+    let control = SimulatorControl::new(&sandbox.base_url);
     let backend = temp_backend();
     let ports = backend.ports.clone();
-    let shop = control(&sandbox, "/mirakl/shops", json!({"name": "Sklep Empik"})).await;
-    let customer = control(
-        &sandbox,
-        "/mirakl/customers",
-        json!({"firstname": "Anna", "lastname": "Nowak"}),
-    )
-    .await;
-    let order = control(&sandbox, "/mirakl/orders", json!({"shop_id": shop["shop_id"], "customer_id": customer["customer_id"], "lines": [{"title": "Kubek ceramiczny", "sku": "KUB-1", "quantity": 2, "price": 24.99}]})).await;
+    let shop = control.mirakl_shop(json!({"name": "Sklep Empik"})).await;
+    let customer = control.mirakl_customer("Anna", "Nowak").await;
+    let order = control.post("/mirakl/orders", json!({"shop_id": shop["shop_id"], "customer_id": customer["customer_id"], "lines": [{"title": "Kubek ceramiczny", "sku": "KUB-1", "quantity": 2, "price": 24.99}]})).await;
     // A conversation from before the integration was enabled is not imported.
     let old_date = (Utc::now() - Duration::days(3)).to_rfc3339();
-    control(&sandbox, "/mirakl/threads", json!({"shop_id": shop["shop_id"], "customer_id": customer["customer_id"], "topic": {"type": "FREE_TEXT", "value": "Stare pytanie"}, "body": "Czy jest faktura?", "date": old_date})).await;
+    control.post("/mirakl/threads", json!({"shop_id": shop["shop_id"], "customer_id": customer["customer_id"], "topic": {"type": "FREE_TEXT", "value": "Stare pytanie"}, "body": "Czy jest faktura?", "date": old_date})).await;
 
     let mut integration =
         seed_connected_integration(&ports, "t1", "empik-1", IntegrationKind::Empikplace).await;
     integration.enabled_at = Utc::now() - Duration::hours(1);
-    ports
-        .secrets
-        .put(
-            &api_key_secret_name(&integration.tenant_id, &integration.id).expect("name"),
-            &SecretString::from(shop["api_key"].as_str().expect("key").to_owned()),
-        )
-        .await
-        .expect("store key");
-    let thread = control(&sandbox, "/mirakl/threads", json!({"shop_id": shop["shop_id"], "customer_id": customer["customer_id"], "order_id": order["order_id"], "topic": {"type": "FREE_TEXT", "value": "Uszkodzony kubek"}, "body": "Kubek dotarł pęknięty."})).await;
+    store_api_key(&ports, &integration, &shop).await;
+    let thread = control.post("/mirakl/threads", json!({"shop_id": shop["shop_id"], "customer_id": customer["customer_id"], "order_id": order["order_id"], "topic": {"type": "FREE_TEXT", "value": "Uszkodzony kubek"}, "body": "Kubek dotarł pęknięty."})).await;
     let thread_id = thread["thread_id"].as_str().expect("id").to_owned();
-    control(
-        &sandbox,
-        &format!("/mirakl/threads/{thread_id}/messages"),
-        json!({"from": "OPERATOR", "body": "Dzień dobry, tu Empik."}),
-    )
-    .await;
-    control(
-        &sandbox,
-        &format!("/mirakl/threads/{thread_id}/messages"),
-        json!({"from": "SHOP", "body": "Wysyłamy nowy kubek."}),
-    )
-    .await;
+    control
+        .post(
+            &format!("/mirakl/threads/{thread_id}/messages"),
+            json!({"from": "OPERATOR", "body": "Dzień dobry, tu Empik."}),
+        )
+        .await;
+    control
+        .post(
+            &format!("/mirakl/threads/{thread_id}/messages"),
+            json!({"from": "SHOP", "body": "Wysyłamy nowy kubek."}),
+        )
+        .await;
 
-    let source = EmpikThreadsSource::new(ports.clone(), sandbox.base_url.clone(), UA);
+    let source =
+        EmpikThreadsSource::new(common::empik_access(&ports), sandbox.base_url.clone(), UA);
     let batch = source
         .poll(&integration, &cursor(&integration, None))
         .await
@@ -120,11 +107,13 @@ async fn threads_after_enabling_become_events_with_authors_customer_and_order() 
 #[tokio::test]
 async fn a_bad_key_and_rate_limits_map_to_the_domain_errors() {
     let sandbox = RunningSandbox::start_local().await.expect("sandbox");
+    let control = SimulatorControl::new(&sandbox.base_url);
     let backend = temp_backend();
     let ports = backend.ports.clone();
     let integration =
         seed_connected_integration(&ports, "t1", "empik-2", IntegrationKind::Empikplace).await;
-    let source = EmpikThreadsSource::new(ports.clone(), sandbox.base_url.clone(), UA);
+    let source =
+        EmpikThreadsSource::new(common::empik_access(&ports), sandbox.base_url.clone(), UA);
     let err = source
         .poll(&integration, &cursor(&integration, None))
         .await
@@ -150,16 +139,9 @@ async fn a_bad_key_and_rate_limits_map_to_the_domain_errors() {
         "{err:?}"
     );
 
-    let shop = control(&sandbox, "/mirakl/shops", json!({"name": "Sklep"})).await;
-    ports
-        .secrets
-        .put(
-            &api_key_secret_name(&integration.tenant_id, &integration.id).expect("name"),
-            &SecretString::from(shop["api_key"].as_str().expect("key").to_owned()),
-        )
-        .await
-        .expect("store key");
-    control(&sandbox, "/faults", json!({"path_prefix": "/api/inbox", "remaining": 3, "kind": "too_many_requests", "retry_after_seconds": 90})).await;
+    let shop = control.mirakl_shop(json!({"name": "Sklep"})).await;
+    store_api_key(&ports, &integration, &shop).await;
+    control.post("/faults", json!({"path_prefix": "/api/inbox", "remaining": 3, "kind": "too_many_requests", "retry_after_seconds": 90})).await;
     let err = source
         .poll(&integration, &cursor(&integration, None))
         .await
@@ -178,7 +160,8 @@ async fn keys_are_checked_with_a01_before_they_are_stored() {
     use marketdesk_core::domain::Environment;
     use marketdesk_core::ports::{CredentialCheck, CredentialVerdict};
     let sandbox = RunningSandbox::start_local().await.expect("sandbox");
-    let shop = control(&sandbox, "/mirakl/shops", json!({"name": "Sklep A01"})).await;
+    let control = SimulatorControl::new(&sandbox.base_url);
+    let shop = control.mirakl_shop(json!({"name": "Sklep A01"})).await;
     let check = EmpikKeyCheck::new(sandbox.base_url.clone(), UA);
     let good = SecretString::from(shop["api_key"].as_str().expect("key").to_owned());
     let verdict = check
@@ -233,11 +216,12 @@ async fn a_reason_code_thread_is_titled_with_its_re02_label_cached_for_a_day() {
     );
 
     // Minutes later the labels come from the cache, even one the shop's operator renamed.
-    shop.control(
-        "/mirakl/reasons",
-        json!({"code": "24", "labels": {"pl": "Faktura VAT"}}),
-    )
-    .await;
+    shop.control
+        .post(
+            "/mirakl/reasons",
+            json!({"code": "24", "labels": {"pl": "Faktura VAT"}}),
+        )
+        .await;
     shop.clock.advance(Duration::minutes(5));
     let second = shop.thread(None, reason("24"), "Proszę o fakturę.").await;
     shop.cycle().await;
@@ -245,11 +229,12 @@ async fn a_reason_code_thread_is_titled_with_its_re02_label_cached_for_a_day() {
     assert_eq!(shop.count_calls("GET /api/reasons/").await, 1);
 
     // A code the cache does not know is looked up again, at most every 10 minutes.
-    shop.control(
-        "/mirakl/reasons",
-        json!({"code": "27", "labels": {"pl": "Zwrot towaru"}}),
-    )
-    .await;
+    shop.control
+        .post(
+            "/mirakl/reasons",
+            json!({"code": "27", "labels": {"pl": "Zwrot towaru"}}),
+        )
+        .await;
     shop.clock.advance(Duration::minutes(6));
     let third = shop
         .thread(None, reason("27"), "Chcę zwrócić lampkę.")
@@ -401,7 +386,8 @@ async fn orders_are_read_for_new_threads_at_most_once_a_minute() {
 
     // Five minutes pass on EmpikPlace and the known thread moves on: the watermark passes the
     // waiting thread by more than the overlap, and the minute is still not over.
-    shop.control("/clock/advance", json!({"seconds": 300}))
+    shop.control
+        .post("/clock/advance", json!({"seconds": 300}))
         .await;
     shop.message(&first, "SHOP", "Wysyłamy dziś.").await;
     shop.clock.advance(Duration::seconds(20));
@@ -424,13 +410,13 @@ async fn unreadable_reason_labels_never_stall_the_shop() {
     let shop = EmpikShop::start().await;
     let first = shop.thread(None, reason("23"), "Paczka nie dotarła.").await;
     // A passing failure with no label to fall back on: the poll fails, nothing is lost.
-    shop.control(
+    shop.control.post(
         "/faults",
         json!({"path_prefix": "/api/reasons", "remaining": 1, "kind": "too_many_requests", "retry_after_seconds": 120}),
     )
     .await;
     let source = EmpikThreadsSource::new(
-        shop.backend.ports.clone(),
+        common::empik_access(&shop.backend.ports),
         shop.sandbox.base_url.clone(),
         UA,
     );
@@ -451,17 +437,19 @@ async fn unreadable_reason_labels_never_stall_the_shop() {
 
     // An answer that cannot be read at all: the old labels serve, a code they lack is named
     // as a code, and the labels are tried again ten minutes later.
-    shop.control(
-        "/mirakl/reasons",
-        json!({"code": "28", "labels": {"pl": "Reklamacja"}}),
-    )
-    .await;
+    shop.control
+        .post(
+            "/mirakl/reasons",
+            json!({"code": "28", "labels": {"pl": "Reklamacja"}}),
+        )
+        .await;
     shop.clock.advance(Duration::hours(25));
-    shop.control(
-        "/faults",
-        json!({"path_prefix": "/api/reasons", "remaining": 1, "kind": "malformed_json"}),
-    )
-    .await;
+    shop.control
+        .post(
+            "/faults",
+            json!({"path_prefix": "/api/reasons", "remaining": 1, "kind": "malformed_json"}),
+        )
+        .await;
     let second = shop.thread(None, reason("28"), "Reklamuję lampkę.").await;
     let third = shop.thread(None, reason("23"), "Dalej brak paczki.").await;
     assert_eq!(shop.cycle().await, 2);

@@ -28,19 +28,22 @@ struct Offers {
 impl Offers {
     async fn start(login: &str) -> Self {
         let w = World::start(login, false).await;
-        let reader = AllegroOfferReader::new(w.ports.clone(), w.clients.clone());
+        let reader = AllegroOfferReader::new(
+            common::allegro_access(&w.ports, &w.clients),
+            w.clients.clone(),
+        );
         let registry = w.registry.clone().with_offer_reader(Arc::new(reader));
         Self { w, registry }
     }
 
     async fn offer(&self, name: &str, ean: &str) -> String {
-        common::create(
-            &self.w.http,
-            &self.w.sandbox.base_url,
-            "/allegro/offers",
-            json!({ "seller_id": self.w.seller_id, "name": name, "ean": ean, "stock": 8 }),
-        )
-        .await
+        self.w
+            .control
+            .create(
+                "/allegro/offers",
+                json!({ "seller_id": self.w.seller_id, "name": name, "ean": ean, "stock": 8 }),
+            )
+            .await
     }
 
     /// Changes the account's offer settings as the settings patch does (switch times stamped).

@@ -2,6 +2,7 @@
 //!
 //! No AWS and no HTTP here: adapters live in `marketdesk-aws` and `marketdesk-local`.
 
+pub mod adapter_ports;
 pub mod config;
 pub mod disposition;
 pub mod domain;

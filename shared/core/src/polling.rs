@@ -8,12 +8,179 @@
 //! queues the keys whose next due time falls before the next tick, each with the delay until
 //! that time.
 
+use crate::config::{ConfigError, Env};
+use crate::domain::budget::BudgetPolicy;
+use crate::domain::Channel;
 use chrono::{DateTime, Utc};
 use std::time::Duration;
 
 /// Calls one poll of an idle inbox makes (one list call: measured against the simulator,
 /// 2 calls a minute per Allegro account reading two inboxes every minute).
 pub const IDLE_CALLS_PER_POLL: f64 = 1.0;
+
+/// Default cadence of `/sale/issues`: since 2026-10-28 new problems arrive in Message Center,
+/// so claims and older disputes are read less often: every 5 ticks, at most this (5 minutes
+/// at the default one-minute tick), never faster than the tick.
+pub const DEFAULT_ISSUES_EVERY: Duration = Duration::from_secs(300);
+/// Default cadence of an account's offers (`/sale/offer-events`): background work at the
+/// lowest priority, read well inside the journal's 24 hours.
+pub const DEFAULT_OFFERS_EVERY: Duration = Duration::from_secs(600);
+/// Default pause between re-reads of an account with a conversation that just changed.
+pub const DEFAULT_ACTIVE_EVERY: Duration = Duration::from_secs(12);
+/// Default time an account counts as active after a change was read.
+pub const DEFAULT_ACTIVE_FOR: Duration = Duration::from_secs(180);
+/// Default share of the polling budget kept free for the re-reads of active accounts once
+/// the cadences stretch to fit it.
+pub const DEFAULT_ACTIVE_RESERVE: f64 = 0.05;
+/// How often each inbox is read, and how active accounts are re-read.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct PollingSettings {
+    /// The scheduler's period: the poll interval of `serve`, one minute on AWS.
+    pub tick: Duration,
+    /// Allegro Message Center (`MARKETDESK_POLL_MESSAGING_EVERY`, default: every tick).
+    pub messaging_every: Duration,
+    /// Allegro `/sale/issues` (`MARKETDESK_POLL_ISSUES_EVERY`, default 5 ticks, at most 5
+    /// minutes).
+    pub issues_every: Duration,
+    /// EmpikPlace threads (`MARKETDESK_POLL_EMPIK_EVERY`, default: every tick).
+    pub empik_every: Duration,
+    /// Allegro offers (`MARKETDESK_POLL_OFFERS_EVERY`, default 10 minutes, never faster than
+    /// the tick).
+    pub offers_every: Duration,
+    /// Re-read an account this often while it is active (`MARKETDESK_POLL_ACTIVE_EVERY`,
+    /// default 12 s).
+    pub active_every: Duration,
+    /// An account stays active this long after a change was read
+    /// (`MARKETDESK_POLL_ACTIVE_FOR`, default 3 minutes; `0` turns re-reads off).
+    pub active_for: Duration,
+    /// Share of the polling budget kept for the re-reads once the cadences must stretch
+    /// (`MARKETDESK_POLL_ACTIVE_RESERVE`, 0.0–0.9, default 0.05).
+    pub active_reserve: f64,
+    /// The Allegro budget the polls must fit in (its background share).
+    pub allegro_budget: BudgetPolicy,
+}
+
+impl PollingSettings {
+    /// The defaults for a scheduler running every `tick`.
+    pub fn new(tick: Duration) -> Self {
+        Self {
+            tick,
+            messaging_every: tick,
+            issues_every: (tick * 5).min(DEFAULT_ISSUES_EVERY).max(tick),
+            empik_every: tick,
+            offers_every: DEFAULT_OFFERS_EVERY.max(tick),
+            active_every: DEFAULT_ACTIVE_EVERY,
+            active_for: DEFAULT_ACTIVE_FOR,
+            active_reserve: DEFAULT_ACTIVE_RESERVE,
+            allegro_budget: BudgetPolicy::allegro(),
+        }
+    }
+
+    /// The defaults overridden by the `MARKETDESK_POLL_*` variables.
+    pub fn from_env(
+        env: &Env,
+        tick: Duration,
+        allegro_budget: BudgetPolicy,
+    ) -> Result<Self, ConfigError> {
+        let mut settings = Self {
+            allegro_budget,
+            ..Self::new(tick)
+        };
+        let at_least_tick = |var: &str, value: Option<Duration>, default: Duration| match value {
+            Some(every) if every < tick => Err(ConfigError::Invalid {
+                var: var.to_owned(),
+                value: format!("{}s", every.as_secs_f64()),
+                reason: format!(
+                    "an inbox cannot be read more often than the scheduler runs ({}s)",
+                    tick.as_secs_f64()
+                ),
+            }),
+            Some(every) => Ok(every),
+            None => Ok(default),
+        };
+        settings.messaging_every = at_least_tick(
+            "MARKETDESK_POLL_MESSAGING_EVERY",
+            env.duration("MARKETDESK_POLL_MESSAGING_EVERY")?,
+            settings.messaging_every,
+        )?;
+        settings.issues_every = at_least_tick(
+            "MARKETDESK_POLL_ISSUES_EVERY",
+            env.duration("MARKETDESK_POLL_ISSUES_EVERY")?,
+            settings.issues_every,
+        )?;
+        settings.empik_every = at_least_tick(
+            "MARKETDESK_POLL_EMPIK_EVERY",
+            env.duration("MARKETDESK_POLL_EMPIK_EVERY")?,
+            settings.empik_every,
+        )?;
+        settings.offers_every = at_least_tick(
+            "MARKETDESK_POLL_OFFERS_EVERY",
+            env.duration("MARKETDESK_POLL_OFFERS_EVERY")?,
+            settings.offers_every,
+        )?;
+        if let Some(every) = env.duration("MARKETDESK_POLL_ACTIVE_EVERY")? {
+            settings.active_every = every;
+        }
+        if let Some(value) = env.optional("MARKETDESK_POLL_ACTIVE_FOR") {
+            settings.active_for = if value.trim() == "0" {
+                Duration::ZERO
+            } else {
+                env.duration("MARKETDESK_POLL_ACTIVE_FOR")?
+                    .unwrap_or(DEFAULT_ACTIVE_FOR)
+            };
+        }
+        if let Some(value) = env.optional("MARKETDESK_POLL_ACTIVE_RESERVE") {
+            settings.active_reserve = value
+                .trim()
+                .parse::<f64>()
+                .ok()
+                .filter(|share| (0.0..=0.9).contains(share))
+                .ok_or_else(|| ConfigError::Invalid {
+                    var: "MARKETDESK_POLL_ACTIVE_RESERVE".into(),
+                    value: value.into(),
+                    reason: "expected a share between 0.0 and 0.9".into(),
+                })?;
+        }
+        Ok(settings)
+    }
+
+    /// How often `channel` should be read when the budget allows.
+    pub fn wanted(&self, channel: Channel) -> Duration {
+        match channel {
+            Channel::AllegroMessaging => self.messaging_every,
+            Channel::AllegroIssues => self.issues_every,
+            Channel::EmpikThreads => self.empik_every,
+            // The order journal: one call per read, as often as Message Center.
+            Channel::AllegroOrders => self.messaging_every,
+            Channel::AllegroOffers => self.offers_every,
+        }
+    }
+
+    /// Allegro calls a minute every poll together (scheduled reads and re-reads of active
+    /// accounts) may take: the background share of the budget (default 80 % of 9000).
+    pub fn allegro_poll_calls_per_minute(&self) -> Option<f64> {
+        let per_minute = f64::from(self.allegro_budget.per_minute?);
+        let share = self.allegro_budget.background_share.clamp(0.1, 1.0);
+        Some(per_minute * share)
+    }
+
+    /// Calls a minute of that share kept for re-reads of active accounts when the scheduled
+    /// reads must stretch anyway (see [`fit_with_reserve`]); while every inbox keeps its
+    /// wanted cadence, idle accounts make no re-reads and nothing is held back from them.
+    pub fn allegro_reserve_per_minute(&self) -> f64 {
+        self.allegro_poll_calls_per_minute()
+            .map_or(0.0, |share| share * self.active_reserve.clamp(0.0, 0.9))
+    }
+
+    /// Settings that read each inbox once per job, without re-reads of active accounts (the
+    /// "everything now" path of tests and tools).
+    pub fn reads_once(tick: Duration) -> Self {
+        Self {
+            active_for: Duration::ZERO,
+            ..Self::new(tick)
+        }
+    }
+}
 
 /// FNV-1a, 64 bits: stable across processes, versions and platforms (the standard library's
 /// hasher is not promised to be), so every worker computes the same phase.
@@ -96,6 +263,19 @@ pub fn calls_per_minute(load: &InboxLoad, cadence: Duration) -> f64 {
 /// every cadence stretched by the same factor so the total fits (rounded up to whole
 /// seconds, so it never exceeds the budget). `None` budget: no ceiling (EmpikPlace shops).
 pub fn fit(loads: &[InboxLoad], budget_per_minute: Option<f64>, tick: Duration) -> Vec<InboxPlan> {
+    fit_with_reserve(loads, budget_per_minute, 0.0, tick)
+}
+
+/// [`fit`] with `reserve` calls a minute of the budget kept for re-reads of active accounts:
+/// the wanted cadences hold while they fit in the whole budget (the reserve is then what they
+/// leave free, possibly nothing: idle accounts make no re-reads); when they do not, every
+/// cadence stretches so that the reads leave the whole reserve free.
+pub fn fit_with_reserve(
+    loads: &[InboxLoad],
+    budget_per_minute: Option<f64>,
+    reserve: f64,
+    tick: Duration,
+) -> Vec<InboxPlan> {
     let wanted: Vec<Duration> = loads.iter().map(|load| load.wanted.max(tick)).collect();
     let total: f64 = loads
         .iter()
@@ -103,7 +283,11 @@ pub fn fit(loads: &[InboxLoad], budget_per_minute: Option<f64>, tick: Duration) 
         .map(|(load, cadence)| calls_per_minute(load, *cadence))
         .sum();
     let stretch = match budget_per_minute {
-        Some(budget) if total > budget => total / budget.max(1.0),
+        // A rounding hair over the budget is not worth a stretch.
+        Some(budget) if total > budget + 1e-6 => {
+            let scheduled = (budget - reserve.clamp(0.0, budget * 0.9)).max(1.0);
+            total / scheduled
+        }
         _ => 1.0,
     };
     loads
@@ -258,6 +442,42 @@ mod tests {
             capacity(&[(MINUTE, 1.0), (Duration::from_secs(300), 1.0)], 7200.0),
             6000
         );
+    }
+
+    #[test]
+    fn the_reserve_is_kept_only_from_what_the_wanted_cadences_leave_or_when_they_stretch() {
+        let loads = |accounts: usize| {
+            [
+                InboxLoad {
+                    accounts,
+                    wanted: MINUTE,
+                    calls_per_poll: 1.0,
+                },
+                InboxLoad {
+                    accounts,
+                    wanted: Duration::from_secs(300),
+                    calls_per_poll: 1.0,
+                },
+            ]
+        };
+        let cadences = |plans: &[InboxPlan]| -> Vec<u64> {
+            plans.iter().map(|plan| plan.cadence.as_secs()).collect()
+        };
+        // 6000 accounts need the whole 7200 of the share: they keep their cadences, the 360
+        // reserved for re-reads is not taken from idle accounts in advance.
+        let plans = fit_with_reserve(&loads(6000), Some(7200.0), 360.0, MINUTE);
+        assert_eq!(cadences(&plans), [60, 300]);
+        let total: f64 = plans.iter().map(|p| p.calls_per_minute).sum();
+        assert!(total <= 7200.0 + 1e-6, "{total}");
+        // One more does not fit: the cadences stretch so the reads leave the reserve free.
+        let plans = fit_with_reserve(&loads(6001), Some(7200.0), 360.0, MINUTE);
+        assert_eq!(cadences(&plans), [64, 316]);
+        let total: f64 = plans.iter().map(|p| p.calls_per_minute).sum();
+        assert!(total <= 6840.0 + 1e-6, "{total}");
+        // A reserve as big as the budget still leaves the reads a tenth of it.
+        let plans = fit_with_reserve(&loads(6001), Some(7200.0), 1e9, MINUTE);
+        let total: f64 = plans.iter().map(|p| p.calls_per_minute).sum();
+        assert!((700.0..=720.0).contains(&total), "{total}");
     }
 
     #[test]

@@ -10,7 +10,7 @@ use marketdesk_core::domain::account_event::{AccountEvent, AccountEventKind};
 use marketdesk_core::domain::{IntegrationKind, Role};
 use marketdesk_core::ports::{Condition, Item};
 use marketdesk_core::repo::{account_events, integrations, keys};
-use marketdesk_local::testkit::seed_connected_integration;
+use marketdesk_testkit::backend::seed_connected_integration;
 use serde_json::{json, Value};
 
 async fn store_event(
@@ -56,46 +56,27 @@ async fn the_event_log_pages_newest_first_and_hides_old_deactivation_notices_by_
     )
     .await;
     let now = Utc::now();
-    store_event(
-        &api,
-        "acct-1",
-        "e1",
-        AccountEventKind::Connected,
-        now - Duration::days(90),
-    )
-    .await;
-    store_event(
-        &api,
-        "acct-1",
-        "e2",
-        AccountEventKind::Blocked,
-        now - Duration::days(31),
-    )
-    .await;
-    store_event(
-        &api,
-        "acct-1",
-        "e3",
-        AccountEventKind::Reauthenticated,
-        now - Duration::days(29),
-    )
-    .await;
-    store_event(
-        &api,
-        "acct-1",
-        "e4",
-        AccountEventKind::Disconnected,
-        now - Duration::days(29),
-    )
-    .await;
-    store_event(
-        &api,
-        "acct-1",
-        "e5",
-        AccountEventKind::OrderSyncFailed,
-        now - Duration::hours(1),
-    )
-    .await;
+    for (id, kind, at) in [
+        ("e1", AccountEventKind::Connected, now - Duration::days(90)),
+        ("e2", AccountEventKind::Blocked, now - Duration::days(31)),
+        (
+            "e3",
+            AccountEventKind::Reauthenticated,
+            now - Duration::days(29),
+        ),
+        (
+            "e4",
+            AccountEventKind::Disconnected,
+            now - Duration::days(29),
+        ),
+        (
+            "e5",
+            AccountEventKind::OrderSyncFailed,
+            now - Duration::hours(1),
+        ),
+    ] {
+        store_event(&api, "acct-1", id, kind, at).await;
+    }
     // Another account's entry is not in this log.
     seed_connected_integration(
         &api.backend.ports,

@@ -5,7 +5,7 @@ mod common;
 
 use common::*;
 use marketdesk_core::domain::{IntegrationKind, Role};
-use marketdesk_local::testkit::seed_connected_integration;
+use marketdesk_testkit::backend::seed_connected_integration;
 use serde_json::json;
 
 /// An API whose t1 has an Allegro integration `int-1` with one open dispute ticket, and an

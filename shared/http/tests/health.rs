@@ -8,7 +8,7 @@ use marketdesk_core::ports::{
     Condition, Item, Key, Page, Ports, Query, Store, StoreError, WriteOp,
 };
 use marketdesk_http::{router, AppState};
-use marketdesk_local::testkit::{temp_backend, TempBackend};
+use marketdesk_testkit::backend::{temp_backend, TempBackend};
 use std::sync::Arc;
 use tower::ServiceExt;
 
@@ -116,7 +116,7 @@ use chrono::{Duration as Minutes, Utc};
 use common::Api;
 use marketdesk_core::domain::{Channel, ConnectionState, IntegrationKind, PollCursor, Role};
 use marketdesk_core::repo::{cursors, integrations};
-use marketdesk_local::testkit::seed_connected_integration;
+use marketdesk_testkit::backend::seed_connected_integration;
 use std::time::Duration;
 
 async fn polled(api: &Api, tenant: &str, integration: &str, channel: Channel, minutes_ago: i64) {

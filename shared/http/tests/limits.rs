@@ -9,7 +9,7 @@ use axum::http::Request;
 use common::*;
 use marketdesk_core::domain::{ConversationKind, IntegrationKind, Role, Source};
 use marketdesk_http::{BODY_LIMIT_BYTES, URI_LIMIT_BYTES};
-use marketdesk_local::testkit::seed_connected_integration;
+use marketdesk_testkit::backend::seed_connected_integration;
 use serde_json::{json, Value};
 
 fn assert_json_error(answer: &Answer, status: u16, code: &str) {
@@ -169,6 +169,10 @@ async fn documented_string_limits_are_the_limits_enforced() {
         IntegrationKind::Empikplace,
     )
     .await;
+    // Offer settings are Allegro's (documented so, refused for EmpikPlace): probed on an
+    // Allegro account.
+    seed_connected_integration(&api.backend.ports, "t1", "int-a", IntegrationKind::Allegro).await;
+    let allegro_patch = "/v1/integrations/int-a".to_owned();
     let mut empik_ticket = ticket("t1", "int-e", "E-1", 1);
     empik_ticket.conversation.kind = ConversationKind::EmpikThread;
     empik_ticket.source = Source::Empikplace;
@@ -209,6 +213,11 @@ async fn documented_string_limits_are_the_limits_enforced() {
             "PATCH",
             format!("/v1/integrations/{integration_id}"),
             patch_base,
+        ),
+        (
+            "PATCH",
+            allegro_patch.clone(),
+            json!({ "settings": { "offers": { "enabled": true } } }),
         ),
         (
             "POST",
@@ -255,6 +264,9 @@ async fn documented_string_limits_are_the_limits_enforced() {
         assert!(!fields.is_empty(), "{method} {template}");
         for field in fields {
             if not_probed.contains(&format!("{field}@{template}").as_str()) {
+                continue;
+            }
+            if field.starts_with("settings.offers.") != (path == allegro_patch) {
                 continue;
             }
             let schema = field_schema(&api.doc, body_schema, &field);

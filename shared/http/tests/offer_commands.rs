@@ -12,7 +12,7 @@ use marketdesk_core::domain::offer_command::{
 use marketdesk_core::domain::{IntegrationKind, Role};
 use marketdesk_core::ports::offers::OfferChange;
 use marketdesk_core::repo::offer_commands;
-use marketdesk_local::testkit::seed_connected_integration;
+use marketdesk_testkit::backend::seed_connected_integration;
 use serde_json::Value;
 use std::collections::BTreeMap;
 

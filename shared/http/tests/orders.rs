@@ -439,38 +439,24 @@ async fn an_agent_makes_an_order_of_a_paid_form_once() {
     let api = Api::new();
     let agent = api.key("shop", Role::Agent).await;
     let a = allegro_added(&api, "shop", "allegro-a", 1).await;
-    seed(
-        &api,
-        "shop",
-        &a,
-        form("f-old", "kupujacy", FormStatus::ReadyForProcessing, None),
-        20,
-        None,
-    )
-    .await;
-    seed(
-        &api,
-        "shop",
-        &a,
-        form(
-            "f-new",
-            "kupujacy",
-            FormStatus::ReadyForProcessing,
-            Some("5252674798"),
+    for (data, minutes_ago) in [
+        (
+            form("f-old", "kupujacy", FormStatus::ReadyForProcessing, None),
+            20,
         ),
-        10,
-        None,
-    )
-    .await;
-    seed(
-        &api,
-        "shop",
-        &a,
-        form("f-unpaid", "kupujacy", FormStatus::FilledIn, None),
-        5,
-        None,
-    )
-    .await;
+        (
+            form(
+                "f-new",
+                "kupujacy",
+                FormStatus::ReadyForProcessing,
+                Some("5252674798"),
+            ),
+            10,
+        ),
+        (form("f-unpaid", "kupujacy", FormStatus::FilledIn, None), 5),
+    ] {
+        seed(&api, "shop", &a, data, minutes_ago, None).await;
+    }
 
     let waiting = api.get("/v1/orders/paid-forms", &agent).await;
     assert_eq!(waiting.status, 200, "{}", waiting.body);
@@ -696,39 +682,25 @@ async fn orders_reach_the_erp_feed_and_webhook_with_the_customer_as_configured()
         .await;
     assert_eq!(hook.status, 201, "{}", hook.body);
     let hook_id = hook.body["id"].as_str().expect("id").to_owned();
-    seed(
-        &api,
-        "shop",
-        &a,
-        company_form(
-            "f-pl",
-            "firma_pl",
-            "Firma \"Ząb\" Sp. z o.o.",
-            "PL",
-            Some("525-267-47-98"),
+    for (data, minutes_ago) in [
+        (
+            company_form(
+                "f-pl",
+                "firma_pl",
+                "Firma \"Ząb\" Sp. z o.o.",
+                "PL",
+                Some("525-267-47-98"),
+            ),
+            3,
         ),
-        3,
-        None,
-    )
-    .await;
-    seed(
-        &api,
-        "shop",
-        &a,
-        company_form("f-de", "gmbh_de", "Zahn GmbH", "DE", None),
-        2,
-        None,
-    )
-    .await;
-    seed(
-        &api,
-        "shop",
-        &a,
-        form("f-private", "osoba", FormStatus::ReadyForProcessing, None),
-        1,
-        None,
-    )
-    .await;
+        (company_form("f-de", "gmbh_de", "Zahn GmbH", "DE", None), 2),
+        (
+            form("f-private", "osoba", FormStatus::ReadyForProcessing, None),
+            1,
+        ),
+    ] {
+        seed(&api, "shop", &a, data, minutes_ago, None).await;
+    }
 
     for id in ["f-pl", "f-de", "f-private"] {
         let created = api
@@ -1245,30 +1217,24 @@ async fn a_ticket_about_a_form_shows_its_order_and_the_customer_card_lists_the_c
         "firma_pl",
     )
     .await;
-    seed(
-        &api,
-        "shop",
-        &a,
-        company_form(
-            "f-1",
-            "firma_pl",
-            "Firma sp. z o.o.",
-            "PL",
-            Some("5252674798"),
+    for (data, minutes_ago) in [
+        (
+            company_form(
+                "f-1",
+                "firma_pl",
+                "Firma sp. z o.o.",
+                "PL",
+                Some("5252674798"),
+            ),
+            3,
         ),
-        3,
-        None,
-    )
-    .await;
-    seed(
-        &api,
-        "shop",
-        &a,
-        form("f-2", "ktos_inny", FormStatus::ReadyForProcessing, None),
-        2,
-        None,
-    )
-    .await;
+        (
+            form("f-2", "ktos_inny", FormStatus::ReadyForProcessing, None),
+            2,
+        ),
+    ] {
+        seed(&api, "shop", &a, data, minutes_ago, None).await;
+    }
     for id in ["f-1", "f-2"] {
         let created = api
             .post("/v1/orders", &admin, json!({ "checkout_form_id": id }))

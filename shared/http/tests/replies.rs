@@ -12,7 +12,7 @@ use marketdesk_core::ports::{
     Delivered, DeliveryRegistry, FetchedFile, MarketplaceError, OutgoingReply, ReplyChannel,
 };
 use marketdesk_core::repo::replies;
-use marketdesk_local::testkit::seed_connected_integration;
+use marketdesk_testkit::backend::seed_connected_integration;
 use serde_json::json;
 use std::sync::Arc;
 

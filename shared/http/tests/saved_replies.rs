@@ -5,7 +5,7 @@ mod common;
 
 use common::*;
 use marketdesk_core::domain::{IntegrationKind, Role};
-use marketdesk_local::testkit::seed_connected_integration;
+use marketdesk_testkit::backend::seed_connected_integration;
 use serde_json::{json, Value};
 
 /// t1 with an admin and an agent key, an Allegro integration `int-1` ("Allegro int-1") and a

@@ -7,7 +7,7 @@ use common::*;
 use marketdesk_core::domain::{IntegrationKind, Role};
 use marketdesk_core::jobs::InboundEvent;
 use marketdesk_core::services::ingest;
-use marketdesk_local::testkit::seed_connected_integration;
+use marketdesk_testkit::backend::seed_connected_integration;
 use serde_json::{json, Value};
 
 fn event(tenant: &str, integration: &str, conversation: Value, extra: Value) -> InboundEvent {

@@ -16,7 +16,7 @@ use marketdesk_core::services::ingest;
 use marketdesk_core::services::people::users::{self, NewUser};
 use marketdesk_core::services::timeline;
 use marketdesk_http::PAGE_POLICY;
-use marketdesk_local::testkit::seed_connected_integration;
+use marketdesk_testkit::backend::seed_connected_integration;
 use secrecy::SecretString;
 use serde_json::json;
 
@@ -711,7 +711,7 @@ async fn a_tenant_without_integrations_gets_the_first_run_page_admins_a_way_to_c
     assert!(html(&agent_view).contains("Poproś administratora"));
     assert!(!html(&agent_view).contains("href=\"/settings/integrations\""));
     // Once an account exists, the list.
-    marketdesk_local::testkit::seed_connected_integration(
+    marketdesk_testkit::backend::seed_connected_integration(
         &api.backend.ports,
         "acme",
         "in-1",
@@ -796,7 +796,7 @@ async fn an_accounts_settings_page_previews_the_autoresponse_and_saves_only_vali
     let api = desk_api();
     admin(&api, "adam@example.com").await;
     let browser = sign_in(&api, "adam@example.com").await;
-    let integration = marketdesk_local::testkit::seed_connected_integration(
+    let integration = marketdesk_testkit::backend::seed_connected_integration(
         &api.backend.ports,
         "acme",
         "in-1",
@@ -1519,7 +1519,7 @@ async fn the_account_settings_page_saves_the_signature_and_sla_targets_and_refus
     let api = desk_api();
     admin(&api, "adam@example.com").await;
     let browser = sign_in(&api, "adam@example.com").await;
-    let integration = marketdesk_local::testkit::seed_connected_integration(
+    let integration = marketdesk_testkit::backend::seed_connected_integration(
         &api.backend.ports,
         "acme",
         "in-1",
@@ -1603,7 +1603,7 @@ async fn the_account_settings_page_edits_the_sla_working_days_and_hours() {
     let api = desk_api();
     admin(&api, "adam@example.com").await;
     let browser = sign_in(&api, "adam@example.com").await;
-    let integration = marketdesk_local::testkit::seed_connected_integration(
+    let integration = marketdesk_testkit::backend::seed_connected_integration(
         &api.backend.ports,
         "acme",
         "in-1",

@@ -18,6 +18,7 @@ mod smtp;
 mod store;
 mod store_cursor;
 mod store_query;
+mod store_row;
 mod text_index;
 
 pub use backend::{LocalBackend, DATABASE_FILE, LOCK_FILE, MAX_RECEIVES};
@@ -33,6 +34,3 @@ pub use secrets::{FileSecrets, SECRETS_FILE};
 pub use smtp::{SmtpNotifier, SmtpSettings, SMTP_FROM_VAR, SMTP_URL_VAR};
 pub use store::SqliteStore;
 pub use text_index::SqliteTextIndex;
-
-#[cfg(feature = "testkit")]
-pub mod testkit;

@@ -3,12 +3,13 @@
 use crate::db::{DbFailure, SqliteDb};
 use crate::error::LocalError;
 use crate::store_query;
+use crate::store_row::{read_item, sql, ITEM_COLUMNS};
 use async_trait::async_trait;
 use marketdesk_core::ports::store::validate_transaction;
 use marketdesk_core::ports::{
-    Condition, Index, IndexKey, Item, Key, Page, Query, Store, StoreError, WriteOp,
+    Condition, Index, Item, Key, Page, Query, Store, StoreError, WriteOp,
 };
-use rusqlite::{Connection, OptionalExtension, Row, TransactionBehavior};
+use rusqlite::{Connection, OptionalExtension, TransactionBehavior};
 use std::path::Path;
 
 /// Index columns are NULL for items outside that index; the partial indexes keep them sparse.
@@ -30,10 +31,6 @@ CREATE INDEX IF NOT EXISTS items_gsi2 ON items (gsi2pk, gsi2sk, pk, sk) WHERE gs
 CREATE INDEX IF NOT EXISTS items_gsi3 ON items (gsi3pk, gsi3sk, pk, sk) WHERE gsi3pk IS NOT NULL;
 CREATE INDEX IF NOT EXISTS items_expiry ON items (expires_at) WHERE expires_at IS NOT NULL;
 ";
-
-/// Columns in the order [`read_item`] expects.
-pub(crate) const ITEM_COLUMNS: &str =
-    "pk, sk, gsi1pk, gsi1sk, gsi2pk, gsi2sk, gsi3pk, gsi3sk, version, expires_at, data";
 
 /// The embedded [`Store`]; cheap to clone, clones share the database.
 #[derive(Debug, Clone)]
@@ -82,11 +79,6 @@ impl From<DbFailure> for StoreError {
     fn from(failure: DbFailure) -> Self {
         StoreError::Unavailable(failure.0)
     }
-}
-
-/// A SQLite failure: the backend, not the request, is at fault.
-pub(crate) fn sql(e: rusqlite::Error) -> StoreError {
-    StoreError::Unavailable(format!("sqlite: {e}"))
 }
 
 /// An item checked and converted to column values before any database work.
@@ -183,38 +175,6 @@ fn remove(conn: &Connection, key: &Key) -> Result<(), StoreError> {
     )
     .map_err(sql)?;
     Ok(())
-}
-
-/// Reads one row selected with [`ITEM_COLUMNS`]; anything unexpected on disk is `Corrupt`.
-pub(crate) fn read_item(row: &Row<'_>) -> Result<Item, StoreError> {
-    let corrupt = |e: rusqlite::Error| StoreError::Corrupt(format!("unreadable item row: {e}"));
-    let pk: String = row.get(0).map_err(corrupt)?;
-    let sk: String = row.get(1).map_err(corrupt)?;
-    let context = |what: String| StoreError::Corrupt(format!("item {pk}/{sk}: {what}"));
-    let mut indexes = [None, None, None];
-    for (slot, column) in indexes.iter_mut().zip([2, 4, 6]) {
-        let ipk: Option<String> = row.get(column).map_err(corrupt)?;
-        let isk: Option<String> = row.get(column + 1).map_err(corrupt)?;
-        *slot = match (ipk, isk) {
-            (Some(ipk), Some(isk)) => Some(IndexKey::new(ipk, isk)),
-            (None, None) => None,
-            _ => return Err(context("index key with only one part".into())),
-        };
-    }
-    let version: i64 = row.get(8).map_err(corrupt)?;
-    let version =
-        u64::try_from(version).map_err(|_| context(format!("negative version {version}")))?;
-    let expires_at: Option<i64> = row.get(9).map_err(corrupt)?;
-    let data: String = row.get(10).map_err(corrupt)?;
-    let data =
-        serde_json::from_str(&data).map_err(|e| context(format!("body is not JSON: {e}")))?;
-    Ok(Item {
-        key: Key { pk, sk },
-        indexes,
-        version,
-        expires_at,
-        data,
-    })
 }
 
 /// Runs `body` in a transaction that takes the write lock at once, so no other process can

@@ -1,7 +1,7 @@
 //! SQL for [`Store::query`](marketdesk_core::ports::Store::query) on the items table.
 
-use crate::store::{read_item, sql, ITEM_COLUMNS};
 use crate::store_cursor::{self, After};
+use crate::store_row::{read_item, sql, ITEM_COLUMNS};
 use marketdesk_core::ports::{Index, Page, Query, SortKeyCondition, StoreError};
 use rusqlite::types::Value;
 use rusqlite::Connection;

@@ -345,7 +345,10 @@ async fn reason_labels_come_from_re02_in_the_asked_locale() {
         .await
         .expect_err("unknown type");
     assert!(matches!(err, MiraklError::BadRequest { .. }), "{err:?}");
-    let sent = world.get("/requests?path_prefix=/api/reasons").await;
+    let sent = world
+        .control
+        .get("/requests?path_prefix=/api/reasons")
+        .await;
     let queries: Vec<&str> = sent["requests"]
         .as_array()
         .expect("log")

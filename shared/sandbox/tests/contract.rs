@@ -5,6 +5,8 @@
 
 mod common;
 
+use marketdesk_testkit::SimulatorControl;
+
 use serde_json::{json, Value};
 use std::io::Write;
 
@@ -53,18 +55,11 @@ impl Recorder {
         body
     }
 
+    /// A control call that must succeed (seeding, not under contract); the answer.
     async fn control(&self, path: &str, body: Value) -> Value {
-        let response = self
-            .http
-            .post(format!("{}/__sandbox{path}", self.base))
-            .json(&body)
-            .send()
+        SimulatorControl::with_client(self.http.clone(), &self.base)
+            .post(path, body)
             .await
-            .expect("control call");
-        let status = response.status().as_u16();
-        let body: Value = response.json().await.unwrap_or(Value::Null);
-        assert!((200..300).contains(&status), "{path}: {status} {body}");
-        body
     }
 
     fn write(&self) {

@@ -2,8 +2,9 @@
 
 mod common;
 
-use common::{post_control, read};
+use common::read;
 use marketdesk_sandbox::RunningSandbox;
+use marketdesk_testkit::SimulatorControl;
 use reqwest::multipart::{Form, Part};
 use reqwest::{Client, StatusCode};
 use serde_json::{json, Value};
@@ -12,6 +13,7 @@ use serde_json::{json, Value};
 struct World {
     sandbox: RunningSandbox,
     http: Client,
+    simulator: SimulatorControl,
     shop_id: i64,
     key: String,
     customer_id: String,
@@ -24,6 +26,7 @@ impl World {
         let sandbox = common::sandbox().await;
         let http = common::client();
         let mut world = Self {
+            simulator: SimulatorControl::with_client(http.clone(), &sandbox.base_url),
             sandbox,
             http,
             shop_id: 0,
@@ -72,13 +75,17 @@ impl World {
     }
 
     async fn control_raw(&self, path: &str, body: Value) -> (StatusCode, Value) {
-        read(post_control(&self.sandbox, &format!("/mirakl{path}"), &body).await).await
+        let (status, answer) = self
+            .simulator
+            .post_status(&format!("/mirakl{path}"), &body)
+            .await;
+        (StatusCode::from_u16(status).expect("a status"), answer)
     }
 
     /// GET on the Mirakl control API.
     async fn control_get(&self, path: &str) -> (StatusCode, Value) {
-        let url = self.url(&format!("/__sandbox/mirakl{path}"));
-        read(self.http.get(url).send().await.expect("control call")).await
+        let (status, answer) = self.simulator.get_status(&format!("/mirakl{path}")).await;
+        (StatusCode::from_u16(status).expect("a status"), answer)
     }
 
     async fn order(&self, shop_id: i64, customer_id: &str) -> String {

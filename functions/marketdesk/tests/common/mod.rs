@@ -127,15 +127,66 @@ pub fn terminate(mut child: Child) -> std::process::ExitStatus {
     }
 }
 
-/// Creates an Allegro integration with `settings` through the API of the `serve` at `api` and
-/// connects it through the browser flow against the simulator (whose signed-in seller
-/// approves); the integration's id.
-pub async fn connect_allegro_over_api(api: &str, key: &str, settings: serde_json::Value) -> String {
-    use serde_json::{json, Value};
-    let http = reqwest::Client::builder()
+/// `marketdesk serve` on `127.0.0.1:<port>` with its data in `data`, polling every
+/// `poll_interval` (e.g. `"1s"`; the default when `None`), its output discarded; callers add
+/// variables and spawn it.
+pub fn serve_command(data: &std::path::Path, port: u16, poll_interval: Option<&str>) -> Command {
+    let mut command = marketdesk();
+    command
+        .args(["serve", "--listen", &format!("127.0.0.1:{port}")])
+        .args(
+            poll_interval
+                .map(|interval| ["--poll-interval", interval])
+                .into_iter()
+                .flatten(),
+        )
+        .arg("--data")
+        .arg(data)
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::null());
+    command
+}
+
+/// Points `command`'s Allegro channel at the simulator at `sandbox_url`, with the simulator's
+/// application credentials.
+pub fn allegro_simulator<'a>(command: &'a mut Command, sandbox_url: &str) -> &'a mut Command {
+    command
+        .env("MARKETDESK_ALLEGRO_CLIENT_ID", "sandbox-client-id")
+        .env("MARKETDESK_ALLEGRO_CLIENT_SECRET", "sandbox-client-secret")
+        .env("MARKETDESK_ALLEGRO_API_URL", sandbox_url)
+        .env("MARKETDESK_ALLEGRO_AUTH_URL", sandbox_url)
+}
+
+/// An HTTP client that follows no redirects (the OAuth steps read them).
+pub fn browser() -> reqwest::Client {
+    reqwest::Client::builder()
         .redirect(reqwest::redirect::Policy::none())
         .build()
-        .expect("client");
+        .expect("client")
+}
+
+/// `GET` of `url` on the API with `key`; the JSON answer.
+pub async fn api_get(http: &reqwest::Client, url: &str, key: &str) -> serde_json::Value {
+    http.get(url)
+        .bearer_auth(key)
+        .send()
+        .await
+        .unwrap_or_else(|error| panic!("GET {url}: {error}"))
+        .json()
+        .await
+        .unwrap_or_else(|error| panic!("GET {url}: {error}"))
+}
+
+/// Creates an Allegro integration with `settings` through the API of the `serve` at `api`
+/// and starts its browser flow against the simulator, whose signed-in seller approves: the
+/// integration's id and the callback URL the browser is sent to (not yet visited).
+pub async fn start_allegro_over_api(
+    http: &reqwest::Client,
+    api: &str,
+    key: &str,
+    settings: serde_json::Value,
+) -> (String, String) {
+    use serde_json::{json, Value};
     let created: Value = http
         .post(format!("{api}/v1/integrations"))
         .bearer_auth(key)
@@ -169,6 +220,15 @@ pub async fn connect_allegro_over_api(api: &str, key: &str, settings: serde_json
         .and_then(|v| v.to_str().ok())
         .expect("redirect to the callback")
         .to_owned();
+    (id, callback)
+}
+
+/// Creates an Allegro integration with `settings` through the API of the `serve` at `api` and
+/// connects it through the browser flow against the simulator (whose signed-in seller
+/// approves); the integration's id.
+pub async fn connect_allegro_over_api(api: &str, key: &str, settings: serde_json::Value) -> String {
+    let http = browser();
+    let (id, callback) = start_allegro_over_api(&http, api, key, settings).await;
     let page = http.get(&callback).send().await.expect("callback");
     assert_eq!(page.status(), 200, "the callback connects the account");
     id

@@ -5,6 +5,7 @@
 
 use marketdesk_allegro::{AccessToken, AllegroClient, AllegroConfig, Hosts, RetryPolicy, TokenSet};
 use marketdesk_sandbox::RunningSandbox;
+use marketdesk_testkit::SimulatorControl;
 use secrecy::SecretString;
 use serde_json::{json, Value};
 use std::time::Duration;
@@ -32,7 +33,8 @@ pub struct Sim {
     pub sandbox: RunningSandbox,
     /// The client under test.
     pub client: AllegroClient,
-    control: reqwest::Client,
+    /// The simulator's control API.
+    pub control: SimulatorControl,
 }
 
 impl Sim {
@@ -42,10 +44,7 @@ impl Sim {
             .await
             .expect("the sandbox starts");
         let client = AllegroClient::new(config_for(&sandbox.base_url)).expect("client");
-        let control = reqwest::Client::builder()
-            .redirect(reqwest::redirect::Policy::none())
-            .build()
-            .expect("control client");
+        let control = SimulatorControl::new(&sandbox.base_url);
         Self {
             sandbox,
             client,
@@ -61,69 +60,31 @@ impl Sim {
         AllegroClient::new(change(config_for(&self.sandbox.base_url))).expect("client")
     }
 
-    /// POSTs JSON to `/__sandbox` + `path`: status and JSON body.
-    pub async fn control(&self, path: &str, body: Value) -> (u16, Value) {
-        let response = self
-            .control
-            .post(format!("{}/__sandbox{path}", self.sandbox.base_url))
-            .json(&body)
-            .send()
-            .await
-            .expect("control call");
-        let status = response.status().as_u16();
-        (status, response.json().await.unwrap_or(Value::Null))
-    }
-
-    /// GETs `/__sandbox` + `path` as JSON.
-    pub async fn control_get(&self, path: &str) -> Value {
-        self.control
-            .get(format!("{}/__sandbox{path}", self.sandbox.base_url))
-            .send()
-            .await
-            .expect("control call")
-            .json()
-            .await
-            .expect("JSON")
-    }
-
-    /// POSTs to the control API and returns the created object's `field`, asserting 200/201.
+    /// POSTs to the control API and returns the created object's `field`, asserting 2xx.
     pub async fn create(&self, path: &str, body: Value, field: &str) -> String {
-        let (status, answer) = self.control(path, body).await;
-        assert!(status == 201 || status == 200, "{path}: {status} {answer}");
-        answer[field]
-            .as_str()
-            .unwrap_or_else(|| panic!("{path}: no {field} in {answer}"))
-            .to_owned()
+        self.control.created(path, body, field).await
     }
 
     /// Moves the simulator's clock forward.
     pub async fn advance(&self, seconds: i64) {
-        let (status, body) = self
-            .control("/clock/advance", json!({ "seconds": seconds }))
-            .await;
-        assert_eq!(status, 200, "{body}");
+        self.control.advance_clock(seconds).await;
     }
 
     /// Arms a fault (`POST /__sandbox/faults`).
     pub async fn fault(&self, rule: Value) {
-        let (status, body) = self.control("/faults", rule).await;
-        assert_eq!(status, 201, "{body}");
+        self.control.fault(rule).await;
     }
 
     /// A new seller, signed in (the one who approves authorization requests); its id.
     pub async fn seller(&self, login: &str) -> String {
-        self.create(
-            "/allegro/sellers",
-            json!({ "login": login, "sign_in": true }),
-            "id",
-        )
-        .await
+        self.control.allegro_seller(login, true).await
     }
 
     /// Runs the browser step of the code flow: the `code` and `state` of the redirect.
     pub async fn authorize(&self, url: &url::Url) -> (String, String) {
         let response = self
             .control
+            .http()
             .get(url.as_str())
             .send()
             .await
@@ -199,12 +160,9 @@ impl Sim {
 
     /// What the seller posted through the API in a conversation (control API).
     pub async fn posted(&self, conversation_id: &str) -> Vec<Value> {
-        let body = self
-            .control_get(&format!(
-                "/allegro/inbox/posted?conversation_id={conversation_id}"
-            ))
-            .await;
-        body["posted"].as_array().cloned().unwrap_or_default()
+        self.control
+            .allegro_posted(&format!("?conversation_id={conversation_id}"))
+            .await
     }
 }
 

@@ -22,38 +22,31 @@
 //! Any failure returns `Err` before anything is emitted, so the poller keeps the old cursor and
 //! the next cycle reads the same changes again; nothing is lost.
 
-use super::access;
+use super::access::{self, AllegroAccess};
 use super::client::AllegroClients;
 use super::mapping;
 use super::orders::OrderLookup;
 use super::positions::{day_number, last_activity, IssueMark, IssuesPosition, SYNC_WINDOW};
-use super::tokens::AllegroTokenRefresher;
 use async_trait::async_trait;
 use chrono::Duration;
 use marketdesk_allegro::issues::IssueFilter;
 use marketdesk_allegro::{AccessToken, AllegroClient, AllegroError};
 use marketdesk_core::domain::{Integration, PollCursor};
-use marketdesk_core::ports::{ConversationSource, MarketplaceError, PollBatch, Ports};
+use marketdesk_core::ports::{ConversationSource, MarketplaceError, PollBatch};
 
 /// Issues opened longer ago than this are not synchronised (the product's 6 months).
 pub const OPENED_WINDOW: Duration = Duration::days(183);
 
 /// Reads an Allegro account's disputes and claims (channel `allegro_issues`).
 pub struct AllegroIssuesSource {
-    ports: Ports,
+    access: AllegroAccess,
     clients: AllegroClients,
-    refresher: AllegroTokenRefresher,
 }
 
 impl AllegroIssuesSource {
-    /// A source using the ports (tokens, clock) and the Allegro clients.
-    pub fn new(ports: Ports, clients: AllegroClients) -> Self {
-        let refresher = AllegroTokenRefresher::new(clients.clone(), ports.clock.clone());
-        Self {
-            ports,
-            clients,
-            refresher,
-        }
+    /// A source using the core's clock and access tokens and the Allegro clients.
+    pub fn new(access: AllegroAccess, clients: AllegroClients) -> Self {
+        Self { access, clients }
     }
 
     /// One poll with one token: every Allegro failure is returned as is.
@@ -64,7 +57,7 @@ impl AllegroIssuesSource {
         integration: &Integration,
         cursor: &PollCursor,
     ) -> Result<PollBatch, AllegroError> {
-        let now = self.ports.clock.now();
+        let now = self.access.clock.now();
         let today = day_number(now);
         let changed_since = now - SYNC_WINDOW;
         let mut position = IssuesPosition::decode(cursor.position.as_deref());
@@ -117,12 +110,9 @@ impl ConversationSource for AllegroIssuesSource {
         cursor: &PollCursor,
     ) -> Result<PollBatch, MarketplaceError> {
         let client = self.clients.for_integration(integration);
-        access::with_token(
-            &self.ports,
-            integration,
-            &self.refresher,
-            |token| async move { self.read(client, &token, integration, cursor).await },
-        )
+        access::with_token(&self.access, integration, |token| async move {
+            self.read(client, &token, integration, cursor).await
+        })
         .await
     }
 }

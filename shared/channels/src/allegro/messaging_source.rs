@@ -27,18 +27,17 @@
 //! Any failure returns `Err` before anything is emitted, so the poller keeps the old cursor and
 //! the next cycle reads the same changes again; nothing is lost.
 
-use super::access;
+use super::access::{self, AllegroAccess};
 use super::client::AllegroClients;
 use super::mapping;
 use super::orders::OrderLookup;
 use super::positions::{ThreadMark, ThreadsPosition, SYNC_WINDOW};
-use super::tokens::AllegroTokenRefresher;
 use async_trait::async_trait;
 use chrono::{DateTime, Duration, Utc};
 use marketdesk_allegro::messaging::{ParticipantRole, Thread, ThreadFilter, MESSAGING_MAX_LIMIT};
 use marketdesk_allegro::{AccessToken, AllegroClient, AllegroError};
 use marketdesk_core::domain::{ConversationKind, Integration, PollCursor};
-use marketdesk_core::ports::{ConversationSource, MarketplaceError, PollBatch, Ports};
+use marketdesk_core::ports::{ConversationSource, MarketplaceError, PollBatch};
 use std::collections::HashSet;
 
 /// How far before the watermark each poll reads again, absorbing late-listed messages.
@@ -48,9 +47,8 @@ const MAX_PAGES: usize = 500;
 
 /// Reads an Allegro account's Message Center threads (channel `allegro_messaging`).
 pub struct AllegroMessagingSource {
-    ports: Ports,
+    access: AllegroAccess,
     clients: AllegroClients,
-    refresher: AllegroTokenRefresher,
 }
 
 /// What a poll does with a listed thread.
@@ -62,14 +60,9 @@ enum Work {
 }
 
 impl AllegroMessagingSource {
-    /// A source using the ports (tokens, clock) and the Allegro clients.
-    pub fn new(ports: Ports, clients: AllegroClients) -> Self {
-        let refresher = AllegroTokenRefresher::new(clients.clone(), ports.clock.clone());
-        Self {
-            ports,
-            clients,
-            refresher,
-        }
+    /// A source using the core's clock and access tokens and the Allegro clients.
+    pub fn new(access: AllegroAccess, clients: AllegroClients) -> Self {
+        Self { access, clients }
     }
 
     /// One poll with one token: every Allegro failure is returned as is.
@@ -80,7 +73,7 @@ impl AllegroMessagingSource {
         integration: &Integration,
         cursor: &PollCursor,
     ) -> Result<PollBatch, AllegroError> {
-        let now = self.ports.clock.now();
+        let now = self.access.clock.now();
         let mut position = ThreadsPosition::decode(cursor.position.as_deref());
         let floor = position
             .watermark
@@ -224,12 +217,9 @@ impl ConversationSource for AllegroMessagingSource {
         cursor: &PollCursor,
     ) -> Result<PollBatch, MarketplaceError> {
         let client = self.clients.for_integration(integration);
-        access::with_token(
-            &self.ports,
-            integration,
-            &self.refresher,
-            |token| async move { self.read(client, &token, integration, cursor).await },
-        )
+        access::with_token(&self.access, integration, |token| async move {
+            self.read(client, &token, integration, cursor).await
+        })
         .await
     }
 }

@@ -1,10 +1,8 @@
 //! The Allegro channels: post-purchase issues and Message Center threads.
 
-pub mod connect;
-pub mod connector;
 pub mod subjects;
 
-mod access;
+pub mod access;
 pub mod client;
 pub mod delivery;
 pub mod errors;
@@ -12,6 +10,7 @@ pub mod issues_source;
 pub mod links;
 pub mod mapping;
 pub mod messaging_source;
+pub mod oauth;
 pub mod offers;
 pub mod order_journal;
 pub mod order_updates;
@@ -25,4 +24,5 @@ pub use delivery::{AllegroIssueReplies, AllegroThreadReplies};
 pub use errors::to_marketplace_error;
 pub use issues_source::AllegroIssuesSource;
 pub use messaging_source::AllegroMessagingSource;
+pub use oauth::AllegroOAuth;
 pub use tokens::AllegroTokenRefresher;

@@ -9,9 +9,8 @@
 //!   has finished, its tasks (all pages); while it runs the tasks are not read (`completed` is
 //!   false, `tasks` empty), which keeps a waiting runner at one call per look.
 
-use super::access;
+use super::access::{self, AllegroAccess};
 use super::client::AllegroClients;
-use super::tokens::AllegroTokenRefresher;
 use async_trait::async_trait;
 use marketdesk_allegro::offer_commands::{
     CommandEndpoint, CommandSendError, CommandTask, OfferModification,
@@ -24,7 +23,7 @@ use marketdesk_core::ports::offers::{
     CommandError, CommandReport, OfferChange, OfferCommandKind, OfferCommands, OfferData,
     OfferEvent, OfferEventKind, OfferPage, OfferReader, TaskOutcome,
 };
-use marketdesk_core::ports::{MarketplaceError, Ports};
+use marketdesk_core::ports::MarketplaceError;
 
 /// Most journal pages [`OfferReader::newest_event`] reads to reach the end (24 hours of a
 /// busy account fit many times over).
@@ -32,20 +31,14 @@ const MAX_JOURNAL_PAGES: usize = 1000;
 
 /// Reads Allegro accounts' offers and offer journals.
 pub struct AllegroOfferReader {
-    ports: Ports,
+    access: AllegroAccess,
     clients: AllegroClients,
-    refresher: AllegroTokenRefresher,
 }
 
 impl AllegroOfferReader {
-    /// A reader using the ports (tokens, clock) and the Allegro clients.
-    pub fn new(ports: Ports, clients: AllegroClients) -> Self {
-        let refresher = AllegroTokenRefresher::new(clients.clone(), ports.clock.clone());
-        Self {
-            ports,
-            clients,
-            refresher,
-        }
+    /// A reader using the core's clock and access tokens and the Allegro clients.
+    pub fn new(access: AllegroAccess, clients: AllegroClients) -> Self {
+        Self { access, clients }
     }
 }
 
@@ -155,12 +148,9 @@ impl OfferReader for AllegroOfferReader {
             MarketplaceError::Refused(format!("offset {offset} is beyond Allegro's list"))
         })?;
         let limit = limit.clamp(1, MAX_OFFERS_PER_PAGE);
-        let page = access::with_token(
-            &self.ports,
-            integration,
-            &self.refresher,
-            |token| async move { client.sale_offers(&token, offset, limit).await },
-        )
+        let page = access::with_token(&self.access, integration, |token| async move {
+            client.sale_offers(&token, offset, limit).await
+        })
         .await?;
         let total = page.total_count.unwrap_or(page.offers.len() as u64);
         Ok(OfferPage {
@@ -194,16 +184,11 @@ impl OfferReader for AllegroOfferReader {
         from: Option<&str>,
     ) -> Result<Vec<OfferEvent>, MarketplaceError> {
         let client = self.clients.for_environment(integration.environment);
-        let events = access::with_token(
-            &self.ports,
-            integration,
-            &self.refresher,
-            |token| async move {
-                client
-                    .offer_events(&token, from, MAX_OFFER_EVENTS_PER_PAGE)
-                    .await
-            },
-        )
+        let events = access::with_token(&self.access, integration, |token| async move {
+            client
+                .offer_events(&token, from, MAX_OFFER_EVENTS_PER_PAGE)
+                .await
+        })
         .await?;
         Ok(events
             .into_iter()
@@ -224,25 +209,20 @@ impl OfferReader for AllegroOfferReader {
         offer_id: &str,
     ) -> Result<Option<OfferData>, MarketplaceError> {
         let client = self.clients.for_environment(integration.environment);
-        let found = access::with_token(
-            &self.ports,
-            integration,
-            &self.refresher,
-            |token| async move {
-                let Some(offer) = client.product_offer(&token, offer_id).await? else {
-                    return Ok(None);
-                };
-                let ended =
-                    offer.publication.as_ref().and_then(|p| p.status.as_deref()) == Some("ENDED");
-                // Only the list says when an offer ended (renewal needs it).
-                let listed = if ended {
-                    client.sale_offer(&token, offer_id).await?
-                } else {
-                    None
-                };
-                Ok(Some((offer, listed)))
-            },
-        )
+        let found = access::with_token(&self.access, integration, |token| async move {
+            let Some(offer) = client.product_offer(&token, offer_id).await? else {
+                return Ok(None);
+            };
+            let ended =
+                offer.publication.as_ref().and_then(|p| p.status.as_deref()) == Some("ENDED");
+            // Only the list says when an offer ended (renewal needs it).
+            let listed = if ended {
+                client.sale_offer(&token, offer_id).await?
+            } else {
+                None
+            };
+            Ok(Some((offer, listed)))
+        })
         .await?;
         Ok(found.and_then(|(offer, listed)| {
             let mut data = full(offer)?;
@@ -262,20 +242,14 @@ impl OfferReader for AllegroOfferReader {
 
 /// Sends Allegro accounts' offer commands and reads their reports.
 pub struct AllegroOfferCommands {
-    ports: Ports,
+    access: AllegroAccess,
     clients: AllegroClients,
-    refresher: AllegroTokenRefresher,
 }
 
 impl AllegroOfferCommands {
-    /// A command sender using the ports (tokens, clock) and the Allegro clients.
-    pub fn new(ports: Ports, clients: AllegroClients) -> Self {
-        let refresher = AllegroTokenRefresher::new(clients.clone(), ports.clock.clone());
-        Self {
-            ports,
-            clients,
-            refresher,
-        }
+    /// A command sender using the core's clock and access tokens and the Allegro clients.
+    pub fn new(access: AllegroAccess, clients: AllegroClients) -> Self {
+        Self { access, clients }
     }
 }
 
@@ -325,22 +299,17 @@ impl OfferCommands for AllegroOfferCommands {
         let client = self.clients.for_environment(integration.environment);
         let modification = modification(change);
         let modification = &modification;
-        let sent = access::with_token(
-            &self.ports,
-            integration,
-            &self.refresher,
-            |token| async move {
-                match client
-                    .send_offer_command(&token, command_id, modification, offer_ids)
-                    .await
-                {
-                    Ok(_) => Ok(None),
-                    Err(CommandSendError::Busy) => Ok(Some(Conflict::Busy)),
-                    Err(CommandSendError::IdReused) => Ok(Some(Conflict::IdReused)),
-                    Err(CommandSendError::Api(error)) => Err(error),
-                }
-            },
-        )
+        let sent = access::with_token(&self.access, integration, |token| async move {
+            match client
+                .send_offer_command(&token, command_id, modification, offer_ids)
+                .await
+            {
+                Ok(_) => Ok(None),
+                Err(CommandSendError::Busy) => Ok(Some(Conflict::Busy)),
+                Err(CommandSendError::IdReused) => Ok(Some(Conflict::IdReused)),
+                Err(CommandSendError::Api(error)) => Err(error),
+            }
+        })
         .await?;
         match sent {
             None => Ok(()),
@@ -361,36 +330,31 @@ impl OfferCommands for AllegroOfferCommands {
     ) -> Result<CommandReport, MarketplaceError> {
         let client = self.clients.for_environment(integration.environment);
         let endpoint = endpoint(kind);
-        let report = access::with_token(
-            &self.ports,
-            integration,
-            &self.refresher,
-            |token| async move {
-                let Some(summary) = client
-                    .offer_command_report(&token, endpoint, command_id)
-                    .await?
-                else {
-                    return Ok(None);
-                };
-                if summary.completed_at.is_none() {
-                    return Ok(Some(CommandReport {
-                        completed: false,
-                        tasks: Vec::new(),
-                    }));
-                }
-                let tasks = client
-                    .offer_command_tasks(&token, endpoint, command_id)
-                    .await?
-                    .unwrap_or_default();
-                Ok(Some(CommandReport {
-                    completed: true,
-                    tasks: tasks
-                        .iter()
-                        .filter_map(|t| Some((t.offer_id()?.to_owned(), outcome(t))))
-                        .collect(),
-                }))
-            },
-        )
+        let report = access::with_token(&self.access, integration, |token| async move {
+            let Some(summary) = client
+                .offer_command_report(&token, endpoint, command_id)
+                .await?
+            else {
+                return Ok(None);
+            };
+            if summary.completed_at.is_none() {
+                return Ok(Some(CommandReport {
+                    completed: false,
+                    tasks: Vec::new(),
+                }));
+            }
+            let tasks = client
+                .offer_command_tasks(&token, endpoint, command_id)
+                .await?
+                .unwrap_or_default();
+            Ok(Some(CommandReport {
+                completed: true,
+                tasks: tasks
+                    .iter()
+                    .filter_map(|t| Some((t.offer_id()?.to_owned(), outcome(t))))
+                    .collect(),
+            }))
+        })
         .await?;
         report.ok_or_else(|| {
             MarketplaceError::Refused(format!(

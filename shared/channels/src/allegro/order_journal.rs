@@ -1,9 +1,8 @@
 //! The core's `OrderJournal` port on Allegro: `/order/event-stats`, `/order/events` (up to 1000
 //! events a page) and `/order/checkout-forms/{id}`, mapped to the core's order types.
 
-use super::access;
+use super::access::{self, AllegroAccess};
 use super::client::AllegroClients;
-use super::tokens::AllegroTokenRefresher;
 use async_trait::async_trait;
 use marketdesk_allegro::models::Price;
 use marketdesk_allegro::order_events::MAX_EVENTS_PER_PAGE;
@@ -14,24 +13,18 @@ use marketdesk_core::domain::order::{
 };
 use marketdesk_core::domain::Integration;
 use marketdesk_core::ports::orders::{JournalEvent, OrderJournal};
-use marketdesk_core::ports::{MarketplaceError, Ports};
+use marketdesk_core::ports::MarketplaceError;
 
 /// Reads Allegro accounts' order journals.
 pub struct AllegroOrderJournal {
-    ports: Ports,
+    access: AllegroAccess,
     clients: AllegroClients,
-    refresher: AllegroTokenRefresher,
 }
 
 impl AllegroOrderJournal {
-    /// A journal reader using the ports (tokens, clock) and the Allegro clients.
-    pub fn new(ports: Ports, clients: AllegroClients) -> Self {
-        let refresher = AllegroTokenRefresher::new(clients.clone(), ports.clock.clone());
-        Self {
-            ports,
-            clients,
-            refresher,
-        }
+    /// A journal reader using the core's clock and access tokens and the Allegro clients.
+    pub fn new(access: AllegroAccess, clients: AllegroClients) -> Self {
+        Self { access, clients }
     }
 }
 
@@ -42,12 +35,9 @@ impl OrderJournal for AllegroOrderJournal {
         integration: &Integration,
     ) -> Result<Option<String>, MarketplaceError> {
         let client = self.clients.for_environment(integration.environment);
-        access::with_token(
-            &self.ports,
-            integration,
-            &self.refresher,
-            |token| async move { client.order_event_stats(&token).await },
-        )
+        access::with_token(&self.access, integration, |token| async move {
+            client.order_event_stats(&token).await
+        })
         .await
         .map(|latest| latest.and_then(|e| e.id))
     }
@@ -58,12 +48,9 @@ impl OrderJournal for AllegroOrderJournal {
         from: Option<&str>,
     ) -> Result<Vec<JournalEvent>, MarketplaceError> {
         let client = self.clients.for_environment(integration.environment);
-        let events = access::with_token(
-            &self.ports,
-            integration,
-            &self.refresher,
-            |token| async move { client.order_events(&token, from, MAX_EVENTS_PER_PAGE).await },
-        )
+        let events = access::with_token(&self.access, integration, |token| async move {
+            client.order_events(&token, from, MAX_EVENTS_PER_PAGE).await
+        })
         .await?;
         Ok(events
             .into_iter()
@@ -91,12 +78,9 @@ impl OrderJournal for AllegroOrderJournal {
         id: &str,
     ) -> Result<Option<CheckoutFormData>, MarketplaceError> {
         let client = self.clients.for_environment(integration.environment);
-        let form = access::with_token(
-            &self.ports,
-            integration,
-            &self.refresher,
-            |token| async move { client.checkout_form(&token, id).await },
-        )
+        let form = access::with_token(&self.access, integration, |token| async move {
+            client.checkout_form(&token, id).await
+        })
         .await?;
         Ok(form.map(form_data))
     }

@@ -1,33 +1,26 @@
 //! The core's `OrderUpdates` port on Allegro: fulfillment status and invoices through the
 //! order management API (every call passes the request budget gate as order work).
 
-use super::access;
+use super::access::{self, AllegroAccess};
 use super::client::AllegroClients;
-use super::tokens::AllegroTokenRefresher;
 use async_trait::async_trait;
 use marketdesk_allegro::orders::CheckoutFormStatus;
 use marketdesk_allegro::AllegroError;
 use marketdesk_core::domain::order_update::FulfillmentStatus;
 use marketdesk_core::domain::Integration;
 use marketdesk_core::ports::order_updates::{MarketplaceInvoice, OrderUpdates};
-use marketdesk_core::ports::{MarketplaceError, Ports};
+use marketdesk_core::ports::MarketplaceError;
 
 /// Writes fulfillment statuses and invoices to Allegro accounts' orders.
 pub struct AllegroOrderUpdates {
-    ports: Ports,
+    access: AllegroAccess,
     clients: AllegroClients,
-    refresher: AllegroTokenRefresher,
 }
 
 impl AllegroOrderUpdates {
-    /// A writer using the ports (tokens, clock) and the Allegro clients.
-    pub fn new(ports: Ports, clients: AllegroClients) -> Self {
-        let refresher = AllegroTokenRefresher::new(clients.clone(), ports.clock.clone());
-        Self {
-            ports,
-            clients,
-            refresher,
-        }
+    /// A writer using the core's clock and access tokens and the Allegro clients.
+    pub fn new(access: AllegroAccess, clients: AllegroClients) -> Self {
+        Self { access, clients }
     }
 }
 
@@ -49,7 +42,7 @@ impl OrderUpdates for AllegroOrderUpdates {
     ) -> Result<(), MarketplaceError> {
         let client = self.clients.for_environment(integration.environment);
         let attempt = |revision: Option<String>| {
-            access::with_token(&self.ports, integration, &self.refresher, move |token| {
+            access::with_token(&self.access, integration, move |token| {
                 let revision = revision.clone();
                 async move {
                     match client
@@ -99,12 +92,9 @@ impl OrderUpdates for AllegroOrderUpdates {
         checkout_form_id: &str,
     ) -> Result<Vec<MarketplaceInvoice>, MarketplaceError> {
         let client = self.clients.for_environment(integration.environment);
-        let listed = access::with_token(
-            &self.ports,
-            integration,
-            &self.refresher,
-            |token| async move { client.order_invoices(&token, checkout_form_id).await },
-        )
+        let listed = access::with_token(&self.access, integration, |token| async move {
+            client.order_invoices(&token, checkout_form_id).await
+        })
         .await?;
         Ok(listed
             .invoices
@@ -128,16 +118,11 @@ impl OrderUpdates for AllegroOrderUpdates {
         invoice_number: Option<&str>,
     ) -> Result<String, MarketplaceError> {
         let client = self.clients.for_environment(integration.environment);
-        access::with_token(
-            &self.ports,
-            integration,
-            &self.refresher,
-            |token| async move {
-                client
-                    .declare_order_invoice(&token, checkout_form_id, file_name, invoice_number)
-                    .await
-            },
-        )
+        access::with_token(&self.access, integration, |token| async move {
+            client
+                .declare_order_invoice(&token, checkout_form_id, file_name, invoice_number)
+                .await
+        })
         .await
     }
 
@@ -149,21 +134,16 @@ impl OrderUpdates for AllegroOrderUpdates {
         pdf: &[u8],
     ) -> Result<(), MarketplaceError> {
         let client = self.clients.for_environment(integration.environment);
-        access::with_token(
-            &self.ports,
-            integration,
-            &self.refresher,
-            |token| async move {
-                match client
-                    .upload_order_invoice_file(&token, checkout_form_id, invoice_id, pdf.to_vec())
-                    .await
-                {
-                    // An earlier attempt got the file there.
-                    Err(AllegroError::Conflict { .. }) => Ok(()),
-                    other => other,
-                }
-            },
-        )
+        access::with_token(&self.access, integration, |token| async move {
+            match client
+                .upload_order_invoice_file(&token, checkout_form_id, invoice_id, pdf.to_vec())
+                .await
+            {
+                // An earlier attempt got the file there.
+                Err(AllegroError::Conflict { .. }) => Ok(()),
+                other => other,
+            }
+        })
         .await
     }
 }

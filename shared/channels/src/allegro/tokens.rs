@@ -6,8 +6,7 @@ use async_trait::async_trait;
 use chrono::{DateTime, Duration, Utc};
 use marketdesk_allegro::{OAuthError, RefreshToken};
 use marketdesk_core::domain::Integration;
-use marketdesk_core::ports::Clock;
-use marketdesk_core::services::tokens::{RefreshError, TokenRefresher, TokenSet};
+use marketdesk_core::ports::{Clock, RefreshError, TokenRefresher, TokenSet};
 use secrecy::SecretString;
 use std::sync::Arc;
 

@@ -10,16 +10,15 @@
 //! new message is found in M10: the newest shop message with this body that was not in the
 //! thread before posting.
 
+use super::access::EmpikAccess;
 use super::errors::to_marketplace_error;
 use async_trait::async_trait;
 use chrono::{DateTime, Utc};
 use marketdesk_core::domain::{Attachment, Integration, Ticket};
 use marketdesk_core::ports::{
-    Delivered, FetchedFile, MarketplaceError, OutgoingReply, Ports, ReplyChannel,
+    Delivered, FetchedFile, MarketplaceError, OutgoingReply, ReplyChannel,
 };
-use marketdesk_core::services::integrations::api_key_secret_name;
-use marketdesk_mirakl::{Message, MiraklClient, MiraklConfig, MiraklError, ReplyFile, Thread};
-use secrecy::ExposeSecret;
+use marketdesk_mirakl::{Message, MiraklClient, MiraklError, ReplyFile, Thread};
 use std::collections::HashSet;
 
 /// How the EmpikPlace source names a Mirakl attachment in the messages it imports
@@ -32,7 +31,7 @@ const UNKNOWN_TYPE: &str = "application/octet-stream";
 /// Posts replies into EmpikPlace threads (channel `empik_threads`).
 #[derive(Clone)]
 pub struct EmpikThreadReplies {
-    ports: Ports,
+    access: EmpikAccess,
     base_url: String,
     user_agent: String,
     max_answer_bytes: u64,
@@ -40,9 +39,13 @@ pub struct EmpikThreadReplies {
 
 impl EmpikThreadReplies {
     /// A reply channel calling EmpikPlace at `base_url` (the simulator's address in tests).
-    pub fn new(ports: Ports, base_url: impl Into<String>, user_agent: impl Into<String>) -> Self {
+    pub fn new(
+        access: EmpikAccess,
+        base_url: impl Into<String>,
+        user_agent: impl Into<String>,
+    ) -> Self {
         Self {
-            ports,
+            access,
             base_url: base_url.into(),
             max_answer_bytes: marketdesk_mirakl::DEFAULT_MAX_ANSWER_BYTES,
             user_agent: user_agent.into(),
@@ -58,25 +61,14 @@ impl EmpikThreadReplies {
     /// A client with the integration's API key, read from the secrets port as the source
     /// reads it.
     async fn client(&self, integration: &Integration) -> Result<MiraklClient, MarketplaceError> {
-        let name = api_key_secret_name(&integration.tenant_id, &integration.id)
-            .map_err(|e| MarketplaceError::Refused(e.to_string()))?;
-        let key = self
-            .ports
-            .secrets
-            .get(&name)
-            .await
-            .map_err(|e| MarketplaceError::Unavailable(e.to_string()))?
-            .ok_or_else(|| MarketplaceError::CredentialsRejected("no API key stored".into()))?;
-        let config = MiraklConfig::new(key.expose_secret().to_owned())
-            .with_base_url(self.base_url.clone())
-            .with_shop_id(integration.settings.shop_id)
-            .with_user_agent(self.user_agent.clone())
-            .with_max_answer_bytes(self.max_answer_bytes)
-            .with_gate(std::sync::Arc::new(crate::budget::EmpikShopGate::new(
-                &self.ports,
-                &integration.id.0,
-            )));
-        MiraklClient::new(config).map_err(to_marketplace_error)
+        let key = self.access.api_key(integration).await?;
+        self.access.client_with(
+            integration,
+            &key,
+            &self.base_url,
+            &self.user_agent,
+            self.max_answer_bytes,
+        )
     }
 }
 
@@ -182,7 +174,7 @@ impl ReplyChannel for EmpikThreadReplies {
             .map(|f| ReplyFile::new(&f.filename, &f.content_type, f.data.clone()))
             .collect();
         let posted = client.reply_to_customer(&thread, &reply.text, &files).await;
-        let now = self.ports.clock.now();
+        let now = self.access.clock.now();
         match posted {
             Ok(created) if !created.message_id.trim().is_empty() => Ok(Delivered {
                 external_id: created.message_id,
@@ -217,7 +209,7 @@ impl ReplyChannel for EmpikThreadReplies {
     ) -> Result<Option<Delivered>, MarketplaceError> {
         let client = self.client(integration).await?;
         let thread = read_thread(&client, &ticket.conversation.external_id).await?;
-        let now = self.ports.clock.now();
+        let now = self.access.clock.now();
         Ok(earliest_shop_message(&thread, text, since).map(|m| delivered(m, now)))
     }
 

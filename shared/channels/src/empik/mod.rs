@@ -1,5 +1,6 @@
 //! The EmpikPlace channel: Mirakl inbox threads.
 
+pub mod access;
 mod credentials;
 pub mod delivery;
 mod errors;
@@ -8,6 +9,7 @@ mod position;
 mod reasons;
 mod source;
 
+pub use access::EmpikAccess;
 pub use credentials::EmpikKeyCheck;
 pub use delivery::EmpikThreadReplies;
 pub use errors::to_marketplace_error;

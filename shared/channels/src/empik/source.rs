@@ -33,6 +33,7 @@
 //! Any failure returns `Err` before anything is emitted, so the poller keeps the old cursor and
 //! the next poll reads the same changes again; nothing is lost.
 
+use super::access::EmpikAccess;
 use super::errors::to_marketplace_error;
 use super::mapping;
 use super::position::{EmpikPosition, PanelState, ThreadMark};
@@ -40,12 +41,8 @@ use super::reasons;
 use async_trait::async_trait;
 use chrono::{DateTime, Duration, Utc};
 use marketdesk_core::domain::{Integration, PollCursor, TicketPanel};
-use marketdesk_core::ports::{ConversationSource, MarketplaceError, PollBatch, Ports};
-use marketdesk_core::services::integrations::api_key_secret_name;
-use marketdesk_mirakl::{
-    MiraklClient, MiraklConfig, MiraklError, Order, Thread, ThreadQuery, MAX_ORDER_IDS,
-};
-use secrecy::ExposeSecret;
+use marketdesk_core::ports::{ConversationSource, MarketplaceError, PollBatch};
+use marketdesk_mirakl::{MiraklClient, MiraklError, Order, Thread, ThreadQuery, MAX_ORDER_IDS};
 use std::collections::{BTreeSet, HashMap, HashSet};
 
 /// Re-read this much before the stored watermark: the deliberate overlap absorbs clock skew
@@ -56,7 +53,7 @@ pub const ORDERS_INTERVAL: Duration = Duration::minutes(1);
 
 /// Reads EmpikPlace threads changed since the cursor.
 pub struct EmpikThreadsSource {
-    ports: Ports,
+    access: EmpikAccess,
     base_url: String,
     user_agent: String,
     max_answer_bytes: u64,
@@ -85,9 +82,13 @@ impl Work {
 
 impl EmpikThreadsSource {
     /// A source calling EmpikPlace at `base_url` (the simulator's address in tests).
-    pub fn new(ports: Ports, base_url: impl Into<String>, user_agent: impl Into<String>) -> Self {
+    pub fn new(
+        access: EmpikAccess,
+        base_url: impl Into<String>,
+        user_agent: impl Into<String>,
+    ) -> Self {
         Self {
-            ports,
+            access,
             base_url: base_url.into(),
             max_answer_bytes: marketdesk_mirakl::DEFAULT_MAX_ANSWER_BYTES,
             user_agent: user_agent.into(),
@@ -105,26 +106,14 @@ impl EmpikThreadsSource {
         &self,
         integration: &Integration,
     ) -> Result<MiraklClient, MarketplaceError> {
-        let key = self
-            .ports
-            .secrets
-            .get(
-                &api_key_secret_name(&integration.tenant_id, &integration.id)
-                    .map_err(|e| MarketplaceError::Refused(e.to_string()))?,
-            )
-            .await
-            .map_err(|e| MarketplaceError::Unavailable(e.to_string()))?
-            .ok_or_else(|| MarketplaceError::CredentialsRejected("no API key stored".into()))?;
-        let config = MiraklConfig::new(key.expose_secret().to_owned())
-            .with_base_url(self.base_url.clone())
-            .with_shop_id(integration.settings.shop_id)
-            .with_user_agent(self.user_agent.clone())
-            .with_max_answer_bytes(self.max_answer_bytes)
-            .with_gate(std::sync::Arc::new(crate::budget::EmpikShopGate::new(
-                &self.ports,
-                &integration.id.0,
-            )));
-        MiraklClient::new(config).map_err(to_marketplace_error)
+        let key = self.access.api_key(integration).await?;
+        self.access.client_with(
+            integration,
+            &key,
+            &self.base_url,
+            &self.user_agent,
+            self.max_answer_bytes,
+        )
     }
 }
 
@@ -200,7 +189,7 @@ impl ConversationSource for EmpikThreadsSource {
         cursor: &PollCursor,
     ) -> Result<PollBatch, MarketplaceError> {
         let client = self.client(integration).await?;
-        let now = self.ports.clock.now();
+        let now = self.access.clock.now();
         let mut position = EmpikPosition::decode(cursor.position.as_deref());
         let watermark = position.watermark.unwrap_or(integration.enabled_at);
         let since = position

@@ -1,21 +1,35 @@
 //! An EmpikPlace shop in the simulator polled through the whole pipeline (scheduler, poller,
 //! ingest) on a manual clock, with the simulator's request log to count what polling costs.
 
-use super::{control, cycle};
+use super::cycle;
 use chrono::{Duration, Utc};
 use marketdesk_channels::empik::EmpikThreadsSource;
 use marketdesk_core::domain::{Channel, Integration, IntegrationKind, Message, Ticket};
-use marketdesk_core::ports::{ManualClock, MarketplaceRegistry};
+use marketdesk_core::ports::{ManualClock, MarketplaceRegistry, Ports};
 use marketdesk_core::repo::{integrations, tickets};
 use marketdesk_core::services::integrations::api_key_secret_name;
-use marketdesk_local::testkit::{seed_connected_integration, temp_backend_with_clock, TempBackend};
 use marketdesk_sandbox::RunningSandbox;
+use marketdesk_testkit::backend::{manual_backend, seed_connected_integration, TempBackend};
+use marketdesk_testkit::SimulatorControl;
 use secrecy::SecretString;
 use serde_json::{json, Value};
 use std::sync::Arc;
 
 /// The User-Agent the channel sends.
 pub const UA: &str = "marketdesk-tests/0.1.0 (+https://github.com/marketdesk/marketdesk)";
+
+/// Stores the API key of the simulator's `shop` (as the control API answered it) for
+/// `integration`, as connecting the shop does.
+pub async fn store_api_key(ports: &Ports, integration: &Integration, shop: &Value) {
+    ports
+        .secrets
+        .put(
+            &api_key_secret_name(&integration.tenant_id, &integration.id).expect("name"),
+            &SecretString::from(shop["api_key"].as_str().expect("key").to_owned()),
+        )
+        .await
+        .expect("the shop's API key is stored");
+}
 
 /// A simulator with a shop and a customer, an integration holding the shop's key (enabled an
 /// hour ago), and the EmpikPlace reader registered as the poller runs it.
@@ -24,7 +38,8 @@ pub struct EmpikShop {
     pub backend: TempBackend,
     /// The backend's clock (the simulator keeps its own).
     pub clock: Arc<ManualClock>,
-    pub http: reqwest::Client,
+    /// The simulator's control API.
+    pub control: SimulatorControl,
     pub integration: Integration,
     pub registry: MarketplaceRegistry,
     pub shop_id: i64,
@@ -35,25 +50,11 @@ impl EmpikShop {
     /// A fresh world; nothing polled yet.
     pub async fn start() -> Self {
         let sandbox = RunningSandbox::start_local().await.expect("sandbox");
-        let http = reqwest::Client::new();
-        let clock = Arc::new(ManualClock::new(Utc::now()));
-        let backend = temp_backend_with_clock(clock.clone());
+        let control = SimulatorControl::new(&sandbox.base_url);
+        let (backend, clock) = manual_backend(Utc::now());
         let ports = backend.ports.clone();
-        let base = sandbox.base_url.clone();
-        let shop = control(
-            &http,
-            &base,
-            "/mirakl/shops",
-            json!({"name": "Sklep Empik"}),
-        )
-        .await;
-        let customer = control(
-            &http,
-            &base,
-            "/mirakl/customers",
-            json!({"firstname": "Anna", "lastname": "Nowak"}),
-        )
-        .await;
+        let shop = control.mirakl_shop(json!({"name": "Sklep Empik"})).await;
+        let customer = control.mirakl_customer("Anna", "Nowak").await;
         let seeded =
             seed_connected_integration(&ports, "t1", "empik-1", IntegrationKind::Empikplace).await;
         let stored = integrations::get(&*ports.store, &seeded.tenant_id, &seeded.id)
@@ -65,23 +66,20 @@ impl EmpikShop {
         integrations::update(&*ports.store, &integration, stored.version)
             .await
             .expect("enabled an hour ago");
-        ports
-            .secrets
-            .put(
-                &api_key_secret_name(&integration.tenant_id, &integration.id).expect("name"),
-                &SecretString::from(shop["api_key"].as_str().expect("key").to_owned()),
-            )
-            .await
-            .expect("store key");
+        store_api_key(&ports, &integration, &shop).await;
         let registry = MarketplaceRegistry::empty().with_source(
             Channel::EmpikThreads,
-            Arc::new(EmpikThreadsSource::new(ports.clone(), base, UA)),
+            Arc::new(EmpikThreadsSource::new(
+                super::empik_access(&ports),
+                sandbox.base_url.clone(),
+                UA,
+            )),
         );
         Self {
             sandbox,
             backend,
             clock,
-            http,
+            control,
             integration,
             registry,
             shop_id: shop["shop_id"].as_i64().expect("shop id"),
@@ -89,15 +87,11 @@ impl EmpikShop {
         }
     }
 
-    /// A control POST to the simulator; the answer.
-    pub async fn control(&self, path: &str, body: Value) -> Value {
-        control(&self.http, &self.sandbox.base_url, path, body).await
-    }
-
     /// A new order of the customer with one line titled `title`; its id.
     pub async fn order(&self, title: &str) -> String {
         let order = self
-            .control(
+            .control
+            .post(
                 "/mirakl/orders",
                 json!({"shop_id": self.shop_id, "customer_id": self.customer_id,
                        "lines": [{"title": title, "sku": "SKU-1", "quantity": 1, "price": 10.0}]}),
@@ -113,17 +107,18 @@ impl EmpikShop {
         if let Some(order_id) = order_id {
             request["order_id"] = json!(order_id);
         }
-        let thread = self.control("/mirakl/threads", request).await;
+        let thread = self.control.post("/mirakl/threads", request).await;
         thread["thread_id"].as_str().expect("thread id").to_owned()
     }
 
     /// A message from CUSTOMER, OPERATOR or SHOP (the Empik panel) in `thread_id`.
     pub async fn message(&self, thread_id: &str, from: &str, body: &str) {
-        self.control(
-            &format!("/mirakl/threads/{thread_id}/messages"),
-            json!({"from": from, "body": body}),
-        )
-        .await;
+        self.control
+            .post(
+                &format!("/mirakl/threads/{thread_id}/messages"),
+                json!({"from": from, "body": body}),
+            )
+            .await;
     }
 
     /// One scheduler tick, poll and ingest; the events ingested.
@@ -156,21 +151,9 @@ impl EmpikShop {
 
     /// `"<METHOD> <path>"` of every seller-API call since the log was last cleared.
     pub async fn calls(&self) -> Vec<String> {
-        let log: Value = self
-            .http
-            .get(format!(
-                "{}/__sandbox/requests?path_prefix=/api/",
-                self.sandbox.base_url
-            ))
-            .send()
+        self.control
+            .requests("/api/")
             .await
-            .expect("request log")
-            .json()
-            .await
-            .expect("log JSON");
-        log["requests"]
-            .as_array()
-            .expect("requests")
             .iter()
             .map(|r| {
                 format!(
@@ -184,13 +167,7 @@ impl EmpikShop {
 
     /// Empties the simulator's request log.
     pub async fn forget_calls(&self) {
-        let response = self
-            .http
-            .delete(format!("{}/__sandbox/requests", self.sandbox.base_url))
-            .send()
-            .await
-            .expect("clear log");
-        assert!(response.status().is_success());
+        self.control.clear_requests().await;
     }
 
     /// How many of the calls since the log was cleared start with `prefix` (e.g. `GET /api/orders`).

@@ -4,22 +4,29 @@
 
 #![allow(dead_code)] // each test binary uses part of this module
 
-pub mod aws;
 pub mod empik;
 pub mod orders;
 
-use marketdesk_allegro::AllegroClient;
-use marketdesk_channels::allegro::tokens::token_set;
+use marketdesk_allegro::{AllegroClient, AllegroConfig, RetryPolicy};
+use marketdesk_channels::allegro::access::AllegroAccess;
+use marketdesk_channels::allegro::tokens::{token_set, AllegroTokenRefresher};
 use marketdesk_channels::allegro::AllegroChannelConfig;
 use marketdesk_channels::allegro::{AllegroClients, AllegroIssuesSource, AllegroMessagingSource};
-use marketdesk_core::domain::{AuthorKind, Channel, ConversationKind, Integration, Ticket};
+use marketdesk_channels::empik::EmpikAccess;
+use marketdesk_core::adapter_ports;
+use marketdesk_core::domain::{
+    AuthorKind, Channel, ConversationKind, Environment, Integration, IntegrationKind, Ticket,
+};
 use marketdesk_core::jobs::PollJob;
 use marketdesk_core::ports::{MarketplaceRegistry, Ports};
 use marketdesk_core::repo::{customers, integrations, tickets};
 use marketdesk_core::services::polling::PollingSettings;
 use marketdesk_core::services::{ingest, poller, scheduler, tokens};
+use marketdesk_sandbox::RunningSandbox;
+use marketdesk_testkit::backend::{seed_connected_integration, TempBackend};
+use marketdesk_testkit::SimulatorControl;
 use secrecy::SecretString;
-use serde_json::{json, Value};
+use serde_json::json;
 use std::sync::Arc;
 use std::time::Duration as StdDuration;
 use url::Url;
@@ -30,7 +37,6 @@ pub const CLIENT_SECRET: &str = "sandbox-client-secret";
 pub const REDIRECT_URI: &str = "http://localhost:8080/oauth/allegro/callback";
 pub const SANDBOX_SITE: &str = "https://allegro.pl.allegrosandbox.pl";
 
-/// A control POST to the simulator at `base_url`; the answer.
 /// The Allegro channel's configuration against the simulator at `base_url` (its API and
 /// OAuth host), with the simulator's application credentials.
 pub fn simulator_allegro_config(base_url: &str) -> AllegroChannelConfig {
@@ -44,25 +50,96 @@ pub fn simulator_allegro_config(base_url: &str) -> AllegroChannelConfig {
     }
 }
 
-pub async fn control(http: &reqwest::Client, base_url: &str, path: &str, body: Value) -> Value {
-    let response = http
-        .post(format!("{base_url}/__sandbox{path}"))
-        .json(&body)
-        .send()
-        .await
-        .expect("control");
-    let status = response.status();
-    let body: Value = response.json().await.unwrap_or(Value::Null);
-    assert!(status.is_success(), "{path}: {status} {body}");
-    body
+/// The Allegro clients against the simulator at `base_url`: a 5 s timeout and short retries,
+/// then whatever `adjust` changes.
+pub fn simulator_clients(
+    base_url: &str,
+    adjust: impl Fn(AllegroConfig) -> AllegroConfig,
+) -> AllegroClients {
+    AllegroClients::with_adjusted(&simulator_allegro_config(base_url), |c| {
+        adjust(
+            c.with_timeout(StdDuration::from_secs(5))
+                .with_retry(RetryPolicy {
+                    initial_backoff: StdDuration::from_millis(5),
+                    ..RetryPolicy::default()
+                }),
+        )
+    })
+    .expect("clients")
 }
 
-/// A control POST answering `{id}`; the id.
-pub async fn create(http: &reqwest::Client, base_url: &str, path: &str, body: Value) -> String {
-    control(http, base_url, path, body).await["id"]
-        .as_str()
-        .unwrap_or_else(|| panic!("{path}: no id"))
-        .to_owned()
+/// A simulator with one signed-in seller, a backend holding that seller's Allegro integration
+/// connected through the code flow, and the clients (5 s timeout, short retries): what every
+/// Allegro harness starts from.
+pub struct AllegroSeller {
+    /// The simulator.
+    pub sandbox: RunningSandbox,
+    /// Its control API.
+    pub control: SimulatorControl,
+    /// The backend the integration lives in.
+    pub backend: TempBackend,
+    /// The Allegro clients the channels use.
+    pub clients: AllegroClients,
+    /// The connected integration (tenant `t1`).
+    pub integration: Integration,
+    /// The simulator's seller.
+    pub seller_id: String,
+    /// Follows no redirects: the OAuth steps read them.
+    pub http: reqwest::Client,
+}
+
+impl AllegroSeller {
+    /// Seller `login` on `backend`, the clients' configuration changed by `adjust`.
+    pub async fn start(
+        login: &str,
+        backend: TempBackend,
+        adjust: impl Fn(AllegroConfig) -> AllegroConfig,
+    ) -> Self {
+        let sandbox = RunningSandbox::start_local().await.expect("sandbox");
+        let clients = simulator_clients(&sandbox.base_url, adjust);
+        let control = SimulatorControl::new(&sandbox.base_url);
+        let http = control.http().clone();
+        let integration = seed_connected_integration(
+            &backend.ports,
+            "t1",
+            &format!("allegro-{login}"),
+            IntegrationKind::Allegro,
+        )
+        .await;
+        let seller_id = control.allegro_seller(login, true).await;
+        let seller = Self {
+            sandbox,
+            control,
+            backend,
+            clients,
+            integration,
+            seller_id,
+            http,
+        };
+        seller.connect().await;
+        seller
+    }
+
+    /// The backend's ports.
+    pub fn ports(&self) -> &Ports {
+        &self.backend.ports
+    }
+
+    /// The client of the sandbox environment.
+    pub fn client(&self) -> &AllegroClient {
+        self.clients.for_environment(Environment::Sandbox)
+    }
+
+    /// The authorization-code flow with PKCE against the simulator; the pair goes to the
+    /// secrets port as the connect flow stores it.
+    pub async fn connect(&self) {
+        connect(self.ports(), self.client(), &self.http, &self.integration).await;
+    }
+
+    /// The seller's world for a buyer `buyer_login` (see [`shop`]).
+    pub async fn shop(&self, buyer_login: &str) -> Shop {
+        shop(&self.control, &self.seller_id, buyer_login).await
+    }
 }
 
 /// The authorization-code flow with PKCE against the simulator; the pair goes to the
@@ -116,42 +193,48 @@ pub struct Shop {
     pub order_id: String,
 }
 
-pub async fn shop(
-    http: &reqwest::Client,
-    base_url: &str,
-    seller_id: &str,
-    buyer_login: &str,
-) -> Shop {
-    let buyer = control(
-        http,
-        base_url,
-        "/allegro/buyers",
-        json!({ "login": buyer_login, "first_name": "Anna", "last_name": "Nowak" }),
-    )
-    .await;
+/// An [`AllegroSeller`] with the channel adapters a test exercises; it reads as the seller.
+pub struct WithAdapters<A> {
+    /// The connected seller.
+    pub seller: AllegroSeller,
+    /// The adapters under test.
+    pub adapters: A,
+}
+
+impl<A> std::ops::Deref for WithAdapters<A> {
+    type Target = AllegroSeller;
+
+    fn deref(&self) -> &AllegroSeller {
+        &self.seller
+    }
+}
+
+/// Seeds [`Shop`] for `seller_id`: buyer `buyer_login`, a mug and a plate with EANs and an
+/// order of both.
+pub async fn shop(control: &SimulatorControl, seller_id: &str, buyer_login: &str) -> Shop {
+    let buyer = control
+        .allegro_buyer(json!({ "login": buyer_login, "first_name": "Anna", "last_name": "Nowak" }))
+        .await;
     let buyer_id = buyer["id"].as_str().expect("buyer id").to_owned();
-    let mug = create(
-        http,
-        base_url,
-        "/allegro/offers",
-        json!({ "seller_id": seller_id, "name": "Kubek ceramiczny biały 300 ml", "ean": "5901234123457" }),
-    )
-    .await;
-    let plate = create(
-        http,
-        base_url,
-        "/allegro/offers",
-        json!({ "seller_id": seller_id, "name": "Talerz płytki biały 27 cm", "ean": "5909876543210" }),
-    )
-    .await;
-    let order_id = create(
-        http,
-        base_url,
-        "/allegro/orders",
-        json!({ "seller_id": seller_id, "buyer_id": buyer_id,
-                "line_items": [{ "offer_id": mug, "quantity": 2 }, { "offer_id": plate }] }),
-    )
-    .await;
+    let mug = control
+        .create(
+            "/allegro/offers",
+            json!({ "seller_id": seller_id, "name": "Kubek ceramiczny biały 300 ml", "ean": "5901234123457" }),
+        )
+        .await;
+    let plate = control
+        .create(
+            "/allegro/offers",
+            json!({ "seller_id": seller_id, "name": "Talerz płytki biały 27 cm", "ean": "5909876543210" }),
+        )
+        .await;
+    let order_id = control
+        .create(
+            "/allegro/orders",
+            json!({ "seller_id": seller_id, "buyer_id": buyer_id,
+                    "line_items": [{ "offer_id": mug, "quantity": 2 }, { "offer_id": plate }] }),
+        )
+        .await;
     Shop {
         buyer_id,
         buyer_login: buyer_login.to_owned(),
@@ -167,16 +250,44 @@ pub async fn shop(
     }
 }
 
+/// The narrow ports the wiring lends the Allegro adapters: `ports`' clock and the access
+/// tokens refreshed with `clients`.
+pub fn allegro_access(ports: &Ports, clients: &AllegroClients) -> AllegroAccess {
+    let refresher = Arc::new(AllegroTokenRefresher::new(
+        clients.clone(),
+        ports.clock.clone(),
+    ));
+    AllegroAccess::new(
+        ports.clock.clone(),
+        adapter_ports::access_tokens(ports, refresher),
+    )
+}
+
+/// The narrow ports the wiring lends the EmpikPlace adapters over `ports`.
+pub fn empik_access(ports: &Ports) -> EmpikAccess {
+    EmpikAccess::new(
+        ports.clock.clone(),
+        adapter_ports::api_keys(ports),
+        adapter_ports::call_budget(ports),
+    )
+}
+
 /// Both Allegro sources, as the poller function registers them.
 pub fn allegro_registry(ports: &Ports, clients: &AllegroClients) -> MarketplaceRegistry {
     MarketplaceRegistry::empty()
         .with_source(
             Channel::AllegroIssues,
-            Arc::new(AllegroIssuesSource::new(ports.clone(), clients.clone())),
+            Arc::new(AllegroIssuesSource::new(
+                allegro_access(ports, clients),
+                clients.clone(),
+            )),
         )
         .with_source(
             Channel::AllegroMessaging,
-            Arc::new(AllegroMessagingSource::new(ports.clone(), clients.clone())),
+            Arc::new(AllegroMessagingSource::new(
+                allegro_access(ports, clients),
+                clients.clone(),
+            )),
         )
 }
 
@@ -192,8 +303,7 @@ pub struct PipelineScenario {
 pub async fn seed_pipeline(
     ports: &Ports,
     integration: &Integration,
-    http: &reqwest::Client,
-    base_url: &str,
+    control: &SimulatorControl,
     seller_id: &str,
     buyer_login: &str,
 ) -> PipelineScenario {
@@ -207,43 +317,36 @@ pub async fn seed_pipeline(
     integrations::update(&*ports.store, &updated, stored.version)
         .await
         .expect("settings");
-    let shop = shop(http, base_url, seller_id, buyer_login).await;
-    let dispute = create(
-        http,
-        base_url,
-        "/allegro/inbox/issues",
-        json!({ "seller_id": seller_id, "buyer_id": shop.buyer_id, "order_id": shop.order_id,
+    let shop = shop(control, seller_id, buyer_login).await;
+    let dispute = control
+        .create(
+            "/allegro/inbox/issues",
+            json!({ "seller_id": seller_id, "buyer_id": shop.buyer_id, "order_id": shop.order_id,
                 "type": "DISPUTE", "reason": "NO_PRODUCT_IN_PARCEL", "text": "Pusta paczka." }),
-    )
-    .await;
+        )
+        .await;
     // Ingest orders messages of the same millisecond arbitrarily; Allegro's rarely share one.
-    control(http, base_url, "/clock/advance", json!({ "seconds": 1 })).await;
-    create(
-        http,
-        base_url,
-        &format!("/allegro/inbox/issues/{dispute}/messages"),
-        json!({ "author": "SELLER", "text": "Sprawdzimy." }),
-    )
-    .await;
-    create(
-        http,
-        base_url,
-        "/allegro/inbox/issues",
-        json!({ "seller_id": seller_id, "buyer_id": shop.buyer_id, "order_id": shop.order_id,
+    control.advance_clock(1).await;
+    control
+        .create(
+            &format!("/allegro/inbox/issues/{dispute}/messages"),
+            json!({ "author": "SELLER", "text": "Sprawdzimy." }),
+        )
+        .await;
+    control
+        .create(
+            "/allegro/inbox/issues",
+            json!({ "seller_id": seller_id, "buyer_id": shop.buyer_id, "order_id": shop.order_id,
                 "type": "CLAIM", "reason": "ITEM_IS_DAMAGED", "text": "Uszkodzony." }),
-    )
-    .await;
-    create(
-        http,
-        base_url,
+        )
+        .await;
+    control.create(
         "/allegro/inbox/threads",
         json!({ "seller_id": seller_id, "buyer_id": shop.buyer_id, "order_id": shop.order_id,
                 "type": "POST_PURCHASE_ISSUE", "sub_type": "NO_PRODUCT_IN_THE_SHIPMENT", "text": "Nie ma." }),
     )
     .await;
-    let question = create(
-        http,
-        base_url,
+    let question = control.create(
         "/allegro/inbox/threads",
         json!({ "seller_id": seller_id, "buyer_id": shop.buyer_id, "type": "COMMON", "text": "Faktura?" }),
     )
@@ -324,7 +427,11 @@ pub async fn cycle_bodies(ports: &Ports, registry: &MarketplaceRegistry) -> Vec<
     scheduler::fan_out(ports).await.expect("fan out");
     let settings = PollingSettings::reads_once(StdDuration::from_secs(60));
     run_polls(ports, registry, &settings).await;
-    ingest_all(ports).await
+    ingest_all(ports)
+        .await
+        .into_iter()
+        .map(|(body, _)| body)
+        .collect()
 }
 
 /// Runs every poll job visible now with `settings`; each job's channel and outcome.
@@ -363,8 +470,8 @@ pub async fn run_polls(
     }
 }
 
-/// Ingests every inbound event visible now; their bodies.
-pub async fn ingest_all(ports: &Ports) -> Vec<String> {
+/// Ingests every inbound event visible now; their bodies and outcomes.
+pub async fn ingest_all(ports: &Ports) -> Vec<(String, ingest::IngestOutcome)> {
     let visibility = StdDuration::from_secs(30);
     let mut ingested = Vec::new();
     loop {
@@ -378,7 +485,7 @@ pub async fn ingest_all(ports: &Ports) -> Vec<String> {
             return ingested;
         }
         for event in events {
-            ingest::handle_body(ports, &event.body)
+            let outcome = ingest::handle_body(ports, &event.body)
                 .await
                 .expect("ingest");
             ports
@@ -387,7 +494,7 @@ pub async fn ingest_all(ports: &Ports) -> Vec<String> {
                 .delete(&event.receipt)
                 .await
                 .expect("delete");
-            ingested.push(event.body);
+            ingested.push((event.body, outcome));
         }
     }
 }

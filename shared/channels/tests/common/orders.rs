@@ -1,7 +1,7 @@
 //! An Allegro account reading its order journal from the simulator, on any backend
 //! (`allegro_orders` embedded, `aws_orders` on DynamoDB Local + moto, `allegro_blocked`).
 
-use super::{allegro_registry, connect, control, create, cycle, simulator_allegro_config};
+use super::{allegro_registry, connect, cycle, simulator_allegro_config};
 use marketdesk_allegro::AllegroClient;
 use marketdesk_channels::allegro::order_journal::AllegroOrderJournal;
 use marketdesk_channels::allegro::AllegroClients;
@@ -9,8 +9,9 @@ use marketdesk_core::domain::order::Order;
 use marketdesk_core::domain::{Environment, Integration, IntegrationKind};
 use marketdesk_core::ports::{MarketplaceRegistry, Ports};
 use marketdesk_core::repo::{integrations, orders};
-use marketdesk_local::testkit::{seed_connected_integration, temp_backend, TempBackend};
 use marketdesk_sandbox::RunningSandbox;
+use marketdesk_testkit::backend::{seed_connected_integration, temp_backend, TempBackend};
+use marketdesk_testkit::SimulatorControl;
 use serde_json::{json, Value};
 use std::sync::Arc;
 
@@ -25,6 +26,8 @@ pub struct World {
     pub clients: AllegroClients,
     pub integration: Integration,
     pub http: reqwest::Client,
+    /// The simulator's control API.
+    pub control: SimulatorControl,
     pub seller_id: String,
     pub buyer_id: String,
     pub offer_id: String,
@@ -48,20 +51,11 @@ impl World {
         let sandbox = RunningSandbox::start_local().await.expect("sandbox");
         let config = simulator_allegro_config(&sandbox.base_url);
         let clients = AllegroClients::new(&config).expect("clients");
-        let http = reqwest::Client::builder()
-            .redirect(reqwest::redirect::Policy::none())
-            .build()
-            .expect("http");
+        let control = SimulatorControl::new(&sandbox.base_url);
+        let http = control.http().clone();
         let mut integration =
             seed_connected_integration(&ports, "t1", login, IntegrationKind::Allegro).await;
-        let base = sandbox.base_url.clone();
-        let seller_id = create(
-            &http,
-            &base,
-            "/allegro/sellers",
-            json!({ "login": login, "sign_in": true }),
-        )
-        .await;
+        let seller_id = control.allegro_seller(login, true).await;
         let client: &AllegroClient = clients.for_environment(Environment::Production);
         connect(&ports, client, &http, &integration).await;
         let stored = integrations::get(&*ports.store, &integration.tenant_id, &integration.id)
@@ -74,22 +68,17 @@ impl World {
         integrations::update(&*ports.store, &integration, stored.version)
             .await
             .expect("orders on");
-        let buyer = control(
-            &http,
-            &base,
-            "/allegro/buyers",
-            json!({ "login": format!("kupujacy_{login}") }),
-        )
-        .await;
-        let offer_id = create(
-            &http,
-            &base,
-            "/allegro/offers",
-            json!({ "seller_id": seller_id, "name": "Kubek", "price": "24.99" }),
-        )
-        .await;
+        let buyer = control
+            .allegro_buyer(json!({ "login": format!("kupujacy_{login}") }))
+            .await;
+        let offer_id = control
+            .create(
+                "/allegro/offers",
+                json!({ "seller_id": seller_id, "name": "Kubek", "price": "24.99" }),
+            )
+            .await;
         let registry = allegro_registry(&ports, &clients).with_order_journal(Arc::new(
-            AllegroOrderJournal::new(ports.clone(), clients.clone()),
+            AllegroOrderJournal::new(super::allegro_access(&ports, &clients), clients.clone()),
         ));
         Self {
             sandbox,
@@ -99,6 +88,7 @@ impl World {
             clients,
             integration,
             http,
+            control,
             seller_id,
             buyer_id: buyer["id"].as_str().expect("buyer id").to_owned(),
             offer_id,
@@ -111,11 +101,11 @@ impl World {
         if let (Some(target), Some(extra)) = (body.as_object_mut(), extra.as_object()) {
             target.extend(extra.clone());
         }
-        create(&self.http, &self.sandbox.base_url, "/allegro/orders", body).await
+        self.control.create("/allegro/orders", body).await
     }
 
     pub async fn act(&self, path: &str, body: Value) {
-        control(&self.http, &self.sandbox.base_url, path, body).await;
+        self.control.post(path, body).await;
     }
 
     pub async fn poll(&self) {
@@ -135,26 +125,10 @@ impl World {
 
     /// Marketplace calls under `/order` since the log was last cleared.
     pub async fn order_calls(&self) -> Vec<Value> {
-        let log: Value = self
-            .http
-            .get(format!(
-                "{}/__sandbox/requests?path_prefix=/order",
-                self.sandbox.base_url
-            ))
-            .send()
-            .await
-            .expect("log")
-            .json()
-            .await
-            .expect("json");
-        log["requests"].as_array().cloned().unwrap_or_default()
+        self.control.requests("/order").await
     }
 
     pub async fn clear_calls(&self) {
-        self.http
-            .delete(format!("{}/__sandbox/requests", self.sandbox.base_url))
-            .send()
-            .await
-            .expect("clear");
+        self.control.clear_requests().await;
     }
 }

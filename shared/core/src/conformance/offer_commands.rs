@@ -444,7 +444,7 @@ pub async fn a_stock_change_reaches_every_linked_offer_with_one_command_per_grou
     };
     let big = world.account("big", Environment::Production, on).await;
     let small = world.account("small", Environment::Production, on).await;
-    let sandbox = world.account("sandbox", Environment::Sandbox, on).await;
+    let test_account = world.account("sandbox", Environment::Sandbox, on).await;
     let off = world.account("off", Environment::Production, |_| {}).await;
     let mut big_ids = HashSet::new();
     for n in 0..1001 {
@@ -456,7 +456,7 @@ pub async fn a_stock_change_reaches_every_linked_offer_with_one_command_per_grou
         world.offer(&small, live(&small, id, "MUG", 5, now)).await;
     }
     world
-        .offer(&sandbox, live(&sandbox, "T1", "MUG", 5, now))
+        .offer(&test_account, live(&test_account, "T1", "MUG", 5, now))
         .await;
     world.offer(&off, live(&off, "O1", "MUG", 5, now)).await;
 
@@ -483,7 +483,7 @@ pub async fn a_stock_change_reaches_every_linked_offer_with_one_command_per_grou
         "nothing for the test-mode account or without stock control"
     );
     assert_eq!(world.stored_offer(&big, "B01000").await.stock, 7);
-    assert_eq!(world.stored_offer(&sandbox, "T1").await.stock, 5);
+    assert_eq!(world.stored_offer(&test_account, "T1").await.stock, 5);
     assert_eq!(world.stored_offer(&off, "O1").await.stock, 5);
     let commands = world.commands(&big).await;
     assert_eq!(commands.len(), 2);
@@ -494,7 +494,7 @@ pub async fn a_stock_change_reaches_every_linked_offer_with_one_command_per_grou
         [AccountEventKind::StockPriceCommand; 2],
         "every command is logged with its outcome"
     );
-    assert!(world.commands(&sandbox).await.is_empty());
+    assert!(world.commands(&test_account).await.is_empty());
 
     // Out of stock: 0 is not sent (it would end the offers).
     world.product(stock("MUG", 0), ChangeSource::Api).await;
@@ -669,7 +669,7 @@ pub async fn an_ended_buy_now_offer_with_stock_renews_once(base: impl Deref<Targ
         s.price_sync_since = Some(Utc::now() - Duration::days(1));
     };
     let account = world.account("renew", Environment::Production, renew).await;
-    let sandbox = world
+    let test_account = world
         .account("renew-test", Environment::Sandbox, renew)
         .await;
     let due = ended(&account, "R1", "LAMP", 5, now);
@@ -686,11 +686,11 @@ pub async fn an_ended_buy_now_offer_with_stock_renews_once(base: impl Deref<Targ
         ..ended(&account, "R4", "LAMP", 5, now)
     };
     let too_old = ended(&account, "R5", "LAMP", 60, now);
-    let test_mode = ended(&sandbox, "R6", "LAMP", 5, now);
+    let test_mode = ended(&test_account, "R6", "LAMP", 5, now);
     for offer in [&due, &opted_out, &auction, &archived, &too_old] {
         world.offer(&account, offer.clone()).await;
     }
-    world.offer(&sandbox, test_mode.clone()).await;
+    world.offer(&test_account, test_mode.clone()).await;
 
     let mut queued = Vec::new();
     for offer in [&due, &due, &opted_out, &auction, &archived, &too_old] {
@@ -701,7 +701,7 @@ pub async fn an_ended_buy_now_offer_with_stock_renews_once(base: impl Deref<Targ
         );
     }
     queued.push(
-        service::offer_changed(&world.ports, &sandbox, &test_mode)
+        service::offer_changed(&world.ports, &test_account, &test_mode)
             .await
             .expect("offer changed"),
     );
@@ -736,7 +736,7 @@ pub async fn an_ended_buy_now_offer_with_stock_renews_once(base: impl Deref<Targ
         world.log_kinds(&account).await,
         [AccountEventKind::OfferRenewal; 3]
     );
-    assert!(world.commands(&sandbox).await.is_empty());
+    assert!(world.commands(&test_account).await.is_empty());
 
     // A product out of stock renews nothing until its stock rises.
     world.product(stock("BULB", 0), ChangeSource::Api).await;

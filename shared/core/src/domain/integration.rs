@@ -1,30 +1,11 @@
 //! Integrations: a seller's connected marketplace accounts and their settings.
 
 use super::cursor::Channel;
+pub use super::marketplace::Marketplace as IntegrationKind;
 use super::ticket::{ConversationKind, TicketStatus};
 use crate::ids::{IntegrationId, TenantId};
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
-
-/// Which marketplace an integration talks to.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
-#[serde(rename_all = "snake_case")]
-pub enum IntegrationKind {
-    /// An Allegro seller account (OAuth).
-    Allegro,
-    /// An EmpikPlace (Mirakl) shop (API key).
-    Empikplace,
-}
-
-impl IntegrationKind {
-    /// The inboxes polled for this kind of account.
-    pub fn channels(self) -> &'static [Channel] {
-        match self {
-            IntegrationKind::Allegro => &[Channel::AllegroIssues, Channel::AllegroMessaging],
-            IntegrationKind::Empikplace => &[Channel::EmpikThreads],
-        }
-    }
-}
 
 /// Production or the marketplace's sandbox (test mode).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]

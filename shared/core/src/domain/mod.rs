@@ -4,10 +4,13 @@ pub mod account_event;
 pub mod actor;
 pub mod api_key;
 pub mod audit;
+pub mod author;
+pub mod budget;
 pub mod cursor;
 pub mod customer;
 pub mod erp;
 pub mod integration;
+pub mod marketplace;
 pub mod message;
 pub mod offer;
 pub mod offer_command;
@@ -15,6 +18,7 @@ pub mod order;
 pub mod order_update;
 pub mod product;
 pub mod reply;
+pub mod reply_state;
 pub mod saved_reply;
 pub mod tenant;
 pub mod ticket;
@@ -30,15 +34,16 @@ pub use cursor::{Channel, PollCursor};
 pub use customer::{Customer, FieldValue};
 pub use integration::{
     AutoresponderSettings, BusinessHours, ConnectionState, Environment, Integration,
-    IntegrationKind, IntegrationSettings, StatusMapping,
+    IntegrationSettings, StatusMapping,
 };
+pub use marketplace::{Marketplace, Marketplace as IntegrationKind, Marketplace as Source};
 pub use message::{Attachment, AuthorKind, Delivery, Message, Turn};
 pub use reply::{FileRef, Reply, ReplyLimits, ReplyState};
 pub use saved_reply::SavedReply;
 pub use tenant::Tenant;
 pub use ticket::{
     AutoreplyPlan, AutoreplyState, ConversationKind, ConversationRef, MessagePreview, PanelProduct,
-    Source, Ticket, TicketPanel, TicketStatus,
+    Ticket, TicketPanel, TicketStatus,
 };
 pub use user::{Language, User};
 pub use webhook::{DeliveryAttempt, DeliveryState, EventType, Webhook, WebhookDelivery};

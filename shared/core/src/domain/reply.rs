@@ -1,26 +1,12 @@
 //! Replies: messages agents and the autoresponder send to buyers, kept in an outbox until the
 //! marketplace has them.
 
-use super::message::AuthorKind;
+use super::author::AuthorKind;
+pub use super::reply_state::ReplyState;
 use super::ticket::ConversationKind;
 use crate::ids::{MessageId, TicketId};
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
-
-/// Where a reply stands on its way to the marketplace.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
-#[serde(rename_all = "snake_case")]
-pub enum ReplyState {
-    /// Stored and queued; the sender has not confirmed delivery yet.
-    Sending,
-    /// The marketplace has it (`external_id` set).
-    Sent,
-    /// Given up after retries or refused by the marketplace (`failure` says why).
-    Failed,
-    /// Not sent because it was no longer wanted (an autoresponse past its deadline, or the
-    /// seller answered first); `failure` says why.
-    Cancelled,
-}
 
 /// The attached file of a reply, stored beside it (the bytes are in the file store).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]

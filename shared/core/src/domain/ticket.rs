@@ -1,30 +1,11 @@
 //! Tickets: one per buyer conversation, whichever marketplace endpoint it came from.
 
-use super::message::AuthorKind;
-use super::reply::ReplyState;
+pub use super::marketplace::Marketplace as Source;
+use super::author::AuthorKind;
+use super::reply_state::ReplyState;
 use crate::ids::{CustomerId, IntegrationId, TenantId, TicketId};
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
-
-/// The marketplace a ticket came from (shown and filterable).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
-#[serde(rename_all = "snake_case")]
-pub enum Source {
-    /// Allegro.
-    Allegro,
-    /// EmpikPlace.
-    Empikplace,
-}
-
-impl Source {
-    /// The source's name in keys and filters.
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Source::Allegro => "allegro",
-            Source::Empikplace => "empikplace",
-        }
-    }
-}
 
 /// What kind of marketplace conversation a ticket mirrors.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]

@@ -1,8 +1,11 @@
 //! Webhooks: a tenant's HTTP endpoints that receive signed events, and the log of deliveries.
 
+use crate::config::{ConfigError, Env};
 use crate::ids::TenantId;
+use crate::ports::AddressPolicy;
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
+use std::time::Duration;
 
 /// What happened, as a webhook receiver is told.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
@@ -135,4 +138,49 @@ pub struct WebhookDelivery {
     pub created_at: DateTime<Utc>,
     /// The JSON body posted (the same on every attempt).
     pub payload: String,
+}
+
+/// How deliveries are made.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct WebhookSettings {
+    /// Which addresses endpoints may have.
+    pub policy: AddressPolicy,
+    /// How long one attempt may take.
+    pub timeout: Duration,
+    /// The waits after the 1st, 2nd, … failed attempt; one attempt more than waits is made.
+    pub retry_delays: Vec<Duration>,
+}
+
+impl Default for WebhookSettings {
+    fn default() -> Self {
+        let minutes = |m: u64| Duration::from_secs(m * 60);
+        Self {
+            policy: AddressPolicy::default(),
+            timeout: Duration::from_secs(10),
+            // 6 attempts over about 10.5 hours.
+            retry_delays: vec![
+                minutes(1),
+                minutes(5),
+                minutes(30),
+                minutes(120),
+                minutes(480),
+            ],
+        }
+    }
+}
+
+impl WebhookSettings {
+    /// The settings from `MARKETDESK_WEBHOOKS_ALLOW_PRIVATE` (default: refuse private targets).
+    pub fn from_env(env: &Env) -> Result<Self, ConfigError> {
+        let mut settings = Self::default();
+        if let Some(allow) = env.flag("MARKETDESK_WEBHOOKS_ALLOW_PRIVATE")? {
+            settings.policy.allow_private = allow;
+        }
+        Ok(settings)
+    }
+
+    /// The most attempts one delivery gets.
+    pub fn max_attempts(&self) -> usize {
+        self.retry_delays.len() + 1
+    }
 }

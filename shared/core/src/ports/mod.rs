@@ -4,6 +4,7 @@
 //! The conformance suite (`crate::conformance`, feature `conformance`) holds both to one contract.
 
 pub mod budget;
+pub mod call_budget;
 pub mod clock;
 pub mod connector;
 pub mod credentials;
@@ -11,6 +12,7 @@ pub mod delivery;
 pub mod heartbeat;
 pub mod marketplace;
 pub mod notifier;
+pub mod oauth;
 pub mod offers;
 pub mod order_updates;
 pub mod orders;
@@ -18,11 +20,13 @@ pub mod queue;
 pub mod secrets;
 pub mod store;
 pub mod text_index;
+pub mod tokens;
 pub mod webhook;
 
 use std::sync::Arc;
 
 pub use budget::{Admission, BudgetBlock, BudgetError, MemoryBudget, RateBudget};
+pub use call_budget::CallBudget;
 pub use clock::{Clock, ManualClock, SystemClock};
 pub use connector::{AccountConnector, ConnectFailure, DeviceAuthorizationInfo, NoConnector};
 pub use credentials::{
@@ -35,6 +39,7 @@ pub use marketplace::{
     ConversationSource, MarketplaceError, MarketplaceRegistry, Marketplaces, PollBatch,
 };
 pub use notifier::{Notification, Notifier, NotifyError};
+pub use oauth::{AuthorizationRequest, DevicePoll, DeviceStart, Grant, OAuthProvider};
 pub use queue::{Queue, QueueError, QueueMessage, QueueStats};
 pub use secrets::{SecretName, Secrets, SecretsError};
 pub use store::{
@@ -42,6 +47,7 @@ pub use store::{
     StoreError, WriteOp,
 };
 pub use text_index::{TextDoc, TextIndex, TextIndexError};
+pub use tokens::{AccessTokens, ApiKeys, RefreshError, TokenRefresher, TokenSet};
 pub use webhook::{
     AddressPolicy, HostResolver, SystemResolver, TransportError, WebhookRequest, WebhookResponse,
     WebhookTransport,

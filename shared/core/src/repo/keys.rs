@@ -5,7 +5,13 @@ use crate::domain::{Channel, ConversationRef};
 use crate::ids::{
     ApiKeyId, CustomerId, IntegrationId, MessageId, SavedReplyId, TenantId, TicketId, UserId,
 };
-use crate::ports::{IndexKey, Key};
+use crate::ports::{IndexKey, Key, SecretName, SecretsError};
+use chrono::{DateTime, SecondsFormat, Utc};
+
+/// A timestamp whose string order is its time order (fixed width, UTC).
+pub fn sortable(time: DateTime<Utc>) -> String {
+    time.to_rfc3339_opts(SecondsFormat::Millis, true)
+}
 
 /// GSI1 partition listing every integration of every tenant (the scheduler's fan-out).
 pub const ALL_INTEGRATIONS: &str = "INTEGRATIONS";
@@ -169,7 +175,7 @@ pub fn autoreply_due_index(
 /// The due-index sort key bound covering every entry due at or before `now`.
 pub fn autoreply_due_until(now: chrono::DateTime<chrono::Utc>) -> String {
     // `~` sorts after every character of a tenant or ticket id.
-    format!("{}~", super::tickets::sortable(now))
+    format!("{}~", sortable(now))
 }
 
 /// Prefix of every outbox reply of a ticket.
@@ -385,4 +391,70 @@ pub fn product_offer(
         tenant_partition(tenant),
         format!("{}{integration}#{offer_id}", product_offers_prefix(sku)),
     )
+}
+
+// Items outside the tenant partitions (one partition per kind, or per item).
+
+/// An OAuth authorization request in flight, by its random `state` (single use).
+pub fn oauth_state(state: &str) -> Key {
+    Key::new("OAUTHSTATE", state.to_owned())
+}
+
+/// A named lease (`token-refresh#<tenant>#<integration>`: one refresh at a time).
+pub fn lease(name: &str) -> Key {
+    Key::new("LEASE", name.to_owned())
+}
+
+/// The poll lease of one integration's channel: at most one poll job queued or running.
+pub fn poll_lease(tenant: &TenantId, integration: &IntegrationId, channel: Channel) -> Key {
+    Key::new(
+        format!("POLL_LEASE#{tenant}#{integration}#{}", channel.as_str()),
+        "LEASE",
+    )
+}
+
+/// The item the health check reads (never written: reading an absent item proves the store
+/// answers).
+pub fn health_probe() -> Key {
+    Key::new("HEALTH", "PROBE")
+}
+
+/// Partition of the device-flow grants waiting for a seller's confirmation (the scheduler
+/// reads them all each tick).
+pub const DEVICE_GRANTS: &str = "DEVICEGRANT";
+
+/// A device-flow grant waiting for the seller to confirm.
+pub fn device_grant(tenant: &TenantId, id: &IntegrationId) -> Key {
+    Key::new(DEVICE_GRANTS, format!("{tenant}#{id}"))
+}
+
+// Secret names (the secrets port). Ids are generated here or checked by the API, so the
+// infallible names fall back to a fixed valid name only for ids that could never occur.
+
+/// The secret holding an OAuth integration's token pair.
+pub fn oauth_tokens_secret(tenant: &TenantId, integration: &IntegrationId) -> SecretName {
+    SecretName::new(format!("integrations/{tenant}/{integration}/oauth-tokens"))
+        .unwrap_or_else(|_| SecretName::new("integrations/invalid/oauth-tokens").expect("valid"))
+}
+
+/// The secret holding a device-flow grant's device code while it waits.
+pub fn device_code_secret(tenant: &TenantId, integration: &IntegrationId) -> SecretName {
+    SecretName::new(format!("integrations/{tenant}/{integration}/device-code"))
+        .unwrap_or_else(|_| SecretName::new("integrations/invalid/device-code").expect("valid"))
+}
+
+/// The secret holding an EmpikPlace integration's API key.
+pub fn api_key_secret(
+    tenant: &TenantId,
+    integration: &IntegrationId,
+) -> Result<SecretName, SecretsError> {
+    SecretName::new(format!("integrations/{tenant}/{integration}/api-key"))
+}
+
+/// The secret holding a webhook endpoint's signing secrets.
+pub fn webhook_signing_secret(
+    tenant: &TenantId,
+    webhook: &str,
+) -> Result<SecretName, SecretsError> {
+    SecretName::new(format!("webhooks/{tenant}/{webhook}/signing-secret"))
 }

@@ -7,7 +7,7 @@ use chrono::{DateTime, Duration, Utc};
 use serde_json::json;
 
 fn key(name: &str) -> Key {
-    Key::new("LEASE", name.to_owned())
+    super::keys::lease(name)
 }
 
 /// Takes the lease `name` for `holder` until `now + ttl`, if nobody holds a live one.

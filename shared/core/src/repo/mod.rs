@@ -8,6 +8,7 @@ pub mod api_keys;
 pub mod audit;
 pub mod cursors;
 pub mod customers;
+pub mod device_grants;
 pub mod erp_feed;
 pub mod files;
 pub mod integrations;

@@ -25,7 +25,7 @@ pub struct PendingAuthorization {
 }
 
 fn key(state: &str) -> Key {
-    Key::new("OAUTHSTATE", state.to_owned())
+    super::keys::oauth_state(state)
 }
 
 /// Stores a new pending authorization.

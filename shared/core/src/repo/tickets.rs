@@ -6,13 +6,9 @@ use crate::ids::{TenantId, TicketId};
 use crate::ports::{
     Condition, Index, Item, PageCursor, Query, SortKeyCondition, Store, StoreError, WriteOp,
 };
-use chrono::{DateTime, SecondsFormat, Utc};
 use serde_json::json;
 
-/// A timestamp whose string order is its time order (fixed width, UTC).
-pub fn sortable(time: DateTime<Utc>) -> String {
-    time.to_rfc3339_opts(SecondsFormat::Millis, true)
-}
+pub use super::keys::sortable;
 
 fn ticket_item(ticket: &Ticket, version: u64) -> Item {
     let item = Item {

@@ -10,88 +10,14 @@
 //! slots of a second, and a reply always finds one. A 429 blocks the key for every worker
 //! for at least 60 s (longer when the marketplace says so); calls wait in their queues.
 
-use crate::ports::{Admission, Clock, RateBudget};
+pub use crate::domain::budget::{
+    BudgetPolicy, Priority, ALLEGRO_PER_MINUTE, BLOCK_FLOOR, DEFAULT_BACKGROUND_SHARE,
+    DEFAULT_MAX_WAIT,
+};
+use crate::ports::{Admission, CallBudget, Clock, RateBudget};
 use chrono::{DateTime, Utc};
 use std::sync::Arc;
 use std::time::Duration;
-
-/// Who a call is for, most urgent first.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
-pub enum Priority {
-    /// A reply or an autoresponse: a buyer is waiting.
-    Reply,
-    /// Renewing an account's tokens (or connecting one).
-    TokenRefresh,
-    /// Reading buyer conversations.
-    Poll,
-    /// Reading orders.
-    Orders,
-    /// Offers and catalogue work.
-    Offers,
-}
-
-impl Priority {
-    /// Every priority, most urgent first.
-    pub const ALL: [Priority; 5] = [
-        Priority::Reply,
-        Priority::TokenRefresh,
-        Priority::Poll,
-        Priority::Orders,
-        Priority::Offers,
-    ];
-}
-
-/// Allegro's published limit per client id.
-pub const ALLEGRO_PER_MINUTE: u32 = 9000;
-/// The default share of a second that background polling may fill.
-pub const DEFAULT_BACKGROUND_SHARE: f64 = 0.8;
-/// The least a key stays blocked after a 429.
-pub const BLOCK_FLOOR: Duration = Duration::from_secs(60);
-/// How long a call waits in the process for a slot before its job is put back in the queue.
-pub const DEFAULT_MAX_WAIT: Duration = Duration::from_secs(10);
-
-/// How big a budget is and how it is shared.
-#[derive(Debug, Clone, Copy, PartialEq)]
-pub struct BudgetPolicy {
-    /// Calls per minute (`None`: no per-second ceiling, only 429 blocks; EmpikPlace shops,
-    /// whose limits Mirakl does not publish).
-    pub per_minute: Option<u32>,
-    /// Share of each second that buyer-conversation polls may fill (0.1–1.0).
-    pub background_share: f64,
-}
-
-impl BudgetPolicy {
-    /// Allegro's budget: 9000 calls a minute, 80 % for background polling.
-    pub fn allegro() -> Self {
-        Self {
-            per_minute: Some(ALLEGRO_PER_MINUTE),
-            background_share: DEFAULT_BACKGROUND_SHARE,
-        }
-    }
-
-    /// Blocks only (EmpikPlace shops).
-    pub fn blocks_only() -> Self {
-        Self {
-            per_minute: None,
-            background_share: DEFAULT_BACKGROUND_SHARE,
-        }
-    }
-
-    /// The calls `priority` may count in one second (at least 1), `None` without a limit.
-    pub fn ceiling(&self, priority: Priority) -> Option<u32> {
-        let per_second = f64::from(self.per_minute?) / 60.0;
-        let share = self.background_share.clamp(0.1, 1.0);
-        let fraction = match priority {
-            Priority::Reply => 1.0,
-            Priority::TokenRefresh => (1.0 + share) / 2.0,
-            Priority::Poll => share,
-            Priority::Orders => share * 0.75,
-            Priority::Offers => share * 0.5,
-        };
-        // Float-to-int casts saturate; the value is at most `per_minute / 60`.
-        Some(((per_second * fraction).floor() as u32).max(1))
-    }
-}
 
 /// Why a call may not be sent now: the key is blocked, or no slot came free in time. The
 /// caller puts its work back in the queue for `retry_after`; nothing is lost.
@@ -199,6 +125,24 @@ impl Budget {
         &self,
     ) -> Result<Vec<crate::ports::BudgetBlock>, crate::ports::BudgetError> {
         self.shared.blocks(self.clock.now()).await
+    }
+}
+
+#[async_trait::async_trait]
+impl CallBudget for Budget {
+    async fn admit(
+        &self,
+        key: &str,
+        priority: Priority,
+        policy: &BudgetPolicy,
+    ) -> Result<(), Duration> {
+        self.acquire(key, priority, policy)
+            .await
+            .map_err(|not_now| not_now.retry_after)
+    }
+
+    async fn rate_limited(&self, key: &str, retry_after: Duration) -> Duration {
+        Budget::rate_limited(self, key, retry_after).await
     }
 }
 

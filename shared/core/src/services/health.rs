@@ -4,7 +4,7 @@
 
 use crate::domain::{Channel, ConnectionState, Integration};
 use crate::ids::{IntegrationId, TenantId};
-use crate::ports::{Key, PageCursor, Ports, QueueStats};
+use crate::ports::{PageCursor, Ports, QueueStats};
 use crate::repo::{cursors, integrations, RepoError};
 use chrono::{DateTime, Utc};
 use serde::Serialize;
@@ -109,7 +109,7 @@ pub struct SystemHealth {
 
 /// Reads one absent item and asks each queue for its counts (nothing is received or changed).
 pub async fn system(ports: &Ports) -> SystemHealth {
-    let store = match ports.store.get(&Key::new("HEALTH", "PROBE")).await {
+    let store = match ports.store.get(&crate::repo::keys::health_probe()).await {
         Ok(_) => Check::Ok,
         Err(error) => {
             tracing::error!(%error, "health check: store unavailable");

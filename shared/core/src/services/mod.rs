@@ -1,5 +1,6 @@
 //! What each function does, as plain functions over the ports. Handlers only decode and encode.
 
+pub mod account_access;
 pub mod account_log;
 pub mod alerts;
 pub mod api_keys;
@@ -11,6 +12,7 @@ pub mod buyers;
 pub mod caller;
 pub mod catalogue;
 pub mod comments;
+pub mod connect;
 pub mod crm;
 pub mod customer_export;
 pub mod customer_views;
@@ -41,6 +43,7 @@ pub mod sender;
 pub mod signatures;
 pub mod sla;
 pub mod ticket_views;
+pub mod ticks;
 pub mod timeline;
 pub mod token_refresh;
 pub mod tokens;

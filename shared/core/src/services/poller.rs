@@ -6,6 +6,7 @@ use crate::domain::Channel;
 use crate::jobs::{InboundDelivery, PollJob};
 use crate::ports::{MarketplaceError, Marketplaces, Ports};
 use crate::repo::{cursors, integrations};
+use chrono::{DateTime, Utc};
 use std::time::Duration;
 
 /// What one poll job did.
@@ -88,7 +89,7 @@ pub async fn run_with(
     }
     let re_read = active_until
         .filter(|until| *until > now)
-        .map(|_| settings.active_every);
+        .map(|_| re_read_in(job, settings, now));
     polling::finish_with_follow_up(
         ports,
         job,
@@ -100,6 +101,19 @@ pub async fn run_with(
     )
     .await?;
     outcome
+}
+
+/// When an active account's inbox is read again: after the re-read pause, or at its next
+/// regular read when that comes sooner (below a 12 s interval, or an issues read just due).
+/// The queued re-read holds the inbox's lease, so the scheduler's read meanwhile is folded
+/// into it: were it always the pause, an active account would be read less often than an
+/// idle one whenever the cadence is shorter than the pause.
+fn re_read_in(job: &PollJob, settings: &PollingSettings, now: DateTime<Utc>) -> Duration {
+    let cadence = settings.wanted(job.channel).max(settings.tick);
+    let key = polling::phase_key(&job.tenant_id, &job.integration_id, job.channel);
+    settings
+        .active_every
+        .min(crate::polling::next_due_in(&key, cadence, now))
 }
 
 /// Reads the channel once. The cursor advances only after every event is queued, so a crash

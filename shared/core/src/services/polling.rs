@@ -8,30 +8,19 @@
 //! is merged: dropped without a marketplace call. The lease is a store item with an expiry
 //! (a conditional write, `repo::leases::take_at`), so a lost job or a dead worker frees it.
 
-use crate::config::{ConfigError, Env};
 use crate::domain::Channel;
 use crate::ids::{IntegrationId, TenantId};
 use crate::jobs::PollJob;
+pub use crate::polling::{
+    PollingSettings, DEFAULT_ACTIVE_EVERY, DEFAULT_ACTIVE_FOR, DEFAULT_ACTIVE_RESERVE,
+    DEFAULT_ISSUES_EVERY, DEFAULT_OFFERS_EVERY,
+};
 use crate::ports::{Key, Ports};
 use crate::repo::leases;
-use crate::services::budget::BudgetPolicy;
 use crate::services::ServiceError;
 use chrono::{DateTime, Utc};
 use std::time::Duration;
 
-/// Default cadence of `/sale/issues`: since 2026-10-28 new problems arrive in Message Center,
-/// so claims and older disputes are read less often: every 5 ticks, at most this (5 minutes
-/// at the default one-minute tick), never faster than the tick.
-pub const DEFAULT_ISSUES_EVERY: Duration = Duration::from_secs(300);
-/// Default cadence of an account's offers (`/sale/offer-events`): background work at the
-/// lowest priority, read well inside the journal's 24 hours.
-pub const DEFAULT_OFFERS_EVERY: Duration = Duration::from_secs(600);
-/// Default pause between re-reads of an account with a conversation that just changed.
-pub const DEFAULT_ACTIVE_EVERY: Duration = Duration::from_secs(12);
-/// Default time an account counts as active after a change was read.
-pub const DEFAULT_ACTIVE_FOR: Duration = Duration::from_secs(180);
-/// Default share of the polling budget kept free for the re-reads of active accounts.
-pub const DEFAULT_ACTIVE_RESERVE: f64 = 0.05;
 /// How long a running poll holds its lease: longer than any poll may take (the serve loop
 /// gives up on a job after `MARKETDESK_POLL_TIMEOUT`, at most 170 s) and than the queue's
 /// visibility timeout, so a job redelivered after a crash still finds its lease.
@@ -39,148 +28,6 @@ pub const RUN_HOLD: Duration = Duration::from_secs(240);
 /// The least a queued job holds its lease beyond its delay; a job stuck longer in a queue
 /// loses the lease and a later tick queues another (the stuck one is then merged).
 pub const QUEUED_HOLD_FLOOR: Duration = Duration::from_secs(120);
-
-/// How often each inbox is read, and how active accounts are re-read.
-#[derive(Debug, Clone, Copy, PartialEq)]
-pub struct PollingSettings {
-    /// The scheduler's period: the poll interval of `serve`, one minute on AWS.
-    pub tick: Duration,
-    /// Allegro Message Center (`MARKETDESK_POLL_MESSAGING_EVERY`, default: every tick).
-    pub messaging_every: Duration,
-    /// Allegro `/sale/issues` (`MARKETDESK_POLL_ISSUES_EVERY`, default 5 ticks, at most 5
-    /// minutes).
-    pub issues_every: Duration,
-    /// EmpikPlace threads (`MARKETDESK_POLL_EMPIK_EVERY`, default: every tick).
-    pub empik_every: Duration,
-    /// Allegro offers (`MARKETDESK_POLL_OFFERS_EVERY`, default 10 minutes, never faster than
-    /// the tick).
-    pub offers_every: Duration,
-    /// Re-read an account this often while it is active (`MARKETDESK_POLL_ACTIVE_EVERY`,
-    /// default 12 s).
-    pub active_every: Duration,
-    /// An account stays active this long after a change was read
-    /// (`MARKETDESK_POLL_ACTIVE_FOR`, default 3 minutes; `0` turns re-reads off).
-    pub active_for: Duration,
-    /// Share of the polling budget kept for the re-reads (`MARKETDESK_POLL_ACTIVE_RESERVE`,
-    /// 0.0–0.9, default 0.05).
-    pub active_reserve: f64,
-    /// The Allegro budget the polls must fit in (its background share).
-    pub allegro_budget: BudgetPolicy,
-}
-
-impl PollingSettings {
-    /// The defaults for a scheduler running every `tick`.
-    pub fn new(tick: Duration) -> Self {
-        Self {
-            tick,
-            messaging_every: tick,
-            issues_every: (tick * 5).min(DEFAULT_ISSUES_EVERY).max(tick),
-            empik_every: tick,
-            offers_every: DEFAULT_OFFERS_EVERY.max(tick),
-            active_every: DEFAULT_ACTIVE_EVERY,
-            active_for: DEFAULT_ACTIVE_FOR,
-            active_reserve: DEFAULT_ACTIVE_RESERVE,
-            allegro_budget: BudgetPolicy::allegro(),
-        }
-    }
-
-    /// The defaults overridden by the `MARKETDESK_POLL_*` variables.
-    pub fn from_env(
-        env: &Env,
-        tick: Duration,
-        allegro_budget: BudgetPolicy,
-    ) -> Result<Self, ConfigError> {
-        let mut settings = Self {
-            allegro_budget,
-            ..Self::new(tick)
-        };
-        let at_least_tick = |var: &str, value: Option<Duration>, default: Duration| match value {
-            Some(every) if every < tick => Err(ConfigError::Invalid {
-                var: var.to_owned(),
-                value: format!("{}s", every.as_secs_f64()),
-                reason: format!(
-                    "an inbox cannot be read more often than the scheduler runs ({}s)",
-                    tick.as_secs_f64()
-                ),
-            }),
-            Some(every) => Ok(every),
-            None => Ok(default),
-        };
-        settings.messaging_every = at_least_tick(
-            "MARKETDESK_POLL_MESSAGING_EVERY",
-            env.duration("MARKETDESK_POLL_MESSAGING_EVERY")?,
-            settings.messaging_every,
-        )?;
-        settings.issues_every = at_least_tick(
-            "MARKETDESK_POLL_ISSUES_EVERY",
-            env.duration("MARKETDESK_POLL_ISSUES_EVERY")?,
-            settings.issues_every,
-        )?;
-        settings.empik_every = at_least_tick(
-            "MARKETDESK_POLL_EMPIK_EVERY",
-            env.duration("MARKETDESK_POLL_EMPIK_EVERY")?,
-            settings.empik_every,
-        )?;
-        settings.offers_every = at_least_tick(
-            "MARKETDESK_POLL_OFFERS_EVERY",
-            env.duration("MARKETDESK_POLL_OFFERS_EVERY")?,
-            settings.offers_every,
-        )?;
-        if let Some(every) = env.duration("MARKETDESK_POLL_ACTIVE_EVERY")? {
-            settings.active_every = every;
-        }
-        if let Some(value) = env.optional("MARKETDESK_POLL_ACTIVE_FOR") {
-            settings.active_for = if value.trim() == "0" {
-                Duration::ZERO
-            } else {
-                env.duration("MARKETDESK_POLL_ACTIVE_FOR")?
-                    .unwrap_or(DEFAULT_ACTIVE_FOR)
-            };
-        }
-        if let Some(value) = env.optional("MARKETDESK_POLL_ACTIVE_RESERVE") {
-            settings.active_reserve = value
-                .trim()
-                .parse::<f64>()
-                .ok()
-                .filter(|share| (0.0..=0.9).contains(share))
-                .ok_or_else(|| ConfigError::Invalid {
-                    var: "MARKETDESK_POLL_ACTIVE_RESERVE".into(),
-                    value: value.into(),
-                    reason: "expected a share between 0.0 and 0.9".into(),
-                })?;
-        }
-        Ok(settings)
-    }
-
-    /// How often `channel` should be read when the budget allows.
-    pub fn wanted(&self, channel: Channel) -> Duration {
-        match channel {
-            Channel::AllegroMessaging => self.messaging_every,
-            Channel::AllegroIssues => self.issues_every,
-            Channel::EmpikThreads => self.empik_every,
-            // The order journal: one call per read, as often as Message Center.
-            Channel::AllegroOrders => self.messaging_every,
-            Channel::AllegroOffers => self.offers_every,
-        }
-    }
-
-    /// Allegro calls a minute the scheduled polls may plan for: the background share of the
-    /// budget less the reserve for active accounts.
-    pub fn allegro_poll_calls_per_minute(&self) -> Option<f64> {
-        let per_minute = f64::from(self.allegro_budget.per_minute?);
-        let share = self.allegro_budget.background_share.clamp(0.1, 1.0);
-        Some(per_minute * share * (1.0 - self.active_reserve.clamp(0.0, 0.9)))
-    }
-
-    /// Settings that read each inbox once per job, without re-reads of active accounts (the
-    /// "everything now" path of tests and tools).
-    pub fn reads_once(tick: Duration) -> Self {
-        Self {
-            active_for: Duration::ZERO,
-            ..Self::new(tick)
-        }
-    }
-}
 
 /// The name of one integration's channel that fixes its phase in the cadence
 /// ([`crate::polling::phase`]): the same on every worker and tick.
@@ -229,10 +76,7 @@ pub async fn request_poll(
 /// The lease item of one integration's channel (a partition of its own, so leases never
 /// crowd one DynamoDB partition).
 pub fn lease_key(tenant: &TenantId, integration: &IntegrationId, channel: Channel) -> Key {
-    Key::new(
-        format!("POLL_LEASE#{tenant}#{integration}#{}", channel.as_str()),
-        "LEASE",
-    )
+    crate::repo::keys::poll_lease(tenant, integration, channel)
 }
 
 fn until(now: DateTime<Utc>, hold: Duration) -> DateTime<Utc> {
@@ -364,6 +208,8 @@ pub async fn finish_with_follow_up(
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::config::Env;
+    use crate::domain::budget::BudgetPolicy;
 
     const MINUTE: Duration = Duration::from_secs(60);
 
@@ -377,9 +223,11 @@ mod tests {
             DEFAULT_ISSUES_EVERY
         );
         assert_eq!(settings.wanted(Channel::EmpikThreads), MINUTE);
-        // 80 % of 9000 less the 5 % reserve for active accounts.
+        // 80 % of 9000 for every poll, of which 5 % is kept for re-reads of active accounts
+        // once the cadences stretch.
         let calls = settings.allegro_poll_calls_per_minute().expect("a ceiling");
-        assert!((calls - 6840.0).abs() < 1e-6, "{calls}");
+        assert!((calls - 7200.0).abs() < 1e-6, "{calls}");
+        assert!((settings.allegro_reserve_per_minute() - 360.0).abs() < 1e-6);
     }
 
     #[test]
@@ -394,6 +242,7 @@ mod tests {
         assert_eq!(settings.issues_every, Duration::from_secs(600));
         assert_eq!(settings.active_for, Duration::ZERO);
         assert_eq!(settings.allegro_poll_calls_per_minute(), Some(7200.0));
+        assert_eq!(settings.allegro_reserve_per_minute(), 0.0);
         for (var, value) in [
             ("MARKETDESK_POLL_MESSAGING_EVERY", "10s"),
             ("MARKETDESK_POLL_ISSUES_EVERY", "often"),

@@ -114,13 +114,13 @@ fn check_hours(hours: &BusinessHours) -> Result<(), RequestError> {
             "must list working days as numbers 1 (Monday) to 7 (Sunday)",
         ));
     }
-    let start = super::integrations::clock_time(&hours.start).ok_or_else(|| {
+    let start = super::validation::clock_time(&hours.start).ok_or_else(|| {
         RequestError::invalid(format!("{field}.start"), "must be a time such as 08:00")
     })?;
     if hours.end.trim() == "24:00" {
         return Ok(());
     }
-    let end = super::integrations::clock_time(&hours.end).ok_or_else(|| {
+    let end = super::validation::clock_time(&hours.end).ok_or_else(|| {
         RequestError::invalid(
             format!("{field}.end"),
             "must be a time such as 16:00, or 24:00 for the end of the day",

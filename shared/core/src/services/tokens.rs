@@ -5,9 +5,9 @@
 use super::ServiceError;
 use crate::domain::{ConnectionState, Integration};
 use crate::ids::{IntegrationId, TenantId};
+pub use crate::ports::tokens::{RefreshError, TokenRefresher, TokenSet};
 use crate::ports::{Ports, SecretName};
 use crate::repo::{integrations, is_conflict, leases};
-use async_trait::async_trait;
 use chrono::{DateTime, Duration, Utc};
 use secrecy::{ExposeSecret, SecretString};
 use serde::{Deserialize, Serialize};
@@ -22,53 +22,12 @@ pub const MIN_REMAINING_ON_USE: Duration = Duration::minutes(5);
 /// How long one refresh may hold the integration's lease.
 pub const LEASE_TTL: Duration = Duration::seconds(60);
 
-/// An account's token pair.
-#[derive(Clone)]
-pub struct TokenSet {
-    /// Bearer token for API calls.
-    pub access_token: SecretString,
-    /// Token to get the next pair.
-    pub refresh_token: SecretString,
-    /// When the access token stops working.
-    pub access_expires_at: DateTime<Utc>,
-}
-
-impl std::fmt::Debug for TokenSet {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("TokenSet")
-            .field("access_expires_at", &self.access_expires_at)
-            .finish_non_exhaustive()
-    }
-}
-
 /// The stored form (only ever written to the secrets port).
 #[derive(Serialize, Deserialize)]
 struct StoredTokens {
     access_token: String,
     refresh_token: String,
     access_expires_at: DateTime<Utc>,
-}
-
-/// Why a refresh failed.
-#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
-pub enum RefreshError {
-    /// The marketplace refused the refresh token for good (invalid_grant, revoked app).
-    #[error("the marketplace refused the refresh token: {0}")]
-    Rejected(String),
-    /// A network fault, 5xx or rate limit: try again later.
-    #[error("refresh failed for now: {0}")]
-    Unavailable(String),
-}
-
-/// Exchanges a refresh token for a new pair at the marketplace.
-#[async_trait]
-pub trait TokenRefresher: Send + Sync {
-    /// The new pair (the old refresh token dies soon after).
-    async fn refresh(
-        &self,
-        integration: &Integration,
-        refresh_token: &SecretString,
-    ) -> Result<TokenSet, RefreshError>;
 }
 
 /// What a refresh attempt did.
@@ -88,9 +47,7 @@ pub enum RefreshOutcome {
 
 /// The secret holding an integration's token pair.
 pub fn secret_name(tenant: &TenantId, integration: &IntegrationId) -> SecretName {
-    // Ids are generated here or checked by the API, so the name is always valid.
-    SecretName::new(format!("integrations/{tenant}/{integration}/oauth-tokens"))
-        .unwrap_or_else(|_| SecretName::new("integrations/invalid/oauth-tokens").expect("valid"))
+    crate::repo::keys::oauth_tokens_secret(tenant, integration)
 }
 
 /// Stores a pair.

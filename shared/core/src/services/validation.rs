@@ -130,6 +130,17 @@ pub fn email(field: &str, address: &str) -> Result<(), RequestError> {
     Ok(())
 }
 
+/// A time as the API documents it: `H:MM` or `HH:MM`, white space around ignored (chrono's
+/// `%H:%M` alone would also take `8:5` or `08: 00`).
+pub(crate) fn clock_time(text: &str) -> Option<chrono::NaiveTime> {
+    let (hours, minutes) = text.trim().split_once(':')?;
+    let digits = |part: &str| part.bytes().all(|b| b.is_ascii_digit());
+    let shaped = (1..=2).contains(&hours.len()) && minutes.len() == 2;
+    (shaped && digits(hours) && digits(minutes))
+        .then(|| super::autoresponder::text::parse_time(text))
+        .flatten()
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

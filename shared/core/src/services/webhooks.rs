@@ -20,7 +20,6 @@ use super::paging::{self, Position};
 use super::people::secrets as random;
 use super::request::{cursor_error, RequestError};
 use super::{validation, ServiceError};
-use crate::config::{ConfigError, Env};
 use crate::domain::{
     Actor, DeliveryAttempt, DeliveryState, EventType, Subject, SubjectKind, Webhook,
     WebhookDelivery,
@@ -53,50 +52,7 @@ pub const JOB_KIND: &str = "webhook_delivery";
 
 type HmacSha256 = hmac::Hmac<sha2_hmac::Sha256>;
 
-/// How deliveries are made.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct WebhookSettings {
-    /// Which addresses endpoints may have.
-    pub policy: AddressPolicy,
-    /// How long one attempt may take.
-    pub timeout: Duration,
-    /// The waits after the 1st, 2nd, … failed attempt; one attempt more than waits is made.
-    pub retry_delays: Vec<Duration>,
-}
-
-impl Default for WebhookSettings {
-    fn default() -> Self {
-        let minutes = |m: u64| Duration::from_secs(m * 60);
-        Self {
-            policy: AddressPolicy::default(),
-            timeout: Duration::from_secs(10),
-            // 6 attempts over about 10.5 hours.
-            retry_delays: vec![
-                minutes(1),
-                minutes(5),
-                minutes(30),
-                minutes(120),
-                minutes(480),
-            ],
-        }
-    }
-}
-
-impl WebhookSettings {
-    /// The settings from `MARKETDESK_WEBHOOKS_ALLOW_PRIVATE` (default: refuse private targets).
-    pub fn from_env(env: &Env) -> Result<Self, ConfigError> {
-        let mut settings = Self::default();
-        if let Some(allow) = env.flag("MARKETDESK_WEBHOOKS_ALLOW_PRIVATE")? {
-            settings.policy.allow_private = allow;
-        }
-        Ok(settings)
-    }
-
-    /// The most attempts one delivery gets.
-    pub fn max_attempts(&self) -> usize {
-        self.retry_delays.len() + 1
-    }
-}
+pub use crate::domain::webhook::WebhookSettings;
 
 // ---------------------------------------------------------------- secrets
 
@@ -111,7 +67,7 @@ struct SigningSecrets {
 }
 
 fn secret_name(tenant: &TenantId, id: &str) -> Result<SecretName, RequestError> {
-    SecretName::new(format!("webhooks/{tenant}/{id}/signing-secret"))
+    crate::repo::keys::webhook_signing_secret(tenant, id)
         .map_err(|e| RequestError::Internal(e.to_string()))
 }
 

@@ -13,7 +13,7 @@ use marketdesk_core::ids::CustomerId;
 use marketdesk_core::repo::{customers, tickets};
 use marketdesk_core::services::api_keys;
 use marketdesk_http::{openapi_document, route_table, router, AppState};
-use marketdesk_local::testkit::{temp_backend, TempBackend};
+use marketdesk_testkit::backend::{temp_backend, TempBackend};
 use secrecy::ExposeSecret;
 use serde_json::{json, Value};
 use std::collections::BTreeMap;

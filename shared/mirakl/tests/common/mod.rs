@@ -3,6 +3,7 @@
 
 use marketdesk_mirakl::{MiraklClient, MiraklConfig, RetryPolicy};
 use marketdesk_sandbox::RunningSandbox;
+use marketdesk_testkit::SimulatorControl;
 use serde_json::{json, Value};
 use std::time::Duration;
 
@@ -13,8 +14,8 @@ pub const API_KEY: &str = "test-key-8f2c1e9a";
 pub struct World {
     /// The simulator.
     pub sandbox: RunningSandbox,
-    /// Plain HTTP client for control calls.
-    pub control: reqwest::Client,
+    /// The simulator's control API.
+    pub control: SimulatorControl,
     /// The shop.
     pub shop_id: i64,
     /// The customer.
@@ -26,8 +27,8 @@ impl World {
     pub async fn new() -> Self {
         let sandbox = RunningSandbox::start_local().await.expect("sandbox starts");
         let mut world = Self {
+            control: SimulatorControl::new(&sandbox.base_url),
             sandbox,
-            control: reqwest::Client::new(),
             shop_id: 0,
             customer_id: String::new(),
         };
@@ -54,46 +55,20 @@ impl World {
         MiraklClient::new(self.config(API_KEY)).expect("client")
     }
 
-    /// POST `body` to the control API at `path`; the answer must be a success.
-    pub async fn post(&self, path: &str, body: Value) -> Value {
-        let response = self
-            .control
-            .post(format!("{}/__sandbox{path}", self.sandbox.base_url))
-            .json(&body)
-            .send()
-            .await
-            .expect("control call");
-        let status = response.status();
-        let text = response.text().await.expect("control answer");
-        assert!(status.is_success(), "POST {path}: {status} {text}");
-        serde_json::from_str(&text).unwrap_or(Value::Null)
-    }
-
-    /// GET a control resource.
-    pub async fn get(&self, path: &str) -> Value {
-        let response = self
-            .control
-            .get(format!("{}/__sandbox{path}", self.sandbox.base_url))
-            .send()
-            .await
-            .expect("control call");
-        assert!(response.status().is_success(), "GET {path}");
-        response.json().await.expect("control JSON")
-    }
-
     /// A new shop; `api_key` names an existing key to give it a second shop.
     pub async fn create_shop(&self, name: &str, api_key: Option<&str>) -> i64 {
         let mut body = json!({ "name": name });
         if let Some(key) = api_key {
             body["api_key"] = json!(key);
         }
-        let created = self.post("/mirakl/shops", body).await;
+        let created = self.control.post("/mirakl/shops", body).await;
         created["shop_id"].as_i64().expect("shop_id")
     }
 
     /// A new customer.
     pub async fn create_customer(&self, firstname: &str, lastname: &str) -> String {
         let created = self
+            .control
             .post(
                 "/mirakl/customers",
                 json!({ "firstname": firstname, "lastname": lastname }),
@@ -108,6 +83,7 @@ impl World {
     /// A new order of the first shop's customer; `lines` as the control API takes them.
     pub async fn create_order(&self, lines: Value) -> String {
         let created = self
+            .control
             .post(
                 "/mirakl/orders",
                 json!({ "shop_id": self.shop_id, "customer_id": self.customer_id, "lines": lines }),
@@ -130,7 +106,7 @@ impl World {
                 target.insert(key.clone(), value.clone());
             }
         }
-        self.post("/mirakl/threads", request).await
+        self.control.post("/mirakl/threads", request).await
     }
 
     /// The id of a thread created with [`Self::create_thread`].
@@ -143,23 +119,21 @@ impl World {
 
     /// A message written in the thread by CUSTOMER, OPERATOR or SHOP (the panel).
     pub async fn add_message(&self, thread_id: &str, from: &str, body: &str) -> Value {
-        self.post(
-            &format!("/mirakl/threads/{thread_id}/messages"),
-            json!({ "from": from, "body": body }),
-        )
-        .await
+        self.control
+            .post(
+                &format!("/mirakl/threads/{thread_id}/messages"),
+                json!({ "from": from, "body": body }),
+            )
+            .await
     }
 
     /// Arms a fault (`POST /__sandbox/faults`).
     pub async fn fault(&self, rule: Value) {
-        self.post("/faults", rule).await;
+        self.control.fault(rule).await;
     }
 
     /// What the seller posted to `thread_id` through M12.
     pub async fn posted(&self, thread_id: &str) -> Vec<Value> {
-        let answer = self
-            .get(&format!("/mirakl/threads/{thread_id}/posted"))
-            .await;
-        answer["posted"].as_array().cloned().unwrap_or_default()
+        self.control.mirakl_posted(Some(thread_id)).await
     }
 }

@@ -1,9 +1,10 @@
 //! Allegro helpers for the OAuth and REST tests: seeding through the control API, the OAuth
 //! code flow, and REST calls with Allegro's headers.
 
-use super::{client, post_control, status_json, CLIENT_ID, CLIENT_SECRET, PUBLIC};
+use super::{client, status_json, CLIENT_ID, CLIENT_SECRET, PUBLIC};
 use base64::Engine;
 use marketdesk_sandbox::RunningSandbox;
+use marketdesk_testkit::SimulatorControl;
 use serde_json::{json, Value};
 use sha2::{Digest, Sha256};
 
@@ -19,7 +20,9 @@ pub fn challenge(verifier: &str) -> String {
 
 /// POSTs JSON to a control path (`/__sandbox/allegro` + `path`), returning status and body.
 pub async fn control(sandbox: &RunningSandbox, path: &str, body: Value) -> (u16, Value) {
-    status_json(post_control(sandbox, &format!("/allegro{path}"), &body).await).await
+    SimulatorControl::with_client(client(), &sandbox.base_url)
+        .post_status(&format!("/allegro{path}"), &body)
+        .await
 }
 
 /// The status of a control call (`/__sandbox/allegro` + `path`).
@@ -43,8 +46,9 @@ pub async fn sign_in(sandbox: &RunningSandbox, seller_id: &str) {
 
 /// Moves the simulator's clock forward.
 pub async fn advance(sandbox: &RunningSandbox, seconds: i64) {
-    let response = post_control(sandbox, "/clock/advance", &json!({ "seconds": seconds })).await;
-    assert_eq!(response.status(), 200);
+    SimulatorControl::with_client(client(), &sandbox.base_url)
+        .advance_clock(seconds)
+        .await;
 }
 
 /// `GET /auth/oauth/authorize` with these parameters (no redirects followed).

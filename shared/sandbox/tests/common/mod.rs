@@ -96,13 +96,3 @@ pub async fn status_json(response: reqwest::Response) -> (u16, Value) {
     let (status, body) = read(response).await;
     (status.as_u16(), body)
 }
-
-/// POSTs JSON to the control API (`/__sandbox` + `path`).
-pub async fn post_control(sandbox: &RunningSandbox, path: &str, body: &Value) -> reqwest::Response {
-    client()
-        .post(format!("{}/__sandbox{path}", sandbox.base_url))
-        .json(body)
-        .send()
-        .await
-        .expect("control call")
-}

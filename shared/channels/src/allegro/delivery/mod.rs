@@ -15,14 +15,13 @@ mod threads;
 pub use issues::AllegroIssueReplies;
 pub use threads::AllegroThreadReplies;
 
-use super::access;
+use super::access::{self, AllegroAccess};
 use super::client::AllegroClients;
 use super::errors::to_marketplace_error;
-use super::tokens::AllegroTokenRefresher;
 use chrono::{DateTime, Utc};
 use marketdesk_allegro::{AllegroClient, AllegroError, Timestamp};
 use marketdesk_core::domain::{Attachment, Integration};
-use marketdesk_core::ports::{Delivered, FetchedFile, MarketplaceError, Ports};
+use marketdesk_core::ports::{Delivered, FetchedFile, MarketplaceError};
 use std::future::Future;
 use std::time::Duration;
 
@@ -41,22 +40,16 @@ const UNKNOWN_TYPE: &str = "application/octet-stream";
 /// when the answer to the POST could not be read.
 const LOOKUP_SKEW: chrono::Duration = chrono::Duration::seconds(30);
 
-/// The clients, the token refresher and the ports both reply channels share.
+/// The clients and the core's access both reply channels share.
 #[derive(Clone)]
 struct AllegroAccount {
-    ports: Ports,
+    access: AllegroAccess,
     clients: AllegroClients,
-    refresher: AllegroTokenRefresher,
 }
 
 impl AllegroAccount {
-    fn new(ports: Ports, clients: AllegroClients) -> Self {
-        let refresher = AllegroTokenRefresher::new(clients.clone(), ports.clock.clone());
-        Self {
-            ports,
-            clients,
-            refresher,
-        }
+    fn new(access: AllegroAccess, clients: AllegroClients) -> Self {
+        Self { access, clients }
     }
 
     fn client(&self, integration: &Integration) -> &AllegroClient {
@@ -75,7 +68,7 @@ impl AllegroAccount {
         F: Fn(marketdesk_allegro::AccessToken) -> Fut,
         Fut: Future<Output = Result<T, AllegroError>>,
     {
-        access::with_token(&self.ports, integration, &self.refresher, |token| {
+        access::with_token(&self.access, integration, |token| {
             let attempt = call(token);
             async move {
                 match attempt.await {

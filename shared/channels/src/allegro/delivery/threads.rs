@@ -5,6 +5,7 @@ use super::{
     earliest_match, time, unread_answer, upload_error, AllegroAccount, Seen, CLOSED, LOOKUP_SKEW,
     POSTING_INTERVAL,
 };
+use crate::allegro::access::AllegroAccess;
 use crate::allegro::client::AllegroClients;
 use crate::allegro::errors::to_marketplace_error;
 use async_trait::async_trait;
@@ -13,7 +14,7 @@ use marketdesk_allegro::messaging::{Message, MessageAuthorRole};
 use marketdesk_allegro::AllegroError;
 use marketdesk_core::domain::{Attachment, Integration, Ticket};
 use marketdesk_core::ports::{
-    Delivered, FetchedFile, MarketplaceError, OutgoingReply, Ports, ReplyChannel,
+    Delivered, FetchedFile, MarketplaceError, OutgoingReply, ReplyChannel,
 };
 use std::time::Duration;
 
@@ -24,10 +25,10 @@ pub struct AllegroThreadReplies {
 }
 
 impl AllegroThreadReplies {
-    /// A reply channel using the ports (tokens, clock) and the Allegro clients.
-    pub fn new(ports: Ports, clients: AllegroClients) -> Self {
+    /// A reply channel using the core's clock and access tokens and the Allegro clients.
+    pub fn new(access: AllegroAccess, clients: AllegroClients) -> Self {
         Self {
-            account: AllegroAccount::new(ports, clients),
+            account: AllegroAccount::new(access, clients),
         }
     }
 
@@ -113,7 +114,7 @@ impl ReplyChannel for AllegroThreadReplies {
     ) -> Result<Delivered, MarketplaceError> {
         let thread_id = ticket.conversation.external_id.as_str();
         let client = self.account.client(integration);
-        let started = self.account.ports.clock.now();
+        let started = self.account.access.clock.now();
         let mut attachments = Vec::new();
         if let Some(file) = &reply.attachment {
             let id = self
@@ -144,7 +145,7 @@ impl ReplyChannel for AllegroThreadReplies {
         match posted {
             Ok(posted) if !posted.id.is_empty() => Ok(Delivered {
                 created_at: time(posted.created_at.as_ref())
-                    .unwrap_or_else(|| self.account.ports.clock.now()),
+                    .unwrap_or_else(|| self.account.access.clock.now()),
                 external_id: posted.id,
             }),
             // Allegro answered 2xx, so the message is there; find it by its text.

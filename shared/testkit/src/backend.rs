@@ -1,11 +1,11 @@
-//! Helpers for other crates' tests (feature `testkit`): a real embedded backend in a
-//! temporary directory, and integrations seeded into it.
+//! The embedded backend (SQLite, file secrets, recording notifier) in a temporary directory,
+//! and integrations seeded into it: the backend most service and adapter tests run on.
 
-use crate::LocalBackend;
-use chrono::Utc;
+use chrono::{DateTime, Utc};
 use marketdesk_core::domain::{ConnectionState, Environment, Integration, IntegrationKind};
-use marketdesk_core::ports::{Clock, Ports, SystemClock};
+use marketdesk_core::ports::{Clock, ManualClock, Ports, SystemClock};
 use marketdesk_core::repo::integrations;
+use marketdesk_local::LocalBackend;
 use std::sync::Arc;
 
 /// Every port on SQLite in a temporary directory, removed when this is dropped.
@@ -26,6 +26,12 @@ pub fn temp_backend_with_clock(clock: Arc<dyn Clock>) -> TempBackend {
     let dir = tempfile::tempdir().expect("a temporary directory for the test backend");
     let ports = LocalBackend::open(dir.path(), clock).expect("the test backend opens");
     TempBackend { ports, dir }
+}
+
+/// A fresh backend on a manual clock set to `now`, and the clock (tests move it).
+pub fn manual_backend(now: DateTime<Utc>) -> (TempBackend, Arc<ManualClock>) {
+    let clock = Arc::new(ManualClock::new(now));
+    (temp_backend_with_clock(clock.clone()), clock)
 }
 
 /// Stores an active integration with working credentials (what the scheduler polls).

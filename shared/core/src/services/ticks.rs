@@ -1,16 +1,15 @@
 //! What the one-minute schedule does, shared by the `scheduler` Lambda and `marketdesk serve`:
 //! queue the poll jobs due before the next tick (each inbox at its cadence, fitted to the
-//! Allegro budget, see `services::scheduler::schedule`), finish device-flow grants the seller has confirmed, and hand due
-//! autoresponses to the outbox, wake snoozed tickets and send due SLA notices.
+//! Allegro budget, see [`scheduler::schedule`]), finish device-flow grants the seller has
+//! confirmed, and hand due autoresponses to the outbox, wake snoozed tickets and send due SLA
+//! notices.
 
-use crate::allegro::connect;
-use crate::wiring::Channels;
-use marketdesk_core::domain::Integration;
-use marketdesk_core::ports::Ports;
-use marketdesk_core::services::autoresponder::due;
-use marketdesk_core::services::observe::Gauges;
-use marketdesk_core::services::scheduler::ScheduleReport;
-use marketdesk_core::services::{scheduler, sla, workflow, ServiceError};
+use super::autoresponder::due;
+use super::observe::Gauges;
+use super::polling::PollingSettings;
+use super::scheduler::ScheduleReport;
+use super::{connect, scheduler, sla, workflow, ServiceError};
+use crate::ports::{OAuthProvider, Ports};
 
 /// What one tick did.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
@@ -31,12 +30,15 @@ pub struct TickReport {
     pub woken: usize,
 }
 
-/// Runs one scheduler tick. A device-grant failure is logged, not fatal: the poll jobs matter more.
+/// Runs one scheduler tick with `polling`'s cadences; device grants are polled through `oauth`
+/// (none without an OAuth marketplace). A device-grant failure is logged, not fatal: the poll
+/// jobs matter more.
 pub async fn scheduler_tick(
     ports: &Ports,
-    channels: &Channels,
+    polling: &PollingSettings,
+    oauth: Option<&dyn OAuthProvider>,
 ) -> Result<TickReport, ServiceError> {
-    let schedule = scheduler::schedule(ports, &channels.polling).await?;
+    let schedule = scheduler::schedule(ports, polling).await?;
     let mut report = TickReport {
         integrations: schedule.fan_out.integrations,
         jobs: schedule.fan_out.jobs,
@@ -46,9 +48,8 @@ pub async fn scheduler_tick(
         sla_notices: 0,
         woken: 0,
     };
-    if let Some(clients) = channels.allegro.clone() {
-        let client_for = move |i: &Integration| clients.for_integration(i).clone();
-        match connect::complete_devices(ports, &client_for).await {
+    if let Some(provider) = oauth {
+        match connect::complete_devices(ports, provider).await {
             Ok(connected) => report.connected = connected,
             Err(error) => tracing::warn!(%error, "device-flow grants could not be checked"),
         }
@@ -69,7 +70,7 @@ pub async fn scheduler_tick(
         Ok(sent) => report.sla_notices = sent.nearing + sent.breached,
         Err(error) => tracing::warn!(%error, "due SLA notices could not be read"),
     }
-    match marketdesk_core::services::observe::refresh_with(ports, &schedule.plans).await {
+    match super::observe::refresh_with(ports, &schedule.plans).await {
         Ok(gauges) => log_polling(&schedule, &gauges),
         Err(error) => {
             tracing::warn!(%error, "poll lag and disconnected integrations could not be measured")

@@ -1,0 +1,19 @@
+//! Where a reply stands on its way to the marketplace: shown on its message and its ticket
+//! as well as kept with the reply, so it stands alone.
+
+use serde::{Deserialize, Serialize};
+
+/// Where a reply stands on its way to the marketplace.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum ReplyState {
+    /// Stored and queued; the sender has not confirmed delivery yet.
+    Sending,
+    /// The marketplace has it (`external_id` set).
+    Sent,
+    /// Given up after retries or refused by the marketplace (`failure` says why).
+    Failed,
+    /// Not sent because it was no longer wanted (an autoresponse past its deadline, or the
+    /// seller answered first); `failure` says why.
+    Cancelled,
+}

@@ -1,0 +1,19 @@
+//! Test support shared by marketdesk's tests, so a test author finds one helper per job:
+//!
+//! - [`simulator`]: a client of the marketplace simulator's control API (`/__sandbox`);
+//! - [`backend`] (feature `local`): the embedded backend in a temporary directory, on the
+//!   system clock or a manual one, and integrations seeded into it;
+//! - [`aws`] (feature `aws`): DynamoDB Local and moto, found through the environment.
+//!
+//! A dev-dependency only: product code never imports it. Helpers panic with a message that
+//! names what failed, as tests want; none of them is meant for external data.
+
+pub mod simulator;
+
+#[cfg(feature = "local")]
+pub mod backend;
+
+#[cfg(feature = "aws")]
+pub mod aws;
+
+pub use simulator::SimulatorControl;
