@@ -164,9 +164,11 @@ pub async fn run(args: DemoArgs) -> Result<(), DemoError> {
 
     let channel_settings = demo_channel_settings(&api_url, &simulator.base_url);
     let mut channels = Channels::build(&ports, &channel_settings)?;
-    // Every inbox read at the demo's own interval, as `serve` reads the variables.
+    // Every inbox read at the demo's own interval, as `serve` reads the variables; offers too
+    // (not every 10 minutes), so switching them on shows them at once.
     channels.polling = marketdesk_core::services::polling::PollingSettings {
         allegro_budget: channel_settings.allegro_budget,
+        offers_every: args.poll_interval,
         ..marketdesk_core::services::polling::PollingSettings::new(args.poll_interval)
     };
     let (stop_tx, stop_rx) = signal::channel(false);

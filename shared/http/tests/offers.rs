@@ -4,25 +4,13 @@
 
 mod common;
 
-use chrono::Utc;
 use common::*;
-use marketdesk_core::domain::offer::{MarketOffer, OfferStatus, SellingFormat};
-use marketdesk_core::domain::{Environment, Integration, Marketplace, Role};
-use marketdesk_core::repo::{integrations, offers};
+use marketdesk_core::domain::offer::OfferStatus;
+use marketdesk_core::domain::{Environment, Role};
 use serde_json::json;
 
 async fn allegro(api: &Api, tenant: &str, id: &str) {
-    let integration = Integration::new(
-        id.into(),
-        tenant.into(),
-        Marketplace::Allegro,
-        "sklep",
-        Environment::Production,
-        Utc::now(),
-    );
-    integrations::create(&*api.backend.ports.store, &integration)
-        .await
-        .expect("stored");
+    store_allegro(api, tenant, id, "sklep", Environment::Production).await;
 }
 
 async fn offer(
@@ -33,34 +21,7 @@ async fn offer(
     name: &str,
     status: OfferStatus,
 ) {
-    let offer = MarketOffer {
-        id: id.into(),
-        integration_id: integration.into(),
-        name: name.into(),
-        status,
-        format: SellingFormat::BuyNow,
-        stock: 4,
-        price: Some("19.90".into()),
-        currency: Some("PLN".into()),
-        ean: Some("5901234123457".into()),
-        image_url: Some("https://a.allegroimg.com/kubek.jpg".into()),
-        ended_at: None,
-        archived: false,
-        product_sku: None,
-        linked_at: None,
-        no_auto_renew: true,
-        price_sync: false,
-        read_at: Utc::now(),
-    };
-    offers::save(
-        &*api.backend.ports.store,
-        &tenant.into(),
-        &integration.into(),
-        &offer,
-        None,
-    )
-    .await
-    .expect("offer stored");
+    store_offer(api, tenant, &sample_offer(integration, id, name, status)).await;
 }
 
 fn ids(answer: &Answer) -> Vec<String> {

@@ -8,7 +8,8 @@ mod common;
 use axum::body::Body;
 use axum::http::Request;
 use common::*;
-use marketdesk_core::domain::{AuthorKind, Language, Marketplace, Role, Ticket};
+use marketdesk_core::domain::offer::{MarketOffer, OfferStatus};
+use marketdesk_core::domain::{AuthorKind, Environment, IntegrationKind, Language, Role, Ticket};
 use marketdesk_core::jobs::InboundEvent;
 use marketdesk_core::repo::{order_updates, tickets};
 use marketdesk_core::services::ingest;
@@ -2082,4 +2083,423 @@ async fn an_agent_sets_the_fulfillment_status_on_the_order_page_and_bad_input_ch
         "{}",
         html(&after)
     );
+}
+
+/// The offer `id` of account `integration` of tenant `acme` as stored.
+async fn stored_offer(api: &Api, integration: &str, id: &str) -> MarketOffer {
+    marketdesk_core::repo::offers::get(
+        &*api.backend.ports.store,
+        &"acme".into(),
+        &integration.into(),
+        id,
+    )
+    .await
+    .expect("read")
+    .expect("the offer is stored")
+    .value
+}
+
+#[tokio::test]
+async fn the_offers_page_lists_an_accounts_offers_filters_them_and_greys_ended_ones() {
+    let api = Api::new();
+    person(&api, "agata@example.com", Language::Pl).await;
+    store_allegro(&api, "acme", "acc-a", "Sklep A", Environment::Production).await;
+    store_allegro(&api, "acme", "acc-b", "Sklep B", Environment::Sandbox).await;
+    let linked = MarketOffer {
+        product_sku: Some("KUB-1".into()),
+        ..sample_offer("acc-a", "7001", "Kubek biały", OfferStatus::Active)
+    };
+    store_offer(&api, "acme", &linked).await;
+    let ended = sample_offer("acc-a", "7002", "Talerz płytki", OfferStatus::Ended);
+    store_offer(&api, "acme", &ended).await;
+    let archived = MarketOffer {
+        archived: true,
+        image_url: Some("javascript:alert(1)".into()),
+        ..sample_offer("acc-a", "7003", "Miska stara", OfferStatus::Ended)
+    };
+    store_offer(&api, "acme", &archived).await;
+    let test_offer = sample_offer("acc-b", "9001", "Kubek testowy", OfferStatus::Active);
+    store_offer(&api, "acme", &test_offer).await;
+    let browser = sign_in(&api, "agata@example.com").await;
+
+    let list = get(&api, "/offers?account=acc-a", &browser.cookies).await;
+    assert_eq!(list.status, 200);
+    let page = html(&list);
+    assert!(page.contains("<a href=\"/offers\">Oferty</a>"), "{page}");
+    assert!(
+        page.contains("<label for=\"offer-account\">Konto Allegro</label>"),
+        "{page}"
+    );
+    for label in [
+        "offer-status\">Status",
+        "offer-linked\">Powiązanie z produktem",
+        "offer-q\">Szukaj oferty",
+    ] {
+        assert!(
+            page.contains(&format!("<label for=\"{label}</label>")),
+            "{label}: {page}"
+        );
+    }
+    assert!(
+        page.contains("href=\"https://allegro.pl/oferta/7001\""),
+        "{page}"
+    );
+    assert!(page.contains("href=\"/offers/acc-a/7001\""), "{page}");
+    assert!(
+        page.contains("<a href=\"/products/KUB-1\">KUB-1</a>"),
+        "{page}"
+    );
+    assert!(
+        page.contains("Kup teraz") && page.contains("19.90 PLN"),
+        "{page}"
+    );
+    assert!(page.contains("5901234123457"), "{page}");
+    assert!(page.contains("Zarchiwizowane"), "{page}");
+    assert!(
+        page.contains("href=\"https://a.allegroimg.com/kubek.jpg\""),
+        "{page}"
+    );
+    assert!(
+        !page.contains("javascript:"),
+        "only web addresses are links: {page}"
+    );
+    assert_eq!(page.matches("<tr class=\"ended\">").count(), 2, "{page}");
+    assert!(!page.contains("9001"), "another account's offer: {page}");
+
+    let ended_only = get(&api, "/offers?account=acc-a&status=ENDED", &browser.cookies).await;
+    let ended_only = html(&ended_only);
+    assert!(ended_only.contains("/offers/acc-a/7002"), "{ended_only}");
+    assert!(
+        !ended_only.contains("/offers/acc-a/7001") && !ended_only.contains("/offers/acc-a/7003")
+    );
+    let linked_only = get(&api, "/offers?account=acc-a&linked=yes", &browser.cookies).await;
+    let linked_only = html(&linked_only);
+    assert!(linked_only.contains("/offers/acc-a/7001"), "{linked_only}");
+    assert!(!linked_only.contains("/offers/acc-a/7002"));
+    let found = get(&api, "/offers?account=acc-a&q=talerz", &browser.cookies).await;
+    let found = html(&found);
+    assert!(found.contains("/offers/acc-a/7002") && !found.contains("/offers/acc-a/7001"));
+
+    let sandbox = get(&api, "/offers?account=acc-b", &browser.cookies).await;
+    let sandbox = html(&sandbox);
+    assert!(
+        sandbox.contains("href=\"https://allegro.pl.allegrosandbox.pl/oferta/9001\""),
+        "{sandbox}"
+    );
+    assert!(
+        sandbox.contains("niedostępne w trybie testowym"),
+        "{sandbox}"
+    );
+}
+
+#[tokio::test]
+async fn an_agent_links_switches_and_unlinks_an_offer_on_its_page_and_bad_input_changes_nothing() {
+    let api = Api::new();
+    person(&api, "agata@example.com", Language::Pl).await;
+    let admin_key = api.key("acme", Role::Admin).await;
+    let product = api
+        .call(
+            "PUT",
+            "/v1/products",
+            Some(&admin_key),
+            Some(json!({ "products": [{ "sku": "KUB/1 a", "name": "Kubek duży", "ean": "5901234123457", "stock": 3 }] })),
+        )
+        .await;
+    assert_eq!(product.status, 200, "{:?}", product.body);
+    store_allegro(&api, "acme", "acc-a", "Sklep A", Environment::Production).await;
+    store_offer(
+        &api,
+        "acme",
+        &sample_offer("acc-a", "7001", "Kubek biały", OfferStatus::Active),
+    )
+    .await;
+    let browser = sign_in(&api, "agata@example.com").await;
+    let path = "/offers/acc-a/7001";
+    let page = get(&api, path, &browser.cookies).await;
+    assert_eq!(page.status, 200);
+    let page = html(&page);
+    assert!(
+        page.contains("<label for=\"offer-sku\">SKU produktu</label>"),
+        "{page}"
+    );
+    assert!(
+        page.contains("name=\"no_auto_renew\" value=\"1\" checked> Nie wznawiaj automatycznie"),
+        "{page}"
+    );
+    assert!(page.contains("Synchronizuj cenę"), "{page}");
+
+    let link = format!("{path}/link");
+    let forged = post_form(
+        &api,
+        &link,
+        &browser.cookies,
+        &[("csrf", "x"), ("sku", "KUB/1 a")],
+    )
+    .await;
+    assert_eq!(forged.status, 403);
+    let empty = post_form(
+        &api,
+        &link,
+        &browser.cookies,
+        &[("csrf", &browser.csrf), ("sku", " ")],
+    )
+    .await;
+    assert_eq!(empty.status, 422);
+    assert!(
+        html(&empty).contains("Podaj SKU produktu."),
+        "{}",
+        html(&empty)
+    );
+    let unknown = post_form(
+        &api,
+        &link,
+        &browser.cookies,
+        &[("csrf", &browser.csrf), ("sku", "BRAK")],
+    )
+    .await;
+    assert_eq!(unknown.status, 422);
+    assert!(
+        html(&unknown).contains("Nie ma w katalogu produktu o SKU „BRAK”."),
+        "{}",
+        html(&unknown)
+    );
+    assert!(
+        html(&unknown).contains("value=\"BRAK\""),
+        "what was typed stays"
+    );
+    assert_eq!(stored_offer(&api, "acc-a", "7001").await.product_sku, None);
+
+    let linked = post_form(
+        &api,
+        &link,
+        &browser.cookies,
+        &[("csrf", &browser.csrf), ("sku", "KUB/1 a")],
+    )
+    .await;
+    assert_eq!(linked.status, 303, "{}", html(&linked));
+    assert_eq!(location(&linked), path);
+    assert_eq!(
+        stored_offer(&api, "acc-a", "7001")
+            .await
+            .product_sku
+            .as_deref(),
+        Some("KUB/1 a")
+    );
+    let flash = set_cookies(&linked).join("; ");
+    let after = get(&api, path, &format!("{}; {flash}", browser.cookies)).await;
+    let after = html(&after);
+    assert!(
+        after.contains("Oferta została powiązana z produktem."),
+        "{after}"
+    );
+    assert!(
+        after.contains("<a href=\"/products/KUB%2F1%20a\">KUB/1 a</a>"),
+        "{after}"
+    );
+
+    let product_page = get(&api, "/products/KUB%2F1%20a", &browser.cookies).await;
+    assert_eq!(product_page.status, 200);
+    let product_page = html(&product_page);
+    assert!(product_page.contains("Oferty produktu"), "{product_page}");
+    assert!(
+        product_page.contains("href=\"/offers/acc-a/7001\""),
+        "{product_page}"
+    );
+    assert!(product_page.contains("Sklep A"), "{product_page}");
+    let catalogue = get(&api, "/products", &browser.cookies).await;
+    assert!(html(&catalogue).contains("href=\"/products/KUB%2F1%20a\""));
+
+    let switched = post_form(
+        &api,
+        &format!("{path}/switches"),
+        &browser.cookies,
+        &[("csrf", &browser.csrf), ("price_sync", "1")],
+    )
+    .await;
+    assert_eq!(switched.status, 303, "{}", html(&switched));
+    let offer = stored_offer(&api, "acc-a", "7001").await;
+    assert!(!offer.no_auto_renew && offer.price_sync, "{offer:?}");
+
+    let unlinked = post_form(
+        &api,
+        &format!("{path}/unlink"),
+        &browser.cookies,
+        &[("csrf", &browser.csrf)],
+    )
+    .await;
+    assert_eq!(unlinked.status, 303, "{}", html(&unlinked));
+    assert_eq!(stored_offer(&api, "acc-a", "7001").await.product_sku, None);
+    let product_page = get(&api, "/products/KUB%2F1%20a", &browser.cookies).await;
+    assert!(html(&product_page).contains("Żadna oferta nie jest powiązana z tym produktem."));
+
+    assert_eq!(
+        get(&api, "/offers/acc-a/404", &browser.cookies)
+            .await
+            .status,
+        404
+    );
+    assert_eq!(
+        get(&api, "/offers/nope/7001", &browser.cookies)
+            .await
+            .status,
+        404
+    );
+    assert_eq!(
+        get(&api, "/products/BRAK", &browser.cookies).await.status,
+        404
+    );
+}
+
+#[tokio::test]
+async fn the_account_settings_page_saves_offer_settings_and_a_test_mode_account_shows_them_unavailable(
+) {
+    let api = desk_api();
+    admin(&api, "adam@example.com").await;
+    let browser = sign_in(&api, "adam@example.com").await;
+    let admin_key = api.key("acme", Role::Admin).await;
+    let list = api
+        .post(
+            "/v1/price-lists",
+            &admin_key,
+            json!({ "name": "Hurt", "currency": "PLN" }),
+        )
+        .await;
+    assert!(list.status.is_success(), "{:?}", list.body);
+    let production = store_allegro(&api, "acme", "acc-p", "Sklep", Environment::Production).await;
+    let command: marketdesk_core::domain::offer_command::OfferCommand =
+        serde_json::from_value(json!({
+            "id": "3f8a1c52-0d4e-4b7a-9a1e-2c6f5e7d8b90",
+            "seq": "p1#0001",
+            "tenant_id": "acme",
+            "integration_id": "acc-p",
+            "purpose": "stock",
+            "change": { "change": "quantity", "value": 7 },
+            "offer_ids": ["7001", "7002"],
+            "state": "failed",
+            "steps": 1,
+            "attempts": 1,
+            "last_error": "offer locked",
+            "created_at": chrono::Utc::now(),
+        }))
+        .expect("a command");
+    marketdesk_core::repo::offer_commands::create(&*api.backend.ports.store, &command)
+        .await
+        .expect("stored");
+    let path = format!("/settings/integrations/{}", production.id);
+    let page = get(&api, &path, &browser.cookies).await;
+    assert_eq!(page.status, 200);
+    let page = html(&page);
+    assert!(page.contains("<legend>Oferty Allegro</legend>"), "{page}");
+    assert!(
+        page.contains("<option value=\"Hurt\">Hurt</option>"),
+        "{page}"
+    );
+    assert!(
+        page.contains("<option value=\"Default\" selected>"),
+        "{page}"
+    );
+    assert!(
+        page.contains("sterowanie stanami: stan 7 · 2 ofert · odrzucone: offer locked"),
+        "{page}"
+    );
+    assert!(!page.contains("niedostępne w trybie testowym"), "{page}");
+
+    let save = format!("{path}/settings");
+    let form = |category: &str| {
+        vec![
+            ("csrf", browser.csrf.clone()),
+            ("crm_field", "Allegro login".to_owned()),
+            ("ar_delay", "0".to_owned()),
+            ("offers_section", "1".to_owned()),
+            ("offers_enabled", "1".to_owned()),
+            ("offers_link", "1".to_owned()),
+            ("offers_stock_control", "1".to_owned()),
+            ("offers_renew", "1".to_owned()),
+            ("offers_price_sync", "1".to_owned()),
+            ("offers_price_list", "Hurt".to_owned()),
+            ("offers_default_category", category.to_owned()),
+        ]
+    };
+    let too_long = "1".repeat(101);
+    let bad = form(&too_long);
+    let bad: Vec<(&str, &str)> = bad.iter().map(|(k, v)| (*k, v.as_str())).collect();
+    let refused = post_form(&api, &save, &browser.cookies, &bad).await;
+    assert_eq!(refused.status, 422, "{}", html(&refused));
+    assert!(
+        html(&refused).contains("role=\"alert\""),
+        "{}",
+        html(&refused)
+    );
+    let integration = marketdesk_core::services::integrations::get(
+        &api.backend.ports,
+        &"acme".into(),
+        &production.id,
+    )
+    .await
+    .expect("read");
+    assert_eq!(
+        integration.settings.offers,
+        marketdesk_core::domain::offer::OfferSettings::default(),
+        "a refused form changes nothing"
+    );
+
+    let good = form("257931");
+    let good: Vec<(&str, &str)> = good.iter().map(|(k, v)| (*k, v.as_str())).collect();
+    let saved = post_form(&api, &save, &browser.cookies, &good).await;
+    assert_eq!(saved.status, 303, "{}", html(&saved));
+    let integration = marketdesk_core::services::integrations::get(
+        &api.backend.ports,
+        &"acme".into(),
+        &production.id,
+    )
+    .await
+    .expect("read");
+    let offers = &integration.settings.offers;
+    assert!(offers.enabled && offers.link_automatically && offers.stock_control);
+    assert!(offers.renew_automatically && offers.price_sync);
+    assert!(!offers.raise_stock && !offers.renew_at_current_price);
+    assert!(offers.link_automatically_since.is_some() && offers.price_sync_since.is_some());
+    assert_eq!(offers.price_list.as_deref(), Some("Hurt"));
+    assert_eq!(offers.default_category.as_deref(), Some("257931"));
+    let shown = get(&api, &path, &browser.cookies).await;
+    assert!(html(&shown).contains("<option value=\"Hurt\" selected>"));
+
+    let sandbox = seed_connected_integration(
+        &api.backend.ports,
+        "acme",
+        "acc-s",
+        IntegrationKind::Allegro,
+    )
+    .await;
+    let sandbox_path = format!("/settings/integrations/{}", sandbox.id);
+    let page = get(&api, &sandbox_path, &browser.cookies).await;
+    let page = html(&page);
+    assert!(
+        page.contains("name=\"offers_stock_control\" value=\"1\" disabled"),
+        "{page}"
+    );
+    assert!(page.contains("(niedostępne w trybie testowym)"), "{page}");
+    assert!(page.contains("Brak poleceń."), "{page}");
+    // A forged form with the production-only switches on: they are not taken.
+    let forged = form("");
+    let forged: Vec<(&str, &str)> = forged.iter().map(|(k, v)| (*k, v.as_str())).collect();
+    let saved = post_form(
+        &api,
+        &format!("{sandbox_path}/settings"),
+        &browser.cookies,
+        &forged,
+    )
+    .await;
+    assert_eq!(saved.status, 303, "{}", html(&saved));
+    let integration = marketdesk_core::services::integrations::get(
+        &api.backend.ports,
+        &"acme".into(),
+        &sandbox.id,
+    )
+    .await
+    .expect("read");
+    let offers = &integration.settings.offers;
+    assert!(offers.enabled && offers.link_automatically);
+    assert!(!offers.stock_control && !offers.renew_automatically && !offers.price_sync);
+    assert_eq!(offers.default_category, None);
 }

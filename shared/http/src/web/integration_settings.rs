@@ -8,6 +8,7 @@
 //! what was typed; saving sends every field to `integrations::update`, which validates.
 
 use super::i18n::Strings;
+use super::offer_settings_section;
 use super::words::{self, Words};
 use super::{redirect_with_flash, render, take_flash, unavailable, Agent, Layout};
 use crate::AppState;
@@ -107,6 +108,10 @@ struct SettingsPage {
     ew: &'static super::account_log_section::AccountLogWords,
     /// The account's newest events.
     events: super::account_log_section::AccountLogSection,
+    /// The words of the offer section.
+    ow: &'static offer_settings_section::OfferSettingsWords,
+    /// The offer section (Allegro accounts only).
+    offers: Option<offer_settings_section::OfferSection>,
 }
 
 /// The page for `integration` showing `settings` (saved or typed) and its newest events.
@@ -222,6 +227,21 @@ async fn page(
         rs: super::reply_settings::shown(settings, agent.lang),
         ew: super::account_log_section::words(agent.lang),
         events: super::account_log_section::load(state, agent.lang, integration).await,
+        ow: offer_settings_section::words(agent.lang),
+        offers: if integration.kind == IntegrationKind::Allegro {
+            Some(
+                offer_settings_section::load(
+                    state,
+                    &agent.caller,
+                    t,
+                    integration,
+                    &settings.offers,
+                )
+                .await,
+            )
+        } else {
+            None
+        },
     };
     render(page.render(), status, flash.is_some())
 }
@@ -435,7 +455,8 @@ fn patch_of(s: &IntegrationSettings) -> SettingsPatch {
             holidays_off: Some(s.sla.holidays_off),
         }),
         shop_id: None,
-        // Not on this form: the stored order, ERP and offer settings stay.
+        // Not on this form: the stored order and ERP settings stay; the offer section's patch
+        // is set by `save` (only what the form showed is sent).
         orders: None,
         offers: None,
         erp: None,
@@ -460,7 +481,13 @@ pub(super) async fn save(
         Err(answer) => return answer,
     };
     let w = words::words(agent.lang);
-    let settings = match typed(&integration.settings, &f, agent.lang) {
+    let offers_patch = offer_settings_section::patch(
+        integration.kind == IntegrationKind::Allegro && f.one("offers_section").is_some(),
+        offer_settings_section::test_mode(&integration),
+        |name| f.ticked(name),
+        |name| f.text(name),
+    );
+    let mut settings = match typed(&integration.settings, &f, agent.lang) {
         Ok(settings) => settings,
         Err((label, value)) => {
             let message = format!("{}: {label}: „{value}”", w.not_saved);
@@ -477,6 +504,7 @@ pub(super) async fn save(
             .await;
         }
     };
+    settings.offers = offer_settings_section::typed(&settings.offers, offers_patch.as_ref());
     if f.one("action") == Some("preview") {
         return page(
             &state,
@@ -489,8 +517,10 @@ pub(super) async fn save(
         )
         .await;
     }
+    let mut settings_patch = patch_of(&settings);
+    settings_patch.offers = offers_patch;
     let patch = IntegrationPatch {
-        settings: Some(patch_of(&settings)),
+        settings: Some(settings_patch),
         api_key: optional(f.text("api_key")).map(SecretString::from),
         ..IntegrationPatch::default()
     };

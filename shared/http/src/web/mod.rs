@@ -20,8 +20,11 @@ mod customers;
 mod i18n;
 mod integration_settings;
 mod list_filters;
+mod offer_settings_section;
+mod offers;
 mod orders;
 mod pages;
+mod product_page;
 mod products;
 mod refusals;
 mod reply_settings;
@@ -73,6 +76,8 @@ pub(crate) fn routes() -> Router<AppState> {
         .route("/tickets/{id}/workflow", post(ticket_controls::update))
         .merge(customers::routes())
         .merge(products::routes())
+        .merge(product_page::routes())
+        .merge(offers::routes())
         .merge(orders::routes())
         .merge(saved_replies_page::routes())
         .merge(account::routes())
@@ -210,6 +215,8 @@ pub(crate) struct Layout {
     pub products_link: Option<&'static str>,
     /// What the link to the orders says (signed-in people only).
     pub orders_link: Option<&'static str>,
+    /// What the link to the offers says (signed-in people only).
+    pub offers_link: Option<&'static str>,
 }
 
 /// A link of the navigation.
@@ -244,6 +251,7 @@ impl Layout {
             customers_link: agent.map(|_| customers::words(lang).customers),
             products_link: agent.map(|_| products::words(lang).products),
             orders_link: agent.map(|_| orders::words(lang).orders),
+            offers_link: agent.map(|_| offers::words(lang).offers),
             settings_links: match agent {
                 Some(agent) if agent.caller.role.is_admin() => settings::nav(lang),
                 _ => Vec::new(),
@@ -263,6 +271,7 @@ fn flash_text(t: &'static Strings, code: &str) -> Option<&'static str> {
             .or_else(|| ticket_controls::flash(t.lang, code))
             .or_else(|| customers::flash(t.lang, code))
             .or_else(|| orders::flash(t.lang, code))
+            .or_else(|| offers::flash(t.lang, code))
             .or_else(|| saved_replies_page::flash(t.lang, code)),
     }
 }

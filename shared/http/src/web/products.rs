@@ -12,7 +12,7 @@ use axum::http::{HeaderMap, StatusCode};
 use axum::response::Response;
 use axum::routing::get;
 use axum::Router;
-use marketdesk_core::domain::product::StockUnit;
+use marketdesk_core::domain::product::{Product, StockUnit};
 use marketdesk_core::services::catalogue::{self, ProductPage, ProductQuery};
 use marketdesk_core::services::request::RequestError;
 
@@ -81,9 +81,20 @@ pub(crate) fn words(lang: Lang) -> &'static ProductWords {
     }
 }
 
+/// The product's stock with its unit.
+pub(crate) fn stock_text(pw: &ProductWords, product: &Product) -> String {
+    let unit = pw.units[match product.unit {
+        StockUnit::Unit => 0,
+        StockUnit::Pair => 1,
+        StockUnit::Set => 2,
+    }];
+    format!("{} {unit}", product.stock)
+}
+
 /// One product of the list.
 struct ProductRow {
     sku: String,
+    href: String,
     name: String,
     ean: String,
     stock: String,
@@ -144,15 +155,8 @@ async fn search(
             .products
             .into_iter()
             .map(|p| ProductRow {
-                stock: format!(
-                    "{} {}",
-                    p.stock,
-                    pw.units[match p.unit {
-                        StockUnit::Unit => 0,
-                        StockUnit::Pair => 1,
-                        StockUnit::Set => 2,
-                    }]
-                ),
+                stock: stock_text(pw, &p),
+                href: format!("/products/{}", super::offers::segment(&p.sku)),
                 prices: p
                     .prices
                     .iter()

@@ -467,3 +467,71 @@ pub fn empik_body() -> Value {
         }
     })
 }
+
+/// Stores an Allegro account `id` named `name` of `tenant` in `environment`.
+pub async fn store_allegro(
+    api: &Api,
+    tenant: &str,
+    id: &str,
+    name: &str,
+    environment: marketdesk_core::domain::Environment,
+) -> marketdesk_core::domain::Integration {
+    let integration = marketdesk_core::domain::Integration::new(
+        id.into(),
+        tenant.into(),
+        marketdesk_core::domain::IntegrationKind::Allegro,
+        name,
+        environment,
+        Utc::now(),
+    );
+    marketdesk_core::repo::integrations::create(&*api.backend.ports.store, &integration)
+        .await
+        .expect("integration stored");
+    integration
+}
+
+/// A buy-now offer `id` of `integration` in `status`: 4 in stock at 19.90 PLN, with an EAN
+/// and an image, not linked, "do not renew" on (the default).
+pub fn sample_offer(
+    integration: &str,
+    id: &str,
+    name: &str,
+    status: marketdesk_core::domain::offer::OfferStatus,
+) -> marketdesk_core::domain::offer::MarketOffer {
+    marketdesk_core::domain::offer::MarketOffer {
+        id: id.into(),
+        integration_id: integration.into(),
+        name: name.into(),
+        status,
+        format: marketdesk_core::domain::offer::SellingFormat::BuyNow,
+        stock: 4,
+        price: Some("19.90".into()),
+        currency: Some("PLN".into()),
+        ean: Some("5901234123457".into()),
+        image_url: Some("https://a.allegroimg.com/kubek.jpg".into()),
+        ended_at: None,
+        archived: false,
+        product_sku: None,
+        linked_at: None,
+        no_auto_renew: true,
+        price_sync: false,
+        read_at: Utc::now(),
+    }
+}
+
+/// Stores `offer` of tenant `tenant` (a new offer).
+pub async fn store_offer(
+    api: &Api,
+    tenant: &str,
+    offer: &marketdesk_core::domain::offer::MarketOffer,
+) {
+    marketdesk_core::repo::offers::save(
+        &*api.backend.ports.store,
+        &tenant.into(),
+        &offer.integration_id.as_str().into(),
+        offer,
+        None,
+    )
+    .await
+    .expect("offer stored");
+}
