@@ -1,6 +1,6 @@
 """The offer pages in a real browser: the demo's Allegro account (a test-mode account on the
 simulator) with its offers read once offers are switched on, listed as table rows with a link
-to the sandbox Allegro site; an offer linked to a catalogue product by SKU and its "do not
+to Allegro's test site; an offer linked to a catalogue product by SKU and its "do not
 renew" switch turned off on its page; the product's page listing it; the account's offer
 settings showing stock control, renewal and price sync as unavailable in test mode."""
 

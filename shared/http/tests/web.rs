@@ -9,7 +9,7 @@ use axum::body::Body;
 use axum::http::Request;
 use common::*;
 use marketdesk_core::domain::offer::{MarketOffer, OfferStatus};
-use marketdesk_core::domain::{AuthorKind, Environment, IntegrationKind, Language, Role, Ticket};
+use marketdesk_core::domain::{AuthorKind, Environment, Language, Marketplace, Role, Ticket};
 use marketdesk_core::jobs::InboundEvent;
 use marketdesk_core::repo::{order_updates, tickets};
 use marketdesk_core::services::ingest;
@@ -2180,15 +2180,15 @@ async fn the_offers_page_lists_an_accounts_offers_filters_them_and_greys_ended_o
     let found = html(&found);
     assert!(found.contains("/offers/acc-a/7002") && !found.contains("/offers/acc-a/7001"));
 
-    let sandbox = get(&api, "/offers?account=acc-b", &browser.cookies).await;
-    let sandbox = html(&sandbox);
+    let test_mode = get(&api, "/offers?account=acc-b", &browser.cookies).await;
+    let test_mode = html(&test_mode);
     assert!(
-        sandbox.contains("href=\"https://allegro.pl.allegrosandbox.pl/oferta/9001\""),
-        "{sandbox}"
+        test_mode.contains("href=\"https://allegro.pl.allegrosandbox.pl/oferta/9001\""),
+        "{test_mode}"
     );
     assert!(
-        sandbox.contains("niedostępne w trybie testowym"),
-        "{sandbox}"
+        test_mode.contains("niedostępne w trybie testowym"),
+        "{test_mode}"
     );
 }
 
@@ -2464,15 +2464,10 @@ async fn the_account_settings_page_saves_offer_settings_and_a_test_mode_account_
     let shown = get(&api, &path, &browser.cookies).await;
     assert!(html(&shown).contains("<option value=\"Hurt\" selected>"));
 
-    let sandbox = seed_connected_integration(
-        &api.backend.ports,
-        "acme",
-        "acc-s",
-        IntegrationKind::Allegro,
-    )
-    .await;
-    let sandbox_path = format!("/settings/integrations/{}", sandbox.id);
-    let page = get(&api, &sandbox_path, &browser.cookies).await;
+    let test_mode =
+        seed_connected_integration(&api.backend.ports, "acme", "acc-s", Marketplace::Allegro).await;
+    let test_mode_path = format!("/settings/integrations/{}", test_mode.id);
+    let page = get(&api, &test_mode_path, &browser.cookies).await;
     let page = html(&page);
     assert!(
         page.contains("name=\"offers_stock_control\" value=\"1\" disabled"),
@@ -2485,7 +2480,7 @@ async fn the_account_settings_page_saves_offer_settings_and_a_test_mode_account_
     let forged: Vec<(&str, &str)> = forged.iter().map(|(k, v)| (*k, v.as_str())).collect();
     let saved = post_form(
         &api,
-        &format!("{sandbox_path}/settings"),
+        &format!("{test_mode_path}/settings"),
         &browser.cookies,
         &forged,
     )
@@ -2494,7 +2489,7 @@ async fn the_account_settings_page_saves_offer_settings_and_a_test_mode_account_
     let integration = marketdesk_core::services::integrations::get(
         &api.backend.ports,
         &"acme".into(),
-        &sandbox.id,
+        &test_mode.id,
     )
     .await
     .expect("read");

@@ -228,7 +228,7 @@ async fn page(
         ew: super::account_log_section::words(agent.lang),
         events: super::account_log_section::load(state, agent.lang, integration).await,
         ow: offer_settings_section::words(agent.lang),
-        offers: if integration.kind == IntegrationKind::Allegro {
+        offers: if integration.kind == Marketplace::Allegro {
             Some(
                 offer_settings_section::load(
                     state,
@@ -482,7 +482,7 @@ pub(super) async fn save(
     };
     let w = words::words(agent.lang);
     let offers_patch = offer_settings_section::patch(
-        integration.kind == IntegrationKind::Allegro && f.one("offers_section").is_some(),
+        integration.kind == Marketplace::Allegro && f.one("offers_section").is_some(),
         offer_settings_section::test_mode(&integration),
         |name| f.ticked(name),
         |name| f.text(name),

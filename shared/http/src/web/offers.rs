@@ -17,7 +17,7 @@ use axum::response::Response;
 use axum::routing::{get, post};
 use axum::{Form, Router};
 use marketdesk_core::domain::offer::{MarketOffer, OfferStatus, SellingFormat};
-use marketdesk_core::domain::{Environment, Integration, IntegrationKind};
+use marketdesk_core::domain::{Environment, Integration, Marketplace};
 use marketdesk_core::ids::{self, IntegrationId};
 use marketdesk_core::services::integrations;
 use marketdesk_core::services::offer_desk::{self, LinkRequest, OfferPatch, OfferQuery};
@@ -301,7 +301,7 @@ pub(crate) async fn allegro_accounts(
     let mut accounts: Vec<Integration> = integrations::list(&state.ports, &agent.caller.tenant_id)
         .await?
         .into_iter()
-        .filter(|i| i.kind == IntegrationKind::Allegro)
+        .filter(|i| i.kind == Marketplace::Allegro)
         .collect();
     accounts.sort_by(|a, b| a.display_name.cmp(&b.display_name));
     Ok(accounts)
@@ -470,7 +470,7 @@ async fn account_of(
     )
     .await
     {
-        Ok(integration) if integration.kind == IntegrationKind::Allegro => Ok(integration),
+        Ok(integration) if integration.kind == Marketplace::Allegro => Ok(integration),
         Ok(_) | Err(RequestError::NotFound(_)) => Err(not_found(agent)),
         Err(error) => Err(unavailable(Some(agent.lang), &error)),
     }

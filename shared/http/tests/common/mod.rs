@@ -479,7 +479,7 @@ pub async fn store_allegro(
     let integration = marketdesk_core::domain::Integration::new(
         id.into(),
         tenant.into(),
-        marketdesk_core::domain::IntegrationKind::Allegro,
+        marketdesk_core::domain::Marketplace::Allegro,
         name,
         environment,
         Utc::now(),
