@@ -96,6 +96,78 @@ pub async fn a_block_stops_every_draw_until_it_ends<B: RateBudget + ?Sized>(
     );
 }
 
+/// A booking for the next second is counted before that second's draws: with the second's
+/// share used up, bookings (at most the ceiling) take the first slots of the next one, the
+/// draws there get only what is left, and a block refuses bookings too.
+pub async fn bookings_go_ahead_of_the_next_seconds_draws<B: RateBudget + ?Sized>(
+    budget: impl Deref<Target = B>,
+) {
+    let key = super::unique("budget");
+    for _ in 0..4 {
+        assert_eq!(
+            budget.draw(&key, Some(4), at(0)).await.expect("draw"),
+            Admission::Go
+        );
+    }
+    assert_eq!(
+        budget.draw(&key, Some(4), at(0)).await.expect("draw"),
+        Admission::NextSecond,
+        "the second's share is used up"
+    );
+    for n in 0..3 {
+        assert_eq!(
+            budget.book_next(&key, 3, at(0)).await.expect("book"),
+            Admission::Go,
+            "booking {n}"
+        );
+    }
+    assert_eq!(
+        budget.book_next(&key, 3, at(0)).await.expect("book"),
+        Admission::NextSecond,
+        "bookings stop at the ceiling"
+    );
+    assert_eq!(
+        budget.draw(&key, Some(4), at(1)).await.expect("draw"),
+        Admission::Go,
+        "one slot of the next second is left after the three booked"
+    );
+    assert_eq!(
+        budget.draw(&key, Some(4), at(1)).await.expect("draw"),
+        Admission::NextSecond,
+        "the booked calls were counted first"
+    );
+    assert_eq!(
+        budget.draw(&key, None, at(1)).await.expect("draw"),
+        Admission::Go,
+        "a reply still goes"
+    );
+    assert_eq!(
+        budget.book_next(&key, 3, at(1)).await.expect("book"),
+        Admission::Go,
+        "bookings for a later second start again"
+    );
+    for _ in 0..3 {
+        assert_eq!(
+            budget.draw(&key, Some(4), at(2)).await.expect("draw"),
+            Admission::Go
+        );
+    }
+    assert_eq!(
+        budget.draw(&key, Some(4), at(2)).await.expect("draw"),
+        Admission::NextSecond
+    );
+    assert_eq!(
+        budget.draw(&key, Some(4), at(3)).await.expect("draw"),
+        Admission::Go,
+        "bookings count only in their own second"
+    );
+    assert!(budget.block(&key, at(60), at(3)).await.expect("block"));
+    assert_eq!(
+        budget.book_next(&key, 3, at(4)).await.expect("book"),
+        Admission::Blocked { until: at(60) }
+    );
+}
+
 /// Twenty workers drawing at once in one second get exactly the ceiling's worth of `Go`.
 pub async fn concurrent_draws_never_pass_the_ceiling<B: RateBudget + ?Sized + 'static>(
     budget: impl Deref<Target = B>,
