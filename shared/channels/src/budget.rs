@@ -4,8 +4,8 @@
 
 use marketdesk_allegro::{CallKind, RequestGate};
 use marketdesk_core::domain::budget::{BudgetPolicy, Priority, BLOCK_FLOOR};
+use marketdesk_core::ports::call_budget::conversation_read_priority;
 use marketdesk_core::ports::CallBudget;
-use marketdesk_core::services::budget::conversation_read_priority;
 use std::sync::Arc;
 use std::time::Duration;
 

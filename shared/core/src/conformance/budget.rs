@@ -189,3 +189,49 @@ pub async fn concurrent_draws_never_pass_the_ceiling<B: RateBudget + ?Sized + 's
     futures_util::future::join_all(draws).await;
     assert_eq!(goes.load(std::sync::atomic::Ordering::SeqCst), 25);
 }
+
+/// Bookings for a second racing the draws that start it: every booking that was made is
+/// counted in it, so bookings and draws together never pass the draws' ceiling.
+pub async fn concurrent_bookings_and_draws_never_pass_the_ceiling<
+    B: RateBudget + ?Sized + 'static,
+>(
+    budget: impl Deref<Target = B>,
+) {
+    use std::sync::atomic::{AtomicU32, Ordering};
+    let key = super::unique("budget");
+    let budget: &B = &budget;
+    let booked = Arc::new(AtomicU32::new(0));
+    let drawn = Arc::new(AtomicU32::new(0));
+    let bookings = (0..10).map(|_| {
+        let (key, booked) = (key.clone(), booked.clone());
+        async move {
+            if budget.book_next(&key, 5, at(0)).await.expect("book") == Admission::Go {
+                booked.fetch_add(1, Ordering::SeqCst);
+            }
+        }
+    });
+    let draws = (0..12).map(|_| {
+        let (key, drawn) = (key.clone(), drawn.clone());
+        async move {
+            if budget.draw(&key, Some(8), at(1)).await.expect("draw") == Admission::Go {
+                drawn.fetch_add(1, Ordering::SeqCst);
+            }
+        }
+    });
+    futures_util::future::join(
+        futures_util::future::join_all(bookings),
+        futures_util::future::join_all(draws),
+    )
+    .await;
+    let (booked, mut drawn) = (booked.load(Ordering::SeqCst), drawn.load(Ordering::SeqCst));
+    assert!(booked <= 5, "{booked} booked");
+    assert!(booked + drawn <= 8, "{booked} booked + {drawn} drawn");
+    // A draw that lost every race gave up; the rest of the second, drawn one by one, is
+    // exactly what the bookings left: every booking made was counted.
+    for _ in 0..10 {
+        if budget.draw(&key, Some(8), at(1)).await.expect("draw") == Admission::Go {
+            drawn += 1;
+        }
+    }
+    assert_eq!(booked + drawn, 8, "{booked} booked + {drawn} drawn");
+}

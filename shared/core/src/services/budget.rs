@@ -16,34 +16,11 @@ pub use crate::domain::budget::{
     BudgetPolicy, Priority, ALLEGRO_PER_MINUTE, BLOCK_FLOOR, DEFAULT_BACKGROUND_SHARE,
     DEFAULT_MAX_WAIT,
 };
+pub use crate::ports::call_budget::{as_active_read, conversation_read_priority};
 use crate::ports::{Admission, CallBudget, Clock, RateBudget};
 use chrono::{DateTime, Utc};
 use std::sync::Arc;
 use std::time::Duration;
-
-tokio::task_local! {
-    /// Set while a job re-reads an active conversation ([`as_active_read`]).
-    static ACTIVE_READ: ();
-}
-
-/// Runs `work` as the re-read of an active conversation: the buyer-conversation reads it
-/// makes are admitted as [`Priority::ActiveRead`] instead of [`Priority::Poll`]
-/// ([`conversation_read_priority`]). A scope rather than a parameter because the reads are
-/// made deep inside the marketplace adapters (the Allegro client's request gate), which
-/// know the kind of a call but not which job it serves.
-pub async fn as_active_read<F: std::future::Future>(work: F) -> F::Output {
-    ACTIVE_READ.scope((), work).await
-}
-
-/// The priority of a buyer-conversation read made now: [`Priority::ActiveRead`] inside
-/// [`as_active_read`], else [`Priority::Poll`].
-pub fn conversation_read_priority() -> Priority {
-    if ACTIVE_READ.try_with(|_| ()).is_ok() {
-        Priority::ActiveRead
-    } else {
-        Priority::Poll
-    }
-}
 
 /// Why a call may not be sent now: the key is blocked, or no slot came free in time. The
 /// caller puts its work back in the queue for `retry_after`; nothing is lost.
