@@ -1,9 +1,11 @@
 //! Request budget port: one allowance per marketplace application (an Allegro client id) or
 //! shop (EmpikPlace), shared by every worker, drawn once per call. It counts calls in the
 //! current second against a ceiling the caller gives (lower for background work, see
-//! `services::budget`), and holds a block after a 429 so that no worker calls on while the
-//! marketplace refuses. Locally [`MemoryBudget`]; on AWS a DynamoDB item per key with
-//! conditional writes (`marketdesk-aws`), so many Lambda instances share one budget.
+//! `services::budget`), takes bookings for the next second that are counted before its
+//! draws (re-reads of active conversations ahead of scheduled polls), and holds a block
+//! after a 429 so that no worker calls on while the marketplace refuses. Locally
+//! [`MemoryBudget`]; on AWS a DynamoDB item per key with conditional writes
+//! (`marketdesk-aws`), so many Lambda instances share one budget.
 
 use async_trait::async_trait;
 use chrono::{DateTime, Utc};
