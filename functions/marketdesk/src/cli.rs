@@ -356,6 +356,9 @@ Environment:
   MARKETDESK_POLL_ACTIVE_RESERVE
                             share of the polls' Allegro budget kept for re-reads once the
                             cadences stretch (default: 0.05)
+  MARKETDESK_POLL_MAX_EVERY longest an Allegro inbox goes unread when the cadences stretch to
+                            fit the budget, while that fits (default: 5m; faster inboxes
+                            stretch first; beyond it everything stretches and a warning is logged)
   MARKETDESK_POLL_OFFERS_EVERY
                             how often an Allegro account's offer journal is read when its offers
                             are switched on (default: 10m, never faster than the poll interval)

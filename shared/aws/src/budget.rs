@@ -5,9 +5,11 @@
 //! `blocked_until`, Unix milliseconds). A draw is one conditional `UpdateItem`
 //! (`cnt = cnt + 1` if the second is current, the count is under the ceiling and no block is
 //! in force); only when that fails is the old item looked at, to start a new second or answer
-//! "next second" or "blocked". A blocked key is also in GSI1 (`BUDGET_BLOCKS` / `<key>`) so
-//! the health answer finds the blocks with one query. `data` and `version` are set so the
-//! store (backups) reads the item like any other.
+//! "next second" or "blocked". Re-reads of active conversations book a call in the next
+//! second ahead of its draws (`bsec`, the second booked, and `bcnt`, the calls booked): the
+//! draw that starts that second starts its count at the bookings. A blocked key is also in
+//! GSI1 (`BUDGET_BLOCKS` / `<key>`) so the health answer finds the blocks with one query.
+//! `data` and `version` are set so the store (backups) reads the item like any other.
 
 use crate::schema::{DATA, PK, SK, VERSION};
 use crate::sdk_error;
@@ -182,12 +184,37 @@ impl RateBudget for DynamoBudget {
                 }
                 _ => {}
             }
-            let values = vec![(":one", n(1)), (":sec", n(second)), (":now", n(now_ms))];
+            // A new second starts with the calls booked for it (re-reads of active
+            // conversations, `book_next`) already counted; the condition holds the bookings
+            // to what was read, so one made meanwhile is not lost.
+            let booked = match number(&old, "bsec") {
+                Some(booked_second) if booked_second == second => number(&old, "bcnt"),
+                _ => None,
+            };
+            let start = booked.unwrap_or(0);
+            if ceiling.is_some_and(|ceiling| start >= i64::from(ceiling)) {
+                return Ok(Admission::NextSecond);
+            }
+            let mut values = vec![
+                (":start", n(start + 1)),
+                (":sec", n(second)),
+                (":now", n(now_ms)),
+            ];
+            let bookings_as_read = match booked {
+                Some(booked) => {
+                    values.push((":booked", n(booked)));
+                    "bsec = :sec AND bcnt = :booked"
+                }
+                None => "(attribute_not_exists(bsec) OR bsec <> :sec)",
+            };
             let started = self
                 .update(
                     key,
-                    &format!("SET sec = :sec, cnt = :one, {SET_ITEM_BASICS}"),
-                    &format!("(attribute_not_exists(sec) OR sec < :sec) AND {NOT_BLOCKED}"),
+                    &format!("SET sec = :sec, cnt = :start, {SET_ITEM_BASICS}"),
+                    &format!(
+                        "(attribute_not_exists(sec) OR sec < :sec) AND {bookings_as_read} \
+                         AND {NOT_BLOCKED}"
+                    ),
                     values,
                 )
                 .await?;
@@ -195,6 +222,71 @@ impl RateBudget for DynamoBudget {
                 return Ok(Admission::Go);
             }
             // Another worker started the second (or a block) first: look again.
+        }
+        Ok(Admission::NextSecond)
+    }
+
+    async fn book_next(
+        &self,
+        key: &str,
+        ceiling: u32,
+        now: DateTime<Utc>,
+    ) -> Result<Admission, BudgetError> {
+        let now_ms = now.timestamp_millis();
+        let next = now.timestamp() + 1;
+        let values = || {
+            vec![
+                (":one", n(1)),
+                (":next", n(next)),
+                (":now", n(now_ms)),
+                (":ceil", n(i64::from(ceiling))),
+            ]
+        };
+        // Only while the second has not begun: once it has, its count no longer takes
+        // bookings in (`draw` reads them when it starts the second).
+        let not_begun = "(attribute_not_exists(sec) OR sec < :next)";
+        for _ in 0..RACES {
+            let booked = self
+                .update(
+                    key,
+                    &format!("SET bcnt = bcnt + :one, {SET_ITEM_BASICS}"),
+                    &format!("bsec = :next AND bcnt < :ceil AND {not_begun} AND {NOT_BLOCKED}"),
+                    values(),
+                )
+                .await?;
+            let old = match booked {
+                Outcome::Done => return Ok(Admission::Go),
+                Outcome::Refused(old) => old.unwrap_or_default(),
+            };
+            if let Some(until) = number(&old, "blocked_until").filter(|until| *until > now_ms) {
+                return Ok(Admission::Blocked {
+                    until: instant(until),
+                });
+            }
+            if number(&old, "sec").is_some_and(|second| second >= next)
+                || number(&old, "bsec").is_some_and(|booked| booked > next)
+            {
+                return Ok(Admission::NextSecond);
+            }
+            if number(&old, "bsec") == Some(next) {
+                // The bookings for that second are full.
+                return Ok(Admission::NextSecond);
+            }
+            let started = self
+                .update(
+                    key,
+                    &format!("SET bsec = :next, bcnt = :one, {SET_ITEM_BASICS}"),
+                    &format!(
+                        "(attribute_not_exists(bsec) OR bsec < :next) AND {not_begun} \
+                         AND {NOT_BLOCKED} AND :ceil > :zero"
+                    ),
+                    values(),
+                )
+                .await?;
+            if let Outcome::Done = started {
+                return Ok(Admission::Go);
+            }
+            // Another worker booked that second first (or a block began): look again.
         }
         Ok(Admission::NextSecond)
     }

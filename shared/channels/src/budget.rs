@@ -4,6 +4,7 @@
 
 use marketdesk_allegro::{CallKind, RequestGate};
 use marketdesk_core::domain::budget::{BudgetPolicy, Priority, BLOCK_FLOOR};
+use marketdesk_core::ports::call_budget::conversation_read_priority;
 use marketdesk_core::ports::CallBudget;
 use std::sync::Arc;
 use std::time::Duration;
@@ -35,12 +36,14 @@ impl std::fmt::Debug for AllegroBudgetGate {
     }
 }
 
-/// The budget priority of a kind of call.
+/// The budget priority of a kind of call: a conversation read is a re-read of an active
+/// conversation inside the poller's `as_active_read` scope (ahead of the scheduled polls),
+/// else a scheduled poll.
 pub fn priority(kind: CallKind) -> Priority {
     match kind {
         CallKind::Reply => Priority::Reply,
         CallKind::Token => Priority::TokenRefresh,
-        CallKind::Poll => Priority::Poll,
+        CallKind::Poll => conversation_read_priority(),
         CallKind::Orders => Priority::Orders,
         CallKind::Offers => Priority::Offers,
     }

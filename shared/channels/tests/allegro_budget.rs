@@ -8,7 +8,8 @@ use marketdesk_channels::allegro::AllegroClients;
 use marketdesk_channels::budget::{allegro_key, AllegroBudgetGate};
 use marketdesk_core::adapter_ports;
 use marketdesk_core::domain::{Environment, Marketplace};
-use marketdesk_core::services::budget::{Budget, BudgetPolicy};
+use marketdesk_core::ports::{ManualClock, MemoryBudget};
+use marketdesk_core::services::budget::{as_active_read, Budget, BudgetPolicy};
 use marketdesk_core::services::{poller, scheduler};
 use marketdesk_simulator::RunningSimulator;
 use marketdesk_testkit::backend::{seed_connected_integration, temp_backend};
@@ -225,4 +226,53 @@ async fn a_reply_passes_queued_polls_when_the_budget_is_tight() {
         reply_at <= 2,
         "the reply went out before most polls: {paths:?}"
     );
+}
+
+/// Whether the gate refused the call (it was not sent).
+fn rate_limited<T>(answer: &Result<T, AllegroError>) -> bool {
+    matches!(answer, Err(AllegroError::RateLimited { .. }))
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn an_active_re_read_gets_a_slot_where_an_idle_poll_is_refused() {
+    let simulator = RunningSimulator::start_local().await.expect("simulator");
+    let control = SimulatorControl::new(&simulator.base_url);
+    // One second that does not end (a clock standing still) and no waiting in the process:
+    // whatever the gate refuses comes back at once as `RateLimited`, unsent.
+    let clock = Arc::new(ManualClock::new(chrono::Utc::now()));
+    // 120 a minute: 2 calls a second, conversation reads 1 of them (80 % rounded down).
+    let policy = BudgetPolicy {
+        per_minute: Some(120),
+        background_share: 0.8,
+    };
+    let clients = gated_clients(
+        &simulator,
+        AllegroBudgetGate::new(
+            Arc::new(
+                Budget::new(Arc::new(MemoryBudget::new()), clock).with_max_wait(Duration::ZERO),
+            ),
+            policy,
+        ),
+    );
+    let client = clients.for_environment(Environment::Sandbox).clone();
+    let token = AccessToken::new("not-a-token");
+    // A scheduled read of an idle inbox takes the second's share; the next one is refused.
+    assert!(!rate_limited(&client.me(&token).await), "sent");
+    assert!(rate_limited(&client.me(&token).await), "the share is used");
+    // The same kind of call made by a re-read job books the next second's first slot ahead
+    // of the idle reads, and is sent then.
+    let re_read = as_active_read(client.issue(&token, "active-conversation")).await;
+    assert!(!rate_limited(&re_read), "the re-read was sent: {re_read:?}");
+    assert!(
+        rate_limited(&client.me(&token).await),
+        "outside the re-read's scope a read is an idle poll again"
+    );
+    let log = control.get("/requests").await;
+    let paths: Vec<&str> = log["requests"]
+        .as_array()
+        .expect("requests")
+        .iter()
+        .filter_map(|r| r["path"].as_str())
+        .collect();
+    assert_eq!(paths, ["/me", "/sale/issues/active-conversation"]);
 }

@@ -29,6 +29,10 @@ pub const DEFAULT_OFFERS_EVERY: Duration = Duration::from_secs(600);
 pub const DEFAULT_ACTIVE_EVERY: Duration = Duration::from_secs(12);
 /// Default time an account counts as active after a change was read.
 pub const DEFAULT_ACTIVE_FOR: Duration = Duration::from_secs(180);
+/// Default longest a stretched inbox may go unread: when the wanted cadences do not fit the
+/// budget, every inbox is still read at least this often as long as that fits (issue 15:
+/// up to 20 000 accounts with every inbox read at least every 5 minutes).
+pub const DEFAULT_MAX_EVERY: Duration = Duration::from_secs(300);
 /// Default share of the polling budget kept free for the re-reads of active accounts once
 /// the cadences stretch to fit it.
 pub const DEFAULT_ACTIVE_RESERVE: f64 = 0.05;
@@ -56,6 +60,10 @@ pub struct PollingSettings {
     /// Share of the polling budget kept for the re-reads once the cadences must stretch
     /// (`MARKETDESK_POLL_ACTIVE_RESERVE`, 0.0–0.9, default 0.05).
     pub active_reserve: f64,
+    /// The longest a stretched Allegro inbox may go unread while the budget allows it
+    /// (`MARKETDESK_POLL_MAX_EVERY`, default 5 minutes, never below the tick); an inbox
+    /// wanted slower keeps its own cadence. See [`fit_within`].
+    pub max_every: Duration,
     /// The Allegro budget the polls must fit in (its background share).
     pub allegro_budget: BudgetPolicy,
 }
@@ -72,6 +80,7 @@ impl PollingSettings {
             active_every: DEFAULT_ACTIVE_EVERY,
             active_for: DEFAULT_ACTIVE_FOR,
             active_reserve: DEFAULT_ACTIVE_RESERVE,
+            max_every: DEFAULT_MAX_EVERY.max(tick),
             allegro_budget: BudgetPolicy::allegro(),
         }
     }
@@ -117,6 +126,11 @@ impl PollingSettings {
             "MARKETDESK_POLL_OFFERS_EVERY",
             env.duration("MARKETDESK_POLL_OFFERS_EVERY")?,
             settings.offers_every,
+        )?;
+        settings.max_every = at_least_tick(
+            "MARKETDESK_POLL_MAX_EVERY",
+            env.duration("MARKETDESK_POLL_MAX_EVERY")?,
+            settings.max_every,
         )?;
         if let Some(every) = env.duration("MARKETDESK_POLL_ACTIVE_EVERY")? {
             settings.active_every = every;
@@ -165,7 +179,7 @@ impl PollingSettings {
     }
 
     /// Calls a minute of that share kept for re-reads of active accounts when the scheduled
-    /// reads must stretch anyway (see [`fit_with_reserve`]); while every inbox keeps its
+    /// reads must stretch anyway (see [`fit_within`]); while every inbox keeps its
     /// wanted cadence, idle accounts make no re-reads and nothing is held back from them.
     pub fn allegro_reserve_per_minute(&self) -> f64 {
         self.allegro_poll_calls_per_minute()
@@ -240,6 +254,21 @@ pub struct InboxLoad {
     pub calls_per_poll: f64,
 }
 
+/// How a plan's cadences relate to what was wanted.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Fitted {
+    /// Every inbox at its wanted cadence (or no ceiling).
+    AsWanted,
+    /// Stretched by one factor from the wanted cadences, no maximum staleness given
+    /// (background work).
+    Stretched,
+    /// Stretched to fit, every inbox still read at least as often as the maximum staleness
+    /// (or its own slower wanted cadence) allows.
+    WithinMax,
+    /// Even the maximum staleness for every inbox does not fit: stretched beyond it.
+    BeyondMax,
+}
+
 /// How one inbox is read under the budget.
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub struct InboxPlan {
@@ -250,6 +279,8 @@ pub struct InboxPlan {
     /// The longest a change can wait before it is read: one cadence (a change right after a
     /// poll waits for the next one), in steady state without a 429 block.
     pub worst_staleness: Duration,
+    /// Whether the plan kept the wanted cadences, or the maximum staleness.
+    pub fitted: Fitted,
 }
 
 /// Calls a minute `load` takes when each account is read every `cadence`.
@@ -258,54 +289,124 @@ pub fn calls_per_minute(load: &InboxLoad, cadence: Duration) -> f64 {
     load.accounts as f64 * load.calls_per_poll * 60.0 / seconds
 }
 
+/// Calls a minute of every load at its cadence.
+fn total_calls(loads: &[InboxLoad], cadences: &[Duration]) -> f64 {
+    loads
+        .iter()
+        .zip(cadences)
+        .map(|(load, cadence)| calls_per_minute(load, *cadence))
+        .sum()
+}
+
+/// The plans of `loads` at `cadences`.
+fn plans(loads: &[InboxLoad], cadences: &[Duration], fitted: Fitted) -> Vec<InboxPlan> {
+    loads
+        .iter()
+        .zip(cadences)
+        .map(|(load, cadence)| InboxPlan {
+            cadence: *cadence,
+            calls_per_minute: calls_per_minute(load, *cadence),
+            worst_staleness: *cadence,
+            fitted,
+        })
+        .collect()
+}
+
+/// `cadences` stretched by the one factor that makes `loads` fit in `per_minute` calls,
+/// rounded up to whole seconds (so the total never exceeds it).
+fn stretched(loads: &[InboxLoad], cadences: &[Duration], per_minute: f64) -> Vec<Duration> {
+    let factor = total_calls(loads, cadences) / per_minute.max(1.0);
+    cadences
+        .iter()
+        .map(|cadence| {
+            if factor > 1.0 {
+                Duration::from_secs((cadence.as_secs_f64() * factor).ceil() as u64).max(*cadence)
+            } else {
+                *cadence
+            }
+        })
+        .collect()
+}
+
+/// A rounding hair over the budget is not worth a stretch.
+const HAIR: f64 = 1e-6;
+
 /// The cadence of each inbox sharing one budget of `budget_per_minute` calls: the wanted
 /// cadence (never faster than `tick`, the scheduler's period) when everything fits, else
 /// every cadence stretched by the same factor so the total fits (rounded up to whole
 /// seconds, so it never exceeds the budget). `None` budget: no ceiling (EmpikPlace shops).
 pub fn fit(loads: &[InboxLoad], budget_per_minute: Option<f64>, tick: Duration) -> Vec<InboxPlan> {
-    fit_with_reserve(loads, budget_per_minute, 0.0, tick)
+    fit_within(loads, budget_per_minute, 0.0, None, tick)
 }
 
-/// [`fit`] with `reserve` calls a minute of the budget kept for re-reads of active accounts:
-/// the wanted cadences hold while they fit in the whole budget (the reserve is then what they
-/// leave free, possibly nothing: idle accounts make no re-reads); when they do not, every
-/// cadence stretches so that the reads leave the whole reserve free.
-pub fn fit_with_reserve(
+/// [`fit`] with `reserve` calls a minute of the budget kept for re-reads of active accounts
+/// and a longest staleness `max_every`:
+///
+/// - the wanted cadences hold while they fit in the whole budget (the reserve is then what
+///   they leave free, possibly nothing: idle accounts make no re-reads, and the re-reads
+///   that come go ahead of the scheduled polls in the gate, `Priority::ActiveRead`);
+/// - when they do not, the scheduled reads are fitted into the budget less the reserve, and
+///   as long as every inbox read at least every `max_every` fits, the fastest inboxes are
+///   stretched first: a common floor `L` (whole seconds, at most `max_every`) is raised
+///   until the total fits, and each inbox is read every `max(wanted, L)`. That keeps the
+///   longest staleness as low as the budget allows, and no inbox beyond `max_every` (nor
+///   beyond its own slower wanted cadence);
+/// - when even that does not fit, every inbox is stretched by one factor from
+///   `max(wanted, max_every)`, so the worst staleness grows smoothly past `max_every`
+///   instead of jumping (a plan stretched from the wanted cadences would leave a 1-minute
+///   inbox at 3.5 minutes and a 5-minute one at 17.5 minutes, where 6 minutes for both
+///   fits), and the plans say [`Fitted::BeyondMax`] (the scheduler's log says so).
+///
+/// `None` for `max_every`: stretched from the wanted cadences by one factor (background
+/// work, where staleness is not a promise), [`Fitted::Stretched`].
+pub fn fit_within(
     loads: &[InboxLoad],
     budget_per_minute: Option<f64>,
     reserve: f64,
+    max_every: Option<Duration>,
     tick: Duration,
 ) -> Vec<InboxPlan> {
     let wanted: Vec<Duration> = loads.iter().map(|load| load.wanted.max(tick)).collect();
-    let total: f64 = loads
-        .iter()
-        .zip(&wanted)
-        .map(|(load, cadence)| calls_per_minute(load, *cadence))
-        .sum();
-    let stretch = match budget_per_minute {
-        // A rounding hair over the budget is not worth a stretch.
-        Some(budget) if total > budget + 1e-6 => {
-            let scheduled = (budget - reserve.clamp(0.0, budget * 0.9)).max(1.0);
-            total / scheduled
-        }
-        _ => 1.0,
+    let Some(budget) =
+        budget_per_minute.filter(|budget| total_calls(loads, &wanted) > budget + HAIR)
+    else {
+        return plans(loads, &wanted, Fitted::AsWanted);
     };
-    loads
-        .iter()
-        .zip(wanted)
-        .map(|(load, wanted)| {
-            let cadence = if stretch > 1.0 {
-                Duration::from_secs((wanted.as_secs_f64() * stretch).ceil() as u64).max(wanted)
-            } else {
-                wanted
-            };
-            InboxPlan {
-                cadence,
-                calls_per_minute: calls_per_minute(load, cadence),
-                worst_staleness: cadence,
-            }
-        })
-        .collect()
+    let scheduled = (budget - reserve.clamp(0.0, budget * 0.9)).max(1.0);
+    let Some(max_every) = max_every.map(|max| max.max(tick)) else {
+        return plans(
+            loads,
+            &stretched(loads, &wanted, scheduled),
+            Fitted::Stretched,
+        );
+    };
+    let floored = |floor: Duration| -> Vec<Duration> {
+        wanted.iter().map(|wanted| (*wanted).max(floor)).collect()
+    };
+    let at_max = floored(max_every);
+    if total_calls(loads, &at_max) > scheduled + HAIR {
+        return plans(
+            loads,
+            &stretched(loads, &at_max, scheduled),
+            Fitted::BeyondMax,
+        );
+    }
+    // The lowest whole-second floor that fits; the floor at `max_every` does.
+    let fits = |seconds: u64| {
+        let floor = Duration::from_secs(seconds).min(max_every);
+        total_calls(loads, &floored(floor)) <= scheduled + HAIR
+    };
+    let (mut low, mut high) = (tick.as_secs().max(1), max_every.as_secs_f64().ceil() as u64);
+    while low < high {
+        let middle = low + (high - low) / 2;
+        if fits(middle) {
+            high = middle;
+        } else {
+            low = middle + 1;
+        }
+    }
+    let floor = Duration::from_secs(high).min(max_every);
+    plans(loads, &floored(floor), Fitted::WithinMax)
 }
 
 /// The most accounts that fit in `budget_per_minute` when each reads inboxes with the given
@@ -327,6 +428,7 @@ mod tests {
     use chrono::TimeZone;
 
     const MINUTE: Duration = Duration::from_secs(60);
+    const FIVE_MINUTES: Duration = Duration::from_secs(300);
 
     fn at(seconds: i64) -> DateTime<Utc> {
         Utc.timestamp_opt(1_800_000_000 + seconds, 0)
@@ -444,40 +546,134 @@ mod tests {
         );
     }
 
+    /// Message Center every minute and issues every 5 minutes on `accounts` accounts.
+    fn default_loads(accounts: usize) -> [InboxLoad; 2] {
+        [
+            InboxLoad {
+                accounts,
+                wanted: MINUTE,
+                calls_per_poll: 1.0,
+            },
+            InboxLoad {
+                accounts,
+                wanted: FIVE_MINUTES,
+                calls_per_poll: 1.0,
+            },
+        ]
+    }
+
+    fn cadences(plans: &[InboxPlan]) -> Vec<u64> {
+        plans.iter().map(|plan| plan.cadence.as_secs()).collect()
+    }
+
+    fn total(plans: &[InboxPlan]) -> f64 {
+        plans.iter().map(|plan| plan.calls_per_minute).sum()
+    }
+
+    /// The default plan of `accounts`: 7200 calls a minute (80 % of 9000), 360 of them (5 %)
+    /// kept for re-reads once stretched, every inbox at most every 5 minutes.
+    fn default_plan(accounts: usize) -> Vec<InboxPlan> {
+        fit_within(
+            &default_loads(accounts),
+            Some(7200.0),
+            360.0,
+            Some(FIVE_MINUTES),
+            MINUTE,
+        )
+    }
+
     #[test]
     fn the_reserve_is_kept_only_from_what_the_wanted_cadences_leave_or_when_they_stretch() {
-        let loads = |accounts: usize| {
-            [
-                InboxLoad {
-                    accounts,
-                    wanted: MINUTE,
-                    calls_per_poll: 1.0,
-                },
-                InboxLoad {
-                    accounts,
-                    wanted: Duration::from_secs(300),
-                    calls_per_poll: 1.0,
-                },
-            ]
-        };
-        let cadences = |plans: &[InboxPlan]| -> Vec<u64> {
-            plans.iter().map(|plan| plan.cadence.as_secs()).collect()
-        };
         // 6000 accounts need the whole 7200 of the share: they keep their cadences, the 360
         // reserved for re-reads is not taken from idle accounts in advance.
-        let plans = fit_with_reserve(&loads(6000), Some(7200.0), 360.0, MINUTE);
+        let plans = default_plan(6000);
         assert_eq!(cadences(&plans), [60, 300]);
-        let total: f64 = plans.iter().map(|p| p.calls_per_minute).sum();
-        assert!(total <= 7200.0 + 1e-6, "{total}");
-        // One more does not fit: the cadences stretch so the reads leave the reserve free.
-        let plans = fit_with_reserve(&loads(6001), Some(7200.0), 360.0, MINUTE);
-        assert_eq!(cadences(&plans), [64, 316]);
-        let total: f64 = plans.iter().map(|p| p.calls_per_minute).sum();
-        assert!(total <= 6840.0 + 1e-6, "{total}");
+        assert_eq!(plans[0].fitted, Fitted::AsWanted);
+        assert!(total(&plans) <= 7200.0 + 1e-6, "{}", total(&plans));
+        // One more does not fit: Message Center stretches (issues are at the 5-minute
+        // maximum already) so the reads leave the reserve free.
+        let plans = default_plan(6001);
+        assert_eq!(cadences(&plans), [64, 300]);
+        assert_eq!(plans[1].fitted, Fitted::WithinMax);
+        assert!(total(&plans) <= 6840.0 + 1e-6, "{}", total(&plans));
         // A reserve as big as the budget still leaves the reads a tenth of it.
-        let plans = fit_with_reserve(&loads(6001), Some(7200.0), 1e9, MINUTE);
-        let total: f64 = plans.iter().map(|p| p.calls_per_minute).sum();
-        assert!((700.0..=720.0).contains(&total), "{total}");
+        let plans = fit_within(&default_loads(6001), Some(7200.0), 1e9, None, MINUTE);
+        assert!(
+            (700.0..=720.0).contains(&total(&plans)),
+            "{}",
+            total(&plans)
+        );
+    }
+
+    #[test]
+    fn stretching_keeps_every_inbox_within_the_maximum_staleness_while_that_fits() {
+        // 10 000 accounts want 12 000 calls a minute. Issues stay at 5 minutes (2000 a
+        // minute); Message Center gets the rest of the 6840: 10 000 × 60 / 4840 = 124 s
+        // rounded up (123 s would take 4878).
+        let plans = default_plan(10_000);
+        assert_eq!(cadences(&plans), [124, 300]);
+        assert!(plans.iter().all(|plan| plan.fitted == Fitted::WithinMax));
+        assert!(total(&plans) <= 6840.0 + 1e-6, "{}", total(&plans));
+        let faster = [Duration::from_secs(123), FIVE_MINUTES];
+        assert!(total_calls(&default_loads(10_000), &faster) > 6840.0);
+        assert_eq!(plans[0].worst_staleness, Duration::from_secs(124));
+        // The most accounts with every inbox every 5 minutes inside the 6840: 17 100, both
+        // inboxes stretched to the maximum and no further.
+        assert_eq!(capacity(&[(FIVE_MINUTES, 1.0); 2], 6840.0), 17_100);
+        let plans = default_plan(17_100);
+        assert_eq!(cadences(&plans), [300, 300]);
+        assert_eq!(plans[0].fitted, Fitted::WithinMax);
+        // An inbox wanted slower than the maximum keeps its own cadence: issues every 10
+        // minutes leave Message Center 5840 a minute, 10 000 × 60 / 5840 = 103 s.
+        let mut loads = default_loads(10_000);
+        loads[1].wanted = Duration::from_secs(600);
+        let plans = fit_within(&loads, Some(7200.0), 360.0, Some(FIVE_MINUTES), MINUTE);
+        assert_eq!(cadences(&plans), [103, 600]);
+    }
+
+    #[test]
+    fn beyond_the_maximum_staleness_every_inbox_stretches_evenly_and_says_so() {
+        // 18 000 accounts with every inbox every 5 minutes need 7200 a minute: all of the
+        // 80 % share, so they fit as wanted when Message Center is wanted every 5 minutes
+        // (nothing stretches, nothing is held back)...
+        let mut every_five = default_loads(18_000);
+        every_five[0].wanted = FIVE_MINUTES;
+        let plans = fit_within(&every_five, Some(7200.0), 360.0, Some(FIVE_MINUTES), MINUTE);
+        assert_eq!(cadences(&plans), [300, 300]);
+        assert_eq!(plans[0].fitted, Fitted::AsWanted);
+        assert!((total(&plans) - 7200.0).abs() < 1e-6);
+        // ...but at the defaults (Message Center wanted every minute) the plan stretches and
+        // keeps the reserve: 7200 > 6840, so both go to 300 × 7200 / 6840 = 315.8, 316 s.
+        let plans = default_plan(18_000);
+        assert_eq!(cadences(&plans), [316, 316]);
+        assert!(plans.iter().all(|plan| plan.fitted == Fitted::BeyondMax));
+        assert!(total(&plans) <= 6840.0 + 1e-6, "{}", total(&plans));
+        // Without the reserve the 18 000 are read every 5 minutes.
+        let plans = fit_within(
+            &default_loads(18_000),
+            Some(7200.0),
+            0.0,
+            Some(FIVE_MINUTES),
+            MINUTE,
+        );
+        assert_eq!(cadences(&plans), [300, 300]);
+        assert_eq!(plans[0].fitted, Fitted::WithinMax);
+        // 20 000 at the defaults: 8000 a minute at 5 minutes each, over the 6840: both
+        // stretch to 300 × 8000 / 6840 = 350.9, 351 s, reported beyond the maximum.
+        let plans = default_plan(20_000);
+        assert_eq!(cadences(&plans), [351, 351]);
+        assert!(plans.iter().all(|plan| plan.fitted == Fitted::BeyondMax));
+        assert_eq!(plans[1].worst_staleness, Duration::from_secs(351));
+        assert!(total(&plans) <= 6840.0 + 1e-6, "{}", total(&plans));
+        assert!(
+            total(&plans) > 6800.0,
+            "the budget is used: {}",
+            total(&plans)
+        );
+        // One past the capacity at 5 minutes grows the worst staleness by a second, not to
+        // the 17 minutes of a stretch from the wanted cadences.
+        let plans = default_plan(17_101);
+        assert_eq!(cadences(&plans), [301, 301]);
     }
 
     #[test]

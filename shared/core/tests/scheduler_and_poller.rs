@@ -712,3 +712,56 @@ async fn a_read_asked_for_while_a_job_waits_survives_the_job_taking_its_lease() 
         "the renewal kept it"
     );
 }
+
+/// Records the request-budget priority a conversation read would be admitted with.
+#[derive(Default)]
+struct PrioritySource {
+    seen: Mutex<Vec<marketdesk_core::domain::budget::Priority>>,
+}
+
+#[async_trait]
+impl ConversationSource for PrioritySource {
+    async fn poll(
+        &self,
+        _: &Integration,
+        cursor: &PollCursor,
+    ) -> Result<PollBatch, MarketplaceError> {
+        self.seen
+            .lock()
+            .expect("lock")
+            .push(marketdesk_core::services::budget::conversation_read_priority());
+        Ok(PollBatch {
+            events: Vec::new(),
+            next_position: cursor.position.clone(),
+        })
+    }
+}
+
+#[tokio::test]
+async fn a_re_read_of_an_active_inbox_reads_ahead_of_the_scheduled_polls() {
+    use marketdesk_core::domain::budget::Priority;
+    let b = backend();
+    let source = Arc::new(PrioritySource::default());
+    let registry = MarketplaceRegistry::empty().with_source(Channel::AllegroIssues, source.clone());
+    // A scheduled read, the follow-up of an inbox active for another minute, and that of
+    // one whose activity has ended (three accounts: the active one's follow-up holds its
+    // lease).
+    let scheduled = connected_allegro(&b.ports, "t1").await;
+    poller::run(&b.ports, &registry, &job(&scheduled))
+        .await
+        .expect("scheduled");
+    let mut active = job(&connected_allegro(&b.ports, "t2").await);
+    active.active_until = Some(start() + chrono::Duration::seconds(60));
+    poller::run(&b.ports, &registry, &active)
+        .await
+        .expect("re-read");
+    let mut ended = job(&connected_allegro(&b.ports, "t3").await);
+    ended.active_until = Some(start() - chrono::Duration::seconds(1));
+    poller::run(&b.ports, &registry, &ended)
+        .await
+        .expect("ended");
+    assert_eq!(
+        *source.seen.lock().expect("lock"),
+        [Priority::Poll, Priority::ActiveRead, Priority::Poll]
+    );
+}

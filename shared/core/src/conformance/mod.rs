@@ -164,7 +164,9 @@ macro_rules! budget_conformance_tests {
         $crate::__conformance_tests!($factory, budget;
             draws_count_per_second_up_to_the_ceiling,
             a_block_stops_every_draw_until_it_ends,
-            concurrent_draws_never_pass_the_ceiling);
+            bookings_go_ahead_of_the_next_seconds_draws,
+            concurrent_draws_never_pass_the_ceiling,
+            concurrent_bookings_and_draws_never_pass_the_ceiling);
     };
 }
 

@@ -12,7 +12,14 @@ pub enum Priority {
     Reply,
     /// Renewing an account's tokens (or connecting one).
     TokenRefresh,
-    /// Reading buyer conversations.
+    /// Re-reading a buyer conversation that changed in the last minutes (the delayed re-read
+    /// jobs of an active inbox): within the same share of each second as [`Priority::Poll`],
+    /// but ahead of it. When the second's share is used up, the call books a slot at the
+    /// start of the next second, counted before any scheduled poll of that second can draw
+    /// (`RateBudget::book_next`): a re-read waits at most until the next second, and the
+    /// scheduled reads of idle inboxes it displaces slip by that slot instead.
+    ActiveRead,
+    /// Reading buyer conversations on their schedule (idle inboxes).
     Poll,
     /// Reading orders.
     Orders,
@@ -22,9 +29,10 @@ pub enum Priority {
 
 impl Priority {
     /// Every priority, most urgent first.
-    pub const ALL: [Priority; 5] = [
+    pub const ALL: [Priority; 6] = [
         Priority::Reply,
         Priority::TokenRefresh,
+        Priority::ActiveRead,
         Priority::Poll,
         Priority::Orders,
         Priority::Offers,
@@ -46,7 +54,8 @@ pub struct BudgetPolicy {
     /// Calls per minute (`None`: no per-second ceiling, only 429 blocks; EmpikPlace shops,
     /// whose limits Mirakl does not publish).
     pub per_minute: Option<u32>,
-    /// Share of each second that buyer-conversation polls may fill (0.1–1.0).
+    /// Share of each second that buyer-conversation reads (scheduled polls and re-reads of
+    /// active inboxes together) may fill (0.1–1.0).
     pub background_share: f64,
 }
 
@@ -74,7 +83,10 @@ impl BudgetPolicy {
         let fraction = match priority {
             Priority::Reply => 1.0,
             Priority::TokenRefresh => (1.0 + share) / 2.0,
-            Priority::Poll => share,
+            // Every buyer-conversation read together stays within the share; the re-reads'
+            // precedence is their booking of the next second, not a higher ceiling, so the
+            // headroom above the share stays for replies and token refreshes.
+            Priority::ActiveRead | Priority::Poll => share,
             Priority::Orders => share * 0.75,
             Priority::Offers => share * 0.5,
         };

@@ -1,9 +1,11 @@
 //! Request budget port: one allowance per marketplace application (an Allegro client id) or
 //! shop (EmpikPlace), shared by every worker, drawn once per call. It counts calls in the
 //! current second against a ceiling the caller gives (lower for background work, see
-//! `services::budget`), and holds a block after a 429 so that no worker calls on while the
-//! marketplace refuses. Locally [`MemoryBudget`]; on AWS a DynamoDB item per key with
-//! conditional writes (`marketdesk-aws`), so many Lambda instances share one budget.
+//! `services::budget`), takes bookings for the next second that are counted before its
+//! draws (re-reads of active conversations ahead of scheduled polls), and holds a block
+//! after a 429 so that no worker calls on while the marketplace refuses. Locally
+//! [`MemoryBudget`]; on AWS a DynamoDB item per key with conditional writes
+//! (`marketdesk-aws`), so many Lambda instances share one budget.
 
 use async_trait::async_trait;
 use chrono::{DateTime, Utc};
@@ -52,6 +54,19 @@ pub trait RateBudget: Send + Sync {
         now: DateTime<Utc>,
     ) -> Result<Admission, BudgetError>;
 
+    /// Books one call of `key` at the start of the second after `now`'s, counted there before
+    /// any draw of that second, when fewer than `ceiling` are booked for it, the second has
+    /// not begun yet and `key` is not blocked: [`Admission::Go`] means booked (the caller
+    /// sends when that second begins, without drawing again), [`Admission::NextSecond`] that
+    /// no booking was made. What re-reads of active conversations use to go ahead of the
+    /// scheduled polls (`Priority::ActiveRead`).
+    async fn book_next(
+        &self,
+        key: &str,
+        ceiling: u32,
+        now: DateTime<Utc>,
+    ) -> Result<Admission, BudgetError>;
+
     /// Blocks `key` until `until` (a later block extends, an earlier one changes nothing).
     /// `Ok(true)` when this began a block (none was in force at `now`), so it is logged once.
     async fn block(
@@ -70,6 +85,9 @@ pub trait RateBudget: Send + Sync {
 struct Slot {
     second: i64,
     count: u32,
+    /// The second the bookings are for, and how many: counted when that second begins.
+    booked_second: i64,
+    booked: u32,
     blocked_since: Option<DateTime<Utc>>,
     blocked_until: Option<DateTime<Utc>>,
 }
@@ -110,12 +128,43 @@ impl RateBudget for MemoryBudget {
         let second = now.timestamp();
         if slot.second != second {
             slot.second = second;
-            slot.count = 0;
+            slot.count = if slot.booked_second == second {
+                slot.booked
+            } else {
+                0
+            };
         }
         if ceiling.is_some_and(|ceiling| slot.count >= ceiling) {
             return Ok(Admission::NextSecond);
         }
         slot.count += 1;
+        Ok(Admission::Go)
+    }
+
+    async fn book_next(
+        &self,
+        key: &str,
+        ceiling: u32,
+        now: DateTime<Utc>,
+    ) -> Result<Admission, BudgetError> {
+        let mut slots = self.lock();
+        let slot = slots.entry(key.to_owned()).or_default();
+        if let Some(until) = slot.blocked_until.filter(|until| *until > now) {
+            return Ok(Admission::Blocked { until });
+        }
+        let next = now.timestamp() + 1;
+        if slot.second >= next {
+            // That second has begun (a clock ahead): draw in it instead.
+            return Ok(Admission::NextSecond);
+        }
+        if slot.booked_second != next {
+            slot.booked_second = next;
+            slot.booked = 0;
+        }
+        if slot.booked >= ceiling {
+            return Ok(Admission::NextSecond);
+        }
+        slot.booked += 1;
         Ok(Admission::Go)
     }
 

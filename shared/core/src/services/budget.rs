@@ -5,7 +5,9 @@
 //! per second (`per_minute / 60`, so a burst cannot spend the minute in its first seconds),
 //! and each priority may fill the second only up to its own ceiling: replies and
 //! autoresponses 100 %, token refreshes halfway between the background share and 100 %,
-//! buyer-conversation polls the background share (default 80 %), orders three quarters of it,
+//! buyer-conversation reads the background share (default 80 %; re-reads of active
+//! conversations book the next second's first slots when it is used up, ahead of the
+//! scheduled polls, see [`Priority::ActiveRead`]), orders three quarters of it,
 //! offers and catalogue work half of it. Background work therefore never takes the last
 //! slots of a second, and a reply always finds one. A 429 blocks the key for every worker
 //! for at least 60 s (longer when the marketplace says so); calls wait in their queues.
@@ -14,6 +16,7 @@ pub use crate::domain::budget::{
     BudgetPolicy, Priority, ALLEGRO_PER_MINUTE, BLOCK_FLOOR, DEFAULT_BACKGROUND_SHARE,
     DEFAULT_MAX_WAIT,
 };
+pub use crate::ports::call_budget::{as_active_read, conversation_read_priority};
 use crate::ports::{Admission, CallBudget, Clock, RateBudget};
 use chrono::{DateTime, Utc};
 use std::sync::Arc;
@@ -81,6 +84,28 @@ impl Budget {
                     })
                 }
                 Ok(Admission::NextSecond) => {
+                    if let (Priority::ActiveRead, Some(ceiling)) = (priority, ceiling) {
+                        // A re-read of an active conversation does not queue behind the
+                        // scheduled polls waiting for the next second: it books its slot there
+                        // ahead of them.
+                        match self.shared.book_next(key, ceiling, now).await {
+                            Ok(Admission::Go) => {
+                                tokio::time::sleep(to_next_second(now)).await;
+                                return Ok(());
+                            }
+                            Ok(Admission::Blocked { until }) => {
+                                return Err(NotNow {
+                                    retry_after: until_then(now, until),
+                                })
+                            }
+                            // Bookings full (or the second began): wait like the others.
+                            Ok(Admission::NextSecond) => {}
+                            Err(error) => {
+                                tracing::warn!(key, %error, "request budget unavailable; calling anyway");
+                                return Ok(());
+                            }
+                        }
+                    }
                     let waited = until_then(started, now);
                     if waited >= self.max_wait {
                         tracing::info!(
@@ -174,7 +199,14 @@ mod tests {
         let ceilings: Vec<Option<u32>> = Priority::ALL.iter().map(|p| policy.ceiling(*p)).collect();
         assert_eq!(
             ceilings,
-            vec![Some(150), Some(135), Some(120), Some(90), Some(60)]
+            vec![
+                Some(150),
+                Some(135),
+                Some(120),
+                Some(120),
+                Some(90),
+                Some(60)
+            ]
         );
         assert_eq!(BudgetPolicy::blocks_only().ceiling(Priority::Poll), None);
         let tiny = BudgetPolicy {
@@ -225,6 +257,72 @@ mod tests {
             budget.acquire("allegro#app", Priority::Poll, &policy).await,
             Ok(())
         );
+    }
+
+    #[tokio::test]
+    async fn an_active_re_read_gets_its_slot_before_idle_polls_when_they_saturate_the_gate() {
+        let clock = Arc::new(ManualClock::new(start()));
+        let budget =
+            Budget::new(Arc::new(MemoryBudget::new()), clock.clone()).with_max_wait(Duration::ZERO);
+        // 8 polls a second (80 % of 600 a minute): idle polls fill this second's share.
+        let policy = BudgetPolicy {
+            per_minute: Some(600),
+            background_share: 0.8,
+        };
+        for _ in 0..8 {
+            assert_eq!(
+                budget.acquire("allegro#app", Priority::Poll, &policy).await,
+                Ok(())
+            );
+        }
+        assert!(
+            budget
+                .acquire("allegro#app", Priority::Poll, &policy)
+                .await
+                .is_err(),
+            "an idle poll waits for the next second"
+        );
+        // Two re-reads of active conversations: no room left in this second either, but they
+        // do not queue behind the idle polls: each books a slot of the next second.
+        for _ in 0..2 {
+            assert_eq!(
+                budget
+                    .acquire("allegro#app", Priority::ActiveRead, &policy)
+                    .await,
+                Ok(()),
+                "the re-read goes at the start of the next second"
+            );
+        }
+        clock.advance(chrono::Duration::seconds(1));
+        for n in 0..6 {
+            assert_eq!(
+                budget.acquire("allegro#app", Priority::Poll, &policy).await,
+                Ok(()),
+                "idle poll {n} of the next second"
+            );
+        }
+        assert!(
+            budget
+                .acquire("allegro#app", Priority::Poll, &policy)
+                .await
+                .is_err(),
+            "the re-reads took the first two of the second's 8 slots: the 80 % share holds"
+        );
+        assert_eq!(
+            budget
+                .acquire("allegro#app", Priority::Reply, &policy)
+                .await,
+            Ok(()),
+            "the headroom above the share stays for replies"
+        );
+    }
+
+    #[tokio::test]
+    async fn reads_inside_an_active_read_scope_take_the_active_priority() {
+        assert_eq!(conversation_read_priority(), Priority::Poll);
+        let inside = as_active_read(async { conversation_read_priority() }).await;
+        assert_eq!(inside, Priority::ActiveRead);
+        assert_eq!(conversation_read_priority(), Priority::Poll, "only inside");
     }
 
     #[tokio::test]

@@ -64,7 +64,16 @@ pub async fn run_with(
         return Ok(PollOutcome::Merged);
     };
     let started = ports.clock.now();
-    let outcome = match read(ports, marketplaces, job).await {
+    // A re-read of an active inbox (its follow-up carries `active_until`) goes ahead of the
+    // scheduled polls in the request budget (`Priority::ActiveRead`).
+    let active = job.active_until.is_some_and(|until| until > started);
+    let reading = read(ports, marketplaces, job);
+    let result = if active {
+        super::budget::as_active_read(reading).await
+    } else {
+        reading.await
+    };
+    let outcome = match result {
         Err(ServiceError::Marketplace(MarketplaceError::AccountBlocked(reason))) => {
             let (tenant, id) = (&job.tenant_id, &job.integration_id);
             super::account_log::account_blocked(ports, tenant, id, &reason)

@@ -13,7 +13,7 @@ use crate::ids::{IntegrationId, TenantId};
 use crate::jobs::PollJob;
 pub use crate::polling::{
     PollingSettings, DEFAULT_ACTIVE_EVERY, DEFAULT_ACTIVE_FOR, DEFAULT_ACTIVE_RESERVE,
-    DEFAULT_ISSUES_EVERY, DEFAULT_OFFERS_EVERY,
+    DEFAULT_ISSUES_EVERY, DEFAULT_MAX_EVERY, DEFAULT_OFFERS_EVERY,
 };
 use crate::ports::{Key, Ports};
 use crate::repo::leases;
@@ -228,6 +228,8 @@ mod tests {
         let calls = settings.allegro_poll_calls_per_minute().expect("a ceiling");
         assert!((calls - 7200.0).abs() < 1e-6, "{calls}");
         assert!((settings.allegro_reserve_per_minute() - 360.0).abs() < 1e-6);
+        // A stretched inbox is still read at least every 5 minutes while that fits.
+        assert_eq!(settings.max_every, DEFAULT_MAX_EVERY);
     }
 
     #[test]
@@ -236,6 +238,7 @@ mod tests {
             ("MARKETDESK_POLL_ISSUES_EVERY", "10m"),
             ("MARKETDESK_POLL_ACTIVE_FOR", "0"),
             ("MARKETDESK_POLL_ACTIVE_RESERVE", "0"),
+            ("MARKETDESK_POLL_MAX_EVERY", "10m"),
         ]);
         let settings =
             PollingSettings::from_env(&env, MINUTE, BudgetPolicy::allegro()).expect("valid");
@@ -243,7 +246,10 @@ mod tests {
         assert_eq!(settings.active_for, Duration::ZERO);
         assert_eq!(settings.allegro_poll_calls_per_minute(), Some(7200.0));
         assert_eq!(settings.allegro_reserve_per_minute(), 0.0);
+        assert_eq!(settings.max_every, Duration::from_secs(600));
         for (var, value) in [
+            ("MARKETDESK_POLL_MAX_EVERY", "30s"),
+            ("MARKETDESK_POLL_MAX_EVERY", "soon"),
             ("MARKETDESK_POLL_MESSAGING_EVERY", "10s"),
             ("MARKETDESK_POLL_ISSUES_EVERY", "often"),
             ("MARKETDESK_POLL_ACTIVE_RESERVE", "0.95"),

@@ -8,7 +8,7 @@ use super::ServiceError;
 use crate::domain::{Channel, Marketplace};
 use crate::ids::{IntegrationId, TenantId};
 use crate::jobs::PollJob;
-use crate::polling::{due_within, fit, fit_with_reserve, InboxLoad, IDLE_CALLS_PER_POLL};
+use crate::polling::{due_within, fit, fit_within, Fitted, InboxLoad, IDLE_CALLS_PER_POLL};
 use crate::ports::{PageCursor, Ports};
 use crate::repo::integrations;
 use std::time::Duration;
@@ -71,6 +71,9 @@ pub struct ChannelPlan {
     pub cadence: Duration,
     /// Calls a minute the scheduled reads of this inbox take.
     pub calls_per_minute: f64,
+    /// Whether the cadence is the wanted one, or stretched within or beyond the maximum
+    /// staleness (`MARKETDESK_POLL_MAX_EVERY`).
+    pub fitted: Fitted,
 }
 
 /// What one scheduling tick did.
@@ -94,8 +97,9 @@ impl ScheduleReport {
 }
 
 /// The cadence of every channel for these account counts: Allegro's inboxes share the
-/// client id's budget (stretched together when they do not fit), EmpikPlace shops each
-/// have their own, so their wanted cadence holds.
+/// client id's budget (when they do not fit, the faster ones stretched first, every inbox
+/// kept within `settings.max_every` while that fits, see [`fit_within`]), EmpikPlace shops
+/// each have their own, so their wanted cadence holds.
 pub fn plan(settings: &PollingSettings, allegro: usize, empik: usize) -> Vec<ChannelPlan> {
     let load = |accounts: usize, channel: Channel| InboxLoad {
         accounts,
@@ -104,10 +108,11 @@ pub fn plan(settings: &PollingSettings, allegro: usize, empik: usize) -> Vec<Cha
     };
     let allegro_channels = [Channel::AllegroMessaging, Channel::AllegroIssues];
     let allegro_loads = allegro_channels.map(|channel| load(allegro, channel));
-    let allegro_plans = fit_with_reserve(
+    let allegro_plans = fit_within(
         &allegro_loads,
         settings.allegro_poll_calls_per_minute(),
         settings.allegro_reserve_per_minute(),
+        Some(settings.max_every),
         settings.tick,
     );
     let empik_plans = fit(&[load(empik, Channel::EmpikThreads)], None, settings.tick);
@@ -125,6 +130,7 @@ pub fn plan(settings: &PollingSettings, allegro: usize, empik: usize) -> Vec<Cha
             accounts,
             cadence: plan.cadence,
             calls_per_minute: plan.calls_per_minute,
+            fitted: plan.fitted,
         })
         .collect()
 }
@@ -169,6 +175,7 @@ pub fn background_plan(
             accounts: *accounts,
             cadence: plan.cadence,
             calls_per_minute: plan.calls_per_minute,
+            fitted: plan.fitted,
         })
         .collect()
 }
@@ -277,29 +284,52 @@ mod tests {
             .map(|plan| plan.calls_per_minute)
             .sum();
         assert!(allegro <= 7200.0 + 1e-6, "{allegro}");
-        // One account more does not fit: both stretch so the reads leave the reserve free
-        // (6840 calls a minute).
+        // One account more does not fit: Message Center stretches (issues are at the
+        // 5-minute maximum staleness already) so the reads leave the reserve free (6840
+        // calls a minute).
         let plans = plan(&settings, 6001, 0);
         assert_eq!(cadence(&plans, Channel::AllegroMessaging), 64);
-        assert_eq!(cadence(&plans, Channel::AllegroIssues), 316);
+        assert_eq!(cadence(&plans, Channel::AllegroIssues), 300);
         let no_reserve = PollingSettings {
             active_reserve: 0.0,
             ..settings
         };
         let plans = plan(&no_reserve, 6001, 0);
         assert_eq!(cadence(&plans, Channel::AllegroMessaging), 61);
-        assert_eq!(cadence(&plans, Channel::AllegroIssues), 301);
+        assert_eq!(cadence(&plans, Channel::AllegroIssues), 300);
         // The other figures of docs/performance.md.
         let plans = plan(&settings, 10_000, 0);
-        assert_eq!(cadence(&plans, Channel::AllegroMessaging), 106);
-        assert_eq!(cadence(&plans, Channel::AllegroIssues), 527);
+        assert_eq!(cadence(&plans, Channel::AllegroMessaging), 124);
+        assert_eq!(cadence(&plans, Channel::AllegroIssues), 300);
+        assert_eq!(plans[0].fitted, Fitted::WithinMax);
+        let plans = plan(&settings, 17_100, 0);
+        assert_eq!(cadence(&plans, Channel::AllegroMessaging), 300);
+        assert_eq!(cadence(&plans, Channel::AllegroIssues), 300);
+        let plans = plan(&settings, 18_000, 0);
+        assert_eq!(cadence(&plans, Channel::AllegroMessaging), 316);
+        assert_eq!(cadence(&plans, Channel::AllegroIssues), 316);
         let plans = plan(&settings, 20_000, 0);
-        assert_eq!(cadence(&plans, Channel::AllegroMessaging), 211);
-        assert_eq!(cadence(&plans, Channel::AllegroIssues), 1053);
+        assert_eq!(cadence(&plans, Channel::AllegroMessaging), 351);
+        assert_eq!(cadence(&plans, Channel::AllegroIssues), 351);
+        assert_eq!(plans[1].fitted, Fitted::BeyondMax, "reported");
+        // With a 10-minute maximum the same plan (the lowest worst staleness that fits) is
+        // within it: nothing to report.
+        let ten_minutes = PollingSettings {
+            max_every: Duration::from_secs(600),
+            ..settings
+        };
+        let plans = plan(&ten_minutes, 20_000, 0);
+        assert_eq!(cadence(&plans, Channel::AllegroMessaging), 351);
+        assert_eq!(cadence(&plans, Channel::AllegroIssues), 351);
+        assert_eq!(plans[0].fitted, Fitted::WithinMax);
         let every_five = PollingSettings {
             messaging_every: Duration::from_secs(300),
             ..settings
         };
+        let plans = plan(&every_five, 18_000, 0);
+        assert_eq!(cadence(&plans, Channel::AllegroMessaging), 300);
+        assert_eq!(cadence(&plans, Channel::AllegroIssues), 300);
+        assert_eq!(plans[0].fitted, Fitted::AsWanted);
         let plans = plan(&every_five, 20_000, 0);
         assert_eq!(cadence(&plans, Channel::AllegroMessaging), 351);
         assert_eq!(cadence(&plans, Channel::AllegroIssues), 351);

@@ -108,4 +108,23 @@ fn log_polling(schedule: &ScheduleReport, gauges: &Gauges) {
         channels = %channels.join("; "),
         "polling planned"
     );
+    let beyond: Vec<String> = schedule
+        .plans
+        .iter()
+        .filter(|plan| plan.accounts > 0 && plan.fitted == crate::polling::Fitted::BeyondMax)
+        .map(|plan| {
+            format!(
+                "{} every {}s",
+                plan.channel.as_str(),
+                plan.cadence.as_secs()
+            )
+        })
+        .collect();
+    if !beyond.is_empty() {
+        tracing::warn!(
+            channels = %beyond.join("; "),
+            "the Allegro budget cannot read every inbox within MARKETDESK_POLL_MAX_EVERY: \
+             every inbox is stretched beyond it"
+        );
+    }
 }
