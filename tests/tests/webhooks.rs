@@ -1,8 +1,8 @@
 //! Webhooks: events from ingest, the sender and the token refresher reach a local receiver
 //! as signed POSTs through the webhooks queue, with retries and back-off, a delivery log,
 //! secret rotation, test pings, and private targets refused unless allowed.
-
-mod support;
+//! Cross-crate: core's webhook service sends through the channels' HTTP transport to a real
+//! axum receiver, so it lives here rather than in core's tests.
 
 use axum::body::Bytes;
 use axum::extract::State;
@@ -16,11 +16,11 @@ use marketdesk_core::ports::AddressPolicy;
 use marketdesk_core::services::request::RequestError;
 use marketdesk_core::services::webhooks::{self, DeliveryQuery, WebhookSettings, WithSecret};
 use marketdesk_core::services::{audit, ingest, tokens};
+use marketdesk_testkit::fixtures::*;
 use secrecy::ExposeSecret;
 use serde_json::{json, Value};
 use std::collections::VecDeque;
 use std::sync::{Arc, Mutex};
-use support::*;
 
 /// One request the receiver got.
 #[derive(Debug, Clone)]

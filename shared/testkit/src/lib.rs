@@ -3,6 +3,8 @@
 //! - [`simulator`]: a client of the marketplace simulator's control API (`/__simulator`);
 //! - [`backend`] (feature `local`): the embedded backend in a temporary directory, on the
 //!   system clock or a manual one, and integrations seeded into it;
+//! - [`fixtures`] (feature `local`): what the service tests build on: a backend on a manual
+//!   clock at a fixed start with its recording notifier, integrations, inbound disputes, agents;
 //! - [`aws`] (feature `aws`): DynamoDB Local and moto, found through the environment.
 //!
 //! A dev-dependency only: product code never imports it. Helpers panic with a message that
@@ -12,6 +14,9 @@ pub mod simulator;
 
 #[cfg(feature = "local")]
 pub mod backend;
+
+#[cfg(feature = "local")]
+pub mod fixtures;
 
 #[cfg(feature = "aws")]
 pub mod aws;

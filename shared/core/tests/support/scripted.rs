@@ -3,13 +3,13 @@
 
 #![allow(dead_code)]
 
-use super::start;
 use async_trait::async_trait;
 use chrono::{DateTime, Duration, Utc};
 use marketdesk_core::domain::{Attachment, Channel, Integration, Ticket};
 use marketdesk_core::ports::{
     Delivered, DeliveryRegistry, FetchedFile, MarketplaceError, OutgoingReply, ReplyChannel,
 };
+use marketdesk_testkit::fixtures::start;
 use std::collections::VecDeque;
 use std::sync::{Arc, Mutex};
 

@@ -1,8 +1,6 @@
-//! Shared fixtures: an embedded backend in a temp dir, integrations, inbound events.
-
-#![allow(dead_code)]
-
-pub mod scripted;
+//! Fixtures of the service tests (core's `shared/core/tests` and the cross-crate `tests/`): an
+//! embedded backend in a temp dir on a manual clock set to [`start`], with the recording
+//! notifier kept; integrations, inbound disputes and messages, agents.
 
 use chrono::{DateTime, Duration, Utc};
 use marketdesk_core::domain::{
@@ -17,14 +15,18 @@ use marketdesk_core::repo::integrations;
 use marketdesk_core::repo::users::{self, StoredUser};
 use std::sync::Arc;
 
-/// A fresh embedded backend on a manual clock; keep the TempDir alive.
+/// A fresh embedded backend on a manual clock; its temporary directory goes when it is dropped.
 pub struct Backend {
+    /// Every port, on the temporary database.
     pub ports: Ports,
+    /// The clock of every port; tests move it.
     pub clock: Arc<ManualClock>,
+    /// What the notifier was asked to send (e-mails, alerts).
     pub notifier: Arc<marketdesk_local::RecordingNotifier>,
     _dir: tempfile::TempDir,
 }
 
+/// When every fixture's clock starts: 2026-11-22 09:00 UTC.
 pub fn start() -> DateTime<Utc> {
     DateTime::parse_from_rfc3339("2026-11-22T09:00:00Z")
         .expect("valid")
@@ -38,6 +40,7 @@ impl Backend {
     }
 }
 
+/// A fresh embedded backend whose clock reads [`start`].
 pub fn backend() -> Backend {
     let dir = tempfile::tempdir().expect("temp dir");
     let clock = Arc::new(ManualClock::new(start()));
@@ -51,6 +54,7 @@ pub fn backend() -> Backend {
     }
 }
 
+/// An integration of `tenant` (not stored) with a CRM field, a queue and a category set.
 pub fn integration(
     tenant: &str,
     kind: Marketplace,
@@ -76,6 +80,7 @@ pub fn integration(
     }
 }
 
+/// Stores an active, connected Allegro integration of `tenant`.
 pub async fn connected_allegro(ports: &Ports, tenant: &str) -> Integration {
     let i = integration(
         tenant,
@@ -89,6 +94,7 @@ pub async fn connected_allegro(ports: &Ports, tenant: &str) -> Integration {
     i
 }
 
+/// An inbound message `minutes` after [`start`].
 pub fn message(id: &str, author: AuthorKind, text: &str, minutes: i64) -> InboundMessage {
     InboundMessage {
         external_id: id.into(),
@@ -100,6 +106,7 @@ pub fn message(id: &str, author: AuthorKind, text: &str, minutes: i64) -> Inboun
     }
 }
 
+/// An open Allegro dispute read from the marketplace with `status` and `messages`.
 pub fn dispute(
     integration: &Integration,
     external_id: &str,
