@@ -19,7 +19,8 @@ use tokio::task::{JoinHandle, JoinSet};
 /// heartbeat extends it, so this is how soon a job of a process that died (kill -9, power
 /// loss) is delivered again.
 const VISIBILITY: Duration = heartbeat::SHORT_VISIBILITY;
-/// Pause between receives when a queue is empty.
+/// Longest pause between receives when a queue is empty; the queue's `ready` wakes the
+/// consumer sooner when a message is sent or a delayed one comes due.
 const IDLE_PAUSE: Duration = Duration::from_millis(500);
 /// Token refresh period (the hourly schedule on AWS).
 const TOKEN_REFRESH_PERIOD: Duration = Duration::from_secs(3600);
@@ -263,6 +264,7 @@ pub async fn consume<F, Fut>(
             drop(permits);
             tokio::select! {
                 _ = tokio::time::sleep(IDLE_PAUSE) => {},
+                () = queue.ready() => {},
                 () = stopped(&mut stop) => break,
             }
             continue;

@@ -2,9 +2,11 @@
 
 use crate::error::LocalError;
 use rusqlite::Connection;
+use std::collections::HashMap;
 use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex, MutexGuard};
 use std::time::Duration;
+use tokio::sync::Notify;
 
 /// How long a write waits for another process holding the database lock.
 const BUSY_TIMEOUT: Duration = Duration::from_secs(5);
@@ -21,6 +23,8 @@ pub struct SqliteDb {
 struct Inner {
     conn: Mutex<Connection>,
     path: PathBuf,
+    /// One wake-up per queue name, shared by every handle of the queue in this process.
+    wakeups: Mutex<HashMap<String, Arc<Notify>>>,
 }
 
 impl std::fmt::Debug for SqliteDb {
@@ -92,8 +96,19 @@ impl SqliteDb {
             inner: Arc::new(Inner {
                 conn: Mutex::new(conn),
                 path,
+                wakeups: Mutex::new(HashMap::new()),
             }),
         })
+    }
+
+    /// The wake-up of the queue `name`: notified when a message is sent to it in this process.
+    pub(crate) fn wakeup(&self, name: &str) -> Arc<Notify> {
+        let mut wakeups = self
+            .inner
+            .wakeups
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner);
+        wakeups.entry(name.to_owned()).or_default().clone()
     }
 
     /// The database file (`:memory:` for an in-memory database).

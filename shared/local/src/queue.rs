@@ -9,6 +9,7 @@ use rusqlite::{Connection, TransactionBehavior};
 use std::fmt;
 use std::sync::Arc;
 use std::time::Duration;
+use tokio::sync::Notify;
 
 /// Every named queue shares this table; moving a message to its dead-letter queue is an
 /// update of `queue`, so the message keeps its id, as SQS keeps it.
@@ -44,6 +45,8 @@ pub struct SqliteQueue {
     name: Arc<str>,
     options: QueueOptions,
     clock: Arc<dyn Clock>,
+    /// Notified on every send and immediate release, so a waiting consumer starts at once.
+    wakeup: Arc<Notify>,
 }
 
 impl fmt::Debug for SqliteQueue {
@@ -101,6 +104,7 @@ impl SqliteQueue {
             name: Arc::from(name),
             options,
             clock,
+            wakeup: db.wakeup(name),
         })
     }
 
@@ -125,6 +129,7 @@ impl SqliteQueue {
                 dead_letter: None,
             },
             clock: self.clock.clone(),
+            wakeup: self.db.wakeup(name),
         })
     }
 
@@ -246,6 +251,9 @@ impl Queue for SqliteQueue {
                 .map_err(sql)
             })
             .await?;
+        // `notify_one` keeps a permit when no consumer waits yet, so a send that lands
+        // between a consumer's empty receive and its wait is not missed.
+        self.wakeup.notify_one();
         Ok(id)
     }
 
@@ -306,7 +314,35 @@ impl Queue for SqliteQueue {
         if changed == 0 {
             return Err(QueueError::StaleReceipt);
         }
+        if delay.is_zero() {
+            self.wakeup.notify_one();
+        }
         Ok(())
+    }
+
+    async fn ready(&self) {
+        let name = self.name.clone();
+        let next_visible = self
+            .db
+            .run(move |conn| {
+                conn.query_row(
+                    "SELECT MIN(visible_at) FROM queue_messages WHERE queue = ?1",
+                    [&*name],
+                    |row| row.get::<_, Option<i64>>(0),
+                )
+                .map_err(sql)
+            })
+            .await;
+        // A failed read waits for a send only; the consumer's idle pause bounds the wait.
+        let Ok(Some(visible_at)) = next_visible else {
+            return self.wakeup.notified().await;
+        };
+        let until_visible = u64::try_from(visible_at.saturating_sub(self.now_ms())).unwrap_or(0);
+        tokio::select! {
+            () = self.wakeup.notified() => {}
+            // At least a few milliseconds, so a clock between two readings never spins.
+            () = tokio::time::sleep(Duration::from_millis(until_visible.max(5))) => {}
+        }
     }
 
     async fn stats(&self) -> Result<Option<QueueStats>, QueueError> {

@@ -63,6 +63,14 @@ pub trait Queue: Send + Sync {
     /// Makes a received message visible again after `delay` (zero: at once), e.g. to back off.
     async fn release(&self, receipt: &str, delay: Duration) -> Result<(), QueueError>;
 
+    /// Resolves when a message may be ready to receive: a message was sent, or a delayed or
+    /// hidden one became visible. Local queues wake their consumers at once, as SQS long
+    /// polling returns as soon as a message arrives; the default never resolves, and
+    /// consumers fall back to their idle pause.
+    async fn ready(&self) {
+        std::future::pending::<()>().await;
+    }
+
     /// How many messages the queue holds, for health checks; `Ok(None)` where the adapter does
     /// not count (it still answered nothing wrong). Reads only: nothing is received or changed.
     async fn stats(&self) -> Result<Option<QueueStats>, QueueError> {

@@ -128,6 +128,11 @@ pub async fn run(
         )
         .await;
     }
+    // The slot is reserved first (a full queue answers Busy before an attempt is recorded),
+    // but waited for only just before posting: the attempt's store writes in between would
+    // otherwise shift this post towards the next one, and Allegro counts the gap between
+    // the requests it receives.
+    let mut post_at = None;
     if let Some(interval) = channel.min_interval() {
         let interval = Duration::from_std(interval).unwrap_or(Duration::seconds(1));
         match send_slots::reserve(
@@ -141,9 +146,7 @@ pub async fn run(
         .await?
         {
             Slot::Reserved(wait) => {
-                if let Ok(wait) = wait.to_std() {
-                    tokio::time::sleep(wait).await;
-                }
+                post_at = Some(tokio::time::Instant::now() + wait.to_std().unwrap_or_default());
             }
             Slot::Busy(after) => {
                 return Err(ServiceError::Marketplace(MarketplaceError::RateLimited {
@@ -155,6 +158,9 @@ pub async fn run(
 
     let attempt = begin_attempt(ports, tenant, stored, job.job.clone()).await?;
     let outgoing = outgoing(ports, &job.tenant_id, &attempt.value).await?;
+    if let Some(post_at) = post_at {
+        tokio::time::sleep_until(post_at).await;
+    }
     let delivered = channel
         .deliver(&integration, &ticket, &outgoing)
         .await

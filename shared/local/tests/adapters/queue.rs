@@ -266,3 +266,57 @@ fn bad_configuration_is_refused_and_names_the_queue() {
     )
     .is_ok());
 }
+
+/// Whether `ready` resolves within `within`.
+async fn ready_within(queue: &SqliteQueue, within: Duration) -> bool {
+    tokio::time::timeout(within, queue.ready()).await.is_ok()
+}
+
+#[tokio::test]
+async fn a_waiting_consumer_wakes_when_a_message_is_sent_or_comes_due() {
+    let clock = manual_clock();
+    let db = SqliteDb::open_in_memory().expect("db");
+    let consumer = SqliteQueue::open(&db, "work", with_dlq(5), clock.clone()).expect("queue");
+    // The API and the loops open their own handles of one queue.
+    let producer = SqliteQueue::open(&db, "work", with_dlq(5), clock.clone()).expect("queue");
+    let other = SqliteQueue::open(&db, "other", with_dlq(5), clock.clone()).expect("queue");
+
+    assert!(
+        !ready_within(&consumer, Duration::from_millis(200)).await,
+        "an empty queue keeps its consumer waiting"
+    );
+    other.send("elsewhere", Duration::ZERO).await.expect("send");
+    assert!(
+        !ready_within(&consumer, Duration::from_millis(200)).await,
+        "a send to another queue does not wake this one"
+    );
+
+    let waiting = {
+        let consumer = consumer.clone();
+        tokio::spawn(async move { consumer.ready().await })
+    };
+    tokio::time::sleep(Duration::from_millis(50)).await;
+    assert!(!waiting.is_finished());
+    producer.send("job", Duration::ZERO).await.expect("send");
+    tokio::time::timeout(Duration::from_secs(5), waiting)
+        .await
+        .expect("woken by the send")
+        .expect("task");
+    let job = consumer.receive(10, MINUTE).await.expect("receive");
+    assert_eq!(job.len(), 1);
+    consumer.delete(&job[0].receipt).await.expect("delete");
+
+    // A delayed message wakes its consumer when it comes due, with no send in between.
+    producer
+        .send("later", Duration::from_millis(300))
+        .await
+        .expect("send");
+    assert!(
+        ready_within(&consumer, Duration::from_secs(1)).await,
+        "the send's wake-up"
+    );
+    assert!(
+        ready_within(&consumer, Duration::from_secs(5)).await,
+        "woken when the delayed message comes due"
+    );
+}
