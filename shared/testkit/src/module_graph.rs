@@ -314,7 +314,7 @@ fn read_file(
                     .map_or(tokens.len(), |p| i + p);
                 let scope = current(&inline);
                 let mut leaves = Vec::new();
-                use_tree(&tokens[i + 1..end], &mut Vec::new(), &mut leaves);
+                use_tree(&tokens[i + 1..end], &[], &mut leaves);
                 let entry = scopes.entry(scope.clone()).or_default();
                 entry.file = file.clone();
                 for leaf in leaves {
@@ -379,8 +379,8 @@ enum UseLeaf {
 }
 
 /// The leaves of a use tree (the tokens after `use`, before `;`), under `prefix`.
-fn use_tree(tokens: &[String], prefix: &mut Vec<String>, leaves: &mut Vec<UseLeaf>) {
-    let mut path = prefix.clone();
+fn use_tree(tokens: &[String], prefix: &[String], leaves: &mut Vec<UseLeaf>) {
+    let mut path = prefix.to_vec();
     let mut i = 0;
     // A leading `::` (`use ::std::…`) names an external crate.
     if tokens.first().is_some_and(|t| t == "::") {
@@ -400,12 +400,12 @@ fn use_tree(tokens: &[String], prefix: &mut Vec<String>, leaves: &mut Vec<UseLea
                 match tokens[j].as_str() {
                     "{" => depth += 1,
                     "}" if depth == 0 => {
-                        use_tree(&tokens[start..j], &mut path.clone(), leaves);
+                        use_tree(&tokens[start..j], &path, leaves);
                         return;
                     }
                     "}" => depth -= 1,
                     "," if depth == 0 => {
-                        use_tree(&tokens[start..j], &mut path.clone(), leaves);
+                        use_tree(&tokens[start..j], &path, leaves);
                         start = j + 1;
                     }
                     _ => {}
