@@ -13,6 +13,7 @@ pub mod caller;
 pub mod catalogue;
 pub mod comments;
 pub mod connect;
+pub mod connection_changes;
 pub mod crm;
 pub mod customer_export;
 pub mod customer_views;
