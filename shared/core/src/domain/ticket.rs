@@ -105,7 +105,7 @@ pub struct MessagePreview {
     /// The author's name, when known.
     #[serde(default)]
     pub author_name: Option<String>,
-    /// Its text, at most `services::workspace::PREVIEW_CHARS` characters (an ellipsis marks a cut).
+    /// Its text, at most `services::preview::PREVIEW_CHARS` characters (an ellipsis marks a cut).
     pub text: String,
 }
 

@@ -34,6 +34,7 @@ pub mod paging;
 pub mod people;
 pub mod poller;
 pub mod polling;
+pub mod preview;
 pub mod reindex;
 pub mod replies;
 pub mod request;
