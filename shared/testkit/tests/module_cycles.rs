@@ -11,9 +11,6 @@ use marketdesk_testkit::sources::{package_dirs, workspace_root};
 const NOT_BROKEN_YET: &[&str] = &[
     "functions/marketdesk: api_key, backend, cli, settings, stack",
     "shared/http: web::integration_settings, web::list_filters, web::offer_settings_section, web::pages, web::saved_replies_page, web::settings, web::ticket_controls, web::views",
-    "shared/local: backend, db, error, notifier, queue, schema, secrets, store, text_index",
-    "shared/simulator: allegro, empik, faults, requests, state",
-    "shared/simulator: allegro::accounts, allegro::oauth",
 ];
 
 #[test]
