@@ -1,7 +1,7 @@
 //! Command-line interface. Every option can also come from a `MARKETDESK_*` variable;
 //! a flag wins over the variable.
 
-use clap::{Args, Parser, Subcommand};
+use clap::{Args, Parser, Subcommand, ValueEnum};
 use marketdesk_core::domain::{Language, Role};
 use std::net::SocketAddr;
 use std::path::PathBuf;
@@ -166,7 +166,7 @@ pub struct ApiKeyCreateArgs {
     /// DynamoDB table, found through MARKETDESK_TABLE_NAME and the other MARKETDESK_*
     /// variables the Lambda functions get, with the usual AWS credentials and region)
     #[arg(long, value_enum, value_name = "BACKEND", default_value = "embedded")]
-    pub backend: crate::backend::BackendChoice,
+    pub backend: BackendChoice,
 
     /// The AWS deployment's CloudFormation stack (implies --backend aws): the table, queues,
     /// secrets prefix, sender and public URL come from its outputs, read with the AWS CLI
@@ -226,7 +226,7 @@ pub struct UserCreateArgs {
     /// DynamoDB table, found through MARKETDESK_TABLE_NAME and the other MARKETDESK_*
     /// variables the Lambda functions get, with the usual AWS credentials and region)
     #[arg(long, value_enum, value_name = "BACKEND", default_value = "embedded")]
-    pub backend: crate::backend::BackendChoice,
+    pub backend: BackendChoice,
 
     /// The AWS deployment's CloudFormation stack (implies --backend aws): the table, queues,
     /// secrets prefix, sender and public URL come from its outputs, read with the AWS CLI
@@ -240,7 +240,7 @@ pub struct UserCreateArgs {
 pub struct MigrateSecretsArgs {
     /// Must be aws: only an AWS deployment kept credentials in Secrets Manager
     #[arg(long, value_enum, value_name = "BACKEND", default_value = "embedded")]
-    pub backend: crate::backend::BackendChoice,
+    pub backend: BackendChoice,
 
     /// The AWS deployment's CloudFormation stack (implies --backend aws): the table, the
     /// secrets prefix and the KMS key come from its outputs
@@ -262,7 +262,7 @@ pub struct ReindexArgs {
     /// Where the data is: embedded (the data directory, default) or aws (the deployment's
     /// DynamoDB table through the MARKETDESK_* variables the Lambda functions get)
     #[arg(long, value_enum, value_name = "BACKEND", default_value = "embedded")]
-    pub backend: crate::backend::BackendChoice,
+    pub backend: BackendChoice,
 }
 
 fn parse_language(text: &str) -> Result<Language, String> {
@@ -431,6 +431,17 @@ Examples:
 With --backend aws the user is written to the deployment's table (the same MARKETDESK_*
 variables as `api-key create --backend aws`); the invitation link then uses MARKETDESK_PUBLIC_URL.
 Passwords have at least 10 characters. Sign in with POST /v1/sessions.";
+
+/// The backend a command works on.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, ValueEnum)]
+pub enum BackendChoice {
+    /// The SQLite data directory of `marketdesk serve` (`--data`).
+    #[default]
+    Embedded,
+    /// The AWS deployment: DynamoDB, SQS, Secrets Manager and SES, found through the same
+    /// `MARKETDESK_*` variables the Lambda functions get (and the usual AWS credentials).
+    Aws,
+}
 
 #[cfg(test)]
 mod tests {

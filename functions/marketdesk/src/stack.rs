@@ -5,7 +5,7 @@
 //! the AWS SDK, and keep the CloudFormation SDK (a large crate, minutes of build on a small
 //! machine) out of the binary for a command run once per deployment.
 
-use crate::backend::BackendChoice;
+use crate::cli::BackendChoice;
 use marketdesk_aws::backend::{
     INBOUND_QUEUE_URL_VAR, NOTIFY_FROM_VAR, OUTBOUND_QUEUE_URL_VAR, POLL_JOBS_QUEUE_URL_VAR,
     SECRETS_KEY_ID_VAR, SECRETS_PREFIX_VAR, TABLE_NAME_VAR, WEBHOOKS_QUEUE_URL_VAR,

@@ -1,7 +1,7 @@
 //! `marketdesk user create`: a user of a tenant (e.g. its first admin), with a password from
 //! stdin or an invitation link printed on stdout.
 
-use crate::api_key::ApiKeyError;
+use crate::backend::BackendError;
 use crate::cli::UserCreateArgs;
 use marketdesk_core::config::Env;
 use marketdesk_core::services::people::users::{self, NewUser};
@@ -17,7 +17,7 @@ const DEFAULT_PUBLIC_URL: &str = "http://127.0.0.1:3000";
 pub enum UserError {
     /// The data directory, an option or the store failed (same cases as for API keys).
     #[error(transparent)]
-    Create(#[from] ApiKeyError),
+    Create(#[from] BackendError),
     /// The configuration is unusable.
     #[error(transparent)]
     Config(#[from] marketdesk_core::config::ConfigError),
@@ -35,7 +35,7 @@ impl From<marketdesk_core::services::request::RequestError> for UserError {
 /// Creates the user; prints the invitation link (if any) on stdout and a note on stderr.
 pub async fn create(args: &UserCreateArgs, env: &Env) -> Result<(), UserError> {
     let (backend, env) = crate::stack::resolve(args.backend, args.stack.as_deref(), env)
-        .map_err(ApiKeyError::from)?;
+        .map_err(BackendError::from)?;
     let env = &env;
     let opened = crate::backend::open(backend, args.data.as_deref(), args.init, env).await?;
     let ports = opened.ports;

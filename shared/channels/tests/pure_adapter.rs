@@ -4,30 +4,11 @@
 //! `marketdesk_core::repo`, in any spelling `use` allows (`marketdesk_core::{services, …}`,
 //! a nested group, an alias of the crate).
 
-use std::path::{Path, PathBuf};
+use marketdesk_testkit::sources::{code_only, rust_files};
+use std::path::Path;
 
 /// The core modules an adapter must not name.
 const FORBIDDEN: [&str; 2] = ["services", "repo"];
-
-fn rust_files(dir: &Path, found: &mut Vec<PathBuf>) {
-    let entries = std::fs::read_dir(dir).unwrap_or_else(|e| panic!("{}: {e}", dir.display()));
-    for entry in entries {
-        let path = entry.expect("directory entry").path();
-        if path.is_dir() {
-            rust_files(&path, found);
-        } else if path.extension().is_some_and(|ext| ext == "rs") {
-            found.push(path);
-        }
-    }
-}
-
-/// The text with comments removed, so prose naming a module does not count.
-fn code_only(text: &str) -> String {
-    text.lines()
-        .map(|line| line.split("//").next().unwrap_or(""))
-        .collect::<Vec<_>>()
-        .join("\n")
-}
 
 /// Every forbidden core path in `code`: after `marketdesk_core::`, the module named directly
 /// or inside a `{ … }` group (however nested, over several lines).
@@ -75,8 +56,7 @@ fn forbidden_paths(code: &str) -> Vec<String> {
 #[test]
 fn channels_never_names_cores_services_or_repositories() {
     let src = Path::new(env!("CARGO_MANIFEST_DIR")).join("src");
-    let mut files = Vec::new();
-    rust_files(&src, &mut files);
+    let files = rust_files(&src);
     assert!(files.len() > 20, "the scan found the sources: {files:?}");
     let mut offences = Vec::new();
     for file in &files {

@@ -6,10 +6,11 @@ mod common;
 
 use chrono::{Duration, Utc};
 use common::*;
-use marketdesk_core::domain::order::{
-    CheckoutFormData, FormStatus, Money, Order, OrderBuyer, OrderDelivery, OrderInvoice, OrderLine,
-    OrderPayment, OrderStatus, PostalAddress, StoredCheckoutForm,
+use marketdesk_core::domain::checkout_form::{
+    CheckoutFormData, FormStatus, Money, OrderBuyer, OrderDelivery, OrderInvoice, OrderLine,
+    OrderPayment, PostalAddress, StoredCheckoutForm,
 };
+use marketdesk_core::domain::order::{Order, OrderStatus};
 use marketdesk_core::domain::{Environment, Integration, Marketplace, Role};
 use marketdesk_core::repo::{integrations, orders};
 use serde_json::{json, Value};

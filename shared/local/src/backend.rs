@@ -1,5 +1,6 @@
 //! [`LocalBackend`]: every port wired on one data directory.
 
+use crate::data_dir::DATABASE_FILE;
 use crate::error::LocalError;
 use crate::{
     FileSecrets, QueueOptions, RecordingNotifier, SqliteDb, SqliteQueue, SqliteStore,
@@ -9,10 +10,6 @@ use marketdesk_core::ports::{Clock, Ports, Queues};
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
-/// File name of the database inside the data directory.
-pub const DATABASE_FILE: &str = "marketdesk.sqlite";
-/// File name of the lock `marketdesk serve` holds inside the data directory.
-pub const LOCK_FILE: &str = "marketdesk.lock";
 /// Deliveries a work message gets before it is dead-lettered.
 pub const MAX_RECEIVES: u32 = 5;
 

@@ -2,7 +2,7 @@
 //! backup of the database, with the secrets file stored in a table of the copy
 //! (`marketdesk_backup`). Restoring writes both back into a data directory.
 
-use crate::backend::{DATABASE_FILE, LOCK_FILE};
+use crate::data_dir::{DATABASE_FILE, LOCK_FILE};
 use crate::schema::{stored_version, SCHEMA_VERSION};
 use crate::secrets::SECRETS_FILE;
 use crate::ServeLock;

@@ -14,7 +14,7 @@ pub enum LocalError {
         source: std::io::Error,
     },
     /// The directory holds no marketdesk database, and creating one was not asked for.
-    #[error("{} holds no marketdesk data (no {file})", .path.display(), file = crate::DATABASE_FILE)]
+    #[error("{} holds no marketdesk data (no {file})", .path.display(), file = crate::data_dir::DATABASE_FILE)]
     NoDatabase {
         /// The data directory.
         path: PathBuf,

@@ -6,6 +6,7 @@
 
 mod backend;
 mod backup;
+mod data_dir;
 mod db;
 mod error;
 mod lock;
@@ -21,8 +22,9 @@ mod store_query;
 mod store_row;
 mod text_index;
 
-pub use backend::{LocalBackend, DATABASE_FILE, LOCK_FILE, MAX_RECEIVES};
+pub use backend::{LocalBackend, MAX_RECEIVES};
 pub use backup::{backup, restore, BackupError, BackupSummary};
+pub use data_dir::{DATABASE_FILE, LOCK_FILE};
 pub use db::SqliteDb;
 pub use error::LocalError;
 pub use lock::ServeLock;

@@ -1,7 +1,7 @@
 //! [`ServeLock`]: the data directory's lock, held by `marketdesk serve` for its lifetime and by
 //! `marketdesk restore` while it writes, so neither replaces data under the other.
 
-use crate::backend::LOCK_FILE;
+use crate::data_dir::LOCK_FILE;
 use crate::error::LocalError;
 use std::fs::{File, OpenOptions, TryLockError};
 use std::path::Path;

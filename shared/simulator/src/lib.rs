@@ -26,16 +26,16 @@ use std::net::SocketAddr;
 /// The whole simulator as one router.
 pub fn router(state: SimulatorState) -> Router {
     Router::new()
-        .merge(allegro::routes())
-        .merge(empik::routes())
+        .merge(allegro::api::routes())
+        .merge(empik::api::routes())
         .nest("/__simulator", control::routes())
         .layer(axum::middleware::from_fn_with_state(
             state.clone(),
-            faults::inject,
+            faults::injection::inject,
         ))
         .layer(axum::middleware::from_fn_with_state(
             state.clone(),
-            requests::record,
+            requests::logging::record,
         ))
         .layer(axum::extract::DefaultBodyLimit::max(64 * 1024 * 1024))
         .with_state(state)

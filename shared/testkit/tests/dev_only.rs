@@ -1,7 +1,7 @@
 //! The test kit is a dev-dependency only: no product crate of the workspace may depend on it
 //! (docs/architecture.md), since it would bring test helpers, SQLite and the AWS SDK along.
 
-use std::path::{Path, PathBuf};
+use marketdesk_testkit::sources::{package_dirs, workspace_root};
 
 /// The sections of `manifest` (a Cargo.toml) that name `marketdesk-testkit` outside
 /// `[dev-dependencies]`.
@@ -21,25 +21,12 @@ fn misplaced(manifest: &str) -> Vec<String> {
     found
 }
 
-/// Every package manifest of the workspace: `shared/*`, `functions/*` and `tests`.
-fn manifests(root: &Path) -> Vec<PathBuf> {
-    let mut all = vec![root.join("tests/Cargo.toml")];
-    for group in ["shared", "functions"] {
-        let entries = std::fs::read_dir(root.join(group)).expect("a workspace folder");
-        for entry in entries {
-            let manifest = entry.expect("an entry").path().join("Cargo.toml");
-            if manifest.is_file() {
-                all.push(manifest);
-            }
-        }
-    }
-    all
-}
-
 #[test]
 fn no_package_depends_on_the_test_kit_outside_its_dev_dependencies() {
-    let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("../..");
-    let found = manifests(&root);
+    let found: Vec<_> = package_dirs(&workspace_root())
+        .into_iter()
+        .map(|package| package.join("Cargo.toml"))
+        .collect();
     assert!(found.len() > 10, "the workspace's manifests: {found:?}");
     for manifest in found {
         let text = std::fs::read_to_string(&manifest).expect("a manifest");

@@ -7,7 +7,7 @@ use async_trait::async_trait;
 use marketdesk_allegro::models::Price;
 use marketdesk_allegro::order_events::MAX_EVENTS_PER_PAGE;
 use marketdesk_allegro::orders::{CheckoutForm, CheckoutFormStatus};
-use marketdesk_core::domain::order::{
+use marketdesk_core::domain::checkout_form::{
     CheckoutFormData, FormStatus, Money, OrderBuyer, OrderDelivery, OrderInvoice, OrderLine,
     OrderPayment, PostalAddress,
 };

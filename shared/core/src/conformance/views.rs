@@ -5,7 +5,8 @@ use crate::domain::{SlaClock, SlaTarget, Snooze, Ticket, TicketStatus, View};
 use crate::ids::{TenantId, TicketId, UserId};
 use crate::ports::{Index, Query, SortKeyCondition, Store};
 use crate::repo::{is_conflict, tickets, views as entries};
-use crate::services::views::{self, ViewSort};
+use crate::services::ticket_views::ViewSort;
+use crate::services::views;
 use chrono::{DateTime, Duration, Utc};
 use std::ops::Deref;
 

@@ -7,7 +7,7 @@
 //! change per order and must never become an ERP's matching key (the card's `customer_id`
 //! is).
 
-use super::order::{CheckoutFormData, PostalAddress};
+use super::checkout_form::{CheckoutFormData, PostalAddress};
 use crate::ids::CustomerId;
 use serde::{Deserialize, Serialize};
 
@@ -188,7 +188,9 @@ impl ErpCustomer {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::domain::order::{FormStatus, OrderBuyer, OrderDelivery, OrderInvoice, OrderPayment};
+    use crate::domain::checkout_form::{
+        FormStatus, OrderBuyer, OrderDelivery, OrderInvoice, OrderPayment,
+    };
 
     #[test]
     fn a_nip_is_ten_digits_with_a_valid_check_digit() {

@@ -1,8 +1,10 @@
 //! Integrations: a seller's connected marketplace accounts and their settings.
 
+use super::business_hours::BusinessHours;
 use super::cursor::Channel;
 use super::marketplace::Marketplace;
-use super::ticket::{ConversationKind, TicketStatus};
+use super::ticket::ConversationKind;
+use super::ticket_status::TicketStatus;
 use crate::ids::{IntegrationId, TenantId};
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
@@ -108,18 +110,6 @@ impl Default for AutoresponderSettings {
             kinds: all_kinds(),
         }
     }
-}
-
-/// Opening hours in Europe/Warsaw local time.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(deny_unknown_fields)]
-pub struct BusinessHours {
-    /// Working days, 1 = Monday … 7 = Sunday.
-    pub days: Vec<u8>,
-    /// Opening time, `HH:MM`.
-    pub start: String,
-    /// Closing time, `HH:MM` (after `start`).
-    pub end: String,
 }
 
 /// What an admin configures on an integration.

@@ -6,6 +6,8 @@ pub mod api_key;
 pub mod audit;
 pub mod author;
 pub mod budget;
+pub mod business_hours;
+pub mod checkout_form;
 pub mod cursor;
 pub mod customer;
 pub mod erp;
@@ -22,7 +24,9 @@ pub mod reply_state;
 pub mod saved_reply;
 pub mod tenant;
 pub mod ticket;
+pub mod ticket_status;
 pub mod user;
+pub mod view;
 pub mod webhook;
 pub mod words;
 pub mod workflow;
@@ -30,23 +34,27 @@ pub mod workflow;
 pub use actor::Actor;
 pub use api_key::{ApiKey, Role};
 pub use audit::{AuditEntry, Subject, SubjectKind};
+pub use business_hours::BusinessHours;
 pub use cursor::{Channel, PollCursor};
 pub use customer::{Customer, FieldValue};
 pub use integration::{
-    AutoresponderSettings, BusinessHours, ConnectionState, Environment, Integration,
-    IntegrationSettings, StatusMapping,
+    AutoresponderSettings, ConnectionState, Environment, Integration, IntegrationSettings,
+    StatusMapping,
 };
 pub use marketplace::Marketplace;
 pub use message::{Attachment, AuthorKind, Delivery, Message, Turn};
-pub use reply::{FileRef, Reply, ReplyLimits, ReplyState};
+pub use reply::{FileRef, Reply, ReplyLimits};
+pub use reply_state::ReplyState;
 pub use saved_reply::SavedReply;
 pub use tenant::Tenant;
 pub use ticket::{
     AutoreplyPlan, AutoreplyState, ConversationKind, ConversationRef, MessagePreview, PanelProduct,
-    Ticket, TicketPanel, TicketStatus,
+    Ticket, TicketPanel,
 };
+pub use ticket_status::TicketStatus;
 pub use user::{Language, User};
+pub use view::View;
 pub use webhook::{DeliveryAttempt, DeliveryState, EventType, Webhook, WebhookDelivery};
 pub use workflow::{
-    ManualStatus, Priority, SlaClock, SlaSettings, SlaTarget, Snooze, TicketWorkflow, View,
+    ManualStatus, Priority, SlaClock, SlaSettings, SlaTarget, Snooze, TicketWorkflow,
 };

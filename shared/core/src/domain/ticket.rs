@@ -3,6 +3,7 @@
 use super::author::AuthorKind;
 use super::marketplace::Marketplace;
 use super::reply_state::ReplyState;
+use super::ticket_status::TicketStatus;
 use crate::ids::{CustomerId, IntegrationId, TenantId, TicketId};
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
@@ -68,32 +69,6 @@ pub struct ConversationRef {
     pub external_id: String,
 }
 
-/// Where a ticket stands in the seller's workflow.
-#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
-#[serde(rename_all = "snake_case")]
-pub enum TicketStatus {
-    /// Needs attention.
-    Open,
-    /// Waiting for the buyer.
-    Pending,
-    /// The problem is solved.
-    Solved,
-    /// Closed without further work.
-    Closed,
-}
-
-impl TicketStatus {
-    /// The status's name in keys and filters.
-    pub fn as_str(&self) -> &'static str {
-        match self {
-            TicketStatus::Open => "open",
-            TicketStatus::Pending => "pending",
-            TicketStatus::Solved => "solved",
-            TicketStatus::Closed => "closed",
-        }
-    }
-}
-
 /// One product of the order behind a ticket.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct PanelProduct {
@@ -130,7 +105,7 @@ pub struct MessagePreview {
     /// The author's name, when known.
     #[serde(default)]
     pub author_name: Option<String>,
-    /// Its text, at most `services::workspace::PREVIEW_CHARS` characters (an ellipsis marks a cut).
+    /// Its text, at most `services::preview::PREVIEW_CHARS` characters (an ellipsis marks a cut).
     pub text: String,
 }
 

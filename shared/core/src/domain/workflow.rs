@@ -1,10 +1,12 @@
 //! What agents decide about a ticket (assignee, queue, tags, priority, snooze, a status they
-//! set by hand), the SLA clock, and the named views a ticket belongs to.
+//! set by hand) and the SLA clock; the named views a ticket belongs to are `domain::view`.
 //!
 //! The rules that combine an agent's status with the marketplace's are one table in
 //! `docs/architecture.md` ("Ticket workflow"); `services::workflow` applies them.
 
-use super::{Actor, ReplyState, Ticket, TicketStatus};
+use super::business_hours::BusinessHours;
+use super::ticket_status::TicketStatus;
+use super::Actor;
 use crate::ids::UserId;
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
@@ -121,88 +123,6 @@ pub struct TicketWorkflow {
     pub sla: Option<SlaClock>,
 }
 
-/// A named list of tickets an agent works from.
-#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
-pub enum View {
-    /// Open or pending, not snoozed, assigned to this user (`mine` for the caller).
-    Assignee(UserId),
-    /// Open or pending, not snoozed, nobody assigned.
-    Unassigned,
-    /// A person has to answer, not snoozed.
-    NeedsReply,
-    /// Waiting for the buyer (`pending`), not snoozed.
-    Pending,
-    /// The latest reply could not be sent (whatever the status).
-    FailedDelivery,
-    /// Only the autoresponder answered; a person still has to, not snoozed.
-    Autoresponder,
-    /// Snoozed.
-    Snoozed,
-    /// Open or pending, not snoozed, in this queue.
-    Queue(String),
-}
-
-impl View {
-    /// The views of one ticket as it stands.
-    pub fn of(ticket: &Ticket) -> Vec<View> {
-        let flow = &ticket.workflow;
-        let snoozed = flow.snooze.is_some();
-        let working =
-            !snoozed && matches!(ticket.status, TicketStatus::Open | TicketStatus::Pending);
-        let mut views = Vec::new();
-        if working {
-            match &flow.assignee {
-                Some(user) => views.push(View::Assignee(user.clone())),
-                None => views.push(View::Unassigned),
-            }
-            if let Some(queue) = &ticket.queue {
-                views.push(View::Queue(queue.clone()));
-            }
-        }
-        if !snoozed && ticket.needs_reply {
-            views.push(View::NeedsReply);
-            if ticket.last_author == Some(super::AuthorKind::Autoresponder) {
-                views.push(View::Autoresponder);
-            }
-        }
-        if !snoozed && ticket.status == TicketStatus::Pending {
-            views.push(View::Pending);
-        }
-        if ticket.delivery == Some(ReplyState::Failed) {
-            views.push(View::FailedDelivery);
-        }
-        if snoozed {
-            views.push(View::Snoozed);
-        }
-        views
-    }
-
-    /// The view's name in the API (`assignee:<user id>`, `queue:<name>`).
-    pub fn name(&self) -> String {
-        match self {
-            View::Assignee(user) => format!("assignee:{user}"),
-            View::Unassigned => "unassigned".into(),
-            View::NeedsReply => "needs_reply".into(),
-            View::Pending => "pending".into(),
-            View::FailedDelivery => "failed_delivery".into(),
-            View::Autoresponder => "autoresponder".into(),
-            View::Snoozed => "snoozed".into(),
-            View::Queue(queue) => format!("queue:{queue}"),
-        }
-    }
-
-    /// The views every tenant has, in the order they are shown (assignee and queue views
-    /// aside).
-    pub const FIXED: [View; 6] = [
-        View::Unassigned,
-        View::NeedsReply,
-        View::Pending,
-        View::FailedDelivery,
-        View::Autoresponder,
-        View::Snoozed,
-    ];
-}
-
 /// Response targets of one integration, counted in business time on its calendar.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct SlaSettings {
@@ -213,7 +133,7 @@ pub struct SlaSettings {
     /// Business minutes before the deadline at which the "deadline near" notice goes out.
     pub warn_before_minutes: u32,
     /// Working days and hours (Europe/Warsaw); `end` may be `24:00`.
-    pub business_hours: super::BusinessHours,
+    pub business_hours: BusinessHours,
     /// Whether Polish public holidays are days off.
     pub holidays_off: bool,
 }
@@ -224,7 +144,7 @@ impl Default for SlaSettings {
             first_response_hours: 24,
             next_response_hours: 24,
             warn_before_minutes: 120,
-            business_hours: super::BusinessHours {
+            business_hours: BusinessHours {
                 days: vec![1, 2, 3, 4, 5],
                 start: "00:00".into(),
                 end: "24:00".into(),

@@ -1,7 +1,7 @@
 //! Delivery port: posting replies into a marketplace conversation and fetching the files
 //! buyers attached. Implemented per channel by the channels crate.
 
-use super::marketplace::MarketplaceError;
+use super::marketplace_error::MarketplaceError;
 use crate::domain::{Attachment, Channel, Integration, Ticket};
 use crate::ids::MessageId;
 use async_trait::async_trait;

@@ -3,11 +3,11 @@
 //! Implemented per channel by the marketplace client crates (Allegro, Mirakl). Until a channel
 //! has an adapter, [`Marketplaces::source`] answers `None` and the poller says so.
 
+use super::marketplace_error::MarketplaceError;
 use crate::domain::{Channel, Integration, PollCursor};
 use crate::jobs::InboundEvent;
 use async_trait::async_trait;
 use std::sync::Arc;
-use std::time::Duration;
 
 /// What one poll of a channel read.
 #[derive(Debug, Clone, PartialEq)]
@@ -16,30 +16,6 @@ pub struct PollBatch {
     pub events: Vec<InboundEvent>,
     /// The cursor position to store once every event is queued.
     pub next_position: Option<String>,
-}
-
-/// Why a marketplace call failed.
-#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
-pub enum MarketplaceError {
-    /// The marketplace asked us to slow down (HTTP 429).
-    #[error("rate limited; retry after {retry_after:?}")]
-    RateLimited {
-        /// How long to wait before the next call.
-        retry_after: Duration,
-    },
-    /// The account's credentials are dead (invalid_grant, revoked app, bad API key).
-    #[error("credentials rejected: {0}")]
-    CredentialsRejected(String),
-    /// A network fault or 5xx; worth retrying.
-    #[error("marketplace unavailable: {0}")]
-    Unavailable(String),
-    /// The marketplace refused the request as invalid; retrying will not help.
-    #[error("marketplace refused the request: {0}")]
-    Refused(String),
-    /// The marketplace reports the seller account blocked (Allegro's sale blockade,
-    /// allegro-api.md §4.3): nothing works until the seller settles it with the marketplace.
-    #[error("the seller account is blocked: {0}")]
-    AccountBlocked(String),
 }
 
 /// Reads one channel's conversations.

@@ -11,6 +11,7 @@ pub mod credentials;
 pub mod delivery;
 pub mod heartbeat;
 pub mod marketplace;
+pub mod marketplace_error;
 pub mod notifier;
 pub mod oauth;
 pub mod offers;
@@ -35,9 +36,8 @@ pub use credentials::{
 pub use delivery::{
     ByteStream, Delivered, DeliveryRegistry, FetchedFile, OutgoingFile, OutgoingReply, ReplyChannel,
 };
-pub use marketplace::{
-    ConversationSource, MarketplaceError, MarketplaceRegistry, Marketplaces, PollBatch,
-};
+pub use marketplace::{ConversationSource, MarketplaceRegistry, Marketplaces, PollBatch};
+pub use marketplace_error::MarketplaceError;
 pub use notifier::{Notification, Notifier, NotifyError};
 pub use oauth::{AuthorizationRequest, DevicePoll, DeviceStart, Grant, OAuthProvider};
 pub use queue::{Queue, QueueError, QueueMessage, QueueStats};

@@ -5,7 +5,7 @@
 //! request budget: [`OfferReader`] for the periodic read and the journal, [`OfferCommands`] for
 //! stock, price and publication commands.
 
-use super::marketplace::MarketplaceError;
+use super::marketplace_error::MarketplaceError;
 use crate::domain::offer::{OfferStatus, SellingFormat};
 use crate::domain::Integration;
 use async_trait::async_trait;

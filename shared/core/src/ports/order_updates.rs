@@ -1,7 +1,7 @@
 //! Order update port: telling the marketplace an order's fulfillment status and giving it the
 //! order's invoice (Allegro's order management API; implemented by the channels crate).
 
-use super::marketplace::MarketplaceError;
+use super::marketplace_error::MarketplaceError;
 use crate::domain::order_update::FulfillmentStatus;
 use crate::domain::Integration;
 use async_trait::async_trait;

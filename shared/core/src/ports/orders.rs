@@ -1,7 +1,7 @@
 //! Order journal port: reading a marketplace's order events and checkout forms (Allegro).
 
-use super::marketplace::MarketplaceError;
-use crate::domain::order::CheckoutFormData;
+use super::marketplace_error::MarketplaceError;
+use crate::domain::checkout_form::CheckoutFormData;
 use crate::domain::Integration;
 use async_trait::async_trait;
 

@@ -6,7 +6,7 @@
 //!
 //! Entries do not expire: deactivation notices leave the default view after 30 days but stay.
 
-use super::tickets::sortable;
+use super::keys::sortable;
 use super::{create_result, decode, encode, keys, RepoError};
 use crate::domain::account_event::AccountEvent;
 use crate::ids::{IntegrationId, TenantId};

@@ -7,7 +7,7 @@
 //!
 //! Every entry expires a year after it was written (`ttl`).
 
-use super::tickets::sortable;
+use super::keys::sortable;
 use super::{decode, encode, keys, RepoError};
 use crate::domain::{Actor, AuditEntry, Subject};
 use crate::ids::TenantId;

@@ -2,7 +2,8 @@
 
 use super::erp_feed::{self, Appended};
 use super::{decode, encode, keys, RepoError, Versioned};
-use crate::domain::order::{Order, StoredCheckoutForm};
+use crate::domain::checkout_form::StoredCheckoutForm;
+use crate::domain::order::Order;
 use crate::ids::{IntegrationId, TenantId};
 use crate::ports::{
     Condition, Index, IndexKey, Item, Key, PageCursor, Query, SortKeyCondition, Store, StoreError,

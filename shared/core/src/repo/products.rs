@@ -2,7 +2,7 @@
 //! the one product that holds an EAN, `PRODUCTCHANGE#<sku>#<time>#<n>` change records and
 //! `PRICELIST#<name>` items.
 
-use super::tickets::sortable;
+use super::keys::sortable;
 use super::{create_result, decode, encode, get_versioned, keys, RepoError, Versioned};
 use crate::domain::product::{PriceList, Product, ProductChange};
 use crate::ids::TenantId;

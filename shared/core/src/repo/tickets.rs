@@ -8,7 +8,7 @@ use crate::ports::{
 };
 use serde_json::json;
 
-pub use super::keys::sortable;
+use super::keys::sortable;
 
 fn ticket_item(ticket: &Ticket, version: u64) -> Item {
     let item = Item {

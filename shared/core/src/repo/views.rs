@@ -15,7 +15,7 @@
 //! Only entries whose keys or bodies change are written.
 
 use super::keys;
-use super::tickets::sortable;
+use super::keys::sortable;
 use crate::domain::{Ticket, View};
 use crate::ids::TenantId;
 use crate::ports::{Condition, Index, IndexKey, Item, Key, WriteOp};

@@ -82,36 +82,6 @@ pub mod actions {
     pub const ORDER_INVOICE_ATTACHED: &str = "order.invoice_attached";
 }
 
-/// Records a change of an integration's connection (OAuth connected or re-authenticated, a
-/// refused token disconnected it) with the connection before and after. `actor` is `None`
-/// for the marketplace's OAuth redirect and the token refresher.
-pub async fn connection_changed(
-    ports: &Ports,
-    before: &crate::domain::Integration,
-    after: &crate::domain::Integration,
-    actor: Option<&Actor>,
-) {
-    use crate::domain::ConnectionState;
-    let action = match (&before.connection, &after.connection) {
-        (_, ConnectionState::Disconnected { .. }) => actions::INTEGRATION_DISCONNECTED,
-        (ConnectionState::Pending, ConnectionState::Connected) => actions::INTEGRATION_CONNECTED,
-        (_, ConnectionState::Connected) => actions::INTEGRATION_REAUTHENTICATED,
-        _ => return,
-    };
-    super::account_log::connection_changed(ports, before, after).await;
-    let state = |i: &crate::domain::Integration| serde_json::json!({ "connection": i.connection, "display_name": i.display_name });
-    record(
-        ports,
-        &after.tenant_id,
-        actor,
-        action,
-        Subject::new(crate::domain::SubjectKind::Integration, &after.id),
-        Some(state(before)),
-        Some(state(after)),
-    )
-    .await;
-}
-
 /// What replaces a secret in a recorded state.
 pub const REDACTED: &str = "[redacted]";
 

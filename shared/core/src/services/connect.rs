@@ -127,7 +127,7 @@ async fn connect_with(
         match integrations::update(&*ports.store, &integration, stored.version).await {
             Ok(()) => {
                 tracing::info!(tenant = %tenant, integration = %id, account = %integration.display_name, "Allegro account connected");
-                super::audit::connection_changed(ports, &stored.value, &integration, None).await;
+                super::connection_changes::record(ports, &stored.value, &integration, None).await;
                 return Ok(integration);
             }
             Err(e) if is_conflict(&e) => continue,

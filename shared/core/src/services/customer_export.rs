@@ -9,8 +9,8 @@
 
 use super::customer_views::{self, CustomerQuery};
 use super::request::RequestError;
+use crate::domain::checkout_form::PostalAddress;
 use crate::domain::erp::CustomerType;
-use crate::domain::order::PostalAddress;
 use crate::domain::Customer;
 use crate::ids::{self, CustomerId, TenantId};
 use crate::ports::Ports;

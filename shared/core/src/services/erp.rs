@@ -5,9 +5,10 @@
 use super::buyers::{self, Buyer};
 use super::events::{self, Event};
 use super::request::RequestError;
+use crate::domain::checkout_form::CheckoutFormData;
 use crate::domain::erp::{BuyerCard, ErpCustomer, TradeDetails};
-use crate::domain::order::{CheckoutFormData, Order};
-use crate::domain::Integration;
+use crate::domain::order::Order;
+use crate::domain::{EventType, Integration};
 use crate::ids::{CustomerId, TenantId};
 use crate::ports::Ports;
 use crate::repo::customers::{self, CustomerWriteError};
@@ -123,6 +124,15 @@ pub struct ErpOrder {
 }
 
 impl ErpOrder {
+    /// The `order.created` event of this order: the order and its customer as the integration
+    /// sends them to the ERP (the ERP's view of an order is this module's, so is its event).
+    pub fn created_event(&self) -> Event {
+        Event {
+            kind: EventType::OrderCreated,
+            data: serde_json::json!(self),
+        }
+    }
+
     /// `order` with its customer as `integration` (if still there) configures it.
     pub fn of(mut order: Order, integration: Option<&Integration>) -> Self {
         let setting = integration
@@ -137,7 +147,7 @@ impl ErpOrder {
 /// Emits `order.created` with the order and its customer as configured.
 pub async fn announce_created(ports: &Ports, integration: &Integration, order: &Order) {
     let erp = ErpOrder::of(order.clone(), Some(integration));
-    events::emit(ports, &integration.tenant_id, Event::order_created(&erp)).await;
+    events::emit(ports, &integration.tenant_id, erp.created_event()).await;
 }
 
 /// The query of `GET /v1/erp/orders`.

@@ -14,7 +14,6 @@ use crate::domain::{AuthorKind, EventType, Integration, Message, Reply, Ticket};
 use crate::ids::{TenantId, TicketId};
 use crate::ports::Ports;
 use crate::repo::{tickets, webhooks as repo};
-use chrono::{DateTime, Utc};
 use serde_json::{json, Value};
 
 /// An event: its type and what the receiver gets as `data`.
@@ -67,15 +66,6 @@ impl Event {
         }
     }
 
-    /// An order was made of a paid checkout form: the order and its customer as the
-    /// integration sends them to the ERP (`services::erp`).
-    pub fn order_created(order: &super::erp::ErpOrder) -> Self {
-        Self {
-            kind: EventType::OrderCreated,
-            data: json!(order),
-        }
-    }
-
     /// An integration lost its marketplace authorization.
     pub fn integration_disconnected(integration: &Integration, reason: &str) -> Self {
         Self {
@@ -120,24 +110,6 @@ pub async fn after_ingest(
     }
 }
 
-/// The JSON body every receiver gets: `{id, type, created_at, tenant_id, data}`.
-pub fn envelope(
-    event_id: &str,
-    kind: EventType,
-    tenant: &TenantId,
-    at: DateTime<Utc>,
-    data: Value,
-) -> String {
-    json!({
-        "id": event_id,
-        "type": kind.as_str(),
-        "created_at": at,
-        "tenant_id": tenant,
-        "data": data,
-    })
-    .to_string()
-}
-
 /// Queues `event` for every active endpoint of `tenant` subscribed to it; returns how many
 /// deliveries were queued. Costs one store query when the tenant has no endpoints.
 pub async fn emit(ports: &Ports, tenant: &TenantId, event: Event) -> usize {
@@ -156,7 +128,7 @@ pub async fn emit(ports: &Ports, tenant: &TenantId, event: Event) -> usize {
         return 0;
     }
     let event_id = uuid::Uuid::now_v7().simple().to_string();
-    let payload = envelope(&event_id, event.kind, tenant, ports.clock.now(), event.data);
+    let payload = webhooks::envelope(&event_id, event.kind, tenant, ports.clock.now(), event.data);
     let mut queued = 0;
     for webhook in &subscribed {
         match webhooks::queue_delivery(ports, webhook, &event_id, event.kind, payload.clone()).await

@@ -227,7 +227,7 @@ async fn update_ticket(
         }
         match tickets::update(store, &ticket, stored.version).await {
             Ok(()) => {
-                autoresponder::due::answer_now_or_wake(ports, &stored.value, &ticket).await;
+                autoresponder::wake::answer_now_or_wake(ports, &stored.value, &ticket).await;
                 return Ok(());
             }
             Err(e) if crate::repo::is_conflict(&e) => continue,

@@ -8,7 +8,8 @@
 
 use super::request::RequestError;
 use super::ServiceError;
-use crate::domain::order::{FormStatus, Order, OrderStatus, StoredCheckoutForm};
+use crate::domain::checkout_form::{FormStatus, StoredCheckoutForm};
+use crate::domain::order::{Order, OrderStatus};
 use crate::domain::{Integration, PollCursor};
 use crate::ports::orders::{JournalEvent, OrderJournal};
 use crate::ports::{Ports, StoreError};
@@ -142,7 +143,7 @@ pub async fn poll(
 async fn apply(
     ports: &Ports,
     integration: &Integration,
-    form: crate::domain::order::CheckoutFormData,
+    form: crate::domain::checkout_form::CheckoutFormData,
     stored: Option<crate::repo::Versioned<StoredCheckoutForm>>,
 ) -> Result<(bool, bool), ServiceError> {
     let now = ports.clock.now();
@@ -199,7 +200,7 @@ async fn apply(
 /// A new order of a paid form, with its buyer's card (`services::erp::card_for`).
 pub(crate) fn order_of(
     integration: &Integration,
-    form: &crate::domain::order::CheckoutFormData,
+    form: &crate::domain::checkout_form::CheckoutFormData,
     created_by: Option<crate::domain::Actor>,
     buyer_card: Option<crate::domain::erp::BuyerCard>,
     now: chrono::DateTime<chrono::Utc>,

@@ -8,7 +8,7 @@
 //! e-mails), the text index (subject and marketplace messages) and the customer's ticket
 //! link. Per customer: the name-word and e-mail lookup items.
 
-use super::{search, timeline, workspace, ServiceError};
+use super::{preview, search, timeline, ServiceError};
 use crate::domain::{AuthorKind, Ticket};
 use crate::ids::TenantId;
 use crate::ports::{Condition, Ports, TextDoc, TextIndexError};
@@ -72,7 +72,7 @@ async fn ticket(ports: &Ports, listed: &Ticket) -> Result<(), ServiceError> {
         };
         let timeline = timeline::load(store, tenant, id).await?;
         let mut next = stored.value.clone();
-        next.preview = workspace::preview_of(&timeline);
+        next.preview = preview::preview_of(&timeline);
         // Re-written even when unchanged: the item gets the indexes it lacked.
         match tickets::update(store, &next, stored.version).await {
             Ok(()) => {

@@ -8,7 +8,6 @@
 
 use super::paging::{self, Position};
 use super::request::{cursor_error, RequestError};
-use super::views::ViewSort;
 use crate::domain::{
     AuthorKind, Customer, Marketplace, Message, ReplyState, Ticket, TicketStatus, View,
 };
@@ -74,7 +73,7 @@ pub struct TicketQuery {
     pub view: Option<String>,
     /// Order of a view page: `activity` (default) or `respond_by`.
     #[serde(default)]
-    pub sort: Option<super::views::ViewSort>,
+    pub sort: Option<ViewSort>,
     /// Where to continue (from `next_cursor`).
     #[serde(default)]
     pub cursor: Option<String>,
@@ -158,6 +157,17 @@ pub fn has_filters(query: &TicketQuery) -> bool {
         || query.archived.is_some()
         || query.last_author.is_some()
         || query.delivery.is_some()
+}
+
+/// The order of a view page.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum ViewSort {
+    /// Most recent activity first (the default).
+    #[default]
+    Activity,
+    /// The earliest answer deadline first; tickets without one last.
+    RespondBy,
 }
 
 /// The delivery states a ticket's latest reply can be listed by (cancelled replies never

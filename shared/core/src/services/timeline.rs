@@ -107,7 +107,7 @@ pub fn summarize(
     replies: &[Reply],
     mapping: Option<&StatusMapping>,
 ) {
-    ticket.preview = super::workspace::preview_of(timeline);
+    ticket.preview = super::preview::preview_of(timeline);
     let visible: Vec<&Message> = timeline.iter().filter(|m| reached_the_buyer(m)).collect();
     if let Some(last) = visible.iter().max_by_key(|m| m.created_at) {
         ticket.last_author = Some(last.author);

@@ -229,7 +229,7 @@ pub async fn disconnect(
         match integrations::update(&*ports.store, &integration, stored.version).await {
             Ok(()) => {
                 tracing::warn!(tenant = %tenant, integration = %id, %reason, "integration disconnected: re-authentication needed");
-                super::audit::connection_changed(ports, &stored.value, &integration, None).await;
+                super::connection_changes::record(ports, &stored.value, &integration, None).await;
                 super::events::emit(
                     ports,
                     tenant,

@@ -2,6 +2,9 @@
 
 use super::request::RequestError;
 
+/// Longest queue or category name (a ticket's fields and the views named after queues).
+pub const MAX_LABEL_CHARS: usize = 100;
+
 /// Elements whose mere opening (even unterminated) marks a text as HTML.
 const DANGEROUS_TAGS: &[&str] = &[
     "script", "iframe", "style", "img", "svg", "object", "embed", "link", "meta", "form", "input",

@@ -10,28 +10,17 @@
 use super::caller::Caller;
 use super::paging::{self, Position};
 use super::request::{cursor_error, RequestError};
-use super::ticket_views::{self, TicketPage, TicketQuery};
+use super::ticket_views::{self, TicketPage, TicketQuery, ViewSort};
 use crate::domain::{Ticket, View};
 use crate::ids::{TenantId, UserId};
 use crate::ports::{Index, Ports, Query, SortKeyCondition, Store};
 use crate::repo::{keys, tickets, views as entries, RepoError};
 use futures_util::future::try_join_all;
-use serde::{Deserialize, Serialize};
+use serde::Serialize;
 use std::collections::BTreeMap;
 
 /// Most entries one count reads; a larger view shows this many and `more: true`.
 pub const COUNT_CAP: u32 = 1000;
-
-/// The order of a view page.
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Deserialize)]
-#[serde(rename_all = "snake_case")]
-pub enum ViewSort {
-    /// Most recent activity first (the default).
-    #[default]
-    Activity,
-    /// The earliest answer deadline first; tickets without one last.
-    RespondBy,
-}
 
 /// One view with its count.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
@@ -69,7 +58,7 @@ pub fn parse(caller: &Caller, name: &str) -> Result<View, RequestError> {
             .map_err(|_| bad("assignee:<user id> needs a user id"));
     }
     if let Some(queue) = name.strip_prefix("queue:") {
-        super::validation::label("view", queue, super::workflow::MAX_LABEL_CHARS)?;
+        super::validation::label("view", queue, super::validation::MAX_LABEL_CHARS)?;
         return Ok(View::Queue(queue.trim().to_owned()));
     }
     View::FIXED

@@ -492,6 +492,25 @@ pub async fn rotate_secret(
     })
 }
 
+/// The JSON body every receiver gets: `{id, type, created_at, tenant_id, data}` (an event of
+/// `services::events` or the `ping` of [`test`]).
+pub fn envelope(
+    event_id: &str,
+    kind: EventType,
+    tenant: &TenantId,
+    at: DateTime<Utc>,
+    data: serde_json::Value,
+) -> String {
+    serde_json::json!({
+        "id": event_id,
+        "type": kind.as_str(),
+        "created_at": at,
+        "tenant_id": tenant,
+        "data": data,
+    })
+    .to_string()
+}
+
 /// Queues a `ping` to the endpoint (whether or not it is on) and returns its delivery.
 pub async fn test(
     ports: &Ports,
@@ -500,7 +519,7 @@ pub async fn test(
 ) -> Result<WebhookDelivery, RequestError> {
     let webhook = get(ports, tenant, id).await?;
     let event_id = uuid::Uuid::now_v7().simple().to_string();
-    let payload = super::events::envelope(
+    let payload = envelope(
         &event_id,
         EventType::Ping,
         tenant,

@@ -15,6 +15,7 @@
 //!   conversation open there, and `marketplace_status` stays beside `status`.
 
 use super::request::RequestError;
+use super::validation::MAX_LABEL_CHARS;
 use super::{sla, timeline, validation, ServiceError};
 use crate::domain::{
     Actor, IntegrationSettings, ManualStatus, Message, Priority, Reply, ReplyState, Snooze, Ticket,
@@ -33,8 +34,6 @@ pub const MAX_BULK: usize = 100;
 pub const MAX_TAGS: usize = 20;
 /// Longest tag.
 pub const MAX_TAG_CHARS: usize = 50;
-/// Longest queue or category name.
-pub const MAX_LABEL_CHARS: usize = 100;
 /// Furthest a snooze may reach.
 pub const MAX_SNOOZE_DAYS: i64 = 365;
 /// How often a lost race on one ticket is retried before answering 409.

@@ -8,19 +8,16 @@
 //! for a ticket stored before that field and never written since.
 
 use super::caller::Caller;
+use super::preview::preview_of;
 use super::request::RequestError;
 use super::search::{self, SearchQuery};
-use super::ticket_views::{self, TicketDetail, TicketPage, TicketQuery};
-use super::views::ViewSort;
-use crate::domain::{ConversationKind, Message, ReplyLimits, ReplyState, Ticket, View};
+use super::ticket_views::{self, TicketDetail, TicketPage, TicketQuery, ViewSort};
+use crate::domain::{ConversationKind, ReplyLimits, ReplyState, Ticket, View};
 use crate::ids::{TenantId, TicketId};
 use crate::ports::Ports;
 use crate::repo::{customers, integrations, replies};
 use futures_util::future::try_join_all;
 use std::collections::HashMap;
-
-/// Longest preview of a message in the list, in characters.
-pub const PREVIEW_CHARS: usize = 140;
 
 /// The latest buyer-visible message of a ticket, shortened (kept with the ticket).
 pub use crate::domain::MessagePreview as Preview;
@@ -48,31 +45,6 @@ pub struct RowPage {
     /// The tenant's accounts (integration id, shown name), by name: the account filter's
     /// choices, from the read that names each row's account.
     pub accounts: Vec<(String, String)>,
-}
-
-/// `text` cut to at most `max` characters, an ellipsis marking the cut; line breaks become spaces.
-pub fn shorten(text: &str, max: usize) -> String {
-    let flat: String = text.split_whitespace().collect::<Vec<_>>().join(" ");
-    if flat.chars().count() <= max {
-        return flat;
-    }
-    let mut cut: String = flat.chars().take(max.saturating_sub(1)).collect();
-    cut.truncate(cut.trim_end().len());
-    cut.push('…');
-    cut
-}
-
-/// The latest message the buyer can see (internal comments aside), as a preview.
-pub fn preview_of(timeline: &[Message]) -> Option<Preview> {
-    timeline
-        .iter()
-        .rev()
-        .find(|m| m.author.is_public())
-        .map(|m| Preview {
-            author: m.author,
-            author_name: m.author_name.clone(),
-            text: shorten(&m.text, PREVIEW_CHARS),
-        })
 }
 
 /// One page of the caller's tickets passing `query` (a view, filters and order as
@@ -238,53 +210,4 @@ pub async fn ticket(
         can_ask_to_confirm: kind == ConversationKind::AllegroDispute,
         detail,
     })
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-    use crate::domain::AuthorKind;
-    use crate::ids::MessageId;
-    use chrono::{TimeZone, Utc};
-
-    fn message(author: AuthorKind, text: &str, minute: u32) -> Message {
-        Message {
-            id: MessageId(format!("m{minute}")),
-            ticket_id: TicketId("t1".into()),
-            external_id: None,
-            author,
-            author_name: None,
-            text: text.into(),
-            attachments: Vec::new(),
-            created_at: Utc.with_ymd_and_hms(2026, 1, 5, 10, minute, 0).unwrap(),
-            delivery: None,
-            actor: None,
-        }
-    }
-
-    #[test]
-    fn the_preview_is_the_latest_public_message_and_skips_comments() {
-        let timeline = vec![
-            message(AuthorKind::Buyer, "Gdzie paczka?", 1),
-            message(
-                AuthorKind::Autoresponder,
-                "Dziękujemy,\nodpowiemy wkrótce.",
-                2,
-            ),
-            message(AuthorKind::InternalComment, "sprawdzić kuriera", 3),
-        ];
-        let preview = preview_of(&timeline).expect("a preview");
-        assert_eq!(preview.author, AuthorKind::Autoresponder);
-        assert_eq!(preview.text, "Dziękujemy, odpowiemy wkrótce.");
-        assert!(preview_of(&timeline[2..]).is_none());
-    }
-
-    #[test]
-    fn long_texts_are_cut_at_a_character_boundary_with_an_ellipsis() {
-        let text = "ż".repeat(200);
-        let short = shorten(&text, PREVIEW_CHARS);
-        assert_eq!(short.chars().count(), PREVIEW_CHARS);
-        assert!(short.ends_with('…'));
-        assert_eq!(shorten("krótko", PREVIEW_CHARS), "krótko");
-    }
 }

@@ -3,9 +3,9 @@
 //! another record into it with a confirmation step. Handlers call `customer_views` and `crm`
 //! as `/v1/customers` does.
 
+use super::format::{source_name, time};
 use super::i18n::{Lang, Strings};
-use super::pages::{forbidden, not_found};
-use super::views::{source_name, time};
+use super::notices::{forbidden, not_found};
 use super::{redirect_with_flash, render, take_flash, unavailable, Agent, Layout};
 use crate::AppState;
 use askama::Template;

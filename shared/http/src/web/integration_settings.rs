@@ -249,7 +249,7 @@ async fn page(
 /// The admin's integration `id`, or the answer saying why not.
 async fn load(state: &AppState, agent: &Agent, id: &str) -> Result<Integration, Response> {
     let not_found =
-        || super::settings::notice(agent, StatusCode::NOT_FOUND, agent.lang.strings().not_found);
+        || super::notices::notice(agent, StatusCode::NOT_FOUND, agent.lang.strings().not_found);
     if !ids::is_well_formed(id) {
         return Err(not_found());
     }
@@ -273,7 +273,7 @@ pub(super) async fn show(
     headers: HeaderMap,
     Path(id): Path<String>,
 ) -> Response {
-    if let Some(refused) = super::settings::gate(&agent, None) {
+    if let Some(refused) = super::notices::gate(&agent, None) {
         return refused;
     }
     match load(&state, &agent, &id).await {
@@ -473,7 +473,7 @@ pub(super) async fn save(
     body: String,
 ) -> Response {
     let f = Fields::parse(&body);
-    if let Some(refused) = super::settings::gate(&agent, Some(f.one("csrf").unwrap_or_default())) {
+    if let Some(refused) = super::notices::gate(&agent, Some(f.one("csrf").unwrap_or_default())) {
         return refused;
     }
     let integration = match load(&state, &agent, &id).await {
@@ -538,7 +538,7 @@ pub(super) async fn save(
             &format!("/settings/integrations/{}", integration.id),
             "integration_saved",
         ),
-        Err(error) => match super::settings::refusal(agent.lang, &error) {
+        Err(error) => match super::notices::refusal(agent.lang, &error) {
             Some(message) => {
                 page(
                     &state,

@@ -3,8 +3,7 @@
 //! the view, filters and search when one of the list's forms is sent.
 
 use super::i18n::Lang;
-use super::pages::ListForm;
-use super::ticket_list::ViewLink;
+use super::ticket_list::{ListForm, ViewLink};
 use marketdesk_core::domain::User;
 use marketdesk_core::services::ticket_views::UNASSIGNED;
 use marketdesk_core::services::views::ViewCount;

@@ -17,9 +17,11 @@ mod account;
 mod account_log_section;
 mod assets;
 mod customers;
+mod format;
 mod i18n;
 mod integration_settings;
 mod list_filters;
+mod notices;
 mod offer_settings_section;
 mod offers;
 mod orders;
@@ -35,6 +37,7 @@ mod ticket_controls;
 mod ticket_list;
 mod views;
 mod words;
+mod workflow_form;
 
 pub(crate) use settings::oauth_landing;
 
@@ -73,7 +76,7 @@ pub(crate) fn routes() -> Router<AppState> {
         .route("/tickets/rows", get(pages::ticket_rows))
         .route("/tickets/{id}", get(pages::ticket).post(pages::write))
         .route("/tickets/{id}/replies/{rid}/retry", post(pages::retry))
-        .route("/tickets/{id}/workflow", post(ticket_controls::update))
+        .route("/tickets/{id}/workflow", post(workflow_form::update))
         .merge(customers::routes())
         .merge(products::routes())
         .merge(product_page::routes())

@@ -4,8 +4,8 @@
 //! account's newest offer commands. On a test-mode account (Allegro Sandbox) the stock,
 //! renewal and price switches are shown as unavailable and never sent.
 
+use super::format::time;
 use super::i18n::{Lang, Strings};
-use super::views::time;
 use crate::AppState;
 use marketdesk_core::domain::offer::OfferSettings;
 use marketdesk_core::domain::offer_command::{CommandPurpose, CommandState, OfferCommand};

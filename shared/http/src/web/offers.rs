@@ -5,9 +5,9 @@
 //! `/v1/integrations/{id}/offers` does; offers are read from Allegro by the offer sync, not
 //! here.
 
+use super::format::time;
 use super::i18n::{Lang, Strings};
-use super::pages::{forbidden, not_found};
-use super::views::time;
+use super::notices::{forbidden, not_found};
 use super::{redirect_with_flash, render, take_flash, unavailable, Agent, Layout};
 use crate::AppState;
 use askama::Template;

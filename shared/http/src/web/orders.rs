@@ -3,9 +3,10 @@
 //! fulfillment status an agent sets, sent through the order-update outbox). Handlers call
 //! `order_desk` and `order_updates` as `/v1/orders` does.
 
+use super::format::time;
 use super::i18n::{Lang, Strings};
-use super::pages::{forbidden, not_found};
-use super::views::{order_line, time};
+use super::notices::{forbidden, not_found};
+use super::views::order_line;
 use super::{redirect_with_flash, render, take_flash, unavailable, Agent, Layout};
 use crate::AppState;
 use askama::Template;

@@ -2,10 +2,11 @@
 //! or redirect (303, with a flash message).
 
 use super::i18n::{Lang, Strings};
+use super::notices::{forbidden, not_found};
 use super::reply_tools;
 use super::ticket_controls::{self, ControlsForm};
-use super::ticket_list;
-use super::views::{self, Draft, MessagePage, SignInPage, TicketsPage};
+use super::ticket_list::{self, ListForm};
+use super::views::{self, Draft, SignInPage, TicketsPage};
 use super::{
     chosen_lang, cookie, is_local_path, redirect_with_flash, render, take_flash, unavailable,
     Agent, Layout, LANG_COOKIE,
@@ -19,16 +20,14 @@ use axum::response::{IntoResponse, Redirect, Response};
 use axum::{Extension, Form};
 use base64::engine::general_purpose::STANDARD;
 use base64::Engine;
-use marketdesk_core::domain::{AuthorKind, Marketplace, TicketStatus};
-use marketdesk_core::ids::{self, IntegrationId, MessageId, TicketId};
+use marketdesk_core::ids::{self, MessageId, TicketId};
 use marketdesk_core::services::comments::{self, NewComment};
 use marketdesk_core::services::people::secrets;
 use marketdesk_core::services::people::sessions::{self, SignIn, SignInError};
 use marketdesk_core::services::replies::{self, NewAttachment, NewReply};
 use marketdesk_core::services::request::RequestError;
-use marketdesk_core::services::ticket_views::{DeliveryFilter, TicketQuery};
 use marketdesk_core::services::validation::looks_like_html;
-use marketdesk_core::services::views::{self as views_service, ViewSort};
+use marketdesk_core::services::views as views_service;
 use marketdesk_core::services::workspace;
 use secrecy::SecretString;
 use serde::Deserialize;
@@ -170,17 +169,6 @@ pub(crate) struct TokenForm {
     csrf: String,
 }
 
-/// The answer to a form whose CSRF token is wrong: nothing was done.
-pub(crate) fn forbidden(agent: &Agent) -> Response {
-    let t = agent.lang.strings();
-    let page = MessagePage {
-        l: Layout::new(agent.lang, t.not_sent, "/tickets", Some(agent)),
-        t,
-        text: t.form_expired.to_owned(),
-    };
-    render(page.render(), StatusCode::FORBIDDEN, false)
-}
-
 /// `POST /sign-out`.
 pub(crate) async fn sign_out(
     State(state): State<AppState>,
@@ -219,138 +207,6 @@ pub(crate) async fn language(Path(code): Path<String>, RawQuery(query): RawQuery
         }
     }
     response
-}
-
-/// The list's filters as the GET form sends them (empty = any; unknown values are ignored).
-#[derive(Deserialize, Default, Clone)]
-pub(crate) struct ListForm {
-    #[serde(default)]
-    pub source: String,
-    #[serde(default)]
-    pub status: String,
-    #[serde(default)]
-    pub needs_reply: String,
-    #[serde(default)]
-    pub last_author: String,
-    #[serde(default)]
-    pub delivery: String,
-    #[serde(default)]
-    pub integration: String,
-    #[serde(default)]
-    pub queue: String,
-    #[serde(default)]
-    pub category: String,
-    #[serde(default)]
-    pub tag: String,
-    #[serde(default)]
-    pub assignee: String,
-    #[serde(default)]
-    pub q: String,
-    #[serde(default)]
-    pub view: String,
-    #[serde(default)]
-    pub sort: String,
-    #[serde(default)]
-    pub cursor: String,
-}
-
-impl ListForm {
-    /// The order asked for (`None`: last activity, or the search's order when searching).
-    pub(crate) fn sort(&self) -> Option<ViewSort> {
-        match self.sort.as_str() {
-            "respond_by" => Some(ViewSort::RespondBy),
-            "activity" => Some(ViewSort::Activity),
-            _ => None,
-        }
-    }
-
-    /// What the search box holds, trimmed (`None` when empty).
-    pub(crate) fn search(&self) -> Option<&str> {
-        Some(self.q.trim()).filter(|q| !q.is_empty())
-    }
-
-    /// The list's query: the view, every filter and the order combine; the search box goes
-    /// to the search service (`workspace::rows`), not to the list's subject filter.
-    pub(crate) fn query(&self) -> TicketQuery {
-        let text = |value: &str| Some(value.trim().to_owned()).filter(|v| !v.is_empty());
-        TicketQuery {
-            view: text(&self.view),
-            sort: self.sort(),
-            source: match self.source.as_str() {
-                "allegro" => Some(Marketplace::Allegro),
-                "empikplace" => Some(Marketplace::Empik),
-                _ => None,
-            },
-            status: match self.status.as_str() {
-                "open" => Some(TicketStatus::Open),
-                "pending" => Some(TicketStatus::Pending),
-                "solved" => Some(TicketStatus::Solved),
-                "closed" => Some(TicketStatus::Closed),
-                _ => None,
-            },
-            needs_reply: match self.needs_reply.as_str() {
-                "true" => Some(true),
-                "false" => Some(false),
-                _ => None,
-            },
-            last_author: (self.last_author == "autoresponder").then_some(AuthorKind::Autoresponder),
-            delivery: (self.delivery == "failed").then_some(DeliveryFilter::Failed),
-            integration: Some(self.integration.trim())
-                .filter(|id| ids::is_well_formed(id))
-                .map(IntegrationId::from),
-            queue: text(&self.queue),
-            category: text(&self.category),
-            tag: text(&self.tag),
-            assignee: text(&self.assignee),
-            cursor: text(&self.cursor),
-            ..TicketQuery::default()
-        }
-    }
-
-    /// This list's address starting at `cursor`.
-    pub(crate) fn href(&self, cursor: Option<&str>) -> String {
-        self.href_at("/tickets", cursor)
-    }
-
-    /// The fields this list is narrowed by, as (name, value) pairs, `except` left out.
-    pub(crate) fn pairs(&self, except: &[&str]) -> Vec<(&'static str, String)> {
-        [
-            ("view", self.view.trim()),
-            ("sort", self.sort.as_str()),
-            ("q", self.q.trim()),
-            ("source", &self.source),
-            ("status", &self.status),
-            ("needs_reply", &self.needs_reply),
-            ("last_author", &self.last_author),
-            ("delivery", &self.delivery),
-            ("integration", self.integration.trim()),
-            ("queue", self.queue.trim()),
-            ("category", self.category.trim()),
-            ("tag", self.tag.trim()),
-            ("assignee", self.assignee.trim()),
-        ]
-        .into_iter()
-        .filter(|(name, value)| !value.is_empty() && !except.contains(name))
-        .map(|(name, value)| (name, value.to_owned()))
-        .collect()
-    }
-
-    /// This list's address under `path` (the page or its rows) starting at `cursor`.
-    pub(crate) fn href_at(&self, path: &str, cursor: Option<&str>) -> String {
-        let mut query = form_urlencoded::Serializer::new(String::new());
-        for (name, value) in self.pairs(&[]) {
-            query.append_pair(name, &value);
-        }
-        if let Some(cursor) = cursor {
-            query.append_pair("cursor", cursor);
-        }
-        let query = query.finish();
-        if query.is_empty() {
-            path.to_owned()
-        } else {
-            format!("{path}?{query}")
-        }
-    }
 }
 
 /// One page of the list's rows as shown, the accounts for the filter, or the answer to give
@@ -484,17 +340,6 @@ pub(crate) async fn ticket_rows(
         .headers_mut()
         .insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
     response
-}
-
-/// The page saying a ticket does not exist.
-pub(crate) fn not_found(agent: &Agent) -> Response {
-    let t = agent.lang.strings();
-    let page = MessagePage {
-        l: Layout::new(agent.lang, t.not_found, "/tickets", Some(agent)),
-        t,
-        text: t.not_found.to_owned(),
-    };
-    render(page.render(), StatusCode::NOT_FOUND, false)
 }
 
 /// The ticket page with `draft` in its reply box.

@@ -2,11 +2,11 @@
 //! offers linked to it in every Allegro account (`offer_desk::for_product`, as
 //! `GET /v1/products/{sku}/offers`), each linking to its offer page.
 
+use super::format::time;
 use super::i18n::Strings;
+use super::notices::not_found;
 use super::offers::{self as offer_pages, OfferRow, OfferWords};
-use super::pages::not_found;
 use super::products::{self, ProductWords};
-use super::views::time;
 use super::{render, take_flash, unavailable, Agent, Layout};
 use crate::AppState;
 use askama::Template;

@@ -2,8 +2,8 @@
 //! or words of the name), read through `catalogue::list` as `/v1/products` is. The catalogue
 //! is written by the seller's ERP through the API or a CSV import, not on this page.
 
+use super::format::time;
 use super::i18n::{Lang, Strings};
-use super::views::time;
 use super::{render, take_flash, unavailable, Agent, Layout};
 use crate::AppState;
 use askama::Template;

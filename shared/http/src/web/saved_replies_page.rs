@@ -3,7 +3,7 @@
 //! `services::saved_replies` as `/v1/saved-replies` does.
 
 use super::i18n::{Lang, Strings};
-use super::settings::{gate, refusal};
+use super::notices::{gate, refusal};
 use super::{redirect_with_flash, render, take_flash, unavailable, Agent, Layout};
 use crate::AppState;
 use askama::Template;
@@ -322,7 +322,7 @@ async fn update(
         return refused;
     }
     if !ids::is_well_formed(&id) {
-        return super::pages::not_found(&agent);
+        return super::notices::not_found(&agent);
     }
     let patch = SavedReplyPatch {
         title: Some(form.title.clone()),
@@ -348,7 +348,7 @@ async fn delete(
         return refused;
     }
     if !ids::is_well_formed(&id) {
-        return super::pages::not_found(&agent);
+        return super::notices::not_found(&agent);
     }
     if form.confirmed != "1" {
         return page(

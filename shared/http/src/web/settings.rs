@@ -9,8 +9,9 @@
 //! (`md_oauth`, path `/oauth`) marks the flow as started here, so the OAuth callback sends
 //! the admin back to `/settings/integrations` with a flash ([`oauth_landing`]).
 
+use super::format::{source_name, time};
 use super::i18n::{Lang, Strings};
-use super::views::{source_name, time};
+use super::notices::{gate, notice, refusal};
 use super::words::{self, Words};
 use super::{cookie, redirect_with_flash, render, take_flash, unavailable, Agent, Layout, NavLink};
 use crate::AppState;
@@ -107,60 +108,6 @@ pub(crate) fn oauth_landing(headers: &HeaderMap, connected: bool) -> Option<Resp
         HeaderValue::from_static("md_oauth=; Path=/oauth; Max-Age=0; HttpOnly; SameSite=Lax"),
     );
     Some(response)
-}
-
-/// A page with one sentence (forbidden, not found).
-#[derive(Template)]
-#[template(path = "message.html")]
-struct Notice {
-    l: Layout,
-    t: &'static Strings,
-    text: String,
-}
-
-/// `status` with a page saying `text`.
-pub(super) fn notice(agent: &Agent, status: StatusCode, text: &str) -> Response {
-    let t = agent.lang.strings();
-    let page = Notice {
-        l: Layout::new(agent.lang, text, "/tickets", Some(agent)),
-        t,
-        text: text.to_owned(),
-    };
-    render(page.render(), status, false)
-}
-
-/// The refusal of a non-admin, or of a form without the session's CSRF token.
-pub(super) fn gate(agent: &Agent, csrf: Option<&str>) -> Option<Response> {
-    if !agent.caller.role.is_admin() {
-        let w = words::words(agent.lang);
-        return Some(notice(agent, StatusCode::FORBIDDEN, w.admins_only));
-    }
-    match csrf {
-        Some(presented) if !agent.csrf_ok(presented) => Some(notice(
-            agent,
-            StatusCode::FORBIDDEN,
-            agent.lang.strings().form_expired,
-        )),
-        _ => None,
-    }
-}
-
-/// The words of a refused change: the last-admin rules in plain words, other rules with
-/// the service's message; `None` for a failure of the service.
-pub(super) fn refusal(lang: Lang, error: &RequestError) -> Option<String> {
-    let w = words::words(lang);
-    match error {
-        RequestError::WrongState {
-            code: "last_admin", ..
-        } => Some(w.last_admin.to_owned()),
-        RequestError::WrongState {
-            code: "last_admin_key",
-            ..
-        } => Some(w.last_admin_key.to_owned()),
-        other => {
-            super::refusals::explain(lang, other).map(|reason| format!("{}: {reason}", w.not_saved))
-        }
-    }
 }
 
 /// One choice of a select.

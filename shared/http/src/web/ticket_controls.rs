@@ -4,22 +4,16 @@
 //! `PATCH /v1/tickets/{id}` does, sending only the fields that differ from the ticket (so
 //! saving the form unchanged sets no manual status).
 
+use super::format::time;
 use super::i18n::Lang;
-use super::pages::{forbidden, not_found, ticket_page_with};
-use super::views::Draft;
-use super::{redirect_with_flash, unavailable, Agent};
+use super::Agent;
 use crate::AppState;
-use axum::extract::{Path, State};
-use axum::http::{HeaderMap, StatusCode};
-use axum::response::Response;
-use axum::Form;
 use chrono::{DateTime, NaiveDateTime, TimeZone, Utc};
 use chrono_tz::Europe::Warsaw;
 use marketdesk_core::domain::{Priority, Ticket, TicketStatus, User};
-use marketdesk_core::ids::{self, TicketId};
 use marketdesk_core::services::people::users;
 use marketdesk_core::services::request::RequestError;
-use marketdesk_core::services::workflow::{self, TicketPatch};
+use marketdesk_core::services::workflow::TicketPatch;
 use serde::Deserialize;
 
 /// The format of `<input type="datetime-local">` (minutes), in Europe/Warsaw.
@@ -203,8 +197,9 @@ pub(crate) struct Deadline {
 /// The values the form holds (the ticket's, or what was typed before a refusal).
 #[derive(Deserialize, Default, Clone)]
 pub(crate) struct ControlsForm {
+    /// The session's CSRF token (checked by `workflow_form::update`).
     #[serde(default)]
-    csrf: String,
+    pub(crate) csrf: String,
     #[serde(default)]
     status: String,
     #[serde(default)]
@@ -279,7 +274,7 @@ pub(crate) fn deadline(
     at: DateTime<Utc>,
     now: DateTime<Utc>,
 ) -> Deadline {
-    let (shown, iso) = super::views::time(t, at);
+    let (shown, iso) = time(t, at);
     let minutes = (at - now).num_minutes();
     let overdue = minutes < 0;
     Deadline {
@@ -365,12 +360,9 @@ pub(crate) fn controls(
                 .map_or_else(|| id.to_string(), |u| u.name.clone())
         }),
         respond_by: flow.respond_by.map(|at| deadline(w, t, at, now)),
-        snoozed_until: flow
-            .snooze
-            .as_ref()
-            .map(|s| super::views::time(t, s.until).0),
+        snoozed_until: flow.snooze.as_ref().map(|s| time(t, s.until).0),
         shop_reply_needed: ticket.shop_reply_needed_since.map(|since| {
-            let (at, at_iso) = super::views::time(t, since);
+            let (at, at_iso) = time(t, since);
             Deadline {
                 at,
                 at_iso,
@@ -391,7 +383,11 @@ fn changed_label(typed: &str, current: Option<&String>) -> Option<Option<String>
 
 /// The patch of what the form changes on `ticket` (`Err` with the refusal when the snooze
 /// time cannot be read).
-fn patch_of(w: &ControlWords, form: &ControlsForm, ticket: &Ticket) -> Result<TicketPatch, String> {
+pub(crate) fn patch_of(
+    w: &ControlWords,
+    form: &ControlsForm,
+    ticket: &Ticket,
+) -> Result<TicketPatch, String> {
     let current = ControlsForm::of(ticket);
     let status = STATUSES
         .iter()
@@ -432,7 +428,7 @@ fn patch_of(w: &ControlWords, form: &ControlsForm, ticket: &Ticket) -> Result<Ti
 }
 
 /// Whether a patch changes nothing.
-fn is_empty(patch: &TicketPatch) -> bool {
+pub(crate) fn is_empty(patch: &TicketPatch) -> bool {
     patch.status.is_none()
         && patch.assignee.is_none()
         && patch.queue.is_none()
@@ -445,84 +441,6 @@ fn is_empty(patch: &TicketPatch) -> bool {
 /// The tenant's people for the assignee select.
 pub(crate) async fn people(state: &AppState, agent: &Agent) -> Result<Vec<User>, RequestError> {
     users::list(&state.ports, &agent.caller.tenant_id).await
-}
-
-/// `POST /tickets/{id}/workflow`: the controls' changes, through `services::workflow`.
-pub(crate) async fn update(
-    State(state): State<AppState>,
-    agent: Agent,
-    headers: HeaderMap,
-    Path(id): Path<String>,
-    Form(form): Form<ControlsForm>,
-) -> Response {
-    if !ids::is_well_formed(&id) {
-        return not_found(&agent);
-    }
-    if !agent.csrf_ok(&form.csrf) {
-        return forbidden(&agent);
-    }
-    let ticket_id = TicketId(id);
-    let tenant = &agent.caller.tenant_id;
-    let w = words(agent.lang);
-    let ticket =
-        match marketdesk_core::services::ticket_views::detail(&state.ports, tenant, &ticket_id)
-            .await
-        {
-            Ok(detail) => detail.ticket,
-            Err(RequestError::NotFound(_)) => return not_found(&agent),
-            Err(error) => return unavailable(Some(agent.lang), &error),
-        };
-    let here = format!("/tickets/{ticket_id}");
-    let refused = |message: String| (form.clone(), format!("{}: {message}", w.not_saved));
-    let patch = match patch_of(w, &form, &ticket) {
-        Ok(patch) if is_empty(&patch) => return redirect_with_flash(&here, "ticket_unchanged"),
-        Ok(patch) => patch,
-        Err(message) => {
-            return ticket_page_with(
-                &state,
-                &agent,
-                &headers,
-                &ticket_id,
-                Draft::default(),
-                Some(refused(message)),
-                StatusCode::UNPROCESSABLE_ENTITY,
-            )
-            .await
-        }
-    };
-    match workflow::patch(&state.ports, tenant, &ticket_id, &agent.caller.actor, patch).await {
-        Ok(_) => redirect_with_flash(&here, "ticket_saved"),
-        Err(RequestError::NotFound(_)) => not_found(&agent),
-        Err(RequestError::Invalid { field, message }) => {
-            ticket_page_with(
-                &state,
-                &agent,
-                &headers,
-                &ticket_id,
-                Draft::default(),
-                Some(refused(
-                    super::refusals::explain(agent.lang, &RequestError::Invalid { field, message })
-                        .unwrap_or_default(),
-                )),
-                StatusCode::UNPROCESSABLE_ENTITY,
-            )
-            .await
-        }
-        Err(error @ (RequestError::Conflict(_) | RequestError::WrongState { .. })) => {
-            let message = super::refusals::explain(agent.lang, &error).unwrap_or_default();
-            ticket_page_with(
-                &state,
-                &agent,
-                &headers,
-                &ticket_id,
-                Draft::default(),
-                Some(refused(message)),
-                StatusCode::CONFLICT,
-            )
-            .await
-        }
-        Err(error) => unavailable(Some(agent.lang), &error),
-    }
 }
 
 #[cfg(test)]

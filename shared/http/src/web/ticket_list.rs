@@ -3,7 +3,11 @@
 //! what it adds on top of the filters.
 
 use super::i18n::Lang;
+use marketdesk_core::domain::{AuthorKind, Marketplace, TicketStatus};
+use marketdesk_core::ids::{self, IntegrationId};
+use marketdesk_core::services::ticket_views::{DeliveryFilter, TicketQuery, ViewSort};
 use marketdesk_core::services::views::ViewCount;
+use serde::Deserialize;
 
 /// The words of the views, the sort and the search box (Polish first).
 pub(crate) struct ListWords {
@@ -140,6 +144,138 @@ pub(crate) fn nav(
         current: current == Some(view.name.as_str()),
     }));
     links
+}
+
+/// The list's filters as the GET form sends them (empty = any; unknown values are ignored).
+#[derive(Deserialize, Default, Clone)]
+pub(crate) struct ListForm {
+    #[serde(default)]
+    pub source: String,
+    #[serde(default)]
+    pub status: String,
+    #[serde(default)]
+    pub needs_reply: String,
+    #[serde(default)]
+    pub last_author: String,
+    #[serde(default)]
+    pub delivery: String,
+    #[serde(default)]
+    pub integration: String,
+    #[serde(default)]
+    pub queue: String,
+    #[serde(default)]
+    pub category: String,
+    #[serde(default)]
+    pub tag: String,
+    #[serde(default)]
+    pub assignee: String,
+    #[serde(default)]
+    pub q: String,
+    #[serde(default)]
+    pub view: String,
+    #[serde(default)]
+    pub sort: String,
+    #[serde(default)]
+    pub cursor: String,
+}
+
+impl ListForm {
+    /// The order asked for (`None`: last activity, or the search's order when searching).
+    pub(crate) fn sort(&self) -> Option<ViewSort> {
+        match self.sort.as_str() {
+            "respond_by" => Some(ViewSort::RespondBy),
+            "activity" => Some(ViewSort::Activity),
+            _ => None,
+        }
+    }
+
+    /// What the search box holds, trimmed (`None` when empty).
+    pub(crate) fn search(&self) -> Option<&str> {
+        Some(self.q.trim()).filter(|q| !q.is_empty())
+    }
+
+    /// The list's query: the view, every filter and the order combine; the search box goes
+    /// to the search service (`workspace::rows`), not to the list's subject filter.
+    pub(crate) fn query(&self) -> TicketQuery {
+        let text = |value: &str| Some(value.trim().to_owned()).filter(|v| !v.is_empty());
+        TicketQuery {
+            view: text(&self.view),
+            sort: self.sort(),
+            source: match self.source.as_str() {
+                "allegro" => Some(Marketplace::Allegro),
+                "empikplace" => Some(Marketplace::Empik),
+                _ => None,
+            },
+            status: match self.status.as_str() {
+                "open" => Some(TicketStatus::Open),
+                "pending" => Some(TicketStatus::Pending),
+                "solved" => Some(TicketStatus::Solved),
+                "closed" => Some(TicketStatus::Closed),
+                _ => None,
+            },
+            needs_reply: match self.needs_reply.as_str() {
+                "true" => Some(true),
+                "false" => Some(false),
+                _ => None,
+            },
+            last_author: (self.last_author == "autoresponder").then_some(AuthorKind::Autoresponder),
+            delivery: (self.delivery == "failed").then_some(DeliveryFilter::Failed),
+            integration: Some(self.integration.trim())
+                .filter(|id| ids::is_well_formed(id))
+                .map(IntegrationId::from),
+            queue: text(&self.queue),
+            category: text(&self.category),
+            tag: text(&self.tag),
+            assignee: text(&self.assignee),
+            cursor: text(&self.cursor),
+            ..TicketQuery::default()
+        }
+    }
+
+    /// This list's address starting at `cursor`.
+    pub(crate) fn href(&self, cursor: Option<&str>) -> String {
+        self.href_at("/tickets", cursor)
+    }
+
+    /// The fields this list is narrowed by, as (name, value) pairs, `except` left out.
+    pub(crate) fn pairs(&self, except: &[&str]) -> Vec<(&'static str, String)> {
+        [
+            ("view", self.view.trim()),
+            ("sort", self.sort.as_str()),
+            ("q", self.q.trim()),
+            ("source", &self.source),
+            ("status", &self.status),
+            ("needs_reply", &self.needs_reply),
+            ("last_author", &self.last_author),
+            ("delivery", &self.delivery),
+            ("integration", self.integration.trim()),
+            ("queue", self.queue.trim()),
+            ("category", self.category.trim()),
+            ("tag", self.tag.trim()),
+            ("assignee", self.assignee.trim()),
+        ]
+        .into_iter()
+        .filter(|(name, value)| !value.is_empty() && !except.contains(name))
+        .map(|(name, value)| (name, value.to_owned()))
+        .collect()
+    }
+
+    /// This list's address under `path` (the page or its rows) starting at `cursor`.
+    pub(crate) fn href_at(&self, path: &str, cursor: Option<&str>) -> String {
+        let mut query = form_urlencoded::Serializer::new(String::new());
+        for (name, value) in self.pairs(&[]) {
+            query.append_pair(name, &value);
+        }
+        if let Some(cursor) = cursor {
+            query.append_pair("cursor", cursor);
+        }
+        let query = query.finish();
+        if query.is_empty() {
+            path.to_owned()
+        } else {
+            format!("{path}?{query}")
+        }
+    }
 }
 
 #[cfg(test)]

@@ -2,11 +2,11 @@
 //! template prints is ready here (words from [`Strings`], times in Europe/Warsaw), so the
 //! templates hold no logic beyond loops and conditions. The engine escapes all output.
 
+use super::format::{source_name, time};
 use super::i18n::Strings;
 use super::Layout;
 use askama::Template;
 use chrono::{DateTime, Utc};
-use chrono_tz::Europe::Warsaw;
 use marketdesk_core::domain::{AuthorKind, Marketplace, Message, ReplyState, Ticket, TicketStatus};
 use marketdesk_core::services::ticket_views::TicketQuery;
 use marketdesk_core::services::workspace::{TicketRow, TicketWorkspace};
@@ -23,15 +23,6 @@ pub(crate) struct SignInPage {
     pub csrf: String,
     /// The address typed before (after a refusal).
     pub email: String,
-}
-
-/// A page with one sentence (not found and the like).
-#[derive(Template)]
-#[template(path = "message.html")]
-pub(crate) struct MessagePage {
-    pub l: Layout,
-    pub t: &'static Strings,
-    pub text: String,
 }
 
 /// One choice of a filter.
@@ -200,24 +191,6 @@ pub(crate) fn order_line(t: &Strings, order: &marketdesk_core::domain::order::Or
         parts.push(format!("{} {}", total.amount, total.currency));
     }
     parts.join(" · ")
-}
-
-/// A time as shown (Europe/Warsaw) and as `datetime` (ISO 8601).
-pub(crate) fn time(t: &Strings, at: DateTime<Utc>) -> (String, String) {
-    let local = at.with_timezone(&Warsaw);
-    let shown = match t.lang {
-        super::Lang::Pl => local.format("%d.%m.%Y %H:%M"),
-        super::Lang::En => local.format("%Y-%m-%d %H:%M"),
-    };
-    (shown.to_string(), at.to_rfc3339())
-}
-
-/// The marketplace's name.
-pub(crate) fn source_name(source: Marketplace) -> &'static str {
-    match source {
-        Marketplace::Allegro => "Allegro",
-        Marketplace::Empik => "EmpikPlace",
-    }
 }
 
 /// What the buyer's identifier is called: the Allegro login or the Empik customer id.

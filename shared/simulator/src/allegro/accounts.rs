@@ -166,7 +166,7 @@ pub struct Accounts {
     /// Requests per minute per client id before a block ([`CLIENT_RATE_LIMIT`] by default).
     pub rate_limit_per_minute: u32,
     /// Extra state of the OAuth flows (authorization and device codes), owned by `oauth`.
-    pub oauth: crate::allegro::oauth::OAuthState,
+    pub oauth: crate::allegro::grants::OAuthState,
     /// Sellers under a sale blockade: every REST call of theirs answers
     /// `SellerAccountWithSellBlockadeException` (allegro-api.md §4.3).
     pub blocked_sellers: std::collections::BTreeSet<String>,

@@ -3,16 +3,16 @@
 //! rate limits) and error bodies.
 
 pub mod accounts;
+pub mod api;
 pub mod catalog;
 pub mod control;
 pub mod errors;
+pub mod grants;
 pub mod guard;
 pub mod inbox;
 pub mod oauth;
 
 use crate::config::SimulatorConfig;
-use crate::state::SimulatorState;
-use axum::Router;
 
 /// Beta media type, the only one `/sale/issues*` and the new Message Center accept.
 pub const BETA_JSON: &str = "application/vnd.allegro.beta.v1+json";
@@ -41,11 +41,4 @@ impl AllegroWorld {
     }
 }
 
-/// Every Allegro route: the REST API and the OAuth endpoints.
-pub fn routes() -> Router<SimulatorState> {
-    let rest = Router::new()
-        .merge(catalog::routes())
-        .merge(inbox::routes())
-        .layer(axum::middleware::from_fn(errors::in_requested_media_type));
-    Router::new().merge(oauth::routes()).merge(rest)
-}
+//END

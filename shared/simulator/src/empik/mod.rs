@@ -7,6 +7,7 @@
 //! (`POST /__simulator/faults`).
 
 pub mod account;
+pub mod api;
 pub mod attachments;
 pub mod auth;
 pub mod control;
@@ -18,9 +19,6 @@ pub mod reasons;
 pub mod reply;
 pub mod threads;
 
-use crate::state::SimulatorState;
-use axum::routing::{get, post};
-use axum::Router;
 use model::{ApiKey, Customer, Order, Posted, Shop, StoredAttachment, Thread};
 use reasons::Reason;
 use std::collections::{BTreeMap, HashMap};
@@ -98,17 +96,4 @@ impl EmpikWorld {
     }
 }
 
-/// The Mirakl seller API routes (`/api/...`).
-pub fn routes() -> Router<SimulatorState> {
-    Router::new()
-        .route("/api/account", get(account::get_account))
-        .route("/api/inbox/threads", get(threads::list_threads))
-        .route("/api/inbox/threads/{id}", get(threads::get_thread))
-        .route("/api/inbox/threads/{id}/message", post(reply::reply))
-        .route(
-            "/api/inbox/threads/{id}/download",
-            get(attachments::download),
-        )
-        .route("/api/orders", get(orders::list_orders))
-        .route("/api/reasons/{reason_type}", get(reasons::list_reasons))
-}
+//END

@@ -1,16 +1,17 @@
-//! Answers plans whose time has come, exactly once: at ingest (a zero delay), on their
-//! wake-up (`wake`, a delay) and on every scheduler tick (the fallback for both).
+//! Answers plans whose time has come, exactly once: at ingest (a zero delay, through
+//! `wake::answer_now_or_wake`), on their wake-up (`wake`, a delay) and on every scheduler tick
+//! (the fallback for both).
 //!
 //! The reply's id is derived from the ticket and the opening, and created only if absent, so
 //! two schedulers, a redelivered tick or a crash after queueing never make a second reply;
 //! the sender delivers each reply once (see `services::sender`).
 
-use super::plan::reason_to_skip;
+use super::plan::{reason_to_skip, reply_id};
 use super::text::{self, Values};
 use crate::domain::{
     AuthorKind, AutoreplyState, Integration, Reply, ReplyLimits, ReplyState, Ticket,
 };
-use crate::ids::{MessageId, TenantId, TicketId};
+use crate::ids::{TenantId, TicketId};
 use crate::ports::{Index, Ports, Query, SortKeyCondition};
 use crate::repo::{decode, integrations, is_conflict, keys, replies, tickets, RepoError};
 use crate::services::{replies as reply_service, timeline, ServiceError};
@@ -30,11 +31,6 @@ pub struct DueReport {
     pub skipped: usize,
     /// Plans that failed this tick (they are tried again on the next).
     pub failed: usize,
-}
-
-/// The autoresponse reply id of one opening of a ticket.
-pub fn reply_id(ticket: &TicketId, opening: u32) -> MessageId {
-    MessageId(format!("auto-{ticket}-{opening}"))
 }
 
 /// Handles every plan due at `now`, page after page: a burst is not held back to a later tick.
@@ -72,33 +68,6 @@ pub async fn run_due(ports: &Ports, now: DateTime<Utc>) -> Result<DueReport, Ser
                 return Ok(report);
             }
         }
-    }
-}
-
-/// At ingest, for a plan just made: answered now when already due (a zero delay), else a
-/// wake-up is queued for its due time (`wake`), so it leaves then, not on a scheduler tick.
-/// A failure is logged; the due index, read by every scheduler tick, stays the fallback.
-pub async fn answer_now_or_wake(ports: &Ports, before: &Ticket, after: &Ticket) {
-    let Some(plan) = after.autoreply.as_ref() else {
-        return;
-    };
-    let newly_pending = plan.state == AutoreplyState::Pending
-        && before
-            .autoreply
-            .as_ref()
-            .is_none_or(|old| old.opening != plan.opening || old.state != AutoreplyState::Pending);
-    if !newly_pending {
-        return;
-    }
-    let now = ports.clock.now();
-    if plan.due_at > now {
-        if let Err(error) = super::wake::schedule(ports, after).await {
-            tracing::warn!(ticket = %after.id, %error, "autoresponse wake-up not queued; the scheduler tick answers it when due");
-        }
-        return;
-    }
-    if let Err(error) = answer(ports, &after.tenant_id, &after.id, now).await {
-        tracing::warn!(ticket = %after.id, %error, "autoresponse not queued at ingest; the scheduler tick tries again");
     }
 }
 

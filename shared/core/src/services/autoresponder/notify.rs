@@ -55,7 +55,7 @@ async fn mark_sent(ports: &Ports, ticket: &Ticket, reply: &Reply) -> Result<(), 
         let Some(plan) = updated.autoreply.as_mut() else {
             return Ok(());
         };
-        if super::due::reply_id(&ticket.id, plan.opening) != reply.id
+        if super::plan::reply_id(&ticket.id, plan.opening) != reply.id
             || plan.state == AutoreplyState::Sent
         {
             return Ok(());

@@ -4,10 +4,16 @@
 use crate::domain::{
     AutoreplyPlan, AutoreplyState, AutoresponderSettings, Message, ReplyState, Ticket,
 };
+use crate::ids::{MessageId, TicketId};
 use chrono::{DateTime, Duration, Utc};
 
 /// Latest an autoresponse may go out after the buyer's message.
 pub const DEADLINE: Duration = Duration::minutes(60);
+
+/// The autoresponse reply id of one opening of a ticket.
+pub fn reply_id(ticket: &TicketId, opening: u32) -> MessageId {
+    MessageId(format!("auto-{ticket}-{opening}"))
+}
 
 /// Notes closings and reopenings: a conversation seen closed and then open again starts a
 /// new opening, whose messages are those written after the closing was seen.

@@ -53,6 +53,33 @@ pub fn delay_until(due_at: DateTime<Utc>, now: DateTime<Utc>) -> Duration {
     Duration::from_secs(seconds).min(MAX_SEND_DELAY)
 }
 
+/// At ingest, for a plan just made: answered now when already due (a zero delay), else a
+/// wake-up is queued for its due time (`wake`), so it leaves then, not on a scheduler tick.
+/// A failure is logged; the due index, read by every scheduler tick, stays the fallback.
+pub async fn answer_now_or_wake(ports: &Ports, before: &Ticket, after: &Ticket) {
+    let Some(plan) = after.autoreply.as_ref() else {
+        return;
+    };
+    let newly_pending = plan.state == AutoreplyState::Pending
+        && before
+            .autoreply
+            .as_ref()
+            .is_none_or(|old| old.opening != plan.opening || old.state != AutoreplyState::Pending);
+    if !newly_pending {
+        return;
+    }
+    let now = ports.clock.now();
+    if plan.due_at > now {
+        if let Err(error) = schedule(ports, after).await {
+            tracing::warn!(ticket = %after.id, %error, "autoresponse wake-up not queued; the scheduler tick answers it when due");
+        }
+        return;
+    }
+    if let Err(error) = due::answer(ports, &after.tenant_id, &after.id, now).await {
+        tracing::warn!(ticket = %after.id, %error, "autoresponse not queued at ingest; the scheduler tick tries again");
+    }
+}
+
 /// Queues the wake-up of `ticket`'s pending plan for its due time (or the queue's longest
 /// delay, after which it is queued again).
 pub async fn schedule(ports: &Ports, ticket: &Ticket) -> Result<(), ServiceError> {

@@ -6,7 +6,8 @@
 //! seller) gives a 400 HTML page; every other problem is reported to the redirect URI as
 //! `?error=…&error_description=…&state=…`.
 
-use super::{grant_scopes, html_page, parse_form, random_code, AuthCode, AUTH_CODE_LIFETIME};
+use super::{grant_scopes, html_page, parse_form, random_code, AUTH_CODE_LIFETIME};
+use crate::allegro::grants::AuthCode;
 use crate::state::SimulatorState;
 use axum::extract::{RawQuery, State};
 use axum::http::{header, StatusCode};

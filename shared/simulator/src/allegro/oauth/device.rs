@@ -5,10 +5,10 @@
 
 use super::{
     basic_client, escape_html, grant_scopes, html_page, oauth_error, parse_form, random_code,
-    unauthorized_client, DeviceAuthorization, DEVICE_CODE_LIFETIME, DEVICE_POLL_INTERVAL,
-    VERIFICATION_PATH,
+    unauthorized_client, DEVICE_CODE_LIFETIME, DEVICE_POLL_INTERVAL, VERIFICATION_PATH,
 };
 use crate::allegro::accounts::Accounts;
+use crate::allegro::grants::DeviceAuthorization;
 use crate::state::SimulatorState;
 use axum::body::Bytes;
 use axum::extract::{RawQuery, State};
