@@ -235,7 +235,8 @@ pub async fn release_version(
 pub enum Deferral {
     /// Recorded on the lease: its holder queues the read when it finishes.
     Recorded,
-    /// The lease already carries a read to come, or changed meanwhile: nothing to add.
+    /// The lease already carries a read to come, its holder reads for that due time or a
+    /// later one, or it changed meanwhile: nothing to add.
     Pending,
     /// Nobody holds a live lease: the caller may take it.
     Free,
