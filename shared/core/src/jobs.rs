@@ -22,6 +22,12 @@ pub struct PollJob {
     /// while this lies ahead.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub active_until: Option<DateTime<Utc>>,
+    /// The time on its inbox's cadence grid (`core::polling`) this read is for: the poller
+    /// skips the job when the inbox was read at or after it. Absent in an explicit "poll
+    /// now" (a re-read of an active conversation, a manual refresh) and in jobs queued by
+    /// older versions: those always read.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub due_at: Option<DateTime<Utc>>,
 }
 
 impl PollJob {
@@ -33,7 +39,14 @@ impl PollJob {
             channel,
             lease: None,
             active_until: None,
+            due_at: None,
         }
+    }
+
+    /// This job for the read due at `due_at` on its inbox's cadence grid.
+    pub fn due(mut self, due_at: DateTime<Utc>) -> Self {
+        self.due_at = Some(due_at);
+        self
     }
 }
 

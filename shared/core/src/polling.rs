@@ -243,6 +243,38 @@ pub fn due_within(
     (due_in < window).then_some(due_in)
 }
 
+/// The first due time of `key` on its grid (the Unix epoch plus its phase plus whole
+/// cadences) at or after `at`: a time every worker and tick computes alike, so two ticks
+/// asking for the same read name the same moment.
+pub fn next_due_at(key: &str, cadence: Duration, at: DateTime<Utc>) -> DateTime<Utc> {
+    let cadence_ms = i64::try_from(millis(cadence)).unwrap_or(i64::MAX);
+    let phase_ms = i64::try_from(fnv1a(key) % millis(cadence)).unwrap_or(0);
+    // Grid times are whole milliseconds: round `at` up to one.
+    let mut at_ms = at.timestamp_millis();
+    if !at.timestamp_subsec_nanos().is_multiple_of(1_000_000) {
+        at_ms += 1;
+    }
+    let due_ms = at_ms + (phase_ms - at_ms).rem_euclid(cadence_ms);
+    DateTime::from_timestamp_millis(due_ms).unwrap_or(at)
+}
+
+/// Every due time of `key` on its grid in `[from, to)`, earliest first.
+pub fn due_times(
+    key: &str,
+    cadence: Duration,
+    from: DateTime<Utc>,
+    to: DateTime<Utc>,
+) -> Vec<DateTime<Utc>> {
+    let step = chrono::Duration::milliseconds(i64::try_from(millis(cadence)).unwrap_or(i64::MAX));
+    let mut due = next_due_at(key, cadence, from);
+    let mut times = Vec::new();
+    while due < to {
+        times.push(due);
+        due += step;
+    }
+    times
+}
+
 /// The polling wanted for the accounts of one inbox that share a budget.
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub struct InboxLoad {
@@ -486,6 +518,40 @@ mod tests {
             assert_eq!(due_at.len(), 2, "{key}: {due_at:?}");
             assert_eq!((due_at[1] - due_at[0]).num_seconds(), 300, "{key}");
         }
+    }
+
+    #[test]
+    fn due_times_lie_on_the_grid_whoever_computes_them() {
+        let cadence = Duration::from_secs(300);
+        for key in keys(100) {
+            let first = next_due_at(&key, cadence, at(17));
+            // The same moment as the delay arithmetic gives, and the same from any instant
+            // before it: two ticks asking for one read name one time.
+            let delay =
+                chrono::Duration::from_std(next_due_in(&key, cadence, at(17))).expect("delay");
+            assert_eq!(first, at(17) + delay, "{key}");
+            assert_eq!(
+                next_due_at(&key, cadence, at(17 - 300)),
+                first - chrono::Duration::seconds(300)
+            );
+            assert_eq!(
+                next_due_at(&key, cadence, first),
+                first,
+                "a due time is its own next"
+            );
+            let times = due_times(&key, cadence, at(0), at(900));
+            assert_eq!(times.len(), 3, "{key}: {times:?}");
+            assert!(times.windows(2).all(|w| (w[1] - w[0]).num_seconds() == 300));
+            assert!(times[0] >= at(0) && times[2] < at(900));
+        }
+        // A time with a fraction of a millisecond rounds up to the grid's milliseconds.
+        let key = "k";
+        let due = next_due_at(key, MINUTE, at(0));
+        let just_after = due + chrono::Duration::nanoseconds(1);
+        assert_eq!(
+            next_due_at(key, MINUTE, just_after),
+            due + chrono::Duration::seconds(60)
+        );
     }
 
     #[test]

@@ -713,6 +713,206 @@ async fn a_read_asked_for_while_a_job_waits_survives_the_job_taking_its_lease() 
     );
 }
 
+/// A store whose every commit takes `per_commit` of the manual clock (a slow disk: a tick's
+/// writes go out seconds after it started); a batch of writes is one commit.
+struct SlowCommits {
+    inner: Arc<dyn Store>,
+    clock: Arc<marketdesk_core::ports::ManualClock>,
+    per_commit: chrono::Duration,
+}
+
+#[async_trait]
+impl Store for SlowCommits {
+    async fn get(&self, key: &Key) -> Result<Option<Item>, StoreError> {
+        self.inner.get(key).await
+    }
+    async fn put(&self, item: Item, condition: Condition) -> Result<(), StoreError> {
+        self.clock.advance(self.per_commit);
+        self.inner.put(item, condition).await
+    }
+    async fn delete(&self, key: &Key, condition: Condition) -> Result<(), StoreError> {
+        self.clock.advance(self.per_commit);
+        self.inner.delete(key, condition).await
+    }
+    async fn query(&self, query: &Query) -> Result<Page, StoreError> {
+        self.inner.query(query).await
+    }
+    async fn transact(&self, ops: Vec<WriteOp>) -> Result<(), StoreError> {
+        self.clock.advance(self.per_commit);
+        self.inner.transact(ops).await
+    }
+    async fn get_each(&self, keys: &[Key]) -> Result<Vec<Option<Item>>, StoreError> {
+        self.inner.get_each(keys).await
+    }
+    async fn put_each(&self, writes: Vec<(Item, Condition)>) -> Result<Vec<bool>, StoreError> {
+        self.clock.advance(self.per_commit);
+        self.inner.put_each(writes).await
+    }
+}
+
+#[tokio::test]
+async fn two_overlapping_slow_ticks_read_each_due_inbox_once_and_on_time() {
+    // Issue 15's measured fault: a tick computed every delay from the `now` read before its
+    // loop while its writes went out seconds later (500 ms a commit here), and a second tick
+    // started before the first was done (EventBridge does not wait; neither does a missed
+    // tick of `serve`). Both ask for the same due reads.
+    let b = backend();
+    let mut accounts = Vec::new();
+    for _ in 0..30 {
+        accounts.push(connected_allegro(&b.ports, "t1").await);
+    }
+    let source = Arc::new(RecordingSource {
+        clock: Some(b.clock.clone()),
+        ..RecordingSource::default()
+    });
+    let registry = MarketplaceRegistry::empty()
+        .with_source(Channel::AllegroIssues, source.clone())
+        .with_source(Channel::AllegroMessaging, source.clone());
+    let settings = polling::PollingSettings::new(Duration::from_secs(60));
+    let slow = Ports {
+        store: Arc::new(SlowCommits {
+            inner: b.ports.store.clone(),
+            clock: b.clock.clone(),
+            per_commit: chrono::Duration::milliseconds(500),
+        }),
+        ..b.ports.clone()
+    };
+    let begin = b.ports.clock.now();
+    let (first, second) = tokio::join!(
+        scheduler::schedule(&slow, &settings),
+        scheduler::schedule(&slow, &settings)
+    );
+    first.expect("first tick");
+    second.expect("second tick");
+    // Three minutes of polls, the clock moving a second at a time, no further tick: every
+    // read that happens is one these two ticks asked for (or a follow-up of one).
+    while b.ports.clock.now() < begin + chrono::Duration::seconds(180) {
+        run_visible_polls(&b, &registry, &settings).await;
+        b.clock.advance(chrono::Duration::seconds(1));
+    }
+    let reads = source.reads.lock().expect("lock").clone();
+    let (mut issues_read, mut not_once, mut late) = (0, Vec::new(), Vec::new());
+    for account in &accounts {
+        for channel in [Channel::AllegroMessaging, Channel::AllegroIssues] {
+            let times: Vec<i64> = reads
+                .iter()
+                .filter(|(id, c, _)| *id == account.id.0 && *c == channel)
+                .map(|(_, _, at)| (*at - begin).num_milliseconds())
+                .collect();
+            let cadence = settings.wanted(channel);
+            let key = polling::phase_key(&account.tenant_id, &account.id, channel);
+            let due_in = marketdesk_core::polling::next_due_in(&key, cadence, begin);
+            if due_in >= settings.tick {
+                assert!(
+                    times.is_empty(),
+                    "{channel:?} not due yet, read at {times:?}"
+                );
+                continue;
+            }
+            issues_read += usize::from(channel == Channel::AllegroIssues);
+            let due_ms = i64::try_from(due_in.as_millis()).expect("ms");
+            if times.len() != 1 {
+                not_once.push(format!("{channel:?} due at {due_ms} ms, read at {times:?}"));
+            }
+            // On time: the due second, give or take the 1 s step and a commit or two.
+            if times
+                .iter()
+                .any(|at| !(due_ms..=due_ms + 3_000).contains(at))
+            {
+                late.push(format!("{channel:?} due at {due_ms} ms, read at {times:?}"));
+            }
+        }
+    }
+    assert!(
+        issues_read > 0,
+        "some issues inboxes were due in the window"
+    );
+    assert!(
+        not_once.is_empty() && late.is_empty(),
+        "{} inboxes not read exactly once: {not_once:#?}\n{} read off time: {late:#?}",
+        not_once.len(),
+        late.len()
+    );
+}
+
+/// Queues `job` (through its lease, as the scheduler does), then runs what is visible now.
+async fn queue_and_run(
+    b: &Backend,
+    registry: &MarketplaceRegistry,
+    job: PollJob,
+) -> Vec<poller::PollOutcome> {
+    let tick = Duration::from_secs(60);
+    assert!(
+        polling::queue_poll(&b.ports, job, Duration::ZERO, None, tick)
+            .await
+            .expect("queue")
+    );
+    let settings = polling::PollingSettings::reads_once(tick);
+    let messages = drain(&*b.ports.queues.poll_jobs).await;
+    let mut outcomes = Vec::new();
+    for message in &messages {
+        outcomes.push(
+            poller::handle_body_with(&b.ports, registry, &message.body, &settings)
+                .await
+                .expect("poll"),
+        );
+    }
+    delete_all(b, &messages).await;
+    outcomes
+}
+
+#[tokio::test]
+async fn a_job_whose_inbox_was_read_at_or_after_its_due_time_is_skipped_and_a_late_one_runs() {
+    let b = backend();
+    let i = connected_allegro(&b.ports, "t1").await;
+    let source = Arc::new(RecordingSource {
+        clock: Some(b.clock.clone()),
+        ..RecordingSource::default()
+    });
+    let registry = MarketplaceRegistry::empty().with_source(Channel::AllegroIssues, source.clone());
+    let reads = || source.reads.lock().expect("lock").len();
+    // A read now ("poll now": no due time).
+    let read_at = b.ports.clock.now();
+    assert_eq!(
+        queue_and_run(&b, &registry, job(&i)).await,
+        [poller::PollOutcome::Polled { events: 0 }]
+    );
+    assert_eq!(reads(), 1);
+    b.clock.advance(chrono::Duration::seconds(5));
+    // Jobs for due times that read covered (before it, and the very moment it began): skipped
+    // without a marketplace call, the lease given back.
+    for due_at in [read_at - chrono::Duration::seconds(3), read_at] {
+        assert_eq!(
+            queue_and_run(&b, &registry, job(&i).due(due_at)).await,
+            [poller::PollOutcome::AlreadyRead]
+        );
+        assert_eq!(reads(), 1, "not read again for {due_at}");
+    }
+    // A "poll now" always reads.
+    assert_eq!(
+        queue_and_run(&b, &registry, job(&i)).await,
+        [poller::PollOutcome::Polled { events: 0 }]
+    );
+    assert_eq!(reads(), 2);
+    // A late job (its due time after the last read, long past by now) is queued without a
+    // delay and reads.
+    let last_read = b.ports.clock.now();
+    let due_at = last_read + chrono::Duration::seconds(10);
+    b.clock.advance(chrono::Duration::seconds(45));
+    assert_eq!(
+        queue_and_run(&b, &registry, job(&i).due(due_at)).await,
+        [poller::PollOutcome::Polled { events: 0 }]
+    );
+    assert_eq!(reads(), 3);
+    // The skipped jobs left the lease free: the next request is queued at once.
+    assert_eq!(
+        polling::request_poll(&b.ports, job(&i), Duration::ZERO, Duration::from_secs(60))
+            .await
+            .expect("request"),
+        polling::Requested::Queued
+    );
+}
+
 /// Records the request-budget priority a conversation read would be admitted with.
 #[derive(Default)]
 struct PrioritySource {

@@ -257,6 +257,49 @@ impl Queue for SqliteQueue {
         Ok(id)
     }
 
+    async fn send_each(
+        &self,
+        messages: Vec<(String, Duration)>,
+    ) -> Result<Vec<String>, QueueError> {
+        for (body, delay) in &messages {
+            validate_send(body, *delay)?;
+        }
+        let now = self.now_ms();
+        let rows: Vec<(String, String, i64)> = messages
+            .into_iter()
+            .map(|(body, delay)| {
+                let id = uuid::Uuid::new_v4().simple().to_string();
+                (id, body, now.saturating_add(millis(delay)))
+            })
+            .collect();
+        let ids = rows.iter().map(|(id, _, _)| id.clone()).collect();
+        let name = self.name.clone();
+        // One transaction, one commit for all of them: a tick queues thousands.
+        self.db
+            .run(move |conn| {
+                let tx = conn
+                    .transaction_with_behavior(TransactionBehavior::Immediate)
+                    .map_err(sql)?;
+                {
+                    let mut insert = tx
+                        .prepare_cached(
+                            "INSERT INTO queue_messages (id, queue, body, sent_at, visible_at, receive_count)
+                             VALUES (?1, ?2, ?3, ?4, ?5, 0)",
+                        )
+                        .map_err(sql)?;
+                    for (id, body, visible_at) in &rows {
+                        insert
+                            .execute(rusqlite::params![id, &*name, body, now, visible_at])
+                            .map_err(sql)?;
+                    }
+                }
+                tx.commit().map_err(sql)
+            })
+            .await?;
+        self.wakeup.notify_one();
+        Ok(ids)
+    }
+
     async fn receive(
         &self,
         max: u32,

@@ -5,7 +5,7 @@ use crate::error::LocalError;
 use crate::store_query;
 use crate::store_row::{read_item, sql, ITEM_COLUMNS};
 use async_trait::async_trait;
-use marketdesk_core::ports::store::validate_transaction;
+use marketdesk_core::ports::store::{validate_distinct, validate_transaction};
 use marketdesk_core::ports::{
     Condition, Index, Item, Key, Page, Query, Store, StoreError, WriteOp,
 };
@@ -249,6 +249,54 @@ impl Store for SqliteStore {
         let query = query.clone();
         self.db
             .run(move |conn| store_query::run(conn, &query, after.as_ref()))
+            .await
+    }
+
+    async fn get_each(&self, keys: &[Key]) -> Result<Vec<Option<Item>>, StoreError> {
+        let keys = keys.to_vec();
+        self.db
+            .run(move |conn| {
+                let mut stmt = conn
+                    .prepare_cached(&format!(
+                        "SELECT {ITEM_COLUMNS} FROM items WHERE pk = ?1 AND sk = ?2"
+                    ))
+                    .map_err(sql)?;
+                let mut items = Vec::with_capacity(keys.len());
+                for key in &keys {
+                    let mut rows = stmt.query([&key.pk, &key.sk]).map_err(sql)?;
+                    items.push(match rows.next().map_err(sql)? {
+                        Some(row) => Some(read_item(row)?),
+                        None => None,
+                    });
+                }
+                Ok(items)
+            })
+            .await
+    }
+
+    async fn put_each(&self, writes: Vec<(Item, Condition)>) -> Result<Vec<bool>, StoreError> {
+        validate_distinct(writes.iter().map(|(item, _)| &item.key))?;
+        let prepared = writes
+            .into_iter()
+            .map(|(item, condition)| Ok((prepare(item)?, condition)))
+            .collect::<Result<Vec<_>, StoreError>>()?;
+        // One transaction, one commit: each write checks its own condition inside it, so a
+        // failed one skips only itself (keys are distinct, so no write affects another's
+        // condition).
+        self.db
+            .run(move |conn| {
+                in_write_transaction(conn, |tx| {
+                    let mut written = Vec::with_capacity(prepared.len());
+                    for (p, condition) in &prepared {
+                        let holds = holds(tx, &p.item.key, *condition)?;
+                        if holds {
+                            write(tx, p)?;
+                        }
+                        written.push(holds);
+                    }
+                    Ok(written)
+                })
+            })
             .await
     }
 

@@ -33,6 +33,7 @@ macro_rules! store_conformance_tests {
             query_sort_key_ranges_and_paging,
             secondary_index_queries_are_sparse_and_paged,
             transaction_is_all_or_nothing,
+            batched_writes_keep_each_condition,
             items_round_trip_exactly,
             invalid_requests_are_refused);
     };
@@ -131,7 +132,9 @@ macro_rules! polling_conformance_tests {
     ($factory:expr) => {
         $crate::__conformance_tests!($factory, polling;
             one_poll_per_integration_and_channel,
-            a_renewal_racing_a_recorded_read_keeps_the_lease);
+            a_renewal_racing_a_recorded_read_keeps_the_lease,
+            overlapping_ticks_queue_each_due_read_once,
+            batched_requests_keep_the_lease_conditions);
     };
 }
 

@@ -492,3 +492,75 @@ pub async fn invalid_requests_are_refused<S: Store + ?Sized>(store: impl Deref<T
         .expect_err("empty transaction");
     assert!(matches!(err, StoreError::Invalid(_)), "got {err:?}");
 }
+
+/// A batch of conditional writes ([`Store::put_each`]) applies each write whose own
+/// condition holds and only those (not all-or-nothing), answering which; a batch naming a
+/// key twice is refused; [`Store::get_each`] answers every key in order, absent ones too.
+pub async fn batched_writes_keep_each_condition<S: Store + ?Sized>(store: impl Deref<Target = S>) {
+    let pk = partition("batch");
+    let key = |n: usize| Key::new(pk.clone(), format!("LEASE#{n}"));
+    store
+        .put(
+            Item::new(key(0), json!({"holder": "live"})),
+            Condition::NotExists,
+        )
+        .await
+        .expect("seed 0");
+    store
+        .put(
+            Item::new(key(1), json!({"holder": "old"})),
+            Condition::NotExists,
+        )
+        .await
+        .expect("seed 1");
+    let next = |n: usize, holder: &str| Item {
+        version: 2,
+        ..Item::new(key(n), json!({ "holder": holder }))
+    };
+    let written = store
+        .put_each(vec![
+            // Held: a create must not overwrite it.
+            (
+                Item::new(key(0), json!({"holder": "new"})),
+                Condition::NotExists,
+            ),
+            // The version read: the update holds.
+            (next(1, "new"), Condition::VersionIs(1)),
+            // Free: created.
+            (
+                Item::new(key(2), json!({"holder": "new"})),
+                Condition::NotExists,
+            ),
+            // A stale version: refused.
+            (next(3, "new"), Condition::VersionIs(7)),
+        ])
+        .await
+        .expect("batch");
+    assert_eq!(written, [false, true, true, false]);
+    let items = store
+        .get_each(&[key(0), key(1), key(2), key(3)])
+        .await
+        .expect("read back");
+    let holders: Vec<Option<&str>> = items
+        .iter()
+        .map(|item| item.as_ref().and_then(|item| item.data["holder"].as_str()))
+        .collect();
+    assert_eq!(holders, [Some("live"), Some("new"), Some("new"), None]);
+    assert_eq!(items[1].as_ref().map(|item| item.version), Some(2));
+    let twice = store
+        .put_each(vec![
+            (Item::new(key(5), json!({})), Condition::None),
+            (Item::new(key(5), json!({})), Condition::None),
+        ])
+        .await;
+    assert!(matches!(twice, Err(StoreError::Invalid(_))), "{twice:?}");
+    assert_eq!(
+        store.get(&key(5)).await.expect("get"),
+        None,
+        "nothing written"
+    );
+    assert_eq!(
+        store.put_each(Vec::new()).await.expect("empty"),
+        Vec::<bool>::new()
+    );
+}

@@ -46,6 +46,7 @@ pub struct PollCursor {
     pub channel: Channel,
     /// Channel-specific position (a timestamp watermark, a page token); `None` before the first poll.
     pub position: Option<String>,
-    /// When the last poll of this channel finished.
+    /// When the last completed poll of this channel began reading (Allegro and EmpikPlace
+    /// conversations: every change before it has been read) or finished (orders, offers).
     pub polled_at: Option<DateTime<Utc>>,
 }

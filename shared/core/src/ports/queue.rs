@@ -71,6 +71,21 @@ pub trait Queue: Send + Sync {
         std::future::pending::<()>().await;
     }
 
+    /// Enqueues each `(body, delay)` as [`Queue::send`] does; answers the message ids in
+    /// order. For many messages at once (a scheduler tick's poll jobs): the default sends them
+    /// one by one, a backend may group them (the SQLite queue commits them together). An
+    /// error may leave the messages before it sent.
+    async fn send_each(
+        &self,
+        messages: Vec<(String, Duration)>,
+    ) -> Result<Vec<String>, QueueError> {
+        let mut ids = Vec::with_capacity(messages.len());
+        for (body, delay) in &messages {
+            ids.push(self.send(body, *delay).await?);
+        }
+        Ok(ids)
+    }
+
     /// How many messages the queue holds, for health checks; `Ok(None)` where the adapter does
     /// not count (it still answered nothing wrong). Reads only: nothing is received or changed.
     async fn stats(&self) -> Result<Option<QueueStats>, QueueError> {

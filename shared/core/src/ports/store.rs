@@ -361,4 +361,48 @@ pub trait Store: Send + Sync {
 
     /// Applies every operation or none (see [`validate_transaction`] for the limits).
     async fn transact(&self, ops: Vec<WriteOp>) -> Result<(), StoreError>;
+
+    /// The items under `keys`, one answer per key in their order. The default reads them one
+    /// by one; a backend may read them together.
+    async fn get_each(&self, keys: &[Key]) -> Result<Vec<Option<Item>>, StoreError> {
+        let mut items = Vec::with_capacity(keys.len());
+        for key in keys {
+            items.push(self.get(key).await?);
+        }
+        Ok(items)
+    }
+
+    /// Writes each item whose own condition holds, independently of the others (unlike
+    /// [`Store::transact`], a failed condition stops only its own write): one answer per
+    /// write in their order, `true` when written, `false` when its condition failed. For
+    /// many small writes at once (a scheduler tick's poll leases): the default writes them
+    /// one by one, a backend may group them (the SQLite store commits them together). Keys
+    /// must be distinct. Another error may leave the writes before it done.
+    async fn put_each(&self, writes: Vec<(Item, Condition)>) -> Result<Vec<bool>, StoreError> {
+        validate_distinct(writes.iter().map(|(item, _)| &item.key))?;
+        let mut written = Vec::with_capacity(writes.len());
+        for (item, condition) in writes {
+            written.push(match self.put(item, condition).await {
+                Ok(()) => true,
+                Err(StoreError::ConditionFailed) => false,
+                Err(other) => return Err(other),
+            });
+        }
+        Ok(written)
+    }
+}
+
+/// Refuses a batch of writes naming one key twice (what each write's condition means would
+/// depend on the order the backend applies them in).
+pub fn validate_distinct<'a>(keys: impl Iterator<Item = &'a Key>) -> Result<(), StoreError> {
+    let mut seen = std::collections::HashSet::new();
+    for key in keys {
+        if !seen.insert(key) {
+            return Err(StoreError::Invalid(format!(
+                "key {}/{} appears twice in one batch",
+                key.pk, key.sk
+            )));
+        }
+    }
+    Ok(())
 }

@@ -4,7 +4,7 @@
 use super::RepoError;
 use crate::ports::{Condition, Item, Key, Store, StoreError};
 use chrono::{DateTime, Duration, Utc};
-use serde_json::json;
+use serde_json::{json, Value};
 
 fn key(name: &str) -> Key {
     super::keys::lease(name)
@@ -85,30 +85,37 @@ pub async fn take_at(
     until: DateTime<Utc>,
     now: DateTime<Utc>,
 ) -> Result<bool, RepoError> {
+    take_for(store, key, holder, previous, until, None, now).await
+}
+
+/// [`take_at`] for a job that reads for `due` on its cadence grid: the lease records it, so
+/// a later request for the same read is known to be covered ([`defer_at`]).
+pub async fn take_for(
+    store: &dyn Store,
+    key: &Key,
+    holder: &str,
+    previous: Option<&str>,
+    until: DateTime<Utc>,
+    due: Option<DateTime<Utc>>,
+    now: DateTime<Utc>,
+) -> Result<bool, RepoError> {
     // A read recorded meanwhile ([`defer_at`]) changes the lease's version: look again, so
     // a holder renewing its own lease is never refused by it (a refused job would be dropped
     // as a duplicate while its lease, with no job left, blocks the channel until it expires).
     for _ in 0..TAKE_ATTEMPTS {
-        let mut item = Item::new(key.clone(), json!({ "holder": holder, "until": until }))
-            .with_expiry(until.timestamp() + 3600);
-        let condition = match store.get(key).await? {
-            None => Condition::NotExists,
-            Some(current) => {
-                let (current_holder, live_until) = holder_and_until(&current);
-                let ours = current_holder.is_some_and(|h| h == holder || Some(h) == previous);
-                if !ours && live_until.is_some_and(|t| t > now) {
-                    return Ok(false);
-                }
-                // A renewal keeps the read recorded on the lease ([`defer_at`]); a hand-over
-                // or a new holder starts clean.
-                if let (true, Some(due)) = (current_holder == Some(holder), next_due_of(&current)) {
-                    if let Some(fields) = item.data.as_object_mut() {
-                        fields.insert("next_due".into(), json!(due));
-                    }
-                }
-                item.version = current.version + 1;
-                Condition::VersionIs(current.version)
-            }
+        let current = store.get(key).await?;
+        let Some((item, condition)) = take_write(
+            key,
+            current.as_ref(),
+            &Taker {
+                holder,
+                previous,
+                until,
+                due,
+            },
+            now,
+        ) else {
+            return Ok(false);
         };
         match store.put(item, condition).await {
             Ok(()) => return Ok(true),
@@ -117,6 +124,61 @@ pub async fn take_at(
         }
     }
     Ok(false)
+}
+
+/// Who asks for a lease, until when, and for which due time.
+#[derive(Debug, Clone, Copy)]
+pub struct Taker<'a> {
+    /// The new holder's token.
+    pub holder: &'a str,
+    /// The holder it takes over from (a hand-over), if any.
+    pub previous: Option<&'a str>,
+    /// The end of the hold.
+    pub until: DateTime<Utc>,
+    /// The due time on the cadence grid the holder's job reads for, if any.
+    pub due: Option<DateTime<Utc>>,
+}
+
+/// The conditional write that gives the lease under `key`, stored as `current`, to `taker`;
+/// `None` while someone else holds a live one. Shared by [`take_for`] and batched requests,
+/// so both keep the same conditions.
+pub fn take_write(
+    key: &Key,
+    current: Option<&Item>,
+    taker: &Taker<'_>,
+    now: DateTime<Utc>,
+) -> Option<(Item, Condition)> {
+    let mut data = json!({ "holder": taker.holder, "until": taker.until });
+    let fields = data.as_object_mut()?;
+    if let Some(due) = taker.due {
+        fields.insert("due".into(), json!(due));
+    }
+    let mut item = Item::new(key.clone(), Value::Null).with_expiry(taker.until.timestamp() + 3600);
+    let condition = match current {
+        None => Condition::NotExists,
+        Some(current) => {
+            let (current_holder, live_until) = holder_and_until(current);
+            let ours =
+                current_holder.is_some_and(|h| h == taker.holder || Some(h) == taker.previous);
+            if !ours && live_until.is_some_and(|t| t > now) {
+                return None;
+            }
+            // A renewal keeps the read recorded on the lease ([`defer_at`]) and the due time
+            // it was queued for; a hand-over or a new holder starts clean.
+            if current_holder == Some(taker.holder) {
+                if let Some(due) = next_due_of(current) {
+                    fields.insert("next_due".into(), json!(due));
+                }
+                if let (None, Some(due)) = (taker.due, time_of(current, "due")) {
+                    fields.insert("due".into(), json!(due));
+                }
+            }
+            item.version = current.version + 1;
+            Condition::VersionIs(current.version)
+        }
+    };
+    item.data = data;
+    Some((item, condition))
 }
 
 /// How often taking a lease is tried again when it changed under the attempt.
@@ -173,15 +235,20 @@ pub async fn release_version(
 pub enum Deferral {
     /// Recorded on the lease: its holder queues the read when it finishes.
     Recorded,
-    /// The lease already carries a read to come, or changed meanwhile: nothing to add.
+    /// The lease already carries a read to come, its holder reads for that due time or a
+    /// later one, or it changed meanwhile: nothing to add.
     Pending,
     /// Nobody holds a live lease: the caller may take it.
     Free,
 }
 
 fn next_due_of(item: &Item) -> Option<DateTime<Utc>> {
+    time_of(item, "next_due")
+}
+
+fn time_of(item: &Item, field: &str) -> Option<DateTime<Utc>> {
     item.data
-        .get("next_due")
+        .get(field)
         .and_then(|v| v.as_str())
         .and_then(|v| DateTime::parse_from_rfc3339(v).ok())
         .map(|t| t.with_timezone(&Utc))
@@ -189,31 +256,47 @@ fn next_due_of(item: &Item) -> Option<DateTime<Utc>> {
 
 /// Records on the live lease under `key` that its work is wanted again at `due_at`, for its
 /// holder to hand over to when it finishes (see [`held_by`]); a read already recorded
-/// stays (the earlier one wins). One conditional write.
+/// stays (the earlier one wins), and a read at or before the due time the holder's own job
+/// reads for is covered by it. One conditional write.
 pub async fn defer_at(
     store: &dyn Store,
     key: &Key,
     due_at: DateTime<Utc>,
     now: DateTime<Utc>,
 ) -> Result<Deferral, RepoError> {
-    let Some(current) = store.get(key).await? else {
-        return Ok(Deferral::Free);
+    let current = store.get(key).await?;
+    let (item, condition) = match defer_write(current.as_ref(), due_at, now) {
+        Ok(write) => write,
+        Err(deferral) => return Ok(deferral),
     };
-    let (holder, live_until) = holder_and_until(&current);
-    if holder.is_none() || live_until.is_none_or(|t| t <= now) {
-        return Ok(Deferral::Free);
-    }
-    if next_due_of(&current).is_some() {
-        return Ok(Deferral::Pending);
-    }
-    let mut data = current.data.clone();
-    if let Some(fields) = data.as_object_mut() {
-        fields.insert("next_due".into(), json!(due_at));
-    }
-    let (item, condition) = current.next_version(data);
     match store.put(item, condition).await {
         Ok(()) => Ok(Deferral::Recorded),
         Err(StoreError::ConditionFailed) => Ok(Deferral::Pending),
         Err(other) => Err(other.into()),
     }
+}
+
+/// The conditional write that records a read at `due_at` on the lease stored as `current`
+/// (see [`defer_at`]), or why there is nothing to write. Shared by [`defer_at`] and batched
+/// requests, so both keep the same conditions.
+pub fn defer_write(
+    current: Option<&Item>,
+    due_at: DateTime<Utc>,
+    now: DateTime<Utc>,
+) -> Result<(Item, Condition), Deferral> {
+    let Some(current) = current else {
+        return Err(Deferral::Free);
+    };
+    let (holder, live_until) = holder_and_until(current);
+    if holder.is_none() || live_until.is_none_or(|t| t <= now) {
+        return Err(Deferral::Free);
+    }
+    if next_due_of(current).is_some() || time_of(current, "due").is_some_and(|own| due_at <= own) {
+        return Err(Deferral::Pending);
+    }
+    let mut data = current.data.clone();
+    if let Some(fields) = data.as_object_mut() {
+        fields.insert("next_due".into(), json!(due_at));
+    }
+    Ok(current.next_version(data))
 }

@@ -32,6 +32,7 @@ pub mod order_updates;
 pub mod orders;
 pub mod paging;
 pub mod people;
+pub mod poll_batch;
 pub mod poller;
 pub mod polling;
 pub mod preview;

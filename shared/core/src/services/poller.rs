@@ -24,6 +24,9 @@ pub enum PollOutcome {
     /// Another job for the same integration and channel is queued or running: this one was
     /// merged into it without reading anything.
     Merged,
+    /// The job was for a due time its inbox had already been read at or after (two ticks
+    /// asked for the same read): nothing was read, its lease was given back.
+    AlreadyRead,
     /// The marketplace reports the seller account blocked: the integration is switched off
     /// (by this job or another one before it).
     Blocked,
@@ -64,10 +67,24 @@ pub async fn run_with(
         return Ok(PollOutcome::Merged);
     };
     let started = ports.clock.now();
+    if let Some(read_at) = already_read(ports, job).await? {
+        // A read recorded on the lease meanwhile and due after that read still follows.
+        polling::finish_with_follow_up(
+            ports,
+            job,
+            &holder,
+            read_at,
+            None,
+            job.active_until,
+            settings.tick,
+        )
+        .await?;
+        return Ok(PollOutcome::AlreadyRead);
+    }
     // A re-read of an active inbox (its follow-up carries `active_until`) goes ahead of the
     // scheduled polls in the request budget (`Priority::ActiveRead`).
     let active = job.active_until.is_some_and(|until| until > started);
-    let reading = read(ports, marketplaces, job);
+    let reading = read(ports, marketplaces, job, started);
     let result = if active {
         super::budget::as_active_read(reading).await
     } else {
@@ -125,12 +142,30 @@ fn re_read_in(job: &PollJob, settings: &PollingSettings, now: DateTime<Utc>) -> 
         .min(crate::polling::next_due_in(&key, cadence, now))
 }
 
-/// Reads the channel once. The cursor advances only after every event is queued, so a crash
-/// in between re-reads (ingest is idempotent) instead of losing events.
+/// When the inbox of a job with a due time was last read, if that was at or after the due
+/// time (the job is then not needed); `None` for a job without one ("poll now").
+async fn already_read(ports: &Ports, job: &PollJob) -> Result<Option<DateTime<Utc>>, ServiceError> {
+    let Some(due_at) = job.due_at else {
+        return Ok(None);
+    };
+    let cursor = cursors::get(
+        &*ports.store,
+        &job.tenant_id,
+        &job.integration_id,
+        job.channel,
+    )
+    .await?;
+    Ok(cursor.polled_at.filter(|read_at| *read_at >= due_at))
+}
+
+/// Reads the channel once, the read starting at `started`. The cursor advances only after
+/// every event is queued, so a crash in between re-reads (ingest is idempotent) instead of
+/// losing events.
 async fn read(
     ports: &Ports,
     marketplaces: &dyn Marketplaces,
     job: &PollJob,
+    started: DateTime<Utc>,
 ) -> Result<PollOutcome, ServiceError> {
     let integration = integrations::get(&*ports.store, &job.tenant_id, &job.integration_id)
         .await?
@@ -218,7 +253,9 @@ async fn read(
         ports.queues.inbound.send(&body, Duration::ZERO).await?;
     }
     cursor.position = batch.next_position;
-    cursor.polled_at = Some(ports.clock.now());
+    // When the read began: every change before it has been read (what a job's due time is
+    // compared with, see `already_read`).
+    cursor.polled_at = Some(started);
     cursors::save(&*ports.store, &cursor).await?;
     Ok(PollOutcome::Polled {
         events: batch.events.len(),

@@ -49,8 +49,9 @@ pub enum Requested {
     Merged,
 }
 
-/// Asks for a poll of `job`'s inbox `delay` from now, on the scheduler's behalf: queued when
-/// nobody holds the lease, else recorded for the holder (see [`Requested`]).
+/// Asks for a poll of `job`'s inbox on the scheduler's behalf: at its `due_at` when it has
+/// one (the delay computed from the clock when it is queued), else `delay` from now; queued
+/// when nobody holds the lease, else recorded for the holder (see [`Requested`]).
 pub async fn request_poll(
     ports: &Ports,
     job: PollJob,
@@ -64,7 +65,8 @@ pub async fn request_poll(
             return Ok(Requested::Queued);
         }
         let now = ports.clock.now();
-        match leases::defer_at(&*ports.store, &key, until(now, delay), now).await? {
+        let due = job.due_at.unwrap_or_else(|| until(now, delay));
+        match leases::defer_at(&*ports.store, &key, due, now).await? {
             leases::Deferral::Recorded => return Ok(Requested::Deferred),
             leases::Deferral::Pending => return Ok(Requested::Merged),
             leases::Deferral::Free => {}
@@ -88,9 +90,11 @@ fn token() -> String {
     uuid::Uuid::new_v4().to_string()
 }
 
-/// Queues `job` after `delay` unless a job for its integration and channel is already queued
-/// or running (then it is merged: nothing is queued). `previous` hands the lease over from
-/// the job now running (its follow-up). Returns whether a job was queued.
+/// Queues `job` unless a job for its integration and channel is already queued or running
+/// (then it is merged: nothing is queued): a job with a `due_at` for that time (the delay
+/// taken from the clock now, zero when it is past: a late read still runs), another one
+/// after `delay`. `previous` hands the lease over from the job now running (its follow-up).
+/// Returns whether a job was queued.
 pub async fn queue_poll(
     ports: &Ports,
     mut job: PollJob,
@@ -101,13 +105,14 @@ pub async fn queue_poll(
     let now = ports.clock.now();
     let key = lease_key(&job.tenant_id, &job.integration_id, job.channel);
     let holder = token();
-    let hold = delay + (tick * 2).max(QUEUED_HOLD_FLOOR);
-    if !leases::take_at(
+    let delay = delay_of(&job, delay, now);
+    if !leases::take_for(
         &*ports.store,
         &key,
         &holder,
         previous,
-        until(now, hold),
+        until(now, queued_hold(delay, tick)),
+        job.due_at,
         now,
     )
     .await?
@@ -121,6 +126,17 @@ pub async fn queue_poll(
         return Err(error.into());
     }
     Ok(true)
+}
+
+/// How long after `now` `job` should run: until its due time when it has one, else `delay`.
+fn delay_of(job: &PollJob, delay: Duration, now: DateTime<Utc>) -> Duration {
+    job.due_at
+        .map_or(delay, |due| (due - now).to_std().unwrap_or(Duration::ZERO))
+}
+
+/// How long a job queued with `delay` holds its lease.
+pub(crate) fn queued_hold(delay: Duration, tick: Duration) -> Duration {
+    delay + (tick * 2).max(QUEUED_HOLD_FLOOR)
 }
 
 /// Takes (or renews) the lease for running `job`; `None` when another job holds it: this
@@ -174,7 +190,10 @@ pub async fn finish_with_follow_up(
             return Ok(None);
         };
         let now = ports.clock.now();
-        let pending = pending.filter(|due| *due > started);
+        // A read due before this one started, or at or before the due time this job read
+        // for, is covered by it.
+        let pending =
+            pending.filter(|due| *due > started && job.due_at.is_none_or(|own| *due > own));
         let pending_in = pending.map(|due| (due - now).to_std().unwrap_or(Duration::ZERO));
         let delay = match (re_read, pending_in) {
             (Some(re_read), Some(pending_in)) => Some(re_read.min(pending_in)),
@@ -194,6 +213,11 @@ pub async fn finish_with_follow_up(
         job.channel,
     );
     next.active_until = active_until;
+    // The scheduled read keeps its due time (so a read meanwhile makes it skip); a re-read
+    // of an active account is a "poll now".
+    if pending_in.is_some_and(|pending_in| pending_in <= delay) {
+        next.due_at = pending;
+    }
     if !queue_poll(ports, next, delay, Some(holder), tick).await? {
         // Our lease ran out and another job took it: that one reads.
         return Ok(None);

@@ -3,12 +3,13 @@
 //! account's phase ([`crate::polling`]); [`fan_out`] queues every inbox at once (tests and
 //! tools). A job for an inbox still queued or running is merged (see `services::polling`).
 
+use super::poll_batch::{self, WhenHeld};
 use super::polling::{self, PollingSettings, Requested};
 use super::ServiceError;
 use crate::domain::{Channel, Marketplace};
 use crate::ids::{IntegrationId, TenantId};
 use crate::jobs::PollJob;
-use crate::polling::{due_within, fit, fit_within, Fitted, InboxLoad, IDLE_CALLS_PER_POLL};
+use crate::polling::{due_times, fit, fit_within, Fitted, InboxLoad, IDLE_CALLS_PER_POLL};
 use crate::ports::{PageCursor, Ports};
 use crate::repo::integrations;
 use std::time::Duration;
@@ -35,22 +36,24 @@ pub async fn fan_out(ports: &Ports) -> Result<FanOutReport, ServiceError> {
     let mut after: Option<PageCursor> = None;
     loop {
         let (page, next) = integrations::list_all(&*ports.store, after, 500).await?;
+        let mut jobs = Vec::new();
         for integration in page {
             report.integrations += 1;
             if !integration.should_poll() {
                 continue;
             }
             for channel in integration.poll_channels() {
-                let job = PollJob::new(
+                jobs.push(PollJob::new(
                     integration.tenant_id.clone(),
                     integration.id.clone(),
                     channel,
-                );
-                if polling::queue_poll(ports, job, Duration::ZERO, None, TICK).await? {
-                    report.jobs += 1;
-                } else {
-                    report.merged += 1;
-                }
+                ));
+            }
+        }
+        for outcome in poll_batch::request_polls(ports, jobs, WhenHeld::Merge, TICK).await? {
+            match outcome {
+                Requested::Queued => report.jobs += 1,
+                Requested::Deferred | Requested::Merged => report.merged += 1,
             }
         }
         match next {
@@ -228,23 +231,33 @@ pub async fn schedule(
         reading(Channel::AllegroOffers),
     );
     report.plans.extend(background);
+    // The due times on each inbox's grid before the next tick. The jobs carry them and each
+    // chunk takes its delays from the clock when it is queued, so a tick that takes a while
+    // neither delays its reads nor asks twice for one (a second request for the same due
+    // time is merged into the job that reads for it).
     let now = ports.clock.now();
+    let window_end = now + chrono::Duration::from_std(settings.tick).unwrap_or_default();
+    let mut jobs = Vec::new();
     for (tenant, integration, _, channels) in polled {
         for channel in &channels {
             let Some(plan) = report.plan(*channel).copied() else {
                 continue;
             };
             let key = polling::phase_key(&tenant, &integration, *channel);
-            let Some(delay) = due_within(&key, plan.cadence, now, settings.tick) else {
+            let due = due_times(&key, plan.cadence, now, window_end);
+            if due.is_empty() {
                 report.not_due += 1;
-                continue;
-            };
-            let job = PollJob::new(tenant.clone(), integration.clone(), *channel);
-            match polling::request_poll(ports, job, delay, settings.tick).await? {
-                Requested::Queued => report.fan_out.jobs += 1,
-                Requested::Deferred => report.deferred += 1,
-                Requested::Merged => report.fan_out.merged += 1,
             }
+            for due_at in due {
+                jobs.push(PollJob::new(tenant.clone(), integration.clone(), *channel).due(due_at));
+            }
+        }
+    }
+    for outcome in poll_batch::request_polls(ports, jobs, WhenHeld::Defer, settings.tick).await? {
+        match outcome {
+            Requested::Queued => report.fan_out.jobs += 1,
+            Requested::Deferred => report.deferred += 1,
+            Requested::Merged => report.fan_out.merged += 1,
         }
     }
     Ok(report)

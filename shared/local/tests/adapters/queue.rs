@@ -319,4 +319,24 @@ async fn a_waiting_consumer_wakes_when_a_message_is_sent_or_comes_due() {
         ready_within(&consumer, Duration::from_secs(5)).await,
         "woken when the delayed message comes due"
     );
+
+    // A scheduler tick's batch wakes its consumer as one send does.
+    let batch = SqliteQueue::open(&db, "batch", with_dlq(5), clock.clone()).expect("queue");
+    let waiting = {
+        let batch = batch.clone();
+        tokio::spawn(async move { batch.ready().await })
+    };
+    tokio::time::sleep(Duration::from_millis(50)).await;
+    assert!(!waiting.is_finished());
+    batch
+        .send_each(vec![
+            ("a".into(), Duration::ZERO),
+            ("b".into(), Duration::ZERO),
+        ])
+        .await
+        .expect("send");
+    tokio::time::timeout(Duration::from_secs(5), waiting)
+        .await
+        .expect("woken by the batch")
+        .expect("task");
 }
