@@ -15,6 +15,7 @@ pub const MAX_OFFERS_PER_COMMAND: usize = 1000;
 
 /// An offer's publication status (`publication.status`).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(rename_all = "SCREAMING_SNAKE_CASE")]
 pub enum OfferStatus {
     /// A draft.
@@ -29,6 +30,7 @@ pub enum OfferStatus {
 
 /// An offer's selling format (`sellingMode.format`).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(rename_all = "SCREAMING_SNAKE_CASE")]
 pub enum SellingFormat {
     /// Buy now.
@@ -41,18 +43,22 @@ pub enum SellingFormat {
 
 /// One Allegro offer of an integration, as last read.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct MarketOffer {
-    /// Allegro's offer number.
+    /// Allegro's offer number (`https://allegro.pl/oferta/<id>`).
     pub id: String,
     /// The integration (Allegro account) it belongs to.
     pub integration_id: String,
     /// Title.
     pub name: String,
     /// Publication status.
+    #[cfg_attr(feature = "openapi", schema(inline))]
     pub status: OfferStatus,
     /// Selling format.
+    #[cfg_attr(feature = "openapi", schema(inline))]
     pub format: SellingFormat,
     /// Units available.
+    #[cfg_attr(feature = "openapi", schema(minimum = 0))]
     pub stock: u32,
     /// Buy-now price, decimal text (`"49.99"`).
     pub price: Option<String>,

@@ -1,7 +1,37 @@
-//! The OpenAPI 3.0 document of the API, written by hand (`GET /v1/openapi.json`).
+//! The OpenAPI 3.0 document of the API (`GET /v1/openapi.json`).
 //!
 //! The route tests hold it to the router: every route served is documented and every
 //! documented route is served, and answers are checked against the documented schemas.
+//!
+//! Each module gives `paths()` and `schemas()`, merged below. Converted modules (`offers`,
+//! `offer_commands`) generate them with utoipa 4.2 (OpenAPI 3.0.3; utoipa 5 writes 3.1) from
+//! the `#[utoipa::path]` attributes of their handlers and the types' `ToSchema` / `IntoParams`
+//! (doc comments become descriptions; a handler's first doc line is its summary); the others
+//! are still `json!` written by hand. [`generated::generated`] adds what every operation shares:
+//! - no `security` on the path: protected — 401, 429, 500, 503 and the API key or session
+//!   (`security(())` marks a public one); admin routes list `(status = 403, response = Forbidden)`;
+//! - a request body: 400, 413, 415, 422;
+//! - a path parameter that is a bare `String`: the id schema (`ids::is_well_formed`);
+//! - query parameters are never `nullable` (utoipa says so of every `Option`);
+//! - the Rust type names in the module's rename list become the document's schema names.
+//!
+//! Error answers are `components/responses` ([`error_responses`]), named by marker types:
+//! `(status = 404, response = NotFound)`. `paths()` below then adds 403 to writes (CSRF) and 414.
+//!
+//! To convert a module (`offers.rs` is the example):
+//! 1. Derive `utoipa::ToSchema` on the answer and body types (in core:
+//!    `#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]`), `IntoParams` with
+//!    `into_params(parameter_in = Query)` on query types; `schema(...)`/`param(...)` for what
+//!    serde cannot say: `required = true` on an always-present `Option` or `serde(default)`
+//!    field, `nullable = false` on a `skip_serializing_if` one, `inline` on a field's enum,
+//!    `minimum`/`min_length`/`pattern`/`max_items`, `value_type = String` on id newtypes.
+//! 2. On each handler in `routes/`, a doc comment and `#[utoipa::path(method, path, operation_id,
+//!    tag, params(("id" = String, Path, description = ...), TheQuery), request_body = T,
+//!    responses((status = 200, description, body = T), (status = 404, response = NotFound)))]`.
+//! 3. In the module: `#[derive(utoipa::OpenApi)] #[openapi(paths(...), components(schemas(...)))]`
+//!    and `paths()` / `schemas()` returning `generated::<TheApi>(RENAMES).0` / `.1`.
+//! 4. Delete its `json!`; compare the module's paths and schemas with the document before.
+//!    Run `--test openapi` and the module's route tests (answers are checked against it).
 
 use serde_json::{json, Value};
 
@@ -10,6 +40,7 @@ mod catalogue;
 mod crm;
 mod erp;
 mod events;
+pub(crate) mod generated;
 mod health;
 mod offer_commands;
 mod offers;
