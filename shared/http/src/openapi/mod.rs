@@ -32,6 +32,10 @@
 //!    and `paths()` / `schemas()` returning `generated::<TheApi>(RENAMES).0` / `.1`.
 //! 4. Delete its `json!`; compare the module's paths and schemas with the document before.
 //!    Run `--test openapi` and the module's route tests (answers are checked against it).
+//!
+//! Pitfalls: utoipa 4 names a `$ref` by the type as written (`body = a::T` refers to `a.T`), so
+//! import the types; give every path a `tag` (else it is the handler's module path); a tagged
+//! enum becomes `oneOf` its variants (the tests' answer checker understands it).
 
 use serde_json::{json, Value};
 
