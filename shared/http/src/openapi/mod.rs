@@ -53,6 +53,7 @@ mod orders;
 mod people;
 mod replies;
 mod search;
+mod tickets;
 mod workflow;
 
 pub(crate) fn reference(schema: &str) -> Value {
@@ -136,68 +137,6 @@ pub(crate) fn with_body_errors(mut operation: Value) -> Value {
 }
 
 fn resource_paths() -> Value {
-    let ticket_filters = {
-        let mut parameters = vec![
-            query(
-                "source",
-                "Only tickets from this marketplace.",
-                reference("Source"),
-            ),
-            query(
-                "status",
-                "Only tickets in this status.",
-                reference("TicketStatus"),
-            ),
-            query(
-                "queue",
-                "Only tickets in this queue (exact).",
-                json!({ "type": "string" }),
-            ),
-            query(
-                "category",
-                "Only tickets of this category (exact).",
-                json!({ "type": "string" }),
-            ),
-            query(
-                "integration",
-                "Only tickets of this integration (id).",
-                json!({ "type": "string" }),
-            ),
-            query(
-                "customer",
-                "Only tickets linked to this customer (id).",
-                json!({ "type": "string" }),
-            ),
-            query(
-                "needs_reply",
-                "Only tickets that do (true) or do not (false) wait for a person's answer.",
-                json!({ "type": "boolean" }),
-            ),
-            query(
-                "q",
-                "Text contained in the subject or the buyer's login, case-insensitive, matched while paging. This is a list filter, not the search box: order ids, names, e-mails and words of the messages are found by `GET /v1/search` (which the web workspace's search box uses).",
-                json!({ "type": "string" }),
-            ),
-            query(
-                "archived",
-                "`true`: only archived tickets (Allegro discussions closed more than 14 days ago or idle for 30 days); default: only the others. Nothing is deleted.",
-                json!({ "type": "boolean" }),
-            ),
-            query(
-                "last_author",
-                "Only tickets whose last buyer-visible message has this author; `autoresponder` lists those the autoresponder answered that still need a person.",
-                reference("AuthorKind"),
-            ),
-            query(
-                "delivery",
-                "Only tickets whose latest reply from marketdesk is in this state; `failed` lists those whose latest reply could not be sent (they need a reply).",
-                json!({ "type": "string", "enum": ["sending", "sent", "failed"] }),
-            ),
-        ];
-        parameters.extend(workflow::ticket_list_parameters());
-        parameters.extend(paging_parameters());
-        parameters
-    };
     json!({
         "/v1/health": {
             "get": {
@@ -338,34 +277,6 @@ fn resource_paths() -> Value {
                 "parameters": [id_parameter("integration")],
                 "responses": { "204": { "description": "Deleted." }, "404": error("NotFound"), "409": { "description": "Offers of the account are linked to catalogue products (code `integration_has_linked_offers`), or it kept changing (code `conflict`).", "content": json_content(reference("Error")) } }
             }), true)
-        },
-        "/v1/tickets": {
-            "get": protected(json!({
-                "operationId": "listTickets",
-                "summary": "The tenant's tickets, most recent activity first, filtered while paging: a page may hold fewer than `limit` tickets (even none) and still have a `next_cursor`.",
-                "tags": ["tickets"],
-                "parameters": ticket_filters,
-                "responses": { "200": ok("A page of tickets.", "TicketPage"), "422": error("ValidationFailed") }
-            }), false)
-        },
-        "/v1/tickets/{id}": {
-            "get": protected(json!({
-                "operationId": "getTicket",
-                "summary": "One ticket with its messages (authors included), panel and customer.",
-                "tags": ["tickets"],
-                "parameters": [id_parameter("ticket")],
-                "responses": { "200": ok("The ticket.", "TicketDetail"), "404": error("NotFound") }
-            }), false)
-        },
-        "/v1/tickets/{id}/comments": {
-            "post": protected(with_body_errors(json!({
-                "operationId": "addComment",
-                "summary": "Adds an internal comment (plain text, never sent to the buyer; closed conversations take comments too).",
-                "tags": ["tickets"],
-                "parameters": [id_parameter("ticket")],
-                "requestBody": body("NewComment"),
-                "responses": { "201": ok("The comment, stored as a message.", "Message"), "404": error("NotFound") }
-            })), false)
         }
     })
 }
@@ -374,6 +285,7 @@ fn paths() -> Value {
     let mut all = serde_json::Map::new();
     for part in [
         resource_paths(),
+        tickets::paths(),
         replies::paths(),
         people::paths(),
         crm::paths(),
@@ -594,7 +506,6 @@ fn key_and_integration_schemas() -> Value {
         })),
         "IntegrationKind": enumeration(&["allegro", "empikplace"]),
         "Environment": enumeration(&["production", "sandbox"]),
-        "TicketStatus": enumeration(&["open", "pending", "solved", "closed"]),
         "ConnectionState": object(&["state"], json!({
             "state": enumeration(&["pending", "connected", "disconnected"]),
             "reason": { "type": "string", "description": "Why it is disconnected (state disconnected only)." },
@@ -728,116 +639,11 @@ fn key_and_integration_schemas() -> Value {
     })
 }
 
-fn ticket_schemas() -> Value {
-    let ticket_status = reference("TicketStatus");
-    json!({
-        "Source": enumeration(&["allegro", "empikplace"]),
-        "ConversationRef": object(&["kind", "external_id"], json!({
-            "kind": enumeration(&["allegro_dispute", "allegro_claim", "allegro_purchase_problem", "allegro_common_thread", "empik_thread"]),
-            "external_id": string()
-        })),
-        "PanelProduct": object(&["name", "quantity"], json!({
-            "name": string(),
-            "quantity": { "type": "integer", "minimum": 0 },
-            "offer_id": nullable_string(),
-            "offer_url": nullable_string(),
-            "ean": nullable_string()
-        })),
-        "TicketPanel": object(&[], json!({
-            "reason_code": nullable_string(),
-            "conversation_url": nullable_string(),
-            "order_url": nullable_string(),
-            "products": { "type": "array", "items": reference("PanelProduct") }
-        })),
-        "MessagePreview": object(&["author", "text"], json!({
-            "author": reference("AuthorKind"),
-            "author_name": nullable_string(),
-            "text": string()
-        })),
-        "AuthorKind": enumeration(&["buyer", "seller_via_marketdesk", "seller_via_marketplace", "marketplace_staff", "marketplace_system", "marketplace_for_buyer", "autoresponder", "internal_comment"]),
-        "Ticket": object(&["id", "tenant_id", "integration_id", "conversation", "source", "subject", "status", "marketplace_status", "open_for_replies", "buyer_login", "needs_reply", "created_at", "updated_at"], json!({
-            "id": string(),
-            "tenant_id": string(),
-            "integration_id": string(),
-            "conversation": reference("ConversationRef"),
-            "source": enumeration(&["allegro", "empikplace"]),
-            "subject": string(),
-            "status": ticket_status,
-            "marketplace_status": { "type": "string", "description": "The marketplace's own status, verbatim." },
-            "open_for_replies": { "type": "boolean" },
-            "marketplace_observed_at": { "type": "string", "format": "date-time", "nullable": true, "description": "When the marketplace state was read." },
-            "queue": nullable_string(),
-            "category": nullable_string(),
-            "buyer_login": string(),
-            "customer_id": nullable_string(),
-            "order_id": nullable_string(),
-            "panel": reference("TicketPanel"),
-            "last_author": { "allOf": [reference("AuthorKind")], "nullable": true },
-            "needs_reply": { "type": "boolean", "description": "Whether a person has to answer (rules: docs/architecture.md, \"Ticket state\")." },
-            "delivery": { "type": "string", "enum": ["sending", "sent", "failed"], "nullable": true, "description": "Delivery state of the ticket's latest reply from marketdesk; `failed`: it could not be sent and the ticket needs a reply." },
-            "created_at": time(),
-            "updated_at": time(),
-            "opening": { "type": "integer", "description": "1, then one more each time the conversation is reopened." },
-            "opening_after": { "type": "string", "format": "date-time", "nullable": true },
-            "closed_at": { "type": "string", "format": "date-time", "nullable": true, "description": "When marketdesk saw the conversation close." },
-            "decided_at": { "type": "string", "format": "date-time", "nullable": true, "description": "When marketdesk first saw the marketplace decide the case (dispute closed or unresolved, claim accepted or rejected); messages written before it count as answered." },
-            "autoreply": { "allOf": [reference("AutoreplyPlan")], "nullable": true }
-        })),
-        "AutoreplyPlan": object(&["opening", "buyer_message_id", "buyer_message_at", "due_at", "deadline", "state"], json!({
-            "opening": { "type": "integer" },
-            "buyer_message_id": string(),
-            "buyer_message_at": time(),
-            "due_at": time(),
-            "deadline": time(),
-            "state": enumeration(&["pending", "queued", "sent", "skipped"]),
-            "skip_reason": nullable_string()
-        })),
-    })
-}
-
-fn message_and_customer_schemas() -> Value {
-    json!({
-        "Attachment": object(&["filename", "url"], json!({
-            "id": { "type": "string", "description": "The `aid` to download it with `GET /v1/tickets/{id}/attachments/{aid}`, on every file of a read ticket (buyers' and replies')." },
-            "link": { "type": "string", "description": "marketdesk's own download path, `/v1/tickets/{id}/attachments/{aid}` (with the API key); on every file of a read ticket, in both directions." },
-            "filename": string(),
-            "content_type": nullable_string(),
-            "url": { "type": "string", "description": "The marketplace's address of the file: it answers only with the seller's marketplace credentials (use `link`); empty for files of replies." }
-        })),
-        "Message": object(&["id", "ticket_id", "author", "text", "attachments", "created_at"], json!({
-            "id": string(),
-            "ticket_id": string(),
-            "external_id": nullable_string(),
-            "author": reference("AuthorKind"),
-            "author_name": nullable_string(),
-            "text": string(),
-            "attachments": { "type": "array", "items": reference("Attachment") },
-            "created_at": time(),
-            "delivery": { "allOf": [reference("Delivery")], "description": "Replies sent from marketdesk: where the delivery stands." },
-            "actor": { "allOf": [reference("Actor")], "description": "Comments and replies written in marketdesk: the user or API key (never sent to the marketplace)." }
-        })),
-        "TicketPage": object(&["tickets", "next_cursor"], json!({
-            "tickets": { "type": "array", "items": reference("Ticket") },
-            "next_cursor": nullable_string()
-        })),
-        "TicketDetail": object(&["ticket", "messages", "customer"], json!({
-            "ticket": reference("Ticket"),
-            "messages": { "type": "array", "items": reference("Message") },
-            "customer": { "allOf": [reference("Customer")], "nullable": true },
-            "order": { "allOf": [reference("Order")], "nullable": true, "description": "The order made of the checkout form the conversation is about (Allegro), if any." }
-        })),
-        "NewComment": strict(&["text"], json!({
-            "text": described(plain_text(20000), "Plain text; HTML is refused.")
-        }))
-    })
-}
-
 fn schemas() -> Value {
     let mut all = serde_json::Map::new();
     for part in [
         key_and_integration_schemas(),
-        ticket_schemas(),
-        message_and_customer_schemas(),
+        tickets::schemas(),
         replies::schemas(),
         people::schemas(),
         crm::schemas(),
