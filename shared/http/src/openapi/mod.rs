@@ -40,12 +40,15 @@
 use serde_json::{json, Value};
 
 mod account_events;
+mod api_keys;
 mod catalogue;
 mod crm;
 mod erp;
 mod events;
 pub(crate) mod generated;
 mod health;
+mod integrations;
+mod oauth;
 mod offer_commands;
 mod offers;
 mod order_updates;
@@ -150,134 +153,6 @@ fn resource_paths() -> Value {
                 }
             }
         },
-        "/oauth/allegro/callback": {
-            "get": {
-                "operationId": "allegroCallback",
-                "summary": "Where Allegro sends the admin's browser back after authorization. Checks the single-use `state`, exchanges the code, stores the token pair and answers with an HTML page saying whether the account is connected. When the flow was started from the web workspace (cookie `md_oauth`), answers 303 to `/settings/integrations` with a flash instead. Needs no key.",
-                "tags": ["oauth"],
-                "security": [],
-                "parameters": [
-                    query("code", "The authorization code.", json!({ "type": "string" })),
-                    query("state", "The state sent with the authorization request.", json!({ "type": "string" })),
-                    query("error", "Set by Allegro when access was not granted.", json!({ "type": "string" })),
-                    query("error_description", "Allegro's explanation.", json!({ "type": "string" }))
-                ],
-                "responses": {
-                    "200": { "description": "The account is connected (HTML page).", "content": { "text/html": { "schema": { "type": "string" } } } },
-                    "303": { "description": "Started from the web workspace: back to its integrations page, with a flash saying whether the account is connected." },
-                    "400": { "description": "Unknown, used or expired state, or access not granted (HTML page).", "content": { "text/html": { "schema": { "type": "string" } } } },
-                    "502": { "description": "Allegro refused the code (HTML page).", "content": { "text/html": { "schema": { "type": "string" } } } },
-                    "503": { "description": "Allegro or a backing service is unavailable (HTML page).", "content": { "text/html": { "schema": { "type": "string" } } } }
-                }
-            }
-        },
-        "/v1/integrations/{id}/oauth/start": {
-            "post": protected(json!({
-                "operationId": "startAllegroAuthorization",
-                "summary": "The Allegro authorization page to open in the admin's browser (the sandbox host for test-mode integrations), with a single-use state and PKCE. Re-authentication is the same call.",
-                "tags": ["oauth"],
-                "parameters": [id_parameter("integration")],
-                "responses": {
-                    "200": ok("Where to send the browser.", "AuthorizeUrl"),
-                    "404": error("NotFound"),
-                    "409": error("NotConfigured"),
-                    "422": error("ValidationFailed"),
-                    "502": error("MarketplaceRefused")
-                }
-            }), true)
-        },
-        "/v1/integrations/{id}/oauth/device": {
-            "post": protected(json!({
-                "operationId": "startAllegroDeviceAuthorization",
-                "summary": "Starts Allegro's device flow for setups without a public callback URL: confirm the user code on the verification page; the grant completes in the background within a minute.",
-                "tags": ["oauth"],
-                "parameters": [id_parameter("integration")],
-                "responses": {
-                    "200": ok("The code to confirm.", "DeviceAuthorization"),
-                    "404": error("NotFound"),
-                    "409": error("NotConfigured"),
-                    "422": error("ValidationFailed"),
-                    "502": error("MarketplaceRefused")
-                }
-            }), true)
-        },
-        "/v1/openapi.json": {
-            "get": protected(json!({
-                "operationId": "openapi",
-                "summary": "This document.",
-                "tags": ["meta"],
-                "responses": {
-                    "200": { "description": "The OpenAPI 3.0 document.", "content": json_content(json!({ "type": "object" })) }
-                }
-            }), false)
-        },
-        "/v1/api-keys": {
-            "post": protected(with_body_errors(json!({
-                "operationId": "createApiKey",
-                "summary": "Creates an API key of the caller's tenant. The key is in the answer, and only there.",
-                "tags": ["api-keys"],
-                "requestBody": body("NewApiKey"),
-                "responses": { "201": ok("The key, with its secret shown once.", "CreatedApiKey") }
-            })), true),
-            "get": protected(json!({
-                "operationId": "listApiKeys",
-                "summary": "The tenant's API keys (never their secrets).",
-                "tags": ["api-keys"],
-                "responses": { "200": ok("The keys.", "ApiKeyList") }
-            }), true)
-        },
-        "/v1/api-keys/{id}": {
-            "delete": protected(json!({
-                "operationId": "revokeApiKey",
-                "summary": "Revokes an API key: it stops working at once. The tenant's last admin key cannot be revoked (create another admin key first).",
-                "tags": ["api-keys"],
-                "parameters": [id_parameter("API key")],
-                "responses": { "204": { "description": "Revoked." }, "404": error("NotFound"), "409": error("LastAdminKey") }
-            }), true)
-        },
-        "/v1/integrations": {
-            "post": protected(with_body_errors(json!({
-                "operationId": "createIntegration",
-                "summary": "Connects a marketplace account. EmpikPlace needs `api_key` (stored as a secret, never returned); Allegro accounts stay pending until authorised with OAuth.",
-                "tags": ["integrations"],
-                "requestBody": body("NewIntegration"),
-                "responses": { "201": ok("The integration.", "Integration") }
-            })), true),
-            "get": protected(json!({
-                "operationId": "listIntegrations",
-                "summary": "The tenant's marketplace accounts with their connection state.",
-                "tags": ["integrations"],
-                "responses": { "200": ok("The integrations.", "IntegrationList") }
-            }), true)
-        },
-        "/v1/integrations/{id}": {
-            "get": protected(json!({
-                "operationId": "getIntegration",
-                "summary": "One integration.",
-                "tags": ["integrations"],
-                "parameters": [id_parameter("integration")],
-                "responses": { "200": ok("The integration.", "Integration"), "404": error("NotFound") }
-            }), true),
-            "patch": protected(with_body_errors(json!({
-                "operationId": "updateIntegration",
-                "summary": "Renames, switches on or off (switching on restarts the import window), changes settings or replaces the EmpikPlace API key. Only the fields given change.",
-                "tags": ["integrations"],
-                "parameters": [id_parameter("integration")],
-                "requestBody": body("IntegrationPatch"),
-                "responses": {
-                    "200": ok("The integration as changed.", "Integration"),
-                    "404": error("NotFound"),
-                    "409": error("Conflict")
-                }
-            })), true),
-            "delete": protected(json!({
-                "operationId": "deleteIntegration",
-                "summary": "Deletes the integration and its credentials. Its tickets stay. Refused while any of its offers is linked to a catalogue product.",
-                "tags": ["integrations"],
-                "parameters": [id_parameter("integration")],
-                "responses": { "204": { "description": "Deleted." }, "404": error("NotFound"), "409": { "description": "Offers of the account are linked to catalogue products (code `integration_has_linked_offers`), or it kept changing (code `conflict`).", "content": json_content(reference("Error")) } }
-            }), true)
-        }
     })
 }
 
@@ -286,6 +161,9 @@ fn paths() -> Value {
     for part in [
         resource_paths(),
         tickets::paths(),
+        api_keys::paths(),
+        oauth::paths(),
+        integrations::paths(),
         replies::paths(),
         people::paths(),
         crm::paths(),
@@ -448,27 +326,8 @@ pub(crate) fn described(mut schema: Value, description: &str) -> Value {
     schema
 }
 
-/// `H:MM` or `HH:MM`, 00:00 to 23:59 (white space around is ignored).
-const CLOCK_TIME: &str = r"^\s*([01]?[0-9]|2[0-3]):[0-5][0-9]\s*$";
-
-/// An EmpikPlace API key: 1 to 256 characters, no white space or control characters.
-fn api_key(description: &str) -> Value {
-    json!({
-        "type": "string", "writeOnly": true, "minLength": 1, "maxLength": 256,
-        "pattern": format!(r"^[^\s{CONTROL}]+$"), "description": description
-    })
-}
-
 fn key_and_integration_schemas() -> Value {
-    let ticket_status = reference("TicketStatus");
     json!({
-        "Error": object(&["error"], json!({
-            "error": object(&["code", "message"], json!({
-                "code": { "type": "string", "description": "Machine-readable: unauthorized, forbidden, csrf_failed, invalid_credentials, too_many_attempts, not_found, conflict, validation_failed, body_not_object, invalid_json, duplicate_key, invalid_body, payload_too_large, uri_too_long, unsupported_media_type, method_not_allowed, too_many_requests, last_admin_key, internal, unavailable, or a state code (see WrongState)." },
-                "message": { "type": "string", "description": "What went wrong, for people." },
-                "field": { "type": "string", "description": "The request field or parameter at fault (validation errors), as a dotted path." }
-            }))
-        })),
         "Health": object(&["status", "version", "store", "queues", "rate_limits"], json!({
             "status": { "type": "string", "enum": ["ok", "degraded"], "description": "`degraded`: works, but a dead-letter queue holds failed work (details: `/v1/health/details`)." },
             "version": string(),
@@ -484,158 +343,6 @@ fn key_and_integration_schemas() -> Value {
                 }))
             }
         })),
-        "Role": enumeration(&["agent", "admin"]),
-        "ApiKey": object(&["id", "tenant_id", "role", "name", "hint", "created_at"], json!({
-            "id": string(),
-            "tenant_id": string(),
-            "role": reference("Role"),
-            "name": nullable_string(),
-            "hint": { "type": "string", "description": "The key's first characters, e.g. `mdk_AbCd…`." },
-            "created_at": time()
-        })),
-        "CreatedApiKey": {
-            "allOf": [
-                reference("ApiKey"),
-                object(&["key"], json!({ "key": { "type": "string", "description": "The key: send it as `Authorization: Bearer <key>`. Shown only in this answer." } }))
-            ]
-        },
-        "ApiKeyList": object(&["api_keys"], json!({ "api_keys": { "type": "array", "items": reference("ApiKey") } })),
-        "NewApiKey": strict(&["role"], json!({
-            "role": reference("Role"),
-            "name": nullable(label(100))
-        })),
-        "IntegrationKind": enumeration(&["allegro", "empikplace"]),
-        "Environment": enumeration(&["production", "sandbox"]),
-        "ConnectionState": object(&["state"], json!({
-            "state": enumeration(&["pending", "connected", "disconnected"]),
-            "reason": { "type": "string", "description": "Why it is disconnected (state disconnected only)." },
-            "since": { "type": "string", "format": "date-time", "description": "Since when it is disconnected (state disconnected only)." }
-        })),
-        "StatusMapping": object(&["open", "resolved", "unresolved", "claim_accepted", "claim_rejected"], json!({
-            "open": ticket_status, "resolved": ticket_status, "unresolved": ticket_status,
-            "claim_accepted": ticket_status, "claim_rejected": ticket_status
-        })),
-        "AutoresponderSettings": object(&["enabled", "text", "delay_minutes", "notify"], json!({
-            "enabled": { "type": "boolean" },
-            "text": { "type": "string", "maxLength": 2000 },
-            "delay_minutes": { "type": "integer", "minimum": 0, "maximum": 55 },
-            "notify": emails("Told about every autoresponse sent."),
-            "business_hours": { "allOf": [reference("BusinessHours")], "nullable": true },
-            "out_of_hours_text": { "type": "string", "nullable": true, "maxLength": 2000 },
-            "kinds": { "type": "array", "items": enumeration(&["allegro_dispute", "allegro_claim", "allegro_purchase_problem", "allegro_common_thread", "empik_thread"]), "description": "Conversation kinds answered (default: all)." }
-        })),
-        "BusinessHours": strict(&["days", "start", "end"], json!({
-            "days": { "type": "array", "minItems": 1, "items": { "type": "integer", "minimum": 1, "maximum": 7 }, "description": "1 = Monday … 7 = Sunday." },
-            "start": { "type": "string", "pattern": CLOCK_TIME, "example": "08:00", "description": "Opening time, Europe/Warsaw." },
-            "end": { "type": "string", "pattern": CLOCK_TIME, "example": "16:00", "description": "Closing time, Europe/Warsaw; after `start`." }
-        })),
-        "IntegrationSettings": object(&["crm_field", "ticket_queue", "ticket_category", "status_mapping", "closure_message", "autoresponder"], json!({
-            "crm_field": { "type": "string", "description": "CRM text field matched against the buyer's login (empty: no CRM linking)." },
-            "ticket_queue": nullable_string(),
-            "ticket_category": nullable_string(),
-            "status_mapping": reference("StatusMapping"),
-            "closure_message": nullable_string(),
-            "autoresponder": reference("AutoresponderSettings"),
-            "alert_emails": emails("Told when the account needs attention (e.g. it was disconnected)."),
-            "shop_id": { "type": "integer", "format": "int64", "nullable": true, "description": "EmpikPlace: the shop to act on when the API key reaches several." },
-            "signature": { "type": "string", "nullable": true, "description": "Plain-text signature appended to agents' replies." },
-            "orders": { "type": "object", "required": ["enabled", "create_automatically"], "additionalProperties": false, "description": "Allegro orders: whether the order journal is read (one call per poll interval) and whether paid checkout forms become orders at once.", "properties": { "enabled": { "type": "boolean" }, "create_automatically": { "type": "boolean" }, "from": { "type": "string", "format": "date-time", "description": "Where the journal started (or will start): the first order event at or after this time." } } },
-            "erp": { "type": "object", "required": ["customers"], "additionalProperties": false, "description": "What goes to the seller's ERP with an order (`GET /v1/erp/orders`, `order.created`).", "properties": { "customers": reference("ErpCustomers") } },
-            "offers": reference("OfferSettings")
-        })),
-        "OfferSettings": strict(&["enabled", "link_automatically", "stock_control", "raise_stock", "renew_automatically", "renew_at_current_price", "price_sync"], json!({
-            "enabled": { "type": "boolean", "description": "The account's offers are read and kept." },
-            "link_automatically": { "type": "boolean", "description": "Offers are linked to the catalogue product with the same EAN when they next appear in the offer journal." },
-            "link_automatically_since": { "type": "string", "format": "date-time", "description": "When automatic linking was switched on (read-only)." },
-            "stock_control": { "type": "boolean", "description": "Products' stock is pushed to their linked offers (production accounts only)." },
-            "raise_stock": { "type": "boolean", "description": "Offers' stock is raised when the product's stock rises after an ERP sync." },
-            "renew_automatically": { "type": "boolean", "description": "Ended buy-now offers whose product has stock are renewed under the same number." },
-            "renew_at_current_price": { "type": "boolean", "description": "A renewed offer gets the product's price from the account's price list." },
-            "price_sync": { "type": "boolean", "description": "Product price changes are sent to linked offers that take them." },
-            "price_sync_since": { "type": "string", "format": "date-time", "description": "When price sync was switched on (read-only)." },
-            "price_list": { "type": "string", "description": "The account's price list (absent: `Default`)." },
-            "default_category": { "type": "string", "description": "The account's default category id (shown; marketdesk creates no offers)." }
-        })),
-        "OffersPatch": strict(&[], json!({
-            "enabled": { "type": "boolean" },
-            "link_automatically": { "type": "boolean" },
-            "stock_control": { "type": "boolean" },
-            "raise_stock": { "type": "boolean" },
-            "renew_automatically": { "type": "boolean" },
-            "renew_at_current_price": { "type": "boolean" },
-            "price_sync": { "type": "boolean" },
-            "price_list": nullable(label(100)),
-            "default_category": nullable(label(100))
-        })),
-        "Integration": object(&["id", "tenant_id", "kind", "display_name", "environment", "active", "connection", "settings", "created_at", "enabled_at"], json!({
-            "id": string(),
-            "tenant_id": string(),
-            "kind": reference("IntegrationKind"),
-            "display_name": string(),
-            "environment": reference("Environment"),
-            "active": { "type": "boolean" },
-            "connection": reference("ConnectionState"),
-            "settings": reference("IntegrationSettings"),
-            "created_at": time(),
-            "enabled_at": { "type": "string", "format": "date-time", "description": "When it was last switched on: older EmpikPlace conversations are not imported." }
-        })),
-        "AuthorizeUrl": strict(&["authorize_url"], json!({ "authorize_url": string() })),
-        "DeviceAuthorization": strict(&["user_code", "verification_uri", "verification_uri_complete", "expires_at"], json!({
-            "user_code": string(),
-            "verification_uri": string(),
-            "verification_uri_complete": nullable_string(),
-            "expires_at": time()
-        })),
-        "IntegrationList": object(&["integrations"], json!({ "integrations": { "type": "array", "items": reference("Integration") } })),
-        "StatusMappingPatch": strict(&[], json!({
-            "open": ticket_status, "resolved": ticket_status, "unresolved": ticket_status,
-            "claim_accepted": ticket_status, "claim_rejected": ticket_status
-        })),
-        "AutoresponderPatch": strict(&[], json!({
-            "enabled": { "type": "boolean" },
-            "text": described(or_empty(plain_text(2000)), "Plain text with the placeholders `{buyer_login}`, `{order_id}`, `{shop_name}`; required (not empty) when enabled."),
-            "delay_minutes": { "type": "integer", "minimum": 0, "maximum": 55 },
-            "notify": emails("Told about every autoresponse sent."),
-            "business_hours": { "allOf": [reference("BusinessHours")], "nullable": true, "description": "When set with `out_of_hours_text`, buyers writing outside these hours get that text." },
-            "out_of_hours_text": described(nullable(plain_text(2000)), "Plain text with the same placeholders."),
-            "kinds": { "type": "array", "items": enumeration(&["allegro_dispute", "allegro_claim", "allegro_purchase_problem", "allegro_common_thread", "empik_thread"]) }
-        })),
-        "SettingsPatch": strict(&[], json!({
-            "crm_field": { "type": "string", "maxLength": 100, "pattern": format!(r"^(\s*|[^{CONTROL}]*)$"), "description": "One line; blank turns CRM linking off." },
-            "ticket_queue": nullable(label(100)),
-            "ticket_category": nullable(label(100)),
-            "status_mapping": reference("StatusMappingPatch"),
-            "closure_message": described(nullable(plain_text(20000)), "Plain text; HTML is refused."),
-            "autoresponder": reference("AutoresponderPatch"),
-            "alert_emails": emails("Told when the account needs attention."),
-            "shop_id": { "type": "integer", "format": "int64", "minimum": 1, "nullable": true, "description": "EmpikPlace only: the shop to act on when the API key reaches several." },
-            "signature": described(nullable(plain_text(2000)), "Plain text (HTML is refused) appended below agents' replies after a blank line when they are stored, so the ticket shows what the buyer gets; not to autoresponses or comments. The conversation's length limit counts it. `null`: none."),
-            "orders": reference("OrdersPatch"),
-            "erp": reference("ErpPatch"),
-            "offers": { "allOf": [reference("OffersPatch")], "description": "Allegro accounts only (422 naming `settings.offers` otherwise)." }
-        })),
-        "ErpPatch": strict(&[], json!({
-            "customers": { "allOf": [reference("ErpCustomers")], "description": "`none` (default: orders go to the ERP with the unspecified customer), `all` (every buyer's card) or `with_nip` (only cards with a NIP). Allegro accounts only; another value is refused with 422 naming `settings.erp.customers`." }
-        })),
-        "OrdersPatch": strict(&[], json!({
-            "enabled": { "type": "boolean", "description": "Read the account's order journal (one more Allegro call per poll interval). Allegro accounts only." },
-            "create_automatically": { "type": "boolean", "description": "Paid checkout forms become orders at once; otherwise they wait in `GET /v1/orders/paid-forms` for an agent." },
-            "from": { "type": "string", "format": "date-time", "nullable": true, "description": "Start a new journal at the first order event at or after this time instead of the newest (events before it are skipped). Accepted only for accounts added within the last 7 days (code `orders_from_not_allowed`), not in the future (`orders_from_in_future`) and not more than 60 days ago, which is what Allegro keeps (`orders_from_too_early`); all answered 422 with `field` `settings.orders.from`. Set it before the first orders poll (before enabling). `null`: start at the newest event." }
-        })),
-        "NewIntegration": strict(&["kind", "display_name"], json!({
-            "kind": reference("IntegrationKind"),
-            "display_name": label(100),
-            "environment": reference("Environment"),
-            "active": { "type": "boolean", "default": true },
-            "settings": reference("SettingsPatch"),
-            "api_key": api_key("EmpikPlace only, and required there: the shop's Mirakl API key. Stored as a secret, never returned.")
-        })),
-        "IntegrationPatch": strict(&[], json!({
-            "display_name": label(100),
-            "active": { "type": "boolean" },
-            "settings": reference("SettingsPatch"),
-            "api_key": api_key("EmpikPlace only: a replacement API key.")
-        })),
     })
 }
 
@@ -644,6 +351,9 @@ fn schemas() -> Value {
     for part in [
         key_and_integration_schemas(),
         tickets::schemas(),
+        api_keys::schemas(),
+        oauth::schemas(),
+        integrations::schemas(),
         replies::schemas(),
         people::schemas(),
         crm::schemas(),
