@@ -54,6 +54,7 @@ mod offers;
 mod order_updates;
 mod orders;
 mod people;
+mod public_health;
 mod replies;
 mod search;
 mod tickets;
@@ -139,27 +140,10 @@ pub(crate) fn with_body_errors(mut operation: Value) -> Value {
     operation
 }
 
-fn resource_paths() -> Value {
-    json!({
-        "/v1/health": {
-            "get": {
-                "operationId": "health",
-                "summary": "Is the API up, and do its store and queues answer? Needs no key and tells nothing of any tenant; 503 when the store or a queue fails. Admins get more from `/v1/health/details`.",
-                "tags": ["health"],
-                "security": [],
-                "responses": {
-                    "200": ok("The API works.", "Health"),
-                    "503": error("Unavailable")
-                }
-            }
-        },
-    })
-}
-
 fn paths() -> Value {
     let mut all = serde_json::Map::new();
     for part in [
-        resource_paths(),
+        public_health::paths(),
         tickets::paths(),
         api_keys::paths(),
         oauth::paths(),
@@ -326,30 +310,10 @@ pub(crate) fn described(mut schema: Value, description: &str) -> Value {
     schema
 }
 
-fn key_and_integration_schemas() -> Value {
-    json!({
-        "Health": object(&["status", "version", "store", "queues", "rate_limits"], json!({
-            "status": { "type": "string", "enum": ["ok", "degraded"], "description": "`degraded`: works, but a dead-letter queue holds failed work (details: `/v1/health/details`)." },
-            "version": string(),
-            "store": enumeration(&["ok"]),
-            "queues": enumeration(&["ok"]),
-            "rate_limits": {
-                "type": "array",
-                "description": "Marketplace request budgets blocked after a 429 (an Allegro client id, an EmpikPlace shop): no call is made until `until`; the work waits in its queues.",
-                "items": object(&["marketplace", "since", "until"], json!({
-                    "marketplace": string(),
-                    "since": { "type": "string", "format": "date-time" },
-                    "until": { "type": "string", "format": "date-time" }
-                }))
-            }
-        })),
-    })
-}
-
 fn schemas() -> Value {
     let mut all = serde_json::Map::new();
     for part in [
-        key_and_integration_schemas(),
+        public_health::schemas(),
         tickets::schemas(),
         api_keys::schemas(),
         oauth::schemas(),
