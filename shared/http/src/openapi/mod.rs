@@ -4,7 +4,7 @@
 //! documented route is served, and answers are checked against the documented schemas.
 //!
 //! Each module gives `paths()` and `schemas()`, merged below. Converted modules (`offers`,
-//! `offer_commands`) generate them with utoipa 4.2 (OpenAPI 3.0.3; utoipa 5 writes 3.1) from
+//! `offer_commands`, `tickets`, `integrations`, `api_keys`, `oauth`, `public_health`) generate them with utoipa 4.2 (OpenAPI 3.0.3; utoipa 5 writes 3.1) from
 //! the `#[utoipa::path]` attributes of their handlers and the types' `ToSchema` / `IntoParams`
 //! (doc comments become descriptions; a handler's first doc line is its summary); the others
 //! are still `json!` written by hand. [`generated::generated`] adds what every operation shares:
@@ -35,7 +35,14 @@
 //!
 //! Pitfalls: utoipa 4 names a `$ref` by the type as written (`body = a::T` refers to `a.T`), so
 //! import the types; give every path a `tag` (else it is the handler's module path); a tagged
-//! enum becomes `oneOf` its variants (the tests' answer checker understands it).
+//! enum becomes `oneOf` its variants (the tests' answer checker understands it). A field that
+//! is a `$ref` gets no description (utoipa 4 writes none beside a `$ref`): say it on the type.
+//! `serde(flatten)` becomes `allOf` (see `tickets.rs`). `required = false` cannot make a
+//! non-`Option` field optional; `min_length = 0` is refused; `pattern` takes a literal only; a
+//! `Vec`'s other schema features (`format`, `max_length`, `minimum`) apply to its items;
+//! `Vec<u8>` is a binary string (`value_type = Vec<u32>` for numbers); `body = T` only names
+//! `T` (nothing checks it exists: list it in `components`). `serde(deny_unknown_fields)`
+//! gives `additionalProperties: false`; answers that need it get it in their module.
 
 use serde_json::{json, Value};
 
