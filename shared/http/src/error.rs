@@ -19,16 +19,24 @@ pub struct ApiError {
     pub field: Option<String>,
 }
 
-#[derive(Serialize)]
-struct Body<'a> {
+/// The body of every error answer (the document's `Error`).
+#[derive(Serialize, utoipa::ToSchema)]
+pub(crate) struct ErrorBody<'a> {
+    /// What went wrong.
+    #[schema(inline)]
     error: Inner<'a>,
 }
 
-#[derive(Serialize)]
+/// What went wrong.
+#[derive(Serialize, utoipa::ToSchema)]
 struct Inner<'a> {
+    /// Machine-readable: unauthorized, forbidden, csrf_failed, invalid_credentials, too_many_attempts, not_found, conflict, validation_failed, body_not_object, invalid_json, duplicate_key, invalid_body, payload_too_large, uri_too_long, unsupported_media_type, method_not_allowed, too_many_requests, last_admin_key, internal, unavailable, or a state code (see WrongState).
     code: &'a str,
+    /// What went wrong, for people.
     message: &'a str,
+    /// The request field or parameter at fault (validation errors), as a dotted path.
     #[serde(skip_serializing_if = "Option::is_none")]
+    #[schema(nullable = false)]
     field: Option<&'a str>,
 }
 
@@ -128,7 +136,7 @@ impl From<RequestError> for ApiError {
 
 impl IntoResponse for ApiError {
     fn into_response(self) -> Response {
-        let body = Body {
+        let body = ErrorBody {
             error: Inner {
                 code: self.code,
                 message: &self.message,

@@ -270,3 +270,24 @@ fn the_reference_validator_accepts_the_document() {
         ),
     }
 }
+
+/// Tagged enums are documented as `oneOf` their variants (utoipa); an answer fits exactly one.
+#[test]
+fn the_answer_checker_holds_a_tagged_enum_to_one_variant() {
+    let doc = marketdesk_http::openapi_document();
+    let outcome = serde_json::json!({ "$ref": "#/components/schemas/OfferOutcome" });
+    let fits = |value: Value| check_schema(&doc, &outcome, &value, "$");
+    assert_eq!(
+        fits(serde_json::json!({ "status": "failed", "message": "no stock" })),
+        Ok(())
+    );
+    assert_eq!(fits(serde_json::json!({ "status": "pending" })), Ok(()));
+    for wrong in [
+        serde_json::json!({ "status": "failed" }),
+        serde_json::json!({ "status": "pending", "message": "no stock" }),
+        serde_json::json!({ "status": "lost" }),
+        serde_json::json!("pending"),
+    ] {
+        assert!(fits(wrong.clone()).is_err(), "{wrong} was accepted");
+    }
+}

@@ -5,6 +5,7 @@ use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 
 /// What a key may do.
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum Role {
@@ -42,17 +43,21 @@ impl std::str::FromStr for Role {
 }
 
 /// An API key as listed: everything but the secret, which is shown once at creation.
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct ApiKey {
     /// The key's public id (used to revoke it).
+    #[cfg_attr(feature = "openapi", schema(value_type = String))]
     pub id: ApiKeyId,
     /// The tenant whose data the key reaches.
+    #[cfg_attr(feature = "openapi", schema(value_type = String))]
     pub tenant_id: TenantId,
     /// What the key may do.
     pub role: Role,
     /// A label chosen by whoever created it.
+    #[cfg_attr(feature = "openapi", schema(required = true))]
     pub name: Option<String>,
-    /// The key's first characters, to tell keys apart (`mdk_AbCd…`).
+    /// The key's first characters, to tell keys apart, e.g. `mdk_AbCd…`.
     pub hint: String,
     /// When the key was created.
     pub created_at: DateTime<Utc>,

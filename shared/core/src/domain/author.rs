@@ -7,6 +7,7 @@ use serde::{Deserialize, Serialize};
 /// a seller message written on the marketplace's own site counts as an answer too, and the
 /// marketplace's own messages never count as the buyer's or the seller's (except an opening
 /// the marketplace wrote for the buyer).
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum AuthorKind {

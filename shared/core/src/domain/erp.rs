@@ -24,11 +24,14 @@ pub enum ErpCustomers {
     WithNip,
 }
 
-/// Per-integration ERP settings.
+/// Per-integration ERP settings: what goes to the seller's ERP with an order
+/// (`GET /v1/erp/orders`, `order.created`).
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
 pub struct ErpSettings {
     /// Which customer cards go to the ERP with an order.
     #[serde(default)]
+    #[cfg_attr(feature = "openapi", schema(required = true))]
     pub customers: ErpCustomers,
 }
 

@@ -3,13 +3,16 @@
 use super::business_hours::BusinessHours;
 use super::cursor::Channel;
 use super::marketplace::Marketplace;
+use super::offer::OfferSettings;
 use super::ticket::ConversationKind;
 use super::ticket_status::TicketStatus;
+use super::workflow::SlaSettings;
 use crate::ids::{IntegrationId, TenantId};
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 
 /// Production or the marketplace's sandbox (test mode).
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum Environment {
@@ -21,6 +24,7 @@ pub enum Environment {
 }
 
 /// Whether marketdesk holds working credentials for the account.
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
 #[serde(tag = "state", rename_all = "snake_case")]
 pub enum ConnectionState {
@@ -39,6 +43,7 @@ pub enum ConnectionState {
 }
 
 /// Maps a marketplace's conversation states onto the tenant's ticket statuses.
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct StatusMapping {
     /// Ticket status for a new or ongoing conversation.
@@ -66,24 +71,33 @@ impl Default for StatusMapping {
 }
 
 /// Autoresponder settings of one integration (the rules live in the autoresponder module).
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct AutoresponderSettings {
     /// Whether autoresponses are sent at all.
     pub enabled: bool,
     /// Plain text with `{buyer_login}`, `{order_id}`, `{shop_name}` placeholders.
+    #[cfg_attr(feature = "openapi", schema(max_length = 2000))]
     pub text: String,
     /// Minutes to wait after the buyer's first message before answering (at most 55).
+    #[cfg_attr(feature = "openapi", schema(minimum = 0, maximum = 55))]
     pub delay_minutes: u32,
     /// Addresses told about every autoresponse sent.
+    #[cfg_attr(
+        feature = "openapi",
+        schema(max_items = 10, format = "email", max_length = 254)
+    )]
     pub notify: Vec<String>,
     /// When the shop is staffed (Europe/Warsaw); outside them `out_of_hours_text` is sent.
     #[serde(default)]
     pub business_hours: Option<BusinessHours>,
     /// Text for buyers writing outside business hours (same placeholders); `None` = `text`.
     #[serde(default)]
+    #[cfg_attr(feature = "openapi", schema(max_length = 2000))]
     pub out_of_hours_text: Option<String>,
-    /// Conversation kinds answered (default: every kind).
+    /// Conversation kinds answered (default: all).
     #[serde(default = "all_kinds")]
+    #[cfg_attr(feature = "openapi", schema(inline))]
     pub kinds: Vec<ConversationKind>,
 }
 
@@ -113,22 +127,31 @@ impl Default for AutoresponderSettings {
 }
 
 /// What an admin configures on an integration.
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
 pub struct IntegrationSettings {
-    /// Name of the CRM text field holding the buyer's marketplace login or customer id.
+    /// CRM text field matched against the buyer's marketplace login or customer id (empty: no
+    /// CRM linking).
     pub crm_field: String,
     /// Queue new tickets go to.
+    #[cfg_attr(feature = "openapi", schema(required = true))]
     pub ticket_queue: Option<String>,
     /// Category new tickets get.
+    #[cfg_attr(feature = "openapi", schema(required = true))]
     pub ticket_category: Option<String>,
     /// Marketplace state → ticket status.
     pub status_mapping: StatusMapping,
     /// Text sent with a request to confirm the problem is solved (Allegro disputes).
+    #[cfg_attr(feature = "openapi", schema(required = true))]
     pub closure_message: Option<String>,
     /// Autoresponder settings.
     pub autoresponder: AutoresponderSettings,
     /// Addresses told when the account needs attention (e.g. it was disconnected).
     #[serde(default)]
+    #[cfg_attr(
+        feature = "openapi",
+        schema(max_items = 10, format = "email", max_length = 254)
+    )]
     pub alert_emails: Vec<String>,
     /// EmpikPlace: the shop to act on when the API key reaches several shops.
     #[serde(default)]
@@ -138,24 +161,29 @@ pub struct IntegrationSettings {
     pub signature: Option<String>,
     /// Response targets and their calendar (the SLA clock).
     #[serde(default)]
-    pub sla: super::workflow::SlaSettings,
+    pub sla: SlaSettings,
     /// Orders (Allegro): whether the journal is read, and whether paid forms become orders.
     #[serde(default)]
+    #[cfg_attr(feature = "openapi", schema(inline))]
     pub orders: super::order::OrderSettings,
     /// What goes to the seller's ERP with an order (Allegro): which customer cards.
     #[serde(default)]
+    #[cfg_attr(feature = "openapi", schema(inline))]
     pub erp: super::erp::ErpSettings,
     /// Offers (Allegro): reading, linking to products, stock control, renewal, price sync.
     #[serde(default)]
-    pub offers: super::offer::OfferSettings,
+    pub offers: OfferSettings,
 }
 
 /// A connected marketplace account.
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Integration {
     /// The integration's id.
+    #[cfg_attr(feature = "openapi", schema(value_type = String))]
     pub id: IntegrationId,
     /// The owning tenant.
+    #[cfg_attr(feature = "openapi", schema(value_type = String))]
     pub tenant_id: TenantId,
     /// Allegro or EmpikPlace.
     pub kind: Marketplace,
@@ -171,7 +199,7 @@ pub struct Integration {
     pub settings: IntegrationSettings,
     /// When the integration was created.
     pub created_at: DateTime<Utc>,
-    /// When it was last switched on: conversations older than this are not imported (EmpikPlace).
+    /// When it was last switched on: older EmpikPlace conversations are not imported.
     pub enabled_at: DateTime<Utc>,
 }
 

@@ -8,6 +8,7 @@ use serde::{Deserialize, Serialize};
 ///
 /// The wire values (`"allegro"`, `"empikplace"`) are the public API's and the stored items';
 /// they stay as they are whatever the variants are called.
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
 pub enum Marketplace {
     /// Allegro: a seller account connected through OAuth.

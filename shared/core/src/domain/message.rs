@@ -2,36 +2,46 @@
 
 pub use super::author::{AuthorKind, Turn};
 use super::reply_state::ReplyState;
+use super::Actor;
 use crate::ids::{MessageId, TicketId};
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 
 /// A file attached to a message: a buyer's kept at the marketplace and fetched on demand, a
 /// reply's kept in marketdesk's store.
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Attachment {
-    /// The id to download it by (`<message id>-<position>`); set when a ticket is read.
+    /// The id to download it by (`<message id>-<position>`): the `aid` of
+    /// `GET /v1/tickets/{id}/attachments/{aid}`, on every file of a read ticket (buyers' and
+    /// replies').
     #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(feature = "openapi", schema(nullable = false))]
     pub id: Option<String>,
     /// marketdesk's own download path, `/v1/tickets/{id}/attachments/{aid}` (the `url` needs
-    /// the seller's marketplace credentials); set when a ticket is read.
+    /// the seller's marketplace credentials; use this with the API key): on every file of a
+    /// read ticket, in both directions.
     #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(feature = "openapi", schema(nullable = false))]
     pub link: Option<String>,
     /// File name as shown.
     pub filename: String,
     /// Media type, if the marketplace tells it.
     pub content_type: Option<String>,
-    /// Where the marketplace serves it (fetched with the account's credentials); empty for
-    /// files of replies.
+    /// The marketplace's address of the file: it answers only with the seller's marketplace
+    /// credentials (use `link`); empty for files of replies.
     pub url: String,
 }
 
 /// One message of a ticket.
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Message {
     /// The message's id in marketdesk.
+    #[cfg_attr(feature = "openapi", schema(value_type = String))]
     pub id: MessageId,
     /// The ticket it belongs to.
+    #[cfg_attr(feature = "openapi", schema(value_type = String))]
     pub ticket_id: TicketId,
     /// The marketplace's id; `None` for internal comments and replies not yet sent.
     pub external_id: Option<String>,
@@ -47,11 +57,13 @@ pub struct Message {
     pub created_at: DateTime<Utc>,
     /// For replies sent from marketdesk: where the delivery stands.
     #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(feature = "openapi", schema(nullable = false))]
     pub delivery: Option<Delivery>,
     /// Who wrote it in marketdesk (a user or an API key): comments and replies only. Never
     /// sent to the marketplace.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub actor: Option<super::Actor>,
+    #[cfg_attr(feature = "openapi", schema(nullable = false))]
+    pub actor: Option<Actor>,
 }
 
 /// The outbox state of a reply, shown on its message.

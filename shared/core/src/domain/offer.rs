@@ -15,6 +15,7 @@ pub const MAX_OFFERS_PER_COMMAND: usize = 1000;
 
 /// An offer's publication status (`publication.status`).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(rename_all = "SCREAMING_SNAKE_CASE")]
 pub enum OfferStatus {
     /// A draft.
@@ -29,6 +30,7 @@ pub enum OfferStatus {
 
 /// An offer's selling format (`sellingMode.format`).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(rename_all = "SCREAMING_SNAKE_CASE")]
 pub enum SellingFormat {
     /// Buy now.
@@ -41,18 +43,22 @@ pub enum SellingFormat {
 
 /// One Allegro offer of an integration, as last read.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct MarketOffer {
-    /// Allegro's offer number.
+    /// Allegro's offer number (`https://allegro.pl/oferta/<id>`).
     pub id: String,
     /// The integration (Allegro account) it belongs to.
     pub integration_id: String,
     /// Title.
     pub name: String,
     /// Publication status.
+    #[cfg_attr(feature = "openapi", schema(inline))]
     pub status: OfferStatus,
     /// Selling format.
+    #[cfg_attr(feature = "openapi", schema(inline))]
     pub format: SellingFormat,
     /// Units available.
+    #[cfg_attr(feature = "openapi", schema(minimum = 0))]
     pub stock: u32,
     /// Buy-now price, decimal text (`"49.99"`).
     pub price: Option<String>,
@@ -81,40 +87,55 @@ pub struct MarketOffer {
 /// Per-account offer settings (Allegro; `settings.offers`). Switches that only act on what
 /// happens after they are turned on keep the time they were turned on (`*_since`), stamped by
 /// [`stamp_switches`].
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct OfferSettings {
     /// Whether the account's offers are read and kept (a few calls per poll interval).
     #[serde(default)]
+    #[cfg_attr(feature = "openapi", schema(required = true))]
     pub enabled: bool,
-    /// "Link offers to products automatically" (by EAN).
+    /// "Link offers to products automatically": offers are linked to the catalogue product with
+    /// the same EAN when they next appear in the offer journal.
     #[serde(default)]
+    #[cfg_attr(feature = "openapi", schema(required = true))]
     pub link_automatically: bool,
-    /// When automatic linking was last switched on.
+    /// When automatic linking was last switched on (read-only).
     #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(feature = "openapi", schema(nullable = false))]
     pub link_automatically_since: Option<DateTime<Utc>>,
     /// Stock control: the product's stock is pushed to its linked offers (production only).
     #[serde(default)]
+    #[cfg_attr(feature = "openapi", schema(required = true))]
     pub stock_control: bool,
     /// "Raise stock on offers when the product's stock rises after an ERP sync".
     #[serde(default)]
+    #[cfg_attr(feature = "openapi", schema(required = true))]
     pub raise_stock: bool,
-    /// "Renew ended offers automatically".
+    /// "Renew ended offers automatically": ended buy-now offers whose product has stock are
+    /// renewed under the same number.
     #[serde(default)]
+    #[cfg_attr(feature = "openapi", schema(required = true))]
     pub renew_automatically: bool,
     /// "Renew at the product's current price" (from the account's price list).
     #[serde(default)]
+    #[cfg_attr(feature = "openapi", schema(required = true))]
     pub renew_at_current_price: bool,
-    /// "Change the offer price when the product price changes".
+    /// "Change the offer price when the product price changes": product price changes are sent
+    /// to linked offers that take them.
     #[serde(default)]
+    #[cfg_attr(feature = "openapi", schema(required = true))]
     pub price_sync: bool,
-    /// When price sync was last switched on.
+    /// When price sync was last switched on (read-only).
     #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(feature = "openapi", schema(nullable = false))]
     pub price_sync_since: Option<DateTime<Utc>>,
     /// The price list the account's prices come from (`None`: `Default`).
     #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(feature = "openapi", schema(nullable = false))]
     pub price_list: Option<String>,
     /// The account's default category (stored and shown; marketdesk creates no offers).
     #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(feature = "openapi", schema(nullable = false))]
     pub default_category: Option<String>,
 }
 

@@ -14,6 +14,7 @@ use std::collections::BTreeMap;
 
 /// Why a command was planned.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(rename_all = "snake_case")]
 pub enum CommandPurpose {
     /// Stock control: the product's stock pushed to its linked offers.
@@ -26,6 +27,7 @@ pub enum CommandPurpose {
 
 /// Where a command is.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(rename_all = "snake_case")]
 pub enum CommandState {
     /// Stored, not accepted by Allegro yet: waiting for an earlier command on its offers, for
@@ -50,6 +52,7 @@ impl CommandState {
 
 /// How one offer of a command fared.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(tag = "status", rename_all = "snake_case")]
 pub enum OfferOutcome {
     /// Not finished (or not reported) yet.
@@ -65,6 +68,7 @@ pub enum OfferOutcome {
 
 /// One batch command of one account.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct OfferCommand {
     /// Allegro's command id: a UUID made once when planned.
     pub id: String,
@@ -72,53 +76,70 @@ pub struct OfferCommand {
     /// time-ordered): a command waits for every earlier open one on any of its offers.
     pub seq: String,
     /// The tenant.
+    #[cfg_attr(feature = "openapi", schema(value_type = String))]
     pub tenant_id: TenantId,
     /// The account.
+    #[cfg_attr(feature = "openapi", schema(value_type = String))]
     pub integration_id: IntegrationId,
     /// Why it was planned.
+    #[cfg_attr(feature = "openapi", schema(inline))]
     pub purpose: CommandPurpose,
     /// What it does to every offer it names.
     pub change: OfferChange,
     /// The offers (at most 1 000).
+    #[cfg_attr(feature = "openapi", schema(max_items = 1000))]
     pub offer_ids: Vec<String>,
     /// The catalogue product behind it, if one is.
     #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(feature = "openapi", schema(nullable = false))]
     pub product_sku: Option<String>,
     /// The command whose failed offers this one tries again, if it is a retry.
     #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(feature = "openapi", schema(nullable = false))]
     pub retry_of: Option<String>,
     /// How many retries lie behind it (0 for a first command).
     #[serde(default)]
+    #[cfg_attr(feature = "openapi", schema(required = true, minimum = 0))]
     pub retry: u32,
     /// Where it is.
+    #[cfg_attr(feature = "openapi", schema(inline))]
     pub state: CommandState,
     /// Jobs run for it so far (each job does one step: a send, a report read, a wait); a job
     /// delivered again for a step already made does nothing.
+    #[cfg_attr(feature = "openapi", schema(minimum = 0))]
     pub steps: u32,
     /// Times it was sent to Allegro (a `Busy` answer counts).
+    #[cfg_attr(feature = "openapi", schema(minimum = 0))]
     pub attempts: u32,
     /// Times Allegro refused it because another command ran on these offers.
     #[serde(default)]
+    #[cfg_attr(feature = "openapi", schema(required = true, minimum = 0))]
     pub busy: u32,
     /// Times its report was read.
     #[serde(default)]
+    #[cfg_attr(feature = "openapi", schema(required = true, minimum = 0))]
     pub report_reads: u32,
     /// Not before this time is the next step taken.
     #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(feature = "openapi", schema(nullable = false))]
     pub next_step_at: Option<DateTime<Utc>>,
     /// The last failure, in Allegro's or marketdesk's words.
     #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(feature = "openapi", schema(nullable = false))]
     pub last_error: Option<String>,
     /// Each offer's outcome, by offer id.
     #[serde(default)]
+    #[cfg_attr(feature = "openapi", schema(required = true))]
     pub outcomes: BTreeMap<String, OfferOutcome>,
     /// When it was planned.
     pub created_at: DateTime<Utc>,
     /// When Allegro accepted it.
     #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(feature = "openapi", schema(nullable = false))]
     pub sent_at: Option<DateTime<Utc>>,
     /// When it finished (done or failed).
     #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(feature = "openapi", schema(nullable = false))]
     pub finished_at: Option<DateTime<Utc>>,
 }
 

@@ -6,18 +6,24 @@ use crate::ids::{IntegrationId, TenantId};
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 
-/// Per-integration order settings.
+/// Per-integration order settings. Allegro orders: whether the order journal is read (one
+/// call per poll interval) and whether paid checkout forms become orders at once.
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
 pub struct OrderSettings {
     /// Where a new journal starts: the first event at or after this time instead of the
-    /// newest (only for accounts added within the last 7 days; Allegro keeps 60 days).
+    /// newest (only for accounts added within the last 7 days; Allegro keeps 60 days): where
+    /// the journal started (or will start).
     #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(feature = "openapi", schema(nullable = false))]
     pub from: Option<DateTime<Utc>>,
     /// Whether the order journal is read at all (one more call per poll interval).
     #[serde(default)]
+    #[cfg_attr(feature = "openapi", schema(required = true))]
     pub enabled: bool,
     /// Paid checkout forms become orders at once; otherwise they wait for an agent.
     #[serde(default)]
+    #[cfg_attr(feature = "openapi", schema(required = true))]
     pub create_automatically: bool,
 }
 

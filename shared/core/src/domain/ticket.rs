@@ -9,6 +9,7 @@ use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 
 /// What kind of marketplace conversation a ticket mirrors.
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum ConversationKind {
@@ -61,20 +62,24 @@ impl ConversationKind {
 }
 
 /// The marketplace's own identity of a conversation: the key that makes ingest idempotent.
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
 pub struct ConversationRef {
     /// Kind of conversation.
+    #[cfg_attr(feature = "openapi", schema(inline))]
     pub kind: ConversationKind,
     /// The marketplace's id (issue id, thread id).
     pub external_id: String,
 }
 
 /// One product of the order behind a ticket.
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct PanelProduct {
     /// Product or offer name.
     pub name: String,
     /// Quantity ordered.
+    #[cfg_attr(feature = "openapi", schema(minimum = 0))]
     pub quantity: u32,
     /// The marketplace's offer or product id.
     pub offer_id: Option<String>,
@@ -85,6 +90,7 @@ pub struct PanelProduct {
 }
 
 /// What the ticket panel shows about the conversation beside the messages.
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
 pub struct TicketPanel {
     /// The marketplace's reason code or subtype, verbatim (the subject is its readable form).
@@ -98,6 +104,7 @@ pub struct TicketPanel {
 }
 
 /// The latest buyer-visible message of a ticket, shortened, as lists show it.
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct MessagePreview {
     /// Who wrote it.
@@ -110,18 +117,23 @@ pub struct MessagePreview {
 }
 
 /// A ticket: one buyer conversation with its CRM link and workflow state.
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Ticket {
     /// The ticket's id.
+    #[cfg_attr(feature = "openapi", schema(value_type = String))]
     pub id: TicketId,
     /// The owning tenant.
+    #[cfg_attr(feature = "openapi", schema(value_type = String))]
     pub tenant_id: TenantId,
     /// The integration (marketplace account) the conversation belongs to.
+    #[cfg_attr(feature = "openapi", schema(value_type = String))]
     pub integration_id: IntegrationId,
     /// The marketplace conversation mirrored.
     pub conversation: ConversationRef,
     /// The marketplace (Allegro or EmpikPlace), shown and filtered on; always
     /// `conversation.kind.source()`, stored so lists need not derive it.
+    #[cfg_attr(feature = "openapi", schema(inline))]
     pub source: Marketplace,
     /// The buyer's reason (Allegro) or the thread topic (EmpikPlace).
     pub subject: String,
@@ -129,7 +141,7 @@ pub struct Ticket {
     /// the mapping's `open` while a person has to answer (`status::shown_status`); an agent's
     /// status while it holds (`services::workflow`).
     pub status: TicketStatus,
-    /// The marketplace's own status, kept verbatim (unknown values included).
+    /// The marketplace's own status, verbatim (unknown values included).
     pub marketplace_status: String,
     /// Whether the marketplace still accepts messages (Allegro `chatActive`, thread OPEN).
     pub open_for_replies: bool,
@@ -144,6 +156,7 @@ pub struct Ticket {
     /// Buyer's marketplace login (Allegro) or customer id (EmpikPlace).
     pub buyer_login: String,
     /// Linked CRM customer, if any.
+    #[cfg_attr(feature = "openapi", schema(value_type = Option<String>))]
     pub customer_id: Option<CustomerId>,
     /// The marketplace order behind the conversation.
     pub order_id: Option<String>,
@@ -152,17 +165,21 @@ pub struct Ticket {
     pub panel: TicketPanel,
     /// Who wrote the latest message the buyer can see.
     pub last_author: Option<AuthorKind>,
-    /// Whether a person still has to answer (rules: `status::TicketState`).
+    /// Whether a person has to answer (rules: docs/architecture.md, "Ticket state";
+    /// `status::TicketState`).
     pub needs_reply: bool,
     /// Delivery state of the ticket's latest reply from marketdesk (an agent's or the
-    /// autoresponder's; cancelled ones aside); `None` before the first.
+    /// autoresponder's; cancelled ones aside); `None` before the first. `failed`: it could not
+    /// be sent and the ticket needs a reply.
     #[serde(default)]
+    #[cfg_attr(feature = "openapi", schema(value_type = Option<crate::services::ticket_views::DeliveryFilter>, inline))]
     pub delivery: Option<ReplyState>,
     /// When the ticket was created.
     pub created_at: DateTime<Utc>,
     /// Latest activity (message or status change): lists are ordered by it.
     pub updated_at: DateTime<Utc>,
-    /// Which opening of the conversation this is: 1, then one more per reopening.
+    /// Which opening of the conversation this is: 1, then one more each time the conversation
+    /// is reopened.
     #[serde(default = "first_opening")]
     pub opening: u32,
     /// Messages at or before this time belong to earlier openings (set on reopening).
@@ -184,10 +201,12 @@ pub struct Ticket {
     /// not read timelines. Absent on tickets stored before it (filled by their next write or
     /// `marketdesk reindex`).
     #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(feature = "openapi", schema(nullable = false))]
     pub preview: Option<MessagePreview>,
     /// EmpikPlace: since when Mirakl says the shop owes an answer (`shop_reply_needed_since`
     /// of the thread); `None` once the shop answered, and for Allegro.
     #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(feature = "openapi", schema(nullable = false))]
     pub shop_reply_needed_since: Option<DateTime<Utc>>,
     /// What agents decided (assignee, queue-independent labels, snooze, a status set by
     /// hand) and the SLA clock; shown at the top level of the ticket.
@@ -200,6 +219,7 @@ fn first_opening() -> u32 {
 }
 
 /// The autoresponse owed to the buyer's first message of one opening.
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct AutoreplyPlan {
     /// The opening answered.
@@ -213,6 +233,7 @@ pub struct AutoreplyPlan {
     /// Latest moment to answer (60 minutes after the message); later it is skipped.
     pub deadline: DateTime<Utc>,
     /// Where it stands.
+    #[cfg_attr(feature = "openapi", schema(inline))]
     pub state: AutoreplyState,
     /// Why it was skipped, when it was.
     #[serde(default)]
@@ -220,6 +241,7 @@ pub struct AutoreplyPlan {
 }
 
 /// Where an autoresponse stands.
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum AutoreplyState {

@@ -5,6 +5,7 @@
 use serde::{Deserialize, Serialize};
 
 /// Where a ticket stands in the seller's workflow.
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum TicketStatus {

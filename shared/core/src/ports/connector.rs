@@ -8,6 +8,7 @@ use chrono::{DateTime, Utc};
 use serde::Serialize;
 
 /// What the admin needs to finish a device-flow grant.
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct DeviceAuthorizationInfo {
     /// The code to confirm on the marketplace's page.
@@ -15,6 +16,7 @@ pub struct DeviceAuthorizationInfo {
     /// The page to confirm it on.
     pub verification_uri: String,
     /// The page with the code filled in, when the marketplace gives one.
+    #[cfg_attr(feature = "openapi", schema(required = true))]
     pub verification_uri_complete: Option<String>,
     /// When the code stops working.
     pub expires_at: DateTime<Utc>,

@@ -127,11 +127,13 @@ pub enum OfferCommandKind {
 
 /// What one command does to every offer it names.
 #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(tag = "change", rename_all = "snake_case")]
 pub enum OfferChange {
     /// Sets the stock (`FIXED`, more than 0).
     Quantity {
         /// The new stock.
+        #[cfg_attr(feature = "openapi", schema(minimum = 1))]
         value: u32,
     },
     /// Sets the buy-now price (`FIXED_PRICE`).

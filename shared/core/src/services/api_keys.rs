@@ -47,13 +47,22 @@ impl std::fmt::Debug for CreatedKey {
 }
 
 /// The body of `POST /v1/api-keys`.
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[derive(Debug, Clone, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct NewApiKey {
     /// What the key may do.
     pub role: Role,
-    /// An optional label.
+    /// An optional label: one line, not blank.
     #[serde(default)]
+    #[cfg_attr(
+        feature = "openapi",
+        schema(
+            min_length = 1,
+            max_length = 100,
+            pattern = r"^[^\x00-\x1F\x7F-\x9F]*[^\s\x00-\x1F\x7F-\x9F][^\x00-\x1F\x7F-\x9F]*$"
+        )
+    )]
     pub name: Option<String>,
 }
 

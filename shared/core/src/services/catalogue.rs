@@ -113,13 +113,20 @@ pub struct ProductQuery {
 
 /// The query of `GET /v1/products/{sku}/changes`.
 #[derive(Debug, Clone, Default, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::IntoParams))]
+#[cfg_attr(feature = "openapi", into_params(parameter_in = Query))]
 #[serde(deny_unknown_fields)]
 pub struct ChangeQuery {
-    /// Where the list continues.
+    /// Where the list continues: the previous page's `next_cursor`.
     #[serde(default)]
+    #[cfg_attr(
+        feature = "openapi",
+        param(min_length = 1, pattern = "^[A-Za-z0-9_-]+$")
+    )]
     pub cursor: Option<String>,
     /// Page size (1–100, default 25).
     #[serde(default)]
+    #[cfg_attr(feature = "openapi", param(minimum = 1, maximum = 100, default = 25))]
     pub limit: Option<u32>,
 }
 

@@ -12,10 +12,19 @@ use serde::Deserialize;
 pub const MAX_COMMENT_CHARS: usize = 20000;
 
 /// The body of `POST /v1/tickets/{id}/comments`.
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[derive(Debug, Clone, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct NewComment {
-    /// Plain text (no HTML), at most 20 000 characters.
+    /// Plain text; HTML is refused. At most 20 000 characters, not blank.
+    #[cfg_attr(
+        feature = "openapi",
+        schema(
+            min_length = 1,
+            max_length = 20000,
+            pattern = r"^[^\x00-\x08\x0B\x0C\x0E-\x1F\x7F-\x9F]*[^\s\x00-\x08\x0B\x0C\x0E-\x1F\x7F-\x9F][^\x00-\x08\x0B\x0C\x0E-\x1F\x7F-\x9F]*$"
+        )
+    )]
     pub text: String,
 }
 

@@ -1183,22 +1183,31 @@ async fn retry_failed(ports: &Ports, command: &OfferCommand) {
 
 /// The query of `GET /v1/integrations/{id}/offer-commands`.
 #[derive(Debug, Clone, Default, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::IntoParams))]
+#[cfg_attr(feature = "openapi", into_params(parameter_in = Query))]
 #[serde(deny_unknown_fields)]
 pub struct CommandsQuery {
     /// Where to continue (from `next_cursor`).
     #[serde(default)]
+    #[cfg_attr(
+        feature = "openapi",
+        param(min_length = 1, pattern = "^[A-Za-z0-9_-]+$")
+    )]
     pub cursor: Option<String>,
     /// Page size, 1–100 (default 25).
     #[serde(default)]
+    #[cfg_attr(feature = "openapi", param(minimum = 1, maximum = 100, default = 25))]
     pub limit: Option<u32>,
 }
 
 /// One page of an account's offer commands.
 #[derive(Debug, Clone, Serialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct CommandsPage {
     /// Newest first.
     pub commands: Vec<OfferCommand>,
     /// Pass as `cursor` for the next page; `null` at the end.
+    #[cfg_attr(feature = "openapi", schema(required = true))]
     pub next_cursor: Option<String>,
 }
 

@@ -29,45 +29,89 @@ const ATTEMPTS: usize = 5;
 
 /// `GET /v1/integrations/{id}/offers` query.
 #[derive(Debug, Clone, Default, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::IntoParams))]
+#[cfg_attr(feature = "openapi", into_params(parameter_in = Query))]
 #[serde(deny_unknown_fields)]
 pub struct OfferQuery {
-    /// Only offers in this publication status (`ACTIVE`, `ENDED`, …); `ARCHIVED` for those
-    /// Allegro archived.
+    /// Only offers in this publication status; `ARCHIVED`: those Allegro archived (the others
+    /// leave archived offers out only when a status is given).
     #[serde(default)]
+    #[cfg_attr(feature = "openapi", param(value_type = Option<StatusFilter>, inline))]
     pub status: Option<String>,
     /// Only linked (`true`) or unlinked (`false`) offers.
     #[serde(default)]
     pub linked: Option<bool>,
-    /// Words of the name, an offer number or an EAN.
+    /// Words of the name, the offer number or the EAN (every word). Applied while paging: a
+    /// page may be short and still have a `next_cursor`.
     #[serde(default)]
     pub q: Option<String>,
-    /// Where the previous page ended.
+    /// Where the previous page ended: its `next_cursor`.
     #[serde(default)]
+    #[cfg_attr(
+        feature = "openapi",
+        param(min_length = 1, pattern = "^[A-Za-z0-9_-]+$")
+    )]
     pub cursor: Option<String>,
     /// Page size (1–100, default 25).
     #[serde(default)]
+    #[cfg_attr(feature = "openapi", param(minimum = 1, maximum = 100, default = 25))]
     pub limit: Option<u32>,
+}
+
+/// The `status` filter of the offer list: a publication status, or the offers Allegro archived.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[serde(rename_all = "SCREAMING_SNAKE_CASE")]
+pub enum StatusFilter {
+    /// Listed.
+    Active,
+    /// Being published.
+    Activating,
+    /// Drafts.
+    Inactive,
+    /// Ended, not archived.
+    Ended,
+    /// Archived by Allegro (60 days after ending).
+    Archived,
+}
+
+impl StatusFilter {
+    /// The publication status it asks for; `None` for archived offers.
+    fn publication_status(self) -> Option<OfferStatus> {
+        match self {
+            Self::Active => Some(OfferStatus::Active),
+            Self::Activating => Some(OfferStatus::Activating),
+            Self::Inactive => Some(OfferStatus::Inactive),
+            Self::Ended => Some(OfferStatus::Ended),
+            Self::Archived => None,
+        }
+    }
 }
 
 /// A page of offers.
 #[derive(Debug, Clone, Serialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct OfferPage {
     /// The offers, by offer number.
     pub offers: Vec<MarketOffer>,
     /// Where the list continues; `None` at its end.
+    #[cfg_attr(feature = "openapi", schema(required = true))]
     pub next_cursor: Option<String>,
 }
 
 /// `PUT /v1/integrations/{id}/offers/{offerId}/link` body.
 #[derive(Debug, Clone, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(deny_unknown_fields)]
 pub struct LinkRequest {
-    /// The catalogue product's SKU.
+    /// The catalogue product's SKU; an unknown one answers 404.
+    #[cfg_attr(feature = "openapi", schema(min_length = 1))]
     pub sku: String,
 }
 
 /// `PATCH /v1/integrations/{id}/offers/{offerId}` body: absent fields keep their value.
 #[derive(Debug, Clone, Default, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(deny_unknown_fields)]
 pub struct OfferPatch {
     /// "Do not renew automatically".
@@ -80,10 +124,12 @@ pub struct OfferPatch {
 
 /// A product's offers in every account.
 #[derive(Debug, Clone, Serialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct ProductOffers {
     /// The offers linked to the product.
     pub offers: Vec<MarketOffer>,
     /// Where the list continues; `None` at its end.
+    #[cfg_attr(feature = "openapi", schema(required = true))]
     pub next_cursor: Option<String>,
 }
 
@@ -103,11 +149,8 @@ async fn account(
 /// Which status filter `text` asks for: a publication status or `None` for archived.
 fn status_filter(text: &str) -> Result<Option<OfferStatus>, RequestError> {
     let text = text.trim().to_ascii_uppercase();
-    if text == "ARCHIVED" {
-        return Ok(None);
-    }
     serde_json::from_value(serde_json::Value::String(text))
-        .map(Some)
+        .map(StatusFilter::publication_status)
         .map_err(|_| {
             RequestError::invalid(
                 "status",
@@ -377,4 +420,23 @@ pub async fn for_product(
         offers: found,
         next_cursor,
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_status_filter_takes_a_publication_status_or_archived_in_any_case() {
+        assert_eq!(
+            status_filter(" ended ").ok(),
+            Some(Some(OfferStatus::Ended))
+        );
+        assert_eq!(
+            status_filter("ACTIVE").ok(),
+            Some(Some(OfferStatus::Active))
+        );
+        assert_eq!(status_filter("archived").ok(), Some(None));
+        assert!(status_filter("SOLD").is_err());
+    }
 }

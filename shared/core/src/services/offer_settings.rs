@@ -11,6 +11,7 @@ use serde::{Deserialize, Deserializer};
 const MAX_NAME_CHARS: usize = 100;
 
 /// Offer settings to change; absent fields keep their value, `null` clears the optional ones.
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[derive(Debug, Clone, Default, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct OffersPatch {
@@ -37,9 +38,11 @@ pub struct OffersPatch {
     pub price_sync: Option<bool>,
     /// The account's price list (`null`: `Default`).
     #[serde(default, deserialize_with = "nullable")]
+    #[cfg_attr(feature = "openapi", schema(value_type = Option<String>, min_length = 1, max_length = 100, pattern = r"^[^\x00-\x1F\x7F-\x9F]*[^\s\x00-\x1F\x7F-\x9F][^\x00-\x1F\x7F-\x9F]*$"))]
     pub price_list: Option<Option<String>>,
     /// The account's default category id (`null`: none).
     #[serde(default, deserialize_with = "nullable")]
+    #[cfg_attr(feature = "openapi", schema(value_type = Option<String>, min_length = 1, max_length = 100, pattern = r"^[^\x00-\x1F\x7F-\x9F]*[^\s\x00-\x1F\x7F-\x9F][^\x00-\x1F\x7F-\x9F]*$"))]
     pub default_category: Option<Option<String>>,
 }
 

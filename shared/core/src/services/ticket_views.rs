@@ -8,6 +8,7 @@
 
 use super::paging::{self, Position};
 use super::request::{cursor_error, RequestError};
+use crate::domain::order::Order;
 use crate::domain::{
     AuthorKind, Customer, Marketplace, Message, ReplyState, Ticket, TicketStatus, View,
 };
@@ -23,6 +24,8 @@ pub const SCAN_PAGE: u32 = 100;
 pub const SCAN_BUDGET: usize = 2000;
 
 /// The query of `GET /v1/tickets`.
+#[cfg_attr(feature = "openapi", derive(utoipa::IntoParams))]
+#[cfg_attr(feature = "openapi", into_params(parameter_in = Query))]
 #[derive(Debug, Clone, Default, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct TicketQuery {
@@ -32,17 +35,19 @@ pub struct TicketQuery {
     /// Only tickets in this status.
     #[serde(default)]
     pub status: Option<TicketStatus>,
-    /// Only tickets in this queue.
+    /// Only tickets in this queue (exact).
     #[serde(default)]
     pub queue: Option<String>,
-    /// Only tickets of this category.
+    /// Only tickets of this category (exact).
     #[serde(default)]
     pub category: Option<String>,
-    /// Only tickets of this integration.
+    /// Only tickets of this integration (id).
     #[serde(default)]
+    #[cfg_attr(feature = "openapi", param(value_type = Option<String>))]
     pub integration: Option<IntegrationId>,
-    /// Only tickets linked to this customer.
+    /// Only tickets linked to this customer (id).
     #[serde(default)]
+    #[cfg_attr(feature = "openapi", param(value_type = Option<String>))]
     pub customer: Option<CustomerId>,
     /// Only tickets that do (`true`) or do not (`false`) wait for a person's answer.
     #[serde(default)]
@@ -53,11 +58,14 @@ pub struct TicketQuery {
     /// Only tickets assigned to this user id; `none`: only unassigned tickets.
     #[serde(default)]
     pub assignee: Option<String>,
-    /// Text contained in the subject or the buyer's login (case-insensitive). The search box
-    /// (identifiers, names, words) is `GET /v1/search`; the web list uses that one.
+    /// Text contained in the subject or the buyer's login, case-insensitive, matched while
+    /// paging. This is a list filter, not the search box: order ids, names, e-mails and words
+    /// of the messages are found by `GET /v1/search` (which the web workspace's search box
+    /// uses).
     #[serde(default)]
     pub q: Option<String>,
-    /// `true`: only archived tickets; absent or `false`: only the others (see [`is_archived`]).
+    /// `true`: only archived tickets (Allegro discussions closed more than 14 days ago or idle
+    /// for 30 days, `is_archived`); default: only the others. Nothing is deleted.
     #[serde(default)]
     pub archived: Option<bool>,
     /// Only tickets whose last buyer-visible message has this author (`autoresponder`: the
@@ -67,6 +75,7 @@ pub struct TicketQuery {
     /// Only tickets whose latest reply from marketdesk is in this delivery state (`failed`:
     /// it could not be sent and the ticket needs a reply).
     #[serde(default)]
+    #[cfg_attr(feature = "openapi", param(inline))]
     pub delivery: Option<DeliveryFilter>,
     /// A named view instead of filters (`services::views`): `mine`, `needs_reply`, ….
     #[serde(default)]
@@ -74,11 +83,16 @@ pub struct TicketQuery {
     /// Order of a view page: `activity` (default) or `respond_by`.
     #[serde(default)]
     pub sort: Option<ViewSort>,
-    /// Where to continue (from `next_cursor`).
+    /// Where to continue: the `next_cursor` of the previous page.
     #[serde(default)]
+    #[cfg_attr(
+        feature = "openapi",
+        param(min_length = 1, pattern = "^[A-Za-z0-9_-]+$")
+    )]
     pub cursor: Option<String>,
-    /// Page size, 1–100 (default 25).
+    /// Page size, 1 to 100 (default 25).
     #[serde(default)]
+    #[cfg_attr(feature = "openapi", param(minimum = 1, maximum = 100, default = 25))]
     pub limit: Option<u32>,
 }
 
@@ -170,8 +184,10 @@ pub enum ViewSort {
     RespondBy,
 }
 
-/// The delivery states a ticket's latest reply can be listed by (cancelled replies never
-/// count as the latest).
+/// The delivery states a ticket's latest reply from marketdesk can be in and be listed by
+/// (cancelled replies never count as the latest); `failed`: it could not be sent and the
+/// ticket needs a reply.
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum DeliveryFilter {
@@ -215,11 +231,13 @@ pub fn is_archived(ticket: &Ticket, now: DateTime<Utc>) -> bool {
 }
 
 /// One page of tickets.
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[derive(Debug, Clone, Serialize)]
 pub struct TicketPage {
     /// The tickets, most recent activity first.
     pub tickets: Vec<Ticket>,
     /// Pass as `cursor` for the next page; `null` at the end.
+    #[cfg_attr(feature = "openapi", schema(required = true))]
     pub next_cursor: Option<String>,
 }
 
@@ -279,6 +297,7 @@ pub async fn list_ordered(
 }
 
 /// A ticket in full: its messages (oldest first, with their authors), panel and customer.
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[derive(Debug, Clone, Serialize)]
 pub struct TicketDetail {
     /// The ticket, its panel included.
@@ -287,9 +306,10 @@ pub struct TicketDetail {
     /// first.
     pub messages: Vec<Message>,
     /// The linked CRM customer, if any.
+    #[cfg_attr(feature = "openapi", schema(required = true))]
     pub customer: Option<Customer>,
     /// The marketdesk order made of the checkout form the conversation is about, if any.
-    pub order: Option<crate::domain::order::Order>,
+    pub order: Option<Order>,
 }
 
 /// One ticket of the tenant in full.

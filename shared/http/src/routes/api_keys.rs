@@ -3,6 +3,7 @@
 use super::Routes;
 use crate::auth::Admin;
 use crate::extract::{JsonBody, PathId};
+use crate::openapi::generated::{Forbidden, LastAdminKey, NotFound};
 use crate::{ApiError, AppState};
 use axum::extract::State;
 use axum::http::StatusCode;
@@ -22,21 +23,36 @@ pub(crate) fn routes(routes: Routes) -> Routes {
 }
 
 /// A key just created, with its secret (the only time it is shown).
-#[derive(Serialize)]
-struct Created {
+#[derive(Serialize, utoipa::ToSchema)]
+pub(crate) struct Created {
     #[serde(flatten)]
     key: ApiKey,
-    /// The full key.
+    /// The key: send it as `Authorization: Bearer <key>`. Shown only in this answer.
     #[serde(rename = "key")]
     secret: String,
 }
 
 /// The tenant's keys.
-#[derive(Serialize)]
-struct KeyList {
+#[derive(Serialize, utoipa::ToSchema)]
+pub(crate) struct KeyList {
+    /// The keys, never their secrets.
     api_keys: Vec<ApiKey>,
 }
 
+/// Creates an API key of the caller's tenant.
+///
+/// The key is in the answer, and only there.
+#[utoipa::path(
+    post,
+    path = "/v1/api-keys",
+    operation_id = "createApiKey",
+    tag = "api-keys",
+    request_body = NewApiKey,
+    responses(
+        (status = 201, description = "The key, with its secret shown once.", body = Created),
+        (status = 403, response = Forbidden),
+    )
+)]
 async fn create(
     State(state): State<AppState>,
     Admin(caller): Admin,
@@ -58,6 +74,17 @@ async fn create(
     ))
 }
 
+/// The tenant's API keys (never their secrets).
+#[utoipa::path(
+    get,
+    path = "/v1/api-keys",
+    operation_id = "listApiKeys",
+    tag = "api-keys",
+    responses(
+        (status = 200, description = "The keys.", body = KeyList),
+        (status = 403, response = Forbidden),
+    )
+)]
 async fn list(
     State(state): State<AppState>,
     Admin(caller): Admin,
@@ -66,6 +93,22 @@ async fn list(
     Ok(Json(KeyList { api_keys }))
 }
 
+/// Revokes an API key: it stops working at once.
+///
+/// The tenant's last admin key cannot be revoked (create another admin key first).
+#[utoipa::path(
+    delete,
+    path = "/v1/api-keys/{id}",
+    operation_id = "revokeApiKey",
+    tag = "api-keys",
+    params(("id" = String, Path, description = "The API key's id.")),
+    responses(
+        (status = 204, description = "Revoked."),
+        (status = 403, response = Forbidden),
+        (status = 404, response = NotFound),
+        (status = 409, response = LastAdminKey),
+    )
+)]
 async fn revoke(
     State(state): State<AppState>,
     Admin(caller): Admin,

@@ -4,6 +4,7 @@
 
 use super::Routes;
 use crate::auth::Admin;
+use crate::openapi::generated::Unavailable;
 use crate::{ApiError, AppState};
 use axum::extract::State;
 use axum::Json;
@@ -22,36 +23,75 @@ pub(crate) fn protected(routes: Routes) -> Routes {
 }
 
 /// The public health answer: nothing of any tenant, no counts.
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, utoipa::ToSchema)]
 pub(crate) struct Health {
-    status: Verdict,
+    #[schema(inline)]
+    status: Working,
     version: &'static str,
-    store: Check,
-    queues: Check,
-    /// Marketplace request budgets blocked after a 429 (calls wait in their queues).
+    #[schema(inline)]
+    store: Answering,
+    #[schema(inline)]
+    queues: Answering,
+    /// Marketplace request budgets blocked after a 429 (an Allegro client id, an EmpikPlace
+    /// shop): no call is made until `until`; the work waits in its queues.
+    #[schema(inline)]
     rate_limits: Vec<RateLimitBlock>,
 }
 
+/// The public verdict: only a working API answers (503 otherwise). `degraded`: works, but a
+/// dead-letter queue holds failed work (details: `/v1/health/details`).
+#[derive(Debug, Serialize, utoipa::ToSchema)]
+#[serde(rename_all = "snake_case")]
+pub(crate) enum Working {
+    /// Everything checked works.
+    Ok,
+    /// It works, but something needs attention.
+    Degraded,
+}
+
+/// A part that answered (a part that does not makes the answer a 503).
+#[derive(Debug, Serialize, utoipa::ToSchema)]
+#[serde(rename_all = "snake_case")]
+pub(crate) enum Answering {
+    /// It answered.
+    Ok,
+}
+
 /// One blocked budget, without its key's identifiers (the answer is public).
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, utoipa::ToSchema)]
 pub(crate) struct RateLimitBlock {
     marketplace: String,
     since: chrono::DateTime<chrono::Utc>,
     until: chrono::DateTime<chrono::Utc>,
 }
 
+/// Is the API up, and do its store and queues answer? Needs no key and tells nothing of any tenant; 503 when the store or a queue fails. Admins get more from `/v1/health/details`.
+///
 /// 200 while the store and every queue answer (`status` `ok`, or `degraded` with dead
 /// letters); 503 otherwise.
+#[utoipa::path(
+    get,
+    path = "/v1/health",
+    operation_id = "health",
+    tag = "health",
+    security(()),
+    responses(
+        (status = 200, description = "The API works.", body = Health),
+        (status = 503, response = Unavailable),
+    )
+)]
 pub(crate) async fn health(State(state): State<AppState>) -> Result<Json<Health>, ApiError> {
     let system = health::system(&state.ports).await;
-    if system.status == Verdict::Unavailable {
-        return Err(ApiError::unavailable());
-    }
+    let status = match (system.status, system.store) {
+        (Verdict::Unavailable, _) | (_, Check::Unavailable) => return Err(ApiError::unavailable()),
+        (Verdict::Ok, Check::Ok) => Working::Ok,
+        (Verdict::Degraded, Check::Ok) => Working::Degraded,
+    };
     Ok(Json(Health {
-        status: system.status,
+        status,
         version: env!("CARGO_PKG_VERSION"),
-        store: system.store,
-        queues: Check::Ok,
+        store: Answering::Ok,
+        queues: Answering::Ok,
         rate_limits: rate_limits(&state).await,
     }))
 }

@@ -3,6 +3,7 @@
 use super::Routes;
 use crate::auth::Admin;
 use crate::extract::{JsonBody, PathId};
+use crate::openapi::generated::{Conflict, Forbidden, NotFound};
 use crate::{ApiError, AppState};
 use axum::extract::State;
 use axum::http::StatusCode;
@@ -23,11 +24,27 @@ pub(crate) fn routes(routes: Routes) -> Routes {
 }
 
 /// The tenant's integrations.
-#[derive(Serialize)]
-struct IntegrationList {
+#[derive(Serialize, utoipa::ToSchema)]
+pub(crate) struct IntegrationList {
+    /// The marketplace accounts.
     integrations: Vec<Integration>,
 }
 
+/// Connects a marketplace account.
+///
+/// EmpikPlace needs `api_key` (stored as a secret, never returned); Allegro accounts stay
+/// pending until authorised with OAuth.
+#[utoipa::path(
+    post,
+    path = "/v1/integrations",
+    operation_id = "createIntegration",
+    tag = "integrations",
+    request_body = NewIntegration,
+    responses(
+        (status = 201, description = "The integration.", body = Integration),
+        (status = 403, response = Forbidden),
+    )
+)]
 async fn create(
     State(state): State<AppState>,
     Admin(caller): Admin,
@@ -44,6 +61,17 @@ async fn create(
     Ok((StatusCode::CREATED, Json(integration)))
 }
 
+/// The tenant's marketplace accounts with their connection state.
+#[utoipa::path(
+    get,
+    path = "/v1/integrations",
+    operation_id = "listIntegrations",
+    tag = "integrations",
+    responses(
+        (status = 200, description = "The integrations.", body = IntegrationList),
+        (status = 403, response = Forbidden),
+    )
+)]
 async fn list(
     State(state): State<AppState>,
     Admin(caller): Admin,
@@ -52,6 +80,19 @@ async fn list(
     Ok(Json(IntegrationList { integrations }))
 }
 
+/// One integration.
+#[utoipa::path(
+    get,
+    path = "/v1/integrations/{id}",
+    operation_id = "getIntegration",
+    tag = "integrations",
+    params(("id" = String, Path, description = "The integration's id.")),
+    responses(
+        (status = 200, description = "The integration.", body = Integration),
+        (status = 403, response = Forbidden),
+        (status = 404, response = NotFound),
+    )
+)]
 async fn get(
     State(state): State<AppState>,
     Admin(caller): Admin,
@@ -62,6 +103,23 @@ async fn get(
     Ok(Json(integration))
 }
 
+/// Renames, switches on or off (switching on restarts the import window), changes settings or replaces the EmpikPlace API key.
+///
+/// Only the fields given change.
+#[utoipa::path(
+    patch,
+    path = "/v1/integrations/{id}",
+    operation_id = "updateIntegration",
+    tag = "integrations",
+    params(("id" = String, Path, description = "The integration's id.")),
+    request_body = IntegrationPatch,
+    responses(
+        (status = 200, description = "The integration as changed.", body = Integration),
+        (status = 403, response = Forbidden),
+        (status = 404, response = NotFound),
+        (status = 409, response = Conflict),
+    )
+)]
 async fn update(
     State(state): State<AppState>,
     Admin(caller): Admin,
@@ -80,6 +138,26 @@ async fn update(
     Ok(Json(integration))
 }
 
+/// Deletes the integration and its credentials.
+///
+/// Its tickets stay. Refused while any of its offers is linked to a catalogue product.
+#[utoipa::path(
+    delete,
+    path = "/v1/integrations/{id}",
+    operation_id = "deleteIntegration",
+    tag = "integrations",
+    params(("id" = String, Path, description = "The integration's id.")),
+    responses(
+        (status = 204, description = "Deleted."),
+        (status = 403, response = Forbidden),
+        (status = 404, response = NotFound),
+        (
+            status = 409,
+            description = "Offers of the account are linked to catalogue products (code `integration_has_linked_offers`), or it kept changing (code `conflict`).",
+            body = ErrorBody
+        ),
+    )
+)]
 async fn delete(
     State(state): State<AppState>,
     Admin(caller): Admin,

@@ -5,6 +5,9 @@
 use super::Routes;
 use crate::auth::Admin;
 use crate::extract::PathId;
+use crate::openapi::generated::{
+    Forbidden, MarketplaceRefused, NotConfigured, NotFound, ValidationFailed,
+};
 use crate::{ApiError, AppState};
 use axum::extract::{Query, State};
 use axum::http::{header, HeaderMap, StatusCode};
@@ -29,8 +32,9 @@ pub(crate) fn public(routes: Routes) -> Routes {
 }
 
 /// The answer of `oauth/start`.
-#[derive(Serialize)]
-struct AuthorizeUrl {
+#[derive(Serialize, utoipa::ToSchema)]
+pub(crate) struct AuthorizeUrl {
+    /// The Allegro authorization page to open in the admin's browser.
     authorize_url: String,
 }
 
@@ -68,6 +72,24 @@ async fn allegro_integration(
     Ok(integration)
 }
 
+/// The Allegro authorization page to open in the admin's browser (the sandbox host for test-mode integrations), with a single-use state and PKCE.
+///
+/// Re-authentication is the same call.
+#[utoipa::path(
+    post,
+    path = "/v1/integrations/{id}/oauth/start",
+    operation_id = "startAllegroAuthorization",
+    tag = "oauth",
+    params(("id" = String, Path, description = "The integration's id.")),
+    responses(
+        (status = 200, description = "Where to send the browser.", body = AuthorizeUrl),
+        (status = 403, response = Forbidden),
+        (status = 404, response = NotFound),
+        (status = 409, response = NotConfigured),
+        (status = 422, response = ValidationFailed),
+        (status = 502, response = MarketplaceRefused),
+    )
+)]
 async fn start(
     State(state): State<AppState>,
     Admin(caller): Admin,
@@ -82,6 +104,22 @@ async fn start(
     Ok(Json(AuthorizeUrl { authorize_url }))
 }
 
+/// Starts Allegro's device flow for setups without a public callback URL: confirm the user code on the verification page; the grant completes in the background within a minute.
+#[utoipa::path(
+    post,
+    path = "/v1/integrations/{id}/oauth/device",
+    operation_id = "startAllegroDeviceAuthorization",
+    tag = "oauth",
+    params(("id" = String, Path, description = "The integration's id.")),
+    responses(
+        (status = 200, description = "The code to confirm.", body = DeviceAuthorizationInfo),
+        (status = 403, response = Forbidden),
+        (status = 404, response = NotFound),
+        (status = 409, response = NotConfigured),
+        (status = 422, response = ValidationFailed),
+        (status = 502, response = MarketplaceRefused),
+    )
+)]
 async fn device(
     State(state): State<AppState>,
     Admin(caller): Admin,
@@ -97,16 +135,40 @@ async fn device(
 }
 
 /// What Allegro sends back to the redirect URI.
-#[derive(Deserialize)]
+#[derive(Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
 struct CallbackQuery {
+    /// The authorization code.
     code: Option<String>,
+    /// The state sent with the authorization request.
     state: Option<String>,
+    /// Set by Allegro when access was not granted.
     error: Option<String>,
+    /// Allegro's explanation.
     error_description: Option<String>,
 }
 
-/// `GET /oauth/allegro/callback`: a flow started from the settings pages goes back there
-/// with a flash; one started through the API gets a small page of its own.
+/// Where Allegro sends the admin's browser back after authorization.
+///
+/// Checks the single-use `state`, exchanges the code, stores the token pair and answers with
+/// an HTML page saying whether the account is connected. When the flow was started from the
+/// web workspace (cookie `md_oauth`), answers 303 to `/settings/integrations` with a flash
+/// instead (a flow started through the API gets the page). Needs no key.
+#[utoipa::path(
+    get,
+    path = "/oauth/allegro/callback",
+    operation_id = "allegroCallback",
+    tag = "oauth",
+    security(()),
+    params(CallbackQuery),
+    responses(
+        (status = 200, description = "The account is connected (HTML page).", body = String, content_type = "text/html"),
+        (status = 303, description = "Started from the web workspace: back to its integrations page, with a flash saying whether the account is connected."),
+        (status = 400, description = "Unknown, used or expired state, or access not granted (HTML page).", body = String, content_type = "text/html"),
+        (status = 502, description = "Allegro refused the code (HTML page).", body = String, content_type = "text/html"),
+        (status = 503, description = "Allegro or a backing service is unavailable (HTML page).", body = String, content_type = "text/html"),
+    )
+)]
 async fn callback(
     State(state): State<AppState>,
     headers: HeaderMap,

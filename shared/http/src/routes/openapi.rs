@@ -9,6 +9,14 @@ pub(crate) fn routes(routes: Routes) -> Routes {
     routes.get("/v1/openapi.json", document)
 }
 
+/// This document.
+#[utoipa::path(
+    get,
+    path = "/v1/openapi.json",
+    operation_id = "openapi",
+    tag = "meta",
+    responses((status = 200, description = "The OpenAPI 3.0 document.", body = Object))
+)]
 async fn document(_caller: Authenticated) -> Json<serde_json::Value> {
     Json(crate::openapi::document())
 }

@@ -4,6 +4,7 @@
 use super::Routes;
 use crate::auth::Authenticated;
 use crate::extract::{JsonBody, PathId, QueryParams};
+use crate::openapi::generated::{NotFound, ValidationFailed};
 use crate::{ApiError, AppState};
 use axum::extract::State;
 use axum::http::StatusCode;
@@ -22,6 +23,20 @@ pub(crate) fn routes(routes: Routes) -> Routes {
         .post("/v1/tickets/{id}/comments", comment)
 }
 
+/// The tenant's tickets, most recent activity first, filtered while paging.
+///
+/// A page may hold fewer than `limit` tickets (even none) and still have a `next_cursor`.
+#[utoipa::path(
+    get,
+    path = "/v1/tickets",
+    operation_id = "listTickets",
+    tag = "tickets",
+    params(TicketQuery),
+    responses(
+        (status = 200, description = "A page of tickets.", body = TicketPage),
+        (status = 422, response = ValidationFailed),
+    )
+)]
 async fn list(
     State(state): State<AppState>,
     Authenticated(caller): Authenticated,
@@ -32,6 +47,18 @@ async fn list(
     ))
 }
 
+/// One ticket with its messages (authors included), panel and customer.
+#[utoipa::path(
+    get,
+    path = "/v1/tickets/{id}",
+    operation_id = "getTicket",
+    tag = "tickets",
+    params(("id" = String, Path, description = "The ticket's id.")),
+    responses(
+        (status = 200, description = "The ticket.", body = TicketDetail),
+        (status = 404, response = NotFound),
+    )
+)]
 async fn detail(
     State(state): State<AppState>,
     Authenticated(caller): Authenticated,
@@ -42,6 +69,19 @@ async fn detail(
     ))
 }
 
+/// Adds an internal comment (plain text, never sent to the buyer; closed conversations take comments too).
+#[utoipa::path(
+    post,
+    path = "/v1/tickets/{id}/comments",
+    operation_id = "addComment",
+    tag = "tickets",
+    params(("id" = String, Path, description = "The ticket's id.")),
+    request_body = NewComment,
+    responses(
+        (status = 201, description = "The comment, stored as a message.", body = Message),
+        (status = 404, response = NotFound),
+    )
+)]
 async fn comment(
     State(state): State<AppState>,
     Authenticated(caller): Authenticated,

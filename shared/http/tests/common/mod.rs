@@ -293,6 +293,18 @@ fn check(doc: &Value, schema: &Value, value: &Value, at: &str, strict: bool) -> 
             }
         }
     }
+    // A tagged enum: the value fits exactly one variant's schema.
+    if let Some(parts) = schema["oneOf"].as_array() {
+        let fitting = parts
+            .iter()
+            .filter(|part| check(doc, part, value, at, strict).is_ok())
+            .count();
+        if fitting != 1 {
+            return Err(format!(
+                "{at} = {value} fits {fitting} of the oneOf schemas, not exactly one"
+            ));
+        }
+    }
     if let Some(values) = schema["enum"].as_array() {
         if !values.contains(value) {
             return Err(format!("{at} = {value} is not one of {values:?}"));
