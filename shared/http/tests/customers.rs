@@ -361,3 +361,27 @@ async fn merging_moves_tickets_and_is_safe_to_repeat() {
         assert_eq!(answer.field(), field, "{path} {body}");
     }
 }
+
+/// The document's limits of the patch are literals in the body type's attributes: they must
+/// be the service's.
+#[test]
+fn the_documented_patch_limits_are_the_services() {
+    use marketdesk_core::services::crm::{
+        MAX_CUSTOM_FIELDS, MAX_EMAILS, MAX_FIELD_VALUE_CHARS, MAX_NAME_CHARS, MAX_NOTE_CHARS,
+        MAX_PHONE_CHARS,
+    };
+    let doc = marketdesk_http::openapi_document();
+    let patch = &doc["components"]["schemas"]["CustomerPatch"]["properties"];
+    assert_eq!(patch["name"]["maxLength"], json!(MAX_NAME_CHARS));
+    assert_eq!(patch["emails"]["maxItems"], json!(MAX_EMAILS));
+    assert_eq!(patch["phone"]["maxLength"], json!(MAX_PHONE_CHARS));
+    assert_eq!(patch["note"]["maxLength"], json!(MAX_NOTE_CHARS));
+    assert_eq!(
+        patch["custom_fields"]["maxProperties"],
+        json!(MAX_CUSTOM_FIELDS)
+    );
+    assert_eq!(
+        patch["custom_fields"]["additionalProperties"]["maxLength"],
+        json!(MAX_FIELD_VALUE_CHARS)
+    );
+}

@@ -261,3 +261,20 @@ async fn the_signature_goes_under_agent_replies_and_counts_toward_the_limit() {
         .await;
     assert_eq!(plain.body["text"], "Bez podpisu");
 }
+
+/// The document's limits of the bodies are literals in their types' attributes: they must be
+/// the service's.
+#[test]
+fn the_documented_body_limits_are_the_services() {
+    use marketdesk_core::services::saved_replies::{MAX_TEXT_CHARS, MAX_TITLE_CHARS};
+    let doc = marketdesk_http::openapi_document();
+    for body in ["NewSavedReply", "SavedReplyPatch"] {
+        let fields = &doc["components"]["schemas"][body]["properties"];
+        assert_eq!(
+            fields["title"]["maxLength"],
+            json!(MAX_TITLE_CHARS),
+            "{body}"
+        );
+        assert_eq!(fields["text"]["maxLength"], json!(MAX_TEXT_CHARS), "{body}");
+    }
+}

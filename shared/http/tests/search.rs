@@ -212,3 +212,25 @@ async fn words_of_later_messages_are_found_once() {
     assert_eq!(found(&answer), std::slice::from_ref(&allegro));
     assert_eq!(answer.body["results"][0]["matched"], json!(["words"]));
 }
+
+/// The document's limits are written as literals in the query type's attributes: they must
+/// be the service's.
+#[test]
+fn the_documented_query_limits_are_the_services() {
+    use marketdesk_core::services::search::{DEFAULT_LIMIT, MAX_LIMIT, MAX_QUERY_CHARS};
+    let doc = marketdesk_http::openapi_document();
+    let parameters = doc["paths"]["/v1/search"]["get"]["parameters"]
+        .as_array()
+        .cloned()
+        .unwrap_or_default();
+    let schema = |name: &str| {
+        parameters
+            .iter()
+            .find(|parameter| parameter["name"] == name)
+            .map(|parameter| parameter["schema"].clone())
+            .unwrap_or_default()
+    };
+    assert_eq!(schema("q")["maxLength"], json!(MAX_QUERY_CHARS));
+    assert_eq!(schema("limit")["maximum"], json!(MAX_LIMIT));
+    assert_eq!(schema("limit")["default"], json!(DEFAULT_LIMIT));
+}

@@ -5,11 +5,13 @@ use serde::{Deserialize, Serialize};
 
 /// The author of a write, recorded on what it created or changed.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(tag = "kind", rename_all = "snake_case")]
 pub enum Actor {
     /// A person signed in with a session.
     User {
         /// The user's id.
+        #[cfg_attr(feature = "openapi", schema(value_type = String))]
         id: UserId,
         /// The user's name at the time of the write.
         name: String,
@@ -17,8 +19,9 @@ pub enum Actor {
     /// A program presenting an API key.
     ApiKey {
         /// The key's public id.
+        #[cfg_attr(feature = "openapi", schema(value_type = String))]
         id: ApiKeyId,
-        /// The key's label, if it has one.
+        /// The API key's label, if it has one.
         name: Option<String>,
     },
 }

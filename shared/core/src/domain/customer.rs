@@ -1,5 +1,6 @@
 //! CRM customers, matched to buyers by a named custom field.
 
+use super::erp::TradeDetails;
 use super::Actor;
 use crate::ids::{CustomerId, TenantId};
 use chrono::{DateTime, Utc};
@@ -8,17 +9,20 @@ use std::collections::BTreeMap;
 
 /// A CRM customer.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct Customer {
     /// The customer's id.
+    #[cfg_attr(feature = "openapi", schema(value_type = String))]
     pub id: CustomerId,
     /// The owning tenant.
+    #[cfg_attr(feature = "openapi", schema(value_type = String))]
     pub tenant_id: TenantId,
     /// Display name.
     pub name: String,
     /// E-mail addresses (Allegro buyers get both the masked and the plain alias form).
     pub emails: Vec<String>,
-    /// Named text fields, e.g. "Allegro login" → "jan_kowalski". Each value identifies this
-    /// customer: no other customer of the tenant holds the same field with the same value.
+    /// Named values, e.g. `Allegro login` → `jan_kowalski`; each value identifies this customer
+    /// in the tenant: no other customer of the tenant holds the same field with the same value.
     pub custom_fields: BTreeMap<String, String>,
     /// Phone number, as written.
     #[serde(default)]
@@ -26,9 +30,9 @@ pub struct Customer {
     /// A free-text note for colleagues.
     #[serde(default)]
     pub note: Option<String>,
-    /// Field values brought in by merges where this customer already had its own value for
-    /// the field (e.g. a second Allegro login): they still find this customer, so the buyer's
-    /// next conversation under that login is linked here.
+    /// Field values kept from merged records where this customer had its own value (e.g. a
+    /// second Allegro login); they still find this customer, so the buyer's next conversation
+    /// under that login is linked here.
     #[serde(default)]
     pub other_field_values: Vec<FieldValue>,
     /// When the customer was created.
@@ -36,17 +40,19 @@ pub struct Customer {
     /// When a person or key last changed the customer (edit or merge).
     #[serde(default)]
     pub updated_at: Option<DateTime<Utc>>,
-    /// Who last changed the customer.
+    /// Who last changed or merged the customer.
     #[serde(default)]
     pub updated_by: Option<Actor>,
-    /// Company, NIP, addresses and customer type from the buyer's latest order (the ERP
-    /// card); `None` until an order of theirs is stored.
+    /// Company, NIP, addresses and customer type from the buyer's orders (the ERP card):
+    /// addresses and type from the latest order, company and NIP from the latest order that
+    /// had them; `null` until an order of theirs is stored.
     #[serde(default)]
-    pub trade: Option<super::erp::TradeDetails>,
+    pub trade: Option<TradeDetails>,
 }
 
 /// One custom field's value.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct FieldValue {
     /// The field's name, e.g. "Allegro login".
     pub field: String,

@@ -7,10 +7,13 @@ use serde::{Deserialize, Serialize};
 
 /// A reusable answer text.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct SavedReply {
     /// The saved reply's id.
+    #[cfg_attr(feature = "openapi", schema(value_type = String))]
     pub id: SavedReplyId,
     /// The owning tenant.
+    #[cfg_attr(feature = "openapi", schema(value_type = String))]
     pub tenant_id: TenantId,
     /// Short title agents pick it by.
     pub title: String,

@@ -7,6 +7,7 @@ use serde::{Deserialize, Serialize};
 
 /// The language of a user's screens and e-mails.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(rename_all = "snake_case")]
 pub enum Language {
     /// Polish (the default: the sellers are Polish).
@@ -18,12 +19,16 @@ pub enum Language {
 
 /// A user as listed: everything but the credentials.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct User {
     /// The user's id.
+    #[cfg_attr(feature = "openapi", schema(value_type = String))]
     pub id: UserId,
     /// The tenant the user works for (one tenant per user).
+    #[cfg_attr(feature = "openapi", schema(value_type = String))]
     pub tenant_id: TenantId,
     /// Normalized e-mail address (trimmed, lower case); unique across every tenant.
+    #[cfg_attr(feature = "openapi", schema(format = "email"))]
     pub email: String,
     /// The name shown to colleagues and on the user's replies in the ticket.
     pub name: String,
@@ -33,7 +38,7 @@ pub struct User {
     pub language: Language,
     /// Deactivated users cannot sign in and their sessions end.
     pub active: bool,
-    /// Invited and not yet accepted: no password is set.
+    /// Invited, not accepted yet: no password is set.
     pub invitation_pending: bool,
     /// When the user was created (invited).
     pub created_at: DateTime<Utc>,

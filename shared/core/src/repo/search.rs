@@ -44,6 +44,7 @@ impl EntryKind {
 
 /// Which of the ticket's values an entry (or a search answer) matched.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(rename_all = "snake_case")]
 pub enum MatchField {
     /// The ticket's own id.

@@ -37,6 +37,33 @@ const ATTEMPTS: usize = 5;
 /// Ticket links read per step while a merge moves tickets.
 const TICKETS_PER_STEP: u32 = 100;
 
+/// A one-line label as `validation::label` checks it (the document's pattern): not blank, no
+/// control characters.
+#[cfg(feature = "openapi")]
+const LABEL_PATTERN: &str =
+    r"^[^\x00-\x1F\x7F-\x9F]*[^\s\x00-\x1F\x7F-\x9F][^\x00-\x1F\x7F-\x9F]*$";
+
+/// The document's schema of `CustomerPatch::custom_fields` (utoipa 4 has no `maxProperties`).
+#[cfg(feature = "openapi")]
+fn custom_fields_schema() -> utoipa::openapi::Object {
+    use utoipa::openapi::{ObjectBuilder, SchemaType};
+    let value = ObjectBuilder::new()
+        .schema_type(SchemaType::String)
+        .min_length(Some(1))
+        .max_length(Some(MAX_FIELD_VALUE_CHARS))
+        .pattern(Some(LABEL_PATTERN))
+        .nullable(true);
+    ObjectBuilder::new()
+        .schema_type(SchemaType::Object)
+        .max_properties(Some(MAX_CUSTOM_FIELDS))
+        .additional_properties(Some(value))
+        .description(Some(
+            "Fields to set (names 1 to 50 characters, ignoring case; values 1 to 150); `null` \
+             removes a field; fields not named stay. At most 20 fields.",
+        ))
+        .build()
+}
+
 /// Tells "absent" (`None`) from "null" (`Some(None)`).
 fn nullable<'de, D, T>(deserializer: D) -> Result<Option<Option<T>>, D::Error>
 where
@@ -48,30 +75,66 @@ where
 
 /// The body of `PATCH /v1/customers/{id}`: only what is given changes.
 #[derive(Debug, Clone, Default, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(deny_unknown_fields)]
 pub struct CustomerPatch {
     /// New name (not blank).
     #[serde(default)]
+    #[cfg_attr(
+        feature = "openapi",
+        schema(
+            nullable = false,
+            min_length = 1,
+            max_length = 200,
+            pattern = r"^[^\x00-\x1F\x7F-\x9F]*[^\s\x00-\x1F\x7F-\x9F][^\x00-\x1F\x7F-\x9F]*$"
+        )
+    )]
     pub name: Option<String>,
-    /// The complete list of e-mail addresses (replaces the stored one).
+    /// The complete list (replaces the stored one); duplicates ignoring case are dropped.
     #[serde(default)]
+    #[cfg_attr(
+        feature = "openapi",
+        schema(nullable = false, max_items = 10, format = "email", max_length = 254)
+    )]
     pub emails: Option<Vec<String>>,
-    /// Phone number (`null` clears it).
+    /// A phone number such as +48 600 100 200 (`null` clears it).
     #[serde(default, deserialize_with = "nullable")]
+    #[cfg_attr(
+        feature = "openapi",
+        schema(
+            max_length = 40,
+            pattern = r"^\s*[+ ()./-]*[0-9][+ ()./-]*[0-9][+ ()./-]*[0-9][0-9+ ()./-]*\s*$"
+        )
+    )]
     pub phone: Option<Option<String>>,
     /// Custom fields to set; a field given `null` is removed, fields not named stay.
     #[serde(default)]
+    #[cfg_attr(feature = "openapi", schema(schema_with = custom_fields_schema))]
     pub custom_fields: Option<BTreeMap<String, Option<String>>>,
-    /// A note for colleagues (`null` clears it).
+    /// Plain text for colleagues; HTML is refused. `null` clears it.
     #[serde(default, deserialize_with = "nullable")]
+    #[cfg_attr(
+        feature = "openapi",
+        schema(
+            min_length = 1,
+            max_length = 5000,
+            pattern = r"^[^\x00-\x08\x0B\x0C\x0E-\x1F\x7F-\x9F]*[^\s\x00-\x08\x0B\x0C\x0E-\x1F\x7F-\x9F][^\x00-\x08\x0B\x0C\x0E-\x1F\x7F-\x9F]*$"
+        )
+    )]
     pub note: Option<Option<String>>,
 }
 
 /// The body of `POST /v1/customers/{id}/merge`.
 #[derive(Debug, Clone, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(deny_unknown_fields)]
 pub struct MergeRequest {
-    /// The other record of the same person: merged into this one and removed.
+    /// The other customer's id (another record of the same person): merged into this one and
+    /// removed.
+    #[cfg_attr(
+        feature = "openapi",
+        schema(min_length = 1, max_length = 128, pattern = "^[A-Za-z0-9_-]+$")
+    )]
     pub from: String,
 }
 

@@ -12,35 +12,48 @@ use serde::{Deserialize, Serialize};
 
 /// The query of `GET /v1/customers`: `field` and `value`, `email`, or `name`.
 #[derive(Debug, Clone, Default, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::IntoParams))]
+#[cfg_attr(feature = "openapi", into_params(parameter_in = Query))]
 #[serde(deny_unknown_fields)]
 pub struct CustomerQuery {
     /// A custom field's name, e.g. `Allegro login` (with `value`).
     #[serde(default)]
+    #[cfg_attr(feature = "openapi", param(min_length = 1, pattern = r"\S"))]
     pub field: Option<String>,
     /// The exact value of `field`.
     #[serde(default)]
     pub value: Option<String>,
-    /// Words of the name, each matching the start of any word of the customer's name
-    /// (case and Polish diacritics ignored); empty lists everyone by name.
+    /// An e-mail address (any case): every customer having it.
+    #[serde(default)]
+    #[cfg_attr(feature = "openapi", param(min_length = 1))]
+    pub email: Option<String>,
+    /// Words of the name: each must start a word of the customer's name, case and Polish
+    /// diacritics ignored (`now` and `Nowak` find "Anna Nowak", so does `anna now`). Empty lists
+    /// everyone by name. A page may hold fewer customers than `limit` while `next_cursor` says
+    /// more may follow.
     #[serde(default)]
     pub name: Option<String>,
-    /// An e-mail address (any case).
+    /// Where to continue: the `next_cursor` of the previous page.
     #[serde(default)]
-    pub email: Option<String>,
-    /// Where to continue (name lists).
-    #[serde(default)]
+    #[cfg_attr(
+        feature = "openapi",
+        param(min_length = 1, pattern = "^[A-Za-z0-9_-]+$")
+    )]
     pub cursor: Option<String>,
-    /// Page size, 1–100 (default 25).
+    /// Page size, 1 to 100 (default 25).
     #[serde(default)]
+    #[cfg_attr(feature = "openapi", param(minimum = 1, maximum = 100, default = 25))]
     pub limit: Option<u32>,
 }
 
 /// One page of customers.
 #[derive(Debug, Clone, Serialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct CustomerPage {
     /// The customers.
     pub customers: Vec<Customer>,
     /// Pass as `cursor` for the next page; `null` at the end.
+    #[cfg_attr(feature = "openapi", schema(required = true))]
     pub next_cursor: Option<String>,
 }
 
@@ -217,24 +230,33 @@ async fn by_name_words(
 
 /// The query of `GET /v1/customers/{id}`: paging of the customer's tickets.
 #[derive(Debug, Clone, Default, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::IntoParams))]
+#[cfg_attr(feature = "openapi", into_params(parameter_in = Query))]
 #[serde(deny_unknown_fields)]
 pub struct CustomerTicketsQuery {
-    /// Where to continue the ticket list (from `next_cursor`).
+    /// Where to continue: the `next_cursor` of the previous page.
     #[serde(default)]
+    #[cfg_attr(
+        feature = "openapi",
+        param(min_length = 1, pattern = "^[A-Za-z0-9_-]+$")
+    )]
     pub cursor: Option<String>,
-    /// Tickets per page, 1–100 (default 25).
+    /// Page size, 1 to 100 (default 25).
     #[serde(default)]
+    #[cfg_attr(feature = "openapi", param(minimum = 1, maximum = 100, default = 25))]
     pub limit: Option<u32>,
 }
 
 /// A customer with a page of their tickets.
 #[derive(Debug, Clone, Serialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct CustomerDetail {
     /// The customer.
     pub customer: Customer,
     /// Their tickets, most recent activity first.
     pub tickets: Vec<Ticket>,
     /// Pass as `cursor` for more tickets; `null` at the end.
+    #[cfg_attr(feature = "openapi", schema(required = true))]
     pub next_cursor: Option<String>,
 }
 

@@ -23,34 +23,77 @@ const ATTEMPTS: usize = 5;
 
 /// The body of `POST /v1/saved-replies`.
 #[derive(Debug, Clone, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(deny_unknown_fields)]
 pub struct NewSavedReply {
     /// Short title.
+    #[cfg_attr(
+        feature = "openapi",
+        schema(
+            min_length = 1,
+            max_length = 100,
+            pattern = r"^[^\x00-\x1F\x7F-\x9F]*[^\s\x00-\x1F\x7F-\x9F][^\x00-\x1F\x7F-\x9F]*$"
+        )
+    )]
     pub title: String,
     /// `pl` (default) or `en`.
     #[serde(default)]
     pub language: Language,
-    /// Plain text with placeholders.
+    /// Plain text (HTML is refused) with the placeholders `{buyer_login}`, `{buyer_name}`,
+    /// `{order_id}`, `{shop_name}`, `{agent_name}`; any other `{word}` is refused.
+    #[cfg_attr(
+        feature = "openapi",
+        schema(
+            min_length = 1,
+            max_length = 20000,
+            pattern = r"^[^\x00-\x08\x0B\x0C\x0E-\x1F\x7F-\x9F]*[^\s\x00-\x08\x0B\x0C\x0E-\x1F\x7F-\x9F][^\x00-\x08\x0B\x0C\x0E-\x1F\x7F-\x9F]*$"
+        )
+    )]
     pub text: String,
 }
 
 /// The body of `PATCH /v1/saved-replies/{id}`: only what is given changes.
 #[derive(Debug, Clone, Default, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(deny_unknown_fields)]
 pub struct SavedReplyPatch {
     /// New title.
     #[serde(default)]
+    #[cfg_attr(
+        feature = "openapi",
+        schema(
+            nullable = false,
+            min_length = 1,
+            max_length = 100,
+            pattern = r"^[^\x00-\x1F\x7F-\x9F]*[^\s\x00-\x1F\x7F-\x9F][^\x00-\x1F\x7F-\x9F]*$"
+        )
+    )]
     pub title: Option<String>,
     /// New language.
+    // As its type, `Option` would be an `allOf` wrapper around the `$ref`; absent is allowed
+    // (`serde(default)`), `null` is not.
     #[serde(default)]
+    #[cfg_attr(feature = "openapi", schema(value_type = Language))]
     pub language: Option<Language>,
-    /// New text.
+    /// New text: plain text (HTML is refused) with the placeholders `{buyer_login}`,
+    /// `{buyer_name}`, `{order_id}`, `{shop_name}`, `{agent_name}`; any other `{word}` is refused.
     #[serde(default)]
+    #[cfg_attr(
+        feature = "openapi",
+        schema(
+            nullable = false,
+            min_length = 1,
+            max_length = 20000,
+            pattern = r"^[^\x00-\x08\x0B\x0C\x0E-\x1F\x7F-\x9F]*[^\s\x00-\x08\x0B\x0C\x0E-\x1F\x7F-\x9F][^\x00-\x08\x0B\x0C\x0E-\x1F\x7F-\x9F]*$"
+        )
+    )]
     pub text: Option<String>,
 }
 
 /// The query of `GET /v1/saved-replies`.
 #[derive(Debug, Clone, Default, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::IntoParams))]
+#[cfg_attr(feature = "openapi", into_params(parameter_in = Query))]
 #[serde(deny_unknown_fields)]
 pub struct SavedReplyQuery {
     /// Only saved replies in this language.
@@ -60,6 +103,7 @@ pub struct SavedReplyQuery {
 
 /// The tenant's saved replies.
 #[derive(Debug, Clone, Serialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct SavedReplyList {
     /// By title.
     pub saved_replies: Vec<SavedReply>,
@@ -67,8 +111,10 @@ pub struct SavedReplyList {
 
 /// A saved reply filled in for one ticket and agent.
 #[derive(Debug, Clone, Serialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct Preview {
     /// The saved reply's id.
+    #[cfg_attr(feature = "openapi", schema(value_type = String))]
     pub saved_reply_id: SavedReplyId,
     /// The text with every placeholder filled, ready to edit and send.
     pub text: String,

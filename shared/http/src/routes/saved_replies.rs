@@ -3,6 +3,7 @@
 use super::Routes;
 use crate::auth::{Admin, Authenticated};
 use crate::extract::{JsonBody, PathId, PathIds, QueryParams};
+use crate::openapi::generated::{Conflict, Forbidden, NotFound, ValidationFailed, WrongState};
 use crate::{ApiError, AppState};
 use axum::extract::State;
 use axum::http::StatusCode;
@@ -24,6 +25,18 @@ pub(crate) fn routes(routes: Routes) -> Routes {
         .get("/v1/tickets/{id}/saved-replies/{sid}/preview", preview)
 }
 
+/// The tenant's saved replies by title (at most 500).
+#[utoipa::path(
+    get,
+    path = "/v1/saved-replies",
+    operation_id = "listSavedReplies",
+    tag = "saved-replies",
+    params(SavedReplyQuery),
+    responses(
+        (status = 200, description = "The saved replies.", body = SavedReplyList),
+        (status = 422, response = ValidationFailed),
+    )
+)]
 async fn list(
     State(state): State<AppState>,
     Authenticated(caller): Authenticated,
@@ -34,6 +47,21 @@ async fn list(
     ))
 }
 
+/// Creates a saved reply (admins).
+///
+/// 409 `too_many_saved_replies` past 500.
+#[utoipa::path(
+    post,
+    path = "/v1/saved-replies",
+    operation_id = "createSavedReply",
+    tag = "saved-replies",
+    request_body = NewSavedReply,
+    responses(
+        (status = 201, description = "The saved reply.", body = SavedReply),
+        (status = 403, response = Forbidden),
+        (status = 409, response = WrongState),
+    )
+)]
 async fn create(
     State(state): State<AppState>,
     Admin(caller): Admin,
@@ -43,6 +71,18 @@ async fn create(
     Ok((StatusCode::CREATED, Json(created)))
 }
 
+/// One saved reply.
+#[utoipa::path(
+    get,
+    path = "/v1/saved-replies/{id}",
+    operation_id = "getSavedReply",
+    tag = "saved-replies",
+    params(("id" = String, Path, description = "The saved reply's id.")),
+    responses(
+        (status = 200, description = "The saved reply.", body = SavedReply),
+        (status = 404, response = NotFound),
+    )
+)]
 async fn get(
     State(state): State<AppState>,
     Authenticated(caller): Authenticated,
@@ -53,6 +93,21 @@ async fn get(
     ))
 }
 
+/// Changes a saved reply (admins).
+#[utoipa::path(
+    patch,
+    path = "/v1/saved-replies/{id}",
+    operation_id = "updateSavedReply",
+    tag = "saved-replies",
+    params(("id" = String, Path, description = "The saved reply's id.")),
+    request_body = SavedReplyPatch,
+    responses(
+        (status = 200, description = "The saved reply as changed.", body = SavedReply),
+        (status = 403, response = Forbidden),
+        (status = 404, response = NotFound),
+        (status = 409, response = Conflict),
+    )
+)]
 async fn update(
     State(state): State<AppState>,
     Admin(caller): Admin,
@@ -64,6 +119,20 @@ async fn update(
     ))
 }
 
+/// Deletes a saved reply (admins).
+#[utoipa::path(
+    delete,
+    path = "/v1/saved-replies/{id}",
+    operation_id = "deleteSavedReply",
+    tag = "saved-replies",
+    params(("id" = String, Path, description = "The saved reply's id.")),
+    responses(
+        (status = 204, description = "Deleted."),
+        (status = 403, response = Forbidden),
+        (status = 404, response = NotFound),
+        (status = 409, response = Conflict),
+    )
+)]
 async fn delete(
     State(state): State<AppState>,
     Admin(caller): Admin,
@@ -73,6 +142,26 @@ async fn delete(
     Ok(StatusCode::NO_CONTENT)
 }
 
+/// A saved reply filled in for this ticket and the caller.
+///
+/// `{buyer_login}`, `{buyer_name}` (the linked customer's name, else the login), `{order_id}`,
+/// `{shop_name}` (the integration's display name), `{agent_name}` (the caller's name); unknown
+/// values become `-`. Send the text (edited or not) with `POST /v1/tickets/{id}/replies`; the
+/// integration's signature is added then.
+#[utoipa::path(
+    get,
+    path = "/v1/tickets/{id}/saved-replies/{sid}/preview",
+    operation_id = "previewSavedReply",
+    tag = "saved-replies",
+    params(
+        ("id" = String, Path, description = "The ticket's id."),
+        ("sid" = String, Path, description = "The saved reply's id."),
+    ),
+    responses(
+        (status = 200, description = "The filled text.", body = Preview),
+        (status = 404, response = NotFound),
+    )
+)]
 async fn preview(
     State(state): State<AppState>,
     Authenticated(caller): Authenticated,

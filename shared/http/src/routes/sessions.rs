@@ -4,6 +4,9 @@
 use super::Routes;
 use crate::auth::Authenticated;
 use crate::extract::{JsonBody, PathId};
+use crate::openapi::generated::{
+    Internal, InvalidCredentials, NotFound, TooManyAttempts, Unavailable, WrongState,
+};
 use crate::session::{self, SessionToken};
 use crate::{ApiError, AppState};
 use axum::extract::{ConnectInfo, State};
@@ -11,7 +14,8 @@ use axum::http::{header, HeaderMap, HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Response};
 use axum::{Extension, Json};
 use chrono::{DateTime, Utc};
-use marketdesk_core::domain::User;
+use marketdesk_core::domain::{Actor, Role, User};
+use marketdesk_core::ids::TenantId;
 use marketdesk_core::services::people::checked_email;
 use marketdesk_core::services::people::resets::{self, NewPassword, ResetRequest};
 use marketdesk_core::services::people::sessions::{self, Me, SignIn, SignInError};
@@ -38,13 +42,44 @@ pub(crate) fn protected(routes: Routes) -> Routes {
 }
 
 /// The answer to a sign-in (the session token itself is only in the cookie).
-#[derive(Serialize)]
-struct SignedIn {
+#[derive(Serialize, utoipa::ToSchema)]
+pub(crate) struct SignedIn {
+    /// The user signed in.
     user: User,
-    /// Send it as `X-CSRF-Token` with every write.
+    /// Send as `X-CSRF-Token` with every write made with the session cookie.
     csrf_token: String,
+    /// The session's absolute end (the idle timeout may end it sooner).
     expires_at: DateTime<Utc>,
 }
+
+/// Signs a person in with e-mail and password.
+///
+/// The session token is set as the `md_session` cookie (HttpOnly, SameSite=Lax, Path=/, Secure
+/// over HTTPS) and never in the body; the body holds the CSRF token to send as `X-CSRF-Token`
+/// with every write made with the cookie. A session ends 12 hours after sign-in or after 2
+/// hours without requests (configurable). After 5 failed sign-ins within 15 minutes the address
+/// is locked for 15 minutes (429 with Retry-After), whether or not it has an account; many
+/// failures from one client address lock that address too.
+#[utoipa::path(
+    post,
+    path = "/v1/sessions",
+    operation_id = "signIn",
+    tag = "people",
+    security(()),
+    request_body = SignIn,
+    responses(
+        (
+            status = 201,
+            description = "Signed in; the cookie is set.",
+            body = SignedIn,
+            headers(("Set-Cookie" = String, description = "`md_session=…; HttpOnly; SameSite=Lax; Path=/; Max-Age=…` (plus `Secure` over HTTPS)."))
+        ),
+        (status = 401, response = InvalidCredentials),
+        (status = 429, response = TooManyAttempts),
+        (status = 500, response = Internal),
+        (status = 503, response = Unavailable),
+    )
+)]
 
 async fn sign_in(
     State(state): State<AppState>,
@@ -99,6 +134,17 @@ async fn sign_in(
     }
 }
 
+/// Ends this session and clears the cookie.
+#[utoipa::path(
+    delete,
+    path = "/v1/sessions/current",
+    operation_id = "signOut",
+    tag = "people",
+    responses(
+        (status = 204, description = "Signed out."),
+        (status = 409, response = WrongState),
+    )
+)]
 async fn sign_out(
     State(state): State<AppState>,
     Authenticated(caller): Authenticated,
@@ -108,6 +154,17 @@ async fn sign_out(
     Ok(signed_out(&state, &headers))
 }
 
+/// Ends every session of the signed-in user (all browsers), this one included, and clears the cookie.
+#[utoipa::path(
+    delete,
+    path = "/v1/sessions",
+    operation_id = "signOutEverywhere",
+    tag = "people",
+    responses(
+        (status = 204, description = "Signed out everywhere."),
+        (status = 409, response = WrongState),
+    )
+)]
 async fn sign_out_everywhere(
     State(state): State<AppState>,
     Authenticated(caller): Authenticated,
@@ -123,13 +180,36 @@ fn signed_out(state: &AppState, headers: &HeaderMap) -> Response {
 }
 
 /// `GET /v1/me`: who the caller is, and the CSRF token for a session.
-#[derive(Serialize)]
-struct MeAnswer {
-    #[serde(flatten)]
-    me: Me,
+// The fields of `Me` written out: utoipa writes a `serde(flatten)` field as `allOf`.
+#[derive(Serialize, utoipa::ToSchema)]
+pub(crate) struct MeAnswer {
+    /// The caller's tenant.
+    #[schema(value_type = String)]
+    tenant_id: TenantId,
+    /// What the caller may do.
+    role: Role,
+    /// Who the caller acts as.
+    actor: Actor,
+    /// The signed-in user; null for API keys.
+    #[schema(required = true)]
+    user: Option<User>,
+    /// Sessions only: the CSRF token for writes.
     #[serde(skip_serializing_if = "Option::is_none")]
+    #[schema(nullable = false)]
     csrf_token: Option<String>,
 }
+
+/// Who the caller is: the signed-in user (with the session's CSRF token) or the API key.
+#[utoipa::path(
+    get,
+    path = "/v1/me",
+    operation_id = "me",
+    tag = "people",
+    responses(
+        (status = 200, description = "The caller.", body = MeAnswer),
+        (status = 404, response = NotFound),
+    )
+)]
 
 async fn me(
     State(state): State<AppState>,
@@ -138,9 +218,40 @@ async fn me(
 ) -> Result<Json<MeAnswer>, ApiError> {
     let me = sessions::me(&state.ports, &caller).await?;
     let csrf_token = session.map(|Extension(SessionToken(token))| sessions::csrf_token(&token));
-    Ok(Json(MeAnswer { me, csrf_token }))
+    let Me {
+        tenant_id,
+        role,
+        actor,
+        user,
+    } = me;
+    Ok(Json(MeAnswer {
+        tenant_id,
+        role,
+        actor,
+        user,
+        csrf_token,
+    }))
 }
 
+/// Accepts an invitation: sets the name and the password (at least 10 characters).
+///
+/// Works once, within 72 hours; then sign in with `POST /v1/sessions`.
+#[utoipa::path(
+    post,
+    path = "/v1/invitations/{token}/accept",
+    operation_id = "acceptInvitation",
+    tag = "people",
+    security(()),
+    params(("token" = String, Path, description = "The token from the invitation link (its last path segment).")),
+    request_body = Acceptance,
+    responses(
+        (status = 200, description = "The user.", body = User),
+        (status = 404, response = NotFound),
+        (status = 409, response = WrongState),
+        (status = 500, response = Internal),
+        (status = 503, response = Unavailable),
+    )
+)]
 async fn accept_invitation(
     State(state): State<AppState>,
     PathId(token): PathId,
@@ -152,6 +263,23 @@ async fn accept_invitation(
     ))
 }
 
+/// E-mails a single-use password-reset link (valid 60 minutes) when the address belongs to an active user.
+///
+/// Always answers 202, so it never tells whether an account exists.
+#[utoipa::path(
+    post,
+    path = "/v1/password-resets",
+    operation_id = "requestPasswordReset",
+    tag = "people",
+    security(()),
+    request_body = ResetRequest,
+    responses(
+        (status = 202, description = "Accepted (whether or not the address has an account)."),
+        (status = 409, response = WrongState),
+        (status = 500, response = Internal),
+        (status = 503, response = Unavailable),
+    )
+)]
 async fn request_reset(
     State(state): State<AppState>,
     JsonBody(request): JsonBody<ResetRequest>,
@@ -161,6 +289,25 @@ async fn request_reset(
     Ok(StatusCode::ACCEPTED)
 }
 
+/// Sets a new password (at least 10 characters) with a reset link.
+///
+/// Works once; ends every session of the user.
+#[utoipa::path(
+    post,
+    path = "/v1/password-resets/{token}",
+    operation_id = "resetPassword",
+    tag = "people",
+    security(()),
+    params(("token" = String, Path, description = "The token from the password-reset link (its last path segment).")),
+    request_body = NewPassword,
+    responses(
+        (status = 204, description = "The password is changed."),
+        (status = 404, response = NotFound),
+        (status = 409, response = WrongState),
+        (status = 500, response = Internal),
+        (status = 503, response = Unavailable),
+    )
+)]
 async fn complete_reset(
     State(state): State<AppState>,
     PathId(token): PathId,

@@ -3,6 +3,7 @@
 use super::Routes;
 use crate::auth::Admin;
 use crate::extract::{JsonBody, PathId};
+use crate::openapi::generated::{Forbidden, NotFound, WrongState};
 use crate::{ApiError, AppState};
 use axum::extract::State;
 use axum::http::StatusCode;
@@ -23,23 +24,27 @@ pub(crate) fn routes(routes: Routes) -> Routes {
 }
 
 /// The tenant's users.
-#[derive(Serialize)]
-struct UserList {
+#[derive(Serialize, utoipa::ToSchema)]
+pub(crate) struct UserList {
+    /// The users (never their passwords).
     users: Vec<User>,
 }
 
 /// An invitation sent (its link goes only to the invitee's mailbox).
-#[derive(Serialize)]
-struct Invitation {
+#[derive(Serialize, utoipa::ToSchema)]
+pub(crate) struct Invitation {
+    /// When the link stops working.
     expires_at: DateTime<Utc>,
     /// Whether the e-mail went out; if not, send the invitation again.
     sent: bool,
 }
 
 /// A user invited.
-#[derive(Serialize)]
-struct InvitedAnswer {
+#[derive(Serialize, utoipa::ToSchema)]
+pub(crate) struct InvitedAnswer {
+    /// The user.
     user: User,
+    /// The invitation.
     invitation: Invitation,
 }
 
@@ -55,6 +60,17 @@ impl From<Invited> for InvitedAnswer {
     }
 }
 
+/// The tenant's users (never their passwords).
+#[utoipa::path(
+    get,
+    path = "/v1/users",
+    operation_id = "listUsers",
+    tag = "people",
+    responses(
+        (status = 200, description = "The users.", body = UserList),
+        (status = 403, response = Forbidden),
+    )
+)]
 async fn list(
     State(state): State<AppState>,
     Admin(caller): Admin,
@@ -63,6 +79,21 @@ async fn list(
     Ok(Json(UserList { users }))
 }
 
+/// Invites a person: the user is created without a password and an e-mail with a single-use link (valid 72 hours) goes to the address.
+///
+/// The link is never in the answer. An address belongs to one user of one tenant.
+#[utoipa::path(
+    post,
+    path = "/v1/users",
+    operation_id = "inviteUser",
+    tag = "people",
+    request_body = NewUser,
+    responses(
+        (status = 201, description = "The user and the invitation.", body = InvitedAnswer),
+        (status = 403, response = Forbidden),
+        (status = 409, response = WrongState),
+    )
+)]
 async fn invite(
     State(state): State<AppState>,
     Admin(caller): Admin,
@@ -72,6 +103,20 @@ async fn invite(
     Ok((StatusCode::CREATED, Json(invited.into())))
 }
 
+/// Sends a new invitation link to a user who has not accepted yet.
+#[utoipa::path(
+    post,
+    path = "/v1/users/{id}/invitation",
+    operation_id = "reinviteUser",
+    tag = "people",
+    params(("id" = String, Path, description = "The user's id.")),
+    responses(
+        (status = 202, description = "The invitation sent.", body = InvitedAnswer),
+        (status = 403, response = Forbidden),
+        (status = 404, response = NotFound),
+        (status = 409, response = WrongState),
+    )
+)]
 async fn reinvite(
     State(state): State<AppState>,
     Admin(caller): Admin,
@@ -81,6 +126,24 @@ async fn reinvite(
     Ok((StatusCode::ACCEPTED, Json(invited.into())))
 }
 
+/// Changes a user's name, role, language or active flag (only the fields given).
+///
+/// Deactivating ends the user's sessions and stops their sign-ins. The last active admin can
+/// be neither demoted nor deactivated (409 `last_admin`).
+#[utoipa::path(
+    patch,
+    path = "/v1/users/{id}",
+    operation_id = "updateUser",
+    tag = "people",
+    params(("id" = String, Path, description = "The user's id.")),
+    request_body = UserPatch,
+    responses(
+        (status = 200, description = "The user as changed.", body = User),
+        (status = 403, response = Forbidden),
+        (status = 404, response = NotFound),
+        (status = 409, response = WrongState),
+    )
+)]
 async fn update(
     State(state): State<AppState>,
     Admin(caller): Admin,

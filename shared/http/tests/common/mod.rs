@@ -361,9 +361,10 @@ fn documented_somewhere(doc: &Value, schema: &Value, name: &str) -> bool {
     if schema["properties"].get(name).is_some() {
         return true;
     }
-    schema["allOf"]
-        .as_array()
-        .into_iter()
+    // A nullable `$ref` is `allOf` one schema, which may be a tagged enum (`oneOf`).
+    ["allOf", "oneOf"]
+        .iter()
+        .filter_map(|key| schema[*key].as_array())
         .flatten()
         .any(|part| documented_somewhere(doc, part, name))
 }

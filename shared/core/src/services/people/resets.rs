@@ -17,17 +17,24 @@ const RESEND_AFTER_SECONDS: i64 = 60;
 
 /// The body of `POST /v1/password-resets`.
 #[derive(Debug, Clone, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(deny_unknown_fields)]
 pub struct ResetRequest {
     /// The address of the account.
+    #[cfg_attr(feature = "openapi", schema(format = "email"))]
     pub email: String,
 }
 
 /// The body of `POST /v1/password-resets/{token}`.
 #[derive(Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(deny_unknown_fields)]
 pub struct NewPassword {
-    /// The new password (at least 10 characters).
+    /// The new password: at least 10 characters.
+    #[cfg_attr(
+        feature = "openapi",
+        schema(value_type = String, format = Password, write_only, min_length = 10, max_length = 256)
+    )]
     pub password: SecretString,
 }
 

@@ -27,11 +27,17 @@ const TOUCH_EVERY_SECONDS: i64 = 60;
 
 /// The body of `POST /v1/sessions`.
 #[derive(Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(deny_unknown_fields)]
 pub struct SignIn {
     /// The user's e-mail address.
+    #[cfg_attr(feature = "openapi", schema(format = "email"))]
     pub email: String,
     /// The user's password.
+    #[cfg_attr(
+        feature = "openapi",
+        schema(value_type = String, format = Password, write_only)
+    )]
     pub password: SecretString,
 }
 

@@ -19,45 +19,63 @@ use serde::Deserialize;
 
 /// The body of `POST /v1/users`: whom to invite.
 #[derive(Debug, Clone, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(deny_unknown_fields)]
 pub struct NewUser {
     /// The person's e-mail address (where the invitation goes; they sign in with it).
+    #[cfg_attr(feature = "openapi", schema(format = "email"))]
     pub email: String,
     /// What they may do.
     pub role: Role,
-    /// Their name (they may change it when accepting; default: the address's local part).
+    /// Their name. Default: the address's part before `@`; the person may change it when
+    /// accepting.
     #[serde(default)]
+    #[cfg_attr(feature = "openapi", schema(max_length = 100))]
     pub name: Option<String>,
     /// Language of their screens and e-mails (default Polish).
+    // As its type, `Option` would be a nullable `allOf` wrapper; `null` is refused.
     #[serde(default)]
+    #[cfg_attr(feature = "openapi", schema(value_type = Language))]
     pub language: Option<Language>,
 }
 
 /// The body of `PATCH /v1/users/{id}`: only the fields given change.
 #[derive(Debug, Clone, Default, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(deny_unknown_fields)]
 pub struct UserPatch {
     /// A new name.
     #[serde(default)]
+    #[cfg_attr(feature = "openapi", schema(nullable = false, max_length = 100))]
     pub name: Option<String>,
     /// A new role.
+    // As their types, these `Option`s would be `allOf` wrappers; `null` is refused.
     #[serde(default)]
+    #[cfg_attr(feature = "openapi", schema(value_type = Role))]
     pub role: Option<Role>,
     /// A new language.
     #[serde(default)]
+    #[cfg_attr(feature = "openapi", schema(value_type = Language))]
     pub language: Option<Language>,
     /// `false` deactivates (ends the user's sessions), `true` reactivates.
     #[serde(default)]
+    #[cfg_attr(feature = "openapi", schema(nullable = false))]
     pub active: Option<bool>,
 }
 
 /// The body of `POST /v1/invitations/{token}/accept`.
 #[derive(Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(deny_unknown_fields)]
 pub struct Acceptance {
     /// The name colleagues see.
+    #[cfg_attr(feature = "openapi", schema(min_length = 1, max_length = 100))]
     pub name: String,
-    /// The password to sign in with (at least 10 characters).
+    /// The password to sign in with: at least 10 characters.
+    #[cfg_attr(
+        feature = "openapi",
+        schema(value_type = String, format = Password, write_only, min_length = 10, max_length = 256)
+    )]
     pub password: SecretString,
 }
 

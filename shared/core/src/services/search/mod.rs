@@ -39,30 +39,51 @@ pub const NAME_ENTRIES_PER_WORD: u32 = 1000;
 
 /// The query of `GET /v1/search`.
 #[derive(Debug, Clone, Default, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::IntoParams))]
+#[cfg_attr(feature = "openapi", into_params(parameter_in = Query))]
 #[serde(deny_unknown_fields)]
 pub struct SearchQuery {
-    /// What was typed in the search box.
-    #[serde(default)]
+    /// What was typed: at least one letter or digit, no control characters.
+    // An absent `Option` is `None` without `serde(default)`, which would make utoipa call
+    // the parameter optional; `search` answers 422 without it.
+    #[cfg_attr(
+        feature = "openapi",
+        param(
+            required = true,
+            min_length = 1,
+            max_length = 200,
+            pattern = r"^[^\x00-\x1F\x7F-\x9F]+$"
+        )
+    )]
     pub q: Option<String>,
-    /// Most answers, 1–50 (default 20).
+    /// Most answers, 1 to 50 (default 20).
     #[serde(default)]
+    #[cfg_attr(feature = "openapi", param(minimum = 1, maximum = 50, default = 20))]
     pub limit: Option<u32>,
 }
 
 /// One ticket found, with what matched.
 #[derive(Debug, Clone, Serialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+// Only for the document: utoipa writes `additionalProperties: false` (an answer holds no
+// other field); serialization ignores it.
+#[serde(deny_unknown_fields)]
 pub struct SearchHit {
     /// The ticket.
     pub ticket: Ticket,
-    /// Which of its values matched, strongest first.
+    /// Which of the ticket's values matched, strongest first.
+    #[cfg_attr(feature = "openapi", schema(inline, min_items = 1))]
     pub matched: Vec<MatchField>,
 }
 
 /// The answer of a search.
 #[derive(Debug, Clone, Serialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+// Only for the document, as on `SearchHit`.
+#[serde(deny_unknown_fields)]
 pub struct SearchResults {
-    /// Tickets found: identifier matches first (exact before partial), then names, then
-    /// words (locally by FTS5's relevance, on AWS newest first).
+    /// Identifier matches first (exact before partial), then names, then words (locally by
+    /// FTS5's relevance, on AWS newest first).
     pub results: Vec<SearchHit>,
 }
 
