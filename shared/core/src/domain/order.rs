@@ -1,6 +1,8 @@
 //! Marketplace orders: the checkout forms read from Allegro's order journal, and the marketdesk
 //! orders made of the paid ones (issue 17).
 
+use super::erp::BuyerCard;
+use crate::domain::Actor;
 use crate::ids::{IntegrationId, TenantId};
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
@@ -20,8 +22,10 @@ pub struct OrderSettings {
     pub create_automatically: bool,
 }
 
-/// A checkout form's status on the marketplace.
+/// A checkout form's status on the marketplace: `bought`, `filled_in`, `ready_for_processing`
+/// (paid), `cancelled`, or `{"other": "<as sent>"}` for a status this version does not know.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(rename_all = "snake_case")]
 pub enum FormStatus {
     /// Bought, not filled in.
@@ -38,15 +42,19 @@ pub enum FormStatus {
 
 /// An amount as the marketplace wrote it.
 #[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct Money {
     /// Decimal text, e.g. `"24.99"`.
+    #[cfg_attr(feature = "openapi", schema(example = "24.99"))]
     pub amount: String,
     /// ISO 4217 code.
+    #[cfg_attr(feature = "openapi", schema(example = "PLN"))]
     pub currency: String,
 }
 
 /// A postal address.
 #[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct PostalAddress {
     /// Name of the person (delivery) or empty.
     pub name: String,
@@ -66,12 +74,14 @@ pub struct PostalAddress {
 
 /// The buyer of an order.
 #[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct OrderBuyer {
     /// Marketplace user id.
     pub id: String,
     /// Login.
     pub login: String,
-    /// Masked e-mail (never a matching key for an ERP).
+    /// Allegro's masked address: it reaches the buyer through Allegro and must not become an
+    /// ERP's matching key.
     pub email: Option<String>,
     /// First name.
     pub first_name: Option<String>,
@@ -85,6 +95,7 @@ pub struct OrderBuyer {
 
 /// Delivery of an order.
 #[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct OrderDelivery {
     /// Where to send it.
     pub address: Option<PostalAddress>,
@@ -98,17 +109,20 @@ pub struct OrderDelivery {
 
 /// Invoice data of an order.
 #[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct OrderInvoice {
     /// Whether the buyer wants an invoice.
     pub required: bool,
     /// Invoice address (with the company name when a company buys).
     pub address: Option<PostalAddress>,
-    /// Polish NIP (`ids[type=PL_NIP]`), if given.
+    /// Polish NIP from `invoice.address.company.ids` (type `PL_NIP`), never the deprecated
+    /// `taxId`; if given.
     pub nip: Option<String>,
 }
 
 /// One bought item.
 #[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct OrderLine {
     /// Offer id.
     pub offer_id: String,
@@ -117,6 +131,7 @@ pub struct OrderLine {
     /// The seller's own id of the offer.
     pub external_id: Option<String>,
     /// Units.
+    #[cfg_attr(feature = "openapi", schema(minimum = 0))]
     pub quantity: u64,
     /// Unit price paid.
     pub price: Option<Money>,
@@ -124,6 +139,7 @@ pub struct OrderLine {
 
 /// Payment of an order.
 #[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct OrderPayment {
     /// `ONLINE`, `CASH_ON_DELIVERY`, … as sent.
     pub payment_type: Option<String>,
@@ -135,12 +151,14 @@ pub struct OrderPayment {
 
 /// A checkout form as read from the marketplace (`GET /order/checkout-forms/{id}`).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct CheckoutFormData {
     /// Checkout form id.
     pub id: String,
     /// Revision tag (changes with every change).
     pub revision: Option<String>,
     /// Status.
+    #[cfg_attr(feature = "openapi", schema(inline))]
     pub status: FormStatus,
     /// Fulfillment status as sent (`NEW`, `SENT`, …).
     pub fulfillment_status: Option<String>,
@@ -188,6 +206,7 @@ impl StoredCheckoutForm {
 
 /// A marketdesk order's own status.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(rename_all = "snake_case")]
 pub enum OrderStatus {
     /// Paid, to be fulfilled.
@@ -198,34 +217,37 @@ pub enum OrderStatus {
 
 /// A marketdesk order (made of a paid checkout form).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct Order {
-    /// Order id: `ord-<integration>-<checkout form id>`, so one form makes one order.
+    /// `ord-<integration>-<checkout form id>`: one form, one order.
     pub id: String,
     /// The owning tenant.
+    #[cfg_attr(feature = "openapi", schema(value_type = String))]
     pub tenant_id: TenantId,
     /// The integration.
+    #[cfg_attr(feature = "openapi", schema(value_type = String))]
     pub integration_id: IntegrationId,
     /// The checkout form it was made of.
     pub checkout_form_id: String,
     /// Status.
     pub status: OrderStatus,
-    /// The marketplace's fulfillment status as last read.
+    /// The marketplace's fulfillment status as last read (`NEW`, `SENT`, …).
     pub fulfillment_status: Option<String>,
     /// The buyer's login.
     pub buyer_login: String,
     /// Total to pay.
     pub total: Option<Money>,
-    /// Created automatically (`None`) or by this agent or API key.
-    pub created_by: Option<crate::domain::Actor>,
+    /// The agent or API key that created it; `null`: created automatically.
+    pub created_by: Option<Actor>,
     /// When it was created.
     pub created_at: DateTime<Utc>,
     /// When it last changed.
     pub updated_at: DateTime<Utc>,
-    /// The buyer's card as of this order (CRM customer, company, NIP, addresses, type):
-    /// what the ERP gets when the integration sends cards. `None` for orders stored before
-    /// cards existed.
+    /// The buyer as a CRM customer card as of this order (matched by login, or created:
+    /// customer, company, NIP, addresses, type). The ERP gets it in `customer` as configured
+    /// instead; `null` there, and for orders stored before cards existed.
     #[serde(default)]
-    pub buyer_card: Option<super::erp::BuyerCard>,
+    pub buyer_card: Option<BuyerCard>,
 }
 
 impl Order {

@@ -127,7 +127,13 @@ fn rename_refs(value: &mut Value, renames: &[(&str, &str)]) {
 
 /// Adds what every operation shares (see the rules in `openapi/mod.rs`).
 fn decorate(operation: &mut Value) {
-    for parameter in operation["parameters"].as_array_mut().into_iter().flatten() {
+    // `get_mut`: indexing would add `"parameters": null` to an operation without any.
+    for parameter in operation
+        .get_mut("parameters")
+        .and_then(Value::as_array_mut)
+        .into_iter()
+        .flatten()
+    {
         match parameter["in"].as_str() {
             // An id in a path is checked by `ids::is_well_formed`: one schema says so.
             Some("path") if parameter["schema"] == json!({ "type": "string" }) => {
@@ -174,6 +180,20 @@ fn decorate(operation: &mut Value) {
             responses["500"] = error("Internal");
             responses["503"] = error("Unavailable");
             operation["security"] = json!([{ "apiKey": [] }, { "session": [] }]);
+        }
+    }
+}
+
+/// Gives properties that are a `$ref` (or a nullable `allOf` of one) their description:
+/// utoipa 4 drops a field's doc comment there, so the module names it once more, as
+/// `(schema, property, description)`.
+pub(crate) fn describe_refs(schemas: &mut Value, descriptions: &[(&str, &str, &str)]) {
+    for (schema, property, description) in descriptions {
+        if let Some(property) = schemas
+            .pointer_mut(&format!("/{schema}/properties/{property}"))
+            .and_then(Value::as_object_mut)
+        {
+            property.insert("description".to_owned(), json!(description));
         }
     }
 }
