@@ -146,14 +146,18 @@ fn decorate(operation: &mut Value) {
                 if let Some(fields) = schema.as_object_mut() {
                     fields.remove("nullable");
                 }
+                // The wrapper may also carry the `default`: keep what it says beside the part.
                 let only_part = match schema["allOf"].as_array().map(Vec::as_slice) {
-                    Some([part]) if schema.as_object().is_some_and(|s| s.len() == 1) => {
-                        Some(part.clone())
-                    }
+                    Some([part]) => Some(part.clone()),
                     _ => None,
                 };
-                if let Some(part) = only_part {
-                    *schema = part;
+                if let (Some(Value::Object(part)), Some(wrapper)) =
+                    (only_part, schema.as_object_mut())
+                {
+                    wrapper.remove("allOf");
+                    for (key, value) in part {
+                        wrapper.entry(key).or_insert(value);
+                    }
                 }
             }
             _ => {}
