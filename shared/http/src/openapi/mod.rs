@@ -35,7 +35,12 @@
 //!
 //! Pitfalls: utoipa 4 names a `$ref` by the type as written (`body = a::T` refers to `a.T`), so
 //! import the types; give every path a `tag` (else it is the handler's module path); a tagged
-//! enum becomes `oneOf` its variants (the tests' answer checker understands it).
+//! enum becomes `oneOf` its variants (the tests' answer checker understands it). utoipa 4 drops
+//! the doc comment of a field that is a `$ref` or an inlined type: [`generated::describe_refs`]
+//! puts it back. A `serde(flatten)` field becomes an `allOf` (a flattened tagged enum one whose
+//! fields the checker cannot see: `ProductChange`, `ErpFeedItem` stay `json!`). A map whose
+//! values have a pattern, or text with fixed values: `schema_with` a function in core under the
+//! feature (`product::prices_schema`). `tag` takes one tag: set a second on the path's `Value`.
 
 use serde_json::{json, Value};
 
