@@ -13,8 +13,10 @@ use serde::{Deserialize, Serialize};
 /// Days a deactivation notice stays in the log's default view.
 pub const DEACTIVATION_NOTICE_VISIBLE_DAYS: i64 = 30;
 
-/// What happened to the account.
+/// What happened to the account. `offer_renewal` and `stock_price_command` come with the
+/// catalogue; `other` is a kind written by a newer version.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(rename_all = "snake_case")]
 pub enum AccountEventKind {
     /// The account was authorized for the first time.
@@ -65,12 +67,15 @@ impl AccountEventKind {
 
 /// One entry of an account's event log.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct AccountEvent {
     /// The entry's id (time-ordered).
     pub id: String,
     /// The tenant owning the account.
+    #[cfg_attr(feature = "openapi", schema(value_type = String))]
     pub tenant_id: TenantId,
     /// The account (integration).
+    #[cfg_attr(feature = "openapi", schema(value_type = String))]
     pub integration_id: IntegrationId,
     /// When it happened.
     pub at: DateTime<Utc>,
@@ -81,6 +86,7 @@ pub struct AccountEvent {
     pub reason: Option<String>,
     /// Whether a notice about it went to the account's alert addresses.
     #[serde(default)]
+    #[cfg_attr(feature = "openapi", schema(required = true))]
     pub alerted: bool,
 }
 

@@ -6,8 +6,10 @@ use crate::ids::{IntegrationId, TenantId};
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 
-/// A checkout form's status on the marketplace.
+/// A checkout form's status on the marketplace: `bought`, `filled_in`, `ready_for_processing`
+/// (paid), `cancelled`, or `{"other": "<as sent>"}` for a status this version does not know.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(rename_all = "snake_case")]
 pub enum FormStatus {
     /// Bought, not filled in.
@@ -24,15 +26,19 @@ pub enum FormStatus {
 
 /// An amount as the marketplace wrote it.
 #[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct Money {
     /// Decimal text, e.g. `"24.99"`.
+    #[cfg_attr(feature = "openapi", schema(example = "24.99"))]
     pub amount: String,
     /// ISO 4217 code.
+    #[cfg_attr(feature = "openapi", schema(example = "PLN"))]
     pub currency: String,
 }
 
 /// A postal address.
 #[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct PostalAddress {
     /// Name of the person (delivery) or empty.
     pub name: String,
@@ -52,12 +58,14 @@ pub struct PostalAddress {
 
 /// The buyer of an order.
 #[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct OrderBuyer {
     /// Marketplace user id.
     pub id: String,
     /// Login.
     pub login: String,
-    /// Masked e-mail (never a matching key for an ERP).
+    /// Allegro's masked address: it reaches the buyer through Allegro and must not become an
+    /// ERP's matching key.
     pub email: Option<String>,
     /// First name.
     pub first_name: Option<String>,
@@ -71,6 +79,7 @@ pub struct OrderBuyer {
 
 /// Delivery of an order.
 #[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct OrderDelivery {
     /// Where to send it.
     pub address: Option<PostalAddress>,
@@ -84,17 +93,20 @@ pub struct OrderDelivery {
 
 /// Invoice data of an order.
 #[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct OrderInvoice {
     /// Whether the buyer wants an invoice.
     pub required: bool,
     /// Invoice address (with the company name when a company buys).
     pub address: Option<PostalAddress>,
-    /// Polish NIP (`ids[type=PL_NIP]`), if given.
+    /// Polish NIP from `invoice.address.company.ids` (type `PL_NIP`), never the deprecated
+    /// `taxId`; if given.
     pub nip: Option<String>,
 }
 
 /// One bought item.
 #[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct OrderLine {
     /// Offer id.
     pub offer_id: String,
@@ -103,6 +115,7 @@ pub struct OrderLine {
     /// The seller's own id of the offer.
     pub external_id: Option<String>,
     /// Units.
+    #[cfg_attr(feature = "openapi", schema(minimum = 0))]
     pub quantity: u64,
     /// Unit price paid.
     pub price: Option<Money>,
@@ -110,6 +123,7 @@ pub struct OrderLine {
 
 /// Payment of an order.
 #[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct OrderPayment {
     /// `ONLINE`, `CASH_ON_DELIVERY`, … as sent.
     pub payment_type: Option<String>,
@@ -121,12 +135,14 @@ pub struct OrderPayment {
 
 /// A checkout form as read from the marketplace (`GET /order/checkout-forms/{id}`).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct CheckoutFormData {
     /// Checkout form id.
     pub id: String,
     /// Revision tag (changes with every change).
     pub revision: Option<String>,
     /// Status.
+    #[cfg_attr(feature = "openapi", schema(inline))]
     pub status: FormStatus,
     /// Fulfillment status as sent (`NEW`, `SENT`, …).
     pub fulfillment_status: Option<String>,

@@ -11,8 +11,11 @@ use super::checkout_form::{CheckoutFormData, PostalAddress};
 use crate::ids::CustomerId;
 use serde::{Deserialize, Serialize};
 
-/// What an integration sends to the ERP with an order (`settings.erp.customers`).
+/// What goes to the ERP with an order (`settings.erp.customers`): `none` (the unspecified
+/// customer, the default), `all` (every buyer's card), `with_nip` (only cards with a NIP;
+/// others as the unspecified customer).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(rename_all = "snake_case")]
 pub enum ErpCustomers {
     /// No customer: the ERP books the order on an "unspecified customer".
@@ -35,8 +38,10 @@ pub struct ErpSettings {
     pub customers: ErpCustomers,
 }
 
-/// Where a customer is for the ERP's VAT treatment, from the country code.
+/// Where a customer is for the ERP's VAT treatment, from the invoice country (else the
+/// delivery country): Poland, another EU state, outside the EU.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(rename_all = "snake_case")]
 pub enum CustomerType {
     /// Poland.
@@ -109,10 +114,13 @@ pub fn pl_nip<'a>(
 
 /// What the CRM keeps of a buyer for the ERP, from their latest order.
 #[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct TradeDetails {
     /// Company name (invoice company, else the buyer's own company name).
     pub company_name: Option<String>,
-    /// Polish NIP, ten digits.
+    /// Polish NIP (ten digits, check digit verified) from `invoice.address.company.ids` type
+    /// `PL_NIP`; never the deprecated `taxId`.
+    #[cfg_attr(feature = "openapi", schema(pattern = "^[0-9]{10}$"))]
     pub nip: Option<String>,
     /// Where orders go.
     pub delivery_address: Option<PostalAddress>,
@@ -151,22 +159,27 @@ impl TradeDetails {
 
 /// A buyer's card as it goes to the ERP with one order.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct BuyerCard {
-    /// The CRM customer: the ERP's stable key for this buyer.
+    /// The CRM customer: the ERP's key for this buyer.
+    #[cfg_attr(feature = "openapi", schema(value_type = String))]
     pub customer_id: CustomerId,
     /// The buyer's marketplace login.
     pub login: String,
     /// Display name (person, or the company when no person's name is known).
     pub name: String,
-    /// Allegro's masked address for this order: contact only, never a matching key.
+    /// Allegro's masked address of this order: contact only; it differs between orders and
+    /// must never be a matching key.
     pub email: Option<String>,
     /// Company, NIP, addresses and type from this order.
     #[serde(flatten)]
     pub details: TradeDetails,
 }
 
-/// The customer an order goes to the ERP with.
+/// The customer an order goes to the ERP with: `{"kind": "card", …the buyer's card}` or
+/// `{"kind": "unspecified"}` (the ERP's unspecified customer).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(tag = "kind", rename_all = "snake_case")]
 pub enum ErpCustomer {
     /// The buyer's card.

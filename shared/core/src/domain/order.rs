@@ -2,6 +2,8 @@
 //! Allegro's order journal (issue 17).
 
 use super::checkout_form::Money;
+use super::erp::BuyerCard;
+use crate::domain::Actor;
 use crate::ids::{IntegrationId, TenantId};
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
@@ -29,6 +31,7 @@ pub struct OrderSettings {
 
 /// A marketdesk order's own status.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(rename_all = "snake_case")]
 pub enum OrderStatus {
     /// Paid, to be fulfilled.
@@ -39,34 +42,37 @@ pub enum OrderStatus {
 
 /// A marketdesk order (made of a paid checkout form).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct Order {
-    /// Order id: `ord-<integration>-<checkout form id>`, so one form makes one order.
+    /// `ord-<integration>-<checkout form id>`: one form, one order.
     pub id: String,
     /// The owning tenant.
+    #[cfg_attr(feature = "openapi", schema(value_type = String))]
     pub tenant_id: TenantId,
     /// The integration.
+    #[cfg_attr(feature = "openapi", schema(value_type = String))]
     pub integration_id: IntegrationId,
     /// The checkout form it was made of.
     pub checkout_form_id: String,
     /// Status.
     pub status: OrderStatus,
-    /// The marketplace's fulfillment status as last read.
+    /// The marketplace's fulfillment status as last read (`NEW`, `SENT`, …).
     pub fulfillment_status: Option<String>,
     /// The buyer's login.
     pub buyer_login: String,
     /// Total to pay.
     pub total: Option<Money>,
-    /// Created automatically (`None`) or by this agent or API key.
-    pub created_by: Option<crate::domain::Actor>,
+    /// The agent or API key that created it; `null`: created automatically.
+    pub created_by: Option<Actor>,
     /// When it was created.
     pub created_at: DateTime<Utc>,
     /// When it last changed.
     pub updated_at: DateTime<Utc>,
-    /// The buyer's card as of this order (CRM customer, company, NIP, addresses, type):
-    /// what the ERP gets when the integration sends cards. `None` for orders stored before
-    /// cards existed.
+    /// The buyer as a CRM customer card as of this order (matched by login, or created:
+    /// customer, company, NIP, addresses, type). The ERP gets it in `customer` as configured
+    /// instead; `null` there, and for orders stored before cards existed.
     #[serde(default)]
-    pub buyer_card: Option<super::erp::BuyerCard>,
+    pub buyer_card: Option<BuyerCard>,
 }
 
 impl Order {

@@ -11,8 +11,9 @@ use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 
 /// The fulfillment statuses a seller may set (Allegro's `CheckoutFormFulfillmentStatus`
-/// without `RETURNED`, which only Allegro sets).
+/// without `RETURNED`, set by Allegro only).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(rename_all = "SCREAMING_SNAKE_CASE")]
 pub enum FulfillmentStatus {
     /// New, not yet handled.
@@ -96,6 +97,7 @@ pub enum OrderUpdateKind {
 
 /// Where an update stands.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(rename_all = "snake_case")]
 pub enum OrderUpdateState {
     /// Queued or retrying.
@@ -110,20 +112,24 @@ pub enum OrderUpdateState {
 
 /// One update of an order on the marketplace (an outbox entry).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct OrderUpdate {
     /// Update id (time-ordered: a later update has a greater id).
     pub id: String,
     /// The owning tenant.
+    #[cfg_attr(feature = "openapi", schema(value_type = String))]
     pub tenant_id: TenantId,
     /// The order.
     pub order_id: String,
     /// The integration the order came through.
+    #[cfg_attr(feature = "openapi", schema(value_type = String))]
     pub integration_id: IntegrationId,
     /// The checkout form on the marketplace.
     pub checkout_form_id: String,
     /// What is sent.
     pub kind: OrderUpdateKind,
     /// Where it stands.
+    #[cfg_attr(feature = "openapi", schema(inline))]
     pub state: OrderUpdateState,
     /// Attempts made.
     pub attempts: u32,

@@ -12,6 +12,7 @@ pub const DEFAULT_CURRENCY: &str = "PLN";
 
 /// How the stock of a product is counted (Allegro's `stock.unit`).
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(rename_all = "snake_case")]
 pub enum StockUnit {
     /// Pieces.
@@ -25,24 +26,33 @@ pub enum StockUnit {
 
 /// One product of the tenant's catalogue.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct Product {
     /// The seller's stock-keeping unit: the product's id, as their ERP names it.
     pub sku: String,
     /// The product's name.
     pub name: String,
-    /// The GTIN (EAN-8, UPC-A, EAN-13 or GTIN-14) offers are linked by, digits only.
+    /// The GTIN (EAN-8, UPC-A, EAN-13 or GTIN-14) offers are linked by, digits only, with a
+    /// valid check digit; one product per EAN.
     #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(
+        feature = "openapi",
+        schema(nullable = false, pattern = "^[0-9]{8,14}$")
+    )]
     pub ean: Option<String>,
     /// Units in stock.
     pub stock: u32,
     /// How the stock is counted.
     #[serde(default)]
+    #[cfg_attr(feature = "openapi", schema(required = true, inline))]
     pub unit: StockUnit,
     /// Gross prices by price list name, as decimal text with two places (`"49.99"`).
     #[serde(default)]
+    #[cfg_attr(feature = "openapi", schema(required = true, schema_with = prices_schema))]
     pub prices: BTreeMap<String, String>,
     /// A picture of the product.
     #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(feature = "openapi", schema(nullable = false))]
     pub image_url: Option<String>,
     /// When it entered the catalogue.
     pub created_at: DateTime<Utc>,
@@ -50,12 +60,32 @@ pub struct Product {
     pub updated_at: DateTime<Utc>,
 }
 
+/// The schema of [`Product::prices`] (a map whose values have a pattern, which utoipa's
+/// attributes cannot say).
+#[cfg(feature = "openapi")]
+fn prices_schema() -> utoipa::openapi::Object {
+    use utoipa::openapi::{ObjectBuilder, SchemaType};
+    ObjectBuilder::new()
+        .schema_type(SchemaType::Object)
+        .description(Some(
+            "Gross prices by price list name, as decimal text with two places.",
+        ))
+        .additional_properties(Some(
+            ObjectBuilder::new()
+                .schema_type(SchemaType::String)
+                .pattern(Some("^[0-9]+\\.[0-9]{2}$")),
+        ))
+        .build()
+}
+
 /// A named price list of the tenant.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct PriceList {
     /// Its name, unique in the tenant (`Default` always exists).
     pub name: String,
     /// ISO 4217 currency of its prices.
+    #[cfg_attr(feature = "openapi", schema(pattern = "^[A-Z]{3}$"))]
     pub currency: String,
 }
 

@@ -228,25 +228,35 @@ async fn send_blocked_notice(ports: &Ports, integration: &Integration, reason: &
 
 /// The query of `GET /v1/integrations/{id}/events`.
 #[derive(Debug, Clone, Default, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::IntoParams))]
+#[cfg_attr(feature = "openapi", into_params(parameter_in = Query))]
 #[serde(deny_unknown_fields)]
 pub struct EventsQuery {
-    /// `true`: also deactivation notices older than 30 days.
+    /// `true`: also the deactivation notices (`disconnected`, `blocked`) older than 30 days,
+    /// which the default view leaves out (they are kept).
     #[serde(default)]
     pub all: Option<bool>,
-    /// Where to continue (from `next_cursor`).
+    /// Where to continue: the `next_cursor` of the previous page.
     #[serde(default)]
+    #[cfg_attr(
+        feature = "openapi",
+        param(min_length = 1, pattern = "^[A-Za-z0-9_-]+$")
+    )]
     pub cursor: Option<String>,
-    /// Page size, 1–100 (default 25).
+    /// Page size, 1 to 100 (default 25).
     #[serde(default)]
+    #[cfg_attr(feature = "openapi", param(minimum = 1, maximum = 100, default = 25))]
     pub limit: Option<u32>,
 }
 
 /// One page of an account's event log.
 #[derive(Debug, Clone, Serialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct EventsPage {
     /// The entries, newest first.
     pub events: Vec<AccountEvent>,
     /// Pass as `cursor` for the next page; `null` at the end.
+    #[cfg_attr(feature = "openapi", schema(required = true))]
     pub next_cursor: Option<String>,
 }
 

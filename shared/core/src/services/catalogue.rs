@@ -32,11 +32,13 @@ const ATTEMPTS: usize = 5;
 /// One product of a bulk write: `sku` names it; what is absent stays as stored (a new product
 /// needs a `name`); `null` clears the EAN or the image.
 #[derive(Debug, Clone, Default, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(deny_unknown_fields)]
 pub struct ProductUpsert {
     /// The product's SKU.
+    #[cfg_attr(feature = "openapi", schema(min_length = 1, max_length = 64))]
     pub sku: String,
-    /// New name.
+    /// New name; required for a new product.
     #[serde(default)]
     pub name: Option<String>,
     /// New EAN; `null` removes it.
@@ -47,36 +49,44 @@ pub struct ProductUpsert {
     pub stock: Option<u32>,
     /// New stock unit.
     #[serde(default)]
+    #[cfg_attr(feature = "openapi", schema(inline))]
     pub unit: Option<StockUnit>,
-    /// New prices by price list; lists not named keep their price.
+    /// New prices by price list; lists not named keep their price. A decimal comma is read as
+    /// a point.
     #[serde(default)]
     pub prices: Option<BTreeMap<String, String>>,
-    /// New image URL; `null` removes it.
+    /// New image URL, http(s); `null` removes it.
     #[serde(default, deserialize_with = "nullable")]
     pub image_url: Option<Option<String>>,
 }
 
 /// The body of `PUT /v1/products`.
 #[derive(Debug, Clone, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(deny_unknown_fields)]
 pub struct BulkUpsert {
-    /// 1 to [`MAX_ROWS`] products.
+    /// 1 to [`MAX_ROWS`] (1000) products.
+    #[cfg_attr(feature = "openapi", schema(min_items = 1, max_items = 1000))]
     pub products: Vec<ProductUpsert>,
 }
 
 /// A row refused by a bulk write or an import; it changed nothing.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct RejectedRow {
     /// Position in `products` (from 0), or the CSV line (from 1, the header being line 1).
     pub row: usize,
     /// The row's SKU as given, if any.
     #[serde(skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(feature = "openapi", schema(nullable = false))]
     pub sku: Option<String>,
     /// Machine-readable reason: `validation_failed`, `duplicate_sku`, `ean_taken`,
-    /// `unknown_price_list`, `name_required`, `conflict`.
+    /// `unknown_price_list`, `name_required`, `conflict`, `unavailable`.
+    #[cfg_attr(feature = "openapi", schema(schema_with = rejection_codes_schema))]
     pub code: &'static str,
     /// The field at fault (`ean`, `prices.B2B`), if one is.
     #[serde(skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(feature = "openapi", schema(nullable = false))]
     pub field: Option<String>,
     /// What is wrong, in words a person can act on.
     pub message: String,
@@ -84,6 +94,7 @@ pub struct RejectedRow {
 
 /// What a bulk write or an import did.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct UpsertReport {
     /// Products created.
     pub created: usize,
@@ -97,17 +108,25 @@ pub struct UpsertReport {
 
 /// The query of `GET /v1/products`.
 #[derive(Debug, Clone, Default, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::IntoParams))]
+#[cfg_attr(feature = "openapi", into_params(parameter_in = Query))]
 #[serde(deny_unknown_fields)]
 pub struct ProductQuery {
-    /// An EAN (exact), a SKU (exact or its beginning) or words of the name (all of them, any
-    /// case).
+    /// An EAN (exact), a SKU (exact or its beginning) or words of the name (every word, any
+    /// case). Searches by words are applied while paging: a page may be short and still have
+    /// a `next_cursor`.
     #[serde(default)]
     pub q: Option<String>,
-    /// Where the list continues.
+    /// Where the list continues: the previous page's `next_cursor`.
     #[serde(default)]
+    #[cfg_attr(
+        feature = "openapi",
+        param(min_length = 1, pattern = "^[A-Za-z0-9_-]+$")
+    )]
     pub cursor: Option<String>,
     /// Page size (1–100, default 25).
     #[serde(default)]
+    #[cfg_attr(feature = "openapi", param(minimum = 1, maximum = 100, default = 25))]
     pub limit: Option<u32>,
 }
 
@@ -132,38 +151,63 @@ pub struct ChangeQuery {
 
 /// One page of products.
 #[derive(Debug, Clone, Serialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct ProductPage {
     /// By SKU.
     pub products: Vec<Product>,
     /// Where the list continues; `None` at its end.
+    #[cfg_attr(feature = "openapi", schema(required = true))]
     pub next_cursor: Option<String>,
 }
 
 /// One page of a product's changes.
 #[derive(Debug, Clone, Serialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct ChangePage {
     /// Newest first.
     pub changes: Vec<ProductChange>,
     /// Where the list continues; `None` at its end.
+    #[cfg_attr(feature = "openapi", schema(required = true))]
     pub next_cursor: Option<String>,
 }
 
 /// The body of `POST /v1/price-lists`.
 #[derive(Debug, Clone, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(deny_unknown_fields)]
 pub struct NewPriceList {
-    /// Its name.
+    /// Its name: no `#` or `:`.
+    #[cfg_attr(feature = "openapi", schema(min_length = 1, max_length = 40))]
     pub name: String,
-    /// ISO 4217 currency (default `PLN`).
+    /// ISO 4217 code (default `PLN`).
     #[serde(default)]
     pub currency: Option<String>,
 }
 
 /// The tenant's price lists.
 #[derive(Debug, Clone, Serialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct PriceLists {
     /// `Default` first, then by name.
     pub price_lists: Vec<PriceList>,
+}
+
+/// The schema of [`RejectedRow::code`]: the codes a refused row gives.
+#[cfg(feature = "openapi")]
+fn rejection_codes_schema() -> utoipa::openapi::Object {
+    use utoipa::openapi::{ObjectBuilder, SchemaType};
+    ObjectBuilder::new()
+        .schema_type(SchemaType::String)
+        .enum_values(Some([
+            "validation_failed",
+            "duplicate_sku",
+            "ean_taken",
+            "unknown_price_list",
+            "name_required",
+            "conflict",
+            "unavailable",
+        ]))
+        .build()
 }
 
 /// A refused row.

@@ -27,6 +27,7 @@ const PAGE: u32 = 100;
 
 /// The file format.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(rename_all = "snake_case")]
 pub enum ExportFormat {
     /// `;`-separated values, one customer a row.
@@ -38,12 +39,16 @@ pub enum ExportFormat {
 
 /// The query of `GET /v1/customers/export`.
 #[derive(Debug, Clone, Default, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::IntoParams))]
+#[cfg_attr(feature = "openapi", into_params(parameter_in = Query))]
 #[serde(deny_unknown_fields)]
 pub struct ExportQuery {
     /// `csv` (default) or `xml`.
     #[serde(default)]
+    #[cfg_attr(feature = "openapi", param(inline, default = "csv"))]
     pub format: ExportFormat,
-    /// Comma-separated customer ids (instead of a filter).
+    /// Comma-separated customer ids (1 to 1000; an unknown one is refused naming it); not
+    /// with a filter.
     #[serde(default)]
     pub ids: Option<String>,
     /// A custom field's name (with `value`), as in the customer list.

@@ -116,6 +116,7 @@ async fn record_trade(ports: &Ports, tenant: &TenantId, id: &CustomerId, details
 /// An order as the ERP gets it: without the agents' `buyer_card`, with the customer as
 /// configured beside it.
 #[derive(Debug, Clone, Serialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct ErpOrder {
     /// The order (its `buyer_card` left out: see `customer`).
     pub order: Order,
@@ -152,13 +153,17 @@ pub async fn announce_created(ports: &Ports, integration: &Integration, order: &
 
 /// The query of `GET /v1/erp/orders`.
 #[derive(Debug, Clone, Default, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::IntoParams))]
+#[cfg_attr(feature = "openapi", into_params(parameter_in = Query))]
 #[serde(deny_unknown_fields)]
 pub struct FeedQuery {
-    /// `next_since` of the previous page; absent: from the first order.
+    /// The `next_since` of the previous page; absent: from the first order.
     #[serde(default)]
+    #[cfg_attr(feature = "openapi", param(pattern = "^[0-9]*$"))]
     pub since: Option<String>,
-    /// Page size, 1–1000 (default 100).
+    /// Page size, 1 to 1000 (default 100).
     #[serde(default)]
+    #[cfg_attr(feature = "openapi", param(minimum = 1, maximum = 1000, default = 100))]
     pub limit: Option<u32>,
 }
 
@@ -174,12 +179,13 @@ pub struct FeedItem {
 
 /// One page of the feed.
 #[derive(Debug, Clone, Serialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct FeedPage {
     /// Orders in the order they were stored or changed (an order changed later comes again).
     pub orders: Vec<FeedItem>,
-    /// Pass as `since` for the next page (the same value when nothing new came).
+    /// Pass as `since` next time (unchanged when nothing new came).
     pub next_since: String,
-    /// Whether more entries may follow at once (the page was full).
+    /// The page was full: ask again at once.
     pub has_more: bool,
 }
 

@@ -8,6 +8,7 @@ use super::request::{cursor_error, RequestError};
 use super::{audit, orders as journal};
 use crate::domain::checkout_form::{CheckoutFormData, FormStatus, StoredCheckoutForm};
 use crate::domain::order::{Order, OrderStatus};
+use crate::domain::order_update::OrderUpdate;
 use crate::domain::{Marketplace, Subject, SubjectKind};
 use crate::ids::IntegrationId;
 use crate::ports::Ports;
@@ -24,9 +25,11 @@ const ATTEMPTS: usize = 5;
 
 /// The query of `GET /v1/orders`.
 #[derive(Debug, Clone, Default, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::IntoParams))]
+#[cfg_attr(feature = "openapi", into_params(parameter_in = Query))]
 #[serde(deny_unknown_fields)]
 pub struct OrderQuery {
-    /// Only orders of this integration.
+    /// Only orders of this integration (id).
     #[serde(default)]
     pub integration: Option<String>,
     /// Only orders in this status.
@@ -35,20 +38,26 @@ pub struct OrderQuery {
     /// Only orders of this buyer login (any case).
     #[serde(default)]
     pub buyer: Option<String>,
-    /// Only orders whose buyer's customer card is this CRM customer (id).
+    /// Only orders whose buyer's customer card is this CRM customer (id); orders stored before
+    /// customer cards have none.
     #[serde(default)]
     pub customer: Option<String>,
     /// Only orders created at or after this time.
     #[serde(default)]
     pub created_from: Option<DateTime<Utc>>,
-    /// Only orders created at or before this time.
+    /// Only orders created at or before this time (not before `created_from`).
     #[serde(default)]
     pub created_to: Option<DateTime<Utc>>,
-    /// Where to continue.
+    /// Where to continue: the `next_cursor` of the previous page.
     #[serde(default)]
+    #[cfg_attr(
+        feature = "openapi",
+        param(min_length = 1, pattern = "^[A-Za-z0-9_-]+$")
+    )]
     pub cursor: Option<String>,
-    /// Page size.
+    /// Page size, 1 to 100 (default 25).
     #[serde(default)]
+    #[cfg_attr(feature = "openapi", param(minimum = 1, maximum = 100, default = 25))]
     pub limit: Option<u32>,
 }
 
@@ -91,30 +100,36 @@ pub async fn of_ticket(
 
 /// One page of orders, newest first.
 #[derive(Debug, Clone, Serialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct OrderPage {
     /// The orders.
     pub orders: Vec<Order>,
     /// Where the next page starts (`None`: the end).
+    #[cfg_attr(feature = "openapi", schema(required = true))]
     pub next_cursor: Option<String>,
 }
 
 /// An order with the checkout form it was made of.
 #[derive(Debug, Clone, Serialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct OrderDetail {
     /// The order.
     pub order: Order,
     /// The form as last read: buyer, delivery, invoice (with the NIP), lines, payment,
     /// status, fulfillment status; `None` if it was never stored.
+    #[cfg_attr(feature = "openapi", schema(required = true))]
     pub checkout_form: Option<CheckoutFormData>,
-    /// What marketdesk sent or is sending to the marketplace about it (fulfillment statuses,
-    /// invoices), newest first: state, when sent, the last error.
-    pub updates: Vec<crate::domain::order_update::OrderUpdate>,
+    /// Fulfillment statuses and invoices sent or being sent to the marketplace, newest first:
+    /// state, when sent, the last error.
+    pub updates: Vec<OrderUpdate>,
 }
 
 /// A paid checkout form waiting for an agent.
 #[derive(Debug, Clone, Serialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct PaidForm {
     /// The integration it was read through.
+    #[cfg_attr(feature = "openapi", schema(value_type = String))]
     pub integration_id: IntegrationId,
     /// When marketdesk read it.
     pub read_at: DateTime<Utc>,
@@ -124,32 +139,43 @@ pub struct PaidForm {
 
 /// One page of paid forms, oldest first.
 #[derive(Debug, Clone, Serialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct PaidFormPage {
     /// The forms.
     pub forms: Vec<PaidForm>,
     /// Where the next page starts (`None`: the end).
+    #[cfg_attr(feature = "openapi", schema(required = true))]
     pub next_cursor: Option<String>,
 }
 
 /// The query of `GET /v1/orders/paid-forms`.
 #[derive(Debug, Clone, Default, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::IntoParams))]
+#[cfg_attr(feature = "openapi", into_params(parameter_in = Query))]
 #[serde(deny_unknown_fields)]
 pub struct PaidFormQuery {
-    /// Where to continue.
+    /// Where to continue: the `next_cursor` of the previous page.
     #[serde(default)]
+    #[cfg_attr(
+        feature = "openapi",
+        param(min_length = 1, pattern = "^[A-Za-z0-9_-]+$")
+    )]
     pub cursor: Option<String>,
-    /// Page size.
+    /// Page size, 1 to 100 (default 25).
     #[serde(default)]
+    #[cfg_attr(feature = "openapi", param(minimum = 1, maximum = 100, default = 25))]
     pub limit: Option<u32>,
 }
 
 /// The body of `POST /v1/orders`.
 #[derive(Debug, Clone, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(deny_unknown_fields)]
 pub struct NewOrder {
-    /// The paid checkout form to make an order of.
+    /// A paid checkout form from `/v1/orders/paid-forms`, to make an order of.
+    #[cfg_attr(feature = "openapi", schema(min_length = 1))]
     pub checkout_form_id: String,
-    /// The integration it was read through (needed only when several accounts could hold it).
+    /// The integration that read it (needed only when several accounts could have).
     #[serde(default)]
     pub integration_id: Option<String>,
 }

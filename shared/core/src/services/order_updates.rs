@@ -51,9 +51,11 @@ const ATTEMPTS: usize = 5;
 
 /// The body of `PUT /v1/orders/{id}/fulfillment`.
 #[derive(Debug, Clone, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(deny_unknown_fields)]
 pub struct FulfillmentRequest {
-    /// Allegro's status name (`PROCESSING`, `SENT`, …; not `RETURNED`).
+    /// The status to set: Allegro's status name (`PROCESSING`, `SENT`, …; not `RETURNED`).
+    #[cfg_attr(feature = "openapi", schema(value_type = FulfillmentStatus, inline))]
     pub status: String,
 }
 
@@ -81,18 +83,33 @@ impl std::fmt::Debug for InvoiceFile {
     }
 }
 
+/// The schema of [`NewInvoice::content_type`]: the one media type accepted.
+#[cfg(feature = "openapi")]
+fn pdf_media_type_schema() -> utoipa::openapi::Object {
+    use utoipa::openapi::{ObjectBuilder, SchemaType};
+    ObjectBuilder::new()
+        .schema_type(SchemaType::String)
+        .enum_values(Some(["application/pdf"]))
+        .build()
+}
+
 /// The body of `POST /v1/orders/{id}/invoices`.
 #[derive(Clone, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(deny_unknown_fields)]
 pub struct NewInvoice {
-    /// File name, e.g. `FV-1-2026.pdf`.
+    /// File name without a path (Allegro shows it), e.g. `FV-1-2026.pdf`.
+    #[cfg_attr(feature = "openapi", schema(min_length = 1, max_length = 200))]
     pub filename: String,
     /// Must be `application/pdf`.
+    #[cfg_attr(feature = "openapi", schema(schema_with = pdf_media_type_schema))]
     pub content_type: String,
-    /// The PDF, base64 (standard alphabet, padded).
+    /// The PDF (starting with `%PDF-`), base64 (standard alphabet, padded), at most 3 MB
+    /// decoded.
     pub data_base64: String,
     /// The invoice number, if any.
     #[serde(default)]
+    #[cfg_attr(feature = "openapi", schema(max_length = 100))]
     pub invoice_number: Option<String>,
 }
 

@@ -144,14 +144,18 @@ fn decorate(operation: &mut Value) {
                 if let Some(fields) = schema.as_object_mut() {
                     fields.remove("nullable");
                 }
+                // The wrapper may also carry the `default`: keep what it says beside the part.
                 let only_part = match schema["allOf"].as_array().map(Vec::as_slice) {
-                    Some([part]) if schema.as_object().is_some_and(|s| s.len() == 1) => {
-                        Some(part.clone())
-                    }
+                    Some([part]) => Some(part.clone()),
                     _ => None,
                 };
-                if let Some(part) = only_part {
-                    *schema = part;
+                if let (Some(Value::Object(part)), Some(wrapper)) =
+                    (only_part, schema.as_object_mut())
+                {
+                    wrapper.remove("allOf");
+                    for (key, value) in part {
+                        wrapper.entry(key).or_insert(value);
+                    }
                 }
             }
             _ => {}
@@ -178,6 +182,20 @@ fn decorate(operation: &mut Value) {
             responses["500"] = error("Internal");
             responses["503"] = error("Unavailable");
             operation["security"] = json!([{ "apiKey": [] }, { "session": [] }]);
+        }
+    }
+}
+
+/// Gives properties that are a `$ref` (or a nullable `allOf` of one) their description:
+/// utoipa 4 drops a field's doc comment there, so the module names it once more, as
+/// `(schema, property, description)`.
+pub(crate) fn describe_refs(schemas: &mut Value, descriptions: &[(&str, &str, &str)]) {
+    for (schema, property, description) in descriptions {
+        if let Some(property) = schemas
+            .pointer_mut(&format!("/{schema}/properties/{property}"))
+            .and_then(Value::as_object_mut)
+        {
+            property.insert("description".to_owned(), json!(description));
         }
     }
 }

@@ -43,6 +43,11 @@
 //! `Vec<u8>` is a binary string (`value_type = Vec<u32>` for numbers); `body = T` only names
 //! `T` (nothing checks it exists: list it in `components`). `serde(deny_unknown_fields)`
 //! gives `additionalProperties: false`; answers that need it get it in their module.
+//! utoipa 4 drops the doc comment of a field that is a `$ref` or an inlined type: [`generated::describe_refs`]
+//! puts it back. A `serde(flatten)` field becomes an `allOf` (a flattened tagged enum one whose
+//! fields the checker cannot see: `ProductChange`, `ErpFeedItem` stay `json!`). A map whose
+//! values have a pattern, or text with fixed values: `schema_with` a function in core under the
+//! feature (`product::prices_schema`). `tag` takes one tag: set a second on the path's `Value`.
 
 use serde_json::{json, Value};
 

@@ -4,6 +4,7 @@
 use super::Routes;
 use crate::auth::Authenticated;
 use crate::extract::QueryParams;
+use crate::openapi::generated::ValidationFailed;
 use crate::{ApiError, AppState};
 use axum::extract::State;
 use axum::http::{header, HeaderValue};
@@ -19,6 +20,18 @@ pub(crate) fn routes(routes: Routes) -> Routes {
         .get("/v1/customers/export", export)
 }
 
+/// The order feed for the seller's ERP: every order write (creation, cancellation, fulfillment status) in the order it was stored, each with its customer as the integration's `settings.erp.customers` sends it (`none`: the unspecified customer). Pass `next_since` as `since` to continue; the feed pages without gaps or repeats while orders are stored concurrently (a per-tenant sequence written in the order's own transaction). At least once: an order changed again comes again with a higher `seq`; the ERP keys on `order.id` and `customer.customer_id`, never on the masked e-mail.
+#[utoipa::path(
+    get,
+    path = "/v1/erp/orders",
+    operation_id = "erpOrderFeed",
+    tag = "erp",
+    params(FeedQuery),
+    responses(
+        (status = 200, description = "One page.", body = FeedPage),
+        (status = 422, response = ValidationFailed),
+    )
+)]
 async fn feed(
     State(state): State<AppState>,
     Authenticated(caller): Authenticated,
@@ -29,6 +42,23 @@ async fn feed(
     ))
 }
 
+/// CRM customers as a file for an ERP: everyone (no parameter), the customer list's filter (`field` and `value`, `email`, or `name`), or chosen `ids`. CSV: UTF-8 with a byte-order mark, `;`-separated, CRLF, cells quoted when they hold `;`, `,`, `"` or a line break (quotes doubled), and a leading `'` on cells a spreadsheet would run as a formula. XML: `<customers><customer id="…">` with the name, company, NIP, customer type, e-mails, phone, custom fields and both addresses. At most 10 000 customers (`export_too_large`).
+#[utoipa::path(
+    get,
+    path = "/v1/customers/export",
+    operation_id = "exportCustomers",
+    tag = "customers",
+    params(ExportQuery),
+    responses(
+        (
+            status = 200,
+            description = "The file (`text/csv` or `application/xml`, UTF-8).",
+            content(("text/csv" = String), ("application/xml" = String)),
+            headers(("Content-Disposition" = String, description = "`attachment; filename=\"customers.csv\"` (or `.xml`).")),
+        ),
+        (status = 422, response = ValidationFailed),
+    )
+)]
 async fn export(
     State(state): State<AppState>,
     Authenticated(caller): Authenticated,

@@ -5,6 +5,7 @@
 use super::Routes;
 use crate::auth::Authenticated;
 use crate::extract::{JsonBody, PathId};
+use crate::openapi::generated::{NotFound, Unavailable};
 use crate::{ApiError, AppState};
 use axum::extract::State;
 use axum::http::StatusCode;
@@ -19,6 +20,21 @@ pub(crate) fn routes(routes: Routes) -> Routes {
         .post("/v1/orders/{id}/invoices", attach_invoice)
 }
 
+/// Sets the order's fulfillment status on Allegro (`PUT /order/checkout-forms/{id}/fulfillment` with the checkout form's revision), after which Allegro notifies the buyer; marketdesk never e-mails buyers about shipping. Queued: the answer is the update as stored (`pending`); the order's `updates` show when it was sent or why it failed. Temporary failures (429, 5xx) are retried with back-off; a newer status set meanwhile supersedes an older one not yet sent. Recorded in the audit log as `order.fulfillment_set`.
+#[utoipa::path(
+    put,
+    path = "/v1/orders/{id}/fulfillment",
+    operation_id = "setOrderFulfillment",
+    tag = "orders",
+    params(("id" = String, Path, description = "The order's id.")),
+    request_body = FulfillmentRequest,
+    responses(
+        (status = 202, description = "Queued.", body = OrderUpdate),
+        (status = 404, response = NotFound),
+        (status = 409, description = "Not possible for this order (code `order_cancelled`: the order was cancelled on the marketplace; `invoice_exists`: an invoice was sent or is being sent; `account_deleted`; `not_supported`: not an Allegro order).", body = Error),
+        (status = 503, response = Unavailable),
+    )
+)]
 async fn set_fulfillment(
     State(state): State<AppState>,
     Authenticated(caller): Authenticated,
@@ -29,6 +45,21 @@ async fn set_fulfillment(
     Ok((StatusCode::ACCEPTED, Json(update)))
 }
 
+/// Attaches an invoice (a PDF of at most 3 MB) to the order and uploads it to Allegro (`POST /order/checkout-forms/{id}/invoices`, then `PUT …/invoices/{invoiceId}/file`), which puts it in the buyer's account and notifies the buyer; marketdesk never e-mails invoices. Queued like a fulfillment status. A wrong type, an empty, too large or non-PDF file is refused (422, `field` `content_type`, `file`, `filename`, `data_base64` or `invoice_number`) and nothing is stored. Recorded in the audit log as `order.invoice_attached`.
+#[utoipa::path(
+    post,
+    path = "/v1/orders/{id}/invoices",
+    operation_id = "attachOrderInvoice",
+    tag = "orders",
+    params(("id" = String, Path, description = "The order's id.")),
+    request_body = NewInvoice,
+    responses(
+        (status = 202, description = "Stored and queued.", body = OrderUpdate),
+        (status = 404, response = NotFound),
+        (status = 409, description = "Not possible for this order (code `order_cancelled`: the order was cancelled on the marketplace; `invoice_exists`: an invoice was sent or is being sent; `account_deleted`; `not_supported`: not an Allegro order).", body = Error),
+        (status = 503, response = Unavailable),
+    )
+)]
 async fn attach_invoice(
     State(state): State<AppState>,
     Authenticated(caller): Authenticated,
