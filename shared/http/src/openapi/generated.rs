@@ -127,7 +127,11 @@ fn rename_refs(value: &mut Value, renames: &[(&str, &str)]) {
 
 /// Adds what every operation shares (see the rules in `openapi/mod.rs`).
 fn decorate(operation: &mut Value) {
-    for parameter in operation["parameters"].as_array_mut().into_iter().flatten() {
+    // `get_mut`, not `operation["parameters"]`: indexing would add `"parameters": null`.
+    let parameters = operation
+        .get_mut("parameters")
+        .and_then(Value::as_array_mut);
+    for parameter in parameters.into_iter().flatten() {
         match parameter["in"].as_str() {
             // An id in a path is checked by `ids::is_well_formed`: one schema says so.
             Some("path") if parameter["schema"] == json!({ "type": "string" }) => {
