@@ -46,6 +46,8 @@ pub use ticket::{
     Ticket, TicketPanel, TicketStatus,
 };
 pub use user::{Language, User};
+#[cfg(feature = "openapi")]
+pub use webhook::SubscribableEvent;
 pub use webhook::{DeliveryAttempt, DeliveryState, EventType, Webhook, WebhookDelivery};
 pub use workflow::{
     ManualStatus, Priority, SlaClock, SlaSettings, SlaTarget, Snooze, TicketWorkflow, View,
