@@ -62,7 +62,7 @@ impl Subject {
     }
 }
 
-/// One recorded change.
+/// One recorded change. `actor` `null`: the operator's command line or marketdesk itself.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct AuditEntry {

@@ -23,7 +23,7 @@ pub struct FileRef {
     pub chunks: u32,
 }
 
-/// One reply in the outbox.
+/// One reply in the outbox. `actor` is absent for autoresponses.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct Reply {
