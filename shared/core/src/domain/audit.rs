@@ -8,6 +8,7 @@ use serde_json::Value;
 
 /// What kind of thing an audit entry is about.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(rename_all = "snake_case")]
 pub enum SubjectKind {
     /// A ticket (status, assignment, replies, comments).
@@ -43,6 +44,7 @@ impl SubjectKind {
 
 /// The thing an audit entry is about.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct Subject {
     /// What kind of thing it is.
     pub kind: SubjectKind,
@@ -60,23 +62,31 @@ impl Subject {
     }
 }
 
-/// One recorded change.
+/// One recorded change. `actor` `null`: the operator's command line or marketdesk itself.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct AuditEntry {
     /// The entry's id (time-ordered).
     pub id: String,
     /// The tenant whose data changed.
+    #[cfg_attr(feature = "openapi", schema(value_type = String))]
     pub tenant_id: TenantId,
     /// When the change was made.
     pub at: DateTime<Utc>,
     /// Who made it; `null` for the operator's command line or marketdesk itself.
+    #[cfg_attr(feature = "openapi", schema(required = true))]
     pub actor: Option<Actor>,
-    /// What was done, `<subject kind>.<verb>` (e.g. `integration.updated`).
+    /// What was done, `<subject kind>.<verb>` (e.g. `integration.updated`,
+    /// `ticket.reply_submitted`, `api_key.revoked`).
     pub action: String,
     /// What it was done to.
+    #[cfg_attr(feature = "openapi", schema(inline))]
     pub subject: Subject,
-    /// The state before the change (`null` for a creation); secrets redacted.
+    /// The state before the change (`null` for a creation). Secrets (passwords, tokens, keys
+    /// and hashes) read `[redacted]`.
+    #[cfg_attr(feature = "openapi", schema(value_type = Option<Object>, required = true))]
     pub before: Option<Value>,
     /// The state after the change (`null` for a deletion); secrets redacted.
+    #[cfg_attr(feature = "openapi", schema(value_type = Option<Object>, required = true))]
     pub after: Option<Value>,
 }

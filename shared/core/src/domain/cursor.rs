@@ -4,8 +4,11 @@ use crate::ids::{IntegrationId, TenantId};
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 
-/// One marketplace inbox an integration is polled on.
+/// One marketplace inbox an integration is polled on. `allegro_orders`: the order journal,
+/// polled for Allegro accounts with orders switched on; `allegro_offers`: the offers and their
+/// journal, for Allegro accounts with offers switched on.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(rename_all = "snake_case")]
 pub enum Channel {
     /// Allegro post-purchase issues (`/sale/issues`: disputes and claims).

@@ -68,8 +68,10 @@ pub struct Message {
 
 /// The outbox state of a reply, shown on its message.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct Delivery {
     /// The reply's id (for `POST /v1/tickets/{id}/replies/{rid}/retry`).
+    #[cfg_attr(feature = "openapi", schema(value_type = String))]
     pub reply_id: MessageId,
     /// Sending, sent or failed.
     pub state: ReplyState,

@@ -54,6 +54,8 @@ pub use ticket::{
 pub use ticket_status::TicketStatus;
 pub use user::{Language, User};
 pub use view::View;
+#[cfg(feature = "openapi")]
+pub use webhook::SubscribableEvent;
 pub use webhook::{DeliveryAttempt, DeliveryState, EventType, Webhook, WebhookDelivery};
 pub use workflow::{
     ManualStatus, Priority, SlaClock, SlaSettings, SlaTarget, Snooze, TicketWorkflow,

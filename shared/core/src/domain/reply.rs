@@ -1,6 +1,7 @@
 //! Replies: messages agents and the autoresponder send to buyers, kept in an outbox until the
 //! marketplace has them.
 
+use super::actor::Actor;
 use super::author::AuthorKind;
 pub use super::reply_state::ReplyState;
 use super::ticket::ConversationKind;
@@ -10,6 +11,7 @@ use serde::{Deserialize, Serialize};
 
 /// The attached file of a reply, stored beside it (the bytes are in the file store).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct FileRef {
     /// File name shown to the buyer.
     pub filename: String,
@@ -21,21 +23,25 @@ pub struct FileRef {
     pub chunks: u32,
 }
 
-/// One reply in the outbox.
+/// One reply in the outbox. `actor` is absent for autoresponses.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct Reply {
     /// The reply's id.
+    #[cfg_attr(feature = "openapi", schema(value_type = String))]
     pub id: MessageId,
     /// The ticket answered.
+    #[cfg_attr(feature = "openapi", schema(value_type = String))]
     pub ticket_id: TicketId,
     /// An agent (`seller_via_marketdesk`) or the autoresponder.
     pub author: AuthorKind,
     /// Who sent it (the user's or the API key's name), when known. Shown in the ticket,
     /// never sent to the marketplace.
     pub author_name: Option<String>,
-    /// Who sent it in marketdesk (a user or an API key); `None` for autoresponses.
+    /// Who sent it in marketdesk (a user or an API key); absent for autoresponses.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub actor: Option<super::Actor>,
+    #[cfg_attr(feature = "openapi", schema(nullable = false))]
+    pub actor: Option<Actor>,
     /// Plain text as sent (the closure message when an `ask_to_confirm` reply had none).
     pub text: String,
     /// The attached file, if any.
@@ -57,9 +63,9 @@ pub struct Reply {
     /// the reply alone while it is recent, and looks for its result once it is stale.
     #[serde(default)]
     pub attempt_started_at: Option<DateTime<Utc>>,
-    /// The job (`OutboundJob::job`) that began the attempt under way: when that same job is
-    /// delivered again, its worker died (live work keeps its message hidden), so the attempt
-    /// is looked up at once instead of after [`IN_FLIGHT`](crate::services::sender).
+    /// The outbound job (`OutboundJob::job`) that began the attempt under way (internal): when
+    /// that same job is delivered again, its worker died (live work keeps its message hidden),
+    /// so a crashed worker's job resumes it at once instead of after the sender's `IN_FLIGHT`.
     #[serde(default)]
     pub attempt_job: Option<String>,
     /// Never deliver after this moment (autoresponses: 60 minutes after the buyer wrote).
@@ -69,7 +75,7 @@ pub struct Reply {
     pub created_at: DateTime<Utc>,
     /// When the marketplace took it.
     pub sent_at: Option<DateTime<Utc>>,
-    /// Whether its failure was reported to the integration's alert addresses (or there were
+    /// Whether its failure was reported to the integration's `alert_emails` (or there were
     /// none): each failure is reported once, however often its job is redelivered; a manual
     /// retry starts afresh.
     #[serde(default)]

@@ -5,6 +5,7 @@ use serde::{Deserialize, Serialize};
 
 /// Where a reply stands on its way to the marketplace.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(rename_all = "snake_case")]
 pub enum ReplyState {
     /// Stored and queued; the sender has not confirmed delivery yet.

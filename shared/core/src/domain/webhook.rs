@@ -9,6 +9,7 @@ use std::time::Duration;
 
 /// What happened, as a webhook receiver is told.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub enum EventType {
     /// A marketplace conversation became a ticket.
     #[serde(rename = "ticket.created")]
@@ -63,17 +64,42 @@ impl EventType {
     }
 }
 
+/// An event an endpoint can subscribe to: the document's name of [`EventType::SUBSCRIBABLE`]
+/// (every event but `ping`).
+#[cfg(feature = "openapi")]
+pub struct SubscribableEvent;
+
+#[cfg(feature = "openapi")]
+impl<'s> utoipa::ToSchema<'s> for SubscribableEvent {
+    fn schema() -> (
+        &'s str,
+        utoipa::openapi::RefOr<utoipa::openapi::schema::Schema>,
+    ) {
+        let names = EventType::SUBSCRIBABLE.map(EventType::as_str);
+        let schema = utoipa::openapi::ObjectBuilder::new()
+            .schema_type(utoipa::openapi::SchemaType::String)
+            .enum_values(Some(names))
+            .description(Some("An event an endpoint can subscribe to."))
+            .build();
+        ("SubscribableEvent", schema.into())
+    }
+}
+
 /// A tenant's webhook endpoint. Its signing secret is kept through the secrets port and
 /// never appears here.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct Webhook {
     /// The endpoint's id.
     pub id: String,
     /// The tenant whose events it receives.
+    #[cfg_attr(feature = "openapi", schema(value_type = String))]
     pub tenant_id: TenantId,
     /// Where events are posted (http or https).
+    #[cfg_attr(feature = "openapi", schema(format = "uri"))]
     pub url: String,
     /// The events it receives.
+    #[cfg_attr(feature = "openapi", schema(value_type = Vec<SubscribableEvent>))]
     pub events: Vec<EventType>,
     /// Off: nothing is sent (deliveries already queued are dropped).
     pub active: bool,
@@ -91,6 +117,7 @@ pub struct Webhook {
 
 /// Where a delivery stands.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(rename_all = "snake_case")]
 pub enum DeliveryState {
     /// Queued for its next attempt.
@@ -103,6 +130,7 @@ pub enum DeliveryState {
 
 /// One attempt at a delivery.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct DeliveryAttempt {
     /// When it started.
     pub at: DateTime<Utc>,
@@ -112,12 +140,13 @@ pub struct DeliveryAttempt {
     pub error: Option<String>,
     /// How long it took, in milliseconds.
     pub duration_ms: u64,
-    /// The start of the receiver's answer (at most 1 KiB).
+    /// The start of the receiver's answer: at most 1 KiB of it.
     pub response_excerpt: Option<String>,
 }
 
 /// One event sent (or being sent) to one endpoint, with every attempt.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct WebhookDelivery {
     /// The delivery's id, sent as `X-Marketdesk-Delivery` (the same on every attempt: the
     /// receiver's idempotency key).
@@ -127,8 +156,10 @@ pub struct WebhookDelivery {
     /// The event's id (one event to several endpoints shares it).
     pub event_id: String,
     /// What happened.
+    #[cfg_attr(feature = "openapi", schema(inline))]
     pub event: EventType,
     /// Where the delivery stands.
+    #[cfg_attr(feature = "openapi", schema(inline))]
     pub state: DeliveryState,
     /// The attempts so far, oldest first.
     pub attempts: Vec<DeliveryAttempt>,

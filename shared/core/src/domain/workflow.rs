@@ -13,6 +13,7 @@ use serde::{Deserialize, Serialize};
 
 /// How urgent a ticket is (agents set it; nothing else changes it).
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(rename_all = "snake_case")]
 pub enum Priority {
     /// Can wait.
@@ -30,12 +31,13 @@ pub enum Priority {
 /// buyer-side message newer than any known when it was set, or a change of the marketplace's
 /// status or of whether the conversation takes messages.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct ManualStatus {
     /// The status chosen.
     pub status: TicketStatus,
     /// When it was set.
     pub set_at: DateTime<Utc>,
-    /// The latest buyer-side message known then (`None`: none yet); a later one ends it.
+    /// The latest buyer-side message known then (`null`: none yet); a later one ends it.
     pub buyer_seen_at: Option<DateTime<Utc>>,
     /// The marketplace status then; a different one ends it.
     pub marketplace_status: String,
@@ -45,6 +47,7 @@ pub struct ManualStatus {
 
 /// A snooze: the ticket leaves the working views until `until` or the buyer's next message.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct Snooze {
     /// When it comes back.
     pub until: DateTime<Utc>,
@@ -54,6 +57,7 @@ pub struct Snooze {
 
 /// Which response target a deadline counts.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(rename_all = "snake_case")]
 pub enum SlaTarget {
     /// No person has answered the buyer yet.
@@ -64,8 +68,10 @@ pub enum SlaTarget {
 
 /// The running SLA clock of a ticket that waits for a person's answer.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct SlaClock {
     /// Which target applies.
+    #[cfg_attr(feature = "openapi", schema(inline))]
     pub target: SlaTarget,
     /// The buyer's message that started the wait (or the failed reply's writing time).
     pub started_at: DateTime<Utc>,
@@ -125,14 +131,19 @@ pub struct TicketWorkflow {
 
 /// Response targets of one integration, counted in business time on its calendar.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct SlaSettings {
     /// Business hours for a person's first answer to a conversation.
+    #[cfg_attr(feature = "openapi", schema(minimum = 1, maximum = 720))]
     pub first_response_hours: u32,
     /// Business hours for a person's answer when the buyer writes again after one.
+    #[cfg_attr(feature = "openapi", schema(minimum = 1, maximum = 720))]
     pub next_response_hours: u32,
     /// Business minutes before the deadline at which the "deadline near" notice goes out.
+    #[cfg_attr(feature = "openapi", schema(minimum = 0, maximum = 10080))]
     pub warn_before_minutes: u32,
     /// Working days and hours (Europe/Warsaw); `end` may be `24:00`.
+    #[cfg_attr(feature = "openapi", schema(value_type = SlaHours))]
     pub business_hours: BusinessHours,
     /// Whether Polish public holidays are days off.
     pub holidays_off: bool,

@@ -171,19 +171,27 @@ pub fn redact(value: Value) -> Value {
 
 /// The query of `GET /v1/audit`.
 #[derive(Debug, Clone, Default, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::IntoParams))]
+#[cfg_attr(feature = "openapi", into_params(parameter_in = Query))]
 #[serde(deny_unknown_fields)]
 pub struct AuditQuery {
-    /// Only this action (`integration.updated`), or a family of them (`integration.*`).
+    /// Only this action (`integration.updated`), or a family ending in `*` (`integration.*`).
     #[serde(default)]
+    #[cfg_attr(
+        feature = "openapi",
+        param(min_length = 1, max_length = 64, pattern = r"^[a-z_.]*\*?$")
+    )]
     pub action: Option<String>,
     /// Only changes by this user or API key (its id).
     #[serde(default)]
+    #[cfg_attr(feature = "openapi", param(pattern = "^[A-Za-z0-9_-]{1,128}$"))]
     pub actor: Option<String>,
     /// Only changes to this kind of thing.
     #[serde(default)]
     pub subject_type: Option<SubjectKind>,
     /// Only changes to this thing (needs `subject_type`).
     #[serde(default)]
+    #[cfg_attr(feature = "openapi", param(pattern = "^[A-Za-z0-9_-]{1,128}$"))]
     pub subject_id: Option<String>,
     /// Only changes at or after this time.
     #[serde(default)]
@@ -191,11 +199,16 @@ pub struct AuditQuery {
     /// Only changes at or before this time.
     #[serde(default)]
     pub to: Option<DateTime<Utc>>,
-    /// Where to continue (from `next_cursor`).
+    /// Where to continue: the `next_cursor` of the previous page.
     #[serde(default)]
+    #[cfg_attr(
+        feature = "openapi",
+        param(min_length = 1, pattern = "^[A-Za-z0-9_-]+$")
+    )]
     pub cursor: Option<String>,
-    /// Page size, 1–100 (default 25).
+    /// Page size, 1 to 100 (default 25).
     #[serde(default)]
+    #[cfg_attr(feature = "openapi", param(minimum = 1, maximum = 100, default = 25))]
     pub limit: Option<u32>,
 }
 
@@ -276,10 +289,12 @@ impl AuditQuery {
 
 /// One page of the audit log.
 #[derive(Debug, Clone, Serialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct AuditPage {
     /// The entries, newest first.
     pub entries: Vec<AuditEntry>,
     /// Pass as `cursor` for the next page; `null` at the end.
+    #[cfg_attr(feature = "openapi", schema(required = true))]
     pub next_cursor: Option<String>,
 }
 

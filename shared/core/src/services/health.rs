@@ -25,6 +25,7 @@ pub fn stale_after_seconds(channel: Channel) -> i64 {
 
 /// Overall verdict.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(rename_all = "snake_case")]
 pub enum Verdict {
     /// Everything checked works.
@@ -52,6 +53,7 @@ pub fn worse(a: Verdict, b: Verdict) -> Verdict {
 
 /// Whether one part answered.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(rename_all = "snake_case")]
 pub enum Check {
     /// It answered.
@@ -60,28 +62,52 @@ pub enum Check {
     Unavailable,
 }
 
+/// The work queues' names, in the order they are checked.
+pub const QUEUE_NAMES: [&str; 4] = ["poll_jobs", "inbound", "outbound", "webhooks"];
+
 /// One work queue.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct QueueHealth {
     /// `poll_jobs`, `inbound`, `outbound` or `webhooks`.
+    #[cfg_attr(feature = "openapi", schema(schema_with = queue_name_schema))]
     pub name: &'static str,
     /// Whether it answered.
+    #[cfg_attr(feature = "openapi", schema(inline))]
     pub state: Check,
     /// Its contents where the adapter counts them (embedded backend); absent otherwise.
     #[serde(skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(
+        feature = "openapi",
+        schema(value_type = QueueCounts, inline, required = false)
+    )]
     pub messages: Option<QueueCounts>,
 }
 
-/// A queue's contents, as [`QueueStats`] says, in the answer's words.
+/// A queue's name in the document: one of [`QUEUE_NAMES`].
+#[cfg(feature = "openapi")]
+fn queue_name_schema() -> utoipa::openapi::Object {
+    utoipa::openapi::ObjectBuilder::new()
+        .schema_type(utoipa::openapi::SchemaType::String)
+        .enum_values(Some(QUEUE_NAMES))
+        .build()
+}
+
+/// A queue's contents in the answer's words (the queue port's `QueueStats`).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct QueueCounts {
     /// Ready or delayed.
+    #[cfg_attr(feature = "openapi", schema(minimum = 0))]
     pub waiting: u64,
     /// Being worked on.
+    #[cfg_attr(feature = "openapi", schema(minimum = 0))]
     pub in_flight: u64,
     /// Age of the oldest message, seconds.
+    #[cfg_attr(feature = "openapi", schema(required = true, minimum = 0))]
     pub oldest_age_seconds: Option<u64>,
     /// In the dead-letter queue: work that failed five times.
+    #[cfg_attr(feature = "openapi", schema(minimum = 0))]
     pub dead_letters: u64,
 }
 
@@ -98,10 +124,13 @@ impl From<QueueStats> for QueueCounts {
 
 /// The parts every tenant shares.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct SystemHealth {
     /// `unavailable` when the store or a queue fails, `degraded` with dead letters, else `ok`.
+    #[cfg_attr(feature = "openapi", schema(inline))]
     pub status: Verdict,
     /// Whether the store answered a read.
+    #[cfg_attr(feature = "openapi", schema(inline))]
     pub store: Check,
     /// Each work queue.
     pub queues: Vec<QueueHealth>,
@@ -118,12 +147,8 @@ pub async fn system(ports: &Ports) -> SystemHealth {
     };
     let q = &ports.queues;
     let mut queues = Vec::new();
-    for (name, queue) in [
-        ("poll_jobs", &q.poll_jobs),
-        ("inbound", &q.inbound),
-        ("outbound", &q.outbound),
-        ("webhooks", &q.webhooks),
-    ] {
+    let queues_checked = [&q.poll_jobs, &q.inbound, &q.outbound, &q.webhooks];
+    for (name, queue) in QUEUE_NAMES.into_iter().zip(queues_checked) {
         let (state, messages) = match queue.stats().await {
             Ok(stats) => (Check::Ok, stats.map(QueueCounts::from)),
             Err(error) => {
@@ -158,6 +183,7 @@ pub async fn system(ports: &Ports) -> SystemHealth {
 
 /// How one channel of one integration is doing.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(rename_all = "snake_case")]
 pub enum ChannelState {
     /// Polled within [`STALE_AFTER_SECONDS`].
@@ -174,44 +200,62 @@ pub enum ChannelState {
 
 /// One channel of one integration.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct ChannelHealth {
     /// The tenant (the caller's own in the API).
+    #[cfg_attr(feature = "openapi", schema(value_type = String))]
     pub tenant_id: TenantId,
     /// The integration.
+    #[cfg_attr(feature = "openapi", schema(value_type = String))]
     pub integration_id: IntegrationId,
     /// Its name as agents see it.
     pub integration_name: String,
-    /// The inbox.
+    /// The inbox. `allegro_orders`: the order journal, listed for Allegro accounts with orders
+    /// switched on; `allegro_offers`: the offers and their journal, for Allegro accounts with
+    /// offers switched on.
+    #[cfg_attr(feature = "openapi", schema(inline))]
     pub channel: Channel,
     /// The verdict.
+    #[cfg_attr(feature = "openapi", schema(inline))]
     pub state: ChannelState,
     /// When the last successful poll finished.
+    #[cfg_attr(feature = "openapi", schema(required = true))]
     pub last_polled_at: Option<DateTime<Utc>>,
     /// Seconds since then.
+    #[cfg_attr(feature = "openapi", schema(required = true))]
     pub seconds_since_poll: Option<i64>,
 }
 
 /// How many integrations are in each state.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct IntegrationCounts {
     /// Every integration.
+    #[cfg_attr(feature = "openapi", schema(minimum = 0))]
     pub total: usize,
     /// Active with working credentials (polled).
+    #[cfg_attr(feature = "openapi", schema(minimum = 0))]
     pub connected: usize,
     /// Credentials refused: an admin must reconnect them.
+    #[cfg_attr(feature = "openapi", schema(minimum = 0))]
     pub disconnected: usize,
     /// Never connected.
+    #[cfg_attr(feature = "openapi", schema(minimum = 0))]
     pub pending: usize,
     /// Switched off.
+    #[cfg_attr(feature = "openapi", schema(minimum = 0))]
     pub inactive: usize,
 }
 
 /// The marketplace side: integrations and their channels.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct ChannelsHealth {
     /// `degraded` when a channel is stale or an integration disconnected, else `ok`.
+    #[cfg_attr(feature = "openapi", schema(inline))]
     pub status: Verdict,
     /// Integrations by state.
+    #[cfg_attr(feature = "openapi", schema(inline))]
     pub integrations: IntegrationCounts,
     /// Each channel of each integration.
     pub channels: Vec<ChannelHealth>,

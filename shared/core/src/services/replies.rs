@@ -21,28 +21,59 @@ pub const MAX_FILENAME_CHARS: usize = 200;
 
 /// The body of `POST /v1/tickets/{id}/replies`.
 #[derive(Debug, Clone, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(deny_unknown_fields)]
 pub struct NewReply {
-    /// Plain text; may be empty only with `ask_to_confirm` (the closure message is sent).
+    /// Plain text; HTML is refused. The conversation sets the length: Allegro issues 1 to 20000
+    /// characters, Message Center 1 to 2000, EmpikPlace 3 to 50000. May be empty only with
+    /// `ask_to_confirm` (the integration's `closure_message` is sent).
     #[serde(default)]
+    #[cfg_attr(
+        feature = "openapi",
+        schema(
+            max_length = 50000,
+            pattern = r"^$|^[^\x00-\x08\x0B\x0C\x0E-\x1F\x7F-\x9F]*[^\s\x00-\x08\x0B\x0C\x0E-\x1F\x7F-\x9F][^\x00-\x08\x0B\x0C\x0E-\x1F\x7F-\x9F]*$"
+        )
+    )]
     pub text: String,
     /// At most one file.
     #[serde(default)]
     pub attachment: Option<NewAttachment>,
-    /// Allegro disputes only: ask the buyer to confirm the problem is solved (END_REQUEST).
+    /// Allegro disputes only: send as END_REQUEST, asking the buyer to confirm the problem is
+    /// solved.
     #[serde(default)]
+    #[cfg_attr(feature = "openapi", schema(default = false))]
     pub ask_to_confirm: bool,
 }
 
 /// A file in a reply request.
 #[derive(Clone, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(deny_unknown_fields)]
 pub struct NewAttachment {
-    /// File name shown to the buyer.
+    /// File name shown to the buyer: a file name without a path.
+    #[cfg_attr(
+        feature = "openapi",
+        schema(
+            min_length = 1,
+            max_length = 200,
+            pattern = r"^[^/\\\x00-\x1F\x7F-\x9F]*[^\s/\\\x00-\x1F\x7F-\x9F][^/\\\x00-\x1F\x7F-\x9F]*$"
+        )
+    )]
     pub filename: String,
-    /// Media type, e.g. `application/pdf`.
+    /// Media type. Allegro: image/png, image/gif, image/bmp, image/tiff, image/jpeg or
+    /// application/pdf; EmpikPlace: any.
+    #[cfg_attr(
+        feature = "openapi",
+        schema(
+            min_length = 1,
+            max_length = 100,
+            pattern = r"^[^\x00-\x1F\x7F-\x9F]*[^\s\x00-\x1F\x7F-\x9F][^\x00-\x1F\x7F-\x9F]*$"
+        )
+    )]
     pub content_type: String,
-    /// The bytes, base64 (standard alphabet, padded).
+    /// The file (not empty), base64 with padding (standard alphabet).
+    #[cfg_attr(feature = "openapi", schema(format = Byte, min_length = 4))]
     pub data_base64: String,
 }
 

@@ -35,23 +35,50 @@ const ATTEMPTS: usize = 5;
 
 /// SLA settings to change (`settings.sla` of an integration); absent fields keep their value.
 #[derive(Debug, Clone, Default, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(deny_unknown_fields)]
 pub struct SlaPatch {
-    /// Business hours for the first answer (1–720).
+    /// Business hours for a person's first answer (1–720, default 24).
     #[serde(default)]
+    #[cfg_attr(feature = "openapi", schema(minimum = 1, maximum = 720))]
     pub first_response_hours: Option<u32>,
-    /// Business hours for later answers (1–720).
+    /// Business hours for an answer after the buyer wrote again (1–720, default 24).
     #[serde(default)]
+    #[cfg_attr(feature = "openapi", schema(minimum = 1, maximum = 720))]
     pub next_response_hours: Option<u32>,
-    /// Business minutes before the deadline for the "deadline near" notice (0 = none).
+    /// Business minutes before the deadline for the "deadline near" notice (default 120; 0:
+    /// none).
     #[serde(default)]
+    #[cfg_attr(feature = "openapi", schema(minimum = 0, maximum = 10080))]
     pub warn_before_minutes: Option<u32>,
     /// Working days and hours (Europe/Warsaw); `end` may be `24:00`.
     #[serde(default)]
+    #[cfg_attr(feature = "openapi", schema(value_type = Option<SlaHours>))]
     pub business_hours: Option<BusinessHours>,
-    /// Whether Polish public holidays are days off.
+    /// Whether Polish public holidays are days off (default true).
     #[serde(default)]
     pub holidays_off: Option<bool>,
+}
+
+/// Business hours as `settings.sla` takes them (a [`BusinessHours`] whose `end` may be
+/// `24:00`): the document's schema only.
+#[cfg(feature = "openapi")]
+#[derive(Deserialize, utoipa::ToSchema)]
+#[serde(deny_unknown_fields)]
+#[allow(dead_code)]
+pub struct SlaHours {
+    /// 1 = Monday … 7 = Sunday.
+    #[schema(min_items = 1, minimum = 1, maximum = 7)]
+    days: Vec<u16>,
+    /// Europe/Warsaw.
+    #[schema(pattern = r"^\s*([01]?[0-9]|2[0-3]):[0-5][0-9]\s*$", example = "08:00")]
+    start: String,
+    /// Europe/Warsaw; after `start`; `24:00` is the end of the day.
+    #[schema(
+        pattern = r"^\s*(([01]?[0-9]|2[0-3]):[0-5][0-9]|24:00)\s*$",
+        example = "24:00"
+    )]
+    end: String,
 }
 
 /// Applies a patch of `settings.sla`.

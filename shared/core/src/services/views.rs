@@ -24,17 +24,20 @@ pub const COUNT_CAP: u32 = 1000;
 
 /// One view with its count.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct ViewCount {
-    /// The name to list it with (`GET /v1/tickets?view=<name>`).
+    /// The name to list it with: pass as `GET /v1/tickets?view=<name>`.
     pub name: String,
-    /// Tickets in it (at most [`COUNT_CAP`]).
+    /// Tickets in it (at most 1000: counts stop there).
+    #[cfg_attr(feature = "openapi", schema(minimum = 0, maximum = 1000))]
     pub count: u32,
-    /// Whether there are more than `count`.
+    /// More tickets than `count` (counts stop at 1000).
     pub more: bool,
 }
 
 /// The answer of `GET /v1/views`.
 #[derive(Debug, Clone, Serialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct ViewList {
     /// `mine` (signed-in people only), the fixed views, then one per queue in use, by name.
     pub views: Vec<ViewCount>,

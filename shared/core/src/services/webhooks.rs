@@ -146,17 +146,33 @@ fn active_by_default() -> bool {
 
 /// The body of `POST /v1/webhooks`.
 #[derive(Debug, Clone, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(deny_unknown_fields)]
 pub struct NewWebhook {
-    /// Where to post (http or https).
+    /// Where to post: http or https; no user name or password; must resolve to public
+    /// addresses.
+    #[cfg_attr(feature = "openapi", schema(format = "uri", max_length = 2000))]
     pub url: String,
     /// The events to receive (at least one).
+    #[cfg_attr(
+        feature = "openapi",
+        schema(value_type = Vec<SubscribableEvent>, min_items = 1)
+    )]
     pub events: Vec<EventType>,
     /// A note for admins.
     #[serde(default)]
+    #[cfg_attr(
+        feature = "openapi",
+        schema(
+            min_length = 1,
+            max_length = 200,
+            pattern = r"^[^\x00-\x1F\x7F-\x9F]*[^\s\x00-\x1F\x7F-\x9F][^\x00-\x1F\x7F-\x9F]*$"
+        )
+    )]
     pub description: Option<String>,
     /// On (default) or off.
     #[serde(default = "active_by_default")]
+    #[cfg_attr(feature = "openapi", schema(default = true))]
     pub active: bool,
 }
 
@@ -166,16 +182,31 @@ fn nullable<'de, D: Deserializer<'de>>(d: D) -> Result<Option<Option<String>>, D
 
 /// The body of `PATCH /v1/webhooks/{id}`: only what is given changes.
 #[derive(Debug, Clone, Default, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(deny_unknown_fields)]
 pub struct WebhookPatch {
-    /// A new URL.
+    /// A new URL, checked like at creation.
     #[serde(default)]
+    #[cfg_attr(feature = "openapi", schema(format = "uri", max_length = 2000))]
     pub url: Option<String>,
     /// A new list of events.
     #[serde(default)]
+    #[cfg_attr(
+        feature = "openapi",
+        schema(value_type = Option<Vec<SubscribableEvent>>, min_items = 1)
+    )]
     pub events: Option<Vec<EventType>>,
     /// A new note (`null` removes it).
     #[serde(default, deserialize_with = "nullable")]
+    #[cfg_attr(
+        feature = "openapi",
+        schema(
+            value_type = Option<String>,
+            min_length = 1,
+            max_length = 200,
+            pattern = r"^[^\x00-\x1F\x7F-\x9F]*[^\s\x00-\x1F\x7F-\x9F][^\x00-\x1F\x7F-\x9F]*$"
+        )
+    )]
     pub description: Option<Option<String>>,
     /// On or off.
     #[serde(default)]
@@ -533,22 +564,31 @@ pub async fn test(
 
 /// One page of an endpoint's deliveries.
 #[derive(Debug, Clone, Serialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct DeliveryPage {
     /// The deliveries, newest first.
     pub deliveries: Vec<WebhookDelivery>,
     /// Pass as `cursor` for the next page; `null` at the end.
+    #[cfg_attr(feature = "openapi", schema(required = true))]
     pub next_cursor: Option<String>,
 }
 
 /// The query of `GET /v1/webhooks/{id}/deliveries`.
 #[derive(Debug, Clone, Default, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::IntoParams))]
+#[cfg_attr(feature = "openapi", into_params(parameter_in = Query))]
 #[serde(deny_unknown_fields)]
 pub struct DeliveryQuery {
-    /// Where to continue (from `next_cursor`).
+    /// Where to continue: the `next_cursor` of the previous page.
     #[serde(default)]
+    #[cfg_attr(
+        feature = "openapi",
+        param(min_length = 1, pattern = "^[A-Za-z0-9_-]+$")
+    )]
     pub cursor: Option<String>,
-    /// Page size, 1–100 (default 25).
+    /// Page size, 1 to 100 (default 25).
     #[serde(default)]
+    #[cfg_attr(feature = "openapi", param(minimum = 1, maximum = 100, default = 25))]
     pub limit: Option<u32>,
 }
 

@@ -131,29 +131,67 @@ where
 /// The body of `PATCH /v1/tickets/{id}` (and `changes` of the bulk form): only what is given
 /// changes; `null` clears the assignee, queue, category or snooze.
 #[derive(Debug, Clone, Default, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(deny_unknown_fields)]
 pub struct TicketPatch {
     /// `open`, `pending` (waiting for the buyer), `solved` or `closed`: holds until the next
     /// buyer or marketplace event.
     #[serde(default)]
     pub status: Option<TicketStatus>,
-    /// A user id of the tenant (active), or `null`.
+    /// An active user of the tenant (its id); `null` unassigns.
     #[serde(default, deserialize_with = "nullable")]
+    #[cfg_attr(
+        feature = "openapi",
+        schema(
+            value_type = Option<String>,
+            min_length = 1,
+            max_length = 128,
+            pattern = "^[A-Za-z0-9_-]+$"
+        )
+    )]
     pub assignee: Option<Option<String>>,
     /// Queue name, or `null`.
     #[serde(default, deserialize_with = "nullable")]
+    #[cfg_attr(
+        feature = "openapi",
+        schema(
+            value_type = Option<String>,
+            min_length = 1,
+            max_length = 100,
+            pattern = r"^[^\x00-\x1F\x7F-\x9F]*[^\s\x00-\x1F\x7F-\x9F][^\x00-\x1F\x7F-\x9F]*$"
+        )
+    )]
     pub queue: Option<Option<String>>,
     /// Category, or `null`.
     #[serde(default, deserialize_with = "nullable")]
+    #[cfg_attr(
+        feature = "openapi",
+        schema(
+            value_type = Option<String>,
+            min_length = 1,
+            max_length = 100,
+            pattern = r"^[^\x00-\x1F\x7F-\x9F]*[^\s\x00-\x1F\x7F-\x9F][^\x00-\x1F\x7F-\x9F]*$"
+        )
+    )]
     pub category: Option<Option<String>>,
-    /// The whole list of tags (replaces it).
+    /// Replaces the tags; duplicates (ignoring case) are dropped.
     #[serde(default)]
+    #[cfg_attr(
+        feature = "openapi",
+        schema(
+            max_items = 20,
+            min_length = 1,
+            max_length = 50,
+            pattern = r"^[^\x00-\x1F\x7F-\x9F]*[^\s\x00-\x1F\x7F-\x9F][^\x00-\x1F\x7F-\x9F]*$"
+        )
+    )]
     pub tags: Option<Vec<String>>,
     /// `low`, `normal`, `high` or `urgent`.
     #[serde(default)]
     pub priority: Option<Priority>,
-    /// Snooze until this time (in the future, within a year), or `null` to wake it now.
+    /// Snooze until this time (in the future, within 365 days), or `null` to wake it now.
     #[serde(default, deserialize_with = "nullable")]
+    #[cfg_attr(feature = "openapi", schema(value_type = Option<DateTime<Utc>>))]
     pub snooze_until: Option<Option<DateTime<Utc>>>,
 }
 
@@ -430,9 +468,11 @@ pub async fn patch(
 
 /// The body of `POST /v1/tickets/bulk`.
 #[derive(Debug, Clone, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(deny_unknown_fields)]
 pub struct BulkPatch {
-    /// The tickets to change (1 to [`MAX_BULK`], each once).
+    /// The tickets to change (1 to 100, each once).
+    #[cfg_attr(feature = "openapi", schema(min_items = 1, max_items = 100))]
     pub ids: Vec<String>,
     /// The changes, as for one ticket.
     pub changes: TicketPatch,
@@ -440,21 +480,29 @@ pub struct BulkPatch {
 
 /// The outcome for one ticket of a bulk change.
 #[derive(Debug, Clone, Serialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct BulkResult {
     /// The ticket's id as given.
     pub id: String,
     /// `updated` or `failed`.
+    #[cfg_attr(feature = "openapi", schema(inline))]
     pub outcome: BulkOutcome,
     /// The ticket as changed (`updated`).
     #[serde(skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(feature = "openapi", schema(nullable = false))]
     pub ticket: Option<Ticket>,
     /// Why it failed (`failed`): `not_found`, `conflict` or `unavailable`, and words.
     #[serde(skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(
+        feature = "openapi",
+        schema(value_type = BulkError, inline, required = false)
+    )]
     pub error: Option<BulkError>,
 }
 
 /// Whether one ticket of a bulk change was changed.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(rename_all = "snake_case")]
 pub enum BulkOutcome {
     /// Changed (or already as asked).
@@ -465,15 +513,27 @@ pub enum BulkOutcome {
 
 /// Why one ticket of a bulk change failed.
 #[derive(Debug, Clone, Serialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct BulkError {
     /// Machine-readable: `not_found`, `conflict`, `unavailable`, `internal`.
+    #[cfg_attr(feature = "openapi", schema(schema_with = bulk_error_code_schema))]
     pub code: &'static str,
     /// For people.
     pub message: String,
 }
 
+/// The codes of a bulk change's failed ticket in the document.
+#[cfg(feature = "openapi")]
+fn bulk_error_code_schema() -> utoipa::openapi::Object {
+    utoipa::openapi::ObjectBuilder::new()
+        .schema_type(utoipa::openapi::SchemaType::String)
+        .enum_values(Some(["not_found", "conflict", "unavailable", "internal"]))
+        .build()
+}
+
 /// The answer of `POST /v1/tickets/bulk`.
 #[derive(Debug, Clone, Serialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct BulkAnswer {
     /// One result per id, in the order given.
     pub results: Vec<BulkResult>,

@@ -80,16 +80,8 @@ fn json_content(schema: Value) -> Value {
     json!({ "application/json": { "schema": schema } })
 }
 
-pub(crate) fn ok(description: &str, schema: &str) -> Value {
-    json!({ "description": description, "content": json_content(reference(schema)) })
-}
-
 pub(crate) fn error(name: &str) -> Value {
     json!({ "$ref": format!("#/components/responses/{name}") })
-}
-
-pub(crate) fn body(schema: &str) -> Value {
-    json!({ "required": true, "content": json_content(reference(schema)) })
 }
 
 /// The schema of every id in a path; others answer 404 (`marketdesk_core::ids::is_well_formed`).
@@ -102,54 +94,8 @@ pub(crate) fn id_schema() -> Value {
     })
 }
 
-pub(crate) fn id_parameter(what: &str) -> Value {
-    json!({
-        "name": "id", "in": "path", "required": true,
-        "description": format!("The {what}'s id."),
-        "schema": id_schema()
-    })
-}
-
 pub(crate) fn query(name: &str, description: &str, schema: Value) -> Value {
     json!({ "name": name, "in": "query", "required": false, "description": description, "schema": schema })
-}
-
-pub(crate) fn paging_parameters() -> Vec<Value> {
-    vec![
-        query(
-            "cursor",
-            "Where to continue: the `next_cursor` of the previous page.",
-            json!({ "type": "string", "minLength": 1, "pattern": "^[A-Za-z0-9_-]+$" }),
-        ),
-        query(
-            "limit",
-            "Page size, 1 to 100 (default 25).",
-            json!({ "type": "integer", "minimum": 1, "maximum": 100, "default": 25 }),
-        ),
-    ]
-}
-
-/// Adds the answers every protected operation may give.
-pub(crate) fn protected(mut operation: Value, admin: bool) -> Value {
-    let responses = &mut operation["responses"];
-    responses["401"] = error("Unauthorized");
-    responses["429"] = error("TooManyRequests");
-    if admin {
-        responses["403"] = error("Forbidden");
-    }
-    responses["500"] = error("Internal");
-    responses["503"] = error("Unavailable");
-    operation["security"] = json!([{ "apiKey": [] }, { "session": [] }]);
-    operation
-}
-
-pub(crate) fn with_body_errors(mut operation: Value) -> Value {
-    let responses = &mut operation["responses"];
-    responses["400"] = error("InvalidJson");
-    responses["413"] = error("PayloadTooLarge");
-    responses["415"] = error("UnsupportedMediaType");
-    responses["422"] = error("ValidationFailed");
-    operation
 }
 
 fn paths() -> Value {
@@ -262,64 +208,8 @@ pub(crate) fn object(required: &[&str], properties: Value) -> Value {
     schema
 }
 
-/// A request body object: unknown fields are refused.
-pub(crate) fn strict(required: &[&str], properties: Value) -> Value {
-    let mut schema = object(required, properties);
-    schema["additionalProperties"] = json!(false);
-    schema
-}
-
 fn enumeration(values: &[&str]) -> Value {
     json!({ "type": "string", "enum": values })
-}
-
-pub(crate) fn emails(description: &str) -> Value {
-    json!({ "type": "array", "maxItems": 10, "description": description, "items": { "type": "string", "format": "email", "maxLength": 254 } })
-}
-
-/// Control characters as `char::is_control` has them (Unicode Cc), inside a pattern's class.
-const CONTROL: &str = r"\x00-\x1F\x7F-\x9F";
-/// Control characters but line break, carriage return and tab (plain text keeps those).
-const CONTROL_BUT_LINES: &str = r"\x00-\x08\x0B\x0C\x0E-\x1F\x7F-\x9F";
-
-/// Text over `allowed`, with at least one character that is not white space (the check
-/// trims): `^[allowed]*[allowed but not \s][allowed]*$`, `allowed` given as what it excludes.
-fn not_blank_pattern(excluded: &str) -> String {
-    format!(r"^[^{excluded}]*[^\s{excluded}][^{excluded}]*$")
-}
-
-/// A one-line label as `services::validation::label` checks it: not blank, at most `max`
-/// characters, no control characters.
-pub(crate) fn label(max: usize) -> Value {
-    json!({ "type": "string", "minLength": 1, "maxLength": max, "pattern": not_blank_pattern(CONTROL) })
-}
-
-/// Plain text as `services::validation::plain_text` checks it: not blank, at most `max`
-/// characters, no control characters but line breaks and tabs (and no HTML, which a pattern
-/// cannot say).
-pub(crate) fn plain_text(max: usize) -> Value {
-    json!({ "type": "string", "minLength": 1, "maxLength": max, "pattern": not_blank_pattern(CONTROL_BUT_LINES) })
-}
-
-/// Adds to a string schema: `null` allowed.
-pub(crate) fn nullable(mut schema: Value) -> Value {
-    schema["nullable"] = json!(true);
-    schema
-}
-
-/// Adds to a string schema: the empty string allowed too.
-pub(crate) fn or_empty(mut schema: Value) -> Value {
-    if let Some(pattern) = schema["pattern"].as_str() {
-        schema["pattern"] = json!(format!("^$|{pattern}"));
-    }
-    schema["minLength"] = json!(0);
-    schema
-}
-
-/// Adds a description to a schema.
-pub(crate) fn described(mut schema: Value, description: &str) -> Value {
-    schema["description"] = json!(description);
-    schema
 }
 
 fn schemas() -> Value {

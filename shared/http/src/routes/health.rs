@@ -4,7 +4,7 @@
 
 use super::Routes;
 use crate::auth::Admin;
-use crate::openapi::generated::Unavailable;
+use crate::openapi::generated::{Forbidden, Unavailable};
 use crate::{ApiError, AppState};
 use axum::extract::State;
 use axum::Json;
@@ -121,16 +121,36 @@ async fn rate_limits(state: &AppState) -> Vec<RateLimitBlock> {
 }
 
 /// The admins' answer.
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, utoipa::ToSchema)]
 pub(crate) struct HealthDetails {
+    /// The worse of `system` and `marketplaces`.
+    #[schema(inline)]
     status: Verdict,
+    /// marketdesk's version.
     version: &'static str,
+    /// The store and the queues.
     system: SystemHealth,
+    /// The tenant's integrations and their channels.
     marketplaces: ChannelsHealth,
 }
 
-/// The caller's tenant's integrations and channels beside the shared parts; `status` is the
-/// worse of the two.
+/// Admins: how marketdesk and the tenant's marketplace channels are doing.
+///
+/// The store and each queue (with counts where the backend keeps them: the embedded one), the
+/// tenant's integrations by state and, for each channel of each integration, the last
+/// successful poll. A channel of a connected account not polled for 300 s (`STALE_AFTER_SECONDS`) beyond its
+/// polling interval is `stale`. Nothing of other tenants. `marketdesk status` prints the same
+/// for every tenant.
+#[utoipa::path(
+    get,
+    path = "/v1/health/details",
+    operation_id = "healthDetails",
+    tag = "health",
+    responses(
+        (status = 200, description = "How marketdesk and the tenant's marketplace channels are doing.", body = HealthDetails),
+        (status = 403, response = Forbidden),
+    )
+)]
 async fn details(
     State(state): State<AppState>,
     Admin(caller): Admin,

@@ -4,6 +4,7 @@
 use super::Routes;
 use crate::auth::Authenticated;
 use crate::extract::{JsonBody, PathId, PathIds};
+use crate::openapi::generated::{NotFound, WrongState};
 use crate::{ApiError, AppState};
 use axum::body::Body;
 use axum::extract::State;
@@ -23,6 +24,26 @@ pub(crate) fn routes(routes: Routes) -> Routes {
         .get("/v1/tickets/{id}/attachments/{aid}", attachment)
 }
 
+/// Replies to the buyer.
+///
+/// Checked against the conversation's limits (text: Allegro issues 20000 characters, Message
+/// Center 2000, EmpikPlace 3 to 50000; one file: Allegro png/gif/bmp/tiff/jpeg/pdf up to 2 MiB
+/// in issues and 5 MiB in Message Center, EmpikPlace 10 MB in total per conversation) before
+/// anything is stored, then stored as `sending` and delivered by the sender: it becomes `sent`
+/// with the marketplace's id, or `failed` with the reason after retries. Plain text only.
+#[utoipa::path(
+    post,
+    path = "/v1/tickets/{id}/replies",
+    operation_id = "replyToTicket",
+    tag = "tickets",
+    params(("id" = String, Path, description = "The ticket's id.")),
+    request_body = NewReply,
+    responses(
+        (status = 202, description = "The reply, queued for delivery.", body = Reply),
+        (status = 404, response = NotFound),
+        (status = 409, response = WrongState),
+    )
+)]
 async fn submit(
     State(state): State<AppState>,
     Authenticated(caller): Authenticated,
@@ -40,6 +61,25 @@ async fn submit(
     Ok((StatusCode::ACCEPTED, Json(reply)))
 }
 
+/// Sends a failed reply again.
+///
+/// 409 `reply_not_failed` for others, `conversation_closed` when the conversation closed
+/// meanwhile.
+#[utoipa::path(
+    post,
+    path = "/v1/tickets/{id}/replies/{rid}/retry",
+    operation_id = "retryReply",
+    tag = "tickets",
+    params(
+        ("id" = String, Path, description = "The ticket's id."),
+        ("rid" = String, Path, description = "The reply's id (`delivery.reply_id` of its message)."),
+    ),
+    responses(
+        (status = 202, description = "The reply, queued again.", body = Reply),
+        (status = 404, response = NotFound),
+        (status = 409, response = WrongState),
+    )
+)]
 async fn retry(
     State(state): State<AppState>,
     Authenticated(caller): Authenticated,
@@ -56,6 +96,30 @@ async fn retry(
     Ok((StatusCode::ACCEPTED, Json(reply)))
 }
 
+/// A file of the ticket's messages, by the `id` (or the `link`) its attachment carries.
+///
+/// A buyer's (or the marketplace's) is fetched from the marketplace with the account's
+/// credentials, a reply's served from marketdesk's store.
+#[utoipa::path(
+    get,
+    path = "/v1/tickets/{id}/attachments/{aid}",
+    operation_id = "getAttachment",
+    tag = "tickets",
+    params(
+        ("id" = String, Path, description = "The ticket's id."),
+        ("aid" = String, Path, description = "The attachment's `id` from the ticket's messages."),
+    ),
+    responses(
+        (
+            status = 200,
+            description = "The file, with its media type and a `Content-Disposition: attachment` file name.",
+            content_type = "application/octet-stream",
+            body = [u8],
+        ),
+        (status = 404, response = NotFound),
+        (status = 409, response = WrongState),
+    )
+)]
 async fn attachment(
     State(state): State<AppState>,
     Authenticated(caller): Authenticated,
