@@ -18,3 +18,29 @@ pub enum ReplyState {
     /// seller answered first); `failure` says why.
     Cancelled,
 }
+
+/// The delivery states a ticket's latest reply from marketdesk can be in and be listed by
+/// (cancelled replies never count as the latest); `failed`: it could not be sent and the
+/// ticket needs a reply.
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum DeliveryFilter {
+    /// Still on its way.
+    Sending,
+    /// The marketplace has it.
+    Sent,
+    /// It could not be sent.
+    Failed,
+}
+
+impl DeliveryFilter {
+    /// The reply state this filter lists.
+    pub fn state(self) -> ReplyState {
+        match self {
+            DeliveryFilter::Sending => ReplyState::Sending,
+            DeliveryFilter::Sent => ReplyState::Sent,
+            DeliveryFilter::Failed => ReplyState::Failed,
+        }
+    }
+}

@@ -172,7 +172,7 @@ pub struct Ticket {
     /// autoresponder's; cancelled ones aside); `None` before the first. `failed`: it could not
     /// be sent and the ticket needs a reply.
     #[serde(default)]
-    #[cfg_attr(feature = "openapi", schema(value_type = Option<crate::services::ticket_views::DeliveryFilter>, inline))]
+    #[cfg_attr(feature = "openapi", schema(value_type = Option<super::reply_state::DeliveryFilter>, inline))]
     pub delivery: Option<ReplyState>,
     /// When the ticket was created.
     pub created_at: DateTime<Utc>,

@@ -9,9 +9,8 @@
 use super::paging::{self, Position};
 use super::request::{cursor_error, RequestError};
 use crate::domain::order::Order;
-use crate::domain::{
-    AuthorKind, Customer, Marketplace, Message, ReplyState, Ticket, TicketStatus, View,
-};
+use crate::domain::reply_state::DeliveryFilter;
+use crate::domain::{AuthorKind, Customer, Marketplace, Message, Ticket, TicketStatus, View};
 use crate::ids::{CustomerId, IntegrationId, TenantId, TicketId};
 use crate::ports::Ports;
 use crate::repo::{customers, tickets};
@@ -182,32 +181,6 @@ pub enum ViewSort {
     Activity,
     /// The earliest answer deadline first; tickets without one last.
     RespondBy,
-}
-
-/// The delivery states a ticket's latest reply from marketdesk can be in and be listed by
-/// (cancelled replies never count as the latest); `failed`: it could not be sent and the
-/// ticket needs a reply.
-#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
-#[serde(rename_all = "snake_case")]
-pub enum DeliveryFilter {
-    /// Still on its way.
-    Sending,
-    /// The marketplace has it.
-    Sent,
-    /// It could not be sent.
-    Failed,
-}
-
-impl DeliveryFilter {
-    /// The reply state this filter lists.
-    pub fn state(self) -> ReplyState {
-        match self {
-            DeliveryFilter::Sending => ReplyState::Sending,
-            DeliveryFilter::Sent => ReplyState::Sent,
-            DeliveryFilter::Failed => ReplyState::Failed,
-        }
-    }
 }
 
 /// Days after the marketplace closed an Allegro discussion before lists hide it.

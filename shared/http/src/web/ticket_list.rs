@@ -3,9 +3,10 @@
 //! what it adds on top of the filters.
 
 use super::i18n::Lang;
+use marketdesk_core::domain::reply_state::DeliveryFilter;
 use marketdesk_core::domain::{AuthorKind, Marketplace, TicketStatus};
 use marketdesk_core::ids::{self, IntegrationId};
-use marketdesk_core::services::ticket_views::{DeliveryFilter, TicketQuery, ViewSort};
+use marketdesk_core::services::ticket_views::{TicketQuery, ViewSort};
 use marketdesk_core::services::views::ViewCount;
 use serde::Deserialize;
 
