@@ -3,11 +3,14 @@
 //! The route tests hold it to the router: every route served is documented and every
 //! documented route is served, and answers are checked against the documented schemas.
 //!
-//! Each module gives `paths()` and `schemas()`, merged below. Converted modules (`offers`,
-//! `offer_commands`, `tickets`, `integrations`, `api_keys`, `oauth`, `public_health`) generate them with utoipa 4.2 (OpenAPI 3.0.3; utoipa 5 writes 3.1) from
-//! the `#[utoipa::path]` attributes of their handlers and the types' `ToSchema` / `IntoParams`
-//! (doc comments become descriptions; a handler's first doc line is its summary); the others
-//! are still `json!` written by hand. [`generated::generated`] adds what every operation shares:
+//! Each module gives `paths()` and `schemas()`, merged below. Every module generates them
+//! with utoipa 4.2 (OpenAPI 3.0.3; utoipa 5 writes 3.1) from the `#[utoipa::path]` attributes
+//! of their handlers and the types' `ToSchema` / `IntoParams` (doc comments become
+//! descriptions; a handler's first doc line is its summary). Still written as `json!`, where
+//! utoipa 4 would change the shape: `ProductChange` and `ErpFeedItem` (flattened tagged enums),
+//! `OrderUpdateKind`, and the workflow fields `workflow::extend` adds to `Ticket` and the
+//! settings with the ticket list's workflow parameters (`workflow::ticket_list_parameters`).
+//! [`generated::generated`] adds what every operation shares:
 //! - no `security` on the path: protected — 401, 429, 500, 503 and the API key or session
 //!   (`security(())` marks a public one); admin routes list `(status = 403, response = Forbidden)`;
 //! - a request body: 400, 413, 415, 422;
