@@ -291,3 +291,29 @@ fn the_answer_checker_holds_a_tagged_enum_to_one_variant() {
         assert!(fits(wrong.clone()).is_err(), "{wrong} was accepted");
     }
 }
+
+/// utoipa 4 drops the doc comment of a field that is a `$ref`; the modules put those back.
+#[test]
+fn fields_that_are_references_keep_their_descriptions() {
+    let schemas = &marketdesk_http::openapi_document()["components"]["schemas"];
+    for (schema, property, words) in [
+        ("Message", "actor", "never sent to the marketplace"),
+        ("Message", "delivery", "where the delivery stands"),
+        ("TicketDetail", "order", "checkout form"),
+        ("AutoresponderPatch", "business_hours", "out_of_hours_text"),
+        ("ErpPatch", "customers", "refused with 422"),
+        ("SettingsPatch", "offers", "Allegro accounts only"),
+        ("Customer", "trade", "ERP card"),
+        ("Customer", "updated_by", "merged"),
+        ("Me", "user", "null for API keys"),
+        ("Order", "created_by", "created automatically"),
+    ] {
+        let description = schemas[schema]["properties"][property]["description"]
+            .as_str()
+            .unwrap_or_default();
+        assert!(
+            description.contains(words),
+            "{schema}.{property}: {description:?}"
+        );
+    }
+}

@@ -2,7 +2,7 @@
 //! the handlers in `routes/customers.rs` and `routes/saved_replies.rs` and the types of
 //! `core::services::{crm, customer_views, saved_replies}`.
 
-use super::generated::generated;
+use super::generated::{describe_refs, generated};
 use crate::routes::{customers, saved_replies};
 use marketdesk_core::domain::customer::FieldValue;
 use marketdesk_core::domain::{Customer, SavedReply};
@@ -52,7 +52,23 @@ pub(super) fn paths() -> Value {
     generated::<CrmApi>(RENAMES).0
 }
 
+/// Descriptions of fields that are a `$ref`, which utoipa 4 drops (see `describe_refs`).
+const REF_DESCRIPTIONS: &[(&str, &str, &str)] = &[
+    (
+        "Customer",
+        "trade",
+        "Company, NIP, addresses and customer type from the buyer's orders (the ERP card): addresses and type from the latest order, company and NIP from the latest order that had them.",
+    ),
+    (
+        "Customer",
+        "updated_by",
+        "Who last changed or merged the customer.",
+    ),
+];
+
 /// The schemas.
 pub(super) fn schemas() -> Value {
-    generated::<CrmApi>(RENAMES).1
+    let mut schemas = generated::<CrmApi>(RENAMES).1;
+    describe_refs(&mut schemas, REF_DESCRIPTIONS);
+    schemas
 }

@@ -3,7 +3,7 @@
 //! handlers in `routes/integrations.rs` and the types of `core::domain::integration` and
 //! `core::services::integrations`; `settings.sla` comes from `workflow.rs`.
 
-use super::generated::generated;
+use super::generated::{describe_refs, generated};
 use crate::error::ErrorBody;
 use crate::routes::integrations::{self, IntegrationList};
 use marketdesk_core::domain::business_hours::BusinessHours;
@@ -62,6 +62,25 @@ pub(super) fn paths() -> Value {
     generated::<IntegrationsApi>(RENAMES).0
 }
 
+/// Descriptions of fields that are a `$ref`, which utoipa 4 drops (see `describe_refs`).
+const REF_DESCRIPTIONS: &[(&str, &str, &str)] = &[
+    (
+        "AutoresponderPatch",
+        "business_hours",
+        "When set with `out_of_hours_text`, buyers writing outside these hours get that text.",
+    ),
+    (
+        "ErpPatch",
+        "customers",
+        "`none` (default: orders go to the ERP with the unspecified customer), `all` (every buyer's card) or `with_nip` (only cards with a NIP). Allegro accounts only; another value is refused with 422 naming `settings.erp.customers`.",
+    ),
+    (
+        "SettingsPatch",
+        "offers",
+        "Allegro accounts only (422 naming `settings.offers` otherwise).",
+    ),
+];
+
 /// The schemas.
 pub(super) fn schemas() -> Value {
     let mut schemas = generated::<IntegrationsApi>(RENAMES).1;
@@ -75,5 +94,6 @@ pub(super) fn schemas() -> Value {
     if let Some(offers) = schemas.get_mut("OfferSettings") {
         offers["additionalProperties"] = json!(false);
     }
+    describe_refs(&mut schemas, REF_DESCRIPTIONS);
     schemas
 }

@@ -38,16 +38,14 @@
 //!
 //! Pitfalls: utoipa 4 names a `$ref` by the type as written (`body = a::T` refers to `a.T`), so
 //! import the types; give every path a `tag` (else it is the handler's module path); a tagged
-//! enum becomes `oneOf` its variants (the tests' answer checker understands it). A field that
-//! is a `$ref` gets no description (utoipa 4 writes none beside a `$ref`): say it on the type.
-//! `serde(flatten)` becomes `allOf` (see `tickets.rs`). `required = false` cannot make a
+//! enum becomes `oneOf` its variants (the tests' answer checker understands it). `required = false` cannot make a
 //! non-`Option` field optional; `min_length = 0` is refused; `pattern` takes a literal only; a
 //! `Vec`'s other schema features (`format`, `max_length`, `minimum`) apply to its items;
 //! `Vec<u8>` is a binary string (`value_type = Vec<u32>` for numbers); `body = T` only names
 //! `T` (nothing checks it exists: list it in `components`). `serde(deny_unknown_fields)`
 //! gives `additionalProperties: false`; answers that need it get it in their module.
-//! utoipa 4 drops the doc comment of a field that is a `$ref` or an inlined type: [`generated::describe_refs`]
-//! puts it back. A `serde(flatten)` field becomes an `allOf` (a flattened tagged enum one whose
+//! utoipa 4 drops the doc comment of a field that is a `$ref` or an inlined type: the module's
+//! `REF_DESCRIPTIONS` puts it back ([`generated::describe_refs`]). A `serde(flatten)` field becomes an `allOf` (a flattened tagged enum one whose
 //! fields the checker cannot see: `ProductChange`, `ErpFeedItem` stay `json!`). A map whose
 //! values have a pattern, or text with fixed values: `schema_with` a function in core under the
 //! feature (`product::prices_schema`). `tag` takes one tag: set a second on the path's `Value`.

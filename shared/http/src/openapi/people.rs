@@ -2,7 +2,7 @@
 //! password resets) and their schemas. Generated from the handlers in `routes/sessions.rs`
 //! and `routes/users.rs` and the types of `core::services::people`.
 
-use super::generated::generated;
+use super::generated::{describe_refs, generated};
 use crate::routes::sessions::{self, MeAnswer, SignedIn};
 use crate::routes::users::{self, Invitation, InvitedAnswer, UserList};
 use marketdesk_core::domain::{Actor, Language, User};
@@ -54,7 +54,13 @@ pub(super) fn paths() -> Value {
     generated::<PeopleApi>(RENAMES).0
 }
 
+/// Descriptions of fields that are a `$ref`, which utoipa 4 drops (see `describe_refs`).
+const REF_DESCRIPTIONS: &[(&str, &str, &str)] =
+    &[("Me", "user", "The signed-in user; null for API keys.")];
+
 /// The schemas.
 pub(super) fn schemas() -> Value {
-    generated::<PeopleApi>(RENAMES).1
+    let mut schemas = generated::<PeopleApi>(RENAMES).1;
+    describe_refs(&mut schemas, REF_DESCRIPTIONS);
+    schemas
 }

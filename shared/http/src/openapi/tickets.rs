@@ -4,7 +4,7 @@
 //! `core::services::ticket_views`; the workflow's list parameters and ticket fields come from
 //! `workflow.rs` (merged here and in `mod.rs`).
 
-use super::generated::generated;
+use super::generated::{describe_refs, generated};
 use super::workflow;
 use crate::routes::tickets;
 use marketdesk_core::domain::message::{Attachment, AuthorKind, Message};
@@ -71,6 +71,25 @@ fn merge_parameters(parameters: &mut Vec<Value>, workflow: Vec<Value>) {
     parameters.splice(paging..paging, workflow);
 }
 
+/// Descriptions of fields that are a `$ref`, which utoipa 4 drops (see `describe_refs`).
+const REF_DESCRIPTIONS: &[(&str, &str, &str)] = &[
+    (
+        "Message",
+        "actor",
+        "Comments and replies written in marketdesk: the user or API key (never sent to the marketplace).",
+    ),
+    (
+        "Message",
+        "delivery",
+        "Replies sent from marketdesk: where the delivery stands.",
+    ),
+    (
+        "TicketDetail",
+        "order",
+        "The order made of the checkout form the conversation is about (Allegro), if any.",
+    ),
+];
+
 /// The schemas.
 pub(super) fn schemas() -> Value {
     let mut schemas = generated::<TicketsApi>(RENAMES).1;
@@ -85,5 +104,6 @@ pub(super) fn schemas() -> Value {
             *ticket = object;
         }
     }
+    describe_refs(&mut schemas, REF_DESCRIPTIONS);
     schemas
 }
